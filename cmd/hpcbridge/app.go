@@ -1,0 +1,91 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// slurmCommands are the names under which the binary acts as a Slurm command.
+var slurmCommands = []string{"sbatch", "squeue", "scancel", "sacct", "sinfo", "scontrol"}
+
+// exitError carries a process exit status out of a command; only main exits.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// Exit codes shared by every command.
+const (
+	exitOK       = 0
+	exitRejected = 1 // Slurm would reject the input, or the operation failed
+	exitUsage    = 2 // the command line itself is wrong
+)
+
+// streams are a command's standard streams and environment, so that commands
+// run in-process in tests.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+	env      []string
+}
+
+// run dispatches on the program name and returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
+	io := streams{in: stdin, out: stdout, err: stderr, env: env}
+	name := filepath.Base(args[0])
+	switch name {
+	case "sbatch":
+		return runSbatch(args[1:], io)
+	case "squeue", "scancel", "sacct", "sinfo", "scontrol":
+		fmt.Fprintf(stderr, "%s: not available yet: this build of hpcbridge has no coordinator to ask (it arrives with the coordinator release); only sbatch --parse-only works\n", name)
+		return exitRejected
+	}
+	app := newApp(io)
+	if err := app.Run(args); err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			if ee.err != nil {
+				fmt.Fprintln(stderr, ee.err)
+			}
+			return ee.code
+		}
+		fmt.Fprintln(stderr, "hpcbridge:", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+func newApp(s streams) *cli.App {
+	return &cli.App{
+		Name:    "hpcbridge",
+		Usage:   "run Slurm batch scripts on Nomad clusters of donated GPU machines",
+		Version: version,
+		Description: "hpcbridge is one binary. Linked as sbatch, squeue, scancel, sacct, sinfo or scontrol it\n" +
+			"behaves as that Slurm command (make build creates the links in bin/).",
+		Reader:          s.in,
+		Writer:          s.out,
+		ErrWriter:       s.err,
+		HideHelpCommand: false,
+		ExitErrHandler:  func(*cli.Context, error) {},
+		Commands: []*cli.Command{
+			jobspecCommand(s),
+			explainCommand(s),
+		},
+	}
+}
