@@ -35,14 +35,9 @@ func Format(s *Spec) []byte {
 			dir(name, strconv.FormatInt(*v, 10)+"M")
 		}
 	}
-	gpus := func(name string, v *int, typ string) {
-		if v == nil {
-			return
-		}
-		if typ != "" {
-			dir(name, typ+":"+strconv.Itoa(*v))
-		} else {
-			dir(name, strconv.Itoa(*v))
+	gpus := func(name string, which gpuOpt) {
+		if r := s.GPURequests[which]; r != "" {
+			dir(name, r)
 		}
 	}
 
@@ -70,14 +65,12 @@ func Format(s *Spec) []byte {
 	if s.TimeMin != nil {
 		dir("time-min", s.TimeMin.String())
 	}
-	gpus("gpus", s.GPUsPerJob, s.GPUTypes[gpusJob])
+	gpus("gpus", gpusJob)
 	if len(s.Gres) > 0 {
 		dir("gres", strings.Join(s.Gres, ","))
 	}
-	if s.GPUsPerNode != nil && (s.GPUTypes[gpusNode] != "" || *s.GPUsPerNode != gresGPUCount(s.Gres)) {
-		gpus("gpus-per-node", s.GPUsPerNode, s.GPUTypes[gpusNode])
-	}
-	gpus("gpus-per-task", s.GPUsPerTask, s.GPUTypes[gpusTask])
+	gpus("gpus-per-node", gpusNode)
+	gpus("gpus-per-task", gpusTask)
 	str("constraint", s.Constraint)
 	str("nodelist", s.Nodelist)
 	str("exclude", s.Exclude)
@@ -148,21 +141,6 @@ func Format(s *Spec) []byte {
 	}
 	b.WriteString("true\n")
 	return []byte(b.String())
-}
-
-// gresGPUCount is the number of GPUs a --gres list asks for per node.
-func gresGPUCount(gres []string) int {
-	entries, err := ParseGres(strings.Join(gres, ","))
-	if err != nil {
-		return -1
-	}
-	n := 0
-	for _, e := range entries {
-		if e.Name == "gpu" {
-			n += int(e.Count)
-		}
-	}
-	return n
 }
 
 // quoteArg quotes a directive argument so that the directive tokenizer reads

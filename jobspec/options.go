@@ -99,7 +99,12 @@ var options = []*option{
 	{long: "gid", arg: requiredArg, apply: other},
 	{long: "gpu-bind", arg: requiredArg, env: "SBATCH_GPU_BIND", apply: other},
 	{long: "gpu-freq", arg: requiredArg, env: "SBATCH_GPU_FREQ", apply: other},
-	{long: "gpus-per-socket", arg: requiredArg, apply: other},
+	{long: "gpus-per-socket", arg: requiredArg, apply: func(p *parser, o occurrence) error {
+		if _, err := ParseGPUList(o.value); err != nil {
+			return err
+		}
+		return other(p, o)
+	}},
 	{long: "gres-flags", arg: requiredArg, env: "SBATCH_GRES_FLAGS", apply: other},
 	{long: "help", short: 'h', arg: noArg, apply: other},
 	{long: "hint", arg: requiredArg, env: "SBATCH_HINT", apply: other},
@@ -265,11 +270,15 @@ const (
 
 func setGPUs(which gpuOpt) func(*parser, occurrence) error {
 	return func(p *parser, o occurrence) error {
-		typ, n, err := ParseGPUs(o.value)
+		entries, err := ParseGPUList(o.value)
 		if err != nil {
 			return err
 		}
-		p.spec.GPUTypes[which] = typ
+		n := 0
+		for _, e := range entries {
+			n += int(e.Count)
+		}
+		p.spec.GPURequests[which] = o.value
 		switch which {
 		case gpusJob:
 			p.spec.GPUsPerJob = &n

@@ -93,7 +93,11 @@ func Parse(in Input) (*Spec, Diagnostics) {
 				if !o.hasVal {
 					at = o.at
 				}
-				p.errorAt(at, 0, err.Error())
+				msg := err.Error()
+				if !strings.Contains(msg, "--"+o.opt.long) {
+					msg = "--" + o.opt.long + ": " + msg
+				}
+				p.errorAt(at, 0, msg)
 				continue
 			}
 			p.at[o.opt.long] = o.at
@@ -226,8 +230,14 @@ func (p *parser) finishGPUs() {
 		}
 		types = append(types, t)
 	}
-	for _, t := range s.GPUTypes {
-		addType(t)
+	// Types in the order sbatch lists the options: --gpus, --gpus-per-node,
+	// --gpus-per-socket, --gpus-per-task, then --gres.
+	requests := []string{s.GPURequests[gpusJob], s.GPURequests[gpusNode], s.Other["gpus-per-socket"], s.GPURequests[gpusTask]}
+	for _, r := range requests {
+		entries, _ := ParseGPUList(r) // validated when applied
+		for _, e := range entries {
+			addType(e.Type)
+		}
 	}
 	gresGPUs, haveGresGPU := 0, false
 	for _, e := range p.gres {

@@ -145,14 +145,27 @@ func warnNearMiss(file string, lineNo int, line string, diags *Diagnostics) {
 		msg = "indented #SBATCH is a comment: directives must start at column 1"
 	case strings.HasPrefix(t, "#PBS"):
 		msg = "#PBS directives are not applied by hpcbridge (Slurm would translate them); use #SBATCH"
-	default:
-		u := strings.ToUpper(strings.Join(strings.Fields(strings.TrimLeft(t, "#")), ""))
-		if !strings.HasPrefix(u, "SBATCH") || strings.HasPrefix(t, directiveWord) {
-			return
-		}
+	case looksLikeDirective(t):
 		msg = fmt.Sprintf("%q is a comment, not a directive: write #SBATCH at column 1", firstWords(t, 2))
+	default:
+		return
 	}
 	*diags = append(*diags, Diagnostic{Pos: Pos{file, lineNo, col}, Severity: SeverityWarning, Msg: msg, Source: line})
+}
+
+// looksLikeDirective reports whether a comment is a misspelt directive
+// followed by an option: "# SBATCH -N 2", "##SBATCH -N 2", "#sbatch -N 2".
+// Prose such as "#   sbatch job.sh" is not.
+func looksLikeDirective(t string) bool {
+	rest := strings.TrimLeft(t, "#")
+	hashes := len(t) - len(rest)
+	word := strings.TrimLeft(rest, " \t")
+	spaced := len(word) != len(rest)
+	if len(word) < 6 || !(word[:6] == "SBATCH" || !spaced && hashes == 1 && strings.EqualFold(word[:6], "SBATCH")) {
+		return false
+	}
+	after := strings.TrimLeft(word[6:], " \t")
+	return strings.HasPrefix(after, "-")
 }
 
 func firstWords(s string, n int) string {

@@ -60,10 +60,10 @@ type Spec struct {
 	TestOnly   bool    `json:"test_only"`
 	Quiet      bool    `json:"quiet"`
 	Verbose    int     `json:"verbose"`
-	// GPUTypes are the types named by --gpus, --gpus-per-node and
-	// --gpus-per-task, in that order ("" when untyped); GPUType joins them
-	// with the --gres types.
-	GPUTypes [3]string `json:"-"`
+	// GPURequests are the --gpus, --gpus-per-node and --gpus-per-task
+	// values as written ("2", "a100:2" or "a100:2,v100:1"); the counts above
+	// are their sums and GPUType joins their types with the --gres types.
+	GPURequests [3]string `json:"-"`
 	// Other holds sbatch options that are valid but not modelled above
 	// (--licenses, --reservation, --hint, ...), by long name, with their
 	// last value ("" for options without an argument).
