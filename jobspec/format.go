@@ -59,12 +59,17 @@ func Format(s *Spec) []byte {
 	mem("mem", s.MemPerNodeMiB)
 	mem("mem-per-cpu", s.MemPerCPUMiB)
 	mem("mem-per-gpu", s.MemPerGPUMiB)
-	if s.TimeLimit != nil {
-		dir("time", s.TimeLimit.String())
+	timeLimit := func(name string, t *TimeLimit) {
+		switch {
+		case t == nil:
+		case t.Minutes > maxSpelledMinutes && t.Raw != "":
+			dir(name, t.Raw)
+		default:
+			dir(name, t.String())
+		}
 	}
-	if s.TimeMin != nil {
-		dir("time-min", s.TimeMin.String())
-	}
+	timeLimit("time", s.TimeLimit)
+	timeLimit("time-min", s.TimeMin)
 	gpus("gpus", gpusJob)
 	if len(s.Gres) > 0 {
 		dir("gres", strings.Join(s.Gres, ","))
@@ -142,6 +147,10 @@ func Format(s *Spec) []byte {
 	b.WriteString("true\n")
 	return []byte(b.String())
 }
+
+// maxSpelledMinutes is the largest time limit Slurm reads back from its own
+// number of minutes (it computes in 32-bit seconds).
+const maxSpelledMinutes = (1<<32 - 1) / 60
 
 // quoteArg quotes a directive argument so that the directive tokenizer reads
 // it back unchanged.

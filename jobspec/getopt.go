@@ -33,6 +33,7 @@ type occurrence struct {
 // command line); otherwise such tokens are errors (stray words in #SBATCH
 // lines), reported through bad.
 func getopt(toks []token, stopAtOperand bool, bad func(t token, col int, msg string)) (occs []occurrence, rest int) {
+	occs = make([]occurrence, 0, len(toks))
 	i := 0
 	for i < len(toks) {
 		t := toks[i]

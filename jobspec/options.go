@@ -311,6 +311,7 @@ func setTime(field func(*Spec) **TimeLimit) func(*parser, occurrence) error {
 		if err != nil {
 			return err
 		}
+		t.Raw = o.value
 		*field(p.spec) = &t
 		return nil
 	}

@@ -43,7 +43,7 @@ type parser struct {
 	maxArraySize int
 
 	// at is where each option (by long name) was last given.
-	at   map[string]token
+	at   map[string]*token
 	gres []GresEntry
 }
 
@@ -56,7 +56,7 @@ func Parse(in Input) (*Spec, Diagnostics) {
 		spec:         &Spec{},
 		now:          in.Now,
 		maxArraySize: in.MaxArraySize,
-		at:           map[string]token{},
+		at:           map[string]*token{},
 	}
 	if p.maxArraySize <= 0 {
 		p.maxArraySize = DefaultMaxArraySize
@@ -78,7 +78,7 @@ func Parse(in Input) (*Spec, Diagnostics) {
 		script = WrapScript(*w)
 		file = "<wrap>"
 		if len(in.ScriptArgs) > 0 {
-			p.errorAt(cli[len(cli)-1], 0, "script arguments are not permitted with --wrap")
+			p.errorAt(&cli[len(cli)-1], 0, "script arguments are not permitted with --wrap")
 		}
 	}
 	sc := scanScript(file, script)
@@ -87,8 +87,9 @@ func Parse(in Input) (*Spec, Diagnostics) {
 	scriptOccs := p.options(sc.tokens, false)
 
 	for _, layer := range [][]occurrence{scriptOccs, envOccs, cliOccs} {
-		for _, o := range layer {
-			if err := o.opt.apply(p, o); err != nil {
+		for i := range layer {
+			o := &layer[i]
+			if err := o.opt.apply(p, *o); err != nil {
 				at := o.valAt
 				if !o.hasVal {
 					at = o.at
@@ -97,10 +98,10 @@ func Parse(in Input) (*Spec, Diagnostics) {
 				if !strings.Contains(msg, "--"+o.opt.long) {
 					msg = "--" + o.opt.long + ": " + msg
 				}
-				p.errorAt(at, 0, msg)
+				p.errorAt(&at, 0, msg)
 				continue
 			}
-			p.at[o.opt.long] = o.at
+			p.at[o.opt.long] = &o.at
 		}
 	}
 	p.finish(file, in.ScriptArgs)
@@ -119,21 +120,24 @@ func Parse(in Input) (*Spec, Diagnostics) {
 func (p *parser) options(toks []token, stopAtOperand bool) []occurrence {
 	occs, _ := getopt(toks, stopAtOperand, func(t token, col int, msg string) {
 		if !t.broken {
-			p.errorAt(t, col, msg)
+			p.errorAt(&t, col, msg)
 		}
 	})
 	return occs
 }
 
-func (p *parser) errorAt(t token, col int, msg string) {
+func (p *parser) errorAt(t *token, col int, msg string) {
 	p.report(t, col, SeverityError, msg)
 }
 
-func (p *parser) warnAt(t token, col int, msg string) {
+func (p *parser) warnAt(t *token, col int, msg string) {
 	p.report(t, col, SeverityWarning, msg)
 }
 
-func (p *parser) report(t token, col int, sev Severity, msg string) {
+func (p *parser) report(t *token, col int, sev Severity, msg string) {
+	if t == nil {
+		t = &token{pos: Pos{File: "<options>", Line: 1, Col: 1}}
+	}
 	pos := t.pos
 	pos.Col += col
 	p.diags = append(p.diags, Diagnostic{Pos: pos, Severity: sev, Msg: msg, Source: t.src})
@@ -192,13 +196,12 @@ func (p *parser) finish(file string, scriptArgs []string) {
 }
 
 // last returns where the latest of the named options was given.
-func (p *parser) last(names ...string) token {
-	var last token
-	found := false
+func (p *parser) last(names ...string) *token {
+	var last *token
 	for _, n := range names {
-		t, ok := p.at[n]
-		if ok && (!found || t.origin > last.origin || t.origin == last.origin && diagLess(Diagnostic{Pos: last.pos}, Diagnostic{Pos: t.pos})) {
-			last, found = t, true
+		t := p.at[n]
+		if t != nil && (last == nil || t.origin > last.origin || t.origin == last.origin && diagLess(Diagnostic{Pos: last.pos}, Diagnostic{Pos: t.pos})) {
+			last = t
 		}
 	}
 	return last

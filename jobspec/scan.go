@@ -50,9 +50,10 @@ func scanScript(file string, script []byte) scanned {
 	if !checkScript(file, script, &s.diags) {
 		return s
 	}
-	reading := true
+	word := []byte(directiveWord)
 	lineNo := 0
-	for rest := script; len(rest) > 0; {
+	rest := script
+	for len(rest) > 0 {
 		var line []byte
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
 			line, rest = rest[:i], rest[i+1:]
@@ -60,26 +61,41 @@ func scanScript(file string, script []byte) scanned {
 			line, rest = rest, nil
 		}
 		lineNo++
-		text := string(line)
-		if strings.HasPrefix(text, directiveWord) {
-			if !reading {
-				s.ignored = append(s.ignored, Ignored{Line: lineNo, Text: text})
-				s.diags = append(s.diags, Diagnostic{
-					Pos: Pos{file, lineNo, 1}, Severity: SeverityWarning, Source: text,
-					Msg: "directive ignored: Slurm stops reading #SBATCH lines at the first command",
-				})
-				continue
-			}
-			s.tokens = append(s.tokens, tokenizeDirective(file, lineNo, text, len(directiveWord), &s.diags)...)
+		if bytes.HasPrefix(line, word) {
+			s.tokens = append(s.tokens, tokenizeDirective(file, lineNo, string(line), len(directiveWord), &s.diags)...)
 			continue
 		}
-		if reading && isCommand(text) {
-			reading = false
-			continue
+		if isCommand(line) {
+			break
 		}
-		if reading {
-			warnNearMiss(file, lineNo, text, &s.diags)
+		if mayBeNearMiss(line) {
+			warnNearMiss(file, lineNo, string(line), &s.diags)
 		}
+	}
+	// Directives after the first command are reported, never applied.
+	nl := []byte("\n" + directiveWord)
+	if bytes.HasPrefix(rest, word) {
+		rest = append([]byte{'\n'}, rest...)
+		lineNo--
+	}
+	for {
+		i := bytes.Index(rest, nl)
+		if i < 0 {
+			break
+		}
+		lineNo += bytes.Count(rest[:i+1], []byte{'\n'})
+		rest = rest[i+1:]
+		end := bytes.IndexByte(rest, '\n')
+		if end < 0 {
+			end = len(rest)
+		}
+		text := string(rest[:end])
+		s.ignored = append(s.ignored, Ignored{Line: lineNo + 1, Text: text})
+		s.diags = append(s.diags, Diagnostic{
+			Pos: Pos{file, lineNo + 1, 1}, Severity: SeverityWarning, Source: text,
+			Msg: "directive ignored: Slurm stops reading #SBATCH lines at the first command",
+		})
+		rest = rest[end:]
 	}
 	return s
 }
@@ -129,9 +145,18 @@ func locate(b []byte, off int) (line, col int, src string) {
 
 // isCommand reports whether a line ends the directive block: anything that is
 // not blank and not a comment (after optional leading white space).
-func isCommand(line string) bool {
-	t := strings.TrimLeft(line, " \t\v\f\r")
-	return t != "" && t[0] != '#'
+func isCommand(line []byte) bool {
+	for _, c := range line {
+		if !isSpace(c) {
+			return c != '#'
+		}
+	}
+	return false
+}
+
+// mayBeNearMiss is a cheap filter for warnNearMiss.
+func mayBeNearMiss(line []byte) bool {
+	return bytes.Contains(line, []byte("BATCH")) || bytes.Contains(line, []byte("batch")) || bytes.Contains(line, []byte("#PBS"))
 }
 
 // warnNearMiss warns about comment lines that look like directives but that
@@ -192,6 +217,16 @@ func tokenizeDirective(file string, lineNo int, line string, from int, diags *Di
 			return toks
 		}
 		start := i
+		// Fast path: a plain word needs no copy.
+		j := i
+		for j < len(line) && !isSpace(line[j]) && line[j] != '"' && line[j] != '\'' && line[j] != '\\' && line[j] != '#' {
+			j++
+		}
+		if j > i && (j == len(line) || isSpace(line[j])) {
+			toks = append(toks, token{text: line[i:j], pos: Pos{file, lineNo, start + 1}, src: line, origin: fromScript})
+			i = j
+			continue
+		}
 		var b strings.Builder
 		var quote byte
 		quoteAt := 0

@@ -75,6 +75,10 @@ type Spec struct {
 type TimeLimit struct {
 	Minutes   int
 	Unlimited bool
+	// Raw is the value as written, when parsed from one. Slurm computes in
+	// 32-bit seconds, so some accepted values (over 71582788 minutes) have
+	// no other spelling that reads back the same; Format writes Raw for them.
+	Raw string `json:"-"`
 }
 
 // Array is a parsed --array value.
