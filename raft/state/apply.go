@@ -1,0 +1,487 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	memdb "github.com/hashicorp/go-memdb"
+
+	"github.com/hpcbridge/hpcbridge/jobspec"
+)
+
+// applier is one command's write transaction.
+type applier struct {
+	txn   *memdb.Txn
+	index uint64
+}
+
+type handler func(a *applier, version uint8, payload []byte) *Result
+
+// handlers is the dispatch table: one entry per command type.
+var handlers = map[CommandType]handler{
+	CmdJobSubmit:      applySubmit,
+	CmdJobCancel:      applyCancel,
+	CmdJobHold:        applyHold(true),
+	CmdJobRelease:     applyHold(false),
+	CmdJobRequeue:     applyRequeue,
+	CmdJobUpdate:      applyUpdate,
+	CmdJobStart:       applyStart,
+	CmdJobFinish:      applyFinish,
+	CmdJobReasons:     applyReasons,
+	CmdACLBootstrap:   applyACLBootstrap,
+	CmdACLTokenCreate: applyACLTokenCreate,
+	CmdACLTokenDelete: applyACLTokenDelete,
+	CmdSetMeta:        applySetMeta,
+}
+
+func (a *applier) put(j *Job) {
+	if j.CreateIndex == 0 {
+		j.CreateIndex = a.index
+	}
+	j.ModifyIndex = a.index
+	if err := a.txn.Insert(tableJobs, j); err != nil {
+		panic(fmt.Sprintf("state: insert job %d: %v", j.ID, err))
+	}
+}
+
+func (a *applier) meta(key string) string {
+	raw, err := a.txn.First(tableMeta, "id", key)
+	if err != nil || raw == nil {
+		return ""
+	}
+	return raw.(*metaRow).Value
+}
+
+func (a *applier) setMeta(key, value string) {
+	if err := a.txn.Insert(tableMeta, &metaRow{Key: key, Value: value}); err != nil {
+		panic(fmt.Sprintf("state: set %s: %v", key, err))
+	}
+}
+
+// nextJobID hands out job ids: positive, increasing, never reused.
+func (a *applier) nextJobID() uint64 {
+	id := uint64(1)
+	if v := a.meta(MetaNextJobID); v != "" {
+		id, _ = strconv.ParseUint(v, 10, 64)
+	}
+	a.setMeta(MetaNextJobID, strconv.FormatUint(id+1, 10))
+	return id
+}
+
+func (a *applier) job(id uint64) *Job {
+	raw, err := a.txn.First(tableJobs, "id", id)
+	if err != nil || raw == nil {
+		return nil
+	}
+	return raw.(*Job)
+}
+
+func applySubmit(a *applier, _ uint8, payload []byte) *Result {
+	var c JobSubmitCmd
+	decode(payload, &c)
+	sub := c.Submission
+	if sub == nil || sub.Spec == nil {
+		return &Result{Err: errors.New("submission without a job spec")}
+	}
+	spec := sub.Spec
+	j := &Job{
+		ID:          a.nextJobID(),
+		ArrayTaskID: NoTask,
+		Name:        deref(spec.JobName),
+		User:        c.User,
+		Account:     deref(spec.Account),
+		Partition:   c.DefaultPartition,
+		QOS:         deref(spec.QOS),
+		State:       StatePending,
+		Reason:      ReasonPriority,
+		Requeue:     spec.Requeue == nil || *spec.Requeue,
+		SubmitTime:  c.Time,
+		Submission:  sub,
+	}
+	if spec.Partition != nil {
+		j.Partition = *spec.Partition
+	}
+	if spec.Nice != nil {
+		j.Nice = *spec.Nice
+	}
+	if spec.TimeLimit != nil && !spec.TimeLimit.Unlimited {
+		j.TimeLimitMin = spec.TimeLimit.Minutes
+	}
+	if spec.Dependency != nil {
+		j.Dependency = spec.Dependency.Raw
+		j.Reason = ReasonDependency
+	}
+	j.KillOnInvalidDep = spec.Other["kill-on-invalid-dep"] == "yes"
+	if spec.Begin != nil {
+		j.Begin = spec.Begin.At
+		if j.Begin.After(c.Time) {
+			j.Reason = ReasonBeginTime
+		}
+	}
+	if spec.Hold {
+		j.Hold, j.Reason = HoldUser, ReasonHeldUser
+	}
+	if spec.Array != nil {
+		// The ranges do not travel in JSON; the normalised spec holds them.
+		arr, err := jobspec.ParseArray(spec.Array.Spec, 1<<31-1)
+		if err != nil {
+			return &Result{Err: fmt.Errorf("array %q: %w", spec.Array.Spec, err)}
+		}
+		j.ArrayJobID = j.ID
+		j.Pending = NewIndexSet(arr)
+	}
+	a.put(j)
+	return &Result{Changed: []uint64{j.ID}, Value: JobSubmitResult{JobID: j.ID}}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// target is one job a ref resolves to; task >= 0 names a task still
+// pending in base (not materialised).
+type target struct {
+	job  *Job
+	base *Job
+	task int
+}
+
+// resolve finds the jobs a ref names.
+func (a *applier) resolve(r JobRef) ([]target, error) {
+	if r.Task != AllTasks {
+		raw, err := a.txn.First(tableJobs, "array", r.JobID, r.Task)
+		if err == nil && raw != nil {
+			return []target{{job: raw.(*Job), task: NoTask}}, nil
+		}
+		base := a.job(r.JobID)
+		if base != nil && base.IsArrayBase() && base.Pending.Contains(r.Task) {
+			return []target{{base: base, task: r.Task}}, nil
+		}
+		return nil, fmt.Errorf("%s: %w", r, ErrNotFound)
+	}
+	j := a.job(r.JobID)
+	if j == nil {
+		return nil, fmt.Errorf("%s: %w", r, ErrNotFound)
+	}
+	if !j.IsArrayBase() {
+		return []target{{job: j, task: NoTask}}, nil
+	}
+	out := []target{{job: j, task: NoTask}}
+	it, err := a.txn.Get(tableJobs, "array_job", j.ID)
+	if err != nil {
+		panic(err)
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if t := raw.(*Job); t.ID != j.ID {
+			out = append(out, target{job: t, task: NoTask})
+		}
+	}
+	return out, nil
+}
+
+func allowed(by Actor, j *Job) bool { return by.Management || by.User == j.User }
+
+// each resolves refs, checks permission and calls f per target, collecting
+// per-ref errors; f returns the changed job (or nil) and an error.
+func (a *applier) each(refs []JobRef, by Actor, f func(t target) (*Job, error)) *Result {
+	res := &Result{}
+	var errs []error
+	for _, r := range refs {
+		ts, err := a.resolve(r)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		owner := ts[0].job
+		if owner == nil {
+			owner = ts[0].base
+		}
+		if !allowed(by, owner) {
+			errs = append(errs, fmt.Errorf("%s: %w", r, ErrPermission))
+			continue
+		}
+		changedAny := false
+		var firstErr error
+		for _, t := range ts {
+			j, err := f(t)
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			if j != nil {
+				a.put(j)
+				res.Changed = append(res.Changed, j.ID)
+				changedAny = true
+			}
+		}
+		if !changedAny && firstErr != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r, firstErr))
+		}
+	}
+	res.Err = errors.Join(errs...)
+	return res
+}
+
+// materialise creates the record of a task still pending in base, with a
+// new job id, and removes it from base.Pending. Both are returned as
+// copies; the caller stores them.
+func (a *applier) materialise(base *Job, task int) (newBase, t *Job) {
+	nb := *base
+	nb.Pending = base.Pending.Clone()
+	nb.Pending.Remove(task)
+	tj := nb
+	tj.ID = a.nextJobID()
+	tj.ArrayTaskID = task
+	tj.Pending = nil
+	tj.Submission = nil
+	tj.CreateIndex = 0
+	return &nb, &tj
+}
+
+func applyCancel(a *applier, _ uint8, payload []byte) *Result {
+	var c JobCancelCmd
+	decode(payload, &c)
+	st := c.State
+	if st == "" {
+		st = StateCancelled
+	}
+	end := func(j *Job) *Job {
+		cp := *j
+		if cp.StartTime.IsZero() {
+			cp.StartTime = c.Time
+		}
+		cp.State, cp.Reason, cp.EndTime = st, ReasonNone, c.Time
+		return &cp
+	}
+	return a.each(c.Refs, c.By, func(t target) (*Job, error) {
+		if t.task != NoTask {
+			nb, tj := a.materialise(t.base, t.task)
+			a.put(nb)
+			return end(tj), nil
+		}
+		j := t.job
+		if j.State.Terminal() {
+			return nil, fmt.Errorf("job has already finished: %w", ErrState)
+		}
+		if j.IsArrayBase() && j.Pending.Empty() {
+			return nil, nil
+		}
+		return end(j), nil
+	})
+}
+
+func applyHold(hold bool) handler {
+	return func(a *applier, _ uint8, payload []byte) *Result {
+		var c JobHoldCmd
+		decode(payload, &c)
+		return a.each(c.Refs, c.By, func(t target) (*Job, error) {
+			j := t.job
+			if t.task != NoTask {
+				j = t.base // holds apply to the pending remainder as a whole
+			}
+			if j.State != StatePending {
+				return nil, fmt.Errorf("job is not pending: %w", ErrState)
+			}
+			cp := *j
+			switch {
+			case hold && c.By.Management:
+				cp.Hold, cp.Reason = HoldAdmin, ReasonHeldAdmin
+			case hold:
+				cp.Hold, cp.Reason = HoldUser, ReasonHeldUser
+			case j.Hold == HoldNone:
+				return nil, nil
+			case j.Hold == HoldAdmin && !c.By.Management:
+				return nil, fmt.Errorf("job is held by an administrator: %w", ErrPermission)
+			default:
+				cp.Hold, cp.Reason = HoldNone, ReasonPriority
+			}
+			return &cp, nil
+		})
+	}
+}
+
+func applyRequeue(a *applier, _ uint8, payload []byte) *Result {
+	var c JobRequeueCmd
+	decode(payload, &c)
+	return a.each(c.Refs, c.By, func(t target) (*Job, error) {
+		j := t.job
+		if t.task != NoTask || j.IsArrayBase() {
+			return nil, nil // pending tasks are already queued
+		}
+		if j.State == StatePending {
+			return nil, fmt.Errorf("job is pending: %w", ErrState)
+		}
+		if !j.Requeue {
+			return nil, fmt.Errorf("job was submitted with --no-requeue: %w", ErrDisabled)
+		}
+		return requeued(j), nil
+	})
+}
+
+// requeued is j back in the queue after a run, as Slurm does it.
+func requeued(j *Job) *Job {
+	cp := *j
+	cp.State, cp.Reason = StatePending, ReasonBeginTime
+	cp.RestartCount++
+	cp.ExitCode, cp.ExitSignal = 0, 0
+	cp.NodeList = ""
+	return &cp
+}
+
+func applyUpdate(a *applier, _ uint8, payload []byte) *Result {
+	var c JobUpdateCmd
+	decode(payload, &c)
+	return a.each(c.Refs, c.By, func(t target) (*Job, error) {
+		j := t.job
+		if t.task != NoTask {
+			j = t.base
+		}
+		if j.State != StatePending {
+			return nil, fmt.Errorf("job is not pending: %w", ErrState)
+		}
+		cp := *j
+		if c.TimeLimitMin != nil {
+			if !c.By.Management && j.TimeLimitMin != 0 && (*c.TimeLimitMin == 0 || *c.TimeLimitMin > j.TimeLimitMin) {
+				return nil, fmt.Errorf("only an administrator can raise a time limit: %w", ErrPermission)
+			}
+			cp.TimeLimitMin = *c.TimeLimitMin
+		}
+		if c.Partition != nil {
+			cp.Partition = *c.Partition
+		}
+		if c.Dependency != nil {
+			if *c.Dependency != "" {
+				if _, err := jobspec.ParseDependency(*c.Dependency); err != nil {
+					return nil, err
+				}
+			}
+			cp.Dependency = *c.Dependency
+		}
+		if c.Nice != nil {
+			if *c.Nice < 0 && !c.By.Management {
+				return nil, fmt.Errorf("only an administrator can set a negative nice: %w", ErrPermission)
+			}
+			cp.Nice = *c.Nice
+		}
+		if c.Name != nil {
+			cp.Name = *c.Name
+		}
+		return &cp, nil
+	})
+}
+
+func applyStart(a *applier, _ uint8, payload []byte) *Result {
+	var c JobStartCmd
+	decode(payload, &c)
+	j := a.job(c.JobID)
+	if j == nil {
+		return &Result{Err: fmt.Errorf("%d: %w", c.JobID, ErrNotFound)}
+	}
+	if j.State != StatePending || j.Hold != HoldNone {
+		return &Result{Err: fmt.Errorf("%d is %s: %w", c.JobID, j.State, ErrState)}
+	}
+	run := j
+	if c.Task != NoTask {
+		if !j.IsArrayBase() || !j.Pending.Contains(c.Task) {
+			return &Result{Err: fmt.Errorf("%d_%d: %w", c.JobID, c.Task, ErrNotFound)}
+		}
+		nb, tj := a.materialise(j, c.Task)
+		a.put(nb)
+		run = tj
+	} else if j.IsArrayBase() {
+		return &Result{Err: fmt.Errorf("%d is an array: start one task: %w", c.JobID, ErrState)}
+	} else {
+		cp := *j
+		run = &cp
+	}
+	run.State, run.Reason, run.StartTime, run.EndTime = StateRunning, ReasonNone, c.Time, time.Time{}
+	run.NodeList = c.NodeList
+	a.put(run)
+	return &Result{Changed: []uint64{run.ID}, Value: JobStartResult{JobID: run.ID}}
+}
+
+func applyFinish(a *applier, _ uint8, payload []byte) *Result {
+	var c JobFinishCmd
+	decode(payload, &c)
+	j := a.job(c.JobID)
+	if j == nil {
+		return &Result{Err: fmt.Errorf("%d: %w", c.JobID, ErrNotFound)}
+	}
+	if j.State != StateRunning && j.State != StateCompleting {
+		// Cancelled or requeued meanwhile: the earlier decision stands.
+		return &Result{}
+	}
+	cp := *j
+	cp.EndTime, cp.ExitCode, cp.ExitSignal = c.Time, c.ExitCode, c.ExitSignal
+	cp.State, cp.Reason = c.State, ReasonNone
+	if c.State == StateNodeFail && j.Requeue {
+		cp = *requeued(&cp)
+	}
+	a.put(&cp)
+	return &Result{Changed: []uint64{cp.ID}}
+}
+
+func applyReasons(a *applier, _ uint8, payload []byte) *Result {
+	var c JobReasonsCmd
+	decode(payload, &c)
+	res := &Result{}
+	for id, reason := range c.Reasons {
+		j := a.job(id)
+		if j == nil || j.State != StatePending || j.Hold != HoldNone || j.Reason == reason {
+			continue
+		}
+		cp := *j
+		cp.Reason = reason
+		a.put(&cp)
+		res.Changed = append(res.Changed, id)
+	}
+	return res
+}
+
+func applyACLBootstrap(a *applier, _ uint8, payload []byte) *Result {
+	var c ACLTokenCmd
+	decode(payload, &c)
+	if a.meta(MetaACLBootstrapped) != "" {
+		return &Result{Err: ErrBootstrapped}
+	}
+	a.setMeta(MetaACLBootstrapped, strconv.FormatUint(a.index, 10))
+	return a.insertToken(c.Token)
+}
+
+func applyACLTokenCreate(a *applier, _ uint8, payload []byte) *Result {
+	var c ACLTokenCmd
+	decode(payload, &c)
+	return a.insertToken(c.Token)
+}
+
+func (a *applier) insertToken(t ACLToken) *Result {
+	t.CreateIdx = a.index
+	if err := a.txn.Insert(tableTokens, &t); err != nil {
+		return &Result{Err: fmt.Errorf("store token: %w", err)}
+	}
+	return &Result{Value: t.AccessorID}
+}
+
+func applyACLTokenDelete(a *applier, _ uint8, payload []byte) *Result {
+	var c ACLTokenDeleteCmd
+	decode(payload, &c)
+	raw, err := a.txn.First(tableTokens, "id", c.AccessorID)
+	if err != nil || raw == nil {
+		return &Result{Err: fmt.Errorf("token %s: %w", c.AccessorID, ErrNotFound)}
+	}
+	if err := a.txn.Delete(tableTokens, raw); err != nil {
+		panic(err)
+	}
+	return &Result{}
+}
+
+func applySetMeta(a *applier, _ uint8, payload []byte) *Result {
+	var c SetMetaCmd
+	decode(payload, &c)
+	a.setMeta(c.Key, c.Value)
+	return &Result{}
+}

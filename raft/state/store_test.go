@@ -1,0 +1,90 @@
+package state
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/jobspec"
+)
+
+var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+
+// mustApply encodes and applies a command at the next index.
+func mustApply(t *testing.T, s *Store, idx *uint64, ct CommandType, payload any) *Result {
+	t.Helper()
+	b, err := Encode(ct, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	*idx++
+	return s.Apply(*idx, b)
+}
+
+func submission(t *testing.T, script string) *Submission {
+	t.Helper()
+	spec, diags := jobspec.Parse(jobspec.Input{File: "job.sh", Script: []byte(script), Now: t0, MaxArraySize: 1 << 21})
+	if spec == nil {
+		t.Fatal(diags.Render())
+	}
+	return &Submission{Script: []byte(script), ScriptName: "job.sh", Cwd: "/home/alice", Spec: spec}
+}
+
+func TestArrayLifecycle(t *testing.T) {
+	s := New()
+	var idx uint64
+	res := mustApply(t, s, &idx, CmdJobSubmit, JobSubmitCmd{Time: t0, User: "alice", DefaultPartition: "debug",
+		Submission: submission(t, "#!/bin/sh\n#SBATCH --array=0-999999%10\n")})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	id := res.Value.(JobSubmitResult).JobID
+	v := s.View()
+	base := v.Job(id)
+	if got := base.SlurmID(); got != "1_[0-999999%10]" {
+		t.Errorf("SlurmID = %q", got)
+	}
+	if n := base.Pending.Len(); n != 1000000 {
+		t.Errorf("pending = %d", n)
+	}
+	res = mustApply(t, s, &idx, CmdJobStart, JobStartCmd{Time: t0, JobID: id, Task: 0})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	taskID := res.Value.(JobStartResult).JobID
+	res = mustApply(t, s, &idx, CmdJobCancel, JobCancelCmd{Time: t0, By: Actor{User: "alice"}, Refs: []JobRef{{JobID: id, Task: 7}}})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	v = s.View()
+	if task := v.Task(id, 0); task == nil || task.ID != taskID || task.State != StateRunning {
+		t.Errorf("task 0 = %+v", task)
+	}
+	if task := v.Task(id, 7); task == nil || task.State != StateCancelled {
+		t.Errorf("task 7 = %+v", task)
+	}
+	if got := v.Job(id).SlurmID(); got != "1_[1-6,8-999999%10]" {
+		t.Errorf("SlurmID after = %q", got)
+	}
+	// Bob may not cancel Alice's array.
+	res = mustApply(t, s, &idx, CmdJobCancel, JobCancelCmd{Time: t0, By: Actor{User: "bob"}, Refs: []JobRef{{JobID: id, Task: AllTasks}}})
+	if res.Err == nil {
+		t.Error("bob cancelled alice's job")
+	}
+	// Snapshot and restore give the same state.
+	var buf bytes.Buffer
+	if err := s.Snapshot().Persist(&buf); err != nil {
+		t.Fatal(err)
+	}
+	r := New()
+	if err := r.Restore(bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	var again bytes.Buffer
+	if err := r.Snapshot().Persist(&again); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
+		t.Error("snapshot -> restore -> snapshot differs")
+	}
+}
