@@ -1,0 +1,367 @@
+// Package sched is the coordinator's scheduler loop. It runs on the Raft
+// leader only: it decides which pending jobs are eligible (dependencies met,
+// not held, --begin reached, array throttle respected), in priority order,
+// commits each start through Raft and hands the job to an Executor (Nomad, in
+// production). It enforces time limits, delivers --signal before them, keeps
+// the executor in step with the replicated state after a failover, and
+// commits outcomes and pending reasons.
+package sched
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// Executor runs jobs. Implementations must be idempotent by job id: a new
+// leader may Start a job its predecessor already started.
+type Executor interface {
+	// Start runs a job the coordinator has committed as RUNNING.
+	Start(ctx context.Context, job *state.Job, sub *state.Submission) error
+	// Stop ends a job's work (cancelled, requeued, timed out); stopping a
+	// job that does not run is not an error.
+	Stop(ctx context.Context, jobID uint64) error
+	// Signal delivers a signal (a name such as "USR1") to a running job;
+	// batchOnly limits it to the batch shell.
+	Signal(ctx context.Context, jobID uint64, sig string, batchOnly bool) error
+	// Running lists the jobs the executor runs now.
+	Running(ctx context.Context) ([]uint64, error)
+	// Capacity is how many more jobs it can take now (Slurm's Resources
+	// reason holds the rest); a negative value means no limit.
+	Capacity(ctx context.Context) (int, error)
+	// Outcomes delivers how jobs ended.
+	Outcomes() <-chan Outcome
+}
+
+// Outcome is how a job ended on the executor.
+type Outcome struct {
+	JobID      uint64
+	State      state.JobState
+	ExitCode   int
+	ExitSignal int
+	Time       time.Time
+}
+
+// Applier commits commands through Raft (the leader's raft.Node).
+type Applier interface {
+	Apply(ctx context.Context, cmd []byte) (*state.Result, uint64, error)
+}
+
+// Config configures a Scheduler.
+type Config struct {
+	Store    *state.Store
+	Raft     Applier
+	Executor Executor
+	// Interval between passes when nothing changes (default 1s).
+	Interval time.Duration
+	// Now is the clock (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Scheduler is the leader's loop. Create it with New and run it with Run
+// while the node leads.
+type Scheduler struct {
+	cfg      Config
+	signaled map[uint64]bool // --signal already delivered (this term)
+}
+
+// New returns a scheduler.
+func New(cfg Config) *Scheduler {
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Scheduler{cfg: cfg, signaled: map[uint64]bool{}}
+}
+
+// Run schedules until ctx ends (leadership lost or shutdown).
+func (s *Scheduler) Run(ctx context.Context) error {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		changed := s.cfg.Store.WatchJobs()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case o := <-s.cfg.Executor.Outcomes():
+			s.finish(ctx, o)
+			continue
+		case <-changed:
+		case <-t.C:
+		}
+		if err := s.Pass(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Warn("scheduler pass", "err", err)
+		}
+		t.Reset(s.cfg.Interval)
+	}
+}
+
+func (s *Scheduler) apply(ctx context.Context, t state.CommandType, payload any) (*state.Result, error) {
+	b, err := state.Encode(t, payload)
+	if err != nil {
+		return nil, err
+	}
+	res, _, err := s.cfg.Raft.Apply(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (s *Scheduler) finish(ctx context.Context, o Outcome) {
+	if o.Time.IsZero() {
+		o.Time = s.cfg.Now()
+	}
+	if _, err := s.apply(ctx, state.CmdJobFinish, state.JobFinishCmd{Time: o.Time, JobID: o.JobID, State: o.State, ExitCode: o.ExitCode, ExitSignal: o.ExitSignal}); err != nil {
+		s.cfg.Logger.Warn("commit outcome", "job", o.JobID, "err", err)
+	}
+}
+
+// Pass makes one scheduling pass: reconcile the executor with the state,
+// enforce time limits, then start eligible jobs and record pending reasons.
+func (s *Scheduler) Pass(ctx context.Context) error {
+	now := s.cfg.Now()
+	if err := s.reconcile(ctx, now); err != nil {
+		return fmt.Errorf("reconcile: %w", err)
+	}
+	return s.schedule(ctx, now)
+}
+
+// reconcile starts what the state says runs but the executor lacks (after a
+// failover), stops what runs but should not, and enforces time limits.
+func (s *Scheduler) reconcile(ctx context.Context, now time.Time) error {
+	running, err := s.cfg.Executor.Running(ctx)
+	if err != nil {
+		return err
+	}
+	onExec := make(map[uint64]bool, len(running))
+	for _, id := range running {
+		onExec[id] = true
+	}
+	v := s.cfg.Store.View()
+	var timedOut []uint64
+	var errs []error
+	v.EachJobInState(state.StateRunning, func(j *state.Job) bool {
+		if !onExec[j.ID] {
+			if err := s.cfg.Executor.Start(ctx, j, v.Submission(j)); err != nil {
+				errs = append(errs, fmt.Errorf("restart %d: %w", j.ID, err))
+			}
+		}
+		delete(onExec, j.ID)
+		if j.TimeLimitMin > 0 {
+			limit := j.StartTime.Add(time.Duration(j.TimeLimitMin) * time.Minute)
+			if !now.Before(limit) {
+				timedOut = append(timedOut, j.ID)
+			} else if sig := signalOf(v, j); sig != nil && !s.signaled[j.ID] && !now.Before(limit.Add(-time.Duration(sig.Seconds)*time.Second)) {
+				if err := s.cfg.Executor.Signal(ctx, j.ID, sig.Signal, sig.BatchOnly); err == nil {
+					s.signaled[j.ID] = true
+				}
+			}
+		}
+		return true
+	})
+	for _, id := range timedOut {
+		if _, err := s.apply(ctx, state.CmdJobFinish, state.JobFinishCmd{Time: now, JobID: id, State: state.StateTimeout, ExitCode: 0, ExitSignal: 15}); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		onExec[id] = true // stop it below
+	}
+	for id := range onExec {
+		if err := s.cfg.Executor.Stop(ctx, id); err != nil {
+			errs = append(errs, fmt.Errorf("stop %d: %w", id, err))
+		}
+		delete(s.signaled, id)
+	}
+	return errors.Join(errs...)
+}
+
+func signalOf(v *state.View, j *state.Job) *jobspecSignal {
+	sub := v.Submission(j)
+	if sub == nil || sub.Spec == nil || sub.Spec.Signal == nil {
+		return nil
+	}
+	sig := sub.Spec.Signal
+	return &jobspecSignal{Signal: sig.Signal, Seconds: sig.Seconds, BatchOnly: sig.BatchOnly}
+}
+
+type jobspecSignal struct {
+	Signal    string
+	Seconds   int
+	BatchOnly bool
+}
+
+// candidate is a pending job or the next task of a pending array.
+type candidate struct {
+	job  *state.Job
+	task int
+}
+
+// schedule starts eligible jobs in priority order and records why the
+// others wait.
+func (s *Scheduler) schedule(ctx context.Context, now time.Time) error {
+	v := s.cfg.Store.View()
+	var pending []*state.Job
+	v.EachJobInState(state.StatePending, func(j *state.Job) bool {
+		pending = append(pending, j)
+		return true
+	})
+	sort.Slice(pending, func(a, b int) bool {
+		pa, pb := pending[a].Priority(), pending[b].Priority()
+		return pa > pb || pa == pb && pending[a].ID < pending[b].ID
+	})
+	capacity, err := s.cfg.Executor.Capacity(ctx)
+	if err != nil {
+		return err
+	}
+	reasons := map[uint64]string{}
+	var cancel []state.JobRef
+	var starts []candidate
+	for _, j := range pending {
+		if j.Hold != state.HoldNone {
+			continue
+		}
+		reason, ok := s.eligible(v, j, now)
+		if reason == state.ReasonDependencyNeverSatisfied && j.KillOnInvalidDep {
+			cancel = append(cancel, state.JobRef{JobID: j.ID, Task: state.AllTasks})
+			continue
+		}
+		if !ok {
+			reasons[j.ID] = reason
+			continue
+		}
+		if j.IsArrayBase() {
+			n := s.arrayRoom(v, j)
+			if n == 0 {
+				reasons[j.ID] = state.ReasonArrayTaskLimit
+				continue
+			}
+			j.Pending.Each(func(task int) bool {
+				if capacity == 0 || n == 0 {
+					return false
+				}
+				if v.Dependency(j, task, now) != state.DepMet {
+					return true
+				}
+				starts = append(starts, candidate{job: j, task: task})
+				n--
+				capacity--
+				return true
+			})
+		} else if capacity != 0 {
+			starts = append(starts, candidate{job: j, task: state.NoTask})
+			capacity--
+		}
+		if capacity == 0 {
+			reasons[j.ID] = state.ReasonResources
+		} else {
+			reasons[j.ID] = state.ReasonPriority
+		}
+	}
+	var errs []error
+	for _, c := range starts {
+		if err := s.start(ctx, c, now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(cancel) > 0 {
+		if _, err := s.apply(ctx, state.CmdJobCancel, state.JobCancelCmd{Time: now, By: state.Actor{Management: true}, Refs: cancel}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if changed := changedReasons(v, reasons); len(changed) > 0 {
+		if _, err := s.apply(ctx, state.CmdJobReasons, state.JobReasonsCmd{Reasons: changed}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func changedReasons(v *state.View, reasons map[uint64]string) map[uint64]string {
+	out := map[uint64]string{}
+	for id, r := range reasons {
+		if j := v.Job(id); j != nil && j.Reason != r {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+// eligible says whether a pending job may start now, or why not.
+func (s *Scheduler) eligible(v *state.View, j *state.Job, now time.Time) (reason string, ok bool) {
+	if !j.Begin.IsZero() && now.Before(j.Begin) {
+		return state.ReasonBeginTime, false
+	}
+	task := state.NoTask
+	if j.IsArrayBase() {
+		if first, ok := j.Pending.Min(); ok {
+			task = first
+		}
+	}
+	switch v.Dependency(j, task, now) {
+	case state.DepNever:
+		return state.ReasonDependencyNeverSatisfied, false
+	case state.DepWaiting:
+		if !j.IsArrayBase() || !hasCorr(j) {
+			return state.ReasonDependency, false
+		}
+	}
+	return "", true
+}
+
+func hasCorr(j *state.Job) bool {
+	if j.Submission == nil || j.Submission.Spec == nil || j.Submission.Spec.Dependency == nil {
+		return false
+	}
+	for _, c := range j.Submission.Spec.Dependency.Conditions {
+		if c.Type == "aftercorr" {
+			return true
+		}
+	}
+	return false
+}
+
+// arrayRoom is how many more tasks of an array may run under its %throttle
+// (-1: no limit).
+func (s *Scheduler) arrayRoom(v *state.View, base *state.Job) int {
+	limit := base.Throttle()
+	if limit <= 0 {
+		return -1
+	}
+	running := 0
+	for _, t := range v.ArrayTasks(base.ID) {
+		if t.State == state.StateRunning || t.State == state.StateCompleting {
+			running++
+		}
+	}
+	return max(limit-running, 0)
+}
+
+// start commits a start and hands the job to the executor.
+func (s *Scheduler) start(ctx context.Context, c candidate, now time.Time) error {
+	res, err := s.apply(ctx, state.CmdJobStart, state.JobStartCmd{Time: now, JobID: c.job.ID, Task: c.task})
+	if err != nil {
+		return err
+	}
+	if res.Err != nil {
+		return nil // the job changed meanwhile (cancelled, held): next pass
+	}
+	id := res.Value.(state.JobStartResult).JobID
+	v := s.cfg.Store.View()
+	j := v.Job(id)
+	if j == nil {
+		return fmt.Errorf("started job %d vanished", id)
+	}
+	return s.cfg.Executor.Start(ctx, j, v.Submission(j))
+}
