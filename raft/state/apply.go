@@ -3,6 +3,8 @@ package state
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -259,6 +261,9 @@ func applyCancel(a *applier, _ uint8, payload []byte) *Result {
 	}
 	return a.each(c.Refs, c.By, func(t target) (*Job, error) {
 		if t.task != NoTask {
+			if t.base.State.Terminal() {
+				return nil, fmt.Errorf("job has already finished: %w", ErrState)
+			}
 			nb, tj := a.materialise(t.base, t.task)
 			a.put(nb)
 			return end(tj), nil
@@ -407,6 +412,9 @@ func applyStart(a *applier, _ uint8, payload []byte) *Result {
 func applyFinish(a *applier, _ uint8, payload []byte) *Result {
 	var c JobFinishCmd
 	decode(payload, &c)
+	if !c.State.Terminal() {
+		return &Result{Err: fmt.Errorf("finish with %s, which is not a final state: %w", c.State, ErrState)}
+	}
 	j := a.job(c.JobID)
 	if j == nil {
 		return &Result{Err: fmt.Errorf("%d: %w", c.JobID, ErrNotFound)}
@@ -429,7 +437,8 @@ func applyReasons(a *applier, _ uint8, payload []byte) *Result {
 	var c JobReasonsCmd
 	decode(payload, &c)
 	res := &Result{}
-	for id, reason := range c.Reasons {
+	for _, id := range slices.Sorted(maps.Keys(c.Reasons)) {
+		reason := c.Reasons[id]
 		j := a.job(id)
 		if j == nil || j.State != StatePending || j.Hold != HoldNone || j.Reason == reason {
 			continue
@@ -459,6 +468,11 @@ func applyACLTokenCreate(a *applier, _ uint8, payload []byte) *Result {
 }
 
 func (a *applier) insertToken(t ACLToken) *Result {
+	for _, idx := range []struct{ name, value string }{{"id", t.AccessorID}, {"secret", t.SecretHash}} {
+		if raw, err := a.txn.First(tableTokens, idx.name, idx.value); err == nil && raw != nil {
+			return &Result{Err: fmt.Errorf("a token with this %s exists: %w", idx.name, ErrState)}
+		}
+	}
 	t.CreateIdx = a.index
 	if err := a.txn.Insert(tableTokens, &t); err != nil {
 		return &Result{Err: fmt.Errorf("store token: %w", err)}
