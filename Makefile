@@ -47,8 +47,10 @@ lint: ## go vet and gofmt check
 generate: ## run go generate
 	$(GO) generate ./...
 
-bench: ## run the benchmarks and print their numbers
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./jobspec/
+bench: build oracle ## run the benchmarks and print their numbers (hpcbridge next to real Slurm)
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -cpu 1 ./jobspec/
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./raft/
+	$(GO) run ./bench -bin $(BIN)/hpcbridge -oracle $(ORACLE_DIR)
 
 fuzz: ## run each fuzz target for FUZZTIME
 	@for t in $$($(GO) test -list 'Fuzz.*' ./jobspec/ | grep ^Fuzz); do \

@@ -48,7 +48,7 @@ func ours(t testing.TB, path string, args []string) (verdict, *jobspec.Spec) {
 	if spec == nil {
 		return verdict{message: diags.Error()}, nil
 	}
-	b, err := json.Marshal(spec)
+	b, err := spec.ContractJSON()
 	if err != nil {
 		t.Fatalf("%s: marshal: %v", path, err)
 	}

@@ -47,25 +47,24 @@ type streams struct {
 
 // run dispatches on the program name and returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
-	io := streams{in: stdin, out: stdout, err: stderr, env: env}
-	name := filepath.Base(args[0])
-	switch name {
-	case "sbatch":
-		return runSbatch(args[1:], io)
-	case "squeue", "scancel", "sacct", "sinfo", "scontrol":
-		fmt.Fprintf(stderr, "%s: not available yet: this build of hpcbridge has no coordinator to ask (it arrives with the coordinator release); only sbatch --parse-only works\n", name)
-		return exitRejected
+	return runWith(args, streams{in: stdin, out: stdout, err: stderr, env: env}, defaultDeps())
+}
+
+// runWith is run with the command's surroundings given (tests pass fakes).
+func runWith(args []string, io streams, deps slurmDeps) int {
+	if cmd, ok := slurmCommandByName[filepath.Base(args[0])]; ok {
+		return cmd(args[1:], io, deps)
 	}
 	app := newApp(io)
 	if err := app.Run(args); err != nil {
 		var ee *exitError
 		if errors.As(err, &ee) {
 			if ee.err != nil {
-				fmt.Fprintln(stderr, ee.err)
+				fmt.Fprintln(io.err, ee.err)
 			}
 			return ee.code
 		}
-		fmt.Fprintln(stderr, "hpcbridge:", err)
+		fmt.Fprintln(io.err, "hpcbridge:", err)
 		return exitUsage
 	}
 	return exitOK
@@ -86,6 +85,9 @@ func newApp(s streams) *cli.App {
 		Commands: []*cli.Command{
 			jobspecCommand(s),
 			explainCommand(s),
+			serverCommand(s),
+			aclCommand(s),
+			operatorCommand(s),
 		},
 	}
 }

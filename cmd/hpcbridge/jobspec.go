@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -95,9 +96,15 @@ func runJobspec(opts jobspecOptions, s streams) int {
 	if spec == nil {
 		return exitRejected
 	}
-	enc := json.NewEncoder(s.out)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(spec); err != nil {
+	b, err := spec.ContractJSON()
+	if err == nil {
+		var buf bytes.Buffer
+		if err = json.Indent(&buf, b, "", "  "); err == nil {
+			buf.WriteByte('\n')
+			_, err = s.out.Write(buf.Bytes())
+		}
+	}
+	if err != nil {
 		fmt.Fprintf(s.err, "jobspec: %v\n", err)
 		return exitRejected
 	}

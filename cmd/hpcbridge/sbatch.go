@@ -1,22 +1,88 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/jobspec"
+	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
-// runSbatch is the sbatch personality. Submitting needs the coordinator; this
-// release parses (--parse-only) and explains what it would submit.
-func runSbatch(args []string, s streams) int {
+// sbatch exits 255 when its options are wrong (Slurm's error_exit), 1
+// when the submission fails.
+const exitSbatchOptions = 255
+
+const sbatchUsage = `Usage: sbatch [-N nnodes] [-n ntasks]
+              [-c ncpus] [-r n] [-p partition] [--hold] [--parsable] [-t minutes]
+              [-D path] [--no-kill] [--overcommit]
+              [--input file] [--output file] [--error file]
+              [--time-min=minutes] [--licenses=names] [--clusters=cluster_names]
+              [--chdir=directory] [--oversubscribe] [-m dist] [-J jobname]
+              [--mail-type=type] [--mail-user=user] [--nice[=value]] [--wait]
+              [--requeue] [--no-requeue] [--ntasks-per-node=n] [--propagate]
+              [--nodefile=file] [--nodelist=hosts] [--exclude=hosts]
+              [--network=type] [--mem-per-cpu=MB] [--qos=qos] [--gres=list]
+              [--mem-bind=...] [--reservation=name] [--mcs-label=mcs]
+              [--cpu-freq=min[-max[:gov]]] [--power=flags] [--gres-flags=opts]
+              [--switches=max-switches{@max-time-to-wait}] [--reboot]
+              [--core-spec=cores] [--thread-spec=threads]
+              [--bb=burst_buffer_spec] [--bbf=burst_buffer_file]
+              [--array=index_values] [--profile=...] [--ignore-pbs] [--spread-job]
+              [--export[=names]] [--export-file=file|fd] [--delay-boot=mins]
+              [--use-min-nodes]
+              [--cpus-per-gpu=n] [--gpus=n] [--gpu-bind=...] [--gpu-freq=...]
+              [--gpus-per-node=n] [--gpus-per-socket=n] [--gpus-per-task=n]
+              [--mem-per-gpu=MB] [--tres-per-task=list]
+              executable [args...]
+`
+
+// sbatchOptions are the inputs of one submission.
+type sbatchOptions struct {
+	Client interface {
+		jobSubmitter
+		jobLister
+	}
+	Args       []string // sbatch's options, as typed
+	Script     []byte   // nil with --wrap
+	ScriptName string
+	ScriptArgs []string
+	Env        []string // the caller's environment
+	Cwd        string
+	Host       string
+	Now        time.Time
+	Loc        *time.Location
+	// Sleep waits between polls of --wait when the API cannot block.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// sbatchMain is the sbatch personality: it parses the submission locally
+// (precise errors, no round trip), then submits it to the coordinator.
+// --parse-only prints the parsed spec instead (see hpcbridge jobspec).
+func sbatchMain(args []string, s streams, d slurmDeps) int {
 	opts, script, scriptArgs := jobspec.SplitCommandLine(args)
 	var rest []string
 	parseOnly := false
 	for _, a := range opts {
-		if a == "--parse-only" {
+		switch a {
+		case "--parse-only":
 			parseOnly = true
 			continue
+		case "-h", "--help":
+			fmt.Fprint(s.out, sbatchUsage)
+			return exitOK
+		case "--usage":
+			fmt.Fprint(s.out, sbatchUsage)
+			return exitOK
+		case "-V", "--version":
+			fmt.Fprintf(s.out, "slurm %s\n", slurmVersion)
+			return exitOK
 		}
 		rest = append(rest, a)
 	}
@@ -24,8 +90,273 @@ func runSbatch(args []string, s streams) int {
 		if script != "" {
 			rest = append(append(rest, "--", script), scriptArgs...)
 		}
-		return runJobspec(jobspecOptions{args: rest, now: time.Now()}, s)
+		return runJobspec(jobspecOptions{args: rest, now: d.now()}, s)
 	}
-	fmt.Fprintln(s.err, "sbatch: error: submitting needs the hpcbridge coordinator, which this build does not have yet; use sbatch --parse-only to check a script")
-	return exitRejected
+	o := sbatchOptions{Args: rest, ScriptArgs: scriptArgs, Env: s.env, Now: d.now(), Loc: d.loc, Sleep: d.sleep}
+	if !hasWrap(rest) {
+		if script == "" && d.isTerminal(s.in) {
+			fmt.Fprintln(s.err, "sbatch: error: no batch script given, and standard input is a terminal")
+			return exitRejected
+		}
+		body, name, err := readScript(script, s.in)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
+				fmt.Fprintf(s.err, "sbatch: error: Unable to open file %s\n", script)
+			} else {
+				fmt.Fprintf(s.err, "sbatch: error: %v\n", err)
+			}
+			return exitRejected
+		}
+		o.Script, o.ScriptName = body, name
+		if name == "<stdin>" {
+			o.ScriptName = ""
+		}
+	}
+	var err error
+	if o.Cwd, err = d.getwd(); err != nil {
+		fmt.Fprintf(s.err, "sbatch: error: getcwd failed: %v\n", err)
+		return exitRejected
+	}
+	o.Host, _ = d.hostname()
+	client, err := d.connect(s.env)
+	if err != nil {
+		fmt.Fprintln(s.err, connectError("sbatch", "Batch job submission failed", err))
+		return exitRejected
+	}
+	o.Client = client
+	return runSbatch(o, s)
+}
+
+// runSbatch parses, submits and reports one batch job; with --wait it
+// returns the job's exit status.
+func runSbatch(o sbatchOptions, s streams) int {
+	spec, diags := jobspec.Parse(jobspec.Input{
+		File:         o.ScriptName,
+		Script:       o.Script,
+		Args:         o.Args,
+		ScriptArgs:   o.ScriptArgs,
+		Env:          o.Env,
+		Now:          o.Now.In(o.loc()),
+		MaxArraySize: defaultMaxArraySize,
+	})
+	printDiagnostics(s.err, diags)
+	if spec == nil {
+		return exitSbatchOptions
+	}
+	req := &api.SubmitRequest{
+		Script:     o.Script,
+		ScriptName: o.ScriptName,
+		Args:       o.Args,
+		ScriptArgs: o.ScriptArgs,
+		Env:        exportEnv(o.Env, spec.Export),
+		Cwd:        o.Cwd,
+		SubmitHost: o.Host,
+		TimeZone:   zoneName(o.Env, o.loc(), o.Now),
+	}
+	ctx := cliContext()
+	resp, err := o.Client.Submit(ctx, req)
+	if err != nil {
+		reportSubmitError(s.err, err)
+		return exitRejected
+	}
+	switch {
+	case resp.TestOnly || spec.TestOnly:
+		fmt.Fprintf(s.err, "sbatch: Job %d to start at %s using %d processors on nodes %s in partition %s\n",
+			resp.JobID, o.Now.In(o.loc()).Format("2006-01-02T15:04:05"), testOnlyCPUs(spec), "(any)", partitionOf(spec))
+		return exitOK
+	case spec.Parsable:
+		fmt.Fprintf(s.out, "%d\n", resp.JobID)
+	case !spec.Quiet:
+		fmt.Fprintf(s.out, "Submitted batch job %d\n", resp.JobID)
+	}
+	if !spec.Wait {
+		return exitOK
+	}
+	return waitForJob(ctx, o, s, resp.JobID)
+}
+
+// loc is the submitter's time zone (local when unset).
+func (o sbatchOptions) loc() *time.Location {
+	if o.Loc == nil {
+		return time.Local
+	}
+	return o.Loc
+}
+
+// printDiagnostics writes the parser's findings as sbatch reports them,
+// each with its position and, for option values, the offending line.
+func printDiagnostics(w io.Writer, diags jobspec.Diagnostics) {
+	for _, d := range diags {
+		lines := strings.Split(d.Render(), "\n")
+		fmt.Fprintf(w, "sbatch: %s: %s: %s\n", d.Severity, d.Pos, d.Msg)
+		for _, l := range lines[1:] {
+			fmt.Fprintf(w, "sbatch: %s\n", l)
+		}
+	}
+}
+
+// reportSubmitError prints a failed submission the way sbatch does.
+func reportSubmitError(w io.Writer, err error) {
+	var ae *api.Error
+	switch {
+	case errors.As(err, &ae) && ae.Code == api.CodeInvalidScript:
+		fmt.Fprintf(w, "sbatch: error: Batch job submission failed: %s\n", strings.TrimPrefix(ae.Message, "batch job submission failed: "))
+		for _, d := range ae.Diagnostics {
+			fmt.Fprintf(w, "sbatch: %s\n", strings.ReplaceAll(d, "\n", "\nsbatch: "))
+		}
+	case errors.As(err, &ae):
+		fmt.Fprintf(w, "sbatch: error: Batch job submission failed: %s\n", codeMessage(ae.Code, ae.Message))
+	default:
+		fmt.Fprintf(w, "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure): %v\n", err)
+	}
+}
+
+// exportEnv selects the caller's environment the job gets, by sbatch's
+// --export rules: ALL (the default) sends everything; NONE only the
+// SLURM_* variables; a list sends SLURM_* plus the named variables (NAME
+// with the caller's value, NAME=value as given); ALL,list sends everything
+// plus the NAME=value items the caller has not set. The SBATCH_*
+// variables always go along: the coordinator reads them as options, as
+// sbatch does.
+func exportEnv(env []string, export *string) []string {
+	mode := "ALL"
+	if export != nil && *export != "" {
+		mode = *export
+	}
+	if strings.EqualFold(mode, "ALL") {
+		return slices.Clone(env)
+	}
+	var out []string
+	have := map[string]int{}
+	add := func(kv string) {
+		name, _, _ := strings.Cut(kv, "=")
+		if i, ok := have[name]; ok {
+			out[i] = kv
+			return
+		}
+		have[name] = len(out)
+		out = append(out, kv)
+	}
+	items := strings.Split(mode, ",")
+	all := strings.EqualFold(items[0], "ALL")
+	for _, kv := range env {
+		if all || strings.HasPrefix(kv, "SLURM_") || strings.HasPrefix(kv, "SBATCH_") {
+			add(kv)
+		}
+	}
+	if strings.EqualFold(mode, "NONE") {
+		return out
+	}
+	for _, it := range items {
+		if it == "" || strings.EqualFold(it, "ALL") || strings.EqualFold(it, "NONE") {
+			continue
+		}
+		name, _, hasVal := strings.Cut(it, "=")
+		switch {
+		case all && hasVal:
+			if _, set := have[name]; !set {
+				add(it)
+			}
+		case hasVal:
+			add(it)
+		case !all:
+			if v, ok := lookupEnv(env, name); ok {
+				add(name + "=" + v)
+			}
+		}
+	}
+	return out
+}
+
+// zoneName names the submitter's time zone for the coordinator: $TZ when
+// it names a zone, else the zone /etc/localtime links to, else the
+// current UTC offset.
+func zoneName(env []string, loc *time.Location, now time.Time) string {
+	if tz, ok := lookupEnv(env, "TZ"); ok && tz != "" {
+		tz = strings.TrimPrefix(tz, ":")
+		if _, err := time.LoadLocation(tz); err == nil && tz != "Local" {
+			return tz
+		}
+	}
+	if loc == time.Local {
+		if target, err := os.Readlink("/etc/localtime"); err == nil {
+			if i := strings.Index(target, "zoneinfo/"); i >= 0 {
+				if name := target[i+len("zoneinfo/"):]; name != "" {
+					if _, err := time.LoadLocation(name); err == nil {
+						return name
+					}
+				}
+			}
+		}
+	} else if loc != nil && loc.String() != "Local" && loc.String() != "" {
+		if _, err := time.LoadLocation(loc.String()); err == nil {
+			return loc.String()
+		}
+	}
+	return now.In(loc).Format("-07:00")
+}
+
+// testOnlyCPUs is the processor count --test-only reports.
+func testOnlyCPUs(spec *jobspec.Spec) int {
+	v := jobView{j: &state.Job{}, spec: spec}
+	return v.cpus()
+}
+
+// partitionOf is the partition a spec names, or the default's marker.
+func partitionOf(spec *jobspec.Spec) string {
+	if spec.Partition != nil {
+		return *spec.Partition
+	}
+	return "(default)"
+}
+
+// waitForJob follows a job until it and all its array tasks ended, and
+// returns its exit status as sbatch --wait does: the highest exit code of
+// its tasks, 1 for a task killed by a signal.
+func waitForJob(ctx context.Context, o sbatchOptions, s streams, id uint64) int {
+	var last uint64
+	for {
+		q := &api.JobsQuery{Jobs: []string{fmt.Sprint(id)}, States: []string{"all"}}
+		q.WaitIndex, q.WaitTime = last, time.Minute
+		jobs, meta, err := o.Client.JobsAll(ctx, q)
+		if err != nil {
+			if isTransport(err) {
+				if o.Sleep(ctx, 2*time.Second) == nil {
+					continue
+				}
+			}
+			fmt.Fprintf(s.err, "sbatch: error: slurm_load_job: %s\n", apiMessage(err))
+			return exitRejected
+		}
+		if rc, done := jobsExit(jobs); done {
+			return rc
+		}
+		if meta == nil || meta.LastIndex == last {
+			if err := o.Sleep(ctx, time.Second); err != nil {
+				return exitRejected
+			}
+		}
+		if meta != nil {
+			last = meta.LastIndex
+		}
+	}
+}
+
+// jobsExit reports whether every record has ended and the exit status of
+// sbatch --wait.
+func jobsExit(jobs []*state.Job) (rc int, done bool) {
+	if len(jobs) == 0 {
+		return 0, false
+	}
+	for _, j := range jobs {
+		if j.IsArrayBase() && !j.Pending.Empty() || !j.State.Terminal() {
+			return 0, false
+		}
+		code := j.ExitCode
+		if j.ExitSignal != 0 && code == 0 {
+			code = 1
+		}
+		rc = max(rc, code)
+	}
+	return rc, true
 }

@@ -1,0 +1,238 @@
+package bridge
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// authed is a route that needs a token.
+type authed func(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error
+
+// auth resolves the request's token (401 unauthenticated without a valid one).
+func (s *Server) auth(h authed) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		tok, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		return h(w, r, tok)
+	}
+}
+
+// management is auth for routes only management tokens may use.
+func (s *Server) management(h authed) handler {
+	return s.auth(func(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+		if !isManagement(tok) {
+			return denied("this needs a management token")
+		}
+		return h(w, r, tok)
+	})
+}
+
+func (s *Server) authenticate(r *http.Request) (*state.ACLToken, error) {
+	secret := secretOf(r)
+	if secret == "" {
+		return nil, api.Errorf(api.CodeUnauthenticated, "no ACL token: set HPCBRIDGE_TOKEN, or put the token in the token file")
+	}
+	tok := s.cfg.Store.View().TokenBySecretHash(hashSecret(secret))
+	if tok == nil {
+		return nil, api.Errorf(api.CodeUnauthenticated, "ACL token not found")
+	}
+	return tok, nil
+}
+
+// secretOf reads the secret from X-Hpcbridge-Token or Authorization: Bearer.
+func secretOf(r *http.Request) string {
+	if t := strings.TrimSpace(r.Header.Get(api.HeaderToken)); t != "" {
+		return t
+	}
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(tok)
+	}
+	return ""
+}
+
+// hashSecret is how secrets are stored: hex SHA-256.
+func hashSecret(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+func isManagement(tok *state.ACLToken) bool { return tok.Type == state.TokenManagement }
+
+// actor is who a token acts as in state commands.
+func actor(tok *state.ACLToken) state.Actor {
+	return state.Actor{User: tok.User, Management: isManagement(tok)}
+}
+
+// mayTouch reports whether tok may change or read the private parts of j.
+func mayTouch(tok *state.ACLToken, j *state.Job) bool {
+	return isManagement(tok) || (tok.User != "" && tok.User == j.User)
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand crashes the program instead)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// nameRE is what user and account names may be (POSIX-like, 1-64 chars).
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,62}\$?$`)
+
+func checkName(what, v string) error {
+	if !nameRE.MatchString(v) {
+		return badRequest("invalid %s %q: use letters, digits, '_', '.', '-' (at most 64)", what, v)
+	}
+	return nil
+}
+
+func wireToken(t *state.ACLToken, secret string) *api.ACLToken {
+	return &api.ACLToken{
+		AccessorID:  t.AccessorID,
+		SecretID:    secret,
+		Name:        t.Name,
+		Type:        t.Type,
+		User:        t.User,
+		Accounts:    t.Accounts,
+		CreateTime:  t.CreateTime,
+		CreateIndex: t.CreateIdx,
+	}
+}
+
+// handleBootstrap creates the first management token; it needs no token
+// and works once.
+func (s *Server) handleBootstrap(w http.ResponseWriter, r *http.Request) error {
+	var req api.ACLBootstrapRequest
+	if err := decodeBody(r, &req, true); err != nil {
+		return err
+	}
+	if s.cfg.Store.View().Meta(state.MetaACLBootstrapped) != "" {
+		return api.Errorf(api.CodeConflict, "%v", state.ErrBootstrapped)
+	}
+	secret := req.Secret
+	if secret == "" {
+		secret = newUUID()
+	} else if !uuidRE.MatchString(secret) {
+		return badRequest("the bootstrap secret must be a UUID")
+	}
+	user := req.User
+	if user == "" {
+		user = "root"
+	}
+	if err := checkName("user", user); err != nil {
+		return err
+	}
+	tok := state.ACLToken{
+		AccessorID: newUUID(),
+		SecretHash: hashSecret(secret),
+		Name:       "Bootstrap Token",
+		Type:       state.TokenManagement,
+		User:       user,
+		CreateTime: s.now().UTC(),
+	}
+	return s.commitToken(w, r, state.CmdACLBootstrap, tok, secret)
+}
+
+func (s *Server) commitToken(w http.ResponseWriter, r *http.Request, ct state.CommandType, tok state.ACLToken, secret string) error {
+	res, idx, err := s.apply(r.Context(), ct, state.ACLTokenCmd{Token: tok})
+	if err != nil {
+		return err
+	}
+	if res.Err != nil {
+		return resultError(res.Err)
+	}
+	tok.CreateIdx = idx
+	w.Header().Set(api.HeaderIndex, fmt.Sprint(idx))
+	writeJSON(w, http.StatusOK, wireToken(&tok, secret))
+	return nil
+}
+
+func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request, _ *state.ACLToken) error {
+	var req api.ACLTokenRequest
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	typ := req.Type
+	if typ == "" {
+		typ = state.TokenClient
+	}
+	switch typ {
+	case state.TokenClient:
+		if req.User == "" {
+			return badRequest("a client token needs a user")
+		}
+	case state.TokenManagement:
+	default:
+		return badRequest("token type %q: want client or management", req.Type)
+	}
+	if req.User != "" {
+		if err := checkName("user", req.User); err != nil {
+			return err
+		}
+	}
+	for _, a := range req.Accounts {
+		if err := checkName("account", a); err != nil {
+			return err
+		}
+	}
+	if len(req.Name) > 256 {
+		return badRequest("token name is over 256 bytes")
+	}
+	secret := newUUID()
+	tok := state.ACLToken{
+		AccessorID: newUUID(),
+		SecretHash: hashSecret(secret),
+		Name:       req.Name,
+		Type:       typ,
+		User:       req.User,
+		Accounts:   req.Accounts,
+		CreateTime: s.now().UTC(),
+	}
+	return s.commitToken(w, r, state.CmdACLTokenCreate, tok, secret)
+}
+
+func (s *Server) handleTokenList(w http.ResponseWriter, _ *http.Request, _ *state.ACLToken) error {
+	toks := s.cfg.Store.View().Tokens()
+	out := make([]*api.ACLToken, 0, len(toks))
+	for _, t := range toks {
+		out = append(out, wireToken(t, ""))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) handleTokenSelf(w http.ResponseWriter, _ *http.Request, tok *state.ACLToken) error {
+	writeJSON(w, http.StatusOK, wireToken(tok, ""))
+	return nil
+}
+
+func (s *Server) handleTokenDelete(w http.ResponseWriter, r *http.Request, _ *state.ACLToken) error {
+	id := r.PathValue("accessor")
+	if s.cfg.Store.View().Token(id) == nil {
+		return api.Errorf(api.CodeNotFound, "token %s not found", id)
+	}
+	res, idx, err := s.apply(r.Context(), state.CmdACLTokenDelete, state.ACLTokenDeleteCmd{AccessorID: id})
+	if err != nil {
+		return err
+	}
+	if res.Err != nil {
+		return resultError(res.Err)
+	}
+	w.Header().Set(api.HeaderIndex, fmt.Sprint(idx))
+	writeJSON(w, http.StatusOK, api.WriteResponse{Index: idx})
+	return nil
+}

@@ -1,0 +1,261 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// DefaultAddress is where a coordinator listens when nothing else is said.
+const DefaultAddress = "http://127.0.0.1:4747"
+
+// Environment variables DefaultConfig reads.
+const (
+	EnvAddress    = "HPCBRIDGE_ADDR"
+	EnvToken      = "HPCBRIDGE_TOKEN"
+	EnvTokenFile  = "HPCBRIDGE_TOKEN_FILE"
+	EnvCACert     = "HPCBRIDGE_CACERT"
+	EnvClientCert = "HPCBRIDGE_CLIENT_CERT"
+	EnvClientKey  = "HPCBRIDGE_CLIENT_KEY"
+)
+
+// Config says how to reach a coordinator.
+type Config struct {
+	// Address is the API's URL, e.g. https://coord1:4747; without a scheme,
+	// http (https when TLS is configured).
+	Address string
+	// Token is the ACL secret sent with every request.
+	Token string
+	// TLSConfig is used for https; when nil, CACert, ClientCert and
+	// ClientKey are loaded instead.
+	TLSConfig *tls.Config
+	// CACert is a PEM file of the CAs that sign the servers' certificates.
+	CACert string
+	// ClientCert and ClientKey are PEM files of a client certificate, for
+	// servers that require mutual TLS.
+	ClientCert, ClientKey string
+	// HTTPClient, when set, is used as is (TLS settings above are ignored).
+	HTTPClient *http.Client
+}
+
+// DefaultConfig reads the process environment: see ConfigFromEnv.
+func DefaultConfig() *Config { return ConfigFromEnv(os.Environ()) }
+
+// ConfigFromEnv builds a Config from an environment ("NAME=value"; the last
+// occurrence wins): the address from HPCBRIDGE_ADDR (DefaultAddress when
+// unset), the token from HPCBRIDGE_TOKEN or else from the token file (see
+// TokenFile), the TLS files from HPCBRIDGE_CACERT, HPCBRIDGE_CLIENT_CERT and
+// HPCBRIDGE_CLIENT_KEY. A missing token file means no token.
+func ConfigFromEnv(env []string) *Config {
+	get := lookup(env)
+	cfg := &Config{
+		Address:    get(EnvAddress),
+		Token:      strings.TrimSpace(get(EnvToken)),
+		CACert:     get(EnvCACert),
+		ClientCert: get(EnvClientCert),
+		ClientKey:  get(EnvClientKey),
+	}
+	if cfg.Address == "" {
+		cfg.Address = DefaultAddress
+	}
+	if cfg.Token == "" {
+		if f := TokenFile(env); f != "" {
+			if b, err := os.ReadFile(f); err == nil {
+				cfg.Token = strings.TrimSpace(string(b))
+			}
+		}
+	}
+	return cfg
+}
+
+// TokenFile is where the token is kept when HPCBRIDGE_TOKEN is unset:
+// $HPCBRIDGE_TOKEN_FILE, else $XDG_CONFIG_HOME/hpcbridge/token, else
+// $HOME/.config/hpcbridge/token ("" when none of these is set).
+func TokenFile(env []string) string {
+	get := lookup(env)
+	if f := get(EnvTokenFile); f != "" {
+		return f
+	}
+	if d := get("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "hpcbridge", "token")
+	}
+	if h := get("HOME"); h != "" {
+		return filepath.Join(h, ".config", "hpcbridge", "token")
+	}
+	return ""
+}
+
+func lookup(env []string) func(string) string {
+	m := make(map[string]string, len(env))
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return func(k string) string { return m[k] }
+}
+
+// Client calls the hpcbridge API. It is safe for concurrent use.
+type Client struct {
+	base  *url.URL
+	token string
+	http  *http.Client
+}
+
+// NewClient returns a client for cfg (DefaultConfig when nil).
+func NewClient(cfg *Config) (*Client, error) {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	hc := cfg.HTTPClient
+	tlsCfg := cfg.TLSConfig
+	if hc == nil && tlsCfg == nil && (cfg.CACert != "" || cfg.ClientCert != "") {
+		var err error
+		if tlsCfg, err = loadTLS(cfg); err != nil {
+			return nil, err
+		}
+	}
+	addr := cfg.Address
+	if addr == "" {
+		addr = DefaultAddress
+	}
+	if !strings.Contains(addr, "://") {
+		scheme := "http://"
+		if tlsCfg != nil {
+			scheme = "https://"
+		}
+		addr = scheme + addr
+	}
+	base, err := url.Parse(addr)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("api: bad address %q: want http[s]://host:port", cfg.Address)
+	}
+	if hc == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = tlsCfg
+		hc = &http.Client{Transport: tr}
+	}
+	return &Client{base: base, token: cfg.Token, http: hc}, nil
+}
+
+func loadTLS(cfg *Config) (*tls.Config, error) {
+	t := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.CACert != "" {
+		pem, err := os.ReadFile(cfg.CACert)
+		if err != nil {
+			return nil, fmt.Errorf("api: CA certificate: %w", err)
+		}
+		t.RootCAs = x509.NewCertPool()
+		if !t.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("api: CA certificate %s: no PEM certificate in it", cfg.CACert)
+		}
+	}
+	if cfg.ClientCert != "" || cfg.ClientKey != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.ClientCert, cfg.ClientKey)
+		if err != nil {
+			return nil, fmt.Errorf("api: client certificate: %w", err)
+		}
+		t.Certificates = []tls.Certificate{cert}
+	}
+	return t, nil
+}
+
+// Address is the URL the client talks to.
+func (c *Client) Address() string { return c.base.String() }
+
+// do sends one request: in (when not nil) as the JSON body, the reply's
+// JSON into out (when not nil).
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) (*QueryMeta, error) {
+	u := *c.base
+	u.Path = strings.TrimSuffix(u.Path, "/") + path
+	u.RawPath = ""
+	u.RawQuery = q.Encode()
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, fmt.Errorf("api: encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set(HeaderToken, c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("hpcbridge at %s: %w", c.base.Host, err)
+	}
+	defer resp.Body.Close()
+	meta := &QueryMeta{
+		NextToken:   resp.Header.Get(HeaderNextToken),
+		KnownLeader: resp.Header.Get(HeaderKnownLeader) == "true",
+	}
+	meta.LastIndex, _ = strconv.ParseUint(resp.Header.Get(HeaderIndex), 10, 64)
+	if resp.StatusCode >= 300 {
+		return meta, decodeError(resp)
+	}
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			return meta, fmt.Errorf("api: decode %s %s reply: %w", method, path, err)
+		}
+	}
+	return meta, nil
+}
+
+// decodeError turns an error reply into an *Error.
+func decodeError(resp *http.Response) error {
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var er ErrorResponse
+	if err := json.Unmarshal(raw, &er); err == nil && er.Error != nil && er.Error.Code != "" {
+		er.Error.Status = resp.StatusCode
+		return er.Error
+	}
+	msg := strings.TrimSpace(string(raw))
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	if msg == "" {
+		msg = http.StatusText(resp.StatusCode)
+	}
+	return &Error{Status: resp.StatusCode, Code: codeOfStatus(resp.StatusCode), Message: msg}
+}
+
+// values renders query options.
+func (o *QueryOptions) values(q url.Values) {
+	if o.WaitIndex > 0 {
+		q.Set("index", strconv.FormatUint(o.WaitIndex, 10))
+		if o.WaitTime > 0 {
+			q.Set("wait", o.WaitTime.String())
+		}
+	}
+	if o.Consistent {
+		q.Set("consistent", "true")
+	}
+	if o.PerPage > 0 {
+		q.Set("per_page", strconv.Itoa(o.PerPage))
+	}
+	if o.NextToken != "" {
+		q.Set("next_token", o.NextToken)
+	}
+}
+
+// errNilRequest guards methods against a nil request.
+var errNilRequest = errors.New("api: nil request")

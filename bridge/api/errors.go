@@ -1,0 +1,122 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Error codes: the "code" of an error reply. Each has one HTTP status.
+const (
+	// CodeNotFound: no such job, array task, token or peer (404).
+	CodeNotFound = "not_found"
+	// CodePermissionDenied: the token may not do this (403).
+	CodePermissionDenied = "permission_denied"
+	// CodeUnauthenticated: no token, or a token the cluster does not know (401).
+	CodeUnauthenticated = "unauthenticated"
+	// CodeInvalidRequest: the request is malformed or names bad values (400).
+	CodeInvalidRequest = "invalid_request"
+	// CodeInvalidScript: the batch script or its options were rejected;
+	// Diagnostics hold the problems (400).
+	CodeInvalidScript = "invalid_script"
+	// CodeNotLeader: no leader could take the request and nothing was
+	// committed; retry (503).
+	CodeNotLeader = "not_leader"
+	// CodeOutcomeUnknown: the server lost the leader while the change was
+	// being committed; it may or may not have been applied: check before
+	// retrying (503).
+	CodeOutcomeUnknown = "outcome_unknown"
+	// CodeConflict: the job's state does not allow the change, or it was
+	// already done (ACL bootstrap) (409).
+	CodeConflict = "conflict"
+	// CodeTooLarge: the request body or script is over the limit (413).
+	CodeTooLarge = "too_large"
+	// CodeInternal: the server failed (500).
+	CodeInternal = "internal"
+)
+
+// StatusOf returns the HTTP status of an error code (500 for unknown codes).
+func StatusOf(code string) int {
+	switch code {
+	case CodeNotFound:
+		return http.StatusNotFound
+	case CodePermissionDenied:
+		return http.StatusForbidden
+	case CodeUnauthenticated:
+		return http.StatusUnauthorized
+	case CodeInvalidRequest, CodeInvalidScript:
+		return http.StatusBadRequest
+	case CodeNotLeader, CodeOutcomeUnknown:
+		return http.StatusServiceUnavailable
+	case CodeConflict:
+		return http.StatusConflict
+	case CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+// codeOfStatus guesses a code for a reply that carried no JSON error.
+func codeOfStatus(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return CodeNotFound
+	case http.StatusForbidden:
+		return CodePermissionDenied
+	case http.StatusUnauthorized:
+		return CodeUnauthenticated
+	case http.StatusBadRequest, http.StatusMethodNotAllowed:
+		return CodeInvalidRequest
+	case http.StatusServiceUnavailable, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return CodeNotLeader
+	case http.StatusConflict:
+		return CodeConflict
+	case http.StatusRequestEntityTooLarge:
+		return CodeTooLarge
+	}
+	return CodeInternal
+}
+
+// Error is an error reply from the API. Every non-2xx reply the client gets
+// is returned as an *Error (use errors.As).
+type Error struct {
+	// Status is the HTTP status.
+	Status int `json:"-"`
+	// Code is one of the Code constants.
+	Code string `json:"code"`
+	// Message says what went wrong, for people.
+	Message string `json:"message"`
+	// Diagnostics are the individual problems: the rendered jobspec
+	// diagnostics of a rejected script, or one line per failed job of a
+	// job action ("123_7: invalid job id specified").
+	Diagnostics []string `json:"diagnostics,omitempty"`
+	// Refs are the per-job failures of a job action (cancel, hold, ...)
+	// when no job was changed; partial failures come back in
+	// ActionResponse.Errors instead.
+	Refs []RefError `json:"refs,omitempty"`
+}
+
+// Errorf returns an *Error with the code's status and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Status: StatusOf(code), Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Error renders the message, and the diagnostics on the lines below it.
+func (e *Error) Error() string {
+	if len(e.Diagnostics) == 0 {
+		return e.Message
+	}
+	return e.Message + "\n" + strings.Join(e.Diagnostics, "\n")
+}
+
+// IsCode reports whether err is an *Error with the given code.
+func IsCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// ErrorResponse is the body of every error reply: {"error": {...}}.
+type ErrorResponse struct {
+	Error *Error `json:"error"`
+}

@@ -1,0 +1,128 @@
+package bridgetest
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/bridge"
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// Options configure Start. The zero value is a cluster with partitions
+// "batch" (default) and "gpu".
+type Options struct {
+	// Partitions and DefaultPartition as in bridge.Config.
+	Partitions       []string
+	DefaultPartition string
+	// Now is the server's clock (time.Now when nil).
+	Now func() time.Time
+	// NoBootstrap leaves ACLs unbootstrapped.
+	NoBootstrap bool
+}
+
+// Server is a single-server API on a local port.
+type Server struct {
+	// URL is the API's address (http://127.0.0.1:port).
+	URL string
+	// Bridge is the API server.
+	Bridge *bridge.Server
+	// Raft is the fake Raft node; Store its state.
+	Raft  *Raft
+	Store *state.Store
+	// Signals records scancel --signal requests.
+	Signals *Signaller
+	// ManagementToken is the bootstrap token's secret ("" with NoBootstrap).
+	ManagementToken string
+
+	hs *httptest.Server
+}
+
+// Start runs a server until the test ends.
+func Start(t testing.TB, o Options) *Server {
+	t.Helper()
+	s, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New runs a server until Close; Start is New for tests.
+func New(o Options) (*Server, error) {
+	if o.Partitions == nil {
+		o.Partitions = []string{"batch", "gpu"}
+	}
+	node := NewCluster().Add("server1", "127.0.0.1:4748")
+	hs := httptest.NewUnstartedServer(nil)
+	url := "http://" + hs.Listener.Addr().String()
+	sig := &Signaller{}
+	b, err := bridge.New(bridge.Config{
+		Raft:             node,
+		Store:            node.Store(),
+		NodeID:           node.ID(),
+		APIAddr:          url,
+		Partitions:       o.Partitions,
+		DefaultPartition: o.DefaultPartition,
+		Servers:          node.Servers,
+		Signaller:        sig,
+		Now:              o.Now,
+	})
+	if err != nil {
+		hs.Close()
+		return nil, fmt.Errorf("bridgetest: %w", err)
+	}
+	hs.Config.Handler = b.Handler()
+	hs.Start()
+	s := &Server{URL: url, Bridge: b, Raft: node, Store: node.Store(), Signals: sig, hs: hs}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := b.EstablishLeadership(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("bridgetest: %w", err)
+	}
+	if !o.NoBootstrap {
+		c, err := api.NewClient(&api.Config{Address: url})
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("bridgetest: %w", err)
+		}
+		tok, err := c.ACLBootstrap(ctx, nil)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("bridgetest: bootstrap: %w", err)
+		}
+		s.ManagementToken = tok.SecretID
+	}
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() { s.hs.Close() }
+
+// Client returns a client of the server that sends token.
+func (s *Server) Client(t testing.TB, token string) *api.Client {
+	t.Helper()
+	c, err := api.NewClient(&api.Config{Address: s.URL, Token: token})
+	if err != nil {
+		t.Fatalf("bridgetest: %v", err)
+	}
+	return c
+}
+
+// UserToken creates a client token for user (charging accounts) and
+// returns its secret.
+func (s *Server) UserToken(t testing.TB, user string, accounts ...string) string {
+	t.Helper()
+	tok, err := s.Client(t, s.ManagementToken).ACLCreateToken(context.Background(), &api.ACLTokenRequest{
+		Name: user, User: user, Accounts: accounts,
+	})
+	if err != nil {
+		t.Fatalf("bridgetest: create token for %s: %v", user, err)
+	}
+	return tok.SecretID
+}

@@ -1,0 +1,257 @@
+package bridge
+
+import (
+	"fmt"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/jobspec"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// handleSubmit parses a submission as sbatch would, checks what needs the
+// cluster (partition, account, dependencies), commits it and replies with
+// the job id once committed.
+func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+	var req api.SubmitRequest
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	if len(req.Script) > api.MaxScriptBytes {
+		return api.Errorf(api.CodeTooLarge, "batch script is %d bytes; the limit is %d", len(req.Script), api.MaxScriptBytes)
+	}
+	user := tok.User
+	if req.User != "" && req.User != tok.User {
+		if !isManagement(tok) {
+			return denied("only a management token may submit jobs as another user")
+		}
+		if err := checkName("user", req.User); err != nil {
+			return err
+		}
+		user = req.User
+	}
+	if user == "" {
+		return badRequest("token %q has no user to run jobs as", tok.Name)
+	}
+	if !path.IsAbs(req.Cwd) {
+		return badRequest("cwd %q: want the absolute directory sbatch ran in", req.Cwd)
+	}
+	loc, err := zone(req.TimeZone)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	spec, diags := jobspec.Parse(jobspec.Input{
+		File:         req.ScriptName,
+		Script:       req.Script,
+		Args:         req.Args,
+		ScriptArgs:   req.ScriptArgs,
+		Env:          req.Env,
+		Now:          now.In(loc),
+		MaxArraySize: s.cfg.MaxArraySize,
+	})
+	if spec == nil {
+		return scriptError(diags)
+	}
+	if spec.Partition != nil {
+		if err := s.checkPartition(*spec.Partition); err != nil {
+			return err
+		}
+	}
+	if err := checkAccount(tok, spec); err != nil {
+		return err
+	}
+	if err := checkDependency(s.cfg.Store.View(), spec.Dependency); err != nil {
+		return err
+	}
+	if spec.Begin != nil {
+		// A Begin travels in JSON as wall-clock time without a zone and is
+		// read back in the local zone (jobspec.Begin.UnmarshalJSON): write
+		// it in the local zone so that the instant survives.
+		b := *spec.Begin
+		b.At = b.At.In(time.Local)
+		spec.Begin = &b
+	}
+	resp := api.SubmitResponse{}
+	for _, d := range diags.Warnings() {
+		resp.Warnings = append(resp.Warnings, d.Error())
+	}
+	if spec.TestOnly {
+		resp.TestOnly = true
+		writeJSON(w, http.StatusOK, resp)
+		return nil
+	}
+	res, idx, err := s.apply(r.Context(), state.CmdJobSubmit, state.JobSubmitCmd{
+		Time: now.UTC(),
+		User: user,
+		Submission: &state.Submission{
+			Script:     req.Script,
+			ScriptName: req.ScriptName,
+			Args:       req.Args,
+			ScriptArgs: req.ScriptArgs,
+			Env:        req.Env,
+			Cwd:        req.Cwd,
+			SubmitHost: req.SubmitHost,
+			Spec:       spec,
+		},
+		DefaultPartition: s.defaultPar,
+	})
+	if err != nil {
+		return err
+	}
+	if res.Err != nil {
+		return resultError(res.Err)
+	}
+	sr, ok := res.Value.(state.JobSubmitResult)
+	if !ok {
+		return fmt.Errorf("submit committed at %d answered %T", idx, res.Value)
+	}
+	resp.JobID, resp.Index = sr.JobID, idx
+	setIndex(w, idx)
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// zone reads SubmitRequest.TimeZone: an IANA name or a UTC offset.
+func zone(tz string) (*time.Location, error) {
+	if tz == "" {
+		return time.Local, nil
+	}
+	if t, err := time.Parse("-07:00", tz); err == nil {
+		_, off := t.Zone()
+		return time.FixedZone(tz, off), nil
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "Local" {
+		return nil, badRequest("time zone %q: want an IANA name (Europe/Berlin) or an offset (+02:00)", tz)
+	}
+	return loc, nil
+}
+
+// scriptError is the reply to a script the parser rejected.
+func scriptError(diags jobspec.Diagnostics) error {
+	msg := "batch job submission failed"
+	if errs := diags.Errors(); len(errs) > 0 {
+		msg += ": " + errs[0].Error()
+	}
+	e := api.Errorf(api.CodeInvalidScript, "%s", msg)
+	for _, d := range diags {
+		e.Diagnostics = append(e.Diagnostics, d.Render())
+	}
+	return e
+}
+
+// checkPartition checks a partition list against the configuration.
+func (s *Server) checkPartition(list string) error {
+	for _, p := range strings.Split(list, ",") {
+		if !s.partitions[p] {
+			return badRequest("invalid partition name specified: %q (partitions: %s)", p, strings.Join(s.cfg.Partitions, ", "))
+		}
+	}
+	return nil
+}
+
+// checkAccount holds a client token to its accounts, the first being the
+// default.
+func checkAccount(tok *state.ACLToken, spec *jobspec.Spec) error {
+	if isManagement(tok) || len(tok.Accounts) == 0 {
+		return nil
+	}
+	if spec.Account == nil {
+		a := tok.Accounts[0]
+		spec.Account = &a
+		return nil
+	}
+	if !slices.Contains(tok.Accounts, *spec.Account) {
+		return denied("invalid account %q for user %s (accounts: %s)", *spec.Account, tok.User, strings.Join(tok.Accounts, ", "))
+	}
+	return nil
+}
+
+// checkDependency checks that every job a dependency names exists, as
+// slurmctld does ("Job dependency problem").
+func checkDependency(v *state.View, d *jobspec.Dependency) error {
+	if d == nil {
+		return nil
+	}
+	var missing []string
+	for _, c := range d.Conditions {
+		for _, dj := range c.Jobs {
+			ref := state.JobRef{JobID: uint64(dj.JobID), Task: dj.Task}
+			if dj.Task < 0 {
+				ref.Task = state.AllTasks
+			}
+			if j, _ := lookup(v, ref); dj.JobID <= 0 || j == nil {
+				missing = append(missing, ref.String())
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return badRequest("job dependency problem: no job %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// handleJobs lists jobs (squeue) or, with history, accounting (sacct).
+func (s *Server) handleJobs(history bool) authed {
+	return func(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+		f, o, err := parseJobsQuery(r.URL.Query(), history)
+		if err != nil {
+			return err
+		}
+		return s.blockingRead(w, r, func(v *state.View) (any, string, error) {
+			jobs, next := page(v, f, o, newPresenter(v, tok, o.script))
+			return jobs, next, nil
+		})
+	}
+}
+
+// handleJob shows one job (scontrol show job).
+func (s *Server) handleJob(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+	ref, err := api.ParseJobRef(r.PathValue("ref"))
+	if err != nil {
+		return badRequest("%v", err)
+	}
+	script, err := boolParam(r.URL.Query(), "script")
+	if err != nil {
+		return err
+	}
+	return s.blockingRead(w, r, func(v *state.View) (any, string, error) {
+		j, k := lookup(v, ref)
+		if j == nil {
+			return nil, "", api.Errorf(api.CodeNotFound, "job %s: %v", ref, state.ErrNotFound)
+		}
+		return newPresenter(v, tok, script).job(k, j), "", nil
+	})
+}
+
+// handlePartitions lists the partitions with job counts (sinfo).
+func (s *Server) handlePartitions(w http.ResponseWriter, r *http.Request, _ *state.ACLToken) error {
+	return s.blockingRead(w, r, func(v *state.View) (any, string, error) {
+		pending, running := map[string]int{}, map[string]int{}
+		count := func(st state.JobState, into map[string]int) {
+			v.EachJobInState(st, func(j *state.Job) bool {
+				n := 1
+				if j.IsArrayBase() {
+					n = j.Pending.Len()
+				}
+				for _, p := range strings.Split(j.Partition, ",") {
+					into[p] += n
+				}
+				return true
+			})
+		}
+		count(state.StatePending, pending)
+		count(state.StateRunning, running)
+		count(state.StateCompleting, running)
+		out := make([]api.Partition, 0, len(s.cfg.Partitions))
+		for _, p := range s.cfg.Partitions {
+			out = append(out, api.Partition{Name: p, Default: p == s.defaultPar, State: "up", PendingJobs: pending[p], RunningJobs: running[p]})
+		}
+		return out, "", nil
+	})
+}

@@ -1,0 +1,391 @@
+package bridge
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// jobFilter selects jobs: by refs, by fields, by state, by time window.
+// Nil maps do not filter.
+type jobFilter struct {
+	byRef    bool
+	refIDs   map[uint64]bool         // whole jobs and arrays (Task == AllTasks)
+	refTasks map[uint64]map[int]bool // array id -> task indexes
+
+	users, accounts, partitions, names map[string]bool
+	states                             map[state.JobState]bool
+	// history includes finished jobs when states is nil.
+	history    bool
+	start, end time.Time
+}
+
+func setOf(vals []string) map[string]bool {
+	if len(vals) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(vals))
+	for _, v := range vals {
+		m[v] = true
+	}
+	return m
+}
+
+// setRefs makes the filter select the named jobs only.
+func (f *jobFilter) setRefs(refs []state.JobRef) {
+	if len(refs) == 0 {
+		return
+	}
+	f.byRef, f.refIDs, f.refTasks = true, map[uint64]bool{}, map[uint64]map[int]bool{}
+	for _, r := range refs {
+		if r.Task == state.AllTasks {
+			f.refIDs[r.JobID] = true
+			continue
+		}
+		if f.refTasks[r.JobID] == nil {
+			f.refTasks[r.JobID] = map[int]bool{}
+		}
+		f.refTasks[r.JobID][r.Task] = true
+	}
+}
+
+// hasFields reports whether any filter other than refs is set.
+func (f *jobFilter) hasFields() bool {
+	return f.users != nil || f.accounts != nil || f.partitions != nil || f.names != nil || f.states != nil
+}
+
+// parseStates reads state names; "all" selects every state.
+func parseStates(vals []string) (states map[state.JobState]bool, all bool, err error) {
+	for _, v := range vals {
+		if strings.EqualFold(v, "all") {
+			all = true
+			continue
+		}
+		st, err := api.ParseJobState(v)
+		if err != nil {
+			return nil, false, badRequest("%v", err)
+		}
+		if states == nil {
+			states = map[state.JobState]bool{}
+		}
+		states[st] = true
+	}
+	if all {
+		states = nil
+	}
+	return states, all, nil
+}
+
+// matchFields applies every filter but the refs.
+func (f *jobFilter) matchFields(j *state.Job) bool {
+	switch {
+	case f.users != nil && !f.users[j.User],
+		f.accounts != nil && !f.accounts[j.Account],
+		f.names != nil && !f.names[j.Name],
+		f.partitions != nil && !slices.ContainsFunc(strings.Split(j.Partition, ","), func(p string) bool { return f.partitions[p] }),
+		f.states != nil && !f.states[j.State],
+		f.states == nil && !f.history && j.State.Terminal(),
+		!f.end.IsZero() && j.SubmitTime.After(f.end),
+		!f.start.IsZero() && !j.EndTime.IsZero() && j.EndTime.Before(f.start):
+		return false
+	}
+	return true
+}
+
+// matchRef applies the refs to a record that is not an array base.
+func (f *jobFilter) matchRef(j *state.Job) bool {
+	if !f.byRef || f.refIDs[j.ID] {
+		return true
+	}
+	if j.ArrayJobID == 0 {
+		return false
+	}
+	return f.refIDs[j.ArrayJobID] || (j.ArrayTaskID != state.NoTask && f.refTasks[j.ArrayJobID][j.ArrayTaskID])
+}
+
+// listKey orders list entries: a record by its id, a pending array task not
+// yet materialised by its array's id and index.
+type listKey struct {
+	id   uint64
+	task int // state.NoTask for records
+}
+
+func (k listKey) less(o listKey) bool {
+	return k.id < o.id || (k.id == o.id && k.task < o.task)
+}
+
+// token renders the key as a page token: "123" or "123.7".
+func (k listKey) token() string {
+	if k.task == state.NoTask {
+		return strconv.FormatUint(k.id, 10)
+	}
+	return fmt.Sprintf("%d.%d", k.id, k.task)
+}
+
+func parseToken(s string) (listKey, error) {
+	idPart, taskPart, hasTask := strings.Cut(s, ".")
+	id, err := strconv.ParseUint(idPart, 10, 64)
+	k := listKey{id: id, task: state.NoTask}
+	if err == nil && hasTask {
+		k.task, err = strconv.Atoi(taskPart)
+		if k.task < 0 {
+			err = strconv.ErrRange
+		}
+	}
+	if err != nil {
+		return listKey{}, badRequest("next_token=%q is not a page token", s)
+	}
+	return k, nil
+}
+
+// walk calls emit for each entry the filter selects, in key order, until
+// emit returns false. For a pending array task not yet materialised, emit
+// gets the array's base record and a key with the task index.
+func (f *jobFilter) walk(v *state.View, expand bool, emit func(listKey, *state.Job) bool) {
+	v.EachJob(func(j *state.Job) bool {
+		if !j.IsArrayBase() {
+			if !f.matchRef(j) || !f.matchFields(j) {
+				return true
+			}
+			return emit(listKey{j.ID, state.NoTask}, j)
+		}
+		if j.Pending.Empty() || !f.matchFields(j) {
+			return true
+		}
+		whole := !f.byRef || f.refIDs[j.ID]
+		if whole && !expand {
+			return emit(listKey{j.ID, state.NoTask}, j)
+		}
+		more := true
+		if whole {
+			j.Pending.Each(func(x int) bool {
+				more = emit(listKey{j.ID, x}, j)
+				return more
+			})
+			return more
+		}
+		tasks := make([]int, 0, len(f.refTasks[j.ID]))
+		for x := range f.refTasks[j.ID] {
+			if j.Pending.Contains(x) {
+				tasks = append(tasks, x)
+			}
+		}
+		slices.Sort(tasks)
+		for _, x := range tasks {
+			if !emit(listKey{j.ID, x}, j) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// presenter shapes records for replies: pending tasks get their own
+// record, submissions lose the script and environment unless asked for
+// (and the caller may see them).
+type presenter struct {
+	v      *state.View
+	tok    *state.ACLToken
+	script bool
+	brief  map[*state.Submission]*state.Submission
+}
+
+func newPresenter(v *state.View, tok *state.ACLToken, script bool) *presenter {
+	return &presenter{v: v, tok: tok, script: script, brief: map[*state.Submission]*state.Submission{}}
+}
+
+func (p *presenter) job(k listKey, j *state.Job) *state.Job {
+	cp := *j
+	if k.task != state.NoTask && j.IsArrayBase() {
+		cp.ArrayTaskID, cp.Pending = k.task, nil
+	}
+	sub := p.v.Submission(j)
+	switch {
+	case sub == nil:
+	case p.script && mayTouch(p.tok, j):
+		cp.Submission = sub
+	default:
+		b, ok := p.brief[sub]
+		if !ok {
+			c := *sub
+			c.Script, c.Env = nil, nil
+			b = &c
+			p.brief[sub] = b
+		}
+		cp.Submission = b
+	}
+	return &cp
+}
+
+// listOptions are the paging and shaping options of a list.
+type listOptions struct {
+	expand, script bool
+	perPage        int
+	from           *listKey
+}
+
+// parseJobsQuery reads the query of /v1/jobs and /v1/accounting.
+func parseJobsQuery(q url.Values, history bool) (*jobFilter, listOptions, error) {
+	var o listOptions
+	allowed := []string{"jobs", "user", "account", "partition", "name", "state", "history", "array", "script",
+		"start", "end", "per_page", "next_token", "index", "wait", "consistent"}
+	for k := range q {
+		if !slices.Contains(allowed, k) {
+			return nil, o, badRequest("unknown query parameter %q (known: %s)", k, strings.Join(allowed, ", "))
+		}
+	}
+	refs, err := parseRefList(q["jobs"])
+	if err != nil {
+		return nil, o, err
+	}
+	f := &jobFilter{
+		users:      setOf(listParam(q, "user")),
+		accounts:   setOf(listParam(q, "account")),
+		partitions: setOf(listParam(q, "partition")),
+		names:      setOf(listParam(q, "name")),
+	}
+	f.setRefs(refs)
+	var all bool
+	if f.states, all, err = parseStates(listParam(q, "state")); err != nil {
+		return nil, o, err
+	}
+	h, err := boolParam(q, "history")
+	if err != nil {
+		return nil, o, err
+	}
+	f.history = history || h || all
+	if f.start, err = timeParam(q, "start"); err != nil {
+		return nil, o, err
+	}
+	if f.end, err = timeParam(q, "end"); err != nil {
+		return nil, o, err
+	}
+	if o.expand, err = boolParam(q, "array"); err != nil {
+		return nil, o, err
+	}
+	if o.script, err = boolParam(q, "script"); err != nil {
+		return nil, o, err
+	}
+	if o.perPage, err = intParam(q, "per_page"); err != nil {
+		return nil, o, err
+	}
+	if o.perPage == 0 || o.perPage > api.MaxPerPage {
+		o.perPage = api.MaxPerPage
+	}
+	if t := q.Get("next_token"); t != "" {
+		k, err := parseToken(t)
+		if err != nil {
+			return nil, o, err
+		}
+		o.from = &k
+	}
+	return f, o, nil
+}
+
+// page lists one page and the token of the next ("" on the last).
+func page(v *state.View, f *jobFilter, o listOptions, p *presenter) ([]*state.Job, string) {
+	out := []*state.Job{}
+	next := ""
+	f.walk(v, o.expand, func(k listKey, j *state.Job) bool {
+		if o.from != nil && k.less(*o.from) {
+			return true
+		}
+		if len(out) == o.perPage {
+			next = k.token()
+			return false
+		}
+		out = append(out, p.job(k, j))
+		return true
+	})
+	return out, next
+}
+
+// parseRefList parses several ref lists into one, without duplicates.
+func parseRefList(lists []string) ([]state.JobRef, error) {
+	var out []state.JobRef
+	seen := map[state.JobRef]bool{}
+	for _, l := range lists {
+		refs, err := api.ParseJobRefs(l)
+		if err != nil {
+			return nil, badRequest("%v", err)
+		}
+		for _, r := range refs {
+			if !seen[r] {
+				seen[r] = true
+				out = append(out, r)
+			}
+		}
+		if len(out) > api.MaxRefs {
+			return nil, badRequest("the request names more than %d jobs; name a whole array by its job id", api.MaxRefs)
+		}
+	}
+	return out, nil
+}
+
+// lookup finds the record a single ref names: a job, a materialised task,
+// or, for a pending task, its array's base record with the task's key. The
+// record is nil when there is none.
+func lookup(v *state.View, r state.JobRef) (*state.Job, listKey) {
+	if r.Task == state.AllTasks {
+		j := v.Job(r.JobID)
+		return j, listKey{r.JobID, state.NoTask}
+	}
+	if t := v.Task(r.JobID, r.Task); t != nil {
+		return t, listKey{t.ID, state.NoTask}
+	}
+	if b := v.Job(r.JobID); b != nil && b.IsArrayBase() && b.Pending.Contains(r.Task) {
+		return b, listKey{b.ID, r.Task}
+	}
+	return nil, listKey{}
+}
+
+// blockingRead answers a read, as a blocking query when ?index= is given:
+// it replies when the state's index passes it, the wait ends, or the
+// request ends. read returns the body and the next page token.
+func (s *Server) blockingRead(w http.ResponseWriter, r *http.Request, read func(v *state.View) (any, string, error)) error {
+	b, err := parseBlocking(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	var expired <-chan time.Time
+	if b.index > 0 {
+		t := time.NewTimer(b.wait)
+		defer t.Stop()
+		expired = t.C
+	}
+	for {
+		changed := s.cfg.Store.WatchJobs()
+		v := s.cfg.Store.View()
+		if b.index == 0 || v.LatestIndex() > b.index {
+			return respond(w, v, read)
+		}
+		select {
+		case <-changed:
+		case <-expired:
+			return respond(w, s.cfg.Store.View(), read)
+		case <-r.Context().Done():
+			// Client gone or server shutting down: answer with what there is.
+			return respond(w, s.cfg.Store.View(), read)
+		}
+	}
+}
+
+func respond(w http.ResponseWriter, v *state.View, read func(v *state.View) (any, string, error)) error {
+	body, next, err := read(v)
+	if err != nil {
+		return err
+	}
+	setIndex(w, v.LatestIndex())
+	if next != "" {
+		w.Header().Set(api.HeaderNextToken, next)
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}

@@ -1,0 +1,422 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/jobspec"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// update rewrites golden files: go test ./cmd/hpcbridge -update. The
+// goldens under testdata/*/oracle-* were printed by real Slurm 22.05 for
+// the same queue (see testdata/README.md); rewrite them only to record a
+// deliberate difference.
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (-want +got):\n%s", name, lineDiff(string(want), got))
+	}
+}
+
+// lineDiff lists the lines that differ between want and got.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			fmt.Fprintf(&b, "line %d:\n-%q\n+%q\n", i+1, wl, gl)
+		}
+	}
+	return b.String()
+}
+
+// The scenario the oracle goldens were recorded with (Slurm 22.05.8, all
+// submitted at 18:41:49 UTC and printed at 18:41:55):
+//
+//	6781 sbatch --hold --wrap 'sleep 100'
+//	6782 sbatch --hold -J arrjob --array=5-999%10 --wrap 'sleep 100'
+//	6783 sbatch --hold -J averyveryverylongjobname -t 90 -p gpu --wrap 'sleep 100'
+//	6784 (in /tmp/sj) sbatch --hold --dependency=afterok:6781 --begin=2026-12-01T10:00:00 train.sh a b
+//	6785 sbatch -J runner -t 5 --mem=100 --wrap 'sleep 300'             (running)
+//	6786 sbatch -J arr2 --array=1-6%2 -t 3 --mem=100 --wrap 'sleep 300' (tasks 1, 2 running as 6791, 6792)
+//	6787 sbatch -J quick --mem=100 --wrap 'exit 3'                       (failed)
+//	6788 sbatch -J ok --mem=100 --wrap 'true'                            (completed)
+//	6789 sbatch -J waiter --mem=100 -t 2-00:00:00 --dependency=afterany:6785 --wrap 'true'
+//	6790 sbatch --hold -J gone --wrap 'true'; scancel 6790
+var (
+	scenarioSubmit = time.Date(2026, 11, 21, 18, 41, 49, 0, time.UTC)
+	scenarioNow    = time.Date(2026, 11, 21, 18, 41, 55, 0, time.UTC)
+)
+
+const trainScript = `#!/bin/bash
+#SBATCH -J train -N 1 -n 4 -c 2 --mem=8G --gres=gpu:2 -t 1-02:03:04
+#SBATCH -o out-%j.txt -e err-%j.txt --nice=5 --comment="hello world" -A physics
+echo hi
+`
+
+// submitted builds a submission as the coordinator stores it.
+func submitted(t testing.TB, cwd, scriptName, script string, args []string, scriptArgs ...string) *state.Submission {
+	t.Helper()
+	in := jobspec.Input{File: scriptName, Args: args, ScriptArgs: scriptArgs, Now: scenarioSubmit, MaxArraySize: 1 << 20}
+	if script != "" {
+		in.Script = []byte(script)
+	}
+	spec, diags := jobspec.Parse(in)
+	if spec == nil {
+		t.Fatalf("fixture: %s", diags.Render())
+	}
+	return &state.Submission{Script: in.Script, ScriptName: scriptName, Args: args, ScriptArgs: scriptArgs, Cwd: cwd, SubmitHost: "localhost", Spec: spec}
+}
+
+// newJob fills a job from its submission as applySubmit does.
+func newJob(id uint64, sub *state.Submission) *state.Job {
+	sp := sub.Spec
+	j := &state.Job{
+		ID: id, ArrayTaskID: state.NoTask, Name: specString(sp.JobName), User: "root",
+		Account: specString(sp.Account), Partition: "debug", QOS: specString(sp.QOS),
+		State: state.StatePending, Reason: state.ReasonPriority, Requeue: true,
+		SubmitTime: scenarioSubmit, Submission: sub,
+	}
+	if sp.Partition != nil {
+		j.Partition = *sp.Partition
+	}
+	if sp.Nice != nil {
+		j.Nice = *sp.Nice
+	}
+	if sp.TimeLimit != nil && !sp.TimeLimit.Unlimited {
+		j.TimeLimitMin = sp.TimeLimit.Minutes
+	}
+	if sp.Dependency != nil {
+		j.Dependency, j.Reason = sp.Dependency.Raw, state.ReasonDependency
+	}
+	if sp.Begin != nil {
+		j.Begin = sp.Begin.At
+	}
+	if sp.Hold {
+		j.Hold, j.Reason = state.HoldUser, state.ReasonHeldUser
+	}
+	if sp.Array != nil {
+		arr, err := jobspec.ParseArray(sp.Array.Spec, 1<<20)
+		if err != nil {
+			panic(err)
+		}
+		j.ArrayJobID, j.Pending = id, state.NewIndexSet(arr)
+	}
+	return j
+}
+
+// running marks j as started on node oracle at the scenario's submit time.
+func running(j *state.Job) *state.Job {
+	j.State, j.Reason, j.StartTime, j.NodeList = state.StateRunning, state.ReasonNone, scenarioSubmit, "oracle"
+	return j
+}
+
+// ended marks j as finished with st and code.
+func ended(j *state.Job, st state.JobState, code int) *state.Job {
+	running(j)
+	j.State, j.EndTime, j.ExitCode = st, scenarioSubmit, code
+	return j
+}
+
+// scenarioJobs returns the oracle scenario's queue as the coordinator
+// would hold it.
+func scenarioJobs(t testing.TB) []*state.Job {
+	wrap := func(args ...string) *state.Submission {
+		return submitted(t, "/tmp", "", "", args)
+	}
+	j81 := newJob(6781, wrap("--hold", "--wrap", "sleep 100"))
+	j82 := newJob(6782, wrap("--hold", "-J", "arrjob", "--array=5-999%10", "--wrap", "sleep 100"))
+	j83 := newJob(6783, wrap("--hold", "-J", "averyveryverylongjobname", "-t", "90", "-p", "gpu", "--wrap", "sleep 100"))
+	j84 := newJob(6784, submitted(t, "/tmp/sj", "train.sh", trainScript,
+		[]string{"--hold", "--dependency=afterok:6781", "--begin=2026-12-01T10:00:00"}, "a", "b"))
+	j84.Reason = state.ReasonHeldUser
+	j85 := running(newJob(6785, wrap("-J", "runner", "-t", "5", "--mem=100", "--wrap", "sleep 300")))
+	arr2 := wrap("-J", "arr2", "--array=1-6%2", "-t", "3", "--mem=100", "--wrap", "sleep 300")
+	j86 := newJob(6786, arr2)
+	j86.Pending.Remove(1)
+	j86.Pending.Remove(2)
+	j86.Reason = state.ReasonArrayTaskLimit
+	task := func(id uint64, idx int) *state.Job {
+		tj := *j86
+		tj.ID, tj.ArrayTaskID, tj.Pending = id, idx, nil
+		return running(&tj)
+	}
+	j87 := ended(newJob(6787, wrap("-J", "quick", "--mem=100", "--wrap", "exit 3")), state.StateFailed, 3)
+	j88 := ended(newJob(6788, wrap("-J", "ok", "--mem=100", "--wrap", "true")), state.StateCompleted, 0)
+	j89 := newJob(6789, wrap("-J", "waiter", "--mem=100", "-t", "2-00:00:00", "--dependency=afterany:6785", "--wrap", "true"))
+	j90 := ended(newJob(6790, wrap("--hold", "-J", "gone", "--wrap", "true")), state.StateCancelled, 0)
+	j90.NodeList = ""
+	return []*state.Job{j81, j82, j83, j84, j85, j86, j87, j88, j89, j90, task(6791, 1), task(6792, 2)}
+}
+
+// fakeClient is an in-memory coordinator for the command tests: it keeps
+// jobs and answers the API's queries with the API's filtering rules (the
+// end-to-end tests check the real server).
+type fakeClient struct {
+	jobs       []*state.Job
+	partitions []api.Partition
+	// calls records the requests, for assertions.
+	cancels  []*api.CancelRequest
+	holds    []string // "hold 123", "release 123", "requeue 123"
+	updates  []*api.UpdateRequest
+	submits  []*api.SubmitRequest
+	queries  []*api.JobsQuery
+	failWith error // every call fails with it when set
+	// actionErr answers actions: per ref text, the RefError code.
+	actionErr map[string]string
+	nextID    uint64
+}
+
+var _ slurmClient = (*fakeClient)(nil)
+
+func (f *fakeClient) selected(q *api.JobsQuery, history bool) []*state.Job {
+	var out []*state.Job
+	refs := map[string]bool{}
+	for _, r := range q.Jobs {
+		refs[r] = true
+	}
+	statesAll := slices.ContainsFunc(q.States, func(s string) bool { return strings.EqualFold(s, "all") })
+	for _, j := range f.jobs {
+		if len(refs) > 0 && !refs[selStr(j.ID, state.AllTasks)] && !refMatchesArray(refs, j) {
+			continue
+		}
+		if len(q.Users) > 0 && !slices.Contains(q.Users, j.User) ||
+			len(q.Partitions) > 0 && !slices.Contains(q.Partitions, j.Partition) ||
+			len(q.Names) > 0 && !slices.Contains(q.Names, j.Name) ||
+			len(q.Accounts) > 0 && !slices.Contains(q.Accounts, j.Account) {
+			continue
+		}
+		switch {
+		case statesAll:
+		case len(q.States) > 0:
+			if !slices.Contains(q.States, string(j.State)) {
+				continue
+			}
+		case !history && !q.History && j.State.Terminal():
+			continue
+		}
+		if j.IsArrayBase() && len(refs) > 0 && !refs[selStr(j.ID, state.AllTasks)] {
+			// Only some pending tasks are named: each is its own record.
+			j.Pending.Each(func(x int) bool {
+				if refs[selStr(j.ID, x)] {
+					cp := *j
+					cp.ArrayTaskID, cp.Pending = x, nil
+					out = append(out, &cp)
+				}
+				return true
+			})
+			continue
+		}
+		if q.ExpandArrays && j.IsArrayBase() {
+			j.Pending.Each(func(x int) bool {
+				cp := *j
+				cp.ArrayTaskID, cp.Pending = x, nil
+				out = append(out, &cp)
+				return true
+			})
+			continue
+		}
+		if j.IsArrayBase() && j.Pending.Empty() {
+			continue
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+func (f *fakeClient) JobsAll(_ context.Context, q *api.JobsQuery) ([]*state.Job, *api.QueryMeta, error) {
+	f.queries = append(f.queries, q)
+	if f.failWith != nil {
+		return nil, nil, f.failWith
+	}
+	return f.selected(q, false), &api.QueryMeta{LastIndex: uint64(len(f.queries))}, nil
+}
+
+func (f *fakeClient) AccountingAll(_ context.Context, q *api.JobsQuery) ([]*state.Job, *api.QueryMeta, error) {
+	f.queries = append(f.queries, q)
+	if f.failWith != nil {
+		return nil, nil, f.failWith
+	}
+	return f.selected(q, true), &api.QueryMeta{}, nil
+}
+
+func (f *fakeClient) Job(_ context.Context, ref string, _ *api.QueryOptions) (*state.Job, *api.QueryMeta, error) {
+	if f.failWith != nil {
+		return nil, nil, f.failWith
+	}
+	for _, j := range f.jobs {
+		if selStr(j.ID, state.AllTasks) == ref ||
+			j.ArrayJobID != 0 && selStr(j.ArrayJobID, j.ArrayTaskID) == ref {
+			return j, &api.QueryMeta{}, nil
+		}
+	}
+	return nil, nil, &api.Error{Code: api.CodeNotFound, Message: "job " + ref + ": invalid job id specified"}
+}
+
+// act answers an action for refs, failing those listed in actionErr.
+func (f *fakeClient) act(refs []string) (*api.ActionResponse, error) {
+	if f.failWith != nil {
+		return nil, f.failWith
+	}
+	resp := &api.ActionResponse{}
+	for _, r := range refs {
+		if code, ok := f.actionErr[r]; ok {
+			resp.Errors = append(resp.Errors, api.RefError{Ref: r, Code: code, Message: r + ": failed"})
+			continue
+		}
+		resp.Changed = append(resp.Changed, 1)
+	}
+	if len(resp.Changed) == 0 && len(resp.Errors) > 0 {
+		return nil, &api.Error{Code: resp.Errors[0].Code, Message: resp.Errors[0].Message, Refs: resp.Errors}
+	}
+	return resp, nil
+}
+
+func (f *fakeClient) Cancel(_ context.Context, req *api.CancelRequest) (*api.ActionResponse, error) {
+	f.cancels = append(f.cancels, req)
+	if len(req.Refs) == 0 {
+		return f.act([]string{"filters"})
+	}
+	return f.act(req.Refs)
+}
+
+func (f *fakeClient) record(what string, req *api.RefsRequest) (*api.ActionResponse, error) {
+	for _, r := range req.Refs {
+		f.holds = append(f.holds, what+" "+r)
+	}
+	return f.act(req.Refs)
+}
+
+func (f *fakeClient) Hold(_ context.Context, req *api.RefsRequest) (*api.ActionResponse, error) {
+	return f.record("hold", req)
+}
+
+func (f *fakeClient) Release(_ context.Context, req *api.RefsRequest) (*api.ActionResponse, error) {
+	return f.record("release", req)
+}
+
+func (f *fakeClient) Requeue(_ context.Context, req *api.RefsRequest) (*api.ActionResponse, error) {
+	return f.record("requeue", req)
+}
+
+func (f *fakeClient) Update(_ context.Context, req *api.UpdateRequest) (*api.ActionResponse, error) {
+	f.updates = append(f.updates, req)
+	return f.act(req.Refs)
+}
+
+func (f *fakeClient) Partitions(context.Context) ([]api.Partition, error) {
+	if f.failWith != nil {
+		return nil, f.failWith
+	}
+	return f.partitions, nil
+}
+
+func (f *fakeClient) Submit(_ context.Context, req *api.SubmitRequest) (*api.SubmitResponse, error) {
+	f.submits = append(f.submits, req)
+	if f.failWith != nil {
+		return nil, f.failWith
+	}
+	if f.nextID == 0 {
+		f.nextID = 100
+	}
+	f.nextID++
+	return &api.SubmitResponse{JobID: f.nextID}, nil
+}
+
+// testDeps are surroundings for command tests: the fake coordinator, a
+// fixed clock in UTC, user root (uid 0) and alice (uid 1000).
+func testDeps(c slurmClient) slurmDeps {
+	return slurmDeps{
+		connect:     func([]string) (slurmClient, error) { return c, nil },
+		now:         func() time.Time { return scenarioNow },
+		loc:         time.UTC,
+		currentUser: func() (string, error) { return "root", nil },
+		lookupUser: func(name string) (int, int, string, bool) {
+			switch name {
+			case "root", "0":
+				return 0, 0, "root", true
+			case "alice", "1000":
+				return 1000, 1000, "alice", true
+			}
+			return 0, 0, "", false
+		},
+		getwd:      func() (string, error) { return "/home/alice", nil },
+		hostname:   func() (string, error) { return "login1", nil },
+		sleep:      func(ctx context.Context, d time.Duration) error { return ctx.Err() },
+		isTerminal: func(io.Reader) bool { return false },
+	}
+}
+
+// runCmd runs a Slurm command in-process with the given deps.
+func runCmd(t *testing.T, d slurmDeps, stdin string, env []string, argv ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = runWith(argv, streams{in: strings.NewReader(stdin), out: &out, err: &errb, env: env}, d)
+	return code, out.String(), errb.String()
+}
+
+func selStr(id uint64, task int) string { return jobSel{JobID: id, Task: task}.String() }
+
+// refMatchesArray reports whether refs name j's array or one of its tasks.
+func refMatchesArray(refs map[string]bool, j *state.Job) bool {
+	if j.ArrayJobID == 0 {
+		return false
+	}
+	if refs[selStr(j.ArrayJobID, state.AllTasks)] {
+		return true
+	}
+	if !j.IsArrayBase() {
+		return refs[selStr(j.ArrayJobID, j.ArrayTaskID)]
+	}
+	found := false
+	j.Pending.Each(func(x int) bool {
+		found = refs[selStr(j.ID, x)]
+		return !found
+	})
+	return found
+}
+
+// readTestdata returns a file under testdata.
+func readTestdata(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,0 +1,771 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/jobspec"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// sacct's default field lists (sacct(1)).
+const (
+	sacctDefaultFormat = "jobid,jobname,partition,account,alloccpus,state,exitcode"
+	sacctBriefFormat   = "jobid,state,exitcode"
+	sacctLongFormat    = "jobid,jobidraw,jobname,partition,maxvmsize,maxvmsizenode,maxvmsizetask,avevmsize,maxrss,maxrssnode,maxrsstask,averss,maxpages,maxpagesnode,maxpagestask,avepages,mincpu,mincpunode,mincputask,avecpu,ntasks,alloccpus,elapsed,state,exitcode,avecpufreq,reqcpufreqmin,reqcpufreqmax,reqcpufreqgov,reqmem,consumedenergy,maxdiskread,maxdiskreadnode,maxdiskreadtask,avediskread,maxdiskwrite,maxdiskwritenode,maxdiskwritetask,avediskwrite,reqtres,alloctres,tresusageinave,tresusageinmax,tresusageinmaxn,tresusageinmaxt,tresusageinmin,tresusageinminn,tresusageinmint,tresusageintot,tresusageoutmax,tresusageoutmaxn,tresusageoutmaxt,tresusageoutave,tresusageouttot"
+)
+
+const sacctUsage = `Usage: sacct [options]
+	Use --help for help
+`
+
+const sacctHelp = `sacct [<OPTION>]
+    Valid <OPTION> values are:
+     -a, --allusers:     display jobs for all users.
+     -A, --accounts:     only send data about these accounts.
+     -b, --brief:        equivalent to '--format=jobid,state,exitcode'.
+     -D, --duplicates:   accepted, no effect (job ids are never reused).
+     --delimiter:        ASCII characters used to separate the fields with -p or -P.
+     -e, --helpformat:   print a list of fields that can be specified with --format.
+     -E, --endtime:      select jobs eligible before this time.
+     -h, --help:         print this description of use.
+     -j, --jobs:         comma separated list of jobs to print.
+     --json:             produce JSON output.
+     -l, --long:         equivalent to specifying a long list of fields.
+     --name:             only send data about jobs with these names.
+     -n, --noheader:     no header will be added to the beginning of output.
+     -o, --format:       comma separated list of fields (use -e for a list).
+     -p, --parsable:     output will be '|' delimited with a '|' at the end.
+     -P, --parsable2:    output will be '|' delimited without a '|' at the end.
+     -r, --partition:    only send data about jobs in these partitions.
+     -q, --qos:          only send data about jobs using these qos.
+     -s, --state:        select jobs based on their state during the time period.
+     -S, --starttime:    select jobs eligible after this time.
+     -T, --truncate:     truncate start and end times to the time window.
+     -u, --user:         display only jobs of these users.
+     --usage:            display a brief summary of sacct options.
+     -v, --verbose:      report the time window in use.
+     -V, --version:      print version.
+     -X, --allocations:  only show statistics relevant to the job allocation itself.
+`
+
+// sacctFieldDef is one field of sacct's table: its header and default
+// width (negative: left-justified).
+type sacctFieldDef struct {
+	name  string
+	width int
+}
+
+// sacctFields are the fields sacct --helpformat lists, in its order, with
+// sacct's default widths.
+var sacctFields = []sacctFieldDef{
+	{"Account", 10}, {"AdminComment", 15}, {"AllocCPUS", 10}, {"AllocNodes", 10},
+	{"AllocTRES", 10}, {"AssocID", 10}, {"AveCPU", 10}, {"AveCPUFreq", 10},
+	{"AveDiskRead", 14}, {"AveDiskWrite", 14}, {"AvePages", 10}, {"AveRSS", 10},
+	{"AveVMSize", 10}, {"BlockID", 16}, {"Cluster", 10}, {"Comment", 15},
+	{"Constraints", 19}, {"ConsumedEnergy", 14}, {"ConsumedEnergyRaw", 17}, {"Container", 19},
+	{"CPUTime", 10}, {"CPUTimeRAW", 10}, {"DBIndex", 9}, {"DerivedExitCode", 15},
+	{"Elapsed", 10}, {"ElapsedRaw", 10}, {"Eligible", 19}, {"End", 19},
+	{"ExitCode", 8}, {"Flags", 20}, {"GID", 6}, {"Group", 9},
+	{"JobID", -12}, {"JobIDRaw", -12}, {"JobName", 10}, {"Layout", 8},
+	{"MaxDiskRead", 12}, {"MaxDiskReadNode", 15}, {"MaxDiskReadTask", 15}, {"MaxDiskWrite", 12},
+	{"MaxDiskWriteNode", 16}, {"MaxDiskWriteTask", 16}, {"MaxPages", 8}, {"MaxPagesNode", 12},
+	{"MaxPagesTask", 12}, {"MaxRSS", 10}, {"MaxRSSNode", 10}, {"MaxRSSTask", 10},
+	{"MaxVMSize", 10}, {"MaxVMSizeNode", 13}, {"MaxVMSizeTask", 13}, {"McsLabel", 20},
+	{"MinCPU", 10}, {"MinCPUNode", 10}, {"MinCPUTask", 10}, {"NCPUS", 10},
+	{"NNodes", 8}, {"NodeList", 15}, {"NTasks", 8}, {"Partition", 10},
+	{"Priority", 10}, {"QOS", 10}, {"QOSRAW", 10}, {"Reason", 20},
+	{"ReqCPUFreq", 13}, {"ReqCPUFreqGov", 13}, {"ReqCPUFreqMax", 13}, {"ReqCPUFreqMin", 13},
+	{"ReqCPUS", 8}, {"ReqMem", 10}, {"ReqNodes", 8}, {"ReqTRES", 10},
+	{"Reservation", 20}, {"ReservationId", 20}, {"Reserved", 10}, {"ResvCPU", 10},
+	{"ResvCPURAW", 10}, {"Start", 19}, {"State", 10}, {"Submit", 19},
+	{"SubmitLine", 20}, {"Suspended", 10}, {"SystemComment", 15}, {"SystemCPU", 10},
+	{"Timelimit", 10}, {"TimelimitRaw", 12}, {"TotalCPU", 10}, {"TRESUsageInAve", 14},
+	{"TRESUsageInMax", 14}, {"TRESUsageInMaxNode", 18}, {"TRESUsageInMaxTask", 18}, {"TRESUsageInMin", 14},
+	{"TRESUsageInMinNode", 18}, {"TRESUsageInMinTask", 18}, {"TRESUsageInTot", 14}, {"TRESUsageOutAve", 15},
+	{"TRESUsageOutMax", 15}, {"TRESUsageOutMaxNode", 19}, {"TRESUsageOutMaxTask", 19}, {"TRESUsageOutMin", 15},
+	{"TRESUsageOutMinNode", 19}, {"TRESUsageOutMinTask", 19}, {"TRESUsageOutTot", 15}, {"UID", 6},
+	{"User", 9}, {"UserCPU", 10}, {"WCKey", 10}, {"WCKeyID", 10},
+	{"WorkDir", 15},
+}
+
+// lookupSacctField finds a field by name or by a prefix of it, the first
+// in table order winning ("ncpu" is NCPUS); "AllocCPUs" matches
+// case-insensitively.
+func lookupSacctField(name string) *sacctField {
+	n := strings.ToLower(strings.TrimSpace(name))
+	if n == "" {
+		return nil
+	}
+	for _, f := range sacctFields {
+		if strings.ToLower(f.name) == n {
+			return &sacctField{name: f.name, width: f.width}
+		}
+	}
+	for _, f := range sacctFields {
+		if strings.HasPrefix(strings.ToLower(f.name), n) {
+			return &sacctField{name: f.name, width: f.width}
+		}
+	}
+	return nil
+}
+
+// sacctHelpFormat lists the fields four to a line, as sacct -e does.
+func sacctHelpFormat() string {
+	var b strings.Builder
+	for i, f := range sacctFields {
+		if i%4 == 3 || i == len(sacctFields)-1 {
+			b.WriteString(f.name + "\n")
+		} else {
+			fmt.Fprintf(&b, "%-20s", f.name)
+		}
+	}
+	return b.String()
+}
+
+// sacctOptions are the inputs of one sacct run.
+type sacctOptions struct {
+	Client      accountingLister
+	Jobs        []jobArg
+	Users       []string
+	AllUsers    bool
+	Accounts    []string
+	Names       []string
+	Parts       []string
+	QOS         []string
+	States      []state.JobState
+	StatesGiven bool
+	Start, End  time.Time
+	Truncate    bool
+	Fields      []sacctField
+	NoHeader    bool
+	Parsable    int // 1: -p, 2: -P
+	Delimiter   string
+	Allocations bool
+	JSON        bool
+	Verbose     int
+	Now         time.Time
+	Loc         *time.Location
+	Env         []string
+	users       *userInfo
+}
+
+// sacctStates maps sacct -s names and codes to hpcbridge's states.
+var sacctStates = map[string]state.JobState{
+	"PENDING": state.StatePending, "PD": state.StatePending,
+	"RUNNING": state.StateRunning, "R": state.StateRunning,
+	"COMPLETED": state.StateCompleted, "CD": state.StateCompleted,
+	"CANCELLED": state.StateCancelled, "CA": state.StateCancelled,
+	"FAILED": state.StateFailed, "F": state.StateFailed,
+	"TIMEOUT": state.StateTimeout, "TO": state.StateTimeout,
+	"NODE_FAIL": state.StateNodeFail, "NF": state.StateNodeFail,
+	"PREEMPTED": state.StatePreempted, "PR": state.StatePreempted,
+	"OUT_OF_MEMORY": state.StateOutOfMemory, "OOM": state.StateOutOfMemory,
+	"REQUEUED": state.StateRequeued, "RQ": state.StateRequeued,
+	"BOOT_FAIL": "", "BF": "", "DEADLINE": "", "DL": "", "RESIZING": "", "RS": "",
+	"REVOKED": "", "RV": "", "SUSPENDED": "", "S": "",
+}
+
+// sacctCLI is what sacct's command line says beyond sacctOptions.
+type sacctCLI struct {
+	help, usage, version, helpFormat, brief, long bool
+	jobs, states                                  []string
+	format, start, end                            string
+}
+
+// sacctFlags wires sacct's options to o and c.
+func sacctFlags(o *sacctOptions, c *sacctCLI) *flagSet {
+	return &flagSet{prog: "sacct", defs: []flagDef{
+		{'A', "accounts", requiredArg, appendList(&o.Accounts)},
+		{'a', "allusers", noArg, setBool(&o.AllUsers)},
+		{'L', "allclusters", noArg, ignoreFlag},
+		{'X', "allocations", noArg, setBool(&o.Allocations)},
+		{'b', "brief", noArg, setBool(&c.brief)},
+		{'M', "clusters", requiredArg, ignoreFlag},
+		{'c', "completion", noArg, ignoreFlag},
+		{0, "delimiter", requiredArg, setString(&o.Delimiter)},
+		{'D', "duplicates", noArg, ignoreFlag},
+		{'E', "endtime", requiredArg, setString(&c.end)},
+		{'e', "helpformat", noArg, setBool(&c.helpFormat)},
+		{0, "federation", noArg, ignoreFlag},
+		{'h', "help", noArg, setBool(&c.help)},
+		{'j', "jobs", requiredArg, func(v string, _ bool) error { c.jobs = append(c.jobs, v); return nil }},
+		{0, "json", noArg, setBool(&o.JSON)},
+		{0, "local", noArg, ignoreFlag},
+		{'l', "long", noArg, setBool(&c.long)},
+		{0, "name", requiredArg, appendList(&o.Names)},
+		{0, "noconvert", noArg, ignoreFlag},
+		{'n', "noheader", noArg, setBool(&o.NoHeader)},
+		{'o', "format", requiredArg, setString(&c.format)},
+		{'p', "parsable", noArg, func(string, bool) error { o.Parsable = 1; return nil }},
+		{'P', "parsable2", noArg, func(string, bool) error { o.Parsable = 2; return nil }},
+		{'r', "partition", requiredArg, appendList(&o.Parts)},
+		{'q', "qos", requiredArg, appendList(&o.QOS)},
+		{'s', "state", requiredArg, appendList(&c.states)},
+		{'S', "starttime", requiredArg, setString(&c.start)},
+		{'T', "truncate", noArg, setBool(&o.Truncate)},
+		{'u', "user", requiredArg, appendList(&o.Users)},
+		{0, "uid", requiredArg, appendList(&o.Users)},
+		{0, "units", requiredArg, ignoreFlag},
+		{0, "usage", noArg, setBool(&c.usage)},
+		{0, "use-local-uid", noArg, ignoreFlag},
+		{'v', "verbose", noArg, countUp(&o.Verbose)},
+		{'V', "version", noArg, setBool(&c.version)},
+		{0, "yaml", noArg, func(string, bool) error {
+			return fmt.Errorf("sacct: error: --yaml is not supported by hpcbridge; use --json")
+		}},
+	}}
+}
+
+// sacctMain parses sacct's command line and runs it.
+func sacctMain(args []string, s streams, d slurmDeps) int {
+	o := sacctOptions{Now: d.now(), Loc: d.loc, Env: s.env, Delimiter: "|", users: newUserInfo(d.lookupUser)}
+	var c sacctCLI
+	if v, ok := lookupEnv(s.env, "SACCT_FORMAT"); ok && v != "" {
+		c.format = v
+	}
+	operands, err := sacctFlags(&o, &c).parse(args)
+	if err != nil {
+		return reportUsage(s, "sacct", err)
+	}
+	switch {
+	case c.help:
+		fmt.Fprint(s.out, sacctHelp)
+		return exitOK
+	case c.usage:
+		fmt.Fprint(s.out, sacctUsage)
+		return exitOK
+	case c.version:
+		fmt.Fprintf(s.out, "slurm %s\n", slurmVersion)
+		return exitOK
+	case c.helpFormat:
+		fmt.Fprint(s.out, sacctHelpFormat())
+		return exitOK
+	}
+	if len(operands) > 0 {
+		fmt.Fprintf(s.err, "sacct: error: Unknown arguments: %s\n", strings.Join(operands, " "))
+		return exitRejected
+	}
+	if err := sacctCheck(&o, &c); err != nil {
+		fmt.Fprintf(s.err, "sacct: error: %v\n", err)
+		return exitRejected
+	}
+	if !o.AllUsers && len(o.Users) == 0 {
+		// Only root sees every user's jobs by default.
+		if u, err := d.currentUser(); err == nil && u != "root" {
+			o.Users = []string{u}
+		}
+	}
+	if o.Verbose > 0 {
+		fmt.Fprintf(s.err, "sacct: start time: %s\nsacct: end time: %s\n",
+			o.Start.In(o.loc()).Format("2006-01-02T15:04:05"), o.End.In(o.loc()).Format("2006-01-02T15:04:05"))
+	}
+	client, err := d.connect(s.env)
+	if err != nil {
+		fmt.Fprintln(s.err, connectError("sacct", "Problem talking to the database", err))
+		return exitRejected
+	}
+	o.Client = client
+	return runSacct(o, s)
+}
+
+// sacctCheck validates the job ids, states, fields and times into o.
+func sacctCheck(o *sacctOptions, c *sacctCLI) error {
+	for _, l := range c.jobs {
+		for _, it := range splitJobArgs(l) {
+			if it == "" {
+				continue
+			}
+			a, err := parseJobArg(it)
+			if err != nil {
+				return fmt.Errorf("Invalid job id: %s", it)
+			}
+			o.Jobs = append(o.Jobs, a)
+		}
+	}
+	for _, st := range c.states {
+		v, ok := sacctStates[strings.ToUpper(st)]
+		if !ok {
+			return fmt.Errorf("Invalid state: %s", st)
+		}
+		o.StatesGiven = true
+		if v != "" {
+			o.States = append(o.States, v)
+		}
+	}
+	format := c.format
+	switch {
+	case format != "" && c.brief:
+		format = sacctBriefFormat + "," + format
+	case c.brief:
+		format = sacctBriefFormat
+	case c.long:
+		format = sacctLongFormat
+	case format == "":
+		format = sacctDefaultFormat
+	}
+	var err error
+	if o.Fields, err = parseSacctFormat(format); err != nil {
+		return err
+	}
+	return o.window(c.start, c.end)
+}
+
+// loc is the time zone timestamps are printed in (UTC when unset).
+func (o sacctOptions) loc() *time.Location {
+	if o.Loc == nil {
+		return time.UTC
+	}
+	return o.Loc
+}
+
+// window sets the time window from -S and -E, with sacct's defaults: from
+// midnight without -j and -s, from the epoch with -j, from now with -s
+// alone; until now, or until the start with -s.
+func (o *sacctOptions) window(startArg, endArg string) error {
+	parse := func(v, which string) (time.Time, error) {
+		t, err := parsePastTime(v, o.Now.In(o.loc()))
+		if err != nil {
+			return time.Time{}, fmt.Errorf("Invalid time specification (%s): %s", which, v)
+		}
+		return t, nil
+	}
+	var err error
+	switch {
+	case startArg != "":
+		if o.Start, err = parse(startArg, "starttime"); err != nil {
+			return err
+		}
+	case len(o.Jobs) > 0:
+		o.Start = time.Unix(0, 0)
+	case o.StatesGiven:
+		o.Start = o.Now
+	default:
+		y, m, d := o.Now.In(o.loc()).Date()
+		o.Start = time.Date(y, m, d, 0, 0, 0, 0, o.loc())
+	}
+	switch {
+	case endArg != "":
+		if o.End, err = parse(endArg, "endtime"); err != nil {
+			return err
+		}
+	default:
+		// Now, to the next whole second: the API reads times in seconds,
+		// and a job submitted in this second must be in the window.
+		o.End = o.Now.Truncate(time.Second).Add(time.Second)
+	}
+	return nil
+}
+
+// timeOfDay matches the time formats without a date.
+var timeOfDay = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?i)(today|midnight|noon|fika|teatime|\d{1,2}:\d{2}(:\d{2})?\s*([ap]m)?)$`)
+})
+
+// yearless matches dates written without a year (MMDD, MM/DD, MM.DD, with
+// an optional time).
+var yearless = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\d{4}|\d{1,2}[/.]\d{1,2})(-\d{1,2}:\d{2}(:\d{2})?)?$`)
+})
+
+// parsePastTime reads a time as sacct's -S and -E do: Slurm's time formats
+// (those of sbatch --begin), but looking back: a time of day that is still
+// to come today means today, a date without a year that is still to come
+// this year means this year (--begin would move both forward).
+func parsePastTime(v string, now time.Time) (time.Time, error) {
+	b, err := jobspec.ParseBegin(v, now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t := b.At
+	switch {
+	case !t.After(now):
+	case timeOfDay().MatchString(strings.TrimSpace(v)):
+		t = t.AddDate(0, 0, -1)
+	case yearless().MatchString(v):
+		t = t.AddDate(-1, 0, 0)
+	}
+	return t, nil
+}
+
+// runSacct fetches the history and prints it.
+func runSacct(o sacctOptions, s streams) int {
+	ctx := cliContext()
+	jobs, err := fetchAccounting(ctx, o)
+	if err != nil {
+		fmt.Fprintf(s.err, "sacct: error: Problem talking to the database: %s\n", apiMessage(err))
+		return exitRejected
+	}
+	jobs = selectAccounting(jobs, o)
+	orderAccounting(jobs)
+	if o.JSON {
+		return writeJSONOut(s, sacctJSON(jobs, o))
+	}
+	fmt.Fprint(s.out, formatSacct(jobs, o))
+	return exitOK
+}
+
+// fetchAccounting asks for the jobs the options select.
+func fetchAccounting(ctx context.Context, o sacctOptions) ([]*state.Job, error) {
+	q := &api.JobsQuery{Users: o.Users, Accounts: o.Accounts, Names: o.Names, Partitions: o.Parts, History: true}
+	for _, a := range o.Jobs {
+		q.Jobs = append(q.Jobs, a.Ref())
+	}
+	if !o.Start.IsZero() && o.Start.Unix() > 0 {
+		q.Start = o.Start
+	}
+	q.End = o.End
+	jobs, _, err := o.Client.AccountingAll(ctx, q)
+	return jobs, err
+}
+
+// selectAccounting applies the time window, the states and QOS.
+func selectAccounting(jobs []*state.Job, o sacctOptions) []*state.Job {
+	var out []*state.Job
+	for _, j := range jobs {
+		if len(o.QOS) > 0 && !slices.Contains(o.QOS, j.QOS) {
+			continue
+		}
+		if !inWindow(j, o) {
+			continue
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// inWindow reports whether j belongs to the window: without -s, jobs
+// eligible (submitted) before its end that had not ended before its start;
+// with -s, jobs in one of the states during the window (a job that ran in
+// the window counts as RUNNING; a finished one by its end time).
+func inWindow(j *state.Job, o sacctOptions) bool {
+	if j.SubmitTime.After(o.End) {
+		return false
+	}
+	if !o.StatesGiven {
+		return j.EndTime.IsZero() || !j.EndTime.Before(o.Start)
+	}
+	for _, st := range o.States {
+		switch {
+		case st == state.StatePending:
+			if j.StartTime.IsZero() || !j.StartTime.Before(o.Start) {
+				return true
+			}
+		case st == state.StateRunning:
+			if !j.StartTime.IsZero() && !j.StartTime.After(o.End) && (j.EndTime.IsZero() || !j.EndTime.Before(o.Start)) {
+				return true
+			}
+		case j.State == st:
+			if !j.EndTime.IsZero() && !j.EndTime.Before(o.Start) && !j.EndTime.After(o.End) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// orderAccounting lists jobs as sacct does: by job id, an array's tasks
+// together under its id, by index, its pending remainder last.
+func orderAccounting(jobs []*state.Job) {
+	key := func(j *state.Job) (uint64, int) {
+		id, task := j.ID, -1
+		if j.ArrayJobID != 0 {
+			id, task = j.ArrayJobID, j.ArrayTaskID
+			if j.IsArrayBase() {
+				task = math.MaxInt
+			}
+		}
+		return id, task
+	}
+	slices.SortStableFunc(jobs, func(a, b *state.Job) int {
+		ia, ta := key(a)
+		ib, tb := key(b)
+		if c := cmp.Compare(ia, ib); c != 0 {
+			return c
+		}
+		return cmp.Compare(ta, tb)
+	})
+}
+
+// sacctRow is one line of sacct's output: a job, or its batch step.
+type sacctRow struct {
+	v     jobView
+	batch bool
+}
+
+// formatSacct renders jobs as sacct's table (or -p/-P lines).
+func formatSacct(jobs []*state.Job, o sacctOptions) string {
+	vc := &viewCtx{now: o.Now, tf: newTimeFormat(o.Env, o.loc(), o.Now), users: o.userDB()}
+	var rows []sacctRow
+	for _, j := range jobs {
+		v := vc.view(j)
+		rows = append(rows, sacctRow{v: v})
+		if !o.Allocations && !j.StartTime.IsZero() && j.State != state.StatePending && j.NodeList != "" {
+			rows = append(rows, sacctRow{v: v, batch: true})
+		}
+	}
+	var b strings.Builder
+	line := func(cells []string) {
+		if o.Parsable > 0 {
+			b.WriteString(strings.Join(cells, o.Delimiter))
+			if o.Parsable == 1 {
+				b.WriteString(o.Delimiter)
+			}
+			b.WriteString("\n")
+			return
+		}
+		for _, c := range cells {
+			b.WriteString(c + " ")
+		}
+		b.WriteString("\n")
+	}
+	if !o.NoHeader {
+		hdr, dashes := make([]string, len(o.Fields)), make([]string, len(o.Fields))
+		for i, f := range o.Fields {
+			if o.Parsable > 0 {
+				hdr[i] = f.name
+				continue
+			}
+			hdr[i] = renderSacct(f.name, f.width)
+			dashes[i] = strings.Repeat("-", max(f.width, -f.width))
+		}
+		line(hdr)
+		if o.Parsable == 0 {
+			line(dashes)
+		}
+	}
+	for _, r := range rows {
+		cells := make([]string, len(o.Fields))
+		for i, f := range o.Fields {
+			v := sacctValue(r, f.name, o)
+			if o.Parsable == 0 {
+				v = renderSacct(v, f.width)
+			}
+			cells[i] = v
+		}
+		line(cells)
+	}
+	return b.String()
+}
+
+// userDB resolves user names (to nothing when unset).
+func (o sacctOptions) userDB() *userInfo {
+	if o.users == nil {
+		return newUserInfo(nil)
+	}
+	return o.users
+}
+
+// batchState is the state of a job's batch step.
+func batchState(j *state.Job) string {
+	switch j.State {
+	case state.StateTimeout, state.StatePreempted:
+		return string(state.StateCancelled)
+	case state.StateNodeFail:
+		return string(state.StateFailed)
+	case state.StateRequeued, state.StatePending:
+		return string(state.StateCancelled)
+	}
+	return string(j.State)
+}
+
+// sacctValue is one field of one row.
+func sacctValue(r sacctRow, field string, o sacctOptions) string {
+	v, j := r.v, r.v.j
+	jobOnly := func(s string) string {
+		if r.batch {
+			return ""
+		}
+		return s
+	}
+	stamp := func(t time.Time) string {
+		if o.Truncate {
+			if t.Before(o.Start) && !t.IsZero() {
+				t = o.Start
+			}
+			if t.After(o.End) {
+				t = o.End
+			}
+		}
+		return v.timestamp(t, "Unknown")
+	}
+	elapsed := v.used()
+	switch field {
+	case "Account":
+		return j.Account
+	case "AllocCPUS", "NCPUS":
+		return strconv.Itoa(v.cpus())
+	case "AllocNodes":
+		if j.NodeList == "" {
+			return "0"
+		}
+		return strconv.Itoa(v.nodes())
+	case "AllocTRES":
+		if j.StartTime.IsZero() || j.State == state.StatePending {
+			return ""
+		}
+		return sortedTres(v)
+	case "AssocID":
+		return "0"
+	case "Cluster":
+		return clusterName
+	case "Comment":
+		return jobOnly(v.comment())
+	case "Constraints":
+		return jobOnly(v.features())
+	case "CPUTime":
+		return durationLong(max(elapsed, 0) * int64(v.cpus()))
+	case "CPUTimeRAW":
+		return strconv.FormatInt(max(elapsed, 0)*int64(v.cpus()), 10)
+	case "DerivedExitCode":
+		return jobOnly("0:0")
+	case "Elapsed":
+		return durationLong(max(elapsed, 0))
+	case "ElapsedRaw":
+		return strconv.FormatInt(max(elapsed, 0), 10)
+	case "Eligible":
+		return stamp(v.eligibleTime())
+	case "End":
+		if j.State.Terminal() {
+			return stamp(j.EndTime)
+		}
+		return "Unknown"
+	case "ExitCode":
+		if r.batch && (j.State == state.StateCancelled || j.State == state.StateTimeout) && j.ExitSignal == 0 && j.ExitCode == 0 {
+			return "0:15"
+		}
+		return j.ExitString()
+	case "Flags":
+		return jobOnly("SchedMain")
+	case "GID":
+		return jobOnly(strconv.Itoa(v.users.get(j.User).gid))
+	case "Group":
+		return jobOnly(v.users.get(j.User).group)
+	case "JobID":
+		if r.batch {
+			return v.id() + ".batch"
+		}
+		return v.id()
+	case "JobIDRaw":
+		id := strconv.FormatUint(j.ID, 10)
+		if r.batch {
+			return id + ".batch"
+		}
+		return id
+	case "JobName":
+		if r.batch {
+			return "batch"
+		}
+		return j.Name
+	case "NNodes", "ReqNodes":
+		if r.batch {
+			return "1"
+		}
+		return strconv.Itoa(v.nodes())
+	case "NodeList":
+		if r.batch {
+			return firstHost(j.NodeList)
+		}
+		if j.NodeList == "" {
+			return "None assigned"
+		}
+		return j.NodeList
+	case "NTasks":
+		if r.batch {
+			return "1"
+		}
+		return ""
+	case "Partition":
+		return jobOnly(j.Partition)
+	case "Priority":
+		return jobOnly(strconv.FormatInt(v.priority(), 10))
+	case "QOS":
+		return jobOnly(j.QOS)
+	case "Reason":
+		return jobOnly(v.reason())
+	case "ReqCPUS":
+		return strconv.Itoa(v.cpus())
+	case "ReqMem":
+		if m := v.memTotal(); m > 0 {
+			return memString(m)
+		}
+		return "0"
+	case "ReqTRES":
+		return jobOnly(sortedTres(v))
+	case "Reservation":
+		return jobOnly(v.reservation())
+	case "Reserved":
+		if j.StartTime.IsZero() {
+			return "00:00:00"
+		}
+		return durationLong(int64(j.StartTime.Sub(v.eligibleTimeOr(j.SubmitTime)) / time.Second))
+	case "Start":
+		if j.State == state.StatePending {
+			return "Unknown"
+		}
+		return stamp(j.StartTime)
+	case "State":
+		if r.batch {
+			return batchState(j)
+		}
+		return string(j.State)
+	case "Submit":
+		return stamp(j.SubmitTime)
+	case "SubmitLine":
+		return jobOnly(submitLine(v))
+	case "Suspended", "SystemCPU", "TotalCPU", "UserCPU":
+		return "00:00:00"
+	case "Timelimit":
+		return jobOnly(limitLong(j.TimeLimitMin))
+	case "TimelimitRaw":
+		if j.TimeLimitMin <= 0 {
+			return jobOnly("UNLIMITED")
+		}
+		return jobOnly(strconv.Itoa(j.TimeLimitMin))
+	case "UID":
+		return jobOnly(strconv.Itoa(v.users.get(j.User).uid))
+	case "User":
+		return jobOnly(j.User)
+	case "WCKey":
+		return jobOnly(v.wckey())
+	case "WorkDir":
+		return jobOnly(v.workDir())
+	}
+	return ""
+}
+
+// eligibleTimeOr is the eligible time, or def when there is none.
+func (v jobView) eligibleTimeOr(def time.Time) time.Time {
+	if t := v.eligibleTime(); !t.IsZero() {
+		return t
+	}
+	return def
+}
+
+// sortedTres is the job's TRES as sacct prints them, by name.
+func sortedTres(v jobView) string {
+	parts := strings.Split(v.tres(), ",")
+	slices.Sort(parts)
+	return strings.Join(parts, ",")
+}
+
+// submitLine is the sbatch command line that submitted the job.
+func submitLine(v jobView) string {
+	if v.sub == nil {
+		return ""
+	}
+	words := append([]string{"sbatch"}, v.sub.Args...)
+	if v.sub.ScriptName != "" {
+		words = append(words, v.sub.ScriptName)
+	}
+	return strings.Join(append(words, v.sub.ScriptArgs...), " ")
+}

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDurations(t *testing.T) {
+	cases := []struct {
+		secs        int64
+		short, long string
+	}{
+		{0, "0:00", "00:00:00"},
+		{6, "0:06", "00:00:06"},
+		{59*60 + 59, "59:59", "00:59:59"},
+		{3600, "1:00:00", "01:00:00"},
+		{90 * 60, "1:30:00", "01:30:00"},
+		{86400, "1-00:00:00", "1-00:00:00"},
+		{86400 + 2*3600 + 4*60, "1-02:04:00", "1-02:04:00"},
+		{400 * 86400, "400-00:00:00", "400-00:00:00"},
+		{-1, "INVALID", "INVALID"},
+	}
+	for _, c := range cases {
+		if got := durationShort(c.secs); got != c.short {
+			t.Errorf("durationShort(%d) = %q, want %q", c.secs, got, c.short)
+		}
+		if got := durationLong(c.secs); got != c.long {
+			t.Errorf("durationLong(%d) = %q, want %q", c.secs, got, c.long)
+		}
+	}
+	if limitShort(0) != "UNLIMITED" || limitLong(0) != "UNLIMITED" || limitShort(5) != "5:00" || limitLong(5) != "00:05:00" {
+		t.Error("time limits")
+	}
+}
+
+// TestMemString checks the sizes Slurm 22.05 printed for --mem values
+// (squeue %m, scontrol MinMemoryNode).
+func TestMemString(t *testing.T) {
+	cases := map[int64]string{
+		0: "0", 100: "100M", 1000: "1000M", 1024: "1G", 1025: "1025M", 1280: "1280M", 1500: "1500M",
+		1536: "1.50G", 2047: "2047M", 2048: "2G", 8192: "8G", 1048576: "1T", 1572864: "1.50T",
+	}
+	for mib, want := range cases {
+		if got := memString(mib); got != want {
+			t.Errorf("memString(%d) = %q, want %q", mib, got, want)
+		}
+	}
+}
+
+func TestTimeFormat(t *testing.T) {
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	ts := time.Date(2026, 11, 21, 9, 30, 5, 0, time.UTC)
+	cases := []struct{ env, want string }{
+		{"", "2026-11-21T09:30:05"},
+		{"standard", "2026-11-21T09:30:05"},
+		{"relative", "09:30:05"},
+		{"%a %T", "Sat 09:30:05"},
+		{"%Y/%m/%d %H:%M", "2026/11/21 09:30"},
+	}
+	for _, c := range cases {
+		tf := newTimeFormat([]string{"SLURM_TIME_FORMAT=" + c.env}, time.UTC, now)
+		if got := tf.format(ts, "N/A"); got != c.want {
+			t.Errorf("SLURM_TIME_FORMAT=%q: %q, want %q", c.env, got, c.want)
+		}
+	}
+	tf := newTimeFormat(nil, time.UTC, now)
+	if tf.format(time.Time{}, "Unknown") != "Unknown" {
+		t.Error("zero time")
+	}
+	rel := newTimeFormat([]string{"SLURM_TIME_FORMAT=relative"}, time.UTC, now)
+	for ts, want := range map[time.Time]string{
+		now.Add(24 * time.Hour):        "Tomorr 12:00",
+		now.Add(-24 * time.Hour):       "Ystday 12:00",
+		now.Add(3 * 24 * time.Hour):    "Tue 12:00",
+		now.Add(-40 * 24 * time.Hour):  "12 Oct 12:00",
+		now.Add(-400 * 24 * time.Hour): "17 Oct 2025",
+	} {
+		if got := rel.format(ts, ""); got != want {
+			t.Errorf("relative %v = %q, want %q", ts, got, want)
+		}
+	}
+}
+
+// TestCellRender checks squeue's width rules as Slurm 22.05 applies them
+// (observed with %.2X, %2X and %X for each letter).
+func TestCellRender(t *testing.T) {
+	cases := []struct {
+		c     cell
+		width int
+		right bool
+		want  string
+	}{
+		{str("train"), 2, false, "tr"},
+		{str("train"), 2, true, "tr"},
+		{str("train"), 8, true, "   train"},
+		{str("train"), 8, false, "train   "},
+		{str("train"), 0, false, "train"},
+		{cell{text: "1-02:04:00", keep: true}, 2, true, "1-02:04:00"},
+		{cell{text: "1-02:04:00", keep: true}, 2, false, "1-"},
+		{orNull(""), 2, false, "  "},
+		{orNull(""), 2, true, "(n"},
+		{orNull(""), 8, false, "(null)  "},
+		{str("añejo"), 3, false, "añe"},
+	}
+	for _, c := range cases {
+		if got := c.c.render(c.width, c.right); got != c.want {
+			t.Errorf("%+v width %d right %v: %q, want %q", c.c, c.width, c.right, got, c.want)
+		}
+	}
+}
+
+func TestParseLetterFormat(t *testing.T) {
+	valid := func(c byte) bool { return c != 'Q' }
+	cases := []struct {
+		format string
+		want   string // fields as literal:"..." or %[.]W letter +suffix
+		errs   string
+	}{
+		{"%.18i %.9P %.8j", "%.18i+' ' %.9P+' ' %.8j+''", ""},
+		{"x%iy", "lit'x' %0i+'y'", ""},
+		{"%%i", "%0i+''", ""},
+		{"%i%", "%0i+''", ""},
+		{"%-5i|", "lit'%-5i|'", "-"},
+		{"%3.5i|", "lit'%3.5i|'", "."},
+		{"%05i|", "%5i+'|'", ""},
+		{"%i %!", "%0i+' ' lit'%!'", "!"},
+		{"%Q", "lit'%Q'", "Q"},
+		{"a b", "lit'a b'", ""},
+		{"%.i", "%.0i+''", ""},
+		{"%5", "lit'%5'", "5"},
+	}
+	for _, c := range cases {
+		fields, errs := parseLetterFormat(c.format, valid)
+		var parts []string
+		for _, f := range fields {
+			if f.literal != "" {
+				parts = append(parts, fmt.Sprintf("lit%q", f.literal))
+				continue
+			}
+			dot := ""
+			if f.right {
+				dot = "."
+			}
+			parts = append(parts, fmt.Sprintf("%%%s%d%c+%q", dot, f.width, f.letter, f.suffix))
+		}
+		got := strings.ReplaceAll(strings.Join(parts, " "), `"`, "'")
+		if got != c.want || strings.Join(errs, ",") != c.errs {
+			t.Errorf("%q: %s errs %v\nwant %s errs %s", c.format, got, errs, c.want, c.errs)
+		}
+	}
+}
+
+func TestParseNameFormat(t *testing.T) {
+	fields, errs := parseNameFormat("jobid,Name:5,UserName:.10,State:|,bogus,", squeueCanonical, 20)
+	want := []nameField{{"JobID", 20, false, ""}, {"Name", 5, false, ""}, {"UserName", 10, true, ""}, {"State", 0, false, "|"}}
+	if fmt.Sprint(fields) != fmt.Sprint(want) || strings.Join(errs, ",") != "bogus" {
+		t.Errorf("fields %v errs %v", fields, errs)
+	}
+}
+
+func TestParseSacctFormat(t *testing.T) {
+	cases := []struct {
+		format, want, err string
+	}{
+		{sacctDefaultFormat, "JobID:-12 JobName:10 Partition:10 Account:10 AllocCPUS:10 State:10 ExitCode:8", ""},
+		{"jobid%20,jobname%-30", "JobID:20 JobName:-30", ""},
+		{"ncpu,jobn, elapsed ", "NCPUS:10 JobName:10 Elapsed:10", ""},
+		{"AllocCPUs", "AllocCPUS:10", ""},
+		{"bogus", "", `Invalid field requested: "bogus"`},
+		{"jobid%x", "", `Invalid field requested: "jobid%x"`},
+	}
+	for _, c := range cases {
+		fields, err := parseSacctFormat(c.format)
+		var parts []string
+		for _, f := range fields {
+			parts = append(parts, fmt.Sprintf("%s:%d", f.name, f.width))
+		}
+		if got := strings.Join(parts, " "); got != c.want || (err == nil) != (c.err == "") || err != nil && err.Error() != c.err {
+			t.Errorf("%q: %s, %v", c.format, got, err)
+		}
+	}
+}
+
+func TestRenderSacct(t *testing.T) {
+	cases := []struct {
+		v     string
+		width int
+		want  string
+	}{
+		{"COMPLETED", 10, " COMPLETED"},
+		{"CANCELLED by 0", 10, "CANCELLED+"},
+		{"6782_[5-999%10]", -12, "6782_[5-999+"},
+		{"6781", -12, "6781        "},
+		{"abc", 1, "+"},
+	}
+	for _, c := range cases {
+		if got := renderSacct(c.v, c.width); got != c.want {
+			t.Errorf("renderSacct(%q, %d) = %q, want %q", c.v, c.width, got, c.want)
+		}
+	}
+}
+
+func FuzzParseLetterFormat(f *testing.F) {
+	for _, s := range []string{squeueDefaultFormat, squeueLongFormat, "%all", "x%iy", "%-5i|", "%3.5i", "%", "%.", "%99999999999999i"} {
+		f.Add(s)
+	}
+	jobs := scenarioJobs(f)
+	f.Fuzz(func(t *testing.T, format string) {
+		fields, _ := parseLetterFormat(format, func(c byte) bool { _, ok := squeueLetters[c]; return ok })
+		for _, fl := range fields {
+			if fl.literal == "" && fl.width > maxFieldWidth {
+				t.Fatalf("width %d", fl.width)
+			}
+		}
+		if len(format) < 200 {
+			formatSqueue(jobs, squeueOptions{Format: format, Now: scenarioNow}, scenarioNow)
+		}
+	})
+}
+
+func FuzzParseNameFormat(f *testing.F) {
+	for _, s := range []string{"JobID,Name:5,UserName:.10,State:|", ":", ",,", "jobid:.", "Name:999999999999"} {
+		f.Add(s)
+	}
+	jobs := scenarioJobs(f)
+	f.Fuzz(func(t *testing.T, format string) {
+		parseNameFormat(format, squeueCanonical, 20)
+		if len(format) < 200 {
+			formatSqueue(jobs, squeueOptions{FormatO: format, Now: scenarioNow}, scenarioNow)
+		}
+	})
+}
+
+func FuzzParseSacctFormat(f *testing.F) {
+	for _, s := range []string{sacctDefaultFormat, sacctLongFormat, "jobid%20,jobname%-30", "%", "x%-", "a,,b"} {
+		f.Add(s)
+	}
+	jobs := scenarioJobs(f)
+	f.Fuzz(func(t *testing.T, format string) {
+		fields, err := parseSacctFormat(format)
+		if err != nil {
+			return
+		}
+		for _, fl := range fields {
+			if fl.width == 0 || fl.width > 1<<16 || fl.width < -(1<<16) {
+				t.Fatalf("width %d", fl.width)
+			}
+		}
+		formatSacct(jobs, sacctOptions{Fields: fields, Now: scenarioNow})
+	})
+}

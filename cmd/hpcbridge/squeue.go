@@ -1,0 +1,573 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// squeue's default formats (squeue(1)).
+const (
+	squeueDefaultFormat = "%.18i %.9P %.8j %.8u %.2t %.10M %.6D %R"
+	squeueLongFormat    = "%.18i %.9P %.8j %.8u %.8T %.10M %.9l %.6D %R"
+	squeueStepsFormat   = "%.15i %.8j %.9P %.8u %.9M %N"
+	squeueStartFormat   = "%.18i %.9P %.8j %.8u %.2t %.19S %.6D %20Y %R"
+	squeueDefaultSort   = "P,t,-p"
+)
+
+// squeueUsage is squeue's usage text (printed for stray operands and
+// --usage).
+const squeueUsage = `Usage: squeue [-A account] [--clusters names] [-i seconds] [--job jobid]
+              [-n name] [-o format] [-p partitions] [--qos qos]
+              [--reservation reservation] [--sort fields] [--start]
+              [--step step_id] [-t states] [-u user_name] [--usage]
+              [-L licenses] [-w nodes] [--federation] [--local] [--sibling]
+	      [-ahjlrsv]
+`
+
+const squeueHelp = squeueUsage + `
+Options:
+  -A, --account=account(s)        comma separated list of accounts to view
+  -a, --all                       display jobs in hidden partitions
+  -h, --noheader                  no headers on output
+  -i, --iterate=seconds           specify an interation period
+  -j, --job=job(s)                comma separated list of jobs IDs to view
+      --json                      print the jobs as JSON (filters are ignored)
+  -l, --long                      long report
+      --me                        equivalent to --user=<my username>
+  -n, --name=job_name(s)          comma separated list of job names to view
+  -o, --format=format             format specification
+  -O, --Format=format             format specification
+  -p, --partition=partition(s)    comma separated list of partitions to view
+  -q, --qos=qos(s)                comma separated list of qos's to view
+  -r, --array                     display one job array element per line
+  -S, --sort=fields               comma separated list of fields to sort on
+      --start                     print expected start times of pending jobs
+  -s, --steps                     comma separated list of job steps to view
+  -t, --states=states             comma separated list of states to view
+  -u, --user=user_name(s)         comma separated list of users to view
+  -v, --verbose                   verbosity level
+  -V, --version                   output version information and exit
+
+Help options:
+  --help                          show this help message
+  --usage                         display a brief summary of squeue options
+`
+
+// squeueOptions are the inputs of one squeue run.
+type squeueOptions struct {
+	Client interface {
+		jobLister
+		jobGetter
+	}
+	Jobs     []jobSel
+	Users    []string
+	Accounts []string
+	Parts    []string
+	Names    []string
+	QOS      []string
+	Licenses []string
+	Resv     []string
+	NodeList []string
+	States   []string // as given; "all" selects every state
+	Format   string   // -o
+	FormatO  string   // -O
+	Sort     string
+	Long     bool
+	NoHeader bool
+	Array    bool
+	JSON     bool
+	Start    bool
+	Steps    bool
+	Iterate  int
+	Verbose  int
+
+	Now    time.Time
+	Loc    *time.Location
+	Env    []string
+	userDB *userInfo
+	sleep  func(ctx context.Context, d time.Duration) error
+	now    func() time.Time
+}
+
+// squeueStates maps squeue's state names and compact codes to hpcbridge's
+// states; Slurm states hpcbridge never uses map to "".
+var squeueStates = map[string]state.JobState{
+	"PENDING": state.StatePending, "PD": state.StatePending,
+	"RUNNING": state.StateRunning, "R": state.StateRunning,
+	"SUSPENDED": "", "S": "",
+	"COMPLETED": state.StateCompleted, "CD": state.StateCompleted,
+	"CANCELLED": state.StateCancelled, "CA": state.StateCancelled,
+	"FAILED": state.StateFailed, "F": state.StateFailed,
+	"TIMEOUT": state.StateTimeout, "TO": state.StateTimeout,
+	"NODE_FAIL": state.StateNodeFail, "NF": state.StateNodeFail,
+	"PREEMPTED": state.StatePreempted, "PR": state.StatePreempted,
+	"BOOT_FAIL": "", "BF": "",
+	"DEADLINE": "", "DL": "",
+	"OUT_OF_MEMORY": state.StateOutOfMemory, "OOM": state.StateOutOfMemory,
+	"COMPLETING": state.StateCompleting, "CG": state.StateCompleting,
+	"CONFIGURING": "", "CF": "",
+	"RESIZING": "", "RS": "",
+	"RESV_DEL_HOLD": "", "RD": "",
+	"REQUEUED": state.StateRequeued, "RQ": state.StateRequeued,
+	"REQUEUE_FED": "", "RF": "",
+	"REQUEUE_HOLD": "", "RH": "",
+	"REVOKED": "", "RV": "",
+	"SIGNALING": "", "SI": "",
+	"SPECIAL_EXIT": "", "SE": "",
+	"STAGE_OUT": "", "SO": "",
+	"STOPPED": "", "ST": "",
+}
+
+const squeueValidStates = "PENDING,RUNNING,SUSPENDED,COMPLETED,CANCELLED,FAILED,TIMEOUT,NODE_FAIL,PREEMPTED,BOOT_FAIL,DEADLINE,OUT_OF_MEMORY,COMPLETING,CONFIGURING,RESIZING,RESV_DEL_HOLD,REQUEUED,REQUEUE_FED,REQUEUE_HOLD,REVOKED,SIGNALING,SPECIAL_EXIT,STAGE_OUT,STOPPED"
+
+// slurmVersion is the Slurm release whose behaviour the commands follow.
+const slurmVersion = "22.05.8"
+
+// squeueCLI is what squeue's command line says beyond squeueOptions.
+type squeueCLI struct {
+	help, usage, version, me bool
+	jobs                     []string // the -j values
+	iterate                  string
+}
+
+// squeueFlags wires squeue's options to o and c. Lists given on the
+// command line replace those of the SQUEUE_* environment.
+func squeueFlags(o *squeueOptions, c *squeueCLI) *flagSet {
+	replace := func(p *[]string) func(string, bool) error {
+		fresh := true
+		return func(v string, _ bool) error {
+			if fresh {
+				*p, fresh = nil, false
+			}
+			*p = append(*p, splitList(v)...)
+			return nil
+		}
+	}
+	return &flagSet{prog: "squeue", defs: []flagDef{
+		{'A', "account", requiredArg, replace(&o.Accounts)},
+		{'a', "all", noArg, ignoreFlag}, // hpcbridge has no hidden partitions
+		{'r', "array", noArg, setBool(&o.Array)},
+		{0, "array-unique", noArg, setBool(&o.Array)},
+		{'M', "clusters", requiredArg, ignoreFlag},
+		{0, "federation", noArg, ignoreFlag},
+		{'o', "format", requiredArg, setString(&o.Format)},
+		{'O', "Format", requiredArg, setString(&o.FormatO)},
+		{0, "help", noArg, setBool(&c.help)},
+		{0, "hide", noArg, ignoreFlag},
+		{'i', "iterate", requiredArg, setString(&c.iterate)},
+		{'j', "jobs", optionalNextArg, func(v string, has bool) error {
+			if has { // a bare -j lists every job
+				c.jobs = append(c.jobs, v)
+			}
+			return nil
+		}},
+		{0, "json", noArg, setBool(&o.JSON)},
+		{'L', "licenses", requiredArg, replace(&o.Licenses)},
+		{0, "local", noArg, ignoreFlag},
+		{'l', "long", noArg, setBool(&o.Long)},
+		{0, "me", noArg, setBool(&c.me)},
+		{'n', "name", requiredArg, replace(&o.Names)},
+		{0, "noconvert", noArg, ignoreFlag},
+		{'w', "nodelist", requiredArg, replace(&o.NodeList)},
+		{'h', "noheader", noArg, setBool(&o.NoHeader)},
+		{'p', "partition", requiredArg, replace(&o.Parts)},
+		{'P', "priority", noArg, ignoreFlag},
+		{'q', "qos", requiredArg, replace(&o.QOS)},
+		{'R', "reservation", requiredArg, replace(&o.Resv)},
+		{0, "sibling", noArg, ignoreFlag},
+		{'S', "sort", requiredArg, setString(&o.Sort)},
+		{0, "start", noArg, setBool(&o.Start)},
+		{'t', "states", requiredArg, replace(&o.States)},
+		{'s', "steps", optionalNextArg, func(string, bool) error { o.Steps = true; return nil }},
+		{0, "usage", noArg, setBool(&c.usage)},
+		{'u', "user", requiredArg, replace(&o.Users)},
+		{0, "users", requiredArg, replace(&o.Users)},
+		{'v', "verbose", noArg, countUp(&o.Verbose)},
+		{'V', "version", noArg, setBool(&c.version)},
+		{0, "yaml", noArg, func(string, bool) error {
+			return fmt.Errorf("squeue: error: --yaml is not supported by hpcbridge; use --json")
+		}},
+	}}
+}
+
+// squeueEnv applies the SQUEUE_* variables (squeue(1), ENVIRONMENT).
+func squeueEnv(o *squeueOptions, env []string) {
+	lists := map[string]*[]string{
+		"SQUEUE_ACCOUNT": &o.Accounts, "SQUEUE_NAMES": &o.Names, "SQUEUE_PARTITION": &o.Parts,
+		"SQUEUE_QOS": &o.QOS, "SQUEUE_STATES": &o.States, "SQUEUE_USERS": &o.Users,
+		"SQUEUE_LICENSES": &o.Licenses,
+	}
+	for name, p := range lists {
+		if v, ok := lookupEnv(env, name); ok && v != "" {
+			*p = splitList(v)
+		}
+	}
+	o.Format, _ = lookupEnv(env, "SQUEUE_FORMAT")
+	o.FormatO, _ = lookupEnv(env, "SQUEUE_FORMAT2")
+	o.Sort, _ = lookupEnv(env, "SQUEUE_SORT")
+	if _, ok := lookupEnv(env, "SQUEUE_ARRAY"); ok {
+		o.Array = true
+	}
+}
+
+// squeueMain parses squeue's command line and runs it.
+func squeueMain(args []string, s streams, d slurmDeps) int {
+	opts := squeueOptions{Now: d.now(), Loc: d.loc, Env: s.env, userDB: newUserInfo(d.lookupUser), sleep: d.sleep, now: d.now}
+	squeueEnv(&opts, s.env)
+	var c squeueCLI
+	operands, err := squeueFlags(&opts, &c).parse(args)
+	if err != nil {
+		return reportUsage(s, "squeue", err)
+	}
+	switch {
+	case c.help:
+		fmt.Fprint(s.out, squeueHelp)
+		return exitOK
+	case c.usage:
+		fmt.Fprint(s.out, squeueUsage)
+		return exitOK
+	case c.version:
+		fmt.Fprintf(s.out, "slurm %s\n", slurmVersion)
+		return exitOK
+	}
+	if len(operands) > 0 {
+		fmt.Fprintf(s.err, "squeue: error: Unrecognized option: %s\n", operands[0])
+		fmt.Fprint(s.out, squeueUsage)
+		return exitRejected
+	}
+	if code := squeueCheck(&opts, &c, s, d); code != exitOK {
+		return code
+	}
+	client, err := d.connect(s.env)
+	if err != nil {
+		fmt.Fprintf(s.err, "slurm_load_jobs error: Unable to contact slurm controller (connect failure): %v\n", err)
+		return exitRejected
+	}
+	opts.Client = client
+	return runSqueue(opts, s)
+}
+
+// squeueCheck validates the command line's values into o, reporting as
+// squeue does; it returns exitOK when squeue may go on.
+func squeueCheck(o *squeueOptions, c *squeueCLI, s streams, d slurmDeps) int {
+	for _, l := range c.jobs {
+		sels, err := parseSqueueJobs(l)
+		if err != nil {
+			fmt.Fprintf(s.err, "squeue: error: %v\n", err)
+			return exitRejected
+		}
+		o.Jobs = append(o.Jobs, sels...)
+	}
+	for _, st := range o.States {
+		if strings.EqualFold(st, "all") {
+			continue
+		}
+		if _, ok := squeueStates[strings.ToUpper(st)]; !ok {
+			fmt.Fprintf(s.err, "squeue: error: Invalid job state specified: %s\n", st)
+			fmt.Fprintf(s.err, "squeue: error: Valid job states include: %s\n\n", squeueValidStates)
+			return exitRejected
+		}
+	}
+	if c.iterate != "" {
+		n, _, ok := strtol(c.iterate)
+		if !ok || n <= 0 {
+			fmt.Fprintf(s.err, "squeue: error: --iterate=%s: invalid entry\n", c.iterate)
+			return exitRejected
+		}
+		o.Iterate = int(n)
+	}
+	if c.me {
+		u, err := d.currentUser()
+		if err != nil {
+			fmt.Fprintf(s.err, "squeue: error: --me: %v\n", err)
+			return exitRejected
+		}
+		o.Users = []string{u}
+	}
+	for _, u := range o.Users {
+		if _, _, _, ok := d.lookupUser(u); !ok {
+			// squeue warns and keeps the name: it then matches no job.
+			fmt.Fprintf(s.err, "squeue: error: Invalid user: %s\n\n", u)
+		}
+	}
+	if o.Start {
+		if o.Format == "" && o.FormatO == "" {
+			o.Format = squeueStartFormat
+		}
+		if o.Sort == "" {
+			o.Sort = "S"
+		}
+		if len(o.States) == 0 {
+			o.States = []string{"PENDING"}
+		}
+	}
+	return exitOK
+}
+
+// reportUsage prints a getopt complaint (or a setter's error) and returns
+// the usage exit status.
+func reportUsage(s streams, prog string, err error) int {
+	fmt.Fprintln(s.err, err)
+	if _, ok := err.(*usageError); ok {
+		fmt.Fprintf(s.err, "Try \"%s --help\" for more information\n", prog)
+	}
+	return exitRejected
+}
+
+// runSqueue prints the queue once, or every Iterate seconds.
+func runSqueue(opts squeueOptions, s streams) int {
+	ctx := cliContext()
+	for {
+		code := squeueOnce(ctx, opts, s)
+		if opts.Iterate <= 0 || code != exitOK {
+			return code
+		}
+		fmt.Fprintln(s.out)
+		if err := opts.sleep(ctx, time.Duration(opts.Iterate)*time.Second); err != nil {
+			return exitOK
+		}
+		if opts.now != nil {
+			opts.Now = opts.now()
+		}
+	}
+}
+
+// squeueOnce fetches and prints the queue.
+func squeueOnce(ctx context.Context, opts squeueOptions, s streams) int {
+	if opts.JSON {
+		jobs, _, err := opts.Client.JobsAll(ctx, &api.JobsQuery{States: []string{"all"}})
+		if err != nil {
+			fmt.Fprintf(s.err, "slurm_load_jobs error: %s\n", apiMessage(err))
+			return exitRejected
+		}
+		jobs = slices.DeleteFunc(jobs, func(j *state.Job) bool { return !visible(j, opts.Now) })
+		return writeJSONOut(s, squeueJSON(jobs, opts))
+	}
+	if len(opts.Jobs) == 1 && !opts.Steps {
+		// squeue -j with one id asks slurmctld for that job alone, which
+		// fails when the job is unknown (or purged).
+		j, _, err := opts.Client.Job(ctx, jobSel{JobID: opts.Jobs[0].JobID, Task: state.AllTasks}.String(), nil)
+		if err == nil && !visible(j, opts.Now) {
+			err = &api.Error{Code: api.CodeNotFound}
+		}
+		if err != nil {
+			fmt.Fprintf(s.err, "slurm_load_jobs error: %s\n", apiMessage(err))
+			return exitRejected
+		}
+	}
+	var jobs []*state.Job
+	if !opts.Steps {
+		q, none := squeueQuery(opts)
+		if !none {
+			var err error
+			jobs, _, err = opts.Client.JobsAll(ctx, q)
+			if err != nil {
+				fmt.Fprintf(s.err, "slurm_load_jobs error: %s\n", apiMessage(err))
+				return exitRejected
+			}
+		}
+	}
+	jobs = filterSqueue(jobs, opts)
+	out, errs := formatSqueue(jobs, opts, opts.Now)
+	for _, e := range errs {
+		fmt.Fprintf(s.err, "squeue: error: Invalid job format specification: %s\n", e)
+	}
+	fmt.Fprint(s.out, out)
+	return exitOK
+}
+
+// squeueQuery builds the API query; none is true when the state filter
+// names only states hpcbridge never uses.
+func squeueQuery(opts squeueOptions) (q *api.JobsQuery, none bool) {
+	q = &api.JobsQuery{
+		Users: opts.Users, Accounts: opts.Accounts, Partitions: opts.Parts, Names: opts.Names,
+		ExpandArrays: opts.Array,
+	}
+	for _, j := range opts.Jobs {
+		q.Jobs = append(q.Jobs, j.String())
+	}
+	for _, st := range opts.States {
+		if strings.EqualFold(st, "all") {
+			q.States = []string{"all"}
+			return q, false
+		}
+		if s := squeueStates[strings.ToUpper(st)]; s != "" && !slices.Contains(q.States, string(s)) {
+			q.States = append(q.States, string(s))
+		}
+	}
+	return q, len(opts.States) > 0 && len(q.States) == 0
+}
+
+// filterSqueue applies what the API does not filter: jobs finished longer
+// than MinJobAge ago, QOS, licenses, reservations and nodes.
+func filterSqueue(jobs []*state.Job, opts squeueOptions) []*state.Job {
+	var out []*state.Job
+	for _, j := range jobs {
+		if !visible(j, opts.Now) {
+			continue
+		}
+		if len(opts.QOS) > 0 && !slices.Contains(opts.QOS, j.QOS) {
+			continue
+		}
+		v := (&viewCtx{}).view(j)
+		if len(opts.Resv) > 0 && !slices.Contains(opts.Resv, v.reservation()) {
+			continue
+		}
+		if len(opts.Licenses) > 0 && !anyLicense(v.licenses(), opts.Licenses) {
+			continue
+		}
+		if len(opts.NodeList) > 0 && !anyNode(j.NodeList, opts.NodeList) {
+			continue
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// anyLicense reports whether a license list names one of want.
+func anyLicense(have string, want []string) bool {
+	for _, l := range splitList(have) {
+		name, _, _ := strings.Cut(l, ":")
+		if slices.Contains(want, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyNode reports whether a host list names one of want.
+func anyNode(list string, want []string) bool {
+	for _, n := range splitJobArgs(list) {
+		for _, w := range want {
+			if n == w || firstHost(n) == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// formatSqueue renders jobs as squeue prints them with opts (format, sort,
+// header). It returns the invalid format items for stderr.
+func formatSqueue(jobs []*state.Job, opts squeueOptions, now time.Time) (string, []string) {
+	vc := &viewCtx{now: now, tf: newTimeFormat(opts.Env, opts.loc(), now), users: opts.users()}
+	views := make([]jobView, len(jobs))
+	for i, j := range jobs {
+		views[i] = vc.view(j)
+	}
+	sortSpec := opts.Sort
+	if sortSpec == "" {
+		sortSpec = squeueDefaultSort
+	}
+	sortViews(views, sortSpec)
+	var b strings.Builder
+	if opts.Long && !opts.NoHeader || opts.Iterate > 0 && !opts.NoHeader {
+		b.WriteString(ctimeString(now.In(opts.loc())) + "\n")
+	}
+	if opts.FormatO != "" && opts.Format == "" {
+		fields, errs := parseNameFormat(opts.FormatO, squeueCanonical, 20)
+		renderNameTable(&b, fields, views, !opts.NoHeader)
+		return b.String(), errs
+	}
+	format := opts.Format
+	switch {
+	case format == "" && opts.Steps:
+		format = squeueStepsFormat
+	case format == "" && opts.Long:
+		format = squeueLongFormat
+	case format == "":
+		format = squeueDefaultFormat
+	case format == "%all":
+		format = squeueAllFormat()
+	}
+	fields, errs := parseLetterFormat(format, func(c byte) bool { _, ok := squeueLetters[c]; return ok })
+	if opts.Steps {
+		// hpcbridge jobs have no steps: the step list is always empty.
+		views = nil
+	}
+	renderLetterTable(&b, fields, views, !opts.NoHeader, opts.Steps)
+	return b.String(), errs
+}
+
+// loc is the time zone timestamps are printed in (UTC when unset).
+func (o squeueOptions) loc() *time.Location {
+	if o.Loc == nil {
+		return time.UTC
+	}
+	return o.Loc
+}
+
+// users resolves user names (to nothing when unset).
+func (o squeueOptions) users() *userInfo {
+	if o.userDB == nil {
+		return newUserInfo(nil)
+	}
+	return o.userDB
+}
+
+// renderLetterTable writes the header (when asked) and one line per job;
+// steps titles the id column STEPID.
+func renderLetterTable(b *strings.Builder, fields []letterField, views []jobView, header, steps bool) {
+	line := func(val func(f letterField) cell) {
+		for _, f := range fields {
+			if f.literal != "" {
+				b.WriteString(f.literal)
+				continue
+			}
+			b.WriteString(val(f).render(f.width, f.right))
+			b.WriteString(f.suffix)
+		}
+		b.WriteString("\n")
+	}
+	if header {
+		line(func(f letterField) cell {
+			h := squeueLetters[f.letter].header
+			if steps && f.letter == 'i' {
+				h = "STEPID"
+			}
+			return str(h)
+		})
+	}
+	for _, v := range views {
+		line(func(f letterField) cell { return squeueLetters[f.letter].value(v) })
+	}
+}
+
+// renderNameTable writes an -O table: fields are not separated, each is
+// cut and padded to its width.
+func renderNameTable(b *strings.Builder, fields []nameField, views []jobView, header bool) {
+	line := func(val func(f nameField) cell) {
+		for _, f := range fields {
+			c := val(f)
+			c.keep = false
+			b.WriteString(c.render(f.width, f.right))
+			b.WriteString(f.suffix)
+		}
+		b.WriteString("\n")
+	}
+	if header {
+		line(func(f nameField) cell { return str(squeueNames[f.name].header) })
+	}
+	for _, v := range views {
+		line(func(f nameField) cell { return squeueNames[f.name].value(v) })
+	}
+}
+
+// writeJSONOut prints v as indented JSON.
+func writeJSONOut(s streams, v any) int {
+	enc := json.NewEncoder(s.out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintf(s.err, "error: %v\n", err)
+		return exitRejected
+	}
+	return exitOK
+}
