@@ -22,7 +22,7 @@ help: ## show this help
 
 build: ## build bin/hpcbridge and the Slurm command links (bin/sbatch, ...)
 	@mkdir -p $(BIN)
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/hpcbridge ./cmd/hpcbridge
+	$(GO) build -tags urfave_cli_no_docs -ldflags "$(LDFLAGS)" -o $(BIN)/hpcbridge ./cmd/hpcbridge
 	@for c in $(SLURM_CMDS); do ln -sf hpcbridge $(BIN)/$$c; done
 
 demo: build ## parse and explain every example script (the embedded default grows with each release)
@@ -53,8 +53,10 @@ bench: build oracle ## run the benchmarks and print their numbers (hpcbridge nex
 	$(GO) run ./bench -bin $(BIN)/hpcbridge -oracle $(ORACLE_DIR)
 
 fuzz: ## run each fuzz target for FUZZTIME
-	@for t in $$($(GO) test -list 'Fuzz.*' ./jobspec/ | grep ^Fuzz); do \
-	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./jobspec/ || exit 1; \
+	@for p in ./jobspec/ ./cmd/hpcbridge/ ./bridge/ ./bridge/api/ ./raft/state/; do \
+	  for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
+	  done; \
 	done
 
 clean: ## remove build outputs

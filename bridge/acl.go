@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -88,13 +89,15 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var uuidRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+})
 
 // nameRE is what user and account names may be (POSIX-like, 1-64 chars).
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,62}\$?$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,62}\$?$`) })
 
 func checkName(what, v string) error {
-	if !nameRE.MatchString(v) {
+	if !nameRE().MatchString(v) {
 		return badRequest("invalid %s %q: use letters, digits, '_', '.', '-' (at most 64)", what, v)
 	}
 	return nil
@@ -126,7 +129,7 @@ func (s *Server) handleBootstrap(w http.ResponseWriter, r *http.Request) error {
 	secret := req.Secret
 	if secret == "" {
 		secret = newUUID()
-	} else if !uuidRE.MatchString(secret) {
+	} else if !uuidRE().MatchString(secret) {
 		return badRequest("the bootstrap secret must be a UUID")
 	}
 	user := req.User

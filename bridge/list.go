@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"encoding/gob"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -364,20 +365,20 @@ func (s *Server) blockingRead(w http.ResponseWriter, r *http.Request, read func(
 		changed := s.cfg.Store.WatchJobs()
 		v := s.cfg.Store.View()
 		if b.index == 0 || v.LatestIndex() > b.index {
-			return respond(w, v, read)
+			return respond(w, r, v, read)
 		}
 		select {
 		case <-changed:
 		case <-expired:
-			return respond(w, s.cfg.Store.View(), read)
+			return respond(w, r, s.cfg.Store.View(), read)
 		case <-r.Context().Done():
 			// Client gone or server shutting down: answer with what there is.
-			return respond(w, s.cfg.Store.View(), read)
+			return respond(w, r, s.cfg.Store.View(), read)
 		}
 	}
 }
 
-func respond(w http.ResponseWriter, v *state.View, read func(v *state.View) (any, string, error)) error {
+func respond(w http.ResponseWriter, r *http.Request, v *state.View, read func(v *state.View) (any, string, error)) error {
 	body, next, err := read(v)
 	if err != nil {
 		return err
@@ -385,6 +386,14 @@ func respond(w http.ResponseWriter, v *state.View, read func(v *state.View) (any
 	setIndex(w, v.LatestIndex())
 	if next != "" {
 		w.Header().Set(api.HeaderNextToken, next)
+	}
+	if api.AcceptsGob(r.Header) {
+		// Job lists are the API's largest replies; gob decodes several
+		// times faster than JSON for the Go clients that ask for it.
+		w.Header().Set("Content-Type", api.ContentTypeGob)
+		w.WriteHeader(http.StatusOK)
+		_ = gob.NewEncoder(w).Encode(body)
+		return nil
 	}
 	writeJSON(w, http.StatusOK, body)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -199,6 +200,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	if c.token != "" {
 		req.Header.Set(HeaderToken, c.token)
 	}
+	if method == http.MethodGet && out != nil {
+		req.Header.Set("Accept", ContentTypeGob+", application/json")
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("hpcbridge at %s: %w", c.base.Host, err)
@@ -212,7 +216,11 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	if resp.StatusCode >= 300 {
 		return meta, decodeError(resp)
 	}
-	if out != nil {
+	if out != nil && resp.Header.Get("Content-Type") == ContentTypeGob {
+		if err := gob.NewDecoder(resp.Body).Decode(out); err != nil {
+			return meta, fmt.Errorf("api: decode %s %s reply: %w", method, path, err)
+		}
+	} else if out != nil {
 		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 			return meta, fmt.Errorf("api: decode %s %s reply: %w", method, path, err)
 		}
