@@ -25,11 +25,8 @@ build: ## build bin/hpcbridge and the Slurm command links (bin/sbatch, ...)
 	$(GO) build -tags urfave_cli_no_docs -ldflags "$(LDFLAGS)" -o $(BIN)/hpcbridge ./cmd/hpcbridge
 	@for c in $(SLURM_CMDS); do ln -sf hpcbridge $(BIN)/$$c; done
 
-demo: build ## parse and explain every example script (the embedded default grows with each release)
-	@for f in examples/slurm/*.sh examples/slurm/*.py examples/slurm/*/*.sh; do \
-	  [ -f "$$f" ] || continue; \
-	  $(BIN)/hpcbridge explain "$$f" || exit 1; echo; \
-	done
+demo: build ## explain the examples, run a one-node coordinator, submit them, show squeue/sacct
+	scripts/demo.sh
 
 oracle: ## start the real-Slurm oracle (installs Debian's slurm packages on first use; needs root)
 	ORACLE_SCAN_DIRS="$(CORPUS_DIR):$(CURDIR)/examples/slurm" $(ORACLE_DIR)/start.sh
