@@ -178,6 +178,23 @@ func (c *Client) Address() string { return c.base.String() }
 // do sends one request: in (when not nil) as the JSON body, the reply's
 // JSON into out (when not nil).
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) (*QueryMeta, error) {
+	resp, meta, err := c.open(ctx, method, path, q, in, out != nil)
+	if err != nil {
+		return meta, err
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := decodeBody(resp, out); err != nil {
+			return meta, fmt.Errorf("api: decode %s %s reply: %w", method, path, err)
+		}
+	}
+	return meta, nil
+}
+
+// open sends a request and returns the successful reply with its body
+// unread (the caller closes it), so that a client can ask for the next
+// page while it decodes this one.
+func (c *Client) open(ctx context.Context, method, path string, q url.Values, in any, wantBody bool) (*http.Response, *QueryMeta, error) {
 	u := *c.base
 	u.Path = strings.TrimSuffix(u.Path, "/") + path
 	u.RawPath = ""
@@ -186,13 +203,13 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return nil, fmt.Errorf("api: encode request: %w", err)
+			return nil, nil, fmt.Errorf("api: encode request: %w", err)
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
-		return nil, fmt.Errorf("api: %w", err)
+		return nil, nil, fmt.Errorf("api: %w", err)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -200,32 +217,31 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	if c.token != "" {
 		req.Header.Set(HeaderToken, c.token)
 	}
-	if method == http.MethodGet && out != nil {
+	if method == http.MethodGet && wantBody {
 		req.Header.Set("Accept", ContentTypeGob+", application/json")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("hpcbridge at %s: %w", c.base.Host, err)
+		return nil, nil, fmt.Errorf("hpcbridge at %s: %w", c.base.Host, err)
 	}
-	defer resp.Body.Close()
 	meta := &QueryMeta{
 		NextToken:   resp.Header.Get(HeaderNextToken),
 		KnownLeader: resp.Header.Get(HeaderKnownLeader) == "true",
 	}
 	meta.LastIndex, _ = strconv.ParseUint(resp.Header.Get(HeaderIndex), 10, 64)
 	if resp.StatusCode >= 300 {
-		return meta, decodeError(resp)
+		defer resp.Body.Close()
+		return nil, meta, decodeError(resp)
 	}
-	if out != nil && resp.Header.Get("Content-Type") == ContentTypeGob {
-		if err := gob.NewDecoder(resp.Body).Decode(out); err != nil {
-			return meta, fmt.Errorf("api: decode %s %s reply: %w", method, path, err)
-		}
-	} else if out != nil {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			return meta, fmt.Errorf("api: decode %s %s reply: %w", method, path, err)
-		}
+	return resp, meta, nil
+}
+
+// decodeBody decodes a reply as gob or JSON, by its content type.
+func decodeBody(resp *http.Response, out any) error {
+	if resp.Header.Get("Content-Type") == ContentTypeGob {
+		return gob.NewDecoder(resp.Body).Decode(out)
 	}
-	return meta, nil
+	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 // decodeError turns an error reply into an *Error.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -50,17 +51,45 @@ func (c *Client) all(ctx context.Context, path string, q *JobsQuery) ([]*state.J
 	if q != nil {
 		p = *q
 	}
+	type reply struct {
+		resp *http.Response
+		meta *QueryMeta
+		err  error
+	}
+	fetch := func(p JobsQuery) reply {
+		resp, meta, err := c.open(ctx, http.MethodGet, path, p.values(), nil, true)
+		return reply{resp, meta, err}
+	}
+	cur := fetch(p)
 	var jobs []*state.Job
 	for {
-		page, meta, err := c.listJobs(ctx, path, &p)
+		if cur.err != nil {
+			return nil, cur.meta, cur.err
+		}
+		// Ask for the next page while this one decodes: the server
+		// encodes page n+1 while the client decodes page n.
+		var next chan reply
+		if cur.meta.NextToken != "" {
+			p.NextToken, p.WaitIndex = cur.meta.NextToken, 0
+			next = make(chan reply, 1)
+			go func(p JobsQuery) { next <- fetch(p) }(p)
+		}
+		var page []*state.Job
+		err := decodeBody(cur.resp, &page)
+		cur.resp.Body.Close()
 		if err != nil {
-			return nil, meta, err
+			if next != nil {
+				if r := <-next; r.resp != nil {
+					r.resp.Body.Close()
+				}
+			}
+			return nil, cur.meta, fmt.Errorf("api: decode GET %s reply: %w", path, err)
 		}
 		jobs = append(jobs, page...)
-		if meta.NextToken == "" {
-			return jobs, meta, nil
+		if next == nil {
+			return jobs, cur.meta, nil
 		}
-		p.NextToken, p.WaitIndex = meta.NextToken, 0
+		cur = <-next
 	}
 }
 
