@@ -46,7 +46,12 @@ func parseSortSpec(spec string) []sortKey {
 // other jobs oldest first; array tasks by index.
 func sortViews(views []jobView, spec string) {
 	keys := parseSortSpec(spec)
-	slices.SortStableFunc(views, func(a, b jobView) int {
+	// Sort pointers: a jobView is too big to copy in every comparison.
+	ptrs := make([]*jobView, len(views))
+	for i := range views {
+		ptrs[i] = &views[i]
+	}
+	slices.SortStableFunc(ptrs, func(a, b *jobView) int {
 		for _, k := range keys {
 			c := compareBy(a, b, k.letter)
 			if k.desc {
@@ -58,10 +63,15 @@ func sortViews(views []jobView, spec string) {
 		}
 		return inherentOrder(a, b)
 	})
+	sorted := make([]jobView, len(views))
+	for i, p := range ptrs {
+		sorted[i] = *p
+	}
+	copy(views, sorted)
 }
 
 // inherentOrder is the order of jobs squeue's sorts leave in place.
-func inherentOrder(a, b jobView) int {
+func inherentOrder(a, b *jobView) int {
 	pa, pb := a.priority(), b.priority()
 	if c := cmp.Compare(pb, pa); c != 0 {
 		return c
@@ -78,7 +88,7 @@ func inherentOrder(a, b jobView) int {
 
 // jobIDKey orders by job id as squeue's %i sort does: the array's id,
 // then the task index, the pending remainder after its tasks.
-func jobIDKey(v jobView) (uint64, int) {
+func jobIDKey(v *jobView) (uint64, int) {
 	task := v.j.ArrayTaskID
 	if v.pendingBase() {
 		task = math.MaxInt
@@ -87,7 +97,7 @@ func jobIDKey(v jobView) (uint64, int) {
 }
 
 // limitKey orders time limits, UNLIMITED last.
-func limitKey(v jobView) int {
+func limitKey(v *jobView) int {
 	if v.j.TimeLimitMin <= 0 {
 		return math.MaxInt
 	}
@@ -103,7 +113,7 @@ func timeKey(t time.Time) int64 {
 }
 
 // compareBy compares two jobs by one field.
-func compareBy(a, b jobView, letter byte) int {
+func compareBy(a, b *jobView, letter byte) int {
 	switch letter {
 	case 'i':
 		ia, ta := jobIDKey(a)
@@ -146,5 +156,5 @@ func compareBy(a, b jobView, letter byte) int {
 		return strings.Compare(a.j.State.Short(), b.j.State.Short())
 	}
 	col := squeueLetters[letter]
-	return strings.Compare(col.value(a).text, col.value(b).text)
+	return strings.Compare(col.value(*a).text, col.value(*b).text)
 }
