@@ -265,16 +265,8 @@ func scancelOne(ctx context.Context, o scancelOptions, s streams, a jobArg) int 
 	req := o.request()
 	req.Refs = []string{a.Ref()}
 	resp, err := o.Client.Cancel(ctx, req)
-	var errs []api.RefError
-	var ae *api.Error
-	switch {
-	case err == nil:
-		errs = resp.Errors
-	case errors.As(err, &ae) && len(ae.Refs) > 0:
-		errs = ae.Refs
-	case errors.As(err, &ae):
-		errs = []api.RefError{{Code: ae.Code, Message: ae.Message}}
-	default:
+	errs, err := refErrors(resp, err)
+	if err != nil {
 		fmt.Fprintf(s.err, "scancel: error: Kill job error on job id %s: Unable to contact slurm controller (connect failure): %v\n", a.Text, err)
 		return exitRejected
 	}

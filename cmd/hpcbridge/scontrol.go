@@ -582,19 +582,27 @@ func scontrolAction(ctx context.Context, o scontrolOptions, s streams, what stri
 	return code
 }
 
-// reportAction prints the failures of an action, one per job, as
-// scontrol does ("Invalid job id specified for job 12").
-func reportAction(s streams, what string, refs []string, resp *api.ActionResponse, err error, quiet bool) int {
-	var errs []api.RefError
+// refErrors returns the per-job failures of an action: from a partial
+// success, or from an error reply. err is returned when the server did
+// not answer at all.
+func refErrors(resp *api.ActionResponse, err error) ([]api.RefError, error) {
 	var ae *api.Error
 	switch {
 	case err == nil:
-		errs = resp.Errors
+		return resp.Errors, nil
 	case errors.As(err, &ae) && len(ae.Refs) > 0:
-		errs = ae.Refs
+		return ae.Refs, nil
 	case errors.As(err, &ae):
-		errs = []api.RefError{{Code: ae.Code, Message: ae.Message}}
-	default:
+		return []api.RefError{{Code: ae.Code, Message: ae.Message}}, nil
+	}
+	return nil, err
+}
+
+// reportAction prints the failures of an action, one per job, as
+// scontrol does ("Invalid job id specified for job 12").
+func reportAction(s streams, what string, refs []string, resp *api.ActionResponse, err error, quiet bool) int {
+	errs, err := refErrors(resp, err)
+	if err != nil {
 		fmt.Fprintf(s.err, "slurm_%s error: Unable to contact slurm controller (connect failure): %v\n", what, err)
 		return exitRejected
 	}
