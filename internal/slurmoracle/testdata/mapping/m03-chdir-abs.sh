@@ -5,9 +5,9 @@
 #SBATCH --begin=now+60
 #SBATCH --array=0-15:4%3
 #SBATCH -D
-#SBATCH /nonexistent/work/
+#SBATCH /nonexistent/jobdir/
 #SBATCH -o
-#SBATCH /nonexistent/work/o.out
+#SBATCH /nonexistent/jobdir/o.out
 #SBATCH -e
-#SBATCH /nonexistent/work/x/e.err
+#SBATCH /nonexistent/jobdir/x/e.err
 echo hi
