@@ -1,7 +1,7 @@
 package jobspec_test
 
 // Every expectation below was checked against real Slurm 22.05.8 (the
-// oracle in /work/shared/slurm-oracle): the "slurm" column records what it
+// oracle in ../shared/slurm-oracle): the "slurm" column records what it
 // said -- sbatch -v's option dump, the job record of a held submission
 // (scontrol show job), or the rejection message.
 
