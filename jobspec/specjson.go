@@ -1,6 +1,9 @@
 package jobspec
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // specWire is Spec's compact JSON form, used on the wire and in the Raft
 // log: values that are not given are left out (a job list of 100,000 specs
@@ -63,19 +66,34 @@ type specWire struct {
 // specContract is Spec with its contract tags and no methods.
 type specContract Spec
 
+// specOnWire adds what the contract's form of a value loses: --begin's
+// contract form has no zone, so the exact instant travels beside it.
+type specOnWire struct {
+	specWire
+	BeginAt *time.Time `json:"begin_at,omitempty"`
+}
+
 // MarshalJSON writes the compact form (see ContractJSON for the contract
 // that `hpcbridge jobspec` prints).
 func (s Spec) MarshalJSON() ([]byte, error) {
-	return json.Marshal(specWire(s))
+	w := specOnWire{specWire: specWire(s)}
+	if s.Begin != nil {
+		at := s.Begin.At
+		w.BeginAt = &at
+	}
+	return json.Marshal(w)
 }
 
 // UnmarshalJSON reads either form.
 func (s *Spec) UnmarshalJSON(b []byte) error {
-	var w specWire
+	var w specOnWire
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*s = Spec(w)
+	*s = Spec(w.specWire)
+	if s.Begin != nil && w.BeginAt != nil {
+		s.Begin.At = *w.BeginAt
+	}
 	return nil
 }
 
