@@ -261,7 +261,11 @@ func (c *TestCluster) waitFor(i int, what string, f func(context.Context, *Node)
 func testLogger(t testing.TB, name string) hclog.Logger {
 	w := &testWriter{t: t}
 	t.Cleanup(w.close)
-	return hclog.New(&hclog.LoggerOptions{Name: name, Level: hclog.Warn, Output: w})
+	level := hclog.Warn
+	if _, bench := t.(*testing.B); bench {
+		level = hclog.Error // a benchmark's output is its numbers
+	}
+	return hclog.New(&hclog.LoggerOptions{Name: name, Level: level, Output: w})
 }
 
 type testWriter struct {
