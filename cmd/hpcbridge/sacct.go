@@ -177,9 +177,10 @@ var sacctStates = map[string]state.JobState{
 
 // sacctCLI is what sacct's command line says beyond sacctOptions.
 type sacctCLI struct {
-	help, usage, version, helpFormat, brief, long bool
-	jobs, states                                  []string
-	format, start, end                            string
+	infoFlags
+	helpFormat, brief, long bool
+	jobs, states            []string
+	format, start, end      string
 }
 
 // sacctFlags wires sacct's options to o and c.
@@ -237,16 +238,10 @@ func sacctMain(args []string, s streams, d slurmDeps) int {
 	if err != nil {
 		return reportUsage(s, "sacct", err)
 	}
+	if c.answer(s, sacctHelp, sacctUsage) {
+		return exitOK
+	}
 	switch {
-	case c.help:
-		fmt.Fprint(s.out, sacctHelp)
-		return exitOK
-	case c.usage:
-		fmt.Fprint(s.out, sacctUsage)
-		return exitOK
-	case c.version:
-		fmt.Fprintf(s.out, "slurm %s\n", slurmVersion)
-		return exitOK
 	case c.helpFormat:
 		fmt.Fprint(s.out, sacctHelpFormat())
 		return exitOK

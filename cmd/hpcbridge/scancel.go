@@ -78,8 +78,9 @@ func parseSignal(s string) (int, bool) {
 
 // scancelCLI is what scancel's command line says beyond scancelOptions.
 type scancelCLI struct {
-	help, usage, version, me bool
-	signal                   string
+	infoFlags
+	me     bool
+	signal string
 }
 
 // scancelEnv applies the SCANCEL_* variables (scancel(1), ENVIRONMENT).
@@ -142,12 +143,7 @@ func scancelMain(args []string, s streams, d slurmDeps) int {
 	if err != nil {
 		return reportUsage(s, "scancel", err)
 	}
-	switch {
-	case c.help, c.usage:
-		fmt.Fprint(s.out, scancelUsage)
-		return exitOK
-	case c.version:
-		fmt.Fprintf(s.out, "slurm %s\n", slurmVersion)
+	if c.answer(s, scancelUsage, scancelUsage) {
 		return exitOK
 	}
 	if code := scancelCheck(&o, &c, operands, s, d); code != exitOK {

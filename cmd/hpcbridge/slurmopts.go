@@ -230,3 +230,24 @@ func splitList(s string) []string {
 	}
 	return out
 }
+
+// infoFlags are the options every Slurm command answers without asking the
+// coordinator: --help, --usage and -V/--version.
+type infoFlags struct {
+	help, usage, version bool
+}
+
+// answer prints what they ask for and reports whether the command is done.
+func (f infoFlags) answer(s streams, help, usage string) bool {
+	switch {
+	case f.help:
+		fmt.Fprint(s.out, help)
+	case f.usage:
+		fmt.Fprint(s.out, usage)
+	case f.version:
+		fmt.Fprintf(s.out, "slurm %s\n", slurmVersion)
+	default:
+		return false
+	}
+	return true
+}

@@ -132,9 +132,10 @@ const slurmVersion = "22.05.8"
 
 // squeueCLI is what squeue's command line says beyond squeueOptions.
 type squeueCLI struct {
-	help, usage, version, me bool
-	jobs                     []string // the -j values
-	iterate                  string
+	infoFlags
+	me      bool
+	jobs    []string // the -j values
+	iterate string
 }
 
 // squeueFlags wires squeue's options to o and c. Lists given on the
@@ -226,15 +227,7 @@ func squeueMain(args []string, s streams, d slurmDeps) int {
 	if err != nil {
 		return reportUsage(s, "squeue", err)
 	}
-	switch {
-	case c.help:
-		fmt.Fprint(s.out, squeueHelp)
-		return exitOK
-	case c.usage:
-		fmt.Fprint(s.out, squeueUsage)
-		return exitOK
-	case c.version:
-		fmt.Fprintf(s.out, "slurm %s\n", slurmVersion)
+	if c.answer(s, squeueHelp, squeueUsage) {
 		return exitOK
 	}
 	if len(operands) > 0 {
