@@ -174,7 +174,7 @@ func (a *applier) resolve(r JobRef) ([]target, error) {
 		return []target{{job: j, task: NoTask}}, nil
 	}
 	out := []target{{job: j, task: NoTask}}
-	it, err := a.txn.Get(tableJobs, "array_job", j.ID)
+	it, err := a.txn.Get(tableJobs, "array_prefix", j.ID)
 	if err != nil {
 		panic(err)
 	}

@@ -50,7 +50,7 @@ func (v *View) Task(arrayJobID uint64, task int) *Job {
 
 // ArrayTasks returns the materialised tasks of an array (not its base).
 func (v *View) ArrayTasks(arrayJobID uint64) []*Job {
-	it, err := v.txn.Get(tableJobs, "array_job", arrayJobID)
+	it, err := v.txn.Get(tableJobs, "array_prefix", arrayJobID)
 	if err != nil {
 		return nil
 	}

@@ -48,13 +48,10 @@ const (
 func schema() *memdb.DBSchema {
 	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		tableJobs: {Name: tableJobs, Indexes: map[string]*memdb.IndexSchema{
-			"id": {Name: "id", Unique: true, Indexer: &memdb.UintFieldIndex{Field: "ID"}},
-			"array": {Name: "array", AllowMissing: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
-				&memdb.UintFieldIndex{Field: "ArrayJobID"}, &memdb.IntFieldIndex{Field: "ArrayTaskID"},
-			}}},
-			"array_job": {Name: "array_job", Indexer: &memdb.UintFieldIndex{Field: "ArrayJobID"}},
-			"user":      {Name: "user", Indexer: &memdb.StringFieldIndex{Field: "User"}},
-			"state":     {Name: "state", Indexer: &memdb.StringFieldIndex{Field: "State"}},
+			"id":    {Name: "id", Unique: true, Indexer: &memdb.UintFieldIndex{Field: "ID"}},
+			"array": {Name: "array", Unique: true, AllowMissing: true, Indexer: arrayIndex{}},
+			"user":  {Name: "user", Indexer: &memdb.StringFieldIndex{Field: "User"}},
+			"state": {Name: "state", Indexer: &memdb.StringFieldIndex{Field: "State"}},
 		}},
 		tableTokens: {Name: tableTokens, Indexes: map[string]*memdb.IndexSchema{
 			"id":     {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "AccessorID"}},
