@@ -196,7 +196,16 @@ func (s *Store) Restore(r io.Reader) error {
 	}
 	txn.Commit()
 	s.mu.Lock()
+	old := s.db
 	s.db = db
 	s.mu.Unlock()
+	// Wake whoever watches the replaced database (blocking queries), so
+	// that they read the restored one now rather than at their timeout.
+	wake := old.Txn(true)
+	if err := wake.Delete(tableMeta, &metaRow{Key: MetaLastIndex}); err != nil && !errors.Is(err, memdb.ErrNotFound) {
+		wake.Abort()
+		return fmt.Errorf("state: restore: %w", err)
+	}
+	wake.Commit()
 	return nil
 }

@@ -88,3 +88,27 @@ func TestArrayLifecycle(t *testing.T) {
 		t.Error("snapshot -> restore -> snapshot differs")
 	}
 }
+
+// TestRestoreWakesWatchers checks that a watch taken before a restore fires
+// when the state is replaced.
+func TestRestoreWakesWatchers(t *testing.T) {
+	s := New()
+	var idx uint64
+	mustApply(t, s, &idx, CmdJobSubmit, JobSubmitCmd{Time: t0, User: "u", Submission: submission(t, "#!/bin/sh\ntrue\n")})
+	var buf bytes.Buffer
+	if err := s.Snapshot().Persist(&buf); err != nil {
+		t.Fatal(err)
+	}
+	watch := s.WatchJobs()
+	if err := s.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-watch:
+	default:
+		t.Fatal("a watch taken before Restore did not fire")
+	}
+	if s.View().Job(1) == nil {
+		t.Fatal("restored state lost job 1")
+	}
+}
