@@ -108,7 +108,7 @@ func run() error {
 	}
 	fmt.Printf("accept a 1,000,000-task array            : %v\n\n", time.Since(start).Round(time.Millisecond))
 
-	if err := fillQueue(ctx, one, c.queueJobs, c.clients); err != nil {
+	if _, err := apiThroughput(ctx, one, c.queueJobs, c.clients); err != nil {
 		return err
 	}
 	hb, err := squeueLatency(one, filepath.Join(filepath.Dir(c.bin), "squeue"), nil, c.queueJobs)
@@ -307,12 +307,6 @@ func slurmSbatchRate(oracle string, n int) (float64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no serial rate in bench.sh output: %s", out)
-}
-
-// fillQueue submits n held jobs.
-func fillQueue(ctx context.Context, c *cluster, n, k int) error {
-	_, err := apiThroughput(ctx, c, n, k)
-	return err
 }
 
 // squeueLatency runs squeue 5 times and returns the median wall time; the

@@ -54,7 +54,7 @@ type server struct {
 	done     chan struct{}
 }
 
-func newServer(t *testing.T, bin string, n int) *server {
+func newServer(t *testing.T, bin string) *server {
 	dir := t.TempDir()
 	return &server{t: t, bin: bin, dir: dir, api: freePort(t), raftAddr: freePort(t)}
 }
@@ -186,7 +186,7 @@ func TestClusterSurvivesLeaderLoss(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	ctx := context.Background()
-	servers := []*server{newServer(t, bin, 1), newServer(t, bin, 2), newServer(t, bin, 3)}
+	servers := []*server{newServer(t, bin), newServer(t, bin), newServer(t, bin)}
 	defer func() {
 		for _, s := range servers {
 			s.kill(syscall.SIGKILL)

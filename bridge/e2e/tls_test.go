@@ -76,7 +76,7 @@ func TestTLSCluster(t *testing.T) {
 	ca, cert, key := testPKI(t)
 	tlsFlags := []string{"--tls-cert", cert, "--tls-key", key, "--tls-ca", ca}
 	ctx := context.Background()
-	a, b := newServer(t, bin, 1), newServer(t, bin, 2)
+	a, b := newServer(t, bin), newServer(t, bin)
 	defer a.kill(9)
 	defer b.kill(9)
 	a.start(nil, append([]string{"--bootstrap"}, tlsFlags...)...)

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -187,19 +188,12 @@ func (s *Scheduler) reconcile(ctx context.Context, now time.Time) error {
 	return errors.Join(errs...)
 }
 
-func signalOf(v *state.View, j *state.Job) *jobspecSignal {
-	sub := v.Submission(j)
-	if sub == nil || sub.Spec == nil || sub.Spec.Signal == nil {
-		return nil
+// signalOf is the job's --signal, or nil.
+func signalOf(v *state.View, j *state.Job) *jobspec.Signal {
+	if sub := v.Submission(j); sub != nil && sub.Spec != nil {
+		return sub.Spec.Signal
 	}
-	sig := sub.Spec.Signal
-	return &jobspecSignal{Signal: sig.Signal, Seconds: sig.Seconds, BatchOnly: sig.BatchOnly}
-}
-
-type jobspecSignal struct {
-	Signal    string
-	Seconds   int
-	BatchOnly bool
+	return nil
 }
 
 // candidate is a pending job or the next task of a pending array.

@@ -159,21 +159,14 @@ type sacctOptions struct {
 	users       *userInfo
 }
 
-// sacctStates maps sacct -s names and codes to hpcbridge's states.
-var sacctStates = map[string]state.JobState{
-	"PENDING": state.StatePending, "PD": state.StatePending,
-	"RUNNING": state.StateRunning, "R": state.StateRunning,
-	"COMPLETED": state.StateCompleted, "CD": state.StateCompleted,
-	"CANCELLED": state.StateCancelled, "CA": state.StateCancelled,
-	"FAILED": state.StateFailed, "F": state.StateFailed,
-	"TIMEOUT": state.StateTimeout, "TO": state.StateTimeout,
-	"NODE_FAIL": state.StateNodeFail, "NF": state.StateNodeFail,
-	"PREEMPTED": state.StatePreempted, "PR": state.StatePreempted,
-	"OUT_OF_MEMORY": state.StateOutOfMemory, "OOM": state.StateOutOfMemory,
-	"REQUEUED": state.StateRequeued, "RQ": state.StateRequeued,
-	"BOOT_FAIL": "", "BF": "", "DEADLINE": "", "DL": "", "RESIZING": "", "RS": "",
-	"REVOKED": "", "RV": "", "SUSPENDED": "", "S": "",
-}
+// sacctStates maps sacct -s names and codes to hpcbridge's states; Slurm
+// states hpcbridge never uses map to "".
+var sacctStates = stateNames(
+	[]state.JobState{state.StatePending, state.StateRunning, state.StateCompleted, state.StateCancelled,
+		state.StateFailed, state.StateTimeout, state.StateNodeFail, state.StatePreempted,
+		state.StateOutOfMemory, state.StateRequeued},
+	"BOOT_FAIL", "BF", "DEADLINE", "DL", "RESIZING", "RS", "REVOKED", "RV", "SUSPENDED", "S",
+)
 
 // sacctCLI is what sacct's command line says beyond sacctOptions.
 type sacctCLI struct {

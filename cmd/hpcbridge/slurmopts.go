@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
 // argKind is how a command-line option takes its argument, as in
@@ -250,4 +252,18 @@ func (f infoFlags) answer(s streams, help, usage string) bool {
 		return false
 	}
 	return true
+}
+
+// stateNames maps the names and short codes of hpcbridge's states, and
+// those of Slurm states it never uses (name, code pairs) to "", as a
+// command's state filter accepts them.
+func stateNames(ours []state.JobState, slurmOnly ...string) map[string]state.JobState {
+	m := make(map[string]state.JobState, 2*len(ours)+len(slurmOnly))
+	for _, st := range ours {
+		m[string(st)], m[st.Short()] = st, st
+	}
+	for _, name := range slurmOnly {
+		m[name] = ""
+	}
+	return m
 }

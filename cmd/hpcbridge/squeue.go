@@ -98,32 +98,14 @@ type squeueOptions struct {
 
 // squeueStates maps squeue's state names and compact codes to hpcbridge's
 // states; Slurm states hpcbridge never uses map to "".
-var squeueStates = map[string]state.JobState{
-	"PENDING": state.StatePending, "PD": state.StatePending,
-	"RUNNING": state.StateRunning, "R": state.StateRunning,
-	"SUSPENDED": "", "S": "",
-	"COMPLETED": state.StateCompleted, "CD": state.StateCompleted,
-	"CANCELLED": state.StateCancelled, "CA": state.StateCancelled,
-	"FAILED": state.StateFailed, "F": state.StateFailed,
-	"TIMEOUT": state.StateTimeout, "TO": state.StateTimeout,
-	"NODE_FAIL": state.StateNodeFail, "NF": state.StateNodeFail,
-	"PREEMPTED": state.StatePreempted, "PR": state.StatePreempted,
-	"BOOT_FAIL": "", "BF": "",
-	"DEADLINE": "", "DL": "",
-	"OUT_OF_MEMORY": state.StateOutOfMemory, "OOM": state.StateOutOfMemory,
-	"COMPLETING": state.StateCompleting, "CG": state.StateCompleting,
-	"CONFIGURING": "", "CF": "",
-	"RESIZING": "", "RS": "",
-	"RESV_DEL_HOLD": "", "RD": "",
-	"REQUEUED": state.StateRequeued, "RQ": state.StateRequeued,
-	"REQUEUE_FED": "", "RF": "",
-	"REQUEUE_HOLD": "", "RH": "",
-	"REVOKED": "", "RV": "",
-	"SIGNALING": "", "SI": "",
-	"SPECIAL_EXIT": "", "SE": "",
-	"STAGE_OUT": "", "SO": "",
-	"STOPPED": "", "ST": "",
-}
+var squeueStates = stateNames(
+	[]state.JobState{state.StatePending, state.StateRunning, state.StateCompleted, state.StateCancelled,
+		state.StateFailed, state.StateTimeout, state.StateNodeFail, state.StatePreempted,
+		state.StateOutOfMemory, state.StateCompleting, state.StateRequeued},
+	"SUSPENDED", "S", "BOOT_FAIL", "BF", "DEADLINE", "DL", "CONFIGURING", "CF", "RESIZING", "RS",
+	"RESV_DEL_HOLD", "RD", "REQUEUE_FED", "RF", "REQUEUE_HOLD", "RH", "REVOKED", "RV",
+	"SIGNALING", "SI", "SPECIAL_EXIT", "SE", "STAGE_OUT", "SO", "STOPPED", "ST",
+)
 
 const squeueValidStates = "PENDING,RUNNING,SUSPENDED,COMPLETED,CANCELLED,FAILED,TIMEOUT,NODE_FAIL,PREEMPTED,BOOT_FAIL,DEADLINE,OUT_OF_MEMORY,COMPLETING,CONFIGURING,RESIZING,RESV_DEL_HOLD,REQUEUED,REQUEUE_FED,REQUEUE_HOLD,REVOKED,SIGNALING,SPECIAL_EXIT,STAGE_OUT,STOPPED"
 
