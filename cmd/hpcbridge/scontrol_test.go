@@ -83,15 +83,7 @@ func TestScontrolErrors(t *testing.T) {
 			f := &fakeClient{jobs: scenarioJobs(t), actionErr: c.actErr,
 				partitions: []api.Partition{{Name: "debug", Default: true, State: "up"}, {Name: "gpu", State: "up"}}}
 			code, out, errs := runCmd(t, testDeps(f), "", nil, append([]string{"scontrol"}, c.args...)...)
-			if code != c.code {
-				t.Errorf("exit %d, want %d (stderr %q)", code, c.code, errs)
-			}
-			if !strings.Contains(out, c.out) {
-				t.Errorf("stdout %q lacks %q", out, c.out)
-			}
-			if c.err == "" && errs != "" || !strings.Contains(errs, c.err) {
-				t.Errorf("stderr %q, want %q", errs, c.err)
-			}
+			checkRun(t, code, out, errs, c.code, c.out, c.err)
 		})
 	}
 }

@@ -87,15 +87,7 @@ func TestSqueueErrors(t *testing.T) {
 				d.now = func() time.Time { return scenarioNow.Add(10 * time.Minute) }
 			}
 			code, out, errs := runCmd(t, d, "", nil, append([]string{"squeue"}, c.args...)...)
-			if code != c.code {
-				t.Errorf("exit %d, want %d (stderr %q)", code, c.code, errs)
-			}
-			if !strings.Contains(out, c.out) {
-				t.Errorf("stdout %q lacks %q", out, c.out)
-			}
-			if c.err == "" && errs != "" || !strings.Contains(errs, c.err) {
-				t.Errorf("stderr %q, want %q", errs, c.err)
-			}
+			checkRun(t, code, out, errs, c.code, c.out, c.err)
 		})
 	}
 }
@@ -202,5 +194,20 @@ func TestIterate(t *testing.T) {
 	_, out, _ = runCmd(t, d, "", nil, "sinfo", "-i", "1", "-h")
 	if out != "debug*       up   infinite      0    n/a \n\n"+"debug*       up   infinite      0    n/a \n\n" {
 		t.Errorf("sinfo -i -h:\n%q", out)
+	}
+}
+
+// checkRun compares a command's exit status, stdout (must contain wantOut)
+// and stderr (must contain wantErr; must be empty when wantErr is "").
+func checkRun(t *testing.T, code int, out, errs string, wantCode int, wantOut, wantErr string) {
+	t.Helper()
+	if code != wantCode {
+		t.Errorf("exit %d, want %d (stderr %q)", code, wantCode, errs)
+	}
+	if !strings.Contains(out, wantOut) {
+		t.Errorf("stdout %q lacks %q", out, wantOut)
+	}
+	if wantErr == "" && errs != "" || !strings.Contains(errs, wantErr) {
+		t.Errorf("stderr %q, want %q", errs, wantErr)
 	}
 }
