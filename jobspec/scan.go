@@ -73,29 +73,30 @@ func scanScript(file string, script []byte) scanned {
 		}
 	}
 	// Directives after the first command are reported, never applied.
+	// rest starts at line lineNo+1; jump from directive to directive.
 	nl := []byte("\n" + directiveWord)
-	if bytes.HasPrefix(rest, word) {
-		rest = append([]byte{'\n'}, rest...)
-		lineNo--
-	}
-	for {
-		i := bytes.Index(rest, nl)
-		if i < 0 {
-			break
+	for len(rest) > 0 {
+		if !bytes.HasPrefix(rest, word) {
+			i := bytes.Index(rest, nl)
+			if i < 0 {
+				break
+			}
+			lineNo += bytes.Count(rest[:i+1], []byte{'\n'})
+			rest = rest[i+1:]
 		}
-		lineNo += bytes.Count(rest[:i+1], []byte{'\n'})
-		rest = rest[i+1:]
-		end := bytes.IndexByte(rest, '\n')
-		if end < 0 {
-			end = len(rest)
+		lineNo++
+		line := rest
+		if end := bytes.IndexByte(rest, '\n'); end >= 0 {
+			line, rest = rest[:end], rest[end+1:]
+		} else {
+			rest = nil
 		}
-		text := string(rest[:end])
-		s.ignored = append(s.ignored, Ignored{Line: lineNo + 1, Text: text})
+		text := string(line)
+		s.ignored = append(s.ignored, Ignored{Line: lineNo, Text: text})
 		s.diags = append(s.diags, Diagnostic{
-			Pos: Pos{file, lineNo + 1, 1}, Severity: SeverityWarning, Source: text,
+			Pos: Pos{file, lineNo, 1}, Severity: SeverityWarning, Source: text,
 			Msg: "directive ignored: Slurm stops reading #SBATCH lines at the first command",
 		})
-		rest = rest[end:]
 	}
 	return s
 }
