@@ -98,12 +98,7 @@ var oracleCases = []struct {
 
 // TestLiveCases runs each case through real Slurm and hpcbridge.
 func TestLiveCases(t *testing.T) {
-	if err := slurmoracle.Available(); err != nil {
-		if os.Getenv("HPCBRIDGE_REQUIRE_ORACLE") == "1" {
-			t.Fatalf("real Slurm is required (HPCBRIDGE_REQUIRE_ORACLE=1): %v", err)
-		}
-		t.Skipf("real Slurm oracle not available: %v", err)
-	}
+	slurmoracle.Require(t)
 	dir := t.TempDir()
 	ctx := context.Background()
 	for _, c := range oracleCases {

@@ -198,10 +198,7 @@ func judge(t *testing.T, name string, got verdict, spec *jobspec.Spec, want verd
 // TestCorpusAgainstSlurm compares hpcbridge's reading of every real script
 // in the corpus with real Slurm 22.05's stored answer.
 func TestCorpusAgainstSlurm(t *testing.T) {
-	dir, err := slurmoracle.CorpusDir()
-	if err != nil {
-		t.Skipf("corpus not found: %v", err)
-	}
+	dir := slurmoracle.RequireCorpus(t)
 	scripts, _ := filepath.Glob(filepath.Join(dir, "*.sh"))
 	if len(scripts) == 0 {
 		t.Fatalf("no scripts in %s", dir)
@@ -226,12 +223,7 @@ func TestCorpusAgainstSlurm(t *testing.T) {
 // TestLiveSlurm runs real Slurm (the oracle) and hpcbridge side by side on the
 // example scripts and the corpus, with and without command-line options.
 func TestLiveSlurm(t *testing.T) {
-	if err := slurmoracle.Available(); err != nil {
-		if os.Getenv("HPCBRIDGE_REQUIRE_ORACLE") == "1" {
-			t.Fatalf("real Slurm is required (HPCBRIDGE_REQUIRE_ORACLE=1): %v", err)
-		}
-		t.Skipf("real Slurm oracle not available: %v", err)
-	}
+	slurmoracle.Require(t)
 	root, err := slurmoracle.RepoRoot()
 	if err != nil {
 		t.Fatal(err)

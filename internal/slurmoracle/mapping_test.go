@@ -27,7 +27,7 @@ func TestMappingGolden(t *testing.T) {
 		t.Fatal("no probe scripts in testdata/mapping")
 	}
 	if *update {
-		requireOracle(t)
+		Require(t)
 	}
 	for _, script := range scripts {
 		name := strings.TrimSuffix(filepath.Base(script), ".sh")

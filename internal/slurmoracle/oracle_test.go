@@ -14,23 +14,11 @@ import (
 	"time"
 )
 
-// requireOracle skips the test when the oracle cannot answer, or fails
-// it when $HPCBRIDGE_REQUIRE_ORACLE is 1 (as `make test` sets it).
-func requireOracle(t *testing.T) {
-	t.Helper()
-	if err := Available(); err != nil {
-		if os.Getenv("HPCBRIDGE_REQUIRE_ORACLE") == "1" {
-			t.Fatalf("real Slurm is required (HPCBRIDGE_REQUIRE_ORACLE=1): %v", err)
-		}
-		t.Skipf("skipping: %v", err)
-	}
-}
-
 // parseTimeout bounds one Parse call (parse.sh itself gives sbatch 30 s).
 const parseTimeout = 2 * time.Minute
 
 func TestMatchesDevExpected(t *testing.T) {
-	requireOracle(t)
+	Require(t)
 	corpus, err := CorpusDir()
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +146,7 @@ func js(v any) string {
 }
 
 func TestExamplesAccepted(t *testing.T) {
-	requireOracle(t)
+	Require(t)
 	root, err := RepoRoot()
 	if err != nil {
 		t.Fatal(err)
