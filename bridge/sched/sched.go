@@ -35,17 +35,20 @@ type Executor interface {
 	// Capacity is how many more jobs it can take now (Slurm's Resources
 	// reason holds the rest); a negative value means no limit.
 	Capacity(ctx context.Context) (int, error)
-	// Outcomes delivers how jobs ended.
+	// Outcomes delivers how jobs ended, and when and where started jobs
+	// began to run (State RUNNING with Node set).
 	Outcomes() <-chan Outcome
 }
 
-// Outcome is how a job ended on the executor.
+// Outcome is how a job ended on the executor, or, with State RUNNING, that
+// its work started on Node at Time.
 type Outcome struct {
 	JobID      uint64
 	State      state.JobState
 	ExitCode   int
 	ExitSignal int
 	Time       time.Time
+	Node       string
 }
 
 // Applier commits commands through Raft (the leader's raft.Node).
@@ -123,6 +126,12 @@ func (s *Scheduler) apply(ctx context.Context, t state.CommandType, payload any)
 func (s *Scheduler) finish(ctx context.Context, o Outcome) {
 	if o.Time.IsZero() {
 		o.Time = s.cfg.Now()
+	}
+	if o.State == state.StateRunning {
+		if _, err := s.apply(ctx, state.CmdJobPlaced, state.JobPlacedCmd{Time: o.Time, JobID: o.JobID, NodeList: o.Node}); err != nil {
+			s.cfg.Logger.Warn("commit placement", "job", o.JobID, "err", err)
+		}
+		return
 	}
 	if _, err := s.apply(ctx, state.CmdJobFinish, state.JobFinishCmd{Time: o.Time, JobID: o.JobID, State: o.State, ExitCode: o.ExitCode, ExitSignal: o.ExitSignal}); err != nil {
 		s.cfg.Logger.Warn("commit outcome", "job", o.JobID, "err", err)

@@ -32,6 +32,7 @@ var handlers = map[CommandType]handler{
 	CmdJobStart:       applyStart,
 	CmdJobFinish:      applyFinish,
 	CmdJobReasons:     applyReasons,
+	CmdJobPlaced:      applyPlaced,
 	CmdACLBootstrap:   applyACLBootstrap,
 	CmdACLTokenCreate: applyACLTokenCreate,
 	CmdACLTokenDelete: applyACLTokenDelete,
@@ -428,6 +429,25 @@ func applyFinish(a *applier, _ uint8, payload []byte) *Result {
 	cp.State, cp.Reason = c.State, ReasonNone
 	if c.State == StateNodeFail && j.Requeue {
 		cp = *requeued(&cp)
+	}
+	a.put(&cp)
+	return &Result{Changed: []uint64{cp.ID}}
+}
+
+func applyPlaced(a *applier, _ uint8, payload []byte) *Result {
+	var c JobPlacedCmd
+	decode(payload, &c)
+	j := a.job(c.JobID)
+	if j == nil {
+		return &Result{Err: fmt.Errorf("%d: %w", c.JobID, ErrNotFound)}
+	}
+	if j.State != StateRunning || j.NodeList == c.NodeList && j.StartTime.Equal(c.Time) {
+		return &Result{} // ended, requeued or already recorded: nothing to do
+	}
+	cp := *j
+	cp.NodeList = c.NodeList
+	if !c.Time.IsZero() && c.Time.After(cp.StartTime) {
+		cp.StartTime = c.Time
 	}
 	a.put(&cp)
 	return &Result{Changed: []uint64{cp.ID}}

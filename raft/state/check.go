@@ -16,6 +16,7 @@ var payloads = map[CommandType]func() any{
 	CmdJobStart:       func() any { return &JobStartCmd{} },
 	CmdJobFinish:      func() any { return &JobFinishCmd{} },
 	CmdJobReasons:     func() any { return &JobReasonsCmd{} },
+	CmdJobPlaced:      func() any { return &JobPlacedCmd{} },
 	CmdACLBootstrap:   func() any { return &ACLTokenCmd{} },
 	CmdACLTokenCreate: func() any { return &ACLTokenCmd{} },
 	CmdACLTokenDelete: func() any { return &ACLTokenDeleteCmd{} },

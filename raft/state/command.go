@@ -20,6 +20,7 @@ const (
 	CmdJobStart       CommandType = 7
 	CmdJobFinish      CommandType = 8
 	CmdJobReasons     CommandType = 9
+	CmdJobPlaced      CommandType = 10
 	CmdACLBootstrap   CommandType = 20
 	CmdACLTokenCreate CommandType = 21
 	CmdACLTokenDelete CommandType = 22
@@ -30,7 +31,7 @@ const (
 // Apply accepts versions up to it.
 var currentVersion = map[CommandType]uint8{
 	CmdJobSubmit: 1, CmdJobCancel: 1, CmdJobHold: 1, CmdJobRelease: 1, CmdJobRequeue: 1,
-	CmdJobUpdate: 1, CmdJobStart: 1, CmdJobFinish: 1, CmdJobReasons: 1,
+	CmdJobUpdate: 1, CmdJobStart: 1, CmdJobFinish: 1, CmdJobReasons: 1, CmdJobPlaced: 1,
 	CmdACLBootstrap: 1, CmdACLTokenCreate: 1, CmdACLTokenDelete: 1, CmdSetMeta: 1,
 }
 
@@ -143,6 +144,15 @@ type JobFinishCmd struct {
 	State      JobState  `json:"state"`
 	ExitCode   int       `json:"exit_code"`
 	ExitSignal int       `json:"exit_signal"`
+}
+
+// JobPlacedCmd records where and when a started job's work began to run on
+// the executor (its Nomad allocation's task started): the node list, and the
+// start time its time limit counts from.
+type JobPlacedCmd struct {
+	Time     time.Time `json:"time"`
+	JobID    uint64    `json:"job_id"`
+	NodeList string    `json:"node_list"`
 }
 
 // JobReasonsCmd records the pending reasons the scheduler computed.

@@ -330,6 +330,9 @@ func (g *gen) next(v *state.View) (state.CommandType, any) {
 		return state.CmdJobSubmit, g.submit()
 	case n < 44:
 		return state.CmdJobStart, g.start(v)
+	case n < 52:
+		id, _ := g.pickInState(v, state.StateRunning)
+		return state.CmdJobPlaced, state.JobPlacedCmd{Time: g.now(), JobID: id, NodeList: fmt.Sprintf("node%d", g.r.Intn(3))}
 	case n < 58:
 		id, _ := g.pickInState(v, state.StateRunning)
 		return state.CmdJobFinish, state.JobFinishCmd{Time: g.now(), JobID: id, State: propEnds[g.r.Intn(len(propEnds))], ExitCode: g.r.Intn(3)}

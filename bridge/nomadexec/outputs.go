@@ -1,0 +1,124 @@
+package nomadexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// Streams a job writes.
+const (
+	Stdout = "stdout"
+	Stderr = "stderr"
+)
+
+// Outputs is the archive of job output on the coordinator's disk: when a
+// job ends, the leader copies its stdout and stderr from the Nomad client,
+// so `hpcbridge output` works after Nomad has collected the allocation.
+type Outputs struct {
+	Dir string
+}
+
+// ErrNoOutput means the job has no output to show (yet).
+var ErrNoOutput = errors.New("no output")
+
+func (o *Outputs) path(jobID uint64, stream string) string {
+	return filepath.Join(o.Dir, strconv.FormatUint(jobID, 10), stream)
+}
+
+// Archive copies an allocation's logs into the archive.
+func (o *Outputs) Archive(ctx context.Context, c *api.Client, jobID uint64, allocID, nodeID string) error {
+	dir := filepath.Join(o.Dir, strconv.FormatUint(jobID, 10))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for _, stream := range []string{Stdout, Stderr} {
+		tmp, err := os.CreateTemp(dir, stream+".*")
+		if err != nil {
+			return err
+		}
+		err = copyLogs(ctx, c, &api.Allocation{ID: allocID, NodeID: nodeID}, stream, false, tmp)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), o.path(jobID, stream))
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+			return fmt.Errorf("%s: %w", stream, err)
+		}
+	}
+	return nil
+}
+
+// copyLogs writes a task's log stream to w; with follow it returns when the
+// task ends or ctx does.
+func copyLogs(ctx context.Context, c *api.Client, a *api.Allocation, stream string, follow bool, w io.Writer) error {
+	cancel := make(chan struct{})
+	defer close(cancel)
+	frames, errs := c.AllocFS().Logs(a, follow, TaskName, stream, api.OriginStart, 0, cancel, (&api.QueryOptions{}).WithContext(ctx))
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-errs:
+			if err != nil && !errors.Is(err, io.EOF) {
+				return err
+			}
+			return nil
+		case f, ok := <-frames:
+			if !ok {
+				return nil
+			}
+			if f == nil || f.IsHeartbeat() {
+				continue
+			}
+			if _, err := w.Write(f.Data); err != nil {
+				return err
+			}
+			if fl, ok := w.(interface{ Flush() }); ok {
+				fl.Flush()
+			}
+		}
+	}
+}
+
+// Write copies a job's output to w: the archived copy when the job has
+// ended, else (while it runs) the live log from Nomad, following it until
+// the job ends when follow is set.
+func (o *Outputs) Write(ctx context.Context, c *api.Client, j *state.Job, stream string, follow bool, w io.Writer) error {
+	if stream != Stdout && stream != Stderr {
+		return fmt.Errorf("stream %q: want stdout or stderr", stream)
+	}
+	if f, err := os.Open(o.path(j.ID, stream)); err == nil {
+		defer f.Close()
+		_, err = io.Copy(w, f)
+		return err
+	}
+	if j.State != state.StateRunning && j.State != state.StateCompleting {
+		return fmt.Errorf("job %s: %w", j.SlurmID(), ErrNoOutput)
+	}
+	allocs, _, err := c.Jobs().Allocations(NomadID(j), true, (&api.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	var last *api.AllocationListStub
+	for _, a := range allocs {
+		if last == nil || a.CreateIndex > last.CreateIndex {
+			last = a
+		}
+	}
+	if last == nil {
+		return fmt.Errorf("job %s has not started on a node yet: %w", j.SlurmID(), ErrNoOutput)
+	}
+	return copyLogs(ctx, c, &api.Allocation{ID: last.ID, NodeID: last.NodeID}, stream, follow, w)
+}

@@ -1,0 +1,510 @@
+package nomadexec
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/hpcbridge/hpcbridge/jobspec"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// DriverName is the task driver that runs Slurm batch scripts
+// (drivers/taskdriver).
+const DriverName = "hpcbridge"
+
+// TaskName is the name of the one task of every translated job.
+const TaskName = "batch"
+
+// JobPrefix starts the id of every Nomad job hpcbridge registers.
+const JobPrefix = "slurm-"
+
+// Meta keys of translated Nomad jobs: the Slurm identity an admin sees in
+// the Nomad UI.
+const (
+	MetaJobID        = "slurm_job_id"
+	MetaArrayJobID   = "slurm_array_job_id"
+	MetaArrayTaskID  = "slurm_array_task_id"
+	MetaUser         = "slurm_user"
+	MetaAccount      = "slurm_account"
+	MetaPartition    = "slurm_partition"
+	MetaQOS          = "slurm_qos"
+	MetaSubmitDir    = "slurm_submit_dir"
+	MetaScript       = "slurm_script"
+	MetaDependency   = "slurm_dependency"
+	MetaTimeLimit    = "slurm_time_limit"
+	MetaRestartCount = "slurm_restart_count"
+	MetaExclusive    = "slurm_exclusive"
+)
+
+// NodeMetaFeatures is the node meta key listing a Nomad client's Slurm
+// features (comma separated), which --constraint matches.
+const NodeMetaFeatures = "slurm_features"
+
+// Partition says where a Slurm partition's jobs may run in Nomad.
+type Partition struct {
+	// Datacenters (default all: "*").
+	Datacenters []string
+	// NodePool (default "default").
+	NodePool string
+	// Constraints added to every job of the partition.
+	Constraints []*api.Constraint
+}
+
+// NomadID is the deterministic Nomad job id of a started job: the Slurm id
+// (123 or 123_7) and, after a requeue, the restart count (123-r1). A new
+// leader that starts the same run again finds the same Nomad job.
+func NomadID(j *state.Job) string {
+	id := JobPrefix + strconv.FormatUint(j.ID, 10)
+	if j.ArrayJobID != 0 && j.ArrayTaskID != state.NoTask {
+		id = JobPrefix + strconv.FormatUint(j.ArrayJobID, 10) + "_" + strconv.Itoa(j.ArrayTaskID)
+	}
+	if j.RestartCount > 0 {
+		id += "-r" + strconv.Itoa(j.RestartCount)
+	}
+	return id
+}
+
+// Translation turns jobs into Nomad jobs.
+type Translation struct {
+	// ClusterName is SLURM_CLUSTER_NAME.
+	ClusterName string
+	// Partitions maps partition names to placement; a partition not listed
+	// gets the zero Partition (every datacenter, the default pool).
+	Partitions map[string]Partition
+	// Namespace and Region of the Nomad jobs (empty: the client's).
+	Namespace, Region string
+	// MHzPerCPU is the Nomad CPU shares (MHz) reserved per Slurm CPU
+	// (default 100).
+	MHzPerCPU int
+	// DefaultMemMiB is the memory of a job that asks for none (default 512).
+	DefaultMemMiB int64
+	// KillTimeout is Slurm's KillWait: SIGTERM, then SIGKILL after it
+	// (default 30s).
+	KillTimeout time.Duration
+}
+
+// Translate renders a started job (a plain job or an array task) as a Nomad
+// batch job.
+func (t *Translation) Translate(j *state.Job, sub *state.Submission) (*api.Job, error) {
+	if sub == nil || sub.Spec == nil {
+		return nil, fmt.Errorf("job %d has no submission", j.ID)
+	}
+	spec := sub.Spec
+	if n := deref(spec.NodesMin, 1); n > 1 {
+		return nil, fmt.Errorf("job %s asks for %d nodes: multi-node jobs are not supported yet", j.SlurmID(), n)
+	}
+	id := NomadID(j)
+	cpus := cpusOf(spec)
+	mem := t.DefaultMemMiB
+	if mem <= 0 {
+		mem = 512
+	}
+	switch {
+	case spec.MemPerNodeMiB != nil && *spec.MemPerNodeMiB > 0:
+		mem = *spec.MemPerNodeMiB
+	case spec.MemPerCPUMiB != nil && *spec.MemPerCPUMiB > 0:
+		mem = *spec.MemPerCPUMiB * int64(cpus)
+	}
+	mhz := t.MHzPerCPU
+	if mhz <= 0 {
+		mhz = 100
+	}
+	kill := t.KillTimeout
+	if kill <= 0 {
+		kill = 30 * time.Second
+	}
+	part := t.Partitions[j.Partition]
+	dcs := part.Datacenters
+	if len(dcs) == 0 {
+		dcs = []string{"*"}
+	}
+	pool := part.NodePool
+	if pool == "" {
+		pool = "default"
+	}
+	constraints := append([]*api.Constraint(nil), part.Constraints...)
+	cons, err := constraintsOf(spec)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", j.SlurmID(), err)
+	}
+	constraints = append(constraints, cons...)
+
+	env := SlurmEnv(j, sub, t.ClusterName)
+	name := j.Name
+	output := "slurm-%j.out"
+	if j.ArrayJobID != 0 {
+		output = "slurm-%A_%a.out"
+	}
+	if spec.Output != nil && *spec.Output != "" {
+		output = *spec.Output
+	}
+	workdir := sub.Cwd
+	if spec.Chdir != nil && *spec.Chdir != "" {
+		workdir = *spec.Chdir
+		if !strings.HasPrefix(workdir, "/") && sub.Cwd != "" {
+			workdir = strings.TrimSuffix(sub.Cwd, "/") + "/" + workdir
+		}
+	}
+	config := map[string]any{
+		"script":         string(sub.Script),
+		"script_name":    sub.ScriptName,
+		"args":           append([]string{}, sub.ScriptArgs...),
+		"workdir":        workdir,
+		"output":         output,
+		"error":          strOr(spec.Error, ""),
+		"input":          strOr(spec.Input, ""),
+		"open_mode":      strOr(spec.OpenMode, "truncate"),
+		"time_limit_min": j.TimeLimitMin,
+	}
+	zero := 0
+	batch := "batch"
+	fail := "fail"
+	task := &api.Task{
+		Name:        TaskName,
+		Driver:      DriverName,
+		Config:      config,
+		Env:         env,
+		KillTimeout: &kill,
+		KillSignal:  "SIGTERM",
+		Resources: &api.Resources{
+			CPU:      ptr(cpus * mhz),
+			MemoryMB: ptr(int(mem)),
+		},
+		Meta: map[string]string{},
+	}
+	group := &api.TaskGroup{
+		Name:             ptr("job"),
+		Count:            ptr(1),
+		Tasks:            []*api.Task{task},
+		RestartPolicy:    &api.RestartPolicy{Attempts: &zero, Mode: &fail},
+		ReschedulePolicy: &api.ReschedulePolicy{Attempts: &zero, Unlimited: ptr(false)},
+		Constraints:      constraints,
+		EphemeralDisk:    &api.EphemeralDisk{SizeMB: ptr(64)},
+	}
+	job := &api.Job{
+		ID:          &id,
+		Name:        ptr(id + " " + name),
+		Type:        &batch,
+		Datacenters: dcs,
+		NodePool:    &pool,
+		Priority:    ptr(50),
+		TaskGroups:  []*api.TaskGroup{group},
+		Meta:        jobMeta(j, sub),
+	}
+	if t.Namespace != "" {
+		job.Namespace = &t.Namespace
+	}
+	if t.Region != "" {
+		job.Region = &t.Region
+	}
+	return job, nil
+}
+
+func jobMeta(j *state.Job, sub *state.Submission) map[string]string {
+	m := map[string]string{
+		MetaJobID:        strconv.FormatUint(j.ID, 10),
+		MetaUser:         j.User,
+		MetaPartition:    j.Partition,
+		MetaSubmitDir:    sub.Cwd,
+		MetaScript:       sub.ScriptName,
+		MetaRestartCount: strconv.Itoa(j.RestartCount),
+		MetaTimeLimit:    timeLimitString(j.TimeLimitMin),
+	}
+	if j.ArrayJobID != 0 {
+		m[MetaArrayJobID] = strconv.FormatUint(j.ArrayJobID, 10)
+		m[MetaArrayTaskID] = strconv.Itoa(j.ArrayTaskID)
+	}
+	for k, v := range map[string]string{MetaAccount: j.Account, MetaQOS: j.QOS, MetaDependency: j.Dependency} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	if sub.Spec.Exclusive != nil {
+		m[MetaExclusive] = sub.Spec.Exclusive.Mode
+		if m[MetaExclusive] == "" {
+			m[MetaExclusive] = "exclusive"
+		}
+	}
+	return m
+}
+
+// timeLimitString is a limit as Slurm prints it ([D-]HH:MM:SS or UNLIMITED).
+func timeLimitString(min int) string {
+	if min <= 0 {
+		return "UNLIMITED"
+	}
+	d, h, m := min/1440, min/60%24, min%60
+	if d > 0 {
+		return fmt.Sprintf("%d-%02d:%02d:00", d, h, m)
+	}
+	return fmt.Sprintf("%02d:%02d:00", h, m)
+}
+
+// cpusOf is the number of CPUs a single-node job holds: tasks × CPUs per
+// task.
+func cpusOf(spec *jobspec.Spec) int {
+	tasks := deref(spec.Ntasks, 0)
+	if tasks <= 0 {
+		tasks = deref(spec.NtasksPerNode, 1)
+	}
+	return max(tasks, 1) * max(deref(spec.CPUsPerTask, 1), 1)
+}
+
+// SlurmEnv is the job-level Slurm environment of a run, with the
+// submitter's environment as --export selected it (the node-level
+// variables, such as SLURM_JOB_NODELIST and SLURM_TASK_PID, come from the
+// task driver).
+func SlurmEnv(j *state.Job, sub *state.Submission, cluster string) map[string]string {
+	env := map[string]string{}
+	for _, kv := range sub.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+			env[k] = v
+		}
+	}
+	spec := sub.Spec
+	id := strconv.FormatUint(j.ID, 10)
+	set := func(k, v string) { env[k] = v }
+	set("SLURM_JOB_ID", id)
+	set("SLURM_JOBID", id)
+	set("SLURM_JOB_NAME", j.Name)
+	set("SLURM_JOB_USER", j.User)
+	set("SLURM_JOB_PARTITION", j.Partition)
+	if j.Account != "" {
+		set("SLURM_JOB_ACCOUNT", j.Account)
+	}
+	if j.QOS != "" {
+		set("SLURM_JOB_QOS", j.QOS)
+	}
+	set("SLURM_SUBMIT_DIR", sub.Cwd)
+	if sub.SubmitHost != "" {
+		set("SLURM_SUBMIT_HOST", sub.SubmitHost)
+	}
+	if cluster != "" {
+		set("SLURM_CLUSTER_NAME", cluster)
+	}
+	set("SLURM_JOB_NUM_NODES", "1")
+	set("SLURM_NNODES", "1")
+	cpus := strconv.Itoa(cpusOf(spec))
+	set("SLURM_CPUS_ON_NODE", cpus)
+	set("SLURM_JOB_CPUS_PER_NODE", cpus)
+	if spec.Ntasks != nil {
+		set("SLURM_NTASKS", strconv.Itoa(*spec.Ntasks))
+		set("SLURM_NPROCS", strconv.Itoa(*spec.Ntasks))
+	}
+	if spec.NtasksPerNode != nil {
+		set("SLURM_NTASKS_PER_NODE", strconv.Itoa(*spec.NtasksPerNode))
+	}
+	if spec.CPUsPerTask != nil {
+		set("SLURM_CPUS_PER_TASK", strconv.Itoa(*spec.CPUsPerTask))
+	}
+	if spec.MemPerNodeMiB != nil {
+		set("SLURM_MEM_PER_NODE", strconv.FormatInt(*spec.MemPerNodeMiB, 10))
+	}
+	if spec.MemPerCPUMiB != nil {
+		set("SLURM_MEM_PER_CPU", strconv.FormatInt(*spec.MemPerCPUMiB, 10))
+	}
+	set("SLURM_RESTART_COUNT", strconv.Itoa(j.RestartCount))
+	if spec.Export != nil {
+		set("SLURM_EXPORT_ENV", *spec.Export)
+	}
+	if j.ArrayJobID != 0 && j.ArrayTaskID != state.NoTask {
+		set("SLURM_ARRAY_JOB_ID", strconv.FormatUint(j.ArrayJobID, 10))
+		set("SLURM_ARRAY_TASK_ID", strconv.Itoa(j.ArrayTaskID))
+		if a := spec.Array; a != nil {
+			set("SLURM_ARRAY_TASK_COUNT", strconv.Itoa(a.Count))
+			lo, hi, step := arrayBounds(a)
+			set("SLURM_ARRAY_TASK_MIN", strconv.Itoa(lo))
+			set("SLURM_ARRAY_TASK_MAX", strconv.Itoa(hi))
+			set("SLURM_ARRAY_TASK_STEP", strconv.Itoa(step))
+		}
+	}
+	return env
+}
+
+// arrayBounds are the smallest and largest index of an array and its step:
+// the ranges' common step, or 1 when they differ.
+func arrayBounds(a *jobspec.Array) (lo, hi, step int) {
+	for i, r := range a.Ranges {
+		s := max(r.Step, 1)
+		if i == 0 {
+			lo, hi, step = r.First, r.Last, s
+			continue
+		}
+		lo, hi = min(lo, r.First), max(hi, r.Last)
+		if s != step {
+			step = 1
+		}
+	}
+	if len(a.Ranges) > 1 && step != 1 {
+		// Several ranges with one step: still a progression only if they
+		// line up; Slurm then reports that step.
+		idx := []int{}
+		for _, r := range a.Ranges {
+			for x := r.First; x <= r.Last; x += max(r.Step, 1) {
+				idx = append(idx, x)
+			}
+		}
+		sort.Ints(idx)
+		for i := 1; i < len(idx); i++ {
+			if idx[i]-idx[i-1] != step {
+				return lo, hi, 1
+			}
+		}
+	}
+	return lo, hi, step
+}
+
+// constraintsOf turns --constraint, --nodelist and --exclude into Nomad
+// constraints. Features are matched against the node meta slurm_features:
+// "a&b" needs both, "a|b" either; Slurm's bracketed and counted forms have
+// no Nomad equivalent and are refused.
+func constraintsOf(spec *jobspec.Spec) ([]*api.Constraint, error) {
+	var out []*api.Constraint
+	feat := "${meta." + NodeMetaFeatures + "}"
+	if spec.Constraint != nil && *spec.Constraint != "" {
+		c := *spec.Constraint
+		if strings.ContainsAny(c, "[]*()") {
+			return nil, fmt.Errorf("--constraint=%s: bracketed and counted feature expressions are not supported; use a&b or a|b", c)
+		}
+		if strings.Contains(c, "&") && strings.Contains(c, "|") {
+			return nil, fmt.Errorf("--constraint=%s: mixing & and | is not supported", c)
+		}
+		switch {
+		case strings.Contains(c, "|"):
+			out = append(out, &api.Constraint{LTarget: feat, Operand: "set_contains_any", RTarget: strings.ReplaceAll(c, "|", ",")})
+		default:
+			out = append(out, &api.Constraint{LTarget: feat, Operand: "set_contains", RTarget: strings.ReplaceAll(strings.ReplaceAll(c, "&", ","), " ", "")})
+		}
+	}
+	if spec.Nodelist != nil && *spec.Nodelist != "" {
+		nodes, err := ExpandHostlist(*spec.Nodelist)
+		if err != nil {
+			return nil, fmt.Errorf("--nodelist: %w", err)
+		}
+		if len(nodes) > 1 {
+			return nil, fmt.Errorf("--nodelist=%s names %d nodes, but the job runs on one", *spec.Nodelist, len(nodes))
+		}
+		out = append(out, &api.Constraint{LTarget: "${node.unique.name}", Operand: "=", RTarget: nodes[0]})
+	}
+	if spec.Exclude != nil && *spec.Exclude != "" {
+		nodes, err := ExpandHostlist(*spec.Exclude)
+		if err != nil {
+			return nil, fmt.Errorf("--exclude: %w", err)
+		}
+		for _, n := range nodes {
+			out = append(out, &api.Constraint{LTarget: "${node.unique.name}", Operand: "!=", RTarget: n})
+		}
+	}
+	return out, nil
+}
+
+// ExpandHostlist expands a Slurm hostlist ("n[1-3,5],gpu01") into names.
+func ExpandHostlist(s string) ([]string, error) {
+	var out []string
+	for len(s) > 0 {
+		// One element runs to the next comma outside brackets.
+		depth, end := 0, len(s)
+		for i := 0; i < len(s); i++ {
+			switch s[i] {
+			case '[':
+				depth++
+			case ']':
+				depth--
+			case ',':
+				if depth == 0 {
+					end = i
+				}
+			}
+			if end != len(s) {
+				break
+			}
+		}
+		elem := strings.TrimSpace(s[:end])
+		if end < len(s) {
+			s = s[end+1:]
+		} else {
+			s = ""
+		}
+		if elem == "" {
+			continue
+		}
+		names, err := expandOne(elem)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, names...)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("empty host list")
+	}
+	return out, nil
+}
+
+func expandOne(elem string) ([]string, error) {
+	open := strings.IndexByte(elem, '[')
+	if open < 0 {
+		if strings.ContainsRune(elem, ']') {
+			return nil, fmt.Errorf("%q: unbalanced ]", elem)
+		}
+		return []string{elem}, nil
+	}
+	close := strings.IndexByte(elem[open:], ']')
+	if close < 0 {
+		return nil, fmt.Errorf("%q: missing ]", elem)
+	}
+	close += open
+	prefix, body, rest := elem[:open], elem[open+1:close], elem[close+1:]
+	tails, err := expandOne(rest)
+	if err != nil {
+		return nil, err
+	}
+	if rest == "" {
+		tails = []string{""}
+	}
+	var out []string
+	for _, part := range strings.Split(body, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		if !isRange {
+			hi = lo
+		}
+		a, err1 := strconv.Atoi(lo)
+		b, err2 := strconv.Atoi(hi)
+		if err1 != nil || err2 != nil || b < a || lo == "" {
+			return nil, fmt.Errorf("%q: bad range %q", elem, part)
+		}
+		if b-a > 100000 {
+			return nil, fmt.Errorf("%q: range %q is too large", elem, part)
+		}
+		for x := a; x <= b; x++ {
+			n := strconv.Itoa(x)
+			for len(n) < len(lo) {
+				n = "0" + n
+			}
+			for _, t := range tails {
+				out = append(out, prefix+n+t)
+			}
+		}
+	}
+	return out, nil
+}
+
+func deref[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func strOr(p *string, def string) string {
+	if p == nil || *p == "" {
+		return def
+	}
+	return *p
+}
+
+func ptr[T any](v T) *T { return &v }
