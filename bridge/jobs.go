@@ -65,6 +65,9 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 	if err := checkAccount(tok, spec); err != nil {
 		return err
 	}
+	if spec.NodesMin != nil && *spec.NodesMin > 1 {
+		return badRequest("Node count specification invalid: --nodes=%d: hpcbridge runs each job on one Nomad client; multi-node jobs are not supported yet", *spec.NodesMin)
+	}
 	if err := checkDependency(s.cfg.Store.View(), spec.Dependency); err != nil {
 		return err
 	}

@@ -49,6 +49,8 @@ type Config struct {
 	// Signaller delivers scancel --signal to running jobs; nil rejects
 	// signal requests.
 	Signaller Signaller
+	// Outputs serves job output (hpcbridge output); nil: none.
+	Outputs OutputSource
 	// TLS, when set, makes Serve speak HTTPS with it (set ClientCAs and
 	// ClientAuth for mutual TLS; see ServerTLS).
 	TLS *tls.Config
@@ -169,6 +171,7 @@ func (s *Server) routes() {
 		{"POST /v1/jobs", leader, s.auth(s.handleSubmit)},
 		{"GET /v1/jobs", read, s.auth(s.handleJobs(false))},
 		{"GET /v1/job/{ref}", read, s.auth(s.handleJob)},
+		{"GET /v1/job/{ref}/output", leader, s.auth(s.handleOutput)},
 		{"POST /v1/jobs/cancel", leader, s.auth(s.handleCancel)},
 		{"POST /v1/jobs/hold", leader, s.auth(s.handleHold(state.CmdJobHold))},
 		{"POST /v1/jobs/release", leader, s.auth(s.handleHold(state.CmdJobRelease))},

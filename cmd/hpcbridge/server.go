@@ -43,6 +43,18 @@ type serverOptions struct {
 	tlsKey        string
 	tlsCA         string
 	logLevel      string
+	nomad         nomadOptions
+}
+
+// nomadOptions configure the Nomad execution backend.
+type nomadOptions struct {
+	addr, token, region, namespace string
+	cluster                        string
+	partitionMap                   []string
+	maxQueued, maxRunning          int
+	cpuMHz                         int
+	defaultMemMiB                  int64
+	killWait                       time.Duration
 }
 
 func serverCommand(s streams) *cli.Command {
@@ -52,7 +64,7 @@ func serverCommand(s streams) *cli.Command {
 		Description: "The first server of a new cluster starts with --bootstrap. Bootstrap the ACL system on it\n" +
 			"(hpcbridge acl bootstrap), then start the others with --join ADDR (any member's API address)\n" +
 			"and the management token in HPCBRIDGE_TOKEN. A restarted server needs neither flag.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "data-dir", Required: true, Usage: "directory for the Raft log, snapshots and the node id"},
 			&cli.StringFlag{Name: "bind", Value: "127.0.0.1:4747", Usage: "API listen address"},
 			&cli.StringFlag{Name: "advertise", Usage: "API URL the other servers use (default: from --bind)"},
@@ -67,14 +79,14 @@ func serverCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "tls-key", Usage: "PEM key for --tls-cert"},
 			&cli.StringFlag{Name: "tls-ca", Usage: "PEM CA that signs every server's (and client's) certificate"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
-		},
+		}, nomadFlags()...),
 		Action: func(c *cli.Context) error {
 			opts := serverOptions{
 				dataDir: c.String("data-dir"), bind: c.String("bind"), advertise: c.String("advertise"),
 				raftBind: c.String("raft-bind"), raftAdvertise: c.String("raft-advertise"), nodeID: c.String("node-id"),
 				bootstrap: c.Bool("bootstrap"), join: c.String("join"), token: c.String("token"),
 				partitions: c.StringSlice("partition"), tlsCert: c.String("tls-cert"), tlsKey: c.String("tls-key"),
-				tlsCA: c.String("tls-ca"), logLevel: c.String("log-level"),
+				tlsCA: c.String("tls-ca"), logLevel: c.String("log-level"), nomad: nomadOptionsOf(c),
 			}
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -127,11 +139,14 @@ func runServer(ctx context.Context, o serverOptions, s streams) error {
 	if advertise == "" {
 		advertise = scheme + "://" + ln.Addr().String()
 	}
-	exec := sched.Executor(sched.NoBackend{})
+	exec, outputs, err := newExecutor(o, store, node, logger)
+	if err != nil {
+		return err
+	}
 	srv, err := bridge.New(bridge.Config{
 		Raft: node, Store: store, NodeID: id, APIAddr: advertise,
 		Partitions: o.partitions, Servers: serversOf(node, store),
-		Signaller: signaller{exec: exec}, TLS: serverTLS, ForwardTLS: clientTLS, Logger: logger,
+		Signaller: signaller{exec: exec}, Outputs: outputs, TLS: serverTLS, ForwardTLS: clientTLS, Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -168,6 +183,9 @@ func lead(ctx context.Context, node *hbraft.Node, srv *bridge.Server, store *sta
 		go func() {
 			if err := srv.EstablishLeadership(lctx); err != nil {
 				logger.Warn("establish leadership", "err", err)
+			}
+			if l, ok := exec.(interface{ Lead(context.Context) }); ok {
+				l.Lead(lctx)
 			}
 			s := sched.New(sched.Config{Store: store, Raft: node, Executor: exec, Logger: logger})
 			if err := s.Run(lctx); err != nil && lctx.Err() == nil {

@@ -1,0 +1,135 @@
+package nomadexec
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hpcbridge/hpcbridge/jobspec"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+func parse(t *testing.T, script string, args ...string) *state.Submission {
+	t.Helper()
+	spec, diags := jobspec.Parse(jobspec.Input{File: "job.sh", Script: []byte(script), Args: args})
+	if spec == nil {
+		t.Fatalf("parse: %v", diags)
+	}
+	return &state.Submission{Script: []byte(script), ScriptName: "job.sh", Cwd: "/home/ada/run", SubmitHost: "login1",
+		Env: []string{"HOME=/home/ada", "OMP_NUM_THREADS=4"}, Spec: spec}
+}
+
+func TestNomadID(t *testing.T) {
+	for _, c := range []struct {
+		job  state.Job
+		want string
+	}{
+		{state.Job{ID: 12, ArrayTaskID: state.NoTask}, "slurm-12"},
+		{state.Job{ID: 40, ArrayJobID: 30, ArrayTaskID: 7}, "slurm-30_7"},
+		{state.Job{ID: 12, ArrayTaskID: state.NoTask, RestartCount: 2}, "slurm-12-r2"},
+	} {
+		if got := NomadID(&c.job); got != c.want {
+			t.Errorf("NomadID(%+v) = %q, want %q", c.job, got, c.want)
+		}
+	}
+}
+
+func TestTranslate(t *testing.T) {
+	sub := parse(t, "#!/bin/bash\n#SBATCH -J train -n 2 -c 3 --mem=2G -t 90 -A phys --qos=high -o out-%j.txt -e err-%j.txt\n#SBATCH --constraint=avx2&ib --exclude=n[01-02]\necho hi\n")
+	j := &state.Job{ID: 77, ArrayTaskID: state.NoTask, Name: "train", User: "ada", Account: "phys", QOS: "high", Partition: "gpu", TimeLimitMin: 90, Dependency: "afterok:5"}
+	tr := Translation{ClusterName: "hb", MHzPerCPU: 200, Partitions: map[string]Partition{"gpu": {NodePool: "gpus", Datacenters: []string{"dc2"}}}}
+	job, err := tr.Translate(j, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *job.ID != "slurm-77" || *job.Type != "batch" || *job.NodePool != "gpus" || !reflect.DeepEqual(job.Datacenters, []string{"dc2"}) {
+		t.Errorf("job identity/placement: id %s type %s pool %s dcs %v", *job.ID, *job.Type, *job.NodePool, job.Datacenters)
+	}
+	for k, want := range map[string]string{MetaJobID: "77", MetaUser: "ada", MetaAccount: "phys", MetaPartition: "gpu", MetaQOS: "high",
+		MetaSubmitDir: "/home/ada/run", MetaScript: "job.sh", MetaDependency: "afterok:5", MetaTimeLimit: "01:30:00", MetaRestartCount: "0"} {
+		if job.Meta[k] != want {
+			t.Errorf("meta %s = %q, want %q", k, job.Meta[k], want)
+		}
+	}
+	g := job.TaskGroups[0]
+	if *g.RestartPolicy.Attempts != 0 || *g.ReschedulePolicy.Attempts != 0 || *g.ReschedulePolicy.Unlimited {
+		t.Error("Nomad must neither restart nor reschedule: the coordinator owns requeue")
+	}
+	task := g.Tasks[0]
+	if task.Driver != DriverName || *task.Resources.CPU != 6*200 || *task.Resources.MemoryMB != 2048 {
+		t.Errorf("task driver %s cpu %d mem %d", task.Driver, *task.Resources.CPU, *task.Resources.MemoryMB)
+	}
+	if task.Config["output"] != "out-%j.txt" || task.Config["error"] != "err-%j.txt" || task.Config["workdir"] != "/home/ada/run" || task.Config["time_limit_min"] != 90 {
+		t.Errorf("task config %v", task.Config)
+	}
+	for k, want := range map[string]string{"SLURM_JOB_ID": "77", "SLURM_JOB_NAME": "train", "SLURM_NTASKS": "2", "SLURM_CPUS_PER_TASK": "3",
+		"SLURM_MEM_PER_NODE": "2048", "SLURM_JOB_ACCOUNT": "phys", "SLURM_JOB_QOS": "high", "SLURM_JOB_PARTITION": "gpu",
+		"SLURM_SUBMIT_DIR": "/home/ada/run", "SLURM_SUBMIT_HOST": "login1", "SLURM_CLUSTER_NAME": "hb", "SLURM_CPUS_ON_NODE": "6",
+		"SLURM_RESTART_COUNT": "0", "OMP_NUM_THREADS": "4"} {
+		if task.Env[k] != want {
+			t.Errorf("env %s = %q, want %q", k, task.Env[k], want)
+		}
+	}
+	var cons []string
+	for _, c := range g.Constraints {
+		cons = append(cons, c.LTarget+" "+c.Operand+" "+c.RTarget)
+	}
+	want := []string{"${meta.slurm_features} set_contains avx2,ib", "${node.unique.name} != n01", "${node.unique.name} != n02"}
+	if !reflect.DeepEqual(cons, want) {
+		t.Errorf("constraints %q, want %q", cons, want)
+	}
+}
+
+func TestTranslateArrayTask(t *testing.T) {
+	sub := parse(t, "#!/bin/sh\n#SBATCH --array=1-9:2%2\ntrue\n")
+	j := &state.Job{ID: 31, ArrayJobID: 30, ArrayTaskID: 5, Name: "job.sh", User: "ada", Partition: "debug", RestartCount: 1}
+	job, err := (&Translation{}).Translate(j, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := job.TaskGroups[0].Tasks[0].Env
+	for k, want := range map[string]string{"SLURM_JOB_ID": "31", "SLURM_ARRAY_JOB_ID": "30", "SLURM_ARRAY_TASK_ID": "5",
+		"SLURM_ARRAY_TASK_COUNT": "5", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "9", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_RESTART_COUNT": "1"} {
+		if env[k] != want {
+			t.Errorf("env %s = %q, want %q", k, env[k], want)
+		}
+	}
+	if *job.ID != "slurm-30_5-r1" || job.Meta[MetaArrayJobID] != "30" || job.Meta[MetaArrayTaskID] != "5" {
+		t.Errorf("id %s meta %v", *job.ID, job.Meta)
+	}
+	if job.TaskGroups[0].Tasks[0].Config["output"] != "slurm-%A_%a.out" {
+		t.Errorf("array default output %v", job.TaskGroups[0].Tasks[0].Config["output"])
+	}
+}
+
+func TestTranslateRefuses(t *testing.T) {
+	for _, c := range []struct{ script, want string }{
+		{"#!/bin/sh\n#SBATCH -N 2\n", "multi-node"},
+		{"#!/bin/sh\n#SBATCH --constraint=[a*2&b]\n", "bracketed"},
+		{"#!/bin/sh\n#SBATCH --nodelist=n[1-2]\n", "names 2 nodes"},
+	} {
+		_, err := (&Translation{}).Translate(&state.Job{ID: 1, ArrayTaskID: state.NoTask}, parse(t, c.script))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err %v, want %q", c.script, err, c.want)
+		}
+	}
+}
+
+func TestExpandHostlist(t *testing.T) {
+	for in, want := range map[string][]string{
+		"n1":             {"n1"},
+		"n[1-3],gpu01":   {"n1", "n2", "n3", "gpu01"},
+		"r[1-2]n[08-09]": {"r1n08", "r1n09", "r2n08", "r2n09"},
+		"a[1,3-4]b, c":   {"a1b", "a3b", "a4b", "c"},
+	} {
+		got, err := ExpandHostlist(in)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("ExpandHostlist(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "n[1-", "n[3-1]", "n]"} {
+		if _, err := ExpandHostlist(bad); err == nil {
+			t.Errorf("ExpandHostlist(%q) accepted", bad)
+		}
+	}
+}
