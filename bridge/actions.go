@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -61,7 +62,7 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, tok *state
 		return nil
 	}
 	if req.Signal != "" {
-		return s.signal(w, r, tok, v, refs, req.Signal)
+		return s.signal(w, r, tok, v, refs, req.Signal, req.SignalScope)
 	}
 	return s.act(w, r, refs, state.CmdJobCancel, func(refs []state.JobRef) any {
 		return state.JobCancelCmd{Time: s.now().UTC(), By: actor(tok), Refs: refs}
@@ -122,10 +123,14 @@ func selectRefs(v *state.View, f *jobFilter) ([]state.JobRef, error) {
 }
 
 // signal delivers a signal to the running jobs the refs name.
-func (s *Server) signal(w http.ResponseWriter, r *http.Request, tok *state.ACLToken, v *state.View, refs []state.JobRef, name string) error {
+func (s *Server) signal(w http.ResponseWriter, r *http.Request, tok *state.ACLToken, v *state.View, refs []state.JobRef, name, scope string) error {
 	sig, err := signalName(name)
 	if err != nil {
 		return err
+	}
+	sc := sched.SignalScope(scope)
+	if sc != sched.ScopeSteps && sc != sched.ScopeBatch && sc != sched.ScopeFull {
+		return badRequest("signal_scope %q: want \"\", \"batch\" or \"full\"", scope)
 	}
 	if s.cfg.Signaller == nil {
 		e := api.Errorf(api.CodeInternal, "this coordinator has no executor to deliver signals")
@@ -140,7 +145,7 @@ func (s *Server) signal(w http.ResponseWriter, r *http.Request, tok *state.ACLTo
 			continue
 		}
 		for _, j := range jobs {
-			if err := s.cfg.Signaller.Signal(r.Context(), j.ID, sig); err != nil {
+			if err := s.cfg.Signaller.Signal(r.Context(), j.ID, sig, sc); err != nil {
 				s.log.Warn("signal failed", "job", j.ID, "signal", sig, "err", err)
 				resp.Errors = append(resp.Errors, api.RefError{Ref: ref.String(), Code: api.CodeInternal, Message: err.Error()})
 				continue

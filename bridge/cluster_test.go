@@ -13,6 +13,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -224,7 +225,7 @@ func TestUnknownRoutes(t *testing.T) {
 // panicky is a Signaller that panics, to check the recover middleware.
 type panicky struct{}
 
-func (panicky) Signal(context.Context, uint64, string) error { panic("boom") }
+func (panicky) Signal(context.Context, uint64, string, sched.SignalScope) error { panic("boom") }
 
 func TestRecoverFromPanic(t *testing.T) {
 	c := bridgetest.NewCluster()

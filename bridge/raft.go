@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	hbraft "github.com/hpcbridge/hpcbridge/raft"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -42,7 +43,7 @@ type Signaller interface {
 	// Signal asks the executor to send sig, a name without the SIG prefix
 	// such as "USR1" (or a number when it has no name), to the running job
 	// jobID (an array task's own id).
-	Signal(ctx context.Context, jobID uint64, sig string) error
+	Signal(ctx context.Context, jobID uint64, sig string, scope sched.SignalScope) error
 }
 
 // MetaAPIAddrPrefix prefixes the replicated meta keys that hold each

@@ -153,6 +153,10 @@ type CancelRequest struct {
 	// executor to signal the selected running jobs instead of cancelling
 	// them; pending jobs are not touched, as in Slurm.
 	Signal string `json:"signal,omitempty"`
+	// SignalScope is which processes of a job the signal reaches: "" its
+	// steps (srun tasks), "batch" the batch shell only (scancel --batch),
+	// "full" all of them (scancel --full).
+	SignalScope string `json:"signal_scope,omitempty"`
 }
 
 // RefsRequest names jobs for hold, release and requeue.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	"github.com/hpcbridge/hpcbridge/raft"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -183,6 +184,7 @@ func (n *Raft) Servers() ([]api.RaftServer, error) {
 type Signal struct {
 	JobID  uint64
 	Signal string
+	Scope  sched.SignalScope
 }
 
 // Signaller records signal requests (bridge.Signaller).
@@ -194,10 +196,10 @@ type Signaller struct {
 var _ bridge.Signaller = (*Signaller)(nil)
 
 // Signal records the request.
-func (s *Signaller) Signal(_ context.Context, jobID uint64, sig string) error {
+func (s *Signaller) Signal(_ context.Context, jobID uint64, sig string, scope sched.SignalScope) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sent = append(s.sent, Signal{JobID: jobID, Signal: sig})
+	s.sent = append(s.sent, Signal{JobID: jobID, Signal: sig, Scope: scope})
 	return nil
 }
 

@@ -174,9 +174,9 @@ func (e *Executor) Stop(ctx context.Context, jobID uint64) error {
 }
 
 // Signal sends a signal through Nomad's alloc signal API. The task driver
-// reads the Slurm scope from a prefix: "B:" for the batch shell only (the
-// default without a prefix is the job's steps, as scancel -s).
-func (e *Executor) Signal(ctx context.Context, jobID uint64, sig string, batchOnly bool) error {
+// reads the Slurm scope from a prefix of the signal name: "B:" for the
+// batch shell only, "F:" for every process; without one, the job's steps.
+func (e *Executor) Signal(ctx context.Context, jobID uint64, sig string, scope sched.SignalScope) error {
 	j := e.cfg.Store.View().Job(jobID)
 	if j == nil {
 		return fmt.Errorf("job %d: not found", jobID)
@@ -191,8 +191,11 @@ func (e *Executor) Signal(ctx context.Context, jobID uint64, sig string, batchOn
 	if !strings.HasPrefix(name, "SIG") {
 		name = "SIG" + name
 	}
-	if batchOnly {
+	switch scope {
+	case sched.ScopeBatch:
 		name = "B:" + name
+	case sched.ScopeFull:
+		name = "F:" + name
 	}
 	sent := false
 	for _, a := range allocs {

@@ -25,7 +25,7 @@ func (NoBackend) Start(context.Context, *state.Job, *state.Submission) error { r
 func (NoBackend) Stop(context.Context, uint64) error { return nil }
 
 // Signal refuses: nothing runs.
-func (NoBackend) Signal(context.Context, uint64, string, bool) error { return ErrNoBackend }
+func (NoBackend) Signal(context.Context, uint64, string, SignalScope) error { return ErrNoBackend }
 
 // Running is always empty.
 func (NoBackend) Running(context.Context) ([]uint64, error) { return nil, nil }

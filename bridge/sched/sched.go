@@ -27,9 +27,9 @@ type Executor interface {
 	// Stop ends a job's work (cancelled, requeued, timed out); stopping a
 	// job that does not run is not an error.
 	Stop(ctx context.Context, jobID uint64) error
-	// Signal delivers a signal (a name such as "USR1") to a running job;
-	// batchOnly limits it to the batch shell.
-	Signal(ctx context.Context, jobID uint64, sig string, batchOnly bool) error
+	// Signal delivers a signal (a name such as "USR1") to a running job,
+	// to the processes scope names.
+	Signal(ctx context.Context, jobID uint64, sig string, scope SignalScope) error
 	// Running lists the jobs the executor runs now.
 	Running(ctx context.Context) ([]uint64, error)
 	// Capacity is how many more jobs it can take now (Slurm's Resources
@@ -39,6 +39,21 @@ type Executor interface {
 	// began to run (State RUNNING with Node set).
 	Outcomes() <-chan Outcome
 }
+
+// SignalScope says which of a job's processes a signal reaches, as Slurm's
+// scancel options and --signal's B: prefix do.
+type SignalScope string
+
+// The scopes.
+const (
+	// ScopeSteps signals the job's steps (srun-launched tasks) but not the
+	// batch shell: scancel -s SIG, and --signal without B:.
+	ScopeSteps SignalScope = ""
+	// ScopeBatch signals the batch shell only: scancel --batch, --signal=B:.
+	ScopeBatch SignalScope = "batch"
+	// ScopeFull signals every process of the job: scancel --full.
+	ScopeFull SignalScope = "full"
+)
 
 // Outcome is how a job ended on the executor, or, with State RUNNING, that
 // its work started on Node at Time.
@@ -174,7 +189,7 @@ func (s *Scheduler) reconcile(ctx context.Context, now time.Time) error {
 			if !now.Before(limit) {
 				timedOut = append(timedOut, j.ID)
 			} else if sig := signalOf(v, j); sig != nil && !s.signaled[j.ID] && !now.Before(limit.Add(-time.Duration(sig.Seconds)*time.Second)) {
-				if err := s.cfg.Executor.Signal(ctx, j.ID, sig.Signal, sig.BatchOnly); err == nil {
+				if err := s.cfg.Executor.Signal(ctx, j.ID, sig.Signal, scopeOf(sig)); err == nil {
 					s.signaled[j.ID] = true
 				}
 			}
@@ -195,6 +210,13 @@ func (s *Scheduler) reconcile(ctx context.Context, now time.Time) error {
 		delete(s.signaled, id)
 	}
 	return errors.Join(errs...)
+}
+
+func scopeOf(sig *jobspec.Signal) SignalScope {
+	if sig.BatchOnly {
+		return ScopeBatch
+	}
+	return ScopeSteps
 }
 
 // signalOf is the job's --signal, or nil.

@@ -81,10 +81,10 @@ func (f *fakeExecutor) Stop(_ context.Context, id uint64) error {
 	return nil
 }
 
-func (f *fakeExecutor) Signal(_ context.Context, id uint64, sig string, batchOnly bool) error {
+func (f *fakeExecutor) Signal(_ context.Context, id uint64, sig string, scope SignalScope) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.signals = append(f.signals, fmt.Sprintf("%d:%s:%v", id, sig, batchOnly))
+	f.signals = append(f.signals, fmt.Sprintf("%d:%s:%v", id, sig, scope == ScopeBatch))
 	return nil
 }
 

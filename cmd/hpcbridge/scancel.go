@@ -309,7 +309,7 @@ const (
 func (o scancelOptions) request() *api.CancelRequest {
 	return &api.CancelRequest{
 		Users: o.Users, Names: o.Names, Partitions: o.Partitions, Accounts: o.Accounts,
-		States: o.States, Signal: o.Signal,
+		States: o.States, Signal: o.Signal, SignalScope: signalScope(o),
 	}
 }
 
@@ -434,4 +434,16 @@ func confirm(ctx context.Context, o scancelOptions, s streams, a jobArg) bool {
 	fmt.Fprintf(s.out, "Cancel job_id=%s name=%s partition=%s [y/n]? ", a.Text, name, part)
 	line, _ := o.prompt.ReadString('\n')
 	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(line)), "y")
+}
+
+// signalScope is the processes scancel -s reaches: --full all, --batch the
+// batch shell, else the job's steps.
+func signalScope(o scancelOptions) string {
+	switch {
+	case o.Full:
+		return "full"
+	case o.Batch:
+		return "batch"
+	}
+	return ""
 }

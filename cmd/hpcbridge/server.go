@@ -327,6 +327,6 @@ type signaller struct {
 	exec sched.Executor
 }
 
-func (g signaller) Signal(ctx context.Context, jobID uint64, sig string) error {
-	return g.exec.Signal(ctx, jobID, sig, false)
+func (g signaller) Signal(ctx context.Context, jobID uint64, sig string, scope sched.SignalScope) error {
+	return g.exec.Signal(ctx, jobID, sig, scope)
 }
