@@ -15,7 +15,7 @@ FUZZTIME    ?= 20s
 export HPCBRIDGE_SLURM_ORACLE := $(ORACLE_DIR)
 export HPCBRIDGE_CORPUS := $(CORPUS_DIR)
 
-.PHONY: help build demo test test-go oracle lint generate bench fuzz clean
+.PHONY: help build demo test test-go oracle nomad lint generate bench fuzz clean
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,11 +31,24 @@ demo: build ## explain the examples, run a one-node coordinator, submit them, sh
 oracle: ## start the real-Slurm oracle (installs Debian's slurm packages on first use; needs root)
 	ORACLE_SCAN_DIRS="$(CORPUS_DIR):$(CURDIR)/examples/slurm" $(ORACLE_DIR)/start.sh
 
-test: oracle ## run every test with -race, real Slurm as the judge of parsing
-	HPCBRIDGE_REQUIRE_ORACLE=1 $(MAKE) test-go
+test: oracle nomad ## run every test with -race, real Slurm as the judge of parsing, a real Nomad agent
+	HPCBRIDGE_REQUIRE_ORACLE=1 HPCBRIDGE_REQUIRE_NOMAD=1 $(MAKE) test-go
 
 test-go: ## run the Go tests only (differential tests skip without a running oracle)
 	$(GO) test -race -count=1 ./...
+
+# Nomad v1.11.3 built from its Go module (tools/nomad pins it), with the web UI. Cold: about
+# 15 min on 2 cores; skipped while the stamp (tools/nomad/go.{mod,sum} + go version) matches.
+# With NOMAD_BIN set, tests use that binary and nothing is built.
+NOMAD_STAMP := $(BIN)/.nomad.stamp
+nomad: ## build bin/nomad (Nomad v1.11.3 + UI) from tools/nomad; no-op when up to date
+	@if [ -n "$$NOMAD_BIN" ]; then echo "NOMAD_BIN=$$NOMAD_BIN: not building bin/nomad"; exit 0; fi; \
+	key=$$({ cat tools/nomad/go.mod tools/nomad/go.sum; $(GO) version; } | sha256sum | cut -d' ' -f1); \
+	if [ -x $(BIN)/nomad ] && [ "$$(cat $(NOMAD_STAMP) 2>/dev/null)" = "$$key" ]; then echo "bin/nomad is up to date"; exit 0; fi; \
+	echo "building bin/nomad (Nomad v1.11.3 with UI; a cold build takes about 15 minutes)"; \
+	mkdir -p $(BIN) && rm -f $(NOMAD_STAMP) && \
+	(cd tools/nomad && $(GO) build -tags ui -o $(BIN)/nomad.tmp github.com/hashicorp/nomad) && \
+	mv -f $(BIN)/nomad.tmp $(BIN)/nomad && echo "$$key" > $(NOMAD_STAMP)
 
 lint: ## go vet and gofmt check
 	$(GO) vet ./...

@@ -1,0 +1,34 @@
+//go:build !linux
+
+package nomadagent
+
+import (
+	"os"
+	"syscall"
+)
+
+// proc identifies a process; outside Linux only the agent itself is tracked.
+type proc struct {
+	pid   int
+	start uint64
+}
+
+func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+func descendants(int) []proc { return nil }
+
+func killTree(root int) {
+	if p, err := os.FindProcess(root); err == nil {
+		_ = p.Kill()
+	}
+}
+
+func killProc(p proc) {
+	if q, err := os.FindProcess(p.pid); err == nil {
+		_ = q.Kill()
+	}
+}
+
+func unmountUnder(string) error { return nil }
+
+func removeCgroups(string) {}

@@ -1,0 +1,53 @@
+# Written by hpcbridge's internal/nomadagent on every start; edits are lost.
+name = "server"
+region = "global"
+datacenter = "dc1"
+data_dir = "/srv/agent/data"
+bind_addr = "127.0.0.1"
+log_level = "INFO"
+disable_update_check = true
+plugin_dir = "/srv/plugins"
+ports {
+  http = 4646
+  rpc = 4647
+  serf = 4648
+}
+advertise {
+  http = "127.0.0.1"
+  rpc = "127.0.0.1"
+  serf = "127.0.0.1"
+}
+consul {
+  auto_advertise = false
+  client_auto_join = false
+  server_auto_join = false
+}
+server {
+  enabled = true
+  bootstrap_expect = 1
+  min_heartbeat_ttl = "1s"
+  heartbeat_grace = "1s"
+}
+plugin "raw_exec" {
+  config {
+    enabled = true
+  }
+}
+plugin "hpcbridge-gpu" {
+  args = ["-v"]
+  config {
+    backend = "fake"
+    fingerprint_period = "5s"
+    gpus = ["GPU-0", "GPU-1"]
+    limits {
+      max = 8
+      ratio = 0.5
+    }
+    volume {
+      path = "/a"
+    }
+    volume {
+      path = "/b"
+    }
+  }
+}
