@@ -88,6 +88,8 @@ func newApp(s streams) *cli.App {
 			serverCommand(s),
 			aclCommand(s),
 			operatorCommand(s),
+			outputCommand(s),
+			devCommand(s),
 		},
 	}
 }

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
+	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
+)
+
+// driverBinaryName is the task-driver plugin's file name in a plugin dir;
+// Nomad's plugin block is named after it.
+const driverBinaryName = "hpcbridge-driver"
+
+// devOptions configure the embedded default.
+type devOptions struct {
+	dataDir   string
+	bind      string
+	raftBind  string
+	pluginDir string
+	jobUser   string
+	partition string
+	logLevel  string
+}
+
+func devCommand(s streams) *cli.Command {
+	return &cli.Command{
+		Name:  "dev",
+		Usage: "run the embedded default in the foreground: a one-node coordinator and a Nomad dev agent with the hpcbridge task driver",
+		Description: "The Slurm commands on this machine reach it with no configuration: it listens on\n" +
+			"HPCBRIDGE_ADDR's default, bootstraps ACLs once and leaves the management token in the CLI's\n" +
+			"token file. Ctrl-C stops both; state is kept in --data-dir for the next start.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "data-dir", Required: true, Usage: "directory for the coordinator's and Nomad's state"},
+			&cli.StringFlag{Name: "bind", Value: "127.0.0.1:4747", Usage: "coordinator API address"},
+			&cli.StringFlag{Name: "raft-bind", Value: "127.0.0.1:4748", Usage: "coordinator Raft address"},
+			&cli.StringFlag{Name: "plugin-dir", Usage: "directory holding " + driverBinaryName + " (default: plugins/ beside this binary)"},
+			&cli.StringFlag{Name: "job-user", Value: "nobody", Usage: "the unprivileged user jobs run as"},
+			&cli.StringFlag{Name: "partition", Value: "debug", Usage: "the partition"},
+			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "coordinator log level"},
+		},
+		Action: func(c *cli.Context) error {
+			o := devOptions{dataDir: c.String("data-dir"), bind: c.String("bind"), raftBind: c.String("raft-bind"),
+				pluginDir: c.String("plugin-dir"), jobUser: c.String("job-user"), partition: c.String("partition"), logLevel: c.String("log-level")}
+			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if err := runDev(ctx, o, s); err != nil {
+				return &exitError{code: exitRejected, err: fmt.Errorf("dev: %w", err)}
+			}
+			return nil
+		},
+	}
+}
+
+// pluginDirOf finds the directory holding the task-driver plugin.
+func pluginDirOf(flag string) (string, error) {
+	dir := flag
+	if dir == "" {
+		self, err := os.Executable()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(filepath.Dir(self), "plugins")
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(dir, driverBinaryName)); err != nil {
+		return "", fmt.Errorf("no %s in %s: run `make driver` (or give --plugin-dir)", driverBinaryName, dir)
+	}
+	return dir, nil
+}
+
+// runDev runs the embedded default until ctx ends.
+func runDev(ctx context.Context, o devOptions, s streams) error {
+	abs, err := filepath.Abs(o.dataDir)
+	if err != nil {
+		return err
+	}
+	o.dataDir = abs
+	plugins, err := pluginDirOf(o.pluginDir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
+		return err
+	}
+	// Fail early, with a clear message, when the coordinator's port is
+	// taken (another dev or server already runs here).
+	if ln, err := net.Listen("tcp", o.bind); err != nil {
+		return fmt.Errorf("--bind %s: %w", o.bind, err)
+	} else {
+		ln.Close()
+	}
+	fmt.Fprintf(s.out, "==> starting a Nomad dev agent (state in %s)\n", filepath.Join(o.dataDir, "nomad"))
+	startCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	agent, err := nomadagent.StartDev(startCtx, nomadagent.Config{
+		Dir:       filepath.Join(o.dataDir, "nomad"),
+		Name:      "dev",
+		PluginDir: plugins,
+		Plugins:   []nomadagent.Plugin{{Name: driverBinaryName, Config: map[string]any{"user": o.jobUser}}},
+		Drivers:   []string{nomadexec.DriverName},
+	})
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer agent.Stop()
+
+	srvOpts := serverOptions{
+		dataDir: filepath.Join(o.dataDir, "coordinator"), bind: o.bind, raftBind: o.raftBind, nodeID: "dev",
+		bootstrap: true, partitions: []string{o.partition}, logLevel: o.logLevel,
+		nomad: nomadOptions{addr: agent.Addr(), cluster: "hpcbridge", maxQueued: 32, cpuMHz: 100, defaultMemMiB: 512, killWait: 30 * time.Second},
+	}
+	sctx, stopServer := context.WithCancel(ctx)
+	defer stopServer()
+	errc := make(chan error, 1)
+	go func() { errc <- runServer(sctx, srvOpts, s) }()
+
+	tokenFile, err := devToken(ctx, o, s, errc)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.out, "\nhpcbridge dev is running.\n")
+	fmt.Fprintf(s.out, "  Coordinator API: http://%s   (%s)\n", o.bind, api.EnvAddress)
+	fmt.Fprintf(s.out, "  Management token: in %s (the Slurm commands and hpcbridge read it)\n", tokenFile)
+	fmt.Fprintf(s.out, "  Nomad API:       %s   (NOMAD_ADDR)\n", agent.Addr())
+	fmt.Fprintf(s.out, "  Nomad UI:        %s\n", agent.UIURL())
+	fmt.Fprintf(s.out, "  Jobs run as:     %s, partition %s\n", o.jobUser, o.partition)
+	fmt.Fprintf(s.out, "Try: sbatch examples/slurm/hello.sh && squeue. Ctrl-C stops.\n")
+	select {
+	case <-ctx.Done():
+		stopServer()
+		<-errc
+		return nil
+	case err := <-errc:
+		if err == nil {
+			err = errors.New("coordinator stopped")
+		}
+		return err
+	}
+}
+
+// devToken bootstraps ACLs on first start, keeps the management secret in
+// the data dir, and leaves it in the CLI's token file.
+func devToken(ctx context.Context, o devOptions, s streams, errc <-chan error) (string, error) {
+	kept := filepath.Join(o.dataDir, "management-token")
+	secret := ""
+	if b, err := os.ReadFile(kept); err == nil {
+		secret = strings.TrimSpace(string(b))
+	}
+	client, err := api.NewClient(&api.Config{Address: "http://" + o.bind})
+	if err != nil {
+		return "", err
+	}
+	if secret == "" {
+		for delay := 50 * time.Millisecond; ; delay = min(2*delay, time.Second) {
+			tok, err := client.ACLBootstrap(ctx, &api.ACLBootstrapRequest{})
+			if err == nil {
+				secret = tok.SecretID
+				break
+			}
+			if !api.Retryable(err) && !strings.Contains(err.Error(), "leader") {
+				return "", fmt.Errorf("ACL bootstrap: %w (if this data dir was bootstrapped before, its token is lost: start with a new --data-dir)", err)
+			}
+			select {
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case err := <-errc:
+				return "", fmt.Errorf("coordinator: %w", err)
+			case <-time.After(delay):
+			}
+		}
+		if err := os.WriteFile(kept, []byte(secret+"\n"), 0o600); err != nil {
+			return "", err
+		}
+	}
+	file := api.TokenFile(s.env)
+	if file == "" {
+		return kept, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(file, []byte(secret+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return file, nil
+}
