@@ -228,15 +228,17 @@ func (p *presenter) job(k listKey, j *state.Job) *state.Job {
 // listOptions are the paging and shaping options of a list.
 type listOptions struct {
 	expand, script bool
-	perPage        int
-	from           *listKey
+	// brief selects the brief view (api.ViewBrief).
+	brief   bool
+	perPage int
+	from    *listKey
 }
 
 // parseJobsQuery reads the query of /v1/jobs and /v1/accounting.
 func parseJobsQuery(q url.Values, history bool) (*jobFilter, listOptions, error) {
 	var o listOptions
 	allowed := []string{"jobs", "user", "account", "partition", "name", "state", "history", "array", "script",
-		"start", "end", "per_page", "next_token", "index", "wait", "consistent"}
+		"start", "end", "per_page", "next_token", "index", "wait", "consistent", "view"}
 	for k := range q {
 		if !slices.Contains(allowed, k) {
 			return nil, o, badRequest("unknown query parameter %q (known: %s)", k, strings.Join(allowed, ", "))
@@ -274,11 +276,25 @@ func parseJobsQuery(q url.Values, history bool) (*jobFilter, listOptions, error)
 	if o.script, err = boolParam(q, "script"); err != nil {
 		return nil, o, err
 	}
+	switch view := q.Get("view"); view {
+	case "", "full":
+	case api.ViewBrief:
+		o.brief = true
+	default:
+		return nil, o, badRequest("view=%q: want full or %s", view, api.ViewBrief)
+	}
+	if o.brief && o.script {
+		return nil, o, badRequest("the brief view has no scripts: leave out script=true")
+	}
 	if o.perPage, err = intParam(q, "per_page"); err != nil {
 		return nil, o, err
 	}
-	if o.perPage == 0 || o.perPage > api.MaxPerPage {
-		o.perPage = api.MaxPerPage
+	maxPage := api.MaxPerPage
+	if o.brief {
+		maxPage = api.MaxBriefPerPage
+	}
+	if o.perPage == 0 || o.perPage > maxPage {
+		o.perPage = maxPage
 	}
 	if t := q.Get("next_token"); t != "" {
 		k, err := parseToken(t)
@@ -290,22 +306,85 @@ func parseJobsQuery(q url.Values, history bool) (*jobFilter, listOptions, error)
 	return f, o, nil
 }
 
-// page lists one page and the token of the next ("" on the last).
-func page(v *state.View, f *jobFilter, o listOptions, p *presenter) ([]*state.Job, string) {
-	out := []*state.Job{}
+// page lists one page and the token of the next ("" on the last): the
+// records as p shapes them, or for the brief view a *briefPage.
+func page(v *state.View, f *jobFilter, o listOptions, p *presenter) (any, string) {
+	var entries []listEntry
 	next := ""
 	f.walk(v, o.expand, func(k listKey, j *state.Job) bool {
 		if o.from != nil && k.less(*o.from) {
 			return true
 		}
-		if len(out) == o.perPage {
+		if len(entries) == o.perPage {
 			next = k.token()
 			return false
 		}
-		out = append(out, p.job(k, j))
+		entries = append(entries, listEntry{k, j})
 		return true
 	})
+	if o.brief {
+		return &briefPage{v: v, entries: entries}, next
+	}
+	out := make([]*state.Job, len(entries))
+	for i, e := range entries {
+		out[i] = p.job(e.key, e.job)
+	}
 	return out, next
+}
+
+// listEntry is one entry of a list: a record, or an array's base record
+// with the key of one of its pending tasks.
+type listEntry struct {
+	key listKey
+	job *state.Job
+}
+
+// briefPage is a page of the brief view, encoded as the client accepts:
+// packed (api.ContentTypeBrief) or JSON.
+type briefPage struct {
+	v       *state.View
+	entries []listEntry
+}
+
+// each calls f with every entry's record and submission; a pending
+// task's record is valid only during its call.
+func (bp *briefPage) each(f func(j *state.Job, sub *state.Submission)) {
+	var task state.Job
+	for _, e := range bp.entries {
+		j := e.job
+		if e.key.task != state.NoTask && j.IsArrayBase() {
+			task = *j
+			task.ArrayTaskID, task.Pending = e.key.task, nil
+			j = &task
+		}
+		f(j, bp.v.Submission(e.job))
+	}
+}
+
+func (bp *briefPage) write(w http.ResponseWriter, r *http.Request) {
+	if api.AcceptsBrief(r.Header) {
+		enc := api.NewBriefEncoder(len(bp.entries))
+		bp.each(enc.Encode)
+		b := enc.Bytes()
+		w.Header().Set("Content-Type", api.ContentTypeBrief)
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(b)
+		return
+	}
+	out := make([]*state.Job, 0, len(bp.entries))
+	subs := map[*state.Submission]*state.Submission{}
+	bp.each(func(j *state.Job, sub *state.Submission) {
+		cp := *j
+		b, ok := subs[sub]
+		if !ok {
+			b = api.BriefSubmission(sub)
+			subs[sub] = b
+		}
+		cp.Submission = b
+		out = append(out, &cp)
+	})
+	writeJSON(w, http.StatusOK, out)
 }
 
 // parseRefList parses several ref lists into one, without duplicates.
@@ -386,6 +465,10 @@ func respond(w http.ResponseWriter, r *http.Request, v *state.View, read func(v 
 	setIndex(w, v.LatestIndex())
 	if next != "" {
 		w.Header().Set(api.HeaderNextToken, next)
+	}
+	if bp, ok := body.(*briefPage); ok {
+		bp.write(w, r)
+		return nil
 	}
 	if api.AcceptsGob(r.Header) {
 		// Job lists are the API's largest replies; gob decodes several

@@ -195,6 +195,15 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 // unread (the caller closes it), so that a client can ask for the next
 // page while it decodes this one.
 func (c *Client) open(ctx context.Context, method, path string, q url.Values, in any, wantBody bool) (*http.Response, *QueryMeta, error) {
+	accept := ""
+	if method == http.MethodGet && wantBody {
+		accept = gobOrJSON
+	}
+	return c.openAccept(ctx, method, path, q, in, accept)
+}
+
+// openAccept is open with the Accept header given ("" for none).
+func (c *Client) openAccept(ctx context.Context, method, path string, q url.Values, in any, accept string) (*http.Response, *QueryMeta, error) {
 	u := *c.base
 	u.Path = strings.TrimSuffix(u.Path, "/") + path
 	u.RawPath = ""
@@ -217,8 +226,8 @@ func (c *Client) open(ctx context.Context, method, path string, q url.Values, in
 	if c.token != "" {
 		req.Header.Set(HeaderToken, c.token)
 	}
-	if method == http.MethodGet && wantBody {
-		req.Header.Set("Accept", ContentTypeGob+", application/json")
+	if accept != "" {
+		req.Header.Set("Accept", accept)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

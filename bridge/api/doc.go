@@ -14,7 +14,10 @@
 //
 // Jobs travel as the replicated record itself, state.Job; lists leave out
 // the batch script and environment unless asked (JobsQuery.Script,
-// Client.JobScript). Job refs are Slurm's: 123, 123_7 and 123_[1-3,5]
+// Client.JobScript). Client.JobsBrief reads the brief view squeue uses:
+// the same records with only the part of each submission squeue prints,
+// packed (ContentTypeBrief) so that 100,000 jobs cost tens of
+// milliseconds to send and read. Job refs are Slurm's: 123, 123_7 and 123_[1-3,5]
 // (ParseJobRefs). Every failed call returns an *Error with the HTTP status,
 // a Code constant, a message and, for rejected scripts and job actions,
 // the individual problems.

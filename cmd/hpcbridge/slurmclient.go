@@ -23,6 +23,14 @@ type jobLister interface {
 	JobsAll(ctx context.Context, q *api.JobsQuery) ([]*state.Job, *api.QueryMeta, error)
 }
 
+// briefLister lists the live queue in the brief view: all squeue prints,
+// in a small part of JobsAll's time (api.Client.JobsBrief).
+type briefLister interface {
+	JobsBrief(ctx context.Context, q *api.JobsQuery) ([]*state.Job, *api.QueryMeta, error)
+}
+
+var _ briefLister = (*api.Client)(nil)
+
 // jobGetter reads one job (scontrol show job ID, sbatch --wait).
 type jobGetter interface {
 	Job(ctx context.Context, ref string, q *api.QueryOptions) (*state.Job, *api.QueryMeta, error)

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -342,7 +344,11 @@ func squeueOnce(ctx context.Context, opts squeueOptions, s streams) int {
 		q, none := squeueQuery(opts)
 		if !none {
 			var err error
-			jobs, _, err = opts.Client.JobsAll(ctx, q)
+			if bl, ok := opts.Client.(briefLister); ok {
+				jobs, _, err = bl.JobsBrief(ctx, q)
+			} else {
+				jobs, _, err = opts.Client.JobsAll(ctx, q)
+			}
 			if err != nil {
 				fmt.Fprintf(s.err, "slurm_load_jobs error: %s\n", apiMessage(err))
 				return exitRejected
@@ -350,11 +356,16 @@ func squeueOnce(ctx context.Context, opts squeueOptions, s streams) int {
 		}
 	}
 	jobs = filterSqueue(jobs, opts)
-	out, errs := formatSqueue(jobs, opts, opts.Now)
-	for _, e := range errs {
-		fmt.Fprintf(s.err, "squeue: error: Invalid job format specification: %s\n", e)
+	out := bufio.NewWriterSize(s.out, 64<<10)
+	writeSqueue(out, jobs, opts, opts.Now, func(bad []string) {
+		for _, e := range bad {
+			fmt.Fprintf(s.err, "squeue: error: Invalid job format specification: %s\n", e)
+		}
+	})
+	if err := out.Flush(); err != nil {
+		fmt.Fprintf(s.err, "squeue: error: %v\n", err)
+		return exitRejected
 	}
-	fmt.Fprint(s.out, out)
 	return exitOK
 }
 
@@ -383,7 +394,7 @@ func squeueQuery(opts squeueOptions) (q *api.JobsQuery, none bool) {
 // filterSqueue applies what the API does not filter: jobs finished longer
 // than MinJobAge ago, QOS, licenses, reservations and nodes.
 func filterSqueue(jobs []*state.Job, opts squeueOptions) []*state.Job {
-	var out []*state.Job
+	out := make([]*state.Job, 0, len(jobs))
 	for _, j := range jobs {
 		if !visible(j, opts.Now) {
 			continue
@@ -432,6 +443,49 @@ func anyNode(list string, want []string) bool {
 // formatSqueue renders jobs as squeue prints them with opts (format, sort,
 // header). It returns the invalid format items for stderr.
 func formatSqueue(jobs []*state.Job, opts squeueOptions, now time.Time) (string, []string) {
+	var b strings.Builder
+	var errs []string
+	writeSqueue(&b, jobs, opts, now, func(bad []string) { errs = bad })
+	return b.String(), errs
+}
+
+// tableWriter is where tables are rendered: a strings.Builder, or a
+// bufio.Writer in front of standard output.
+type tableWriter interface {
+	WriteString(s string) (int, error)
+	WriteByte(c byte) error
+}
+
+// writeSqueue renders jobs to w as formatSqueue does; the invalid format
+// items go to badFormat before the table, as squeue reports them.
+func writeSqueue(w tableWriter, jobs []*state.Job, opts squeueOptions, now time.Time, badFormat func([]string)) {
+	var render func(views []*jobView)
+	if opts.FormatO != "" && opts.Format == "" {
+		fields, errs := parseNameFormat(opts.FormatO, squeueCanonical, 20)
+		badFormat(errs)
+		render = func(views []*jobView) { renderNameTable(w, fields, views, !opts.NoHeader) }
+	} else {
+		format := opts.Format
+		switch {
+		case format == "" && opts.Steps:
+			format = squeueStepsFormat
+		case format == "" && opts.Long:
+			format = squeueLongFormat
+		case format == "":
+			format = squeueDefaultFormat
+		case format == "%all":
+			format = squeueAllFormat()
+		}
+		fields, errs := parseLetterFormat(format, func(c byte) bool { _, ok := squeueLetters[c]; return ok })
+		badFormat(errs)
+		render = func(views []*jobView) {
+			if opts.Steps {
+				// hpcbridge jobs have no steps: the step list is always empty.
+				views = nil
+			}
+			renderLetterTable(w, fields, views, !opts.NoHeader, opts.Steps)
+		}
+	}
 	vc := &viewCtx{now: now, tf: newTimeFormat(opts.Env, opts.loc(), now), users: opts.users()}
 	views := make([]jobView, len(jobs))
 	for i, j := range jobs {
@@ -441,34 +495,11 @@ func formatSqueue(jobs []*state.Job, opts squeueOptions, now time.Time) (string,
 	if sortSpec == "" {
 		sortSpec = squeueDefaultSort
 	}
-	sortViews(views, sortSpec)
-	var b strings.Builder
+	sorted := sortViews(views, sortSpec)
 	if opts.Long && !opts.NoHeader || opts.Iterate > 0 && !opts.NoHeader {
-		b.WriteString(ctimeString(now.In(opts.loc())) + "\n")
+		w.WriteString(ctimeString(now.In(opts.loc())) + "\n")
 	}
-	if opts.FormatO != "" && opts.Format == "" {
-		fields, errs := parseNameFormat(opts.FormatO, squeueCanonical, 20)
-		renderNameTable(&b, fields, views, !opts.NoHeader)
-		return b.String(), errs
-	}
-	format := opts.Format
-	switch {
-	case format == "" && opts.Steps:
-		format = squeueStepsFormat
-	case format == "" && opts.Long:
-		format = squeueLongFormat
-	case format == "":
-		format = squeueDefaultFormat
-	case format == "%all":
-		format = squeueAllFormat()
-	}
-	fields, errs := parseLetterFormat(format, func(c byte) bool { _, ok := squeueLetters[c]; return ok })
-	if opts.Steps {
-		// hpcbridge jobs have no steps: the step list is always empty.
-		views = nil
-	}
-	renderLetterTable(&b, fields, views, !opts.NoHeader, opts.Steps)
-	return b.String(), errs
+	render(sorted)
 }
 
 // loc is the time zone timestamps are printed in (UTC when unset).
@@ -489,49 +520,90 @@ func (o squeueOptions) users() *userInfo {
 
 // renderLetterTable writes the header (when asked) and one line per job;
 // steps titles the id column STEPID.
-func renderLetterTable(b *strings.Builder, fields []letterField, views []jobView, header, steps bool) {
-	line := func(val func(f letterField) cell) {
+func renderLetterTable(b tableWriter, fields []letterField, views []*jobView, header, steps bool) {
+	cols := make([]func(jobView) cell, len(fields))
+	for i, f := range fields {
+		if f.literal == "" {
+			cols[i] = squeueLetters[f.letter].value
+		}
+	}
+	if header {
 		for _, f := range fields {
 			if f.literal != "" {
 				b.WriteString(f.literal)
 				continue
 			}
-			b.WriteString(val(f).render(f.width, f.right))
-			b.WriteString(f.suffix)
-		}
-		b.WriteString("\n")
-	}
-	if header {
-		line(func(f letterField) cell {
 			h := squeueLetters[f.letter].header
 			if steps && f.letter == 'i' {
 				h = "STEPID"
 			}
-			return str(h)
-		})
+			writeCell(b, str(h), f.width, f.right)
+			b.WriteString(f.suffix)
+		}
+		b.WriteByte('\n')
 	}
 	for _, v := range views {
-		line(func(f letterField) cell { return squeueLetters[f.letter].value(v) })
+		for i, f := range fields {
+			if f.literal != "" {
+				b.WriteString(f.literal)
+				continue
+			}
+			writeCell(b, cols[i](*v), f.width, f.right)
+			b.WriteString(f.suffix)
+		}
+		b.WriteByte('\n')
 	}
 }
 
 // renderNameTable writes an -O table: fields are not separated, each is
 // cut and padded to its width.
-func renderNameTable(b *strings.Builder, fields []nameField, views []jobView, header bool) {
-	line := func(val func(f nameField) cell) {
-		for _, f := range fields {
-			c := val(f)
+func renderNameTable(b tableWriter, fields []nameField, views []*jobView, header bool) {
+	cols := make([]func(jobView) cell, len(fields))
+	for i, f := range fields {
+		cols[i] = squeueNames[f.name].value
+	}
+	line := func(val func(i int) cell) {
+		for i, f := range fields {
+			c := val(i)
 			c.keep = false
-			b.WriteString(c.render(f.width, f.right))
+			writeCell(b, c, f.width, f.right)
 			b.WriteString(f.suffix)
 		}
-		b.WriteString("\n")
+		b.WriteByte('\n')
 	}
 	if header {
-		line(func(f nameField) cell { return str(squeueNames[f.name].header) })
+		line(func(i int) cell { return str(squeueNames[fields[i].name].header) })
 	}
 	for _, v := range views {
-		line(func(f nameField) cell { return squeueNames[f.name].value(v) })
+		line(func(i int) cell { return cols[i](*v) })
+	}
+}
+
+// spaces pads cells.
+const spaces = "                                                                "
+
+// writeCell writes c fitted to width, as c.render(width, right) would,
+// without building strings for the usual value that fits its column.
+func writeCell(b tableWriter, c cell, width int, right bool) {
+	t := c.text
+	if width <= 0 {
+		b.WriteString(t)
+		return
+	}
+	if len(t) > width || c.null && !right && width < len(nullString) {
+		// Too wide (in bytes; render counts runes), or a NULL too narrow
+		// to print.
+		b.WriteString(c.render(width, right))
+		return
+	}
+	if !right {
+		b.WriteString(t)
+	}
+	for pad := width - utf8.RuneCountInString(t); pad > 0; pad -= len(spaces) {
+		b.WriteString(spaces[:min(pad, len(spaces))])
+	}
+	if right {
+		b.WriteString(t)
 	}
 }
 

@@ -24,7 +24,7 @@ var squeueLetters = map[byte]squeueCol{
 	'f': {"FEATURES", func(v jobView) cell { return orNull(v.features()) }},
 	'g': {"GROUP", func(v jobView) cell { return str(v.users.get(v.j.User).group) }},
 	'h': {"OVER_SUBSCRIBE", func(v jobView) cell { return str(v.overSubscribe()) }},
-	'i': {"JOBID", func(v jobView) cell { return str(v.id()) }},
+	'i': {"JOBID", func(v jobView) cell { return str(squeueID(v)) }},
 	'j': {"NAME", func(v jobView) cell { return str(v.j.Name) }},
 	'k': {"COMMENT", func(v jobView) cell { return orNull(v.comment()) }},
 	'l': {"TIME_LIMIT", func(v jobView) cell { return cell{text: limitShort(v.j.TimeLimitMin), keep: true} }},
@@ -45,7 +45,7 @@ var squeueLetters = map[byte]squeueCol{
 	'A': {"JOBID", func(v jobView) cell { return num(v.j.ID) }},
 	'B': {"EXEC_HOST", func(v jobView) cell { return str(v.batchHost()) }},
 	'C': {"CPUS", func(v jobView) cell { return num(v.cpus()) }},
-	'D': {"NODES", func(v jobView) cell { return num(v.nodes()) }},
+	'D': {"NODES", func(v jobView) cell { return str(strconv.Itoa(v.nodes())) }},
 	'E': {"DEPENDENCY", func(v jobView) cell { return orNull(v.dependency()) }},
 	'F': {"ARRAY_JOB_ID", func(v jobView) cell { return num(v.arrayJobID()) }},
 	'G': {"GROUP", func(v jobView) cell { return num(v.users.get(v.j.User).gid) }},
@@ -54,7 +54,7 @@ var squeueLetters = map[byte]squeueCol{
 	'J': {"THREADS_PER_CORE", func(v jobView) cell { return str("*") }},
 	'K': {"ARRAY_TASK_ID", func(v jobView) cell { return str(v.arrayTaskString()) }},
 	'L': {"TIME_LEFT", func(v jobView) cell { return cell{text: v.timeLeft(), keep: true} }},
-	'M': {"TIME", func(v jobView) cell { return cell{text: durationShort(v.used()), keep: true} }},
+	'M': {"TIME", func(v jobView) cell { return cell{text: squeueUsed(v), keep: true} }},
 	'N': {"NODELIST", func(v jobView) cell { return str(v.j.NodeList) }},
 	'O': {"CONTIGUOUS", func(v jobView) cell { return str("0") }},
 	'P': {"PARTITION", func(v jobView) cell { return str(v.j.Partition) }},
@@ -68,6 +68,24 @@ var squeueLetters = map[byte]squeueCol{
 	'X': {"CORE_SPEC", func(v jobView) cell { return str("N/A") }},
 	'Y': {"SCHEDNODES", func(v jobView) cell { return orNull("") }},
 	'Z': {"WORK_DIR", func(v jobView) cell { return str(v.workDir()) }},
+}
+
+// squeueID is %i, the job id as v.id() prints it; a plain job's without
+// fmt, since queues are mostly plain jobs.
+func squeueID(v jobView) string {
+	if v.j.ArrayJobID == 0 {
+		return strconv.FormatUint(v.j.ID, 10)
+	}
+	return v.id()
+}
+
+// squeueUsed is %M, the run time so far; pending jobs, the most of a long
+// queue, all print 0:00.
+func squeueUsed(v jobView) string {
+	if u := v.used(); u != 0 {
+		return durationShort(u)
+	}
+	return "0:00"
 }
 
 // endTimeSqueue is %e: the end, expected or past; NONE for a running job

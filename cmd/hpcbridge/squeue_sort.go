@@ -40,50 +40,90 @@ func parseSortSpec(spec string) []sortKey {
 	return keys
 }
 
-// sortViews orders jobs by the sort keys. Jobs the keys do not tell apart
-// keep the order slurmctld hands them out in, which squeue's stable sorts
-// preserve: higher priority first; held jobs (priority 0) newest first,
-// other jobs oldest first; array tasks by index.
-func sortViews(views []jobView, spec string) {
+// sortViews returns the jobs ordered by the sort keys. Jobs the keys do
+// not tell apart keep the order slurmctld hands them out in, which
+// squeue's stable sorts preserve: higher priority first; held jobs
+// (priority 0) newest first, other jobs oldest first; array tasks by
+// index. Each key is computed once per job, not at every comparison.
+func sortViews(views []jobView, spec string) []*jobView {
 	keys := parseSortSpec(spec)
-	// Sort pointers: a jobView is too big to copy in every comparison.
-	ptrs := make([]*jobView, len(views))
+	nk := len(keys)
+	vals := make([]sortVal, len(views)*nk)
+	inh := make([]inherentKey, len(views))
 	for i := range views {
-		ptrs[i] = &views[i]
+		v := &views[i]
+		for k, key := range keys {
+			vals[i*nk+k] = sortValue(v, key.letter)
+		}
+		inh[i] = inherentKeyOf(v)
 	}
-	slices.SortStableFunc(ptrs, func(a, b *jobView) int {
-		for _, k := range keys {
-			c := compareBy(a, b, k.letter)
-			if k.desc {
+	order := make([]int32, len(views))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(x, y int32) int {
+		vx, vy := vals[int(x)*nk:int(x)*nk+nk], vals[int(y)*nk:int(y)*nk+nk]
+		for k, key := range keys {
+			c := vx[k].compare(vy[k])
+			if key.desc {
 				c = -c
 			}
 			if c != 0 {
 				return c
 			}
 		}
-		return inherentOrder(a, b)
+		if c := inh[x].compare(inh[y]); c != 0 {
+			return c
+		}
+		return cmp.Compare(x, y)
 	})
-	sorted := make([]jobView, len(views))
-	for i, p := range ptrs {
-		sorted[i] = *p
+	out := make([]*jobView, len(order))
+	for i, x := range order {
+		out[i] = &views[x]
 	}
-	copy(views, sorted)
+	return out
 }
 
-// inherentOrder is the order of jobs squeue's sorts leave in place.
-func inherentOrder(a, b *jobView) int {
-	pa, pb := a.priority(), b.priority()
-	if c := cmp.Compare(pb, pa); c != 0 {
+// sortVal is one job's value of one sort key: a string, or one or two
+// numbers.
+type sortVal struct {
+	s    string
+	a, b int64
+}
+
+func (x sortVal) compare(y sortVal) int {
+	if c := strings.Compare(x.s, y.s); c != 0 {
 		return c
 	}
-	ida, idb := a.j.ID, b.j.ID
-	if c := cmp.Compare(ida, idb); c != 0 {
-		if pa == 0 {
-			return -c
-		}
+	if c := cmp.Compare(x.a, y.a); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.j.ArrayTaskID, b.j.ArrayTaskID)
+	return cmp.Compare(x.b, y.b)
+}
+
+// inherentKey is a job's place in the order squeue's sorts leave in
+// place: priority, descending; the job id, descending for held jobs (their
+// priority is 0, newest first); the array index.
+type inherentKey struct {
+	prio, id, task int64
+}
+
+func inherentKeyOf(v *jobView) inherentKey {
+	k := inherentKey{prio: v.priority(), id: int64(v.j.ID), task: int64(v.j.ArrayTaskID)}
+	if k.prio == 0 {
+		k.id = -k.id
+	}
+	return k
+}
+
+func (x inherentKey) compare(y inherentKey) int {
+	if c := cmp.Compare(y.prio, x.prio); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(x.id, y.id); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.task, y.task)
 }
 
 // jobIDKey orders by job id as squeue's %i sort does: the array's id,
@@ -112,49 +152,51 @@ func timeKey(t time.Time) int64 {
 	return t.Unix()
 }
 
-// compareBy compares two jobs by one field.
-func compareBy(a, b *jobView, letter byte) int {
+// sortValue is what a job is sorted by for one field letter: numbers for
+// numeric fields, the printed text for the others.
+func sortValue(v *jobView, letter byte) sortVal {
 	switch letter {
 	case 'i':
-		ia, ta := jobIDKey(a)
-		ib, tb := jobIDKey(b)
-		if c := cmp.Compare(ia, ib); c != 0 {
-			return c
-		}
-		return cmp.Compare(ta, tb)
+		id, task := jobIDKey(v)
+		return sortVal{a: int64(id), b: int64(task)}
 	case 'A':
-		return cmp.Compare(a.j.ID, b.j.ID)
+		return sortVal{a: int64(v.j.ID)}
 	case 'F':
-		return cmp.Compare(a.arrayJobID(), b.arrayJobID())
+		return sortVal{a: int64(v.arrayJobID())}
 	case 'K':
-		return cmp.Compare(a.j.ArrayTaskID, b.j.ArrayTaskID)
+		return sortVal{a: int64(v.j.ArrayTaskID)}
 	case 'p', 'Q':
-		return cmp.Compare(a.priority(), b.priority())
+		return sortVal{a: v.priority()}
 	case 'M':
-		return cmp.Compare(a.used(), b.used())
+		return sortVal{a: v.used()}
 	case 'l':
-		return cmp.Compare(limitKey(a), limitKey(b))
+		return sortVal{a: int64(limitKey(v))}
 	case 'L':
-		return cmp.Compare(int64(limitKey(a))*60-a.used(), int64(limitKey(b))*60-b.used())
+		return sortVal{a: int64(limitKey(v))*60 - v.used()}
 	case 'D':
-		return cmp.Compare(a.nodes(), b.nodes())
+		return sortVal{a: int64(v.nodes())}
 	case 'C':
-		return cmp.Compare(a.cpus(), b.cpus())
+		return sortVal{a: int64(v.cpus())}
 	case 'c':
-		return cmp.Compare(a.minCPUsNode(), b.minCPUsNode())
+		return sortVal{a: int64(v.minCPUsNode())}
 	case 'y':
-		return cmp.Compare(a.j.Nice, b.j.Nice)
+		return sortVal{a: int64(v.j.Nice)}
 	case 'S':
-		return cmp.Compare(timeKey(a.startTime()), timeKey(b.startTime()))
+		return sortVal{a: timeKey(v.startTime())}
 	case 'e':
-		return cmp.Compare(timeKey(a.endTime()), timeKey(b.endTime()))
+		return sortVal{a: timeKey(v.endTime())}
 	case 'V':
-		return cmp.Compare(timeKey(a.j.SubmitTime), timeKey(b.j.SubmitTime))
+		return sortVal{a: timeKey(v.j.SubmitTime)}
 	case 'm':
-		return cmp.Compare(a.memTotal(), b.memTotal())
+		return sortVal{a: v.memTotal()}
 	case 't':
-		return strings.Compare(a.j.State.Short(), b.j.State.Short())
+		return sortVal{s: v.j.State.Short()}
+	case 'P':
+		return sortVal{s: v.j.Partition}
+	case 'j':
+		return sortVal{s: v.j.Name}
+	case 'u':
+		return sortVal{s: v.j.User}
 	}
-	col := squeueLetters[letter]
-	return strings.Compare(col.value(*a).text, col.value(*b).text)
+	return sortVal{s: squeueLetters[letter].value(*v).text}
 }

@@ -35,14 +35,21 @@ func TestSqueueMatchesSlurm(t *testing.T) {
 		{"all-fields", []string{"-j", scenarioIDs, "-o", "%all"}},
 	}
 	for _, c := range cases {
-		t.Run(c.golden, func(t *testing.T) {
-			f := &fakeClient{jobs: scenarioJobs(t)}
-			code, out, errs := runCmd(t, testDeps(f), "", nil, append([]string{"squeue"}, c.args...)...)
-			if code != 0 || errs != "" {
-				t.Fatalf("exit %d, stderr %q", code, errs)
-			}
-			golden(t, "squeue/"+c.golden+".golden", out)
-		})
+		// squeue reads the brief view from a coordinator (briefClient);
+		// fakeClient answers with full records.
+		for _, view := range []string{"full", "brief"} {
+			t.Run(c.golden+"/"+view, func(t *testing.T) {
+				var client slurmClient = &fakeClient{jobs: scenarioJobs(t)}
+				if view == "brief" {
+					client = &briefClient{fakeClient: client.(*fakeClient), t: t}
+				}
+				code, out, errs := runCmd(t, testDeps(client), "", nil, append([]string{"squeue"}, c.args...)...)
+				if code != 0 || errs != "" {
+					t.Fatalf("exit %d, stderr %q", code, errs)
+				}
+				golden(t, "squeue/"+c.golden+".golden", out)
+			})
+		}
 	}
 }
 
