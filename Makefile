@@ -15,7 +15,7 @@ FUZZTIME    ?= 20s
 export HPCBRIDGE_SLURM_ORACLE := $(ORACLE_DIR)
 export HPCBRIDGE_CORPUS := $(CORPUS_DIR)
 
-.PHONY: help build demo test test-go oracle nomad lint generate bench fuzz clean
+.PHONY: help build driver demo test test-go oracle nomad lint generate bench fuzz clean
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,6 +24,12 @@ build: ## build bin/hpcbridge and the Slurm command links (bin/sbatch, ...)
 	@mkdir -p $(BIN)
 	$(GO) build -tags urfave_cli_no_docs -ldflags "$(LDFLAGS)" -o $(BIN)/hpcbridge ./cmd/hpcbridge
 	@for c in $(SLURM_CMDS); do ln -sf hpcbridge $(BIN)/$$c; done
+
+# The task driver needs cgo (Nomad's executor). Nomad wants a semantic version: 0.1.0+<git>.
+driver: ## build bin/plugins/hpcbridge-driver, the Nomad task-driver plugin (also stepd and srun)
+	@mkdir -p $(BIN)/plugins
+	CGO_ENABLED=1 $(GO) build -ldflags "-X github.com/hpcbridge/hpcbridge/drivers/taskdriver.Version=0.1.0+$(VERSION)" \
+	  -o $(BIN)/plugins/hpcbridge-driver ./cmd/hpcbridge-driver
 
 demo: build ## explain the examples, run a one-node coordinator, submit them, show squeue/sacct
 	scripts/demo.sh

@@ -1,0 +1,87 @@
+package taskdriver
+
+import (
+	"time"
+
+	"github.com/hashicorp/nomad/plugins/base"
+	"github.com/hashicorp/nomad/plugins/drivers"
+	"github.com/hashicorp/nomad/plugins/drivers/fsisolation"
+	"github.com/hashicorp/nomad/plugins/shared/hclspec"
+)
+
+const (
+	// PluginName is the driver's name: jobs say `driver = "hpcbridge"`.
+	PluginName = "hpcbridge"
+
+	// BinaryName is the plugin binary's file name in the client's
+	// plugin_dir; the agent's `plugin "hpcbridge-driver" { ... }` block
+	// is matched against this file name, not against PluginName.
+	BinaryName = "hpcbridge-driver"
+
+	// fingerprintPeriod is how often the driver re-checks its health.
+	fingerprintPeriod = 30 * time.Second
+
+	// taskHandleVersion versions the TaskState kept in task handles.
+	taskHandleVersion = 1
+)
+
+// Version is the driver's version, reported to Nomad as the plugin version
+// and in the node attribute driver.hpcbridge.version. Builds set it with
+// -ldflags "-X github.com/hpcbridge/hpcbridge/drivers/taskdriver.Version=...";
+// Nomad refuses a plugin whose version is not semantic-version shaped, so
+// build metadata goes after a '+' (0.1.0+904f0a9).
+var Version = "0.1.0"
+
+// pluginInfo answers the PluginInfo RPC.
+func pluginInfo() *base.PluginInfoResponse {
+	return &base.PluginInfoResponse{
+		Type:              base.PluginTypeDriver,
+		PluginApiVersions: []string{drivers.ApiVersion010},
+		PluginVersion:     Version,
+		Name:              PluginName,
+	}
+}
+
+// configSpec is the plugin configuration (the agent's plugin block).
+var configSpec = hclspec.NewObject(map[string]*hclspec.Spec{
+	"user": hclspec.NewDefault(
+		hclspec.NewAttr("user", "string", false),
+		hclspec.NewLiteral(`"nobody"`),
+	),
+	"allow_root": hclspec.NewDefault(
+		hclspec.NewAttr("allow_root", "bool", false),
+		hclspec.NewLiteral("false"),
+	),
+})
+
+// taskConfigSpec is a task's `config` block: the contract with the
+// coordinator, documented in docs/driver.md.
+var taskConfigSpec = hclspec.NewObject(map[string]*hclspec.Spec{
+	"script": hclspec.NewAttr("script", "string", true),
+	"script_name": hclspec.NewDefault(
+		hclspec.NewAttr("script_name", "string", false),
+		hclspec.NewLiteral(`"slurm_script"`),
+	),
+	"args":    hclspec.NewAttr("args", "list(string)", false),
+	"workdir": hclspec.NewAttr("workdir", "string", false),
+	"output":  hclspec.NewAttr("output", "string", false),
+	"error":   hclspec.NewAttr("error", "string", false),
+	"input":   hclspec.NewAttr("input", "string", false),
+	"open_mode": hclspec.NewDefault(
+		hclspec.NewAttr("open_mode", "string", false),
+		hclspec.NewLiteral(`"truncate"`),
+	),
+	"time_limit_min": hclspec.NewAttr("time_limit_min", "number", false),
+})
+
+// capabilities: signals yes (with Slurm's scopes); no `nomad alloc exec`
+// (it would run as root in the task's context on a donor's machine); no
+// file-system isolation: the script runs in the job's directory on the
+// host, as under Slurm.
+var capabilities = &drivers.Capabilities{
+	SendSignals:       true,
+	Exec:              false,
+	FSIsolation:       fsisolation.None,
+	NetIsolationModes: []drivers.NetIsolationMode{drivers.NetIsolationModeHost},
+	MountConfigs:      drivers.MountConfigSupportNone,
+}

@@ -1,0 +1,453 @@
+package taskdriver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	hclog "github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/nomad/client/lib/cgroupslib"
+	"github.com/hashicorp/nomad/client/lib/cpustats"
+	"github.com/hashicorp/nomad/drivers/shared/eventer"
+	"github.com/hashicorp/nomad/drivers/shared/executor"
+	"github.com/hashicorp/nomad/plugins/base"
+	"github.com/hashicorp/nomad/plugins/drivers"
+	"github.com/hashicorp/nomad/plugins/shared/hclspec"
+	pstructs "github.com/hashicorp/nomad/plugins/shared/structs"
+
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/proc"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/stepd"
+)
+
+// stopMargin is how long past the kill timeout the executor waits for
+// stepd, which does the killing itself, before killing stepd.
+const stopMargin = 5 * time.Second
+
+// ErrNotConfigured is returned by StartTask and RecoverTask before Nomad
+// has sent the agent configuration (SetConfig).
+var ErrNotConfigured = errors.New("hpcbridge driver: no agent configuration yet")
+
+// Driver is the hpcbridge task driver: it runs a Slurm batch script per
+// task, the way slurmd and slurmstepd would (see the package doc).
+type Driver struct {
+	eventer *eventer.Eventer
+	tasks   *taskStore
+	ctx     context.Context
+	logger  hclog.Logger
+	// self is the plugin binary: stepd and srun are personalities of it.
+	self string
+
+	mu          sync.RWMutex
+	config      Config
+	nomadConfig *base.ClientDriverConfig
+	compute     cpustats.Compute
+}
+
+var _ drivers.DriverPlugin = (*Driver)(nil)
+
+// New returns the driver; ctx ends its background work.
+func New(ctx context.Context, logger hclog.Logger) *Driver {
+	logger = logger.Named(PluginName)
+	self, err := os.Executable()
+	if err != nil {
+		logger.Error("cannot find the plugin binary; tasks will fail to start", "error", err)
+	}
+	return &Driver{
+		eventer: eventer.NewEventer(ctx, logger),
+		tasks:   newTaskStore(),
+		ctx:     ctx,
+		logger:  logger,
+		self:    self,
+		config:  Config{User: "nobody"},
+	}
+}
+
+func (d *Driver) PluginInfo() (*base.PluginInfoResponse, error) { return pluginInfo(), nil }
+
+func (d *Driver) ConfigSchema() (*hclspec.Spec, error) { return configSpec, nil }
+
+func (d *Driver) TaskConfigSchema() (*hclspec.Spec, error) { return taskConfigSpec, nil }
+
+func (d *Driver) Capabilities() (*drivers.Capabilities, error) { return capabilities, nil }
+
+// SetConfig takes the plugin configuration and the agent's. The run-as
+// user is checked here for a clear error at agent start; it is looked up
+// again for each task (accounts may change).
+func (d *Driver) SetConfig(cfg *base.Config) error {
+	c := Config{User: "nobody"}
+	if cfg != nil && len(cfg.PluginConfig) != 0 {
+		if err := base.MsgPackDecode(cfg.PluginConfig, &c); err != nil {
+			return fmt.Errorf("hpcbridge driver config: %w", err)
+		}
+	}
+	if _, err := c.runAs(""); err != nil {
+		return fmt.Errorf("hpcbridge driver config: %w", err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.config = c
+	if cfg != nil && cfg.AgentConfig != nil {
+		d.nomadConfig = cfg.AgentConfig.Driver
+		d.compute = cfg.AgentConfig.Compute()
+	}
+	return nil
+}
+
+func (d *Driver) settings() (Config, *base.ClientDriverConfig, cpustats.Compute) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.config, d.nomadConfig, d.compute
+}
+
+// Fingerprint reports the driver's health every fingerprintPeriod.
+func (d *Driver) Fingerprint(ctx context.Context) (<-chan *drivers.Fingerprint, error) {
+	ch := make(chan *drivers.Fingerprint)
+	go func() {
+		defer close(ch)
+		timer := time.NewTimer(0)
+		defer timer.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-d.ctx.Done():
+				return
+			case <-timer.C:
+				timer.Reset(fingerprintPeriod)
+			}
+			select {
+			case ch <- d.fingerprint():
+			case <-ctx.Done():
+				return
+			case <-d.ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch, nil
+}
+
+func (d *Driver) fingerprint() *drivers.Fingerprint {
+	fp := &drivers.Fingerprint{
+		Attributes: map[string]*pstructs.Attribute{
+			"driver." + PluginName:              pstructs.NewBoolAttribute(true),
+			"driver." + PluginName + ".version": pstructs.NewStringAttribute(Version),
+		},
+		Health:            drivers.HealthStateHealthy,
+		HealthDescription: drivers.DriverHealthy,
+	}
+	cfg, _, _ := d.settings()
+	switch {
+	case runtime.GOOS != "linux":
+		fp.Health, fp.HealthDescription = drivers.HealthStateUndetected, "the hpcbridge driver runs on Linux only"
+	case os.Geteuid() != 0:
+		fp.Health, fp.HealthDescription = drivers.HealthStateUndetected, drivers.DriverRequiresRootMessage
+	case cgroupslib.GetMode() == cgroupslib.OFF:
+		fp.Health, fp.HealthDescription = drivers.HealthStateUnhealthy, drivers.NoCgroupMountMessage
+	case d.self == "":
+		fp.Health, fp.HealthDescription = drivers.HealthStateUnhealthy, "cannot find the plugin binary (needed for stepd and srun)"
+	default:
+		if a, err := cfg.runAs(""); err != nil {
+			fp.Health, fp.HealthDescription = drivers.HealthStateUnhealthy, err.Error()
+		} else {
+			fp.Attributes["driver."+PluginName+".user"] = pstructs.NewStringAttribute(a.name)
+		}
+	}
+	if fp.Health != drivers.HealthStateHealthy {
+		delete(fp.Attributes, "driver."+PluginName)
+	}
+	return fp
+}
+
+// StartTask prepares the job's files and starts stepd under Nomad's
+// executor (cgroup limits for the task's CPUs and memory, its own process
+// group, re-attachable after a restart).
+func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drivers.DriverNetwork, error) {
+	if _, ok := d.tasks.Get(cfg.ID); ok {
+		return nil, nil, fmt.Errorf("task with ID %q already started", cfg.ID)
+	}
+	conf, nomadConf, compute := d.settings()
+	if nomadConf == nil || nomadConf.Topology == nil {
+		return nil, nil, ErrNotConfigured
+	}
+	var tc TaskConfig
+	if err := cfg.DecodeDriverConfig(&tc); err != nil {
+		return nil, nil, fmt.Errorf("decode hpcbridge task config: %w", err)
+	}
+	if err := tc.validate(); err != nil {
+		return nil, nil, fmt.Errorf("hpcbridge task config: %w", err)
+	}
+	acct, err := conf.runAs(cfg.User)
+	if err != nil {
+		return nil, nil, err
+	}
+	start := time.Now().Round(time.Millisecond)
+	sc, env, err := d.prepare(cfg, &tc, acct, compute, start)
+	if err != nil {
+		return nil, nil, err
+	}
+	layout := jobdir.Layout{TaskDir: cfg.TaskDir().Dir}
+	if err := jobdir.WriteJSON(layout.StepdConfig(), sc); err != nil {
+		return nil, nil, fmt.Errorf("write stepd config: %w", err)
+	}
+
+	logger := d.logger.With("task_name", cfg.Name, "alloc_id", cfg.AllocID)
+	exec, client, err := executor.CreateExecutor(logger, nomadConf, &executor.ExecutorConfig{
+		LogFile:     filepath.Join(layout.TaskDir, "executor.out"),
+		LogLevel:    "debug",
+		FSIsolation: false,
+		Compute:     compute,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("create executor: %w", err)
+	}
+	ps, err := exec.Launch(&executor.ExecCommand{
+		Cmd:              d.self,
+		Args:             []string{stepd.Arg, layout.StepdConfig()},
+		Env:              envList(env),
+		TaskDir:          layout.TaskDir,
+		ResourceLimits:   true,
+		Resources:        cfg.Resources,
+		StdoutPath:       cfg.StdoutPath,
+		StderrPath:       cfg.StderrPath,
+		NetworkIsolation: cfg.NetworkIsolation,
+	})
+	if err != nil {
+		client.Kill()
+		return nil, nil, fmt.Errorf("launch stepd: %w", err)
+	}
+
+	h := newTaskHandle(cfg, exec, client, ps.Pid, start, logger)
+	handle := drivers.NewTaskHandle(taskHandleVersion)
+	handle.Config = cfg
+	state := TaskState{
+		ReattachConfig: pstructs.ReattachConfigFromGoPlugin(client.ReattachConfig()),
+		TaskConfig:     cfg,
+		Pid:            ps.Pid,
+		StartedAt:      start,
+	}
+	if err := handle.SetDriverState(&state); err != nil {
+		_ = exec.Shutdown("", 0)
+		client.Kill()
+		return nil, nil, fmt.Errorf("set driver state: %w", err)
+	}
+	d.tasks.Set(cfg.ID, h)
+	go h.run()
+	return handle, nil, nil
+}
+
+// prepare lays out the task directory (script, srun, control files) and
+// returns stepd's configuration and the job's environment.
+func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
+	compute cpustats.Compute, start time.Time) (*jobdir.StepdConfig, map[string]string, error) {
+	if d.self == "" {
+		return nil, nil, errors.New("cannot find the plugin binary (needed for stepd and srun)")
+	}
+	layout := jobdir.Layout{TaskDir: cfg.TaskDir().Dir}
+	if err := layout.Prepare(acct.uid, acct.gid); err != nil {
+		return nil, nil, fmt.Errorf("prepare task directory: %w", err)
+	}
+	script := filepath.Join(layout.TaskDir, tc.ScriptName)
+	if err := writeScript(script, tc.Script, acct.uid, acct.gid); err != nil {
+		return nil, nil, err
+	}
+	if err := installSrun(d.self, layout.Srun()); err != nil {
+		return nil, nil, err
+	}
+	node := nodeName(cfg.Env)
+	limit := time.Duration(tc.TimeLimitMin) * time.Minute
+	env := batchEnv(cfg.Env, nodeFacts{
+		node:    node,
+		cpus:    allocatedCPUs(cfg.Resources, compute, cfg.Env),
+		account: acct,
+		layout:  layout,
+		start:   start,
+		limit:   limit,
+	})
+	out, errName, in := fileNames(tc, patternVars(env, node))
+	workdir := tc.Workdir
+	if workdir == "" && filepath.IsAbs(env["SLURM_SUBMIT_DIR"]) {
+		workdir = env["SLURM_SUBMIT_DIR"]
+	}
+	return &jobdir.StepdConfig{
+		TaskDir:     layout.TaskDir,
+		JobID:       env["SLURM_JOB_ID"],
+		Node:        node,
+		Script:      script,
+		Interpreter: interpreter(tc.Script),
+		Args:        tc.Args,
+		Workdir:     workdir,
+		Output:      out,
+		Error:       errName,
+		Input:       in,
+		Append:      tc.OpenMode == "append",
+		User:        acct.name,
+		UID:         acct.uid,
+		GID:         acct.gid,
+		Groups:      acct.groups,
+		Exec:        layout.Srun(),
+		Start:       start,
+		TimeLimit:   limit,
+	}, env, nil
+}
+
+// RecoverTask re-attaches to a task's executor after the plugin or the
+// Nomad client restarted; the job itself never stopped.
+func (d *Driver) RecoverTask(handle *drivers.TaskHandle) error {
+	if handle == nil {
+		return errors.New("RecoverTask: nil handle")
+	}
+	if _, ok := d.tasks.Get(handle.Config.ID); ok {
+		return nil
+	}
+	var state TaskState
+	if err := handle.GetDriverState(&state); err != nil {
+		return fmt.Errorf("decode task state: %w", err)
+	}
+	rc, err := pstructs.ReattachConfigToGoPlugin(state.ReattachConfig)
+	if err != nil {
+		return fmt.Errorf("build reattach config: %w", err)
+	}
+	_, _, compute := d.settings()
+	logger := d.logger.With("task_name", handle.Config.Name, "alloc_id", handle.Config.AllocID)
+	exec, client, err := executor.ReattachToExecutor(rc, logger, compute)
+	if err != nil {
+		return fmt.Errorf("reattach to executor: %w", err)
+	}
+	h := newTaskHandle(state.TaskConfig, exec, client, state.Pid, state.StartedAt, logger)
+	d.tasks.Set(state.TaskConfig.ID, h)
+	go h.run()
+	return nil
+}
+
+// WaitTask returns a channel that yields the task's exit result once.
+func (d *Driver) WaitTask(ctx context.Context, taskID string) (<-chan *drivers.ExitResult, error) {
+	h, ok := d.tasks.Get(taskID)
+	if !ok {
+		return nil, drivers.ErrTaskNotFound
+	}
+	ch := make(chan *drivers.ExitResult)
+	go func() {
+		defer close(ch)
+		select {
+		case <-h.done:
+		case <-ctx.Done():
+			return
+		case <-d.ctx.Done():
+			return
+		}
+		select {
+		case ch <- h.result():
+		case <-ctx.Done():
+		case <-d.ctx.Done():
+		}
+	}()
+	return ch, nil
+}
+
+// StopTask ends the job as scancel does: stepd writes Slurm's cancel line
+// into the error file, sends SIGCONT and signal (SIGTERM when Nomad gives
+// none) to every process of the job, and SIGKILL after timeout (Slurm's
+// KillWait). The executor kills stepd itself only if it is still there
+// stopMargin later.
+func (d *Driver) StopTask(taskID string, timeout time.Duration, signal string) error {
+	h, ok := d.tasks.Get(taskID)
+	if !ok {
+		return drivers.ErrTaskNotFound
+	}
+	if signal == "" {
+		signal = "SIGTERM"
+	}
+	_, sig, err := jobdir.ParseSignalSpec(signal)
+	if err != nil {
+		return fmt.Errorf("stop signal: %w", err)
+	}
+	if h.IsRunning() {
+		req := jobdir.Request{Kind: jobdir.KindStop, Signal: int(sig), Grace: timeout}
+		if err := jobdir.WriteRequest(h.layout.CtlDir(), req); err != nil {
+			h.logger.Warn("cannot queue the stop request; the executor will kill stepd", "error", err)
+		}
+	}
+	if err := h.exec.Shutdown(proc.SignalName(jobdir.WakeSignal), timeout+stopMargin); err != nil {
+		if h.pluginClient.Exited() {
+			return nil
+		}
+		return fmt.Errorf("executor shutdown: %w", err)
+	}
+	return nil
+}
+
+// DestroyTask forgets a task, killing it first when force is set.
+func (d *Driver) DestroyTask(taskID string, force bool) error {
+	h, ok := d.tasks.Get(taskID)
+	if !ok {
+		return drivers.ErrTaskNotFound
+	}
+	if h.IsRunning() && !force {
+		return errors.New("cannot destroy a running task (use force)")
+	}
+	if !h.pluginClient.Exited() {
+		if err := h.exec.Shutdown("", 0); err != nil {
+			h.logger.Error("destroying executor failed", "error", err)
+		}
+		h.pluginClient.Kill()
+	}
+	d.tasks.Delete(taskID)
+	return nil
+}
+
+func (d *Driver) InspectTask(taskID string) (*drivers.TaskStatus, error) {
+	h, ok := d.tasks.Get(taskID)
+	if !ok {
+		return nil, drivers.ErrTaskNotFound
+	}
+	return h.TaskStatus(), nil
+}
+
+func (d *Driver) TaskStats(ctx context.Context, taskID string, interval time.Duration) (<-chan *drivers.TaskResourceUsage, error) {
+	h, ok := d.tasks.Get(taskID)
+	if !ok {
+		return nil, drivers.ErrTaskNotFound
+	}
+	return h.exec.Stats(ctx, interval)
+}
+
+func (d *Driver) TaskEvents(ctx context.Context) (<-chan *drivers.TaskEvent, error) {
+	return d.eventer.TaskEvents(ctx)
+}
+
+// SignalTask delivers a signal with Slurm's scopes, encoded in the signal
+// string (Nomad passes `nomad alloc signal -s` and the API's signal through
+// unchanged): "SIGUSR1" to the job's srun steps, "B:SIGUSR1" to the batch
+// shell alone, "F:SIGUSR1" to every process of the job. See
+// jobdir.ParseSignalSpec.
+func (d *Driver) SignalTask(taskID string, signal string) error {
+	h, ok := d.tasks.Get(taskID)
+	if !ok {
+		return drivers.ErrTaskNotFound
+	}
+	scope, sig, err := jobdir.ParseSignalSpec(signal)
+	if err != nil {
+		return err
+	}
+	if !h.IsRunning() {
+		return fmt.Errorf("task %s is not running", taskID)
+	}
+	req := jobdir.Request{Kind: jobdir.KindSignal, Signal: int(sig), Scope: scope}
+	if err := jobdir.WriteRequest(h.layout.CtlDir(), req); err != nil {
+		return err
+	}
+	return h.exec.Signal(jobdir.WakeSignal)
+}
+
+// ExecTask is not supported: the executor would run the command as root
+// on the donor's machine.
+func (d *Driver) ExecTask(taskID string, cmd []string, timeout time.Duration) (*drivers.ExecTaskResult, error) {
+	return nil, errors.New("the hpcbridge driver does not support exec into tasks")
+}

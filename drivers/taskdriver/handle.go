@@ -1,0 +1,109 @@
+package taskdriver
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	hclog "github.com/hashicorp/go-hclog"
+	plugin "github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/nomad/drivers/shared/executor"
+	"github.com/hashicorp/nomad/plugins/drivers"
+
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
+)
+
+// taskHandle is one running (or finished) batch job.
+type taskHandle struct {
+	exec         executor.Executor
+	pluginClient *plugin.Client
+	logger       hclog.Logger
+	layout       jobdir.Layout
+	pid          int // stepd's
+	taskConfig   *drivers.TaskConfig
+	startedAt    time.Time
+
+	// done is closed when the job has ended and exitResult is final.
+	done chan struct{}
+
+	mu          sync.RWMutex
+	state       drivers.TaskState
+	completedAt time.Time
+	exitResult  *drivers.ExitResult
+}
+
+func newTaskHandle(cfg *drivers.TaskConfig, exec executor.Executor, client *plugin.Client,
+	pid int, started time.Time, logger hclog.Logger) *taskHandle {
+	return &taskHandle{
+		exec:         exec,
+		pluginClient: client,
+		logger:       logger,
+		layout:       jobdir.Layout{TaskDir: cfg.TaskDir().Dir},
+		pid:          pid,
+		taskConfig:   cfg,
+		startedAt:    started,
+		done:         make(chan struct{}),
+		state:        drivers.TaskStateRunning,
+	}
+}
+
+func (h *taskHandle) TaskStatus() *drivers.TaskStatus {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return &drivers.TaskStatus{
+		ID:          h.taskConfig.ID,
+		Name:        h.taskConfig.Name,
+		State:       h.state,
+		StartedAt:   h.startedAt,
+		CompletedAt: h.completedAt,
+		ExitResult:  h.exitResult.Copy(),
+		DriverAttributes: map[string]string{
+			"pid": strconv.Itoa(h.pid),
+		},
+	}
+}
+
+func (h *taskHandle) IsRunning() bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.state == drivers.TaskStateRunning
+}
+
+// result returns the exit result once the job has ended.
+func (h *taskHandle) result() *drivers.ExitResult {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.exitResult.Copy()
+}
+
+// run waits for stepd to end and records how the job ended: the exit code
+// or signal from the executor, out-of-memory kills from stepd's result.
+func (h *taskHandle) run() {
+	defer close(h.done)
+	ps, err := h.exec.Wait(context.Background())
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.completedAt = time.Now()
+	if err != nil {
+		h.state = drivers.TaskStateUnknown
+		h.exitResult = &drivers.ExitResult{ExitCode: -1, Err: err}
+		return
+	}
+	h.state = drivers.TaskStateExited
+	h.exitResult = &drivers.ExitResult{
+		ExitCode:  ps.ExitCode,
+		Signal:    ps.Signal,
+		OOMKilled: ps.OOMKilled,
+	}
+	if !ps.Time.IsZero() {
+		h.completedAt = ps.Time
+	}
+	var res jobdir.Result
+	if err := jobdir.ReadJSON(h.layout.ResultFile(), &res); err == nil {
+		h.exitResult.OOMKilled = h.exitResult.OOMKilled || res.OOMKills > 0
+	} else {
+		h.logger.Debug("no result from stepd (killed?)", "error", err)
+	}
+}

@@ -1,0 +1,119 @@
+// Package jobdir is the contract between the hpcbridge task driver's
+// personalities about the files of one job in its Nomad task directory:
+// where they are, who owns them, and what is written in them.
+//
+//	<task dir>/
+//	  slurm_script        the batch script (run-as user, 0700; name from script_name)
+//	  hpcbridge/          root, 0755
+//	    bin/srun          the plugin binary under the name srun (on the job's PATH)
+//	    ctl/              root, 0700: stepd.json (stepd's config), req-*.json
+//	                      (signal and stop requests from the driver), result.json
+//	    steps/            run-as user, 0700: the step counter and one file per
+//	                      running srun step (written by srun)
+//
+// The driver (root) writes ctl/, the stepd shim (root) reads it; srun runs
+// as the job's user and only writes steps/, whose contents stepd treats as
+// untrusted (see Steps).
+package jobdir
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// Layout names the files of one job below its task directory.
+type Layout struct {
+	// TaskDir is the Nomad task directory (TaskConfig.TaskDir().Dir).
+	TaskDir string
+}
+
+// DirName is the name of the driver's own directory in the task directory.
+const DirName = "hpcbridge"
+
+// EnvStepsDir is the environment variable that tells srun where the job's
+// steps directory is.
+const EnvStepsDir = "HPCBRIDGE_STEPS_DIR"
+
+// Dir is the driver's directory (root, 0755).
+func (l Layout) Dir() string { return filepath.Join(l.TaskDir, DirName) }
+
+// BinDir holds srun; it is put first on the job's PATH.
+func (l Layout) BinDir() string { return filepath.Join(l.Dir(), "bin") }
+
+// Srun is the srun command (a link to, or copy of, the plugin binary).
+func (l Layout) Srun() string { return filepath.Join(l.BinDir(), "srun") }
+
+// CtlDir is the root-only control directory.
+func (l Layout) CtlDir() string { return filepath.Join(l.Dir(), "ctl") }
+
+// StepdConfig is the stepd shim's configuration file.
+func (l Layout) StepdConfig() string { return filepath.Join(l.CtlDir(), "stepd.json") }
+
+// ResultFile is where stepd records how the batch script ended.
+func (l Layout) ResultFile() string { return filepath.Join(l.CtlDir(), "result.json") }
+
+// StepsDir is srun's directory (owned by the run-as user).
+func (l Layout) StepsDir() string { return filepath.Join(l.Dir(), "steps") }
+
+// Prepare creates the directories with their owners and modes; uid and gid
+// are the run-as user's. A task that Nomad restarts in the same allocation
+// reuses its task directory: Prepare then fixes owners and modes and drops
+// the previous run's requests, result and steps (step ids start again at 0,
+// as after a Slurm requeue).
+func (l Layout) Prepare(uid, gid int) error {
+	dirs := []struct {
+		path     string
+		mode     os.FileMode
+		uid, gid int
+	}{
+		{l.Dir(), 0o755, 0, 0},
+		{l.BinDir(), 0o755, 0, 0},
+		{l.CtlDir(), 0o700, 0, 0},
+		{l.StepsDir(), 0o700, uid, gid},
+	}
+	for _, d := range dirs {
+		if err := mkdirOwned(d.path, d.mode, d.uid, d.gid); err != nil {
+			return err
+		}
+	}
+	for _, pattern := range []string{
+		filepath.Join(l.CtlDir(), "*"),
+		filepath.Join(l.StepsDir(), "*"),
+	} {
+		stale, _ := filepath.Glob(pattern)
+		for _, p := range stale {
+			if err := os.RemoveAll(p); err != nil {
+				return fmt.Errorf("remove stale %s: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
+// mkdirOwned makes path a directory with the given mode and owner. The
+// task directory is writable by the job's user, so after a restart path
+// may be anything the previous run left there (a symbolic link, a
+// directory of the user's): whatever is not a plain directory owned by uid
+// is removed first, never followed.
+func mkdirOwned(path string, mode os.FileMode, uid, gid int) error {
+	if fi, err := os.Lstat(path); err == nil {
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !fi.IsDir() || !ok || int(st.Uid) != uid {
+			if err := os.RemoveAll(path); err != nil {
+				return fmt.Errorf("remove unexpected %s: %w", path, err)
+			}
+		}
+	}
+	if err := os.Mkdir(path, mode); err != nil && !os.IsExist(err) {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := os.Lchown(path, uid, gid); err != nil {
+		return fmt.Errorf("chown %s: %w", path, err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		return fmt.Errorf("chmod %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,97 @@
+package proc
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// ExecName is argv[0] of the exec trampoline: the plugin binary started
+// under this name sets SLURM_TASK_PID to its own pid and replaces itself
+// with the task, as slurmstepd does between fork and exec. Go cannot change
+// a child's environment after fork, so the child does it itself.
+const ExecName = "hpcbridge-exec"
+
+// Exec modes: how the command is found and how a failure is reported.
+const (
+	// ExecBatch runs a batch script through its interpreter: argv[0] is the
+	// interpreter (from the #! line, or /bin/sh) and the script path follows
+	// it; the script path is the last argument before the user's own.
+	ExecBatch = "batch"
+	// ExecTask runs an srun task: argv[0] is looked up in the task's PATH.
+	ExecTask = "task"
+)
+
+// ExecArgs builds the trampoline's argument vector (after argv[0]) for
+// running argv in the given mode; script is the batch script path (ExecBatch
+// only, for error messages); oomScoreAdj, when not empty, is written to
+// /proc/self/oom_score_adj first (stepd protects itself from the OOM killer
+// and gives the job back the score it had).
+func ExecArgs(mode, script, oomScoreAdj string, argv []string) []string {
+	return append([]string{mode, script, oomScoreAdj}, argv...)
+}
+
+// ExecMain is the trampoline: args are what ExecArgs built. It only returns
+// when the exec failed, with slurmstepd's exit status for that case (the
+// errno) after printing slurmstepd's message to stderr.
+func ExecMain(args []string) int {
+	if len(args) < 4 {
+		fmt.Fprintf(os.Stderr, "%s: internal error: want MODE SCRIPT OOM_SCORE_ADJ ARGV..., got %q\n", ExecName, args)
+		return 1
+	}
+	mode, script, oom, argv := args[0], args[1], args[2], args[3:]
+	if oom != "" {
+		_ = os.WriteFile("/proc/self/oom_score_adj", []byte(oom), 0)
+	}
+	env := append(os.Environ(), "SLURM_TASK_PID="+strconv.Itoa(os.Getpid()))
+	err := execve(mode, argv, env)
+	node := os.Getenv("SLURMD_NODENAME")
+	return ExecFailure(os.Stderr, node, mode, script, argv[0], err)
+}
+
+func execve(mode string, argv, env []string) error {
+	path := argv[0]
+	if mode == ExecTask && !strings.Contains(path, "/") {
+		lp, err := exec.LookPath(path)
+		if err != nil {
+			return syscall.ENOENT
+		}
+		path = lp
+	}
+	return syscall.Exec(path, argv, env)
+}
+
+// ExecFailure prints slurmstepd's message for a failed execve to w and
+// returns the exit status slurmstepd gives the task: the errno (1 when
+// there is none). For a batch script whose interpreter is missing, Slurm
+// names the interpreter ("bad interpreter(/usr/bin/foo)").
+func ExecFailure(w io.Writer, node, mode, script, cmd string, err error) int {
+	code := 1
+	var errno syscall.Errno
+	if errors.As(err, &errno) && errno != 0 {
+		code = int(errno)
+	}
+	what := cmd
+	if mode == ExecBatch {
+		what = script
+		if errors.Is(err, syscall.ENOENT) && cmd != script {
+			what = "bad interpreter(" + cmd + ")"
+		}
+	}
+	fmt.Fprintf(w, "%s: error: execve(): %s: %s\n", StepdName(node), what, Strerror(err))
+	return code
+}
+
+// StepdName is how slurmstepd names itself in messages on node:
+// "slurmstepd-NODE" ("slurmstepd" when the node name is unknown).
+func StepdName(node string) string {
+	if node == "" {
+		return "slurmstepd"
+	}
+	return "slurmstepd-" + node
+}

@@ -1,0 +1,126 @@
+package taskdriver
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// maxShebang is how much of the #! line the kernel reads (Linux 5.1+).
+const maxShebang = 256
+
+// interpreter splits the script's #! line as the kernel does: the
+// interpreter up to the first blank, then everything else, trimmed, as one
+// argument. A script without a #! line (or with nothing after #!) runs
+// with /bin/sh, as Slurm runs a --wrap script.
+func interpreter(script string) []string {
+	if !strings.HasPrefix(script, "#!") {
+		return []string{"/bin/sh"}
+	}
+	line := script[2:]
+	if i := strings.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	if len(line) > maxShebang-2 {
+		line = line[:maxShebang-2]
+	}
+	line = strings.Trim(line, " \t")
+	if line == "" {
+		return []string{"/bin/sh"}
+	}
+	i := strings.IndexAny(line, " \t")
+	if i < 0 {
+		return []string{line}
+	}
+	interp, arg := line[:i], strings.Trim(line[i+1:], " \t")
+	if arg == "" {
+		return []string{interp}
+	}
+	return []string{interp, arg}
+}
+
+// writeScript writes the batch script into the task directory, owned by
+// the run-as user with mode 0700 (as slurmd stores slurm_script). The task
+// directory is writable by the job's user, so whatever a previous run left
+// at that name is removed, never followed.
+func writeScript(path, text string, uid, gid int) error {
+	if err := os.RemoveAll(path); err != nil {
+		return fmt.Errorf("remove old %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o700)
+	if err != nil {
+		return fmt.Errorf("write batch script: %w", err)
+	}
+	_, werr := io.WriteString(f, text)
+	cerr := f.Chown(uid, gid)
+	if err := f.Close(); werr == nil && cerr == nil {
+		werr = err
+	}
+	if werr != nil {
+		return fmt.Errorf("write batch script %s: %w", path, werr)
+	}
+	if cerr != nil {
+		return fmt.Errorf("chown batch script %s: %w", path, cerr)
+	}
+	return nil
+}
+
+// installSrun puts the plugin binary at dst, in the job's PATH as srun,
+// executable by the run-as user: a hard link when dst is on the same file
+// system, else a symbolic link when anyone may execute the binary, else a
+// copy.
+func installSrun(self, dst string) error {
+	if err := os.Remove(dst); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("install srun: %w", err)
+	}
+	if err := os.Link(self, dst); err == nil {
+		return nil
+	}
+	if executableByAll(self) {
+		if err := os.Symlink(self, dst); err == nil {
+			return nil
+		}
+	}
+	if err := copyFile(self, dst, 0o755); err != nil {
+		return fmt.Errorf("install srun: %w", err)
+	}
+	return nil
+}
+
+// executableByAll reports whether others may execute path: the file has
+// o+x and every directory above it o+x.
+func executableByAll(path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o001 == 0 {
+		return false
+	}
+	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+		di, err := os.Stat(dir)
+		if err != nil || di.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if dir == filepath.Dir(dir) {
+			return true
+		}
+	}
+}
+
+func copyFile(src, dst string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

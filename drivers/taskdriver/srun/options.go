@@ -1,0 +1,208 @@
+package srun
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// options are the srun options hpcbridge understands.
+type options struct {
+	ntasks      int // 0: from SLURM_NTASKS, else 1
+	cpusPerTask int // 0: from SLURM_CPUS_PER_TASK, else 1
+	label       bool
+	export      string // "" = ALL
+	chdir       string
+	jobName     string
+	overcommit  bool
+	killOnBad   bool
+	command     []string
+	help        bool
+	version     bool
+}
+
+// errUsage marks errors in the command line (srun exits 255 for them, as
+// Slurm's srun does).
+var errUsage = errors.New("usage")
+
+// usageError is a command-line error with srun's message for it.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return errUsage }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// optKind is how an option takes its value.
+type optKind int
+
+const (
+	flag     optKind = iota // no value
+	required                // a value, attached or next argument
+	optional                // a value only when attached (--opt=v)
+)
+
+// optSpec describes one option; set applies its value.
+type optSpec struct {
+	long  string
+	short byte
+	kind  optKind
+	set   func(o *options, v string) error
+}
+
+// specs are the options srun accepts. Options that only tune how Slurm
+// places or binds tasks are accepted and ignored: one node, no binding.
+var specs = []optSpec{
+	{"ntasks", 'n', required, func(o *options, v string) error { return positive(&o.ntasks, "--ntasks", v) }},
+	{"cpus-per-task", 'c', required, func(o *options, v string) error { return positive(&o.cpusPerTask, "--cpus-per-task", v) }},
+	{"nodes", 'N', required, checkNodes},
+	{"label", 'l', flag, func(o *options, _ string) error { o.label = true; return nil }},
+	{"export", 0, required, func(o *options, v string) error { o.export = v; return nil }},
+	{"chdir", 'D', required, func(o *options, v string) error { o.chdir = v; return nil }},
+	{"job-name", 'J', required, func(o *options, v string) error { o.jobName = v; return nil }},
+	{"overcommit", 'O', flag, func(o *options, _ string) error { o.overcommit = true; return nil }},
+	{"kill-on-bad-exit", 'K', optional, func(o *options, v string) error { o.killOnBad = v != "0"; return nil }},
+	{"cpu-bind", 0, required, ignore},
+	{"cpu_bind", 0, required, ignore},
+	{"mpi", 0, required, ignore},
+	{"distribution", 'm', required, ignore},
+	{"unbuffered", 'u', flag, ignore},
+	{"quiet", 'Q', flag, ignore},
+	{"verbose", 'v', flag, ignore},
+	{"exact", 0, flag, ignore},
+	{"overlap", 0, flag, ignore},
+	{"exclusive", 0, optional, ignore},
+	{"wait", 'W', required, ignore},
+	{"help", 'h', flag, func(o *options, _ string) error { o.help = true; return nil }},
+	{"usage", 0, flag, func(o *options, _ string) error { o.help = true; return nil }},
+	{"version", 'V', flag, func(o *options, _ string) error { o.version = true; return nil }},
+}
+
+func ignore(*options, string) error { return nil }
+
+func positive(dst *int, name, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return usagef("invalid %s value %q: want a positive whole number", name, v)
+	}
+	*dst = n
+	return nil
+}
+
+// checkNodes accepts one node, written N or MIN-MAX with MIN 1.
+func checkNodes(_ *options, v string) error {
+	min, max, ok := strings.Cut(v, "-")
+	if !ok {
+		max = min
+	}
+	lo, err1 := strconv.Atoi(min)
+	hi, err2 := strconv.Atoi(max)
+	if err1 != nil || err2 != nil || lo < 1 || hi < lo {
+		return usagef("invalid --nodes value %q", v)
+	}
+	if lo > 1 {
+		return fmt.Errorf("--nodes=%s: an hpcbridge job has one node, so a step can use one node only", v)
+	}
+	return nil
+}
+
+// parseArgs reads srun's command line: options up to the first argument
+// that is not one (or "--"), then the command and its arguments.
+func parseArgs(args []string) (*options, error) {
+	o := &options{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			o.command = args[i+1:]
+			return o, nil
+		case strings.HasPrefix(a, "--"):
+			name, val, hasVal := strings.Cut(a[2:], "=")
+			spec := findLong(name)
+			if spec == nil {
+				return nil, usagef("unrecognized option '%s'", a)
+			}
+			switch {
+			case spec.kind == flag && hasVal:
+				return nil, usagef("option '--%s' doesn't allow an argument", spec.long)
+			case spec.kind == required && !hasVal:
+				if i+1 >= len(args) {
+					return nil, usagef("option '--%s' requires an argument", spec.long)
+				}
+				i++
+				val = args[i]
+			}
+			if err := spec.set(o, val); err != nil {
+				return nil, err
+			}
+		case len(a) > 1 && a[0] == '-':
+			// Short options, possibly bundled: -l, -ln4, -n 4.
+			for j := 1; j < len(a); j++ {
+				spec := findShort(a[j])
+				if spec == nil {
+					return nil, usagef("invalid option -- '%c'", a[j])
+				}
+				if spec.kind == flag {
+					if err := spec.set(o, ""); err != nil {
+						return nil, err
+					}
+					continue
+				}
+				val := a[j+1:]
+				if val == "" && spec.kind == required {
+					if i+1 >= len(args) {
+						return nil, usagef("option requires an argument -- '%c'", a[j])
+					}
+					i++
+					val = args[i]
+				}
+				if err := spec.set(o, val); err != nil {
+					return nil, err
+				}
+				break
+			}
+		default:
+			o.command = args[i:]
+			return o, nil
+		}
+	}
+	return o, nil
+}
+
+func findLong(name string) *optSpec {
+	for i := range specs {
+		if specs[i].long == name {
+			return &specs[i]
+		}
+	}
+	return nil
+}
+
+func findShort(c byte) *optSpec {
+	for i := range specs {
+		if specs[i].short == c && c != 0 {
+			return &specs[i]
+		}
+	}
+	return nil
+}
+
+// supported lists the options for the help text.
+func supported() string {
+	var b strings.Builder
+	for _, s := range specs {
+		if s.short != 0 {
+			fmt.Fprintf(&b, "  -%c, --%s", s.short, s.long)
+		} else {
+			fmt.Fprintf(&b, "      --%s", s.long)
+		}
+		if s.kind == required {
+			b.WriteString("=VALUE")
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}

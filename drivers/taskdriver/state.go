@@ -1,0 +1,47 @@
+package taskdriver
+
+import (
+	"sync"
+	"time"
+
+	"github.com/hashicorp/nomad/plugins/drivers"
+	pstructs "github.com/hashicorp/nomad/plugins/shared/structs"
+)
+
+// TaskState is what the driver keeps in a task's handle, which Nomad
+// stores and hands back to RecoverTask after a client or plugin restart.
+type TaskState struct {
+	ReattachConfig *pstructs.ReattachConfig
+	TaskConfig     *drivers.TaskConfig
+	Pid            int
+	StartedAt      time.Time
+}
+
+// taskStore is the driver's table of running tasks.
+type taskStore struct {
+	mu    sync.RWMutex
+	store map[string]*taskHandle
+}
+
+func newTaskStore() *taskStore {
+	return &taskStore{store: map[string]*taskHandle{}}
+}
+
+func (ts *taskStore) Set(id string, h *taskHandle) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.store[id] = h
+}
+
+func (ts *taskStore) Get(id string) (*taskHandle, bool) {
+	ts.mu.RLock()
+	defer ts.mu.RUnlock()
+	h, ok := ts.store[id]
+	return h, ok
+}
+
+func (ts *taskStore) Delete(id string) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	delete(ts.store, id)
+}

@@ -1,0 +1,64 @@
+package stepd
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
+)
+
+func TestCancelLine(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)
+	c := &jobdir.StepdConfig{JobID: "17", Node: "n1", Start: start, TimeLimit: 10 * time.Minute}
+	cases := []struct {
+		at   time.Duration
+		want string
+	}{
+		{time.Minute, "*** JOB 17 ON n1 CANCELLED AT 2026-01-02T03:05:05 ***"},
+		{10*time.Minute - 2*time.Second, "*** JOB 17 ON n1 CANCELLED AT 2026-01-02T03:14:03 DUE TO TIME LIMIT ***"},
+		{11 * time.Minute, "*** JOB 17 ON n1 CANCELLED AT 2026-01-02T03:15:05 DUE TO TIME LIMIT ***"},
+	}
+	for _, tc := range cases {
+		if got := cancelLine(c, start.Add(tc.at)); got != tc.want {
+			t.Errorf("at +%s: %q, want %q", tc.at, got, tc.want)
+		}
+	}
+	c.TimeLimit = 0
+	if got := cancelLine(c, start.Add(time.Hour)); strings.Contains(got, "TIME LIMIT") {
+		t.Errorf("no limit: %q", got)
+	}
+}
+
+// blockingWriter blocks every write until released, like a fifo nobody reads.
+type blockingWriter struct {
+	release chan struct{}
+	mu      sync.Mutex
+	buf     bytes.Buffer
+}
+
+func (w *blockingWriter) Write(p []byte) (int, error) {
+	<-w.release
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func TestLogQueueNeverBlocksAndCountsDrops(t *testing.T) {
+	w := &blockingWriter{release: make(chan struct{})}
+	q := newLogQueue(w, 10)
+	for i := 0; i < 5; i++ {
+		q.Write([]byte("12345")) // returns at once although nobody reads
+	}
+	close(w.release)
+	q.Close(10 * time.Second)
+	w.mu.Lock()
+	got := w.buf.String()
+	w.mu.Unlock()
+	// The first chunk may already be in the writer when the others come.
+	if !strings.HasPrefix(got, "1234512345") || !strings.Contains(got, "bytes of output were not copied to the Nomad log") {
+		t.Errorf("forwarded %q", got)
+	}
+}
