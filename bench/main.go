@@ -4,12 +4,18 @@
 //   - durable submissions per second through the API, 16 concurrent clients,
 //     on a 1-node and on a 3-node cluster (real server processes);
 //   - sbatch submissions per second through the CLI, one process per job,
-//     next to real Slurm's sbatch (../shared/slurm-oracle/bench.sh);
+//     next to real Slurm's sbatch (../shared/slurm-oracle/bench.sh), with
+//     where each job's time goes: the process (exec, start-up, parsing,
+//     connecting), the request's round trip, and the server's commit;
 //   - squeue latency with 100,000 pending jobs, next to real Slurm's squeue
 //     over a pending 100,000-task array listed one line per task (squeue -r);
 //   - the time to accept a 1,000,000-task array.
 //
-// Usage: go run ./bench -bin bin/hpcbridge [-oracle ../shared/slurm-oracle]
+// Usage: go run ./bench -bin bin/hpcbridge [-oracle ../shared/slurm-oracle] [-only cli,squeue]
+//
+// The sbatch next to -bin is the lean build (cmd/sbatch) when make build
+// made it; the same jobs are also submitted with hpcbridge itself named
+// sbatch, for comparison.
 package main
 
 import (
@@ -20,6 +26,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -44,7 +52,14 @@ type config struct {
 	cliJobs   int
 	queueJobs int
 	clients   int
+	only      map[string]bool
 }
+
+// sections are the parts of the run -only selects.
+var sections = []string{"api", "cli", "array", "squeue"}
+
+// run reports whether the section is selected.
+func (c *config) run(section string) bool { return c.only == nil || c.only[section] }
 
 func run() error {
 	var c config
@@ -54,7 +69,17 @@ func run() error {
 	flag.IntVar(&c.cliJobs, "cli-jobs", 300, "jobs per sbatch CLI run (one process each)")
 	flag.IntVar(&c.queueJobs, "queue-jobs", 100000, "pending jobs for the squeue latency run")
 	flag.IntVar(&c.clients, "clients", 16, "concurrent API clients")
+	only := flag.String("only", "", "comma-separated sections to run ("+strings.Join(sections, ", ")+"); all when empty")
 	flag.Parse()
+	if *only != "" {
+		c.only = map[string]bool{}
+		for _, sec := range strings.Split(*only, ",") {
+			if !slices.Contains(sections, sec) {
+				return fmt.Errorf("-only: unknown section %q (sections: %s)", sec, strings.Join(sections, ", "))
+			}
+			c.only[sec] = true
+		}
+	}
 	bin, err := filepath.Abs(c.bin)
 	if err != nil {
 		return err
@@ -63,29 +88,73 @@ func run() error {
 	ctx := context.Background()
 	fmt.Printf("hpcbridge coordinator benchmarks (%s)\n\n", time.Now().UTC().Format(time.RFC3339))
 
+	fmt.Printf("machine: %d CPUs, load average %s\n\n", runtime.NumCPU(), loadAverage())
+
 	one, err := startCluster(ctx, c.bin, 1)
 	if err != nil {
 		return err
 	}
 	defer one.stop()
-	rate1, err := apiThroughput(ctx, one, c.apiJobs, c.clients)
-	if err != nil {
-		return err
+	// The CLI runs on a server holding the API run's jobs (apiJobs), as
+	// a busy coordinator would.
+	if c.run("api") || c.run("cli") {
+		rate1, err := apiThroughput(ctx, one, c.apiJobs, c.clients)
+		if err != nil {
+			return err
+		}
+		if c.run("api") {
+			fmt.Printf("API durable submissions, %d clients, 1 node : %8.0f jobs/s (%d jobs)\n", c.clients, rate1, c.apiJobs)
+		}
 	}
-	fmt.Printf("API durable submissions, %d clients, 1 node : %8.0f jobs/s (%d jobs)\n", c.clients, rate1, c.apiJobs)
+	if c.run("api") {
+		three, err := startCluster(ctx, c.bin, 3)
+		if err != nil {
+			return err
+		}
+		rate3, err := apiThroughput(ctx, three, c.apiJobs, c.clients)
+		three.stop()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("API durable submissions, %d clients, 3 nodes: %8.0f jobs/s (%d jobs)\n\n", c.clients, rate3, c.apiJobs)
+	}
+	if c.run("cli") {
+		if err := cliReport(ctx, one, c); err != nil {
+			return err
+		}
+	}
+	if c.run("array") {
+		start := time.Now()
+		if _, err := one.client.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\ntrue\n"), ScriptName: "million.sh", Args: []string{"--array=0-999999", "--hold"}, Cwd: "/tmp"}); err != nil {
+			return fmt.Errorf("1M array: %w", err)
+		}
+		fmt.Printf("accept a 1,000,000-task array            : %v\n\n", time.Since(start).Round(time.Millisecond))
+	}
+	if c.run("squeue") {
+		if err := squeueReport(ctx, one, c); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("\nload average at the end: %s\n", loadAverage())
+	return nil
+}
 
-	three, err := startCluster(ctx, c.bin, 3)
+// cliReport measures sbatch, one process per job, next to real Slurm's,
+// and breaks a job's time down.
+func cliReport(ctx context.Context, one *cluster, c config) error {
+	dir := filepath.Dir(c.bin)
+	lean := filepath.Join(dir, "sbatch")
+	// hpcbridge itself named sbatch, for comparison with the lean build.
+	linkDir, err := os.MkdirTemp("", "hpcbridge-bench-bin-")
 	if err != nil {
 		return err
 	}
-	rate3, err := apiThroughput(ctx, three, c.apiJobs, c.clients)
-	three.stop()
-	if err != nil {
+	defer os.RemoveAll(linkDir)
+	multi := filepath.Join(linkDir, "sbatch")
+	if err := os.Symlink(c.bin, multi); err != nil {
 		return err
 	}
-	fmt.Printf("API durable submissions, %d clients, 3 nodes: %8.0f jobs/s (%d jobs)\n\n", c.clients, rate3, c.apiJobs)
-
-	cliRate, err := cliThroughput(one, c.bin, c.cliJobs)
+	cliRate, err := cliThroughput(one, lean, c.cliJobs)
 	if err != nil {
 		return err
 	}
@@ -96,18 +165,70 @@ func run() error {
 			fmt.Printf("real Slurm sbatch: not measured: %v\n", err)
 		}
 	}
+	multiRate, err := cliThroughput(one, multi, c.cliJobs)
+	if err != nil {
+		return err
+	}
 	fmt.Printf("sbatch CLI, one process per job, serial : hpcbridge %6.1f jobs/s", cliRate)
 	if slurmRate > 0 {
 		fmt.Printf(" | Slurm %6.1f jobs/s | ratio %.1fx", slurmRate, cliRate/slurmRate)
 	}
-	fmt.Println()
-
-	start := time.Now()
-	if _, err := one.client.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\ntrue\n"), ScriptName: "million.sh", Args: []string{"--array=0-999999", "--hold"}, Cwd: "/tmp"}); err != nil {
-		return fmt.Errorf("1M array: %w", err)
+	fmt.Printf("\n  (hpcbridge named sbatch instead of %s: %.1f jobs/s)\n", filepath.Base(lean), multiRate)
+	b, err := submitBreakdown(ctx, one, 300)
+	if err != nil {
+		return err
 	}
-	fmt.Printf("accept a 1,000,000-task array            : %v\n\n", time.Since(start).Round(time.Millisecond))
+	perJob := time.Duration(float64(time.Second) / cliRate)
+	fmt.Printf("  per job %v: process (exec, start-up, parse, connect, exit) %v, request round trip %v, server commit %v\n\n",
+		perJob.Round(10*time.Microsecond), (perJob - b.submit).Round(10*time.Microsecond),
+		b.roundTrip.Round(10*time.Microsecond), (b.submit - b.roundTrip).Round(10*time.Microsecond))
+	return nil
+}
 
+// breakdown are the medians of a serial submit over a kept-alive
+// connection, and of a read that does no work (GET /v1/status/leader).
+type breakdown struct {
+	submit, roundTrip time.Duration
+}
+
+func submitBreakdown(ctx context.Context, c *cluster, n int) (breakdown, error) {
+	cl, err := api.NewClient(&api.Config{Address: "http://" + c.addrs[0], Token: c.token})
+	if err != nil {
+		return breakdown{}, err
+	}
+	var subs, gets []time.Duration
+	for i := 0; i < n; i++ {
+		start := time.Now()
+		if _, err := cl.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\ntrue\n"), ScriptName: "job.sh", Args: []string{"--hold", "--parsable", "-o", "/dev/null"}, Cwd: "/tmp"}); err != nil {
+			return breakdown{}, err
+		}
+		subs = append(subs, time.Since(start))
+		start = time.Now()
+		if _, err := cl.Leader(ctx); err != nil {
+			return breakdown{}, err
+		}
+		gets = append(gets, time.Since(start))
+	}
+	return breakdown{submit: median(subs), roundTrip: median(gets)}, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[len(ds)/2]
+}
+
+// loadAverage is the 1, 5 and 15 minute load averages, or "unknown".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
+
+// squeueReport measures squeue over queueJobs pending jobs (and the 1M
+// array, folded) next to real Slurm's squeue -r over an array as big.
+func squeueReport(ctx context.Context, one *cluster, c config) error {
 	if _, err := apiThroughput(ctx, one, c.queueJobs, c.clients); err != nil {
 		return err
 	}
@@ -268,7 +389,7 @@ func apiThroughput(ctx context.Context, c *cluster, n, k int) (float64, error) {
 }
 
 // cliThroughput runs `sbatch job.sh` n times, one process each.
-func cliThroughput(c *cluster, bin string, n int) (float64, error) {
+func cliThroughput(c *cluster, sbatch string, n int) (float64, error) {
 	dir, err := os.MkdirTemp("", "hpcbridge-bench-cli-")
 	if err != nil {
 		return 0, err
@@ -278,7 +399,6 @@ func cliThroughput(c *cluster, bin string, n int) (float64, error) {
 	if err := os.WriteFile(script, []byte("#!/bin/sh\ntrue\n"), 0o644); err != nil {
 		return 0, err
 	}
-	sbatch := filepath.Join(filepath.Dir(bin), "sbatch")
 	env := append(os.Environ(), api.EnvAddress+"=http://"+c.addrs[0], api.EnvToken+"="+c.token)
 	start := time.Now()
 	for i := 0; i < n; i++ {

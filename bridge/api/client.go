@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/gob"
 	"encoding/json"
 	"errors"
@@ -13,22 +12,23 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api/wire"
 )
 
 // DefaultAddress is where a coordinator listens when nothing else is said.
-const DefaultAddress = "http://127.0.0.1:4747"
+const DefaultAddress = wire.DefaultAddress
 
 // Environment variables DefaultConfig reads.
 const (
-	EnvAddress    = "HPCBRIDGE_ADDR"
-	EnvToken      = "HPCBRIDGE_TOKEN"
-	EnvTokenFile  = "HPCBRIDGE_TOKEN_FILE"
-	EnvCACert     = "HPCBRIDGE_CACERT"
-	EnvClientCert = "HPCBRIDGE_CLIENT_CERT"
-	EnvClientKey  = "HPCBRIDGE_CLIENT_KEY"
+	EnvAddress    = wire.EnvAddress
+	EnvToken      = wire.EnvToken
+	EnvTokenFile  = wire.EnvTokenFile
+	EnvCACert     = wire.EnvCACert
+	EnvClientCert = wire.EnvClientCert
+	EnvClientKey  = wire.EnvClientKey
 )
 
 // Config says how to reach a coordinator.
@@ -59,53 +59,14 @@ func DefaultConfig() *Config { return ConfigFromEnv(os.Environ()) }
 // TokenFile), the TLS files from HPCBRIDGE_CACERT, HPCBRIDGE_CLIENT_CERT and
 // HPCBRIDGE_CLIENT_KEY. A missing token file means no token.
 func ConfigFromEnv(env []string) *Config {
-	get := lookup(env)
-	cfg := &Config{
-		Address:    get(EnvAddress),
-		Token:      strings.TrimSpace(get(EnvToken)),
-		CACert:     get(EnvCACert),
-		ClientCert: get(EnvClientCert),
-		ClientKey:  get(EnvClientKey),
-	}
-	if cfg.Address == "" {
-		cfg.Address = DefaultAddress
-	}
-	if cfg.Token == "" {
-		if f := TokenFile(env); f != "" {
-			if b, err := os.ReadFile(f); err == nil {
-				cfg.Token = strings.TrimSpace(string(b))
-			}
-		}
-	}
-	return cfg
+	w := wire.FromEnv(env)
+	return &Config{Address: w.Address, Token: w.Token, CACert: w.CACert, ClientCert: w.ClientCert, ClientKey: w.ClientKey}
 }
 
 // TokenFile is where the token is kept when HPCBRIDGE_TOKEN is unset:
 // $HPCBRIDGE_TOKEN_FILE, else $XDG_CONFIG_HOME/hpcbridge/token, else
 // $HOME/.config/hpcbridge/token ("" when none of these is set).
-func TokenFile(env []string) string {
-	get := lookup(env)
-	if f := get(EnvTokenFile); f != "" {
-		return f
-	}
-	if d := get("XDG_CONFIG_HOME"); d != "" {
-		return filepath.Join(d, "hpcbridge", "token")
-	}
-	if h := get("HOME"); h != "" {
-		return filepath.Join(h, ".config", "hpcbridge", "token")
-	}
-	return ""
-}
-
-func lookup(env []string) func(string) string {
-	m := make(map[string]string, len(env))
-	for _, kv := range env {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			m[k] = v
-		}
-	}
-	return func(k string) string { return m[k] }
-}
+func TokenFile(env []string) string { return wire.TokenFile(env) }
 
 // Client calls the hpcbridge API. It is safe for concurrent use.
 type Client struct {
@@ -151,25 +112,7 @@ func NewClient(cfg *Config) (*Client, error) {
 }
 
 func loadTLS(cfg *Config) (*tls.Config, error) {
-	t := &tls.Config{MinVersion: tls.VersionTLS12}
-	if cfg.CACert != "" {
-		pem, err := os.ReadFile(cfg.CACert)
-		if err != nil {
-			return nil, fmt.Errorf("api: CA certificate: %w", err)
-		}
-		t.RootCAs = x509.NewCertPool()
-		if !t.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("api: CA certificate %s: no PEM certificate in it", cfg.CACert)
-		}
-	}
-	if cfg.ClientCert != "" || cfg.ClientKey != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.ClientCert, cfg.ClientKey)
-		if err != nil {
-			return nil, fmt.Errorf("api: client certificate: %w", err)
-		}
-		t.Certificates = []tls.Certificate{cert}
-	}
-	return t, nil
+	return wire.Settings{CACert: cfg.CACert, ClientCert: cfg.ClientCert, ClientKey: cfg.ClientKey}.TLS()
 }
 
 // Address is the URL the client talks to.

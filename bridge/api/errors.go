@@ -5,35 +5,38 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api/wire"
 )
 
 // Error codes: the "code" of an error reply. Each has one HTTP status.
+// (They are wire's, for clients that do without this package.)
 const (
 	// CodeNotFound: no such job, array task, token or peer (404).
-	CodeNotFound = "not_found"
+	CodeNotFound = wire.CodeNotFound
 	// CodePermissionDenied: the token may not do this (403).
-	CodePermissionDenied = "permission_denied"
+	CodePermissionDenied = wire.CodePermissionDenied
 	// CodeUnauthenticated: no token, or a token the cluster does not know (401).
-	CodeUnauthenticated = "unauthenticated"
+	CodeUnauthenticated = wire.CodeUnauthenticated
 	// CodeInvalidRequest: the request is malformed or names bad values (400).
-	CodeInvalidRequest = "invalid_request"
+	CodeInvalidRequest = wire.CodeInvalidRequest
 	// CodeInvalidScript: the batch script or its options were rejected;
 	// Diagnostics hold the problems (400).
-	CodeInvalidScript = "invalid_script"
+	CodeInvalidScript = wire.CodeInvalidScript
 	// CodeNotLeader: no leader could take the request and nothing was
 	// committed; retry (503).
-	CodeNotLeader = "not_leader"
+	CodeNotLeader = wire.CodeNotLeader
 	// CodeOutcomeUnknown: the server lost the leader while the change was
 	// being committed; it may or may not have been applied: check before
 	// retrying (503).
-	CodeOutcomeUnknown = "outcome_unknown"
+	CodeOutcomeUnknown = wire.CodeOutcomeUnknown
 	// CodeConflict: the job's state does not allow the change, or it was
 	// already done (ACL bootstrap) (409).
-	CodeConflict = "conflict"
+	CodeConflict = wire.CodeConflict
 	// CodeTooLarge: the request body or script is over the limit (413).
-	CodeTooLarge = "too_large"
+	CodeTooLarge = wire.CodeTooLarge
 	// CodeInternal: the server failed (500).
-	CodeInternal = "internal"
+	CodeInternal = wire.CodeInternal
 )
 
 // StatusOf returns the HTTP status of an error code (500 for unknown codes).

@@ -1,11 +1,15 @@
 package api
 
-import "time"
+import (
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api/wire"
+)
 
 // HTTP headers of the API.
 const (
 	// HeaderToken carries the ACL secret ("Authorization: Bearer" works too).
-	HeaderToken = "X-Hpcbridge-Token"
+	HeaderToken = wire.HeaderToken
 	// HeaderIndex is the Raft index a read reflects, or a write committed at.
 	HeaderIndex = "X-Hpcbridge-Index"
 	// HeaderNextToken is the token of the next page of a list; absent on
@@ -43,45 +47,12 @@ const (
 )
 
 // SubmitRequest is one sbatch call: the script, the options as typed and
-// the context they were typed in. The server parses it again with jobspec,
-// so the options mean exactly what they mean to sbatch.
-type SubmitRequest struct {
-	// Script is the batch script (base64 in JSON); empty with --wrap.
-	Script []byte `json:"script"`
-	// ScriptName is the script's path as the user named it.
-	ScriptName string `json:"script_name"`
-	// Args are sbatch's options, without the script and its arguments
-	// (jobspec.SplitCommandLine).
-	Args []string `json:"args,omitempty"`
-	// ScriptArgs are the arguments after the script.
-	ScriptArgs []string `json:"script_args,omitempty"`
-	// Env is the environment the job gets, as --export selects it
-	// ("NAME=value"); the SBATCH_* variables in it are read as options.
-	Env []string `json:"env,omitempty"`
-	// Cwd is the absolute directory sbatch ran in.
-	Cwd string `json:"cwd"`
-	// SubmitHost is the host sbatch ran on.
-	SubmitHost string `json:"submit_host,omitempty"`
-	// TimeZone is the submitter's time zone, in which --begin times are
-	// read: an IANA name (Europe/Berlin) or a UTC offset (+02:00). Empty:
-	// the server's.
-	TimeZone string `json:"time_zone,omitempty"`
-	// User submits on behalf of another user. Only management tokens may
-	// set it; by default the job belongs to the token's user.
-	User string `json:"user,omitempty"`
-}
+// the context they were typed in (see wire.SubmitRequest).
+type SubmitRequest = wire.SubmitRequest
 
-// SubmitResponse answers a submit once the job is committed.
-type SubmitResponse struct {
-	// JobID is the new job's id (0 for --test-only).
-	JobID uint64 `json:"job_id"`
-	// Index is the Raft index the job was committed at.
-	Index uint64 `json:"index"`
-	// Warnings are the parser's warnings, one line each.
-	Warnings []string `json:"warnings,omitempty"`
-	// TestOnly is true when the script was only validated (--test-only).
-	TestOnly bool `json:"test_only,omitempty"`
-}
+// SubmitResponse answers a submit once the job is committed (see
+// wire.SubmitResponse).
+type SubmitResponse = wire.SubmitResponse
 
 // QueryOptions are the options every read takes.
 type QueryOptions struct {

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/internal/slurmcli"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -148,10 +148,10 @@ func runSbatch(o sbatchOptions, s streams) int {
 		ScriptName: o.ScriptName,
 		Args:       o.Args,
 		ScriptArgs: o.ScriptArgs,
-		Env:        exportEnv(o.Env, spec.Export),
+		Env:        slurmcli.ExportEnv(o.Env, spec.Export),
 		Cwd:        o.Cwd,
 		SubmitHost: o.Host,
-		TimeZone:   zoneName(o.Env, o.loc(), o.Now),
+		TimeZone:   slurmcli.ZoneName(o.Env, o.loc(), o.Now),
 	}
 	ctx := cliContext()
 	resp, err := o.Client.Submit(ctx, req)
@@ -164,10 +164,8 @@ func runSbatch(o sbatchOptions, s streams) int {
 		fmt.Fprintf(s.err, "sbatch: Job %d to start at %s using %d processors on nodes %s in partition %s\n",
 			resp.JobID, o.Now.In(o.loc()).Format("2006-01-02T15:04:05"), testOnlyCPUs(spec), "(any)", partitionOf(spec))
 		return exitOK
-	case spec.Parsable:
-		fmt.Fprintf(s.out, "%d\n", resp.JobID)
-	case !spec.Quiet:
-		fmt.Fprintf(s.out, "Submitted batch job %d\n", resp.JobID)
+	default:
+		slurmcli.Submitted(s.out, spec, resp.JobID)
 	}
 	if !spec.Wait {
 		return exitOK
@@ -198,102 +196,11 @@ func printDiagnostics(w io.Writer, diags jobspec.Diagnostics) {
 // reportSubmitError prints a failed submission the way sbatch does.
 func reportSubmitError(w io.Writer, err error) {
 	var ae *api.Error
-	switch {
-	case errors.As(err, &ae) && ae.Code == api.CodeInvalidScript:
-		fmt.Fprintf(w, "sbatch: error: Batch job submission failed: %s\n", strings.TrimPrefix(ae.Message, "batch job submission failed: "))
-		for _, d := range ae.Diagnostics {
-			fmt.Fprintf(w, "sbatch: %s\n", strings.ReplaceAll(d, "\n", "\nsbatch: "))
-		}
-	case errors.As(err, &ae):
-		fmt.Fprintf(w, "sbatch: error: Batch job submission failed: %s\n", codeMessage(ae.Code, ae.Message))
-	default:
-		fmt.Fprintf(w, "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure): %v\n", err)
+	if errors.As(err, &ae) {
+		slurmcli.SubmitFailed(w, ae.Code, ae.Message, ae.Diagnostics)
+		return
 	}
-}
-
-// exportEnv selects the caller's environment the job gets, by sbatch's
-// --export rules: ALL (the default) sends everything; NONE only the
-// SLURM_* variables; a list sends SLURM_* plus the named variables (NAME
-// with the caller's value, NAME=value as given); ALL,list sends everything
-// plus the NAME=value items the caller has not set. The SBATCH_*
-// variables always go along: the coordinator reads them as options, as
-// sbatch does.
-func exportEnv(env []string, export *string) []string {
-	mode := "ALL"
-	if export != nil && *export != "" {
-		mode = *export
-	}
-	if strings.EqualFold(mode, "ALL") {
-		return slices.Clone(env)
-	}
-	var out []string
-	have := map[string]int{}
-	add := func(kv string) {
-		name, _, _ := strings.Cut(kv, "=")
-		if i, ok := have[name]; ok {
-			out[i] = kv
-			return
-		}
-		have[name] = len(out)
-		out = append(out, kv)
-	}
-	items := strings.Split(mode, ",")
-	all := strings.EqualFold(items[0], "ALL")
-	for _, kv := range env {
-		if all || strings.HasPrefix(kv, "SLURM_") || strings.HasPrefix(kv, "SBATCH_") {
-			add(kv)
-		}
-	}
-	if strings.EqualFold(mode, "NONE") {
-		return out
-	}
-	for _, it := range items {
-		if it == "" || strings.EqualFold(it, "ALL") || strings.EqualFold(it, "NONE") {
-			continue
-		}
-		name, _, hasVal := strings.Cut(it, "=")
-		switch {
-		case all && hasVal:
-			if _, set := have[name]; !set {
-				add(it)
-			}
-		case hasVal:
-			add(it)
-		case !all:
-			if v, ok := lookupEnv(env, name); ok {
-				add(name + "=" + v)
-			}
-		}
-	}
-	return out
-}
-
-// zoneName names the submitter's time zone for the coordinator: $TZ when
-// it names a zone, else the zone /etc/localtime links to, else the
-// current UTC offset.
-func zoneName(env []string, loc *time.Location, now time.Time) string {
-	if tz, ok := lookupEnv(env, "TZ"); ok && tz != "" {
-		tz = strings.TrimPrefix(tz, ":")
-		if _, err := time.LoadLocation(tz); err == nil && tz != "Local" {
-			return tz
-		}
-	}
-	if loc == time.Local {
-		if target, err := os.Readlink("/etc/localtime"); err == nil {
-			if i := strings.Index(target, "zoneinfo/"); i >= 0 {
-				if name := target[i+len("zoneinfo/"):]; name != "" {
-					if _, err := time.LoadLocation(name); err == nil {
-						return name
-					}
-				}
-			}
-		}
-	} else if loc != nil && loc.String() != "Local" && loc.String() != "" {
-		if _, err := time.LoadLocation(loc.String()); err == nil {
-			return loc.String()
-		}
-	}
-	return now.In(loc).Format("-07:00")
+	slurmcli.Unreachable(w, err)
 }
 
 // testOnlyCPUs is the processor count --test-only reports.

@@ -7,34 +7,15 @@ import (
 	"testing"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/internal/slurmcli"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
-func TestExportEnv(t *testing.T) {
-	env := []string{"HOME=/home/alice", "PATH=/bin", "SLURM_CONF=/etc/slurm.conf", "SBATCH_TIMELIMIT=10", "EDITOR=vi"}
-	str := func(s string) *string { return &s }
-	cases := []struct {
-		export *string
-		want   string
-	}{
-		{nil, "HOME=/home/alice PATH=/bin SLURM_CONF=/etc/slurm.conf SBATCH_TIMELIMIT=10 EDITOR=vi"},
-		{str("ALL"), "HOME=/home/alice PATH=/bin SLURM_CONF=/etc/slurm.conf SBATCH_TIMELIMIT=10 EDITOR=vi"},
-		{str("NONE"), "SLURM_CONF=/etc/slurm.conf SBATCH_TIMELIMIT=10"},
-		{str("EDITOR,ARG1=test"), "SLURM_CONF=/etc/slurm.conf SBATCH_TIMELIMIT=10 EDITOR=vi ARG1=test"},
-		{str("MISSING"), "SLURM_CONF=/etc/slurm.conf SBATCH_TIMELIMIT=10"},
-		{str("PATH=/opt/bin"), "SLURM_CONF=/etc/slurm.conf SBATCH_TIMELIMIT=10 PATH=/opt/bin"},
-		// With ALL the caller's value wins over the one given.
-		{str("ALL,EDITOR=/bin/emacs,NEW=1"), "HOME=/home/alice PATH=/bin SLURM_CONF=/etc/slurm.conf SBATCH_TIMELIMIT=10 EDITOR=vi NEW=1"},
-	}
-	for _, c := range cases {
-		got := strings.Join(exportEnv(env, c.export), " ")
-		if got != c.want {
-			name := "nil"
-			if c.export != nil {
-				name = *c.export
-			}
-			t.Errorf("--export=%s:\n got %s\nwant %s", name, got, c.want)
-		}
+// TestSlurmWording checks that the wording sbatch shares with cmd/sbatch
+// is the one the other commands compare with.
+func TestSlurmWording(t *testing.T) {
+	if slurmcli.MsgTransition != msgTransition {
+		t.Errorf("slurmcli.MsgTransition = %q, scancel says %q", slurmcli.MsgTransition, msgTransition)
 	}
 }
 

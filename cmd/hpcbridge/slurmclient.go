@@ -8,10 +8,10 @@ import (
 	"os"
 	"os/user"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/internal/slurmcli"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -200,58 +200,12 @@ func apiMessage(err error) string {
 	return codeMessage(ae.Code, ae.Message)
 }
 
-// codeMessage is Slurm's wording for an API error: by code, or by what the
-// server's message says when the code covers several Slurm errors; the
-// server's own text, capitalised, when Slurm has no such error.
-func codeMessage(code, message string) string {
-	m := strings.ToLower(message)
-	switch code {
-	case api.CodeNotFound:
-		return "Invalid job id specified"
-	case api.CodePermissionDenied:
-		return "Access/permission denied"
-	case api.CodeUnauthenticated:
-		return "Access/permission denied: " + message
-	case api.CodeNotLeader:
-		return "Unable to contact slurm controller (connect failure)"
-	}
-	switch {
-	case strings.Contains(m, "already finished"), strings.Contains(m, "already completing"):
-		return "Job/step already completing or completed"
-	case strings.Contains(m, "not pending"):
-		return "Job is no longer pending execution"
-	case strings.Contains(m, "is pending"):
-		return "Job is pending execution"
-	case strings.Contains(m, "no-requeue"), strings.Contains(m, "presently disabled"):
-		return "Requested operation is presently disabled"
-	case strings.Contains(m, "not running"):
-		return msgTransition
-	case strings.Contains(m, "invalid partition"):
-		return "Invalid partition name specified"
-	case strings.Contains(m, "dependency"):
-		return "Job dependency problem"
-	case strings.Contains(m, "invalid account"):
-		return "Invalid account or account/partition combination specified"
-	case strings.Contains(m, "time limit"):
-		return "Requested time limit is invalid (missing or exceeds some limit)"
-	}
-	if message == "" {
-		return code
-	}
-	return upperFirst(message)
-}
+// codeMessage is Slurm's wording for an API error (slurmcli.ErrorMessage).
+func codeMessage(code, message string) string { return slurmcli.ErrorMessage(code, message) }
 
 // isTransport reports whether err is a failure to reach the API at all
 // (as opposed to an error reply).
 func isTransport(err error) bool {
 	var ae *api.Error
 	return err != nil && !errors.As(err, &ae)
-}
-
-// upperFirst capitalises a message as Slurm writes its errors.
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
