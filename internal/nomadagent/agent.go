@@ -183,6 +183,18 @@ func (a *Agent) PID() int {
 	return a.proc.cmd.Process.Pid
 }
 
+// Exited returns a channel that is closed when the agent process running
+// now exits, for whatever reason (a nil channel, which never fires, while
+// none runs). `hpcbridge dev` watches it to notice a Nomad that died.
+func (a *Agent) Exited() <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.proc == nil {
+		return nil
+	}
+	return a.proc.done
+}
+
 // LogTail returns the last n lines of the agent's log.
 func (a *Agent) LogTail(n int) string {
 	b, err := os.ReadFile(a.LogPath())
@@ -268,6 +280,7 @@ func (a *Agent) run(ctx context.Context, r role) error {
 	if err := a.waitReady(ctx, p); err != nil {
 		killTree(cmd.Process.Pid)
 		<-p.done
+		p.flushLog()
 		a.proc = nil
 		return fmt.Errorf("nomadagent: %s agent %q (%s) not ready: %w\n--- last lines of %s ---\n%s",
 			r, a.cfg.Name, a.Addr(), err, a.LogPath(), a.LogTail(40))
@@ -374,9 +387,14 @@ func (a *Agent) interrupt() {
 		_ = p.cmd.Process.Signal(syscall.SIGKILL)
 		<-p.done
 	}
-	// Wait a moment for the last output, unless a leftover process still
-	// holds the pipe.
-	t.Reset(time.Second)
+	p.flushLog()
+}
+
+// flushLog waits until the exited agent's last output is in its log file,
+// or a second at most: a leftover process may still hold the pipe.
+func (p *process) flushLog() {
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
 	select {
 	case <-p.logDone:
 	case <-t.C:

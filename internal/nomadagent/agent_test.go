@@ -167,7 +167,12 @@ func TestServerAndClients(t *testing.T) {
 	ra := longTask(t, ctx, srv, "client-a")
 	rb := longTask(t, ctx, srv, "client-b")
 
+	exited := cb.Exited()
 	cb.Kill()
+	<-exited
+	if cb.Exited() != nil || cb.PID() != 0 {
+		t.Errorf("a killed client still has a process: pid %d", cb.PID())
+	}
 	expectEOF(t, rb, "the task outlived its killed client")
 	nodes, err := srv.WaitNodes(ctx, func(ns []*api.NodeListStub) bool {
 		return status(ns, cb.NodeID()) == api.NodeStatusDown

@@ -30,6 +30,9 @@ func (a *Agent) waitReady(ctx context.Context, p *process) error {
 	case <-p.started:
 	case <-ctx.Done():
 		err := context.Cause(ctx)
+		if errors.Is(err, ErrExited) {
+			p.flushLog()
+		}
 		if errors.Is(err, ErrExited) && strings.Contains(a.LogTail(40), "address already in use") {
 			err = fmt.Errorf("%w (%w)", err, errPortInUse)
 		}
