@@ -12,8 +12,9 @@ import (
 // executable to use; it wins over every other place.
 const EnvBinary = "NOMAD_BIN"
 
-// ErrNoBinary is returned (wrapped) by Binary when no nomad executable is
-// found; its text says how to get one.
+// ErrNoBinary is returned (maybe wrapped) by Binary when no nomad
+// executable is found, or $NOMAD_BIN names none; its text says how to get
+// one.
 var ErrNoBinary = errors.New("no nomad binary: run `make nomad` (builds Nomad v1.11.3 from its Go module into bin/) or set " + EnvBinary)
 
 // Binary returns the path of the nomad executable to run, looking, in order,
@@ -23,7 +24,7 @@ var ErrNoBinary = errors.New("no nomad binary: run `make nomad` (builds Nomad v1
 func Binary() (string, error) {
 	if p := os.Getenv(EnvBinary); p != "" {
 		if err := executable(p); err != nil {
-			return "", fmt.Errorf("%s=%s: %w", EnvBinary, p, err)
+			return "", fmt.Errorf("%s=%s: %v (%w)", EnvBinary, p, err, ErrNoBinary)
 		}
 		return filepath.Abs(p)
 	}

@@ -1,6 +1,7 @@
 package nomadagent
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -119,7 +120,7 @@ func TestBinary(t *testing.T) {
 		t.Errorf("Binary() = %q, %v; want %q", got, err, exe)
 	}
 	t.Setenv(EnvBinary, filepath.Join(dir, "missing"))
-	if _, err := Binary(); err == nil || !strings.Contains(err.Error(), EnvBinary) {
+	if _, err := Binary(); !errors.Is(err, ErrNoBinary) || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("Binary() with a missing NOMAD_BIN: %v", err)
 	}
 	if !strings.Contains(ErrNoBinary.Error(), "make nomad") {
