@@ -60,22 +60,27 @@ func StartServer(t testing.TB, cfg nomadagent.Config) *nomadagent.Agent {
 // of a test its own cfg.Name.
 func StartClient(t testing.TB, server *nomadagent.Agent, cfg nomadagent.Config) *nomadagent.Agent {
 	t.Helper()
-	return start(t, &cfg, "client-"+cfg.Name, func(ctx context.Context) (*nomadagent.Agent, error) {
+	return start(t, &cfg, "client", func(ctx context.Context) (*nomadagent.Agent, error) {
 		return nomadagent.StartClient(ctx, server, cfg)
 	})
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
-// start fills in what a test agent needs (Binary, a Dir under the test's
-// temporary directory, DEBUG logs), starts it and registers its cleanup.
+// start fills in what a test agent needs (Binary, a Dir of its own under
+// the test's temporary directory, DEBUG logs), starts it and registers its
+// cleanup. label names its kind in messages.
 func start(t testing.TB, cfg *nomadagent.Config, label string, run func(context.Context) (*nomadagent.Agent, error)) *nomadagent.Agent {
 	t.Helper()
 	if cfg.Binary == "" {
 		cfg.Binary = Require(t)
 	}
 	if cfg.Dir == "" {
-		cfg.Dir = filepath.Join(t.TempDir(), unsafeName.ReplaceAllString(label, "_"))
+		name := cfg.Name
+		if name == "" {
+			name = label
+		}
+		cfg.Dir = filepath.Join(t.TempDir(), unsafeName.ReplaceAllString(name, "_"))
 	}
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "DEBUG"
