@@ -124,6 +124,12 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 		return nil
 	}
 	if _, _, err := e.cfg.Client.Jobs().Register(job, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
+		if strings.Contains(err.Error(), "validation failed") {
+			// Nomad will never take this job: fail it rather than retry.
+			e.cfg.Logger.Warn("Nomad refused the job", "job", j.SlurmID(), "err", err)
+			e.emit(sched.Outcome{JobID: j.ID, State: state.StateFailed, ExitCode: 1})
+			return nil
+		}
 		return fmt.Errorf("register %s: %w", nid, err)
 	}
 	e.track(j.ID, nid)
@@ -478,6 +484,9 @@ func outcomeOf(a alloc) (sched.Outcome, bool) {
 		o.State, o.ExitCode = state.StateFailed, 1
 		if ev := lastTerminated(a.Task); ev != nil {
 			o.ExitCode, o.ExitSignal = ev.ExitCode, ev.Signal
+			if ev.Signal != 0 {
+				o.ExitCode = 0 // killed by a signal: Slurm's 0:SIG
+			}
 			if ev.Details["oom_killed"] == "true" {
 				o.State = state.StateOutOfMemory
 			}

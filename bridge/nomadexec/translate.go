@@ -2,6 +2,7 @@ package nomadexec
 
 import (
 	"fmt"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -152,7 +153,7 @@ func (t *Translation) Translate(j *state.Job, sub *state.Submission) (*api.Job, 
 	}
 	config := map[string]any{
 		"script":         string(sub.Script),
-		"script_name":    sub.ScriptName,
+		"script_name":    scriptFile(sub.ScriptName),
 		"args":           append([]string{}, sub.ScriptArgs...),
 		"workdir":        workdir,
 		"output":         output,
@@ -184,7 +185,6 @@ func (t *Translation) Translate(j *state.Job, sub *state.Submission) (*api.Job, 
 		RestartPolicy:    &api.RestartPolicy{Attempts: &zero, Mode: &fail},
 		ReschedulePolicy: &api.ReschedulePolicy{Attempts: &zero, Unlimited: ptr(false)},
 		Constraints:      constraints,
-		EphemeralDisk:    &api.EphemeralDisk{SizeMB: ptr(64)},
 	}
 	job := &api.Job{
 		ID:          &id,
@@ -491,6 +491,15 @@ func expandOne(elem string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// scriptFile is the file name the script gets in the task dir.
+func scriptFile(name string) string {
+	base := path.Base(name)
+	if base == "" || base == "." || base == "/" || base == ".." {
+		return "script"
+	}
+	return base
 }
 
 func deref[T any](p *T, def T) T {

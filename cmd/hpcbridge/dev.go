@@ -94,7 +94,12 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
+	if err := os.MkdirAll(o.dataDir, 0o711); err != nil {
+		return err
+	}
+	// Jobs run as an unprivileged user inside Nomad's alloc dirs under the
+	// data dir: it must be searchable (not readable) by that user.
+	if err := os.Chmod(o.dataDir, 0o711); err != nil {
 		return err
 	}
 	// Fail early, with a clear message, when the coordinator's port is
