@@ -363,13 +363,13 @@ func (bp *briefPage) each(f func(j *state.Job, sub *state.Submission)) {
 
 func (bp *briefPage) write(w http.ResponseWriter, r *http.Request) {
 	if api.AcceptsBrief(r.Header) {
-		enc := api.NewBriefEncoder(len(bp.entries))
-		bp.each(enc.Encode)
-		b := enc.Bytes()
+		// Frames go out as they fill, and the client decodes one while
+		// the next is encoded.
 		w.Header().Set("Content-Type", api.ContentTypeBrief)
-		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(b)
+		enc := api.NewBriefEncoder(w)
+		bp.each(enc.Encode)
+		_ = enc.Close()
 		return
 	}
 	out := make([]*state.Job, 0, len(bp.entries))

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -82,16 +84,17 @@ func briefSpec(s *jobspec.Spec) *jobspec.Spec {
 	return b
 }
 
-// The packed form: the magic, then one record per job. A record is the
-// job's fields in a fixed order: integers as (zigzag) varints, strings as
-// uvarint(len+1) then the bytes, or 0 for "the same as this field of the
-// previous record", times as a byte with one bit per time that is set
-// (begin, submit, start, end) and for each varint seconds since 1970 and
-// uvarint nanoseconds, then the submission: 0 none, 1
-// the same as the previous record's, 2 a new one follows, as uvarint
-// length and the script name, arguments, directory, host and the spec's
-// presence mask (one bit per kept field, plus one; 0 for no spec) and
-// fields.
+// The packed form: the magic, then frames of whole records, each as
+// uvarint length and bytes, so that a reader decodes one frame while the
+// next is on its way. A record is the job's fields in a fixed order:
+// integers as (zigzag) varints, strings as uvarint(len+1) then the bytes,
+// or 0 for "the same as this field of the previous record", times as a
+// byte with one bit per time that is set (begin, submit, start, end) and
+// for each varint seconds since 1970 and uvarint nanoseconds, then the
+// submission: 0 none, 1 the same as the previous record's, 2 a new one
+// follows, as uvarint length and the script name, arguments, directory,
+// host and the spec's presence mask (one bit per kept field, plus one; 0
+// for no spec) and fields.
 const briefMagic = "HBB1"
 
 // The string fields of a record, in order; the encoder and decoder keep
@@ -150,9 +153,18 @@ const (
 	spAll = spThrottle<<1 - 1
 )
 
+// Frame sizes of the packed form: the encoder closes a frame past
+// briefFrame bytes; a reader refuses frames over maxBriefFrame.
+const (
+	briefFrame    = 64 << 10
+	maxBriefFrame = 64 << 20
+)
+
 // BriefEncoder writes a job list in the packed brief form.
 type BriefEncoder struct {
-	buf     []byte
+	w       io.Writer
+	err     error
+	buf     []byte // the current frame
 	prev    [bsCount]string
 	hasPrev bool
 	// prevSub is the previous record's submission, prevSubBytes its
@@ -161,10 +173,29 @@ type BriefEncoder struct {
 	prevSubBytes, sub []byte
 }
 
-// NewBriefEncoder returns an encoder whose output starts with the magic,
-// with room for about n jobs.
-func NewBriefEncoder(n int) *BriefEncoder {
-	return &BriefEncoder{buf: append(make([]byte, 0, len(briefMagic)+64*min(n, MaxBriefPerPage)), briefMagic...)}
+// NewBriefEncoder returns an encoder that writes to w, starting with the
+// magic. Close writes the last frame.
+func NewBriefEncoder(w io.Writer) *BriefEncoder {
+	e := &BriefEncoder{w: w, buf: make([]byte, 0, briefFrame+4<<10)}
+	_, e.err = io.WriteString(w, briefMagic)
+	return e
+}
+
+// Close writes what is left and returns the first write error.
+func (e *BriefEncoder) Close() error {
+	e.flush()
+	return e.err
+}
+
+func (e *BriefEncoder) flush() {
+	if len(e.buf) == 0 || e.err != nil {
+		return
+	}
+	var n [binary.MaxVarintLen64]byte
+	if _, e.err = e.w.Write(binary.AppendUvarint(n[:0], uint64(len(e.buf)))); e.err == nil {
+		_, e.err = e.w.Write(e.buf)
+	}
+	e.buf = e.buf[:0]
 }
 
 // Encode appends j with sub as its submission (an array task's is its
@@ -236,10 +267,10 @@ func (e *BriefEncoder) Encode(j *state.Job, sub *state.Submission) {
 	}
 	e.prevSub, e.hasPrev = sub, true
 	e.buf = b
+	if len(e.buf) >= briefFrame {
+		e.flush()
+	}
 }
-
-// Bytes is the encoded list so far.
-func (e *BriefEncoder) Bytes() []byte { return e.buf }
 
 func appendSubmission(b []byte, sub *state.Submission) []byte {
 	b = appendString(b, sub.ScriptName)
@@ -250,40 +281,7 @@ func appendSubmission(b []byte, sub *state.Submission) []byte {
 	if s == nil {
 		return append(b, 0)
 	}
-	var mask uint64
-	set := func(bit uint64, ok bool) {
-		if ok {
-			mask |= bit
-		}
-	}
-	set(spNodesMin, s.NodesMin != nil)
-	set(spNodesMax, s.NodesMax != nil)
-	set(spNtasks, s.Ntasks != nil)
-	set(spNtasksPerNode, s.NtasksPerNode != nil)
-	set(spCPUsPerTask, s.CPUsPerTask != nil)
-	set(spCPUsPerGPU, s.CPUsPerGPU != nil)
-	set(spGPUsPerJob, s.GPUsPerJob != nil)
-	set(spGPUsPerNode, s.GPUsPerNode != nil)
-	set(spGPUsPerTask, s.GPUsPerTask != nil)
-	set(spGPUType, s.GPUType != nil)
-	set(spGres, s.Gres != nil)
-	set(spMemPerNode, s.MemPerNodeMiB != nil)
-	set(spMemPerCPU, s.MemPerCPUMiB != nil)
-	set(spMemPerGPU, s.MemPerGPUMiB != nil)
-	set(spOther, s.Other != nil)
-	set(spConstraint, s.Constraint != nil)
-	set(spComment, s.Comment != nil)
-	set(spNodelist, s.Nodelist != nil)
-	set(spExclude, s.Exclude != nil)
-	set(spExclusive, s.Exclusive != nil)
-	set(spChdir, s.Chdir != nil)
-	set(spWrap, s.Wrap != nil)
-	set(spOutput, s.Output != nil)
-	set(spError, s.Error != nil)
-	set(spInput, s.Input != nil)
-	set(spTimeMin, s.TimeMin != nil)
-	set(spArray, s.Array != nil)
-	set(spThrottle, s.Array != nil && s.Array.Throttle != nil)
+	mask := specMask(s)
 	b = binary.AppendUvarint(b, mask+1)
 	for _, p := range []*int{s.NodesMin, s.NodesMax, s.Ntasks, s.NtasksPerNode, s.CPUsPerTask, s.CPUsPerGPU,
 		s.GPUsPerJob, s.GPUsPerNode, s.GPUsPerTask} {
@@ -336,6 +334,24 @@ func appendSubmission(b []byte, sub *state.Submission) []byte {
 	return b
 }
 
+// specMask is the presence mask of the spec's kept fields.
+func specMask(s *jobspec.Spec) uint64 {
+	var m uint64
+	for i, set := range [...]bool{
+		s.NodesMin != nil, s.NodesMax != nil, s.Ntasks != nil, s.NtasksPerNode != nil, s.CPUsPerTask != nil,
+		s.CPUsPerGPU != nil, s.GPUsPerJob != nil, s.GPUsPerNode != nil, s.GPUsPerTask != nil, s.GPUType != nil,
+		s.Gres != nil, s.MemPerNodeMiB != nil, s.MemPerCPUMiB != nil, s.MemPerGPUMiB != nil, s.Other != nil,
+		s.Constraint != nil, s.Comment != nil, s.Nodelist != nil, s.Exclude != nil, s.Exclusive != nil,
+		s.Chdir != nil, s.Wrap != nil, s.Output != nil, s.Error != nil, s.Input != nil,
+		s.TimeMin != nil, s.Array != nil, s.Array != nil && s.Array.Throttle != nil,
+	} {
+		if set {
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s))+1)
 	return append(b, s...)
@@ -362,35 +378,55 @@ func boolByte(v bool) byte {
 // errBrief reports a malformed packed list.
 var errBrief = errors.New("api: malformed brief job list")
 
-// DecodeBrief decodes a packed brief list. Strings share the memory of
-// one copy of b, and jobs with equal submissions share one.
-func DecodeBrief(b []byte) ([]*state.Job, error) { return decodeBrief(string(b)) }
+// DecodeBrief decodes a packed brief list (see ReadBrief).
+func DecodeBrief(b []byte) ([]*state.Job, error) { return ReadBrief(bytes.NewReader(b)) }
 
-// decodeBrief decodes a packed brief list held in a string; the strings
-// of the jobs are slices of it.
-func decodeBrief(data string) ([]*state.Job, error) {
-	if len(data) < len(briefMagic) || data[:len(briefMagic)] != briefMagic {
+// ReadBrief reads a packed brief list to its end, decoding each frame as
+// it arrives. Jobs with equal submissions share one record.
+func ReadBrief(r io.Reader) ([]*state.Job, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var magic [len(briefMagic)]byte
+	if _, err := io.ReadFull(br, magic[:]); err != nil || string(magic[:]) != briefMagic {
 		return nil, fmt.Errorf("%w: no %s header", errBrief, briefMagic)
 	}
-	d := briefDecoder{data: data, off: len(briefMagic), subs: map[string]*state.Submission{}}
+	d := briefDecoder{subs: map[string]*state.Submission{}}
 	var jobs []*state.Job
 	var block []state.Job
-	for d.off < len(d.data) {
-		if len(block) == 0 {
-			block = make([]state.Job, min(1024, 1+(len(d.data)-d.off)/32))
+	for {
+		n, err := binary.ReadUvarint(br)
+		if err == io.EOF {
+			return jobs, nil
 		}
-		j := &block[0]
-		block = block[1:]
-		if err := d.job(j); err != nil {
-			return nil, fmt.Errorf("%w: job %d: %v", errBrief, len(jobs)+1, err)
+		if err == nil && (n == 0 || n > maxBriefFrame) {
+			err = fmt.Errorf("frame of %d bytes", n)
 		}
-		jobs = append(jobs, j)
+		if err != nil {
+			return nil, fmt.Errorf("%w: after job %d: %v", errBrief, len(jobs), err)
+		}
+		// Strings of the jobs are slices of the frame.
+		var frame strings.Builder
+		frame.Grow(int(n))
+		if _, err := io.CopyN(&frame, br, int64(n)); err != nil {
+			return nil, fmt.Errorf("%w: after job %d: %v", errBrief, len(jobs), err)
+		}
+		d.data, d.off = frame.String(), 0
+		for d.off < len(d.data) {
+			if len(block) == 0 {
+				block = make([]state.Job, min(1024, 1+(len(d.data)-d.off)/32))
+			}
+			j := &block[0]
+			block = block[1:]
+			if err := d.job(j); err != nil {
+				return nil, fmt.Errorf("%w: job %d: %v", errBrief, len(jobs)+1, err)
+			}
+			jobs = append(jobs, j)
+		}
 	}
-	return jobs, nil
 }
 
-// briefDecoder reads a packed list held as a string, so that the strings
-// it returns are slices of it.
+// briefDecoder reads the records of a frame held as a string, so that the
+// strings it returns are slices of it; what refers to previous records
+// carries over from frame to frame.
 type briefDecoder struct {
 	data    string
 	off     int

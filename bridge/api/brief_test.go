@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
 	"reflect"
 	"strings"
@@ -84,11 +85,15 @@ func briefOf(j *state.Job, sub *state.Submission) *state.Job {
 }
 
 func encodeBrief(jobs []*state.Job) []byte {
-	e := NewBriefEncoder(len(jobs))
+	var b bytes.Buffer
+	e := NewBriefEncoder(&b)
 	for _, j := range jobs {
 		e.Encode(j, j.Submission)
 	}
-	return e.Bytes()
+	if err := e.Close(); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
 }
 
 func TestBriefRoundTrip(t *testing.T) {
@@ -222,4 +227,29 @@ func FuzzDecodeBrief(f *testing.F) {
 			t.Fatalf("re-encoded list differs:\n%+v\n%+v", jobs, again)
 		}
 	})
+}
+
+// TestBriefFrames round-trips a list of many frames, with records that
+// refer to the previous one across frame boundaries.
+func TestBriefFrames(t *testing.T) {
+	jobs := benchJobs(5000)
+	for _, j := range jobs[2000:] {
+		j.Submission = jobs[1999].Submission
+	}
+	packed := encodeBrief(jobs)
+	if len(packed) < 2*briefFrame {
+		t.Fatalf("%d bytes: fewer frames than meant", len(packed))
+	}
+	got, err := ReadBrief(bytes.NewReader(packed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, j := range jobs {
+		if want := briefOf(j, j.Submission); !reflect.DeepEqual(got[i], want) {
+			t.Fatalf("job %d:\n got %+v\nwant %+v", i, got[i], want)
+		}
+	}
+	if got[0].Submission != got[1999].Submission || got[1999].Submission != got[4999].Submission {
+		t.Error("equal submissions should come back as one record")
+	}
 }

@@ -3,10 +3,8 @@ package api
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -76,16 +74,7 @@ func decodeBriefBody(resp *http.Response) ([]*state.Job, error) {
 	if resp.Header.Get("Content-Type") != ContentTypeBrief {
 		return decodeJobs(resp)
 	}
-	// Read into a string without a second copy: the decoded jobs' strings
-	// are slices of it.
-	var body strings.Builder
-	if n := resp.ContentLength; n > 0 && n <= 1<<31 {
-		body.Grow(int(n))
-	}
-	if _, err := io.Copy(&body, resp.Body); err != nil {
-		return nil, err
-	}
-	return decodeBrief(body.String())
+	return ReadBrief(resp.Body)
 }
 
 // pages fetches every page of a list: extra are query parameters beyond

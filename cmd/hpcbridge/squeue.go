@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -356,6 +358,9 @@ func squeueOnce(ctx context.Context, opts squeueOptions, s streams) int {
 		}
 	}
 	jobs = filterSqueue(jobs, opts)
+	// Formatting allocates about as much again as the list: collecting
+	// garbage meanwhile would only mark the whole list again.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	out := bufio.NewWriterSize(s.out, 64<<10)
 	writeSqueue(out, jobs, opts, opts.Now, func(bad []string) {
 		for _, e := range bad {
@@ -449,16 +454,10 @@ func formatSqueue(jobs []*state.Job, opts squeueOptions, now time.Time) (string,
 	return b.String(), errs
 }
 
-// tableWriter is where tables are rendered: a strings.Builder, or a
-// bufio.Writer in front of standard output.
-type tableWriter interface {
-	WriteString(s string) (int, error)
-	WriteByte(c byte) error
-}
-
 // writeSqueue renders jobs to w as formatSqueue does; the invalid format
-// items go to badFormat before the table, as squeue reports them.
-func writeSqueue(w tableWriter, jobs []*state.Job, opts squeueOptions, now time.Time, badFormat func([]string)) {
+// items go to badFormat before the table, as squeue reports them. Write
+// errors are w's to keep (a bufio.Writer reports them at Flush).
+func writeSqueue(w io.Writer, jobs []*state.Job, opts squeueOptions, now time.Time, badFormat func([]string)) {
 	var render func(views []*jobView)
 	if opts.FormatO != "" && opts.Format == "" {
 		fields, errs := parseNameFormat(opts.FormatO, squeueCanonical, 20)
@@ -497,7 +496,7 @@ func writeSqueue(w tableWriter, jobs []*state.Job, opts squeueOptions, now time.
 	}
 	sorted := sortViews(views, sortSpec)
 	if opts.Long && !opts.NoHeader || opts.Iterate > 0 && !opts.NoHeader {
-		w.WriteString(ctimeString(now.In(opts.loc())) + "\n")
+		io.WriteString(w, ctimeString(now.In(opts.loc()))+"\n")
 	}
 	render(sorted)
 }
@@ -520,91 +519,90 @@ func (o squeueOptions) users() *userInfo {
 
 // renderLetterTable writes the header (when asked) and one line per job;
 // steps titles the id column STEPID.
-func renderLetterTable(b tableWriter, fields []letterField, views []*jobView, header, steps bool) {
+func renderLetterTable(w io.Writer, fields []letterField, views []*jobView, header, steps bool) {
 	cols := make([]func(jobView) cell, len(fields))
 	for i, f := range fields {
 		if f.literal == "" {
 			cols[i] = squeueLetters[f.letter].value
 		}
 	}
-	if header {
-		for _, f := range fields {
-			if f.literal != "" {
-				b.WriteString(f.literal)
-				continue
-			}
-			h := squeueLetters[f.letter].header
-			if steps && f.letter == 'i' {
-				h = "STEPID"
-			}
-			writeCell(b, str(h), f.width, f.right)
-			b.WriteString(f.suffix)
-		}
-		b.WriteByte('\n')
-	}
-	for _, v := range views {
+	var line []byte
+	write := func(val func(i int, f letterField) cell) {
+		line = line[:0]
 		for i, f := range fields {
 			if f.literal != "" {
-				b.WriteString(f.literal)
+				line = append(line, f.literal...)
 				continue
 			}
-			writeCell(b, cols[i](*v), f.width, f.right)
-			b.WriteString(f.suffix)
+			line = appendCell(line, val(i, f), f.width, f.right)
+			line = append(line, f.suffix...)
 		}
-		b.WriteByte('\n')
+		w.Write(append(line, '\n'))
+	}
+	if header {
+		write(func(_ int, f letterField) cell {
+			if steps && f.letter == 'i' {
+				return str("STEPID")
+			}
+			return str(squeueLetters[f.letter].header)
+		})
+	}
+	for _, v := range views {
+		write(func(i int, _ letterField) cell { return cols[i](*v) })
 	}
 }
 
 // renderNameTable writes an -O table: fields are not separated, each is
 // cut and padded to its width.
-func renderNameTable(b tableWriter, fields []nameField, views []*jobView, header bool) {
+func renderNameTable(w io.Writer, fields []nameField, views []*jobView, header bool) {
 	cols := make([]func(jobView) cell, len(fields))
 	for i, f := range fields {
 		cols[i] = squeueNames[f.name].value
 	}
-	line := func(val func(i int) cell) {
+	var line []byte
+	write := func(val func(i int) cell) {
+		line = line[:0]
 		for i, f := range fields {
 			c := val(i)
 			c.keep = false
-			writeCell(b, c, f.width, f.right)
-			b.WriteString(f.suffix)
+			line = appendCell(line, c, f.width, f.right)
+			line = append(line, f.suffix...)
 		}
-		b.WriteByte('\n')
+		w.Write(append(line, '\n'))
 	}
 	if header {
-		line(func(i int) cell { return str(squeueNames[fields[i].name].header) })
+		write(func(i int) cell { return str(squeueNames[fields[i].name].header) })
 	}
 	for _, v := range views {
-		line(func(i int) cell { return cols[i](*v) })
+		write(func(i int) cell { return cols[i](*v) })
 	}
 }
 
 // spaces pads cells.
 const spaces = "                                                                "
 
-// writeCell writes c fitted to width, as c.render(width, right) would,
+// appendCell appends c fitted to width, as c.render(width, right) would,
 // without building strings for the usual value that fits its column.
-func writeCell(b tableWriter, c cell, width int, right bool) {
+func appendCell(b []byte, c cell, width int, right bool) []byte {
 	t := c.text
 	if width <= 0 {
-		b.WriteString(t)
-		return
+		return append(b, t...)
 	}
 	if len(t) > width || c.null && !right && width < len(nullString) {
 		// Too wide (in bytes; render counts runes), or a NULL too narrow
 		// to print.
-		b.WriteString(c.render(width, right))
-		return
+		return append(b, c.render(width, right)...)
 	}
 	if !right {
-		b.WriteString(t)
+		b = append(b, t...)
 	}
 	for pad := width - utf8.RuneCountInString(t); pad > 0; pad -= len(spaces) {
-		b.WriteString(spaces[:min(pad, len(spaces))])
+		b = append(b, spaces[:min(pad, len(spaces))]...)
 	}
 	if right {
-		b.WriteString(t)
+		b = append(b, t...)
 	}
+	return b
 }
 
 // writeJSONOut prints v as indented JSON.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"reflect"
 	"strings"
@@ -32,11 +33,15 @@ func (b *briefClient) JobsBrief(ctx context.Context, q *api.JobsQuery) ([]*state
 // throughBrief returns jobs as the brief view delivers them.
 func throughBrief(t testing.TB, jobs []*state.Job) []*state.Job {
 	t.Helper()
-	e := api.NewBriefEncoder(len(jobs))
+	var b bytes.Buffer
+	e := api.NewBriefEncoder(&b)
 	for _, j := range jobs {
 		e.Encode(j, j.Submission)
 	}
-	out, err := api.DecodeBrief(e.Bytes())
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := api.ReadBrief(&b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,10 +128,8 @@ func TestSqueueFastFields(t *testing.T) {
 	for _, c := range []cell{str("abc"), str("abcdefghij"), str("héllo"), orNull(""), {text: "12:00", keep: true}} {
 		for _, width := range []int{0, 3, 5, 6, 12} {
 			for _, right := range []bool{false, true} {
-				var b strings.Builder
-				writeCell(&b, c, width, right)
-				if want := c.render(width, right); b.String() != want {
-					t.Errorf("writeCell(%+v, %d, %v) = %q, want %q", c, width, right, b.String(), want)
+				if got, want := string(appendCell(nil, c, width, right)), c.render(width, right); got != want {
+					t.Errorf("appendCell(%+v, %d, %v) = %q, want %q", c, width, right, got, want)
 				}
 			}
 		}
