@@ -34,7 +34,7 @@ driver: ## build bin/plugins/hpcbridge-driver, the Nomad task-driver plugin (als
 	CGO_ENABLED=1 $(GO) build -ldflags "-X github.com/hpcbridge/hpcbridge/drivers/taskdriver.Version=0.1.0+$(VERSION)" \
 	  -o $(BIN)/plugins/hpcbridge-driver ./cmd/hpcbridge-driver
 
-demo: build ## explain the examples, run a one-node coordinator, submit them, show squeue/sacct
+demo: build nomad driver ## run the embedded default (hpcbridge dev), submit the examples, show squeue and sacct
 	scripts/demo.sh
 
 oracle: ## start the real-Slurm oracle (installs Debian's slurm packages on first use; needs root)
