@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
@@ -68,12 +69,16 @@ func New(ctx context.Context, logger hclog.Logger) *Driver {
 	}
 }
 
+// PluginInfo names the plugin: a task driver called hpcbridge.
 func (d *Driver) PluginInfo() (*base.PluginInfoResponse, error) { return pluginInfo(), nil }
 
+// ConfigSchema is the plugin configuration's schema (user, allow_root).
 func (d *Driver) ConfigSchema() (*hclspec.Spec, error) { return configSpec, nil }
 
+// TaskConfigSchema is the schema of a task's config block (docs/driver.md).
 func (d *Driver) TaskConfigSchema() (*hclspec.Spec, error) { return taskConfigSpec, nil }
 
+// Capabilities: signals, no exec, no file-system isolation.
 func (d *Driver) Capabilities() (*drivers.Capabilities, error) { return capabilities, nil }
 
 // SetConfig takes the plugin configuration and the agent's. The run-as
@@ -393,7 +398,16 @@ func (d *Driver) DestroyTask(taskID string, force bool) error {
 		return errors.New("cannot destroy a running task (use force)")
 	}
 	if !h.pluginClient.Exited() {
-		if err := h.exec.Shutdown("", 0); err != nil {
+		// A job still running is killed by stepd, which knows all of it;
+		// the executor alone would only kill stepd.
+		sig, grace := "", time.Duration(0)
+		if h.IsRunning() {
+			req := jobdir.Request{Kind: jobdir.KindStop, Signal: int(syscall.SIGKILL)}
+			if err := jobdir.WriteRequest(h.layout.CtlDir(), req); err == nil {
+				sig, grace = proc.SignalName(jobdir.WakeSignal), stopMargin
+			}
+		}
+		if err := h.exec.Shutdown(sig, grace); err != nil {
 			h.logger.Error("destroying executor failed", "error", err)
 		}
 		h.pluginClient.Kill()
@@ -402,6 +416,7 @@ func (d *Driver) DestroyTask(taskID string, force bool) error {
 	return nil
 }
 
+// InspectTask reports a task's state and, once it ended, its exit result.
 func (d *Driver) InspectTask(taskID string) (*drivers.TaskStatus, error) {
 	h, ok := d.tasks.Get(taskID)
 	if !ok {
@@ -410,6 +425,7 @@ func (d *Driver) InspectTask(taskID string) (*drivers.TaskStatus, error) {
 	return h.TaskStatus(), nil
 }
 
+// TaskStats streams the task's resource usage, as the executor measures it.
 func (d *Driver) TaskStats(ctx context.Context, taskID string, interval time.Duration) (<-chan *drivers.TaskResourceUsage, error) {
 	h, ok := d.tasks.Get(taskID)
 	if !ok {
@@ -418,6 +434,7 @@ func (d *Driver) TaskStats(ctx context.Context, taskID string, interval time.Dur
 	return h.exec.Stats(ctx, interval)
 }
 
+// TaskEvents streams the driver's task events.
 func (d *Driver) TaskEvents(ctx context.Context) (<-chan *drivers.TaskEvent, error) {
 	return d.eventer.TaskEvents(ctx)
 }

@@ -513,3 +513,27 @@ func TestFingerprint(t *testing.T) {
 		t.Fatal("no fingerprint")
 	}
 }
+
+func TestDestroyRunningTaskKillsTheJob(t *testing.T) {
+	td := newTestDriver(t, Config{})
+	ev := newEvents(t)
+	j := td.newJob(t, TaskConfig{
+		Script: "#!/bin/bash\nsleep 300 &\necho \"$!\" > \"$EVENTS\"\nwait\n",
+	}, ev.env(coordinatorEnv("70")))
+	ev.job = j
+	ch := j.start()
+	child := ev.line()
+	if err := td.DestroyTask(j.cfg.ID, true); err != nil {
+		t.Fatalf("DestroyTask: %v", err)
+	}
+	res := j.wait(ch)
+	if res.Signal != int(syscall.SIGKILL) {
+		t.Errorf("result: %s, want killed", describe(res))
+	}
+	pid, _ := strconv.Atoi(child)
+	// The background sleep was the job's: stepd killed it (it is gone or
+	// a zombie about to be reaped by init).
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && !strings.Contains(string(b), ") Z ") {
+		t.Errorf("the job's background process %d survived: %s", pid, b)
+	}
+}

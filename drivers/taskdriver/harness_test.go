@@ -32,6 +32,11 @@ func TestMain(m *testing.M) {
 	if code, ok := Dispatch(os.Args); ok {
 		os.Exit(code)
 	}
+	// The executors this binary starts are race-detector builds too: do
+	// not let each sleep a second at exit to report late races.
+	if os.Getenv("GORACE") == "" {
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
 	os.Exit(m.Run())
 }
 
@@ -148,6 +153,9 @@ func (td *testDriver) newJob(t *testing.T, tc TaskConfig, env map[string]string)
 	if _, ok := cfg.Env["PATH"]; !ok {
 		cfg.Env["PATH"] = "/usr/local/bin:/usr/bin:/bin"
 	}
+	// stepd and srun are this race-detector binary here: without this,
+	// each sleeps a second before exiting 0, to report late races.
+	cfg.Env["GORACE"] = "atexit_sleep_ms=0"
 	j := &job{t: t, td: td, cfg: cfg, dir: sharedDir(t)}
 	if tc.Workdir == "" {
 		tc.Workdir = j.dir
@@ -156,6 +164,8 @@ func (td *testDriver) newJob(t *testing.T, tc TaskConfig, env map[string]string)
 		t.Fatal(err)
 	}
 	cleanup := td.MkAllocDir(cfg, false)
+	// The harness removes the alloc dir but leaves its temporary parent.
+	t.Cleanup(func() { os.Remove(filepath.Dir(cfg.AllocDir)) })
 	t.Cleanup(cleanup)
 	// MkAllocDir's temporary parent is 0700; Nomad's alloc dir is 0711.
 	if err := os.Chmod(filepath.Dir(cfg.AllocDir), 0o711); err != nil {
@@ -332,32 +342,40 @@ func (e *events) send(line string) {
 	}
 }
 
-// expect reads n lines and checks that each is one of want.
-func (e *events) expect(n int, want ...string) []string {
+// line reads the next line the job's processes wrote.
+func (e *events) line() string {
 	e.t.Helper()
 	type line struct {
 		s   string
 		err error
 	}
+	ch := make(chan line, 1)
+	go func() {
+		s, err := e.r.ReadString('\n')
+		ch <- line{strings.TrimSpace(s), err}
+	}()
+	select {
+	case l := <-ch:
+		if l.err != nil {
+			e.t.Fatalf("read events: %v", l.err)
+		}
+		return l.s
+	case <-time.After(taskWait):
+		e.t.Fatalf("waited %s for an event\n%s", taskWait, e.job.describe())
+	}
+	return ""
+}
+
+// expect reads n lines and checks that each is one of want.
+func (e *events) expect(n int, want ...string) []string {
+	e.t.Helper()
 	var got []string
 	for len(got) < n {
-		ch := make(chan line, 1)
-		go func() {
-			s, err := e.r.ReadString('\n')
-			ch <- line{strings.TrimSpace(s), err}
-		}()
-		select {
-		case l := <-ch:
-			if l.err != nil {
-				e.t.Fatalf("read events: %v", l.err)
-			}
-			if !contains(want, l.s) {
-				e.t.Fatalf("event %q, want one of %q (so far %q)", l.s, want, got)
-			}
-			got = append(got, l.s)
-		case <-time.After(taskWait):
-			e.t.Fatalf("waited %s for events %q; got %q\n%s", taskWait, want, got, e.job.describe())
+		s := e.line()
+		if !contains(want, s) {
+			e.t.Fatalf("event %q, want one of %q (so far %q)", s, want, got)
 		}
+		got = append(got, s)
 	}
 	return got
 }
