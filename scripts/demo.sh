@@ -47,7 +47,8 @@ for _ in $(seq 150); do
 	out=$(squeue)
 	echo "$(date +%T)"
 	echo "$out"
-	[ "$(echo "$out" | wc -l)" -le 1 ] && break
+	# Done when nothing runs and nothing pending can still start.
+	[ -z "$(echo "$out" | tail -n +2 | grep -v DependencyNeverSatisfied)" ] && break
 	sleep 4
 done
 echo

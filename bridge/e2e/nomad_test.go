@@ -233,12 +233,12 @@ func TestNomadRunsJobs(t *testing.T) {
 	top := newStack(t)
 	t.Run("hello", func(t *testing.T) {
 		st := top.on(t)
-		id := st.sbatch(st.script("hello.sh", "#!/bin/bash\n#SBATCH -J greet\necho \"hello from $SLURM_JOB_ID $SLURM_JOB_NAME\"\necho oops >&2\nexit 0\n"))
+		id := st.sbatch(st.script("hello.sh", "#!/bin/bash\n#SBATCH -J greet\necho \"hello from ${SLURM_JOB_ID} ${SLURM_JOB_NAME:-none}%{x}\"\necho oops >&2\nexit 0\n"))
 		st.waitEnded(2*time.Minute, id)
 		if got := st.sacctState(id); got != "COMPLETED|0:0" {
 			t.Errorf("sacct: %q, want COMPLETED|0:0", got)
 		}
-		if got, want := st.readFile("slurm-"+id+".out"), "hello from "+id+" greet\noops\n"; got != want {
+		if got, want := st.readFile("slurm-"+id+".out"), "hello from "+id+" greet%{x}\noops\n"; got != want {
 			t.Errorf("slurm-%s.out = %q, want %q", id, got, want)
 		}
 		out := st.must("hpcbridge", "output", id)

@@ -151,14 +151,18 @@ func (t *Translation) Translate(j *state.Job, sub *state.Submission) (*api.Job, 
 			workdir = strings.TrimSuffix(sub.Cwd, "/") + "/" + workdir
 		}
 	}
+	args := make([]string, len(sub.ScriptArgs))
+	for i, a := range sub.ScriptArgs {
+		args[i] = escapeHCL(a)
+	}
 	config := map[string]any{
-		"script":         string(sub.Script),
-		"script_name":    scriptFile(sub.ScriptName),
-		"args":           append([]string{}, sub.ScriptArgs...),
-		"workdir":        workdir,
-		"output":         output,
-		"error":          strOr(spec.Error, ""),
-		"input":          strOr(spec.Input, ""),
+		"script":         escapeHCL(string(sub.Script)),
+		"script_name":    escapeHCL(scriptFile(sub.ScriptName)),
+		"args":           args,
+		"workdir":        escapeHCL(workdir),
+		"output":         escapeHCL(output),
+		"error":          escapeHCL(strOr(spec.Error, "")),
+		"input":          escapeHCL(strOr(spec.Input, "")),
 		"open_mode":      strOr(spec.OpenMode, "truncate"),
 		"time_limit_min": j.TimeLimitMin,
 	}
@@ -491,6 +495,17 @@ func expandOne(elem string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// escapeHCL protects a string from the HCL template evaluation Nomad's
+// client applies to task config: "${" and "%{" would start an
+// interpolation or a directive ("${HOME:-/tmp}" in a script is an HCL
+// syntax error); "$${" and "%%{" are their literal spellings.
+func escapeHCL(s string) string {
+	if !strings.Contains(s, "${") && !strings.Contains(s, "%{") {
+		return s
+	}
+	return strings.NewReplacer("${", "$${", "%{", "%%{").Replace(s)
 }
 
 // scriptFile is the file name the script gets in the task dir.
