@@ -174,6 +174,15 @@ func cliReport(ctx context.Context, one *cluster, c config) error {
 		fmt.Printf(" | Slurm %6.1f jobs/s | ratio %.1fx", slurmRate, cliRate/slurmRate)
 	}
 	fmt.Printf("\n  (hpcbridge named sbatch instead of %s: %.1f jobs/s)\n", filepath.Base(lean), multiRate)
+	if c.oracle != "" {
+		hb, sl, err := alternateSbatch(one, lean, c.cliJobs)
+		if err != nil {
+			fmt.Printf("  alternating with Slurm: not measured: %v\n", err)
+		} else {
+			fmt.Printf("  alternating one hpcbridge and one Slurm sbatch --wrap, %d each, median: hpcbridge %v | Slurm %v | ratio %.1fx\n",
+				c.cliJobs, hb.Round(10*time.Microsecond), sl.Round(10*time.Microsecond), float64(sl)/float64(hb))
+		}
+	}
 	b, err := submitBreakdown(ctx, one, 300)
 	if err != nil {
 		return err
@@ -185,8 +194,9 @@ func cliReport(ctx context.Context, one *cluster, c config) error {
 	return nil
 }
 
-// breakdown are the medians of a serial submit over a kept-alive
-// connection, and of a read that does no work (GET /v1/status/leader).
+// breakdown are the medians of n reads that do no work (GET
+// /v1/status/leader), then of n serial submits, over a kept-alive
+// connection.
 type breakdown struct {
 	submit, roundTrip time.Duration
 }
@@ -199,15 +209,17 @@ func submitBreakdown(ctx context.Context, c *cluster, n int) (breakdown, error) 
 	var subs, gets []time.Duration
 	for i := 0; i < n; i++ {
 		start := time.Now()
-		if _, err := cl.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\ntrue\n"), ScriptName: "job.sh", Args: []string{"--hold", "--parsable", "-o", "/dev/null"}, Cwd: "/tmp"}); err != nil {
-			return breakdown{}, err
-		}
-		subs = append(subs, time.Since(start))
-		start = time.Now()
 		if _, err := cl.Leader(ctx); err != nil {
 			return breakdown{}, err
 		}
 		gets = append(gets, time.Since(start))
+	}
+	for i := 0; i < n; i++ {
+		start := time.Now()
+		if _, err := cl.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\ntrue\n"), ScriptName: "job.sh", Args: []string{"--hold", "--parsable", "-o", "/dev/null"}, Cwd: "/tmp"}); err != nil {
+			return breakdown{}, err
+		}
+		subs = append(subs, time.Since(start))
 	}
 	return breakdown{submit: median(subs), roundTrip: median(gets)}, nil
 }
@@ -411,6 +423,53 @@ func cliThroughput(c *cluster, sbatch string, n int) (float64, error) {
 	return float64(n) / time.Since(start).Seconds(), nil
 }
 
+// slurmEnv is the environment Slurm's commands need to find the oracle.
+func slurmEnv() []string {
+	conf := filepath.Join(os.Getenv("SLURM_ORACLE_STATE"), "etc", "slurm.conf")
+	if os.Getenv("SLURM_ORACLE_STATE") == "" {
+		conf = "/tmp/slurm-oracle-state/etc/slurm.conf"
+	}
+	return append(os.Environ(), "SLURM_CONF="+conf)
+}
+
+// alternateSbatch submits n jobs with hpcbridge's sbatch and n with
+// Slurm's, one of each in turn (so that both see the same load), with
+// bench.sh's options, and returns the median time of a submission of
+// each.
+func alternateSbatch(c *cluster, sbatch string, n int) (hb, sl time.Duration, err error) {
+	const name = "hpcbridge_bench_alt"
+	args := []string{"--hold", "--parsable", "-J", name, "-o", "/dev/null", "--wrap", "true"}
+	hbEnv := append(os.Environ(), api.EnvAddress+"=http://"+c.addrs[0], api.EnvToken+"="+c.token)
+	slEnv := slurmEnv()
+	defer func() {
+		cmd := exec.Command("scancel", "-n", name)
+		cmd.Env = slEnv
+		_ = cmd.Run()
+	}()
+	timeOne := func(prog string, env []string) (time.Duration, error) {
+		cmd := exec.Command(prog, args...)
+		cmd.Env = env
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("%s: %v: %s", prog, err, out)
+		}
+		return time.Since(start), nil
+	}
+	var hbs, sls []time.Duration
+	for i := 0; i < n; i++ {
+		d, err := timeOne(sbatch, hbEnv)
+		if err != nil {
+			return 0, 0, err
+		}
+		hbs = append(hbs, d)
+		if d, err = timeOne("sbatch", slEnv); err != nil {
+			return 0, 0, err
+		}
+		sls = append(sls, d)
+	}
+	return median(hbs), median(sls), nil
+}
+
 // slurmSbatchRate runs the oracle's bench.sh and reads its serial rate.
 func slurmSbatchRate(oracle string, n int) (float64, error) {
 	out, err := exec.Command(filepath.Join(oracle, "bench.sh"), fmt.Sprint(n)).CombinedOutput()
@@ -455,11 +514,7 @@ func squeueLatency(c *cluster, squeue string, extra []string, want int) (time.Du
 // slurmSqueueLatency submits a held n-task array to real Slurm, times
 // `squeue -r` (one line per task) and cancels the array.
 func slurmSqueueLatency(oracle string, n int) (time.Duration, error) {
-	conf := filepath.Join(os.Getenv("SLURM_ORACLE_STATE"), "etc", "slurm.conf")
-	if os.Getenv("SLURM_ORACLE_STATE") == "" {
-		conf = "/tmp/slurm-oracle-state/etc/slurm.conf"
-	}
-	env := append(os.Environ(), "SLURM_CONF="+conf)
+	env := slurmEnv()
 	cmd := exec.Command("sbatch", "--hold", "--parsable", "-J", "hpcbridge_bench", "-o", "/dev/null", fmt.Sprintf("--array=0-%d", n-1), "--wrap", "true")
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
