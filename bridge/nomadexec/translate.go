@@ -2,8 +2,8 @@ package nomadexec
 
 import (
 	"fmt"
+	"math"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -313,6 +313,9 @@ func SlurmEnv(j *state.Job, sub *state.Submission, cluster string) map[string]st
 		set("SLURM_MEM_PER_CPU", strconv.FormatInt(*spec.MemPerCPUMiB, 10))
 	}
 	set("SLURM_RESTART_COUNT", strconv.Itoa(j.RestartCount))
+	if j.Dependency != "" {
+		set("SLURM_JOB_DEPENDENCY", j.Dependency)
+	}
 	if spec.Export != nil {
 		set("SLURM_EXPORT_ENV", *spec.Export)
 	}
@@ -331,33 +334,33 @@ func SlurmEnv(j *state.Job, sub *state.Submission, cluster string) map[string]st
 }
 
 // arrayBounds are the smallest and largest index of an array and its step:
-// the ranges' common step, or 1 when they differ.
+// the common difference when the indexes form one arithmetic progression
+// (Slurm prints 1-9:2 as 1,3,5,7,9), else 1.
 func arrayBounds(a *jobspec.Array) (lo, hi, step int) {
-	for i, r := range a.Ranges {
-		s := max(r.Step, 1)
-		if i == 0 {
-			lo, hi, step = r.First, r.Last, s
-			continue
-		}
-		lo, hi = min(lo, r.First), max(hi, r.Last)
-		if s != step {
-			step = 1
+	if len(a.Ranges) == 0 {
+		// The ranges do not travel through the Raft log: read them again
+		// from the normalised expression.
+		if parsed, err := jobspec.ParseArray(a.Spec, math.MaxInt32); err == nil {
+			a = parsed
 		}
 	}
-	if len(a.Ranges) > 1 && step != 1 {
-		// Several ranges with one step: still a progression only if they
-		// line up; Slurm then reports that step.
-		idx := []int{}
-		for _, r := range a.Ranges {
-			for x := r.First; x <= r.Last; x += max(r.Step, 1) {
-				idx = append(idx, x)
-			}
+	count := 0
+	for i, r := range a.Ranges {
+		if i == 0 || r.First < lo {
+			lo = r.First
 		}
-		sort.Ints(idx)
-		for i := 1; i < len(idx); i++ {
-			if idx[i]-idx[i-1] != step {
-				return lo, hi, 1
-			}
+		if i == 0 || r.Last > hi {
+			hi = r.Last
+		}
+		count += (r.Last-r.First)/max(r.Step, 1) + 1
+	}
+	if count < 2 || (hi-lo)%(count-1) != 0 {
+		return lo, hi, 1
+	}
+	step = (hi - lo) / (count - 1)
+	for _, r := range a.Ranges {
+		if (r.First-lo)%step != 0 || r.Last > r.First && max(r.Step, 1) != step {
+			return lo, hi, 1
 		}
 	}
 	return lo, hi, step

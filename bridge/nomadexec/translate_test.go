@@ -82,6 +82,7 @@ func TestTranslate(t *testing.T) {
 
 func TestTranslateArrayTask(t *testing.T) {
 	sub := parse(t, "#!/bin/sh\n#SBATCH --array=1-9:2%2\ntrue\n")
+	sub.Spec.Array.Ranges = nil // as after the Raft log's JSON
 	j := &state.Job{ID: 31, ArrayJobID: 30, ArrayTaskID: 5, Name: "job.sh", User: "ada", Partition: "debug", RestartCount: 1}
 	job, err := (&Translation{}).Translate(j, sub)
 	if err != nil {
