@@ -104,10 +104,14 @@ func New(cfg Config) *Scheduler {
 	return &Scheduler{cfg: cfg, signaled: map[uint64]bool{}}
 }
 
-// Run schedules until ctx ends (leadership lost or shutdown).
+// Run schedules until ctx ends (leadership lost or shutdown): a pass at
+// once, after changes to the jobs (spaced by passGap), and every
+// Interval.
 func (s *Scheduler) Run(ctx context.Context) error {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	var last time.Time
+	var took time.Duration
 	for {
 		changed := s.cfg.Store.WatchJobs()
 		select {
@@ -117,14 +121,34 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.finish(ctx, o)
 			continue
 		case <-changed:
+			if wait := time.Until(last.Add(passGap(took))); wait > 0 {
+				// Too soon after the last pass: let changes collect
+				// until the gap is over.
+				t.Reset(wait)
+				continue
+			}
 		case <-t.C:
 		}
-		if err := s.Pass(ctx); err != nil && ctx.Err() == nil {
+		last = time.Now()
+		err := s.Pass(ctx)
+		took = time.Since(last)
+		if err != nil && ctx.Err() == nil {
 			s.cfg.Logger.Warn("scheduler pass", "err", err)
 		}
 		t.Reset(s.cfg.Interval)
 	}
 }
+
+// minPassGap is the least time between passes that changes trigger.
+const minPassGap = 10 * time.Millisecond
+
+// passGap is how long after the start of a pass that took d the next pass
+// a change triggers may start: a pass walks and sorts every pending job,
+// so one per commit would cost, with tens of thousands of pending jobs,
+// more than the commits themselves. Twice the pass's time bounds the
+// scheduler to a third of a core while submissions stream in; the jobs
+// they submit wait at most that long for their first pass.
+func passGap(d time.Duration) time.Duration { return max(minPassGap, 2*d) }
 
 func (s *Scheduler) apply(ctx context.Context, t state.CommandType, payload any) (*state.Result, error) {
 	b, err := state.Encode(t, payload)
@@ -239,7 +263,9 @@ func (s *Scheduler) schedule(ctx context.Context, now time.Time) error {
 	v := s.cfg.Store.View()
 	var pending []*state.Job
 	v.EachJobInState(state.StatePending, func(j *state.Job) bool {
-		pending = append(pending, j)
+		if j.Hold == state.HoldNone { // held jobs wait wherever they sort
+			pending = append(pending, j)
+		}
 		return true
 	})
 	sort.Slice(pending, func(a, b int) bool {
@@ -254,9 +280,6 @@ func (s *Scheduler) schedule(ctx context.Context, now time.Time) error {
 	var cancel []state.JobRef
 	var starts []candidate
 	for _, j := range pending {
-		if j.Hold != state.HoldNone {
-			continue
-		}
 		reason, ok := s.eligible(v, j, now)
 		if reason == state.ReasonDependencyNeverSatisfied && j.KillOnInvalidDep {
 			cancel = append(cancel, state.JobRef{JobID: j.ID, Task: state.AllTasks})

@@ -314,3 +314,15 @@ func TestRunLoopStopsWithContext(t *testing.T) {
 		t.Errorf("Run = %v", err)
 	}
 }
+
+func TestPassGap(t *testing.T) {
+	for _, c := range []struct{ took, want time.Duration }{
+		{0, minPassGap},
+		{time.Millisecond, minPassGap},
+		{20 * time.Millisecond, 40 * time.Millisecond},
+	} {
+		if got := passGap(c.took); got != c.want {
+			t.Errorf("passGap(%v) = %v, want %v", c.took, got, c.want)
+		}
+	}
+}
