@@ -96,11 +96,11 @@ func (t *Translation) Translate(j *state.Job, sub *state.Submission) (*api.Job, 
 		return nil, fmt.Errorf("job %d has no submission", j.ID)
 	}
 	spec := sub.Spec
-	if n := deref(spec.NodesMin, 1); n > 1 {
+	if n := spec.MinNodes(); n > 1 {
 		return nil, fmt.Errorf("job %s asks for %d nodes: multi-node jobs are not supported yet", j.SlurmID(), n)
 	}
 	id := NomadID(j)
-	cpus := cpusOf(spec)
+	cpus := spec.CPUCount()
 	mem := t.DefaultMemMiB
 	if mem <= 0 {
 		mem = 512
@@ -249,16 +249,6 @@ func timeLimitString(min int) string {
 	return fmt.Sprintf("%02d:%02d:00", h, m)
 }
 
-// cpusOf is the number of CPUs a single-node job holds: tasks × CPUs per
-// task.
-func cpusOf(spec *jobspec.Spec) int {
-	tasks := deref(spec.Ntasks, 0)
-	if tasks <= 0 {
-		tasks = deref(spec.NtasksPerNode, 1)
-	}
-	return max(tasks, 1) * max(deref(spec.CPUsPerTask, 1), 1)
-}
-
 // SlurmEnv is the job-level Slurm environment of a run, with the
 // submitter's environment as --export selected it (the node-level
 // variables, such as SLURM_JOB_NODELIST and SLURM_TASK_PID, come from the
@@ -293,7 +283,7 @@ func SlurmEnv(j *state.Job, sub *state.Submission, cluster string) map[string]st
 	}
 	set("SLURM_JOB_NUM_NODES", "1")
 	set("SLURM_NNODES", "1")
-	cpus := strconv.Itoa(cpusOf(spec))
+	cpus := strconv.Itoa(spec.CPUCount())
 	set("SLURM_CPUS_ON_NODE", cpus)
 	set("SLURM_JOB_CPUS_PER_NODE", cpus)
 	if spec.Ntasks != nil {
@@ -518,13 +508,6 @@ func scriptFile(name string) string {
 		return "script"
 	}
 	return base
-}
-
-func deref[T any](p *T, def T) T {
-	if p == nil {
-		return def
-	}
-	return *p
 }
 
 func strOr(p *string, def string) string {

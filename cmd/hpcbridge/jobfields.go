@@ -240,12 +240,7 @@ func (v jobView) eligibleTime() time.Time {
 }
 
 // nodesMin is the requested node count.
-func (v jobView) nodesMin() int {
-	if v.spec != nil && v.spec.NodesMin != nil && *v.spec.NodesMin > 0 {
-		return *v.spec.NodesMin
-	}
-	return 1
-}
+func (v jobView) nodesMin() int { return v.spec.MinNodes() }
 
 // nodes is %D: the nodes allocated, or the minimum requested.
 func (v jobView) nodes() int {
@@ -256,75 +251,19 @@ func (v jobView) nodes() int {
 }
 
 // cpusPerTask is -c (default 1).
-func (v jobView) cpusPerTask() int {
-	if v.spec != nil && v.spec.CPUsPerTask != nil && *v.spec.CPUsPerTask > 0 {
-		return *v.spec.CPUsPerTask
-	}
-	return 1
-}
+func (v jobView) cpusPerTask() int { return v.spec.TaskCPUs() }
 
-// tasks is the task count: -n, or --ntasks-per-node times the nodes, or
-// one per node.
-func (v jobView) tasks() int {
-	if v.spec != nil {
-		if v.spec.Ntasks != nil && *v.spec.Ntasks > 0 {
-			return *v.spec.Ntasks
-		}
-		if v.spec.NtasksPerNode != nil && *v.spec.NtasksPerNode > 0 {
-			return *v.spec.NtasksPerNode * v.nodesMin()
-		}
-	}
-	return v.nodesMin()
-}
+// tasks is the task count.
+func (v jobView) tasks() int { return v.spec.TaskCount() }
 
 // cpus is %C: the CPUs the job asks for.
-func (v jobView) cpus() int {
-	n := v.tasks() * v.cpusPerTask()
-	if v.spec != nil && v.spec.CPUsPerGPU != nil {
-		if g := v.gpus(); g*(*v.spec.CPUsPerGPU) > n {
-			n = g * (*v.spec.CPUsPerGPU)
-		}
-	}
-	if v.spec != nil {
-		if mc, err := strconv.Atoi(v.spec.Other["mincpus"]); err == nil && mc*v.nodesMin() > n {
-			n = mc * v.nodesMin()
-		}
-	}
-	if n < v.nodesMin() {
-		n = v.nodesMin()
-	}
-	return n
-}
+func (v jobView) cpus() int { return v.spec.CPUCount() }
 
 // gpus is the job's GPU count.
-func (v jobView) gpus() int {
-	if v.spec == nil {
-		return 0
-	}
-	switch {
-	case v.spec.GPUsPerJob != nil:
-		return *v.spec.GPUsPerJob
-	case v.spec.GPUsPerNode != nil:
-		return *v.spec.GPUsPerNode * v.nodesMin()
-	case v.spec.GPUsPerTask != nil:
-		return *v.spec.GPUsPerTask * v.tasks()
-	}
-	return 0
-}
+func (v jobView) gpus() int { return v.spec.GPUCount() }
 
 // minCPUsNode is %c: the CPUs each node must have.
-func (v jobView) minCPUsNode() int {
-	n := v.cpusPerTask()
-	if v.spec != nil && v.spec.NtasksPerNode != nil && *v.spec.NtasksPerNode > 0 {
-		n *= *v.spec.NtasksPerNode
-	}
-	if v.spec != nil {
-		if mc, err := strconv.Atoi(v.spec.Other["mincpus"]); err == nil && mc > n {
-			n = mc
-		}
-	}
-	return n
-}
+func (v jobView) minCPUsNode() int { return v.spec.MinCPUsPerNode() }
 
 // minMemory is %m: the memory per node (or per CPU, or per GPU) asked for.
 func (v jobView) minMemory() string {
