@@ -6,8 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -361,14 +359,4 @@ func TestNomadRunsJobs(t *testing.T) {
 			}
 		}
 	})
-}
-
-// slurmNames lists the SLURM_* variable names in `env` output.
-func slurmNames(env string) []string {
-	var out []string
-	for _, m := range regexp.MustCompile(`(?m)^(SLURM[A-Z_]*)=`).FindAllStringSubmatch(env, -1) {
-		out = append(out, m[1])
-	}
-	sort.Strings(out)
-	return out
 }

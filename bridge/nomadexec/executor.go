@@ -105,7 +105,7 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 		if err != nil {
 			return fmt.Errorf("allocations of %s: %w", nid, err)
 		}
-		if ended := latestTerminal(allocs); ended != nil || existing.Stop == nil || !*existing.Stop {
+		if hasTerminal(allocs) || existing.Stop == nil || !*existing.Stop {
 			e.track(j.ID, nid)
 			for _, a := range allocs {
 				e.handleAlloc(ctx, stubAlloc(a))
@@ -460,15 +460,23 @@ func (e *Executor) handleAlloc(ctx context.Context, a alloc) {
 		}
 		e.emit(sched.Outcome{JobID: id, State: state.StateRunning, Node: a.NodeName, Time: at})
 	}
-	if terminal {
-		final.JobID = id
-		if e.cfg.Outputs != nil && a.ClientStatus != api.AllocClientStatusLost {
-			if err := e.cfg.Outputs.Archive(ctx, e.cfg.Client, id, a.ID, a.NodeID); err != nil {
-				e.cfg.Logger.Warn("archive output", "job", id, "err", err)
-			}
+	if !terminal {
+		return
+	}
+	final.JobID = id
+	if e.cfg.Outputs == nil || a.ClientStatus == api.AllocClientStatusLost {
+		e.emit(final)
+		return
+	}
+	// Copying the logs is I/O against the Nomad client: keep it off the
+	// event stream and the scheduler's Start. The outcome follows the
+	// archive, so `hpcbridge output` works once sacct shows the end.
+	go func() {
+		if err := e.cfg.Outputs.Archive(ctx, id, a.ID, a.NodeID); err != nil {
+			e.cfg.Logger.Warn("archive output", "job", id, "err", err)
 		}
 		e.emit(final)
-	}
+	}()
 }
 
 // outcomeOf maps a terminal allocation to the Slurm final state.
@@ -511,14 +519,13 @@ func lastTerminated(ts *api.TaskState) *api.TaskEvent {
 	return nil
 }
 
-func latestTerminal(allocs []*api.AllocationListStub) *api.AllocationListStub {
-	var out *api.AllocationListStub
+func hasTerminal(allocs []*api.AllocationListStub) bool {
 	for _, a := range allocs {
-		if _, ok := outcomeOf(stubAlloc(a)); ok && (out == nil || a.ModifyIndex > out.ModifyIndex) {
-			out = a
+		if _, ok := outcomeOf(stubAlloc(a)); ok {
+			return true
 		}
 	}
-	return out
+	return false
 }
 
 // emit queues an outcome without blocking: the scheduler, which takes

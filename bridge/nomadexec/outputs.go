@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -22,20 +23,21 @@ const (
 
 // Outputs is the archive of job output on the coordinator's disk: when a
 // job ends, the leader copies its stdout and stderr from the Nomad client,
-// so `hpcbridge output` works after Nomad has collected the allocation.
+// so `hpcbridge output` works after Nomad has collected the allocation. It
+// serves the API's output route (bridge.OutputSource).
 type Outputs struct {
-	Dir string
+	Dir    string
+	Client *api.Client
 }
 
-// ErrNoOutput means the job has no output to show (yet).
-var ErrNoOutput = errors.New("no output")
+var _ bridge.OutputSource = (*Outputs)(nil)
 
 func (o *Outputs) path(jobID uint64, stream string) string {
 	return filepath.Join(o.Dir, strconv.FormatUint(jobID, 10), stream)
 }
 
 // Archive copies an allocation's logs into the archive.
-func (o *Outputs) Archive(ctx context.Context, c *api.Client, jobID uint64, allocID, nodeID string) error {
+func (o *Outputs) Archive(ctx context.Context, jobID uint64, allocID, nodeID string) error {
 	dir := filepath.Join(o.Dir, strconv.FormatUint(jobID, 10))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -45,7 +47,7 @@ func (o *Outputs) Archive(ctx context.Context, c *api.Client, jobID uint64, allo
 		if err != nil {
 			return err
 		}
-		err = copyLogs(ctx, c, &api.Allocation{ID: allocID, NodeID: nodeID}, stream, false, tmp)
+		err = copyLogs(ctx, o.Client, &api.Allocation{ID: allocID, NodeID: nodeID}, stream, false, tmp)
 		if cerr := tmp.Close(); err == nil {
 			err = cerr
 		}
@@ -85,17 +87,14 @@ func copyLogs(ctx context.Context, c *api.Client, a *api.Allocation, stream stri
 			if _, err := w.Write(f.Data); err != nil {
 				return err
 			}
-			if fl, ok := w.(interface{ Flush() }); ok {
-				fl.Flush()
-			}
 		}
 	}
 }
 
-// Write copies a job's output to w: the archived copy when the job has
-// ended, else (while it runs) the live log from Nomad, following it until
-// the job ends when follow is set.
-func (o *Outputs) Write(ctx context.Context, c *api.Client, j *state.Job, stream string, follow bool, w io.Writer) error {
+// WriteOutput copies a job's output to w: the archived copy when the job
+// has ended, else (while it runs) the live log from Nomad, following it
+// until the job ends when follow is set.
+func (o *Outputs) WriteOutput(ctx context.Context, j *state.Job, stream string, follow bool, w io.Writer) error {
 	if stream != Stdout && stream != Stderr {
 		return fmt.Errorf("stream %q: want stdout or stderr", stream)
 	}
@@ -105,9 +104,9 @@ func (o *Outputs) Write(ctx context.Context, c *api.Client, j *state.Job, stream
 		return err
 	}
 	if j.State != state.StateRunning && j.State != state.StateCompleting {
-		return fmt.Errorf("job %s: %w", j.SlurmID(), ErrNoOutput)
+		return fmt.Errorf("job %s: %w", j.SlurmID(), bridge.ErrNoOutput)
 	}
-	allocs, _, err := c.Jobs().Allocations(NomadID(j), true, (&api.QueryOptions{}).WithContext(ctx))
+	allocs, _, err := o.Client.Jobs().Allocations(NomadID(j), true, (&api.QueryOptions{}).WithContext(ctx))
 	if err != nil {
 		return err
 	}
@@ -118,7 +117,7 @@ func (o *Outputs) Write(ctx context.Context, c *api.Client, j *state.Job, stream
 		}
 	}
 	if last == nil {
-		return fmt.Errorf("job %s has not started on a node yet: %w", j.SlurmID(), ErrNoOutput)
+		return fmt.Errorf("job %s has not started on a node yet: %w", j.SlurmID(), bridge.ErrNoOutput)
 	}
-	return copyLogs(ctx, c, &api.Allocation{ID: last.ID, NodeID: last.NodeID}, stream, follow, w)
+	return copyLogs(ctx, o.Client, &api.Allocation{ID: last.ID, NodeID: last.NodeID}, stream, follow, w)
 }

@@ -402,31 +402,19 @@ func constraintsOf(spec *jobspec.Spec) ([]*api.Constraint, error) {
 
 // ExpandHostlist expands a Slurm hostlist ("n[1-3,5],gpu01") into names.
 func ExpandHostlist(s string) ([]string, error) {
+	depth := 0
+	elems := strings.FieldsFunc(s, func(r rune) bool {
+		switch r {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		}
+		return r == ',' && depth == 0 // the commas between elements
+	})
 	var out []string
-	for len(s) > 0 {
-		// One element runs to the next comma outside brackets.
-		depth, end := 0, len(s)
-		for i := 0; i < len(s); i++ {
-			switch s[i] {
-			case '[':
-				depth++
-			case ']':
-				depth--
-			case ',':
-				if depth == 0 {
-					end = i
-				}
-			}
-			if end != len(s) {
-				break
-			}
-		}
-		elem := strings.TrimSpace(s[:end])
-		if end < len(s) {
-			s = s[end+1:]
-		} else {
-			s = ""
-		}
+	for _, elem := range elems {
+		elem = strings.TrimSpace(elem)
 		if elem == "" {
 			continue
 		}

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -63,7 +60,7 @@ func newExecutor(o serverOptions, store *state.Store, node *hbraft.Node, logger 
 	if err != nil {
 		return nil, nil, err
 	}
-	outputs := &nomadexec.Outputs{Dir: filepath.Join(o.dataDir, "outputs")}
+	outputs := &nomadexec.Outputs{Dir: filepath.Join(o.dataDir, "outputs"), Client: client}
 	exec := nomadexec.New(nomadexec.Config{
 		Client: client, Store: store, Raft: node,
 		Translation: nomadexec.Translation{
@@ -72,7 +69,7 @@ func newExecutor(o serverOptions, store *state.Store, node *hbraft.Node, logger 
 		},
 		MaxQueued: n.maxQueued, MaxRunning: n.maxRunning, Outputs: outputs, Logger: logger,
 	})
-	return exec, outputSource{outputs: outputs, client: client}, nil
+	return exec, outputs, nil
 }
 
 // parsePartitionMap reads --partition-map values:
@@ -106,18 +103,4 @@ func parsePartitionMap(values []string) (map[string]nomadexec.Partition, error) 
 		out[name] = p
 	}
 	return out, nil
-}
-
-// outputSource serves job output from the Nomad backend's archive.
-type outputSource struct {
-	outputs *nomadexec.Outputs
-	client  *nomadapi.Client
-}
-
-func (o outputSource) WriteOutput(ctx context.Context, j *state.Job, stream string, follow bool, w io.Writer) error {
-	err := o.outputs.Write(ctx, o.client, j, stream, follow, w)
-	if errors.Is(err, nomadexec.ErrNoOutput) {
-		return fmt.Errorf("%w: %v", bridge.ErrNoOutput, err)
-	}
-	return err
 }

@@ -177,7 +177,7 @@ func devToken(ctx context.Context, o devOptions, s streams, errc <-chan error) (
 				secret = tok.SecretID
 				break
 			}
-			if !api.Retryable(err) && !strings.Contains(err.Error(), "leader") {
+			if !api.Retryable(err) {
 				return "", fmt.Errorf("ACL bootstrap: %w (if this data dir was bootstrapped before, its token is lost: start with a new --data-dir)", err)
 			}
 			select {
