@@ -302,7 +302,9 @@ func SlurmEnv(j *state.Job, sub *state.Submission, cluster string) map[string]st
 	if spec.MemPerCPUMiB != nil {
 		set("SLURM_MEM_PER_CPU", strconv.FormatInt(*spec.MemPerCPUMiB, 10))
 	}
-	set("SLURM_RESTART_COUNT", strconv.Itoa(j.RestartCount))
+	if j.RestartCount > 0 { // Slurm sets it only in a requeued job
+		set("SLURM_RESTART_COUNT", strconv.Itoa(j.RestartCount))
+	}
 	if j.Dependency != "" {
 		set("SLURM_JOB_DEPENDENCY", j.Dependency)
 	}

@@ -65,10 +65,13 @@ func TestTranslate(t *testing.T) {
 	for k, want := range map[string]string{"SLURM_JOB_ID": "77", "SLURM_JOB_NAME": "train", "SLURM_NTASKS": "2", "SLURM_CPUS_PER_TASK": "3",
 		"SLURM_MEM_PER_NODE": "2048", "SLURM_JOB_ACCOUNT": "phys", "SLURM_JOB_QOS": "high", "SLURM_JOB_PARTITION": "gpu",
 		"SLURM_SUBMIT_DIR": "/home/ada/run", "SLURM_SUBMIT_HOST": "login1", "SLURM_CLUSTER_NAME": "hb", "SLURM_CPUS_ON_NODE": "6",
-		"SLURM_RESTART_COUNT": "0", "OMP_NUM_THREADS": "4"} {
+		"OMP_NUM_THREADS": "4"} {
 		if task.Env[k] != want {
 			t.Errorf("env %s = %q, want %q", k, task.Env[k], want)
 		}
+	}
+	if v, ok := task.Env["SLURM_RESTART_COUNT"]; ok {
+		t.Errorf("SLURM_RESTART_COUNT=%q in a first run; Slurm sets it only after a requeue", v)
 	}
 	var cons []string
 	for _, c := range g.Constraints {

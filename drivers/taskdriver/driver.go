@@ -265,7 +265,7 @@ func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
 	if err := installSrun(d.self, layout.Srun()); err != nil {
 		return nil, nil, err
 	}
-	node := nodeName(cfg.Env)
+	node := nodeName(cfg.Env, cfg.NodeName)
 	limit := time.Duration(tc.TimeLimitMin) * time.Minute
 	env := batchEnv(cfg.Env, nodeFacts{
 		node:    node,

@@ -116,12 +116,16 @@ func envList(env map[string]string) []string {
 	return list
 }
 
-// nodeName is the name the job knows its node by: SLURMD_NODENAME when
-// the coordinator set it (e.g. to Nomad's ${node.unique.name}), else the
-// short host name.
-func nodeName(task map[string]string) string {
+// nodeName is the name the job knows its node by, the one squeue and sacct
+// show: SLURMD_NODENAME when the task's environment sets it, else the
+// Nomad node's name (which the coordinator records as the job's node
+// list), else the short host name.
+func nodeName(task map[string]string, nomadNode string) string {
 	if n := task["SLURMD_NODENAME"]; n != "" {
 		return n
+	}
+	if nomadNode != "" {
+		return nomadNode
 	}
 	host, err := os.Hostname()
 	if err != nil || host == "" {

@@ -1,0 +1,180 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/internal/slurmoracle"
+)
+
+// TestNomadRunsExamples runs the scripts of examples/slurm unchanged
+// through sbatch on a real Nomad agent and checks what they wrote, and
+// compares a job's environment with the one real Slurm gives the same
+// script.
+func TestNomadRunsExamples(t *testing.T) {
+	// The oracle's cluster and default partition, so that the environment
+	// comparison needs no translation for them.
+	top := newStack(t, "--cluster-name", "oracle")
+	t.Run("environment matches Slurm", func(t *testing.T) { envMatchesSlurm(top.on(t)) })
+	t.Run("examples", func(t *testing.T) { runExamples(top.on(t)) })
+}
+
+// envMatchesSlurm runs slurmoracle.EnvScript with the same options under
+// real Slurm and through sbatch here, and compares the Slurm variables of
+// the batch shell and of srun's tasks.
+func envMatchesSlurm(st *stack) {
+	t := st.t
+	args := []string{"-J", "envcmp", "-n", "2", "-c", "1", "--mem=100M", "-A", "acct", "-t", "5", "-o", "slurm.out"}
+	real, realDir := slurmoracle.RunEnvJob(t, args...)
+
+	// Submitted from its own directory, as the oracle's job was.
+	sub := *st
+	sub.work = filepath.Join(st.work, "envcmp")
+	if err := os.Mkdir(sub.work, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(sub.work, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	id := sub.sbatch(append(args, sub.script("env.sh", slurmoracle.EnvScript))...)
+	st.waitEnded(2*time.Minute, id)
+	if got := st.sacctState(id); got != "COMPLETED|0:0" {
+		t.Fatalf("sacct: %q, want COMPLETED|0:0\n%s", got, sub.readFile("slurm.out"))
+	}
+	ours := slurmoracle.ReadJobEnv(t, sub.work)
+
+	// What differs by nature between the two runs: the job id, the node's
+	// name and the directory.
+	realID, realNode := real.Batch["SLURM_JOB_ID"], real.Batch["SLURMD_NODENAME"]
+	if realID == "" || realNode == "" {
+		t.Fatalf("real Slurm's job has no SLURM_JOB_ID or SLURMD_NODENAME: %v", real.Batch)
+	}
+	// (The oracle's node and cluster are both named "oracle"; Slurm sets
+	// HOSTNAME to the node's name.)
+	nodeVars := []string{"HOSTNAME", "SLURMD_NODENAME", "SLURM_JOB_NODELIST", "SLURM_NODELIST", "SLURM_STEP_NODELIST", "SLURM_TOPOLOGY_ADDR"}
+	translate := func(env map[string]string) map[string]string {
+		out := make(map[string]string, len(env))
+		for k, v := range env {
+			switch {
+			case v == realID:
+				v = id
+			case v == realNode && slices.Contains(nodeVars, k):
+				v = st.agent.Name()
+			}
+			out[k] = strings.ReplaceAll(v, realDir, sub.work)
+		}
+		return out
+	}
+	slurmoracle.CompareEnv(t, "batch", translate(real.Batch), ours.Batch, slurmoracle.NotSetBatch, slurmoracle.ExtraBatch)
+	for i := range real.Steps {
+		slurmoracle.CompareEnv(t, fmt.Sprintf("srun task %d", i), translate(real.Steps[i]), ours.Steps[i], slurmoracle.NotSetStep, slurmoracle.ExtraBatch)
+	}
+	if ours.Batch["SLURM_TASK_PID"] != ours.ShellPID {
+		t.Errorf("SLURM_TASK_PID=%q, the batch shell is %s", ours.Batch["SLURM_TASK_PID"], ours.ShellPID)
+	}
+}
+
+// runExamples submits every example that needs no GPU, as its header
+// says to, and checks the output files the header promises.
+func runExamples(st *stack) {
+	t := st.t
+	dir, err := filepath.Abs("../../examples/slurm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example := func(name string) string { return filepath.Join(dir, name) }
+	// mem-and-time.sh runs squeue from inside the job, as the job's user:
+	// the Slurm commands are installed where every user may run them.
+	for _, d := range []string{st.binDir, filepath.Dir(st.binDir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	hello := st.sbatch(example("hello.sh"))
+	array := st.sbatch(example("array-throttle.sh"))
+	multi := st.sbatch(example("multi-task-srun.sh"))
+	py := st.sbatch(example("python-job.py"))
+	long := st.sbatch(example("long-requeue.sh"), "5")
+	memTime := st.sbatch(example("mem-and-time.sh"))
+	caller := *st
+	caller.env = append(slices.Clip(st.env), "MY_SETTING=42")
+	exportNone := caller.sbatch(example("export-none.sh"))
+	cmd := exec.Command(example("pipeline/run-pipeline"), "100")
+	cmd.Dir, cmd.Env = st.work, st.env
+	b, err := cmd.CombinedOutput()
+	out := string(b)
+	if err != nil {
+		t.Fatalf("run-pipeline: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`submitted: prepare=(\d+) compute=(\d+) report=(\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("run-pipeline printed %q", out)
+	}
+	prepare, compute, report := m[1], m[2], m[3]
+
+	jobs := []string{hello, multi, py, long, memTime, exportNone, prepare, compute, report}
+	for i := 1; i <= 20; i++ {
+		jobs = append(jobs, fmt.Sprintf("%s_%d", array, i))
+	}
+	st.waitEnded(5*time.Minute, jobs...)
+	for _, j := range jobs {
+		if got := st.sacctState(j); got != "COMPLETED|0:0" {
+			t.Errorf("job %s: sacct %q, want COMPLETED|0:0", j, got)
+		}
+	}
+
+	expect := func(file string, want ...string) {
+		t.Helper()
+		got := st.readFile(file)
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s lacks %q:\n%s", file, w, got)
+			}
+		}
+	}
+	expect("hello-"+hello+".out", fmt.Sprintf("Hello from %s\njob id:     %s\njob name:   hello\nsubmit dir: %s\n", host, hello, st.work))
+	for i := 1; i <= 20; i++ {
+		expect(fmt.Sprintf("slurm-%s_%d.out", array, i),
+			fmt.Sprintf("array job %s task %d (tasks 1-20, count 20)\n", array, i),
+			fmt.Sprintf("result: %d^2 = %d\n", i, i*i))
+	}
+	expect("multi-task-"+multi+".out", fmt.Sprintf("ntasks: 4\ntask 0 of 4 on %[1]s\ntask 1 of 4 on %[1]s\ntask 2 of 4 on %[1]s\ntask 3 of 4 on %[1]s\nall tasks done\n", host))
+	expect("py-stats-"+py+".out", fmt.Sprintf("job %s on %s\nworkers: 2\n", py, host), "samples: 400000\n", localPi(t, example("python-job.py")))
+	expect("long-requeue-"+long+".out", "run 1 (restart count 0) starting at step 0", "step 5/5\nfinished: counted to 5 in 1 run(s)\n")
+	expect("mem-and-time-"+memTime+".out", "SLURM_MEM_PER_NODE=2048 (MiB)\nSLURM_CPUS_PER_TASK=2\n", "time limit / end: 1-00:00:00 / ", "busy workers done: 2\n")
+	expect("export-none-"+exportNone+".out", "MY_SETTING: unset\n", "SLURM_JOB_ID")
+	expect("report-"+report+".out", "dependency afterok:"+compute+")", "count:  100\nsum:    5050\n", "mean:   50.50\n")
+	expect("prepare-"+prepare+".out", "prepared 100 numbers in "+filepath.Join(st.work, "pipeline-data"))
+	expect("compute-"+compute+".out", "computed: count=100 sum=5050 sumsq=338350\n")
+}
+
+// localPi is the "pi ~" line python-job.py prints outside any scheduler
+// with two workers: its seeds are fixed, so the job must print the same.
+func localPi(t *testing.T, script string) string {
+	t.Helper()
+	cmd := exec.Command("python3", script)
+	cmd.Env = append(slurmoracle.CleanEnv(), "SLURM_CPUS_PER_TASK=2")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python3 %s: %v", script, err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "pi ~ ") {
+			return line + "\n"
+		}
+	}
+	t.Fatalf("python3 %s printed no pi line: %s", script, out)
+	return ""
+}
