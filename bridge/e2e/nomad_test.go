@@ -95,6 +95,13 @@ func newStack(t *testing.T, serverFlags ...string) *stack {
 	nomadtest.Require(t)
 	binDir, plugins := buildTools(t)
 	agent := nomadtest.StartDev(t, nomadagent.Config{Dir: searchableDir(t), PluginDir: plugins, Plugins: []nomadagent.Plugin{driverPlugin()}, Drivers: []string{"hpcbridge"}})
+	return startStack(t, binDir, plugins, agent, serverFlags...)
+}
+
+// startStack starts one coordinator that runs jobs through agent, a Nomad
+// dev agent or a server that clients of the test have joined.
+func startStack(t *testing.T, binDir, plugins string, agent *nomadagent.Agent, serverFlags ...string) *stack {
+	t.Helper()
 	st := &stack{t: t, binDir: binDir, plugins: plugins, agent: agent, work: sharedDir(t)}
 	st.srv = newServer(t, filepath.Join(binDir, "hpcbridge"))
 	st.srv.start(nil, append([]string{"--bootstrap", "--nomad-addr", agent.Addr(), "--kill-wait", "3s", "--partition", "debug"}, serverFlags...)...)

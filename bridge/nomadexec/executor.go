@@ -31,8 +31,9 @@ const MetaEventIndex = "nomad_event_index"
 type Config struct {
 	Client *api.Client
 	Store  *state.Store
-	// Raft commits the event index (the leader's raft node).
-	Raft sched.Applier
+	// Raft commits the event index and catches the store up with the log
+	// before a new leader first looks at Nomad (the leader's raft node).
+	Raft Raft
 	Translation
 	// MaxQueued bounds the jobs registered with Nomad whose allocation does
 	// not run yet (default 32): the queue stays in the coordinator, so an
@@ -45,6 +46,14 @@ type Config struct {
 	// Outputs archives job output (nil: no archive).
 	Outputs *Outputs
 	Logger  *slog.Logger
+}
+
+// Raft is what the executor needs of the leader's Raft node.
+type Raft interface {
+	sched.Applier
+	// Barrier returns once the local store has applied every entry
+	// committed before the call.
+	Barrier(ctx context.Context) error
 }
 
 // Executor runs jobs on Nomad. It is created once per server; Run drives it
@@ -261,7 +270,17 @@ func (e *Executor) Capacity(context.Context) (int, error) {
 // sync adopts the live slurm- Nomad jobs that match a running job's current
 // run and deregisters the rest.
 func (e *Executor) sync(ctx context.Context) error {
-	stubs, _, err := e.cfg.Client.Jobs().List((&api.QueryOptions{Prefix: JobPrefix}).WithContext(ctx))
+	// A new leader may not yet have applied all its predecessor committed:
+	// a job started just before the failover would look pending, and its
+	// Nomad job would be stopped.
+	if e.cfg.Raft != nil {
+		if err := e.cfg.Raft.Barrier(ctx); err != nil {
+			return fmt.Errorf("catch up with the Raft log: %w", err)
+		}
+	}
+	// Nomad lists a job's meta, which names its Slurm job, only on request.
+	withMeta := &api.JobListOptions{Fields: &api.JobListFields{Meta: true}}
+	stubs, _, err := e.cfg.Client.Jobs().ListOptions(withMeta, (&api.QueryOptions{Prefix: JobPrefix}).WithContext(ctx))
 	if err != nil {
 		return fmt.Errorf("list Nomad jobs: %w", err)
 	}
@@ -464,7 +483,18 @@ func (e *Executor) handleAlloc(ctx context.Context, a alloc) {
 		return
 	}
 	final.JobID = id
-	if e.cfg.Outputs == nil || a.ClientStatus == api.AllocClientStatusLost {
+	if final.State == state.StateNodeFail {
+		// Stop the Nomad job before the outcome requeues the Slurm job, so
+		// that Nomad neither replaces the allocation nor lets it run on if
+		// its node comes back (see LostAfter). The node's output is out of
+		// reach.
+		go func() {
+			e.stopLost(ctx, a.JobID)
+			e.emit(final)
+		}()
+		return
+	}
+	if e.cfg.Outputs == nil {
 		e.emit(final)
 		return
 	}
@@ -479,7 +509,16 @@ func (e *Executor) handleAlloc(ctx context.Context, a alloc) {
 	}()
 }
 
-// outcomeOf maps a terminal allocation to the Slurm final state.
+// stopLost deregisters the Nomad job of a run whose node failed.
+func (e *Executor) stopLost(ctx context.Context, nid string) {
+	if _, _, err := e.cfg.Client.Jobs().Deregister(nid, false, (&api.WriteOptions{}).WithContext(ctx)); err != nil && !isNotFound(err) {
+		e.cfg.Logger.Warn("stop the Nomad job of a failed node", "nomad_job", nid, "err", err)
+	}
+}
+
+// outcomeOf maps a terminal allocation to the Slurm final state. An
+// allocation whose node stopped heartbeating (unknown, until LostAfter
+// makes it lost) ends the run as NODE_FAIL.
 func outcomeOf(a alloc) (sched.Outcome, bool) {
 	var o sched.Outcome
 	if a.Task != nil {
@@ -499,7 +538,7 @@ func outcomeOf(a alloc) (sched.Outcome, bool) {
 				o.State = state.StateOutOfMemory
 			}
 		}
-	case api.AllocClientStatusLost:
+	case api.AllocClientStatusLost, api.AllocClientStatusUnknown:
 		o.State = state.StateNodeFail
 	default:
 		return o, false

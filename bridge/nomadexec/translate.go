@@ -46,6 +46,16 @@ const (
 // features (comma separated), which --constraint matches.
 const NodeMetaFeatures = "slurm_features"
 
+// LostAfter is how long Nomad holds the allocation of a node that stopped
+// heartbeating as unknown before it calls it lost. Nomad replaces a lost
+// allocation whatever the reschedule policy says, which would run the
+// script again beside the coordinator's requeued run; so a job's group
+// says disconnect { lost_after = LostAfter, replace = false }, and the
+// executor ends the run as NODE_FAIL and stops its Nomad job as soon as the
+// allocation turns unknown. LostAfter only needs to outlast a coordinator
+// without a leader.
+const LostAfter = 24 * time.Hour
+
 // Partition says where a Slurm partition's jobs may run in Nomad.
 type Partition struct {
 	// Datacenters (default all: "*").
@@ -188,6 +198,7 @@ func (t *Translation) Translate(j *state.Job, sub *state.Submission) (*api.Job, 
 		Tasks:            []*api.Task{task},
 		RestartPolicy:    &api.RestartPolicy{Attempts: &zero, Mode: &fail},
 		ReschedulePolicy: &api.ReschedulePolicy{Attempts: &zero, Unlimited: ptr(false)},
+		Disconnect:       &api.DisconnectStrategy{LostAfter: ptr(LostAfter), Replace: ptr(false)},
 		Constraints:      constraints,
 	}
 	job := &api.Job{

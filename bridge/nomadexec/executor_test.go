@@ -1,0 +1,187 @@
+package nomadexec
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+func TestOutcomeOf(t *testing.T) {
+	exited := func(code, sig int, oom bool) *api.TaskState {
+		d := map[string]string{}
+		if oom {
+			d["oom_killed"] = "true"
+		}
+		return &api.TaskState{Events: []*api.TaskEvent{{Type: api.TaskStarted}, {Type: api.TaskTerminated, ExitCode: code, Signal: sig, Details: d}}}
+	}
+	for _, c := range []struct {
+		status   string
+		task     *api.TaskState
+		terminal bool
+		want     state.JobState
+		exit     string
+	}{
+		{api.AllocClientStatusPending, nil, false, "", ""},
+		{api.AllocClientStatusRunning, nil, false, "", ""},
+		{api.AllocClientStatusComplete, exited(0, 0, false), true, state.StateCompleted, "0:0"},
+		{api.AllocClientStatusFailed, exited(3, 0, false), true, state.StateFailed, "3:0"},
+		{api.AllocClientStatusFailed, exited(137, 9, false), true, state.StateFailed, "0:9"},
+		{api.AllocClientStatusFailed, exited(137, 9, true), true, state.StateOutOfMemory, "0:9"},
+		// The node stopped heartbeating: Nomad holds the allocation as
+		// unknown (disconnect.replace = false) until LostAfter, then lost.
+		{api.AllocClientStatusUnknown, nil, true, state.StateNodeFail, "0:0"},
+		{api.AllocClientStatusLost, nil, true, state.StateNodeFail, "0:0"},
+	} {
+		o, terminal := outcomeOf(alloc{ClientStatus: c.status, Task: c.task})
+		if terminal != c.terminal {
+			t.Errorf("%s: terminal %v, want %v", c.status, terminal, c.terminal)
+			continue
+		}
+		if !terminal {
+			continue
+		}
+		j := state.Job{ExitCode: o.ExitCode, ExitSignal: o.ExitSignal}
+		if o.State != c.want || j.ExitString() != c.exit {
+			t.Errorf("%s: %s %s, want %s %s", c.status, o.State, j.ExitString(), c.want, c.exit)
+		}
+	}
+}
+
+// TestTranslateNodeLoss: Nomad must not replace the allocation of a node
+// that stopped heartbeating, which would run the script again beside the
+// coordinator's requeued run.
+func TestTranslateNodeLoss(t *testing.T) {
+	job, err := (&Translation{}).Translate(&state.Job{ID: 5, ArrayTaskID: state.NoTask, Partition: "debug"}, parse(t, "#!/bin/sh\ntrue\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := job.TaskGroups[0].Disconnect
+	if d == nil || d.Replace == nil || *d.Replace || d.LostAfter == nil || *d.LostAfter != LostAfter || d.StopOnClientAfter != nil {
+		t.Errorf("disconnect %+v, want lost_after %v and replace false", d, LostAfter)
+	}
+}
+
+// laggingRaft applies commands straight to a store, except the held ones:
+// committed, but not yet applied here, as on a new leader. Barrier applies
+// them.
+type laggingRaft struct {
+	mu    sync.Mutex
+	store *state.Store
+	index uint64
+	held  [][]byte
+}
+
+func (r *laggingRaft) Apply(_ context.Context, cmd []byte) (*state.Result, uint64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.index++
+	return r.store.Apply(r.index, cmd), r.index, nil
+}
+
+func (r *laggingRaft) Barrier(context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, cmd := range r.held {
+		r.index++
+		r.store.Apply(r.index, cmd)
+	}
+	r.held = nil
+	return nil
+}
+
+// fakeNomad serves what a new leader's sync asks of Nomad: the job list
+// (with each job's meta only when asked for, as Nomad does), allocations
+// (none) and deregistration, which it records.
+type fakeNomad struct {
+	jobs map[string]string // Nomad job id -> Slurm job id
+	mu   sync.Mutex
+	stop []string
+}
+
+func (f *fakeNomad) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/v1/jobs":
+		stubs := []*api.JobListStub{}
+		for id, slurmID := range f.jobs {
+			if !strings.HasPrefix(id, r.URL.Query().Get("prefix")) {
+				continue
+			}
+			s := &api.JobListStub{ID: id, Type: "batch", Status: "running"}
+			if r.URL.Query().Get("meta") == "true" {
+				s.Meta = map[string]string{MetaJobID: slurmID}
+			}
+			stubs = append(stubs, s)
+		}
+		_ = json.NewEncoder(w).Encode(stubs)
+	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/allocations"):
+		_, _ = w.Write([]byte("[]"))
+	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/v1/job/"):
+		f.mu.Lock()
+		f.stop = append(f.stop, strings.TrimPrefix(r.URL.Path, "/v1/job/"))
+		f.mu.Unlock()
+		_, _ = w.Write([]byte(`{"EvalID":"e1"}`))
+	default:
+		http.Error(w, "unexpected "+r.Method+" "+r.URL.String(), http.StatusNotImplemented)
+	}
+}
+
+// TestSyncAdopts: a new leader adopts the Nomad jobs of the runs the state
+// says are running, including one whose start it has not applied yet, and
+// stops the others.
+func TestSyncAdopts(t *testing.T) {
+	store := state.New()
+	raft := &laggingRaft{store: store}
+	ctx := context.Background()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	apply := func(ct state.CommandType, payload any) []byte {
+		t.Helper()
+		cmd, err := state.Encode(ct, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, _, _ := raft.Apply(ctx, cmd); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		return cmd
+	}
+	for range 3 {
+		apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: now, User: "ada", Submission: parse(t, "#!/bin/sh\ntrue\n"), DefaultPartition: "debug"})
+	}
+	apply(state.CmdJobStart, state.JobStartCmd{Time: now, JobID: 1, Task: state.NoTask})
+	apply(state.CmdJobCancel, state.JobCancelCmd{Time: now, By: state.Actor{Management: true}, Refs: []state.JobRef{{JobID: 2, Task: state.AllTasks}}})
+	start3, err := state.Encode(state.CmdJobStart, state.JobStartCmd{Time: now, JobID: 3, Task: state.NoTask})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raft.held = [][]byte{start3}
+
+	nomad := &fakeNomad{jobs: map[string]string{"slurm-1": "1", "slurm-2": "2", "slurm-3": "3"}}
+	srv := httptest.NewServer(nomad)
+	defer srv.Close()
+	client, err := api.NewClient(&api.Config{Address: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(Config{Client: client, Store: store, Raft: raft})
+	running, err := e.Running(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(running)
+	if !slices.Equal(running, []uint64{1, 3}) {
+		t.Errorf("adopted %v, want [1 3]", running)
+	}
+	if !slices.Equal(nomad.stop, []string{"slurm-2"}) {
+		t.Errorf("stopped %v, want [slurm-2] (cancelled)", nomad.stop)
+	}
+}
