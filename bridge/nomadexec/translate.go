@@ -189,6 +189,7 @@ func (t *Translation) Translate(j *state.Job, sub *state.Submission) (*api.Job, 
 		Resources: &api.Resources{
 			CPU:      ptr(cpus * mhz),
 			MemoryMB: ptr(int(mem)),
+			Devices:  gpuDevices(spec),
 		},
 		Meta: map[string]string{},
 	}

@@ -137,3 +137,42 @@ func TestExpandHostlist(t *testing.T) {
 		}
 	}
 }
+
+func TestTranslateGPUs(t *testing.T) {
+	tr := Translation{}
+	for _, c := range []struct {
+		script, model string // model: the device constraint's pattern, "" for none
+		count         uint64 // 0: no device request
+	}{
+		{"#!/bin/sh\ntrue\n", "", 0},
+		{"#!/bin/sh\n#SBATCH --gres=gpu:2\ntrue\n", "", 2},
+		{"#!/bin/sh\n#SBATCH --gres=gpu:a100:1\ntrue\n", "(?i)(a100)", 1},
+		{"#!/bin/sh\n#SBATCH -n 3 --gpus-per-task=v100:1\ntrue\n", "(?i)(v100)", 3},
+		{"#!/bin/sh\n#SBATCH --gpus=h100:4 --gres=gpu:h100.x:4\ntrue\n", `(?i)(h100|h100\.x)`, 4},
+	} {
+		job, err := tr.Translate(&state.Job{ID: 1, ArrayTaskID: state.NoTask}, parse(t, c.script))
+		if err != nil {
+			t.Fatalf("%q: %v", c.script, err)
+		}
+		devs := job.TaskGroups[0].Tasks[0].Resources.Devices
+		if c.count == 0 {
+			if len(devs) != 0 {
+				t.Errorf("%q: devices %v for a job without GPUs", c.script, devs)
+			}
+			continue
+		}
+		if len(devs) != 1 || devs[0].Name != GPUDevice || *devs[0].Count != c.count {
+			t.Errorf("%q: devices %+v, want %d × %s", c.script, devs, c.count, GPUDevice)
+			continue
+		}
+		var model string
+		for _, con := range devs[0].Constraints {
+			if con.LTarget == "${device.model}" && con.Operand == "regexp" {
+				model = con.RTarget
+			}
+		}
+		if model != c.model {
+			t.Errorf("%q: model constraint %q, want %q", c.script, model, c.model)
+		}
+	}
+}

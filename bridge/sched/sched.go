@@ -208,7 +208,10 @@ func (s *Scheduler) reconcile(ctx context.Context, now time.Time) error {
 			}
 		}
 		delete(onExec, j.ID)
-		if j.TimeLimitMin > 0 {
+		// The limit counts from when the job runs on a node: a job the
+		// executor holds unplaced (no node free, a GPU it waits for) has
+		// not used any of its time.
+		if j.TimeLimitMin > 0 && j.NodeList != "" {
 			limit := j.StartTime.Add(time.Duration(j.TimeLimitMin) * time.Minute)
 			if !now.Before(limit) {
 				timedOut = append(timedOut, j.ID)

@@ -251,6 +251,17 @@ func TestTimeLimitAndSignal(t *testing.T) {
 	h := newHarness(t, -1)
 	id := h.submit("u", "#!/bin/sh\n#SBATCH -t 2 --signal=B:USR1@60\nsleep 1000\n")
 	h.pass()
+	// Held by the executor with no node for longer than the limit: the
+	// clock has not started.
+	h.now = h.now.Add(5 * time.Minute)
+	h.pass()
+	if got := h.job(id); got.State != state.StateRunning || len(h.exec.signals) != 0 {
+		t.Fatalf("unplaced job after 5 min of a 2 min limit: %s, signals %v", got.State, h.exec.signals)
+	}
+	h.finish(Outcome{JobID: id, State: state.StateRunning, Node: "n1", Time: h.now})
+	if got := h.job(id); got.NodeList != "n1" || !got.StartTime.Equal(h.now) {
+		t.Fatalf("placed: node %q start %v", got.NodeList, got.StartTime)
+	}
 	h.now = h.now.Add(61 * time.Second)
 	h.pass()
 	if len(h.exec.signals) != 1 || h.exec.signals[0] != fmt.Sprintf("%d:USR1:true", id) {
