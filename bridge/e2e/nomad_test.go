@@ -351,6 +351,20 @@ func TestNomadRunsJobs(t *testing.T) {
 			t.Errorf("Nomad job after scancel: %+v, %v", nj, err)
 		}
 	})
+	t.Run("stopped in Nomad", func(t *testing.T) {
+		// An admin stops the Nomad job (UI or nomad job stop): Slurm
+		// sees a cancellation, not a success.
+		st := top.on(t)
+		id := st.sbatch(st.script("admin-stop.sh", "#!/bin/sh\necho waiting\nsleep 600\n"))
+		st.wait(id, 2*time.Minute, "running on a node", func(j *state.Job) bool { return j.NodeList != "" })
+		if _, _, err := st.agent.API().Jobs().Deregister("slurm-"+id, false, nil); err != nil {
+			t.Fatal(err)
+		}
+		st.waitEnded(time.Minute, id)
+		if got := st.sacctState(id); got != "CANCELLED|0:15" {
+			t.Errorf("sacct %q, want CANCELLED|0:15", got)
+		}
+	})
 	t.Run("nomad meta", func(t *testing.T) {
 		st := top.on(t)
 		id := st.sbatch("-A", "physics", st.script("meta.sh", "#!/bin/sh\ntrue\n"))

@@ -117,7 +117,7 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 		if hasTerminal(allocs) || existing.Stop == nil || !*existing.Stop {
 			e.track(j.ID, nid)
 			for _, a := range allocs {
-				e.handleAlloc(ctx, stubAlloc(a))
+				e.handleAlloc(ctx, e.fromStub(ctx, a))
 			}
 			return nil
 		}
@@ -322,7 +322,7 @@ func (e *Executor) refresh(ctx context.Context, nid string) {
 		return
 	}
 	for _, a := range allocs {
-		e.handleAlloc(ctx, stubAlloc(a))
+		e.handleAlloc(ctx, e.fromStub(ctx, a))
 	}
 }
 
@@ -438,14 +438,29 @@ type alloc struct {
 	ID, NodeID, NodeName, JobID string
 	ClientStatus                string
 	Task                        *api.TaskState
+	// Migrate: Nomad moves the allocation off its node (a drain).
+	Migrate bool
 }
 
 func fullAlloc(a *api.Allocation) alloc {
-	return alloc{ID: a.ID, NodeID: a.NodeID, NodeName: a.NodeName, JobID: a.JobID, ClientStatus: a.ClientStatus, Task: a.TaskStates[TaskName]}
+	return alloc{ID: a.ID, NodeID: a.NodeID, NodeName: a.NodeName, JobID: a.JobID, ClientStatus: a.ClientStatus, Task: a.TaskStates[TaskName],
+		Migrate: a.DesiredTransition.ShouldMigrate()}
 }
 
 func stubAlloc(a *api.AllocationListStub) alloc {
 	return alloc{ID: a.ID, NodeID: a.NodeID, NodeName: a.NodeName, JobID: a.JobID, ClientStatus: a.ClientStatus, Task: a.TaskStates[TaskName]}
+}
+
+// fromStub is a listed allocation; one whose task Nomad killed is read in
+// full, since only the full allocation says whether a drain moved it.
+func (e *Executor) fromStub(ctx context.Context, s *api.AllocationListStub) alloc {
+	a := stubAlloc(s)
+	if killed(a.Task) {
+		if full, _, err := e.cfg.Client.Allocations().Info(s.ID, (&api.QueryOptions{}).WithContext(ctx)); err == nil {
+			a.Migrate = full.DesiredTransition.ShouldMigrate()
+		}
+	}
+	return a
 }
 
 // handleAlloc turns an allocation update of a tracked run into outcomes: a
@@ -525,6 +540,21 @@ func outcomeOf(a alloc) (sched.Outcome, bool) {
 		o.Time = a.Task.FinishedAt
 	}
 	switch a.ClientStatus {
+	case api.AllocClientStatusComplete, api.AllocClientStatusFailed:
+		if killed(a.Task) {
+			// Nomad stopped the task, not the coordinator (whose stops
+			// follow a committed final state, so their outcomes are not
+			// asked for): a drain took the node away, which Slurm treats
+			// as a node failure (a requeueable job runs again), or someone
+			// stopped the Nomad job, which is a cancellation.
+			o.State, o.ExitSignal = state.StateCancelled, 15
+			if a.Migrate {
+				o.State, o.ExitSignal = state.StateNodeFail, 0
+			}
+			return o, true
+		}
+	}
+	switch a.ClientStatus {
 	case api.AllocClientStatusComplete:
 		o.State = state.StateCompleted
 	case api.AllocClientStatusFailed:
@@ -544,6 +574,20 @@ func outcomeOf(a alloc) (sched.Outcome, bool) {
 		return o, false
 	}
 	return o, true
+}
+
+// killed reports whether Nomad killed the task (a stop, a drain) rather
+// than the script ending by itself.
+func killed(ts *api.TaskState) bool {
+	if ts == nil {
+		return false
+	}
+	for _, ev := range ts.Events {
+		if ev.Type == api.TaskKilled {
+			return true
+		}
+	}
+	return false
 }
 
 func lastTerminated(ts *api.TaskState) *api.TaskEvent {

@@ -24,6 +24,9 @@ func TestOutcomeOf(t *testing.T) {
 		}
 		return &api.TaskState{Events: []*api.TaskEvent{{Type: api.TaskStarted}, {Type: api.TaskTerminated, ExitCode: code, Signal: sig, Details: d}}}
 	}
+	stopped := func(code int) *api.TaskState {
+		return &api.TaskState{Events: []*api.TaskEvent{{Type: api.TaskStarted}, {Type: api.TaskKilling}, {Type: api.TaskTerminated, ExitCode: code}, {Type: api.TaskKilled}}}
+	}
 	for _, c := range []struct {
 		status   string
 		task     *api.TaskState
@@ -41,8 +44,17 @@ func TestOutcomeOf(t *testing.T) {
 		// unknown (disconnect.replace = false) until LostAfter, then lost.
 		{api.AllocClientStatusUnknown, nil, true, state.StateNodeFail, "0:0"},
 		{api.AllocClientStatusLost, nil, true, state.StateNodeFail, "0:0"},
+		// Nomad killed the task: someone stopped the Nomad job (a cancel),
+		// or a drain moved it off its node (a node failure, requeued).
+		{api.AllocClientStatusComplete, stopped(0), true, state.StateCancelled, "0:15"},
+		{api.AllocClientStatusFailed, stopped(143), true, state.StateCancelled, "0:15"},
+		{"drained", stopped(0), true, state.StateNodeFail, "0:0"},
 	} {
-		o, terminal := outcomeOf(alloc{ClientStatus: c.status, Task: c.task})
+		a := alloc{ClientStatus: c.status, Task: c.task}
+		if c.status == "drained" {
+			a.ClientStatus, a.Migrate = api.AllocClientStatusComplete, true
+		}
+		o, terminal := outcomeOf(a)
 		if terminal != c.terminal {
 			t.Errorf("%s: terminal %v, want %v", c.status, terminal, c.terminal)
 			continue
