@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	nomadapi "github.com/hashicorp/nomad/api"
+
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent/nomadtest"
@@ -363,6 +365,70 @@ func TestNomadRunsJobs(t *testing.T) {
 		st.waitEnded(time.Minute, id)
 		if got := st.sacctState(id); got != "CANCELLED|0:15" {
 			t.Errorf("sacct %q, want CANCELLED|0:15", got)
+		}
+	})
+	t.Run("exclusive", func(t *testing.T) {
+		st := top.on(t)
+		// Each job logs its name and waits until the test releases it.
+		gated := func(name string) string {
+			return st.script(name+".sh", fmt.Sprintf("#!/bin/sh\necho %[1]s cpus=$SLURM_CPUS_ON_NODE >> excl.log\nwhile [ ! -e release-%[1]s ]; do sleep 0.1; done\n", name))
+		}
+		release := func(name string) {
+			if err := os.WriteFile(filepath.Join(st.work, "release-"+name), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		nomadJob := func(id string) (*nomadapi.JobSummary, error) {
+			sum, _, err := st.agent.API().Jobs().Summary("slurm-"+id, nil)
+			return sum, err
+		}
+		placed := func(j *state.Job) bool { return j.NodeList != "" }
+
+		a := st.sbatch(gated("a"))
+		st.wait(a, 2*time.Minute, "running on a node", placed)
+		b := st.sbatch("--exclusive", gated("b"))
+		// c, submitted after b, runs beside a; by the time it has, the
+		// scheduler offered b first and found the node busy.
+		c := st.sbatch(st.script("c.sh", "#!/bin/sh\necho c >> excl.log\n"))
+		st.waitEnded(2*time.Minute, c)
+		if j := st.wait(b, 10*time.Second, "known", func(*state.Job) bool { return true }); j.NodeList != "" {
+			t.Fatalf("exclusive job placed on %s beside a running job", j.NodeList)
+		}
+		if _, err := nomadJob(b); err == nil {
+			t.Fatalf("exclusive job registered with Nomad while its only node is busy")
+		}
+		release("a")
+		jb := st.wait(b, 2*time.Minute, "running on a node", placed)
+		// d must wait for the node b holds whole.
+		d := st.sbatch(st.script("d.sh", "#!/bin/sh\necho d >> excl.log\n"))
+		eventually(t, "d queued in Nomad beside the exclusive job", time.Minute, func() error {
+			sum, err := nomadJob(d)
+			if err != nil {
+				return err
+			}
+			if q := sum.Summary["job"].Queued; q != 1 {
+				return fmt.Errorf("queued %d", q)
+			}
+			return nil
+		})
+		if j := st.wait(d, 10*time.Second, "known", func(*state.Job) bool { return true }); j.NodeList != "" {
+			t.Fatalf("job placed on %s beside an exclusive job", j.NodeList)
+		}
+		release("b")
+		st.waitEnded(2*time.Minute, a, b, d)
+		for _, id := range []string{a, b, c, d} {
+			if got := st.sacctState(id); got != "COMPLETED|0:0" {
+				t.Errorf("job %s: sacct %q", id, got)
+			}
+		}
+		node, _, err := st.agent.API().Nodes().Info(st.agent.NodeID(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cores := node.NodeResources.Cpu.TotalCpuCores
+		want := fmt.Sprintf("a cpus=1\nc\nb cpus=%d\nd\n", cores)
+		if got := st.readFile("excl.log"); got != want || jb.NodeList != st.agent.Name() {
+			t.Errorf("excl.log %q on %s, want %q on %s", got, jb.NodeList, want, st.agent.Name())
 		}
 	})
 	t.Run("nomad meta", func(t *testing.T) {

@@ -67,8 +67,15 @@ type Executor struct {
 	nomad   map[string]uint64
 	synced  bool
 	pending []sched.Outcome // not yet taken from outcomes
-	wake    chan struct{}
+	// exclusiveRetry: when an --exclusive job that found no idle node
+	// may look again (each look is a node list and a plan per node).
+	exclusiveRetry map[uint64]time.Time
+	wake           chan struct{}
 }
+
+// exclusiveRetryGap is how long an --exclusive job that found no idle node
+// waits before it looks again.
+const exclusiveRetryGap = 2 * time.Second
 
 // run is a job this leader knows to be on Nomad.
 type run struct {
@@ -89,7 +96,7 @@ func New(cfg Config) *Executor {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Executor{cfg: cfg, outcomes: make(chan sched.Outcome), runs: map[uint64]*run{}, nomad: map[string]uint64{}, wake: make(chan struct{}, 1)}
+	return &Executor{cfg: cfg, outcomes: make(chan sched.Outcome), runs: map[uint64]*run{}, nomad: map[string]uint64{}, exclusiveRetry: map[uint64]time.Time{}, wake: make(chan struct{}, 1)}
 }
 
 // Outcomes delivers placements and final states.
@@ -126,6 +133,23 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 		return fmt.Errorf("look up %s: %w", nid, err)
 	}
 	job, err := e.cfg.Translation.Translate(j, sub)
+	if err == nil && sub.Spec.Exclusive != nil {
+		e.mu.Lock()
+		wait := time.Until(e.exclusiveRetry[j.ID])
+		e.mu.Unlock()
+		if wait > 0 {
+			return fmt.Errorf("exclusive job %s: next look for an idle node in %v: %w", j.SlurmID(), wait.Round(time.Millisecond), sched.ErrNotYet)
+		}
+		if job, err = e.wholeNodeJob(ctx, j, sub); err != nil {
+			e.mu.Lock()
+			e.exclusiveRetry[j.ID] = time.Now().Add(exclusiveRetryGap)
+			e.mu.Unlock()
+			return err // no idle node yet (sched.ErrNotYet), or Nomad did not answer
+		}
+		e.mu.Lock()
+		delete(e.exclusiveRetry, j.ID)
+		e.mu.Unlock()
+	}
 	if err != nil {
 		// A job Nomad cannot run fails like a job whose launch failed.
 		e.cfg.Logger.Warn("translate", "job", j.SlurmID(), "err", err)
@@ -169,6 +193,9 @@ func (e *Executor) untrack(id uint64) *run {
 // Stop deregisters the job's Nomad job (its allocation gets SIGTERM, then
 // SIGKILL after the kill timeout). The Nomad job stays visible, stopped.
 func (e *Executor) Stop(ctx context.Context, jobID uint64) error {
+	e.mu.Lock()
+	delete(e.exclusiveRetry, jobID)
+	e.mu.Unlock()
 	r := e.untrack(jobID)
 	nid := ""
 	if r != nil {

@@ -102,6 +102,20 @@ type Translation struct {
 // Translate renders a started job (a plain job or an array task) as a Nomad
 // batch job.
 func (t *Translation) Translate(j *state.Job, sub *state.Submission) (*api.Job, error) {
+	return t.translate(j, sub, nil)
+}
+
+// wholeNode is a node an --exclusive job gets all of: the job is pinned to
+// it and reserves everything Nomad may allocate there, so nothing else
+// (Slurm job or not) is placed beside it, and it sees all the node's CPUs.
+type wholeNode struct {
+	ID, Name string
+	CPUs     int   // cores
+	MHz      int   // allocatable CPU shares
+	MemMiB   int64 // allocatable memory
+}
+
+func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *wholeNode) (*api.Job, error) {
 	if sub == nil || sub.Spec == nil {
 		return nil, fmt.Errorf("job %d has no submission", j.ID)
 	}
@@ -146,6 +160,13 @@ func (t *Translation) Translate(j *state.Job, sub *state.Submission) (*api.Job, 
 	constraints = append(constraints, cons...)
 
 	env := SlurmEnv(j, sub, t.ClusterName)
+	cpuMHz := cpus * mhz
+	if whole != nil {
+		constraints = append(constraints, &api.Constraint{LTarget: "${node.unique.id}", Operand: "=", RTarget: whole.ID})
+		cpuMHz, mem = whole.MHz, whole.MemMiB
+		n := strconv.Itoa(whole.CPUs)
+		env["SLURM_CPUS_ON_NODE"], env["SLURM_JOB_CPUS_PER_NODE"] = n, n
+	}
 	name := j.Name
 	output := "slurm-%j.out"
 	if j.ArrayJobID != 0 {
@@ -187,7 +208,7 @@ func (t *Translation) Translate(j *state.Job, sub *state.Submission) (*api.Job, 
 		KillTimeout: &kill,
 		KillSignal:  "SIGTERM",
 		Resources: &api.Resources{
-			CPU:      ptr(cpus * mhz),
+			CPU:      ptr(cpuMHz),
 			MemoryMB: ptr(int(mem)),
 			Devices:  gpuDevices(spec),
 		},

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/nomad/api"
+
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -174,5 +176,43 @@ func TestTranslateGPUs(t *testing.T) {
 		if model != c.model {
 			t.Errorf("%q: model constraint %q, want %q", c.script, model, c.model)
 		}
+	}
+}
+
+func TestTranslateWholeNode(t *testing.T) {
+	tr := Translation{MHzPerCPU: 100}
+	stub := &api.NodeListStub{ID: "n-1", Name: "gpu7", Status: api.NodeStatusReady, SchedulingEligibility: api.NodeSchedulingEligible,
+		NodeResources:     &api.NodeResources{Cpu: api.NodeCpuResources{CpuShares: 16000, TotalCpuCores: 8}, Memory: api.NodeMemoryResources{MemoryMB: 32768}},
+		ReservedResources: &api.NodeReservedResources{Cpu: api.NodeReservedCpuResources{CpuShares: 1000}, Memory: api.NodeReservedMemoryResources{MemoryMB: 768}}}
+	whole, ok := wholeOf(stub)
+	if !ok || whole != (wholeNode{ID: "n-1", Name: "gpu7", CPUs: 8, MHz: 15000, MemMiB: 32000}) {
+		t.Fatalf("wholeOf = %+v, %v", whole, ok)
+	}
+	for _, bad := range []func(*api.NodeListStub){
+		func(n *api.NodeListStub) { n.Status = api.NodeStatusDown },
+		func(n *api.NodeListStub) { n.SchedulingEligibility = api.NodeSchedulingIneligible },
+		func(n *api.NodeListStub) { n.Drain = true },
+		func(n *api.NodeListStub) { n.NodeResources = nil },
+	} {
+		n := *stub
+		bad(&n)
+		if _, ok := wholeOf(&n); ok {
+			t.Errorf("wholeOf(%+v) takes jobs", n)
+		}
+	}
+	job, err := tr.translate(&state.Job{ID: 5, ArrayTaskID: state.NoTask}, parse(t, "#!/bin/sh\n#SBATCH --exclusive -c 2 --mem=1G\ntrue\n"), &whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := job.TaskGroups[0].Tasks[0]
+	if *task.Resources.CPU != 15000 || *task.Resources.MemoryMB != 32000 || task.Env["SLURM_CPUS_ON_NODE"] != "8" || task.Env["SLURM_JOB_CPUS_PER_NODE"] != "8" {
+		t.Errorf("whole node: cpu %d mem %d env %v", *task.Resources.CPU, *task.Resources.MemoryMB, task.Env)
+	}
+	pinned := false
+	for _, c := range job.TaskGroups[0].Constraints {
+		pinned = pinned || c.LTarget == "${node.unique.id}" && c.Operand == "=" && c.RTarget == "n-1"
+	}
+	if !pinned {
+		t.Errorf("not pinned to the node: %v", job.TaskGroups[0].Constraints)
 	}
 }

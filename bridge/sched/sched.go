@@ -19,6 +19,11 @@ import (
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
+// ErrNotYet, returned (wrapped) by Executor.Start, says the executor cannot
+// take the job now (an --exclusive job finds no idle node) and wants it
+// offered again on a later pass; it is not worth a warning.
+var ErrNotYet = errors.New("the executor cannot take the job yet")
+
 // Executor runs jobs. Implementations must be idempotent by job id: a new
 // leader may Start a job its predecessor already started.
 type Executor interface {
@@ -203,7 +208,7 @@ func (s *Scheduler) reconcile(ctx context.Context, now time.Time) error {
 	var errs []error
 	v.EachJobInState(state.StateRunning, func(j *state.Job) bool {
 		if !onExec[j.ID] {
-			if err := s.cfg.Executor.Start(ctx, j, v.Submission(j)); err != nil {
+			if err := s.cfg.Executor.Start(ctx, j, v.Submission(j)); err != nil && !errors.Is(err, ErrNotYet) {
 				errs = append(errs, fmt.Errorf("restart %d: %w", j.ID, err))
 			}
 		}
@@ -322,7 +327,7 @@ func (s *Scheduler) schedule(ctx context.Context, now time.Time) error {
 	}
 	var errs []error
 	for _, c := range starts {
-		if err := s.start(ctx, c, now); err != nil {
+		if err := s.start(ctx, c, now); err != nil && !errors.Is(err, ErrNotYet) {
 			errs = append(errs, err)
 		}
 	}
