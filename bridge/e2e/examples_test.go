@@ -64,6 +64,9 @@ func gpuJobsWait(st *stack) {
 		if j.NodeList != "" || j.State.Terminal() {
 			t.Errorf("%s (%s): state %s on %q, want waiting with no node", id, name, j.State, j.NodeList)
 		}
+		if got := strings.TrimSpace(st.must("squeue", "-h", "-j", id, "-o", "%t|%R")); got != "CF|" {
+			t.Errorf("squeue for %s waiting for a GPU: %q, want CONFIGURING (CF) with no node", id, got)
+		}
 		st.must("scancel", id)
 		st.waitEnded(time.Minute, id)
 		if got := st.sacctState(id); !strings.HasPrefix(got, "CANCELLED") {

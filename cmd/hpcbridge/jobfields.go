@@ -65,6 +65,27 @@ type jobView struct {
 	users *userInfo
 }
 
+// configuring reports whether j is a job the coordinator started that no
+// node has taken yet (Nomad has not placed it): Slurm's CONFIGURING, a job
+// whose nodes are not ready, whose time limit does not run yet.
+func configuring(j *state.Job) bool { return j.State == state.StateRunning && j.NodeList == "" }
+
+// stateLong and stateShort are the job's state as squeue's %T and %t and
+// scontrol's JobState print it.
+func (v jobView) stateLong() string {
+	if configuring(v.j) {
+		return "CONFIGURING"
+	}
+	return string(v.j.State)
+}
+
+func (v jobView) stateShort() string {
+	if configuring(v.j) {
+		return "CF"
+	}
+	return v.j.State.Short()
+}
+
 // viewCtx is what every jobView of one command run shares.
 type viewCtx struct {
 	now   time.Time

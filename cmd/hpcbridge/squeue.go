@@ -106,10 +106,30 @@ var squeueStates = stateNames(
 	[]state.JobState{state.StatePending, state.StateRunning, state.StateCompleted, state.StateCancelled,
 		state.StateFailed, state.StateTimeout, state.StateNodeFail, state.StatePreempted,
 		state.StateOutOfMemory, state.StateCompleting, state.StateRequeued},
-	"SUSPENDED", "S", "BOOT_FAIL", "BF", "DEADLINE", "DL", "CONFIGURING", "CF", "RESIZING", "RS",
+	"SUSPENDED", "S", "BOOT_FAIL", "BF", "DEADLINE", "DL", "RESIZING", "RS",
 	"RESV_DEL_HOLD", "RD", "REQUEUE_FED", "RF", "REQUEUE_HOLD", "RH", "REVOKED", "RV",
 	"SIGNALING", "SI", "SPECIAL_EXIT", "SE", "STAGE_OUT", "SO", "STOPPED", "ST",
 )
+
+// CONFIGURING jobs are RUNNING jobs no node has taken yet (configuring):
+// -t R lists them too, as Slurm's base-state filter does, and -t CF alone
+// lists only them.
+func init() { squeueStates["CONFIGURING"], squeueStates["CF"] = state.StateRunning, state.StateRunning }
+
+// configuringOnly reports whether the state filter selects running jobs
+// only through CONFIGURING/CF, so placed ones are left out.
+func configuringOnly(states []string) bool {
+	cf := false
+	for _, st := range states {
+		switch strings.ToUpper(st) {
+		case "CONFIGURING", "CF":
+			cf = true
+		case "RUNNING", "R", "ALL":
+			return false
+		}
+	}
+	return cf
+}
 
 const squeueValidStates = "PENDING,RUNNING,SUSPENDED,COMPLETED,CANCELLED,FAILED,TIMEOUT,NODE_FAIL,PREEMPTED,BOOT_FAIL,DEADLINE,OUT_OF_MEMORY,COMPLETING,CONFIGURING,RESIZING,RESV_DEL_HOLD,REQUEUED,REQUEUE_FED,REQUEUE_HOLD,REVOKED,SIGNALING,SPECIAL_EXIT,STAGE_OUT,STOPPED"
 
@@ -400,11 +420,15 @@ func squeueQuery(opts squeueOptions) (q *api.JobsQuery, none bool) {
 // than MinJobAge ago, QOS, licenses, reservations and nodes.
 func filterSqueue(jobs []*state.Job, opts squeueOptions) []*state.Job {
 	out := make([]*state.Job, 0, len(jobs))
+	cfOnly := configuringOnly(opts.States)
 	for _, j := range jobs {
 		if !visible(j, opts.Now) {
 			continue
 		}
 		if len(opts.QOS) > 0 && !slices.Contains(opts.QOS, j.QOS) {
+			continue
+		}
+		if cfOnly && j.State == state.StateRunning && !configuring(j) {
 			continue
 		}
 		v := (&viewCtx{}).view(j)

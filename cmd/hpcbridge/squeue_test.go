@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
 const scenarioIDs = "6781,6782,6783,6784,6785,6786,6787,6788,6789,6790"
@@ -216,5 +217,61 @@ func checkRun(t *testing.T, code int, out, errs string, wantCode int, wantOut, w
 	}
 	if wantErr == "" && errs != "" || !strings.Contains(errs, wantErr) {
 		t.Errorf("stderr %q, want %q", errs, wantErr)
+	}
+}
+
+// A job the coordinator started that Nomad has not placed yet has no node:
+// squeue and scontrol show it CONFIGURING, -t R still lists it (Slurm's
+// base-state filter), and -t CF lists only such jobs.
+func TestSqueueConfiguring(t *testing.T) {
+	jobs := scenarioJobs(t)
+	var placed, waiting *state.Job
+	for _, j := range jobs {
+		if j.State == state.StateRunning && j.NodeList != "" && !j.IsArrayBase() {
+			if placed == nil {
+				placed = j
+			} else if waiting == nil {
+				waiting = j
+			}
+		}
+	}
+	if placed == nil || waiting == nil {
+		t.Fatal("the scenario has fewer than two running jobs")
+	}
+	waiting.NodeList = ""
+	f := &fakeClient{jobs: jobs}
+	list := func(args ...string) map[string]string {
+		t.Helper()
+		code, out, errs := runCmd(t, testDeps(f), "", nil, append([]string{"squeue", "-h", "-o", "%i %t %T"}, args...)...)
+		if code != 0 {
+			t.Fatalf("squeue %v: exit %d: %s", args, code, errs)
+		}
+		got := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			if id, st, ok := strings.Cut(line, " "); ok {
+				got[id] = st
+			}
+		}
+		return got
+	}
+	p, w := placed.SlurmID(), waiting.SlurmID()
+	for _, c := range []struct {
+		args        []string
+		wantP, want string // "" for not listed
+	}{
+		{nil, "R RUNNING", "CF CONFIGURING"},
+		{[]string{"-t", "R"}, "R RUNNING", "CF CONFIGURING"},
+		{[]string{"-t", "CF"}, "", "CF CONFIGURING"},
+		{[]string{"-t", "configuring,PD"}, "", "CF CONFIGURING"},
+		{[]string{"-t", "CF,R"}, "R RUNNING", "CF CONFIGURING"},
+	} {
+		got := list(c.args...)
+		if got[p] != c.wantP || got[w] != c.want {
+			t.Errorf("squeue %v: placed %q, waiting %q; want %q, %q", c.args, got[p], got[w], c.wantP, c.want)
+		}
+	}
+	code, out, errs := runCmd(t, testDeps(f), "", nil, "scontrol", "show", "job", w)
+	if code != 0 || !strings.Contains(out, "JobState=CONFIGURING ") {
+		t.Errorf("scontrol show job %s: exit %d %s\n%s", w, code, errs, out)
 	}
 }
