@@ -26,6 +26,47 @@ func TestNomadRunsExamples(t *testing.T) {
 	t.Run("environment matches Slurm", func(t *testing.T) { envMatchesSlurm(top.on(t)) })
 	t.Run("examples", func(t *testing.T) { runExamples(top.on(t)) })
 	t.Run("GPU jobs wait for GPUs", func(t *testing.T) { gpuJobsWait(top.on(t)) })
+	t.Run("requeue keeps progress", func(t *testing.T) { requeueKeepsProgress(top.on(t)) })
+}
+
+// requeueKeepsProgress requeues long-requeue.sh while it runs (scontrol
+// requeue): the run is stopped with SIGTERM, saves its step, and the
+// requeued run (SLURM_RESTART_COUNT=1) continues from there, appending to
+// the same output file, as the example's header promises.
+func requeueKeepsProgress(st *stack) {
+	t := st.t
+	dir, err := filepath.Abs("../../examples/slurm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := *st
+	sub.work = filepath.Join(st.work, "requeue")
+	if err := os.Mkdir(sub.work, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(sub.work, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	const steps = 20
+	id := sub.sbatch(filepath.Join(dir, "long-requeue.sh"), fmt.Sprint(steps))
+	out := "long-requeue-" + id + ".out"
+	eventually(t, "the first run at step 3", 2*time.Minute, func() error {
+		b, err := os.ReadFile(filepath.Join(sub.work, out))
+		if err != nil || !strings.Contains(string(b), "step 3/") {
+			return fmt.Errorf("%s: %q, %v", out, b, err)
+		}
+		return nil
+	})
+	sub.must("scontrol", "requeue", id)
+	st.wait(id, 3*time.Minute, "ended after its second run", func(j *state.Job) bool { return j.State.Terminal() && j.RestartCount == 1 })
+	if got := st.sacctState(id); got != "COMPLETED|0:0" {
+		t.Errorf("sacct %q, want COMPLETED|0:0", got)
+	}
+	got := sub.readFile(out)
+	m := regexp.MustCompile(`(?s)^run 1 \(restart count 0\) starting at step 0 on .*caught TERM at step (\d+): saving and stopping\nrun 2 \(restart count 1\) starting at step (\d+) on .*finished: counted to 20 in 2 run\(s\)\n$`).FindStringSubmatch(got)
+	if m == nil || m[1] != m[2] || m[1] == "0" {
+		t.Errorf("%s does not show a run stopped and resumed where it stopped:\n%s", out, got)
+	}
 }
 
 // gpuJobsWait submits the GPU examples to a cluster without GPUs: Nomad
