@@ -497,6 +497,21 @@ func TestHoldReleaseRequeueUpdate(t *testing.T) {
 	if _, err := f.alice.Requeue(f.ctx, &api.RefsRequest{Refs: ref}); err != nil || job().State != state.StatePending || job().RestartCount != 1 {
 		t.Fatalf("requeue: %v %+v", err, job())
 	}
+	// The failed run is kept, and the API's full records carry it.
+	one, _, err := f.alice.Job(f.ctx, ref[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, _, err := f.alice.AccountingAll(f.ctx, &api.JobsQuery{Jobs: ref})
+	if err != nil || len(acct) != 1 {
+		t.Fatalf("accounting: %v %v", acct, err)
+	}
+	for _, got := range []*state.Job{one, acct[0]} {
+		if len(got.Runs) != 1 || got.Runs[0].State != state.StateRequeued || got.Runs[0].Finished != state.StateFailed ||
+			got.Runs[0].ExitCode != 1 || got.Runs[0].NodeList != "n1" || !got.Runs[0].EndTime.Equal(t0) {
+			t.Errorf("runs = %+v", got.Runs)
+		}
+	}
 	nr := f.submit(t, f.alice, hello, "--no-requeue")
 	f.start(t, nr, state.NoTask)
 	_, err = f.alice.Requeue(f.ctx, &api.RefsRequest{Refs: []string{fmt.Sprint(nr)}})

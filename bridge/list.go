@@ -376,6 +376,7 @@ func (bp *briefPage) write(w http.ResponseWriter, r *http.Request) {
 	subs := map[*state.Submission]*state.Submission{}
 	bp.each(func(j *state.Job, sub *state.Submission) {
 		cp := *j
+		cp.Runs = nil // as in the packed form: earlier runs are for sacct
 		b, ok := subs[sub]
 		if !ok {
 			b = api.BriefSubmission(sub)

@@ -17,6 +17,7 @@ func asBrief(jobs []*state.Job) string {
 	for i, j := range jobs {
 		cp := *j
 		cp.Submission = api.BriefSubmission(j.Submission)
+		cp.Runs = nil // sacct -D reads them from the full records
 		out[i] = &cp
 	}
 	return jsonString(out)
@@ -40,6 +41,12 @@ func TestListBrief(t *testing.T) {
 	f.start(t, arr, 0)
 	f.start(t, arr, 3)
 	f.submit(t, f.alice, hello, "--wrap", "hostname")
+	// A requeued job: its earlier run is in the full record only.
+	rq := f.start(t, f.submit(t, f.alice, hello), state.NoTask)
+	f.apply(t, state.CmdJobRequeue, state.JobRequeueCmd{Time: t0, By: state.Actor{Management: true}, Refs: []state.JobRef{{JobID: rq, Task: state.AllTasks}}})
+	if j := f.srv.Store.View().Job(rq); len(j.Runs) != 1 {
+		t.Fatalf("requeued job has %d runs", len(j.Runs))
+	}
 	for _, c := range []struct {
 		name string
 		q    api.JobsQuery

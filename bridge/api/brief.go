@@ -19,9 +19,10 @@ import (
 
 // The brief view of a job list (GET /v1/jobs?view=brief) is what a queue
 // listing shows, for 100,000 jobs in well under a second: every field of
-// the job record, and of its submission only what squeue prints (no
-// script, environment or options as typed, and of the spec only the
-// fields BriefSubmission keeps). JSON clients get the usual job records
+// the job record but Runs (a requeued job's earlier runs, which only sacct
+// -D prints, from the full records), and of its submission only what
+// squeue prints (no script, environment or options as typed, and of the
+// spec only the fields BriefSubmission keeps). JSON clients get the usual job records
 // with the other fields left out; Go clients ask for the packed form
 // (ContentTypeBrief), a compact binary encoding that costs a small part of
 // gob's time to write and read. A brief list comes in one page unless the

@@ -51,8 +51,8 @@ func (c *Client) all(ctx context.Context, path string, q *JobsQuery) ([]*state.J
 }
 
 // JobsBrief lists every job the query selects in the brief view (see
-// ContentTypeBrief): every field of the job records, of their submissions
-// only what squeue prints. Its replies take a small part of JobsAll's time
+// ContentTypeBrief): every field of the job records but Runs, of their
+// submissions only what squeue prints. Its replies take a small part of JobsAll's time
 // to send and read; jobs with equal submissions share one record. Fields
 // q.Script asks for are not in the brief view: q.Script must be false.
 func (c *Client) JobsBrief(ctx context.Context, q *JobsQuery) ([]*state.Job, *QueryMeta, error) {

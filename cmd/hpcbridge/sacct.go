@@ -33,7 +33,7 @@ const sacctHelp = `sacct [<OPTION>]
      -a, --allusers:     display jobs for all users.
      -A, --accounts:     only send data about these accounts.
      -b, --brief:        equivalent to '--format=jobid,state,exitcode'.
-     -D, --duplicates:   accepted, no effect (job ids are never reused).
+     -D, --duplicates:   also list the earlier runs of requeued jobs.
      --delimiter:        ASCII characters used to separate the fields with -p or -P.
      -e, --helpformat:   print a list of fields that can be specified with --format.
      -E, --endtime:      select jobs eligible before this time.
@@ -151,12 +151,15 @@ type sacctOptions struct {
 	Parsable    int // 1: -p, 2: -P
 	Delimiter   string
 	Allocations bool
-	JSON        bool
-	Verbose     int
-	Now         time.Time
-	Loc         *time.Location
-	Env         []string
-	users       *userInfo
+	// Duplicates lists every record of a job (sacct -D): the earlier
+	// runs of a requeued job too, not only its latest record.
+	Duplicates bool
+	JSON       bool
+	Verbose    int
+	Now        time.Time
+	Loc        *time.Location
+	Env        []string
+	users      *userInfo
 }
 
 // sacctStates maps sacct -s names and codes to hpcbridge's states; Slurm
@@ -187,7 +190,7 @@ func sacctFlags(o *sacctOptions, c *sacctCLI) *flagSet {
 		{'M', "clusters", requiredArg, ignoreFlag},
 		{'c', "completion", noArg, ignoreFlag},
 		{0, "delimiter", requiredArg, setString(&o.Delimiter)},
-		{'D', "duplicates", noArg, ignoreFlag},
+		{'D', "duplicates", noArg, setBool(&o.Duplicates)},
 		{'E', "endtime", requiredArg, setString(&c.end)},
 		{'e', "helpformat", noArg, setBool(&c.helpFormat)},
 		{0, "federation", noArg, ignoreFlag},
@@ -393,12 +396,12 @@ func runSacct(o sacctOptions, s streams) int {
 		fmt.Fprintf(s.err, "sacct: error: Problem talking to the database: %s\n", apiMessage(err))
 		return exitRejected
 	}
-	jobs = selectAccounting(jobs, o)
-	orderAccounting(jobs)
+	recs := selectAccounting(accountingRecords(jobs), o)
+	orderAccounting(recs)
 	if o.JSON {
-		return writeJSONOut(s, sacctJSON(jobs, o))
+		return writeJSONOut(s, sacctJSON(recs, o))
 	}
-	fmt.Fprint(s.out, formatSacct(jobs, o))
+	fmt.Fprint(s.out, formatSacct(recs, o))
 	return exitOK
 }
 
@@ -416,17 +419,82 @@ func fetchAccounting(ctx context.Context, o sacctOptions) ([]*state.Job, error) 
 	return jobs, err
 }
 
-// selectAccounting applies the time window, the states and QOS.
-func selectAccounting(jobs []*state.Job, o sacctOptions) []*state.Job {
-	var out []*state.Job
+// acctRecord is one record of Slurm's accounting: a job's current run,
+// or an earlier run of a requeued job, as a job record of its own (its
+// times, nodes, state and exit code are the run's). batch is the record
+// its .batch step line is printed from; nil when it has none.
+type acctRecord struct {
+	job, batch *state.Job
+}
+
+// accountingRecords lists the records of jobs: for a requeued job, one
+// per earlier run (state.Job.Runs) and then the current run's, which was
+// submitted when the job was last requeued, as slurmctld resets the submit
+// time of a requeued job.
+func accountingRecords(jobs []*state.Job) []acctRecord {
+	out := make([]acctRecord, 0, len(jobs))
 	for _, j := range jobs {
+		for _, r := range j.Runs {
+			out = append(out, runRecord(j, r))
+		}
+		cur := j
+		if len(j.Runs) > 0 {
+			cp := *j
+			cp.SubmitTime, cp.Runs = j.RunSubmitTime(), nil
+			cur = &cp
+		}
+		out = append(out, acctRecord{job: cur, batch: batchOf(cur)})
+	}
+	return out
+}
+
+// runRecord is the record of r, an earlier run of j. Its batch step ended
+// with the run, or, for a run that had finished before it was requeued,
+// when it finished, in the state it finished in.
+func runRecord(j *state.Job, r state.Run) acctRecord {
+	cp := *j
+	cp.SubmitTime, cp.StartTime, cp.EndTime, cp.NodeList = r.SubmitTime, r.StartTime, r.EndTime, r.NodeList
+	cp.State, cp.Reason, cp.Hold = r.State, state.ReasonNone, state.HoldNone
+	cp.ExitCode, cp.ExitSignal, cp.RestartCount, cp.Runs = r.ExitCode, r.ExitSignal, r.RestartCount, nil
+	step := &cp
+	if r.Finished != "" {
+		s := cp
+		s.State, s.EndTime = r.Finished, r.FinishTime
+		step = &s
+	}
+	rec := acctRecord{job: &cp}
+	if batchOf(&cp) != nil {
+		rec.batch = step
+	}
+	return rec
+}
+
+// batchOf is j itself when it has a .batch step (it ran on a node), or nil.
+func batchOf(j *state.Job) *state.Job {
+	if j.StartTime.IsZero() || j.State == state.StatePending || j.NodeList == "" {
+		return nil
+	}
+	return j
+}
+
+// selectAccounting applies the time window, the states and QOS to each
+// record; without -D it keeps, of each job, only the latest record that
+// matches (slurmdbd's query matches records, then drops all but a job's
+// latest).
+func selectAccounting(recs []acctRecord, o sacctOptions) []acctRecord {
+	var out []acctRecord
+	for _, r := range recs {
+		j := r.job
 		if len(o.QOS) > 0 && !slices.Contains(o.QOS, j.QOS) {
 			continue
 		}
 		if !inWindow(j, o) {
 			continue
 		}
-		out = append(out, j)
+		if n := len(out); !o.Duplicates && n > 0 && out[n-1].job.ID == j.ID {
+			out = out[:n-1]
+		}
+		out = append(out, r)
 	}
 	return out
 }
@@ -461,9 +529,11 @@ func inWindow(j *state.Job, o sacctOptions) bool {
 	return false
 }
 
-// orderAccounting lists jobs as sacct does: by job id, an array's tasks
-// together under its id, by index, its pending remainder last.
-func orderAccounting(jobs []*state.Job) {
+// orderAccounting lists records as sacct does: by submit time (to the
+// second; a requeued job's later records come when it was requeued), then
+// by job id, an array's tasks together under its id, by index, its pending
+// remainder last.
+func orderAccounting(recs []acctRecord) {
 	key := func(j *state.Job) (uint64, int) {
 		id, task := j.ID, -1
 		if j.ArrayJobID != 0 {
@@ -474,9 +544,12 @@ func orderAccounting(jobs []*state.Job) {
 		}
 		return id, task
 	}
-	slices.SortStableFunc(jobs, func(a, b *state.Job) int {
-		ia, ta := key(a)
-		ib, tb := key(b)
+	slices.SortStableFunc(recs, func(a, b acctRecord) int {
+		if c := cmp.Compare(a.job.SubmitTime.Unix(), b.job.SubmitTime.Unix()); c != 0 {
+			return c
+		}
+		ia, ta := key(a.job)
+		ib, tb := key(b.job)
 		if c := cmp.Compare(ia, ib); c != 0 {
 			return c
 		}
@@ -490,15 +563,14 @@ type sacctRow struct {
 	batch bool
 }
 
-// formatSacct renders jobs as sacct's table (or -p/-P lines).
-func formatSacct(jobs []*state.Job, o sacctOptions) string {
+// formatSacct renders records as sacct's table (or -p/-P lines).
+func formatSacct(recs []acctRecord, o sacctOptions) string {
 	vc := &viewCtx{now: o.Now, tf: newTimeFormat(o.Env, o.loc(), o.Now), users: o.userDB()}
 	var rows []sacctRow
-	for _, j := range jobs {
-		v := vc.view(j)
-		rows = append(rows, sacctRow{v: v})
-		if !o.Allocations && !j.StartTime.IsZero() && j.State != state.StatePending && j.NodeList != "" {
-			rows = append(rows, sacctRow{v: v, batch: true})
+	for _, r := range recs {
+		rows = append(rows, sacctRow{v: vc.view(r.job)})
+		if !o.Allocations && r.batch != nil {
+			rows = append(rows, sacctRow{v: vc.view(r.batch), batch: true})
 		}
 	}
 	var b strings.Builder
@@ -553,6 +625,10 @@ func (o sacctOptions) userDB() *userInfo {
 	return o.users
 }
 
+// recordEnded reports whether a record has an end: a finished job, or an
+// earlier run of a requeued one.
+func recordEnded(j *state.Job) bool { return j.State.Terminal() || j.State == state.StateRequeued }
+
 // batchState is the state of a job's batch step.
 func batchState(j *state.Job) string {
 	switch j.State {
@@ -561,6 +637,7 @@ func batchState(j *state.Job) string {
 	case state.StateNodeFail:
 		return string(state.StateFailed)
 	case state.StateRequeued, state.StatePending:
+		// A requeue kills a running batch step.
 		return string(state.StateCancelled)
 	}
 	return string(j.State)
@@ -623,12 +700,13 @@ func sacctValue(r sacctRow, field string, o sacctOptions) string {
 	case "Eligible":
 		return stamp(v.eligibleTime())
 	case "End":
-		if j.State.Terminal() {
+		if recordEnded(j) {
 			return stamp(j.EndTime)
 		}
 		return "Unknown"
 	case "ExitCode":
-		if r.batch && (j.State == state.StateCancelled || j.State == state.StateTimeout) && j.ExitSignal == 0 && j.ExitCode == 0 {
+		killed := j.State == state.StateCancelled || j.State == state.StateTimeout || j.State == state.StateRequeued
+		if r.batch && killed && j.ExitSignal == 0 && j.ExitCode == 0 {
 			return "0:15"
 		}
 		return j.ExitString()

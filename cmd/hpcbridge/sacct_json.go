@@ -142,11 +142,13 @@ func exitStatusName(code, sig int) string {
 	return "SUCCESS"
 }
 
-// sacctJSON builds the --json document.
-func sacctJSON(jobs []*state.Job, o sacctOptions) sacctJSONDoc {
+// sacctJSON builds the --json document: one job object per record (with
+// -D, a requeued job's earlier runs each have one, under the same job_id).
+func sacctJSON(recs []acctRecord, o sacctOptions) sacctJSONDoc {
 	vc := &viewCtx{now: o.Now, tf: newTimeFormat(o.Env, o.loc(), o.Now), users: o.userDB()}
 	doc := sacctJSONDoc{Meta: newSlurmMeta("openapi/dbv0.0.38", "Slurm OpenAPI DB v0.0.38"), Errors: []any{}, Jobs: []sacctJSONJob{}}
-	for _, j := range jobs {
+	for _, r := range recs {
+		j := r.job
 		v := vc.view(j)
 		var out sacctJSONJob
 		out.Account, out.Cluster, out.Constraints = j.Account, clusterName, v.features()
@@ -179,12 +181,12 @@ func sacctJSON(jobs []*state.Job, o sacctOptions) sacctJSONDoc {
 		out.Required.CPUs, out.Required.Memory = v.cpus(), v.memTotal()
 		out.State.Current, out.State.Reason = string(j.State), v.reason()
 		out.Steps = []sacctJSONStep{}
-		if !o.Allocations && !j.StartTime.IsZero() && j.NodeList != "" && j.State != state.StatePending {
+		if b := r.batch; !o.Allocations && b != nil {
 			var st sacctJSONStep
 			st.Step.JobID, st.Step.ID, st.Step.Name = j.ID, "batch", "batch"
-			st.State = batchState(j)
-			st.ExitCode = out.ExitCode
-			st.Time = out.Time
+			st.State = batchState(b)
+			st.ExitCode = exitJSON(exitStatusName(b.ExitCode, b.ExitSignal), b.ExitCode, b.ExitSignal)
+			st.Time = jobTimeJSON(vc.view(b))
 			st.Time.Limit = nil
 			st.Nodes.Count, st.Nodes.Range, st.Nodes.List = 1, firstHost(j.NodeList), []string{firstHost(j.NodeList)}
 			st.Tasks.Count = 1
@@ -211,7 +213,7 @@ func jobTimeJSON(v jobView) sacctJSONTime {
 	if !j.StartTime.IsZero() && j.State != state.StatePending {
 		t.Start = j.StartTime.Unix()
 	}
-	if j.State.Terminal() && !j.EndTime.IsZero() {
+	if recordEnded(j) && !j.EndTime.IsZero() {
 		t.End = j.EndTime.Unix()
 	}
 	if j.TimeLimitMin > 0 {

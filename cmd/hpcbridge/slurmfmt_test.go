@@ -248,6 +248,6 @@ func FuzzParseSacctFormat(f *testing.F) {
 				t.Fatalf("width %d", fl.width)
 			}
 		}
-		formatSacct(jobs, sacctOptions{Fields: fields, Now: scenarioNow})
+		formatSacct(accountingRecords(jobs), sacctOptions{Fields: fields, Now: scenarioNow})
 	})
 }

@@ -324,17 +324,24 @@ func applyRequeue(a *applier, _ uint8, payload []byte) *Result {
 		if !j.Requeue {
 			return nil, fmt.Errorf("job was submitted with --no-requeue: %w", ErrDisabled)
 		}
-		return requeued(j), nil
+		st := c.Reason
+		if st == "" {
+			st = StateRequeued
+		}
+		return requeued(j, j.endRun(c.Time, st)), nil
 	})
 }
 
-// requeued is j back in the queue after a run, as Slurm does it.
-func requeued(j *Job) *Job {
+// requeued is j back in the queue after run, as Slurm does it: the run is
+// kept in Runs and the fields of the current run start afresh.
+func requeued(j *Job, run Run) *Job {
 	cp := *j
+	cp.Runs = withRun(j.Runs, run)
 	cp.State, cp.Reason = StatePending, ReasonBeginTime
 	cp.RestartCount++
 	cp.ExitCode, cp.ExitSignal = 0, 0
 	cp.NodeList = ""
+	cp.StartTime, cp.EndTime = time.Time{}, time.Time{}
 	return &cp
 }
 
@@ -428,7 +435,10 @@ func applyFinish(a *applier, _ uint8, payload []byte) *Result {
 	cp.EndTime, cp.ExitCode, cp.ExitSignal = c.Time, c.ExitCode, c.ExitSignal
 	cp.State, cp.Reason = c.State, ReasonNone
 	if c.State == StateNodeFail && j.Requeue {
-		cp = *requeued(&cp)
+		// The run's record ends NODE_FAIL; the job runs again.
+		run := j.endRun(c.Time, StateNodeFail)
+		run.ExitCode, run.ExitSignal = c.ExitCode, c.ExitSignal
+		cp = *requeued(j, run)
 	}
 	a.put(&cp)
 	return &Result{Changed: []uint64{cp.ID}}

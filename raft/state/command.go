@@ -106,7 +106,8 @@ type JobRequeueCmd struct {
 	By   Actor     `json:"by"`
 	Refs []JobRef  `json:"refs"`
 	// Reason is the state the job had when it was requeued by the system
-	// (NODE_FAIL, PREEMPTED); empty for scontrol requeue.
+	// (NODE_FAIL, PREEMPTED); empty for scontrol requeue. The ended run's
+	// record (Job.Runs) takes it as its state; REQUEUED when empty.
 	Reason JobState `json:"reason,omitempty"`
 }
 

@@ -170,6 +170,9 @@ func (inv *invariants) check(before, after *state.View, ct state.CommandType, re
 				return false
 			}
 		}
+		if err = checkRuns(j); err != nil {
+			return false
+		}
 		if old := before.Job(j.ID); old != nil && old.State.Terminal() && old.State != j.State {
 			if ct != state.CmdJobRequeue || j.State != state.StatePending {
 				err = fmt.Errorf("terminal job %d went %s -> %s by command %d", j.ID, old.State, j.State, ct)
@@ -196,6 +199,22 @@ func (inv *invariants) fresh(id uint64) error {
 	}
 	inv.lastID = id
 	inv.returned[id] = true
+	return nil
+}
+
+// checkRuns: every restart kept its run, up to MaxRuns of them, in order.
+func checkRuns(j *state.Job) error {
+	if want := min(j.RestartCount, state.MaxRuns); len(j.Runs) != want {
+		return fmt.Errorf("job %d: %d runs after %d restarts", j.ID, len(j.Runs), j.RestartCount)
+	}
+	for i, r := range j.Runs {
+		if want := j.RestartCount - len(j.Runs) + i; r.RestartCount != want {
+			return fmt.Errorf("job %d: run %d has restart count %d, want %d", j.ID, i, r.RestartCount, want)
+		}
+		if r.State != state.StateRequeued && r.State != state.StateNodeFail {
+			return fmt.Errorf("job %d: run %d ended %s", j.ID, i, r.State)
+		}
+	}
 	return nil
 }
 

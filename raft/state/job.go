@@ -128,12 +128,76 @@ type Job struct {
 	ExitCode   int       `json:"exit_code"`
 	ExitSignal int       `json:"exit_signal"`
 	NodeList   string    `json:"node_list,omitempty"`
+	// Runs are the earlier runs of a requeued job, oldest first (the last
+	// MaxRuns of them). The fields above describe the current run.
+	Runs []Run `json:"runs,omitempty"`
 
 	// Submission is what the user sent; shared by all tasks of an array.
 	Submission *Submission `json:"submission,omitempty"`
 
 	CreateIndex uint64 `json:"create_index"`
 	ModifyIndex uint64 `json:"modify_index"`
+}
+
+// MaxRuns is how many earlier runs a job keeps in Job.Runs; a requeue past
+// it drops the oldest.
+const MaxRuns = 16
+
+// Run is an earlier run of a requeued job, as Slurm's accounting keeps it:
+// a record of its own under the job's id, which sacct -D lists before the
+// job's current record.
+type Run struct {
+	// RestartCount is the job's restart count during the run (0: the first).
+	RestartCount int `json:"restart_count"`
+	// SubmitTime is when the run was queued: the job's submit time for the
+	// first run, the requeue that ended the previous run for later ones.
+	SubmitTime time.Time `json:"submit_time"`
+	StartTime  time.Time `json:"start_time,omitzero"`
+	// EndTime is when the run was requeued: Slurm ends the run's record
+	// then, also for a run that had finished before.
+	EndTime  time.Time `json:"end_time"`
+	NodeList string    `json:"node_list,omitempty"`
+	// State is the record's final state: NODE_FAIL for a run a node
+	// failure requeued, REQUEUED for scontrol requeue.
+	State JobState `json:"state"`
+	// Finished is the state a run that had ended before it was requeued
+	// ended in, at FinishTime (its batch step ended then); empty for a run
+	// requeued while it ran.
+	Finished   JobState  `json:"finished,omitempty"`
+	FinishTime time.Time `json:"finish_time,omitzero"`
+	ExitCode   int       `json:"exit_code"`
+	ExitSignal int       `json:"exit_signal"`
+}
+
+// RunSubmitTime is when the current run was queued: the job's submit time,
+// or the requeue that ended its last run (Slurm's accounting record of a
+// requeued job starts there).
+func (j *Job) RunSubmitTime() time.Time {
+	if n := len(j.Runs); n > 0 {
+		return j.Runs[n-1].EndTime
+	}
+	return j.SubmitTime
+}
+
+// endRun is the current run as accounting closes it when the job is
+// requeued at end, in state st.
+func (j *Job) endRun(end time.Time, st JobState) Run {
+	r := Run{
+		RestartCount: j.RestartCount, SubmitTime: j.RunSubmitTime(), StartTime: j.StartTime, EndTime: end,
+		NodeList: j.NodeList, State: st, ExitCode: j.ExitCode, ExitSignal: j.ExitSignal,
+	}
+	if j.State.Terminal() {
+		r.Finished, r.FinishTime = j.State, j.EndTime
+	}
+	return r
+}
+
+// withRun returns runs and r in a new slice (records are shared with
+// readers: never append in place), the oldest dropped past MaxRuns.
+func withRun(runs []Run, r Run) []Run {
+	keep := runs[max(0, len(runs)-MaxRuns+1):]
+	out := make([]Run, 0, len(keep)+1)
+	return append(append(out, keep...), r)
 }
 
 // Submission is one sbatch call as the client sent it, with the parsed spec.
