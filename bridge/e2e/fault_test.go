@@ -146,15 +146,14 @@ exit 0
 		t.Errorf("Nomad jobs %v, want %s and %s", nids, firstRun, requeued)
 	}
 
-	// The coordinator keeps one record per job, as Slurm's controller does;
-	// whether sacct also shows the NODE_FAIL run depends on the record
-	// keeping an attempt history.
-	all := st.must("sacct", "-n", "-P", "-D", "-j", id, "--format=JobID,State,ExitCode,NodeList")
-	t.Logf("sacct -D -j %s:\n%s", id, all)
-	if strings.Contains(all, string(state.StateNodeFail)) {
-		t.Logf("sacct shows the NODE_FAIL run")
-	} else {
-		t.Logf("sacct does not show the NODE_FAIL run: the job record keeps only its restart count")
+	// The first run is kept as an accounting record of its own: sacct -D
+	// shows it NODE_FAIL on the lost node, before the run that completed.
+	if len(j.Runs) != 1 || j.Runs[0].State != state.StateNodeFail || j.Runs[0].NodeList != victim.Name() {
+		t.Errorf("job %s: earlier runs %+v, want one NODE_FAIL run on %s", id, j.Runs, victim.Name())
+	}
+	all := st.must("sacct", "-n", "-X", "-P", "-D", "-j", id, "--format=JobID,State,ExitCode,NodeList")
+	if want := fmt.Sprintf("%[1]s|NODE_FAIL|0:0|%[2]s\n%[1]s|COMPLETED|0:0|%[3]s\n", id, victim.Name(), survivor.Name()); all != want {
+		t.Errorf("sacct -D -X -j %s:\n%s\nwant:\n%s", id, all, want)
 	}
 }
 
