@@ -66,10 +66,11 @@ lint: ## go vet and gofmt check
 generate: ## run go generate
 	$(GO) generate ./...
 
-bench: build oracle ## run the benchmarks and print their numbers (hpcbridge next to real Slurm)
+# The nomad section runs a Nomad dev agent ($$NOMAD_BIN, else bin/nomad) with bin/plugins' driver.
+bench: build oracle nomad driver ## run the benchmarks and print their numbers (hpcbridge next to real Slurm and to Nomad alone)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -cpu 1 ./jobspec/
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./raft/
-	$(GO) run ./bench -bin $(BIN)/hpcbridge -oracle $(ORACLE_DIR)
+	$(GO) run ./bench -bin $(BIN)/hpcbridge -oracle $(ORACLE_DIR) -plugin-dir $(BIN)/plugins
 
 fuzz: ## run each fuzz target for FUZZTIME
 	@for p in ./jobspec/ ./cmd/hpcbridge/ ./bridge/ ./bridge/api/ ./raft/state/; do \

@@ -9,9 +9,13 @@
 //     connecting), the request's round trip, and the server's commit;
 //   - squeue latency with 100,000 pending jobs, next to real Slurm's squeue
 //     over a pending 100,000-task array listed one line per task (squeue -r);
-//   - the time to accept a 1,000,000-task array.
+//   - the time to accept a 1,000,000-task array;
+//   - on a Nomad dev agent with hpcbridge's task driver, submit-to-running
+//     latency and jobs placed per second through hpcbridge, next to the
+//     same Nomad jobs registered with the agent directly (nomad.go).
 //
-// Usage: go run ./bench -bin bin/hpcbridge [-oracle ../shared/slurm-oracle] [-only cli,squeue]
+// Usage: go run ./bench -bin bin/hpcbridge [-oracle ../shared/slurm-oracle] [-only nomad,cli]
+// [-plugin-dir bin/plugins] (the nomad section's Nomad: $NOMAD_BIN, else bin/nomad, or -nomad)
 //
 // The sbatch next to -bin is the lean build (cmd/sbatch) when make build
 // made it; the same jobs are also submitted with hpcbridge itself named
@@ -53,10 +57,11 @@ type config struct {
 	queueJobs int
 	clients   int
 	only      map[string]bool
+	nomad     nomadOptions
 }
 
 // sections are the parts of the run -only selects.
-var sections = []string{"api", "cli", "array", "squeue"}
+var sections = []string{"nomad", "api", "cli", "array", "squeue"}
 
 // run reports whether the section is selected.
 func (c *config) run(section string) bool { return c.only == nil || c.only[section] }
@@ -69,6 +74,7 @@ func run() error {
 	flag.IntVar(&c.cliJobs, "cli-jobs", 300, "jobs per sbatch CLI run (one process each)")
 	flag.IntVar(&c.queueJobs, "queue-jobs", 100000, "pending jobs for the squeue latency run")
 	flag.IntVar(&c.clients, "clients", 16, "concurrent API clients")
+	c.nomad.register(flag.CommandLine)
 	only := flag.String("only", "", "comma-separated sections to run ("+strings.Join(sections, ", ")+"); all when empty")
 	flag.Parse()
 	if *only != "" {
@@ -90,6 +96,16 @@ func run() error {
 
 	fmt.Printf("machine: %d CPUs, load average %s\n\n", runtime.NumCPU(), loadAverage())
 
+	// Nomad first: the other sections leave servers full of jobs behind.
+	if c.run("nomad") {
+		if err := nomadReport(ctx, c); err != nil {
+			return err
+		}
+	}
+	if !c.run("api") && !c.run("cli") && !c.run("array") && !c.run("squeue") {
+		fmt.Printf("load average at the end: %s\n", loadAverage())
+		return nil
+	}
 	one, err := startCluster(ctx, c.bin, 1)
 	if err != nil {
 		return err
@@ -280,7 +296,8 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func startCluster(ctx context.Context, bin string, n int) (*cluster, error) {
+// startCluster starts n servers; extra are flags for each.
+func startCluster(ctx context.Context, bin string, n int, extra ...string) (*cluster, error) {
 	dir, err := os.MkdirTemp("", "hpcbridge-bench-")
 	if err != nil {
 		return nil, err
@@ -296,6 +313,7 @@ func startCluster(ctx context.Context, bin string, n int) (*cluster, error) {
 			return nil, err
 		}
 		args := []string{"server", "--data-dir", filepath.Join(dir, fmt.Sprint(i)), "--bind", apiAddr, "--raft-bind", raftAddr, "--log-level", "error"}
+		args = append(args, extra...)
 		env := os.Environ()
 		if i == 0 {
 			args = append(args, "--bootstrap")

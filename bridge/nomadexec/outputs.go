@@ -2,6 +2,7 @@ package nomadexec
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -64,29 +65,43 @@ func (o *Outputs) Archive(ctx context.Context, jobID uint64, allocID, nodeID str
 
 // copyLogs writes a task's log stream to w; with follow it returns when the
 // task ends or ctx does.
+//
+// It asks the agent c talks to, which serves a remote allocation's logs
+// through the client node's RPC. api.AllocFS.Logs would ask the node's
+// HTTP API instead, but through a new connection pool per call, whose
+// connection then idles for 90 s: a burst of ending jobs leaves hundreds of
+// them, and Nomad refuses every request from this host (HTTP 429) beyond
+// its 100 (limits.http_max_conns_per_client), job registrations included.
 func copyLogs(ctx context.Context, c *api.Client, a *api.Allocation, stream string, follow bool, w io.Writer) error {
-	cancel := make(chan struct{})
-	defer close(cancel)
-	frames, errs := c.AllocFS().Logs(a, follow, TaskName, stream, api.OriginStart, 0, cancel, (&api.QueryOptions{}).WithContext(ctx))
+	q := (&api.QueryOptions{Params: map[string]string{
+		"follow": strconv.FormatBool(follow),
+		"task":   TaskName,
+		"type":   stream,
+		"origin": api.OriginStart,
+		"offset": "0",
+	}}).WithContext(ctx)
+	body, err := c.Raw().Response("/v1/client/fs/logs/"+a.ID, q)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	dec := json.NewDecoder(body)
 	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-errs:
-			if err != nil && !errors.Is(err, io.EOF) {
-				return err
-			}
-			return nil
-		case f, ok := <-frames:
-			if !ok {
+		var f api.StreamFrame
+		if err := dec.Decode(&f); err != nil {
+			if errors.Is(err, io.EOF) {
 				return nil
 			}
-			if f == nil || f.IsHeartbeat() {
-				continue
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
-			if _, err := w.Write(f.Data); err != nil {
-				return err
-			}
+			return fmt.Errorf("logs of allocation %s: %w", a.ID, err)
+		}
+		if f.IsHeartbeat() {
+			continue
+		}
+		if _, err := w.Write(f.Data); err != nil {
+			return err
 		}
 	}
 }
