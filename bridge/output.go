@@ -30,14 +30,16 @@ type flushWriter struct {
 func (f *flushWriter) Write(p []byte) (int, error) {
 	f.wrote = true
 	n, err := f.w.Write(p)
-	if fl, ok := f.w.(http.Flusher); ok {
-		fl.Flush()
+	if err == nil {
+		// Through the server's wrappers (which Unwrap) to the connection.
+		err = http.NewResponseController(f.w).Flush()
 	}
 	return n, err
 }
 
 // handleOutput serves GET /v1/job/{ref}/output?stream=stdout|stderr&follow.
-// Only the leader archives output, so other servers forward.
+// Every server mirrors the archive, but the leader's copy is there first
+// (it archives before it reports a job ended), so other servers forward.
 func (s *Server) handleOutput(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
 	ref, err := api.ParseJobRef(r.PathValue("ref"))
 	if err != nil {

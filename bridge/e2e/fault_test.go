@@ -210,6 +210,7 @@ func TestLeaderKillWhileJobsRun(t *testing.T) {
 id=$SLURM_JOB_ID
 if [ -n "$SLURM_ARRAY_TASK_ID" ]; then id=${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID; fi
 echo "$id $SLURM_JOB_ID start" >> %[1]s
+echo "output of $id"
 sleep "$1"
 echo "$id $SLURM_JOB_ID end" >> %[1]s
 `, runsLog))
@@ -233,16 +234,20 @@ echo "$id $SLURM_JOB_ID end" >> %[1]s
 	after[submit("--dependency=afterok:"+long, script, "1")] = []string{long}
 	after[submit("--dependency=afterok:"+arr, script, "1")] = tasks
 
-	// Kill the leader once a couple of jobs run on Nomad, while others
-	// still wait for their dependency or the array's throttle.
-	jobs := st.waitJobs(3*time.Minute, "two jobs running on a node", func(jobs []*state.Job) bool {
-		placed := 0
+	// Kill the leader once a job has ended under it and a couple run on
+	// Nomad, while others still wait for their dependency or the array's
+	// throttle.
+	jobs := st.waitJobs(3*time.Minute, "a job ended and two running on a node", func(jobs []*state.Job) bool {
+		placed, ended := 0, 0
 		for _, j := range jobs {
-			if j.State == state.StateRunning && j.NodeList != "" {
+			switch {
+			case j.State == state.StateRunning && j.NodeList != "":
 				placed++
+			case j.State.Terminal():
+				ended++
 			}
 		}
-		return placed >= 2
+		return placed >= 2 && ended >= 1
 	})
 	dead, err := leaderOf(ctx, t, servers, token)
 	if err != nil {
@@ -279,6 +284,30 @@ echo "$id $SLURM_JOB_ID end" >> %[1]s
 		if got := st.sacctState(ref); got != "COMPLETED|0:0" {
 			t.Errorf("sacct -j %s: %q, want COMPLETED|0:0", ref, got)
 		}
+	}
+
+	// Every job's output, also of those that ended under the dead leader,
+	// comes from the new leader.
+	for _, ref := range refs {
+		if got, want := st.must("hpcbridge", "output", ref), "output of "+ref+"\n"; got != want {
+			t.Errorf("hpcbridge output %s via the new leader: %q, want %q", ref, got, want)
+		}
+	}
+
+	// ... because every surviving server keeps a copy of every output.
+	for i, srv := range servers {
+		if i == dead {
+			continue
+		}
+		eventually(t, fmt.Sprintf("coordinator %d's archive complete", i), time.Minute, func() error {
+			for ref, id := range ids {
+				b, err := os.ReadFile(filepath.Join(srv.dir, "data", "outputs", fmt.Sprint(id), "stdout"))
+				if err != nil || string(b) != "output of "+ref+"\n" {
+					return fmt.Errorf("job %s: %q, %v", ref, b, err)
+				}
+			}
+			return nil
+		})
 	}
 
 	// Each job ran exactly once, to its end, and a dependent started only

@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -352,6 +354,61 @@ func TestNomadRunsJobs(t *testing.T) {
 		if err != nil || nj.Stop == nil || !*nj.Stop {
 			t.Errorf("Nomad job after scancel: %+v, %v", nj, err)
 		}
+	})
+	t.Run("output follow", func(t *testing.T) {
+		// hpcbridge output --follow prints a running job's output as it
+		// comes, and returns once the job ends, with all of it.
+		st := top.on(t)
+		id := st.sbatch(st.script("talk.sh", "#!/bin/sh\necho first\nwhile [ ! -e release-talk ]; do sleep 0.1; done\necho last\n"))
+		st.wait(id, 2*time.Minute, "running on a node", func(j *state.Job) bool { return j.NodeList != "" })
+		cmd := exec.Command(filepath.Join(st.binDir, "hpcbridge"), "output", "--follow", id)
+		cmd.Env = st.env
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		lines := make(chan string)
+		go func() {
+			defer close(lines)
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+		}()
+		select {
+		case line := <-lines:
+			if line != "first" {
+				t.Fatalf("first line followed: %q", line)
+			}
+		case <-time.After(time.Minute):
+			cmd.Process.Kill()
+			t.Fatalf("hpcbridge output --follow printed nothing of the running job in a minute")
+		}
+		if err := os.WriteFile(filepath.Join(st.work, "release-talk"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var rest []string
+		for line := range lines {
+			rest = append(rest, line)
+		}
+		if !slices.Equal(rest, []string{"last"}) {
+			t.Errorf("rest followed: %q", rest)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("hpcbridge output --follow: %v", err)
+			}
+		case <-time.After(time.Minute):
+			cmd.Process.Kill()
+			t.Errorf("hpcbridge output --follow did not return after the job ended")
+		}
+		st.waitEnded(time.Minute, id)
 	})
 	t.Run("stopped in Nomad", func(t *testing.T) {
 		// An admin stops the Nomad job (UI or nomad job stop): Slurm

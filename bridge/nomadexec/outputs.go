@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/hashicorp/nomad/api"
 
@@ -48,7 +49,7 @@ func (o *Outputs) Archive(ctx context.Context, jobID uint64, allocID, nodeID str
 		if err != nil {
 			return err
 		}
-		err = copyLogs(ctx, o.Client, &api.Allocation{ID: allocID, NodeID: nodeID}, stream, false, tmp)
+		_, err = copyLogs(ctx, o.Client, &api.Allocation{ID: allocID, NodeID: nodeID}, stream, 0, false, tmp)
 		if cerr := tmp.Close(); err == nil {
 			err = cerr
 		}
@@ -72,43 +73,88 @@ func (o *Outputs) Archive(ctx context.Context, jobID uint64, allocID, nodeID str
 // connection then idles for 90 s: a burst of ending jobs leaves hundreds of
 // them, and Nomad refuses every request from this host (HTTP 429) beyond
 // its 100 (limits.http_max_conns_per_client), job registrations included.
-func copyLogs(ctx context.Context, c *api.Client, a *api.Allocation, stream string, follow bool, w io.Writer) error {
+//
+// It starts offset bytes into the stream and returns how many bytes it
+// wrote. Nomad's follow stream does not end when the task does (it sends
+// heartbeats for as long as the allocation exists), so followers cancel ctx
+// when the allocation stops (see follow).
+func copyLogs(ctx context.Context, c *api.Client, a *api.Allocation, stream string, offset int64, follow bool, w io.Writer) (int64, error) {
 	q := (&api.QueryOptions{Params: map[string]string{
 		"follow": strconv.FormatBool(follow),
 		"task":   TaskName,
 		"type":   stream,
 		"origin": api.OriginStart,
-		"offset": "0",
+		"offset": strconv.FormatInt(offset, 10),
 	}}).WithContext(ctx)
 	body, err := c.Raw().Response("/v1/client/fs/logs/"+a.ID, q)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer body.Close()
 	dec := json.NewDecoder(body)
+	var n int64
 	for {
 		var f api.StreamFrame
 		if err := dec.Decode(&f); err != nil {
 			if errors.Is(err, io.EOF) {
-				return nil
+				return n, nil
 			}
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return n, ctx.Err()
 			}
-			return fmt.Errorf("logs of allocation %s: %w", a.ID, err)
+			return n, fmt.Errorf("logs of allocation %s: %w", a.ID, err)
 		}
 		if f.IsHeartbeat() {
 			continue
 		}
-		if _, err := w.Write(f.Data); err != nil {
-			return err
+		m, err := w.Write(f.Data)
+		n += int64(m)
+		if err != nil {
+			return n, err
 		}
 	}
 }
 
+// follow copies a running allocation's log stream to w until the
+// allocation stops, then what the stream had not yet sent.
+func (o *Outputs) follow(ctx context.Context, a *api.AllocationListStub, stream string, w io.Writer) error {
+	alloc := &api.Allocation{ID: a.ID, NodeID: a.NodeID}
+	fctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		o.waitAllocDone(fctx, a)
+		cancel()
+	}()
+	n, err := copyLogs(fctx, o.Client, alloc, stream, 0, true, w)
+	cancel()
+	<-stopped
+	if ctx.Err() != nil {
+		return ctx.Err() // the reader went away
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	_, err = copyLogs(ctx, o.Client, alloc, stream, n, false, w)
+	return err
+}
+
+// waitAllocDone returns when the allocation's tasks have stopped for good
+// (or its node is gone), as blocking queries on it report, or ctx ends.
+func (o *Outputs) waitAllocDone(ctx context.Context, a *api.AllocationListStub) {
+	status, idx := a.ClientStatus, a.ModifyIndex
+	for !allocDone(status) && ctx.Err() == nil {
+		full, meta, err := o.Client.Allocations().Info(a.ID, (&api.QueryOptions{WaitIndex: idx, WaitTime: 30 * time.Second}).WithContext(ctx))
+		if err != nil {
+			return
+		}
+		status, idx = full.ClientStatus, meta.LastIndex
+	}
+}
+
 // WriteOutput copies a job's output to w: the archived copy when the job
-// has ended, else (while it runs) the live log from Nomad, following it
-// until the job ends when follow is set.
+// has ended, else (while it runs, or when the archive lacks it) the log
+// from Nomad, followed until the job's allocation stops when follow is set.
 func (o *Outputs) WriteOutput(ctx context.Context, j *state.Job, stream string, follow bool, w io.Writer) error {
 	if stream != Stdout && stream != Stderr {
 		return fmt.Errorf("stream %q: want stdout or stderr", stream)
@@ -118,21 +164,23 @@ func (o *Outputs) WriteOutput(ctx context.Context, j *state.Job, stream string, 
 		_, err = io.Copy(w, f)
 		return err
 	}
-	if j.State != state.StateRunning && j.State != state.StateCompleting {
+	running := j.State == state.StateRunning || j.State == state.StateCompleting
+	if !running && !j.State.Terminal() {
 		return fmt.Errorf("job %s: %w", j.SlurmID(), bridge.ErrNoOutput)
 	}
-	allocs, _, err := o.Client.Jobs().Allocations(NomadID(j), true, (&api.QueryOptions{}).WithContext(ctx))
+	last, err := o.lastAlloc(ctx, j)
 	if err != nil {
 		return err
 	}
-	var last *api.AllocationListStub
-	for _, a := range allocs {
-		if last == nil || a.CreateIndex > last.CreateIndex {
-			last = a
-		}
-	}
 	if last == nil {
-		return fmt.Errorf("job %s has not started on a node yet: %w", j.SlurmID(), bridge.ErrNoOutput)
+		if running {
+			return fmt.Errorf("job %s has not started on a node yet: %w", j.SlurmID(), bridge.ErrNoOutput)
+		}
+		return fmt.Errorf("job %s: %w", j.SlurmID(), bridge.ErrNoOutput)
 	}
-	return copyLogs(ctx, o.Client, &api.Allocation{ID: last.ID, NodeID: last.NodeID}, stream, follow, w)
+	if follow && running {
+		return o.follow(ctx, last, stream, w)
+	}
+	_, err = copyLogs(ctx, o.Client, &api.Allocation{ID: last.ID, NodeID: last.NodeID}, stream, 0, false, w)
+	return err
 }

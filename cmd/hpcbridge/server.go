@@ -22,6 +22,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	hbraft "github.com/hpcbridge/hpcbridge/raft"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -157,6 +158,9 @@ func runServer(ctx context.Context, o serverOptions, s streams) error {
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ctx, ln) }()
 	go lead(ctx, node, srv, store, exec, logger)
+	if arch, ok := outputs.(*nomadexec.Outputs); ok {
+		go arch.Mirror(ctx, store, logger) // every server keeps every job's output
+	}
 	if o.join != "" {
 		if err := joinCluster(ctx, o.join, o.token, clientTLS, api.RaftJoinRequest{ID: id, RaftAddr: node.Addr(), APIAddr: advertise}, logger); err != nil {
 			return err

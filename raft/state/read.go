@@ -100,6 +100,20 @@ func (v *View) EachJobInState(st JobState, f func(*Job) bool) {
 	}
 }
 
+// EachJobModifiedAfter calls f, in the order of their last change, for
+// every job a command after log index idx changed, until f returns false.
+func (v *View) EachJobModifiedAfter(idx uint64, f func(*Job) bool) {
+	it, err := v.txn.LowerBound(tableJobs, "modify", idx+1)
+	if err != nil {
+		return
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if !f(raw.(*Job)) {
+			return
+		}
+	}
+}
+
 // EachJobOfUser calls f for every job of user until f returns false.
 func (v *View) EachJobOfUser(user string, f func(*Job) bool) {
 	it, err := v.txn.Get(tableJobs, "user", user)

@@ -52,6 +52,8 @@ func schema() *memdb.DBSchema {
 			"array": {Name: "array", Unique: true, AllowMissing: true, Indexer: arrayIndex{}},
 			"user":  {Name: "user", Indexer: &memdb.StringFieldIndex{Field: "User"}},
 			"state": {Name: "state", Indexer: &memdb.StringFieldIndex{Field: "State"}},
+			// "modify" finds the jobs a stretch of the log changed.
+			"modify": {Name: "modify", Indexer: &memdb.UintFieldIndex{Field: "ModifyIndex"}},
 		}},
 		tableTokens: {Name: tableTokens, Indexes: map[string]*memdb.IndexSchema{
 			"id":     {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "AccessorID"}},

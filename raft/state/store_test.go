@@ -112,3 +112,27 @@ func TestRestoreWakesWatchers(t *testing.T) {
 		t.Fatal("restored state lost job 1")
 	}
 }
+
+func TestEachJobModifiedAfter(t *testing.T) {
+	s := New()
+	var idx uint64
+	var ids []uint64
+	for range 3 {
+		res := mustApply(t, s, &idx, CmdJobSubmit, JobSubmitCmd{Time: t0, User: "alice", DefaultPartition: "debug", Submission: submission(t, "#!/bin/sh\ntrue\n")})
+		ids = append(ids, res.Value.(JobSubmitResult).JobID)
+	}
+	mark := idx
+	mustApply(t, s, &idx, CmdJobStart, JobStartCmd{Time: t0, JobID: ids[0], Task: NoTask})
+	mustApply(t, s, &idx, CmdJobFinish, JobFinishCmd{Time: t0, JobID: ids[0], State: StateCompleted})
+	mustApply(t, s, &idx, CmdJobHold, JobHoldCmd{By: Actor{User: "alice"}, Refs: []JobRef{{JobID: ids[2], Task: AllTasks}}})
+	var got []uint64
+	s.View().EachJobModifiedAfter(mark, func(j *Job) bool { got = append(got, j.ID); return true })
+	if want := []uint64{ids[0], ids[2]}; len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("modified after %d: %v, want %v", mark, got, want)
+	}
+	got = nil
+	s.View().EachJobModifiedAfter(idx, func(j *Job) bool { got = append(got, j.ID); return true })
+	if len(got) != 0 {
+		t.Errorf("modified after the last index: %v", got)
+	}
+}
