@@ -151,6 +151,21 @@ func eventually(t *testing.T, what string, within time.Duration, cond func() err
 	}
 }
 
+// waitVoters waits until s's Raft configuration has n servers.
+func waitVoters(t *testing.T, s *server, token string, n int) {
+	t.Helper()
+	eventually(t, fmt.Sprintf("%d voters", n), time.Minute, func() error {
+		peers, err := client(t, s.url(), token).RaftPeers(context.Background())
+		if err != nil {
+			return err
+		}
+		if len(peers) != n {
+			return fmt.Errorf("%d peers", len(peers))
+		}
+		return nil
+	})
+}
+
 // leaderOf returns the index of the server that leads, per the servers.
 func leaderOf(ctx context.Context, t *testing.T, servers []*server, token string) (int, error) {
 	for _, s := range servers {
@@ -205,16 +220,7 @@ func TestClusterSurvivesLeaderLoss(t *testing.T) {
 	for _, s := range servers[1:] {
 		s.start([]string{api.EnvToken + "=" + token}, "--join", servers[0].url())
 	}
-	eventually(t, "three voters", 60*time.Second, func() error {
-		peers, err := client(t, servers[0].url(), token).RaftPeers(ctx)
-		if err != nil {
-			return err
-		}
-		if len(peers) != 3 {
-			return fmt.Errorf("%d peers", len(peers))
-		}
-		return nil
-	})
+	waitVoters(t, servers[0], token, 3)
 	user, err := client(t, servers[0].url(), token).ACLCreateToken(ctx, &api.ACLTokenRequest{Type: "client", User: "alice"})
 	if err != nil {
 		t.Fatal(err)

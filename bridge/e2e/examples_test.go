@@ -39,14 +39,7 @@ func requeueKeepsProgress(st *stack) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := *st
-	sub.work = filepath.Join(st.work, "requeue")
-	if err := os.Mkdir(sub.work, 0o1777); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(sub.work, 0o1777); err != nil {
-		t.Fatal(err)
-	}
+	sub := st.in("requeue")
 	const steps = 20
 	id := sub.sbatch(filepath.Join(dir, "long-requeue.sh"), fmt.Sprint(steps))
 	out := "long-requeue-" + id + ".out"
@@ -125,14 +118,7 @@ func envMatchesSlurm(st *stack) {
 	real, realDir := slurmoracle.RunEnvJob(t, args...)
 
 	// Submitted from its own directory, as the oracle's job was.
-	sub := *st
-	sub.work = filepath.Join(st.work, "envcmp")
-	if err := os.Mkdir(sub.work, 0o1777); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(sub.work, 0o1777); err != nil {
-		t.Fatal(err)
-	}
+	sub := st.in("envcmp")
 	id := sub.sbatch(append(args, sub.script("env.sh", slurmoracle.EnvScript))...)
 	st.waitEnded(2*time.Minute, id)
 	if got := st.sacctState(id); got != "COMPLETED|0:0" {
@@ -267,4 +253,19 @@ func localPi(t *testing.T, script string) string {
 	}
 	t.Fatalf("python3 %s printed no pi line: %s", script, out)
 	return ""
+}
+
+// in is the stack seen from a new submit directory below st's, writable by
+// every user like st's.
+func (st *stack) in(name string) *stack {
+	st.t.Helper()
+	sub := *st
+	sub.work = filepath.Join(st.work, name)
+	if err := os.Mkdir(sub.work, 0o1777); err != nil {
+		st.t.Fatal(err)
+	}
+	if err := os.Chmod(sub.work, 0o1777); err != nil { // past the umask
+		st.t.Fatal(err)
+	}
+	return &sub
 }

@@ -189,16 +189,7 @@ func TestLeaderKillWhileJobsRun(t *testing.T) {
 		s.start([]string{api.EnvToken + "=" + token}, append([]string{"--join", servers[0].url()}, flags...)...)
 	}
 	ctx := context.Background()
-	eventually(t, "three voters", time.Minute, func() error {
-		peers, err := client(t, servers[0].url(), token).RaftPeers(ctx)
-		if err != nil {
-			return err
-		}
-		if len(peers) != 3 {
-			return fmt.Errorf("%d peers", len(peers))
-		}
-		return nil
-	})
+	waitVoters(t, servers[0], token, 3)
 	st := &stack{t: t, binDir: binDir, plugins: plugins, agent: agent, token: token, work: sharedDir(t)}
 	st.use(servers[0])
 
