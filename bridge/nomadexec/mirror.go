@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -32,6 +34,7 @@ func (o *Outputs) Mirror(ctx context.Context, store *state.Store, logger *slog.L
 		logger = slog.New(slog.DiscardHandler)
 	}
 	var seen uint64 // the log index looked at last
+	var swept time.Time
 	// Copies run beside each other, a few at a time: one may wait for a
 	// cancelled job's task to finish dying.
 	slots := make(chan struct{}, 4)
@@ -48,6 +51,14 @@ func (o *Outputs) Mirror(ctx context.Context, store *state.Store, logger *slog.L
 			return true
 		})
 		seen = v.LatestIndex()
+		if now.Sub(swept) >= sweepEvery {
+			swept = now
+			if n, err := o.Sweep(v, now); err != nil {
+				logger.Warn("sweep old job output", "err", err)
+			} else if n > 0 {
+				logger.Info("removed old job output", "jobs", n, "retention", o.Retention)
+			}
+		}
 		for _, j := range ended {
 			select {
 			case <-ctx.Done():
@@ -68,6 +79,7 @@ func (o *Outputs) Mirror(ctx context.Context, store *state.Store, logger *slog.L
 			wg.Wait()
 			return
 		case <-changed:
+		case <-time.After(sweepEvery): // an idle cluster still sweeps
 		}
 		select {
 		case <-ctx.Done():
@@ -76,6 +88,41 @@ func (o *Outputs) Mirror(ctx context.Context, store *state.Store, logger *slog.L
 		case <-time.After(MirrorGap): // let ends collect
 		}
 	}
+}
+
+// sweepEvery is how often Mirror removes copies past the retention.
+const sweepEvery = time.Hour
+
+// Sweep removes the copies of jobs that ended more than Retention before
+// now, and of jobs the store does not know (a store rebuilt from an older
+// snapshot keeps nothing of them). It returns how many it removed.
+func (o *Outputs) Sweep(v *state.View, now time.Time) (int, error) {
+	if o.Retention <= 0 {
+		return 0, nil
+	}
+	entries, err := os.ReadDir(o.Dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return 0, nil
+		}
+		return 0, err
+	}
+	removed := 0
+	for _, e := range entries {
+		id, err := strconv.ParseUint(e.Name(), 10, 64)
+		if err != nil || !e.IsDir() {
+			continue // not a copy
+		}
+		j := v.Job(id)
+		if j != nil && (!j.State.Terminal() || now.Sub(j.EndTime) <= o.Retention) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(o.Dir, e.Name())); err != nil {
+			return removed, err
+		}
+		removed++
+	}
+	return removed, nil
 }
 
 // mirrorWait bounds how long a copy waits for the task of a job the

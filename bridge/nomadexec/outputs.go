@@ -30,7 +30,13 @@ const (
 type Outputs struct {
 	Dir    string
 	Client *api.Client
+	// Retention is how long after a job ends its copy is kept (0: for
+	// ever); Mirror sweeps older copies away (see Sweep).
+	Retention time.Duration
 }
+
+// DefaultRetention is the default Outputs.Retention: 30 days.
+const DefaultRetention = 30 * 24 * time.Hour
 
 var _ bridge.OutputSource = (*Outputs)(nil)
 
@@ -163,6 +169,10 @@ func (o *Outputs) WriteOutput(ctx context.Context, j *state.Job, stream string, 
 		defer f.Close()
 		_, err = io.Copy(w, f)
 		return err
+	}
+	if o.Retention > 0 && j.State.Terminal() && time.Since(j.EndTime) > o.Retention {
+		return fmt.Errorf("job %s ended %s ago: its output is kept %s (--output-retention): %w",
+			j.SlurmID(), time.Since(j.EndTime).Round(time.Hour), o.Retention, bridge.ErrNoOutput)
 	}
 	running := j.State == state.StateRunning || j.State == state.StateCompleting
 	if !running && !j.State.Terminal() {

@@ -30,6 +30,7 @@ func nomadFlags() []cli.Flag {
 		&cli.IntFlag{Name: "nomad-cpu-mhz", Value: 100, Usage: "Nomad CPU (MHz) reserved per Slurm CPU"},
 		&cli.Int64Flag{Name: "default-mem", Value: 512, Usage: "MiB of memory for jobs that ask for none"},
 		&cli.DurationFlag{Name: "kill-wait", Value: 30 * time.Second, Usage: "Slurm's KillWait: SIGTERM, then SIGKILL after this"},
+		&cli.DurationFlag{Name: "output-retention", Value: nomadexec.DefaultRetention, Usage: "how long after a job ends the coordinator keeps its archived output (0: forever)"},
 	}
 }
 
@@ -38,7 +39,7 @@ func nomadOptionsOf(c *cli.Context) nomadOptions {
 		addr: c.String("nomad-addr"), token: c.String("nomad-token"), region: c.String("nomad-region"),
 		namespace: c.String("nomad-namespace"), cluster: c.String("cluster-name"), partitionMap: c.StringSlice("partition-map"),
 		maxQueued: c.Int("nomad-max-queued"), maxRunning: c.Int("nomad-max-running"), cpuMHz: c.Int("nomad-cpu-mhz"),
-		defaultMemMiB: c.Int64("default-mem"), killWait: c.Duration("kill-wait"),
+		defaultMemMiB: c.Int64("default-mem"), killWait: c.Duration("kill-wait"), outputRetention: c.Duration("output-retention"),
 	}
 }
 
@@ -60,7 +61,7 @@ func newExecutor(o serverOptions, store *state.Store, node *hbraft.Node, logger 
 	if err != nil {
 		return nil, nil, err
 	}
-	outputs := &nomadexec.Outputs{Dir: filepath.Join(o.dataDir, "outputs"), Client: client}
+	outputs := &nomadexec.Outputs{Dir: filepath.Join(o.dataDir, "outputs"), Client: client, Retention: n.outputRetention}
 	exec := nomadexec.New(nomadexec.Config{
 		Client: client, Store: store, Raft: node,
 		Translation: nomadexec.Translation{

@@ -127,7 +127,7 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 	srvOpts := serverOptions{
 		dataDir: filepath.Join(o.dataDir, "coordinator"), bind: o.bind, raftBind: o.raftBind, nodeID: "dev",
 		bootstrap: true, partitions: []string{o.partition}, logLevel: o.logLevel,
-		nomad: nomadOptions{addr: agent.Addr(), cluster: "hpcbridge", maxQueued: 32, cpuMHz: 100, defaultMemMiB: 512, killWait: 30 * time.Second},
+		nomad: nomadOptions{addr: agent.Addr(), cluster: "hpcbridge", maxQueued: 32, cpuMHz: 100, defaultMemMiB: 512, killWait: 30 * time.Second, outputRetention: nomadexec.DefaultRetention},
 	}
 	sctx, stopServer := context.WithCancel(ctx)
 	defer stopServer()

@@ -55,7 +55,7 @@ type nomadOptions struct {
 	maxQueued, maxRunning          int
 	cpuMHz                         int
 	defaultMemMiB                  int64
-	killWait                       time.Duration
+	killWait, outputRetention      time.Duration
 }
 
 func serverCommand(s streams) *cli.Command {
