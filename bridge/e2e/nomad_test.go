@@ -410,6 +410,36 @@ func TestNomadRunsJobs(t *testing.T) {
 		}
 		st.waitEnded(time.Minute, id)
 	})
+	t.Run("Nomad agent restart", func(t *testing.T) {
+		// The agent running a job restarts (an upgrade, a crash and
+		// systemd): the driver recovers the task, which goes on to the
+		// end; the coordinator follows Nomad again and records the end.
+		st := top.on(t)
+		id := st.sbatch(st.script("survivor.sh", "#!/bin/sh\necho before\nwhile [ ! -e release-survivor ]; do sleep 0.1; done\necho after\n"))
+		st.wait(id, 2*time.Minute, "running on a node", func(j *state.Job) bool { return j.NodeList != "" })
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := st.agent.Restart(ctx); err != nil {
+			t.Fatalf("restart the Nomad agent: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(st.work, "release-survivor"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st.waitEnded(2*time.Minute, id)
+		if got := st.sacctState(id); got != "COMPLETED|0:0" {
+			t.Errorf("sacct %q, want COMPLETED|0:0", got)
+		}
+		if got := st.readFile("slurm-" + id + ".out"); got != "before\nafter\n" {
+			t.Errorf("slurm-%s.out = %q", id, got)
+		}
+		if got := st.must("hpcbridge", "output", id); got != "before\nafter\n" {
+			t.Errorf("hpcbridge output %s = %q", id, got)
+		}
+		allocs, _, err := st.agent.API().Jobs().Allocations("slurm-"+id, true, nil)
+		if err != nil || len(allocs) != 1 {
+			t.Errorf("allocations of slurm-%s: %d, %v; want the one that ran through the restart", id, len(allocs), err)
+		}
+	})
 	t.Run("stopped in Nomad", func(t *testing.T) {
 		// An admin stops the Nomad job (UI or nomad job stop): Slurm
 		// sees a cancellation, not a success.
