@@ -478,8 +478,11 @@ func TestNomadRunsJobs(t *testing.T) {
 		// scheduler offered b first and found the node busy.
 		c := st.sbatch(st.script("c.sh", "#!/bin/sh\necho c >> excl.log\n"))
 		st.waitEnded(2*time.Minute, c)
-		if j := st.wait(b, 10*time.Second, "known", func(*state.Job) bool { return true }); j.NodeList != "" {
-			t.Fatalf("exclusive job placed on %s beside a running job", j.NodeList)
+		if j := st.wait(b, 10*time.Second, "known", func(*state.Job) bool { return true }); j.NodeList != "" || j.State != state.StatePending || j.Reason != state.ReasonResources {
+			t.Fatalf("exclusive job beside a running job: %s (%s) on %q, want PENDING (Resources)", j.State, j.Reason, j.NodeList)
+		}
+		if got := strings.TrimSpace(st.must("squeue", "-h", "-j", b, "-o", "%t|%R")); got != "PD|(Resources)" {
+			t.Errorf("squeue for the waiting exclusive job: %q, want PD|(Resources)", got)
 		}
 		if _, err := nomadJob(b); err == nil {
 			t.Fatalf("exclusive job registered with Nomad while its only node is busy")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/nomad/api"
 
@@ -47,6 +48,42 @@ func (e *Executor) wholeNodeJob(ctx context.Context, j *state.Job, sub *state.Su
 		}
 	}
 	return nil, fmt.Errorf("exclusive job %s: no idle node (%d nodes): %w", j.SlurmID(), len(nodes), sched.ErrNotYet)
+}
+
+// Admit says whether the scheduler may start j now: any job but an
+// --exclusive one, which only while a node it can have whole is idle (see
+// wholeNodeJob; after a look that found none, it waits exclusiveRetryGap
+// before the next). So an exclusive job waits PENDING (Resources), as in
+// Slurm, rather than started and unplaced. Array tasks are admitted and
+// wait in Start instead.
+func (e *Executor) Admit(ctx context.Context, j *state.Job, sub *state.Submission) bool {
+	if sub == nil || sub.Spec == nil || sub.Spec.Exclusive == nil || j.IsArrayBase() {
+		return true
+	}
+	if _, err := e.cfg.Translation.Translate(j, sub); err != nil {
+		return true // Start fails it, saying why
+	}
+	e.mu.Lock()
+	wait := time.Until(e.exclusiveRetry[j.ID])
+	e.mu.Unlock()
+	if wait > 0 {
+		return false
+	}
+	if _, err := e.wholeNodeJob(ctx, j, sub); err != nil {
+		now := time.Now()
+		e.mu.Lock()
+		if len(e.exclusiveRetry) > 1024 { // jobs cancelled while they waited
+			for id, t := range e.exclusiveRetry {
+				if t.Before(now) {
+					delete(e.exclusiveRetry, id)
+				}
+			}
+		}
+		e.exclusiveRetry[j.ID] = now.Add(exclusiveRetryGap)
+		e.mu.Unlock()
+		return false
+	}
+	return true
 }
 
 // wholeOf is what a node can give one job, if it takes jobs at all.

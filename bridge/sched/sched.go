@@ -24,6 +24,14 @@ import (
 // offered again on a later pass; it is not worth a warning.
 var ErrNotYet = errors.New("the executor cannot take the job yet")
 
+// Admitter is an Executor that can tell, before a start is committed,
+// that it cannot take a job now (an --exclusive job while no node is idle):
+// the job stays PENDING with reason Resources, as in Slurm, and the jobs
+// after it go ahead.
+type Admitter interface {
+	Admit(ctx context.Context, job *state.Job, sub *state.Submission) bool
+}
+
 // Executor runs jobs. Implementations must be idempotent by job id: a new
 // leader may Start a job its predecessor already started.
 type Executor interface {
@@ -295,6 +303,10 @@ func (s *Scheduler) schedule(ctx context.Context, now time.Time) error {
 		}
 		if !ok {
 			reasons[j.ID] = reason
+			continue
+		}
+		if ad, ok := s.cfg.Executor.(Admitter); ok && capacity != 0 && !ad.Admit(ctx, j, v.Submission(j)) {
+			reasons[j.ID] = state.ReasonResources
 			continue
 		}
 		if j.IsArrayBase() {

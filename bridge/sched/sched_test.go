@@ -337,3 +337,34 @@ func TestPassGap(t *testing.T) {
 		}
 	}
 }
+
+// admittingExecutor refuses to admit the jobs in refuse.
+type admittingExecutor struct {
+	*fakeExecutor
+	refuse map[uint64]bool
+}
+
+func (a *admittingExecutor) Admit(_ context.Context, j *state.Job, _ *state.Submission) bool {
+	return !a.refuse[j.ID]
+}
+
+func TestAdmitKeepsJobPending(t *testing.T) {
+	h := newHarness(t, -1)
+	ex := &admittingExecutor{fakeExecutor: h.exec, refuse: map[uint64]bool{}}
+	h.s = New(Config{Store: h.store, Raft: h.raft, Executor: ex, Now: func() time.Time { return h.now }})
+	held := h.submit("u", "#!/bin/sh\n#SBATCH --exclusive\ntrue\n")
+	other := h.submit("u", "#!/bin/sh\ntrue\n")
+	ex.refuse[held] = true
+	h.pass()
+	if j := h.job(held); j.State != state.StatePending || j.Reason != state.ReasonResources {
+		t.Errorf("refused job: %s (%s), want PENDING (Resources)", j.State, j.Reason)
+	}
+	if j := h.job(other); j.State != state.StateRunning {
+		t.Errorf("the job after it: %s, want RUNNING", j.State)
+	}
+	delete(ex.refuse, held)
+	h.pass()
+	if j := h.job(held); j.State != state.StateRunning || !slices.Contains(h.exec.started, held) {
+		t.Errorf("admitted job: %s, started %v", j.State, h.exec.started)
+	}
+}
