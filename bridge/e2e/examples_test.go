@@ -35,10 +35,7 @@ func TestNomadRunsExamples(t *testing.T) {
 // the same output file, as the example's header promises.
 func requeueKeepsProgress(st *stack) {
 	t := st.t
-	dir, err := filepath.Abs("../../examples/slurm")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := examplesDir(t)
 	sub := st.in("requeue")
 	const steps = 20
 	id := sub.sbatch(filepath.Join(dir, "long-requeue.sh"), fmt.Sprint(steps))
@@ -68,10 +65,7 @@ func requeueKeepsProgress(st *stack) {
 // while they wait is bridge/sched's TestTimeLimitAndSignal.)
 func gpuJobsWait(st *stack) {
 	t := st.t
-	dir, err := filepath.Abs("../../examples/slurm")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := examplesDir(t)
 	for _, name := range []string{"gpu-per-task.sh", "gpu-train-checkpoint.sh"} {
 		id := st.sbatch(filepath.Join(dir, name))
 		nid := "slurm-" + id
@@ -161,10 +155,7 @@ func envMatchesSlurm(st *stack) {
 // says to, and checks the output files the header promises.
 func runExamples(st *stack) {
 	t := st.t
-	dir, err := filepath.Abs("../../examples/slurm")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := examplesDir(t)
 	example := func(name string) string { return filepath.Join(dir, name) }
 	// mem-and-time.sh runs squeue from inside the job, as the job's user:
 	// the Slurm commands are installed where every user may run them.
@@ -268,4 +259,15 @@ func (st *stack) in(name string) *stack {
 		st.t.Fatal(err)
 	}
 	return &sub
+}
+
+// examplesDir is examples/slurm of this repository, as an absolute path
+// (jobs read their scripts from it, and sbatch records it).
+func examplesDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("../../examples/slurm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

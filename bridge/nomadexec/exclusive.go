@@ -63,27 +63,37 @@ func (e *Executor) Admit(ctx context.Context, j *state.Job, sub *state.Submissio
 	if _, err := e.cfg.Translation.Translate(j, sub); err != nil {
 		return true // Start fails it, saying why
 	}
+	_, err := e.lookWhole(ctx, j, sub)
+	return err == nil
+}
+
+// lookWhole is wholeNodeJob at most once per exclusiveRetryGap for a job:
+// after a look that found no idle node (or no answer from Nomad) it
+// answers sched.ErrNotYet until the gap is over.
+func (e *Executor) lookWhole(ctx context.Context, j *state.Job, sub *state.Submission) (*api.Job, error) {
 	e.mu.Lock()
 	wait := time.Until(e.exclusiveRetry[j.ID])
 	e.mu.Unlock()
 	if wait > 0 {
-		return false
+		return nil, fmt.Errorf("exclusive job %s: next look for an idle node in %v: %w", j.SlurmID(), wait.Round(time.Millisecond), sched.ErrNotYet)
 	}
-	if _, err := e.wholeNodeJob(ctx, j, sub); err != nil {
-		now := time.Now()
-		e.mu.Lock()
-		if len(e.exclusiveRetry) > 1024 { // jobs cancelled while they waited
-			for id, t := range e.exclusiveRetry {
-				if t.Before(now) {
-					delete(e.exclusiveRetry, id)
-				}
+	job, err := e.wholeNodeJob(ctx, j, sub)
+	now := time.Now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err == nil {
+		delete(e.exclusiveRetry, j.ID)
+		return job, nil
+	}
+	if len(e.exclusiveRetry) > 1024 { // jobs cancelled while they waited
+		for id, t := range e.exclusiveRetry {
+			if t.Before(now) {
+				delete(e.exclusiveRetry, id)
 			}
 		}
-		e.exclusiveRetry[j.ID] = now.Add(exclusiveRetryGap)
-		e.mu.Unlock()
-		return false
 	}
-	return true
+	e.exclusiveRetry[j.ID] = now.Add(exclusiveRetryGap)
+	return nil, err
 }
 
 // wholeOf is what a node can give one job, if it takes jobs at all.

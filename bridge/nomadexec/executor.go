@@ -134,21 +134,9 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 	}
 	job, err := e.cfg.Translation.Translate(j, sub)
 	if err == nil && sub.Spec.Exclusive != nil {
-		e.mu.Lock()
-		wait := time.Until(e.exclusiveRetry[j.ID])
-		e.mu.Unlock()
-		if wait > 0 {
-			return fmt.Errorf("exclusive job %s: next look for an idle node in %v: %w", j.SlurmID(), wait.Round(time.Millisecond), sched.ErrNotYet)
-		}
-		if job, err = e.wholeNodeJob(ctx, j, sub); err != nil {
-			e.mu.Lock()
-			e.exclusiveRetry[j.ID] = time.Now().Add(exclusiveRetryGap)
-			e.mu.Unlock()
+		if job, err = e.lookWhole(ctx, j, sub); err != nil {
 			return err // no idle node yet (sched.ErrNotYet), or Nomad did not answer
 		}
-		e.mu.Lock()
-		delete(e.exclusiveRetry, j.ID)
-		e.mu.Unlock()
 	}
 	if err != nil {
 		// A job Nomad cannot run fails like a job whose launch failed.

@@ -39,6 +39,7 @@ func (o *Outputs) Mirror(ctx context.Context, store *state.Store, logger *slog.L
 	// cancelled job's task to finish dying.
 	slots := make(chan struct{}, 4)
 	var wg sync.WaitGroup
+	defer wg.Wait()
 	for {
 		changed := store.WatchJobs()
 		v := store.View()
@@ -62,7 +63,6 @@ func (o *Outputs) Mirror(ctx context.Context, store *state.Store, logger *slog.L
 		for _, j := range ended {
 			select {
 			case <-ctx.Done():
-				wg.Wait()
 				return
 			case slots <- struct{}{}:
 			}
@@ -76,14 +76,12 @@ func (o *Outputs) Mirror(ctx context.Context, store *state.Store, logger *slog.L
 		}
 		select {
 		case <-ctx.Done():
-			wg.Wait()
 			return
 		case <-changed:
 		case <-time.After(sweepEvery): // an idle cluster still sweeps
 		}
 		select {
 		case <-ctx.Done():
-			wg.Wait()
 			return
 		case <-time.After(MirrorGap): // let ends collect
 		}
