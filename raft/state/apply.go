@@ -280,8 +280,12 @@ func applyCancel(a *applier, _ uint8, payload []byte) *Result {
 	})
 }
 
+// applyHold holds or releases. Version 1 let a user's hold replace an
+// administrator's (which the user could then release); from version 2, as
+// in Slurm, a user's hold leaves an admin hold as it is, and an
+// administrator's uhold (UserHold) makes any hold a user hold.
 func applyHold(hold bool) handler {
-	return func(a *applier, _ uint8, payload []byte) *Result {
+	return func(a *applier, version uint8, payload []byte) *Result {
 		var c JobHoldCmd
 		decode(payload, &c)
 		return a.each(c.Refs, c.By, func(t target) (*Job, error) {
@@ -294,8 +298,10 @@ func applyHold(hold bool) handler {
 			}
 			cp := *j
 			switch {
-			case hold && c.By.Management:
+			case hold && c.By.Management && !(version >= 2 && c.UserHold):
 				cp.Hold, cp.Reason = HoldAdmin, ReasonHeldAdmin
+			case hold && version >= 2 && j.Hold == HoldAdmin && !c.By.Management:
+				return nil, nil // Slurm: the job is held already; nothing changes
 			case hold:
 				cp.Hold, cp.Reason = HoldUser, ReasonHeldUser
 			case j.Hold == HoldNone:
@@ -345,9 +351,23 @@ func requeued(j *Job, run Run) *Job {
 	return &cp
 }
 
-func applyUpdate(a *applier, _ uint8, payload []byte) *Result {
+// applyUpdate is scontrol update. From version 2 a dependency that would
+// make a job wait for itself (on itself, or A on B on A) is refused; the
+// check runs here, on the state the update is applied to, so that two
+// updates committed at once cannot close a cycle between them.
+func applyUpdate(a *applier, version uint8, payload []byte) *Result {
 	var c JobUpdateCmd
 	decode(payload, &c)
+	var reach map[uint64]bool
+	if version >= 2 && c.Dependency != nil && *c.Dependency != "" {
+		if _, err := jobspec.ParseDependency(*c.Dependency); err != nil {
+			return &Result{Err: err}
+		}
+		var err error
+		if reach, err = a.depReach(*c.Dependency); err != nil {
+			return &Result{Err: err}
+		}
+	}
 	return a.each(c.Refs, c.By, func(t target) (*Job, error) {
 		j := t.job
 		if t.task != NoTask {
@@ -371,6 +391,9 @@ func applyUpdate(a *applier, _ uint8, payload []byte) *Result {
 				if _, err := jobspec.ParseDependency(*c.Dependency); err != nil {
 					return nil, err
 				}
+			}
+			if reach[j.ID] {
+				return nil, fmt.Errorf("circular dependency: the job would wait for itself: %w", ErrDependency)
 			}
 			cp.Dependency = *c.Dependency
 		}

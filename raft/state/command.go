@@ -28,10 +28,22 @@ const (
 )
 
 // currentVersion is the payload version this build writes for each command;
-// Apply accepts versions up to it.
+// Apply accepts versions up to it and applies each entry as the version it
+// was written with did, so that an old log replays to the same state. A
+// command's version goes up whenever what Apply does with it changes:
+//
+//   - CmdJobHold 2: a user's hold leaves an administrator's hold in place
+//     (version 1 replaced it with a user hold, which the user could then
+//     release); UserHold (scontrol uhold).
+//   - CmdJobUpdate 2: a dependency that closes a cycle is refused
+//     (ErrDependency).
+//
+// A server must know a version before a leader writes it: upgrade every
+// server before the new build leads (an old follower stops at an entry of
+// a version it does not know rather than diverge).
 var currentVersion = map[CommandType]uint8{
-	CmdJobSubmit: 1, CmdJobCancel: 1, CmdJobHold: 1, CmdJobRelease: 1, CmdJobRequeue: 1,
-	CmdJobUpdate: 1, CmdJobStart: 1, CmdJobFinish: 1, CmdJobReasons: 1, CmdJobPlaced: 1,
+	CmdJobSubmit: 1, CmdJobCancel: 1, CmdJobHold: 2, CmdJobRelease: 1, CmdJobRequeue: 1,
+	CmdJobUpdate: 2, CmdJobStart: 1, CmdJobFinish: 1, CmdJobReasons: 1, CmdJobPlaced: 1,
 	CmdACLBootstrap: 1, CmdACLTokenCreate: 1, CmdACLTokenDelete: 1, CmdSetMeta: 1,
 }
 
@@ -98,6 +110,9 @@ type JobCancelCmd struct {
 type JobHoldCmd struct {
 	By   Actor    `json:"by"`
 	Refs []JobRef `json:"refs"`
+	// UserHold makes an administrator's hold a user hold (scontrol uhold),
+	// which the owner may release. Version 2.
+	UserHold bool `json:"user_hold,omitempty"`
 }
 
 // JobRequeueCmd puts running or finished jobs back in the queue.

@@ -23,6 +23,10 @@ var (
 	ErrDisabled = errors.New("requested operation is presently disabled")
 	// ErrBootstrapped: ACL bootstrap has already been done.
 	ErrBootstrapped = errors.New("ACL bootstrap already done")
+	// ErrDependency: the dependency would make jobs wait for each other
+	// for ever (a job on itself, A on B on A), as slurmctld's "Job
+	// dependency problem".
+	ErrDependency = errors.New("job dependency problem")
 )
 
 // Table names.
