@@ -1,8 +1,12 @@
 package bridge
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/gob"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -188,18 +192,97 @@ func (f *jobFilter) walk(v *state.View, expand bool, emit func(listKey, *state.J
 	})
 }
 
+// What other users see. A token that may not touch a job (mayTouch: not
+// its owner's, not a management token) sees the job as squeue and scontrol
+// show it to anyone: never its script, environment, the options as typed
+// (which hold --wrap and --export values), the script's arguments, the wrap
+// command or the --export list. presenter.submission is the one place
+// every reply that carries a job (GET /v1/job, /v1/jobs and /v1/accounting
+// in every view and encoding) takes its submission from.
+
+// publicSubmission is what anyone may see of sub: a copy that keeps, of
+// the submission, only the script's name, the directory and the host, and
+// of the spec what squeue and scontrol show (a --wrap job keeps an empty
+// Wrap, so that it still reads as one). Fields added to Submission later
+// stay private until named here.
+func publicSubmission(sub *state.Submission) *state.Submission {
+	if sub == nil {
+		return nil
+	}
+	pub := &state.Submission{ScriptName: sub.ScriptName, Cwd: sub.Cwd, SubmitHost: sub.SubmitHost}
+	if sub.Spec != nil {
+		s := *sub.Spec
+		s.Export, s.ScriptArgs, s.Ignored, s.Warnings = nil, nil, nil, nil
+		if s.Wrap != nil {
+			s.Wrap = new(string)
+		}
+		if _, ok := s.Other["export-file"]; ok {
+			s.Other = maps.Clone(s.Other)
+			delete(s.Other, "export-file")
+		}
+		pub.Spec = &s
+	}
+	return pub
+}
+
+// subCache maps submissions to their shaped copies, so that the records
+// of one array share one copy (the packed brief form sends it once).
+type subCache struct {
+	from, to *state.Submission // the last lookup
+	m        map[*state.Submission]*state.Submission
+}
+
+func (c *subCache) get(sub *state.Submission, shape func(*state.Submission) *state.Submission) *state.Submission {
+	if sub == c.from && c.to != nil {
+		return c.to
+	}
+	out, ok := c.m[sub]
+	if !ok {
+		if c.m == nil {
+			c.m = map[*state.Submission]*state.Submission{}
+		}
+		out = shape(sub)
+		c.m[sub] = out
+	}
+	c.from, c.to = sub, out
+	return out
+}
+
+// withoutScript is sub without its script and environment.
+func withoutScript(sub *state.Submission) *state.Submission {
+	c := *sub
+	c.Script, c.Env = nil, nil
+	return &c
+}
+
 // presenter shapes records for replies: pending tasks get their own
-// record, submissions lose the script and environment unless asked for
-// (and the caller may see them).
+// record; submissions lose the script and environment unless asked for,
+// and everything private unless the caller may touch the job.
 type presenter struct {
 	v      *state.View
 	tok    *state.ACLToken
 	script bool
-	brief  map[*state.Submission]*state.Submission
+	// own: the caller's jobs without scripts; public: other users' jobs.
+	own, public subCache
 }
 
 func newPresenter(v *state.View, tok *state.ACLToken, script bool) *presenter {
-	return &presenter{v: v, tok: tok, script: script, brief: map[*state.Submission]*state.Submission{}}
+	return &presenter{v: v, tok: tok, script: script}
+}
+
+// submission is the part of j's submission (sub, an array task's being
+// its array's) that the caller sees: in the brief view, of which the
+// encoders keep only the brief fields, or in full.
+func (p *presenter) submission(j *state.Job, sub *state.Submission, brief bool) *state.Submission {
+	switch {
+	case sub == nil:
+		return nil
+	case !mayTouch(p.tok, j):
+		return p.public.get(sub, publicSubmission)
+	case brief || p.script:
+		return sub
+	}
+	return p.own.get(sub, withoutScript)
 }
 
 func (p *presenter) job(k listKey, j *state.Job) *state.Job {
@@ -207,21 +290,7 @@ func (p *presenter) job(k listKey, j *state.Job) *state.Job {
 	if k.task != state.NoTask && j.IsArrayBase() {
 		cp.ArrayTaskID, cp.Pending = k.task, nil
 	}
-	sub := p.v.Submission(j)
-	switch {
-	case sub == nil:
-	case p.script && mayTouch(p.tok, j):
-		cp.Submission = sub
-	default:
-		b, ok := p.brief[sub]
-		if !ok {
-			c := *sub
-			c.Script, c.Env = nil, nil
-			b = &c
-			p.brief[sub] = b
-		}
-		cp.Submission = b
-	}
+	cp.Submission = p.submission(j, p.v.Submission(j), false)
 	return &cp
 }
 
@@ -306,10 +375,10 @@ func parseJobsQuery(q url.Values, history bool) (*jobFilter, listOptions, error)
 	return f, o, nil
 }
 
-// page lists one page and the token of the next ("" on the last): the
-// records as p shapes them, or for the brief view a *briefPage.
+// page lists one page and the token of the next ("" on the last), as a
+// *listPage that respond encodes row by row.
 func page(v *state.View, f *jobFilter, o listOptions, p *presenter) (any, string) {
-	var entries []listEntry
+	entries := make([]listEntry, 0, min(o.perPage, 1024))
 	next := ""
 	f.walk(v, o.expand, func(k listKey, j *state.Job) bool {
 		if o.from != nil && k.less(*o.from) {
@@ -322,14 +391,7 @@ func page(v *state.View, f *jobFilter, o listOptions, p *presenter) (any, string
 		entries = append(entries, listEntry{k, j})
 		return true
 	})
-	if o.brief {
-		return &briefPage{v: v, entries: entries}, next
-	}
-	out := make([]*state.Job, len(entries))
-	for i, e := range entries {
-		out[i] = p.job(e.key, e.job)
-	}
-	return out, next
+	return &listPage{p: p, brief: o.brief, entries: entries}, next
 }
 
 // listEntry is one entry of a list: a record, or an array's base record
@@ -339,53 +401,95 @@ type listEntry struct {
 	job *state.Job
 }
 
-// briefPage is a page of the brief view, encoded as the client accepts:
-// packed (api.ContentTypeBrief) or JSON.
-type briefPage struct {
-	v       *state.View
+// listPage is a page of a list, encoded as the client accepts: JSON, gob
+// (full view) or packed (brief view, api.ContentTypeBrief). JSON and
+// packed pages are written row by row as they are encoded, so a request
+// holds the page's entries (api.MaxBriefPerPage at most) and a frame, not
+// the whole reply.
+type listPage struct {
+	p       *presenter
+	brief   bool
 	entries []listEntry
 }
 
-// each calls f with every entry's record and submission; a pending
-// task's record is valid only during its call.
-func (bp *briefPage) each(f func(j *state.Job, sub *state.Submission)) {
+// each calls f with every entry's record and the submission the caller
+// sees; a pending task's record is valid only during its call.
+func (lp *listPage) each(f func(j *state.Job, sub *state.Submission) bool) {
 	var task state.Job
-	for _, e := range bp.entries {
+	for _, e := range lp.entries {
 		j := e.job
 		if e.key.task != state.NoTask && j.IsArrayBase() {
 			task = *j
 			task.ArrayTaskID, task.Pending = e.key.task, nil
 			j = &task
 		}
-		f(j, bp.v.Submission(e.job))
+		if !f(j, lp.p.submission(e.job, lp.p.v.Submission(e.job), lp.brief)) {
+			return
+		}
 	}
 }
 
-func (bp *briefPage) write(w http.ResponseWriter, r *http.Request) {
-	if api.AcceptsBrief(r.Header) {
+func (lp *listPage) write(w http.ResponseWriter, r *http.Request) error {
+	switch {
+	case lp.brief && api.AcceptsBrief(r.Header):
 		// Frames go out as they fill, and the client decodes one while
 		// the next is encoded.
 		w.Header().Set("Content-Type", api.ContentTypeBrief)
 		w.WriteHeader(http.StatusOK)
 		enc := api.NewBriefEncoder(w)
-		bp.each(enc.Encode)
-		_ = enc.Close()
-		return
-	}
-	out := make([]*state.Job, 0, len(bp.entries))
-	subs := map[*state.Submission]*state.Submission{}
-	bp.each(func(j *state.Job, sub *state.Submission) {
-		cp := *j
-		cp.Runs = nil // as in the packed form: earlier runs are for sacct
-		b, ok := subs[sub]
-		if !ok {
-			b = api.BriefSubmission(sub)
-			subs[sub] = b
+		lp.each(func(j *state.Job, sub *state.Submission) bool {
+			enc.Encode(j, sub)
+			return true
+		})
+		return enc.Close()
+	case !lp.brief && api.AcceptsGob(r.Header):
+		// Job lists are the API's largest replies; gob decodes several
+		// times faster than JSON for the Go clients that ask for it. Gob
+		// writes a value whole: a page of full records (api.MaxPerPage at
+		// most).
+		out := make([]*state.Job, len(lp.entries))
+		for i, e := range lp.entries {
+			out[i] = lp.p.job(e.key, e.job)
 		}
-		cp.Submission = b
-		out = append(out, &cp)
+		w.Header().Set("Content-Type", api.ContentTypeGob)
+		w.WriteHeader(http.StatusOK)
+		return gob.NewEncoder(w).Encode(out)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	var row bytes.Buffer
+	enc := json.NewEncoder(&row)
+	var brief subCache
+	var err error
+	_ = bw.WriteByte('[')
+	first := true
+	lp.each(func(j *state.Job, sub *state.Submission) bool {
+		cp := *j
+		if lp.brief {
+			cp.Runs = nil // as in the packed form: earlier runs are for sacct
+			cp.Submission = brief.get(sub, api.BriefSubmission)
+		} else {
+			cp.Submission = sub
+		}
+		row.Reset()
+		if err = enc.Encode(&cp); err != nil {
+			return false
+		}
+		if !first {
+			_ = bw.WriteByte(',')
+		}
+		first = false
+		_, err = bw.Write(row.Bytes()[:row.Len()-1]) // without Encode's newline
+		return err == nil
 	})
-	writeJSON(w, http.StatusOK, out)
+	if err != nil {
+		return err
+	}
+	if _, err := bw.WriteString("]\n"); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // parseRefList parses several ref lists into one, without duplicates.
@@ -467,13 +571,13 @@ func respond(w http.ResponseWriter, r *http.Request, v *state.View, read func(v 
 	if next != "" {
 		w.Header().Set(api.HeaderNextToken, next)
 	}
-	if bp, ok := body.(*briefPage); ok {
-		bp.write(w, r)
+	if lp, ok := body.(*listPage); ok {
+		// The status is out: an error here (most often the client gone)
+		// can only end the reply early.
+		_ = lp.write(w, r)
 		return nil
 	}
 	if api.AcceptsGob(r.Header) {
-		// Job lists are the API's largest replies; gob decodes several
-		// times faster than JSON for the Go clients that ask for it.
 		w.Header().Set("Content-Type", api.ContentTypeGob)
 		w.WriteHeader(http.StatusOK)
 		_ = gob.NewEncoder(w).Encode(body)

@@ -74,12 +74,12 @@ func TestListBrief(t *testing.T) {
 			}
 		})
 	}
-	// JSON clients get the same records.
+	// JSON clients get the same records (bob would not see alice's --wrap).
 	full, _, err := f.mgmt.JobsAll(f.ctx, &api.JobsQuery{ExpandArrays: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	status, _, body := raw(t, http.MethodGet, f.srv.URL+"/v1/jobs?view=brief&array=true", f.bobTok, nil, "Accept", "application/json")
+	status, _, body := raw(t, http.MethodGet, f.srv.URL+"/v1/jobs?view=brief&array=true", f.aliceTok, nil, "Accept", "application/json")
 	var jsonJobs []*state.Job
 	if err := json.Unmarshal(body, &jsonJobs); status != 200 || err != nil {
 		t.Fatalf("%d %v: %s", status, err, body)
