@@ -51,6 +51,8 @@ type Config struct {
 	Signaller Signaller
 	// Outputs serves job output (hpcbridge output); nil: none.
 	Outputs OutputSource
+	// Nodes lists the nodes that run jobs (sinfo); nil: none.
+	Nodes NodeSource
 	// TLS, when set, makes Serve speak HTTPS with it (set ClientCAs and
 	// ClientAuth for mutual TLS; see ServerTLS).
 	TLS *tls.Config
@@ -179,6 +181,8 @@ func (s *Server) routes() {
 		{"POST /v1/jobs/update", leader, s.auth(s.handleUpdate)},
 		{"GET /v1/accounting", read, s.auth(s.handleJobs(true))},
 		{"GET /v1/partitions", read, s.auth(s.handlePartitions)},
+		{"GET /v1/nodes", local, s.auth(s.handleNodes)},
+		{"GET /v1/node/{name}", local, s.auth(s.handleNode)},
 		{"GET /v1/status/leader", local, s.handleStatusLeader},
 		{"GET /v1/status/peers", local, s.handleStatusPeers},
 		{"GET /v1/operator/raft/peers", local, s.management(s.handleRaftPeers)},

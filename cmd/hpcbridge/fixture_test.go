@@ -190,6 +190,7 @@ func scenarioJobs(t testing.TB) []*state.Job {
 type fakeClient struct {
 	jobs       []*state.Job
 	partitions []api.Partition
+	nodes      []api.Node
 	// calls records the requests, for assertions.
 	cancels  []*api.CancelRequest
 	holds    []string // "hold 123", "release 123", "requeue 123"
@@ -344,6 +345,25 @@ func (f *fakeClient) Partitions(context.Context) ([]api.Partition, error) {
 		return nil, f.failWith
 	}
 	return f.partitions, nil
+}
+
+func (f *fakeClient) Nodes(context.Context) (*api.NodeList, error) {
+	if f.failWith != nil {
+		return nil, f.failWith
+	}
+	return &api.NodeList{Nodes: slices.Clone(f.nodes), Total: len(f.nodes)}, nil
+}
+
+func (f *fakeClient) Node(_ context.Context, name string) (*api.Node, error) {
+	if f.failWith != nil {
+		return nil, f.failWith
+	}
+	for _, n := range f.nodes {
+		if n.Name == name {
+			return &n, nil
+		}
+	}
+	return nil, api.Errorf(api.CodeNotFound, "node %s not found", name)
 }
 
 func (f *fakeClient) Submit(_ context.Context, req *api.SubmitRequest) (*api.SubmitResponse, error) {

@@ -61,6 +61,7 @@ type scontrolOptions struct {
 		jobHolder
 		jobUpdater
 		partitionLister
+		nodeLister
 	}
 	Words    []string // the command and its arguments
 	OneLiner bool
@@ -212,12 +213,7 @@ func scontrolShow(ctx context.Context, o scontrolOptions, s streams, w []string)
 	case keyword(entity, "partitions", 2):
 		return scontrolShowPartition(ctx, o, s, id, hasID)
 	case keyword(entity, "nodes", 1):
-		if hasID {
-			fmt.Fprintf(s.out, "Node %s not found\n", id)
-			return exitRejected
-		}
-		fmt.Fprintln(s.out, "No nodes in the system")
-		return exitOK
+		return scontrolShowNode(ctx, o, s, id, hasID)
 	}
 	fmt.Fprintf(s.err, "invalid entity:%s for keyword:show \n", entity)
 	return exitRejected

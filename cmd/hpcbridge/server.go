@@ -144,10 +144,14 @@ func runServer(ctx context.Context, o serverOptions, s streams) error {
 	if err != nil {
 		return err
 	}
+	nodes, err := newNodeSource(o)
+	if err != nil {
+		return err
+	}
 	srv, err := bridge.New(bridge.Config{
 		Raft: node, Store: store, NodeID: id, APIAddr: advertise,
 		Partitions: o.partitions, Servers: serversOf(node, store),
-		Signaller: signaller{exec: exec}, Outputs: outputs, TLS: serverTLS, ForwardTLS: clientTLS, Logger: logger,
+		Signaller: signaller{exec: exec}, Outputs: outputs, Nodes: nodes, TLS: serverTLS, ForwardTLS: clientTLS, Logger: logger,
 	})
 	if err != nil {
 		return err

@@ -4,21 +4,24 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 )
 
 // sinfo's formats (sinfo(1)); "%#P" is as wide as the longest partition
 // name (at least "PARTITION").
 const (
-	sinfoDefaultFormat = "%#P %.5a %.10l %.6D %.6t %N"
-	sinfoSummaryFormat = "%#P %.5a %.10l %.16F %N"
-	sinfoLongFormat    = "%#P %.5a %.10l %.10s %.4r %.8h %.10g %.6D %.11T %N"
-	sinfoNodeFormat    = "%#N %.6D %#P %6t"
-	sinfoReasonFormat  = "%20E %9u %19H %N"
-	sinfoResvFormat    = "%14R %8t %19S %19e %11L %N"
+	sinfoDefaultFormat  = "%#P %.5a %.10l %.6D %.6t %N"
+	sinfoSummaryFormat  = "%#P %.5a %.10l %.16F %N"
+	sinfoLongFormat     = "%#P %.5a %.10l %.10s %.4r %.8h %.10g %.6D %.11T %N"
+	sinfoNodeFormat     = "%#N %.6D %.#P %6t"
+	sinfoNodeLongFormat = "%#N %.6D %.#P %.11T %.4c %.8z %.6m %.8d %.6w %.8f %20E"
+	sinfoReasonFormat   = "%20E %9u %19H %N"
+	sinfoResvFormat     = "%14R %8t %19S %19e %11L %N"
 )
 
 const sinfoUsage = `Usage: sinfo [OPTIONS]
@@ -47,15 +50,21 @@ Help options:
   --help                     show this help message
   --usage                    display brief usage message
 
-hpcbridge partitions have no nodes of their own: Nomad places the jobs on
-the donated machines, so node counts are 0 and node states n/a.
+The nodes are the Nomad clients that run the hpcbridge task driver.
 `
+
+// sinfoClient is what sinfo reads: the partitions and the nodes.
+type sinfoClient interface {
+	partitionLister
+	nodeLister
+}
 
 // sinfoOptions are the inputs of one sinfo run.
 type sinfoOptions struct {
-	Client      partitionLister
+	Client      sinfoClient
 	Partitions  []string
 	States      []string
+	Nodes       []string // -n, expanded
 	Format      string
 	NoHeader    bool
 	Long        bool
@@ -64,6 +73,8 @@ type sinfoOptions struct {
 	Reasons     bool
 	Resv        bool
 	JSON        bool
+	Responding  bool // -r
+	Dead        bool // -d
 	// Iterate repeats the report every Iterate seconds (sinfo -i).
 	Iterate int
 	Now     time.Time
@@ -84,34 +95,99 @@ var sinfoHeaders = map[byte]string{
 	'V': "CLUSTER", 'w': "WEIGHT", 'X': "SOCKETS", 'Y': "CORES", 'Z': "THREADS", 'z': "S:C:T",
 }
 
-// sinfoValue is one field of a partition's line.
-func sinfoValue(p api.Partition, c byte) string {
+// sinfoRow is one line of sinfo: a partition (none for -R lines and for
+// nodes in no partition) and the nodes the line stands for, possibly none.
+type sinfoRow struct {
+	part    api.Partition
+	hasPart bool
+	nodes   []*api.Node
+}
+
+// sinfoAggregate are the fields whose values sum or range over a line's
+// nodes; the other fields of the format split lines.
+const sinfoAggregate = "NnoDAFCcmeO"
+
+// sinfoValue is one field of a line.
+func sinfoValue(r sinfoRow, c byte, loc *time.Location) string {
+	p, nodes := r.part, r.nodes
+	var first *api.Node
+	if len(nodes) > 0 {
+		first = nodes[0]
+	}
 	switch c {
 	case 'a':
+		if !r.hasPart {
+			return "n/a"
+		}
 		if p.State == "" {
 			return "up"
 		}
 		return strings.ToLower(p.State)
 	case 'A':
-		return "0/0"
+		a, i, _, _ := nodeCounts(nodes)
+		return fmt.Sprintf("%d/%d", a, i)
+	case 'B':
+		return "UNLIMITED"
 	case 'C':
-		return "0/0/0/0"
+		a, i, o, t := cpuCounts(nodes)
+		return fmt.Sprintf("%d/%d/%d/%d", a, i, o, t)
 	case 'F':
-		return "0/0/0/0"
-	case 'c', 'd', 'D', 'm', 'w', 'X', 'Y', 'Z', 'B':
+		a, i, o, t := nodeCounts(nodes)
+		return fmt.Sprintf("%d/%d/%d/%d", a, i, o, t)
+	case 'c':
+		return rangeOf(nodes, func(n *api.Node) int64 { return int64(n.CPUs) })
+	case 'm':
+		return rangeOf(nodes, func(n *api.Node) int64 { return n.MemMiB })
+	case 'D':
+		return strconv.Itoa(len(nodes))
+	case 'd':
 		return "0"
+	case 'w':
+		if first == nil {
+			return "0"
+		}
+		return "1"
+	case 'X':
+		if first == nil {
+			return "0"
+		}
+		return strconv.Itoa(first.CPUs)
+	case 'Y', 'Z':
+		if first == nil {
+			return "0"
+		}
+		return "1"
+	case 'z':
+		if first == nil {
+			return "0:0:0"
+		}
+		return fmt.Sprintf("%d:1:1", first.CPUs)
 	case 'e', 'O':
 		return "N/A"
 	case 'E':
-		return "none"
-	case 'f', 'b', 'G':
-		return nullString
+		if first == nil || first.Reason == "" {
+			return "none"
+		}
+		return first.Reason
+	case 'f', 'b':
+		if first == nil || len(first.Features) == 0 {
+			return nullString
+		}
+		return strings.Join(first.Features, ",")
+	case 'G':
+		if first == nil || len(first.Gres) == 0 {
+			return nullString
+		}
+		return strings.Join(first.Gres, ",")
 	case 'g', 'S':
 		return "all"
 	case 'h':
 		return "NO"
 	case 'H':
-		return "Unknown"
+		if first == nil || first.ReasonTime.IsZero() {
+			return "Unknown"
+		}
+		return first.ReasonTime.In(loc).Format("2006-01-02T15:04:05")
 	case 'I', 'p':
 		return "1"
 	case 'l':
@@ -120,29 +196,215 @@ func sinfoValue(p api.Partition, c byte) string {
 		return "n/a"
 	case 'M':
 		return "OFF"
+	case 'N', 'n':
+		return compressHostlist(nodeNames(nodes, func(n *api.Node) string { return n.Name }))
+	case 'o':
+		return compressHostlist(nodeNames(nodes, func(n *api.Node) string { return cmpOr(n.Addr, n.Name) }))
 	case 'P':
+		if !r.hasPart {
+			return "n/a"
+		}
 		if p.Default {
 			return p.Name + "*"
 		}
 		return p.Name
 	case 'R':
+		if !r.hasPart {
+			return "n/a"
+		}
 		return p.Name
 	case 'r':
 		return "no"
 	case 's':
 		return "1-infinite"
-	case 't', 'T':
-		return "n/a"
+	case 't':
+		if first == nil {
+			return "n/a"
+		}
+		return nodeStateCompact(first)
+	case 'T':
+		if first == nil {
+			return "n/a"
+		}
+		return nodeStateLong(first)
 	case 'u', 'U':
-		return "Unknown"
+		if first == nil || first.ReasonUser == "" || first.Reason == "" {
+			return "Unknown"
+		}
+		return first.ReasonUser
 	case 'v':
+		if first != nil && first.Version != "" {
+			return first.Version
+		}
 		return slurmVersion
 	case 'V':
-		return clusterName
-	case 'z':
-		return "0:0:0"
+		return "N/A"
 	}
 	return ""
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// nodeNames lists what of each node a hostlist shows.
+func nodeNames(nodes []*api.Node, f func(*api.Node) string) []string {
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
+		out[i] = f(n)
+	}
+	return out
+}
+
+// rangeOf is a number over a line's nodes: the value, or "MIN+" when the
+// nodes differ (sinfo without --exact); "0" for no nodes.
+func rangeOf(nodes []*api.Node, f func(*api.Node) int64) string {
+	if len(nodes) == 0 {
+		return "0"
+	}
+	lo, hi := f(nodes[0]), f(nodes[0])
+	for _, n := range nodes[1:] {
+		lo, hi = min(lo, f(n)), max(hi, f(n))
+	}
+	if lo != hi {
+		return strconv.FormatInt(lo, 10) + "+"
+	}
+	return strconv.FormatInt(lo, 10)
+}
+
+// stateRank orders a line's base node state as Slurm's enum does.
+func stateRank(nodes []*api.Node) int {
+	if len(nodes) == 0 {
+		return -1
+	}
+	return map[string]int{api.NodeDown: 1, api.NodeIdle: 2, api.NodeAllocated: 3, api.NodeMixed: 5}[nodes[0].State]
+}
+
+// nodeOther says whether a node counts as "other" in sinfo's A/I/O/T
+// counts: down, unknown, or drained.
+func nodeOther(n *api.Node) bool {
+	return n.State == api.NodeDown || n.State == api.NodeUnknown || n.HasFlag(api.FlagDrain) && n.State == api.NodeIdle
+}
+
+// nodeCounts are the nodes allocated (some or all CPUs), idle, other and
+// in total.
+func nodeCounts(nodes []*api.Node) (a, i, o, t int) {
+	for _, n := range nodes {
+		switch {
+		case nodeOther(n):
+			o++
+		case n.State == api.NodeIdle:
+			i++
+		default:
+			a++
+		}
+	}
+	return a, i, o, len(nodes)
+}
+
+// cpuCounts are the CPUs allocated, idle, other (on down and draining or
+// drained nodes) and in total.
+func cpuCounts(nodes []*api.Node) (a, i, o, t int) {
+	for _, n := range nodes {
+		t += n.CPUs
+		switch {
+		case n.State == api.NodeDown || n.State == api.NodeUnknown:
+			o += n.CPUs
+		case n.HasFlag(api.FlagDrain):
+			a += n.AllocCPUs
+			o += n.CPUs - n.AllocCPUs
+		default:
+			a += n.AllocCPUs
+			i += n.CPUs - n.AllocCPUs
+		}
+	}
+	return a, i, o, t
+}
+
+// nodeStateCompact is a node's state as sinfo %t prints it.
+func nodeStateCompact(n *api.Node) string {
+	drain := n.HasFlag(api.FlagDrain)
+	var s string
+	switch n.State {
+	case api.NodeIdle:
+		s = "idle"
+		if drain {
+			s = "drain"
+		}
+	case api.NodeMixed:
+		s = "mix"
+		if drain {
+			s = "drng"
+		}
+	case api.NodeAllocated:
+		s = "alloc"
+		if drain {
+			s = "drng"
+		}
+	case api.NodeDown:
+		s = "down"
+	default:
+		s = "unk"
+	}
+	if n.HasFlag(api.FlagNotResponding) {
+		s += "*"
+	}
+	return s
+}
+
+// nodeStateLong is a node's state as sinfo %T prints it.
+func nodeStateLong(n *api.Node) string {
+	drain := n.HasFlag(api.FlagDrain)
+	var s string
+	switch n.State {
+	case api.NodeIdle:
+		s = "idle"
+		if drain {
+			s = "drained"
+		}
+	case api.NodeMixed, api.NodeAllocated:
+		s = map[string]string{api.NodeMixed: "mixed", api.NodeAllocated: "allocated"}[n.State]
+		if drain {
+			s = "draining"
+		}
+	case api.NodeDown:
+		s = "down"
+	default:
+		s = "unknown"
+	}
+	if n.HasFlag(api.FlagNotResponding) {
+		s += "*"
+	}
+	return s
+}
+
+// nodeStateNames are the names sinfo -t accepts, each with the nodes it
+// matches.
+var nodeStateNames = map[string]func(n *api.Node) bool{
+	"all":   func(*api.Node) bool { return true },
+	"idle":  func(n *api.Node) bool { return n.State == api.NodeIdle && !n.HasFlag(api.FlagDrain) },
+	"mix":   func(n *api.Node) bool { return n.State == api.NodeMixed },
+	"mixed": func(n *api.Node) bool { return n.State == api.NodeMixed },
+	"alloc": func(n *api.Node) bool { return n.State == api.NodeMixed || n.State == api.NodeAllocated },
+	"allocated": func(n *api.Node) bool {
+		return n.State == api.NodeMixed || n.State == api.NodeAllocated
+	},
+	"drain":    func(n *api.Node) bool { return n.HasFlag(api.FlagDrain) },
+	"drained":  func(n *api.Node) bool { return n.HasFlag(api.FlagDrain) && n.State == api.NodeIdle },
+	"draining": func(n *api.Node) bool { return n.HasFlag(api.FlagDrain) && n.State != api.NodeIdle },
+	"drng":     func(n *api.Node) bool { return n.HasFlag(api.FlagDrain) && n.State != api.NodeIdle },
+	"down":     func(n *api.Node) bool { return n.State == api.NodeDown },
+	"unk":      func(n *api.Node) bool { return n.State == api.NodeUnknown },
+	"unknown":  func(n *api.Node) bool { return n.State == api.NodeUnknown },
+	"resp":     func(n *api.Node) bool { return !n.HasFlag(api.FlagNotResponding) },
+	"responding": func(n *api.Node) bool {
+		return !n.HasFlag(api.FlagNotResponding)
+	},
+	"no_respond":     func(n *api.Node) bool { return n.HasFlag(api.FlagNotResponding) },
+	"not_responding": func(n *api.Node) bool { return n.HasFlag(api.FlagNotResponding) },
 }
 
 // sinfoMain parses sinfo's command line and runs it.
@@ -158,7 +420,7 @@ func sinfoMain(args []string, s streams, d slurmDeps) int {
 	}
 	fs := &flagSet{prog: "sinfo", defs: []flagDef{
 		{'a', "all", noArg, ignoreFlag},
-		{'d', "dead", noArg, func(string, bool) error { o.States = append(o.States, "dead"); return nil }},
+		{'d', "dead", noArg, setBool(&o.Dead)},
 		{'e', "exact", noArg, ignoreFlag},
 		{0, "help", noArg, setBool(&help)},
 		{0, "hide", noArg, ignoreFlag},
@@ -168,13 +430,20 @@ func sinfoMain(args []string, s streams, d slurmDeps) int {
 		{'l', "long", noArg, setBool(&o.Long)},
 		{0, "local", noArg, ignoreFlag},
 		{'M', "clusters", requiredArg, ignoreFlag},
-		{'n', "nodes", requiredArg, func(string, bool) error { o.States = append(o.States, "nodes"); return nil }},
+		{'n', "nodes", requiredArg, func(v string, _ bool) error {
+			names, err := nomadexec.ExpandHostlist(v)
+			if err != nil {
+				return fmt.Errorf("--nodes=%s: %w", v, err)
+			}
+			o.Nodes = append(o.Nodes, names...)
+			return nil
+		}},
 		{'N', "Node", noArg, setBool(&o.NodeCentric)},
 		{0, "noconvert", noArg, ignoreFlag},
 		{'o', "format", requiredArg, setString(&o.Format)},
 		{'O', "Format", requiredArg, func(v string, _ bool) error { o.Format = longToLetters(v); return nil }},
 		{'p', "partition", requiredArg, appendList(&o.Partitions)},
-		{'r', "responding", noArg, ignoreFlag},
+		{'r', "responding", noArg, setBool(&o.Responding)},
 		{'R', "list-reasons", noArg, setBool(&o.Reasons)},
 		{'s', "summarize", noArg, setBool(&o.Summarize)},
 		{'S', "sort", requiredArg, ignoreFlag},
@@ -203,6 +472,12 @@ func sinfoMain(args []string, s streams, d slurmDeps) int {
 			return exitRejected
 		}
 		o.Iterate = int(n)
+	}
+	for _, st := range o.States {
+		if _, ok := nodeStateNames[strings.ToLower(st)]; !ok {
+			fmt.Fprintf(s.err, "sinfo: error: Invalid node state specified: %s\n", st)
+			return exitRejected
+		}
 	}
 	if len(operands) > 0 {
 		fmt.Fprintf(s.err, "sinfo: error: Unrecognized option: %s\n", operands[0])
@@ -234,20 +509,26 @@ func runSinfo(o sinfoOptions, s streams) int {
 	}
 }
 
-// sinfoOnce prints the partitions.
+// sinfoOnce prints the partitions and their nodes.
 func sinfoOnce(ctx context.Context, o sinfoOptions, s streams) int {
 	parts, err := o.Client.Partitions(ctx)
 	if err != nil {
 		fmt.Fprintf(s.err, "slurm_load_partitions: %s\n", apiMessage(err))
 		return exitRejected
 	}
+	list, err := o.Client.Nodes(ctx)
+	if err != nil {
+		fmt.Fprintf(s.err, "slurm_load_node: %s\n", apiMessage(err))
+		return exitRejected
+	}
 	if len(o.Partitions) > 0 {
-		parts = slices.DeleteFunc(parts, func(p api.Partition) bool { return !slices.Contains(o.Partitions, p.Name) })
+		parts = slices.DeleteFunc(slices.Clone(parts), func(p api.Partition) bool { return !slices.Contains(o.Partitions, p.Name) })
 	}
+	nodes := selectNodes(list.Nodes, o)
 	if o.JSON {
-		return writeJSONOut(s, sinfoJSON(parts))
+		return writeJSONOut(s, sinfoJSON(parts, nodes, o.loc()))
 	}
-	out, errs := formatSinfo(parts, o)
+	out, errs := formatSinfo(parts, nodes, o)
 	for _, e := range errs {
 		fmt.Fprintf(s.err, "sinfo: error: Invalid node format specification: %s\n", e)
 	}
@@ -255,17 +536,36 @@ func sinfoOnce(ctx context.Context, o sinfoOptions, s streams) int {
 	return exitOK
 }
 
-// formatSinfo renders partitions as sinfo does. Node-oriented views (-N,
-// -R, -T, state filters) have no lines: hpcbridge partitions own no nodes.
-func formatSinfo(parts []api.Partition, o sinfoOptions) (string, []string) {
+// selectNodes keeps the nodes -n, -t, -r and -d ask for.
+func selectNodes(all []api.Node, o sinfoOptions) []*api.Node {
+	var out []*api.Node
+	for i := range all {
+		n := &all[i]
+		if len(o.Nodes) > 0 && !slices.Contains(o.Nodes, n.Name) ||
+			o.Responding && n.HasFlag(api.FlagNotResponding) ||
+			o.Dead && !n.HasFlag(api.FlagNotResponding) && n.State != api.NodeDown {
+			continue
+		}
+		if len(o.States) > 0 && !slices.ContainsFunc(o.States, func(st string) bool { return nodeStateNames[strings.ToLower(st)](n) }) {
+			continue
+		}
+		out = append(out, n)
+	}
+	slices.SortStableFunc(out, func(a, b *api.Node) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// formatSinfo renders partitions and nodes as sinfo does.
+func formatSinfo(parts []api.Partition, nodes []*api.Node, o sinfoOptions) (string, []string) {
 	format := o.Format
-	noRows := o.NodeCentric || o.Reasons || o.Resv || len(o.States) > 0
 	switch {
 	case format != "":
-	case o.Reasons:
+	case o.Reasons && !o.NodeCentric:
 		format = sinfoReasonFormat
 	case o.Resv:
 		format = sinfoResvFormat
+	case o.NodeCentric && o.Long:
+		format = sinfoNodeLongFormat
 	case o.NodeCentric:
 		format = sinfoNodeFormat
 	case o.Summarize:
@@ -275,12 +575,17 @@ func formatSinfo(parts []api.Partition, o sinfoOptions) (string, []string) {
 	default:
 		format = sinfoDefaultFormat
 	}
-	width := len("PARTITION")
-	for _, p := range parts {
-		width = max(width, len(sinfoValue(p, 'P')))
+	rows := sinfoRows(parts, nodes, o, format)
+	pw, nw := len("PARTITION"), len("NODELIST")+1
+	for _, r := range rows {
+		pw = max(pw, len(sinfoValue(r, 'P', o.loc())))
+		if o.NodeCentric && len(r.nodes) == 1 {
+			nw = max(nw, len(r.nodes[0].Name))
+		}
 	}
-	format = strings.ReplaceAll(format, "%#P", fmt.Sprintf("%%%dP", width))
-	format = strings.ReplaceAll(format, "%#N", "%9N")
+	format = strings.ReplaceAll(format, "%.#P", fmt.Sprintf("%%.%dP", pw))
+	format = strings.ReplaceAll(format, "%#P", fmt.Sprintf("%%%dP", pw))
+	format = strings.ReplaceAll(format, "%#N", fmt.Sprintf("%%%dN", nw))
 	fields, errs := parseLetterFormat(format, func(c byte) bool { _, ok := sinfoHeaders[c]; return ok })
 	var b strings.Builder
 	if (o.Long && o.Format == "" || o.Iterate > 0) && !o.NoHeader {
@@ -300,12 +605,85 @@ func formatSinfo(parts []api.Partition, o sinfoOptions) (string, []string) {
 	if !o.NoHeader {
 		line(func(c byte) string { return sinfoHeaders[c] })
 	}
-	if !noRows {
-		for _, p := range parts {
-			line(func(c byte) string { return sinfoValue(p, c) })
-		}
+	for _, r := range rows {
+		line(func(c byte) string { return sinfoValue(r, c, o.loc()) })
 	}
 	return b.String(), errs
+}
+
+// sinfoRows are the lines of the report. Node-centric (-N): one per node
+// and partition, by node name. Reasons (-R): one per reason, over the
+// down and drained nodes. Otherwise one per partition and group of its
+// nodes alike in the fields format prints (a partition with no node
+// selected has one line, with no nodes); -T has none (no reservations).
+func sinfoRows(parts []api.Partition, nodes []*api.Node, o sinfoOptions, format string) []sinfoRow {
+	var rows []sinfoRow
+	switch {
+	case o.Resv:
+		return nil
+	case o.NodeCentric:
+		for _, n := range nodes {
+			in := 0
+			for _, p := range parts {
+				if slices.Contains(n.Partitions, p.Name) {
+					rows = append(rows, sinfoRow{part: p, hasPart: true, nodes: []*api.Node{n}})
+					in++
+				}
+			}
+			if in == 0 && len(o.Partitions) == 0 && (!o.Reasons || n.Reason != "") {
+				rows = append(rows, sinfoRow{nodes: []*api.Node{n}})
+			}
+		}
+		if o.Reasons {
+			rows = slices.DeleteFunc(rows, func(r sinfoRow) bool { return r.nodes[0].Reason == "" })
+		}
+		return rows
+	case o.Reasons:
+		keys := map[string]int{}
+		for _, n := range nodes {
+			if n.Reason == "" || len(o.Partitions) > 0 && !slices.ContainsFunc(parts, func(p api.Partition) bool { return slices.Contains(n.Partitions, p.Name) }) {
+				continue
+			}
+			k := n.Reason + "\x00" + n.ReasonUser + "\x00" + n.ReasonTime.String()
+			if i, ok := keys[k]; ok {
+				rows[i].nodes = append(rows[i].nodes, n)
+				continue
+			}
+			keys[k] = len(rows)
+			rows = append(rows, sinfoRow{nodes: []*api.Node{n}})
+		}
+		return rows
+	}
+	fields, _ := parseLetterFormat(format, func(c byte) bool { _, ok := sinfoHeaders[c]; return ok })
+	for _, p := range parts {
+		keys := map[string]int{}
+		start := len(rows)
+		for _, n := range nodes {
+			if !slices.Contains(n.Partitions, p.Name) {
+				continue
+			}
+			one := sinfoRow{part: p, hasPart: true, nodes: []*api.Node{n}}
+			var k strings.Builder
+			for _, f := range fields {
+				if f.letter != 0 && !strings.ContainsRune(sinfoAggregate, rune(f.letter)) {
+					k.WriteString(sinfoValue(one, f.letter, time.UTC) + "\x00")
+				}
+			}
+			if i, ok := keys[k.String()]; ok {
+				rows[i].nodes = append(rows[i].nodes, n)
+				continue
+			}
+			keys[k.String()] = len(rows)
+			rows = append(rows, one)
+		}
+		if len(rows) == start {
+			rows = append(rows, sinfoRow{part: p, hasPart: true})
+		}
+		// sinfo's default sort, "#P,-t": the partition's lines by state,
+		// highest first (mixed, allocated, idle, down, unknown).
+		slices.SortStableFunc(rows[start:], func(a, b sinfoRow) int { return stateRank(b.nodes) - stateRank(a.nodes) })
+	}
+	return rows
 }
 
 // loc is the time zone the date line is printed in (UTC when unset).
@@ -348,12 +726,41 @@ func longToLetters(v string) string {
 	return b.String()
 }
 
-// sinfoJSONDoc is sinfo --json: the partitions, and no nodes.
+// sinfoJSONDoc is sinfo --json: the nodes and the partitions, in the
+// shape of Slurm's openapi v0.0.38 (the fields hpcbridge knows).
 type sinfoJSONDoc struct {
 	Meta       slurmMeta            `json:"meta"`
 	Errors     []any                `json:"errors"`
-	Nodes      []any                `json:"nodes"`
+	Nodes      []sinfoJSONNode      `json:"nodes"`
 	Partitions []sinfoJSONPartition `json:"partitions"`
+}
+
+type sinfoJSONNode struct {
+	Architecture    string   `json:"architecture"`
+	OperatingSystem string   `json:"operating_system"`
+	Name            string   `json:"name"`
+	Hostname        string   `json:"hostname"`
+	Address         string   `json:"address"`
+	State           string   `json:"state"`
+	StateFlags      []string `json:"state_flags"`
+	Cpus            int      `json:"cpus"`
+	AllocCpus       int      `json:"alloc_cpus"`
+	IdleCpus        int      `json:"idle_cpus"`
+	Cores           int      `json:"cores"`
+	Sockets         int      `json:"sockets"`
+	Threads         int      `json:"threads"`
+	RealMemory      int64    `json:"real_memory"`
+	AllocMemory     int64    `json:"alloc_memory"`
+	Features        string   `json:"features"`
+	ActiveFeatures  string   `json:"active_features"`
+	Gres            string   `json:"gres"`
+	GresUsed        string   `json:"gres_used"`
+	Partitions      []string `json:"partitions"`
+	Reason          string   `json:"reason"`
+	ReasonChangedAt int64    `json:"reason_changed_at"`
+	ReasonSetBy     string   `json:"reason_set_by_user"`
+	SlurmdVersion   string   `json:"slurmd_version"`
+	RunAs           string   `json:"run_as,omitempty"`
 }
 
 type sinfoJSONPartition struct {
@@ -369,10 +776,31 @@ type sinfoJSONPartition struct {
 }
 
 // sinfoJSON builds the --json document.
-func sinfoJSON(parts []api.Partition) sinfoJSONDoc {
-	doc := sinfoJSONDoc{Meta: newSlurmMeta("openapi/v0.0.38", "Slurm OpenAPI v0.0.38"), Errors: []any{}, Nodes: []any{}, Partitions: []sinfoJSONPartition{}}
+func sinfoJSON(parts []api.Partition, nodes []*api.Node, loc *time.Location) sinfoJSONDoc {
+	doc := sinfoJSONDoc{Meta: newSlurmMeta("openapi/v0.0.38", "Slurm OpenAPI v0.0.38"), Errors: []any{}, Nodes: []sinfoJSONNode{}, Partitions: []sinfoJSONPartition{}}
+	for _, n := range nodes {
+		jn := sinfoJSONNode{Architecture: n.Arch, OperatingSystem: n.OS, Name: n.Name, Hostname: n.Name, Address: n.Addr,
+			State: strings.ToLower(n.State), StateFlags: []string{}, Cpus: n.CPUs, AllocCpus: n.AllocCPUs,
+			IdleCpus: n.CPUs - n.AllocCPUs, Cores: 1, Sockets: n.CPUs, Threads: 1, RealMemory: n.MemMiB, AllocMemory: n.AllocMemMiB,
+			Features: strings.Join(n.Features, ","), ActiveFeatures: strings.Join(n.Features, ","), Gres: strings.Join(n.Gres, ","),
+			GresUsed: strings.Join(n.GresUsed, ","), Partitions: append([]string{}, n.Partitions...), Reason: n.Reason,
+			ReasonSetBy: n.ReasonUser, SlurmdVersion: n.Version, RunAs: n.RunAs}
+		jn.StateFlags = append(jn.StateFlags, n.Flags...)
+		if !n.ReasonTime.IsZero() {
+			jn.ReasonChangedAt = n.ReasonTime.Unix()
+		}
+		doc.Nodes = append(doc.Nodes, jn)
+	}
 	for _, p := range parts {
-		jp := sinfoJSONPartition{Name: p.Name, Flags: []string{}, State: strings.ToUpper(sinfoValue(p, 'a')),
+		row := sinfoRow{part: p, hasPart: true}
+		for _, n := range nodes {
+			if slices.Contains(n.Partitions, p.Name) {
+				row.nodes = append(row.nodes, n)
+			}
+		}
+		_, _, _, cpus := cpuCounts(row.nodes)
+		jp := sinfoJSONPartition{Name: p.Name, Flags: []string{}, State: strings.ToUpper(sinfoValue(row, 'a', loc)),
+			Nodes: sinfoValue(row, 'N', loc), TotalCPUs: cpus, TotalNodes: len(row.nodes),
 			MaxTime: "UNLIMITED", PendingJobs: p.PendingJobs, RunningJobs: p.RunningJobs}
 		if p.Default {
 			jp.Flags = append(jp.Flags, "default")

@@ -63,6 +63,12 @@ type partitionLister interface {
 	Partitions(ctx context.Context) ([]api.Partition, error)
 }
 
+// nodeLister lists the nodes (sinfo, scontrol show node).
+type nodeLister interface {
+	Nodes(ctx context.Context) (*api.NodeList, error)
+	Node(ctx context.Context, name string) (*api.Node, error)
+}
+
 // jobSubmitter submits batch jobs (sbatch).
 type jobSubmitter interface {
 	Submit(ctx context.Context, req *api.SubmitRequest) (*api.SubmitResponse, error)
@@ -77,6 +83,7 @@ type slurmClient interface {
 	jobHolder
 	jobUpdater
 	partitionLister
+	nodeLister
 	jobSubmitter
 }
 
