@@ -25,8 +25,9 @@ import (
 // spec only the fields BriefSubmission keeps). JSON clients get the usual job records
 // with the other fields left out; Go clients ask for the packed form
 // (ContentTypeBrief), a compact binary encoding that costs a small part of
-// gob's time to write and read. A brief list comes in one page unless the
-// query sets per_page.
+// gob's time to write and read. A brief list comes in pages of
+// MaxBriefPerPage jobs unless the query sets a smaller per_page; JobsBrief
+// follows them.
 
 // ContentTypeBrief is the media type of the packed brief list, version 1.
 // A server answers in it only to clients that accept this exact type, so
@@ -34,8 +35,10 @@ import (
 const ContentTypeBrief = "application/x-hpcbridge-brief-v1"
 
 // MaxBriefPerPage is the largest page of a brief list, and its page size
-// when the query sets none: 1,048,576 jobs, about 50 MB packed.
-const MaxBriefPerPage = 1 << 20
+// when the query sets none: 100,000 jobs, about 3 to 5 MB packed and 50 MB
+// as JSON. A larger per_page is clamped to it (the next page token leads
+// on), so that one request cannot make the server hold or send more.
+const MaxBriefPerPage = 100000
 
 // ViewBrief is the value of the view query parameter that asks for the
 // brief view.

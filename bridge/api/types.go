@@ -36,8 +36,10 @@ const (
 	// MaxRefs is the most jobs one request may name once ranges such as
 	// 123_[1-500] are expanded; select a whole array by its job id instead.
 	MaxRefs = 100000
-	// MaxPerPage is the largest page a list returns, and the page size when
-	// the query sets none.
+	// MaxPerPage is the largest page a list of full records returns, and
+	// the page size when the query sets none; a larger per_page is clamped
+	// to it (follow the next page token). See MaxBriefPerPage for the
+	// brief view.
 	MaxPerPage = 10000
 	// MaxWait is the longest a blocking query waits.
 	MaxWait = 10 * time.Minute
@@ -66,7 +68,8 @@ type QueryOptions struct {
 	// Consistent makes the leader answer, after a Raft barrier, so the
 	// reply reflects every acknowledged write.
 	Consistent bool
-	// PerPage is the page size (MaxPerPage when 0).
+	// PerPage is the page size (MaxPerPage, or MaxBriefPerPage for the
+	// brief view, when 0 or larger).
 	PerPage int
 	// NextToken is QueryMeta.NextToken of the previous page.
 	NextToken string
