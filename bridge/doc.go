@@ -17,6 +17,8 @@
 //	POST   /v1/jobs/update           scontrol update (time limit, partition, dependency, nice, name)
 //	GET    /v1/accounting            sacct: all jobs, never purged, with a time window
 //	GET    /v1/partitions            sinfo: partitions and job counts
+//	GET    /v1/nodes                 sinfo: the Nomad nodes as Slurm nodes (any server asks Nomad)
+//	GET    /v1/node/{name}           one node (scontrol show node NAME)
 //	GET    /v1/status/leader         the leader's Raft address (no token)
 //	GET    /v1/status/peers          the voters' Raft addresses (no token)
 //	GET    /v1/operator/raft/peers   the Raft configuration (management)

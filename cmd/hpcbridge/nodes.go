@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	nomadapi "github.com/hashicorp/nomad/api"
 
@@ -26,7 +27,12 @@ func newNodeSource(o serverOptions) (bridge.NodeSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	parts := o.partitions
+	var parts []string
+	for _, p := range o.partitions {
+		if !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
 	if len(parts) == 0 {
 		parts = []string{bridge.DefaultPartitionName}
 	}
