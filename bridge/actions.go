@@ -198,29 +198,36 @@ func runningJobs(v *state.View, tok *state.ACLToken, ref state.JobRef) ([]*state
 // handleHold holds (state.CmdJobHold) or releases (state.CmdJobRelease).
 func (s *Server) handleHold(ct state.CommandType) authed {
 	return func(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
-		refs, err := decodeRefs(r)
+		var req api.RefsRequest
+		refs, err := decodeRefs(r, &req)
 		if err != nil {
 			return err
 		}
+		if req.UserHold && ct != state.CmdJobHold {
+			return badRequest("user_hold is for hold (scontrol uhold), not release")
+		}
 		return s.act(w, r, refs, ct, func(refs []state.JobRef) any {
-			return state.JobHoldCmd{By: actor(tok), Refs: refs}
+			return state.JobHoldCmd{By: actor(tok), Refs: refs, UserHold: req.UserHold}
 		})
 	}
 }
 
 func (s *Server) handleRequeue(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
-	refs, err := decodeRefs(r)
+	var req api.RefsRequest
+	refs, err := decodeRefs(r, &req)
 	if err != nil {
 		return err
+	}
+	if req.UserHold {
+		return badRequest("user_hold is for hold (scontrol uhold), not requeue")
 	}
 	return s.act(w, r, refs, state.CmdJobRequeue, func(refs []state.JobRef) any {
 		return state.JobRequeueCmd{Time: s.now().UTC(), By: actor(tok), Refs: refs}
 	})
 }
 
-func decodeRefs(r *http.Request) ([]state.JobRef, error) {
-	var req api.RefsRequest
-	if err := decodeBody(r, &req, false); err != nil {
+func decodeRefs(r *http.Request, req *api.RefsRequest) ([]state.JobRef, error) {
+	if err := decodeBody(r, req, false); err != nil {
 		return nil, err
 	}
 	refs, err := parseRefList(req.Refs)
@@ -280,8 +287,12 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, tok *state
 	if req.Nice != nil && (*req.Nice > maxNice || *req.Nice < -maxNice) {
 		return badRequest("nice %d: want -%d to %d", *req.Nice, maxNice, maxNice)
 	}
-	if req.Name != nil && (len(*req.Name) > 1024 || strings.ContainsAny(*req.Name, "\n\x00")) {
-		return badRequest("invalid job name")
+	if req.Name != nil {
+		// The check sbatch's --job-name gets (jobspec), so that submit and
+		// update agree.
+		if err := jobspec.CheckText("job name", *req.Name, jobspec.MaxTextLen); err != nil {
+			return badRequest("%v", err)
+		}
 	}
 	return s.act(w, r, refs, state.CmdJobUpdate, func(refs []state.JobRef) any {
 		cmd.Refs = refs
@@ -338,11 +349,15 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, refs []state.JobRef
 	return finish(w, resp)
 }
 
-// finish replies to an action: an error when every ref failed.
+// finish replies to an action: an error when every ref failed. The
+// failures are summarised (summarise), so that a short request naming
+// many jobs cannot ask for a huge reply.
 func finish(w http.ResponseWriter, resp api.ActionResponse) error {
-	if len(resp.Changed) == 0 && len(resp.Errors) > 0 {
+	failed := len(resp.Errors)
+	resp.Errors = summarise(resp.Errors)
+	if len(resp.Changed) == 0 && failed > 0 {
 		w.Header().Del(api.HeaderIndex)
-		return allFailed(resp.Errors)
+		return allFailed(resp.Errors, failed)
 	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil

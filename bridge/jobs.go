@@ -37,6 +37,9 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 	if user == "" {
 		return badRequest("token %q has no user to run jobs as", tok.Name)
 	}
+	if err := checkSubmitText(&req); err != nil {
+		return err
+	}
 	if !path.IsAbs(req.Cwd) {
 		return badRequest("cwd %q: want the absolute directory sbatch ran in", req.Cwd)
 	}
@@ -65,6 +68,9 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 	if err := checkAccount(tok, spec); err != nil {
 		return err
 	}
+	if spec.Nice != nil && *spec.Nice < 0 && !isManagement(tok) {
+		return denied("--nice=%d: only an administrator can set a negative nice (a job's priority above others')", *spec.Nice)
+	}
 	if spec.NodesMin != nil && *spec.NodesMin > 1 {
 		return badRequest("Node count specification invalid: --nodes=%d: hpcbridge runs each job on one Nomad client; multi-node jobs are not supported yet", *spec.NodesMin)
 	}
@@ -78,6 +84,9 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 		b := *spec.Begin
 		b.At = b.At.In(time.Local)
 		spec.Begin = &b
+		if !jobspec.BeginInRange(b.At) {
+			return badRequest("--begin=%s: the begin time must be in the years 1 to 9999", b.Raw)
+		}
 	}
 	resp := api.SubmitResponse{}
 	for _, d := range diags.Warnings() {
@@ -116,6 +125,26 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 	resp.JobID, resp.Index = sr.JobID, idx
 	setIndex(w, idx)
 	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// checkSubmitText checks the free text of a submission that jobspec does
+// not read (the script's name and the submit directory and host) as the
+// options' text is checked (jobspec.CheckText): squeue, sacct and scontrol
+// print it.
+func checkSubmitText(req *api.SubmitRequest) error {
+	for _, f := range []struct {
+		what, value string
+		max         int
+	}{
+		{"script_name", req.ScriptName, jobspec.MaxPathLen},
+		{"cwd", req.Cwd, jobspec.MaxPathLen},
+		{"submit_host", req.SubmitHost, jobspec.MaxTextLen},
+	} {
+		if err := jobspec.CheckText(f.what, f.value, f.max); err != nil {
+			return badRequest("%v", err)
+		}
+	}
 	return nil
 }
 

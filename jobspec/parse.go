@@ -89,7 +89,11 @@ func Parse(in Input) (*Spec, Diagnostics) {
 	for _, layer := range [][]occurrence{scriptOccs, envOccs, cliOccs} {
 		for i := range layer {
 			o := &layer[i]
-			if err := o.opt.apply(p, *o); err != nil {
+			err := checkOptionText(*o)
+			if err == nil {
+				err = o.opt.apply(p, *o)
+			}
+			if err != nil {
 				at := o.valAt
 				if !o.hasVal {
 					at = o.at
@@ -171,6 +175,9 @@ func (p *parser) finish(file string, scriptArgs []string) {
 		name := "wrap"
 		if file != "<wrap>" {
 			name = path.Base(file)
+		}
+		if err := CheckText("job name (the script's file name)", name, MaxTextLen); err != nil {
+			p.errorAt(nil, 0, err.Error())
 		}
 		s.JobName = &name
 	}

@@ -1284,7 +1284,8 @@ var beginWords = []struct {
 // year's when month, day, hour and minute are not after now's. Days roll
 // over as in C's mktime (2027-02-30 is March 2), but a day above 31 or a
 // month above 12 is an error. A value that resolves to the Unix epoch is
-// an error, because Slurm reads time 0 as failure.
+// an error, because Slurm reads time 0 as failure, and so is one outside
+// the years 1 to 9999 (BeginInRange), which Slurm wraps around.
 //
 // Slurm reads some nonsensical values in ways not reproduced here: "now"
 // after another part ("23:59:59todaynow", "18:30 now-2days") and a '/'
@@ -1621,5 +1622,19 @@ func (b *beginParser) resolve() (time.Time, error) {
 	if t.Unix() == 0 {
 		return time.Time{}, errors.New("it resolves to the Unix epoch, which Slurm reads as an error")
 	}
+	if !BeginInRange(t) {
+		return time.Time{}, fmt.Errorf("it resolves to the year %d; the begin time must be in the years 1 to 9999", t.Year())
+	}
 	return t, nil
+}
+
+// BeginInRange reports whether a --begin time is one hpcbridge keeps: in
+// the years 1 to 9999 both where it was given and in UTC (the years that
+// RFC 3339 can write). Slurm 22.05 computes far offsets in 64-bit seconds
+// and wraps around (now+99999999999days is the year 273792727,
+// now+999999999999999days a negative year); such values are refused here.
+// A coordinator checks again in the zone it stores the time in.
+func BeginInRange(t time.Time) bool {
+	ok := func(y int) bool { return y >= 1 && y <= 9999 }
+	return ok(t.Year()) && ok(t.UTC().Year())
 }

@@ -36,6 +36,10 @@ const (
 	// MaxRefs is the most jobs one request may name once ranges such as
 	// 123_[1-500] are expanded; select a whole array by its job id instead.
 	MaxRefs = 100000
+	// MaxRefErrors is the most per-job failures an action's reply lists;
+	// failures of one array's tasks that share a reason count as one
+	// ("123_[0-99]"). Past it, one more entry says how many were left out.
+	MaxRefErrors = 100
 	// MaxPerPage is the largest page a list of full records returns, and
 	// the page size when the query sets none; a larger per_page is clamped
 	// to it (follow the next page token). See MaxBriefPerPage for the
@@ -136,6 +140,11 @@ type CancelRequest struct {
 // RefsRequest names jobs for hold, release and requeue.
 type RefsRequest struct {
 	Refs []string `json:"refs"`
+	// UserHold (hold only) makes the hold a user hold, which the owner may
+	// release, even when a management token asks (scontrol uhold); without
+	// it a management token's hold is an administrator's hold, which only
+	// a management token releases.
+	UserHold bool `json:"user_hold,omitempty"`
 }
 
 // UpdateRequest is scontrol update of pending jobs: the fields that are set
