@@ -173,8 +173,10 @@ func runScontrol(o scontrolOptions, s streams) int {
 	switch {
 	case keyword(w[0], "show", 3):
 		return scontrolShow(ctx, o, s, w[1:])
-	case keyword(w[0], "hold", 2), keyword(w[0], "uhold", 2):
+	case keyword(w[0], "hold", 2):
 		return scontrolAction(ctx, o, s, "hold", w[1:])
+	case keyword(w[0], "uhold", 2):
+		return scontrolAction(ctx, o, s, "uhold", w[1:])
 	case keyword(w[0], "release", 3):
 		return scontrolAction(ctx, o, s, "release", w[1:])
 	case keyword(w[0], "requeue", 7):
@@ -563,15 +565,18 @@ func scontrolAction(ctx context.Context, o scontrolOptions, s streams, what stri
 		return code
 	}
 	var do func(context.Context, *api.RefsRequest) (*api.ActionResponse, error)
+	req := &api.RefsRequest{Refs: valid}
 	switch what {
-	case "hold":
-		do = o.Client.Hold
+	case "hold", "uhold":
+		// uhold: a user hold, which the owner may release, even from an
+		// administrator.
+		do, req.UserHold, what = o.Client.Hold, what == "uhold", "hold"
 	case "release":
 		do = o.Client.Release
 	default:
 		do = o.Client.Requeue
 	}
-	resp, err := do(ctx, &api.RefsRequest{Refs: valid})
+	resp, err := do(ctx, req)
 	if c := reportAction(s, what, valid, resp, err, o.Quiet); c != exitOK {
 		code = c
 	}
