@@ -706,7 +706,8 @@ var sinfoLongNames = map[string]byte{
 }
 
 // longToLetters turns an -O list into an -o format (each field 20 wide
-// unless given a width), unknown names kept so that they are reported.
+// unless given a width, values cut to it, nothing between fields, as
+// sinfo prints them), unknown names kept so that they are reported.
 func longToLetters(v string) string {
 	var b strings.Builder
 	for _, item := range strings.Split(v, ",") {
@@ -716,12 +717,11 @@ func longToLetters(v string) string {
 			b.WriteString("%" + name)
 			continue
 		}
-		w := "20"
-		suffix := " "
+		w := "20" // sinfo -O: 20 wide, no separator (Slurm 22.05)
 		if hasSpec {
-			w, suffix = spec, ""
+			w = spec
 		}
-		b.WriteString("%" + w + string(c) + suffix)
+		b.WriteString("%" + w + string(c))
 	}
 	return b.String()
 }

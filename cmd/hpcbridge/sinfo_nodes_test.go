@@ -161,3 +161,74 @@ func TestCompressHostlist(t *testing.T) {
 		}
 	}
 }
+
+// oracleNode is the oracle's node as hpcbridge would show it: the same
+// name, partition, CPUs, memory and state.
+func oracleNode() []api.Node {
+	return []api.Node{{Name: "oracle", Addr: "127.0.0.1", State: api.NodeIdle, CPUs: 3840, MemMiB: 62914560,
+		Partitions: []string{"debug"}, Features: []string{"gpu", "cpu", "a100"}, Arch: "x86_64", Version: slurmVersion}}
+}
+
+// TestSinfoNodeLayoutMatchesSlurm compares node-centric and -O layouts
+// with what the oracle printed for its node (testdata/oracle): headers
+// byte for byte, rows up to the columns whose values differ by design
+// (S:C:T, TMP_DISK, FREE_MEM: Nomad does not say).
+func TestSinfoNodeLayoutMatchesSlurm(t *testing.T) {
+	parts := []api.Partition{{Name: "debug", Default: true, State: "up"}}
+	cases := []struct {
+		file   string
+		args   []string
+		header int // the header's line (after -l's date line)
+		prefix int // how much of the first row must match
+	}{
+		{"sinfo-N.txt", []string{"-N"}, 0, 1 << 10},
+		{"sinfo-N-l.txt", []string{"-N", "-l"}, 1, len("oracle         1    debug*        idle 3840")},
+		{"sinfo-O-nodes.txt", []string{"-O", "partition,nodelist,statelong,cpusstate,memory,freemem"}, 0, 100},
+		{"sinfo-R.txt", []string{"-R"}, 0, 0},
+	}
+	for _, c := range cases {
+		f := &fakeClient{partitions: parts, nodes: oracleNode()}
+		_, out, _ := runCmd(t, testDeps(f), "", nil, append([]string{"sinfo"}, c.args...)...)
+		want := strings.Split(readTestdata(t, "oracle/"+c.file), "\n")
+		got := strings.Split(out, "\n")
+		if got[c.header] != want[c.header] {
+			t.Errorf("%s header:\n got %q\nwant %q", c.file, got[c.header], want[c.header])
+		}
+		if c.prefix == 0 {
+			continue
+		}
+		g, w := got[c.header+1], want[c.header+1]
+		if g[:min(len(g), c.prefix)] != w[:min(len(w), c.prefix)] {
+			t.Errorf("%s row:\n got %q\nwant %q", c.file, g, w)
+		}
+	}
+}
+
+// TestShowNodeLayoutMatchesSlurm checks that scontrol show node prints the
+// oracle's keys, line by line, in its order (hpcbridge adds RunAs=).
+func TestShowNodeLayoutMatchesSlurm(t *testing.T) {
+	keys := func(record string) []string {
+		var out []string
+		for _, line := range strings.Split(strings.TrimRight(record, "\n"), "\n") {
+			var ks []string
+			for _, tok := range strings.Fields(line) {
+				if k, _, ok := strings.Cut(tok, "="); ok {
+					ks = append(ks, k)
+				}
+			}
+			if len(ks) > 0 && ks[0] != "RunAs" {
+				out = append(out, strings.Join(ks, " "))
+			}
+		}
+		return out
+	}
+	f := &fakeClient{nodes: oracleNode()}
+	_, out, _ := runCmd(t, testDeps(f), "", nil, "scontrol", "show", "node", "oracle")
+	want := readTestdata(t, "oracle/show-node.txt")
+	if g, w := strings.Join(keys(out), "\n"), strings.Join(keys(want), "\n"); g != w {
+		t.Errorf("keys:\n%s\nwant:\n%s", g, w)
+	}
+	if !strings.HasSuffix(out, "\n\n") || strings.HasSuffix(out, "\n\n\n") || !strings.HasPrefix(out, "NodeName=oracle Arch=x86_64 CoresPerSocket=1 \n   CPUAlloc=0 CPUEfctv=3840 CPUTot=3840 ") {
+		t.Errorf("record layout:\n%q", out)
+	}
+}
