@@ -88,6 +88,11 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 			return badRequest("--begin=%s: the begin time must be in the years 1 to 9999", b.Raw)
 		}
 	}
+	script := req.Script
+	if spec.Wrap != nil && len(script) == 0 {
+		// The script sbatch generates for --wrap, as slurmctld stores it.
+		script = jobspec.WrapScript(*spec.Wrap)
+	}
 	resp := api.SubmitResponse{}
 	for _, d := range diags.Warnings() {
 		resp.Warnings = append(resp.Warnings, d.Error())
@@ -101,7 +106,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 		Time: now.UTC(),
 		User: user,
 		Submission: &state.Submission{
-			Script:     req.Script,
+			Script:     script,
 			ScriptName: req.ScriptName,
 			Args:       req.Args,
 			ScriptArgs: req.ScriptArgs,

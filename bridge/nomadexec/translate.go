@@ -187,7 +187,7 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 		args[i] = escapeHCL(a)
 	}
 	config := map[string]any{
-		"script":         escapeHCL(string(sub.Script)),
+		"script":         escapeHCL(string(batchScript(sub))),
 		"script_name":    escapeHCL(scriptFile(sub.ScriptName)),
 		"args":           args,
 		"workdir":        escapeHCL(workdir),
@@ -541,3 +541,12 @@ func strOr(p *string, def string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// batchScript is the script the job runs: the one submitted, or for a
+// --wrap job committed without one, the script sbatch generates.
+func batchScript(sub *state.Submission) []byte {
+	if len(sub.Script) == 0 && sub.Spec != nil && sub.Spec.Wrap != nil {
+		return jobspec.WrapScript(*sub.Spec.Wrap)
+	}
+	return sub.Script
+}
