@@ -130,7 +130,7 @@ func startNomadStack(ctx context.Context, bin string, o nomadOptions) (*nomadSta
 			st.stop()
 		}
 	}()
-	// The job user (nobody) passes through the agent's directory to its
+	// The job user (the token's, root) passes through the agent's directory to its
 	// task directories, and works in the submit directory (the jobs'
 	// output goes to /dev/null).
 	if err := os.Chmod(root, 0o711); err != nil {
@@ -148,7 +148,7 @@ func startNomadStack(ctx context.Context, bin string, o nomadOptions) (*nomadSta
 		Dir:       filepath.Join(root, "nomad"),
 		Binary:    o.nomadBin,
 		PluginDir: o.pluginDir,
-		Plugins:   []nomadagent.Plugin{{Name: driverPlugin, Config: map[string]any{"user": "nobody"}}},
+		Plugins:   []nomadagent.Plugin{{Name: driverPlugin, Config: map[string]any{"run_as": "submitter", "allow_root": true}}},
 		Drivers:   []string{nomadexec.DriverName},
 		LogLevel:  "WARN",
 	})

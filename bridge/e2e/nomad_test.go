@@ -90,7 +90,7 @@ func searchableDir(t *testing.T) string {
 }
 
 func driverPlugin() nomadagent.Plugin {
-	return nomadagent.Plugin{Name: driverPluginName, Config: map[string]any{"user": "nobody"}}
+	return nomadagent.Plugin{Name: driverPluginName, Config: map[string]any{"run_as": "submitter", "allow_root": true}}
 }
 
 // newStack starts a Nomad dev agent with the driver and one coordinator.

@@ -200,9 +200,12 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 	zero := 0
 	batch := "batch"
 	fail := "fail"
+	// User is the job's owner, whom the coordinator took from the ACL
+	// token: a run_as = "submitter" node runs the job as that account.
 	task := &api.Task{
 		Name:        TaskName,
 		Driver:      DriverName,
+		User:        j.User,
 		Config:      config,
 		Env:         env,
 		KillTimeout: &kill,

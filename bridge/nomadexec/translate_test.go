@@ -61,6 +61,9 @@ func TestTranslate(t *testing.T) {
 	if task.Driver != DriverName || *task.Resources.CPU != 6*200 || *task.Resources.MemoryMB != 2048 {
 		t.Errorf("task driver %s cpu %d mem %d", task.Driver, *task.Resources.CPU, *task.Resources.MemoryMB)
 	}
+	if task.User != "ada" {
+		t.Errorf("task user %q, want the job's owner ada (a submitter node runs the job as that account)", task.User)
+	}
 	if task.Config["output"] != "out-%j.txt" || task.Config["error"] != "err-%j.txt" || task.Config["workdir"] != "/home/ada/run" || task.Config["time_limit_min"] != 90 {
 		t.Errorf("task config %v", task.Config)
 	}

@@ -29,7 +29,8 @@ type devOptions struct {
 	bind      string
 	raftBind  string
 	pluginDir string
-	jobUser   string
+	runAs     string
+	poolUIDs  string
 	partition string
 	logLevel  string
 }
@@ -46,13 +47,14 @@ func devCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "bind", Value: "127.0.0.1:4747", Usage: "coordinator API address"},
 			&cli.StringFlag{Name: "raft-bind", Value: "127.0.0.1:4748", Usage: "coordinator Raft address"},
 			&cli.StringFlag{Name: "plugin-dir", Usage: "directory holding " + driverBinaryName + " (default: plugins/ beside this binary)"},
-			&cli.StringFlag{Name: "job-user", Value: "nobody", Usage: "the unprivileged user jobs run as"},
+			&cli.StringFlag{Name: "run-as", Value: "submitter", Usage: "who jobs run as: submitter (the job owner's local account; root too: it is your machine) or pool (a uid of its own per job, from --pool-uids)"},
+			&cli.StringFlag{Name: "pool-uids", Value: "62000-62099", Usage: "the uid range of --run-as pool"},
 			&cli.StringFlag{Name: "partition", Value: "debug", Usage: "the partition"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "coordinator log level"},
 		},
 		Action: func(c *cli.Context) error {
 			o := devOptions{dataDir: c.String("data-dir"), bind: c.String("bind"), raftBind: c.String("raft-bind"),
-				pluginDir: c.String("plugin-dir"), jobUser: c.String("job-user"), partition: c.String("partition"), logLevel: c.String("log-level")}
+				pluginDir: c.String("plugin-dir"), runAs: c.String("run-as"), poolUIDs: c.String("pool-uids"), partition: c.String("partition"), logLevel: c.String("log-level")}
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := runDev(ctx, o, s); err != nil {
@@ -90,6 +92,9 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		return err
 	}
 	o.dataDir = abs
+	if o.runAs != "submitter" && o.runAs != "pool" {
+		return fmt.Errorf("--run-as %q: want submitter or pool", o.runAs)
+	}
 	plugins, err := pluginDirOf(o.pluginDir)
 	if err != nil {
 		return err
@@ -115,7 +120,7 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		Dir:       filepath.Join(o.dataDir, "nomad"),
 		Name:      "dev",
 		PluginDir: plugins,
-		Plugins:   []nomadagent.Plugin{{Name: driverBinaryName, Config: map[string]any{"user": o.jobUser}}},
+		Plugins:   []nomadagent.Plugin{{Name: driverBinaryName, Config: devDriverConfig(o)}},
 		Drivers:   []string{nomadexec.DriverName},
 	})
 	cancel()
@@ -143,7 +148,7 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 	fmt.Fprintf(s.out, "  Management token: in %s (the Slurm commands and hpcbridge read it)\n", tokenFile)
 	fmt.Fprintf(s.out, "  Nomad API:       %s   (NOMAD_ADDR)\n", agent.Addr())
 	fmt.Fprintf(s.out, "  Nomad UI:        %s\n", agent.UIURL())
-	fmt.Fprintf(s.out, "  Jobs run as:     %s, partition %s\n", o.jobUser, o.partition)
+	fmt.Fprintf(s.out, "  Jobs run as:     %s, partition %s\n", runAsWords(o), o.partition)
 	fmt.Fprintf(s.out, "Try: sbatch examples/slurm/hello.sh && squeue. Ctrl-C stops.\n")
 	select {
 	case <-ctx.Done():
@@ -156,6 +161,28 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		}
 		return err
 	}
+}
+
+// devDriverConfig is the task driver's plugin config for dev: by default
+// jobs run as their owner's local account, root included (it is the
+// user's own machine); --run-as pool gives each job a uid of its own.
+func devDriverConfig(o devOptions) map[string]any {
+	c := map[string]any{"run_as": o.runAs}
+	switch o.runAs {
+	case "submitter":
+		c["allow_root"] = true
+	case "pool":
+		c["pool_uids"] = o.poolUIDs
+	}
+	return c
+}
+
+// runAsWords says who jobs run as, for the start-up banner.
+func runAsWords(o devOptions) string {
+	if o.runAs == "pool" {
+		return "a uid of their own from " + o.poolUIDs
+	}
+	return "their owner's local account"
 }
 
 // devToken bootstraps ACLs on first start, keeps the management secret in

@@ -42,11 +42,31 @@ func pluginInfo() *base.PluginInfoResponse {
 	}
 }
 
+// Node attributes the driver reports (besides driver.hpcbridge and its
+// version): the node's run-as policy, for `scontrol show node` and for
+// placement constraints.
+const (
+	// AttrRunAs is "submitter" or "pool".
+	AttrRunAs = "driver." + PluginName + ".run_as"
+	// AttrPoolUIDs is the pool's uid range, "FIRST-LAST" (pool only).
+	AttrPoolUIDs = "driver." + PluginName + ".pool_uids"
+	// AttrAllowRoot says whether a job may run as root.
+	AttrAllowRoot = "driver." + PluginName + ".allow_root"
+)
+
 // configSpec is the plugin configuration (the agent's plugin block).
 var configSpec = hclspec.NewObject(map[string]*hclspec.Spec{
-	"user": hclspec.NewDefault(
-		hclspec.NewAttr("user", "string", false),
-		hclspec.NewLiteral(`"nobody"`),
+	"run_as": hclspec.NewDefault(
+		hclspec.NewAttr("run_as", "string", false),
+		hclspec.NewLiteral(`"`+DefaultRunAs+`"`),
+	),
+	"pool_uids": hclspec.NewDefault(
+		hclspec.NewAttr("pool_uids", "string", false),
+		hclspec.NewLiteral(`"`+DefaultPoolUIDs+`"`),
+	),
+	"pool_dir": hclspec.NewDefault(
+		hclspec.NewAttr("pool_dir", "string", false),
+		hclspec.NewLiteral(`"`+DefaultPoolDir+`"`),
 	),
 	"allow_root": hclspec.NewDefault(
 		hclspec.NewAttr("allow_root", "bool", false),

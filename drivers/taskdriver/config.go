@@ -12,14 +12,89 @@ import (
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
 )
 
+// Run-as policies: who a node runs jobs as (plugin config run_as).
+const (
+	// RunAsSubmitter runs a job as its submitter's local account (the
+	// Nomad task's user, which the coordinator sets from the job's owner):
+	// the node shares accounts with the submit host, as under Slurm.
+	RunAsSubmitter = "submitter"
+	// RunAsPool runs each job as an unprivileged uid of its own from
+	// PoolUIDs, never shared by two running jobs, with no passwd entry
+	// needed; its files and processes are cleaned after the job.
+	RunAsPool = "pool"
+)
+
+// Defaults of the plugin configuration.
+const (
+	DefaultRunAs    = RunAsPool
+	DefaultPoolUIDs = "62000-62099"
+	DefaultPoolDir  = "/var/lib/hpcbridge-driver/pool"
+)
+
 // Config is the plugin configuration, from the agent's
 // `plugin "hpcbridge-driver" { config { ... } }` block.
 type Config struct {
-	// User is the local account every job runs as (default "nobody").
-	User string `codec:"user"`
-	// AllowRoot permits User (or a task's user) to be root. Off by
-	// default: a donor's machine must not run strangers' code as root.
+	// RunAs is the node's run-as policy: RunAsSubmitter or RunAsPool
+	// (default: pool, the safe choice for a donor's machine).
+	RunAs string `codec:"run_as"`
+	// PoolUIDs is the pool's uid range, "FIRST-LAST" (pool only). Each
+	// job gets uid and gid N. Uids that have a passwd entry or a running
+	// process are skipped.
+	PoolUIDs string `codec:"pool_uids"`
+	// PoolDir is where the pool's leases are kept (one root-owned file
+	// per uid in use), so that a restarted plugin, or another plugin on
+	// the same machine, never hands out a uid in use.
+	PoolDir string `codec:"pool_dir"`
+	// AllowRoot permits a job to run as root (a submitter whose account
+	// is root). Off by default: a donor's machine must not run strangers'
+	// code as root.
 	AllowRoot bool `codec:"allow_root"`
+}
+
+// normalize fills in defaults and checks the configuration.
+func (c Config) normalize() (Config, error) {
+	if c.RunAs == "" {
+		c.RunAs = DefaultRunAs
+	}
+	if c.PoolUIDs == "" {
+		c.PoolUIDs = DefaultPoolUIDs
+	}
+	if c.PoolDir == "" {
+		c.PoolDir = DefaultPoolDir
+	}
+	switch c.RunAs {
+	case RunAsSubmitter:
+	case RunAsPool:
+		if _, _, err := parseUIDRange(c.PoolUIDs); err != nil {
+			return c, err
+		}
+		if !filepath.IsAbs(c.PoolDir) {
+			return c, fmt.Errorf("pool_dir %q must be an absolute path", c.PoolDir)
+		}
+	default:
+		return c, fmt.Errorf("run_as %q: want %q or %q", c.RunAs, RunAsSubmitter, RunAsPool)
+	}
+	return c, nil
+}
+
+// parseUIDRange reads "FIRST-LAST": unprivileged uids (1000 and up, below
+// 2^31-1), FIRST <= LAST.
+func parseUIDRange(s string) (first, last int, err error) {
+	a, b, ok := strings.Cut(strings.TrimSpace(s), "-")
+	if !ok {
+		return 0, 0, fmt.Errorf("pool_uids %q: want FIRST-LAST, e.g. %q", s, DefaultPoolUIDs)
+	}
+	first, err1 := strconv.Atoi(strings.TrimSpace(a))
+	last, err2 := strconv.Atoi(strings.TrimSpace(b))
+	switch {
+	case err1 != nil || err2 != nil:
+		return 0, 0, fmt.Errorf("pool_uids %q: want FIRST-LAST, e.g. %q", s, DefaultPoolUIDs)
+	case first < 1000 || last >= 1<<31-1:
+		return 0, 0, fmt.Errorf("pool_uids %q: uids must be between 1000 and 2147483646 (system accounts are below 1000)", s)
+	case first > last:
+		return 0, 0, fmt.Errorf("pool_uids %q: the first uid is above the last", s)
+	}
+	return first, last, nil
 }
 
 // TaskConfig is a task's `config` block, filled by the coordinator; see
@@ -93,30 +168,36 @@ func reservedList() string {
 	return strings.Join(names, ", ")
 }
 
-// account is the run-as user.
+// account is the identity a job runs as.
 type account struct {
 	name     string
 	uid, gid int
 	groups   []int
 	home     string
+	// pool is set for a pool uid (no passwd entry; leased per job).
+	pool bool
 }
 
 // lookupAccount resolves name to its ids and groups.
 func lookupAccount(name string) (account, error) {
 	u, err := user.Lookup(name)
 	if err != nil {
-		return account{}, fmt.Errorf("run-as user %q: %w", name, err)
+		var unknown user.UnknownUserError
+		if errors.As(err, &unknown) {
+			return account{}, fmt.Errorf("user %q does not exist on this node (run_as = %q: jobs run as their submitter's local account)", name, RunAsSubmitter)
+		}
+		return account{}, fmt.Errorf("user %q: %w", name, err)
 	}
 	a := account{name: u.Username, home: u.HomeDir}
 	if a.uid, err = strconv.Atoi(u.Uid); err != nil {
-		return account{}, fmt.Errorf("run-as user %q: uid %q: %w", name, u.Uid, err)
+		return account{}, fmt.Errorf("user %q: uid %q: %w", name, u.Uid, err)
 	}
 	if a.gid, err = strconv.Atoi(u.Gid); err != nil {
-		return account{}, fmt.Errorf("run-as user %q: gid %q: %w", name, u.Gid, err)
+		return account{}, fmt.Errorf("user %q: gid %q: %w", name, u.Gid, err)
 	}
 	gids, err := u.GroupIds()
 	if err != nil {
-		return account{}, fmt.Errorf("run-as user %q: groups: %w", name, err)
+		return account{}, fmt.Errorf("user %q: groups: %w", name, err)
 	}
 	for _, g := range gids {
 		if n, err := strconv.Atoi(g); err == nil {
@@ -126,24 +207,19 @@ func lookupAccount(name string) (account, error) {
 	return a, nil
 }
 
-// runAs picks and checks the account a task runs as: the plugin's user; a
-// task may name the same user (Nomad's task `user`) but no other, so that
-// donors decide which local account runs strangers' jobs. Root needs
-// allow_root.
-func (c Config) runAs(taskUser string) (account, error) {
-	name := c.User
-	if name == "" {
-		name = "nobody"
+// submitter is the account of a job on a run_as = submitter node: the
+// task's user, which the coordinator sets from the job's owner (never from
+// the request body of a non-management token). Root needs allow_root.
+func (c Config) submitter(taskUser string) (account, error) {
+	if taskUser == "" {
+		return account{}, fmt.Errorf("the task names no user: this node runs jobs as their submitter (run_as = %q), and the coordinator sets the task's user to the job's owner", RunAsSubmitter)
 	}
-	if taskUser != "" && taskUser != name {
-		return account{}, fmt.Errorf("task user %q: this node runs hpcbridge jobs as %q only (plugin config user)", taskUser, name)
-	}
-	a, err := lookupAccount(name)
+	a, err := lookupAccount(taskUser)
 	if err != nil {
 		return account{}, err
 	}
 	if a.uid == 0 && !c.AllowRoot {
-		return account{}, fmt.Errorf("run-as user %q is root: refused (set allow_root = true in the plugin config to permit it)", name)
+		return account{}, fmt.Errorf("user %q is root: this node does not run jobs as root (allow_root = false in the hpcbridge driver's plugin config)", taskUser)
 	}
 	return a, nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -46,6 +47,7 @@ type Driver struct {
 
 	mu          sync.RWMutex
 	config      Config
+	pool        *uidPool // run_as = "pool" only
 	nomadConfig *base.ClientDriverConfig
 	compute     cpustats.Compute
 }
@@ -65,14 +67,21 @@ func New(ctx context.Context, logger hclog.Logger) *Driver {
 		ctx:     ctx,
 		logger:  logger,
 		self:    self,
-		config:  Config{User: "nobody"},
+		config:  defaultConfig(),
 	}
 }
 
 // PluginInfo names the plugin: a task driver called hpcbridge.
 func (d *Driver) PluginInfo() (*base.PluginInfoResponse, error) { return pluginInfo(), nil }
 
-// ConfigSchema is the plugin configuration's schema (user, allow_root).
+// defaultConfig is the configuration before Nomad sends one.
+func defaultConfig() Config {
+	c, _ := Config{}.normalize()
+	return c
+}
+
+// ConfigSchema is the plugin configuration's schema (run_as, pool_uids,
+// pool_dir, allow_root).
 func (d *Driver) ConfigSchema() (*hclspec.Spec, error) { return configSpec, nil }
 
 // TaskConfigSchema is the schema of a task's config block (docs/driver.md).
@@ -82,21 +91,27 @@ func (d *Driver) TaskConfigSchema() (*hclspec.Spec, error) { return taskConfigSp
 func (d *Driver) Capabilities() (*drivers.Capabilities, error) { return capabilities, nil }
 
 // SetConfig takes the plugin configuration and the agent's. The run-as
-// user is checked here for a clear error at agent start; it is looked up
-// again for each task (accounts may change).
+// policy is checked here for a clear error at agent start.
 func (d *Driver) SetConfig(cfg *base.Config) error {
-	c := Config{User: "nobody"}
+	var c Config
 	if cfg != nil && len(cfg.PluginConfig) != 0 {
 		if err := base.MsgPackDecode(cfg.PluginConfig, &c); err != nil {
 			return fmt.Errorf("hpcbridge driver config: %w", err)
 		}
 	}
-	if _, err := c.runAs(""); err != nil {
+	c, err := c.normalize()
+	if err != nil {
 		return fmt.Errorf("hpcbridge driver config: %w", err)
+	}
+	var pool *uidPool
+	if c.RunAs == RunAsPool {
+		if pool, err = newUIDPool(c); err != nil {
+			return fmt.Errorf("hpcbridge driver config: %w", err)
+		}
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.config = c
+	d.config, d.pool = c, pool
 	if cfg != nil && cfg.AgentConfig != nil {
 		d.nomadConfig = cfg.AgentConfig.Driver
 		d.compute = cfg.AgentConfig.Compute()
@@ -108,6 +123,12 @@ func (d *Driver) settings() (Config, *base.ClientDriverConfig, cpustats.Compute)
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	return d.config, d.nomadConfig, d.compute
+}
+
+func (d *Driver) uidPool() *uidPool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.pool
 }
 
 // Fingerprint reports the driver's health every fingerprintPeriod.
@@ -157,12 +178,15 @@ func (d *Driver) fingerprint() *drivers.Fingerprint {
 		fp.Health, fp.HealthDescription = drivers.HealthStateUnhealthy, drivers.NoCgroupMountMessage
 	case d.self == "":
 		fp.Health, fp.HealthDescription = drivers.HealthStateUnhealthy, "cannot find the plugin binary (needed for stepd and srun)"
-	default:
-		if a, err := cfg.runAs(""); err != nil {
-			fp.Health, fp.HealthDescription = drivers.HealthStateUnhealthy, err.Error()
-		} else {
-			fp.Attributes["driver."+PluginName+".user"] = pstructs.NewStringAttribute(a.name)
+	case cfg.RunAs == RunAsPool:
+		if err := mkdirRootOnly(cfg.PoolDir); err != nil {
+			fp.Health, fp.HealthDescription = drivers.HealthStateUnhealthy, fmt.Sprintf("uid pool: %v", err)
 		}
+	}
+	fp.Attributes[AttrRunAs] = pstructs.NewStringAttribute(cfg.RunAs)
+	fp.Attributes[AttrAllowRoot] = pstructs.NewBoolAttribute(cfg.AllowRoot)
+	if cfg.RunAs == RunAsPool {
+		fp.Attributes[AttrPoolUIDs] = pstructs.NewStringAttribute(cfg.PoolUIDs)
 	}
 	if fp.Health != drivers.HealthStateHealthy {
 		delete(fp.Attributes, "driver."+PluginName)
@@ -188,23 +212,29 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	if err := tc.validate(); err != nil {
 		return nil, nil, fmt.Errorf("hpcbridge task config: %w", err)
 	}
-	acct, err := conf.runAs(cfg.User)
-	if err != nil {
-		return nil, nil, err
-	}
-	start := time.Now().Round(time.Millisecond)
-	sc, env, err := d.prepare(cfg, &tc, acct, compute, start)
-	if err != nil {
-		return nil, nil, err
-	}
 	layout := jobdir.Layout{TaskDir: cfg.TaskDir().Dir}
+	logger := d.logger.With("task_name", cfg.Name, "alloc_id", cfg.AllocID)
+	acct, release, err := d.identity(conf, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			release()
+		}
+	}()
+	start := time.Now().Round(time.Millisecond)
+	sc, err := d.prepare(cfg, &tc, acct, compute, start)
+	if err != nil {
+		return nil, nil, err
+	}
 	if err := jobdir.WriteJSON(layout.StepdConfig(), sc); err != nil {
 		return nil, nil, fmt.Errorf("write stepd config: %w", err)
 	}
 
-	logger := d.logger.With("task_name", cfg.Name, "alloc_id", cfg.AllocID)
 	exec, client, err := executor.CreateExecutor(logger, nomadConf, &executor.ExecutorConfig{
-		LogFile:     filepath.Join(layout.TaskDir, "executor.out"),
+		LogFile:     layout.ExecutorLog(),
 		LogLevel:    "debug",
 		FSIsolation: false,
 		Compute:     compute,
@@ -212,10 +242,13 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	if err != nil {
 		return nil, nil, fmt.Errorf("create executor: %w", err)
 	}
+	// stepd runs as root: it gets a fixed environment, never the job's
+	// (which is in its root-only configuration file), and is named so
+	// that the executor cannot find a stand-in in the task directory.
 	ps, err := exec.Launch(&executor.ExecCommand{
-		Cmd:              d.self,
+		Cmd:              executorPath(layout.TaskDir, d.self),
 		Args:             []string{stepd.Arg, layout.StepdConfig()},
-		Env:              envList(env),
+		Env:              stepdEnv(),
 		TaskDir:          layout.TaskDir,
 		ResourceLimits:   true,
 		Resources:        cfg.Resources,
@@ -237,33 +270,99 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		Pid:            ps.Pid,
 		StartedAt:      start,
 	}
+	if acct.pool {
+		state.PoolUID = acct.uid
+		h.finish = d.poolFinisher(acct.uid, cfg)
+	}
 	if err := handle.SetDriverState(&state); err != nil {
 		_ = exec.Shutdown("", 0)
 		client.Kill()
 		return nil, nil, fmt.Errorf("set driver state: %w", err)
 	}
 	d.tasks.Set(cfg.ID, h)
+	started = true
 	go h.run()
 	return handle, nil, nil
 }
 
+// identity picks the account the task's job runs as under the node's
+// policy, and returns what gives it back if the task does not start.
+func (d *Driver) identity(conf Config, cfg *drivers.TaskConfig) (account, func(), error) {
+	noop := func() {}
+	if conf.RunAs == RunAsSubmitter {
+		a, err := conf.submitter(cfg.User)
+		return a, noop, err
+	}
+	pool := d.uidPool()
+	if pool == nil {
+		return account{}, noop, ErrNotConfigured
+	}
+	taskDir := cfg.TaskDir().Dir
+	uid, err := pool.acquire(cfg.ID, taskDir)
+	if err != nil {
+		return account{}, noop, err
+	}
+	name := cfg.User
+	if name == "" {
+		name = cfg.Env["SLURM_JOB_USER"]
+	}
+	if name == "" {
+		name = strconv.Itoa(uid)
+	}
+	a := account{name: name, uid: uid, gid: uid, home: taskDir, pool: true}
+	return a, func() {
+		if err := pool.finish(uid, cfg.ID, nil); err != nil {
+			d.logger.Error("giving back a pool uid", "uid", uid, "error", err)
+		}
+	}, nil
+}
+
+// poolFinisher cleans up after a pool job: its processes, its scratch
+// files, its ownership of the task's directories; then the uid is free.
+func (d *Driver) poolFinisher(uid int, cfg *drivers.TaskConfig) func() {
+	pool := d.uidPool()
+	shared := filepath.Join(cfg.AllocDir, "alloc")
+	keep := []string{cfg.TaskDir().Dir, filepath.Join(shared, "data"), filepath.Join(shared, "tmp")}
+	return func() {
+		if pool == nil {
+			return
+		}
+		if err := pool.finish(uid, cfg.ID, keep); err != nil {
+			d.logger.Error("cleaning up after a pool job", "uid", uid, "error", err)
+		}
+	}
+}
+
+// stepdEnv is stepd's whole environment: the fixed one, plus the race
+// detector's options from the plugin's own environment (never the job's),
+// so that race-detector test builds do not linger at exit.
+func stepdEnv() []string {
+	if v, ok := os.LookupEnv("GORACE"); ok {
+		return jobdir.StepdEnv("GORACE=" + v)
+	}
+	return jobdir.StepdEnv()
+}
+
 // prepare lays out the task directory (script, srun, control files) and
-// returns stepd's configuration and the job's environment.
+// returns stepd's configuration, which carries the job's environment.
 func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
-	compute cpustats.Compute, start time.Time) (*jobdir.StepdConfig, map[string]string, error) {
+	compute cpustats.Compute, start time.Time) (*jobdir.StepdConfig, error) {
 	if d.self == "" {
-		return nil, nil, errors.New("cannot find the plugin binary (needed for stepd and srun)")
+		return nil, errors.New("cannot find the plugin binary (needed for stepd and srun)")
 	}
 	layout := jobdir.Layout{TaskDir: cfg.TaskDir().Dir}
+	if err := lockDown(layout.TaskDir, cfg.AllocDir, acct); err != nil {
+		return nil, fmt.Errorf("prepare task directory: %w", err)
+	}
 	if err := layout.Prepare(acct.uid, acct.gid); err != nil {
-		return nil, nil, fmt.Errorf("prepare task directory: %w", err)
+		return nil, fmt.Errorf("prepare task directory: %w", err)
 	}
 	script := filepath.Join(layout.TaskDir, tc.ScriptName)
 	if err := writeScript(script, tc.Script, acct.uid, acct.gid); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := installSrun(d.self, layout.Srun()); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	node := nodeName(cfg.Env, cfg.NodeName)
 	limit := time.Duration(tc.TimeLimitMin) * time.Minute
@@ -275,10 +374,20 @@ func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
 		start:   start,
 		limit:   limit,
 	})
-	out, errName, in := fileNames(tc, patternVars(env, node))
 	workdir := tc.Workdir
 	if workdir == "" && filepath.IsAbs(env["SLURM_SUBMIT_DIR"]) {
 		workdir = env["SLURM_SUBMIT_DIR"]
+	}
+	if acct.pool {
+		// A pool uid owns nothing of the submitter's: the job runs, and
+		// writes its relative output, in its private task directory.
+		workdir = ""
+		env["HOME"] = layout.TaskDir
+	}
+	out, errName, in := fileNames(tc, patternVars(env, node))
+	umask := -1
+	if m, err := strconv.ParseUint(env["SLURM_UMASK"], 8, 32); err == nil && m <= 0o777 {
+		umask = int(m)
 	}
 	return &jobdir.StepdConfig{
 		TaskDir:     layout.TaskDir,
@@ -297,9 +406,11 @@ func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
 		GID:         acct.gid,
 		Groups:      acct.groups,
 		Exec:        layout.Srun(),
+		Env:         envList(env),
+		Umask:       umask,
 		Start:       start,
 		TimeLimit:   limit,
-	}, env, nil
+	}, nil
 }
 
 // RecoverTask re-attaches to a task's executor after the plugin or the
@@ -315,6 +426,15 @@ func (d *Driver) RecoverTask(handle *drivers.TaskHandle) error {
 	if err := handle.GetDriverState(&state); err != nil {
 		return fmt.Errorf("decode task state: %w", err)
 	}
+	if state.PoolUID != 0 {
+		pool := d.uidPool()
+		if pool == nil {
+			return fmt.Errorf("the task runs as pool uid %d, but this node's run_as is not %q", state.PoolUID, RunAsPool)
+		}
+		if err := pool.reown(state.PoolUID, state.TaskConfig.ID, state.TaskConfig.TaskDir().Dir); err != nil {
+			return fmt.Errorf("recover the task's uid: %w", err)
+		}
+	}
 	rc, err := pstructs.ReattachConfigToGoPlugin(state.ReattachConfig)
 	if err != nil {
 		return fmt.Errorf("build reattach config: %w", err)
@@ -326,6 +446,9 @@ func (d *Driver) RecoverTask(handle *drivers.TaskHandle) error {
 		return fmt.Errorf("reattach to executor: %w", err)
 	}
 	h := newTaskHandle(state.TaskConfig, exec, client, state.Pid, state.StartedAt, logger)
+	if state.PoolUID != 0 {
+		h.finish = d.poolFinisher(state.PoolUID, state.TaskConfig)
+	}
 	d.tasks.Set(state.TaskConfig.ID, h)
 	go h.run()
 	return nil

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/nomad/plugins/drivers"
+
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
 )
 
 // coordinatorEnv is what the coordinator puts in a task's environment.
@@ -30,7 +32,7 @@ func coordinatorEnv(jobID string) map[string]string {
 }
 
 func TestExitCodeOutputFilesAndLogs(t *testing.T) {
-	td := newTestDriver(t, Config{User: "nobody"})
+	td := newTestDriver(t, Config{})
 	j := td.newJob(t, TaskConfig{
 		Script: "#!/bin/bash\necho \"out $SLURM_JOB_ID $1 $2\"\necho err-line >&2\nid -un\npwd\nexit 3\n",
 		Args:   []string{"a1", "b 2"},
@@ -202,8 +204,8 @@ func TestBatchEnvironment(t *testing.T) {
 		"SLURM_JOB_UID":               nobody.Uid,
 		"SLURM_JOB_GID":               nobody.Gid,
 		"USER":                        "nobody",
-		"HPCBRIDGE_STEPS_DIR":         filepath.Join(j.taskDir(), "hpcbridge", "steps"),
-		"PATH":                        filepath.Join(j.taskDir(), "hpcbridge", "bin") + ":/usr/local/bin:/usr/bin:/bin",
+		"HPCBRIDGE_STEPS_DIR":         jobdir.Layout{TaskDir: j.taskDir()}.StepsDir(),
+		"PATH":                        jobdir.Layout{TaskDir: j.taskDir()}.BinDir() + ":/usr/local/bin:/usr/bin:/bin",
 	}
 	for k, v := range want {
 		if got[k] != v {
@@ -459,7 +461,7 @@ func TestOutOfMemory(t *testing.T) {
 	res := j.run()
 	out := j.file("slurm-50.out")
 	t.Logf("output:\n%s", out)
-	exout, _ := os.ReadFile(filepath.Join(j.taskDir(), "executor.out"))
+	exout, _ := os.ReadFile(jobdir.Layout{TaskDir: j.taskDir()}.ExecutorLog())
 	t.Logf("executor:\n%s", exout)
 	if !res.OOMKilled || res.ExitCode != 0 {
 		t.Fatalf("result: %s, want OOM reported with exit 0\n%s", describe(res), out)
@@ -468,25 +470,39 @@ func TestOutOfMemory(t *testing.T) {
 		"slurmstepd-node7: error: Detected 1 oom-kill event(s) in StepId=50.batch. Some of your processes may have been killed by the cgroup out-of-memory handler.")
 }
 
-func TestRunAsUser(t *testing.T) {
+func TestRunAsSubmitter(t *testing.T) {
 	requireRoot(t)
-	if _, err := (Config{User: "root"}).runAs(""); err == nil || !strings.Contains(err.Error(), "allow_root") {
+	c := Config{RunAs: RunAsSubmitter}
+	if _, err := c.submitter("root"); err == nil || !strings.Contains(err.Error(), "allow_root") {
 		t.Errorf("root without allow_root: %v", err)
 	}
-	if a, err := (Config{User: "root", AllowRoot: true}).runAs(""); err != nil || a.uid != 0 {
+	if a, err := (Config{RunAs: RunAsSubmitter, AllowRoot: true}).submitter("root"); err != nil || a.uid != 0 {
 		t.Errorf("root with allow_root: %+v %v", a, err)
 	}
-	if _, err := (Config{User: "nobody"}).runAs("daemon"); err == nil {
-		t.Error("a task chose another user")
+	if _, err := c.submitter(""); err == nil || !strings.Contains(err.Error(), "names no user") {
+		t.Errorf("no task user: %v", err)
 	}
-	if _, err := (Config{User: "no-such-user-hpcbridge"}).runAs(""); err == nil {
-		t.Error("unknown user accepted")
+	if _, err := c.submitter("no-such-user-hpcbridge"); err == nil || !strings.Contains(err.Error(), `user "no-such-user-hpcbridge" does not exist on this node`) {
+		t.Errorf("unknown user: %v", err)
 	}
-	td := newTestDriver(t, Config{User: "nobody"})
+	td := newTestDriver(t, c)
 	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\ntrue\n"}, coordinatorEnv("60"))
 	j.cfg.User = "root"
-	if _, _, err := td.StartTask(j.cfg); err == nil {
-		t.Error("StartTask ran a task as root")
+	if _, _, err := td.StartTask(j.cfg); err == nil || !strings.Contains(err.Error(), "allow_root") {
+		t.Errorf("StartTask as root: %v", err)
+	}
+	j.cfg.User = "daemon"
+	res := j.run()
+	if !res.Successful() {
+		t.Fatalf("result: %s", describe(res))
+	}
+	fi, err := os.Stat(filepath.Join(j.dir, "slurm-60.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	daemon, _ := user.Lookup("daemon")
+	if uid := strconv.Itoa(int(fi.Sys().(*syscall.Stat_t).Uid)); uid != daemon.Uid {
+		t.Errorf("output owned by uid %s, want the task's user daemon (%s)", uid, daemon.Uid)
 	}
 }
 
@@ -508,6 +524,9 @@ func TestFingerprint(t *testing.T) {
 		}
 		if b, ok := fp.Attributes["driver.hpcbridge"].GetBool(); !ok || !b {
 			t.Errorf("driver.hpcbridge = %v", fp.Attributes["driver.hpcbridge"])
+		}
+		if v, ok := fp.Attributes[AttrRunAs].GetString(); !ok || v != RunAsSubmitter {
+			t.Errorf("%s = %v, want %s", AttrRunAs, fp.Attributes[AttrRunAs], RunAsSubmitter)
 		}
 	case <-time.After(taskWait):
 		t.Fatal("no fingerprint")

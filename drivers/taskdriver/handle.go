@@ -23,6 +23,9 @@ type taskHandle struct {
 	pid          int // stepd's
 	taskConfig   *drivers.TaskConfig
 	startedAt    time.Time
+	// finish, when set, runs once the job has ended, before its end is
+	// reported (a pool uid's cleanup).
+	finish func()
 
 	// done is closed when the job has ended and exitResult is final.
 	done chan struct{}
@@ -82,6 +85,9 @@ func (h *taskHandle) result() *drivers.ExitResult {
 func (h *taskHandle) run() {
 	defer close(h.done)
 	ps, err := h.exec.Wait(context.Background())
+	if h.finish != nil {
+		h.finish()
+	}
 
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -79,12 +79,18 @@ type testDriver struct {
 	*dtestutil.DriverHarness
 	d      *Driver
 	cancel context.CancelFunc
+	conf   Config
 }
 
 func newTestDriver(t *testing.T, conf Config) *testDriver {
 	t.Helper()
 	requireRoot(t)
 	topo := setup(t)
+	if conf.RunAs == "" {
+		// The tests' default: jobs run as their task's user, nobody
+		// (newJob sets it, as the coordinator sets the job's owner).
+		conf.RunAs = RunAsSubmitter
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d := New(ctx, hclog.New(&hclog.LoggerOptions{Name: t.Name(), Level: hclog.Warn, Output: testWriter{t}}))
 	h := dtestutil.NewDriverHarness(t, d)
@@ -99,7 +105,7 @@ func newTestDriver(t *testing.T, conf Config) *testDriver {
 	if err != nil {
 		t.Fatalf("SetConfig: %v", err)
 	}
-	td := &testDriver{DriverHarness: h, d: d, cancel: cancel}
+	td := &testDriver{DriverHarness: h, d: d, cancel: cancel, conf: conf}
 	// The harness's connection is closed by MkAllocDir's cleanup (closing
 	// it twice, or Kill after it, races inside go-plugin).
 	t.Cleanup(cancel)
@@ -134,6 +140,7 @@ func (td *testDriver) newJob(t *testing.T, tc TaskConfig, env map[string]string)
 		ID:      uuid.Generate(),
 		AllocID: allocID,
 		Name:    "batch",
+		User:    "nobody",
 		Env:     map[string]string{},
 		Resources: &drivers.Resources{
 			NomadResources: &structs.AllocatedTaskResources{

@@ -1,12 +1,15 @@
 package taskdriver
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // maxShebang is how much of the #! line the kernel reads (Linux 5.1+).
@@ -123,4 +126,55 @@ func copyFile(src, dst string, mode os.FileMode) error {
 		return err
 	}
 	return out.Close()
+}
+
+// executorPath is bin as Nomad's executor must be given it. The executor
+// looks for its command in <task dir>/local/ and <task dir>/ first
+// (lookupBin joins the command's path to those), directories the job can
+// write: a plain absolute path would let an earlier run of the task plant a
+// program there that the executor then starts as root. With enough "/.." in
+// front, both joins clean back to bin itself.
+func executorPath(taskDir, bin string) string {
+	return strings.Repeat("/..", strings.Count(filepath.Clean(taskDir), "/")+2) + filepath.Clean(bin)
+}
+
+// lockDown makes the job's directories its own and private (0700): the task
+// directory and the allocation's shared data and tmp directories, which
+// Nomad makes 0777 (any local user, any other job, could read or plant
+// files there). The allocation's log directory, where the executor opens
+// the log fifos as root, becomes root's. Each directory is changed through
+// a descriptor opened without following a symbolic link.
+func lockDown(taskDir, allocDir string, a account) error {
+	shared := filepath.Join(allocDir, "alloc")
+	dirs := []struct {
+		path     string
+		uid, gid int
+		optional bool
+	}{
+		{taskDir, a.uid, a.gid, false},
+		{filepath.Join(shared, "data"), a.uid, a.gid, true},
+		{filepath.Join(shared, "tmp"), a.uid, a.gid, true},
+		{filepath.Join(shared, "logs"), 0, 0, true},
+	}
+	for _, d := range dirs {
+		err := chownDir(d.path, d.uid, d.gid, 0o700)
+		if err != nil && !(d.optional && errors.Is(err, syscall.ENOENT)) {
+			return fmt.Errorf("secure %s: %w", d.path, err)
+		}
+	}
+	return nil
+}
+
+// chownDir sets the owner and mode of directory path, never following a
+// symbolic link.
+func chownDir(path string, uid, gid int, mode uint32) error {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if err := unix.Fchown(fd, uid, gid); err != nil {
+		return err
+	}
+	return unix.Fchmod(fd, mode)
 }

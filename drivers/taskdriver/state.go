@@ -15,6 +15,9 @@ type TaskState struct {
 	TaskConfig     *drivers.TaskConfig
 	Pid            int
 	StartedAt      time.Time
+	// PoolUID is the uid leased to the job on a run_as = "pool" node (0:
+	// none); RecoverTask re-owns its lease.
+	PoolUID int
 }
 
 // taskStore is the driver's table of running tasks.

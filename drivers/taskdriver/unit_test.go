@@ -1,6 +1,7 @@
 package taskdriver
 
 import (
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -134,6 +135,38 @@ func TestVersionIsSemver(t *testing.T) {
 	for _, v := range []string{Version, Version + "+904f0a9-dirty"} {
 		if _, err := version.NewVersion(v); err != nil {
 			t.Errorf("version %q: %v", v, err)
+		}
+	}
+}
+
+// The executor looks for its command below the task directory first; the
+// path the driver gives it must resolve to the plugin binary itself there.
+func TestExecutorPathNeverResolvesIntoTheTaskDir(t *testing.T) {
+	for _, taskDir := range []string{"/a/alloc/0f/batch", "/var/lib/nomad/alloc/1234/batch/", "/t"} {
+		bin := "/usr/lib/hpcbridge/plugins/hpcbridge-driver"
+		p := executorPath(taskDir, bin)
+		for _, joined := range []string{filepath.Join(taskDir, "local", p), filepath.Join(taskDir, p)} {
+			if joined != bin {
+				t.Errorf("executorPath(%q) = %q: joined to the task dir it is %q, want %q", taskDir, p, joined, bin)
+			}
+		}
+	}
+}
+
+func TestConfigNormalize(t *testing.T) {
+	c, err := Config{}.normalize()
+	if err != nil || c.RunAs != RunAsPool || c.PoolUIDs != DefaultPoolUIDs || c.PoolDir != DefaultPoolDir || c.AllowRoot {
+		t.Errorf("defaults: %+v %v", c, err)
+	}
+	for _, bad := range []Config{
+		{RunAs: "nobody"},
+		{RunAs: RunAsPool, PoolUIDs: "5-10"},
+		{RunAs: RunAsPool, PoolUIDs: "62010-62000"},
+		{RunAs: RunAsPool, PoolUIDs: "62000"},
+		{RunAs: RunAsPool, PoolDir: "rel/dir"},
+	} {
+		if _, err := bad.normalize(); err == nil {
+			t.Errorf("%+v accepted", bad)
 		}
 	}
 }

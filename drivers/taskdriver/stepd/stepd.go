@@ -23,7 +23,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -106,7 +105,7 @@ type shim struct {
 func run(c *jobdir.StepdConfig) jobdir.Result {
 	sigs := make(chan os.Signal, 32)
 	signal.Notify(sigs, caught...)
-	applyUmask()
+	applyUmask(c.Umask)
 
 	s := &shim{
 		cfg:      c,
@@ -283,7 +282,7 @@ func (s *shim) start(files *stdio, id identity, oomScore string) (*exec.Cmd, pip
 	cmd := &exec.Cmd{
 		Path:   c.Exec,
 		Args:   append([]string{proc.ExecName}, proc.ExecArgs(proc.ExecBatch, c.Script, oomScore, argv)...),
-		Env:    withEnv(os.Environ(), "PWD", files.workdir),
+		Env:    withEnv(c.Env, "PWD", files.workdir),
 		Dir:    files.workdir,
 		Stdin:  files.in,
 		Stdout: outW,
@@ -339,14 +338,12 @@ func withEnv(env []string, key, value string) []string {
 }
 
 // applyUmask sets the umask the job was submitted with (SLURM_UMASK, as
-// sbatch records it); files stepd creates and the script inherit it.
-func applyUmask() {
-	v := os.Getenv("SLURM_UMASK")
-	if v == "" {
-		return
-	}
-	if m, err := strconv.ParseUint(v, 8, 32); err == nil && m <= 0o777 {
-		syscall.Umask(int(m))
+// sbatch records it, from stepd's configuration: stepd reads nothing from
+// its environment); files stepd creates and the script inherit it. A
+// negative mask means none was given.
+func applyUmask(m int) {
+	if m >= 0 && m <= 0o777 {
+		syscall.Umask(m)
 	}
 }
 

@@ -9,8 +9,10 @@ import (
 )
 
 // StepdConfig is what the driver tells the stepd shim about one batch job.
-// The job's environment is not in it: the executor gives stepd the job's
-// environment as its own, and stepd passes it on to the script.
+// It lives in the root-only control directory. stepd runs as root with a
+// fixed, clean environment of its own (see StepdEnv): the job's
+// environment, which the submitter chose, travels here and is given only
+// to the job's processes, after they dropped root.
 type StepdConfig struct {
 	// TaskDir is the Nomad task directory; the job runs there when
 	// Workdir does not exist, and relative file names are then resolved
@@ -48,10 +50,24 @@ type StepdConfig struct {
 	// run-as user can execute.
 	Exec string `json:"exec"`
 
+	// Env is the batch script's environment (KEY=value), the submitter's
+	// included. stepd never applies it to itself.
+	Env []string `json:"env"`
+	// Umask is the submitter's umask (SLURM_UMASK), -1 for none: the
+	// output files and the script get it.
+	Umask int `json:"umask"`
+
 	// Start and TimeLimit (0: none) date the job: a stop at or after
 	// Start+TimeLimit is reported as Slurm reports a time-limit kill.
 	Start     time.Time     `json:"start"`
 	TimeLimit time.Duration `json:"time_limit"`
+}
+
+// StepdEnv is the whole environment of the processes the driver runs as
+// root (stepd): nothing of the job's. A dynamic loader, iconv or locale
+// variable from a submitter would otherwise run code as root.
+func StepdEnv(extra ...string) []string {
+	return append([]string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, extra...)
 }
 
 // WriteJSON writes v to path atomically (a temporary file renamed over

@@ -2,18 +2,24 @@
 // personalities about the files of one job in its Nomad task directory:
 // where they are, who owns them, and what is written in them.
 //
-//	<task dir>/
-//	  slurm_script        the batch script (run-as user, 0700; name from script_name)
-//	  hpcbridge/          root, 0755
-//	    bin/srun          the plugin binary under the name srun (on the job's PATH)
-//	    ctl/              root, 0700: stepd.json (stepd's config), req-*.json
-//	                      (signal and stop requests from the driver), result.json
-//	    steps/            run-as user, 0700: the step counter and one file per
-//	                      running srun step (written by srun)
+//	<alloc dir>/
+//	  <task>/               the task directory (run-as user, 0700)
+//	    slurm_script        the batch script (run-as user, 0700; name from script_name)
+//	  hpcbridge/            root, 0755
+//	    <task>/             root, 0755
+//	      bin/srun          the plugin binary under the name srun (on the job's PATH)
+//	      ctl/              root, 0700: stepd.json (stepd's config, with the job's
+//	                        environment), req-*.json (signal and stop requests from
+//	                        the driver), result.json, executor.out
+//	      steps/            run-as user, 0700: the step counter and one file per
+//	                        running srun step (written by srun)
 //
-// The driver (root) writes ctl/, the stepd shim (root) reads it; srun runs
-// as the job's user and only writes steps/, whose contents stepd treats as
-// untrusted (see Steps).
+// The driver's own directory is beside the task directory, not in it: the
+// job's user may write the task directory (and rename anything in it), so
+// root only ever works by path below directories that root owns and the job
+// cannot change. The driver (root) writes ctl/, the stepd shim (root) reads
+// it; srun runs as the job's user and only writes steps/, whose contents
+// stepd treats as untrusted (see Steps).
 package jobdir
 
 import (
@@ -36,8 +42,15 @@ const DirName = "hpcbridge"
 // steps directory is.
 const EnvStepsDir = "HPCBRIDGE_STEPS_DIR"
 
-// Dir is the driver's directory (root, 0755).
-func (l Layout) Dir() string { return filepath.Join(l.TaskDir, DirName) }
+// Dir is the driver's directory for the task (root, 0755), in the Nomad
+// alloc directory (root's) beside the task directory.
+func (l Layout) Dir() string {
+	return filepath.Join(filepath.Dir(l.TaskDir), DirName, filepath.Base(l.TaskDir))
+}
+
+// ExecutorLog is Nomad's executor log (root's, never in a directory the
+// job can write: the executor opens it as root).
+func (l Layout) ExecutorLog() string { return filepath.Join(l.CtlDir(), "executor.out") }
 
 // BinDir holds srun; it is put first on the job's PATH.
 func (l Layout) BinDir() string { return filepath.Join(l.Dir(), "bin") }
@@ -68,6 +81,7 @@ func (l Layout) Prepare(uid, gid int) error {
 		mode     os.FileMode
 		uid, gid int
 	}{
+		{filepath.Dir(l.Dir()), 0o755, 0, 0},
 		{l.Dir(), 0o755, 0, 0},
 		{l.BinDir(), 0o755, 0, 0},
 		{l.CtlDir(), 0o700, 0, 0},

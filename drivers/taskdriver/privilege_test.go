@@ -1,0 +1,107 @@
+package taskdriver
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// preloadLib builds a shared library whose constructor records, in dir,
+// every process it is loaded into: root-<pid> when the process runs with
+// effective uid 0, user-<pid> otherwise. It skips the test without a C
+// compiler.
+func preloadLib(t *testing.T, dir string) string {
+	t.Helper()
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		t.Skip("no C compiler (cc) to build the LD_PRELOAD probe")
+	}
+	src := filepath.Join(dir, "probe.c")
+	lib := filepath.Join(dir, "probe.so")
+	code := fmt.Sprintf(`#include <stdio.h>
+#include <unistd.h>
+__attribute__((constructor)) static void probe(void) {
+	char path[512];
+	snprintf(path, sizeof path, "%%s/%%s-%%d", %q, geteuid() == 0 ? "root" : "user", (int)getpid());
+	FILE *f = fopen(path, "w");
+	if (f) { fprintf(f, "euid %%d\n", (int)geteuid()); fclose(f); }
+}
+`, dir)
+	if err := os.WriteFile(src, []byte(code), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(cc, "-shared", "-fPIC", "-o", lib, src).CombinedOutput(); err != nil {
+		t.Fatalf("build the probe library: %v\n%s", err, out)
+	}
+	if err := os.Chmod(lib, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return lib
+}
+
+// TestSubmittedEnvironmentNeverReachesRoot is the regression test for
+// "root on the node from any user token": a job whose environment sets
+// LD_PRELOAD (as --export=NONE,LD_PRELOAD=... or the API's env does) must
+// not make any process that runs as root load the library; only the job's
+// own processes, as the job's user, see it. stepd's own environment holds
+// nothing the submitter sent.
+func TestSubmittedEnvironmentNeverReachesRoot(t *testing.T) {
+	td := newTestDriver(t, Config{})
+	dir := sharedDir(t)
+	lib := preloadLib(t, dir)
+	ev := newEvents(t)
+	env := ev.env(coordinatorEnv("90"))
+	env["LD_PRELOAD"] = lib
+	env["LD_LIBRARY_PATH"] = dir
+	env["GCONV_PATH"] = dir
+	env["HPCBRIDGE_TEST_SENTINEL"] = "from-the-submitter"
+	env["SLURM_UMASK"] = "0077"
+	j := td.newJob(t, TaskConfig{
+		Script: "#!/bin/sh\necho ready > \"$EVENTS\"\nread x < \"$CONTROL\"\necho \"sentinel=$HPCBRIDGE_TEST_SENTINEL\"\n",
+	}, env)
+	ev.job = j
+	ch := j.start()
+	ev.expect(1, "ready")
+	st, err := td.InspectTask(j.cfg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stepdPID, _ := strconv.Atoi(st.DriverAttributes["pid"])
+	environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", stepdPID))
+	if err != nil {
+		t.Fatalf("read stepd's environment: %v", err)
+	}
+	for _, bad := range []string{"LD_PRELOAD", "LD_LIBRARY_PATH", "GCONV_PATH", "HPCBRIDGE_TEST_SENTINEL", "SLURM_JOB_ID"} {
+		if bytes.Contains(environ, []byte(bad+"=")) {
+			t.Errorf("stepd (root) runs with the job's %s in its environment:\n%s", bad, bytes.ReplaceAll(environ, []byte{0}, []byte{'\n'}))
+		}
+	}
+	ev.send("go")
+	if res := j.wait(ch); !res.Successful() {
+		t.Fatalf("result: %s\n%s", describe(res), j.describe())
+	}
+	if got := j.file("slurm-90.out"); got != "sentinel=from-the-submitter\n" {
+		t.Errorf("the job lost its environment: output %q", got)
+	}
+	roots, _ := filepath.Glob(filepath.Join(dir, "root-*"))
+	for _, r := range roots {
+		b, _ := os.ReadFile(r)
+		t.Errorf("the submitter's LD_PRELOAD ran in a root process (%s): %s", filepath.Base(r), b)
+	}
+	if users, _ := filepath.Glob(filepath.Join(dir, "user-*")); len(users) == 0 {
+		t.Errorf("the probe never ran in the job's own processes: the test proves nothing")
+	}
+	// SLURM_UMASK still applies to the output file (stepd reads it from
+	// its configuration now, not from its environment).
+	fi, err := os.Stat(filepath.Join(j.dir, "slurm-90.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := fi.Mode().Perm(); perm != 0o600 {
+		t.Errorf("output file mode %o, want 0600 (SLURM_UMASK 0077)", perm)
+	}
+}
