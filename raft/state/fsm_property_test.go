@@ -184,6 +184,13 @@ func (inv *invariants) check(before, after *state.View, ct state.CommandType, re
 	if err != nil {
 		return err
 	}
+	if ct == state.CmdJobUpdate {
+		for _, id := range res.Changed {
+			if waitsForItself(after, after.Job(id)) {
+				return fmt.Errorf("update made job %d wait for itself (%s)", id, after.Job(id).Dependency)
+			}
+		}
+	}
 	for _, tok := range after.Tokens() {
 		if got := after.TokenBySecretHash(tok.SecretHash); got == nil || got.AccessorID != tok.AccessorID {
 			return fmt.Errorf("token %s is not found by its secret", tok.AccessorID)
@@ -467,6 +474,22 @@ func (g *gen) update(v *state.View) state.JobUpdateCmd {
 		c.Partition = &p
 	case 3:
 		d := []string{"", "afterok:1", "afterany:2_3", "not-a-dependency"}[g.r.Intn(4)]
+		if len(g.ids) > 0 && g.r.Intn(2) == 0 {
+			// On a known job, often one that waits for the updated one.
+			a, b := g.ids[g.r.Intn(len(g.ids))], g.ids[g.r.Intn(len(g.ids))]
+			if len(refs) > 0 && g.r.Intn(3) == 0 {
+				a = refs[0].JobID // on itself
+			} else if dep := v.Job(a); dep == nil || dep.State.Terminal() {
+				// On a job that waits for another: often a cycle.
+				v.EachJob(func(j *state.Job) bool {
+					if j.Dependency != "" && !j.State.Terminal() {
+						a = j.ID
+					}
+					return g.r.Intn(4) != 0
+				})
+			}
+			d = []string{fmt.Sprintf("afterok:%d", a), fmt.Sprintf("afterany:%d?after:%d", b, a), fmt.Sprintf("afterok:%d_1", a)}[g.r.Intn(3)]
+		}
 		c.Dependency = &d
 	default:
 		name := fmt.Sprintf("renamed%d", g.step)
@@ -497,4 +520,53 @@ func (g *gen) acl() (state.CommandType, any) {
 		return state.CmdACLBootstrap, state.ACLTokenCmd{Token: tok}
 	}
 	return state.CmdACLTokenCreate, state.ACLTokenCmd{Token: tok}
+}
+
+// waitsForItself reports whether j's dependency reaches j through the
+// dependencies of unfinished jobs (a pending array task stands for its
+// array's base record).
+func waitsForItself(v *state.View, j *state.Job) bool {
+	seen := map[uint64]bool{}
+	var walk func(expr string) bool
+	visit := func(o *state.Job) bool {
+		if o == nil || o.State.Terminal() || seen[o.ID] {
+			return false
+		}
+		seen[o.ID] = true
+		return o.ID == j.ID || walk(o.Dependency)
+	}
+	walk = func(expr string) bool {
+		d, _ := jobspec.ParseDependency(expr)
+		if d == nil {
+			return false
+		}
+		for _, c := range d.Conditions {
+			for _, r := range c.Jobs {
+				id := uint64(r.JobID)
+				if r.Task >= 0 {
+					t := v.Task(id, r.Task)
+					if base := v.Job(id); t == nil && base != nil && base.IsArrayBase() && base.Pending.Contains(r.Task) {
+						t = base
+					}
+					if visit(t) {
+						return true
+					}
+					continue
+				}
+				o := v.Job(id)
+				if visit(o) {
+					return true
+				}
+				if o != nil && o.IsArrayBase() {
+					for _, t := range v.ArrayTasks(id) {
+						if visit(t) {
+							return true
+						}
+					}
+				}
+			}
+		}
+		return false
+	}
+	return walk(j.Dependency)
 }

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/hpcbridge/hpcbridge/jobspec"
 )
 
 // applyVersion applies a command written with an older payload version, as
@@ -164,5 +167,76 @@ func TestUpdateCycleRace(t *testing.T) {
 	applyVersion(t, s, &idx, CmdJobUpdate, 1, JobUpdateCmd{By: alice, Refs: []JobRef{{JobID: b, Task: AllTasks}}, Dependency: &ba})
 	if got := s.View().Job(b).Dependency; got != ba {
 		t.Fatalf("v1 replay: dependency %q, want %q", got, ba)
+	}
+}
+
+// chain submits n jobs, each waiting for the one before, and returns the
+// last one's id.
+func chain(t testing.TB, s *Store, idx *uint64, n int) uint64 {
+	spec, diags := jobspec.Parse(jobspec.Input{File: "job.sh", Script: []byte("#!/bin/sh\ntrue\n"), Now: t0})
+	if spec == nil {
+		t.Fatal(diags.Render())
+	}
+	sub := &Submission{ScriptName: "job.sh", Cwd: "/home/alice", Spec: spec}
+	var last uint64
+	for i := range n {
+		cp := *sub
+		if i > 0 {
+			spec := *sub.Spec
+			spec.Dependency = &jobspec.Dependency{Raw: fmt.Sprintf("afterok:%d", last)}
+			cp.Spec = &spec
+		}
+		b, err := Encode(CmdJobSubmit, JobSubmitCmd{Time: t0, User: "alice", Submission: &cp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*idx++
+		last = s.Apply(*idx, b).Value.(JobSubmitResult).JobID
+	}
+	return last
+}
+
+// The cycle check visits each unfinished job once, and at most
+// depScanLimit of them: a longer chain is refused, not walked.
+func TestCycleCheckBounded(t *testing.T) {
+	defer func(n int) { depScanLimit = n }(depScanLimit)
+	depScanLimit = 50
+	s := New()
+	var idx uint64
+	last := chain(t, s, &idx, 40)
+	free := submitAs(t, s, &idx, "alice", "#!/bin/sh\ntrue\n")
+	dep := fmt.Sprintf("afterok:%d", last)
+	if res := mustApply(t, s, &idx, CmdJobUpdate, JobUpdateCmd{By: Actor{User: "alice"}, Refs: []JobRef{{JobID: free, Task: AllTasks}}, Dependency: &dep}); res.Err != nil {
+		t.Fatalf("40 jobs deep: %v", res.Err)
+	}
+	first := uint64(1)
+	if res := mustApply(t, s, &idx, CmdJobUpdate, JobUpdateCmd{By: Actor{User: "alice"}, Refs: []JobRef{{JobID: first, Task: AllTasks}}, Dependency: &dep}); !errors.Is(res.Err, ErrDependency) {
+		t.Fatalf("closing a 40-job cycle: %v", res.Err)
+	}
+	last = chain(t, s, &idx, 60)
+	dep = fmt.Sprintf("afterok:%d", last)
+	res := mustApply(t, s, &idx, CmdJobUpdate, JobUpdateCmd{By: Actor{User: "alice"}, Refs: []JobRef{{JobID: free, Task: AllTasks}}, Dependency: &dep})
+	if !errors.Is(res.Err, ErrDependency) || !strings.Contains(res.Err.Error(), "more than 50 unfinished jobs") {
+		t.Fatalf("60 jobs deep with a limit of 50: %v", res.Err)
+	}
+}
+
+// BenchmarkCycleCheck measures an update's cycle check over a chain of
+// MaxDependencyScan-1 pending jobs, the longest walk one update makes.
+func BenchmarkCycleCheck(b *testing.B) {
+	s := New()
+	var idx uint64
+	last := chain(b, s, &idx, MaxDependencyScan-1)
+	dep := fmt.Sprintf("afterok:%d", last)
+	body, err := Encode(CmdJobUpdate, JobUpdateCmd{By: Actor{User: "alice"}, Refs: []JobRef{{JobID: last, Task: AllTasks}}, Dependency: &dep})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		idx++
+		if res := s.Apply(idx, body); !errors.Is(res.Err, ErrDependency) {
+			b.Fatal(res.Err)
+		}
 	}
 }
