@@ -483,12 +483,17 @@ func scontrolShowPartition(ctx context.Context, o scontrolOptions, s streams, na
 		fmt.Fprintf(s.err, "slurm_load_partitions error: %s\n", apiMessage(err))
 		return exitRejected
 	}
+	list, err := o.Client.Nodes(ctx)
+	if err != nil {
+		fmt.Fprintf(s.err, "slurm_load_node error: %s\n", apiMessage(err))
+		return exitRejected
+	}
 	var b strings.Builder
 	for _, p := range parts {
 		if hasName && p.Name != name {
 			continue
 		}
-		writeRecord(&b, partitionLines(p), o.OneLiner)
+		writeRecord(&b, partitionLines(p, list.Nodes), o.OneLiner)
 	}
 	if b.Len() == 0 {
 		if hasName {
@@ -507,10 +512,9 @@ func scontrolShowPartition(ctx context.Context, o scontrolOptions, s streams, na
 	return exitOK
 }
 
-// partitionLines are the lines of one partition's record. hpcbridge
-// partitions have no nodes of their own (Nomad places the jobs), so the
-// node and CPU totals are zero.
-func partitionLines(p api.Partition) []string {
+// partitionLines are the lines of one partition's record, with the Nomad
+// nodes that serve it (see sinfo).
+func partitionLines(p api.Partition, nodes []api.Node) []string {
 	yes := func(b bool) string {
 		if b {
 			return "YES"
@@ -527,10 +531,10 @@ func partitionLines(p api.Partition) []string {
 		"AllocNodes=ALL Default=" + yes(p.Default) + " QoS=N/A",
 		"DefaultTime=NONE DisableRootJobs=NO ExclusiveUser=NO GraceTime=0 Hidden=NO",
 		"MaxNodes=UNLIMITED MaxTime=UNLIMITED MinNodes=0 LLN=NO MaxCPUsPerNode=UNLIMITED",
-		"Nodes=(null)",
+		"Nodes=" + partitionNodes(p.Name, nodes),
 		"PriorityJobFactor=1 PriorityTier=1 RootOnly=NO ReqResv=NO OverSubscribe=NO",
 		"OverTimeLimit=NONE PreemptMode=OFF",
-		"State=" + st + " TotalCPUs=0 TotalNodes=0 SelectTypeParameters=NONE",
+		"State=" + st + " " + partitionTotals(p.Name, nodes) + " SelectTypeParameters=NONE",
 		"JobDefaults=(null)",
 		"DefMemPerNode=UNLIMITED MaxMemPerNode=UNLIMITED",
 	}

@@ -158,3 +158,30 @@ func gresCount(gres []string) int {
 	}
 	return total
 }
+
+// partitionNodes is scontrol show partition's Nodes=: the hostlist of the
+// partition's nodes, or (null).
+func partitionNodes(part string, nodes []api.Node) string {
+	var names []string
+	for _, n := range nodes {
+		if slices.Contains(n.Partitions, part) {
+			names = append(names, n.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nullString
+	}
+	return compressHostlist(names)
+}
+
+// partitionTotals is scontrol show partition's "TotalCPUs=N TotalNodes=N".
+func partitionTotals(part string, nodes []api.Node) string {
+	cpus, count := 0, 0
+	for _, n := range nodes {
+		if slices.Contains(n.Partitions, part) {
+			cpus += n.CPUs
+			count++
+		}
+	}
+	return fmt.Sprintf("TotalCPUs=%d TotalNodes=%d", cpus, count)
+}

@@ -123,6 +123,7 @@ func TestScontrolShowNode(t *testing.T) {
 		{"node-gpu", []string{"show", "node=gpu[1-2]"}, 0},
 		{"node-oneliner", []string{"-o", "show", "node", "n01"}, 0},
 		{"node-nosuch", []string{"show", "node", "nosuch"}, 1},
+		{"partition-nodes", []string{"show", "partition", "gpu"}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.golden, func(t *testing.T) {
