@@ -17,6 +17,10 @@ type options struct {
 	jobName     string
 	overcommit  bool
 	killOnBad   bool
+	output      string // -o: "" (all), none, a task id or a file name pattern
+	errorPat    string // -e: as output; "" follows output
+	input       string // -i: "" (all), none, a task id or a file name pattern
+	openMode    string // --open-mode: append or truncate; "" from SLURM_OPEN_MODE
 	command     []string
 	help        bool
 	version     bool
@@ -65,6 +69,10 @@ var specs = []optSpec{
 	{"job-name", 'J', required, func(o *options, v string) error { o.jobName = v; return nil }},
 	{"overcommit", 'O', flag, func(o *options, _ string) error { o.overcommit = true; return nil }},
 	{"kill-on-bad-exit", 'K', optional, func(o *options, v string) error { o.killOnBad = v != "0"; return nil }},
+	{"output", 'o', required, func(o *options, v string) error { o.output = v; return nil }},
+	{"error", 'e', required, func(o *options, v string) error { o.errorPat = v; return nil }},
+	{"input", 'i', required, func(o *options, v string) error { o.input = v; return nil }},
+	{"open-mode", 0, required, setOpenMode},
 	{"cpu-bind", 0, required, ignore},
 	{"cpu_bind", 0, required, ignore},
 	{"mpi", 0, required, ignore},
@@ -82,6 +90,18 @@ var specs = []optSpec{
 }
 
 func ignore(*options, string) error { return nil }
+
+func setOpenMode(o *options, v string) error {
+	switch strings.ToLower(v) {
+	case "a", "append":
+		o.openMode = "append"
+	case "t", "truncate":
+		o.openMode = "truncate"
+	default:
+		return usagef("Invalid --open-mode argument: %s. Ignored", v)
+	}
+	return nil
+}
 
 func positive(dst *int, name, v string) error {
 	n, err := strconv.Atoi(v)

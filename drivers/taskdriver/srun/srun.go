@@ -2,7 +2,9 @@
 // plugin binary started under the name srun (a link in the job's PATH). It
 // launches one job step on the job's node: --ntasks copies of a command,
 // each with Slurm's step and task variables, in a process group of their
-// own that the driver's "steps" signals reach, and exits as Slurm's srun
+// own that the driver's "steps" signals reach, with -o/-e/-i naming files
+// by Slurm's patterns (per task with %t) or "none" or one task's id, and
+// exits as Slurm's srun
 // does: 0 when every task succeeded, 128+N when a task was killed by signal
 // N, else the highest exit code.
 package srun
@@ -124,6 +126,11 @@ func (st *step) launch(stepsDir string, stdin io.Reader, stdout, stderr io.Write
 	defer signal.Stop(sigs)
 
 	tio := newTaskIO(st.ntasks, st.opts.label, stdin, stdout, stderr)
+	dir := st.opts.chdir
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
+	tio.redirect(st.opts.input, st.opts.output, st.opts.errorPat, st.fileVars, newStepFiles(dir, openAppend(st.opts.openMode)))
 	cmds := make([]*exec.Cmd, 0, st.ntasks)
 	pgid := 0
 	for rank := 0; rank < st.ntasks; rank++ {
@@ -134,8 +141,11 @@ func (st *step) launch(stepsDir string, stdin io.Reader, stdout, stderr io.Write
 			Dir:         st.opts.chdir,
 			SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pgid: pgid},
 		}
-		tio.attach(cmd, rank)
-		if err := cmd.Start(); err != nil {
+		err := tio.attach(cmd, rank)
+		if err == nil {
+			err = cmd.Start()
+		}
+		if err != nil {
 			fmt.Fprintf(stderr, "srun: error: task %d launch failed: %v\n", rank, err)
 			if pgid != 0 {
 				_ = syscall.Kill(-pgid, syscall.SIGKILL)
