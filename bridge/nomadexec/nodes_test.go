@@ -234,3 +234,25 @@ func TestNodesFromNomad(t *testing.T) {
 		t.Errorf("a changed node was not read again: %v", p)
 	}
 }
+
+// BenchmarkNodesLook measures one look at a real Nomad dev agent (one
+// node, no cache): the node list and allocation list calls.
+func BenchmarkNodesLook(b *testing.B) {
+	nomadtest.Require(b)
+	plugins := filepath.Join(b.TempDir(), "plugins")
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
+		b.Fatalf("go build the task driver: %v\n%s", err, out)
+	}
+	agent := nomadtest.StartDev(b, nomadagent.Config{Dir: b.TempDir(), PluginDir: plugins,
+		Plugins: []nomadagent.Plugin{{Name: "hpcbridge-driver"}}, Drivers: []string{DriverName}})
+	now := time.Now()
+	n := &Nodes{Client: agent.API(), Partitions: []string{"debug"}, Now: func() time.Time { return now }}
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		now = now.Add(DefaultNodesTTL)
+		if nodes, err := n.Nodes(ctx); err != nil || len(nodes) != 1 {
+			b.Fatal(nodes, err)
+		}
+	}
+}
