@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,10 @@ func decodeBody(r *http.Request, v any, allowEmpty bool) error {
 		switch {
 		case errors.As(err, &mbe):
 			return api.Errorf(api.CodeTooLarge, "request body is over the %d byte limit", mbe.Limit)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			e := badRequest("the request body did not arrive within the server's read timeout")
+			e.Status = http.StatusRequestTimeout
+			return e
 		case errors.Is(err, io.EOF) && allowEmpty:
 			return nil
 		case errors.Is(err, io.EOF):

@@ -65,6 +65,22 @@ type Config struct {
 	Logger *slog.Logger
 	// ApplyTimeout bounds one commit (30s when 0).
 	ApplyTimeout time.Duration
+
+	// HTTP limits of Serve; zero means the Default* value of each.
+	// ReadHeaderTimeout bounds reading a request's headers, ReadTimeout
+	// the whole request, body included, WriteTimeout the reply (from the
+	// end of the request's headers; blocking queries get their wait on
+	// top, output streams get it afresh for every write), IdleTimeout a
+	// keep-alive connection between requests. MaxHeaderBytes bounds a
+	// request's headers; request bodies have their own bounds
+	// (api.MaxSubmitBodyBytes, api.MaxBodyBytes).
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	MaxHeaderBytes                                            int
+	// MaxConnsPerIP bounds the connections one remote IP address may hold
+	// open at once; Serve closes the others as it accepts them. Negative:
+	// no bound. Raise it where many users connect through one address (a
+	// login node, NAT).
+	MaxConnsPerIP int
 }
 
 // Server is the coordinator's HTTP API.
@@ -100,6 +116,23 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.cfg.MaxArraySize <= 0 {
 		s.cfg.MaxArraySize = DefaultMaxArraySize
+	}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
+		{&s.cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout}, {&s.cfg.ReadTimeout, DefaultReadTimeout},
+		{&s.cfg.WriteTimeout, DefaultWriteTimeout}, {&s.cfg.IdleTimeout, DefaultIdleTimeout},
+	} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
+	}
+	if s.cfg.MaxHeaderBytes <= 0 {
+		s.cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if s.cfg.MaxConnsPerIP == 0 {
+		s.cfg.MaxConnsPerIP = DefaultMaxConnsPerIP
 	}
 	parts := cfg.Partitions
 	if len(parts) == 0 {
@@ -173,7 +206,7 @@ func (s *Server) routes() {
 		{"POST /v1/jobs", leader, s.auth(s.handleSubmit)},
 		{"GET /v1/jobs", read, s.auth(s.handleJobs(false))},
 		{"GET /v1/job/{ref}", read, s.auth(s.handleJob)},
-		{"GET /v1/job/{ref}/output", leader, s.auth(s.handleOutput)},
+		{"GET /v1/job/{ref}/output", leader, s.streaming(s.auth(s.handleOutput))},
 		{"POST /v1/jobs/cancel", leader, s.auth(s.handleCancel)},
 		{"POST /v1/jobs/hold", leader, s.auth(s.handleHold(state.CmdJobHold))},
 		{"POST /v1/jobs/release", leader, s.auth(s.handleHold(state.CmdJobRelease))},
@@ -197,7 +230,7 @@ func (s *Server) routes() {
 		h := rt.h
 		switch rt.kind {
 		case read:
-			h = s.readRoute(h)
+			h = s.blocking(s.readRoute(h))
 		case leader:
 			h = s.leaderRoute(h)
 		}
@@ -211,13 +244,21 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Serve serves the API on ln (with TLS when Config.TLS is set) until ctx
 // ends, then shuts down: blocking queries are cut short, other requests
-// get a few seconds to finish. It returns nil after a shutdown.
+// get a few seconds to finish. It returns nil after a shutdown. The
+// Config's HTTP limits apply: timeouts, header size, connections per
+// remote address.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if s.cfg.MaxConnsPerIP > 0 {
+		ln = newPerIPListener(ln, s.cfg.MaxConnsPerIP, s.log)
+	}
 	srv := &http.Server{
 		Handler:           s.handler,
 		TLSConfig:         s.cfg.TLS,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
