@@ -200,6 +200,7 @@ func TestActionErrorsSummarised(t *testing.T) {
 	if status != http.StatusNotFound || len(body) > 2000 {
 		t.Fatalf("%d, %d bytes: %.300s", status, len(body), body)
 	}
+	t.Logf("cancel 999999_[0-99999]: %d-byte reply", len(body))
 	if len(e.Refs) != 1 || e.Refs[0].Ref != "999999_[0-99999]" || e.Refs[0].Code != api.CodeNotFound || e.Message != "999999_[0-99999]: invalid job id specified" {
 		t.Fatalf("error %+v", e)
 	}
