@@ -38,6 +38,8 @@ func TestAccessControl(t *testing.T) {
 		{"POST", "/v1/jobs/cancel", `{"refs":["` + ref + `"]}`, 403, 200, false},
 		{"GET", "/v1/accounting", "", 200, 200, false},
 		{"GET", "/v1/partitions", "", 200, 200, false},
+		{"GET", "/v1/nodes", "", 200, 200, false},
+		{"GET", "/v1/node/nosuch", "", 404, 404, false},
 		{"GET", "/v1/acl/token/self", "", 200, 200, false},
 		{"GET", "/v1/acl/tokens", "", 403, 200, false},
 		{"POST", "/v1/acl/tokens", `{"user":"carol"}`, 403, 200, false},
