@@ -574,6 +574,7 @@ func outcomeOf(a alloc) (sched.Outcome, bool) {
 		o.State = state.StateCompleted
 	case api.AllocClientStatusFailed:
 		o.State, o.ExitCode = state.StateFailed, 1
+		o.Reason = failureReason(a.Task)
 		if ev := lastTerminated(a.Task); ev != nil {
 			o.ExitCode, o.ExitSignal = ev.ExitCode, ev.Signal
 			if ev.Signal != 0 {
@@ -603,6 +604,48 @@ func killed(ts *api.TaskState) bool {
 		}
 	}
 	return false
+}
+
+// maxReason bounds the reason a failed job keeps.
+const maxReason = 512
+
+// failureReason is what the node said when it could not run the job: the
+// driver's error when the task never started (the run-as user does not
+// exist, an invalid task), or the message a task that ended reported with
+// its exit (the task driver reports slurmstepd's "Could not open stdout
+// file ..." there). "" when the job simply exited non-zero.
+func failureReason(ts *api.TaskState) string {
+	if ts == nil {
+		return ""
+	}
+	msg := ""
+	for i := len(ts.Events) - 1; i >= 0 && msg == ""; i-- {
+		ev := ts.Events[i]
+		switch ev.Type {
+		case api.TaskDriverFailure:
+			msg = "JobLaunchFailure: " + or(ev.DriverError, ev.DisplayMessage)
+		case api.TaskSetupFailure:
+			msg = "JobLaunchFailure: " + or(ev.SetupError, ev.DisplayMessage)
+		case api.TaskFailedValidation:
+			msg = "JobLaunchFailure: " + or(ev.ValidationError, ev.DisplayMessage)
+		case api.TaskTerminated:
+			msg = ev.Details["exit_message"]
+		}
+	}
+	// A driver's error crosses the plugin's gRPC boundary.
+	msg = strings.Replace(msg, "rpc error: code = Unknown desc = ", "", 1)
+	msg = strings.Join(strings.Fields(msg), " ")
+	if len(msg) > maxReason {
+		msg = msg[:maxReason] + "..."
+	}
+	return msg
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func lastTerminated(ts *api.TaskState) *api.TaskEvent {

@@ -69,6 +69,29 @@ func TestOutcomeOf(t *testing.T) {
 	}
 }
 
+// TestFailureReason: a job that could not start or open its output fails
+// with the node's words as its reason; a plain non-zero exit has none.
+func TestFailureReason(t *testing.T) {
+	for _, c := range []struct {
+		events []*api.TaskEvent
+		want   string
+	}{
+		{[]*api.TaskEvent{{Type: api.TaskReceived}, {Type: api.TaskDriverFailure,
+			DriverError: `rpc error: code = Unknown desc = user "ada" does not exist on this node (run_as = "submitter": jobs run as their submitter's local account)`}},
+			`JobLaunchFailure: user "ada" does not exist on this node (run_as = "submitter": jobs run as their submitter's local account)`},
+		{[]*api.TaskEvent{{Type: api.TaskStarted}, {Type: api.TaskTerminated, ExitCode: 1,
+			Details: map[string]string{"exit_message": "Could not open stdout file /home/ada/x/slurm-5.out: Permission denied"}}},
+			"Could not open stdout file /home/ada/x/slurm-5.out: Permission denied"},
+		{[]*api.TaskEvent{{Type: api.TaskSetupFailure, SetupError: "failed to build task directory"}}, "JobLaunchFailure: failed to build task directory"},
+		{[]*api.TaskEvent{{Type: api.TaskStarted}, {Type: api.TaskTerminated, ExitCode: 3, Details: map[string]string{}}}, ""},
+	} {
+		a := alloc{ClientStatus: api.AllocClientStatusFailed, Task: &api.TaskState{Events: c.events}}
+		if o, _ := outcomeOf(a); o.Reason != c.want || o.State != state.StateFailed {
+			t.Errorf("%s: reason %q, want %q", o.State, o.Reason, c.want)
+		}
+	}
+}
+
 // TestTranslateNodeLoss: Nomad must not replace the allocation of a node
 // that stopped heartbeating, which would run the script again beside the
 // coordinator's requeued run.

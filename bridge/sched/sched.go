@@ -77,6 +77,10 @@ type Outcome struct {
 	ExitSignal int
 	Time       time.Time
 	Node       string
+	// Reason is why a failed job failed, when the executor knows more
+	// than its exit code (it could not be started, or its output not
+	// opened); it becomes the job's Reason in scontrol and sacct.
+	Reason string
 }
 
 // Applier commits commands through Raft (the leader's raft.Node).
@@ -185,7 +189,7 @@ func (s *Scheduler) finish(ctx context.Context, o Outcome) {
 		}
 		return
 	}
-	if _, err := s.apply(ctx, state.CmdJobFinish, state.JobFinishCmd{Time: o.Time, JobID: o.JobID, State: o.State, ExitCode: o.ExitCode, ExitSignal: o.ExitSignal}); err != nil {
+	if _, err := s.apply(ctx, state.CmdJobFinish, state.JobFinishCmd{Time: o.Time, JobID: o.JobID, State: o.State, ExitCode: o.ExitCode, ExitSignal: o.ExitSignal, Reason: o.Reason}); err != nil {
 		s.cfg.Logger.Warn("commit outcome", "job", o.JobID, "err", err)
 	}
 }

@@ -155,6 +155,9 @@ func (v jobView) priority() int64 {
 func (v jobView) reason() string {
 	switch v.j.State {
 	case state.StateFailed:
+		if v.j.Reason != "" && v.j.Reason != state.ReasonNone {
+			return v.j.Reason // what the node said: it could not start the job
+		}
 		if v.j.ExitCode == 0 && v.j.ExitSignal != 0 {
 			return fmt.Sprintf("RaisedSignal:%d(%s)", v.j.ExitSignal, signalName(v.j.ExitSignal))
 		}

@@ -2,6 +2,7 @@ package taskdriver
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -109,6 +110,11 @@ func (h *taskHandle) run() {
 	var res jobdir.Result
 	if err := jobdir.ReadJSON(h.layout.ResultFile(), &res); err == nil {
 		h.exitResult.OOMKilled = h.exitResult.OOMKilled || res.OOMKills > 0
+		if res.Error != "" {
+			// Nomad puts it in the Terminated event's message, where the
+			// coordinator finds why the job failed.
+			h.exitResult.Err = errors.New(res.Error)
+		}
 	} else {
 		h.logger.Debug("no result from stepd (killed?)", "error", err)
 	}

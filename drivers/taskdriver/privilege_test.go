@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -103,5 +104,26 @@ func TestSubmittedEnvironmentNeverReachesRoot(t *testing.T) {
 	}
 	if perm := fi.Mode().Perm(); perm != 0o600 {
 		t.Errorf("output file mode %o, want 0600 (SLURM_UMASK 0077)", perm)
+	}
+}
+
+// TestLaunchFailureIsReported: a job whose output file cannot be opened
+// fails with slurmstepd's message in its exit result (Nomad shows it in the
+// Terminated event, where the coordinator reads the job's reason), and a
+// job whose submitter has no account on a submitter node does not start,
+// with an error that says so.
+func TestLaunchFailureIsReported(t *testing.T) {
+	td := newTestDriver(t, Config{})
+	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\necho never\n", Output: "/nonexistent-hpcbridge/out-%j.txt"}, coordinatorEnv("91"))
+	res := j.run()
+	if res.ExitCode != 1 || res.Err == nil ||
+		res.Err.Error() != "Could not open stdout file /nonexistent-hpcbridge/out-91.txt: No such file or directory" {
+		t.Errorf("result: %s, want exit 1 with slurmstepd's message", describe(res))
+	}
+	k := td.newJob(t, TaskConfig{Script: "#!/bin/sh\ntrue\n"}, coordinatorEnv("92"))
+	k.cfg.User = "no-such-user-hpcbridge"
+	_, _, err := td.StartTask(k.cfg)
+	if err == nil || !strings.Contains(err.Error(), `user "no-such-user-hpcbridge" does not exist on this node`) {
+		t.Errorf("StartTask for an unknown user: %v", err)
 	}
 }

@@ -440,7 +440,9 @@ func applyStart(a *applier, _ uint8, payload []byte) *Result {
 	return &Result{Changed: []uint64{run.ID}, Value: JobStartResult{JobID: run.ID}}
 }
 
-func applyFinish(a *applier, _ uint8, payload []byte) *Result {
+// applyFinish ends a running job. From version 2 the command's Reason, if
+// any, becomes the job's reason.
+func applyFinish(a *applier, version uint8, payload []byte) *Result {
 	var c JobFinishCmd
 	decode(payload, &c)
 	if !c.State.Terminal() {
@@ -457,6 +459,9 @@ func applyFinish(a *applier, _ uint8, payload []byte) *Result {
 	cp := *j
 	cp.EndTime, cp.ExitCode, cp.ExitSignal = c.Time, c.ExitCode, c.ExitSignal
 	cp.State, cp.Reason = c.State, ReasonNone
+	if version >= 2 && c.Reason != "" {
+		cp.Reason = c.Reason
+	}
 	if c.State == StateNodeFail && j.Requeue {
 		// The run's record ends NODE_FAIL; the job runs again.
 		run := j.endRun(c.Time, StateNodeFail)

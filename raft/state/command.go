@@ -37,13 +37,15 @@ const (
 //     release); UserHold (scontrol uhold).
 //   - CmdJobUpdate 2: a dependency that closes a cycle is refused
 //     (ErrDependency).
+//   - CmdJobFinish 2: Reason, why the job failed (a launch failure the
+//     node reported), becomes the job's reason.
 //
 // A server must know a version before a leader writes it: upgrade every
 // server before the new build leads (an old follower stops at an entry of
 // a version it does not know rather than diverge).
 var currentVersion = map[CommandType]uint8{
 	CmdJobSubmit: 1, CmdJobCancel: 1, CmdJobHold: 2, CmdJobRelease: 1, CmdJobRequeue: 1,
-	CmdJobUpdate: 2, CmdJobStart: 1, CmdJobFinish: 1, CmdJobReasons: 1, CmdJobPlaced: 1,
+	CmdJobUpdate: 2, CmdJobStart: 1, CmdJobFinish: 2, CmdJobReasons: 1, CmdJobPlaced: 1,
 	CmdACLBootstrap: 1, CmdACLTokenCreate: 1, CmdACLTokenDelete: 1, CmdSetMeta: 1,
 }
 
@@ -160,6 +162,10 @@ type JobFinishCmd struct {
 	State      JobState  `json:"state"`
 	ExitCode   int       `json:"exit_code"`
 	ExitSignal int       `json:"exit_signal"`
+	// Reason says why the job failed when the node knows more than an
+	// exit code (it could not start it, or not open its output), for
+	// scontrol's and sacct's Reason. Version 2.
+	Reason string `json:"reason,omitempty"`
 }
 
 // JobPlacedCmd records where and when a started job's work began to run on

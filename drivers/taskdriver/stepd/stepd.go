@@ -132,7 +132,7 @@ func (s *shim) execute(sigs <-chan os.Signal) jobdir.Result {
 	if err != nil {
 		s.msgs = s.nomadErr
 		s.errorf("%s", err)
-		return jobdir.Result{ExitCode: 1}
+		return jobdir.Result{ExitCode: 1, Error: err.Error()}
 	}
 	defer files.close()
 
@@ -158,8 +158,9 @@ func (s *shim) execute(sigs <-chan os.Signal) jobdir.Result {
 	jobScore := protectSelf()
 	cmd, pipes, err := s.start(files, id, jobScore)
 	if err != nil {
-		s.errorf("cannot start the batch script as user %s: %s", c.User, startHint(err))
-		return jobdir.Result{ExitCode: 1}
+		msg := fmt.Sprintf("cannot start the batch script as user %s: %s", c.User, startHint(err))
+		s.errorf("%s", msg)
+		return jobdir.Result{ExitCode: 1, Error: msg}
 	}
 	s.batchPID = cmd.Process.Pid
 

@@ -113,4 +113,9 @@ type Result struct {
 	// while it ran (Slurm reports the job OUT_OF_MEMORY when it is > 0,
 	// even if the script itself survived).
 	OOMKills int `json:"oom_kills"`
+	// Error is slurmstepd's message when the job could not be launched
+	// (its output not opened, the script not started); the driver
+	// reports it with the exit result, and the coordinator shows it as
+	// the job's reason.
+	Error string `json:"error,omitempty"`
 }
