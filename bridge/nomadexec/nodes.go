@@ -25,6 +25,10 @@ const (
 // DefaultNodesTTL is how long Nodes serves one look at Nomad.
 const DefaultNodesTTL = 2 * time.Second
 
+// nodesLookTimeout bounds one look, so that a Nomad that does not answer
+// cannot hold sinfo (and every request queued behind the look) for ever.
+const nodesLookTimeout = 15 * time.Second
+
 // Bounds on what one node says, so that a node's meta cannot make the
 // node list large.
 const (
@@ -92,7 +96,9 @@ func (n *Nodes) Nodes(ctx context.Context) ([]hbapi.Node, error) {
 	if n.last != nil && now().Sub(n.at) < ttl {
 		return slices.Clone(n.last), nil
 	}
-	nodes, err := n.look(ctx)
+	lctx, cancel := context.WithTimeout(ctx, nodesLookTimeout)
+	defer cancel()
+	nodes, err := n.look(lctx)
 	if err != nil {
 		return nil, err
 	}
