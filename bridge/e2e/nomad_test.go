@@ -45,7 +45,7 @@ func buildTools(t *testing.T) (binDir, pluginDir string) {
 	t.Helper()
 	bin := buildBinary(t)
 	binDir = filepath.Dir(bin)
-	for _, name := range []string{"sbatch", "squeue", "scancel", "sacct", "sinfo", "scontrol"} {
+	for _, name := range []string{"sbatch", "squeue", "scancel", "sacct", "sinfo", "scontrol", "srun"} {
 		if err := os.Symlink(bin, filepath.Join(binDir, name)); err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 var version = "dev"
 
 // slurmCommands are the names under which the binary acts as a Slurm command.
-var slurmCommands = []string{"sbatch", "squeue", "scancel", "sacct", "sinfo", "scontrol"}
+var slurmCommands = []string{"sbatch", "squeue", "scancel", "sacct", "sinfo", "scontrol", "srun"}
 
 // exitError carries a process exit status out of a command; only main exits.
 type exitError struct {
@@ -55,6 +55,13 @@ func runWith(args []string, io streams, deps slurmDeps) int {
 	if cmd, ok := slurmCommandByName[filepath.Base(args[0])]; ok {
 		return cmd(args[1:], io, deps)
 	}
+	// Busybox style: "hpcbridge squeue ..." is squeue, for when the links
+	// are not on PATH.
+	if len(args) > 1 {
+		if cmd, ok := slurmCommandByName[args[1]]; ok {
+			return cmd(args[2:], io, deps)
+		}
+	}
 	app := newApp(io)
 	if err := app.Run(args); err != nil {
 		var ee *exitError
@@ -75,8 +82,9 @@ func newApp(s streams) *cli.App {
 		Name:    "hpcbridge",
 		Usage:   "run Slurm batch scripts on Nomad clusters of donated GPU machines",
 		Version: version,
-		Description: "hpcbridge is one binary. Linked as sbatch, squeue, scancel, sacct, sinfo or scontrol it\n" +
-			"behaves as that Slurm command (make build creates the links in bin/).",
+		Description: "hpcbridge is one binary. Linked as sbatch, squeue, scancel, sacct, sinfo, scontrol or srun it\n" +
+			"behaves as that Slurm command (make build creates the links in bin/); \"hpcbridge squeue ...\"\n" +
+			"(and so on for each of them) does the same without the link.",
 		Reader:          s.in,
 		Writer:          s.out,
 		ErrWriter:       s.err,

@@ -186,6 +186,7 @@ var slurmCommandByName = map[string]slurmCommand{
 	"sacct":    sacctMain,
 	"sinfo":    sinfoMain,
 	"scontrol": scontrolMain,
+	"srun":     srunMain,
 }
 
 // cliContext is the context every command runs in.
