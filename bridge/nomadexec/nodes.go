@@ -211,7 +211,7 @@ func (n *Nodes) node(s *api.NodeListStub, drv *api.DriverInfo, det *nodeDetail, 
 	out := hbapi.Node{
 		Name: s.Name, Addr: s.Address, Datacenter: s.Datacenter, Pool: s.NodePool, Class: s.NodeClass,
 		Jobs: use.jobs, AllocMemMiB: use.memMiB, Version: s.Version,
-		Arch:  det.attrs["cpu.arch"],
+		Arch:  unameArch(det.attrs["cpu.arch"]),
 		RunAs: firstNonEmpty(drv.Attributes[AttrRunAs], det.attrs[AttrRunAs]),
 	}
 	if v := firstNonEmpty(drv.Attributes[AttrDriverVersion], det.attrs[AttrDriverVersion]); v != "" {
@@ -391,6 +391,15 @@ func gresName(model string) string {
 		return "gpu"
 	}
 	return clip(model, maxFeatureLen)
+}
+
+// unameArch is Nomad's cpu.arch (Go's GOARCH) as uname -m, and so Slurm's
+// Arch=, names it.
+func unameArch(goarch string) string {
+	if m, ok := map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "i686", "arm": "armv7l"}[goarch]; ok {
+		return m
+	}
+	return goarch
 }
 
 func clip(s string, n int) string {
