@@ -41,7 +41,8 @@ func devCommand(s streams) *cli.Command {
 		Usage: "run the embedded default in the foreground: a one-node coordinator and a Nomad dev agent with the hpcbridge task driver",
 		Description: "The Slurm commands on this machine reach it with no configuration: it listens on\n" +
 			"HPCBRIDGE_ADDR's default, bootstraps ACLs once and leaves the management token in the CLI's\n" +
-			"token file. Ctrl-C stops both; state is kept in --data-dir for the next start.",
+			"token file (on another --bind, only in --data-dir: the banner says how to point the CLI at it).\n" +
+			"Ctrl-C stops both; state is kept in --data-dir for the next start.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "data-dir", Required: true, Usage: "directory for the coordinator's and Nomad's state"},
 			&cli.StringFlag{Name: "bind", Value: "127.0.0.1:4747", Usage: "coordinator API address"},
@@ -145,7 +146,12 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 	}
 	fmt.Fprintf(s.out, "\nhpcbridge dev is running.\n")
 	fmt.Fprintf(s.out, "  Coordinator API: http://%s   (%s)\n", o.bind, api.EnvAddress)
-	fmt.Fprintf(s.out, "  Management token: in %s (the Slurm commands and hpcbridge read it)\n", tokenFile)
+	if devTokenFile(o, s.env) != "" {
+		fmt.Fprintf(s.out, "  Management token: in %s (the Slurm commands and hpcbridge read it)\n", tokenFile)
+	} else {
+		fmt.Fprintf(s.out, "  Management token: in %s; not on the CLI's default address, so point the commands here with\n", tokenFile)
+		fmt.Fprintf(s.out, "                    export %s=http://%s %s=%s\n", api.EnvAddress, o.bind, api.EnvTokenFile, tokenFile)
+	}
 	fmt.Fprintf(s.out, "  Nomad API:       %s   (NOMAD_ADDR)\n", agent.Addr())
 	fmt.Fprintf(s.out, "  Nomad UI:        %s\n", agent.UIURL())
 	fmt.Fprintf(s.out, "  Jobs run as:     %s, partition %s\n", runAsWords(o), o.partition)
@@ -185,8 +191,23 @@ func runAsWords(o devOptions) string {
 	return "their owner's local account"
 }
 
+// devTokenFile is the CLI token file dev writes the management token to:
+// the one HPCBRIDGE_TOKEN_FILE names, else the default token file when dev
+// listens on the CLI's default address, else none ("": an instance on
+// another address must not replace the token of the one the CLI reaches
+// by default; the banner says how to point the CLI at it).
+func devTokenFile(o devOptions, env []string) string {
+	if f, ok := lookupEnv(env, api.EnvTokenFile); ok && f != "" {
+		return f
+	}
+	if "http://"+o.bind != api.DefaultAddress {
+		return ""
+	}
+	return api.TokenFile(env)
+}
+
 // devToken bootstraps ACLs on first start, keeps the management secret in
-// the data dir, and leaves it in the CLI's token file.
+// the data dir, and leaves it in the CLI's token file (devTokenFile).
 func devToken(ctx context.Context, o devOptions, s streams, errc <-chan error) (string, error) {
 	kept := filepath.Join(o.dataDir, "management-token")
 	secret := ""
@@ -219,7 +240,7 @@ func devToken(ctx context.Context, o devOptions, s streams, errc <-chan error) (
 			return "", err
 		}
 	}
-	file := api.TokenFile(s.env)
+	file := devTokenFile(o, s.env)
 	if file == "" {
 		return kept, nil
 	}
