@@ -114,9 +114,13 @@ func (s *Server) blocking(h handler) handler {
 			if b, err := parseBlocking(q); err == nil && b.index > 0 {
 				now := time.Now()
 				rc := http.NewResponseController(w)
+				if !hasBody(r) {
+					// A body keeps its deadline: else one trickled
+					// after the query would hold the connection.
+					_ = rc.SetReadDeadline(now.Add(s.cfg.ReadTimeout + b.wait))
+				}
 				// Not every ResponseWriter has deadlines (httptest's has
 				// none): then there is nothing to extend.
-				_ = rc.SetReadDeadline(now.Add(s.cfg.ReadTimeout + b.wait))
 				_ = rc.SetWriteDeadline(now.Add(s.cfg.WriteTimeout + b.wait))
 			}
 		}
@@ -125,17 +129,22 @@ func (s *Server) blocking(h handler) handler {
 }
 
 // streaming serves a reply that may last as long as a job runs (job
-// output, followed or archived): no read deadline (a client that goes
-// away still ends the request), and a write deadline of WriteTimeout from
-// each write, so a client that stops reading is cut off but a slow one is
-// not.
+// output, followed or archived): no read deadline once the request is in
+// (a client that goes away still ends the request), and a write deadline
+// of WriteTimeout from each write, so a client that stops reading is cut
+// off but a slow one is not.
 func (s *Server) streaming(h handler) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		rc := http.NewResponseController(w)
-		_ = rc.SetReadDeadline(time.Time{})
+		if !hasBody(r) {
+			_ = rc.SetReadDeadline(time.Time{})
+		}
 		return h(&rollingWriter{ResponseWriter: w, rc: rc, d: s.cfg.WriteTimeout}, r)
 	}
 }
+
+// hasBody reports whether r came with a body.
+func hasBody(r *http.Request) bool { return r.ContentLength != 0 || len(r.TransferEncoding) > 0 }
 
 // rollingWriter sets the write deadline d ahead before every write.
 type rollingWriter struct {

@@ -116,6 +116,13 @@ func cutOff(t *testing.T, conn net.Conn) string {
 func TestTricklingClientsCutOff(t *testing.T) {
 	s := serve(t, bridge.Config{ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 600 * time.Millisecond})
 	endless := strings.Repeat("a", 1<<20) // more than the test would ever send
+	c, err := api.NewClient(&api.Config{Address: s.url, Token: s.mgmt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Submit(t.Context(), &api.SubmitRequest{Script: []byte(hello), Cwd: "/", User: "alice"}); err != nil {
+		t.Fatal(err)
+	}
 
 	t.Run("headers", func(t *testing.T) {
 		conn, err := net.Dial("tcp", s.addr)
@@ -155,6 +162,23 @@ func TestTricklingClientsCutOff(t *testing.T) {
 			}
 		})
 	}
+	t.Run("body on a blocking query", func(t *testing.T) {
+		// The query's wait extends the write deadline, never the body's:
+		// index=1 answers at once, then the server reads the body to
+		// reuse the connection.
+		conn, err := net.Dial("tcp", s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		head := "GET /v1/jobs?index=1&wait=10m HTTP/1.1\r\nHost: x\r\nX-Hpcbridge-Token: " + s.mgmt + "\r\nContent-Length: 1000000\r\n\r\n"
+		stop, wait := trickle(conn, head, endless, 20*time.Millisecond)
+		defer wait()
+		defer stop()
+		if got := cutOff(t, conn); !strings.HasPrefix(got, "HTTP/1.1 200") {
+			t.Errorf("reply: %.200q", got)
+		}
+	})
 	t.Run("huge headers", func(t *testing.T) {
 		conn, err := net.Dial("tcp", s.addr)
 		if err != nil {
@@ -170,10 +194,6 @@ func TestTricklingClientsCutOff(t *testing.T) {
 		}
 	})
 	// The server still serves others.
-	c, err := api.NewClient(&api.Config{Address: s.url, Token: s.mgmt})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := c.Leader(t.Context()); err != nil {
 		t.Fatal(err)
 	}
