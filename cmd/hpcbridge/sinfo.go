@@ -104,8 +104,9 @@ type sinfoRow struct {
 }
 
 // sinfoAggregate are the fields whose values sum or range over a line's
-// nodes; the other fields of the format split lines.
-const sinfoAggregate = "NnoDAFCcmeO"
+// nodes; the other fields of the format split lines (%n and %o too: one
+// line per host name or address, as sinfo groups them).
+const sinfoAggregate = "NDAFCcmeO"
 
 // sinfoValue is one field of a line.
 func sinfoValue(r sinfoRow, c byte, loc *time.Location) string {
@@ -275,12 +276,22 @@ func rangeOf(nodes []*api.Node, f func(*api.Node) int64) string {
 	return strconv.FormatInt(lo, 10)
 }
 
-// stateRank orders a line's base node state as Slurm's enum does.
+// stateRank is a line's node state as Slurm's number for it (base state
+// DOWN 1, IDLE 2, ALLOCATED 3, MIXED 5; flags DRAIN 0x200, NO_RESPOND
+// 0x800), which sinfo's default sort orders by, highest first.
 func stateRank(nodes []*api.Node) int {
 	if len(nodes) == 0 {
 		return -1
 	}
-	return map[string]int{api.NodeDown: 1, api.NodeIdle: 2, api.NodeAllocated: 3, api.NodeMixed: 5}[nodes[0].State]
+	n := nodes[0]
+	r := map[string]int{api.NodeDown: 1, api.NodeIdle: 2, api.NodeAllocated: 3, api.NodeMixed: 5}[n.State]
+	if n.HasFlag(api.FlagDrain) {
+		r |= 0x200
+	}
+	if n.HasFlag(api.FlagNotResponding) {
+		r |= 0x800
+	}
+	return r
 }
 
 // nodeOther says whether a node counts as "other" in sinfo's A/I/O/T
@@ -385,7 +396,7 @@ func nodeStateLong(n *api.Node) string {
 // matches.
 var nodeStateNames = map[string]func(n *api.Node) bool{
 	"all":   func(*api.Node) bool { return true },
-	"idle":  func(n *api.Node) bool { return n.State == api.NodeIdle && !n.HasFlag(api.FlagDrain) },
+	"idle":  func(n *api.Node) bool { return n.State == api.NodeIdle }, // drained ones too, as in sinfo
 	"mix":   func(n *api.Node) bool { return n.State == api.NodeMixed },
 	"mixed": func(n *api.Node) bool { return n.State == api.NodeMixed },
 	"alloc": func(n *api.Node) bool { return n.State == api.NodeMixed || n.State == api.NodeAllocated },
@@ -543,7 +554,7 @@ func selectNodes(all []api.Node, o sinfoOptions) []*api.Node {
 		n := &all[i]
 		if len(o.Nodes) > 0 && !slices.Contains(o.Nodes, n.Name) ||
 			o.Responding && n.HasFlag(api.FlagNotResponding) ||
-			o.Dead && !n.HasFlag(api.FlagNotResponding) && n.State != api.NodeDown {
+			o.Dead && !n.HasFlag(api.FlagNotResponding) {
 			continue
 		}
 		if len(o.States) > 0 && !slices.ContainsFunc(o.States, func(st string) bool { return nodeStateNames[strings.ToLower(st)](n) }) {
@@ -680,7 +691,7 @@ func sinfoRows(parts []api.Partition, nodes []*api.Node, o sinfoOptions, format 
 			rows = append(rows, sinfoRow{part: p, hasPart: true})
 		}
 		// sinfo's default sort, "#P,-t": the partition's lines by state,
-		// highest first (mixed, allocated, idle, down, unknown).
+		// highest first (see stateRank).
 		slices.SortStableFunc(rows[start:], func(a, b sinfoRow) int { return stateRank(b.nodes) - stateRank(a.nodes) })
 	}
 	return rows
