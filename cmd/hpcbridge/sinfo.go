@@ -587,12 +587,12 @@ func formatSinfo(parts []api.Partition, nodes []*api.Node, o sinfoOptions) (stri
 		format = sinfoDefaultFormat
 	}
 	rows := sinfoRows(parts, nodes, o, format)
-	pw, nw := len("PARTITION"), len("NODELIST")+1
+	// "%#P" and "%#N" are as wide as the widest partition name (with
+	// its "*") and node list, and at least 9 (sinfo's MIN_*_FIELD_SIZE).
+	pw, nw := 9, 9
 	for _, r := range rows {
 		pw = max(pw, len(sinfoValue(r, 'P', o.loc())))
-		if o.NodeCentric && len(r.nodes) == 1 {
-			nw = max(nw, len(r.nodes[0].Name))
-		}
+		nw = max(nw, len(sinfoValue(r, 'N', o.loc())))
 	}
 	format = strings.ReplaceAll(format, "%.#P", fmt.Sprintf("%%.%dP", pw))
 	format = strings.ReplaceAll(format, "%#P", fmt.Sprintf("%%%dP", pw))
