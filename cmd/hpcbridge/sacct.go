@@ -169,6 +169,10 @@ var sacctStates = stateNames(
 		state.StateFailed, state.StateTimeout, state.StateNodeFail, state.StatePreempted,
 		state.StateOutOfMemory, state.StateRequeued},
 	"BOOT_FAIL", "BF", "DEADLINE", "DL", "RESIZING", "RS", "REVOKED", "RV", "SUSPENDED", "S",
+	// Slurm's accounting stores a job's base state only (slurmdbd masks
+	// the CONFIGURING flag off a starting job): sacct shows such a job
+	// RUNNING while squeue shows it CF, and -s CF selects nothing.
+	"CONFIGURING", "CF",
 )
 
 // sacctCLI is what sacct's command line says beyond sacctOptions.
@@ -425,6 +429,9 @@ func fetchAccounting(ctx context.Context, o sacctOptions) ([]*state.Job, error) 
 // its .batch step line is printed from; nil when it has none.
 type acctRecord struct {
 	job, batch *state.Job
+	// stepsOnly is set when -j named only steps of the job (53.batch):
+	// sacct then prints those steps without the job's own line.
+	stepsOnly bool
 }
 
 // accountingRecords lists the records of jobs: for a requeued job, one
@@ -491,12 +498,63 @@ func selectAccounting(recs []acctRecord, o sacctOptions) []acctRecord {
 		if !inWindow(j, o) {
 			continue
 		}
+		if whole, batch := stepSelection(o.Jobs, j); !whole {
+			if !batch || r.batch == nil || o.Allocations {
+				continue
+			}
+			r.stepsOnly = true
+		}
 		if n := len(out); !o.Duplicates && n > 0 && out[n-1].job.ID == j.ID {
 			out = out[:n-1]
 		}
 		out = append(out, r)
 	}
 	return out
+}
+
+// stepSelection reads -j for record j: whole when an argument names the
+// job itself (or no -j was given), batch when one names its .batch step.
+// Steps hpcbridge does not record (srun's numbered steps, .extern) select
+// nothing, as sacct prints nothing for a step that does not exist.
+func stepSelection(args []jobArg, j *state.Job) (whole, batch bool) {
+	if len(args) == 0 {
+		return true, true
+	}
+	for _, a := range args {
+		if !a.names(j) {
+			continue
+		}
+		switch a.Step {
+		case "":
+			return true, true
+		case "batch":
+			batch = true
+		}
+	}
+	return false, batch
+}
+
+// names reports whether the -j argument a (without its step) names j: its
+// id, or its array and, when a lists tasks, one of them.
+func (a jobArg) names(j *state.Job) bool {
+	if a.Empty {
+		return false
+	}
+	if a.JobID == j.ID && a.Tasks == nil {
+		return true
+	}
+	if j.ArrayTaskID == state.NoTask || a.JobID != j.ArrayJobID {
+		return false
+	}
+	if a.Tasks == nil {
+		return true
+	}
+	for _, r := range a.Tasks {
+		if j.ArrayTaskID >= r.First && j.ArrayTaskID <= r.Last {
+			return true
+		}
+	}
+	return false
 }
 
 // inWindow reports whether j belongs to the window: without -s, jobs
@@ -568,7 +626,9 @@ func formatSacct(recs []acctRecord, o sacctOptions) string {
 	vc := &viewCtx{now: o.Now, tf: newTimeFormat(o.Env, o.loc(), o.Now), users: o.userDB()}
 	var rows []sacctRow
 	for _, r := range recs {
-		rows = append(rows, sacctRow{v: vc.view(r.job)})
+		if !r.stepsOnly {
+			rows = append(rows, sacctRow{v: vc.view(r.job)})
+		}
 		if !o.Allocations && r.batch != nil {
 			rows = append(rows, sacctRow{v: vc.view(r.batch), batch: true})
 		}
