@@ -127,3 +127,52 @@ func TestSinfoShowsNomadNodes(t *testing.T) {
 	}
 	sinfoSays(fmt.Sprintf("%s idle none\n", name), "-h", "-N", "-o", "%N %t %E")
 }
+
+// TestSinfoShowsLostNode: two Nomad clients in two node pools serve two
+// partitions; a client that stops heartbeating is down* (Not responding)
+// in sinfo and DOWN+NOT_RESPONDING in scontrol show node.
+func TestSinfoShowsLostNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process test: skipped with -short")
+	}
+	nomadtest.Require(t)
+	binDir, plugins := buildTools(t)
+	srv := nomadtest.StartServer(t, nomadagent.Config{HeartbeatTTL: time.Second})
+	client := func(name, pool string) *nomadagent.Agent {
+		return nomadtest.StartClient(t, srv, nomadagent.Config{
+			Name: name, NodePool: pool, Dir: searchableDir(t), PluginDir: plugins,
+			Plugins: []nomadagent.Plugin{driverPlugin()}, Drivers: []string{"hpcbridge"},
+		})
+	}
+	client("node-a", "")
+	gpu := client("node-b", "gpus")
+	st := startStack(t, binDir, plugins, srv, "--partition", "gpu", "--partition-map", "gpu=pool:gpus")
+	sinfoSays := func(want string, args ...string) {
+		t.Helper()
+		eventually(t, "sinfo "+strings.Join(args, " ")+" = "+strconv.Quote(want), 2*time.Minute, func() error {
+			out, err := st.run("sinfo", args...)
+			if err != nil || out != want {
+				return fmt.Errorf("%q (%v)", out, err)
+			}
+			return nil
+		})
+	}
+	sinfoSays("debug* up 1 idle node-a\ngpu up 1 idle node-b\n", "-h", "-o", "%P %a %D %t %N")
+	out := st.must("scontrol", "show", "partition", "gpu")
+	if !strings.Contains(out, "   Nodes=node-b\n") || !strings.Contains(out, " TotalNodes=1 ") {
+		t.Errorf("scontrol show partition gpu:\n%s", out)
+	}
+
+	if err := gpu.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	sinfoSays("debug* up 1 idle node-a\ngpu up 1 down* node-b\n", "-h", "-o", "%P %a %D %t %N")
+	sinfoSays("Not responding nomad node-b\n", "-h", "-R", "-o", "%E %u %N")
+	sinfoSays("node-b down*\n", "-h", "-N", "-d", "-o", "%N %T")
+	out = st.must("scontrol", "show", "node", "node-b")
+	for _, w := range []string{"State=DOWN+NOT_RESPONDING ", "Reason=Not responding\n", "Partitions=gpu \n"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("scontrol show node node-b lacks %q:\n%s", w, out)
+		}
+	}
+}
