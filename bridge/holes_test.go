@@ -237,3 +237,22 @@ func TestActionErrorsSummarised(t *testing.T) {
 		t.Errorf("errors %s, want %s", got, want)
 	}
 }
+
+// A rejected script's reply lists at most 100 diagnostics, then how many
+// more there were: 20,000 bad directives do not make a reply of megabytes.
+func TestScriptDiagnosticsBounded(t *testing.T) {
+	f := newFixture(t)
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "#SBATCH --bogus%d\n", i)
+	}
+	status, e, body := raw(t, http.MethodPost, f.srv.URL+"/v1/jobs", f.aliceTok, jsonBody(t, api.SubmitRequest{Script: []byte(b.String()), ScriptName: "job.sh", Cwd: "/"}))
+	t.Logf("%d-byte script: %d-byte reply", b.Len(), len(body))
+	if status != http.StatusBadRequest || e.Code != api.CodeInvalidScript {
+		t.Fatalf("%d %+v", status, e)
+	}
+	if len(e.Diagnostics) != 101 || !strings.Contains(e.Diagnostics[100], "and 19900 more") || len(body) > 50000 {
+		t.Fatalf("%d diagnostics, %d bytes; last %q", len(e.Diagnostics), len(body), e.Diagnostics[len(e.Diagnostics)-1])
+	}
+}

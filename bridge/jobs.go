@@ -169,6 +169,10 @@ func zone(tz string) (*time.Location, error) {
 	return loc, nil
 }
 
+// maxScriptDiagnostics is the most diagnostics a rejected script's reply
+// renders; one more line says how many were left out.
+const maxScriptDiagnostics = 100
+
 // scriptError is the reply to a script the parser rejected.
 func scriptError(diags jobspec.Diagnostics) error {
 	msg := "batch job submission failed"
@@ -176,7 +180,11 @@ func scriptError(diags jobspec.Diagnostics) error {
 		msg += ": " + errs[0].Error()
 	}
 	e := api.Errorf(api.CodeInvalidScript, "%s", msg)
-	for _, d := range diags {
+	for i, d := range diags {
+		if i == maxScriptDiagnostics {
+			e.Diagnostics = append(e.Diagnostics, fmt.Sprintf("... and %d more diagnostics (not listed)", len(diags)-i))
+			break
+		}
 		e.Diagnostics = append(e.Diagnostics, d.Render())
 	}
 	return e
