@@ -43,6 +43,9 @@ type Config struct {
 	DefaultPartition string
 	// MaxArraySize bounds array indexes (DefaultMaxArraySize when 0).
 	MaxArraySize int
+	// Settings are more of the coordinator's settings under Slurm's names
+	// (ClusterName, KillWait, ...), for GET /v1/config.
+	Settings map[string]string
 	// Servers lists the Raft configuration, for the peer routes; nil means
 	// a single server, this one.
 	Servers func() ([]api.RaftServer, error)
@@ -214,6 +217,7 @@ func (s *Server) routes() {
 		{"POST /v1/jobs/update", leader, s.auth(s.handleUpdate)},
 		{"GET /v1/accounting", read, s.auth(s.handleJobs(true))},
 		{"GET /v1/partitions", read, s.auth(s.handlePartitions)},
+		{"GET /v1/config", local, s.auth(s.handleConfig)},
 		{"GET /v1/nodes", local, s.auth(s.handleNodes)},
 		{"GET /v1/node/{name}", local, s.auth(s.handleNode)},
 		{"GET /v1/status/leader", local, s.handleStatusLeader},

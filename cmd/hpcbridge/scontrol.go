@@ -46,7 +46,7 @@ const scontrolUsage = `scontrol [<OPTION>] [<COMMAND>]
      verbose                  enable detailed logging.
      version                  display tool version number.
 
-  <ENTITY> may be "job" or "partition".
+  <ENTITY> may be "config", "job", "node" or "partition".
 
   <SPECIFICATIONS> for "update job" are JobId=<job_id> followed by any of
   TimeLimit=<time>, Partition=<name>, Dependency=<dependency_list>,
@@ -216,6 +216,8 @@ func scontrolShow(ctx context.Context, o scontrolOptions, s streams, w []string)
 		return scontrolShowPartition(ctx, o, s, id, hasID)
 	case keyword(entity, "nodes", 1):
 		return scontrolShowNode(ctx, o, s, id, hasID)
+	case keyword(entity, "config", 1):
+		return scontrolShowConfig(ctx, o, s)
 	}
 	fmt.Fprintf(s.err, "invalid entity:%s for keyword:show \n", entity)
 	return exitRejected

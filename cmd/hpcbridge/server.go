@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -152,6 +153,7 @@ func runServer(ctx context.Context, o serverOptions, s streams) error {
 		Raft: node, Store: store, NodeID: id, APIAddr: advertise,
 		Partitions: o.partitions, Servers: serversOf(node, store),
 		Signaller: signaller{exec: exec}, Outputs: outputs, Nodes: nodes, TLS: serverTLS, ForwardTLS: clientTLS, Logger: logger,
+		Settings: slurmSettings(o),
 	})
 	if err != nil {
 		return err
@@ -337,4 +339,14 @@ type signaller struct {
 
 func (g signaller) Signal(ctx context.Context, jobID uint64, sig string, scope sched.SignalScope) error {
 	return g.exec.Signal(ctx, jobID, sig, scope)
+}
+
+// slurmSettings are the server's options under Slurm's names, for
+// scontrol show config.
+func slurmSettings(o serverOptions) map[string]string {
+	return map[string]string{
+		"ClusterName":   o.nomad.cluster,
+		"KillWait":      fmt.Sprintf("%d sec", int(o.nomad.killWait.Seconds())),
+		"DefMemPerNode": strconv.FormatInt(o.nomad.defaultMemMiB, 10),
+	}
 }
