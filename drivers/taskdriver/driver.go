@@ -310,11 +310,9 @@ func (d *Driver) identity(conf Config, cfg *drivers.TaskConfig) (account, func()
 		name = strconv.Itoa(uid)
 	}
 	a := account{name: name, uid: uid, gid: uid, home: taskDir, pool: true}
-	return a, func() {
-		if err := pool.finish(uid, cfg.ID, nil); err != nil {
-			d.logger.Error("giving back a pool uid", "uid", uid, "error", err)
-		}
-	}, nil
+	// What the task's start may already have given the uid goes back to
+	// root with it.
+	return a, d.poolFinisher(uid, cfg), nil
 }
 
 // poolFinisher cleans up after a pool job: its processes, its scratch

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/proc"
 )
 
@@ -229,34 +231,95 @@ func (p *uidPool) finish(uid int, taskID string, keep []string) error {
 	return os.Remove(p.leasePath(uid))
 }
 
-// scrub kills uid's processes, removes its files from the scratch
-// directories and gives what it owns below each of keep to root. It
-// reports whether no process of uid is left.
+// scrub kills uid's processes, removes what it owns anywhere below the
+// scratch directories (also inside other users' directories there: the
+// next job with this uid must not find it) and gives what it owns below
+// each of keep to root. It reports whether no process of uid is left.
 func scrub(uid int, keep ...string) bool {
 	if !killAll(uid) {
 		return false
 	}
-	for _, dir := range scratchDirs {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			path := filepath.Join(dir, e.Name())
-			if ownedBy(path, uid) {
-				_ = os.RemoveAll(path) // never follows a symbolic link
-			}
-		}
-	}
+	// What is kept goes to root first: a task directory may itself be
+	// below a scratch directory (a Nomad data_dir in /tmp).
 	for _, root := range keep {
-		_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err == nil && ownedBy(path, uid) {
-				_ = os.Lchown(path, 0, 0)
+		if ownedBy(root, uid) {
+			_ = os.Lchown(root, 0, 0)
+		}
+		sweep(root, uid, func(dirfd int, name string, isDir bool) {
+			_ = unix.Fchownat(dirfd, name, 0, 0, unix.AT_SYMLINK_NOFOLLOW)
+		})
+	}
+	for _, dir := range scratchDirs {
+		sweep(dir, uid, func(dirfd int, name string, isDir bool) {
+			if isDir {
+				removeTreeAt(dirfd, name, 0)
+				return
 			}
-			return nil
+			_ = unix.Unlinkat(dirfd, name, 0)
 		})
 	}
 	return true
+}
+
+// maxSweepDepth bounds how deep sweep descends.
+const maxSweepDepth = 64
+
+// sweep calls found for every entry below root that uid owns (found
+// decides what becomes of it; sweep then enters the directories found
+// that are still there). Every
+// directory is opened relative to its parent's descriptor, never following
+// a symbolic link, so a path swapped for a link while sweep runs leads
+// nowhere.
+func sweep(root string, uid int, found func(dirfd int, name string, isDir bool)) {
+	fd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	sweepAt(fd, uid, found, 0)
+}
+
+// sweepAt sweeps the directory open at fd and closes it.
+func sweepAt(fd, uid int, found func(dirfd int, name string, isDir bool), depth int) {
+	d := os.NewFile(uintptr(fd), "")
+	defer d.Close()
+	names, _ := d.Readdirnames(-1)
+	for _, name := range names {
+		var st unix.Stat_t
+		if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			continue
+		}
+		isDir := st.Mode&unix.S_IFMT == unix.S_IFDIR
+		if int(st.Uid) == uid {
+			found(fd, name, isDir) // a directory found removed is not entered
+		}
+		if !isDir || depth >= maxSweepDepth {
+			continue
+		}
+		child, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		sweepAt(child, uid, found, depth+1)
+	}
+}
+
+// removeTreeAt removes name in the directory open at dirfd, with all it
+// holds, through descriptors only.
+func removeTreeAt(dirfd int, name string, depth int) {
+	if err := unix.Unlinkat(dirfd, name, 0); err == nil || depth >= maxSweepDepth {
+		return
+	}
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	d := os.NewFile(uintptr(fd), "")
+	names, _ := d.Readdirnames(-1)
+	for _, n := range names {
+		removeTreeAt(fd, n, depth+1)
+	}
+	d.Close()
+	_ = unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR)
 }
 
 // ownedBy reports whether path itself (not what a link points to) is uid's.

@@ -24,6 +24,7 @@ func poolConfig(t *testing.T) Config {
 const poolVictim = `#!/bin/sh
 echo secret-of-a > "$HOME/secret"
 echo tmp-of-a > "/tmp/hpcbridge-pool-test-$SLURM_JOB_ID"
+mkdir "$SHARED/sub" && echo deep-of-a > "$SHARED/sub/file" && echo of-a > "$SHARED/file"
 setsid sleep 300 < /dev/null > /dev/null 2>&1 &
 echo "$(id -u) $$ $! $HOME $(pwd)" > "$EVENTS"
 read x < "$CONTROL"
@@ -58,6 +59,16 @@ func TestPoolJobsAreIsolated(t *testing.T) {
 	ev := newEvents(t)
 	envA := ev.env(coordinatorEnv("1"))
 	envA["SLURM_JOB_USER"] = "alice"
+	// A world-writable directory of someone else's in /tmp, as /tmp itself.
+	shared, err := os.MkdirTemp("/tmp", "hpcbridge-pool-shared-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shared) })
+	if err := os.Chmod(shared, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	envA["SHARED"] = shared
 	a := td.newJob(t, TaskConfig{Script: poolVictim}, envA)
 	a.cfg.User = "alice"
 	ev.job = a
@@ -119,8 +130,10 @@ func TestPoolJobsAreIsolated(t *testing.T) {
 	if pids, err := proc.OfUser(uidA); err != nil || len(pids) > 0 {
 		t.Errorf("processes of job A's uid %d survive the job: %v %v", uidA, pids, err)
 	}
-	if _, err := os.Lstat(tmpA); err == nil {
-		t.Errorf("job A's %s survives the job", tmpA)
+	for _, f := range []string{tmpA, filepath.Join(shared, "file"), filepath.Join(shared, "sub")} {
+		if _, err := os.Lstat(f); err == nil {
+			t.Errorf("job A's %s survives the job: the uid's next job would find it", f)
+		}
 	}
 	for _, name := range []string{"secret", "slurm-1.out", "slurm_script", ""} {
 		fi, err := os.Lstat(filepath.Join(a.taskDir(), name))
