@@ -269,6 +269,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		TaskConfig:     cfg,
 		Pid:            ps.Pid,
 		StartedAt:      start,
+		Owner:          &Owner{UID: acct.uid, GID: acct.gid},
 	}
 	if acct.pool {
 		state.PoolUID = acct.uid
@@ -431,6 +432,12 @@ func (d *Driver) RecoverTask(handle *drivers.TaskHandle) error {
 		}
 		if err := pool.reown(state.PoolUID, state.TaskConfig.ID, state.TaskConfig.TaskDir().Dir); err != nil {
 			return fmt.Errorf("recover the task's uid: %w", err)
+		}
+	}
+	if o := state.Owner; o != nil {
+		tc := state.TaskConfig
+		if err := lockDown(tc.TaskDir().Dir, tc.AllocDir, account{uid: o.UID, gid: o.GID}); err != nil {
+			d.logger.Warn("cannot make the recovered task's directories private again", "error", err)
 		}
 	}
 	rc, err := pstructs.ReattachConfigToGoPlugin(state.ReattachConfig)

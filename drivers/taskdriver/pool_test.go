@@ -173,9 +173,18 @@ func TestPoolLeaseSurvivesPluginRestart(t *testing.T) {
 	if err := os.Remove(filepath.Join(conf.PoolDir, strconv.Itoa(uid))); err != nil {
 		t.Fatal(err)
 	}
+	// A restarted Nomad client rebuilds the allocation's shared
+	// directories 0777.
+	data := filepath.Join(j.cfg.AllocDir, "alloc", "data")
+	if err := os.Chmod(data, 0o777); err != nil {
+		t.Fatal(err)
+	}
 	td2 := newTestDriver(t, conf)
 	if err := td2.RecoverTask(handle); err != nil {
 		t.Fatalf("RecoverTask: %v", err)
+	}
+	if fi, err := os.Stat(data); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("alloc/data after RecoverTask: %v %v, want private (0700) again", fi.Mode(), err)
 	}
 	t.Cleanup(func() { _ = td2.DestroyTask(j.cfg.ID, true) })
 	if _, err := os.Lstat(filepath.Join(conf.PoolDir, strconv.Itoa(uid))); err != nil {

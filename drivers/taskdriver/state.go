@@ -18,6 +18,15 @@ type TaskState struct {
 	// PoolUID is the uid leased to the job on a run_as = "pool" node (0:
 	// none); RecoverTask re-owns its lease.
 	PoolUID int
+	// Owner is who the job runs as. RecoverTask makes the task's
+	// directories private to it again: a restarted Nomad client rebuilds
+	// the allocation's shared directories with mode 0777.
+	Owner *Owner
+}
+
+// Owner is the uid and gid a job runs as.
+type Owner struct {
+	UID, GID int
 }
 
 // taskStore is the driver's table of running tasks.
