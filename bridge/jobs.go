@@ -27,7 +27,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 	user := tok.User
 	if req.User != "" && req.User != tok.User {
 		if !isManagement(tok) {
-			return denied("only a management token may submit jobs as another user")
+			return denied("only a management token may submit jobs as another user: this token is user %s's, the job would be user %s's (the local user who submits owns the job)", tok.User, req.User)
 		}
 		if err := checkName("user", req.User); err != nil {
 			return err

@@ -56,8 +56,11 @@ type sbatchOptions struct {
 	Env        []string // the caller's environment
 	Cwd        string
 	Host       string
-	Now        time.Time
-	Loc        *time.Location
+	// User is the local caller, who owns the job (see docs/slurm-commands.md,
+	// "Who owns a job"); empty: the token's user.
+	User string
+	Now  time.Time
+	Loc  *time.Location
 	// Sleep waits between polls of --wait when the API cannot block.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -118,6 +121,7 @@ func sbatchMain(args []string, s streams, d slurmDeps) int {
 		return exitRejected
 	}
 	o.Host, _ = d.hostname()
+	o.User, _ = d.currentUser()
 	client, err := d.connect(s.env)
 	if err != nil {
 		fmt.Fprintln(s.err, connectError("sbatch", "Batch job submission failed", err))
@@ -152,6 +156,7 @@ func runSbatch(o sbatchOptions, s streams) int {
 		Cwd:        o.Cwd,
 		SubmitHost: o.Host,
 		TimeZone:   slurmcli.ZoneName(o.Env, o.loc(), o.Now),
+		User:       o.User,
 	}
 	ctx := cliContext()
 	resp, err := o.Client.Submit(ctx, req)

@@ -274,8 +274,9 @@ func runSrun(ctx context.Context, o *srunOptions, client slurmClient, s streams,
 			env = append(env, kv)
 		}
 	}
+	user, _ := d.currentUser()
 	resp, err := client.Submit(ctx, &api.SubmitRequest{Script: script, Args: args, Env: env, Cwd: cwd, SubmitHost: host,
-		TimeZone: slurmcli.ZoneName(s.env, d.loc, now)})
+		TimeZone: slurmcli.ZoneName(s.env, d.loc, now), User: user})
 	if err != nil {
 		var ae *api.Error
 		if errors.As(err, &ae) {

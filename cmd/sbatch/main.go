@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"time"
@@ -48,13 +49,15 @@ type deps struct {
 	now      func() time.Time
 	getwd    func() (string, error)
 	hostname func() (string, error)
+	// currentUser is the local caller's user name: the job's owner.
+	currentUser func() (string, error)
 	// handOff runs hpcbridge as sbatch with args, in place of this
 	// process; it returns only when that failed.
 	handOff func(args []string, s streams) int
 }
 
 func realDeps() deps {
-	return deps{now: time.Now, getwd: os.Getwd, hostname: os.Hostname, handOff: execHPCBridge}
+	return deps{now: time.Now, getwd: os.Getwd, hostname: os.Hostname, currentUser: currentUser, handOff: execHPCBridge}
 }
 
 // handOffOptions are the options only hpcbridge answers.
@@ -88,6 +91,10 @@ func run(args []string, s streams, d deps) int {
 		return d.handOff(args, s)
 	}
 	host, _ := d.hostname()
+	var owner string
+	if d.currentUser != nil {
+		owner, _ = d.currentUser()
+	}
 	body, err := json.Marshal(&wire.SubmitRequest{
 		Script:     in.Script,
 		ScriptName: in.File,
@@ -97,6 +104,7 @@ func run(args []string, s streams, d deps) int {
 		Cwd:        cwd,
 		SubmitHost: host,
 		TimeZone:   slurmcli.ZoneName(s.env, time.Local, now),
+		User:       owner,
 	})
 	if err != nil {
 		return d.handOff(args, s)
@@ -155,4 +163,14 @@ func hpcbridgePath() (string, error) {
 		}
 	}
 	return exec.LookPath("hpcbridge")
+}
+
+// currentUser names the user this process runs as (by uid, as Slurm
+// identifies the submitter).
+func currentUser() (string, error) {
+	u, err := user.Current()
+	if err != nil {
+		return "", err
+	}
+	return u.Username, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -35,9 +36,10 @@ func runSbatch(t *testing.T, dir string, env []string, args ...string) result {
 	var out, errb bytes.Buffer
 	var r result
 	d := deps{
-		now:      func() time.Time { return time.Date(2026, 11, 21, 18, 41, 55, 0, time.UTC) },
-		getwd:    func() (string, error) { return dir, nil },
-		hostname: func() (string, error) { return "login1", nil },
+		now:         func() time.Time { return time.Date(2026, 11, 21, 18, 41, 55, 0, time.UTC) },
+		getwd:       func() (string, error) { return dir, nil },
+		hostname:    func() (string, error) { return "login1", nil },
+		currentUser: func() (string, error) { return "alice", nil },
 		handOff: func(args []string, s streams) int {
 			r.handedOff = append([]string{}, args...)
 			return 77
@@ -92,7 +94,12 @@ func TestSubmits(t *testing.T) {
 	if !slices.Equal(sub.Env, []string{"SLURM_X=1"}) || j.TimeLimitMin != 5 || j.Name != "fromscript" {
 		t.Errorf("job = %+v, env %q", j, sub.Env)
 	}
-	if w := v.Job(4); w.Name != "w" || w.Hold != state.HoldUser || v.Submission(w).Script != nil {
+	// The local caller owns the job, whose token is a management token.
+	if j.User != "alice" {
+		t.Errorf("job owner %q, want the local caller alice", j.User)
+	}
+	// The coordinator stores the script sbatch generates for --wrap.
+	if w := v.Job(4); w.Name != "w" || w.Hold != state.HoldUser || string(v.Submission(w).Script) != string(jobspec.WrapScript("hostname")) {
 		t.Errorf("--wrap job = %+v", w)
 	}
 	if a := v.Job(5); a.Pending.Len() != 3 || a.Throttle() != 2 {

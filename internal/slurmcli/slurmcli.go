@@ -54,7 +54,13 @@ func SubmitFailed(w io.Writer, code, message string, diagnostics []string) {
 		}
 		return
 	}
-	fmt.Fprintf(w, "sbatch: error: Batch job submission failed: %s\n", ErrorMessage(code, message))
+	msg := ErrorMessage(code, message)
+	if code == wire.CodePermissionDenied && message != "" {
+		// Slurm's words, and why: a submission is refused for want of
+		// a right the token lacks (submitting as another local user).
+		msg += ": " + message
+	}
+	fmt.Fprintf(w, "sbatch: error: Batch job submission failed: %s\n", msg)
 }
 
 // Unreachable prints a submission that failed for want of a reply, as
