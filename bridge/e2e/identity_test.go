@@ -72,7 +72,7 @@ type devProcess struct {
 
 // startDev runs the embedded default on free ports and waits until it
 // says it is running.
-func startDev(t *testing.T, binDir, plugins string) *devProcess {
+func startDev(t *testing.T, binDir, plugins string, flags ...string) *devProcess {
 	t.Helper()
 	nomadBin, err := nomadagent.Binary()
 	if err != nil {
@@ -81,8 +81,8 @@ func startDev(t *testing.T, binDir, plugins string) *devProcess {
 	d := &devProcess{dataDir: filepath.Join(searchableDir(t), "dev")}
 	bind := freePort(t)
 	d.url = "http://" + bind
-	d.cmd = exec.Command(filepath.Join(binDir, "hpcbridge"), "dev", "--data-dir", d.dataDir,
-		"--bind", bind, "--raft-bind", freePort(t), "--plugin-dir", plugins)
+	args := append([]string{"dev", "--data-dir", d.dataDir, "--bind", bind, "--raft-bind", freePort(t), "--plugin-dir", plugins}, flags...)
+	d.cmd = exec.Command(filepath.Join(binDir, "hpcbridge"), args...)
 	d.cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), nomadagent.EnvBinary+"="+nomadBin)
 	stdout, err := d.cmd.StdoutPipe()
 	if err != nil {
@@ -256,5 +256,51 @@ func TestDevRunsJobsAsTheirSubmitter(t *testing.T) {
 	j = wait(id)
 	if want := fmt.Sprintf("JobLaunchFailure: user %q does not exist on this node", ghost); j.State != state.StateFailed || !strings.HasPrefix(j.Reason, want) {
 		t.Errorf("job %s of a user with no account: %s, reason %q; want FAILED, %q...", id, j.State, j.Reason, want)
+	}
+}
+
+// TestDevPoolRunsEachJobAsAUidOfItsOwn: `hpcbridge dev --run-as pool`
+// under a real Nomad agent runs a job as a pool uid (the owner, root here,
+// has nothing to do with it), in its task directory, and its output comes
+// back through `hpcbridge output`.
+func TestDevPoolRunsEachJobAsAUidOfItsOwn(t *testing.T) {
+	nomadtest.Require(t)
+	if os.Geteuid() != 0 {
+		t.Skip("the task driver runs jobs as other users only as root")
+	}
+	binDir, plugins := buildTools(t)
+	dev := startDev(t, binDir, plugins, "--run-as", "pool", "--pool-uids", "62950-62959", "--pool-dir", filepath.Join(t.TempDir(), "pool"))
+	c := client(t, dev.url, dev.managementToken(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := c.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\necho \"uid $(id -u) home $HOME pwd $(pwd)\"\n"), ScriptName: "pool.sh", Cwd: "/tmp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatUint(res.JobID, 10)
+	var idx uint64
+	for {
+		j, meta, err := c.Job(ctx, id, &api.QueryOptions{WaitIndex: idx, WaitTime: 5 * time.Second})
+		if err == nil && j.State.Terminal() {
+			if j.State != state.StateCompleted {
+				t.Fatalf("job %s: %s %s, reason %q", id, j.State, j.ExitString(), j.Reason)
+			}
+			break
+		}
+		if err == nil {
+			idx = meta.LastIndex
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("job %s did not end: %v", id, err)
+		}
+	}
+	var out strings.Builder
+	if err := c.Output(ctx, id, "stdout", false, &out); err != nil {
+		t.Fatal(err)
+	}
+	var uid int
+	var home, pwd string
+	if _, err := fmt.Sscanf(out.String(), "uid %d home %s pwd %s", &uid, &home, &pwd); err != nil || uid < 62950 || uid > 62959 || home != pwd || !strings.HasSuffix(pwd, "/batch") {
+		t.Errorf("job output %q: want a pool uid, running in its task directory, its HOME (%v)", out.String(), err)
 	}
 }

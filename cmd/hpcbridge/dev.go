@@ -31,6 +31,7 @@ type devOptions struct {
 	pluginDir string
 	runAs     string
 	poolUIDs  string
+	poolDir   string
 	partition string
 	logLevel  string
 }
@@ -50,12 +51,13 @@ func devCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "plugin-dir", Usage: "directory holding " + driverBinaryName + " (default: plugins/ beside this binary)"},
 			&cli.StringFlag{Name: "run-as", Value: "submitter", Usage: "who jobs run as: submitter (the job owner's local account; root too: it is your machine) or pool (a uid of its own per job, from --pool-uids)"},
 			&cli.StringFlag{Name: "pool-uids", Value: "62000-62099", Usage: "the uid range of --run-as pool"},
+			&cli.StringFlag{Name: "pool-dir", Usage: "where --run-as pool keeps its uid leases (default: the driver's, /var/lib/hpcbridge-driver/pool)"},
 			&cli.StringFlag{Name: "partition", Value: "debug", Usage: "the partition"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "coordinator log level"},
 		},
 		Action: func(c *cli.Context) error {
 			o := devOptions{dataDir: c.String("data-dir"), bind: c.String("bind"), raftBind: c.String("raft-bind"),
-				pluginDir: c.String("plugin-dir"), runAs: c.String("run-as"), poolUIDs: c.String("pool-uids"), partition: c.String("partition"), logLevel: c.String("log-level")}
+				pluginDir: c.String("plugin-dir"), runAs: c.String("run-as"), poolUIDs: c.String("pool-uids"), poolDir: c.String("pool-dir"), partition: c.String("partition"), logLevel: c.String("log-level")}
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := runDev(ctx, o, s); err != nil {
@@ -95,6 +97,11 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 	o.dataDir = abs
 	if o.runAs != "submitter" && o.runAs != "pool" {
 		return fmt.Errorf("--run-as %q: want submitter or pool", o.runAs)
+	}
+	if o.poolDir != "" {
+		if o.poolDir, err = filepath.Abs(o.poolDir); err != nil {
+			return err
+		}
 	}
 	plugins, err := pluginDirOf(o.pluginDir)
 	if err != nil {
@@ -179,6 +186,9 @@ func devDriverConfig(o devOptions) map[string]any {
 		c["allow_root"] = true
 	case "pool":
 		c["pool_uids"] = o.poolUIDs
+		if o.poolDir != "" {
+			c["pool_dir"] = o.poolDir
+		}
 	}
 	return c
 }
