@@ -19,6 +19,7 @@ func TestWorkflowToolCommands(t *testing.T) {
 	t.Run("wrap job completes", func(t *testing.T) { wrapJobCompletes(top.on(t).in("wrap")) })
 	t.Run("srun files in a job", func(t *testing.T) { srunFilesInJob(top.on(t).in("srunfiles")) })
 	t.Run("srun on the submit host", func(t *testing.T) { srunOnSubmitHost(top.on(t).in("srun")) })
+	t.Run("scontrol show config", func(t *testing.T) { showConfig(top.on(t)) })
 }
 
 // wrapJobCompletes: an sbatch --wrap job runs the command through the
@@ -34,6 +35,26 @@ func wrapJobCompletes(st *stack) {
 	want := "wrapped wrap\n#!/bin/sh\n# This script was created by sbatch --wrap.\n"
 	if got := st.readFile("slurm-" + id + ".out"); got != want {
 		t.Errorf("slurm-%s.out = %q, want %q", id, got, want)
+	}
+	// sacct selects the batch step alone, and nothing for steps it has no
+	// record of.
+	if got := st.must("sacct", "-n", "-P", "-j", id+".batch", "-o", "jobid,state"); got != id+".batch|COMPLETED\n" {
+		t.Errorf("sacct -j %s.batch: %q", id, got)
+	}
+	if got := st.must("sacct", "-n", "-P", "-j", id+".0", "-o", "jobid,state"); got != "" {
+		t.Errorf("sacct -j %s.0: %q, want nothing", id, got)
+	}
+}
+
+// showConfig: scontrol show config gives the coordinator's own settings.
+func showConfig(st *stack) {
+	t := st.t
+	out := st.must("scontrol", "show", "config")
+	for _, want := range []string{"\nClusterName             = hpcbridge\n", "\nKillWait                = 3 sec\n",
+		"\nMaxArraySize            = 1000001\n", "\nDefMemPerNode           = 512\n", "\nSLURM_VERSION           = 22.05.8\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scontrol show config lacks %q:\n%s", want, out)
+		}
 	}
 }
 
