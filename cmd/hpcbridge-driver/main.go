@@ -1,6 +1,6 @@
 // Command hpcbridge-driver is the hpcbridge Nomad task-driver plugin
 // (driver name "hpcbridge"). Put it in the Nomad client's plugin_dir and
-// enable it with a `plugin "hpcbridge-driver" { config { user = "nobody" } }`
+// enable it with a `plugin "hpcbridge-driver" { config { run_as = "pool" } }`
 // block; see docs/driver.md.
 //
 // The same binary is also the driver's batch-step shim (`hpcbridge-driver
