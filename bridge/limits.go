@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"net/http"
@@ -29,23 +30,33 @@ const (
 	DefaultMaxConnsPerIP = 128
 )
 
-// perIPListener hands out at most max connections per remote IP at once;
-// it closes the others as soon as they are accepted, so that one client
-// (or a crowd of trickling ones from one host) cannot use up the server's
-// file descriptors.
+// perIPListener hands out at most max connections per remote IP at once,
+// so that one client (or a crowd of trickling ones from one host) cannot
+// use up the server's file descriptors. At the bound, a new connection
+// from an address takes the place of one of its idle keep-alive
+// connections (which its client would reopen), or, when every one is busy
+// (reading a request, or answering one), is closed as soon as it is
+// accepted. connState must be the http.Server's ConnState hook.
 type perIPListener struct {
 	net.Listener
 	max int
 	log *slog.Logger
 
 	mu    sync.Mutex
-	conns map[string]int
-	// full: addresses refused since they last had room (logged once).
-	full map[string]bool
+	addrs map[string]*addrConns
+}
+
+// addrConns are one remote address's connections.
+type addrConns struct {
+	n    int
+	idle map[*countedConn]bool
+	// full: a connection was refused since the address last had room
+	// (logged once).
+	full bool
 }
 
 func newPerIPListener(ln net.Listener, max int, log *slog.Logger) *perIPListener {
-	return &perIPListener{Listener: ln, max: max, log: log, conns: map[string]int{}, full: map[string]bool{}}
+	return &perIPListener{Listener: ln, max: max, log: log, addrs: map[string]*addrConns{}}
 }
 
 // Accept returns the next connection whose address has room.
@@ -57,29 +68,69 @@ func (l *perIPListener) Accept() (net.Conn, error) {
 		}
 		ip := remoteIP(c)
 		l.mu.Lock()
-		if l.conns[ip] >= l.max {
-			first := !l.full[ip]
-			l.full[ip] = true
+		a := l.addrs[ip]
+		if a == nil {
+			a = &addrConns{idle: map[*countedConn]bool{}}
+			l.addrs[ip] = a
+		}
+		if a.n >= l.max {
+			for idle := range a.idle {
+				delete(a.idle, idle)
+				l.mu.Unlock()
+				_ = idle.Close() // gives its place back
+				l.mu.Lock()
+				break
+			}
+		}
+		if a.n >= l.max {
+			first := !a.full
+			a.full = true
 			l.mu.Unlock()
 			_ = c.Close()
 			if first {
-				l.log.Warn("refusing connections: too many from one address", "remote", ip, "max", l.max)
+				l.log.Warn("refusing connections: too many busy ones from one address", "remote", ip, "max", l.max)
 			}
 			continue
 		}
-		l.conns[ip]++
+		a.n++
 		l.mu.Unlock()
-		return &countedConn{Conn: c, release: sync.OnceFunc(func() { l.release(ip) })}, nil
+		cc := &countedConn{Conn: c, ip: ip}
+		cc.release = sync.OnceFunc(func() { l.release(cc) })
+		return cc, nil
 	}
 }
 
-func (l *perIPListener) release(ip string) {
+func (l *perIPListener) release(c *countedConn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.conns[ip]--; l.conns[ip] <= 0 {
-		delete(l.conns, ip)
+	a := l.addrs[c.ip]
+	delete(a.idle, c)
+	a.full = false
+	if a.n--; a.n <= 0 {
+		delete(l.addrs, c.ip)
 	}
-	delete(l.full, ip)
+}
+
+// connState follows which connections are idle between requests.
+func (l *perIPListener) connState(c net.Conn, st http.ConnState) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	cc, ok := c.(*countedConn)
+	if !ok {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := l.addrs[cc.ip]
+	if a == nil {
+		return // released already
+	}
+	if st == http.StateIdle {
+		a.idle[cc] = true
+	} else {
+		delete(a.idle, cc)
+	}
 }
 
 func remoteIP(c net.Conn) string {
@@ -96,6 +147,7 @@ func remoteIP(c net.Conn) string {
 // countedConn gives its address's place back when closed.
 type countedConn struct {
 	net.Conn
+	ip      string
 	release func()
 }
 

@@ -273,6 +273,35 @@ func TestConnsPerIP(t *testing.T) {
 	}
 }
 
+// TestConnsPerIPIdle checks that idle keep-alive connections do not hold
+// an address's places: clients that leave them open (a new Go client per
+// request) still get new connections past the bound.
+func TestConnsPerIPIdle(t *testing.T) {
+	const max = 3
+	s := serve(t, bridge.Config{MaxConnsPerIP: max})
+	get := func(tr *http.Transport) error {
+		resp, err := (&http.Client{Transport: tr, Timeout: time.Minute}).Get(s.url + "/v1/status/leader")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	for i := 0; i < 3*max; i++ {
+		tr := &http.Transport{} // keeps its connection open, idle
+		t.Cleanup(tr.CloseIdleConnections)
+		// The server marks a connection idle just after its reply: until
+		// then, the next one may find every place busy.
+		deadline := time.Now().Add(time.Minute)
+		for err := get(tr); err != nil; err = get(tr) {
+			if time.Now().After(deadline) {
+				t.Fatalf("connection %d past %d idle ones: %v", i+1, i, err)
+			}
+		}
+	}
+}
+
 // oneShot GETs url with token on a connection of its own, which the
 // client does not retry on.
 func oneShot(t *testing.T, url, token string) (*http.Response, error) {

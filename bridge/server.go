@@ -80,9 +80,10 @@ type Config struct {
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	MaxHeaderBytes                                            int
 	// MaxConnsPerIP bounds the connections one remote IP address may hold
-	// open at once; Serve closes the others as it accepts them. Negative:
-	// no bound. Raise it where many users connect through one address (a
-	// login node, NAT).
+	// open at once. Past it, a new connection takes the place of one of
+	// the address's idle keep-alive connections, or is closed as Serve
+	// accepts it when all are busy. Negative: no bound. Raise it where many
+	// users connect through one address (a login node, NAT).
 	MaxConnsPerIP int
 }
 
@@ -252,8 +253,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Config's HTTP limits apply: timeouts, header size, connections per
 // remote address.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	var connState func(net.Conn, http.ConnState)
 	if s.cfg.MaxConnsPerIP > 0 {
-		ln = newPerIPListener(ln, s.cfg.MaxConnsPerIP, s.log)
+		pl := newPerIPListener(ln, s.cfg.MaxConnsPerIP, s.log)
+		ln, connState = pl, pl.connState
 	}
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -263,6 +266,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
+		ConnState:         connState,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
