@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/proc"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 )
 
@@ -99,7 +100,7 @@ func (f *stepFiles) writer(name, what string) (*os.File, error) {
 	}
 	w, err := os.OpenFile(p, flags, 0o666)
 	if err != nil {
-		return nil, fmt.Errorf("Could not open %s file %s: %w", what, p, err)
+		return nil, &openError{what: what, err: err}
 	}
 	f.open[p] = w
 	return w, nil
@@ -110,7 +111,7 @@ func (f *stepFiles) reader(name string) (*os.File, error) {
 	p := f.path(name)
 	r, err := os.Open(p)
 	if err != nil {
-		return nil, fmt.Errorf("Could not open stdin file %s: %w", p, err)
+		return nil, &openError{what: "stdin", err: err}
 	}
 	return r, nil
 }
@@ -133,3 +134,16 @@ func openAppend(mode string) bool {
 	}
 	return strings.HasPrefix(strings.ToLower(mode), "a")
 }
+
+// openError is a step file srun cannot open; it fails the whole step, in
+// Slurm's words ("Could not open stdout file: No such file or directory").
+type openError struct {
+	what string
+	err  error
+}
+
+func (e *openError) Error() string {
+	return fmt.Sprintf("Could not open %s file: %s", e.what, proc.Strerror(e.err))
+}
+
+func (e *openError) Unwrap() error { return e.err }

@@ -146,7 +146,12 @@ func (st *step) launch(stepsDir string, stdin io.Reader, stdout, stderr io.Write
 			err = cmd.Start()
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "srun: error: task %d launch failed: %v\n", rank, err)
+			var oe *openError
+			if errors.As(err, &oe) {
+				fmt.Fprintf(stderr, "srun: error: %v\n", err)
+			} else {
+				fmt.Fprintf(stderr, "srun: error: task %d launch failed: %v\n", rank, err)
+			}
 			if pgid != 0 {
 				_ = syscall.Kill(-pgid, syscall.SIGKILL)
 			}
