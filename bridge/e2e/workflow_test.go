@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -108,5 +109,39 @@ func srunOnSubmitHost(st *stack) {
 	}
 	if m, _ := filepath.Glob(filepath.Join(st.work, "slurm-*")); len(m) != 0 {
 		t.Errorf("srun left output files: %v", m)
+	}
+
+	// Ctrl-C cancels the job, as srun's does.
+	cmd = exec.Command(filepath.Join(st.binDir, "srun"), "-J", "interrupted", "sh", "-c", "echo started; exec sleep 300")
+	out.Reset()
+	errb.Reset()
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = st.work, st.env, &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var id string
+	eventually(t, "the srun job running", 2*time.Minute, func() error {
+		got := strings.TrimSpace(st.must("squeue", "-h", "-n", "interrupted", "-t", "R", "-o", "%i"))
+		if got == "" {
+			return errors.New("not running yet")
+		}
+		id = got
+		return nil
+	})
+	_ = cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-done:
+		if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+			t.Errorf("srun after SIGINT: %v, want exit 130\nstderr: %s", err, errb.String())
+		}
+	case <-time.After(time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatal("srun did not end after SIGINT")
+	}
+	st.waitEnded(time.Minute, id)
+	if got := st.sacctState(id); !strings.HasPrefix(got, "CANCELLED") {
+		t.Errorf("the interrupted srun's job: sacct %q, want CANCELLED", got)
 	}
 }
