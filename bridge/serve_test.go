@@ -25,34 +25,49 @@ import (
 // runs it (bridgetest uses only the Handler, without Serve's limits).
 type served struct {
 	addr, url string
+	srv       *bridge.Server
 	store     *state.Store
 	mgmt      string // management token
 }
 
-// serve runs a server with cfg's limits until the test ends.
+// serve runs a single server with cfg's limits until the test ends.
 func serve(t *testing.T, cfg bridge.Config) *served {
 	t.Helper()
-	n := bridgetest.NewCluster().Add("s1", "s1:1")
+	s := serveNode(t, bridgetest.NewCluster(), "s1", cfg)
+	s.lead(t)
+	return s
+}
+
+// serveNode runs one server of cluster c until the test ends.
+func serveNode(t *testing.T, c *bridgetest.Cluster, id string, cfg bridge.Config) *served {
+	t.Helper()
+	n := c.Add(id, id+":1")
 	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &served{addr: ln.Addr().String(), url: "http://" + ln.Addr().String(), store: n.Store()}
-	cfg.Raft, cfg.Store, cfg.NodeID, cfg.APIAddr, cfg.Servers = n, n.Store(), "s1", s.url, n.Servers
-	srv, err := bridge.New(cfg)
-	if err != nil {
+	cfg.Raft, cfg.Store, cfg.NodeID, cfg.APIAddr, cfg.Servers = n, n.Store(), id, s.url, n.Servers
+	if s.srv, err = bridge.New(cfg); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ctx, ln) }()
+	go func() { errc <- s.srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-errc; err != nil {
 			t.Error(err)
 		}
 	})
-	if err := srv.EstablishLeadership(t.Context()); err != nil {
+	return s
+}
+
+// lead makes s the leader (the cluster's first server leads) and
+// bootstraps its ACLs.
+func (s *served) lead(t *testing.T) {
+	t.Helper()
+	if err := s.srv.EstablishLeadership(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	c, err := api.NewClient(&api.Config{Address: s.url})
@@ -64,7 +79,6 @@ func serve(t *testing.T, cfg bridge.Config) *served {
 		t.Fatal(err)
 	}
 	s.mgmt = tok.SecretID
-	return s
 }
 
 // trickle writes head, then one byte of tail every tick until tail ends,
@@ -337,12 +351,36 @@ func (p *pacedOutput) WriteOutput(ctx context.Context, _ *state.Job, _ string, _
 // TestLongRequestsOutliveTimeouts checks that the read and write timeouts
 // do not cut short what is meant to last: a blocking query answers the
 // change that ends its wait, and a followed output keeps streaming, both
-// long after the timeouts.
+// long after the timeouts, on the leader and through a follower that
+// forwards them.
 func TestLongRequestsOutliveTimeouts(t *testing.T) {
 	const timeout = 200 * time.Millisecond
-	out := &pacedOutput{more: make(chan struct{})}
-	s := serve(t, bridge.Config{ReadHeaderTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, Outputs: out})
-	c, err := api.NewClient(&api.Config{Address: s.url, Token: s.mgmt})
+	limits := bridge.Config{ReadHeaderTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout}
+	for _, follower := range []bool{false, true} {
+		t.Run(fmt.Sprintf("follower=%t", follower), func(t *testing.T) {
+			c := bridgetest.NewCluster()
+			out := &pacedOutput{more: make(chan struct{})}
+			cfg := limits
+			cfg.Outputs = out
+			s := serveNode(t, c, "s1", cfg)
+			target := s
+			if follower {
+				target = serveNode(t, c, "s2", limits)
+			}
+			s.lead(t)
+			query := ""
+			if follower {
+				query = "&consistent=true" // read on the leader, through the follower
+			}
+			longRequests(t, target, s.mgmt, query, out, timeout)
+		})
+	}
+}
+
+// longRequests runs the checks of TestLongRequestsOutliveTimeouts on
+// server s: query is added to the blocking query's.
+func longRequests(t *testing.T, s *served, token, query string, out *pacedOutput, timeout time.Duration) {
+	c, err := api.NewClient(&api.Config{Address: s.url, Token: token})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +398,7 @@ func TestLongRequestsOutliveTimeouts(t *testing.T) {
 		timer := time.AfterFunc(5*timeout, submit)
 		defer timer.Stop()
 		// A fresh connection, so that a cut-off query is not retried.
-		resp, err := oneShot(t, s.url+fmt.Sprintf("/v1/jobs?index=%d&wait=1m", idx), s.mgmt)
+		resp, err := oneShot(t, s.url+fmt.Sprintf("/v1/jobs?index=%d&wait=1m", idx)+query, token)
 		if err != nil {
 			t.Fatalf("blocking query: %v", err)
 		}
@@ -375,7 +413,7 @@ func TestLongRequestsOutliveTimeouts(t *testing.T) {
 		}
 	})
 	t.Run("followed output", func(t *testing.T) {
-		resp, err := oneShot(t, s.url+"/v1/job/1/output?follow=true", s.mgmt)
+		resp, err := oneShot(t, s.url+"/v1/job/1/output?follow=true", token)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -198,6 +198,9 @@ const (
 	local  = iota // any server
 	read          // any server; the leader after a barrier with ?consistent
 	leader        // the leader: others forward
+	// the leader, others forward; a reply that lasts as long as a job
+	// runs (see streaming), on both.
+	leaderStream
 )
 
 func (s *Server) routes() {
@@ -210,7 +213,7 @@ func (s *Server) routes() {
 		{"POST /v1/jobs", leader, s.auth(s.handleSubmit)},
 		{"GET /v1/jobs", read, s.auth(s.handleJobs(false))},
 		{"GET /v1/job/{ref}", read, s.auth(s.handleJob)},
-		{"GET /v1/job/{ref}/output", leader, s.streaming(s.auth(s.handleOutput))},
+		{"GET /v1/job/{ref}/output", leaderStream, s.auth(s.handleOutput)},
 		{"POST /v1/jobs/cancel", leader, s.auth(s.handleCancel)},
 		{"POST /v1/jobs/hold", leader, s.auth(s.handleHold(state.CmdJobHold))},
 		{"POST /v1/jobs/release", leader, s.auth(s.handleHold(state.CmdJobRelease))},
@@ -238,6 +241,8 @@ func (s *Server) routes() {
 			h = s.blocking(s.readRoute(h))
 		case leader:
 			h = s.leaderRoute(h)
+		case leaderStream:
+			h = s.streaming(s.leaderRoute(h))
 		}
 		s.mux.Handle(rt.pattern, s.errors(h))
 	}
