@@ -103,6 +103,7 @@ func (l *perIPListener) Accept() (net.Conn, error) {
 func (l *perIPListener) release(c *countedConn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	c.gone = true
 	a := l.addrs[c.ip]
 	delete(a.idle, c)
 	a.full = false
@@ -123,8 +124,8 @@ func (l *perIPListener) connState(c net.Conn, st http.ConnState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	a := l.addrs[cc.ip]
-	if a == nil {
-		return // released already
+	if cc.gone || a == nil {
+		return // closed already
 	}
 	if st == http.StateIdle {
 		a.idle[cc] = true
@@ -149,6 +150,7 @@ type countedConn struct {
 	net.Conn
 	ip      string
 	release func()
+	gone    bool // released; guarded by the listener's mu
 }
 
 func (c *countedConn) Close() error {
