@@ -243,6 +243,12 @@ func TestDevRunsJobsAsTheirSubmitter(t *testing.T) {
 	if acct := asUser("sacct", "-n", "-X", "-P", "-j", id, "--format=State,Reason"); acct != "FAILED|"+why {
 		t.Errorf("sacct -o State,Reason: %q", acct)
 	}
+	// slurmstepd's message is in the job's stderr, which the coordinator
+	// archived: `hpcbridge output -e`.
+	var stderr strings.Builder
+	if err := mgmt.Output(ctx, id, "stderr", false, &stderr); err != nil || !strings.Contains(stderr.String(), "error: "+why) {
+		t.Errorf("the job's stderr: %q %v; want slurmstepd's message", stderr.String(), err)
+	}
 
 	// A job owner without an account on the node (a management token may
 	// submit for anyone; the node runs jobs as their owner).
