@@ -25,7 +25,7 @@ const killWait = 10 * time.Second
 
 // scratchDirs are the world-writable directories where a pool job's files
 // outlive it unless they are removed.
-var scratchDirs = []string{"/tmp", "/var/tmp", "/dev/shm"}
+var scratchDirs = []string{"/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue"}
 
 // uidPool hands out per-job uids from a range (run_as = "pool"), as
 // HTCondor's slot users or systemd's DynamicUser. A lease is a root-owned
@@ -231,8 +231,8 @@ func (p *uidPool) finish(uid int, taskID string, keep []string) error {
 	return os.Remove(p.leasePath(uid))
 }
 
-// scrub kills uid's processes, removes what it owns anywhere below the
-// scratch directories (also inside other users' directories there: the
+// scrub kills uid's processes, removes its System V IPC objects and what
+// it owns anywhere below the scratch directories (also inside other users' directories there: the
 // next job with this uid must not find it) and gives what it owns below
 // each of keep to root. It reports whether no process of uid is left.
 func scrub(uid int, keep ...string) bool {
@@ -249,6 +249,7 @@ func scrub(uid int, keep ...string) bool {
 			_ = unix.Fchownat(dirfd, name, 0, 0, unix.AT_SYMLINK_NOFOLLOW)
 		})
 	}
+	proc.RemoveIPC(uid)
 	for _, dir := range scratchDirs {
 		sweep(dir, uid, func(dirfd int, name string, isDir bool) {
 			if isDir {

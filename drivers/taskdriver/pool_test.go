@@ -25,6 +25,7 @@ const poolVictim = `#!/bin/sh
 echo secret-of-a > "$HOME/secret"
 echo tmp-of-a > "/tmp/hpcbridge-pool-test-$SLURM_JOB_ID"
 mkdir "$SHARED/sub" && echo deep-of-a > "$SHARED/sub/file" && echo of-a > "$SHARED/file"
+ipcmk -M 4096 >/dev/null 2>&1; ipcmk -S 1 >/dev/null 2>&1; ipcmk -Q >/dev/null 2>&1
 setsid sleep 300 < /dev/null > /dev/null 2>&1 &
 echo "$(id -u) $$ $! $HOME $(pwd)" > "$EVENTS"
 read x < "$CONTROL"
@@ -85,6 +86,9 @@ func TestPoolJobsAreIsolated(t *testing.T) {
 	if homeA != a.taskDir() || pwdA != a.taskDir() {
 		t.Errorf("job A: HOME %s, cwd %s; want its task directory %s", homeA, pwdA, a.taskDir())
 	}
+	if n := proc.CountIPC(uidA); n != 3 {
+		t.Errorf("job A made %d System V IPC objects, want 3 (ipcmk -M, -S, -Q)", n)
+	}
 	tmpA := "/tmp/hpcbridge-pool-test-1"
 	t.Cleanup(func() { os.Remove(tmpA) })
 
@@ -129,6 +133,9 @@ func TestPoolJobsAreIsolated(t *testing.T) {
 	}
 	if pids, err := proc.OfUser(uidA); err != nil || len(pids) > 0 {
 		t.Errorf("processes of job A's uid %d survive the job: %v %v", uidA, pids, err)
+	}
+	if n := proc.CountIPC(uidA); n > 0 {
+		t.Errorf("%d System V IPC objects of job A's uid survive the job", n)
 	}
 	for _, f := range []string{tmpA, filepath.Join(shared, "file"), filepath.Join(shared, "sub")} {
 		if _, err := os.Lstat(f); err == nil {
