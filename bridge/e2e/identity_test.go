@@ -230,6 +230,22 @@ func TestDevRunsJobsAsTheirSubmitter(t *testing.T) {
 		t.Errorf("%s belongs to uid %d, want the submitter's %d", out, fi.Sys().(*syscall.Stat_t).Uid, uid)
 	}
 
+	// Hole 1: the submitter's environment never reaches a root process.
+	// A library whose constructor records the euid of each process that
+	// loads it, preloaded through --export.
+	probeDir := filepath.Join(filepath.Dir(home), "probe")
+	lib := buildProbe(t, probeDir)
+	id = asUser("sbatch", "--parsable", "--export=NONE,LD_PRELOAD="+lib, "job.sh")
+	if j := wait(id); j.State != state.StateCompleted {
+		t.Fatalf("job %s with LD_PRELOAD: %s %s, reason %q", id, j.State, j.ExitString(), j.Reason)
+	}
+	if roots, _ := filepath.Glob(filepath.Join(probeDir, "root-*")); len(roots) > 0 {
+		t.Errorf("the submitter's LD_PRELOAD ran as root in %d processes (%s)", len(roots), roots)
+	}
+	if users, _ := filepath.Glob(filepath.Join(probeDir, "user-*")); len(users) == 0 {
+		t.Errorf("the probe never ran in the job's processes: the check proves nothing")
+	}
+
 	// An output directory that does not exist: FAILED, and why.
 	id = asUser("sbatch", "--parsable", "-o", "/nonexistent-hpcbridge/out-%j.txt", "job.sh")
 	j := wait(id)
@@ -263,6 +279,41 @@ func TestDevRunsJobsAsTheirSubmitter(t *testing.T) {
 	if want := fmt.Sprintf("JobLaunchFailure: user %q does not exist on this node", ghost); j.State != state.StateFailed || !strings.HasPrefix(j.Reason, want) {
 		t.Errorf("job %s of a user with no account: %s, reason %q; want FAILED, %q...", id, j.State, j.Reason, want)
 	}
+}
+
+// buildProbe compiles, in a new world-writable dir, a shared library whose
+// constructor leaves root-PID or user-PID there for each process that
+// loads it (by its effective uid). It skips the test without cc.
+func buildProbe(t *testing.T, dir string) string {
+	t.Helper()
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		t.Skip("no C compiler (cc) to build the LD_PRELOAD probe")
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "probe.c")
+	code := fmt.Sprintf(`#include <stdio.h>
+#include <unistd.h>
+__attribute__((constructor)) static void probe(void) {
+	char path[512];
+	snprintf(path, sizeof path, "%%s/%%s-%%d", %q, geteuid() == 0 ? "root" : "user", (int)getpid());
+	FILE *f = fopen(path, "w");
+	if (f) fclose(f);
+}
+`, dir)
+	if err := os.WriteFile(src, []byte(code), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib := filepath.Join(dir, "probe.so")
+	if out, err := exec.Command(cc, "-shared", "-fPIC", "-o", lib, src).CombinedOutput(); err != nil {
+		t.Fatalf("cc: %v\n%s", err, out)
+	}
+	return lib
 }
 
 // TestDevPoolRunsEachJobAsAUidOfItsOwn: `hpcbridge dev --run-as pool`
