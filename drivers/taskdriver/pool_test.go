@@ -216,3 +216,56 @@ func TestPoolLeaseSurvivesPluginRestart(t *testing.T) {
 		t.Errorf("uid %d is still leased after the recovered job ended", uid)
 	}
 }
+
+// TestPoolLeases: a uid is never leased twice; a lease whose task
+// directory is gone and whose uid runs nothing (its plugin died, Nomad
+// collected the allocation) is reclaimed; an account's uid is skipped.
+func TestPoolLeases(t *testing.T) {
+	requireRoot(t)
+	p, err := newUIDPool(Config{PoolUIDs: "62960-62961", PoolDir: filepath.Join(t.TempDir(), "pool")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := t.TempDir()
+	a, err := p.acquire("task-a", live)
+	if err != nil || a != 62960 {
+		t.Fatalf("first lease: %d %v", a, err)
+	}
+	if again, err := p.acquire("task-a", live); err != nil || again != a {
+		t.Errorf("the same task asking again: %d %v, want %d", again, err, a)
+	}
+	gone := filepath.Join(t.TempDir(), "collected")
+	b, err := p.acquire("task-b", gone)
+	if err != nil || b != 62961 {
+		t.Fatalf("second lease: %d %v", b, err)
+	}
+	// task-b's directory never existed: its lease is stale, and the uid
+	// goes to the next task; task-a's is live.
+	c, err := p.acquire("task-c", live)
+	if err != nil || c != b {
+		t.Errorf("stale lease: got %d %v, want uid %d back", c, err, b)
+	}
+	if _, err := p.acquire("task-d", live); err == nil || !strings.Contains(err.Error(), "no free uid") {
+		t.Errorf("a full pool: %v", err)
+	}
+	if err := p.finish(a, "task-b", nil); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := p.read(a); err != nil || l.TaskID != "task-a" {
+		t.Errorf("another task's finish freed uid %d: %+v %v", a, l, err)
+	}
+	if err := p.finish(a, "task-a", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.read(a); err == nil {
+		t.Errorf("uid %d still leased after its task finished", a)
+	}
+	// nobody's uid is an account's: never leased.
+	q, err := newUIDPool(Config{PoolUIDs: "65534-65534", PoolDir: filepath.Join(t.TempDir(), "pool")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uid, err := q.acquire("task-e", live); err == nil {
+		t.Errorf("leased uid %d, which belongs to an account", uid)
+	}
+}
