@@ -253,7 +253,7 @@ func TestDevRunsJobsAsTheirSubmitter(t *testing.T) {
 	if j.State != state.StateFailed || j.Reason != why {
 		t.Errorf("job %s: %s, reason %q; want FAILED, %q", id, j.State, j.Reason, why)
 	}
-	if show := asUser("scontrol", "show", "job", id); !strings.Contains(show, "Reason="+why) {
+	if show := asUser("scontrol", "show", "job", id); !strings.Contains(show, "Reason="+strings.ReplaceAll(why, " ", "_")+" ") {
 		t.Errorf("scontrol show job %s lacks the reason:\n%s", id, show)
 	}
 	if acct := asUser("sacct", "-n", "-X", "-P", "-j", id, "--format=State,Reason"); acct != "FAILED|"+why {

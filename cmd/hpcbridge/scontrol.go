@@ -362,7 +362,8 @@ func showJobLines(v jobView) []string {
 		first,
 		fmt.Sprintf("UserId=%s(%d) GroupId=%s(%d) MCS_label=N/A", j.User, ids.uid, ids.group, ids.gid),
 		fmt.Sprintf("Priority=%d Nice=%d Account=%s QOS=%s", v.priority(), j.Nice, or(j.Account, nullString), or(j.QOS, nullString)),
-		fmt.Sprintf("JobState=%s Reason=%s Dependency=%s", v.stateLong(), v.reason(), or(v.dependency(), nullString)),
+		// scontrol writes a reason's blanks as '_', for easier parsing.
+		fmt.Sprintf("JobState=%s Reason=%s Dependency=%s", v.stateLong(), strings.Join(strings.Fields(v.reason()), "_"), or(v.dependency(), nullString)),
 		fmt.Sprintf("Requeue=%s Restarts=%d BatchFlag=1 Reboot=0 ExitCode=%s", boolDigit(j.Requeue), j.RestartCount, j.ExitString()),
 		fmt.Sprintf("RunTime=%s TimeLimit=%s TimeMin=%s", durationLong(v.used()), limitLong(j.TimeLimitMin), timeMinLong(v)),
 		fmt.Sprintf("SubmitTime=%s EligibleTime=%s", ts(j.SubmitTime), ts(v.eligibleTime())),
