@@ -8,9 +8,8 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/urfave/cli/v2"
 )
 
 // adminClient is the client the admin commands use.

@@ -30,21 +30,6 @@ func (e *exitError) Error() string {
 
 func (e *exitError) Unwrap() error { return e.err }
 
-// Exit codes shared by every command.
-const (
-	exitOK       = 0
-	exitRejected = 1 // Slurm would reject the input, or the operation failed
-	exitUsage    = 2 // the command line itself is wrong
-)
-
-// streams are a command's standard streams and environment, so that commands
-// run in-process in tests.
-type streams struct {
-	in       io.Reader
-	out, err io.Writer
-	env      []string
-}
-
 // run dispatches on the program name and returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
 	return runWith(args, streams{in: stdin, out: stdout, err: stderr, env: env}, defaultDeps())
@@ -100,4 +85,18 @@ func newApp(s streams) *cli.App {
 			devCommand(s),
 		},
 	}
+}
+
+// slurmCommand is one Slurm personality of the binary.
+type slurmCommand func(args []string, s streams, d slurmDeps) int
+
+// slurmCommandByName maps the names of the links to the commands.
+var slurmCommandByName = map[string]slurmCommand{
+	"sbatch":   sbatchMain,
+	"squeue":   squeueMain,
+	"scancel":  scancelMain,
+	"sacct":    sacctMain,
+	"sinfo":    sinfoMain,
+	"scontrol": scontrolMain,
+	"srun":     srunMain,
 }

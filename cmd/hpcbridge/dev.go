@@ -12,11 +12,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
+	"github.com/urfave/cli/v2"
 )
 
 // driverBinaryName is the task-driver plugin's file name in a plugin dir;

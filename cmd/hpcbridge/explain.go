@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
+	"github.com/hpcbridge/hpcbridge/internal/slurmcli"
 	"github.com/hpcbridge/hpcbridge/jobspec"
+	"github.com/urfave/cli/v2"
 )
 
 func explainCommand(s streams) *cli.Command {
@@ -42,7 +42,7 @@ func runExplain(path string, now time.Time, s streams) int {
 		fmt.Fprintf(s.err, "explain: %v\n", err)
 		return exitRejected
 	}
-	spec, diags := jobspec.Parse(jobspec.Input{File: path, Script: body, Env: s.env, Now: now, MaxArraySize: defaultMaxArraySize})
+	spec, diags := jobspec.Parse(jobspec.Input{File: path, Script: body, Env: s.env, Now: now, MaxArraySize: slurmcli.MaxArraySize})
 	if len(diags) > 0 {
 		fmt.Fprintln(s.err, diags.Render())
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -402,14 +401,6 @@ func testDeps(c slurmClient) slurmDeps {
 	}
 }
 
-// runCmd runs a Slurm command in-process with the given deps.
-func runCmd(t *testing.T, d slurmDeps, stdin string, env []string, argv ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = runWith(argv, streams{in: strings.NewReader(stdin), out: &out, err: &errb, env: env}, d)
-	return code, out.String(), errb.String()
-}
-
 func selStr(id uint64, task int) string { return jobSel{JobID: id, Task: task}.String() }
 
 // refMatchesArray reports whether refs name j's array or one of its tasks.
@@ -439,4 +430,70 @@ func readTestdata(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// nodeFixture is a cluster of Nomad nodes in every state sinfo shows.
+func nodeFixture() ([]api.Partition, []api.Node) {
+	parts := []api.Partition{{Name: "debug", Default: true, State: "up"}, {Name: "gpu", State: "up"}}
+	drained := time.Date(2026, 11, 21, 17, 2, 3, 0, time.UTC)
+	both := []string{"debug", "gpu"}
+	debug := []string{"debug"}
+	base := func(name string, cpus int, parts []string) api.Node {
+		return api.Node{Name: name, Addr: "10.0.0." + name[len(name)-1:], CPUs: cpus, MemMiB: 7820, Partitions: parts,
+			Arch: "x86_64", OS: "Linux 6.1.0-13-amd64", Version: "0.4.0", RunAs: "pool", Datacenter: "dc1", Pool: "default"}
+	}
+	n01 := base("n01", 4, both)
+	n01.State = api.NodeIdle
+	n01.Features = []string{"avx2", "ib"}
+	n01.RunAs = "submitter"
+	n02 := base("n02", 4, debug)
+	n02.State, n02.AllocCPUs, n02.AllocMemMiB, n02.Jobs = api.NodeMixed, 2, 1024, 1
+	n03 := base("n03", 4, debug)
+	n03.State, n03.AllocCPUs, n03.AllocMemMiB, n03.Jobs = api.NodeAllocated, 4, 2048, 2
+	n04 := base("n04", 8, debug)
+	n04.State, n04.AllocCPUs, n04.AllocMemMiB, n04.Jobs = api.NodeMixed, 1, 512, 1
+	n04.Flags, n04.Reason, n04.ReasonUser, n04.ReasonTime = []string{api.FlagDrain}, "Nomad drain", "nomad", drained
+	n05 := base("n05", 4, debug)
+	n05.State = api.NodeIdle
+	n05.Flags, n05.Reason, n05.ReasonUser, n05.ReasonTime = []string{api.FlagDrain}, "disk swap", "nomad", drained
+	g1 := base("gpu1", 16, both)
+	g1.State, g1.Flags, g1.Reason, g1.ReasonUser = api.NodeDown, []string{api.FlagNotResponding}, "Not responding", "nomad"
+	g1.Gres = []string{"gpu:nvidia_a100-sxm4-40gb:8"}
+	g2 := base("gpu2", 16, both)
+	g2.State, g2.AllocCPUs, g2.AllocMemMiB, g2.Jobs = api.NodeMixed, 2, 4096, 1
+	g2.Gres, g2.GresUsed = []string{"gpu:nvidia_a100-sxm4-40gb:8"}, []string{"gpu:nvidia_a100-sxm4-40gb:2"}
+	g3 := base("gpu3", 16, both)
+	g3.State, g3.Reason, g3.ReasonUser, g3.ReasonTime = api.NodeDown, "hpcbridge driver unhealthy: cgroups are not mounted", "nomad", drained
+	return parts, []api.Node{n01, n02, n03, n04, n05, g1, g2, g3}
+}
+
+// oracleNode is the oracle's node as hpcbridge would show it: the same
+// name, partition, CPUs, memory and state.
+func oracleNode() []api.Node {
+	return []api.Node{{Name: "oracle", Addr: "127.0.0.1", State: api.NodeIdle, CPUs: 3840, MemMiB: 62914560,
+		Partitions: []string{"debug"}, Features: []string{"gpu", "cpu", "a100"}, Arch: "x86_64", Version: slurmVersion}}
+}
+
+// checkRun compares a command's exit status, stdout (must contain wantOut)
+// and stderr (must contain wantErr; must be empty when wantErr is "").
+func checkRun(t *testing.T, code int, out, errs string, wantCode int, wantOut, wantErr string) {
+	t.Helper()
+	if code != wantCode {
+		t.Errorf("exit %d, want %d (stderr %q)", code, wantCode, errs)
+	}
+	if !strings.Contains(out, wantOut) {
+		t.Errorf("stdout %q lacks %q", out, wantOut)
+	}
+	if wantErr == "" && errs != "" || !strings.Contains(errs, wantErr) {
+		t.Errorf("stderr %q, want %q", errs, wantErr)
+	}
+}
+
+func writeScript(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "job.sh")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,15 +16,6 @@ func invoke(t *testing.T, argv0 string, env []string, stdin string, args ...stri
 	var out, errb bytes.Buffer
 	code = run(append([]string{argv0}, args...), strings.NewReader(stdin), &out, &errb, env)
 	return code, out.String(), errb.String()
-}
-
-func writeScript(t *testing.T, body string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "job.sh")
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 func decode(t *testing.T, s string) map[string]any {
@@ -147,4 +137,12 @@ func TestExplain(t *testing.T) {
 			t.Errorf("explain output lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// runCmd runs a Slurm command in-process with the given deps.
+func runCmd(t *testing.T, d slurmDeps, stdin string, env []string, argv ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = runWith(argv, streams{in: strings.NewReader(stdin), out: &out, err: &errb, env: env}, d)
+	return code, out.String(), errb.String()
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	nomadapi "github.com/hashicorp/nomad/api"
-
 	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 )

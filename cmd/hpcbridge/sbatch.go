@@ -15,10 +15,6 @@ import (
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
-// sbatch exits 255 when its options are wrong (Slurm's error_exit), 1
-// when the submission fails.
-const exitSbatchOptions = 255
-
 const sbatchUsage = `Usage: sbatch [-N nnodes] [-n ntasks]
               [-c ncpus] [-r n] [-p partition] [--hold] [--parsable] [-t minutes]
               [-D path] [--no-kill] [--overcommit]
@@ -96,7 +92,7 @@ func sbatchMain(args []string, s streams, d slurmDeps) int {
 		return runJobspec(jobspecOptions{args: rest, now: d.now()}, s)
 	}
 	o := sbatchOptions{Args: rest, ScriptArgs: scriptArgs, Env: s.env, Now: d.now(), Loc: d.loc, Sleep: d.sleep}
-	if !hasWrap(rest) {
+	if !slurmcli.HasWrap(rest) {
 		if script == "" && d.isTerminal(s.in) {
 			fmt.Fprintln(s.err, "sbatch: error: no batch script given, and standard input is a terminal")
 			return exitRejected
@@ -141,7 +137,7 @@ func runSbatch(o sbatchOptions, s streams) int {
 		ScriptArgs:   o.ScriptArgs,
 		Env:          o.Env,
 		Now:          o.Now.In(o.loc()),
-		MaxArraySize: defaultMaxArraySize,
+		MaxArraySize: slurmcli.MaxArraySize,
 	})
 	printDiagnostics(s.err, diags)
 	if spec == nil {

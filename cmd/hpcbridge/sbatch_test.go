@@ -7,17 +7,8 @@ import (
 	"testing"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
-	"github.com/hpcbridge/hpcbridge/internal/slurmcli"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
-
-// TestSlurmWording checks that the wording sbatch shares with cmd/sbatch
-// is the one the other commands compare with.
-func TestSlurmWording(t *testing.T) {
-	if slurmcli.MsgTransition != msgTransition {
-		t.Errorf("slurmcli.MsgTransition = %q, scancel says %q", slurmcli.MsgTransition, msgTransition)
-	}
-}
 
 func TestSbatchSubmits(t *testing.T) {
 	script := writeScript(t, "#!/bin/bash\n#SBATCH -J fromscript -t 10\necho hi\n")

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/internal/slurmcli"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -55,14 +56,6 @@ func (o scancelOptions) hasFilters() bool {
 // localFilters reports whether a filter the API does not apply is set.
 func (o scancelOptions) localFilters() bool {
 	return len(o.QOS)+len(o.Resv)+len(o.NodeList)+len(o.WCKeys) > 0
-}
-
-// signalNumbers are the signals scancel -s knows, by name.
-var signalNumbers = map[string]int{
-	"HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "BUS": 7, "FPE": 8, "KILL": 9,
-	"USR1": 10, "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14, "TERM": 15, "STKFLT": 16, "CHLD": 17,
-	"CONT": 18, "STOP": 19, "TSTP": 20, "TTIN": 21, "TTOU": 22, "URG": 23, "XCPU": 24, "XFSZ": 25,
-	"VTALRM": 26, "PROF": 27, "WINCH": 28, "IO": 29, "POLL": 29, "PWR": 30, "SYS": 31,
 }
 
 // parseSignal reads scancel -s: a name with or without SIG in any case, or
@@ -290,20 +283,17 @@ func killError(o scancelOptions, s streams, id, code, message string) int {
 	if !o.Quiet {
 		fmt.Fprintf(s.err, "scancel: error: Kill job error on job id %s: %s\n", id, msg)
 	}
-	if msg == msgTransition {
+	if msg == slurmcli.MsgTransition {
 		// scancel exits with the Slurm error number, truncated to a byte.
 		return exitTransition
 	}
 	return exitRejected
 }
 
-// msgTransition is Slurm's error for signalling a job that is not running,
-// and exitTransition the status scancel then exits with
-// (ESLURM_TRANSITION_STATE_NO_UPDATE, 2020, as a byte).
-const (
-	msgTransition  = "Job can not be altered now, try again later"
-	exitTransition = 2020 & 0xff
-)
+// exitTransition is the status scancel exits with after Slurm's error for
+// signalling a job that is not running (slurmcli.MsgTransition):
+// ESLURM_TRANSITION_STATE_NO_UPDATE, 2020, as a byte.
+const exitTransition = 2020 & 0xff
 
 // request is the cancel request of the options' filters and signal.
 func (o scancelOptions) request() *api.CancelRequest {

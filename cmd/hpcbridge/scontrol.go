@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -588,22 +587,6 @@ func scontrolAction(ctx context.Context, o scontrolOptions, s streams, what stri
 		code = c
 	}
 	return code
-}
-
-// refErrors returns the per-job failures of an action: from a partial
-// success, or from an error reply. err is returned when the server did
-// not answer at all.
-func refErrors(resp *api.ActionResponse, err error) ([]api.RefError, error) {
-	var ae *api.Error
-	switch {
-	case err == nil:
-		return resp.Errors, nil
-	case errors.As(err, &ae) && len(ae.Refs) > 0:
-		return ae.Refs, nil
-	case errors.As(err, &ae):
-		return []api.RefError{{Code: ae.Code, Message: ae.Message}}, nil
-	}
-	return nil, err
 }
 
 // reportAction prints the failures of an action, one per job, as

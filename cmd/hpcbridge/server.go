@@ -19,14 +19,13 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/urfave/cli/v2"
-
 	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	hbraft "github.com/hpcbridge/hpcbridge/raft"
 	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/urfave/cli/v2"
 )
 
 // serverOptions configure one coordinator server.

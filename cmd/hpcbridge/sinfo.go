@@ -244,13 +244,6 @@ func sinfoValue(r sinfoRow, c byte, loc *time.Location) string {
 	return ""
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // nodeNames lists what of each node a hostlist shows.
 func nodeNames(nodes []*api.Node, f func(*api.Node) string) []string {
 	out := make([]string, len(nodes))

@@ -175,20 +175,6 @@ func lookupSystemUser(name string) (uid, gid int, group string, ok bool) {
 	return uid, gid, group, true
 }
 
-// slurmCommand is one Slurm personality of the binary.
-type slurmCommand func(args []string, s streams, d slurmDeps) int
-
-// slurmCommandByName maps the names of the links to the commands.
-var slurmCommandByName = map[string]slurmCommand{
-	"sbatch":   sbatchMain,
-	"squeue":   squeueMain,
-	"scancel":  scancelMain,
-	"sacct":    sacctMain,
-	"sinfo":    sinfoMain,
-	"scontrol": scontrolMain,
-	"srun":     srunMain,
-}
-
 // cliContext is the context every command runs in.
 func cliContext() context.Context { return context.Background() }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -328,59 +327,6 @@ func parseNameFormat(format string, canonical func(string) string, defWidth int)
 		fields = append(fields, f)
 	}
 	return fields, errs
-}
-
-// sacctField is one column of sacct's output.
-type sacctField struct {
-	name  string // canonical name, as the header prints it
-	width int    // >0 right-justified, <0 left-justified
-}
-
-// parseSacctFormat parses sacct's --format: comma-separated field names,
-// each optionally followed by %WIDTH (right-justified) or %-WIDTH
-// (left-justified). Names match case-insensitively, by prefix, the first
-// field of the table that starts with the name winning, as sacct matches
-// them.
-func parseSacctFormat(format string) ([]sacctField, error) {
-	var out []sacctField
-	for _, item := range strings.Split(format, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		name, w, hasW := strings.Cut(item, "%")
-		def := lookupSacctField(name)
-		if def == nil {
-			return nil, fmt.Errorf("Invalid field requested: \"%s\"", name)
-		}
-		f := sacctField{name: def.name, width: def.width}
-		if hasW {
-			n, err := strconv.Atoi(w)
-			if err != nil || n == 0 || n > 1<<16 || n < -(1<<16) {
-				return nil, fmt.Errorf("Invalid field requested: \"%s\"", item)
-			}
-			f.width = n
-		}
-		out = append(out, f)
-	}
-	return out, nil
-}
-
-// renderSacct fits a value to a sacct column: values that do not fit are
-// cut and end in "+", as sacct marks them.
-func renderSacct(v string, width int) string {
-	right := width > 0
-	if width < 0 {
-		width = -width
-	}
-	if utf8.RuneCountInString(v) > width {
-		if width == 1 {
-			v = "+"
-		} else {
-			v = cutRunes(v, width-1) + "+"
-		}
-	}
-	return padTo(v, width, right)
 }
 
 // ctimeString is the date line of squeue -l and sinfo -l.

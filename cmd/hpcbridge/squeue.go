@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -132,9 +131,6 @@ func configuringOnly(states []string) bool {
 }
 
 const squeueValidStates = "PENDING,RUNNING,SUSPENDED,COMPLETED,CANCELLED,FAILED,TIMEOUT,NODE_FAIL,PREEMPTED,BOOT_FAIL,DEADLINE,OUT_OF_MEMORY,COMPLETING,CONFIGURING,RESIZING,RESV_DEL_HOLD,REQUEUED,REQUEUE_FED,REQUEUE_HOLD,REVOKED,SIGNALING,SPECIAL_EXIT,STAGE_OUT,STOPPED"
-
-// slurmVersion is the Slurm release whose behaviour the commands follow.
-const slurmVersion = "22.05.8"
 
 // squeueCLI is what squeue's command line says beyond squeueOptions.
 type squeueCLI struct {
@@ -310,16 +306,6 @@ func squeueCheck(o *squeueOptions, c *squeueCLI, s streams, d slurmDeps) int {
 	return exitOK
 }
 
-// reportUsage prints a getopt complaint (or a setter's error) and returns
-// the usage exit status.
-func reportUsage(s streams, prog string, err error) int {
-	fmt.Fprintln(s.err, err)
-	if _, ok := err.(*usageError); ok {
-		fmt.Fprintf(s.err, "Try \"%s --help\" for more information\n", prog)
-	}
-	return exitRejected
-}
-
 // runSqueue prints the queue once, or every Iterate seconds.
 func runSqueue(opts squeueOptions, s streams) int {
 	ctx := cliContext()
@@ -452,18 +438,6 @@ func anyLicense(have string, want []string) bool {
 		name, _, _ := strings.Cut(l, ":")
 		if slices.Contains(want, name) {
 			return true
-		}
-	}
-	return false
-}
-
-// anyNode reports whether a host list names one of want.
-func anyNode(list string, want []string) bool {
-	for _, n := range splitJobArgs(list) {
-		for _, w := range want {
-			if n == w || firstHost(n) == w {
-				return true
-			}
 		}
 	}
 	return false
@@ -627,16 +601,4 @@ func appendCell(b []byte, c cell, width int, right bool) []byte {
 		b = append(b, t...)
 	}
 	return b
-}
-
-// writeJSONOut prints v as indented JSON.
-func writeJSONOut(s streams, v any) int {
-	enc := json.NewEncoder(s.out)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		fmt.Fprintf(s.err, "error: %v\n", err)
-		return exitRejected
-	}
-	return exitOK
 }

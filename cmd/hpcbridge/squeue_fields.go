@@ -108,39 +108,6 @@ func naIfEmpty(s string) cell {
 	return str(s)
 }
 
-// tmpDisk is --tmp in MiB as squeue prints it.
-func tmpDisk(v jobView) string {
-	if t := v.other("tmp"); t != "" {
-		if n, err := parseMiB(t); err == nil {
-			return memString(n)
-		}
-	}
-	return "0"
-}
-
-// parseMiB reads a Slurm size (default unit MiB).
-func parseMiB(s string) (int64, error) {
-	mult := int64(1)
-	switch strings.ToUpper(s[len(s)-1:]) {
-	case "K":
-		mult, s = -1024, s[:len(s)-1]
-	case "M":
-		s = s[:len(s)-1]
-	case "G":
-		mult, s = 1024, s[:len(s)-1]
-	case "T":
-		mult, s = 1024*1024, s[:len(s)-1]
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, err
-	}
-	if mult < 0 {
-		return (n + 1023) / 1024, nil
-	}
-	return n * mult, nil
-}
-
 // squeueAllFormat is the format "%all" stands for: every letter, with
 // "|" between fields.
 func squeueAllFormat() string {
@@ -260,25 +227,6 @@ func squeueCanonical(name string) string {
 		}
 	}
 	return ""
-}
-
-// clusterName is the name the Slurm commands report for the cluster.
-const clusterName = "hpcbridge"
-
-// boolDigit is 1 or 0.
-func boolDigit(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
-}
-
-// submitHost is the host sbatch ran on.
-func submitHost(v jobView) string {
-	if v.sub == nil {
-		return ""
-	}
-	return v.sub.SubmitHost
 }
 
 // cpusPerTres is the --cpus-per-gpu request.

@@ -8,31 +8,6 @@ import (
 // key for key, with the values hpcbridge knows (the rest are Slurm's
 // defaults for a job that does not use them).
 
-// slurmMeta is the "meta" object of Slurm's JSON output.
-type slurmMeta struct {
-	Plugin struct {
-		Type string `json:"type"`
-		Name string `json:"name"`
-	} `json:"plugin"`
-	Slurm struct {
-		Version struct {
-			Major int `json:"major"`
-			Micro int `json:"micro"`
-			Minor int `json:"minor"`
-		} `json:"version"`
-		Release string `json:"release"`
-	} `json:"Slurm"`
-}
-
-// newSlurmMeta is the meta object of a document of the given plugin.
-func newSlurmMeta(plugin, name string) slurmMeta {
-	var m slurmMeta
-	m.Plugin.Type, m.Plugin.Name = plugin, name
-	m.Slurm.Version.Major, m.Slurm.Version.Minor, m.Slurm.Version.Micro = 22, 5, 8
-	m.Slurm.Release = slurmVersion
-	return m
-}
-
 // squeueJSONDoc is the whole document.
 type squeueJSONDoc struct {
 	Meta   slurmMeta       `json:"meta"`

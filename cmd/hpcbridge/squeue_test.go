@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
@@ -202,21 +201,6 @@ func TestIterate(t *testing.T) {
 	_, out, _ = runCmd(t, d, "", nil, "sinfo", "-i", "1", "-h")
 	if out != "debug*       up   infinite      0    n/a \n\n"+"debug*       up   infinite      0    n/a \n\n" {
 		t.Errorf("sinfo -i -h:\n%q", out)
-	}
-}
-
-// checkRun compares a command's exit status, stdout (must contain wantOut)
-// and stderr (must contain wantErr; must be empty when wantErr is "").
-func checkRun(t *testing.T, code int, out, errs string, wantCode int, wantOut, wantErr string) {
-	t.Helper()
-	if code != wantCode {
-		t.Errorf("exit %d, want %d (stderr %q)", code, wantCode, errs)
-	}
-	if !strings.Contains(out, wantOut) {
-		t.Errorf("stdout %q lacks %q", out, wantOut)
-	}
-	if wantErr == "" && errs != "" || !strings.Contains(errs, wantErr) {
-		t.Errorf("stderr %q, want %q", errs, wantErr)
 	}
 }
 

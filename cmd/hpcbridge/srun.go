@@ -260,7 +260,7 @@ func runSrun(ctx context.Context, o *srunOptions, client slurmClient, s streams,
 	args = append(args, "--output=/dev/null", "--error=/dev/zero")
 	script := srunScript(o)
 	now := d.now()
-	spec, diags := jobspec.Parse(jobspec.Input{Script: script, Args: args, Now: now, MaxArraySize: defaultMaxArraySize})
+	spec, diags := jobspec.Parse(jobspec.Input{Script: script, Args: args, Now: now, MaxArraySize: slurmcli.MaxArraySize})
 	for _, dg := range diags {
 		fmt.Fprintf(s.err, "srun: %s: %s\n", dg.Severity, dg.Msg)
 	}
