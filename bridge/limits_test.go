@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/api/brief"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -43,8 +44,8 @@ func TestListPageBound(t *testing.T) {
 		query, accept string
 		rows          int
 	}{
-		{"view=brief&array=true&per_page=1048576", api.ContentTypeBrief, api.MaxBriefPerPage},
-		{"view=brief&array=true", api.ContentTypeBrief, api.MaxBriefPerPage},
+		{"view=brief&array=true&per_page=1048576", brief.ContentType, api.MaxBriefPerPage},
+		{"view=brief&array=true", brief.ContentType, api.MaxBriefPerPage},
 		{"array=true&per_page=1048576", "application/json", api.MaxPerPage},
 		{"array=true&per_page=99999999999", api.ContentTypeGob, api.MaxPerPage},
 	} {
@@ -65,8 +66,8 @@ func TestListPageBound(t *testing.T) {
 		}
 		var rows int
 		switch c.accept {
-		case api.ContentTypeBrief:
-			jobs, err := api.DecodeBrief(body)
+		case brief.ContentType:
+			jobs, err := brief.Decode(body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,7 +127,7 @@ func BenchmarkListHugeArray(b *testing.B) {
 	hugeArray(b, srv.Client(b, srv.UserToken(b, "alice")), 1000001)
 	bobTok := srv.UserToken(b, "bob")
 	h := srv.Bridge.Handler()
-	for _, accept := range []string{"application/json", api.ContentTypeBrief} {
+	for _, accept := range []string{"application/json", brief.ContentType} {
 		b.Run(accept, func(b *testing.B) {
 			b.ReportAllocs()
 			var w countingWriter

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/api/brief"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -273,13 +274,13 @@ func newPresenter(v *state.View, tok *state.ACLToken, script bool) *presenter {
 // submission is the part of j's submission (sub, an array task's being
 // its array's) that the caller sees: in the brief view, of which the
 // encoders keep only the brief fields, or in full.
-func (p *presenter) submission(j *state.Job, sub *state.Submission, brief bool) *state.Submission {
+func (p *presenter) submission(j *state.Job, sub *state.Submission, briefView bool) *state.Submission {
 	switch {
 	case sub == nil:
 		return nil
 	case !mayTouch(p.tok, j):
 		return p.public.get(sub, publicSubmission)
-	case brief || p.script:
+	case briefView || p.script:
 		return sub
 	}
 	return p.own.get(sub, withoutScript)
@@ -402,7 +403,7 @@ type listEntry struct {
 }
 
 // listPage is a page of a list, encoded as the client accepts: JSON, gob
-// (full view) or packed (brief view, api.ContentTypeBrief). JSON and
+// (full view) or packed (brief view, brief.ContentType). JSON and
 // packed pages are written row by row as they are encoded, so a request
 // holds the page's entries (api.MaxBriefPerPage at most) and a frame, not
 // the whole reply.
@@ -431,12 +432,12 @@ func (lp *listPage) each(f func(j *state.Job, sub *state.Submission) bool) {
 
 func (lp *listPage) write(w http.ResponseWriter, r *http.Request) error {
 	switch {
-	case lp.brief && api.AcceptsBrief(r.Header):
+	case lp.brief && brief.Accepts(r.Header):
 		// Frames go out as they fill, and the client decodes one while
 		// the next is encoded.
-		w.Header().Set("Content-Type", api.ContentTypeBrief)
+		w.Header().Set("Content-Type", brief.ContentType)
 		w.WriteHeader(http.StatusOK)
-		enc := api.NewBriefEncoder(w)
+		enc := brief.NewEncoder(w)
 		lp.each(func(j *state.Job, sub *state.Submission) bool {
 			enc.Encode(j, sub)
 			return true
@@ -460,7 +461,7 @@ func (lp *listPage) write(w http.ResponseWriter, r *http.Request) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
 	var row bytes.Buffer
 	enc := json.NewEncoder(&row)
-	var brief subCache
+	var briefs subCache
 	var err error
 	_ = bw.WriteByte('[')
 	first := true
@@ -468,7 +469,7 @@ func (lp *listPage) write(w http.ResponseWriter, r *http.Request) error {
 		cp := *j
 		if lp.brief {
 			cp.Runs = nil // as in the packed form: earlier runs are for sacct
-			cp.Submission = brief.get(sub, api.BriefSubmission)
+			cp.Submission = briefs.get(sub, brief.Submission)
 		} else {
 			cp.Submission = sub
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/api/brief"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -32,7 +33,7 @@ func BenchmarkListJobs100k(b *testing.B) {
 		jobs                int
 	}{
 		{"full", "per_page=10000", api.ContentTypeGob, 10000},
-		{"brief", "view=brief", api.ContentTypeBrief, 100000},
+		{"brief", "view=brief", brief.ContentType, 100000},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/api/brief"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -16,7 +17,7 @@ func asBrief(jobs []*state.Job) string {
 	out := make([]*state.Job, len(jobs))
 	for i, j := range jobs {
 		cp := *j
-		cp.Submission = api.BriefSubmission(j.Submission)
+		cp.Submission = brief.Submission(j.Submission)
 		cp.Runs = nil // sacct -D reads them from the full records
 		out[i] = &cp
 	}
@@ -88,7 +89,7 @@ func TestListBrief(t *testing.T) {
 		t.Errorf("brief JSON\n got %s\nwant %s", got, want)
 	}
 	// An empty list is [] in JSON, the bare header packed.
-	for accept, want := range map[string]string{"application/json": "[]\n", api.ContentTypeBrief: "HBB1"} {
+	for accept, want := range map[string]string{"application/json": "[]\n", brief.ContentType: "HBB1"} {
 		_, _, body := raw(t, http.MethodGet, f.srv.URL+"/v1/jobs?view=brief&user=nobody", f.bobTok, nil, "Accept", accept)
 		if string(body) != want {
 			t.Errorf("empty brief list as %s: %q, want %q", accept, body, want)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/api/brief"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -53,7 +54,7 @@ func TestOtherUsersSeeNoSecrets(t *testing.T) {
 			routes = append(routes, list+"?"+q)
 		}
 	}
-	accepts := []string{"application/json", api.ContentTypeGob, api.ContentTypeBrief}
+	accepts := []string{"application/json", api.ContentTypeGob, brief.ContentType}
 	for _, route := range routes {
 		for _, accept := range accepts {
 			code, _, body := raw(t, http.MethodGet, f.srv.URL+route, f.bobTok, nil, "Accept", accept)

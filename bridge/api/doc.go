@@ -16,7 +16,7 @@
 // the batch script and environment unless asked (JobsQuery.Script,
 // Client.JobScript). Client.JobsBrief reads the brief view squeue uses:
 // the same records with only the part of each submission squeue prints,
-// packed (ContentTypeBrief) so that 100,000 jobs cost tens of milliseconds
+// packed (package brief) so that 100,000 jobs cost tens of milliseconds
 // to send and read. Job refs are Slurm's: 123, 123_7 and 123_[1-3,5]
 // (ParseJobRefs). Every failed call returns an *Error with the HTTP
 // status, a Code constant, a message and, for rejected scripts and job
@@ -26,5 +26,6 @@
 // net/http nor encoding/gob: settings from the environment, TLS, the
 // submit request and reply, error codes, and one POST on its own
 // connection. This package builds on it; cmd/sbatch, which starts once
-// per job, uses it alone.
+// per job, uses it alone. Subpackage brief is the packed codec of the
+// brief view, which the server writes and Client.JobsBrief reads.
 package api

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/hpcbridge/hpcbridge/bridge/api/brief"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -50,13 +51,17 @@ func (c *Client) all(ctx context.Context, path string, q *JobsQuery) ([]*state.J
 	return c.pages(ctx, path, q, nil, gobOrJSON, decodeJobs)
 }
 
+// ViewBrief is the value of the view query parameter that asks for the
+// brief view of a job list (see package brief).
+const ViewBrief = "brief"
+
 // JobsBrief lists every job the query selects in the brief view (see
-// ContentTypeBrief): every field of the job records but Runs, of their
+// brief.ContentType): every field of the job records but Runs, of their
 // submissions only what squeue prints. Its replies take a small part of JobsAll's time
 // to send and read; jobs with equal submissions share one record. Fields
 // q.Script asks for are not in the brief view: q.Script must be false.
 func (c *Client) JobsBrief(ctx context.Context, q *JobsQuery) ([]*state.Job, *QueryMeta, error) {
-	return c.pages(ctx, "/v1/jobs", q, url.Values{"view": {ViewBrief}}, ContentTypeBrief+", application/json", decodeBriefBody)
+	return c.pages(ctx, "/v1/jobs", q, url.Values{"view": {ViewBrief}}, brief.ContentType+", application/json", decodeBriefBody)
 }
 
 // Accept headers of list requests.
@@ -71,10 +76,10 @@ func decodeJobs(resp *http.Response) ([]*state.Job, error) {
 
 // decodeBriefBody decodes a page of the brief view, packed or JSON.
 func decodeBriefBody(resp *http.Response) ([]*state.Job, error) {
-	if resp.Header.Get("Content-Type") != ContentTypeBrief {
+	if resp.Header.Get("Content-Type") != brief.ContentType {
 		return decodeJobs(resp)
 	}
-	return ReadBrief(resp.Body)
+	return brief.Read(resp.Body)
 }
 
 // pages fetches every page of a list: extra are query parameters beyond

@@ -45,6 +45,12 @@ const (
 	// to it (follow the next page token). See MaxBriefPerPage for the
 	// brief view.
 	MaxPerPage = 10000
+	// MaxBriefPerPage is the largest page of a brief list (ViewBrief), and
+	// its page size when the query sets none: 100,000 jobs, about 3 to 5 MB
+	// packed and 50 MB as JSON. A larger per_page is clamped to it (the next
+	// page token leads on), so that one request cannot make the server hold
+	// or send more.
+	MaxBriefPerPage = 100000
 	// MaxWait is the longest a blocking query waits.
 	MaxWait = 10 * time.Minute
 	// DefaultWait is how long a blocking query waits when it gives an index

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/api/brief"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -34,14 +35,14 @@ func (b *briefClient) JobsBrief(ctx context.Context, q *api.JobsQuery) ([]*state
 func throughBrief(t testing.TB, jobs []*state.Job) []*state.Job {
 	t.Helper()
 	var b bytes.Buffer
-	e := api.NewBriefEncoder(&b)
+	e := brief.NewEncoder(&b)
 	for _, j := range jobs {
 		e.Encode(j, j.Submission)
 	}
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
-	out, err := api.ReadBrief(&b)
+	out, err := brief.Read(&b)
 	if err != nil {
 		t.Fatal(err)
 	}

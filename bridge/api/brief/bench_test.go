@@ -1,4 +1,4 @@
-package api
+package brief
 
 import (
 	"io"
@@ -30,7 +30,7 @@ func BenchmarkBrief100k(b *testing.B) {
 	packed := encodeBrief(jobs)
 	b.Run("encode", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			e := NewBriefEncoder(io.Discard)
+			e := NewEncoder(io.Discard)
 			for _, j := range jobs {
 				e.Encode(j, j.Submission)
 			}
@@ -42,7 +42,7 @@ func BenchmarkBrief100k(b *testing.B) {
 	})
 	b.Run("decode", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			if _, err := DecodeBrief(packed); err != nil {
+			if _, err := Decode(packed); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -1,4 +1,4 @@
-package api
+package brief
 
 import (
 	"bufio"
@@ -17,39 +17,17 @@ import (
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
-// The brief view of a job list (GET /v1/jobs?view=brief) is what a queue
-// listing shows, for 100,000 jobs in well under a second: every field of
-// the job record but Runs (a requeued job's earlier runs, which only sacct
-// -D prints, from the full records), and of its submission only what
-// squeue prints (no script, environment or options as typed, and of the
-// spec only the fields BriefSubmission keeps). JSON clients get the usual job records
-// with the other fields left out; Go clients ask for the packed form
-// (ContentTypeBrief), a compact binary encoding that costs a small part of
-// gob's time to write and read. A brief list comes in pages of
-// MaxBriefPerPage jobs unless the query sets a smaller per_page; JobsBrief
-// follows them.
-
-// ContentTypeBrief is the media type of the packed brief list, version 1.
+// ContentType is the media type of the packed brief list, version 1.
 // A server answers in it only to clients that accept this exact type, so
 // that a later version never reaches an older client.
-const ContentTypeBrief = "application/x-hpcbridge-brief-v1"
+const ContentType = "application/x-hpcbridge-brief-v1"
 
-// MaxBriefPerPage is the largest page of a brief list, and its page size
-// when the query sets none: 100,000 jobs, about 3 to 5 MB packed and 50 MB
-// as JSON. A larger per_page is clamped to it (the next page token leads
-// on), so that one request cannot make the server hold or send more.
-const MaxBriefPerPage = 100000
-
-// ViewBrief is the value of the view query parameter that asks for the
-// brief view.
-const ViewBrief = "brief"
-
-// BriefSubmission returns the part of a submission the brief view keeps:
+// Submission returns the part of a submission the brief view keeps:
 // the script's name and arguments, the directory and host it was
 // submitted from, and of the spec the resources, paths, constraints and
 // array (without its ranges) that squeue can print. sub is not modified; nil stays
 // nil.
-func BriefSubmission(sub *state.Submission) *state.Submission {
+func Submission(sub *state.Submission) *state.Submission {
 	if sub == nil {
 		return nil
 	}
@@ -164,8 +142,8 @@ const (
 	maxBriefFrame = 64 << 20
 )
 
-// BriefEncoder writes a job list in the packed brief form.
-type BriefEncoder struct {
+// Encoder writes a job list in the packed brief form.
+type Encoder struct {
 	w       io.Writer
 	err     error
 	buf     []byte // the current frame
@@ -177,21 +155,21 @@ type BriefEncoder struct {
 	prevSubBytes, sub []byte
 }
 
-// NewBriefEncoder returns an encoder that writes to w, starting with the
+// NewEncoder returns an encoder that writes to w, starting with the
 // magic. Close writes the last frame.
-func NewBriefEncoder(w io.Writer) *BriefEncoder {
-	e := &BriefEncoder{w: w, buf: make([]byte, 0, briefFrame+4<<10)}
+func NewEncoder(w io.Writer) *Encoder {
+	e := &Encoder{w: w, buf: make([]byte, 0, briefFrame+4<<10)}
 	_, e.err = io.WriteString(w, briefMagic)
 	return e
 }
 
 // Close writes what is left and returns the first write error.
-func (e *BriefEncoder) Close() error {
+func (e *Encoder) Close() error {
 	e.flush()
 	return e.err
 }
 
-func (e *BriefEncoder) flush() {
+func (e *Encoder) flush() {
 	if len(e.buf) == 0 || e.err != nil {
 		return
 	}
@@ -203,8 +181,8 @@ func (e *BriefEncoder) flush() {
 }
 
 // Encode appends j with sub as its submission (an array task's is its
-// array's); of sub only what BriefSubmission keeps is written.
-func (e *BriefEncoder) Encode(j *state.Job, sub *state.Submission) {
+// array's); of sub only what Submission keeps is written.
+func (e *Encoder) Encode(j *state.Job, sub *state.Submission) {
 	b := e.buf
 	b = binary.AppendUvarint(b, j.ID)
 	b = binary.AppendUvarint(b, j.ArrayJobID)
@@ -380,14 +358,14 @@ func boolByte(v bool) byte {
 }
 
 // errBrief reports a malformed packed list.
-var errBrief = errors.New("api: malformed brief job list")
+var errBrief = errors.New("brief: malformed job list")
 
-// DecodeBrief decodes a packed brief list (see ReadBrief).
-func DecodeBrief(b []byte) ([]*state.Job, error) { return ReadBrief(bytes.NewReader(b)) }
+// Decode decodes a packed brief list (see Read).
+func Decode(b []byte) ([]*state.Job, error) { return Read(bytes.NewReader(b)) }
 
-// ReadBrief reads a packed brief list to its end, decoding each frame as
+// Read reads a packed brief list to its end, decoding each frame as
 // it arrives. Jobs with equal submissions share one record.
-func ReadBrief(r io.Reader) ([]*state.Job, error) {
+func Read(r io.Reader) ([]*state.Job, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var magic [len(briefMagic)]byte
 	if _, err := io.ReadFull(br, magic[:]); err != nil || string(magic[:]) != briefMagic {
@@ -706,13 +684,13 @@ func (d *briefDecoder) submission() *state.Submission {
 	return sub
 }
 
-// AcceptsBrief reports whether a request's Accept header lists
-// ContentTypeBrief.
-func AcceptsBrief(h http.Header) bool {
+// Accepts reports whether a request's Accept header lists
+// ContentType.
+func Accepts(h http.Header) bool {
 	for _, v := range h.Values("Accept") {
 		for _, item := range strings.Split(v, ",") {
 			mt, _, _ := strings.Cut(item, ";")
-			if strings.TrimSpace(mt) == ContentTypeBrief {
+			if strings.TrimSpace(mt) == ContentType {
 				return true
 			}
 		}

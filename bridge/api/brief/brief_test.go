@@ -1,4 +1,4 @@
-package api
+package brief
 
 import (
 	"bytes"
@@ -86,7 +86,7 @@ var briefLeavesOut = map[string]string{
 // briefOf is what the brief view of j with submission sub must decode to.
 func briefOf(j *state.Job, sub *state.Submission) *state.Job {
 	cp := *j
-	cp.Submission = BriefSubmission(sub)
+	cp.Submission = Submission(sub)
 	v := reflect.ValueOf(&cp).Elem()
 	for name := range briefLeavesOut {
 		f := v.FieldByName(name)
@@ -97,7 +97,7 @@ func briefOf(j *state.Job, sub *state.Submission) *state.Job {
 
 func encodeBrief(jobs []*state.Job) []byte {
 	var b bytes.Buffer
-	e := NewBriefEncoder(&b)
+	e := NewEncoder(&b)
 	for _, j := range jobs {
 		e.Encode(j, j.Submission)
 	}
@@ -124,7 +124,7 @@ func TestBriefRoundTrip(t *testing.T) {
 	noSpec := &state.Job{ID: 11, ArrayTaskID: state.NoTask, Submission: &state.Submission{ScriptName: "x"}}
 	jobs := []*state.Job{fullJob(0), plain, &twin, empty, noSub, noSpec, fullJob(100), fullJob(100)}
 
-	got, err := DecodeBrief(encodeBrief(jobs))
+	got, err := Decode(encodeBrief(jobs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestBriefRoundTrip(t *testing.T) {
 
 // TestBriefKeepsEveryJobField guards the codec against fields added to
 // state.Job later: the brief view carries all of them (of the submission
-// only BriefSubmission's).
+// only Submission's).
 func TestBriefKeepsEveryJobField(t *testing.T) {
 	for name := range briefLeavesOut {
 		if _, ok := reflect.TypeFor[state.Job]().FieldByName(name); !ok {
@@ -154,7 +154,7 @@ func TestBriefKeepsEveryJobField(t *testing.T) {
 		}
 	}
 	j := fullJob(3)
-	got, err := DecodeBrief(encodeBrief([]*state.Job{j}))
+	got, err := Decode(encodeBrief([]*state.Job{j}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestBriefKeepsEveryJobField(t *testing.T) {
 			continue
 		}
 		if !reflect.DeepEqual(gv.Field(i).Interface(), wv.Field(i).Interface()) {
-			t.Errorf("state.Job.%s does not survive the brief view: %v, want %v (add it to BriefEncoder and the decoder)",
+			t.Errorf("state.Job.%s does not survive the brief view: %v, want %v (add it to Encoder and the decoder)",
 				name, gv.Field(i).Interface(), wv.Field(i).Interface())
 		}
 	}
@@ -178,18 +178,18 @@ func TestBriefKeepsEveryJobField(t *testing.T) {
 // submission: the script, the environment and the options as typed.
 func TestBriefSubmissionDrops(t *testing.T) {
 	j := fullJob(1)
-	b := BriefSubmission(j.Submission)
+	b := Submission(j.Submission)
 	if b.Script != nil || b.Env != nil || b.Args != nil {
 		t.Errorf("brief submission keeps %q %q %q", b.Script, b.Env, b.Args)
 	}
 	if b.Spec.JobName != nil || b.Spec.Dependency != nil || b.Spec.Begin != nil || b.Spec.Array.Ranges != nil {
 		t.Errorf("brief spec keeps fields squeue does not print: %+v", b.Spec)
 	}
-	if BriefSubmission(nil) != nil {
+	if Submission(nil) != nil {
 		t.Error("nil submission")
 	}
 	if j.Submission.Script == nil || j.Submission.Spec.JobName == nil {
-		t.Error("BriefSubmission modified its argument")
+		t.Error("Submission modified its argument")
 	}
 }
 
@@ -197,35 +197,35 @@ func TestDecodeBriefRejects(t *testing.T) {
 	packed := encodeBrief([]*state.Job{fullJob(0), fullJob(50)})
 	first := len(encodeBrief([]*state.Job{fullJob(0)}))
 	for n := 0; n < len(packed); n++ {
-		if _, err := DecodeBrief(packed[:n]); err == nil && n != len(briefMagic) && n != first {
+		if _, err := Decode(packed[:n]); err == nil && n != len(briefMagic) && n != first {
 			t.Errorf("a list cut at %d of %d bytes decoded without error", n, len(packed))
 		}
 	}
 	for _, bad := range []string{"", "HBB2", "{\"job_id\":1}", briefMagic + "\x01", briefMagic + strings.Repeat("\xff", 20)} {
-		if _, err := DecodeBrief([]byte(bad)); err == nil {
+		if _, err := Decode([]byte(bad)); err == nil {
 			t.Errorf("%q decoded without error", bad)
 		}
 	}
-	if jobs, err := DecodeBrief([]byte(briefMagic)); err != nil || len(jobs) != 0 {
+	if jobs, err := Decode([]byte(briefMagic)); err != nil || len(jobs) != 0 {
 		t.Errorf("empty list: %v, %v", jobs, err)
 	}
 }
 
 func TestAcceptsBrief(t *testing.T) {
 	for accept, want := range map[string]bool{
-		ContentTypeBrief:                                       true,
-		ContentTypeBrief + ", application/json":                true,
-		"application/json;q=0.5, " + ContentTypeBrief + ";q=1": true,
-		ContentTypeBrief + "0":                                 false,
-		"application/x-hpcbridge-brief-v2":                     false,
-		ContentTypeGob:                                         false,
-		"":                                                     false,
+		ContentType:                        true,
+		ContentType + ", application/json": true,
+		"application/json;q=0.5, " + ContentType + ";q=1": true,
+		ContentType + "0":                  false,
+		"application/x-hpcbridge-brief-v2": false,
+		"application/x-gob":                false, // api.ContentTypeGob
+		"":                                 false,
 	} {
 		h := http.Header{}
 		if accept != "" {
 			h.Set("Accept", accept)
 		}
-		if got := AcceptsBrief(h); got != want {
+		if got := Accepts(h); got != want {
 			t.Errorf("Accept %q: %v, want %v", accept, got, want)
 		}
 	}
@@ -236,12 +236,12 @@ func FuzzDecodeBrief(f *testing.F) {
 	f.Add(encodeBrief(benchJobs(3)))
 	f.Add([]byte(briefMagic))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		jobs, err := DecodeBrief(b)
+		jobs, err := Decode(b)
 		if err != nil {
 			return
 		}
 		// What decodes encodes to the same list.
-		again, err := DecodeBrief(encodeBrief(jobs))
+		again, err := Decode(encodeBrief(jobs))
 		if err != nil {
 			t.Fatalf("re-encoded list: %v", err)
 		}
@@ -262,7 +262,7 @@ func TestBriefFrames(t *testing.T) {
 	if len(packed) < 2*briefFrame {
 		t.Fatalf("%d bytes: fewer frames than meant", len(packed))
 	}
-	got, err := ReadBrief(bytes.NewReader(packed))
+	got, err := Read(bytes.NewReader(packed))
 	if err != nil {
 		t.Fatal(err)
 	}
