@@ -12,8 +12,8 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	"github.com/hpcbridge/hpcbridge/raft"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -58,7 +58,7 @@ func (c *Cluster) SetLeader(id string) {
 	c.leader = id
 }
 
-// Raft is one server of a Cluster; it implements bridge.Raft.
+// Raft is one server of a Cluster; it implements apiserver.Raft.
 type Raft struct {
 	c     *Cluster
 	id    string
@@ -66,7 +66,7 @@ type Raft struct {
 	store *state.Store
 }
 
-var _ bridge.Raft = (*Raft)(nil)
+var _ apiserver.Raft = (*Raft)(nil)
 
 // Store is the server's state store.
 func (n *Raft) Store() *state.Store { return n.store }
@@ -169,7 +169,7 @@ func (n *Raft) RemoveServer(_ context.Context, id string) error {
 }
 
 // Servers lists the configuration with the leader marked (for
-// bridge.Config.Servers).
+// apiserver.Config.Servers).
 func (n *Raft) Servers() ([]api.RaftServer, error) {
 	n.c.mu.Lock()
 	defer n.c.mu.Unlock()
@@ -187,13 +187,13 @@ type Signal struct {
 	Scope  sched.SignalScope
 }
 
-// Signaller records signal requests (bridge.Signaller).
+// Signaller records signal requests (apiserver.Signaller).
 type Signaller struct {
 	mu   sync.Mutex
 	sent []Signal
 }
 
-var _ bridge.Signaller = (*Signaller)(nil)
+var _ apiserver.Signaller = (*Signaller)(nil)
 
 // Signal records the request.
 func (s *Signaller) Signal(_ context.Context, jobID uint64, sig string, scope sched.SignalScope) error {

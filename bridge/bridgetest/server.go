@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
 // Options configure Start. The zero value is a cluster with partitions
 // "batch" (default) and "gpu".
 type Options struct {
-	// Partitions and DefaultPartition as in bridge.Config.
+	// Partitions and DefaultPartition as in apiserver.Config.
 	Partitions       []string
 	DefaultPartition string
 	// Now is the server's clock (time.Now when nil).
@@ -29,7 +29,7 @@ type Server struct {
 	// URL is the API's address (http://127.0.0.1:port).
 	URL string
 	// Bridge is the API server.
-	Bridge *bridge.Server
+	Bridge *apiserver.Server
 	// Raft is the fake Raft node; Store its state.
 	Raft  *Raft
 	Store *state.Store
@@ -61,7 +61,7 @@ func New(o Options) (*Server, error) {
 	hs := httptest.NewUnstartedServer(nil)
 	url := "http://" + hs.Listener.Addr().String()
 	sig := &Signaller{}
-	b, err := bridge.New(bridge.Config{
+	b, err := apiserver.New(apiserver.Config{
 		Raft:             node,
 		Store:            node.Store(),
 		NodeID:           node.ID(),

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hpcbridge/hpcbridge/bridge"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -62,7 +62,7 @@ func TestSweep(t *testing.T) {
 
 	// Asking for a swept job's output says why there is none.
 	err = o.WriteOutput(t.Context(), store.View().Job(1), Stdout, false, io.Discard)
-	if !errors.Is(err, bridge.ErrNoOutput) {
+	if !errors.Is(err, apiserver.ErrNoOutput) {
 		t.Errorf("output of a job past the retention: %v", err)
 	}
 

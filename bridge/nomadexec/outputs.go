@@ -13,7 +13,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
-	"github.com/hpcbridge/hpcbridge/bridge"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -26,7 +26,7 @@ const (
 // Outputs is the archive of job output on the coordinator's disk: when a
 // job ends, the leader copies its stdout and stderr from the Nomad client,
 // so `hpcbridge output` works after Nomad has collected the allocation. It
-// serves the API's output route (bridge.OutputSource).
+// serves the API's output route (apiserver.OutputSource).
 type Outputs struct {
 	Dir    string
 	Client *api.Client
@@ -38,7 +38,7 @@ type Outputs struct {
 // DefaultRetention is the default Outputs.Retention: 30 days.
 const DefaultRetention = 30 * 24 * time.Hour
 
-var _ bridge.OutputSource = (*Outputs)(nil)
+var _ apiserver.OutputSource = (*Outputs)(nil)
 
 func (o *Outputs) path(jobID uint64, stream string) string {
 	return filepath.Join(o.Dir, strconv.FormatUint(jobID, 10), stream)
@@ -172,11 +172,11 @@ func (o *Outputs) WriteOutput(ctx context.Context, j *state.Job, stream string, 
 	}
 	if o.Retention > 0 && j.State.Terminal() && time.Since(j.EndTime) > o.Retention {
 		return fmt.Errorf("job %s ended %s ago: its output is kept %s (--output-retention): %w",
-			j.SlurmID(), time.Since(j.EndTime).Round(time.Hour), o.Retention, bridge.ErrNoOutput)
+			j.SlurmID(), time.Since(j.EndTime).Round(time.Hour), o.Retention, apiserver.ErrNoOutput)
 	}
 	running := j.State == state.StateRunning || j.State == state.StateCompleting
 	if !running && !j.State.Terminal() {
-		return fmt.Errorf("job %s: %w", j.SlurmID(), bridge.ErrNoOutput)
+		return fmt.Errorf("job %s: %w", j.SlurmID(), apiserver.ErrNoOutput)
 	}
 	last, err := o.lastAlloc(ctx, j)
 	if err != nil {
@@ -184,9 +184,9 @@ func (o *Outputs) WriteOutput(ctx context.Context, j *state.Job, stream string, 
 	}
 	if last == nil {
 		if running {
-			return fmt.Errorf("job %s has not started on a node yet: %w", j.SlurmID(), bridge.ErrNoOutput)
+			return fmt.Errorf("job %s has not started on a node yet: %w", j.SlurmID(), apiserver.ErrNoOutput)
 		}
-		return fmt.Errorf("job %s: %w", j.SlurmID(), bridge.ErrNoOutput)
+		return fmt.Errorf("job %s: %w", j.SlurmID(), apiserver.ErrNoOutput)
 	}
 	if follow && running {
 		return o.follow(ctx, last, stream, w)

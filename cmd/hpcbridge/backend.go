@@ -8,7 +8,7 @@ import (
 	"time"
 
 	nomadapi "github.com/hashicorp/nomad/api"
-	"github.com/hpcbridge/hpcbridge/bridge"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	hbraft "github.com/hpcbridge/hpcbridge/raft"
@@ -44,7 +44,7 @@ func nomadOptionsOf(c *cli.Context) nomadOptions {
 
 // newExecutor builds the execution backend: Nomad when --nomad-addr is set,
 // else none (jobs wait with reason Resources).
-func newExecutor(o serverOptions, store *state.Store, node *hbraft.Node, logger *slog.Logger) (sched.Executor, bridge.OutputSource, error) {
+func newExecutor(o serverOptions, store *state.Store, node *hbraft.Node, logger *slog.Logger) (sched.Executor, apiserver.OutputSource, error) {
 	n := o.nomad
 	if n.addr == "" {
 		logger.Warn("no execution backend (--nomad-addr): jobs are queued but never run")

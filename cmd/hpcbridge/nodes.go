@@ -5,13 +5,13 @@ import (
 	"slices"
 
 	nomadapi "github.com/hashicorp/nomad/api"
-	"github.com/hpcbridge/hpcbridge/bridge"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 )
 
 // newNodeSource is where sinfo's nodes come from: the Nomad clients of
 // --nomad-addr with the hpcbridge driver, or none without a backend.
-func newNodeSource(o serverOptions) (bridge.NodeSource, error) {
+func newNodeSource(o serverOptions) (apiserver.NodeSource, error) {
 	n := o.nomad
 	if n.addr == "" {
 		return nil, nil
@@ -33,7 +33,7 @@ func newNodeSource(o serverOptions) (bridge.NodeSource, error) {
 		}
 	}
 	if len(parts) == 0 {
-		parts = []string{bridge.DefaultPartitionName}
+		parts = []string{apiserver.DefaultPartitionName}
 	}
 	return &nomadexec.Nodes{Client: client, Partitions: parts, Placement: placement, MHzPerCPU: n.cpuMHz}, nil
 }

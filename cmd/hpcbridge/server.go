@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	hbraft "github.com/hpcbridge/hpcbridge/raft"
@@ -148,7 +148,7 @@ func runServer(ctx context.Context, o serverOptions, s streams) error {
 	if err != nil {
 		return err
 	}
-	srv, err := bridge.New(bridge.Config{
+	srv, err := apiserver.New(apiserver.Config{
 		Raft: node, Store: store, NodeID: id, APIAddr: advertise,
 		Partitions: o.partitions, Servers: serversOf(node, store),
 		Signaller: signaller{exec: exec}, Outputs: outputs, Nodes: nodes, TLS: serverTLS, ForwardTLS: clientTLS, Logger: logger,
@@ -183,7 +183,7 @@ func runServer(ctx context.Context, o serverOptions, s streams) error {
 }
 
 // lead runs the scheduler while this server leads.
-func lead(ctx context.Context, node *hbraft.Node, srv *bridge.Server, store *state.Store, exec sched.Executor, logger *slog.Logger) {
+func lead(ctx context.Context, node *hbraft.Node, srv *apiserver.Server, store *state.Store, exec sched.Executor, logger *slog.Logger) {
 	stop := func() {}
 	defer func() { stop() }()
 	start := func() {
@@ -325,7 +325,7 @@ func serversOf(node *hbraft.Node, store *state.Store) func() ([]api.RaftServer, 
 		out := make([]api.RaftServer, len(list))
 		for i, sv := range list {
 			out[i] = api.RaftServer{ID: sv.ID, Address: sv.Address, Voter: sv.Voter, Leader: sv.Leader,
-				APIAddress: v.Meta(bridge.APIAddrKey(sv.ID))}
+				APIAddress: v.Meta(apiserver.APIAddrKey(sv.ID))}
 		}
 		return out, nil
 	}

@@ -1,4 +1,4 @@
-package bridge
+package apiserver
 
 import (
 	"context"
@@ -103,10 +103,10 @@ type Server struct {
 // New checks cfg and returns a Server.
 func New(cfg Config) (*Server, error) {
 	if cfg.Raft == nil || cfg.Store == nil {
-		return nil, errors.New("bridge: Config needs Raft and Store")
+		return nil, errors.New("apiserver: Config needs Raft and Store")
 	}
 	if cfg.NodeID == "" {
-		return nil, errors.New("bridge: Config needs NodeID")
+		return nil, errors.New("apiserver: Config needs NodeID")
 	}
 	s := &Server{cfg: cfg, now: cfg.Now, log: cfg.Logger, partitions: map[string]bool{}}
 	if s.now == nil {
@@ -144,7 +144,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	for _, p := range parts {
 		if p == "" || strings.ContainsAny(p, ", \t\n") {
-			return nil, fmt.Errorf("bridge: bad partition name %q", p)
+			return nil, fmt.Errorf("apiserver: bad partition name %q", p)
 		}
 		s.partitions[p] = true
 	}
@@ -154,12 +154,12 @@ func New(cfg Config) (*Server, error) {
 		s.defaultPar = parts[0]
 	}
 	if !s.partitions[s.defaultPar] {
-		return nil, fmt.Errorf("bridge: default partition %q is not one of %v", s.defaultPar, parts)
+		return nil, fmt.Errorf("apiserver: default partition %q is not one of %v", s.defaultPar, parts)
 	}
 	if cfg.APIAddr != "" {
 		addr, err := normaliseURL(cfg.APIAddr, cfg.TLS != nil)
 		if err != nil {
-			return nil, fmt.Errorf("bridge: APIAddr: %w", err)
+			return nil, fmt.Errorf("apiserver: APIAddr: %w", err)
 		}
 		s.apiAddr = addr
 	}
@@ -285,7 +285,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("bridge: serve: %w", err)
+		return fmt.Errorf("apiserver: serve: %w", err)
 	case <-ctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -295,7 +295,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		err = serr
 	}
 	if err != nil {
-		return fmt.Errorf("bridge: shutdown: %w", err)
+		return fmt.Errorf("apiserver: shutdown: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package bridge_test
+package apiserver_test
 
 import (
 	"encoding/json"
@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 )
 
@@ -22,7 +22,7 @@ type fuzzServer struct {
 
 func newFuzzServer(t testing.TB) *fuzzServer {
 	n := bridgetest.NewCluster().Add("s1", "s1:1")
-	srv, err := bridge.New(bridge.Config{Raft: n, Store: n.Store(), NodeID: "s1", Partitions: []string{"batch", "gpu"},
+	srv, err := apiserver.New(apiserver.Config{Raft: n, Store: n.Store(), NodeID: "s1", Partitions: []string{"batch", "gpu"},
 		Signaller: &bridgetest.Signaller{}, Now: func() time.Time { return t0 }})
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package bridge
+package apiserver
 
 import (
 	"crypto/tls"
@@ -13,17 +13,17 @@ import (
 func ServerTLS(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
-		return nil, fmt.Errorf("bridge: TLS certificate: %w", err)
+		return nil, fmt.Errorf("apiserver: TLS certificate: %w", err)
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 	if clientCAFile != "" {
 		pem, err := os.ReadFile(clientCAFile)
 		if err != nil {
-			return nil, fmt.Errorf("bridge: client CA: %w", err)
+			return nil, fmt.Errorf("apiserver: client CA: %w", err)
 		}
 		cfg.ClientCAs = x509.NewCertPool()
 		if !cfg.ClientCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("bridge: client CA %s: no PEM certificate in it", clientCAFile)
+			return nil, fmt.Errorf("apiserver: client CA %s: no PEM certificate in it", clientCAFile)
 		}
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
 	}

@@ -1,4 +1,4 @@
-package bridge_test
+package apiserver_test
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/raft"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -26,7 +26,7 @@ func TestConcurrentSubmitsAndCycleRaces(t *testing.T) {
 	node, store := rc.Node(0), rc.Store(0)
 	hs := httptest.NewUnstartedServer(nil)
 	url := "http://" + hs.Listener.Addr().String()
-	srv, err := bridge.New(bridge.Config{
+	srv, err := apiserver.New(apiserver.Config{
 		Raft: node, Store: store, NodeID: node.ID(), APIAddr: url,
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package bridge_test
+package apiserver_test
 
 import (
 	"bufio"
@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -25,13 +25,13 @@ import (
 // runs it (bridgetest uses only the Handler, without Serve's limits).
 type served struct {
 	addr, url string
-	srv       *bridge.Server
+	srv       *apiserver.Server
 	store     *state.Store
 	mgmt      string // management token
 }
 
 // serve runs a single server with cfg's limits until the test ends.
-func serve(t *testing.T, cfg bridge.Config) *served {
+func serve(t *testing.T, cfg apiserver.Config) *served {
 	t.Helper()
 	s := serveNode(t, bridgetest.NewCluster(), "s1", cfg)
 	s.lead(t)
@@ -39,7 +39,7 @@ func serve(t *testing.T, cfg bridge.Config) *served {
 }
 
 // serveNode runs one server of cluster c until the test ends.
-func serveNode(t *testing.T, c *bridgetest.Cluster, id string, cfg bridge.Config) *served {
+func serveNode(t *testing.T, c *bridgetest.Cluster, id string, cfg apiserver.Config) *served {
 	t.Helper()
 	n := c.Add(id, id+":1")
 	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
@@ -48,7 +48,7 @@ func serveNode(t *testing.T, c *bridgetest.Cluster, id string, cfg bridge.Config
 	}
 	s := &served{addr: ln.Addr().String(), url: "http://" + ln.Addr().String(), store: n.Store()}
 	cfg.Raft, cfg.Store, cfg.NodeID, cfg.APIAddr, cfg.Servers = n, n.Store(), id, s.url, n.Servers
-	if s.srv, err = bridge.New(cfg); err != nil {
+	if s.srv, err = apiserver.New(cfg); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -128,7 +128,7 @@ func cutOff(t *testing.T, conn net.Conn) string {
 // body, a byte at a time is cut off after the read timeouts, with or
 // without a token.
 func TestTricklingClientsCutOff(t *testing.T) {
-	s := serve(t, bridge.Config{ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 600 * time.Millisecond})
+	s := serve(t, apiserver.Config{ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 600 * time.Millisecond})
 	endless := strings.Repeat("a", 1<<20) // more than the test would ever send
 	c, err := api.NewClient(&api.Config{Address: s.url, Token: s.mgmt})
 	if err != nil {
@@ -200,11 +200,11 @@ func TestTricklingClientsCutOff(t *testing.T) {
 		}
 		defer conn.Close()
 		// Written whole in the background: the server may stop reading.
-		stop, wait := trickle(conn, "GET /v1/jobs HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("b", 2*bridge.DefaultMaxHeaderBytes)+"\r\n\r\n", "", 0)
+		stop, wait := trickle(conn, "GET /v1/jobs HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("b", 2*apiserver.DefaultMaxHeaderBytes)+"\r\n\r\n", "", 0)
 		defer wait()
 		defer stop()
 		if got := cutOff(t, conn); !strings.HasPrefix(got, "HTTP/1.1 431") {
-			t.Errorf("reply to %d bytes of headers: %.100q", 2*bridge.DefaultMaxHeaderBytes, got)
+			t.Errorf("reply to %d bytes of headers: %.100q", 2*apiserver.DefaultMaxHeaderBytes, got)
 		}
 	})
 	// The server still serves others.
@@ -219,7 +219,7 @@ func TestTricklingClientsCutOff(t *testing.T) {
 // connections close.
 func TestConnsPerIP(t *testing.T) {
 	const max = 3
-	s := serve(t, bridge.Config{MaxConnsPerIP: max, ReadHeaderTimeout: time.Minute})
+	s := serve(t, apiserver.Config{MaxConnsPerIP: max, ReadHeaderTimeout: time.Minute})
 	dialFrom := func(ip string) (net.Conn, error) {
 		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
 		return d.Dial("tcp", s.addr)
@@ -292,7 +292,7 @@ func TestConnsPerIP(t *testing.T) {
 // request) still get new connections past the bound.
 func TestConnsPerIPIdle(t *testing.T) {
 	const max = 3
-	s := serve(t, bridge.Config{MaxConnsPerIP: max})
+	s := serve(t, apiserver.Config{MaxConnsPerIP: max})
 	get := func(tr *http.Transport) error {
 		resp, err := (&http.Client{Transport: tr, Timeout: time.Minute}).Get(s.url + "/v1/status/leader")
 		if err != nil {
@@ -355,7 +355,7 @@ func (p *pacedOutput) WriteOutput(ctx context.Context, _ *state.Job, _ string, _
 // forwards them.
 func TestLongRequestsOutliveTimeouts(t *testing.T) {
 	const timeout = 200 * time.Millisecond
-	limits := bridge.Config{ReadHeaderTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout}
+	limits := apiserver.Config{ReadHeaderTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout}
 	for _, follower := range []bool{false, true} {
 		t.Run(fmt.Sprintf("follower=%t", follower), func(t *testing.T) {
 			c := bridgetest.NewCluster()

@@ -1,4 +1,4 @@
-package bridge_test
+package apiserver_test
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 )
 
@@ -74,12 +74,12 @@ func TestMutualTLS(t *testing.T) {
 	dir := t.TempDir()
 	pki(t, dir)
 	p := func(name string) string { return filepath.Join(dir, name) }
-	tlsCfg, err := bridge.ServerTLS(p("server.pem"), p("server-key.pem"), p("ca.pem"))
+	tlsCfg, err := apiserver.ServerTLS(p("server.pem"), p("server-key.pem"), p("ca.pem"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := bridgetest.NewCluster().Add("s1", "s1:1")
-	srv, err := bridge.New(bridge.Config{Raft: n, Store: n.Store(), NodeID: "s1", TLS: tlsCfg})
+	srv, err := apiserver.New(apiserver.Config{Raft: n, Store: n.Store(), NodeID: "s1", TLS: tlsCfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestMutualTLS(t *testing.T) {
 	if _, err := c.ACLBootstrap(t.Context(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bridge.ServerTLS(p("server.pem"), p("server-key.pem"), p("server-key.pem")); err == nil {
+	if _, err := apiserver.ServerTLS(p("server.pem"), p("server-key.pem"), p("server-key.pem")); err == nil {
 		t.Error("a key file accepted as a CA file")
 	}
 }

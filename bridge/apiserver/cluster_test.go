@@ -1,4 +1,4 @@
-package bridge_test
+package apiserver_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -20,7 +20,7 @@ import (
 // node is one server of a fake cluster with its API.
 type node struct {
 	raft *bridgetest.Raft
-	srv  *bridge.Server
+	srv  *apiserver.Server
 	url  string
 }
 
@@ -29,7 +29,7 @@ func startNode(t *testing.T, c *bridgetest.Cluster, id string) *node {
 	n := c.Add(id, id+":4748")
 	hs := httptest.NewUnstartedServer(nil)
 	url := "http://" + hs.Listener.Addr().String()
-	srv, err := bridge.New(bridge.Config{
+	srv, err := apiserver.New(apiserver.Config{
 		Raft: n, Store: n.Store(), NodeID: id, APIAddr: url, Servers: n.Servers,
 		Now: func() time.Time { return t0 },
 	})
@@ -124,7 +124,7 @@ func TestForwardToDeadLeader(t *testing.T) {
 	c := bridgetest.NewCluster()
 	s1, s2 := startNode(t, c, "s1"), startNode(t, c, "s2")
 	// s1 leads and publishes an address nobody listens on.
-	cmd, _ := state.Encode(state.CmdSetMeta, state.SetMetaCmd{Key: bridge.APIAddrKey("s1"), Value: "http://127.0.0.1:1"})
+	cmd, _ := state.Encode(state.CmdSetMeta, state.SetMetaCmd{Key: apiserver.APIAddrKey("s1"), Value: "http://127.0.0.1:1"})
 	if _, _, err := s1.raft.Apply(ctx, cmd); err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func (panicky) Signal(context.Context, uint64, string, sched.SignalScope) error 
 func TestRecoverFromPanic(t *testing.T) {
 	c := bridgetest.NewCluster()
 	n := c.Add("s1", "s1:1")
-	srv, err := bridge.New(bridge.Config{Raft: n, Store: n.Store(), NodeID: "s1", Signaller: panicky{}})
+	srv, err := apiserver.New(apiserver.Config{Raft: n, Store: n.Store(), NodeID: "s1", Signaller: panicky{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestRecoverFromPanic(t *testing.T) {
 func TestServe(t *testing.T) {
 	c := bridgetest.NewCluster()
 	n := c.Add("s1", "s1:1")
-	srv, err := bridge.New(bridge.Config{Raft: n, Store: n.Store(), NodeID: "s1"})
+	srv, err := apiserver.New(apiserver.Config{Raft: n, Store: n.Store(), NodeID: "s1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestServe(t *testing.T) {
 
 func TestNewChecksConfig(t *testing.T) {
 	n := bridgetest.NewCluster().Add("s1", "s1:1")
-	for _, cfg := range []bridge.Config{
+	for _, cfg := range []apiserver.Config{
 		{Store: n.Store(), NodeID: "s1"},
 		{Raft: n, NodeID: "s1"},
 		{Raft: n, Store: n.Store()},
@@ -307,7 +307,7 @@ func TestNewChecksConfig(t *testing.T) {
 		{Raft: n, Store: n.Store(), NodeID: "s1", Partitions: []string{"a"}, DefaultPartition: "b"},
 		{Raft: n, Store: n.Store(), NodeID: "s1", APIAddr: "ftp://x"},
 	} {
-		if _, err := bridge.New(cfg); err == nil {
+		if _, err := apiserver.New(cfg); err == nil {
 			t.Errorf("New(%+v) accepted", cfg)
 		}
 	}

@@ -1,4 +1,4 @@
-package bridge
+package apiserver
 
 import (
 	"net/http"

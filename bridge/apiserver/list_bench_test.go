@@ -1,4 +1,4 @@
-package bridge_test
+package apiserver_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package bridge
+package apiserver
 
 import (
 	"context"
@@ -67,7 +67,7 @@ func (s *Server) EstablishLeadership(ctx context.Context) error {
 		return nil
 	}
 	if _, _, err := s.apply(ctx, state.CmdSetMeta, state.SetMetaCmd{Key: key, Value: s.apiAddr}); err != nil {
-		return fmt.Errorf("bridge: publish API address: %w", err)
+		return fmt.Errorf("apiserver: publish API address: %w", err)
 	}
 	return nil
 }
@@ -77,7 +77,7 @@ func (s *Server) EstablishLeadership(ctx context.Context) error {
 func (s *Server) apply(ctx context.Context, t state.CommandType, payload any) (*state.Result, uint64, error) {
 	cmd, err := state.Encode(t, payload)
 	if err != nil {
-		return nil, 0, fmt.Errorf("bridge: %w", err)
+		return nil, 0, fmt.Errorf("apiserver: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ApplyTimeout)
 	defer cancel()
