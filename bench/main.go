@@ -348,7 +348,7 @@ func startCluster(ctx context.Context, bin string, n int, extra ...string) (*clu
 		}
 		if time.Now().After(deadline) {
 			c.stop()
-			return nil, fmt.Errorf("cluster of %d did not form: %v", n, err)
+			return nil, fmt.Errorf("cluster of %d did not form: %w", n, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -435,7 +435,7 @@ func cliThroughput(c *cluster, sbatch string, n int) (float64, error) {
 		cmd := exec.Command(sbatch, "--hold", "--parsable", "-o", "/dev/null", script)
 		cmd.Env, cmd.Dir = env, dir
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return 0, fmt.Errorf("sbatch: %v: %s", err, out)
+			return 0, fmt.Errorf("sbatch: %w: %s", err, out)
 		}
 	}
 	return float64(n) / time.Since(start).Seconds(), nil
@@ -469,7 +469,7 @@ func alternateSbatch(c *cluster, sbatch string, n int) (hb, sl time.Duration, er
 		cmd.Env = env
 		start := time.Now()
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return 0, fmt.Errorf("%s: %v: %s", prog, err, out)
+			return 0, fmt.Errorf("%s: %w: %s", prog, err, out)
 		}
 		return time.Since(start), nil
 	}
@@ -497,7 +497,7 @@ func alternateSbatch(c *cluster, sbatch string, n int) (hb, sl time.Duration, er
 func slurmSbatchRate(oracle string, n int) (float64, error) {
 	out, err := exec.Command(filepath.Join(oracle, "bench.sh"), fmt.Sprint(n)).CombinedOutput()
 	if err != nil {
-		return 0, fmt.Errorf("%v: %s", err, out)
+		return 0, fmt.Errorf("%w: %s", err, out)
 	}
 	for _, line := range strings.Split(string(out), "\n") {
 		if strings.HasPrefix(line, "serial") {
@@ -523,7 +523,7 @@ func squeueLatency(c *cluster, squeue string, extra []string, want int) (time.Du
 		start := time.Now()
 		out, err := cmd.Output()
 		if err != nil {
-			return 0, fmt.Errorf("%s: %v", squeue, err)
+			return 0, fmt.Errorf("%s: %w", squeue, err)
 		}
 		times = append(times, time.Since(start))
 		if lines := strings.Count(string(out), "\n"); lines < want {
@@ -542,7 +542,7 @@ func slurmSqueueLatency(oracle string, n int) (time.Duration, error) {
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return 0, fmt.Errorf("sbatch: %v: %s", err, out)
+		return 0, fmt.Errorf("sbatch: %w: %s", err, out)
 	}
 	id := strings.TrimSpace(string(out))
 	defer func() {

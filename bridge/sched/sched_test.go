@@ -2,6 +2,7 @@ package sched
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -321,7 +322,7 @@ func TestRunLoopStopsWithContext(t *testing.T) {
 	h.exec.outcomes <- h.exec.end(id, state.StateCompleted, 0)
 	waitFor("outcome committed", func() bool { return h.job(id).State == state.StateCompleted })
 	cancel()
-	if err := <-done; err != context.Canceled {
+	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Run = %v", err)
 	}
 }

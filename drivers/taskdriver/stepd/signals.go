@@ -1,6 +1,7 @@
 package stepd
 
 import (
+	"errors"
 	"fmt"
 	"syscall"
 	"time"
@@ -57,7 +58,7 @@ func (s *shim) deliver(scope jobdir.Scope, sig syscall.Signal) {
 	switch scope {
 	case jobdir.ScopeBatch:
 		err = syscall.Kill(s.batchPID, sig)
-		if err == syscall.ESRCH {
+		if errors.Is(err, syscall.ESRCH) {
 			err = nil
 		}
 	case jobdir.ScopeFull:

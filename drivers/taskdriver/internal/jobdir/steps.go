@@ -122,7 +122,7 @@ func readSmallRegular(name string) ([]byte, error) {
 	}
 	b := make([]byte, 32)
 	n, err := f.Read(b)
-	if err != nil && err != io.EOF {
+	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	return b[:n], nil
