@@ -6,6 +6,14 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/hpcbridge/hpcbridge/internal/slurm"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/sacct"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/sbatch"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/scancel"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/scontrol"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/sinfo"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/squeue"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/srun"
 	"github.com/urfave/cli/v2"
 )
 
@@ -30,21 +38,45 @@ func (e *exitError) Error() string {
 
 func (e *exitError) Unwrap() error { return e.err }
 
+// streams are the standard streams and environment of the hpcbridge
+// subcommands (jobspec, server, acl, ...), so that they run in-process in
+// tests; the Slurm commands take the same as slurm.Streams.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+	env      []string
+}
+
+// slurm is s as the Slurm commands take it.
+func (s streams) slurm() slurm.Streams {
+	return slurm.Streams{In: s.in, Out: s.out, Err: s.err, Env: s.env}
+}
+
+// Exit codes shared by every command (see slurm.ExitOK).
+const (
+	exitOK       = slurm.ExitOK
+	exitRejected = slurm.ExitRejected
+	exitUsage    = slurm.ExitUsage
+)
+
+// LookupEnv is the last value of name in env (slurm.LookupEnv).
+func lookupEnv(env []string, name string) (string, bool) { return slurm.LookupEnv(env, name) }
+
 // run dispatches on the program name and returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
-	return runWith(args, streams{in: stdin, out: stdout, err: stderr, env: env}, defaultDeps())
+	return runWith(args, streams{in: stdin, out: stdout, err: stderr, env: env}, slurm.DefaultDeps())
 }
 
 // runWith is run with the command's surroundings given (tests pass fakes).
-func runWith(args []string, io streams, deps slurmDeps) int {
+func runWith(args []string, io streams, deps slurm.Deps) int {
 	if cmd, ok := slurmCommandByName[filepath.Base(args[0])]; ok {
-		return cmd(args[1:], io, deps)
+		return cmd(args[1:], io.slurm(), deps)
 	}
 	// Busybox style: "hpcbridge squeue ..." is squeue, for when the links
 	// are not on PATH.
 	if len(args) > 1 {
 		if cmd, ok := slurmCommandByName[args[1]]; ok {
-			return cmd(args[2:], io, deps)
+			return cmd(args[2:], io.slurm(), deps)
 		}
 	}
 	app := newApp(io)
@@ -88,15 +120,15 @@ func newApp(s streams) *cli.App {
 }
 
 // slurmCommand is one Slurm personality of the binary.
-type slurmCommand func(args []string, s streams, d slurmDeps) int
+type slurmCommand func(args []string, s slurm.Streams, d slurm.Deps) int
 
 // slurmCommandByName maps the names of the links to the commands.
 var slurmCommandByName = map[string]slurmCommand{
-	"sbatch":   sbatchMain,
-	"squeue":   squeueMain,
-	"scancel":  scancelMain,
-	"sacct":    sacctMain,
-	"sinfo":    sinfoMain,
-	"scontrol": scontrolMain,
-	"srun":     srunMain,
+	"sbatch":   sbatch.Main,
+	"squeue":   squeue.Main,
+	"scancel":  scancel.Main,
+	"sacct":    sacct.Main,
+	"sinfo":    sinfo.Main,
+	"scontrol": scontrol.Main,
+	"srun":     srun.Main,
 }

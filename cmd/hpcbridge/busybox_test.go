@@ -2,6 +2,8 @@ package main
 
 import (
 	"testing"
+
+	"github.com/hpcbridge/hpcbridge/internal/slurm/slurmtest"
 )
 
 // TestBusyboxStyle: "hpcbridge CMD args" behaves exactly as the link CMD
@@ -9,7 +11,7 @@ import (
 // on PATH).
 func TestBusyboxStyle(t *testing.T) {
 	env := []string{"HPCBRIDGE_ADDR=http://127.0.0.1:1", "HOME=" + t.TempDir()}
-	script := writeScript(t, "#!/bin/sh\n#SBATCH -J busy\n")
+	script := slurmtest.WriteScript(t, "#!/bin/sh\n#SBATCH -J busy\n")
 	cases := [][]string{
 		{"sbatch", "--parse-only", script},
 		{"sbatch", "--version"},

@@ -8,6 +8,8 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/internal/slurm"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/slurmtest"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -16,17 +18,17 @@ import (
 type e2e struct {
 	t    *testing.T
 	srv  *bridgetest.Server
-	deps slurmDeps
+	deps slurm.Deps
 }
 
 func newE2E(t *testing.T) *e2e {
 	t.Helper()
 	srv := bridgetest.Start(t, bridgetest.Options{Partitions: []string{"batch", "gpu"}})
 	token := srv.UserToken(t, "alice")
-	d := testDeps(nil)
-	d.now = time.Now
-	d.currentUser = func() (string, error) { return "alice", nil }
-	d.connect = func(env []string) (slurmClient, error) {
+	d := slurmtest.Deps(nil)
+	d.Now = time.Now
+	d.CurrentUser = func() (string, error) { return "alice", nil }
+	d.Connect = func(env []string) (slurm.Client, error) {
 		return api.NewClient(&api.Config{Address: srv.URL, Token: token})
 	}
 	return &e2e{t: t, srv: srv, deps: d}
@@ -44,7 +46,7 @@ func (e *e2e) run(code int, stdin string, argv ...string) (stdout, stderr string
 
 func TestEndToEnd(t *testing.T) {
 	e := newE2E(t)
-	script := writeScript(t, "#!/bin/bash\n#SBATCH -J e2e -t 10 --mem=2G\nsleep 60\n")
+	script := slurmtest.WriteScript(t, "#!/bin/bash\n#SBATCH -J e2e -t 10 --mem=2G\nsleep 60\n")
 
 	out, _ := e.run(0, "", "sbatch", "--hold", script)
 	if out != "Submitted batch job 1\n" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/slurmtest"
 )
 
 // What scancel and scontrol print for the coordinator's answers to the
@@ -28,7 +29,7 @@ func TestCommandsOnIssue9Answers(t *testing.T) {
 	id := fmt.Sprint(resp.JobID)
 	run := func(c *api.Client, argv ...string) (int, string) {
 		t.Helper()
-		code, out, errs := runCmd(t, testDeps(c), "", nil, argv...)
+		code, out, errs := runCmd(t, slurmtest.Deps(c), "", nil, argv...)
 		return code, out + errs
 	}
 	for _, c := range []struct {

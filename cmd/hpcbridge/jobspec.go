@@ -3,6 +3,7 @@ package main
 import (
 	"time"
 
+	"github.com/hpcbridge/hpcbridge/internal/slurm/sbatch"
 	"github.com/urfave/cli/v2"
 )
 
@@ -13,7 +14,7 @@ func jobspecCommand(s streams) *cli.Command {
 		ArgsUsage:       "[sbatch options...] SCRIPT [script args...]",
 		SkipFlagParsing: true,
 		Action: func(c *cli.Context) error {
-			code := runJobspec(jobspecOptions{args: c.Args().Slice(), now: time.Now()}, s)
+			code := sbatch.RunJobspec(sbatch.JobspecOptions{Args: c.Args().Slice(), Now: time.Now()}, s.slurm())
 			if code != exitOK {
 				return &exitError{code: code}
 			}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hpcbridge/hpcbridge/internal/slurm"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/slurmtest"
 	"github.com/hpcbridge/hpcbridge/internal/slurmoracle"
 )
 
@@ -28,7 +30,7 @@ func decode(t *testing.T, s string) map[string]any {
 }
 
 func TestJobspecPrintsTheContract(t *testing.T) {
-	script := writeScript(t, "#!/bin/bash\n#SBATCH -t 10 --gres=gpu:a100:2\n#SBATCH --array=1-5%2\necho\n")
+	script := slurmtest.WriteScript(t, "#!/bin/bash\n#SBATCH -t 10 --gres=gpu:a100:2\n#SBATCH --array=1-5%2\necho\n")
 	code, out, errs := invoke(t, "hpcbridge", []string{"SBATCH_PARTITION=gpu"}, "", "jobspec", "-J", "cli", script, "a", "b")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -56,7 +58,7 @@ func TestJobspecPrintsTheContract(t *testing.T) {
 }
 
 func TestJobspecExitCodes(t *testing.T) {
-	bad := writeScript(t, "#!/bin/bash\n#SBATCH --time=soon\n")
+	bad := slurmtest.WriteScript(t, "#!/bin/bash\n#SBATCH --time=soon\n")
 	code, out, errs := invoke(t, "hpcbridge", nil, "", "jobspec", bad)
 	if code != exitRejected || out != "" {
 		t.Errorf("bad script: exit %d, stdout %q", code, out)
@@ -90,7 +92,7 @@ func TestJobspecStdinAndWrap(t *testing.T) {
 }
 
 func TestArrayLimit(t *testing.T) {
-	script := writeScript(t, "#!/bin/sh\n#SBATCH --array=0-999999\n")
+	script := slurmtest.WriteScript(t, "#!/bin/sh\n#SBATCH --array=0-999999\n")
 	if code, _, errs := invoke(t, "hpcbridge", nil, "", "jobspec", script); code != exitOK {
 		t.Errorf("a million tasks should fit hpcbridge's default limit: exit %d %s", code, errs)
 	}
@@ -100,7 +102,7 @@ func TestArrayLimit(t *testing.T) {
 }
 
 func TestSbatchPersonality(t *testing.T) {
-	script := writeScript(t, "#!/bin/sh\n#SBATCH -J viasbatch\n")
+	script := slurmtest.WriteScript(t, "#!/bin/sh\n#SBATCH -J viasbatch\n")
 	code, out, errs := invoke(t, "/usr/local/bin/sbatch", nil, "", "--parse-only", "-t", "7", script, "--parse-only")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -126,7 +128,7 @@ func TestSbatchPersonality(t *testing.T) {
 }
 
 func TestExplain(t *testing.T) {
-	script := writeScript(t, "#!/bin/sh\n#SBATCH -J train -N 2 -n 8 --gpus-per-node=4 -t 1-0 --signal=B:USR1@120\n#SBATCH --array=0-9%2\n")
+	script := slurmtest.WriteScript(t, "#!/bin/sh\n#SBATCH -J train -N 2 -n 8 --gpus-per-node=4 -t 1-0 --signal=B:USR1@120\n#SBATCH --array=0-9%2\n")
 	code, out, errs := invoke(t, "hpcbridge", nil, "", "explain", script)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -140,7 +142,7 @@ func TestExplain(t *testing.T) {
 }
 
 // runCmd runs a Slurm command in-process with the given deps.
-func runCmd(t *testing.T, d slurmDeps, stdin string, env []string, argv ...string) (code int, stdout, stderr string) {
+func runCmd(t *testing.T, d slurm.Deps, stdin string, env []string, argv ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = runWith(argv, streams{in: strings.NewReader(stdin), out: &out, err: &errb, env: env}, d)

@@ -7,6 +7,8 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/internal/slurm"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/slurmtest"
 )
 
 // TestJobOwnerIsLocalCaller: the local user who submits owns the job, as
@@ -16,16 +18,16 @@ import (
 // refused with both names.
 func TestJobOwnerIsLocalCaller(t *testing.T) {
 	srv := bridgetest.Start(t, bridgetest.Options{Partitions: []string{"batch"}})
-	as := func(local, token string) slurmDeps {
-		d := testDeps(nil)
-		d.now = time.Now
-		d.currentUser = func() (string, error) { return local, nil }
-		d.connect = func(env []string) (slurmClient, error) {
+	as := func(local, token string) slurm.Deps {
+		d := slurmtest.Deps(nil)
+		d.Now = time.Now
+		d.CurrentUser = func() (string, error) { return local, nil }
+		d.Connect = func(env []string) (slurm.Client, error) {
 			return api.NewClient(&api.Config{Address: srv.URL, Token: token})
 		}
 		return d
 	}
-	run := func(d slurmDeps, code int, argv ...string) (string, string) {
+	run := func(d slurm.Deps, code int, argv ...string) (string, string) {
 		t.Helper()
 		got, out, errs := runCmd(t, d, "", []string{"HOME=/home/x", "PATH=/bin"}, argv...)
 		if got != code {

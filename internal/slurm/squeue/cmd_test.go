@@ -1,0 +1,20 @@
+package squeue
+
+import (
+	"testing"
+
+	"github.com/hpcbridge/hpcbridge/internal/slurm"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/scontrol"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/sinfo"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/slurmtest"
+)
+
+// runCmd runs squeue (or another command the tests name) in-process.
+func runCmd(t *testing.T, d slurm.Deps, stdin string, env []string, argv ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	return slurmtest.Run(t, map[string]slurmtest.Main{
+		"squeue":   Main,
+		"sinfo":    sinfo.Main,
+		"scontrol": scontrol.Main,
+	}, d, stdin, env, argv...)
+}
