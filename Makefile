@@ -40,8 +40,10 @@ demo: build nomad driver ## run the embedded default (hpcbridge dev), submit the
 oracle: ## start the real-Slurm oracle (installs Debian's slurm packages on first use; needs root)
 	ORACLE_SCAN_DIRS="$(CORPUS_DIR):$(CURDIR)/examples/slurm" $(ORACLE_DIR)/start.sh
 
-test: oracle nomad ## run every test with -race, real Slurm as the judge of parsing, a real Nomad agent
-	HPCBRIDGE_REQUIRE_ORACLE=1 HPCBRIDGE_REQUIRE_NOMAD=1 $(MAKE) test-go
+# The REQUIRE switches turn a skip into a failure: no oracle, no nomad binary, not root (the
+# driver's job tests and the e2e tests that run jobs as other users).
+test: oracle nomad ## run every test with -race, real Slurm as the judge of parsing, a real Nomad agent, as root
+	HPCBRIDGE_REQUIRE_ORACLE=1 HPCBRIDGE_REQUIRE_NOMAD=1 HPCBRIDGE_REQUIRE_ROOT=1 $(MAKE) test-go
 
 test-go: ## run the Go tests only (differential tests skip without a running oracle)
 	$(GO) test -race -count=1 ./...

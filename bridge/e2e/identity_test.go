@@ -17,6 +17,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent/nomadtest"
+	"github.com/hpcbridge/hpcbridge/internal/roottest"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -24,9 +25,7 @@ import (
 // test (useradd; removed with userdel at the end).
 func localUser(t *testing.T) (name, home string, uid, gid int) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("creating a local user for the test needs root")
-	}
+	roottest.Require(t, "creating a local user for the test needs root")
 	for _, tool := range []string{"useradd", "userdel"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("no %s to create a local user for the test", tool)
@@ -322,9 +321,7 @@ __attribute__((constructor)) static void probe(void) {
 // back through `hpcbridge output`.
 func TestDevPoolRunsEachJobAsAUidOfItsOwn(t *testing.T) {
 	nomadtest.Require(t)
-	if os.Geteuid() != 0 {
-		t.Skip("the task driver runs jobs as other users only as root")
-	}
+	roottest.Require(t, "the task driver runs jobs as other users only as root")
 	binDir, plugins := buildTools(t)
 	dev := startDev(t, binDir, plugins, "--run-as", "pool", "--pool-uids", "62950-62959", "--pool-dir", filepath.Join(t.TempDir(), "pool"))
 	c := client(t, dev.url, dev.managementToken(t))

@@ -23,6 +23,8 @@ import (
 	"github.com/hashicorp/nomad/plugins/base"
 	"github.com/hashicorp/nomad/plugins/drivers"
 	dtestutil "github.com/hashicorp/nomad/plugins/drivers/testutils"
+
+	"github.com/hpcbridge/hpcbridge/internal/roottest"
 )
 
 // TestMain lets the test binary play the plugin's other parts: Nomad's
@@ -49,13 +51,12 @@ var (
 	cgroupsErr   error
 )
 
-// requireRoot skips tests that run real jobs: they need root on Linux
-// (stepd switches users; the executor writes cgroups).
+// requireRoot skips tests that run real jobs, or fails them with
+// HPCBRIDGE_REQUIRE_ROOT=1 (make test): they need root on Linux (stepd
+// switches users; the executor writes cgroups).
 func requireRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("running jobs needs root (the driver runs them as another user)")
-	}
+	roottest.Require(t, "running jobs needs root (the driver runs them as another user)")
 }
 
 // setup scans the node once and creates Nomad's parent cgroups, as the
