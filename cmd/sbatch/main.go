@@ -72,17 +72,15 @@ func run(args []string, s streams, d deps) int {
 		!wrap && (script == "" || script == "-") {
 		return d.handOff(args, s)
 	}
-	in := jobspec.Input{Args: opts, ScriptArgs: scriptArgs, Env: s.env, MaxArraySize: slurmcli.MaxArraySize}
+	sub := slurmcli.Submission{Args: opts, ScriptArgs: scriptArgs, Env: s.env, Now: d.now()}
 	if !wrap {
 		body, err := os.ReadFile(script)
 		if err != nil {
 			return d.handOff(args, s)
 		}
-		in.File, in.Script = script, body
+		sub.ScriptName, sub.Script = script, body
 	}
-	now := d.now()
-	in.Now = now.In(time.Local)
-	spec, diags := jobspec.Parse(in)
+	spec, diags := sub.Parse()
 	if spec == nil || len(diags) > 0 || spec.Wait || spec.TestOnly {
 		return d.handOff(args, s)
 	}
@@ -90,22 +88,12 @@ func run(args []string, s streams, d deps) int {
 	if err != nil {
 		return d.handOff(args, s)
 	}
-	host, _ := d.hostname()
-	var owner string
+	sub.Cwd = cwd
+	sub.Host, _ = d.hostname()
 	if d.currentUser != nil {
-		owner, _ = d.currentUser()
+		sub.User, _ = d.currentUser()
 	}
-	body, err := json.Marshal(&wire.SubmitRequest{
-		Script:     in.Script,
-		ScriptName: in.File,
-		Args:       opts,
-		ScriptArgs: scriptArgs,
-		Env:        slurmcli.ExportEnv(s.env, spec.Export),
-		Cwd:        cwd,
-		SubmitHost: host,
-		TimeZone:   slurmcli.ZoneName(s.env, time.Local, now),
-		User:       owner,
-	})
+	body, err := json.Marshal(sub.Request(spec))
 	if err != nil {
 		return d.handOff(args, s)
 	}

@@ -46,18 +46,9 @@ type sbatchOptions struct {
 		slurm.JobSubmitter
 		slurm.JobLister
 	}
-	Args       []string // sbatch's options, as typed
-	Script     []byte   // nil with --wrap
-	ScriptName string
-	ScriptArgs []string
-	Env        []string // the caller's environment
-	Cwd        string
-	Host       string
-	// User is the local caller, who owns the job (see docs/slurm-commands.md,
-	// "Who owns a job"); empty: the token's user.
-	User string
-	Now  time.Time
-	Loc  *time.Location
+	// Submission is what is submitted; both sbatch programs submit it
+	// with the same code (slurmcli.Submission).
+	slurmcli.Submission
 	// Sleep waits between polls of --wait when the API cannot block.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -92,7 +83,7 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 		}
 		return RunJobspec(JobspecOptions{Args: rest, Now: d.Now()}, s)
 	}
-	o := sbatchOptions{Args: rest, ScriptArgs: scriptArgs, Env: s.Env, Now: d.Now(), Loc: d.Loc, Sleep: d.Sleep}
+	o := sbatchOptions{Submission: slurmcli.Submission{Args: rest, ScriptArgs: scriptArgs, Env: s.Env, Now: d.Now(), Loc: d.Loc}, Sleep: d.Sleep}
 	if !slurmcli.HasWrap(rest) {
 		if script == "" && d.IsTerminal(s.In) {
 			fmt.Fprintln(s.Err, "sbatch: error: no batch script given, and standard input is a terminal")
@@ -131,30 +122,12 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 // runSbatch parses, submits and reports one batch job; with --wait it
 // returns the job's exit status.
 func runSbatch(o sbatchOptions, s slurm.Streams) int {
-	spec, diags := jobspec.Parse(jobspec.Input{
-		File:         o.ScriptName,
-		Script:       o.Script,
-		Args:         o.Args,
-		ScriptArgs:   o.ScriptArgs,
-		Env:          o.Env,
-		Now:          o.Now.In(o.loc()),
-		MaxArraySize: slurmcli.MaxArraySize,
-	})
+	spec, diags := o.Parse()
 	printDiagnostics(s.Err, diags)
 	if spec == nil {
 		return slurm.ExitSbatchOptions
 	}
-	req := &api.SubmitRequest{
-		Script:     o.Script,
-		ScriptName: o.ScriptName,
-		Args:       o.Args,
-		ScriptArgs: o.ScriptArgs,
-		Env:        slurmcli.ExportEnv(o.Env, spec.Export),
-		Cwd:        o.Cwd,
-		SubmitHost: o.Host,
-		TimeZone:   slurmcli.ZoneName(o.Env, o.loc(), o.Now),
-		User:       o.User,
-	}
+	req := o.Request(spec)
 	ctx := slurm.Context()
 	resp, err := o.Client.Submit(ctx, req)
 	if err != nil {
@@ -164,7 +137,7 @@ func runSbatch(o sbatchOptions, s slurm.Streams) int {
 	switch {
 	case resp.TestOnly || spec.TestOnly:
 		fmt.Fprintf(s.Err, "sbatch: Job %d to start at %s using %d processors on nodes %s in partition %s\n",
-			resp.JobID, o.Now.In(o.loc()).Format("2006-01-02T15:04:05"), testOnlyCPUs(spec), "(any)", partitionOf(spec))
+			resp.JobID, o.Now.In(o.Location()).Format("2006-01-02T15:04:05"), testOnlyCPUs(spec), "(any)", partitionOf(spec))
 		return slurm.ExitOK
 	default:
 		slurmcli.Submitted(s.Out, spec, resp.JobID)
@@ -173,14 +146,6 @@ func runSbatch(o sbatchOptions, s slurm.Streams) int {
 		return slurm.ExitOK
 	}
 	return waitForJob(ctx, o, s, resp.JobID)
-}
-
-// loc is the submitter's time zone (local when unset).
-func (o sbatchOptions) loc() *time.Location {
-	if o.Loc == nil {
-		return time.Local
-	}
-	return o.Loc
 }
 
 // printDiagnostics writes the parser's findings as sbatch reports them,
