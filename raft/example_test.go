@@ -11,6 +11,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft"
 	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 // A single-server cluster: bootstrap, wait for the election, commit a
@@ -57,6 +58,7 @@ func ExampleNode_Apply() {
 		User:             "alice",
 		DefaultPartition: "debug",
 		Submission:       &state.Submission{Script: script, ScriptName: "hello.sh", Cwd: "/home/alice", Spec: spec},
+		Job:              fromspec.MustRecord(spec, "debug"),
 	})
 	if err != nil {
 		fmt.Println(err)

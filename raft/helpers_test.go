@@ -7,6 +7,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
@@ -24,6 +25,7 @@ func submitCmd(tb testing.TB, user string) []byte {
 		User:             user,
 		DefaultPartition: "debug",
 		Submission:       &state.Submission{Script: script, ScriptName: "j.sh", Cwd: "/home/" + user, Spec: spec},
+		Job:              fromspec.MustRecord(spec, "debug"),
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 // maxNice bounds nice values, as Slurm does.
@@ -282,7 +283,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, tok *state
 		if d != nil {
 			raw = d.Raw
 		}
-		cmd.Dependency = &raw
+		cmd.Dependency, cmd.DependsOn = &raw, fromspec.Dependency(d)
 	}
 	if req.Nice != nil && (*req.Nice > maxNice || *req.Nice < -maxNice) {
 		return badRequest("nice %d: want -%d to %d", *req.Nice, maxNice, maxNice)

@@ -11,6 +11,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 // handleSubmit parses a submission as sbatch would, checks what needs the
@@ -102,6 +103,12 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 		writeJSON(w, http.StatusOK, resp)
 		return nil
 	}
+	// What Apply reads: the spec's answer in raft/state's types, so that
+	// the log never needs the parser again.
+	rec, err := fromspec.Record(spec, s.defaultPar)
+	if err != nil {
+		return fmt.Errorf("submit: %w", err)
+	}
 	res, idx, err := s.apply(r.Context(), state.CmdJobSubmit, state.JobSubmitCmd{
 		Time: now.UTC(),
 		User: user,
@@ -116,6 +123,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 			Spec:       spec,
 		},
 		DefaultPartition: s.defaultPar,
+		Job:              rec,
 	})
 	if err != nil {
 		return err

@@ -292,6 +292,7 @@ func (p *presenter) job(k listKey, j *state.Job) *state.Job {
 		cp.ArrayTaskID, cp.Pending = k.task, nil
 	}
 	cp.Submission = p.submission(j, p.v.Submission(j), false)
+	cp.DependsOn = nil // the log's parsed form of Dependency; clients read the text
 	return &cp
 }
 
@@ -467,6 +468,7 @@ func (lp *listPage) write(w http.ResponseWriter, r *http.Request) error {
 	first := true
 	lp.each(func(j *state.Job, sub *state.Submission) bool {
 		cp := *j
+		cp.DependsOn = nil
 		if lp.brief {
 			cp.Runs = nil // as in the packed form: earlier runs are for sacct
 			cp.Submission = briefs.get(sub, brief.Submission)

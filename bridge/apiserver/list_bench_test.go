@@ -12,6 +12,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 // BenchmarkListJobs100k measures the server's share of squeue with 100,000
@@ -21,8 +22,9 @@ func BenchmarkListJobs100k(b *testing.B) {
 	srv := bridgetest.Start(b, bridgetest.Options{})
 	name := "job.sh"
 	for i := 0; i < 100000; i++ {
+		spec := &jobspec.Spec{JobName: &name, Hold: true}
 		cmd, _ := state.Encode(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "alice", DefaultPartition: "batch",
-			Submission: &state.Submission{ScriptName: name, Cwd: "/tmp", Spec: &jobspec.Spec{JobName: &name, Hold: true}}})
+			Submission: &state.Submission{ScriptName: name, Cwd: "/tmp", Spec: spec}, Job: fromspec.MustRecord(spec, "batch")})
 		if _, _, err := srv.Raft.Apply(context.Background(), cmd); err != nil {
 			b.Fatal(err)
 		}

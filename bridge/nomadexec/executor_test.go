@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 func TestOutcomeOf(t *testing.T) {
@@ -190,7 +191,8 @@ func TestSyncAdopts(t *testing.T) {
 		return cmd
 	}
 	for range 3 {
-		apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: now, User: "ada", Submission: parse(t, "#!/bin/sh\ntrue\n"), DefaultPartition: "debug"})
+		sub := parse(t, "#!/bin/sh\ntrue\n")
+		apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: now, User: "ada", Submission: sub, DefaultPartition: "debug", Job: fromspec.MustRecord(sub.Spec, "debug")})
 	}
 	apply(state.CmdJobStart, state.JobStartCmd{Time: now, JobID: 1, Task: state.NoTask})
 	apply(state.CmdJobCancel, state.JobCancelCmd{Time: now, By: state.Actor{Management: true}, Refs: []state.JobRef{{JobID: 2, Task: state.AllTasks}}})

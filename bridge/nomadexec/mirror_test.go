@@ -11,6 +11,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 func TestSweep(t *testing.T) {
@@ -29,7 +30,8 @@ func TestSweep(t *testing.T) {
 	}
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	for range 3 {
-		apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: now.Add(-50 * time.Hour), User: "ada", Submission: parse(t, "#!/bin/sh\ntrue\n"), DefaultPartition: "debug"})
+		sub := parse(t, "#!/bin/sh\ntrue\n")
+		apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: now.Add(-50 * time.Hour), User: "ada", Submission: sub, DefaultPartition: "debug", Job: fromspec.MustRecord(sub.Spec, "debug")})
 	}
 	for id := uint64(1); id <= 3; id++ {
 		apply(state.CmdJobStart, state.JobStartCmd{Time: now.Add(-49 * time.Hour), JobID: id, Task: state.NoTask})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 // directRaft applies commands straight to a store, in order: a single-node
@@ -142,7 +143,7 @@ func (h *harness) submit(user, script string, args ...string) uint64 {
 		h.t.Fatal(diags.Render())
 	}
 	b, _ := state.Encode(state.CmdJobSubmit, state.JobSubmitCmd{Time: h.now, User: user, DefaultPartition: "debug",
-		Submission: &state.Submission{Script: []byte(script), ScriptName: "job.sh", Spec: spec}})
+		Submission: &state.Submission{Script: []byte(script), ScriptName: "job.sh", Spec: spec}, Job: fromspec.MustRecord(spec, "debug")})
 	res, _, _ := h.raft.Apply(context.Background(), b)
 	if res.Err != nil {
 		h.t.Fatal(res.Err)

@@ -9,34 +9,12 @@ import (
 	"time"
 
 	memdb "github.com/hashicorp/go-memdb"
-
-	"github.com/hpcbridge/hpcbridge/jobspec"
 )
 
 // applier is one command's write transaction.
 type applier struct {
 	txn   *memdb.Txn
 	index uint64
-}
-
-type handler func(a *applier, version uint8, payload []byte) *Result
-
-// handlers is the dispatch table: one entry per command type.
-var handlers = map[CommandType]handler{
-	CmdJobSubmit:      applySubmit,
-	CmdJobCancel:      applyCancel,
-	CmdJobHold:        applyHold(true),
-	CmdJobRelease:     applyHold(false),
-	CmdJobRequeue:     applyRequeue,
-	CmdJobUpdate:      applyUpdate,
-	CmdJobStart:       applyStart,
-	CmdJobFinish:      applyFinish,
-	CmdJobReasons:     applyReasons,
-	CmdJobPlaced:      applyPlaced,
-	CmdACLBootstrap:   applyACLBootstrap,
-	CmdACLTokenCreate: applyACLTokenCreate,
-	CmdACLTokenDelete: applyACLTokenDelete,
-	CmdSetMeta:        applySetMeta,
 }
 
 func (a *applier) put(j *Job) {
@@ -81,59 +59,49 @@ func (a *applier) job(id uint64) *Job {
 	return raw.(*Job)
 }
 
-func applySubmit(a *applier, _ uint8, payload []byte) *Result {
-	var c JobSubmitCmd
-	decode(payload, &c)
-	sub := c.Submission
-	if sub == nil || sub.Spec == nil {
-		return &Result{Err: errors.New("submission without a job spec")}
+// applySubmit adds a job. Version 2 reads the job record the leader made;
+// version 1 read the embedded spec (applySubmitV1).
+func applySubmit(a *applier, version uint8, c *JobSubmitCmd) *Result {
+	if version == 1 {
+		return applySubmitV1(a, c)
 	}
-	spec := sub.Spec
+	r := c.Job
+	if r == nil {
+		return &Result{Err: errors.New("submission without a job record")}
+	}
 	j := &Job{
-		ID:          a.nextJobID(),
-		ArrayTaskID: NoTask,
-		Name:        deref(spec.JobName),
-		User:        c.User,
-		Account:     deref(spec.Account),
-		Partition:   c.DefaultPartition,
-		QOS:         deref(spec.QOS),
-		State:       StatePending,
-		Reason:      ReasonPriority,
-		Requeue:     spec.Requeue == nil || *spec.Requeue,
-		SubmitTime:  c.Time,
-		Submission:  sub,
+		ID:               a.nextJobID(),
+		ArrayTaskID:      NoTask,
+		Name:             r.Name,
+		User:             c.User,
+		Account:          r.Account,
+		Partition:        r.Partition,
+		QOS:              r.QOS,
+		State:            StatePending,
+		Reason:           ReasonPriority,
+		Requeue:          r.Requeue,
+		Nice:             r.Nice,
+		TimeLimitMin:     r.TimeLimitMin,
+		KillOnInvalidDep: r.KillOnInvalidDep,
+		SubmitTime:       c.Time,
+		Submission:       c.Submission,
 	}
-	if spec.Partition != nil {
-		j.Partition = *spec.Partition
-	}
-	if spec.Nice != nil {
-		j.Nice = *spec.Nice
-	}
-	if spec.TimeLimit != nil && !spec.TimeLimit.Unlimited {
-		j.TimeLimitMin = spec.TimeLimit.Minutes
-	}
-	if spec.Dependency != nil {
-		j.Dependency = spec.Dependency.Raw
+	if r.DependsOn != nil {
+		j.Dependency, j.DependsOn = r.Dependency, r.DependsOn
 		j.Reason = ReasonDependency
 	}
-	j.KillOnInvalidDep = spec.Other["kill-on-invalid-dep"] == "yes"
-	if spec.Begin != nil {
-		j.Begin = spec.Begin.At
+	if !r.Begin.IsZero() {
+		j.Begin = r.Begin
 		if j.Begin.After(c.Time) {
 			j.Reason = ReasonBeginTime
 		}
 	}
-	if spec.Hold {
+	if r.Hold {
 		j.Hold, j.Reason = HoldUser, ReasonHeldUser
 	}
-	if spec.Array != nil {
-		// The ranges do not travel in JSON; the normalised spec holds them.
-		arr, err := jobspec.ParseArray(spec.Array.Spec, 1<<31-1)
-		if err != nil {
-			return &Result{Err: fmt.Errorf("array %q: %w", spec.Array.Spec, err)}
-		}
+	if len(r.Array) > 0 {
 		j.ArrayJobID = j.ID
-		j.Pending = NewIndexSet(arr)
+		j.Pending = indexSetOf(r.Array)
 	}
 	a.put(j)
 	return &Result{Changed: []uint64{j.ID}, Value: JobSubmitResult{JobID: j.ID}}
@@ -245,9 +213,7 @@ func (a *applier) materialise(base *Job, task int) (newBase, t *Job) {
 	return &nb, &tj
 }
 
-func applyCancel(a *applier, _ uint8, payload []byte) *Result {
-	var c JobCancelCmd
-	decode(payload, &c)
+func applyCancel(a *applier, _ uint8, c *JobCancelCmd) *Result {
 	st := c.State
 	if st == "" {
 		st = StateCancelled
@@ -284,10 +250,8 @@ func applyCancel(a *applier, _ uint8, payload []byte) *Result {
 // administrator's (which the user could then release); from version 2, as
 // in Slurm, a user's hold leaves an admin hold as it is, and an
 // administrator's uhold (UserHold) makes any hold a user hold.
-func applyHold(hold bool) handler {
-	return func(a *applier, version uint8, payload []byte) *Result {
-		var c JobHoldCmd
-		decode(payload, &c)
+func applyHold(hold bool) func(a *applier, version uint8, c *JobHoldCmd) *Result {
+	return func(a *applier, version uint8, c *JobHoldCmd) *Result {
 		return a.each(c.Refs, c.By, func(t target) (*Job, error) {
 			j := t.job
 			if t.task != NoTask {
@@ -316,9 +280,7 @@ func applyHold(hold bool) handler {
 	}
 }
 
-func applyRequeue(a *applier, _ uint8, payload []byte) *Result {
-	var c JobRequeueCmd
-	decode(payload, &c)
+func applyRequeue(a *applier, _ uint8, c *JobRequeueCmd) *Result {
 	return a.each(c.Refs, c.By, func(t target) (*Job, error) {
 		j := t.job
 		if t.task != NoTask || j.IsArrayBase() {
@@ -354,17 +316,21 @@ func requeued(j *Job, run Run) *Job {
 // applyUpdate is scontrol update. From version 2 a dependency that would
 // make a job wait for itself (on itself, or A on B on A) is refused; the
 // check runs here, on the state the update is applied to, so that two
-// updates committed at once cannot close a cycle between them.
-func applyUpdate(a *applier, version uint8, payload []byte) *Result {
-	var c JobUpdateCmd
-	decode(payload, &c)
-	var reach map[uint64]bool
-	if version >= 2 && c.Dependency != nil && *c.Dependency != "" {
-		if _, err := jobspec.ParseDependency(*c.Dependency); err != nil {
-			return &Result{Err: err}
+// updates committed at once cannot close a cycle between them. From
+// version 3 the dependency comes parsed (DependsOn); versions 1 and 2
+// carry only its text (legacyUpdateDependency).
+func applyUpdate(a *applier, version uint8, c *JobUpdateCmd) *Result {
+	deps := c.DependsOn
+	var depErr error // version 1 answers it per job, version 2 at once
+	if version < 3 && c.Dependency != nil {
+		if deps, depErr = legacyUpdateDependency(*c.Dependency); depErr != nil && version >= 2 {
+			return &Result{Err: depErr}
 		}
+	}
+	var reach map[uint64]bool
+	if version >= 2 && deps != nil {
 		var err error
-		if reach, err = a.depReach(*c.Dependency); err != nil {
+		if reach, err = a.depReach(deps); err != nil {
 			return &Result{Err: err}
 		}
 	}
@@ -387,15 +353,16 @@ func applyUpdate(a *applier, version uint8, payload []byte) *Result {
 			cp.Partition = *c.Partition
 		}
 		if c.Dependency != nil {
-			if *c.Dependency != "" {
-				if _, err := jobspec.ParseDependency(*c.Dependency); err != nil {
-					return nil, err
-				}
+			if depErr != nil {
+				return nil, depErr
 			}
 			if reach[j.ID] {
 				return nil, fmt.Errorf("circular dependency: the job would wait for itself: %w", ErrDependency)
 			}
-			cp.Dependency = *c.Dependency
+			cp.Dependency, cp.DependsOn = *c.Dependency, nil
+			if version >= 3 {
+				cp.DependsOn = deps
+			}
 		}
 		if c.Nice != nil {
 			if *c.Nice < 0 && !c.By.Management {
@@ -410,9 +377,7 @@ func applyUpdate(a *applier, version uint8, payload []byte) *Result {
 	})
 }
 
-func applyStart(a *applier, _ uint8, payload []byte) *Result {
-	var c JobStartCmd
-	decode(payload, &c)
+func applyStart(a *applier, _ uint8, c *JobStartCmd) *Result {
 	j := a.job(c.JobID)
 	if j == nil {
 		return &Result{Err: fmt.Errorf("%d: %w", c.JobID, ErrNotFound)}
@@ -442,9 +407,7 @@ func applyStart(a *applier, _ uint8, payload []byte) *Result {
 
 // applyFinish ends a running job. From version 2 the command's Reason, if
 // any, becomes the job's reason.
-func applyFinish(a *applier, version uint8, payload []byte) *Result {
-	var c JobFinishCmd
-	decode(payload, &c)
+func applyFinish(a *applier, version uint8, c *JobFinishCmd) *Result {
 	if !c.State.Terminal() {
 		return &Result{Err: fmt.Errorf("finish with %s, which is not a final state: %w", c.State, ErrState)}
 	}
@@ -472,9 +435,7 @@ func applyFinish(a *applier, version uint8, payload []byte) *Result {
 	return &Result{Changed: []uint64{cp.ID}}
 }
 
-func applyPlaced(a *applier, _ uint8, payload []byte) *Result {
-	var c JobPlacedCmd
-	decode(payload, &c)
+func applyPlaced(a *applier, _ uint8, c *JobPlacedCmd) *Result {
 	j := a.job(c.JobID)
 	if j == nil {
 		return &Result{Err: fmt.Errorf("%d: %w", c.JobID, ErrNotFound)}
@@ -491,9 +452,7 @@ func applyPlaced(a *applier, _ uint8, payload []byte) *Result {
 	return &Result{Changed: []uint64{cp.ID}}
 }
 
-func applyReasons(a *applier, _ uint8, payload []byte) *Result {
-	var c JobReasonsCmd
-	decode(payload, &c)
+func applyReasons(a *applier, _ uint8, c *JobReasonsCmd) *Result {
 	res := &Result{}
 	for _, id := range slices.Sorted(maps.Keys(c.Reasons)) {
 		reason := c.Reasons[id]
@@ -509,9 +468,7 @@ func applyReasons(a *applier, _ uint8, payload []byte) *Result {
 	return res
 }
 
-func applyACLBootstrap(a *applier, _ uint8, payload []byte) *Result {
-	var c ACLTokenCmd
-	decode(payload, &c)
+func applyACLBootstrap(a *applier, _ uint8, c *ACLTokenCmd) *Result {
 	if a.meta(MetaACLBootstrapped) != "" {
 		return &Result{Err: ErrBootstrapped}
 	}
@@ -519,9 +476,7 @@ func applyACLBootstrap(a *applier, _ uint8, payload []byte) *Result {
 	return a.insertToken(c.Token)
 }
 
-func applyACLTokenCreate(a *applier, _ uint8, payload []byte) *Result {
-	var c ACLTokenCmd
-	decode(payload, &c)
+func applyACLTokenCreate(a *applier, _ uint8, c *ACLTokenCmd) *Result {
 	return a.insertToken(c.Token)
 }
 
@@ -538,9 +493,7 @@ func (a *applier) insertToken(t ACLToken) *Result {
 	return &Result{Value: t.AccessorID}
 }
 
-func applyACLTokenDelete(a *applier, _ uint8, payload []byte) *Result {
-	var c ACLTokenDeleteCmd
-	decode(payload, &c)
+func applyACLTokenDelete(a *applier, _ uint8, c *ACLTokenDeleteCmd) *Result {
 	raw, err := a.txn.First(tableTokens, "id", c.AccessorID)
 	if err != nil || raw == nil {
 		return &Result{Err: fmt.Errorf("token %s: %w", c.AccessorID, ErrNotFound)}
@@ -551,9 +504,7 @@ func applyACLTokenDelete(a *applier, _ uint8, payload []byte) *Result {
 	return &Result{}
 }
 
-func applySetMeta(a *applier, _ uint8, payload []byte) *Result {
-	var c SetMetaCmd
-	decode(payload, &c)
+func applySetMeta(a *applier, _ uint8, c *SetMetaCmd) *Result {
 	a.setMeta(c.Key, c.Value)
 	return &Result{}
 }

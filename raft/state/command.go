@@ -1,12 +1,13 @@
 package state
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 )
 
-// CommandType is the first byte of a Raft log entry.
+// CommandType is the first byte of a Raft log entry; the second is the
+// payload's version, the rest its JSON. Each type is registered once, with
+// its version, payload type and handler, in commands (register.go).
 type CommandType uint8
 
 // The commands. Numbers are part of the log format: never reuse one.
@@ -26,41 +27,6 @@ const (
 	CmdACLTokenDelete CommandType = 22
 	CmdSetMeta        CommandType = 30
 )
-
-// currentVersion is the payload version this build writes for each command;
-// Apply accepts versions up to it and applies each entry as the version it
-// was written with did, so that an old log replays to the same state. A
-// command's version goes up whenever what Apply does with it changes:
-//
-//   - CmdJobHold 2: a user's hold leaves an administrator's hold in place
-//     (version 1 replaced it with a user hold, which the user could then
-//     release); UserHold (scontrol uhold).
-//   - CmdJobUpdate 2: a dependency that closes a cycle is refused
-//     (ErrDependency).
-//   - CmdJobFinish 2: Reason, why the job failed (a launch failure the
-//     node reported), becomes the job's reason.
-//
-// A server must know a version before a leader writes it: upgrade every
-// server before the new build leads (an old follower stops at an entry of
-// a version it does not know rather than diverge).
-var currentVersion = map[CommandType]uint8{
-	CmdJobSubmit: 1, CmdJobCancel: 1, CmdJobHold: 2, CmdJobRelease: 1, CmdJobRequeue: 1,
-	CmdJobUpdate: 2, CmdJobStart: 1, CmdJobFinish: 2, CmdJobReasons: 1, CmdJobPlaced: 1,
-	CmdACLBootstrap: 1, CmdACLTokenCreate: 1, CmdACLTokenDelete: 1, CmdSetMeta: 1,
-}
-
-// Encode builds a log entry: type byte, version byte, JSON payload.
-func Encode(t CommandType, payload any) ([]byte, error) {
-	v, ok := currentVersion[t]
-	if !ok {
-		return nil, fmt.Errorf("state: unknown command type %d", t)
-	}
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return nil, fmt.Errorf("state: encode command %d: %w", t, err)
-	}
-	return append([]byte{byte(t), v}, body...), nil
-}
 
 // JobRef selects jobs: a job id, an array task (ArrayJobID_Task) or, with
 // Task == AllTasks, a job and every task of its array.
@@ -92,6 +58,69 @@ type JobSubmitCmd struct {
 	Submission *Submission `json:"submission"`
 	// Partition is the partition to use when the spec names none.
 	DefaultPartition string `json:"default_partition"`
+	// Job is what Apply reads (version 2): the job's fields, parsed and
+	// checked by the leader. Apply does not look into Submission, which
+	// it stores as it came.
+	Job *JobRecord `json:"job,omitempty"`
+}
+
+// JobRecord is a submission's job as the log carries it: every field of
+// the new Job that the submission decides, in this package's types, made
+// by the leader from the parsed spec (raft/state/fromspec) before the
+// entry is committed. Replaying it never depends on the parser that
+// produced it.
+type JobRecord struct {
+	Name      string `json:"name,omitempty"`
+	Account   string `json:"account,omitempty"`
+	Partition string `json:"partition"` // the spec's, or the default
+	QOS       string `json:"qos,omitempty"`
+	Nice      int    `json:"nice,omitempty"`
+	// TimeLimitMin is the time limit in minutes; 0 is unlimited.
+	TimeLimitMin int  `json:"time_limit_min,omitempty"`
+	Requeue      bool `json:"requeue"`
+	// Hold is sbatch --hold: the job starts held by its user.
+	Hold bool `json:"hold,omitempty"`
+	// Begin is the resolved --begin time; zero when not given.
+	Begin time.Time `json:"begin,omitzero"`
+	// Dependency is the --dependency expression as written, DependsOn
+	// its meaning; both empty when the job has none.
+	Dependency       string      `json:"dependency,omitempty"`
+	DependsOn        *Dependency `json:"depends_on,omitempty"`
+	KillOnInvalidDep bool        `json:"kill_on_invalid_dep,omitempty"`
+	// Array are the --array indexes, as Slurm normalises them; empty for
+	// a job that is not an array.
+	Array []ArrayRange `json:"array,omitempty"`
+}
+
+// ArrayRange is First..Last (inclusive) in steps of Step.
+type ArrayRange struct {
+	First, Last, Step int
+}
+
+// Dependency is a parsed --dependency expression.
+type Dependency struct {
+	// Any is true when the conditions are joined with '?' (any one
+	// suffices) rather than ',' (all are required).
+	Any        bool           `json:"any,omitempty"`
+	Conditions []DepCondition `json:"conditions"`
+}
+
+// DepCondition is one term of a dependency, e.g. afterok:12:13.
+type DepCondition struct {
+	// Type is after, afterany, afterok, afternotok, aftercorr,
+	// afterburstbuffer or singleton.
+	Type string `json:"type"`
+	// Jobs are the referenced jobs; empty for singleton.
+	Jobs []DepJob `json:"jobs,omitempty"`
+}
+
+// DepJob is one job reference of a condition, JOBID[_TASK][+MINUTES].
+type DepJob struct {
+	JobID int64 `json:"job_id"`
+	// Task is the array index for JOBID_TASK references, or -1.
+	Task int `json:"task"`
+	// DelayMin is the +MINUTES of "after".
+	DelayMin int `json:"delay_min,omitempty"`
 }
 
 // JobSubmitResult is Apply's answer to a submit.
@@ -134,9 +163,12 @@ type JobUpdateCmd struct {
 	Refs         []JobRef `json:"refs"`
 	TimeLimitMin *int     `json:"time_limit_min,omitempty"`
 	Partition    *string  `json:"partition,omitempty"`
-	Dependency   *string  `json:"dependency,omitempty"`
-	Nice         *int     `json:"nice,omitempty"`
-	Name         *string  `json:"name,omitempty"`
+	// Dependency is the new expression as written ("" clears it);
+	// DependsOn is its meaning, parsed by the leader (version 3).
+	Dependency *string     `json:"dependency,omitempty"`
+	DependsOn  *Dependency `json:"depends_on,omitempty"`
+	Nice       *int        `json:"nice,omitempty"`
+	Name       *string     `json:"name,omitempty"`
 }
 
 // JobStartCmd records that the scheduler handed a job (or the next task of

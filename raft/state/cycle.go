@@ -1,10 +1,6 @@
 package state
 
-import (
-	"fmt"
-
-	"github.com/hpcbridge/hpcbridge/jobspec"
-)
+import "fmt"
 
 // MaxDependencyScan bounds the unfinished jobs one update's cycle check
 // visits. A dependency that reaches more is refused (ErrDependency): the
@@ -18,7 +14,7 @@ const MaxDependencyScan = 10000
 var depScanLimit = MaxDependencyScan
 
 // depReach is the set of unfinished job records (by id) that a dependency
-// expression makes a job wait for, directly or through their own
+// makes a job wait for, directly or through their own
 // dependencies. A pending task of an array that is not materialised is
 // represented by its array's base record. Finished jobs end a path: what
 // they waited for no longer matters. Each record is visited once, and each
@@ -29,10 +25,9 @@ var depScanLimit = MaxDependencyScan
 // whether the expression joins them with ',' or '?', and whatever its
 // type (after waits for a start, the others for an end): a job that could
 // wait for itself is refused.
-func (a *applier) depReach(expr string) (map[uint64]bool, error) {
+func (a *applier) depReach(dep *Dependency) (map[uint64]bool, error) {
 	seen := map[uint64]bool{}
 	arrays := map[uint64]bool{}
-	parsed := map[string]*jobspec.Dependency{}
 	var stack []*Job
 	tooMany := false
 	push := func(j *Job) {
@@ -46,12 +41,7 @@ func (a *applier) depReach(expr string) (map[uint64]bool, error) {
 		seen[j.ID] = true
 		stack = append(stack, j)
 	}
-	follow := func(expr string) {
-		d, ok := parsed[expr]
-		if !ok {
-			d, _ = jobspec.ParseDependency(expr) // stored expressions were validated
-			parsed[expr] = d
-		}
+	follow := func(d *Dependency) {
 		if d == nil {
 			return
 		}
@@ -64,13 +54,12 @@ func (a *applier) depReach(expr string) (map[uint64]bool, error) {
 			}
 		}
 	}
-	follow(expr)
+	legacy := legacyDependencies{}
+	follow(dep)
 	for len(stack) > 0 && !tooMany {
 		j := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if j.Dependency != "" {
-			follow(j.Dependency)
-		}
+		follow(legacy.of(j))
 	}
 	if tooMany {
 		return nil, fmt.Errorf("the dependency reaches more than %d unfinished jobs, too many to check for a cycle: %w", depScanLimit, ErrDependency)

@@ -1,10 +1,6 @@
 package state
 
-import (
-	"time"
-
-	"github.com/hpcbridge/hpcbridge/jobspec"
-)
+import "time"
 
 // DepStatus is where a dependency stands.
 type DepStatus int
@@ -19,12 +15,9 @@ const (
 // Dependency evaluates a job's --dependency at time now. task is the array
 // task being considered (for aftercorr), or NoTask.
 func (v *View) Dependency(j *Job, task int, now time.Time) DepStatus {
-	if j.Dependency == "" {
+	d := dependencyOf(j)
+	if d == nil {
 		return DepMet
-	}
-	d, err := jobspec.ParseDependency(j.Dependency)
-	if err != nil || d == nil {
-		return DepMet // validated at submit; an empty expression clears it
 	}
 	all := DepMet
 	anyMet := false
@@ -53,7 +46,7 @@ func (v *View) Dependency(j *Job, task int, now time.Time) DepStatus {
 	return all
 }
 
-func (v *View) condition(j *Job, c jobspec.DepCondition, task int, now time.Time) DepStatus {
+func (v *View) condition(j *Job, c DepCondition, task int, now time.Time) DepStatus {
 	if c.Type == "singleton" {
 		return v.singleton(j)
 	}

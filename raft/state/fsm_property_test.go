@@ -2,6 +2,7 @@ package state_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 // Property tests of the FSM: random command sequences from seeded
@@ -48,7 +50,7 @@ func runProperty(t *testing.T, seed int64) {
 	for step := 1; step <= propSteps; step++ {
 		idx := uint64(step)
 		ct, payload := g.next(replicas[0].View())
-		entry, err := state.Encode(ct, payload)
+		entry, err := encodeEntry(ct, payload)
 		if err != nil {
 			t.Fatalf("step %d: encode %d: %v", step, ct, err)
 		}
@@ -73,6 +75,22 @@ func runProperty(t *testing.T, seed int64) {
 			replicas[len(replicas)-1] = restored(t, replicas[0])
 		}
 	}
+}
+
+// olderEntry is a command as an older release wrote it: JobSubmit 1
+// (the spec only) or JobUpdate 2 (the dependency's text only). The
+// generator mixes them in, as a log that spans an upgrade holds them.
+type olderEntry struct {
+	version uint8
+	payload any
+}
+
+func encodeEntry(ct state.CommandType, payload any) ([]byte, error) {
+	if o, ok := payload.(olderEntry); ok {
+		body, err := json.Marshal(o.payload)
+		return append([]byte{byte(ct), o.version}, body...), err
+	}
+	return state.Encode(ct, payload)
 }
 
 // describe is a result in a comparable form: the order of Changed is not
@@ -353,7 +371,12 @@ func (g *gen) next(v *state.View) (state.CommandType, any) {
 	g.step++
 	switch n := g.r.Intn(100); {
 	case n < 22:
-		return state.CmdJobSubmit, g.submit()
+		c := g.submit()
+		if g.r.Intn(5) == 0 {
+			c.Job = nil
+			return state.CmdJobSubmit, olderEntry{1, c}
+		}
+		return state.CmdJobSubmit, c
 	case n < 44:
 		return state.CmdJobStart, g.start(v)
 	case n < 52:
@@ -383,7 +406,18 @@ func (g *gen) next(v *state.View) (state.CommandType, any) {
 		}
 		return state.CmdJobRequeue, c
 	case n < 87:
-		return state.CmdJobUpdate, g.update(v)
+		c := g.update(v)
+		if c.Dependency == nil {
+			return state.CmdJobUpdate, c
+		}
+		d, err := jobspec.ParseDependency(*c.Dependency)
+		if err != nil || g.r.Intn(4) == 0 {
+			// The leader refuses what does not parse; an older one wrote
+			// the text and Apply parsed it.
+			return state.CmdJobUpdate, olderEntry{2, c}
+		}
+		c.DependsOn = fromspec.Dependency(d)
+		return state.CmdJobUpdate, c
 	case n < 92:
 		reasons := map[uint64]string{}
 		for range 1 + g.r.Intn(4) {
@@ -429,11 +463,13 @@ func (g *gen) submit() state.JobSubmitCmd {
 		script += "#SBATCH " + l + "\n"
 	}
 	script += "srun hostname\n"
+	spec := g.spec(script)
 	return state.JobSubmitCmd{
 		Time:             g.now(),
 		User:             g.user(),
 		DefaultPartition: "debug",
-		Submission:       &state.Submission{Script: []byte(script), ScriptName: "job.sh", Cwd: "/home/alice", Spec: g.spec(script)},
+		Submission:       &state.Submission{Script: []byte(script), ScriptName: "job.sh", Cwd: "/home/alice", Spec: spec},
+		Job:              fromspec.MustRecord(spec, "debug"),
 	}
 }
 

@@ -183,10 +183,14 @@ func chain(t testing.TB, s *Store, idx *uint64, n int) uint64 {
 		cp := *sub
 		if i > 0 {
 			spec := *sub.Spec
-			spec.Dependency = &jobspec.Dependency{Raw: fmt.Sprintf("afterok:%d", last)}
+			d, err := jobspec.ParseDependency(fmt.Sprintf("afterok:%d", last))
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec.Dependency = d
 			cp.Spec = &spec
 		}
-		b, err := Encode(CmdJobSubmit, JobSubmitCmd{Time: t0, User: "alice", Submission: &cp})
+		b, err := Encode(CmdJobSubmit, JobSubmitCmd{Time: t0, User: "alice", Submission: &cp, Job: record(t, cp.Spec, "")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +232,7 @@ func BenchmarkCycleCheck(b *testing.B) {
 	var idx uint64
 	last := chain(b, s, &idx, MaxDependencyScan-1)
 	dep := fmt.Sprintf("afterok:%d", last)
-	body, err := Encode(CmdJobUpdate, JobUpdateCmd{By: Actor{User: "alice"}, Refs: []JobRef{{JobID: last, Task: AllTasks}}, Dependency: &dep})
+	body, err := Encode(CmdJobUpdate, JobUpdateCmd{By: Actor{User: "alice"}, Refs: []JobRef{{JobID: last, Task: AllTasks}}, Dependency: &dep, DependsOn: parsedDependency(b, dep)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -22,6 +22,15 @@ func NewIndexSet(a *jobspec.Array) *IndexSet {
 	return s
 }
 
+// indexSetOf returns the indexes of a JobRecord's array.
+func indexSetOf(ranges []ArrayRange) *IndexSet {
+	s := &IndexSet{}
+	for _, r := range ranges {
+		s.add(jobspec.ArrayRange{First: r.First, Last: r.Last, Step: r.Step})
+	}
+	return s
+}
+
 // add inserts a progression, splitting it where it overlaps existing ones.
 func (s *IndexSet) add(r jobspec.ArrayRange) {
 	if r.Step <= 0 {

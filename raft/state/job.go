@@ -116,6 +116,10 @@ type Job struct {
 	Nice         int    `json:"nice"`
 	TimeLimitMin int    `json:"time_limit_min"` // 0: unlimited
 	Dependency   string `json:"dependency,omitempty"`
+	// DependsOn is Dependency's meaning, as the command that set it
+	// carried it; nil for a job whose dependency came from a JobSubmit 1
+	// or JobUpdate 1-2 entry (dependencyOf reads the text then).
+	DependsOn *Dependency `json:"depends_on,omitempty"`
 	// KillOnInvalidDep cancels the job when its dependency can never be met.
 	KillOnInvalidDep bool      `json:"kill_on_invalid_dep,omitempty"`
 	Begin            time.Time `json:"begin,omitzero"`

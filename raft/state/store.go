@@ -100,28 +100,26 @@ func (s *Store) Apply(index uint64, data []byte) *Result {
 		panic(fmt.Sprintf("state: log entry %d is %d bytes: too short to hold a command", index, len(data)))
 	}
 	t, v := CommandType(data[0]), data[1]
-	h, ok := handlers[t]
+	c, ok := commands[t]
 	if !ok {
 		panic(fmt.Sprintf("state: log entry %d has command type %d, unknown to this build: upgrade this server", index, t))
 	}
-	if v == 0 || v > currentVersion[t] {
-		panic(fmt.Sprintf("state: log entry %d has command %d version %d; this build knows up to %d: upgrade this server", index, t, v, currentVersion[t]))
+	if v == 0 || v > c.version {
+		panic(fmt.Sprintf("state: log entry %d has command %d version %d; this build knows up to %d: upgrade this server", index, t, v, c.version))
+	}
+	payload, err := c.decode(data[2:])
+	if err != nil {
+		// A replica that skipped the entry would diverge: stop instead.
+		panic(fmt.Sprintf("state: log entry %d: undecodable %s payload: %v", index, c.name, err))
 	}
 	txn := s.memdb().Txn(true)
 	defer txn.Abort()
-	res := h(&applier{txn: txn, index: index}, v, data[2:])
+	res := c.apply(&applier{txn: txn, index: index}, v, payload)
 	if err := txn.Insert(tableMeta, &metaRow{Key: MetaLastIndex, Value: fmt.Sprint(index)}); err != nil {
 		panic(fmt.Sprintf("state: entry %d: %v", index, err))
 	}
 	txn.Commit()
 	return res
-}
-
-// decode unmarshals a payload or panics: an undecodable entry must stop the node.
-func decode(data []byte, into any) {
-	if err := json.Unmarshal(data, into); err != nil {
-		panic(fmt.Sprintf("state: undecodable %T payload: %v", into, err))
-	}
 }
 
 // snapshotRecord is one line of a snapshot.

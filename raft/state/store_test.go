@@ -13,12 +13,63 @@ var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 // mustApply encodes and applies a command at the next index.
 func mustApply(t *testing.T, s *Store, idx *uint64, ct CommandType, payload any) *Result {
 	t.Helper()
+	if c, ok := payload.(JobSubmitCmd); ok && c.Job == nil {
+		c.Job = record(t, c.Submission.Spec, c.DefaultPartition)
+		payload = c
+	}
+	if c, ok := payload.(JobUpdateCmd); ok && c.Dependency != nil && c.DependsOn == nil {
+		c.DependsOn = parsedDependency(t, *c.Dependency)
+		payload = c
+	}
 	b, err := Encode(ct, payload)
 	if err != nil {
 		t.Fatal(err)
 	}
 	*idx++
 	return s.Apply(*idx, b)
+}
+
+// record is fromspec.Record for this package's tests, which cannot import
+// it (fromspec's own tests check it against JobSubmit version 1).
+func record(t testing.TB, spec *jobspec.Spec, part string) *JobRecord {
+	t.Helper()
+	r := &JobRecord{Name: deref(spec.JobName), Account: deref(spec.Account), Partition: part, QOS: deref(spec.QOS),
+		Requeue: spec.Requeue == nil || *spec.Requeue, Hold: spec.Hold, KillOnInvalidDep: spec.Other["kill-on-invalid-dep"] == "yes"}
+	if spec.Partition != nil {
+		r.Partition = *spec.Partition
+	}
+	if spec.Nice != nil {
+		r.Nice = *spec.Nice
+	}
+	if spec.TimeLimit != nil && !spec.TimeLimit.Unlimited {
+		r.TimeLimitMin = spec.TimeLimit.Minutes
+	}
+	if spec.Dependency != nil {
+		r.Dependency, r.DependsOn = spec.Dependency.Raw, legacyDependency(spec.Dependency)
+	}
+	if spec.Begin != nil {
+		r.Begin = spec.Begin.At
+	}
+	if spec.Array != nil {
+		arr, err := jobspec.ParseArray(spec.Array.Spec, 1<<31-1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range arr.Ranges {
+			r.Array = append(r.Array, ArrayRange{First: x.First, Last: x.Last, Step: x.Step})
+		}
+	}
+	return r
+}
+
+// parsedDependency is an update's DependsOn, as the leader makes it.
+func parsedDependency(t testing.TB, text string) *Dependency {
+	t.Helper()
+	d, err := jobspec.ParseDependency(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return legacyDependency(d)
 }
 
 func submission(t *testing.T, script string) *Submission {
