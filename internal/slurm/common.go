@@ -19,7 +19,8 @@ const Version = "22.05.8"
 // the usage exit status.
 func ReportUsage(s Streams, prog string, err error) int {
 	fmt.Fprintln(s.Err, err)
-	if _, ok := err.(*usageError); ok {
+	var ue *usageError
+	if errors.As(err, &ue) {
 		fmt.Fprintf(s.Err, "Try \"%s --help\" for more information\n", prog)
 	}
 	return ExitRejected

@@ -290,7 +290,7 @@ func runSrun(ctx context.Context, o *srunOptions, client slurm.Client, s slurm.S
 	ref := fmt.Sprint(resp.JobID)
 	w := &srunWaiter{client: client, ref: ref, sleep: d.Sleep}
 	// Until the job runs on a node there is no output to follow.
-	j, err := w.until(ctx, func(j *state.Job) bool {
+	_, err = w.until(ctx, func(j *state.Job) bool {
 		return j.State.Terminal() || j.NodeList != "" && j.State != state.StatePending
 	})
 	if err != nil {
@@ -310,7 +310,8 @@ func runSrun(ctx context.Context, o *srunOptions, client slurm.Client, s slurm.S
 		}
 		wg.Wait()
 	}
-	if j, err = w.until(ctx, func(j *state.Job) bool { return j.State.Terminal() }); err != nil {
+	j, err := w.until(ctx, func(j *state.Job) bool { return j.State.Terminal() })
+	if err != nil {
 		return w.abort(ctx, s, err)
 	}
 	return srunExit(j, s.Err)
