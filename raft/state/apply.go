@@ -101,7 +101,7 @@ func applySubmit(a *applier, version uint8, c *JobSubmitCmd) *Result {
 	}
 	if len(r.Array) > 0 {
 		j.ArrayJobID = j.ID
-		j.Pending = indexSetOf(r.Array)
+		j.Pending = NewIndexSet(r.Array)
 	}
 	a.put(j)
 	return &Result{Changed: []uint64{j.ID}, Value: JobSubmitResult{JobID: j.ID}}

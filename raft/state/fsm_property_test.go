@@ -255,7 +255,7 @@ func checkArray(v *state.View, base *state.Job) error {
 	if err != nil {
 		return err
 	}
-	valid := state.NewIndexSet(all)
+	valid := state.NewIndexSet(fromspec.Ranges(all.Ranges))
 	for _, task := range tasks {
 		if base.Pending.Contains(task.ArrayTaskID) {
 			return fmt.Errorf("array %d: task %d is pending in the base and materialised as job %d", base.ID, task.ArrayTaskID, task.ID)

@@ -3,36 +3,26 @@ package state
 import (
 	"strconv"
 	"strings"
-
-	"github.com/hpcbridge/hpcbridge/jobspec"
 )
 
 // IndexSet is a set of array task indexes kept as ascending progressions,
 // so that a million-task array is a few bytes until its tasks run.
 type IndexSet struct {
-	Ranges []jobspec.ArrayRange `json:"ranges"`
+	Ranges []ArrayRange `json:"ranges"`
 }
 
-// NewIndexSet returns the indexes of an --array value, sorted and distinct.
-func NewIndexSet(a *jobspec.Array) *IndexSet {
+// NewIndexSet returns the indexes of an array's ranges (JobRecord.Array),
+// sorted and distinct.
+func NewIndexSet(ranges []ArrayRange) *IndexSet {
 	s := &IndexSet{}
-	for _, r := range a.Ranges {
+	for _, r := range ranges {
 		s.add(r)
 	}
 	return s
 }
 
-// indexSetOf returns the indexes of a JobRecord's array.
-func indexSetOf(ranges []ArrayRange) *IndexSet {
-	s := &IndexSet{}
-	for _, r := range ranges {
-		s.add(jobspec.ArrayRange{First: r.First, Last: r.Last, Step: r.Step})
-	}
-	return s
-}
-
 // add inserts a progression, splitting it where it overlaps existing ones.
-func (s *IndexSet) add(r jobspec.ArrayRange) {
+func (s *IndexSet) add(r ArrayRange) {
 	if r.Step <= 0 {
 		r.Step = 1
 	}
@@ -42,12 +32,12 @@ func (s *IndexSet) add(r jobspec.ArrayRange) {
 	}
 	for x := r.First; x <= r.Last; x += r.Step {
 		if !s.Contains(x) {
-			s.insert(jobspec.ArrayRange{First: x, Last: x, Step: 1})
+			s.insert(ArrayRange{First: x, Last: x, Step: 1})
 		}
 	}
 }
 
-func (s *IndexSet) overlaps(r jobspec.ArrayRange) bool {
+func (s *IndexSet) overlaps(r ArrayRange) bool {
 	for _, q := range s.Ranges {
 		if q.First <= r.Last && r.First <= q.Last {
 			return true
@@ -56,12 +46,12 @@ func (s *IndexSet) overlaps(r jobspec.ArrayRange) bool {
 	return false
 }
 
-func (s *IndexSet) insert(r jobspec.ArrayRange) {
+func (s *IndexSet) insert(r ArrayRange) {
 	i := 0
 	for i < len(s.Ranges) && s.Ranges[i].First < r.First {
 		i++
 	}
-	s.Ranges = append(s.Ranges, jobspec.ArrayRange{})
+	s.Ranges = append(s.Ranges, ArrayRange{})
 	copy(s.Ranges[i+1:], s.Ranges[i:])
 	s.Ranges[i] = r
 }
@@ -120,12 +110,12 @@ func (s *IndexSet) Remove(x int) bool {
 		if x < r.First || x > r.Last || (x-r.First)%r.Step != 0 {
 			continue
 		}
-		var parts []jobspec.ArrayRange
+		var parts []ArrayRange
 		if x > r.First {
-			parts = append(parts, jobspec.ArrayRange{First: r.First, Last: x - r.Step, Step: r.Step})
+			parts = append(parts, ArrayRange{First: r.First, Last: x - r.Step, Step: r.Step})
 		}
 		if x < r.Last {
-			parts = append(parts, jobspec.ArrayRange{First: x + r.Step, Last: r.Last, Step: r.Step})
+			parts = append(parts, ArrayRange{First: x + r.Step, Last: r.Last, Step: r.Step})
 		}
 		s.Ranges = append(s.Ranges[:i], append(parts, s.Ranges[i+1:]...)...)
 		return true
@@ -153,7 +143,7 @@ func (s *IndexSet) Clone() *IndexSet {
 	if s == nil {
 		return nil
 	}
-	return &IndexSet{Ranges: append([]jobspec.ArrayRange(nil), s.Ranges...)}
+	return &IndexSet{Ranges: append([]ArrayRange(nil), s.Ranges...)}
 }
 
 // String prints the set as Slurm prints array indexes: 1-5,7,9-21:3.

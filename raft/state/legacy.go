@@ -67,7 +67,11 @@ func applySubmitV1(a *applier, c *JobSubmitCmd) *Result {
 			return &Result{Err: fmt.Errorf("array %q: %w", spec.Array.Spec, err)}
 		}
 		j.ArrayJobID = j.ID
-		j.Pending = NewIndexSet(arr)
+		ranges := make([]ArrayRange, len(arr.Ranges))
+		for i, r := range arr.Ranges {
+			ranges[i] = ArrayRange{First: r.First, Last: r.Last, Step: r.Step}
+		}
+		j.Pending = NewIndexSet(ranges)
 	}
 	a.put(j)
 	return &Result{Changed: []uint64{j.ID}, Value: JobSubmitResult{JobID: j.ID}}

@@ -545,10 +545,10 @@ func (d *briefDecoder) job(j *state.Job) error {
 		} else {
 			j.Pending = &state.IndexSet{}
 			if n > 1 {
-				j.Pending.Ranges = make([]jobspec.ArrayRange, n-1)
+				j.Pending.Ranges = make([]state.ArrayRange, n-1)
 			}
 			for i := range j.Pending.Ranges {
-				j.Pending.Ranges[i] = jobspec.ArrayRange{First: d.int(), Last: d.int(), Step: d.int()}
+				j.Pending.Ranges[i] = state.ArrayRange{First: d.int(), Last: d.int(), Step: d.int()}
 			}
 		}
 	}

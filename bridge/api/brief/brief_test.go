@@ -80,7 +80,8 @@ func fullJob(seed int) *state.Job {
 // briefLeavesOut are the fields of state.Job the brief view does not
 // carry, each with the reason; every other field must survive it.
 var briefLeavesOut = map[string]string{
-	"Runs": "a requeued job's earlier runs: only sacct -D prints them, from the full records",
+	"Runs":      "a requeued job's earlier runs: only sacct -D prints them, from the full records",
+	"DependsOn": "the Raft log's parsed form of Dependency: the API sends only the text (apiserver leaves it out of JSON too)",
 }
 
 // briefOf is what the brief view of j with submission sub must decode to.

@@ -17,6 +17,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/internal/slurm"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 // update rewrites golden files: go test ./internal/slurm/... -update. The
@@ -146,7 +147,7 @@ func NewJob(id uint64, sub *state.Submission) *state.Job {
 		if err != nil {
 			panic(err)
 		}
-		j.ArrayJobID, j.Pending = id, state.NewIndexSet(arr)
+		j.ArrayJobID, j.Pending = id, state.NewIndexSet(fromspec.Ranges(arr.Ranges))
 	}
 	return j
 }
