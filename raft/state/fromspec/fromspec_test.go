@@ -131,7 +131,7 @@ func TestEncodeRefusesUnparsedCommands(t *testing.T) {
 	if _, err := fromspec.Record(nil, "debug"); err == nil {
 		t.Error("Record(nil): no error")
 	}
-	var bad *jobspec.Spec = &jobspec.Spec{Array: &jobspec.Array{Spec: "x-y"}}
+	bad := &jobspec.Spec{Array: &jobspec.Array{Spec: "x-y"}}
 	if _, err := fromspec.Record(bad, "debug"); !errors.Is(err, jobspec.ErrInvalidValue) {
 		t.Errorf("Record with a bad array: %v", err)
 	}
