@@ -6,7 +6,11 @@
 // Apply is deterministic: every time, id and random value a command needs is
 // chosen by the leader and carried in the command; nothing here reads a
 // clock or randomness. A command is one type byte, one version byte and a
-// JSON payload. Bytes that cannot be decoded, or a type this build does not
+// JSON payload, registered once in the dispatch table (register.go). The
+// log owns its records: what Apply reads is in this package's types
+// (JobRecord, Dependency, ArrayRange), made by the leader from the parsed
+// spec (package fromspec); entries and snapshots of older releases are
+// read by legacy.go. Bytes that cannot be decoded, or a type this build does not
 // know, stop the process (a replica that skips a command diverges, which is
 // worse than a crash); business failures (no such job, not allowed) are
 // returned as results and change nothing.
