@@ -2,10 +2,12 @@
 // shows it (JobView: states, reasons, times, TRES, memory), Slurm's time,
 // duration and memory formats, the cell and format-string machinery of
 // squeue/sinfo/sacct output, job references as the commands read them
-// (ParseJobArg, ParseSqueueJobs), host lists, the getopt_long emulation
+// (ParseJobArg, ParseSqueueJobs), the getopt_long emulation
 // the commands parse their options with (FlagSet), Slurm's wording of
 // errors (ConnectError, APIMessage), and the coordinator as the commands
-// see it (Client and its consumer-side slices, Deps, Streams).
+// see it (Client and its consumer-side slices, Deps, Streams), with what
+// every command does the same way (Open, Locale, Iterate). Host lists are
+// package internal/hostlist.
 //
 // Each command is a package of its own below this one (sbatch, squeue,
 // scancel, sacct, sinfo, scontrol, srun) with a Main(args, Streams, Deps)

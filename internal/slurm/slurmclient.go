@@ -181,6 +181,10 @@ func Context() context.Context { return context.Background() }
 // ConnectError renders a failure to reach the coordinator the way Slurm
 // commands report an unreachable slurmctld.
 func ConnectError(prog, what string, err error) string {
+	if prog == "" {
+		// squeue prints no prefix (slurm_load_jobs error: ...).
+		return fmt.Sprintf("%s: Unable to contact slurm controller (connect failure): %v", what, err)
+	}
 	return fmt.Sprintf("%s: error: %s: Unable to contact slurm controller (connect failure): %v", prog, what, err)
 }
 

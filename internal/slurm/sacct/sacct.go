@@ -158,10 +158,9 @@ type sacctOptions struct {
 	Duplicates bool
 	JSON       bool
 	Verbose    int
-	Now        time.Time
-	Loc        *time.Location
-	Env        []string
-	users      *slurm.UserInfo
+	// Locale is the clock, time zone, environment and user database
+	// the report is printed with.
+	slurm.Locale
 }
 
 // sacctStates maps sacct -s names and codes to hpcbridge's states; Slurm
@@ -231,7 +230,7 @@ func sacctFlags(o *sacctOptions, c *sacctCLI) *slurm.FlagSet {
 
 // Main parses sacct's command line and runs it.
 func Main(args []string, s slurm.Streams, d slurm.Deps) int {
-	o := sacctOptions{Now: d.Now(), Loc: d.Loc, Env: s.Env, Delimiter: "|", users: slurm.NewUserInfo(d.LookupUser)}
+	o := sacctOptions{Locale: slurm.NewLocale(s, d), Delimiter: "|"}
 	var c sacctCLI
 	if v, ok := slurm.LookupEnv(s.Env, "SACCT_FORMAT"); ok && v != "" {
 		c.format = v
@@ -264,11 +263,10 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 	}
 	if o.Verbose > 0 {
 		fmt.Fprintf(s.Err, "sacct: start time: %s\nsacct: end time: %s\n",
-			o.Start.In(o.loc()).Format("2006-01-02T15:04:05"), o.End.In(o.loc()).Format("2006-01-02T15:04:05"))
+			o.Start.In(o.Location()).Format("2006-01-02T15:04:05"), o.End.In(o.Location()).Format("2006-01-02T15:04:05"))
 	}
-	client, err := d.Connect(s.Env)
-	if err != nil {
-		fmt.Fprintln(s.Err, slurm.ConnectError("sacct", "Problem talking to the database", err))
+	client, ok := slurm.Open(s, d, "sacct", "Problem talking to the database")
+	if !ok {
 		return slurm.ExitRejected
 	}
 	o.Client = client
@@ -317,20 +315,12 @@ func sacctCheck(o *sacctOptions, c *sacctCLI) error {
 	return o.window(c.start, c.end)
 }
 
-// loc is the time zone timestamps are printed in (UTC when unset).
-func (o sacctOptions) loc() *time.Location {
-	if o.Loc == nil {
-		return time.UTC
-	}
-	return o.Loc
-}
-
 // window sets the time window from -S and -E, with sacct's defaults: from
 // midnight without -j and -s, from the epoch with -j, from now with -s
 // alone; until now, or until the start with -s.
 func (o *sacctOptions) window(startArg, endArg string) error {
 	parse := func(v, which string) (time.Time, error) {
-		t, err := parsePastTime(v, o.Now.In(o.loc()))
+		t, err := parsePastTime(v, o.Now.In(o.Location()))
 		if err != nil {
 			return time.Time{}, fmt.Errorf("Invalid time specification (%s): %s", which, v)
 		}
@@ -347,8 +337,8 @@ func (o *sacctOptions) window(startArg, endArg string) error {
 	case o.StatesGiven:
 		o.Start = o.Now
 	default:
-		y, m, d := o.Now.In(o.loc()).Date()
-		o.Start = time.Date(y, m, d, 0, 0, 0, 0, o.loc())
+		y, m, d := o.Now.In(o.Location()).Date()
+		o.Start = time.Date(y, m, d, 0, 0, 0, 0, o.Location())
 	}
 	switch {
 	case endArg != "":
@@ -602,7 +592,7 @@ type sacctRow struct {
 
 // formatSacct renders records as sacct's table (or -p/-P lines).
 func formatSacct(recs []acctRecord, o sacctOptions) string {
-	vc := &slurm.ViewCtx{Now: o.Now, TF: slurm.NewTimeFormat(o.Env, o.loc(), o.Now), Users: o.userDB()}
+	vc := o.ViewCtx(o.Now)
 	var rows []sacctRow
 	for _, r := range recs {
 		if !r.stepsOnly {
@@ -654,14 +644,6 @@ func formatSacct(recs []acctRecord, o sacctOptions) string {
 		line(cells)
 	}
 	return b.String()
-}
-
-// userDB resolves user names (to nothing when unset).
-func (o sacctOptions) userDB() *slurm.UserInfo {
-	if o.users == nil {
-		return slurm.NewUserInfo(nil)
-	}
-	return o.users
 }
 
 // recordEnded reports whether a record has an end: a finished job, or an

@@ -2,6 +2,7 @@ package sacct
 
 import (
 	"fmt"
+	"github.com/hpcbridge/hpcbridge/internal/slurm"
 	"strings"
 	"testing"
 
@@ -65,6 +66,6 @@ func FuzzParseSacctFormat(f *testing.F) {
 				t.Fatalf("width %d", fl.width)
 			}
 		}
-		formatSacct(accountingRecords(jobs), sacctOptions{Fields: fields, Now: slurmtest.ScenarioNow})
+		formatSacct(accountingRecords(jobs), sacctOptions{Fields: fields, Locale: slurm.Locale{Now: slurmtest.ScenarioNow}})
 	})
 }

@@ -146,7 +146,7 @@ func exitStatusName(code, sig int) string {
 // sacctJSON builds the --json document: one job object per record (with
 // -D, a requeued job's earlier runs each have one, under the same job_id).
 func sacctJSON(recs []acctRecord, o sacctOptions) sacctJSONDoc {
-	vc := &slurm.ViewCtx{Now: o.Now, TF: slurm.NewTimeFormat(o.Env, o.loc(), o.Now), Users: o.userDB()}
+	vc := o.ViewCtx(o.Now)
 	doc := sacctJSONDoc{Meta: slurm.NewMeta("openapi/dbv0.0.38", "Slurm OpenAPI DB v0.0.38"), Errors: []any{}, Jobs: []sacctJSONJob{}}
 	for _, r := range recs {
 		j := r.job

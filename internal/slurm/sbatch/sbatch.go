@@ -110,9 +110,8 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 	}
 	o.Host, _ = d.Hostname()
 	o.User, _ = d.CurrentUser()
-	client, err := d.Connect(s.Env)
-	if err != nil {
-		fmt.Fprintln(s.Err, slurm.ConnectError("sbatch", "Batch job submission failed", err))
+	client, ok := slurm.Open(s, d, "sbatch", "Batch job submission failed")
+	if !ok {
 		return slurm.ExitRejected
 	}
 	o.Client = client

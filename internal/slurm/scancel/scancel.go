@@ -143,9 +143,8 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 	if code := scancelCheck(&o, &c, operands, s, d); code != slurm.ExitOK {
 		return code
 	}
-	client, err := d.Connect(s.Env)
-	if err != nil {
-		fmt.Fprintln(s.Err, slurm.ConnectError("scancel", "Kill job error", err))
+	client, ok := slurm.Open(s, d, "scancel", "Kill job error")
+	if !ok {
 		return slurm.ExitRejected
 	}
 	o.Client = client

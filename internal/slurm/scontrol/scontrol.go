@@ -67,16 +67,15 @@ type scontrolOptions struct {
 	OneLiner bool
 	Details  bool
 	Quiet    bool
-	Now      time.Time
-	Loc      *time.Location
-	Env      []string
-	users    *slurm.UserInfo
+	// Locale is the clock, time zone, environment and user database
+	// the report is printed with.
+	slurm.Locale
 }
 
 // Main parses scontrol's options and runs its command, or reads
 // commands from standard input when none is given.
 func Main(args []string, s slurm.Streams, d slurm.Deps) int {
-	o := scontrolOptions{Now: d.Now(), Loc: d.Loc, Env: s.Env, users: slurm.NewUserInfo(d.LookupUser)}
+	o := scontrolOptions{Locale: slurm.NewLocale(s, d)}
 	var help, version bool
 	var verbose int
 	fs := &slurm.FlagSet{Prog: "scontrol", Defs: []slurm.FlagDef{
@@ -110,9 +109,8 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 		fmt.Fprintf(s.Out, "slurm %s\n", slurm.Version)
 		return slurm.ExitOK
 	}
-	client, err := d.Connect(s.Env)
-	if err != nil {
-		fmt.Fprintln(s.Err, slurm.ConnectError("scontrol", "slurm_load_jobs error", err))
+	client, ok := slurm.Open(s, d, "scontrol", "slurm_load_jobs error")
+	if !ok {
 		return slurm.ExitRejected
 	}
 	o.Client = client
@@ -296,28 +294,12 @@ func orderShowJobs(jobs []*state.Job) {
 
 // formatShowJobs renders jobs as "scontrol show job" does.
 func formatShowJobs(jobs []*state.Job, o scontrolOptions) string {
-	vc := &slurm.ViewCtx{Now: o.Now, TF: slurm.NewTimeFormat(o.Env, o.loc(), o.Now), Users: o.userDB()}
+	vc := o.ViewCtx(o.Now)
 	var b strings.Builder
 	for _, j := range jobs {
 		writeRecord(&b, showJobLines(vc.View(j)), o.OneLiner)
 	}
 	return b.String()
-}
-
-// loc is the time zone timestamps are printed in (UTC when unset).
-func (o scontrolOptions) loc() *time.Location {
-	if o.Loc == nil {
-		return time.UTC
-	}
-	return o.Loc
-}
-
-// userDB resolves user names (to nothing when unset).
-func (o scontrolOptions) userDB() *slurm.UserInfo {
-	if o.users == nil {
-		return slurm.NewUserInfo(nil)
-	}
-	return o.users
 }
 
 // writeRecord writes scontrol's key=value record: the first line, then

@@ -44,7 +44,7 @@ func scontrolShowConfig(ctx context.Context, o scontrolOptions, s slurm.Streams)
 	// and how long squeue and scontrol show a finished job.
 	settings["SLURM_VERSION"] = slurm.Version
 	settings["MinJobAge"] = fmt.Sprintf("%d sec", int(slurm.MinJobAge.Seconds()))
-	fmt.Fprint(s.Out, formatConfig(settings, conf.Controllers, o.Now.In(o.loc()).Format("2006-01-02T15:04:05")))
+	fmt.Fprint(s.Out, formatConfig(settings, conf.Controllers, o.Now.In(o.Location()).Format("2006-01-02T15:04:05")))
 	return slurm.ExitOK
 }
 

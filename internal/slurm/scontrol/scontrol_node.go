@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
-	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
+	"github.com/hpcbridge/hpcbridge/internal/hostlist"
 	"github.com/hpcbridge/hpcbridge/internal/slurm"
 )
 
@@ -53,7 +53,7 @@ func scontrolShowNode(ctx context.Context, o scontrolOptions, s slurm.Streams, n
 	slices.SortStableFunc(nodes, func(a, b api.Node) int { return strings.Compare(a.Name, b.Name) })
 	var b strings.Builder
 	for i := range nodes {
-		writeRecord(&b, nodeLines(&nodes[i], o.loc()), o.OneLiner)
+		writeRecord(&b, nodeLines(&nodes[i], o.Location()), o.OneLiner)
 	}
 	out := b.String()
 	if !o.OneLiner {
@@ -64,12 +64,12 @@ func scontrolShowNode(ctx context.Context, o scontrolOptions, s slurm.Streams, n
 }
 
 // nodesNamed keeps the nodes a hostlist names.
-func nodesNamed(nodes []api.Node, hostlist string) []api.Node {
+func nodesNamed(nodes []api.Node, list string) []api.Node {
 	var out []api.Node
 	names := map[string]bool{}
-	expanded, err := nomadexec.ExpandHostlist(hostlist)
+	expanded, err := hostlist.Expand(list)
 	if err != nil {
-		expanded = []string{hostlist}
+		expanded = []string{list}
 	}
 	for _, name := range expanded {
 		names[name] = true
@@ -172,7 +172,7 @@ func partitionNodes(part string, nodes []api.Node) string {
 	if len(names) == 0 {
 		return slurm.NullString
 	}
-	return slurm.CompressHostlist(names)
+	return hostlist.Compress(names)
 }
 
 // partitionTotals is scontrol show partition's "TotalCPUs=N TotalNodes=N".

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
-	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
+	"github.com/hpcbridge/hpcbridge/internal/hostlist"
 	"github.com/hpcbridge/hpcbridge/internal/slurm"
 )
 
@@ -78,10 +78,11 @@ type sinfoOptions struct {
 	Dead        bool // -d
 	// Iterate repeats the report every Iterate seconds (sinfo -i).
 	Iterate int
-	Now     time.Time
-	Loc     *time.Location
-	now     func() time.Time
-	sleep   func(ctx context.Context, d time.Duration) error
+	// Locale is the clock, time zone, environment and user database
+	// the report is printed with.
+	slurm.Locale
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // sinfoHeaders are the column titles of sinfo's fields.
@@ -199,9 +200,9 @@ func sinfoValue(r sinfoRow, c byte, loc *time.Location) string {
 	case 'M':
 		return "OFF"
 	case 'N', 'n':
-		return slurm.CompressHostlist(nodeNames(nodes, func(n *api.Node) string { return n.Name }))
+		return hostlist.Compress(nodeNames(nodes, func(n *api.Node) string { return n.Name }))
 	case 'o':
-		return slurm.CompressHostlist(nodeNames(nodes, func(n *api.Node) string { return slurm.CmpOr(n.Addr, n.Name) }))
+		return hostlist.Compress(nodeNames(nodes, func(n *api.Node) string { return slurm.CmpOr(n.Addr, n.Name) }))
 	case 'P':
 		if !r.hasPart {
 			return "n/a"
@@ -414,7 +415,7 @@ var nodeStateNames = map[string]func(n *api.Node) bool{
 
 // Main parses sinfo's command line and runs it.
 func Main(args []string, s slurm.Streams, d slurm.Deps) int {
-	o := sinfoOptions{Now: d.Now(), Loc: d.Loc, now: d.Now, sleep: d.Sleep}
+	o := sinfoOptions{Locale: slurm.NewLocale(s, d), now: d.Now, sleep: d.Sleep}
 	var iterate string
 	var help, usage, version bool
 	if v, ok := slurm.LookupEnv(s.Env, "SINFO_FORMAT"); ok {
@@ -436,7 +437,7 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 		{Short: 0, Long: "local", Arg: slurm.NoArg, Set: slurm.IgnoreFlag},
 		{Short: 'M', Long: "clusters", Arg: slurm.RequiredArg, Set: slurm.IgnoreFlag},
 		{Short: 'n', Long: "nodes", Arg: slurm.RequiredArg, Set: func(v string, _ bool) error {
-			names, err := nomadexec.ExpandHostlist(v)
+			names, err := hostlist.Expand(v)
 			if err != nil {
 				return fmt.Errorf("--nodes=%s: %w", v, err)
 			}
@@ -489,9 +490,8 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 		fmt.Fprint(s.Out, sinfoUsage)
 		return slurm.ExitRejected
 	}
-	client, err := d.Connect(s.Env)
-	if err != nil {
-		fmt.Fprintln(s.Err, slurm.ConnectError("sinfo", "slurm_load_partitions error", err))
+	client, ok := slurm.Open(s, d, "sinfo", "slurm_load_partitions error")
+	if !ok {
 		return slurm.ExitRejected
 	}
 	o.Client = client
@@ -500,18 +500,12 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 
 // runSinfo prints the partitions, once or every Iterate seconds.
 func runSinfo(o sinfoOptions, s slurm.Streams) int {
-	ctx := slurm.Context()
-	for {
-		code := sinfoOnce(ctx, o, s)
-		if o.Iterate <= 0 || code != slurm.ExitOK {
-			return code
+	return slurm.Iterate(slurm.Context(), s, o.Iterate, o.sleep, func(ctx context.Context, first bool) int {
+		if !first {
+			o.Now = o.now()
 		}
-		fmt.Fprintln(s.Out)
-		if err := o.sleep(ctx, time.Duration(o.Iterate)*time.Second); err != nil {
-			return slurm.ExitOK
-		}
-		o.Now = o.now()
-	}
+		return sinfoOnce(ctx, o, s)
+	})
 }
 
 // sinfoOnce prints the partitions and their nodes.
@@ -531,7 +525,7 @@ func sinfoOnce(ctx context.Context, o sinfoOptions, s slurm.Streams) int {
 	}
 	nodes := selectNodes(list.Nodes, o)
 	if o.JSON {
-		return slurm.WriteJSONOut(s, sinfoJSON(parts, nodes, o.loc()))
+		return slurm.WriteJSONOut(s, sinfoJSON(parts, nodes, o.Location()))
 	}
 	out, errs := formatSinfo(parts, nodes, o)
 	for _, e := range errs {
@@ -585,8 +579,8 @@ func formatSinfo(parts []api.Partition, nodes []*api.Node, o sinfoOptions) (stri
 	// its "*") and node list, and at least 9 (sinfo's MIN_*_FIELD_SIZE).
 	pw, nw := 9, 9
 	for _, r := range rows {
-		pw = max(pw, len(sinfoValue(r, 'P', o.loc())))
-		nw = max(nw, len(sinfoValue(r, 'N', o.loc())))
+		pw = max(pw, len(sinfoValue(r, 'P', o.Location())))
+		nw = max(nw, len(sinfoValue(r, 'N', o.Location())))
 	}
 	format = strings.ReplaceAll(format, "%.#P", fmt.Sprintf("%%.%dP", pw))
 	format = strings.ReplaceAll(format, "%#P", fmt.Sprintf("%%%dP", pw))
@@ -594,7 +588,7 @@ func formatSinfo(parts []api.Partition, nodes []*api.Node, o sinfoOptions) (stri
 	fields, errs := slurm.ParseLetterFormat(format, func(c byte) bool { _, ok := sinfoHeaders[c]; return ok })
 	var b strings.Builder
 	if (o.Long && o.Format == "" || o.Iterate > 0) && !o.NoHeader {
-		b.WriteString(slurm.CtimeString(o.Now.In(o.loc())) + "\n")
+		b.WriteString(slurm.CtimeString(o.Now.In(o.Location())) + "\n")
 	}
 	line := func(val func(byte) string) {
 		for _, f := range fields {
@@ -611,7 +605,7 @@ func formatSinfo(parts []api.Partition, nodes []*api.Node, o sinfoOptions) (stri
 		line(func(c byte) string { return sinfoHeaders[c] })
 	}
 	for _, r := range rows {
-		line(func(c byte) string { return sinfoValue(r, c, o.loc()) })
+		line(func(c byte) string { return sinfoValue(r, c, o.Location()) })
 	}
 	return b.String(), errs
 }
@@ -689,14 +683,6 @@ func sinfoRows(parts []api.Partition, nodes []*api.Node, o sinfoOptions, format 
 		slices.SortStableFunc(rows[start:], func(a, b sinfoRow) int { return stateRank(b.nodes) - stateRank(a.nodes) })
 	}
 	return rows
-}
-
-// loc is the time zone the date line is printed in (UTC when unset).
-func (o sinfoOptions) loc() *time.Location {
-	if o.Loc == nil {
-		return time.UTC
-	}
-	return o.Loc
 }
 
 // sinfoLongNames maps sinfo -O names to letters.

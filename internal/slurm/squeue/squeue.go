@@ -92,12 +92,11 @@ type squeueOptions struct {
 	Iterate  int
 	Verbose  int
 
-	Now    time.Time
-	Loc    *time.Location
-	Env    []string
-	userDB *slurm.UserInfo
-	sleep  func(ctx context.Context, d time.Duration) error
-	now    func() time.Time
+	// Locale is the clock, time zone, environment and user database
+	// the report is printed with.
+	slurm.Locale
+	sleep func(ctx context.Context, d time.Duration) error
+	now   func() time.Time
 }
 
 // squeueStates maps squeue's state names and compact codes to hpcbridge's
@@ -223,7 +222,7 @@ func squeueEnv(o *squeueOptions, env []string) {
 
 // Main parses squeue's command line and runs it.
 func Main(args []string, s slurm.Streams, d slurm.Deps) int {
-	opts := squeueOptions{Now: d.Now(), Loc: d.Loc, Env: s.Env, userDB: slurm.NewUserInfo(d.LookupUser), sleep: d.Sleep, now: d.Now}
+	opts := squeueOptions{Locale: slurm.NewLocale(s, d), sleep: d.Sleep, now: d.Now}
 	squeueEnv(&opts, s.Env)
 	var c squeueCLI
 	operands, err := squeueFlags(&opts, &c).Parse(args)
@@ -241,9 +240,8 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 	if code := squeueCheck(&opts, &c, s, d); code != slurm.ExitOK {
 		return code
 	}
-	client, err := d.Connect(s.Env)
-	if err != nil {
-		fmt.Fprintf(s.Err, "slurm_load_jobs error: Unable to contact slurm controller (connect failure): %v\n", err)
+	client, ok := slurm.Open(s, d, "", "slurm_load_jobs error")
+	if !ok {
 		return slurm.ExitRejected
 	}
 	opts.Client = client
@@ -309,20 +307,12 @@ func squeueCheck(o *squeueOptions, c *squeueCLI, s slurm.Streams, d slurm.Deps) 
 
 // runSqueue prints the queue once, or every Iterate seconds.
 func runSqueue(opts squeueOptions, s slurm.Streams) int {
-	ctx := slurm.Context()
-	for {
-		code := squeueOnce(ctx, opts, s)
-		if opts.Iterate <= 0 || code != slurm.ExitOK {
-			return code
-		}
-		fmt.Fprintln(s.Out)
-		if err := opts.sleep(ctx, time.Duration(opts.Iterate)*time.Second); err != nil {
-			return slurm.ExitOK
-		}
-		if opts.now != nil {
+	return slurm.Iterate(slurm.Context(), s, opts.Iterate, opts.sleep, func(ctx context.Context, first bool) int {
+		if !first && opts.now != nil {
 			opts.Now = opts.now()
 		}
-	}
+		return squeueOnce(ctx, opts, s)
+	})
 }
 
 // squeueOnce fetches and prints the queue.
@@ -484,7 +474,7 @@ func writeSqueue(w io.Writer, jobs []*state.Job, opts squeueOptions, now time.Ti
 			renderLetterTable(w, fields, views, !opts.NoHeader, opts.Steps)
 		}
 	}
-	vc := &slurm.ViewCtx{Now: now, TF: slurm.NewTimeFormat(opts.Env, opts.loc(), now), Users: opts.users()}
+	vc := opts.ViewCtx(now)
 	views := make([]slurm.JobView, len(jobs))
 	for i, j := range jobs {
 		views[i] = vc.View(j)
@@ -495,25 +485,9 @@ func writeSqueue(w io.Writer, jobs []*state.Job, opts squeueOptions, now time.Ti
 	}
 	sorted := sortViews(views, sortSpec)
 	if opts.Long && !opts.NoHeader || opts.Iterate > 0 && !opts.NoHeader {
-		io.WriteString(w, slurm.CtimeString(now.In(opts.loc()))+"\n")
+		io.WriteString(w, slurm.CtimeString(now.In(opts.Location()))+"\n")
 	}
 	render(sorted)
-}
-
-// loc is the time zone timestamps are printed in (UTC when unset).
-func (o squeueOptions) loc() *time.Location {
-	if o.Loc == nil {
-		return time.UTC
-	}
-	return o.Loc
-}
-
-// users resolves user names (to nothing when unset).
-func (o squeueOptions) users() *slurm.UserInfo {
-	if o.userDB == nil {
-		return slurm.NewUserInfo(nil)
-	}
-	return o.userDB
 }
 
 // renderLetterTable writes the header (when asked) and one line per job;

@@ -2,6 +2,7 @@ package squeue
 
 import (
 	"bufio"
+	"github.com/hpcbridge/hpcbridge/internal/slurm"
 	"io"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func BenchmarkFormatSqueue100k(b *testing.B) {
 			State: state.StatePending, Reason: state.ReasonPriority, SubmitTime: now,
 			Submission: &state.Submission{ScriptName: name, Cwd: "/home/alice", Spec: &jobspec.Spec{JobName: &name}}}
 	}
-	opts := squeueOptions{Now: now, Loc: time.UTC, NoHeader: true}
+	opts := squeueOptions{Locale: slurm.Locale{Now: now, Loc: time.UTC}, NoHeader: true}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		w := bufio.NewWriterSize(io.Discard, 64<<10)

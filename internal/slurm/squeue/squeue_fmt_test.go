@@ -30,7 +30,7 @@ func FuzzParseLetterFormat(f *testing.F) {
 			}
 		}
 		if len(format) < 200 {
-			formatSqueue(jobs, squeueOptions{Format: format, Now: slurmtest.ScenarioNow}, slurmtest.ScenarioNow)
+			formatSqueue(jobs, squeueOptions{Format: format, Locale: slurm.Locale{Now: slurmtest.ScenarioNow}}, slurmtest.ScenarioNow)
 		}
 	})
 }
@@ -43,7 +43,7 @@ func FuzzParseNameFormat(f *testing.F) {
 	f.Fuzz(func(t *testing.T, format string) {
 		slurm.ParseNameFormat(format, squeueCanonical, 20)
 		if len(format) < 200 {
-			formatSqueue(jobs, squeueOptions{FormatO: format, Now: slurmtest.ScenarioNow}, slurmtest.ScenarioNow)
+			formatSqueue(jobs, squeueOptions{FormatO: format, Locale: slurm.Locale{Now: slurmtest.ScenarioNow}}, slurmtest.ScenarioNow)
 		}
 	})
 }

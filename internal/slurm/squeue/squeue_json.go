@@ -133,7 +133,7 @@ type squeueJSONJob struct {
 // squeueJSON builds the document for jobs, in id order as slurmctld
 // lists them.
 func squeueJSON(jobs []*state.Job, opts squeueOptions) squeueJSONDoc {
-	vc := &slurm.ViewCtx{Now: opts.Now, TF: slurm.NewTimeFormat(opts.Env, opts.loc(), opts.Now), Users: opts.users()}
+	vc := opts.ViewCtx(opts.Now)
 	doc := squeueJSONDoc{Meta: slurm.NewMeta("openapi/v0.0.38", "Slurm OpenAPI v0.0.38"), Errors: []any{}, Jobs: []squeueJSONJob{}}
 	for _, j := range jobs {
 		doc.Jobs = append(doc.Jobs, jobJSON(vc.View(j)))

@@ -226,9 +226,8 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 			"hpcbridge jobs launch steps with the srun on the job's PATH; unset SLURM_JOB_ID to submit a new job\n", job)
 		return slurm.ExitRejected
 	}
-	client, err := d.Connect(s.Env)
-	if err != nil {
-		fmt.Fprintln(s.Err, slurm.ConnectError("srun", "Unable to allocate resources", err))
+	client, ok := slurm.Open(s, d, "srun", "Unable to allocate resources")
+	if !ok {
 		return slurm.ExitRejected
 	}
 	cwd, err := d.Getwd()

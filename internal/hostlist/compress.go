@@ -1,4 +1,4 @@
-package slurm
+package hostlist
 
 import (
 	"slices"
@@ -6,10 +6,10 @@ import (
 	"strings"
 )
 
-// CompressHostlist writes node names as a Slurm hostlist: names that
+// Compress writes node names as a Slurm hostlist: names that
 // differ only in a trailing number of the same width fold into ranges
 // ("n[01-03,07],gpu1"), in name order.
-func CompressHostlist(names []string) string {
+func Compress(names []string) string {
 	type host struct {
 		prefix, digits string
 		num            int

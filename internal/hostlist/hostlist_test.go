@@ -1,0 +1,62 @@
+package hostlist
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestCompress folds node names as Slurm's hostlists do.
+func TestCompress(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                      "",
+		"a":                     "a",
+		"n1,n2,n3":              "n[1-3]",
+		"n01,n02,n04,n10":       "n[01-02,04,10]",
+		"gpu2,n1,gpu1,login":    "gpu[1-2],login,n1",
+		"n9,n10":                "n9,n10",
+		"node-a1,node-a2,x":     "node-a[1-2],x",
+		"host,host1,host3,host": "host,host,host[1,3]",
+	} {
+		var names []string
+		if in != "" {
+			names = strings.Split(in, ",")
+		}
+		if got := Compress(names); got != want {
+			t.Errorf("Compress(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestExpand expands Slurm hostlists, and refuses malformed ones.
+func TestExpand(t *testing.T) {
+	for in, want := range map[string][]string{
+		"n1":             {"n1"},
+		"n[1-3],gpu01":   {"n1", "n2", "n3", "gpu01"},
+		"r[1-2]n[08-09]": {"r1n08", "r1n09", "r2n08", "r2n09"},
+		"a[1,3-4]b, c":   {"a1b", "a3b", "a4b", "c"},
+	} {
+		got, err := Expand(in)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("Expand(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "n[1-", "n[3-1]", "n]"} {
+		if _, err := Expand(bad); err == nil {
+			t.Errorf("Expand(%q) accepted", bad)
+		}
+	}
+}
+
+// TestRoundTrip checks that Compress writes what Expand reads back.
+func TestRoundTrip(t *testing.T) {
+	names := []string{"gpu1", "gpu2", "n01", "n02", "n04", "login"}
+	got, err := Expand(Compress(names))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"gpu1", "gpu2", "login", "n01", "n02", "n04"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Expand(Compress(%q)) = %q, want %q", names, got, want)
+	}
+}

@@ -1,0 +1,78 @@
+package slurm
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// What every Slurm command does the same way: connect to the coordinator,
+// print against one clock, time zone and user database, and repeat itself
+// with -i/--iterate.
+
+// Open connects to the coordinator for the command prog. When it cannot,
+// it prints the failure as Slurm's command does (ConnectError: "prog:
+// error: what: Unable to contact slurm controller ...") and returns false.
+func Open(s Streams, d Deps, prog, what string) (Client, bool) {
+	client, err := d.Connect(s.Env)
+	if err != nil {
+		fmt.Fprintln(s.Err, ConnectError(prog, what, err))
+		return nil, false
+	}
+	return client, true
+}
+
+// Locale is what a command prints with: the clock reading its report
+// is made at, the time zone (nil: UTC), the environment (SLURM_TIME_FORMAT)
+// and the user database (nil: names resolve to nothing). The options of
+// the commands that print jobs embed it.
+type Locale struct {
+	Now   time.Time
+	Loc   *time.Location
+	Env   []string
+	Users *UserInfo
+}
+
+// NewLocale is the locale of a command run with s and d.
+func NewLocale(s Streams, d Deps) Locale {
+	return Locale{Now: d.Now(), Loc: d.Loc, Env: s.Env, Users: NewUserInfo(d.LookupUser)}
+}
+
+// Location is the time zone times are printed in.
+func (l Locale) Location() *time.Location {
+	if l.Loc == nil {
+		return time.UTC
+	}
+	return l.Loc
+}
+
+// UserDB resolves user names.
+func (l Locale) UserDB() *UserInfo {
+	if l.Users == nil {
+		return NewUserInfo(nil)
+	}
+	return l.Users
+}
+
+// ViewCtx is the context jobs are viewed in, at now.
+func (l Locale) ViewCtx(now time.Time) *ViewCtx {
+	return &ViewCtx{Now: now, TF: NewTimeFormat(l.Env, l.Location(), now), Users: l.UserDB()}
+}
+
+// Iterate runs once, and with every > 0 runs it again every so many
+// seconds (squeue -i, sinfo -i), with an empty line between the reports,
+// until once fails or sleep returns an error (the context ended). first
+// tells once whether it makes the first report. It returns once's last
+// status, ExitOK when sleep ended the loop.
+func Iterate(ctx context.Context, s Streams, every int, sleep func(context.Context, time.Duration) error, once func(ctx context.Context, first bool) int) int {
+	for first := true; ; first = false {
+		code := once(ctx, first)
+		if every <= 0 || code != ExitOK {
+			return code
+		}
+		fmt.Fprintln(s.Out)
+		if err := sleep(ctx, time.Duration(every)*time.Second); err != nil {
+			return ExitOK
+		}
+	}
+}
