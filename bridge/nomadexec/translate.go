@@ -3,7 +3,6 @@ package nomadexec
 import (
 	"fmt"
 	"math"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -188,7 +187,8 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 	}
 	config := map[string]any{
 		"script":         escapeHCL(string(batchScript(sub))),
-		"script_name":    escapeHCL(scriptFile(sub.ScriptName)),
+		"script_name":    "slurm_script", // $0 ends in slurm_script, as under slurmd
+		"env":            escapeEnv(env),
 		"args":           args,
 		"workdir":        escapeHCL(workdir),
 		"output":         escapeHCL(output),
@@ -207,7 +207,6 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 		Driver:      DriverName,
 		User:        j.User,
 		Config:      config,
-		Env:         env,
 		KillTimeout: &kill,
 		KillSignal:  "SIGTERM",
 		Resources: &api.Resources{
@@ -346,6 +345,12 @@ func SlurmEnv(j *state.Job, sub *state.Submission, cluster string) map[string]st
 	}
 	if spec.Export != nil {
 		set("SLURM_EXPORT_ENV", *spec.Export)
+		// sbatch asks the node for the user's login environment whenever
+		// --export is not plain ALL (Slurm 22.05; the runtime differential
+		// suite checks it).
+		if !strings.EqualFold(*spec.Export, "ALL") {
+			set("SLURM_GET_USER_ENV", "1")
+		}
 	}
 	if j.ArrayJobID != 0 && j.ArrayTaskID != state.NoTask {
 		set("SLURM_ARRAY_JOB_ID", strconv.FormatUint(j.ArrayJobID, 10))
@@ -527,13 +532,17 @@ func escapeHCL(s string) string {
 	return strings.NewReplacer("${", "$${", "%{", "%%{").Replace(s)
 }
 
-// scriptFile is the file name the script gets in the task dir.
-func scriptFile(name string) string {
-	base := path.Base(name)
-	if base == "" || base == "." || base == "/" || base == ".." {
-		return "script"
+// escapeEnv escapes every value of the job's environment for the task
+// config (escapeHCL). The environment travels in the config, not in the
+// Nomad task's env: Nomad would interpolate "${...}" in env values and add
+// the Nomad agent's own environment to a driver without file-system
+// isolation, and the job must see exactly what the submitter exported.
+func escapeEnv(env map[string]string) map[string]string {
+	out := make(map[string]string, len(env))
+	for k, v := range env {
+		out[k] = escapeHCL(v)
 	}
-	return base
+	return out
 }
 
 func strOr(p *string, def string) string {

@@ -71,11 +71,14 @@ func TestTranslate(t *testing.T) {
 		"SLURM_MEM_PER_NODE": "2048", "SLURM_JOB_ACCOUNT": "phys", "SLURM_JOB_QOS": "high", "SLURM_JOB_PARTITION": "gpu",
 		"SLURM_SUBMIT_DIR": "/home/ada/run", "SLURM_SUBMIT_HOST": "login1", "SLURM_CLUSTER_NAME": "hb", "SLURM_CPUS_ON_NODE": "6",
 		"OMP_NUM_THREADS": "4"} {
-		if task.Env[k] != want {
-			t.Errorf("env %s = %q, want %q", k, task.Env[k], want)
+		if taskEnv(task)[k] != want {
+			t.Errorf("env %s = %q, want %q", k, taskEnv(task)[k], want)
 		}
 	}
-	if v, ok := task.Env["SLURM_RESTART_COUNT"]; ok {
+	if len(task.Env) != 0 {
+		t.Errorf("Nomad task env %v: the job's environment travels in the config (Nomad would interpolate it and add its own)", task.Env)
+	}
+	if v, ok := taskEnv(task)["SLURM_RESTART_COUNT"]; ok {
 		t.Errorf("SLURM_RESTART_COUNT=%q in a first run; Slurm sets it only after a requeue", v)
 	}
 	var cons []string
@@ -96,7 +99,7 @@ func TestTranslateArrayTask(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := job.TaskGroups[0].Tasks[0].Env
+	env := taskEnv(job.TaskGroups[0].Tasks[0])
 	for k, want := range map[string]string{"SLURM_JOB_ID": "31", "SLURM_ARRAY_JOB_ID": "30", "SLURM_ARRAY_TASK_ID": "5",
 		"SLURM_ARRAY_TASK_COUNT": "5", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "9", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_RESTART_COUNT": "1"} {
 		if env[k] != want {
@@ -208,8 +211,8 @@ func TestTranslateWholeNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	task := job.TaskGroups[0].Tasks[0]
-	if *task.Resources.CPU != 15000 || *task.Resources.MemoryMB != 32000 || task.Env["SLURM_CPUS_ON_NODE"] != "8" || task.Env["SLURM_JOB_CPUS_PER_NODE"] != "8" {
-		t.Errorf("whole node: cpu %d mem %d env %v", *task.Resources.CPU, *task.Resources.MemoryMB, task.Env)
+	if *task.Resources.CPU != 15000 || *task.Resources.MemoryMB != 32000 || taskEnv(task)["SLURM_CPUS_ON_NODE"] != "8" || taskEnv(task)["SLURM_JOB_CPUS_PER_NODE"] != "8" {
+		t.Errorf("whole node: cpu %d mem %d env %v", *task.Resources.CPU, *task.Resources.MemoryMB, taskEnv(task))
 	}
 	pinned := false
 	for _, c := range job.TaskGroups[0].Constraints {
@@ -217,5 +220,38 @@ func TestTranslateWholeNode(t *testing.T) {
 	}
 	if !pinned {
 		t.Errorf("not pinned to the node: %v", job.TaskGroups[0].Constraints)
+	}
+}
+
+// taskEnv is the job's environment in a translated task's config.
+func taskEnv(task *api.Task) map[string]string {
+	env, _ := task.Config["env"].(map[string]string)
+	return env
+}
+
+func TestTranslateEnvForDriver(t *testing.T) {
+	sub := parse(t, "#!/bin/sh\ntrue\n")
+	sub.Env = []string{"PS1=${debian_chroot:+($debian_chroot)}\\u@\\h", "FOO=bar"}
+	sub.ScriptName = "/home/ada/job.sh"
+	export := "NONE,FOO=bar"
+	sub.Spec.Export = &export
+	job, err := (&Translation{}).Translate(&state.Job{ID: 9, ArrayTaskID: state.NoTask, User: "ada"}, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := job.TaskGroups[0].Tasks[0]
+	env := taskEnv(task)
+	// Nomad evaluates the config as HCL: "${" must arrive escaped.
+	if env["PS1"] != "$${debian_chroot:+($debian_chroot)}\\u@\\h" || env["FOO"] != "bar" {
+		t.Errorf("env PS1=%q FOO=%q", env["PS1"], env["FOO"])
+	}
+	// sbatch --export=NONE (or a list) makes the node add the user's
+	// login environment, as Slurm 22.05 does.
+	if env["SLURM_GET_USER_ENV"] != "1" || env["SLURM_EXPORT_ENV"] != export {
+		t.Errorf("SLURM_GET_USER_ENV=%q SLURM_EXPORT_ENV=%q", env["SLURM_GET_USER_ENV"], env["SLURM_EXPORT_ENV"])
+	}
+	// $0 is .../slurm_script whatever the script's own name, as under slurmd.
+	if task.Config["script_name"] != "slurm_script" || job.Meta[MetaScript] != "/home/ada/job.sh" {
+		t.Errorf("script_name %v, meta %v", task.Config["script_name"], job.Meta[MetaScript])
 	}
 }

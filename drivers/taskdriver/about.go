@@ -92,6 +92,7 @@ var taskConfigSpec = hclspec.NewObject(map[string]*hclspec.Spec{
 		hclspec.NewLiteral(`"truncate"`),
 	),
 	"time_limit_min": hclspec.NewAttr("time_limit_min", "number", false),
+	"env":            hclspec.NewAttr("env", "map(string)", false),
 })
 
 // capabilities: signals yes (with Slurm's scopes); no `nomad alloc exec`

@@ -122,6 +122,9 @@ type TaskConfig struct {
 	// TimeLimitMin is the time limit in minutes (0: none); it sets
 	// SLURM_JOB_END_TIME and names a stop at the limit as Slurm does.
 	TimeLimitMin int64 `codec:"time_limit_min"`
+	// Env is the job's environment, exactly as the coordinator built it
+	// (nil: the Nomad task's env is used instead); see jobEnv.
+	Env map[string]string `codec:"env"`
 }
 
 // reservedNames cannot be the script's name: they are the task

@@ -363,11 +363,12 @@ func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
 	if err := installSrun(d.self, layout.Srun()); err != nil {
 		return nil, err
 	}
-	node := nodeName(cfg.Env, cfg.NodeName)
+	task := jobEnv(cfg.Env, tc.Env)
+	node := nodeName(task, cfg.NodeName)
 	limit := time.Duration(tc.TimeLimitMin) * time.Minute
-	env := batchEnv(cfg.Env, nodeFacts{
+	env := batchEnv(task, nodeFacts{
 		node:    node,
-		cpus:    allocatedCPUs(cfg.Resources, compute, cfg.Env),
+		cpus:    allocatedCPUs(cfg.Resources, compute, task),
 		account: acct,
 		layout:  layout,
 		start:   start,
@@ -383,7 +384,7 @@ func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
 		workdir = ""
 		env["HOME"] = layout.TaskDir
 	}
-	out, errName, in := fileNames(tc, patternVars(env, node))
+	out, errName, in := fileNames(tc, patternVars(env, shortHostname(node)))
 	umask := -1
 	if m, err := strconv.ParseUint(env["SLURM_UMASK"], 8, 32); err == nil && m <= 0o777 {
 		umask = int(m)

@@ -95,23 +95,30 @@ func TestDefaultOutputSharesOneFileAndAppends(t *testing.T) {
 	}
 }
 
-func TestMissingWorkdirRunsInTaskDir(t *testing.T) {
+// TestMissingWorkdir: as with slurmstepd, a job whose working directory
+// does not exist runs in /tmp, and its relative output file is looked for
+// in the missing directory, so a job that writes there fails to launch.
+func TestMissingWorkdir(t *testing.T) {
 	td := newTestDriver(t, Config{})
-	j := td.newJob(t, TaskConfig{
-		Script:  "#!/bin/bash\npwd\n",
-		Workdir: "/nonexistent/hpcbridge/dir",
-	}, coordinatorEnv("5"))
+	out := filepath.Join(sharedDir(t), "out.txt")
+	j := td.newJob(t, TaskConfig{Script: "#!/bin/bash\npwd\n", Workdir: "/nonexistent/hpcbridge/dir", Output: out}, coordinatorEnv("5"))
 	if res := j.run(); !res.Successful() {
 		t.Fatalf("result: %s", describe(res))
 	}
-	got := j.file(filepath.Join(j.taskDir(), "slurm-5.out"))
-	want := fmt.Sprintf("slurmstepd-node7: error: couldn't chdir to `/nonexistent/hpcbridge/dir': No such file or directory: going to %s instead\n%s\n",
-		j.taskDir(), j.taskDir())
+	got := j.file(out)
+	want := "slurmstepd-node7: error: couldn't chdir to `/nonexistent/hpcbridge/dir': No such file or directory: going to /tmp instead\n/tmp\n"
 	if got != want {
 		t.Errorf("output:\n%q\nwant\n%q", got, want)
 	}
 	_, stderr := j.logs.collect()
 	mustContain(t, "Nomad stderr", stderr, "couldn't chdir")
+
+	rel := td.newJob(t, TaskConfig{Script: "#!/bin/bash\npwd\n", Workdir: "/nonexistent/hpcbridge/dir"}, coordinatorEnv("6"))
+	if res := rel.run(); res.Successful() || res.ExitCode != 1 {
+		t.Fatalf("relative output in a missing directory: %s, want exit code 1", describe(res))
+	}
+	_, stderr = rel.logs.collect()
+	mustContain(t, "Nomad stderr", stderr, "Could not open stdout file /nonexistent/hpcbridge/dir/slurm-6.out: No such file or directory")
 }
 
 func TestScriptWithoutShebangRunsWithSh(t *testing.T) {
@@ -174,7 +181,7 @@ func TestKilledBySignalIsReported(t *testing.T) {
 func TestBatchEnvironment(t *testing.T) {
 	td := newTestDriver(t, Config{})
 	j := td.newJob(t, TaskConfig{
-		Script:       "#!/bin/bash\necho \"SHELLPID=$$\"\nenv | grep -E '^(SLURM|SLURMD|ENVIRONMENT|HOSTNAME|PATH|HPCBRIDGE|USER|HOME)' | sort\n",
+		Script:       "#!/bin/bash\necho \"SHELLPID=$$\"\nenv | grep -E '^(SLURM|SLURMD|ENVIRONMENT|HOSTNAME|PATH|HPCBRIDGE|USER|HOME|LOGNAME|TMPDIR)' | sort\n",
 		TimeLimitMin: 90,
 	}, coordinatorEnv("11"))
 	before := time.Now().Unix()
@@ -203,13 +210,20 @@ func TestBatchEnvironment(t *testing.T) {
 		"SLURM_TASK_PID":              got["SHELLPID"],
 		"SLURM_JOB_UID":               nobody.Uid,
 		"SLURM_JOB_GID":               nobody.Gid,
-		"USER":                        "nobody",
+		"TMPDIR":                      "/tmp",
 		"HPCBRIDGE_STEPS_DIR":         jobdir.Layout{TaskDir: j.taskDir()}.StepsDir(),
 		"PATH":                        jobdir.Layout{TaskDir: j.taskDir()}.BinDir() + ":/usr/local/bin:/usr/bin:/bin",
 	}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s=%q, want %q", k, got[k], v)
+		}
+	}
+	// Like slurmd, the driver adds the user's own variables only when
+	// the submitter asked for them (SLURM_GET_USER_ENV).
+	for _, k := range []string{"USER", "LOGNAME"} { // (bash sets HOME itself)
+		if v, ok := got[k]; ok {
+			t.Errorf("%s=%q set, but the submitter exported none and asked for no user environment", k, v)
 		}
 	}
 	start, _ := strconv.ParseInt(got["SLURM_JOB_START_TIME"], 10, 64)

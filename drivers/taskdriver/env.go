@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/nomad/plugins/drivers"
 
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/proc"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 )
 
@@ -35,6 +36,29 @@ var stepVars = []string{
 	"SLURM_STEP_NODELIST", "SLURM_STEP_TASKS_PER_NODE", "SLURM_STEP_LAUNCHER_PORT",
 	"SLURM_SRUN_COMM_HOST", "SLURM_SRUN_COMM_PORT", "SLURM_LAUNCH_NODE_IPADDR",
 	"SLURM_LABELIO", "SLURM_TASK_PID",
+}
+
+// jobEnv is the job's environment as the coordinator built it: the task
+// config's env when it has one, with Nomad's own NOMAD_* variables added
+// from the task's env. The rest of the task's env is not the job's: Nomad
+// adds its agent's environment to a driver without file-system isolation,
+// and interpolates "${...}" in env values, so the coordinator sends the
+// environment in the config. A task without a config env (a hand-written
+// Nomad job) gets its Nomad env as it is.
+func jobEnv(task, config map[string]string) map[string]string {
+	if config == nil {
+		return task
+	}
+	env := make(map[string]string, len(config)+len(task))
+	for k, v := range task {
+		if strings.HasPrefix(k, "NOMAD_") {
+			env[k] = v
+		}
+	}
+	for k, v := range config {
+		env[k] = v
+	}
+	return env
 }
 
 // batchEnv is the batch script's environment: the task's (the job-level
@@ -89,9 +113,13 @@ func batchEnv(task map[string]string, f nodeFacts) map[string]string {
 		"SLURM_NNODES":         "1",
 		"SLURM_PRIO_PROCESS":   "0",
 		"SLURM_NODE_ALIASES":   "(null)",
-		"USER":                 f.account.name,
-		"LOGNAME":              f.account.name,
-		"HOME":                 f.account.home,
+		"TMPDIR":               "/tmp", // slurmstepd's, when the job has none
+	}
+	// Slurm adds the user's own variables only with SLURM_GET_USER_ENV
+	// (sbatch --export other than ALL), from the user's login shell; the
+	// driver gives the account's (docs/runtime-differences.md).
+	if env["SLURM_GET_USER_ENV"] == "1" {
+		defaults["USER"], defaults["LOGNAME"], defaults["HOME"] = f.account.name, f.account.name, f.account.home
 	}
 	for k, v := range defaults {
 		if _, ok := env[k]; !ok && v != "" {
@@ -99,10 +127,16 @@ func batchEnv(task map[string]string, f nodeFacts) map[string]string {
 		}
 	}
 	path := env["PATH"]
-	if path == "" {
-		path = defaultPath
+	switch {
+	case path == "" && env["SLURM_GET_USER_ENV"] == "1":
+		// The login environment's PATH, behind srun's directory: the exec
+		// trampoline knows it (proc.WithUserEnv).
+		env[proc.EnvPathPrefix] = f.layout.BinDir()
+	case path == "":
+		env["PATH"] = f.layout.BinDir() + ":" + defaultPath
+	default:
+		env["PATH"] = f.layout.BinDir() + ":" + path
 	}
-	env["PATH"] = f.layout.BinDir() + ":" + path
 	return env
 }
 
@@ -163,9 +197,21 @@ func allocatedCPUs(r *drivers.Resources, c cpustats.Compute, task map[string]str
 	return max(1, int((shares+perCore-1)/perCore))
 }
 
+// shortHostname is what slurmstepd expands %N to: this host's short
+// name, which need not be the node's name; node when there is none.
+func shortHostname(node string) string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		return node
+	}
+	short, _, _ := strings.Cut(host, ".")
+	return short
+}
+
 // patternVars are the values the job's file name patterns expand with,
-// read from the environment the coordinator set.
-func patternVars(env map[string]string, node string) jobspec.PatternVars {
+// read from the environment the coordinator set; host is %N.
+func patternVars(env map[string]string, host string) jobspec.PatternVars {
+	node := host
 	num := func(k string, def int64) int64 {
 		if n, err := strconv.ParseInt(env[k], 10, 64); err == nil {
 			return n

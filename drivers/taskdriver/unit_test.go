@@ -1,6 +1,7 @@
 package taskdriver
 
 import (
+	"maps"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -168,5 +169,21 @@ func TestConfigNormalize(t *testing.T) {
 		if _, err := bad.normalize(); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
+	}
+}
+
+// TestJobEnv: the job's environment is the coordinator's (the task
+// config's env), not the Nomad agent's own that Nomad adds to a task's
+// env; Nomad's NOMAD_* variables stay.
+func TestJobEnv(t *testing.T) {
+	task := map[string]string{"HOME": "/root", "PATH": "/agent/bin", "AWS_SECRET": "agent's", "NOMAD_ALLOC_ID": "a1", "FOO": "interpolated"}
+	config := map[string]string{"FOO": "${literal}", "SLURM_JOB_ID": "7"}
+	got := jobEnv(task, config)
+	want := map[string]string{"FOO": "${literal}", "SLURM_JOB_ID": "7", "NOMAD_ALLOC_ID": "a1"}
+	if !maps.Equal(got, want) {
+		t.Errorf("jobEnv = %v, want %v", got, want)
+	}
+	if got := jobEnv(task, nil); !maps.Equal(got, task) {
+		t.Errorf("without a config env: %v, want the task's %v", got, task)
 	}
 }

@@ -73,9 +73,9 @@ func Unreachable(w io.Writer, err error) {
 // --export rules: ALL (the default) sends everything; NONE only the
 // SLURM_* variables; a list sends SLURM_* plus the named variables (NAME
 // with the caller's value, NAME=value as given); ALL,list sends everything
-// plus the NAME=value items the caller has not set. The SBATCH_*
-// variables always go along: the coordinator reads them as options, as
-// sbatch does.
+// with the NAME=value items set as given (they win over the caller's
+// values, as in Slurm 22.05). The SBATCH_* variables always go along: the
+// coordinator reads them as options, as sbatch does.
 func ExportEnv(env []string, export *string) []string {
 	mode := "ALL"
 	if export != nil && *export != "" {
@@ -111,10 +111,6 @@ func ExportEnv(env []string, export *string) []string {
 		}
 		name, _, hasVal := strings.Cut(it, "=")
 		switch {
-		case all && hasVal:
-			if _, set := have[name]; !set {
-				add(it)
-			}
 		case hasVal:
 			add(it)
 		case !all:

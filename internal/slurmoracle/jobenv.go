@@ -183,3 +183,15 @@ func resumeRealModeDrain(t testing.TB, confEnv string) {
 		t.Fatalf("resume the oracle's node: %v: %s", err, out)
 	}
 }
+
+// ResumeRealModeDrain resumes the oracle's node when parse.sh's real mode
+// left it drained (jobs must run); a node drained for another reason
+// skips the test, or fails it with EnvRequire.
+func ResumeRealModeDrain(t testing.TB) {
+	t.Helper()
+	resumeRealModeDrain(t, "SLURM_CONF="+slurmConf())
+}
+
+// ConfEnv is the SLURM_CONF=... setting that points Slurm's commands at
+// the oracle.
+func ConfEnv() string { return "SLURM_CONF=" + slurmConf() }

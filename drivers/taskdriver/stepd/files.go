@@ -87,10 +87,17 @@ func openStdio(c *jobdir.StepdConfig, id identity) (*stdio, error) {
 	var failure error
 	err := id.as(func() error {
 		s.workdir, s.warning = pickWorkdir(c)
-		out := resolve(s.workdir, c.Output)
+		// Relative names are resolved against the directory the job asked
+		// for, as slurmstepd does: where it does not exist, the file
+		// cannot be opened and the job fails to launch.
+		base := s.workdir
+		if c.Workdir != "" {
+			base = c.Workdir
+		}
+		out := resolve(base, c.Output)
 		errName := out
 		if c.Error != "" {
-			errName = resolve(s.workdir, c.Error)
+			errName = resolve(base, c.Error)
 		}
 		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 		if c.Append {
@@ -110,7 +117,7 @@ func openStdio(c *jobdir.StepdConfig, id identity) (*stdio, error) {
 		}
 		in := os.DevNull
 		if c.Input != "" {
-			in = resolve(s.workdir, c.Input)
+			in = resolve(base, c.Input)
 		}
 		if s.in, err = os.Open(in); err != nil {
 			failure = fmt.Errorf("Could not open stdin file %s: %s", in, proc.Strerror(err))
@@ -127,10 +134,13 @@ func openStdio(c *jobdir.StepdConfig, id identity) (*stdio, error) {
 	return s, nil
 }
 
+// fallbackWorkdir is where a job goes when it cannot enter its working
+// directory, as with slurmstepd.
+const fallbackWorkdir = "/tmp"
+
 // pickWorkdir returns the directory the job runs in: the one it asked for
-// when the user can enter it, else the task directory, with the warning
-// slurmstepd prints when it falls back (it falls back to /tmp; the task
-// directory keeps the job's files with the job).
+// when the user can enter it, else /tmp, with the warning slurmstepd
+// prints when it falls back.
 func pickWorkdir(c *jobdir.StepdConfig) (dir, warning string) {
 	if c.Workdir == "" {
 		return c.TaskDir, ""
@@ -145,8 +155,8 @@ func pickWorkdir(c *jobdir.StepdConfig) (dir, warning string) {
 	if err == nil {
 		return c.Workdir, ""
 	}
-	return c.TaskDir, fmt.Sprintf("couldn't chdir to `%s': %s: going to %s instead",
-		c.Workdir, proc.Strerror(err), c.TaskDir)
+	return fallbackWorkdir, fmt.Sprintf("couldn't chdir to `%s': %s: going to %s instead",
+		c.Workdir, proc.Strerror(err), fallbackWorkdir)
 }
 
 // resolve makes name absolute against dir.

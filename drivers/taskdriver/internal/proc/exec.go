@@ -49,8 +49,11 @@ func ExecMain(args []string) int {
 		_ = os.WriteFile("/proc/self/oom_score_adj", []byte(oom), 0)
 	}
 	env := append(os.Environ(), "SLURM_TASK_PID="+strconv.Itoa(os.Getpid()))
-	err := execve(mode, argv, env)
 	node := os.Getenv("SLURMD_NODENAME")
+	if mode == ExecBatch {
+		env = WithUserEnv(env, os.Stderr, node) // as the job's user
+	}
+	err := execve(mode, argv, env)
 	return ExecFailure(os.Stderr, node, mode, script, argv[0], err)
 }
 

@@ -1,0 +1,174 @@
+package runtimediff
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// scenarioFile is the name of a scenario's command file in its directory.
+const scenarioFile = "scenario"
+
+// defaultEnvVars are the variables outside Slurm's own that every recorded
+// environment (*.env) is compared on, besides every SLURM_* variable.
+var defaultEnvVars = []string{"HOSTNAME", "HOME", "USER", "LOGNAME", "PWD", "TMPDIR", "SHELL", "SLURM_GET_USER_ENV"}
+
+// scenario is one directory of testdata.
+type scenario struct {
+	name string
+	dir  string
+	// needs names the work another change must land for the scenario to
+	// pass ("" when it needs none); a failure says so.
+	needs string
+	steps []step
+	// envVars are the non-Slurm variables compared in *.env files.
+	envVars []string
+	// ignore drops matching lines from output files on both sides.
+	ignore []*regexp.Regexp
+	// known maps a difference key to the reason it is expected
+	// (docs/runtime-differences.md).
+	known map[string]string
+	// inputs are the scenario's own files, copied into the work dir and
+	// not compared.
+	inputs []string
+}
+
+// step is one command line of a scenario.
+type step struct {
+	line int
+	verb string
+	args []string
+}
+
+// parseScenario reads a scenario directory. The scenario file holds one
+// command per line (# starts a comment; words are split as a shell would,
+// with '...' and "..." quoting):
+//
+//	needs WHO: WHAT          another change this scenario waits for
+//	env NAME=VALUE           the submitter's environment for what follows
+//	stdin FILE               the next sbatch reads its standard input from FILE
+//	sbatch NAME ARGS...      sbatch --parsable ARGS; NAME names the job
+//	sbatch-wait NAME ARGS... sbatch --wait ARGS; its exit status is compared
+//	await-file FILE          wait until FILE exists in the work dir
+//	await-state NAME STATE   wait until every record of NAME is in STATE
+//	scancel ARGS...          scancel ARGS
+//	envvars NAMES...         non-Slurm variables to compare in *.env files
+//	ignore REGEXP            drop matching lines of output files
+//	known KEY -- REASON      an expected difference (KEY as a failure prints it)
+//
+// In sbatch and scancel arguments, {NAME} is the job id of NAME on the
+// cluster that runs the command, and {WORKDIR} the run's work dir. At the end, every job must have ended.
+func parseScenario(dir string) (*scenario, error) {
+	b, err := os.ReadFile(filepath.Join(dir, scenarioFile))
+	if err != nil {
+		return nil, err
+	}
+	sc := &scenario{name: filepath.Base(dir), dir: dir, envVars: defaultEnvVars, known: map[string]string{}}
+	file := filepath.Join(dir, scenarioFile)
+	for i, raw := range strings.Split(string(b), "\n") {
+		line := strings.TrimSpace(raw)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		pos := fmt.Sprintf("%s:%d:1", file, i+1)
+		if verb, rest, _ := strings.Cut(line, " "); verb == "known" {
+			key, reason, ok := strings.Cut(rest, " -- ")
+			if !ok || strings.TrimSpace(key) == "" || strings.TrimSpace(reason) == "" {
+				return nil, fmt.Errorf("%s: known needs KEY -- REASON", pos)
+			}
+			sc.known[strings.TrimSpace(key)] = strings.TrimSpace(reason)
+			continue
+		} else if verb == "needs" {
+			sc.needs = strings.TrimSpace(rest)
+			continue
+		} else if verb == "ignore" {
+			re, err := regexp.Compile(strings.TrimSpace(rest))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", pos, err)
+			}
+			sc.ignore = append(sc.ignore, re)
+			continue
+		}
+		words, err := splitWords(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", pos, err)
+		}
+		st := step{line: i + 1, verb: words[0], args: words[1:]}
+		min := map[string]int{"env": 1, "stdin": 1, "sbatch": 2, "sbatch-wait": 2, "await-file": 1, "await-state": 2, "scancel": 1, "envvars": 1}
+		n, ok := min[st.verb]
+		if !ok {
+			return nil, fmt.Errorf("%s: unknown command %q", pos, st.verb)
+		}
+		if len(st.args) < n {
+			return nil, fmt.Errorf("%s: %s needs at least %d argument(s)", pos, st.verb, n)
+		}
+		if st.verb == "envvars" {
+			sc.envVars = st.args
+			continue
+		}
+		sc.steps = append(sc.steps, st)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.Name() != scenarioFile {
+			sc.inputs = append(sc.inputs, e.Name())
+		}
+	}
+	return sc, nil
+}
+
+// splitWords splits a line into words as a shell would for simple quoting:
+// blanks separate words, '...' keeps everything literally, "..." keeps
+// blanks, and a backslash outside single quotes keeps the next character.
+func splitWords(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		case c == '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return nil, fmt.Errorf("unterminated '")
+			}
+			cur.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+			inWord = true
+		case c == '"':
+			i++
+			for ; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) {
+					i++
+				}
+				cur.WriteByte(s[i])
+			}
+			if i >= len(s) {
+				return nil, fmt.Errorf("unterminated \"")
+			}
+			inWord = true
+		case c == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+			inWord = true
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}

@@ -1,0 +1,3 @@
+#!/bin/bash
+echo "exiting with $1"
+exit $1

@@ -1,0 +1,3 @@
+#!/bin/bash
+echo "to stdout from $SLURM_JOB_NAME"
+echo "to stderr" >&2

@@ -1,0 +1,4 @@
+#!/bin/bash
+touch plain.ready
+echo "waiting"
+sleep 300

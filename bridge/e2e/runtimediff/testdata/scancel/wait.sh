@@ -1,0 +1,6 @@
+#!/bin/bash
+trap 'echo "got TERM"; exit 143' TERM
+touch running.ready
+echo "waiting"
+sleep 300 &
+wait

@@ -1,0 +1,3 @@
+#!/bin/bash
+srun -n 2 true
+echo "srun -n 2 in a one-task job: $?"

@@ -1,0 +1,4 @@
+#!/bin/bash
+echo "stdin:"
+cat
+echo "end"

@@ -1,0 +1,4 @@
+#!/bin/bash
+echo "started"
+sleep 600
+echo "never printed"

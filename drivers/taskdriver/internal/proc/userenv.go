@@ -1,0 +1,160 @@
+package proc
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// EnvGetUserEnv, set to 1 in a batch job's environment (sbatch does so for
+// --export other than ALL), asks for the user's login environment under
+// the job's, as slurmd does.
+const EnvGetUserEnv = "SLURM_GET_USER_ENV"
+
+// EnvPathPrefix carries, from the driver to the exec trampoline, the
+// directory to put in front of the login environment's PATH (where srun
+// is) for a job whose submitter sent no PATH. The job never sees it.
+const EnvPathPrefix = "HPCBRIDGE_LOGIN_PATH_PREFIX"
+
+// defaultPath is a PATH for a job that has none at all.
+const defaultPath = "/usr/local/bin:/usr/bin:/bin"
+
+// userEnvTimeout is how long the login shell may take (Slurm's default for
+// --get-user-env).
+const userEnvTimeout = 8 * time.Second
+
+// userEnvMarker separates what the login shell's profile printed from the
+// environment dump.
+const userEnvMarker = "__HPCBRIDGE_USER_ENV__"
+
+// WithUserEnv returns env under the user's login environment when env asks
+// for it (SLURM_GET_USER_ENV=1): slurmd runs `su - USER -c env` and merges
+// the job's environment over the result, so the job gets HOME, SHELL,
+// MAIL, the PATH of the user's profile and whatever else it sets, unless
+// the submitter sent them. The caller must already run as the job's user
+// (never root for another user's job): the login shell runs the user's
+// own profile. When the shell fails or takes longer than 8 s, the job runs
+// with env alone and a line on errw says so.
+func WithUserEnv(env []string, errw io.Writer, node string) []string {
+	prefix := lookup(env, EnvPathPrefix)
+	if prefix != "" {
+		env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, EnvPathPrefix+"=") })
+	}
+	var login []string
+	if lookup(env, EnvGetUserEnv) == "1" {
+		var err error
+		if login, err = loginEnv(); err != nil {
+			fmt.Fprintf(errw, "%s: error: Unable to get user's local environment (%v), running only with passed environment\n", StepdName(node), err)
+		}
+	}
+	if prefix != "" {
+		path := lookup(login, "PATH")
+		if path == "" {
+			path = defaultPath
+		}
+		env = append(env, "PATH="+prefix+":"+path)
+	}
+	if len(login) == 0 {
+		return env
+	}
+	merged := make([]string, 0, len(login)+len(env))
+	have := map[string]bool{}
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		have[k] = true
+	}
+	for _, kv := range login {
+		if k, _, _ := strings.Cut(kv, "="); !have[k] {
+			merged = append(merged, kv)
+		}
+	}
+	return append(merged, env...)
+}
+
+// loginEnv runs this user's login shell with the environment su - gives
+// it and returns the environment it ends with.
+func loginEnv() ([]string, error) {
+	u, err := user.Current()
+	if err != nil {
+		return nil, err
+	}
+	shell := loginShell(u.Uid)
+	path := "/usr/local/bin:/bin:/usr/bin"
+	if u.Uid == "0" {
+		path = "/usr/local/sbin:/usr/local/bin:/sbin:/bin:/usr/sbin:/usr/bin"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), userEnvTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, shell)
+	cmd.Args = []string{"-" + filepath.Base(shell), "-c", "printf '\\n%s\\n' " + userEnvMarker + "; exec env -0"}
+	cmd.Env = []string{"HOME=" + u.HomeDir, "SHELL=" + shell, "USER=" + u.Username, "LOGNAME=" + u.Username,
+		"PATH=" + path, "MAIL=/var/mail/" + u.Username}
+	cmd.Dir = u.HomeDir
+	if fi, err := os.Stat(u.HomeDir); err != nil || !fi.IsDir() {
+		cmd.Dir = "/"
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s -c env took longer than %v", shell, userEnvTimeout)
+		}
+		return nil, fmt.Errorf("%s -c env: %w", shell, err)
+	}
+	_, dump, ok := bytes.Cut(out.Bytes(), []byte("\n"+userEnvMarker+"\n"))
+	if !ok {
+		return nil, fmt.Errorf("%s -c env printed no environment", shell)
+	}
+	var env []string
+	for _, kv := range bytes.Split(dump, []byte{0}) {
+		if bytes.IndexByte(kv, '=') > 0 {
+			env = append(env, string(kv))
+		}
+	}
+	return env, nil
+}
+
+// loginShell is uid's shell from the passwd database (getent, so that
+// directory services count; the job's PATH may be empty, so it is looked
+// for in the usual places), /bin/sh when it names none.
+func loginShell(uid string) string {
+	if _, err := strconv.Atoi(uid); err != nil {
+		return "/bin/sh"
+	}
+	for _, getent := range []string{"/usr/bin/getent", "/bin/getent"} {
+		out, err := exec.Command(getent, "passwd", uid).Output()
+		if err != nil {
+			continue
+		}
+		f := strings.Split(strings.TrimSpace(string(out)), ":")
+		if len(f) >= 7 && f[6] != "" {
+			return f[6]
+		}
+		break
+	}
+	return "/bin/sh"
+}
+
+// lookup returns the value of key in env ("" when unset).
+func lookup(env []string, key string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+			v = val
+		}
+	}
+	return v
+}
