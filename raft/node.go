@@ -382,6 +382,28 @@ func (n *Node) configuration(ctx context.Context) ([]hraft.Server, error) {
 	return f.Configuration().Servers, nil
 }
 
+// TransferLeadership hands leadership to the voter with id, or, with id
+// "", to the most up-to-date other voter, and returns once that server
+// leads or the transfer failed. Leader only.
+func (n *Node) TransferLeadership(ctx context.Context, id string) error {
+	if err := n.leaderOnly(ctx); err != nil {
+		return err
+	}
+	if id == "" {
+		return wait(ctx, n.raft.LeadershipTransfer())
+	}
+	servers, err := n.configuration(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range servers {
+		if string(s.ID) == id {
+			return wait(ctx, n.raft.LeadershipTransferToServer(s.ID, s.Address))
+		}
+	}
+	return fmt.Errorf("raft: transfer leadership: no server %q in the configuration", id)
+}
+
 // Snapshot takes a snapshot now and compacts the log down to
 // Config.TrailingLogs entries; it fails (wrapping
 // hashicorp/raft's ErrNothingNewToSnapshot) when nothing was applied since

@@ -62,7 +62,8 @@ type Nodes struct {
 	// every partition whose placement it matches.
 	Partitions []string
 	Placement  map[string]Partition
-	// MHzPerCPU is the CPU shares a Slurm CPU reserves (default 100).
+	// MHzPerCPU is the CPU shares a Slurm CPU reserves (default
+	// DefaultMHzPerCPU).
 	MHzPerCPU int
 	// TTL is how long one look is served (DefaultNodesTTL when 0).
 	TTL time.Duration
@@ -174,7 +175,7 @@ type nodeUse struct {
 func (n *Nodes) usage(allocs []*api.AllocationListStub) map[string]*nodeUse {
 	mhz := int64(n.MHzPerCPU)
 	if mhz <= 0 {
-		mhz = 100
+		mhz = DefaultMHzPerCPU
 	}
 	out := map[string]*nodeUse{}
 	for _, a := range allocs {

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
@@ -136,15 +137,17 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 	}
 	defer agent.Stop()
 
-	srvOpts := serverOptions{
-		dataDir: filepath.Join(o.dataDir, "coordinator"), bind: o.bind, raftBind: o.raftBind, nodeID: "dev",
-		bootstrap: true, partitions: []string{o.partition}, logLevel: o.logLevel,
-		nomad: nomadOptions{addr: agent.Addr(), cluster: "hpcbridge", maxQueued: 32, cpuMHz: 100, defaultMemMiB: 512, killWait: 30 * time.Second, outputRetention: nomadexec.DefaultRetention},
+	cfg := bridge.Config{
+		DataDir: filepath.Join(o.dataDir, "coordinator"), Bind: o.bind, RaftBind: o.raftBind, NodeID: "dev",
+		Bootstrap: true, Partitions: []string{o.partition}, LogLevel: o.logLevel, Version: version, Out: s.out, Log: s.err,
+		Nomad: bridge.Nomad{Addr: agent.Addr(), Cluster: "hpcbridge", MaxQueued: nomadexec.DefaultMaxQueued, CPUMHz: nomadexec.DefaultMHzPerCPU,
+			DefaultMemMiB: nomadexec.DefaultMemMiB, KillWait: nomadexec.DefaultKillTimeout, OutputRetention: nomadexec.DefaultRetention},
 	}
 	sctx, stopServer := context.WithCancel(ctx)
-	defer stopServer()
 	errc := make(chan error, 1)
-	go func() { errc <- runServer(sctx, srvOpts, s) }()
+	done := make(chan struct{})
+	go func() { defer close(done); errc <- bridge.New(cfg).Run(sctx) }()
+	defer func() { stopServer(); <-done }() // the coordinator has stopped before the agent does
 
 	tokenFile, err := devToken(ctx, o, s, errc)
 	if err != nil {

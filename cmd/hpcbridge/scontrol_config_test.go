@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestScontrolShowConfig reads the configuration from a real API server:
@@ -40,13 +39,5 @@ func TestScontrolShowConfig(t *testing.T) {
 	// "sho conf" abbreviates it, as in scontrol.
 	if abbrev, _ := e.run(0, "", "scontrol", "sho", "conf"); len(abbrev) == 0 {
 		t.Error("scontrol sho conf printed nothing")
-	}
-}
-
-func TestSlurmSettings(t *testing.T) {
-	o := serverOptions{nomad: nomadOptions{cluster: "lab", killWait: 45 * time.Second, defaultMemMiB: 2048}}
-	got := slurmSettings(o)
-	if got["ClusterName"] != "lab" || got["KillWait"] != "45 sec" || got["DefMemPerNode"] != "2048" {
-		t.Errorf("slurmSettings = %v", got)
 	}
 }

@@ -1,0 +1,162 @@
+package bridge
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	nomadapi "github.com/hashicorp/nomad/api"
+
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
+	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
+	"github.com/hpcbridge/hpcbridge/bridge/sched"
+	hbraft "github.com/hpcbridge/hpcbridge/raft"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// Nomad configures the Nomad execution backend; the zero values of the
+// numbers are nomadexec's defaults.
+type Nomad struct {
+	// Addr is the Nomad API address (empty: no backend; jobs wait with
+	// reason Resources). Token, Region and Namespace are Nomad's.
+	Addr, Token, Region, Namespace string
+	// Cluster is the Slurm cluster name jobs see (SLURM_CLUSTER_NAME).
+	Cluster string
+	// PartitionMap holds --partition-map values:
+	// PARTITION=pool:NAME;dc:DC1,DC2;meta.KEY=VALUE;attr.KEY=VALUE.
+	PartitionMap []string
+	// MaxQueued and MaxRunning bound the jobs registered with Nomad
+	// (nomadexec.Config).
+	MaxQueued, MaxRunning int
+	// CPUMHz is the Nomad CPU reserved per Slurm CPU; DefaultMemMiB the
+	// memory of a job that asks for none.
+	CPUMHz        int
+	DefaultMemMiB int64
+	// KillWait is Slurm's KillWait; OutputRetention how long archived
+	// output is kept (0: for ever).
+	KillWait, OutputRetention time.Duration
+}
+
+// backend is the execution backend a coordinator runs jobs on.
+type backend struct {
+	exec sched.Executor
+	// term is the executor's work in a leader term (nil: none).
+	term LeaderTask
+	// outputs is the output archive (nil: none).
+	outputs *nomadexec.Outputs
+	// nodes lists the nodes for sinfo (nil: none).
+	nodes apiserver.NodeSource
+}
+
+// newBackend builds the execution backend: Nomad when Nomad.Addr is set,
+// else none (jobs wait with reason Resources).
+func newBackend(o Config, store *state.Store, node *hbraft.Node, logger *slog.Logger) (backend, error) {
+	n := o.Nomad
+	if n.Addr == "" {
+		logger.Warn("no execution backend (--nomad-addr): jobs are queued but never run")
+		return backend{exec: sched.NoBackend{}}, nil
+	}
+	client, err := nomadClient(n)
+	if err != nil {
+		return backend{}, err
+	}
+	parts, err := parsePartitionMap(n.PartitionMap)
+	if err != nil {
+		return backend{}, err
+	}
+	outputs := &nomadexec.Outputs{Dir: filepath.Join(o.DataDir, "outputs"), Client: client, Retention: n.OutputRetention}
+	exec := nomadexec.New(nomadexec.Config{
+		Client: client, Store: store, Raft: node,
+		Translation: nomadexec.Translation{
+			ClusterName: n.Cluster, Partitions: parts, Namespace: n.Namespace, Region: n.Region,
+			MHzPerCPU: n.CPUMHz, DefaultMemMiB: n.DefaultMemMiB, KillTimeout: n.KillWait,
+		},
+		MaxQueued: n.MaxQueued, MaxRunning: n.MaxRunning, Outputs: outputs, Logger: logger,
+	})
+	nodes, err := newNodeSource(o)
+	if err != nil {
+		return backend{}, err
+	}
+	return backend{exec: exec, term: executorTask{exec}, outputs: outputs, nodes: nodes}, nil
+}
+
+func nomadClient(n Nomad) (*nomadapi.Client, error) {
+	cfg := nomadapi.DefaultConfig()
+	cfg.Address, cfg.SecretID, cfg.Region, cfg.Namespace = n.Addr, n.Token, n.Region, n.Namespace
+	client, err := nomadapi.NewClient(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("--nomad-addr: %w", err)
+	}
+	return client, nil
+}
+
+// newNodeSource is where sinfo's nodes come from: the Nomad clients of
+// --nomad-addr with the hpcbridge driver (through a client of its own).
+func newNodeSource(o Config) (apiserver.NodeSource, error) {
+	n := o.Nomad
+	client, err := nomadClient(n)
+	if err != nil {
+		return nil, err
+	}
+	placement, err := parsePartitionMap(n.PartitionMap)
+	if err != nil {
+		return nil, err
+	}
+	var parts []string
+	for _, p := range o.Partitions {
+		if !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		parts = []string{apiserver.DefaultPartitionName}
+	}
+	return &nomadexec.Nodes{Client: client, Partitions: parts, Placement: placement, MHzPerCPU: n.CPUMHz}, nil
+}
+
+// parsePartitionMap reads --partition-map values:
+// PARTITION=pool:NAME;dc:DC1,DC2;meta.KEY=VALUE;attr.KEY=VALUE.
+func parsePartitionMap(values []string) (map[string]nomadexec.Partition, error) {
+	out := map[string]nomadexec.Partition{}
+	for _, v := range values {
+		name, rest, ok := strings.Cut(v, "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("--partition-map %q: want PARTITION=pool:NAME;dc:DC;meta.KEY=VALUE", v)
+		}
+		var p nomadexec.Partition
+		for _, item := range strings.Split(rest, ";") {
+			item = strings.TrimSpace(item)
+			switch {
+			case item == "":
+			case strings.HasPrefix(item, "pool:"):
+				p.NodePool = strings.TrimPrefix(item, "pool:")
+			case strings.HasPrefix(item, "dc:"):
+				p.Datacenters = strings.Split(strings.TrimPrefix(item, "dc:"), ",")
+			case strings.HasPrefix(item, "meta.") || strings.HasPrefix(item, "attr."):
+				k, val, ok := strings.Cut(item, "=")
+				if !ok {
+					return nil, fmt.Errorf("--partition-map %q: %q needs =VALUE", v, item)
+				}
+				p.Constraints = append(p.Constraints, &nomadapi.Constraint{LTarget: "${" + k + "}", Operand: "=", RTarget: val})
+			default:
+				return nil, fmt.Errorf("--partition-map %q: unknown item %q (want pool:, dc:, meta.KEY=VALUE or attr.KEY=VALUE)", v, item)
+			}
+		}
+		out[name] = p
+	}
+	return out, nil
+}
+
+// slurmSettings are the server's options under Slurm's names, for
+// scontrol show config.
+func slurmSettings(n Nomad) map[string]string {
+	return map[string]string{
+		"ClusterName":   n.Cluster,
+		"KillWait":      fmt.Sprintf("%d sec", int(n.KillWait.Seconds())),
+		"DefMemPerNode": strconv.FormatInt(n.DefaultMemMiB, 10),
+	}
+}
