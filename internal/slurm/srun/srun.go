@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/internal/getopt"
 	"github.com/hpcbridge/hpcbridge/internal/slurm"
 	"github.com/hpcbridge/hpcbridge/internal/slurmcli"
 	"github.com/hpcbridge/hpcbridge/jobspec"
@@ -89,6 +90,24 @@ func findSrunOpt(match func(o *srunOpt) bool) *srunOpt {
 	return nil
 }
 
+// errInfo stops the parse at -h, --help, --usage, -V or --version.
+var errInfo = errors.New("srun: help or version asked for")
+
+// srunGetopt is srun's option table for getopt: exact names (no
+// abbreviations), options up to the command; then the information options.
+func srunGetopt() getopt.Config {
+	cfg := getopt.Config{Exact: true, InOrder: true}
+	for _, o := range srunOpts {
+		kind := getopt.NoArg
+		if o.arg {
+			kind = getopt.Required
+		}
+		cfg.Options = append(cfg.Options, getopt.Option{Short: o.short, Long: o.long, Kind: kind})
+	}
+	cfg.Options = append(cfg.Options, getopt.Option{Short: 'h', Long: "help"}, getopt.Option{Long: "usage"}, getopt.Option{Short: 'V', Long: "version"})
+	return cfg
+}
+
 // ParseArgs reads srun's options up to the command (the first
 // operand, or what follows "--").
 func ParseArgs(args []string) (*srunOptions, error) {
@@ -111,59 +130,38 @@ func ParseArgs(args []string) (*srunOptions, error) {
 			o.jobName = true
 		}
 	}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			o.command = args[i+1:]
-			return o, nil
-		case a == "-h" || a == "--help" || a == "--usage":
-			o.help = true
-			return o, nil
-		case a == "-V" || a == "--version":
-			o.version = true
-			return o, nil
-		case strings.HasPrefix(a, "--"):
-			name, val, hasVal := strings.Cut(a[2:], "=")
-			opt := findSrunOpt(func(o *srunOpt) bool { return o.long == name })
-			if opt == nil {
-				return nil, fmt.Errorf("unrecognized option '%s'", a)
+	// -h, --help, --usage, -V and --version count only as words of their own.
+	info := map[string]func(){
+		"-h": func() { o.help = true }, "--help": func() { o.help = true }, "--usage": func() { o.help = true },
+		"-V": func() { o.version = true }, "--version": func() { o.version = true },
+	}
+	cfg := srunGetopt()
+	res, err := cfg.Parse(args, func(g getopt.Opt) error {
+		if g.Index >= len(srunOpts) {
+			if set, ok := info[args[g.Word]]; ok && args[g.Word] == g.Name {
+				set()
+				return errInfo
 			}
-			if opt.arg && !hasVal {
-				if i+1 >= len(args) {
-					return nil, fmt.Errorf("option '--%s' requires an argument", name)
-				}
-				i++
-				val = args[i]
-			} else if !opt.arg && hasVal {
-				return nil, fmt.Errorf("option '--%s' doesn't allow an argument", name)
+			if g.Col > 0 {
+				return fmt.Errorf("invalid option -- '%c'", args[g.Word][g.Col])
 			}
-			add(opt, val)
-		case len(a) > 1 && a[0] == '-':
-			for j := 1; j < len(a); j++ {
-				opt := findSrunOpt(func(o *srunOpt) bool { return o.short == a[j] })
-				if opt == nil {
-					return nil, fmt.Errorf("invalid option -- '%c'", a[j])
-				}
-				if !opt.arg {
-					add(opt, "")
-					continue
-				}
-				val := a[j+1:]
-				if val == "" {
-					if i+1 >= len(args) {
-						return nil, fmt.Errorf("option requires an argument -- '%c'", a[j])
-					}
-					i++
-					val = args[i]
-				}
-				add(opt, val)
-				break
-			}
-		default:
-			o.command = args[i:]
-			return o, nil
+			return fmt.Errorf("unrecognized option '%s'", args[g.Word])
 		}
+		add(&srunOpts[g.Index], g.Value)
+		return nil
+	}, nil)
+	var ge *getopt.Error
+	switch {
+	case errors.Is(err, errInfo):
+		return o, nil
+	case errors.As(err, &ge) && (ge.Kind == getopt.Unrecognized && !ge.Short || ge.Kind == getopt.NoArgAllowed && ge.Option >= len(srunOpts)):
+		return nil, fmt.Errorf("unrecognized option '%s'", ge.Text)
+	case err != nil:
+		return nil, err
+	}
+	o.command = args[res.Rest:]
+	if res.Rest == len(args) && !res.DashDash {
+		o.command = nil
 	}
 	return o, nil
 }
