@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/hpcbridge/hpcbridge/internal/getopt"
 )
 
 // options are the srun options hpcbridge understands.
@@ -130,84 +132,35 @@ func checkNodes(_ *options, v string) error {
 }
 
 // parseArgs reads srun's command line: options up to the first argument
-// that is not one (or "--"), then the command and its arguments.
+// that is not one (or "--"), then the command and its arguments. Names are
+// exact (no abbreviations), as this srun has always read them.
 func parseArgs(args []string) (*options, error) {
 	o := &options{}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			o.command = args[i+1:]
-			return o, nil
-		case strings.HasPrefix(a, "--"):
-			name, val, hasVal := strings.Cut(a[2:], "=")
-			spec := findLong(name)
-			if spec == nil {
-				return nil, usagef("unrecognized option '%s'", a)
-			}
-			switch {
-			case spec.kind == flag && hasVal:
-				return nil, usagef("option '--%s' doesn't allow an argument", spec.long)
-			case spec.kind == required && !hasVal:
-				if i+1 >= len(args) {
-					return nil, usagef("option '--%s' requires an argument", spec.long)
-				}
-				i++
-				val = args[i]
-			}
-			if err := spec.set(o, val); err != nil {
-				return nil, err
-			}
-		case len(a) > 1 && a[0] == '-':
-			// Short options, possibly bundled: -l, -ln4, -n 4.
-			for j := 1; j < len(a); j++ {
-				spec := findShort(a[j])
-				if spec == nil {
-					return nil, usagef("invalid option -- '%c'", a[j])
-				}
-				if spec.kind == flag {
-					if err := spec.set(o, ""); err != nil {
-						return nil, err
-					}
-					continue
-				}
-				val := a[j+1:]
-				if val == "" && spec.kind == required {
-					if i+1 >= len(args) {
-						return nil, usagef("option requires an argument -- '%c'", a[j])
-					}
-					i++
-					val = args[i]
-				}
-				if err := spec.set(o, val); err != nil {
-					return nil, err
-				}
-				break
-			}
-		default:
-			o.command = args[i:]
-			return o, nil
+	cfg := getopt.Config{Exact: true, InOrder: true, Options: make([]getopt.Option, len(specs))}
+	for i, sp := range specs {
+		kind := getopt.NoArg
+		switch sp.kind {
+		case required:
+			kind = getopt.Required
+		case optional:
+			kind = getopt.Optional
 		}
+		cfg.Options[i] = getopt.Option{Short: sp.short, Long: sp.long, Kind: kind}
+	}
+	res, err := cfg.Parse(args, func(g getopt.Opt) error { return specs[g.Index].set(o, g.Value) }, nil)
+	var ge *getopt.Error
+	switch {
+	case errors.As(err, &ge) && ge.Kind == getopt.Unrecognized && !ge.Short:
+		return nil, usagef("unrecognized option '%s'", ge.Text)
+	case errors.As(err, &ge):
+		return nil, usagef("%s", ge.Error())
+	case err != nil:
+		return nil, err
+	}
+	if res.DashDash || res.Rest < len(args) {
+		o.command = args[res.Rest:]
 	}
 	return o, nil
-}
-
-func findLong(name string) *optSpec {
-	for i := range specs {
-		if specs[i].long == name {
-			return &specs[i]
-		}
-	}
-	return nil
-}
-
-func findShort(c byte) *optSpec {
-	for i := range specs {
-		if specs[i].short == c && c != 0 {
-			return &specs[i]
-		}
-	}
-	return nil
 }
 
 // supported lists the options for the help text.

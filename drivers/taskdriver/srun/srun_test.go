@@ -3,6 +3,7 @@ package srun
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -76,5 +77,29 @@ func TestTasks(t *testing.T) {
 		if got := tasks(ranks); got != want {
 			t.Errorf("tasks(%v) = %q, want %q", ranks, got, want)
 		}
+	}
+}
+
+// TestParseArgsWording pins getopt_long's words for each malformed option.
+func TestParseArgsWording(t *testing.T) {
+	for args, msg := range map[string]string{
+		"--bogus x":       "unrecognized option '--bogus'",
+		"--bogus=1 x":     "unrecognized option '--bogus=1'",
+		"--lab x":         "unrecognized option '--lab'",
+		"-n":              "option requires an argument -- 'n'",
+		"--ntasks":        "option '--ntasks' requires an argument",
+		"--label=1 x":     "option '--label' doesn't allow an argument",
+		"-Z x":            "invalid option -- 'Z'",
+		"-lZ x":           "invalid option -- 'Z'",
+		"--open-mode=x y": "Invalid --open-mode argument: x. Ignored",
+		"-n 0 x":          `invalid --ntasks value "0": want a positive whole number`,
+	} {
+		if _, err := parseArgs(strings.Fields(args)); err == nil || err.Error() != msg {
+			t.Errorf("parseArgs(%q): %v, want %q", args, err, msg)
+		}
+	}
+	o, err := parseArgs([]string{"-ln2", "-K", "--kill-on-bad-exit=0", "--", "-x", "y"})
+	if err != nil || !o.label || o.ntasks != 2 || o.killOnBad || strings.Join(o.command, " ") != "-x y" {
+		t.Errorf("parseArgs: %+v, %v", o, err)
 	}
 }
