@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/nomad/api"
+	"go.uber.org/goleak"
 
+	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
@@ -220,5 +222,57 @@ func TestSyncAdopts(t *testing.T) {
 	}
 	if !slices.Equal(nomad.stop, []string{"slurm-2"}) {
 		t.Errorf("stopped %v, want [slurm-2] (cancelled)", nomad.stop)
+	}
+}
+
+// TestRunTermReturnsClean: a term's executor work (event follower,
+// reconcile, finisher, delivery) has all returned when RunTerm does, and
+// the next term starts from nothing this term knew.
+func TestRunTermReturnsClean(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	store := state.New()
+	raft := &laggingRaft{store: store}
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, c := range []struct {
+		t state.CommandType
+		p any
+	}{
+		{state.CmdJobSubmit, func() state.JobSubmitCmd {
+			sub := parse(t, "#!/bin/sh\ntrue\n")
+			return state.JobSubmitCmd{Time: now, User: "ada", Submission: sub, DefaultPartition: "debug", Job: fromspec.MustRecord(sub.Spec, "debug")}
+		}()},
+		{state.CmdJobStart, state.JobStartCmd{Time: now, JobID: 1, Task: state.NoTask}},
+	} {
+		cmd, err := state.Encode(c.t, c.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, _, _ := raft.Apply(context.Background(), cmd); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+	}
+	srv := httptest.NewServer(&fakeNomad{jobs: map[string]string{"slurm-1": "1"}})
+	defer srv.Close()
+	client, err := api.NewClient(&api.Config{Address: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	e := New(Config{Client: client, Store: store, Raft: raft})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.RunTerm(ctx) }()
+	if running, err := e.Running(ctx); err != nil || !slices.Equal(running, []uint64{1}) {
+		t.Fatalf("Running = %v, %v; want [1] adopted", running, err)
+	}
+	e.queueEnd(ending{outcome: sched.Outcome{JobID: 1, State: state.StateCompleted}})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("RunTerm: %v", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.runs) != 0 || len(e.nomad) != 0 || e.synced || len(e.ends) != 0 || len(e.pending) != 0 {
+		t.Errorf("after the term: runs %v, nomad %v, synced %v, ends %d, pending %d; want all empty", e.runs, e.nomad, e.synced, len(e.ends), len(e.pending))
 	}
 }
