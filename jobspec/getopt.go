@@ -4,15 +4,20 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+
+	"github.com/hpcbridge/hpcbridge/internal/getopt"
 )
 
-// argKind is how an option takes its argument, as in getopt_long.
-type argKind int
+// argKind is how an option takes its argument (internal/getopt, the one
+// getopt_long emulation: a leaf package without project imports, the only
+// project package jobspec imports).
+type argKind = getopt.Kind
 
 const (
-	noArg       argKind = iota // --flag
-	requiredArg                // --opt=v, --opt v, -ov, -o v
-	optionalArg                // --opt, --opt=v, -ov (never "--opt v")
+	noArg       = getopt.NoArg    // --flag
+	requiredArg = getopt.Required // --opt=v, --opt v, -ov, -o v
+	optionalArg = getopt.Optional // --opt, --opt=v, -ov (never "--opt v")
 )
 
 // occurrence is one option found among the tokens of one source.
@@ -25,142 +30,96 @@ type occurrence struct {
 	valAt  token // where the value starts (for value diagnostics)
 }
 
-// getopt reads options from toks the way sbatch's getopt_long does: long
+// optionTable is sbatch's option set as getopt reads it.
+var optionTable = sync.OnceValue(func() getopt.Config {
+	c := getopt.Config{InOrder: true, Options: make([]getopt.Option, len(options))}
+	for i, o := range options {
+		c.Options[i] = getopt.Option{Short: o.short, Long: o.long, Kind: o.arg}
+	}
+	return c
+})
+
+// scanOptions reads options from toks the way sbatch's getopt_long does: long
 // options may be abbreviated to any unique prefix, "--" ends the options,
 // short options may be bundled ("-HQ") and take their argument attached
 // ("-N2") or as the next token. With stopAtOperand it stops at the first
 // token that is not an option and returns its index (the script on sbatch's
 // command line); otherwise such tokens are errors (stray words in #SBATCH
 // lines), reported through bad.
-func getopt(toks []token, stopAtOperand bool, bad func(t token, col int, msg string)) (occs []occurrence, rest int) {
+func scanOptions(toks []token, stopAtOperand bool, bad func(t token, col int, msg string)) (occs []occurrence, rest int) {
 	occs = make([]occurrence, 0, len(toks))
-	i := 0
-	for i < len(toks) {
-		t := toks[i]
-		switch {
-		case t.text == "--":
-			i++
-			if stopAtOperand {
-				return occs, i
-			}
-			for ; i < len(toks); i++ {
-				bad(toks[i], 0, fmt.Sprintf("invalid directive %q: options end at \"--\", nothing may follow it", toks[i].text))
-			}
-			return occs, i
-		case strings.HasPrefix(t.text, "--"):
-			var o *occurrence
-			o, i = longOption(toks, i, bad)
-			if o != nil {
-				occs = append(occs, *o)
-			}
-		case strings.HasPrefix(t.text, "-") && len(t.text) > 1:
-			var os []occurrence
-			os, i = shortOptions(toks, i, bad)
-			occs = append(occs, os...)
-		default:
-			if stopAtOperand {
-				return occs, i
-			}
-			bad(t, 0, fmt.Sprintf("invalid directive %q: expected an option such as --time=10", t.text))
-			i++
-		}
+	words := make([]string, len(toks))
+	for i, t := range toks {
+		words[i] = t.text
 	}
-	return occs, i
+	cfg := optionTable()
+	for start := 0; ; {
+		res, _ := cfg.Parse(words[start:], func(g getopt.Opt) error {
+			occs = append(occs, found(toks, start, g))
+			return nil
+		}, func(e *getopt.Error) bool {
+			t := toks[start+e.Word]
+			bad(t, e.Col, getoptMessage(e))
+			return true
+		})
+		rest = start + res.Rest
+		switch {
+		case stopAtOperand || rest >= len(toks):
+			return occs, rest
+		case res.DashDash:
+			for ; rest < len(toks); rest++ {
+				bad(toks[rest], 0, fmt.Sprintf("invalid directive %q: options end at \"--\", nothing may follow it", toks[rest].text))
+			}
+			return occs, rest
+		}
+		bad(toks[rest], 0, fmt.Sprintf("invalid directive %q: expected an option such as --time=10", toks[rest].text))
+		start = rest + 1
+	}
 }
 
-func longOption(toks []token, i int, bad func(token, int, string)) (*occurrence, int) {
-	t := toks[i]
-	body := t.text[2:]
-	name, val, hasVal := strings.Cut(body, "=")
-	opt, err := lookupLong(name)
-	if err != nil {
-		bad(t, 0, err.Error())
-		return nil, i + 1
-	}
-	o := &occurrence{opt: opt, name: "--" + opt.long, at: t}
+// found is the occurrence of the option getopt found in toks[base:].
+func found(toks []token, base int, g getopt.Opt) occurrence {
+	t := toks[base+g.Word]
+	o := occurrence{opt: options[g.Index], name: g.Name, value: g.Value, hasVal: g.HasValue, at: shifted(t, g.Col)}
 	switch {
-	case hasVal && opt.arg == noArg:
-		bad(t, 0, fmt.Sprintf("option --%s does not take an argument", opt.long))
-		return nil, i + 1
-	case hasVal:
-		o.value, o.hasVal = val, true
-		o.valAt = shifted(t, len(name)+3)
-		if t.valueCol > 0 {
+	case !g.HasValue:
+	case g.ValWord != g.Word:
+		o.valAt = toks[base+g.ValWord]
+	default:
+		o.valAt = shifted(t, g.ValCol)
+		if g.Col == 0 && t.valueCol > 0 {
 			o.valAt.pos.Col = t.valueCol
 		}
-	case opt.arg == requiredArg:
-		if i+1 >= len(toks) {
-			bad(t, 0, fmt.Sprintf("option --%s requires an argument", opt.long))
-			return nil, i + 1
-		}
-		i++
-		o.value, o.hasVal, o.valAt = toks[i].text, true, toks[i]
 	}
-	return o, i + 1
+	return o
 }
 
-func shortOptions(toks []token, i int, bad func(token, int, string)) ([]occurrence, int) {
-	t := toks[i]
-	var occs []occurrence
-	for j := 1; j < len(t.text); j++ {
-		c := t.text[j]
-		opt := shortIndex[c]
-		if opt == nil {
-			bad(t, j, fmt.Sprintf("invalid option -%c%s", c, suggest(string(c), true)))
-			return occs, i + 1
+// getoptMessage words a malformed option as sbatch's diagnostics do.
+func getoptMessage(e *getopt.Error) string {
+	switch {
+	case e.Kind == getopt.Unrecognized && e.Short:
+		return fmt.Sprintf("invalid option -%s%s", e.Name, suggest(e.Name, true))
+	case e.Kind == getopt.Unrecognized:
+		return fmt.Sprintf("unrecognized option --%s%s", e.Name, suggest(e.Name, false))
+	case e.Kind == getopt.Ambiguous:
+		names := make([]string, len(e.Matches))
+		for i, k := range e.Matches {
+			names[i] = "--" + options[k].long
 		}
-		o := occurrence{opt: opt, name: "-" + string(c), at: shifted(t, j)}
-		if opt.arg == noArg {
-			occs = append(occs, o)
-			continue
-		}
-		if j+1 < len(t.text) {
-			o.value, o.hasVal, o.valAt = t.text[j+1:], true, shifted(t, j+1)
-			return append(occs, o), i + 1
-		}
-		if opt.arg == requiredArg {
-			if i+1 >= len(toks) {
-				bad(t, j, fmt.Sprintf("option -%c requires an argument", c))
-				return occs, i + 1
-			}
-			o.value, o.hasVal, o.valAt = toks[i+1].text, true, toks[i+1]
-			return append(occs, o), i + 2
-		}
-		return append(occs, o), i + 1
+		return fmt.Sprintf("option --%s is ambiguous; possibilities: %s", e.Name, strings.Join(names, " "))
+	case e.Kind == getopt.NeedsArg && e.Short:
+		return fmt.Sprintf("option -%s requires an argument", e.Name)
+	case e.Kind == getopt.NeedsArg:
+		return fmt.Sprintf("option --%s requires an argument", options[e.Option].long)
+	default:
+		return fmt.Sprintf("option --%s does not take an argument", options[e.Option].long)
 	}
-	return occs, i + 1
 }
 
 // shifted is t's position moved n bytes to the right (for a value inside a token).
 func shifted(t token, n int) token {
 	t.pos.Col += n
 	return t
-}
-
-// lookupLong finds a long option by exact name or unique prefix.
-func lookupLong(name string) (*option, error) {
-	if o := longIndex[name]; o != nil {
-		return o, nil
-	}
-	var cands []*option
-	if name != "" {
-		for _, o := range options {
-			if strings.HasPrefix(o.long, name) {
-				cands = append(cands, o)
-			}
-		}
-	}
-	switch len(cands) {
-	case 1:
-		return cands[0], nil
-	case 0:
-		return nil, fmt.Errorf("unrecognized option --%s%s", name, suggest(name, false))
-	}
-	names := make([]string, len(cands))
-	for i, o := range cands {
-		names[i] = "--" + o.long
-	}
-	return nil, fmt.Errorf("option --%s is ambiguous; possibilities: %s", name, strings.Join(names, " "))
 }
 
 // suggest returns ` (did you mean --x?)` for the closest known option name.

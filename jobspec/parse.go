@@ -122,7 +122,7 @@ func Parse(in Input) (*Spec, Diagnostics) {
 
 // options runs getopt over one source's tokens, reporting stray words.
 func (p *parser) options(toks []token, stopAtOperand bool) []occurrence {
-	occs, _ := getopt(toks, stopAtOperand, func(t token, col int, msg string) {
+	occs, _ := scanOptions(toks, stopAtOperand, func(t token, col int, msg string) {
 		if !t.broken {
 			p.errorAt(&t, col, msg)
 		}
@@ -344,7 +344,7 @@ func envTokens(env []string) []token {
 // uses --wrap).
 func SplitCommandLine(argv []string) (opts []string, script string, scriptArgs []string) {
 	toks := commandLineTokens(argv)
-	_, rest := getopt(toks, true, func(token, int, string) {})
+	_, rest := scanOptions(toks, true, func(token, int, string) {})
 	opts = argv[:rest]
 	if rest < len(argv) {
 		script, scriptArgs = argv[rest], argv[rest+1:]
