@@ -12,6 +12,7 @@ import (
 	nomadapi "github.com/hashicorp/nomad/api"
 
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
+	"github.com/hpcbridge/hpcbridge/bridge/archive"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	hbraft "github.com/hpcbridge/hpcbridge/raft"
@@ -47,7 +48,7 @@ type backend struct {
 	// term is the executor's work in a leader term (nil: none).
 	term LeaderTask
 	// outputs is the output archive (nil: none).
-	outputs *nomadexec.Outputs
+	outputs *archive.Outputs
 	// nodes lists the nodes for sinfo (nil: none).
 	nodes apiserver.NodeSource
 }
@@ -68,7 +69,7 @@ func newBackend(o Config, store *state.Store, node *hbraft.Node, logger *slog.Lo
 	if err != nil {
 		return backend{}, err
 	}
-	outputs := &nomadexec.Outputs{Dir: filepath.Join(o.DataDir, "outputs"), Client: client, Retention: n.OutputRetention}
+	outputs := &archive.Outputs{Dir: filepath.Join(o.DataDir, "outputs"), Client: client, Retention: n.OutputRetention}
 	exec := nomadexec.New(nomadexec.Config{
 		Client: client, Store: store, Raft: node,
 		Translation: nomadexec.Translation{

@@ -2,8 +2,8 @@
 // sched.Executor by translating each started Slurm job (or array task) into a
 // Nomad batch job with a deterministic id, follows Nomad's event stream to
 // learn where jobs run and how they end, heals missed events with a periodic
-// full reconcile, and archives each job's output off the Nomad client so it
-// outlives the allocation.
+// full reconcile, and has each ended job's output archived (bridge/archive)
+// before it reports the end.
 package nomadexec
 
 import (
@@ -56,8 +56,14 @@ type Config struct {
 	// ReconcileInterval is the period of the full reconcile (default 30s).
 	ReconcileInterval time.Duration
 	// Outputs archives job output (nil: no archive).
-	Outputs *Outputs
+	Outputs Archiver
 	Logger  *slog.Logger
+}
+
+// Archiver keeps a copy of an ended run's output (bridge/archive): the
+// executor reports a run's end only after Archive returned.
+type Archiver interface {
+	Archive(ctx context.Context, jobID uint64, allocID, nodeID string) error
 }
 
 // Raft is what the executor needs of the leader's Raft node.

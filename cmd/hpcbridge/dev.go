@@ -14,6 +14,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/archive"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
 	"github.com/urfave/cli/v2"
@@ -141,7 +142,7 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		DataDir: filepath.Join(o.dataDir, "coordinator"), Bind: o.bind, RaftBind: o.raftBind, NodeID: "dev",
 		Bootstrap: true, Partitions: []string{o.partition}, LogLevel: o.logLevel, Version: version, Out: s.out, Log: s.err,
 		Nomad: bridge.Nomad{Addr: agent.Addr(), Cluster: "hpcbridge", MaxQueued: nomadexec.DefaultMaxQueued, CPUMHz: nomadexec.DefaultMHzPerCPU,
-			DefaultMemMiB: nomadexec.DefaultMemMiB, KillWait: nomadexec.DefaultKillTimeout, OutputRetention: nomadexec.DefaultRetention},
+			DefaultMemMiB: nomadexec.DefaultMemMiB, KillWait: nomadexec.DefaultKillTimeout, OutputRetention: archive.DefaultRetention},
 	}
 	sctx, stopServer := context.WithCancel(ctx)
 	errc := make(chan error, 1)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge"
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/archive"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 )
 
@@ -68,7 +69,7 @@ func nomadFlags() []cli.Flag {
 		&cli.IntFlag{Name: "nomad-cpu-mhz", Value: nomadexec.DefaultMHzPerCPU, Usage: "Nomad CPU (MHz) reserved per Slurm CPU"},
 		&cli.Int64Flag{Name: "default-mem", Value: nomadexec.DefaultMemMiB, Usage: "MiB of memory for jobs that ask for none"},
 		&cli.DurationFlag{Name: "kill-wait", Value: nomadexec.DefaultKillTimeout, Usage: "Slurm's KillWait: SIGTERM, then SIGKILL after this"},
-		&cli.DurationFlag{Name: "output-retention", Value: nomadexec.DefaultRetention, Usage: "how long after a job ends the coordinator keeps its archived output (0: forever)"},
+		&cli.DurationFlag{Name: "output-retention", Value: archive.DefaultRetention, Usage: "how long after a job ends the coordinator keeps its archived output (0: forever)"},
 	}
 }
 

@@ -1,4 +1,4 @@
-package nomadexec
+package archive
 
 import (
 	"errors"
@@ -10,9 +10,19 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
+	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
+
+func parse(t *testing.T, script string) *state.Submission {
+	t.Helper()
+	spec, diags := jobspec.Parse(jobspec.Input{File: "job.sh", Script: []byte(script)})
+	if spec == nil {
+		t.Fatalf("parse: %v", diags)
+	}
+	return &state.Submission{Script: []byte(script), ScriptName: "job.sh", Cwd: "/home/ada/run", SubmitHost: "login1", Spec: spec}
+}
 
 func TestSweep(t *testing.T) {
 	store := state.New()

@@ -1,4 +1,4 @@
-package nomadexec
+package archive
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
+	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -26,7 +27,8 @@ const (
 // Outputs is the archive of job output on the coordinator's disk: when a
 // job ends, the leader copies its stdout and stderr from the Nomad client,
 // so `hpcbridge output` works after Nomad has collected the allocation. It
-// serves the API's output route (apiserver.OutputSource).
+// serves the API's output route (apiserver.OutputSource) and archives for
+// the executor (nomadexec.Archiver).
 type Outputs struct {
 	Dir    string
 	Client *api.Client
@@ -38,7 +40,10 @@ type Outputs struct {
 // DefaultRetention is the default Outputs.Retention: 30 days.
 const DefaultRetention = 30 * 24 * time.Hour
 
-var _ apiserver.OutputSource = (*Outputs)(nil)
+var (
+	_ apiserver.OutputSource = (*Outputs)(nil)
+	_ nomadexec.Archiver     = (*Outputs)(nil)
+)
 
 func (o *Outputs) path(jobID uint64, stream string) string {
 	return filepath.Join(o.Dir, strconv.FormatUint(jobID, 10), stream)
@@ -87,7 +92,7 @@ func (o *Outputs) Archive(ctx context.Context, jobID uint64, allocID, nodeID str
 func copyLogs(ctx context.Context, c *api.Client, a *api.Allocation, stream string, offset int64, follow bool, w io.Writer) (int64, error) {
 	q := (&api.QueryOptions{Params: map[string]string{
 		"follow": strconv.FormatBool(follow),
-		"task":   TaskName,
+		"task":   nomadexec.TaskName,
 		"type":   stream,
 		"origin": api.OriginStart,
 		"offset": strconv.FormatInt(offset, 10),

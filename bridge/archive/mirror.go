@@ -1,8 +1,10 @@
-package nomadexec
+package archive
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -155,7 +158,7 @@ func allocDone(status string) bool {
 
 // lastAlloc is the newest allocation of j's current run, or nil.
 func (o *Outputs) lastAlloc(ctx context.Context, j *state.Job) (*api.AllocationListStub, error) {
-	allocs, _, err := o.Client.Jobs().Allocations(NomadID(j), true, (&api.QueryOptions{}).WithContext(ctx))
+	allocs, _, err := o.Client.Jobs().Allocations(nomadexec.NomadID(j), true, (&api.QueryOptions{}).WithContext(ctx))
 	if err != nil {
 		if isNotFound(err) {
 			return nil, nil
@@ -169,4 +172,10 @@ func (o *Outputs) lastAlloc(ctx context.Context, j *state.Job) (*api.AllocationL
 		}
 	}
 	return last, nil
+}
+
+// isNotFound reports whether Nomad answered 404 Not Found.
+func isNotFound(err error) bool {
+	var ue api.UnexpectedResponseError
+	return errors.As(err, &ue) && ue.StatusCode() == http.StatusNotFound
 }

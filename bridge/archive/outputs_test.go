@@ -1,4 +1,4 @@
-package nomadexec
+package archive
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 )
 
 // fakeLogs serves Nomad's log endpoint for any allocation: the frames of
@@ -28,7 +30,7 @@ func fakeLogs(t *testing.T) (*httptest.Server, *atomic.Int64) {
 			return
 		}
 		q := r.URL.Query()
-		if r.URL.Path == "/v1/client/fs/logs/" || q.Get("task") != TaskName || q.Get("origin") != api.OriginStart {
+		if r.URL.Path == "/v1/client/fs/logs/" || q.Get("task") != nomadexec.TaskName || q.Get("origin") != api.OriginStart {
 			http.Error(w, "bad request "+r.URL.String(), http.StatusBadRequest)
 			return
 		}
