@@ -20,9 +20,6 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// slurmCommands are the names under which the binary acts as a Slurm command.
-var slurmCommands = []string{"sbatch", "squeue", "scancel", "sacct", "sinfo", "scontrol", "srun"}
-
 // exitError carries a process exit status out of a command; only main exits.
 type exitError struct {
 	code int

@@ -217,21 +217,3 @@ func parseTaskRange(r string) (taskRange, bool) {
 	}
 	return taskRange{a, b}, true
 }
-
-// parseJobArgs parses job id arguments (each possibly a comma list).
-func parseJobArgs(args []string) ([]JobArg, error) {
-	var out []JobArg
-	for _, arg := range args {
-		for _, it := range SplitJobArgs(arg) {
-			if it == "" {
-				continue
-			}
-			a, err := ParseJobArg(it)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, a)
-		}
-	}
-	return out, nil
-}

@@ -81,15 +81,6 @@ type srunOptions struct {
 	version  bool
 }
 
-func findSrunOpt(match func(o *srunOpt) bool) *srunOpt {
-	for i := range srunOpts {
-		if match(&srunOpts[i]) {
-			return &srunOpts[i]
-		}
-	}
-	return nil
-}
-
 // errInfo stops the parse at -h, --help, --usage, -V or --version.
 var errInfo = errors.New("srun: help or version asked for")
 
