@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -71,7 +72,7 @@ func newBackend(o Config, store *state.Store, node *hbraft.Node, logger *slog.Lo
 	}
 	outputs := &archive.Outputs{Dir: filepath.Join(o.DataDir, "outputs"), Client: client, Retention: n.OutputRetention}
 	exec := nomadexec.New(nomadexec.Config{
-		Client: client, Store: store, Raft: node,
+		Client: client, Store: store, Raft: node, Checkpoints: eventIndex{raft: node},
 		Translation: nomadexec.Translation{
 			ClusterName: n.Cluster, Partitions: parts, Namespace: n.Namespace, Region: n.Region,
 			MHzPerCPU: n.CPUMHz, DefaultMemMiB: n.DefaultMemMiB, KillTimeout: n.KillWait,
@@ -160,4 +161,19 @@ func slurmSettings(n Nomad) map[string]string {
 		"KillWait":      fmt.Sprintf("%d sec", int(n.KillWait.Seconds())),
 		"DefMemPerNode": strconv.FormatInt(n.DefaultMemMiB, 10),
 	}
+}
+
+// eventIndex commits the Nomad executor's event index through Raft
+// (nomadexec.Checkpoints).
+type eventIndex struct {
+	raft sched.Applier
+}
+
+func (c eventIndex) SaveEventIndex(ctx context.Context, index uint64) error {
+	cmd, err := state.Encode(state.CmdSetMeta, state.SetMetaCmd{Key: nomadexec.MetaEventIndex, Value: strconv.FormatUint(index, 10)})
+	if err != nil {
+		return err
+	}
+	_, _, err = c.raft.Apply(ctx, cmd)
+	return err
 }

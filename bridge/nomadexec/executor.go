@@ -43,9 +43,12 @@ const (
 type Config struct {
 	Client *api.Client
 	Store  *state.Store
-	// Raft commits the event index and catches the store up with the log
-	// before a new leader first looks at Nomad (the leader's raft node).
+	// Raft catches the store up with the log before a new leader first
+	// looks at Nomad (the leader's raft node).
 	Raft Raft
+	// Checkpoints keeps the event stream's position in the replicated
+	// state (nil: not kept; a new leader reads the stream from its start).
+	Checkpoints Checkpoints
 	Translation
 	// MaxQueued bounds the jobs registered with Nomad whose allocation does
 	// not run yet (default 32): the queue stays in the coordinator, so an
@@ -68,10 +71,17 @@ type Archiver interface {
 
 // Raft is what the executor needs of the leader's Raft node.
 type Raft interface {
-	sched.Applier
 	// Barrier returns once the local store has applied every entry
 	// committed before the call.
 	Barrier(ctx context.Context) error
+}
+
+// Checkpoints commits the index of the last Nomad event the leader
+// handled, as the replicated meta key MetaEventIndex, where the next
+// leader's event follower resumes. The coordinator commits it; the
+// executor only reads the key.
+type Checkpoints interface {
+	SaveEventIndex(ctx context.Context, index uint64) error
 }
 
 // Executor runs jobs on Nomad. It is created once per server; RunTerm

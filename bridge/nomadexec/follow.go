@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/nomad/api"
-
-	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
 // follow follows Nomad's event stream and reconciles periodically until ctx
@@ -69,16 +67,12 @@ func (e *Executor) follow(ctx context.Context) error {
 	}
 }
 
-// commitIndex records the event index in Raft when it moved.
+// commitIndex saves the event index when it moved (Checkpoints).
 func (e *Executor) commitIndex(ctx context.Context, committed, index uint64) uint64 {
-	if index <= committed || e.cfg.Raft == nil {
+	if index <= committed || e.cfg.Checkpoints == nil {
 		return committed
 	}
-	cmd, err := state.Encode(state.CmdSetMeta, state.SetMetaCmd{Key: MetaEventIndex, Value: strconv.FormatUint(index, 10)})
-	if err != nil {
-		return committed
-	}
-	if _, _, err := e.cfg.Raft.Apply(ctx, cmd); err != nil {
+	if err := e.cfg.Checkpoints.SaveEventIndex(ctx, index); err != nil {
 		e.cfg.Logger.Warn("commit nomad event index", "err", err)
 		return committed
 	}
