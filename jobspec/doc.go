@@ -36,10 +36,10 @@
 //
 // The package is pure: it does no I/O, reads no clock (the submit time comes
 // in Input.Now) and imports nothing from this module but internal/getopt
-// (the one getopt_long emulation, a leaf that imports nothing of the
-// project either) and the standard library, so the parser can be fuzzed, tested against real Slurm
-// (oracle_test.go) and reused without pulling in the coordinator. [Format]
-// renders a Spec back as #SBATCH directives that Parse reads to the same
-// Spec; the JSON form of a Spec is the contract printed by `hpcbridge
-// jobspec`.
+// (the one getopt_long emulation, a leaf that imports nothing of the project
+// either) and the standard library, so the parser can be fuzzed, tested
+// against real Slurm (oracle_test.go) and reused without pulling in the
+// coordinator. [Format] renders a Spec back as #SBATCH directives that Parse
+// reads to the same Spec; the JSON form of a Spec is the contract printed by
+// `hpcbridge jobspec`.
 package jobspec
