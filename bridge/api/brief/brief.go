@@ -376,7 +376,7 @@ func Read(r io.Reader) ([]*state.Job, error) {
 	var block []state.Job
 	for {
 		n, err := binary.ReadUvarint(br)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return jobs, nil
 		}
 		if err == nil && (n == 0 || n > maxBriefFrame) {
