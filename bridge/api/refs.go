@@ -3,20 +3,14 @@ package api
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
+	"github.com/hpcbridge/hpcbridge/internal/jobref"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
 // ErrBadRef is wrapped by every error ParseJobRefs and ParseJobRef return.
 var ErrBadRef = errors.New("invalid job id")
-
-// Job ids and array indexes as Slurm bounds them.
-const (
-	maxJobID     = 1<<32 - 1
-	maxTaskIndex = 1<<31 - 2
-)
 
 // ParseJobRef parses one job ref: a job id (123, which names a job and all
 // the tasks of its array) or an array task (123_7).
@@ -65,49 +59,28 @@ func ParseJobRefs(s string) ([]state.JobRef, error) {
 	return out, nil
 }
 
-// splitRefs splits a list at the commas outside brackets.
+// splitRefs splits a list at the commas outside brackets (jobref.Split).
 func splitRefs(s string) ([]string, error) {
-	if s == "" {
-		return nil, badRef(s, "empty job list")
+	items, err := jobref.Split(s)
+	if err != nil {
+		return nil, badRef(s, err.Error())
 	}
-	var items []string
-	depth, start := 0, 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '[':
-			if depth++; depth > 1 {
-				return nil, badRef(s, "nested '['")
-			}
-		case ']':
-			if depth--; depth < 0 {
-				return nil, badRef(s, "']' without '['")
-			}
-		case ',':
-			if depth == 0 {
-				items = append(items, s[start:i])
-				start = i + 1
-			}
-		}
-	}
-	if depth != 0 {
-		return nil, badRef(s, "'[' without ']'")
-	}
-	return append(items, s[start:]), nil
+	return items, nil
 }
 
 // parseRefItem parses ID, ID_TASK or ID_[RANGES] and calls add per ref.
 func parseRefItem(whole, it string, add func(state.JobRef) error) error {
 	idPart, task, hasTask := strings.Cut(it, "_")
-	id, err := parseNum(idPart, maxJobID)
-	if err != nil || id == 0 {
+	id, ok := jobref.Number(idPart, jobref.MaxJobID)
+	if !ok || id == 0 {
 		return badRef(whole, fmt.Sprintf("%q is not a job id", idPart))
 	}
 	if !hasTask {
 		return add(state.JobRef{JobID: id, Task: state.AllTasks})
 	}
 	if !strings.HasPrefix(task, "[") {
-		n, err := parseNum(task, maxTaskIndex)
-		if err != nil {
+		n, ok := jobref.Number(task, jobref.MaxTaskIndex)
+		if !ok {
 			return badRef(whole, fmt.Sprintf("%q is not an array index", task))
 		}
 		return add(state.JobRef{JobID: id, Task: int(n)})
@@ -116,51 +89,20 @@ func parseRefItem(whole, it string, add func(state.JobRef) error) error {
 		return badRef(whole, fmt.Sprintf("%q: write an index list as [1-3,5]", task))
 	}
 	for _, r := range strings.Split(task[1:len(task)-1], ",") {
-		first, last, step, err := parseRange(r)
-		if err != nil {
-			return badRef(whole, err.Error())
+		rg, err := jobref.ParseRange(r)
+		switch {
+		case errors.Is(err, jobref.ErrStep):
+			return badRef(whole, fmt.Sprintf("%q: bad step", r))
+		case err != nil:
+			return badRef(whole, fmt.Sprintf("%q is not an array index range", r))
 		}
-		for x := first; x <= last; x += step {
+		for x := rg.First; x <= rg.Last; x += rg.Step {
 			if err := add(state.JobRef{JobID: id, Task: int(x)}); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-// parseRange parses N, N-M or N-M:STEP.
-func parseRange(r string) (first, last, step uint64, err error) {
-	step = 1
-	span, st, hasStep := strings.Cut(r, ":")
-	a, b, isRange := strings.Cut(span, "-")
-	if first, err = parseNum(a, maxTaskIndex); err != nil {
-		return 0, 0, 0, fmt.Errorf("%q is not an array index range", r)
-	}
-	last = first
-	if isRange {
-		if last, err = parseNum(b, maxTaskIndex); err != nil || last < first {
-			return 0, 0, 0, fmt.Errorf("%q is not an array index range", r)
-		}
-	}
-	if hasStep {
-		if step, err = parseNum(st, maxTaskIndex); err != nil || step == 0 || !isRange {
-			return 0, 0, 0, fmt.Errorf("%q: bad step", r)
-		}
-	}
-	return first, last, step, nil
-}
-
-// parseNum reads a plain decimal number up to max.
-func parseNum(s string, max uint64) (uint64, error) {
-	if s == "" || s[0] < '0' || s[0] > '9' {
-		return 0, ErrBadRef
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || n > max {
-		return 0, ErrBadRef
-	}
-	return n, nil
 }
 
 func badRef(s, why string) error {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hpcbridge/hpcbridge/internal/jobref"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -111,7 +112,7 @@ func FuzzParseJobRefs(f *testing.F) {
 		}
 		seen := map[state.JobRef]bool{}
 		for _, r := range refs {
-			if r.JobID == 0 || r.JobID > maxJobID || r.Task < state.AllTasks || r.Task > maxTaskIndex || seen[r] {
+			if r.JobID == 0 || r.JobID > jobref.MaxJobID || r.Task < state.AllTasks || r.Task > jobref.MaxTaskIndex || seen[r] {
 				t.Fatalf("bad ref %+v from %q", r, s)
 			}
 			seen[r] = true

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hpcbridge/hpcbridge/internal/jobref"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -12,11 +13,8 @@ import (
 // reads each item with strtol and ignores what follows the number); scancel
 // and scontrol take a stricter grammar with bracketed task ranges.
 
-// maxSlurmJobID is the largest job id Slurm accepts.
-const maxSlurmJobID = 1<<32 - 1
-
-// maxTaskIndex is the largest array index Slurm accepts.
-const maxTaskIndex = 1<<31 - 2
+// The grammar of the ids, indexes, ranges and lists is package
+// internal/jobref, which the API shares.
 
 // JobSel selects a job (Task == state.AllTasks: the job and, for an array,
 // every task) or one array task.
@@ -45,14 +43,14 @@ func ParseSqueueJobs(list string) ([]JobSel, error) {
 			continue
 		}
 		id, rest, ok := Strtol(item)
-		if !ok || id <= 0 || id > maxSlurmJobID {
+		if !ok || id <= 0 || id > jobref.MaxJobID {
 			return nil, fmt.Errorf("Invalid job id: %s", item)
 		}
 		sel := JobSel{JobID: uint64(id), Task: state.AllTasks}
 		if strings.HasPrefix(rest, "_") {
 			t, _, _ := Strtol(rest[1:])
-			if t < 0 || t > maxTaskIndex {
-				t = maxTaskIndex + 1 // matches no task
+			if t < 0 || t > jobref.MaxTaskIndex {
+				t = jobref.MaxTaskIndex + 1 // matches no task
 			}
 			sel.Task = int(t)
 		}
@@ -140,22 +138,7 @@ func (e *RefError) Error() string { return "Invalid job id " + e.Text }
 // SplitJobArgs splits a list of job id arguments at the commas outside
 // brackets ("12,13_[1,2]" is two arguments).
 func SplitJobArgs(s string) []string {
-	var out []string
-	depth, start := 0, 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '[':
-			depth++
-		case ']':
-			depth--
-		case ',':
-			if depth <= 0 {
-				out = append(out, s[start:i])
-				start = i + 1
-			}
-		}
-	}
-	return append(out, s[start:])
+	return jobref.Fields(s)
 }
 
 // ParseJobArg parses one scancel/scontrol job id argument.
@@ -169,8 +152,8 @@ func ParseJobArg(s string) (JobArg, error) {
 		a.Step = step
 	}
 	idPart, task, hasTask := strings.Cut(body, "_")
-	id, err := strconv.ParseUint(idPart, 10, 64)
-	if err != nil || id == 0 || id > maxSlurmJobID || idPart[0] == '+' {
+	id, ok := jobref.Number(idPart, jobref.MaxJobID)
+	if !ok || id == 0 {
 		return a, &RefError{Text: s}
 	}
 	a.JobID = id
@@ -182,11 +165,11 @@ func ParseJobArg(s string) (JobArg, error) {
 		a.Empty = true
 		return a, nil
 	case task[0] != '[':
-		n, err := strconv.Atoi(task)
-		if err != nil || n < 0 || n > maxTaskIndex || task[0] == '+' {
+		n, ok := jobref.Number(task, jobref.MaxTaskIndex)
+		if !ok {
 			return a, &RefError{Text: s}
 		}
-		a.Tasks = []taskRange{{n, n}}
+		a.Tasks = []taskRange{{int(n), int(n)}}
 		return a, nil
 	}
 	if len(task) < 2 || task[len(task)-1] != ']' || strings.Count(task, "[") != 1 || strings.Count(task, "]") != 1 {
@@ -202,18 +185,11 @@ func ParseJobArg(s string) (JobArg, error) {
 	return a, nil
 }
 
-// parseTaskRange reads N or N-M (N <= M).
+// parseTaskRange reads N or N-M (N <= M): a range without a step.
 func parseTaskRange(r string) (taskRange, bool) {
-	lo, hi, isRange := strings.Cut(r, "-")
-	a, err := strconv.Atoi(lo)
-	if err != nil || a < 0 || a > maxTaskIndex || lo[0] == '+' {
+	rg, err := jobref.ParseRange(r)
+	if err != nil || strings.Contains(r, ":") {
 		return taskRange{}, false
 	}
-	b := a
-	if isRange {
-		if b, err = strconv.Atoi(hi); err != nil || b < a || b > maxTaskIndex || hi == "" || hi[0] == '+' {
-			return taskRange{}, false
-		}
-	}
-	return taskRange{a, b}, true
+	return taskRange{int(rg.First), int(rg.Last)}, true
 }

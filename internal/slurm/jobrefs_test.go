@@ -3,6 +3,7 @@ package slurm
 import (
 	"errors"
 	"fmt"
+	"github.com/hpcbridge/hpcbridge/internal/jobref"
 	"strings"
 	"testing"
 )
@@ -68,6 +69,11 @@ func TestParseJobArg(t *testing.T) {
 		{in: "123_[]", bad: true, rangeErr: ""},
 		{in: "123.", bad: true},
 		{in: "4294967296", bad: true},
+		// The shared grammar (internal/jobref) reads digits only: a signed
+		// index is refused as the API refuses it.
+		{in: "123_-0", bad: true},
+		{in: "123_[0--0]", bad: true, rangeErr: "0--0"},
+		{in: "123_[1-3:1]", bad: true, rangeErr: "1-3:1"},
 	}
 	for _, c := range cases {
 		a, err := ParseJobArg(c.in)
@@ -97,7 +103,7 @@ func FuzzParseSqueueJobs(f *testing.F) {
 			return
 		}
 		for _, sel := range sels {
-			if sel.JobID == 0 || sel.JobID > maxSlurmJobID || sel.Task < -1 {
+			if sel.JobID == 0 || sel.JobID > jobref.MaxJobID || sel.Task < -1 {
 				t.Fatalf("%q gave %+v", s, sel)
 			}
 		}
@@ -113,11 +119,11 @@ func FuzzParseJobArg(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if a.JobID == 0 || a.JobID > maxSlurmJobID {
+		if a.JobID == 0 || a.JobID > jobref.MaxJobID {
 			t.Fatalf("%q: job id %d", s, a.JobID)
 		}
 		for _, r := range a.Tasks {
-			if r.First < 0 || r.Last < r.First || r.Last > maxTaskIndex {
+			if r.First < 0 || r.Last < r.First || r.Last > jobref.MaxTaskIndex {
 				t.Fatalf("%q: range %+v", s, r)
 			}
 		}
