@@ -128,6 +128,7 @@ func RefErrors(resp *api.ActionResponse, err error) ([]api.RefError, error) {
 	return nil, err
 }
 
+// CmpOr is a, or b when a is empty.
 func CmpOr(a, b string) string {
 	if a != "" {
 		return a
@@ -135,8 +136,8 @@ func CmpOr(a, b string) string {
 	return b
 }
 
-// sbatch exits 255 when its options are wrong (Slurm's error_exit), 1
-// when the submission fails.
+// ExitSbatchOptions is sbatch's status for options that are wrong (Slurm's
+// error_exit); a submission that fails exits 1.
 const ExitSbatchOptions = 255
 
 // parseMiB reads a Slurm size (default unit MiB).

@@ -79,6 +79,7 @@ func (v JobView) StateLong() string {
 	return string(v.Job.State)
 }
 
+// StateShort is the state's short code (squeue %t).
 func (v JobView) StateShort() string {
 	if Configuring(v.Job) {
 		return "CF"

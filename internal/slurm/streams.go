@@ -19,6 +19,7 @@ type Streams struct {
 	Env      []string
 }
 
+// LookupEnv is the value of the last name=value in env.
 func LookupEnv(env []string, name string) (string, bool) {
 	v, ok := "", false
 	for _, kv := range env {

@@ -95,6 +95,7 @@ var (
 	ScenarioNow    = time.Date(2026, 11, 21, 18, 41, 55, 0, time.UTC)
 )
 
+// TrainScript is the batch script of the fixture's training job.
 const TrainScript = `#!/bin/bash
 #SBATCH -J train -N 1 -n 4 -c 2 --mem=8G --gres=gpu:2 -t 1-02:03:04
 #SBATCH -o out-%j.txt -e err-%j.txt --nice=5 --comment="hello world" -A physics
@@ -272,6 +273,7 @@ func (f *FakeClient) selected(q *api.JobsQuery, history bool) []*state.Job {
 	return out
 }
 
+// JobsAll answers as the coordinator would, from the fixture.
 func (f *FakeClient) JobsAll(_ context.Context, q *api.JobsQuery) ([]*state.Job, *api.QueryMeta, error) {
 	f.Queries = append(f.Queries, q)
 	if f.FailWith != nil {
@@ -280,6 +282,7 @@ func (f *FakeClient) JobsAll(_ context.Context, q *api.JobsQuery) ([]*state.Job,
 	return f.selected(q, false), &api.QueryMeta{LastIndex: uint64(len(f.Queries))}, nil
 }
 
+// AccountingAll answers as the coordinator would, from the fixture.
 func (f *FakeClient) AccountingAll(_ context.Context, q *api.JobsQuery) ([]*state.Job, *api.QueryMeta, error) {
 	f.Queries = append(f.Queries, q)
 	if f.FailWith != nil {
@@ -288,6 +291,7 @@ func (f *FakeClient) AccountingAll(_ context.Context, q *api.JobsQuery) ([]*stat
 	return f.selected(q, true), &api.QueryMeta{}, nil
 }
 
+// Job answers as the coordinator would, from the fixture.
 func (f *FakeClient) Job(_ context.Context, ref string, _ *api.QueryOptions) (*state.Job, *api.QueryMeta, error) {
 	if f.FailWith != nil {
 		return nil, nil, f.FailWith
@@ -320,6 +324,7 @@ func (f *FakeClient) act(refs []string) (*api.ActionResponse, error) {
 	return resp, nil
 }
 
+// Cancel answers as the coordinator would, from the fixture.
 func (f *FakeClient) Cancel(_ context.Context, req *api.CancelRequest) (*api.ActionResponse, error) {
 	f.Cancels = append(f.Cancels, req)
 	if len(req.Refs) == 0 {
@@ -335,23 +340,28 @@ func (f *FakeClient) record(what string, req *api.RefsRequest) (*api.ActionRespo
 	return f.act(req.Refs)
 }
 
+// Hold answers as the coordinator would, from the fixture.
 func (f *FakeClient) Hold(_ context.Context, req *api.RefsRequest) (*api.ActionResponse, error) {
 	return f.record("hold", req)
 }
 
+// Release answers as the coordinator would, from the fixture.
 func (f *FakeClient) Release(_ context.Context, req *api.RefsRequest) (*api.ActionResponse, error) {
 	return f.record("release", req)
 }
 
+// Requeue answers as the coordinator would, from the fixture.
 func (f *FakeClient) Requeue(_ context.Context, req *api.RefsRequest) (*api.ActionResponse, error) {
 	return f.record("requeue", req)
 }
 
+// Update answers as the coordinator would, from the fixture.
 func (f *FakeClient) Update(_ context.Context, req *api.UpdateRequest) (*api.ActionResponse, error) {
 	f.Updates = append(f.Updates, req)
 	return f.act(req.Refs)
 }
 
+// Partitions answers as the coordinator would, from the fixture.
 func (f *FakeClient) Partitions(context.Context) ([]api.Partition, error) {
 	if f.FailWith != nil {
 		return nil, f.FailWith
@@ -359,6 +369,7 @@ func (f *FakeClient) Partitions(context.Context) ([]api.Partition, error) {
 	return f.PartitionList, nil
 }
 
+// Nodes answers as the coordinator would, from the fixture.
 func (f *FakeClient) Nodes(context.Context) (*api.NodeList, error) {
 	if f.FailWith != nil {
 		return nil, f.FailWith
@@ -366,6 +377,7 @@ func (f *FakeClient) Nodes(context.Context) (*api.NodeList, error) {
 	return &api.NodeList{Nodes: slices.Clone(f.NodeList), Total: len(f.NodeList)}, nil
 }
 
+// Node answers as the coordinator would, from the fixture.
 func (f *FakeClient) Node(_ context.Context, name string) (*api.Node, error) {
 	if f.FailWith != nil {
 		return nil, f.FailWith
@@ -378,6 +390,7 @@ func (f *FakeClient) Node(_ context.Context, name string) (*api.Node, error) {
 	return nil, api.Errorf(api.CodeNotFound, "node %s not found", name)
 }
 
+// Submit answers as the coordinator would, from the fixture.
 func (f *FakeClient) Submit(_ context.Context, req *api.SubmitRequest) (*api.SubmitResponse, error) {
 	f.Submits = append(f.Submits, req)
 	if f.FailWith != nil {
@@ -502,6 +515,8 @@ func CheckRun(t *testing.T, code int, out, errs string, wantCode int, wantOut, w
 	}
 }
 
+// WriteScript writes body to a script file in a temporary directory and
+// returns its path.
 func WriteScript(t *testing.T, body string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "job.sh")
