@@ -135,7 +135,7 @@ func newRun(t testing.TB, c *cluster, sc *scenario, base []string) *run {
 		t.Fatal(err)
 	}
 	for _, name := range sc.inputs {
-		if err := copyTree(filepath.Join(sc.dir, name), filepath.Join(work, name)); err != nil {
+		if err := copyInput(filepath.Join(sc.dir, name), filepath.Join(work, name)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -143,23 +143,29 @@ func newRun(t testing.TB, c *cluster, sc *scenario, base []string) *run {
 		ids: map[string]string{}, waitStatus: map[string]int{}, records: map[string][]record{}}
 }
 
-// copyTree copies a file or directory, keeping the modes.
-func copyTree(src, dst string) error {
-	return filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
+// copyInput copies one of the scenario's files, keeping its mode; the
+// directories it creates are writable by every user, as the work dir.
+func copyInput(src, dst string) error {
+	fi, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	for dir := filepath.Dir(dst); ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(dir); err == nil {
+			break
+		}
+		if err := os.MkdirAll(dir, 0o777); err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		if fi.IsDir() {
-			return os.MkdirAll(to, fi.Mode().Perm()|0o700)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
+		if err := os.Chmod(dir, 0o1777); err != nil {
 			return err
 		}
-		return os.WriteFile(to, b, fi.Mode().Perm())
-	})
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, fi.Mode().Perm())
 }
 
 // exec runs a Slurm command in the work dir; it returns what it printed
@@ -446,11 +452,7 @@ func (r *run) files() (map[string][]byte, error) {
 		if rel == "." {
 			return nil
 		}
-		top, _, _ := strings.Cut(rel, string(filepath.Separator))
-		if slices.Contains(r.sc.inputs, top) && !fi.IsDir() {
-			return nil
-		}
-		if fi.IsDir() || !fi.Mode().IsRegular() {
+		if fi.IsDir() || !fi.Mode().IsRegular() || slices.Contains(r.sc.inputs, rel) {
 			return nil
 		}
 		f, err := os.Open(p)

@@ -112,16 +112,22 @@ func compare(sc *scenario, real, ours *run) ([]diff, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Real Slurm's file names in our ids.
-	translated := map[string][]byte{}
+	// Real Slurm's file names in our ids; keys name files by Slurm's
+	// names with its ids as {NAME} (Slurm's ids are large and cannot be
+	// mistaken for an array index), ours only for files Slurm lacks.
+	translated, original := map[string][]byte{}, map[string]string{}
 	for p, b := range rf {
 		translated[tr.slurm(p)] = b
+		original[tr.slurm(p)] = p
 	}
 	paths := unionKeys(translated, of)
 	for _, p := range paths {
 		rb, inReal := translated[p]
 		ob, inOurs := of[p]
 		key := "file " + symbolic(p, ours)
+		if inReal {
+			key = "file " + symbolic(original[p], real)
+		}
 		switch {
 		case !inOurs:
 			add(key, "Slurm wrote %s, hpcbridge did not; Slurm's:\n%s", p, indent(tr.slurm(string(rb))))
@@ -129,7 +135,7 @@ func compare(sc *scenario, real, ours *run) ([]diff, error) {
 			add(key, "hpcbridge wrote %s, Slurm did not; ours:\n%s", p, indent(string(ob)))
 		case strings.HasSuffix(p, ".env"):
 			for _, d := range compareEnv(sc, p, tr, parseEnv(rb), parseEnv(ob)) {
-				diffs = append(diffs, diff{key: "env " + symbolic(p, ours) + " " + d.key, detail: d.detail})
+				diffs = append(diffs, diff{key: "env " + strings.TrimPrefix(key, "file ") + " " + d.key, detail: d.detail})
 			}
 		default:
 			want, got := dropLines(sc, tr.slurm(string(rb))), dropLines(sc, tr.ours(string(ob)))
@@ -150,15 +156,15 @@ func outcomes(name string, recs []record) map[string]string {
 	return m
 }
 
-// symbolic writes a path of our run with job ids as {NAME} (stable
-// across runs, for known lines).
-func symbolic(p string, ours *run) string {
+// symbolic writes a path of run r with its job ids as {NAME} or
+// {NAME_TASK} (stable across runs, for known lines).
+func symbolic(p string, r *run) string {
 	byID := map[string]string{}
-	for name, recs := range ours.records {
+	for name, recs := range r.records {
 		for _, rec := range recs {
 			byID[rec.JobID] = "{" + rec.key(name) + "}"
 		}
-		byID[ours.ids[name]] = "{" + name + "}"
+		byID[r.ids[name]] = "{" + name + "}"
 	}
 	return digitRun.ReplaceAllStringFunc(p, func(d string) string {
 		if s, ok := byID[d]; ok {

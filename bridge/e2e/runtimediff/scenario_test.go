@@ -30,8 +30,8 @@ type scenario struct {
 	// known maps a difference key to the reason it is expected
 	// (docs/runtime-differences.md).
 	known map[string]string
-	// inputs are the scenario's own files, copied into the work dir and
-	// not compared.
+	// inputs are the scenario's own files (paths relative to its
+	// directory), copied into the work dir and not compared.
 	inputs []string
 }
 
@@ -110,16 +110,16 @@ func parseScenario(dir string) (*scenario, error) {
 		}
 		sc.steps = append(sc.steps, st)
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		if e.Name() != scenarioFile {
-			sc.inputs = append(sc.inputs, e.Name())
+	err = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
 		}
-	}
-	return sc, nil
+		if rel, _ := filepath.Rel(dir, p); rel != scenarioFile {
+			sc.inputs = append(sc.inputs, rel)
+		}
+		return nil
+	})
+	return sc, err
 }
 
 // splitWords splits a line into words as a shell would for simple quoting:

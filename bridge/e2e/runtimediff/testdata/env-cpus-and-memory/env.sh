@@ -1,0 +1,2 @@
+#!/bin/bash
+env -0 > batch-$SLURM_JOB_ID.env
