@@ -59,7 +59,7 @@ func (o *nomadOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.latencyJobs, "nomad-latency-jobs", 30, "nomad: jobs, one at a time, each way, for submit-to-running latency")
 	fs.IntVar(&o.burstJobs, "nomad-burst-jobs", 200, "nomad: jobs submitted at once, each way, per burst")
 	fs.IntVar(&o.rounds, "nomad-rounds", 2, "nomad: bursts each way (the side that goes first alternates)")
-	fs.IntVar(&o.maxQueued, "nomad-max-queued", 32, "nomad: the server's --nomad-max-queued (hpcbridge's default: 32)")
+	fs.IntVar(&o.maxQueued, "nomad-max-queued", nomadexec.DefaultMaxQueued, "nomad: the server's --nomad-max-queued (default: hpcbridge's)")
 	fs.IntVar(&o.cpuMHz, "nomad-cpu-mhz", 10, "nomad: the server's --nomad-cpu-mhz: the CPU (MHz) each 1-CPU job reserves")
 	fs.IntVar(&o.memMiB, "nomad-mem", 64, "nomad: each job's --mem (MiB)")
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/hpcbridge/hpcbridge/internal/taskspec"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -89,12 +90,13 @@ type Translation struct {
 	// Namespace and Region of the Nomad jobs (empty: the client's).
 	Namespace, Region string
 	// MHzPerCPU is the Nomad CPU shares (MHz) reserved per Slurm CPU
-	// (default 100).
+	// (default DefaultMHzPerCPU).
 	MHzPerCPU int
-	// DefaultMemMiB is the memory of a job that asks for none (default 512).
+	// DefaultMemMiB is the memory of a job that asks for none (default
+	// the package's DefaultMemMiB).
 	DefaultMemMiB int64
 	// KillTimeout is Slurm's KillWait: SIGTERM, then SIGKILL after it
-	// (default 30s).
+	// (default DefaultKillTimeout).
 	KillTimeout time.Duration
 }
 
@@ -126,7 +128,7 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 	cpus := spec.CPUCount()
 	mem := t.DefaultMemMiB
 	if mem <= 0 {
-		mem = 512
+		mem = DefaultMemMiB
 	}
 	switch {
 	case spec.MemPerNodeMiB != nil && *spec.MemPerNodeMiB > 0:
@@ -136,11 +138,11 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 	}
 	mhz := t.MHzPerCPU
 	if mhz <= 0 {
-		mhz = 100
+		mhz = DefaultMHzPerCPU
 	}
 	kill := t.KillTimeout
 	if kill <= 0 {
-		kill = 30 * time.Second
+		kill = DefaultKillTimeout
 	}
 	part := t.Partitions[j.Partition]
 	dcs := part.Datacenters
@@ -185,17 +187,17 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 	for i, a := range sub.ScriptArgs {
 		args[i] = escapeHCL(a)
 	}
-	config := map[string]any{
-		"script":         escapeHCL(string(batchScript(sub))),
-		"script_name":    "slurm_script", // $0 ends in slurm_script, as under slurmd
-		"env":            escapeEnv(env),
-		"args":           args,
-		"workdir":        escapeHCL(workdir),
-		"output":         escapeHCL(output),
-		"error":          escapeHCL(strOr(spec.Error, "")),
-		"input":          escapeHCL(strOr(spec.Input, "")),
-		"open_mode":      strOr(spec.OpenMode, "truncate"),
-		"time_limit_min": j.TimeLimitMin,
+	config := taskspec.Config{
+		Script:       escapeHCL(string(batchScript(sub))),
+		ScriptName:   "slurm_script", // $0 ends in slurm_script, as under slurmd
+		Env:          escapeEnv(env),
+		Args:         args,
+		Workdir:      escapeHCL(workdir),
+		Output:       escapeHCL(output),
+		Error:        escapeHCL(strOr(spec.Error, "")),
+		Input:        escapeHCL(strOr(spec.Input, "")),
+		OpenMode:     strOr(spec.OpenMode, "truncate"),
+		TimeLimitMin: j.TimeLimitMin,
 	}
 	zero := 0
 	batch := "batch"
@@ -206,7 +208,7 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 		Name:        TaskName,
 		Driver:      DriverName,
 		User:        j.User,
-		Config:      config,
+		Config:      config.ToMap(),
 		KillTimeout: &kill,
 		KillSignal:  "SIGTERM",
 		Resources: &api.Resources{
@@ -285,85 +287,24 @@ func timeLimitString(min int) string {
 }
 
 // SlurmEnv is the job-level Slurm environment of a run, with the
-// submitter's environment as --export selected it (the node-level
-// variables, such as SLURM_JOB_NODELIST and SLURM_TASK_PID, come from the
-// task driver).
+// submitter's environment as --export selected it: taskspec.JobEnv over the
+// job's record (the node-level variables, such as SLURM_JOB_NODELIST and
+// SLURM_TASK_PID, come from the task driver).
 func SlurmEnv(j *state.Job, sub *state.Submission, cluster string) map[string]string {
-	env := map[string]string{}
-	for _, kv := range sub.Env {
-		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
-			env[k] = v
-		}
-	}
 	spec := sub.Spec
-	id := strconv.FormatUint(j.ID, 10)
-	set := func(k, v string) { env[k] = v }
-	set("SLURM_JOB_ID", id)
-	set("SLURM_JOBID", id)
-	set("SLURM_JOB_NAME", j.Name)
-	set("SLURM_JOB_USER", j.User)
-	set("SLURM_JOB_PARTITION", j.Partition)
-	if j.Account != "" {
-		set("SLURM_JOB_ACCOUNT", j.Account)
+	tj := taskspec.Job{
+		ID: j.ID, ArrayJobID: j.ArrayJobID, ArrayTaskID: j.ArrayTaskID,
+		Name: j.Name, User: j.User, Partition: j.Partition, Account: j.Account, QOS: j.QOS, Dependency: j.Dependency,
+		SubmitDir: sub.Cwd, SubmitHost: sub.SubmitHost, Cluster: cluster,
+		CPUs: spec.CPUCount(), Ntasks: spec.Ntasks, NtasksPerNode: spec.NtasksPerNode, CPUsPerTask: spec.CPUsPerTask,
+		MemPerNodeMiB: spec.MemPerNodeMiB, MemPerCPUMiB: spec.MemPerCPUMiB,
+		RestartCount: j.RestartCount, Export: spec.Export, Env: sub.Env,
 	}
-	if j.QOS != "" {
-		set("SLURM_JOB_QOS", j.QOS)
+	if j.ArrayJobID != 0 && j.ArrayTaskID != state.NoTask && spec.Array != nil {
+		lo, hi, step := arrayBounds(spec.Array)
+		tj.Array = &taskspec.Array{Count: spec.Array.Count, Min: lo, Max: hi, Step: step}
 	}
-	set("SLURM_SUBMIT_DIR", sub.Cwd)
-	if sub.SubmitHost != "" {
-		set("SLURM_SUBMIT_HOST", sub.SubmitHost)
-	}
-	if cluster != "" {
-		set("SLURM_CLUSTER_NAME", cluster)
-	}
-	set("SLURM_JOB_NUM_NODES", "1")
-	set("SLURM_NNODES", "1")
-	cpus := strconv.Itoa(spec.CPUCount())
-	set("SLURM_CPUS_ON_NODE", cpus)
-	set("SLURM_JOB_CPUS_PER_NODE", cpus)
-	if spec.Ntasks != nil {
-		set("SLURM_NTASKS", strconv.Itoa(*spec.Ntasks))
-		set("SLURM_NPROCS", strconv.Itoa(*spec.Ntasks))
-	}
-	if spec.NtasksPerNode != nil {
-		set("SLURM_NTASKS_PER_NODE", strconv.Itoa(*spec.NtasksPerNode))
-	}
-	if spec.CPUsPerTask != nil {
-		set("SLURM_CPUS_PER_TASK", strconv.Itoa(*spec.CPUsPerTask))
-	}
-	if spec.MemPerNodeMiB != nil {
-		set("SLURM_MEM_PER_NODE", strconv.FormatInt(*spec.MemPerNodeMiB, 10))
-	}
-	if spec.MemPerCPUMiB != nil {
-		set("SLURM_MEM_PER_CPU", strconv.FormatInt(*spec.MemPerCPUMiB, 10))
-	}
-	if j.RestartCount > 0 { // Slurm sets it only in a requeued job
-		set("SLURM_RESTART_COUNT", strconv.Itoa(j.RestartCount))
-	}
-	if j.Dependency != "" {
-		set("SLURM_JOB_DEPENDENCY", j.Dependency)
-	}
-	if spec.Export != nil {
-		set("SLURM_EXPORT_ENV", *spec.Export)
-		// sbatch asks the node for the user's login environment whenever
-		// --export is not plain ALL (Slurm 22.05; the runtime differential
-		// suite checks it).
-		if !strings.EqualFold(*spec.Export, "ALL") {
-			set("SLURM_GET_USER_ENV", "1")
-		}
-	}
-	if j.ArrayJobID != 0 && j.ArrayTaskID != state.NoTask {
-		set("SLURM_ARRAY_JOB_ID", strconv.FormatUint(j.ArrayJobID, 10))
-		set("SLURM_ARRAY_TASK_ID", strconv.Itoa(j.ArrayTaskID))
-		if a := spec.Array; a != nil {
-			set("SLURM_ARRAY_TASK_COUNT", strconv.Itoa(a.Count))
-			lo, hi, step := arrayBounds(a)
-			set("SLURM_ARRAY_TASK_MIN", strconv.Itoa(lo))
-			set("SLURM_ARRAY_TASK_MAX", strconv.Itoa(hi))
-			set("SLURM_ARRAY_TASK_STEP", strconv.Itoa(step))
-		}
-	}
-	return env
+	return taskspec.JobEnv(tj)
 }
 
 // arrayBounds are the smallest and largest index of an array and its step:

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
+	"github.com/hpcbridge/hpcbridge/internal/taskspec"
 )
 
 // Run-as policies: who a node runs jobs as (plugin config run_as).
@@ -97,35 +98,10 @@ func parseUIDRange(s string) (first, last int, err error) {
 	return first, last, nil
 }
 
-// TaskConfig is a task's `config` block, filled by the coordinator; see
-// docs/driver.md for the contract.
-type TaskConfig struct {
-	// Script is the batch script's text.
-	Script string `codec:"script"`
-	// ScriptName is the script's file name in the task directory
-	// (default slurm_script, as slurmd names it); $0 in the script.
-	ScriptName string `codec:"script_name"`
-	// Args are the script's arguments.
-	Args []string `codec:"args"`
-	// Workdir is where the script runs (--chdir, else the submit
-	// directory); absolute. Empty: SLURM_SUBMIT_DIR, else the task dir.
-	Workdir string `codec:"workdir"`
-	// Output, Error and Input are Slurm file name patterns (%j, %x,
-	// ...), relative to the working directory. Empty Output:
-	// slurm-%j.out (slurm-%A_%a.out for an array task); empty Error:
-	// the output file; empty Input: /dev/null.
-	Output string `codec:"output"`
-	Error  string `codec:"error"`
-	Input  string `codec:"input"`
-	// OpenMode is "truncate" (default) or "append" (also "t"/"a").
-	OpenMode string `codec:"open_mode"`
-	// TimeLimitMin is the time limit in minutes (0: none); it sets
-	// SLURM_JOB_END_TIME and names a stop at the limit as Slurm does.
-	TimeLimitMin int64 `codec:"time_limit_min"`
-	// Env is the job's environment, exactly as the coordinator built it
-	// (nil: the Nomad task's env is used instead); see jobEnv.
-	Env map[string]string `codec:"env"`
-}
+// TaskConfig is a task's `config` block, filled by the coordinator: the
+// fields and codec tags of taskspec.Config, the contract both sides share
+// (docs/driver.md), with the driver's validation.
+type TaskConfig taskspec.Config
 
 // reservedNames cannot be the script's name: they are the task
 // directory's own entries.

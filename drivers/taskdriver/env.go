@@ -12,6 +12,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/proc"
+	"github.com/hpcbridge/hpcbridge/internal/taskspec"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 )
 
@@ -63,8 +64,8 @@ func jobEnv(task, config map[string]string) map[string]string {
 
 // batchEnv is the batch script's environment: the task's (the job-level
 // Slurm variables and the submitter's exported environment, which the
-// coordinator put there, plus Nomad's own) with the node-level variables
-// slurmd adds. SLURM_TASK_PID is added by the exec trampoline, which knows
+// coordinator built with taskspec.JobEnv, plus Nomad's own) with the
+// node-level variables slurmd adds. SLURM_TASK_PID is added by the exec trampoline, which knows
 // the shell's pid.
 func batchEnv(task map[string]string, f nodeFacts) map[string]string {
 	env := make(map[string]string, len(task)+32)
@@ -100,21 +101,10 @@ func batchEnv(task map[string]string, f nodeFacts) map[string]string {
 	for k, v := range set {
 		env[k] = v
 	}
-	// Job-level variables Slurm always sets, for a coordinator that did
-	// not: the defaults of a one-node job.
-	ntasks := env["SLURM_NTASKS"]
-	if ntasks == "" {
-		ntasks = "1"
-	}
-	defaults := map[string]string{
-		"SLURM_JOBID":          env["SLURM_JOB_ID"],
-		"SLURM_TASKS_PER_NODE": ntasks,
-		"SLURM_JOB_NUM_NODES":  "1",
-		"SLURM_NNODES":         "1",
-		"SLURM_PRIO_PROCESS":   "0",
-		"SLURM_NODE_ALIASES":   "(null)",
-		"TMPDIR":               "/tmp", // slurmstepd's, when the job has none
-	}
+	// Job-level variables Slurm always sets that the coordinator leaves
+	// to the node (or, for a hand-written Nomad job, did not set).
+	defaults := taskspec.JobDefaults(env)
+	defaults["TMPDIR"] = "/tmp" // slurmstepd's, when the job has none
 	// Slurm adds the user's own variables only with SLURM_GET_USER_ENV
 	// (sbatch --export other than ALL), from the user's login shell; the
 	// driver gives the account's (docs/runtime-differences.md).

@@ -1,0 +1,41 @@
+package taskspec
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// Tags are Config's codec tags, in field order.
+func tags() []string {
+	t := reflect.TypeFor[Config]()
+	out := make([]string, 0, t.NumField())
+	for f := range t.Fields() {
+		out = append(out, f.Tag.Get("codec"))
+	}
+	return out
+}
+
+// TestToMapKeys: ToMap writes every field under its codec tag, with the
+// field's value, so the map the executor sends is what the driver decodes.
+func TestToMapKeys(t *testing.T) {
+	c := Config{Script: "s", ScriptName: "n", Args: []string{"a"}, Workdir: "/w", Output: "o", Error: "e", Input: "i",
+		OpenMode: "append", TimeLimitMin: 7, Env: map[string]string{"K": "v"}}
+	m := c.ToMap()
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	want := tags()
+	slices.Sort(keys)
+	slices.Sort(want)
+	if !slices.Equal(keys, want) {
+		t.Fatalf("ToMap keys %v, codec tags %v", keys, want)
+	}
+	v := reflect.ValueOf(c)
+	for i, tag := range tags() {
+		if !reflect.DeepEqual(m[tag], v.Field(i).Interface()) {
+			t.Errorf("%s: map holds %#v, field %#v", tag, m[tag], v.Field(i).Interface())
+		}
+	}
+}
