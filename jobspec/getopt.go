@@ -98,7 +98,7 @@ func found(toks []token, base int, g getopt.Opt) occurrence {
 func getoptMessage(e *getopt.Error) string {
 	switch {
 	case e.Kind == getopt.Unrecognized && e.Short:
-		return fmt.Sprintf("invalid option -%s%s", e.Name, suggest(e.Name, true))
+		return fmt.Sprintf("invalid option -%c%s", e.Name[0], suggest(string(rune(e.Name[0])), true))
 	case e.Kind == getopt.Unrecognized:
 		return fmt.Sprintf("unrecognized option --%s%s", e.Name, suggest(e.Name, false))
 	case e.Kind == getopt.Ambiguous:
@@ -108,7 +108,7 @@ func getoptMessage(e *getopt.Error) string {
 		}
 		return fmt.Sprintf("option --%s is ambiguous; possibilities: %s", e.Name, strings.Join(names, " "))
 	case e.Kind == getopt.NeedsArg && e.Short:
-		return fmt.Sprintf("option -%s requires an argument", e.Name)
+		return fmt.Sprintf("option -%c requires an argument", e.Name[0])
 	case e.Kind == getopt.NeedsArg:
 		return fmt.Sprintf("option --%s requires an argument", options[e.Option].long)
 	default:

@@ -89,7 +89,7 @@ type Error struct {
 func (e *Error) Error() string {
 	switch {
 	case e.Kind == Unrecognized && e.Short:
-		return fmt.Sprintf("invalid option -- '%s'", e.Name)
+		return fmt.Sprintf("invalid option -- '%c'", e.Name[0])
 	case e.Kind == Unrecognized:
 		return fmt.Sprintf("unrecognized option '--%s'", e.Name)
 	case e.Kind == Ambiguous:
@@ -100,7 +100,7 @@ func (e *Error) Error() string {
 		}
 		return b.String()
 	case e.Kind == NeedsArg && e.Short:
-		return fmt.Sprintf("option requires an argument -- '%s'", e.Name)
+		return fmt.Sprintf("option requires an argument -- '%c'", e.Name[0])
 	case e.Kind == NeedsArg:
 		return fmt.Sprintf("option '--%s' requires an argument", e.long)
 	default:
