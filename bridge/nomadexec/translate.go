@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/hpcbridge/hpcbridge/internal/hostlist"
 	"github.com/hpcbridge/hpcbridge/internal/taskspec"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -363,7 +364,7 @@ func constraintsOf(spec *jobspec.Spec) ([]*api.Constraint, error) {
 		}
 	}
 	if spec.Nodelist != nil && *spec.Nodelist != "" {
-		nodes, err := ExpandHostlist(*spec.Nodelist)
+		nodes, err := hostlist.Expand(*spec.Nodelist)
 		if err != nil {
 			return nil, fmt.Errorf("--nodelist: %w", err)
 		}
@@ -373,90 +374,12 @@ func constraintsOf(spec *jobspec.Spec) ([]*api.Constraint, error) {
 		out = append(out, &api.Constraint{LTarget: "${node.unique.name}", Operand: "=", RTarget: nodes[0]})
 	}
 	if spec.Exclude != nil && *spec.Exclude != "" {
-		nodes, err := ExpandHostlist(*spec.Exclude)
+		nodes, err := hostlist.Expand(*spec.Exclude)
 		if err != nil {
 			return nil, fmt.Errorf("--exclude: %w", err)
 		}
 		for _, n := range nodes {
 			out = append(out, &api.Constraint{LTarget: "${node.unique.name}", Operand: "!=", RTarget: n})
-		}
-	}
-	return out, nil
-}
-
-// ExpandHostlist expands a Slurm hostlist ("n[1-3,5],gpu01") into names.
-func ExpandHostlist(s string) ([]string, error) {
-	depth := 0
-	elems := strings.FieldsFunc(s, func(r rune) bool {
-		switch r {
-		case '[':
-			depth++
-		case ']':
-			depth--
-		}
-		return r == ',' && depth == 0 // the commas between elements
-	})
-	var out []string
-	for _, elem := range elems {
-		elem = strings.TrimSpace(elem)
-		if elem == "" {
-			continue
-		}
-		names, err := expandOne(elem)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, names...)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("empty host list")
-	}
-	return out, nil
-}
-
-func expandOne(elem string) ([]string, error) {
-	open := strings.IndexByte(elem, '[')
-	if open < 0 {
-		if strings.ContainsRune(elem, ']') {
-			return nil, fmt.Errorf("%q: unbalanced ]", elem)
-		}
-		return []string{elem}, nil
-	}
-	close := strings.IndexByte(elem[open:], ']')
-	if close < 0 {
-		return nil, fmt.Errorf("%q: missing ]", elem)
-	}
-	close += open
-	prefix, body, rest := elem[:open], elem[open+1:close], elem[close+1:]
-	tails, err := expandOne(rest)
-	if err != nil {
-		return nil, err
-	}
-	if rest == "" {
-		tails = []string{""}
-	}
-	var out []string
-	for _, part := range strings.Split(body, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		if !isRange {
-			hi = lo
-		}
-		a, err1 := strconv.Atoi(lo)
-		b, err2 := strconv.Atoi(hi)
-		if err1 != nil || err2 != nil || b < a || lo == "" {
-			return nil, fmt.Errorf("%q: bad range %q", elem, part)
-		}
-		if b-a > 100000 {
-			return nil, fmt.Errorf("%q: range %q is too large", elem, part)
-		}
-		for x := a; x <= b; x++ {
-			n := strconv.Itoa(x)
-			for len(n) < len(lo) {
-				n = "0" + n
-			}
-			for _, t := range tails {
-				out = append(out, prefix+n+t)
-			}
 		}
 	}
 	return out, nil

@@ -127,25 +127,6 @@ func TestTranslateRefuses(t *testing.T) {
 	}
 }
 
-func TestExpandHostlist(t *testing.T) {
-	for in, want := range map[string][]string{
-		"n1":             {"n1"},
-		"n[1-3],gpu01":   {"n1", "n2", "n3", "gpu01"},
-		"r[1-2]n[08-09]": {"r1n08", "r1n09", "r2n08", "r2n09"},
-		"a[1,3-4]b, c":   {"a1b", "a3b", "a4b", "c"},
-	} {
-		got, err := ExpandHostlist(in)
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("ExpandHostlist(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "n[1-", "n[3-1]", "n]"} {
-		if _, err := ExpandHostlist(bad); err == nil {
-			t.Errorf("ExpandHostlist(%q) accepted", bad)
-		}
-	}
-}
-
 func TestTranslateGPUs(t *testing.T) {
 	tr := Translation{}
 	for _, c := range []struct {
