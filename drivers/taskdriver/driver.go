@@ -386,7 +386,7 @@ func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
 	}
 	out, errName, in := fileNames(tc, patternVars(env, shortHostname(node)))
 	umask := -1
-	if m, err := strconv.ParseUint(env["SLURM_UMASK"], 8, 32); err == nil && m <= 0o777 {
+	if m, err := strconv.ParseUint(task["SLURM_UMASK"], 8, 32); err == nil && m <= 0o777 {
 		umask = int(m)
 	}
 	return &jobdir.StepdConfig{

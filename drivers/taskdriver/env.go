@@ -75,6 +75,9 @@ func batchEnv(task map[string]string, f nodeFacts) map[string]string {
 	for _, k := range stepVars {
 		delete(env, k)
 	}
+	// slurmd applies the submitter's umask and takes it out of the job's
+	// environment (the driver reads it from the task's).
+	delete(env, "SLURM_UMASK")
 	cpus := strconv.Itoa(f.cpus)
 	set := map[string]string{
 		"SLURMD_NODENAME":             f.node,

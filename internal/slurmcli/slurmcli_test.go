@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -86,5 +87,18 @@ func TestReports(t *testing.T) {
 	}
 	if !strings.HasPrefix(ErrorMessage(wire.CodeNotFound, "x"), "Invalid job id") {
 		t.Error(ErrorMessage(wire.CodeNotFound, "x"))
+	}
+}
+
+// TestWithUmask: sbatch sends its umask as SLURM_UMASK (four octal
+// digits), and keeps one the caller already has.
+func TestWithUmask(t *testing.T) {
+	old := syscall.Umask(0o027)
+	defer syscall.Umask(old)
+	if got := WithUmask([]string{"A=1"}); strings.Join(got, " ") != "A=1 SLURM_UMASK=0027" {
+		t.Errorf("WithUmask = %q", got)
+	}
+	if got := WithUmask([]string{"SLURM_UMASK=0002"}); strings.Join(got, " ") != "SLURM_UMASK=0002" {
+		t.Errorf("WithUmask with one set = %q", got)
 	}
 }

@@ -1,6 +1,8 @@
 package slurmcli
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api/wire"
@@ -48,17 +50,35 @@ func (s *Submission) Parse() (*jobspec.Spec, jobspec.Diagnostics) {
 }
 
 // Request is the API request that submits the parsed submission: the
-// environment spec exports (ExportEnv) and the submitter's time zone.
+// environment spec exports (ExportEnv) with the submitter's umask
+// (WithUmask), and the submitter's time zone.
 func (s *Submission) Request(spec *jobspec.Spec) *wire.SubmitRequest {
 	return &wire.SubmitRequest{
 		Script:     s.Script,
 		ScriptName: s.ScriptName,
 		Args:       s.Args,
 		ScriptArgs: s.ScriptArgs,
-		Env:        ExportEnv(s.Env, spec.Export),
+		Env:        WithUmask(ExportEnv(s.Env, spec.Export)),
 		Cwd:        s.Cwd,
 		SubmitHost: s.Host,
 		TimeZone:   ZoneName(s.Env, s.Location(), s.Now),
 		User:       s.User,
 	}
+}
+
+// WithUmask adds SLURM_UMASK, this process's umask as sbatch writes it
+// ("0022"), unless env has one: the job runs, and creates its output
+// files, with the submitter's umask (the node takes the variable out of
+// the job's environment, as slurmd does).
+func WithUmask(env []string) []string {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "SLURM_UMASK=") {
+			return env
+		}
+	}
+	m, ok := processUmask()
+	if !ok {
+		return env
+	}
+	return append(env, fmt.Sprintf("SLURM_UMASK=%04o", m))
 }

@@ -117,6 +117,8 @@ type run struct {
 	waitStatus map[string]int
 	// records are the last records seen of each job, by name.
 	records map[string][]record
+	// umask is the submitter's umask ("" : this process's).
+	umask string
 	// log keeps the commands run and what they printed.
 	log bytes.Buffer
 }
@@ -172,6 +174,11 @@ func copyInput(src, dst string) error {
 // and its exit status.
 func (r *run) exec(ctx context.Context, stdin string, name string, args ...string) (string, string, int, error) {
 	cmd := exec.CommandContext(ctx, r.c.command(name), args...)
+	if r.umask != "" {
+		// The umask is the process's: a shell sets it, then becomes the
+		// command.
+		cmd = exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", "umask " + r.umask + ` && exec "$0" "$@"`, r.c.command(name)}, args...)...)
+	}
 	cmd.Dir, cmd.Env = r.work, r.env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -246,6 +253,11 @@ func (r *run) play(ctx context.Context) error {
 			for _, kv := range st.args {
 				r.env = append(r.env, kv)
 			}
+		case "umask":
+			if _, err := strconv.ParseUint(st.args[0], 8, 32); err != nil {
+				return fmt.Errorf("%s: umask %q is not octal", where, st.args[0])
+			}
+			r.umask = st.args[0]
 		case "stdin":
 			stdin = st.args[0]
 		case "sbatch", "sbatch-wait":
@@ -441,9 +453,9 @@ func poll(ctx context.Context, cond func() (bool, error)) error {
 }
 
 // files reads every file the run left in its work dir, except the
-// scenario's own, by path relative to the work dir.
-func (r *run) files() (map[string][]byte, error) {
-	out := map[string][]byte{}
+// scenario's own, by path relative to the work dir, with their modes.
+func (r *run) files() (map[string][]byte, map[string]os.FileMode, error) {
+	out, modes := map[string][]byte{}, map[string]os.FileMode{}
 	err := filepath.Walk(r.work, func(p string, fi os.FileInfo, err error) error {
 		if err != nil {
 			return err
@@ -464,8 +476,8 @@ func (r *run) files() (map[string][]byte, error) {
 		if err != nil {
 			return err
 		}
-		out[rel] = b
+		out[rel], modes[rel] = b, fi.Mode().Perm()
 		return nil
 	})
-	return out, err
+	return out, modes, err
 }

@@ -104,11 +104,11 @@ func compare(sc *scenario, real, ours *run) ([]diff, error) {
 		}
 	}
 
-	rf, err := real.files()
+	rf, rmodes, err := real.files()
 	if err != nil {
 		return nil, err
 	}
-	of, err := ours.files()
+	of, omodes, err := ours.files()
 	if err != nil {
 		return nil, err
 	}
@@ -127,6 +127,9 @@ func compare(sc *scenario, real, ours *run) ([]diff, error) {
 		key := "file " + symbolic(p, ours)
 		if inReal {
 			key = "file " + symbolic(original[p], real)
+		}
+		if inReal && inOurs && rmodes[original[p]] != omodes[p] {
+			add("mode "+strings.TrimPrefix(key, "file "), "%s: mode %v, Slurm's %v", p, omodes[p], rmodes[original[p]])
 		}
 		switch {
 		case !inOurs:

@@ -48,6 +48,7 @@ type step struct {
 //
 //	needs WHO: WHAT          another change this scenario waits for
 //	env NAME=VALUE           the submitter's environment for what follows
+//	umask MODE               the submitter's umask (octal) for what follows
 //	stdin FILE               the next sbatch reads its standard input from FILE
 //	sbatch NAME ARGS...      sbatch --parsable ARGS; NAME names the job
 //	sbatch-wait NAME ARGS... sbatch --wait ARGS; its exit status is compared
@@ -96,7 +97,7 @@ func parseScenario(dir string) (*scenario, error) {
 			return nil, fmt.Errorf("%s: %v", pos, err)
 		}
 		st := step{line: i + 1, verb: words[0], args: words[1:]}
-		min := map[string]int{"env": 1, "stdin": 1, "sbatch": 2, "sbatch-wait": 2, "await-file": 1, "await-state": 2, "scancel": 1, "envvars": 1}
+		min := map[string]int{"env": 1, "umask": 1, "stdin": 1, "sbatch": 2, "sbatch-wait": 2, "await-file": 1, "await-state": 2, "scancel": 1, "envvars": 1}
 		n, ok := min[st.verb]
 		if !ok {
 			return nil, fmt.Errorf("%s: unknown command %q", pos, st.verb)
