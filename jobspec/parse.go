@@ -173,7 +173,11 @@ func (p *parser) finish(file string, scriptArgs []string) {
 	s := p.spec
 	if s.JobName == nil {
 		name := "wrap"
-		if file != "<wrap>" {
+		switch file {
+		case "<wrap>":
+		case "<stdin>":
+			name = "sbatch" // as slurmctld names a script read from stdin
+		default:
 			name = path.Base(file)
 		}
 		if err := CheckText("job name (the script's file name)", name, MaxTextLen); err != nil {

@@ -277,3 +277,19 @@ func TestDiagnosticsCarryPositions(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultJobName: the script's base name; "sbatch" for a script read
+// from standard input and "wrap" for --wrap, as slurmctld names them
+// (checked against Slurm 22.05 by bridge/e2e/runtimediff).
+func TestDefaultJobName(t *testing.T) {
+	for file, want := range map[string]string{"/home/a/run/job.sh": "job.sh", "": "sbatch"} {
+		s, _ := Parse(Input{File: file, Script: []byte("#!/bin/sh\ntrue\n")})
+		if got := jobName(s); got != want {
+			t.Errorf("file %q: job name %q, want %q", file, got, want)
+		}
+	}
+	s, _ := Parse(Input{Args: []string{"--wrap", "true"}})
+	if got := jobName(s); got != "wrap" {
+		t.Errorf("--wrap: job name %q, want wrap", got)
+	}
+}

@@ -91,7 +91,8 @@ func TestSubmits(t *testing.T) {
 		sub.ScriptName != "job.sh" || !strings.Contains(string(sub.Script), "echo hi") || sub.Cwd != dir || sub.SubmitHost != "login1" {
 		t.Errorf("submission = %+v", sub)
 	}
-	if !slices.Equal(sub.Env, []string{"SLURM_X=1"}) || j.TimeLimitMin != 5 || j.Name != "fromscript" {
+	// --export=NONE: the SLURM_* variables, and sbatch's umask.
+	if len(sub.Env) != 2 || sub.Env[0] != "SLURM_X=1" || !strings.HasPrefix(sub.Env[1], "SLURM_UMASK=0") || j.TimeLimitMin != 5 || j.Name != "fromscript" {
 		t.Errorf("job = %+v, env %q", j, sub.Env)
 	}
 	// The local caller owns the job, whose token is a management token.

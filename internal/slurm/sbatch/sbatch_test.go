@@ -61,7 +61,8 @@ func TestSbatchRequest(t *testing.T) {
 		r.ScriptName != script || !strings.Contains(string(r.Script), "echo hi") {
 		t.Errorf("request = %+v", r)
 	}
-	if !slices.Equal(r.Env, []string{"SLURM_X=1"}) {
+	// --export=NONE: the SLURM_* variables, and sbatch's umask.
+	if len(r.Env) != 2 || r.Env[0] != "SLURM_X=1" || !strings.HasPrefix(r.Env[1], "SLURM_UMASK=0") {
 		t.Errorf("env = %v", r.Env)
 	}
 	if r.Cwd != "/home/alice" || r.SubmitHost != "login1" || r.TimeZone != "Europe/Berlin" {
