@@ -43,7 +43,7 @@ func requeueKeepsProgress(st *stack) {
 	eventually(t, "the first run at step 3", 2*time.Minute, func() error {
 		b, err := os.ReadFile(filepath.Join(sub.work, out))
 		if err != nil || !strings.Contains(string(b), "step 3/") {
-			return fmt.Errorf("%s: %q, %w", out, b, err)
+			return fmt.Errorf("%s: %q, %v", out, b, err)
 		}
 		return nil
 	})

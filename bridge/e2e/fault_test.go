@@ -75,7 +75,7 @@ exit 0
 	eventually(t, "the first run's output", time.Minute, func() error {
 		b, err := os.ReadFile(filepath.Join(st.work, "slurm-"+id+".out"))
 		if err != nil || !strings.Contains(string(b), "restart=0") {
-			return fmt.Errorf("output %q, %w", b, err)
+			return fmt.Errorf("output %q, %v", b, err)
 		}
 		return nil
 	})
@@ -294,7 +294,7 @@ echo "$id $SLURM_JOB_ID end" >> %[1]s
 			for ref, id := range ids {
 				b, err := os.ReadFile(filepath.Join(srv.dir, "data", "outputs", fmt.Sprint(id), "stdout"))
 				if err != nil || string(b) != "output of "+ref+"\n" {
-					return fmt.Errorf("job %s: %q, %w", ref, b, err)
+					return fmt.Errorf("job %s: %q, %v", ref, b, err)
 				}
 			}
 			return nil

@@ -46,7 +46,7 @@ func TestSinfoShowsNomadNodes(t *testing.T) {
 		eventually(t, "sinfo "+strings.Join(args, " ")+" = "+strconv.Quote(want), time.Minute, func() error {
 			out, err := st.run("sinfo", args...)
 			if err != nil || out != want {
-				return fmt.Errorf("%q (%w)", out, err)
+				return fmt.Errorf("%q (%v)", out, err)
 			}
 			return nil
 		})
@@ -152,7 +152,7 @@ func TestSinfoShowsLostNode(t *testing.T) {
 		eventually(t, "sinfo "+strings.Join(args, " ")+" = "+strconv.Quote(want), 2*time.Minute, func() error {
 			out, err := st.run("sinfo", args...)
 			if err != nil || out != want {
-				return fmt.Errorf("%q (%w)", out, err)
+				return fmt.Errorf("%q (%v)", out, err)
 			}
 			return nil
 		})

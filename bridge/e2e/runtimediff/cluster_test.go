@@ -250,9 +250,7 @@ func (r *run) play(ctx context.Context) error {
 		where := fmt.Sprintf("%s line %d (%s)", scenarioFile, st.line, st.verb)
 		switch st.verb {
 		case "env":
-			for _, kv := range st.args {
-				r.env = append(r.env, kv)
-			}
+			r.env = append(r.env, st.args...)
 		case "umask":
 			if _, err := strconv.ParseUint(st.args[0], 8, 32); err != nil {
 				return fmt.Errorf("%s: umask %q is not octal", where, st.args[0])
