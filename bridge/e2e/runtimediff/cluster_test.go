@@ -316,13 +316,13 @@ func (r *run) play(ctx context.Context) error {
 			if err := r.await(ctx, st.args[:1], want, func(rec record) bool { return rec.State == want }); err != nil {
 				return fmt.Errorf("%s: %v", where, err)
 			}
-		case "scancel":
+		case "scancel", "scontrol":
 			args, err := r.subst(st.args)
 			if err != nil {
 				return fmt.Errorf("%s: %v", where, err)
 			}
-			if _, errs, code, err := r.exec(ctx, "", "scancel", args...); err != nil || code != 0 {
-				return fmt.Errorf("%s: scancel exit %d (%v): %s", where, code, err, errs)
+			if _, errs, code, err := r.exec(ctx, "", st.verb, args...); err != nil || code != 0 {
+				return fmt.Errorf("%s: %s exit %d (%v): %s", where, st.verb, code, err, errs)
 			}
 		}
 	}

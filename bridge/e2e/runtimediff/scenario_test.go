@@ -55,11 +55,12 @@ type step struct {
 //	await-file FILE          wait until FILE exists in the work dir
 //	await-state NAME STATE   wait until every record of NAME is in STATE
 //	scancel ARGS...          scancel ARGS
+//	scontrol ARGS...         scontrol ARGS (requeue, hold, release, ...)
 //	envvars NAMES...         non-Slurm variables to compare in *.env files
 //	ignore REGEXP            drop matching lines of output files
 //	known KEY -- REASON      an expected difference (KEY as a failure prints it)
 //
-// In sbatch and scancel arguments, {NAME} is the job id of NAME on the
+// In sbatch, scancel and scontrol arguments, {NAME} is the job id of NAME on the
 // cluster that runs the command, and {WORKDIR} the run's work dir. At the end, every job must have ended.
 func parseScenario(dir string) (*scenario, error) {
 	b, err := os.ReadFile(filepath.Join(dir, scenarioFile))
@@ -97,7 +98,7 @@ func parseScenario(dir string) (*scenario, error) {
 			return nil, fmt.Errorf("%s: %v", pos, err)
 		}
 		st := step{line: i + 1, verb: words[0], args: words[1:]}
-		min := map[string]int{"env": 1, "umask": 1, "stdin": 1, "sbatch": 2, "sbatch-wait": 2, "await-file": 1, "await-state": 2, "scancel": 1, "envvars": 1}
+		min := map[string]int{"env": 1, "umask": 1, "stdin": 1, "sbatch": 2, "sbatch-wait": 2, "await-file": 1, "await-state": 2, "scancel": 1, "scontrol": 2, "envvars": 1}
 		n, ok := min[st.verb]
 		if !ok {
 			return nil, fmt.Errorf("%s: unknown command %q", pos, st.verb)
