@@ -176,8 +176,10 @@ func transfer(t *testing.T, node *hbraft.Node, id string) {
 		if err == nil {
 			return
 		}
-		if ctx.Err() != nil {
+		select {
+		case <-ctx.Done():
 			t.Fatalf("transfer leadership to %s: %v", id, err)
+		case <-time.After(10 * time.Millisecond): // then try again
 		}
 	}
 }
