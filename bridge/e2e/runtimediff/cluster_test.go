@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hpcbridge/hpcbridge/internal/slurmoracle"
 )
 
 // cluster is one side of the comparison: where the Slurm commands are and
@@ -29,7 +31,7 @@ type cluster struct {
 	env []string
 	// unblock is called while a job waits, at most every few seconds
 	// (the oracle's node may be drained by parse.sh's real mode).
-	unblock func(t testing.TB)
+	unblock func() error
 
 	mu       sync.Mutex
 	lastPoke time.Time
@@ -42,8 +44,9 @@ func (c *cluster) command(name string) string {
 	return filepath.Join(c.bin, name)
 }
 
-// poke calls unblock, rate-limited.
-func (c *cluster) poke(t testing.TB) {
+// poke calls unblock, rate-limited; a failure shows as the job that
+// never ends.
+func (c *cluster) poke() {
 	if c.unblock == nil {
 		return
 	}
@@ -54,7 +57,7 @@ func (c *cluster) poke(t testing.TB) {
 	}
 	c.mu.Unlock()
 	if due {
-		c.unblock(t)
+		_ = c.unblock()
 	}
 }
 
@@ -105,7 +108,6 @@ func parseRecords(out string) []record {
 
 // run is one scenario on one cluster.
 type run struct {
-	t    testing.TB
 	c    *cluster
 	sc   *scenario
 	work string
@@ -141,7 +143,7 @@ func newRun(t testing.TB, c *cluster, sc *scenario, base []string) *run {
 			t.Fatal(err)
 		}
 	}
-	return &run{t: t, c: c, sc: sc, work: work, env: append(slices.Clip(base), c.env...),
+	return &run{c: c, sc: sc, work: work, env: append(slices.Clip(base), c.env...),
 		ids: map[string]string{}, waitStatus: map[string]int{}, records: map[string][]record{}}
 }
 
@@ -299,7 +301,7 @@ func (r *run) play(ctx context.Context) error {
 		case "await-file":
 			p := filepath.Join(r.work, st.args[0])
 			if err := poll(ctx, func() (bool, error) {
-				r.c.poke(r.t)
+				r.c.poke()
 				_, err := os.Stat(p)
 				return err == nil, nil
 			}); err != nil {
@@ -372,7 +374,7 @@ func (r *run) refresh(ctx context.Context) {
 		r.records[name] = recs
 		r.mu.Unlock()
 		if slices.ContainsFunc(recs, func(rec record) bool { return rec.State == "PENDING" }) {
-			r.c.poke(r.t)
+			r.c.poke()
 		}
 	}
 }
@@ -478,4 +480,25 @@ func (r *run) files() (map[string][]byte, map[string]os.FileMode, error) {
 		return nil
 	})
 	return out, modes, err
+}
+
+// resumeDrain resumes the oracle's node when parse.sh's real mode left it
+// drained (its jobs must run), as slurmoracle.ResumeRealModeDrain does,
+// from any goroutine.
+func resumeDrain() error {
+	env := append(slurmoracle.CleanEnv(), slurmoracle.ConfEnv())
+	cmd := exec.Command("scontrol", "show", "node", "-o")
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		return err
+	}
+	line := string(out)
+	if !strings.Contains(line, "DRAIN") || !strings.Contains(line, "Reason=oracle_real_mode") {
+		return nil
+	}
+	name := strings.TrimPrefix(strings.Fields(line)[0], "NodeName=")
+	cmd = exec.Command("scontrol", "update", "nodename="+name, "state=resume")
+	cmd.Env = env
+	return cmd.Run()
 }

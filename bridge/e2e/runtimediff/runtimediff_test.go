@@ -23,9 +23,15 @@ import (
 // scenario needs Slurm's minute and its periodic check).
 const scenarioTimeout = 5 * time.Minute
 
+// maxConcurrent bounds the scenarios that run at once (each runs its two
+// sides at once too). They spend most of their time waiting for jobs, so
+// t.Parallel, bounded by GOMAXPROCS, would serialise them for nothing.
+const maxConcurrent = 12
+
 // TestRuntimeMatchesSlurm runs every scenario of testdata through real
-// Slurm and through hpcbridge dev, at the same time, and reports each
-// difference that the scenario does not declare as known.
+// Slurm and through hpcbridge dev, all at the same time, and reports each
+// difference that a scenario does not declare as known, in a subtest per
+// scenario.
 func TestRuntimeMatchesSlurm(t *testing.T) {
 	scenarios := loadScenarios(t)
 	slurmoracle.Require(t)
@@ -36,32 +42,42 @@ func TestRuntimeMatchesSlurm(t *testing.T) {
 	nomadBin := nomadtest.Require(t)
 	dev := startDev(t, nomadBin)
 
-	real := &cluster{name: "Slurm", env: []string{slurmoracle.ConfEnv()}, unblock: slurmoracle.ResumeRealModeDrain}
-	ours := &cluster{name: "hpcbridge", bin: dev.bin, env: []string{api.EnvAddress + "=" + dev.url, "HPCBRIDGE_TOKEN=" + dev.token}}
+	real := &cluster{name: "Slurm", env: []string{slurmoracle.ConfEnv()}, unblock: resumeDrain}
+	ours := &cluster{name: "hpcbridge", bin: dev.bin, env: []string{api.EnvAddress + "=" + dev.url, api.EnvToken + "=" + dev.token}}
 	base := submitterEnv()
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			t.Parallel()
-			runScenario(t, sc, real, ours, base)
-		})
-	}
-}
-
-// runScenario plays sc on both clusters at once and compares.
-func runScenario(t *testing.T, sc *scenario, real, ours *cluster, base []string) {
-	ctx, cancel := context.WithTimeout(context.Background(), scenarioTimeout)
-	defer cancel()
-	runs := []*run{newRun(t, real, sc, base), newRun(t, ours, sc, base)}
-	errs := make([]error, 2)
+	played := make([][2]*run, len(scenarios))
+	errs := make([][2]error, len(scenarios))
+	sem := make(chan struct{}, maxConcurrent)
 	var wg sync.WaitGroup
-	for i, r := range runs {
+	for i, sc := range scenarios {
+		played[i] = [2]*run{newRun(t, real, sc, base), newRun(t, ours, sc, base)}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = r.play(ctx)
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ctx, cancel := context.WithTimeout(context.Background(), scenarioTimeout)
+			defer cancel()
+			var both sync.WaitGroup
+			for side, r := range played[i] {
+				both.Add(1)
+				go func() {
+					defer both.Done()
+					errs[i][side] = r.play(ctx)
+				}()
+			}
+			both.Wait()
 		}()
 	}
 	wg.Wait()
+	for i, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) { report(t, sc, played[i], errs[i]) })
+	}
+}
+
+// report compares the two runs of sc (real Slurm's, then ours) and
+// reports what differs.
+func report(t *testing.T, sc *scenario, runs [2]*run, errs [2]error) {
 	needs := ""
 	if sc.needs != "" {
 		needs = " [needs " + sc.needs + "]"
