@@ -184,7 +184,8 @@ func dropLines(sc *scenario, s string) string {
 	lines := strings.SplitAfter(s, "\n")
 	out := lines[:0]
 	for _, l := range lines {
-		if !slices.ContainsFunc(sc.ignore, func(re *regexp.Regexp) bool { return re.MatchString(l) }) {
+		line := strings.TrimSuffix(l, "\n")
+		if !slices.ContainsFunc(sc.ignore, func(re *regexp.Regexp) bool { return re.MatchString(line) }) {
 			out = append(out, l)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"testing"
 )
@@ -71,5 +72,12 @@ func TestCompare(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(keys, want) {
 		t.Errorf("differences %q, want %q:\n%+v", keys, want, diffs)
+	}
+}
+
+func TestDropLines(t *testing.T) {
+	sc := &scenario{ignore: []*regexp.Regexp{regexp.MustCompile(`^User defined signal 2$`)}}
+	if got := dropLines(sc, "a\nUser defined signal 2\nb\n"); got != "a\nb\n" {
+		t.Errorf("dropLines = %q", got)
 	}
 }
