@@ -15,7 +15,7 @@
 // docs/runtime-differences.md is declared in the scenario with a `known`
 // line; one that no longer shows up fails the test, so the list stays true.
 //
-// The suite needs the oracle and a nomad binary; without them it skips, or
-// fails when HPCBRIDGE_REQUIRE_ORACLE=1 or HPCBRIDGE_REQUIRE_NOMAD=1 (as
-// `make test` sets).
+// The suite needs the oracle, a nomad binary and root; without them it
+// skips, or fails when HPCBRIDGE_REQUIRE_ORACLE=1, HPCBRIDGE_REQUIRE_NOMAD=1
+// or HPCBRIDGE_REQUIRE_ROOT=1 (as `make test` sets).
 package runtimediff

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent/nomadtest"
+	"github.com/hpcbridge/hpcbridge/internal/roottest"
 	"github.com/hpcbridge/hpcbridge/internal/slurmoracle"
 )
 
@@ -34,9 +35,7 @@ const maxConcurrent = 12
 // scenario.
 func TestRuntimeMatchesSlurm(t *testing.T) {
 	scenarios := loadScenarios(t)
-	if os.Geteuid() != 0 {
-		t.Skip("the hpcbridge task driver (and the oracle's slurmd) run jobs only as root")
-	}
+	roottest.Require(t, "the hpcbridge task driver (and the oracle's slurmd) run jobs only as root")
 	slurmoracle.Require(t)
 	if _, err := exec.LookPath("sbatch"); err != nil {
 		t.Skip("the oracle's sbatch is not installed")
