@@ -283,7 +283,7 @@ rc=1
 slurmstepd-node7: error: execve(): nosuchcommand: No such file or directory
 srun: error: node7: task 0: Exited with exit code 2
 rc=2
-srun: error: Unable to create step for job 12: More processors requested than permitted (9 tasks x 1 CPUs > 4 CPUs on the node; -O/--overcommit allows it)
+srun: error: Unable to create step for job 12: More processors requested than permitted
 rc=1
 input
 input

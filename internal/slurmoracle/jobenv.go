@@ -22,6 +22,12 @@ env -0 > batch.env
 srun -n 2 bash -c 'env -0 > step-$SLURM_PROCID.env'
 `
 
+// oracleJobWait bounds how long RunEnvJob waits for the oracle to run its
+// job. The oracle is one node shared by every test package that make test
+// runs at once (the runtime differential suite keeps a dozen jobs in it),
+// so a job may queue for a while before it starts.
+const oracleJobWait = 5 * time.Minute
+
 // JobEnv is what EnvScript recorded.
 type JobEnv struct {
 	Batch    map[string]string
@@ -129,7 +135,7 @@ func RunEnvJob(t testing.TB, sbatchArgs ...string) (JobEnv, string) {
 	if err := os.WriteFile(script, []byte(EnvScript), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), oracleJobWait)
 	defer cancel()
 	args := append([]string{"--wait", "--chdir", dir, "-o", "slurm.out"}, sbatchArgs...)
 	cmd := exec.CommandContext(ctx, sbatch, append(args, script)...)
@@ -137,7 +143,7 @@ func RunEnvJob(t testing.TB, sbatchArgs ...string) (JobEnv, string) {
 	cmd.Env = append(CleanEnv(), confEnv)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
-		missing(t, "real Slurm oracle cannot run jobs: it did not run the job within 90 s (is its node usable? sinfo): %s", out)
+		missing(t, "real Slurm oracle cannot run jobs: it did not run the job within %s (is its node usable? sinfo): %s", oracleJobWait, out)
 	}
 	if err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "slurm.out"))

@@ -98,8 +98,8 @@ func newStep(o *options, job string) (*step, error) {
 		st.cpus = envInt("SLURM_CPUS_PER_TASK", 1)
 	}
 	if have := envInt("SLURM_CPUS_ON_NODE", 0); have > 0 && !o.overcommit && st.ntasks*st.cpus > have {
-		return nil, fmt.Errorf("Unable to create step for job %s: More processors requested than permitted (%d tasks x %d CPUs > %d CPUs on the node; -O/--overcommit allows it)",
-			job, st.ntasks, st.cpus, have)
+		// slurmctld's words, to the letter: tools and users match them.
+		return nil, fmt.Errorf("Unable to create step for job %s: More processors requested than permitted", job)
 	}
 	return st, nil
 }
