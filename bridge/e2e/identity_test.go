@@ -27,9 +27,7 @@ func localUser(t *testing.T) (name, home string, uid, gid int) {
 	t.Helper()
 	roottest.Require(t, "creating a local user for the test needs root")
 	for _, tool := range []string{"useradd", "userdel"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("no %s to create a local user for the test", tool)
-		}
+		roottest.Tool(t, tool, "creating a local user for the test")
 	}
 	base, err := os.MkdirTemp("", "hpcbridge-home-")
 	if err != nil {
@@ -285,10 +283,7 @@ func TestDevRunsJobsAsTheirSubmitter(t *testing.T) {
 // loads it (by its effective uid). It skips the test without cc.
 func buildProbe(t *testing.T, dir string) string {
 	t.Helper()
-	cc, err := exec.LookPath("cc")
-	if err != nil {
-		t.Skip("no C compiler (cc) to build the LD_PRELOAD probe")
-	}
+	cc := roottest.Tool(t, "cc", "building the LD_PRELOAD probe")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

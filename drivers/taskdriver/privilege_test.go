@@ -9,18 +9,17 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hpcbridge/hpcbridge/internal/roottest"
 )
 
 // preloadLib builds a shared library whose constructor records, in dir,
 // every process it is loaded into: root-<pid> when the process runs with
-// effective uid 0, user-<pid> otherwise. It skips the test without a C
-// compiler.
+// effective uid 0, user-<pid> otherwise. Without a C compiler it skips
+// the test (fails it under make test).
 func preloadLib(t *testing.T, dir string) string {
 	t.Helper()
-	cc, err := exec.LookPath("cc")
-	if err != nil {
-		t.Skip("no C compiler (cc) to build the LD_PRELOAD probe")
-	}
+	cc := roottest.Tool(t, "cc", "building the LD_PRELOAD probe")
 	src := filepath.Join(dir, "probe.c")
 	lib := filepath.Join(dir, "probe.so")
 	code := fmt.Sprintf(`#include <stdio.h>

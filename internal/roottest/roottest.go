@@ -7,6 +7,7 @@ package roottest
 
 import (
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -30,4 +31,21 @@ func require(t testing.TB, why string, euid int, required bool) {
 		t.Fatalf("%s: not root (euid %d; required: %s=1)", why, euid, EnvRequire)
 	}
 	t.Skipf("%s: not root (euid %d)", why, euid)
+}
+
+// Tool returns the path of the program name (cc, useradd) that a root-only
+// test needs besides root. Without it the test skips, or fails under
+// EnvRequire=1: the machine `make test` runs on must have it, so a green
+// `make test` never hides a security test that did not run.
+func Tool(t testing.TB, name, why string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv(EnvRequire) == "1" {
+		t.Fatalf("%s: no %s on PATH (required: %s=1)", why, name, EnvRequire)
+	}
+	t.Skipf("%s: no %s on PATH", why, name)
+	return ""
 }

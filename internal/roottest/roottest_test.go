@@ -63,3 +63,27 @@ func TestRequire(t *testing.T) {
 		}
 	}
 }
+
+func TestTool(t *testing.T) {
+	for _, required := range []string{"", "1"} {
+		t.Setenv(EnvRequire, required)
+		r := &recorder{TB: t}
+		done := make(chan struct{})
+		var path string
+		go func() {
+			defer close(done)
+			path = Tool(r, "hpcbridge-no-such-tool", "building a probe")
+		}()
+		<-done
+		r.mu.Lock()
+		skipped, failed := r.skipped, r.failed
+		r.mu.Unlock()
+		if path != "" || (required == "1") != (failed != "") || (required == "") != (skipped != "") {
+			t.Errorf("%s=%q: path %q, skipped %q, failed %q", EnvRequire, required, path, skipped, failed)
+		}
+	}
+	t.Setenv(EnvRequire, "1")
+	if got := Tool(t, "sh", "running a shell"); got == "" {
+		t.Error("Tool(sh) found nothing")
+	}
+}
