@@ -9,8 +9,8 @@ bin=$repo/bin
 export PATH="$bin:$PATH"
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/hpcbridge-demo.XXXXXX")
-# The submit directory: jobs run as an unprivileged user and write their outputs here, as they
-# would on a shared filesystem.
+# The submit directory: jobs run as their submitter (hpcbridge dev's run-as policy) and write
+# their outputs here, as they would on a shared filesystem.
 work=$state/work
 mkdir -p "$work" && chmod 1777 "$state" "$work"
 cp -r examples/slurm/. "$work/"
