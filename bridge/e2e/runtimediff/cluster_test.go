@@ -175,6 +175,15 @@ func copyInput(src, dst string) error {
 // exec runs a Slurm command in the work dir; it returns what it printed
 // and its exit status.
 func (r *run) exec(ctx context.Context, stdin string, name string, args ...string) (string, string, int, error) {
+	return r.execWatch(ctx, nil, stdin, name, args...)
+}
+
+// execWatch is exec with seen, when not nil, called with the job id as
+// soon as the command prints "Submitted batch job N": sbatch --wait prints
+// it at submission and returns only at the job's end, and real Slurm may
+// have forgotten the job by then (MinJobAge), so the watcher must know the
+// id while the job runs.
+func (r *run) execWatch(ctx context.Context, seen func(id string), stdin string, name string, args ...string) (string, string, int, error) {
 	cmd := exec.CommandContext(ctx, r.c.command(name), args...)
 	if r.umask != "" {
 		// The umask is the process's: a shell sets it, then becomes the
@@ -184,6 +193,9 @@ func (r *run) exec(ctx context.Context, stdin string, name string, args ...strin
 	cmd.Dir, cmd.Env = r.work, r.env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	if seen != nil {
+		cmd.Stdout = &idWatcher{w: &out, seen: seen}
+	}
 	if stdin != "" {
 		f, err := os.Open(filepath.Join(r.work, stdin))
 		if err != nil {
@@ -235,6 +247,25 @@ var braced = regexp.MustCompile(`\{[A-Za-z0-9_-]+\}`)
 
 var submitted = regexp.MustCompile(`Submitted batch job (\d+)`)
 
+// idWatcher passes a command's output on to w and calls seen once with the
+// first job id it prints.
+type idWatcher struct {
+	w    *bytes.Buffer
+	seen func(id string)
+	done bool
+}
+
+func (iw *idWatcher) Write(p []byte) (int, error) {
+	n, err := iw.w.Write(p)
+	if !iw.done {
+		if m := submitted.FindSubmatch(iw.w.Bytes()); m != nil {
+			iw.done = true
+			iw.seen(string(m[1]))
+		}
+	}
+	return n, err
+}
+
 // play runs the scenario's steps, then waits until every job has ended.
 func (r *run) play(ctx context.Context) error {
 	wctx, stop := context.WithCancel(ctx)
@@ -270,7 +301,15 @@ func (r *run) play(ctx context.Context) error {
 			if st.verb == "sbatch-wait" {
 				flag = "--wait"
 			}
-			out, errs, code, err := r.exec(ctx, stdin, "sbatch", append([]string{flag}, args...)...)
+			var seen func(string)
+			if st.verb == "sbatch-wait" {
+				seen = func(id string) {
+					r.mu.Lock()
+					r.ids[name] = id
+					r.mu.Unlock()
+				}
+			}
+			out, errs, code, err := r.execWatch(ctx, seen, stdin, "sbatch", append([]string{flag}, args...)...)
 			stdin = ""
 			if err != nil {
 				return fmt.Errorf("%s: %v", where, err)
@@ -296,6 +335,21 @@ func (r *run) play(ctx context.Context) error {
 			if st.verb == "sbatch-wait" {
 				if err := r.await(ctx, []string{name}, "ended", func(rec record) bool { return rec.ended() }); err != nil {
 					return fmt.Errorf("%s: %v", where, err)
+				}
+				if strings.Contains(errs, "no longer found and exit code not found") {
+					// Real Slurm's sbatch --wait sleeps up to 32 s between
+					// looks and the oracle forgets an ended job after 30 s
+					// (MinJobAge): under load it loses its own job. Its
+					// status is then what it would have said, from the
+					// records the watcher kept.
+					r.mu.Lock()
+					st, err := waitStatusOf(r.records[name])
+					r.mu.Unlock()
+					if err != nil {
+						return fmt.Errorf("%s: %v", where, err)
+					}
+					fmt.Fprintf(&r.log, "(sbatch lost the job to MinJobAge; its --wait status from the job's records: %d)\n", st)
+					r.waitStatus[name] = st
 				}
 			}
 		case "await-file":
@@ -398,6 +452,26 @@ func (r *run) await(ctx context.Context, names []string, what string, cond func(
 		return fmt.Errorf("jobs %v not %s: %v (last: %s)", names, what, err, last)
 	}
 	return nil
+}
+
+// waitStatusOf is the status sbatch --wait returns for a job whose
+// records these are: the highest over its tasks of the exit code, 1 for a
+// task a signal ended (Slurm 22.05's _job_wait).
+func waitStatusOf(recs []record) (int, error) {
+	status := 0
+	for _, rec := range recs {
+		code, sig, ok := strings.Cut(rec.ExitCode, ":")
+		c, err1 := strconv.Atoi(code)
+		n, err2 := strconv.Atoi(sig)
+		if !ok || err1 != nil || err2 != nil {
+			return 0, fmt.Errorf("job %s: exit code %q is not CODE:SIGNAL", rec.JobID, rec.ExitCode)
+		}
+		if n != 0 {
+			c = 1
+		}
+		status = max(status, c)
+	}
+	return status, nil
 }
 
 func allOf(recs []record, cond func(record) bool) bool {

@@ -81,3 +81,27 @@ func TestDropLines(t *testing.T) {
 		t.Errorf("dropLines = %q", got)
 	}
 }
+
+func TestWaitStatusOf(t *testing.T) {
+	tests := []struct {
+		codes []string
+		want  int
+	}{
+		{[]string{"0:0"}, 0},
+		{[]string{"5:0"}, 5},
+		{[]string{"0:9"}, 1},
+		{[]string{"0:0", "3:0", "0:15", "2:0"}, 3},
+	}
+	for _, tt := range tests {
+		var recs []record
+		for _, c := range tt.codes {
+			recs = append(recs, record{JobID: "1", ExitCode: c})
+		}
+		if got, err := waitStatusOf(recs); err != nil || got != tt.want {
+			t.Errorf("waitStatusOf(%v) = %d, %v; want %d", tt.codes, got, err, tt.want)
+		}
+	}
+	if _, err := waitStatusOf([]record{{JobID: "1", ExitCode: "x"}}); err == nil {
+		t.Error("waitStatusOf accepted exit code \"x\"")
+	}
+}
