@@ -99,13 +99,9 @@ func (s *Store) Apply(index uint64, data []byte) *Result {
 	if len(data) < 2 {
 		panic(fmt.Sprintf("state: log entry %d is %d bytes: too short to hold a command", index, len(data)))
 	}
-	t, v := CommandType(data[0]), data[1]
-	c, ok := commands[t]
-	if !ok {
-		panic(fmt.Sprintf("state: log entry %d has command type %d, unknown to this build: upgrade this server", index, t))
-	}
-	if v == 0 || v > c.version {
-		panic(fmt.Sprintf("state: log entry %d has command %d version %d; this build knows up to %d: upgrade this server", index, t, v, c.version))
+	c, v, err := lookup(data)
+	if err != nil {
+		panic(fmt.Sprintf("state: log entry %d: %v: upgrade this server", index, err))
 	}
 	payload, err := c.decode(data[2:])
 	if err != nil {
