@@ -30,16 +30,17 @@ func (a *applier) depReach(dep *Dependency) (map[uint64]bool, error) {
 	arrays := map[uint64]bool{}
 	var stack []*Job
 	tooMany := false
-	push := func(j *Job) {
+	push := func(j *Job) bool {
 		if j == nil || j.State.Terminal() || seen[j.ID] {
-			return
+			return true
 		}
 		if len(seen) == depScanLimit {
 			tooMany = true
-			return
+			return false
 		}
 		seen[j.ID] = true
 		stack = append(stack, j)
+		return true
 	}
 	follow := func(d *Dependency) {
 		if d == nil {
@@ -47,6 +48,9 @@ func (a *applier) depReach(dep *Dependency) (map[uint64]bool, error) {
 		}
 		for _, c := range d.Conditions {
 			for _, r := range c.Jobs {
+				if tooMany {
+					return
+				}
 				if r.JobID <= 0 {
 					continue
 				}
@@ -69,8 +73,9 @@ func (a *applier) depReach(dep *Dependency) (map[uint64]bool, error) {
 
 // pushRef pushes the records a dependency's job reference names: one
 // task (materialised, or its base while pending), or a job and, for an
-// array, every task (listed once per walk).
-func (a *applier) pushRef(id uint64, task int, arrays map[uint64]bool, push func(*Job)) {
+// array, every task (listed once per walk). It stops listing when push
+// returns false (the scan's bound is reached).
+func (a *applier) pushRef(id uint64, task int, arrays map[uint64]bool, push func(*Job) bool) {
 	if task >= 0 {
 		if raw, err := a.txn.First(tableJobs, "array", id, task); err == nil && raw != nil {
 			push(raw.(*Job))
@@ -95,6 +100,8 @@ func (a *applier) pushRef(id uint64, task int, arrays map[uint64]bool, push func
 		panic(err)
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
-		push(raw.(*Job))
+		if !push(raw.(*Job)) {
+			return
+		}
 	}
 }
