@@ -332,28 +332,22 @@ func showJobLines(v slurm.JobView) []string {
 		}
 	}
 	first += " JobName=" + j.Name
-	or := func(s, none string) string {
-		if s == "" {
-			return none
-		}
-		return s
-	}
 	ts := func(t time.Time) string { return v.Timestamp(t, "Unknown") }
 	start, end := v.StartTime(), v.EndTime()
 	lines := []string{
 		first,
 		fmt.Sprintf("UserId=%s(%d) GroupId=%s(%d) MCS_label=N/A", j.User, ids.Uid, ids.Group, ids.Gid),
-		fmt.Sprintf("Priority=%d Nice=%d Account=%s QOS=%s", v.Priority(), j.Nice, or(j.Account, slurm.NullString), or(j.QOS, slurm.NullString)),
+		fmt.Sprintf("Priority=%d Nice=%d Account=%s QOS=%s", v.Priority(), j.Nice, slurm.CmpOr(j.Account, slurm.NullString), slurm.CmpOr(j.QOS, slurm.NullString)),
 		// scontrol writes a reason's blanks as '_', for easier parsing.
-		fmt.Sprintf("JobState=%s Reason=%s Dependency=%s", v.StateLong(), strings.Join(strings.Fields(v.Reason()), "_"), or(v.Dependency(), slurm.NullString)),
+		fmt.Sprintf("JobState=%s Reason=%s Dependency=%s", v.StateLong(), strings.Join(strings.Fields(v.Reason()), "_"), slurm.CmpOr(v.Dependency(), slurm.NullString)),
 		fmt.Sprintf("Requeue=%s Restarts=%d BatchFlag=1 Reboot=0 ExitCode=%s", slurm.BoolDigit(j.Requeue), j.RestartCount, j.ExitString()),
 		fmt.Sprintf("RunTime=%s TimeLimit=%s TimeMin=%s", slurm.DurationLong(v.Used()), slurm.LimitLong(j.TimeLimitMin), timeMinLong(v)),
 		fmt.Sprintf("SubmitTime=%s EligibleTime=%s", ts(j.SubmitTime), ts(v.EligibleTime())),
 		fmt.Sprintf("AccrueTime=%s", ts(accrueTime(v))),
 		fmt.Sprintf("StartTime=%s EndTime=%s Deadline=N/A", ts(start), ts(end)),
 		fmt.Sprintf("SuspendTime=None SecsPreSuspend=0 LastSchedEval=%s Scheduler=Main", ts(j.SubmitTime)),
-		fmt.Sprintf("Partition=%s AllocNode:Sid=%s:0", j.Partition, or(slurm.SubmitHost(v), "(null)")),
-		fmt.Sprintf("ReqNodeList=%s ExcNodeList=%s", or(v.ReqNodes(), slurm.NullString), or(v.ExcNodes(), slurm.NullString)),
+		fmt.Sprintf("Partition=%s AllocNode:Sid=%s:0", j.Partition, slurm.CmpOr(slurm.SubmitHost(v), slurm.NullString)),
+		fmt.Sprintf("ReqNodeList=%s ExcNodeList=%s", slurm.CmpOr(v.ReqNodes(), slurm.NullString), slurm.CmpOr(v.ExcNodes(), slurm.NullString)),
 		"NodeList=" + j.NodeList,
 	}
 	if j.NodeList != "" {
@@ -364,9 +358,9 @@ func showJobLines(v slurm.JobView) []string {
 		"TRES="+v.TRES(),
 		"Socks/Node=* NtasksPerN:B:S:C="+ntasksPerNode(v)+":0:*:* CoreSpec=*",
 		fmt.Sprintf("MinCPUsNode=%d %s MinTmpDiskNode=%s", v.MinCPUsNode(), minMemoryShow(v), slurm.TmpDisk(v)),
-		fmt.Sprintf("Features=%s DelayBoot=00:00:00", or(v.Features(), slurm.NullString)),
-		fmt.Sprintf("OverSubscribe=%s Contiguous=0 Licenses=%s Network=(null)", v.OverSubscribe(), or(v.Licenses(), slurm.NullString)),
-		"Command="+or(v.Command(), slurm.NullString),
+		fmt.Sprintf("Features=%s DelayBoot=00:00:00", slurm.CmpOr(v.Features(), slurm.NullString)),
+		fmt.Sprintf("OverSubscribe=%s Contiguous=0 Licenses=%s Network=(null)", v.OverSubscribe(), slurm.CmpOr(v.Licenses(), slurm.NullString)),
+		"Command="+slurm.CmpOr(v.Command(), slurm.NullString),
 		"WorkDir="+v.WorkDir(),
 	)
 	if c := v.Comment(); c != "" {

@@ -96,12 +96,6 @@ func nodeStateScontrol(n *api.Node) string {
 // is printed as Slurm prints an unknown value: no boot time, CPU load and
 // free memory N/A, one core per socket and one thread per core.
 func nodeLines(n *api.Node, loc *time.Location) []string {
-	orNullStr := func(v string) string {
-		if v == "" {
-			return slurm.NullString
-		}
-		return v
-	}
 	cfg := fmt.Sprintf("cpu=%d,mem=%s,billing=%d", n.CPUs, slurm.MemString(n.MemMiB), n.CPUs)
 	if g := gresCount(n.Gres); g > 0 {
 		cfg += ",gres/gpu=" + strconv.Itoa(g)
@@ -117,16 +111,16 @@ func nodeLines(n *api.Node, loc *time.Location) []string {
 		}
 	}
 	lines := []string{
-		fmt.Sprintf("NodeName=%s Arch=%s CoresPerSocket=1 ", n.Name, orNullStr(n.Arch)),
+		fmt.Sprintf("NodeName=%s Arch=%s CoresPerSocket=1 ", n.Name, slurm.CmpOr(n.Arch, slurm.NullString)),
 		fmt.Sprintf("CPUAlloc=%d CPUEfctv=%d CPUTot=%d CPULoad=N/A", n.AllocCPUs, n.CPUs, n.CPUs),
-		"AvailableFeatures=" + orNullStr(strings.Join(n.Features, ",")),
-		"ActiveFeatures=" + orNullStr(strings.Join(n.Features, ",")),
-		"Gres=" + orNullStr(strings.Join(n.Gres, ",")),
-		fmt.Sprintf("NodeAddr=%s NodeHostName=%s Version=%s", slurm.CmpOr(n.Addr, n.Name), n.Name, orNullStr(n.Version)),
-		"OS=" + orNullStr(n.OS) + " ",
+		"AvailableFeatures=" + slurm.CmpOr(strings.Join(n.Features, ","), slurm.NullString),
+		"ActiveFeatures=" + slurm.CmpOr(strings.Join(n.Features, ","), slurm.NullString),
+		"Gres=" + slurm.CmpOr(strings.Join(n.Gres, ","), slurm.NullString),
+		fmt.Sprintf("NodeAddr=%s NodeHostName=%s Version=%s", slurm.CmpOr(n.Addr, n.Name), n.Name, slurm.CmpOr(n.Version, slurm.NullString)),
+		"OS=" + slurm.CmpOr(n.OS, slurm.NullString) + " ",
 		fmt.Sprintf("RealMemory=%d AllocMem=%d FreeMem=N/A Sockets=%d Boards=1", n.MemMiB, n.AllocMemMiB, n.CPUs),
 		fmt.Sprintf("State=%s ThreadsPerCore=1 TmpDisk=0 Weight=1 Owner=N/A MCS_label=N/A", nodeStateScontrol(n)),
-		"Partitions=" + orNullStr(strings.Join(n.Partitions, ",")) + " ",
+		"Partitions=" + slurm.CmpOr(strings.Join(n.Partitions, ","), slurm.NullString) + " ",
 		"BootTime=None SlurmdStartTime=None",
 		"LastBusyTime=None",
 		"CfgTRES=" + cfg,
