@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
-	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	hbraft "github.com/hpcbridge/hpcbridge/raft"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -97,13 +95,4 @@ func serversOf(node *hbraft.Node, store *state.Store) func() ([]api.RaftServer, 
 		}
 		return out, nil
 	}
-}
-
-// signaller delivers scancel --signal through the executor on the leader.
-type signaller struct {
-	exec sched.Executor
-}
-
-func (g signaller) Signal(ctx context.Context, jobID uint64, sig string, scope sched.SignalScope) error {
-	return g.exec.Signal(ctx, jobID, sig, scope)
 }

@@ -138,7 +138,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	acfg := apiserver.Config{
 		Raft: node, Store: store, NodeID: id, APIAddr: advertise,
 		Partitions: o.Partitions, Servers: serversOf(node, store),
-		Signaller: signaller{exec: b.exec}, Nodes: b.nodes, TLS: serverTLS, ForwardTLS: clientTLS, Logger: logger,
+		Signaller: b.exec, Nodes: b.nodes, TLS: serverTLS, ForwardTLS: clientTLS, Logger: logger,
 		Settings: slurmSettings(o.Nomad),
 	}
 	if b.outputs != nil {
