@@ -210,5 +210,3 @@ func TestParseArrayRanges(t *testing.T) {
 		t.Errorf("Ranges = %+v, want %+v", got.Ranges, want)
 	}
 }
-
-// depJob is a DepJob shorthand: id, task (-1 none), delay.

@@ -10,15 +10,17 @@ import (
 	"github.com/hpcbridge/hpcbridge/jobspec"
 )
 
+type signalCase struct {
+	in        string
+	name      string
+	num, secs int
+	b, r      bool
+	bad       bool
+	slurm     string
+}
+
 func TestParseSignal(t *testing.T) {
-	tests := []struct {
-		in        string
-		name      string
-		num, secs int
-		b, r      bool
-		bad       bool
-		slurm     string
-	}{
+	tests := []signalCase{
 		{in: "USR1", name: "USR1", num: 10, secs: 60, slurm: "signal=USR1"},
 		{in: "SIGUSR1", name: "USR1", num: 10, secs: 60, slurm: "signal=USR1"},
 		{in: "usr1", name: "USR1", num: 10, secs: 60, slurm: "signal=USR1"},
@@ -116,14 +118,7 @@ func TestParseSignal(t *testing.T) {
 		"B :USR1", " B:USR1", "USR1:5", "US R1", "sig usr1", "SIG USR1", "-USR1", "- 10", "+ 10", "1 0",
 		"10x", "1-0", "",
 	} {
-		tests = append(tests, struct {
-			in        string
-			name      string
-			num, secs int
-			b, r      bool
-			bad       bool
-			slurm     string
-		}{in: in, bad: true, slurm: "Invalid --signal specification"})
+		tests = append(tests, signalCase{in: in, bad: true, slurm: "Invalid --signal specification"})
 	}
 	for _, tt := range tests {
 		got, err := jobspec.ParseSignal(tt.in)
