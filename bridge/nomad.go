@@ -79,7 +79,7 @@ func newBackend(o Config, store *state.Store, node *hbraft.Node, logger *slog.Lo
 		},
 		MaxQueued: n.MaxQueued, MaxRunning: n.MaxRunning, Outputs: outputs, Logger: logger,
 	})
-	nodes, err := newNodeSource(o)
+	nodes, err := newNodeSource(o, parts)
 	if err != nil {
 		return backend{}, err
 	}
@@ -97,14 +97,11 @@ func nomadClient(n Nomad) (*nomadapi.Client, error) {
 }
 
 // newNodeSource is where sinfo's nodes come from: the Nomad clients of
-// --nomad-addr with the hpcbridge driver (through a client of its own).
-func newNodeSource(o Config) (apiserver.NodeSource, error) {
+// --nomad-addr with the hpcbridge driver (through a client of its own),
+// placed by the parsed --partition-map.
+func newNodeSource(o Config, placement map[string]nomadexec.Partition) (apiserver.NodeSource, error) {
 	n := o.Nomad
 	client, err := nomadClient(n)
-	if err != nil {
-		return nil, err
-	}
-	placement, err := parsePartitionMap(n.PartitionMap)
 	if err != nil {
 		return nil, err
 	}
