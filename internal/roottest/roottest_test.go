@@ -32,6 +32,21 @@ func (r *recorder) Fatalf(format string, args ...any) {
 	runtime.Goexit()
 }
 
+// ended runs f with a recorder, on its own goroutine (Skipf and Fatalf end
+// it), and returns how f ended the test.
+func ended(t *testing.T, f func(tb testing.TB)) (skipped, failed string) {
+	r := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f(r)
+	}()
+	<-done
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.skipped, r.failed
+}
+
 func TestRequire(t *testing.T) {
 	tests := []struct {
 		euid            int
@@ -44,16 +59,7 @@ func TestRequire(t *testing.T) {
 		{euid: 1000, required: true, wantF: true},
 	}
 	for _, tt := range tests {
-		r := &recorder{TB: t}
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			require(r, "running jobs", tt.euid, tt.required)
-		}()
-		<-done
-		r.mu.Lock()
-		skipped, failed := r.skipped, r.failed
-		r.mu.Unlock()
+		skipped, failed := ended(t, func(tb testing.TB) { require(tb, "running jobs", tt.euid, tt.required) })
 		if (skipped != "") != tt.wantSkip || (failed != "") != tt.wantF {
 			t.Errorf("euid %d, required %v: skipped %q, failed %q; want skip %v, fail %v",
 				tt.euid, tt.required, skipped, failed, tt.wantSkip, tt.wantF)
@@ -67,17 +73,8 @@ func TestRequire(t *testing.T) {
 func TestTool(t *testing.T) {
 	for _, required := range []string{"", "1"} {
 		t.Setenv(EnvRequire, required)
-		r := &recorder{TB: t}
-		done := make(chan struct{})
 		var path string
-		go func() {
-			defer close(done)
-			path = Tool(r, "hpcbridge-no-such-tool", "building a probe")
-		}()
-		<-done
-		r.mu.Lock()
-		skipped, failed := r.skipped, r.failed
-		r.mu.Unlock()
+		skipped, failed := ended(t, func(tb testing.TB) { path = Tool(tb, "hpcbridge-no-such-tool", "building a probe") })
 		if path != "" || (required == "1") != (failed != "") || (required == "") != (skipped != "") {
 			t.Errorf("%s=%q: path %q, skipped %q, failed %q", EnvRequire, required, path, skipped, failed)
 		}
