@@ -56,9 +56,6 @@ const (
 	exitUsage    = slurm.ExitUsage
 )
 
-// LookupEnv is the last value of name in env (slurm.LookupEnv).
-func lookupEnv(env []string, name string) (string, bool) { return slurm.LookupEnv(env, name) }
-
 // run dispatches on the program name and returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
 	return runWith(args, streams{in: stdin, out: stdout, err: stderr, env: env}, slurm.DefaultDeps())

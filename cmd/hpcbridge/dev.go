@@ -17,6 +17,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/archive"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
+	"github.com/hpcbridge/hpcbridge/internal/slurm"
 	"github.com/urfave/cli/v2"
 )
 
@@ -210,7 +211,7 @@ func runAsWords(o devOptions) string {
 // another address must not replace the token of the one the CLI reaches
 // by default; the banner says how to point the CLI at it).
 func devTokenFile(o devOptions, env []string) string {
-	if f, ok := lookupEnv(env, api.EnvTokenFile); ok && f != "" {
+	if f, ok := slurm.LookupEnv(env, api.EnvTokenFile); ok && f != "" {
 		return f
 	}
 	if "http://"+o.bind != api.DefaultAddress {
