@@ -127,7 +127,7 @@ func RunEnvJob(t testing.TB, sbatchArgs ...string) (JobEnv, string) {
 	if err != nil {
 		missing(t, "real Slurm oracle cannot run jobs: sbatch not installed")
 	}
-	confEnv := "SLURM_CONF=" + slurmConf()
+	confEnv := ConfEnv()
 	resumeRealModeDrain(t, confEnv)
 
 	dir := t.TempDir()
@@ -195,7 +195,7 @@ func resumeRealModeDrain(t testing.TB, confEnv string) {
 // skips the test, or fails it with EnvRequire.
 func ResumeRealModeDrain(t testing.TB) {
 	t.Helper()
-	resumeRealModeDrain(t, "SLURM_CONF="+slurmConf())
+	resumeRealModeDrain(t, ConfEnv())
 }
 
 // ConfEnv is the SLURM_CONF=... setting that points Slurm's commands at
