@@ -22,9 +22,9 @@ type NodeSource interface {
 func (s *Server) handleNodes(w http.ResponseWriter, r *http.Request, _ *state.ACLToken) error {
 	out := api.NodeList{Nodes: []api.Node{}}
 	if s.cfg.Nodes != nil {
-		nodes, err := s.cfg.Nodes.Nodes(r.Context())
+		nodes, err := s.nodes(r.Context())
 		if err != nil {
-			return api.Errorf(api.CodeInternal, "cannot list nodes from Nomad: %v", err)
+			return err
 		}
 		slices.SortFunc(nodes, func(a, b api.Node) int { return strings.Compare(a.Name, b.Name) })
 		out.Total = len(nodes)
@@ -39,9 +39,9 @@ func (s *Server) handleNodes(w http.ResponseWriter, r *http.Request, _ *state.AC
 func (s *Server) handleNode(w http.ResponseWriter, r *http.Request, _ *state.ACLToken) error {
 	name := r.PathValue("name")
 	if s.cfg.Nodes != nil {
-		nodes, err := s.cfg.Nodes.Nodes(r.Context())
+		nodes, err := s.nodes(r.Context())
 		if err != nil {
-			return api.Errorf(api.CodeInternal, "cannot list nodes from Nomad: %v", err)
+			return err
 		}
 		for _, n := range nodes {
 			if n.Name == name {
@@ -51,4 +51,13 @@ func (s *Server) handleNode(w http.ResponseWriter, r *http.Request, _ *state.ACL
 		}
 	}
 	return api.Errorf(api.CodeNotFound, "node %s not found", name)
+}
+
+// nodes asks the node source (set) for every node, as an API error.
+func (s *Server) nodes(ctx context.Context) ([]api.Node, error) {
+	nodes, err := s.cfg.Nodes.Nodes(ctx)
+	if err != nil {
+		return nil, api.Errorf(api.CodeInternal, "cannot list nodes from Nomad: %v", err)
+	}
+	return nodes, nil
 }
