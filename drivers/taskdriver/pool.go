@@ -305,9 +305,11 @@ func sweepAt(fd, uid int, found func(dirfd int, name string, isDir bool), depth 
 }
 
 // removeTreeAt removes name in the directory open at dirfd, with all it
-// holds, through descriptors only.
+// holds, through descriptors only. A directory it cannot empty (deeper
+// than maxSweepDepth) becomes root's and private instead, so that what is
+// left in it is out of reach of the uid's next job.
 func removeTreeAt(dirfd int, name string, depth int) {
-	if err := unix.Unlinkat(dirfd, name, 0); err == nil || depth >= maxSweepDepth {
+	if err := unix.Unlinkat(dirfd, name, 0); err == nil {
 		return
 	}
 	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
@@ -315,12 +317,17 @@ func removeTreeAt(dirfd int, name string, depth int) {
 		return
 	}
 	d := os.NewFile(uintptr(fd), "")
-	names, _ := d.Readdirnames(-1)
-	for _, n := range names {
-		removeTreeAt(fd, n, depth+1)
+	defer d.Close()
+	if depth < maxSweepDepth {
+		names, _ := d.Readdirnames(-1)
+		for _, n := range names {
+			removeTreeAt(fd, n, depth+1)
+		}
 	}
-	d.Close()
-	_ = unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR)
+	if unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR) != nil {
+		_ = unix.Fchown(fd, 0, 0)
+		_ = unix.Fchmod(fd, 0o700)
+	}
 }
 
 // ownedBy reports whether path itself (not what a link points to) is uid's.

@@ -1,7 +1,9 @@
 package taskdriver
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -280,5 +282,40 @@ func BenchmarkScrub(b *testing.B) {
 		if !scrub(62999) {
 			b.Fatal("processes of uid 62999 survive")
 		}
+	}
+}
+
+// TestScrubLeavesNothingTooDeep: a tree deeper than the sweep goes is
+// not left behind for the uid's next job (old code left it the uid's).
+func TestScrubLeavesNothingTooDeep(t *testing.T) {
+	requireRoot(t)
+	const uid = 62997
+	scratch := t.TempDir()
+	saved := scratchDirs
+	scratchDirs = []string{scratch}
+	t.Cleanup(func() { scratchDirs = saved })
+	top := filepath.Join(scratch, "deep")
+	p := top
+	for i := 0; i < maxSweepDepth+8; i++ {
+		if err := os.Mkdir(p, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(p, uid, uid); err != nil {
+			t.Fatal(err)
+		}
+		p = filepath.Join(p, "d")
+	}
+	if !scrub(uid) {
+		t.Fatal("processes survive")
+	}
+	fi, err := os.Lstat(top)
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); st.Uid != 0 || fi.Mode().Perm()&0o077 != 0 {
+		t.Errorf("%s left with owner %d, mode %v: the uid's next job finds it", top, st.Uid, fi.Mode())
 	}
 }
