@@ -3,6 +3,8 @@ package slurmoracle
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,25 +171,53 @@ func CleanEnv() []string {
 // must run.
 func resumeRealModeDrain(t testing.TB, confEnv string) {
 	t.Helper()
+	other, err := resumeDrained(confEnv)
+	switch {
+	case errors.Is(err, errShowNode):
+		missing(t, "real Slurm oracle cannot run jobs: %v", err)
+	case err != nil:
+		t.Fatal(err)
+	case other != "":
+		missing(t, "real Slurm oracle cannot run jobs: its node is drained for another reason: %s", other)
+	}
+}
+
+// errShowNode: scontrol could not show the oracle's node.
+var errShowNode = errors.New("scontrol show node")
+
+// resumeDrained resumes the oracle's node when parse.sh's real mode
+// drained it. A node drained for another reason is left as it is, and
+// its line returned.
+func resumeDrained(confEnv string) (otherDrain string, err error) {
+	env := append(CleanEnv(), confEnv)
 	cmd := exec.Command("scontrol", "show", "node", "-o")
-	cmd.Env = append(CleanEnv(), confEnv)
+	cmd.Env = env
 	out, err := cmd.Output()
 	if err != nil {
-		missing(t, "real Slurm oracle cannot run jobs: scontrol show node: %v", err)
+		return "", fmt.Errorf("%w: %v", errShowNode, err)
 	}
 	line := string(out)
 	if !strings.Contains(line, "DRAIN") {
-		return
+		return "", nil
 	}
 	if !strings.Contains(line, "Reason=oracle_real_mode") {
-		missing(t, "real Slurm oracle cannot run jobs: its node is drained for another reason: %s", line)
+		return line, nil
 	}
 	name := strings.TrimPrefix(strings.Fields(line)[0], "NodeName=")
 	cmd = exec.Command("scontrol", "update", "nodename="+name, "state=resume")
-	cmd.Env = append(CleanEnv(), confEnv)
+	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("resume the oracle's node: %v: %s", err, out)
+		return "", fmt.Errorf("resume the oracle's node: %v: %s", err, out)
 	}
+	return "", nil
+}
+
+// ResumeDrain is ResumeRealModeDrain for any goroutine: it returns what
+// went wrong instead of ending a test, and leaves a node drained for
+// another reason as it is.
+func ResumeDrain() error {
+	_, err := resumeDrained(ConfEnv())
+	return err
 }
 
 // ResumeRealModeDrain resumes the oracle's node when parse.sh's real mode

@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hpcbridge/hpcbridge/internal/slurmoracle"
 )
 
 // cluster is one side of the comparison: where the Slurm commands are and
@@ -554,25 +553,4 @@ func (r *run) files() (map[string][]byte, map[string]os.FileMode, error) {
 		return nil
 	})
 	return out, modes, err
-}
-
-// resumeDrain resumes the oracle's node when parse.sh's real mode left it
-// drained (its jobs must run), as slurmoracle.ResumeRealModeDrain does,
-// from any goroutine.
-func resumeDrain() error {
-	env := append(slurmoracle.CleanEnv(), slurmoracle.ConfEnv())
-	cmd := exec.Command("scontrol", "show", "node", "-o")
-	cmd.Env = env
-	out, err := cmd.Output()
-	if err != nil {
-		return err
-	}
-	line := string(out)
-	if !strings.Contains(line, "DRAIN") || !strings.Contains(line, "Reason=oracle_real_mode") {
-		return nil
-	}
-	name := strings.TrimPrefix(strings.Fields(line)[0], "NodeName=")
-	cmd = exec.Command("scontrol", "update", "nodename="+name, "state=resume")
-	cmd.Env = env
-	return cmd.Run()
 }

@@ -44,7 +44,7 @@ func TestRuntimeMatchesSlurm(t *testing.T) {
 	nomadBin := nomadtest.Require(t)
 	dev := startDev(t, nomadBin)
 
-	real := &cluster{name: "Slurm", env: []string{slurmoracle.ConfEnv()}, unblock: resumeDrain}
+	real := &cluster{name: "Slurm", env: []string{slurmoracle.ConfEnv()}, unblock: slurmoracle.ResumeDrain}
 	ours := &cluster{name: "hpcbridge", bin: dev.bin, env: []string{api.EnvAddress + "=" + dev.url, api.EnvToken + "=" + dev.token}}
 	base := submitterEnv()
 	played := make([][2]*run, len(scenarios))
