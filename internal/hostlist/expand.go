@@ -6,6 +6,14 @@ import (
 	"strings"
 )
 
+// MaxNames bounds the names one host list expands to: a submitter's
+// --nodelist or --exclude ("n[0-99999][0-99999]") must not make the
+// coordinator build billions of strings.
+const MaxNames = 100000
+
+// errTooMany is a host list that names more than MaxNames hosts.
+var errTooMany = fmt.Errorf("host list names more than %d hosts", MaxNames)
+
 // Expand expands a Slurm hostlist ("n[1-3,5],gpu01") into names.
 func Expand(s string) ([]string, error) {
 	depth := 0
@@ -27,6 +35,9 @@ func Expand(s string) ([]string, error) {
 		names, err := expandOne(elem)
 		if err != nil {
 			return nil, err
+		}
+		if len(out)+len(names) > MaxNames {
+			return nil, errTooMany
 		}
 		out = append(out, names...)
 	}
@@ -72,6 +83,9 @@ func expandOne(elem string) ([]string, error) {
 			return nil, fmt.Errorf("%q: range %q is too large", elem, part)
 		}
 		for x := a; x <= b; x++ {
+			if len(out)+len(tails) > MaxNames {
+				return nil, errTooMany
+			}
 			n := strconv.Itoa(x)
 			for len(n) < len(lo) {
 				n = "0" + n

@@ -60,3 +60,16 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("Expand(Compress(%q)) = %q, want %q", names, got, want)
 	}
 }
+
+// A host list cannot expand to more than MaxNames hosts, however its
+// ranges multiply.
+func TestExpandBounded(t *testing.T) {
+	for _, s := range []string{"n[0-99999][0-99999]", "a[0-60000],b[0-60000]", "n[0-99999]x[1-2]"} {
+		if names, err := Expand(s); err == nil {
+			t.Errorf("Expand(%q) = %d names, want an error", s, len(names))
+		}
+	}
+	if names, err := Expand("n[1-99999]"); err != nil || len(names) != 99999 {
+		t.Errorf("Expand(n[1-99999]) = %d names, %v", len(names), err)
+	}
+}
