@@ -2,9 +2,7 @@ package archive
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -160,7 +158,7 @@ func allocDone(status string) bool {
 func (o *Outputs) lastAlloc(ctx context.Context, j *state.Job) (*api.AllocationListStub, error) {
 	allocs, _, err := o.Client.Jobs().Allocations(nomadexec.NomadID(j), true, (&api.QueryOptions{}).WithContext(ctx))
 	if err != nil {
-		if isNotFound(err) {
+		if nomadexec.IsNotFound(err) {
 			return nil, nil
 		}
 		return nil, err
@@ -172,10 +170,4 @@ func (o *Outputs) lastAlloc(ctx context.Context, j *state.Job) (*api.AllocationL
 		}
 	}
 	return last, nil
-}
-
-// isNotFound reports whether Nomad answered 404 Not Found.
-func isNotFound(err error) bool {
-	var ue api.UnexpectedResponseError
-	return errors.As(err, &ue) && ue.StatusCode() == http.StatusNotFound
 }

@@ -18,8 +18,8 @@ func statusOf(err error) int {
 	return 0
 }
 
-// isNotFound reports whether Nomad answered 404 Not Found.
-func isNotFound(err error) bool { return statusOf(err) == http.StatusNotFound }
+// IsNotFound reports whether Nomad answered a request with 404 Not Found.
+func IsNotFound(err error) bool { return statusOf(err) == http.StatusNotFound }
 
 // isInvalidJob reports whether Nomad refused a job registration because it
 // will never take the job: its validation failed. Nomad 1.11 answers that

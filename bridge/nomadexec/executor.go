@@ -159,7 +159,7 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 			return nil
 		}
 		// Stopped without an outcome: register it again below.
-	case err != nil && !isNotFound(err):
+	case err != nil && !IsNotFound(err):
 		return fmt.Errorf("look up %s: %w", nid, err)
 	}
 	job, err := e.cfg.Translation.Translate(j, sub)
@@ -224,7 +224,7 @@ func (e *Executor) Stop(ctx context.Context, jobID uint64) error {
 		return nil
 	}
 	_, _, err := e.cfg.Client.Jobs().Deregister(nid, false, (&api.WriteOptions{}).WithContext(ctx))
-	if err != nil && !isNotFound(err) {
+	if err != nil && !IsNotFound(err) {
 		if r != nil {
 			e.track(jobID, nid) // try again next pass
 		}

@@ -46,7 +46,7 @@ func (e *Executor) sync(ctx context.Context) error {
 			continue
 		}
 		e.cfg.Logger.Info("stopping a Nomad job the coordinator no longer runs", "nomad_job", s.ID)
-		if _, _, err := e.cfg.Client.Jobs().Deregister(s.ID, false, (&api.WriteOptions{}).WithContext(ctx)); err != nil && !isNotFound(err) {
+		if _, _, err := e.cfg.Client.Jobs().Deregister(s.ID, false, (&api.WriteOptions{}).WithContext(ctx)); err != nil && !IsNotFound(err) {
 			return fmt.Errorf("deregister %s: %w", s.ID, err)
 		}
 	}
@@ -165,7 +165,7 @@ func (e *Executor) handleAlloc(ctx context.Context, a alloc) {
 
 // stopLost deregisters the Nomad job of a run whose node failed.
 func (e *Executor) stopLost(ctx context.Context, nid string) {
-	if _, _, err := e.cfg.Client.Jobs().Deregister(nid, false, (&api.WriteOptions{}).WithContext(ctx)); err != nil && !isNotFound(err) {
+	if _, _, err := e.cfg.Client.Jobs().Deregister(nid, false, (&api.WriteOptions{}).WithContext(ctx)); err != nil && !IsNotFound(err) {
 		e.cfg.Logger.Warn("stop the Nomad job of a failed node", "nomad_job", nid, "err", err)
 	}
 }
