@@ -90,9 +90,7 @@ func run(args []string, s streams, d deps) int {
 	}
 	sub.Cwd = cwd
 	sub.Host, _ = d.hostname()
-	if d.currentUser != nil {
-		sub.User, _ = d.currentUser()
-	}
+	sub.User, _ = d.currentUser()
 	body, err := json.Marshal(sub.Request(spec))
 	if err != nil {
 		return d.handOff(args, s)
