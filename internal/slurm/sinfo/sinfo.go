@@ -417,7 +417,7 @@ var nodeStateNames = map[string]func(n *api.Node) bool{
 func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 	o := sinfoOptions{Locale: slurm.NewLocale(s, d), now: d.Now, sleep: d.Sleep}
 	var iterate string
-	var help, usage, version bool
+	var info slurm.InfoFlags
 	if v, ok := slurm.LookupEnv(s.Env, "SINFO_FORMAT"); ok {
 		o.Format = v
 	}
@@ -428,7 +428,7 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 		{Short: 'a', Long: "all", Arg: slurm.NoArg, Set: slurm.IgnoreFlag},
 		{Short: 'd', Long: "dead", Arg: slurm.NoArg, Set: slurm.SetBool(&o.Dead)},
 		{Short: 'e', Long: "exact", Arg: slurm.NoArg, Set: slurm.IgnoreFlag},
-		{Short: 0, Long: "help", Arg: slurm.NoArg, Set: slurm.SetBool(&help)},
+		{Short: 0, Long: "help", Arg: slurm.NoArg, Set: slurm.SetBool(&info.Help)},
 		{Short: 0, Long: "hide", Arg: slurm.NoArg, Set: slurm.IgnoreFlag},
 		{Short: 'h', Long: "noheader", Arg: slurm.NoArg, Set: slurm.SetBool(&o.NoHeader)},
 		{Short: 'i', Long: "iterate", Arg: slurm.RequiredArg, Set: slurm.SetString(&iterate)},
@@ -455,20 +455,15 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 		{Short: 'S', Long: "sort", Arg: slurm.RequiredArg, Set: slurm.IgnoreFlag},
 		{Short: 't', Long: "states", Arg: slurm.RequiredArg, Set: slurm.AppendList(&o.States)},
 		{Short: 'T', Long: "reservation", Arg: slurm.NoArg, Set: slurm.SetBool(&o.Resv)},
-		{Short: 0, Long: "usage", Arg: slurm.NoArg, Set: slurm.SetBool(&usage)},
+		{Short: 0, Long: "usage", Arg: slurm.NoArg, Set: slurm.SetBool(&info.Usage)},
 		{Short: 'v', Long: "verbose", Arg: slurm.NoArg, Set: slurm.IgnoreFlag},
-		{Short: 'V', Long: "version", Arg: slurm.NoArg, Set: slurm.SetBool(&version)},
+		{Short: 'V', Long: "version", Arg: slurm.NoArg, Set: slurm.SetBool(&info.Version)},
 	}}
 	operands, err := fs.Parse(args)
 	if err != nil {
 		return slurm.ReportUsage(s, "sinfo", err)
 	}
-	switch {
-	case help, usage:
-		fmt.Fprint(s.Out, sinfoUsage)
-		return slurm.ExitOK
-	case version:
-		fmt.Fprintf(s.Out, "slurm %s\n", slurm.Version)
+	if info.Answer(s, sinfoUsage, sinfoUsage) {
 		return slurm.ExitOK
 	}
 	if iterate != "" {
