@@ -76,18 +76,18 @@ type scontrolOptions struct {
 // commands from standard input when none is given.
 func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 	o := scontrolOptions{Locale: slurm.NewLocale(s, d)}
-	var help, version bool
+	var info slurm.InfoFlags
 	var verbose int
 	fs := &slurm.FlagSet{Prog: "scontrol", Defs: []slurm.FlagDef{
 		{Short: 'a', Long: "all", Arg: slurm.NoArg, Set: slurm.IgnoreFlag},
 		{Short: 'd', Long: "details", Arg: slurm.NoArg, Set: slurm.SetBool(&o.Details)},
-		{Short: 'h', Long: "help", Arg: slurm.NoArg, Set: slurm.SetBool(&help)},
+		{Short: 'h', Long: "help", Arg: slurm.NoArg, Set: slurm.SetBool(&info.Help)},
 		{Short: 'M', Long: "clusters", Arg: slurm.RequiredArg, Set: slurm.IgnoreFlag},
 		{Short: 'o', Long: "oneliner", Arg: slurm.NoArg, Set: slurm.SetBool(&o.OneLiner)},
 		{Short: 'Q', Long: "quiet", Arg: slurm.NoArg, Set: slurm.SetBool(&o.Quiet)},
 		{Short: 'u', Long: "uid", Arg: slurm.RequiredArg, Set: slurm.IgnoreFlag},
 		{Short: 'v', Long: "verbose", Arg: slurm.NoArg, Set: slurm.CountUp(&verbose)},
-		{Short: 'V', Long: "version", Arg: slurm.NoArg, Set: slurm.SetBool(&version)},
+		{Short: 'V', Long: "version", Arg: slurm.NoArg, Set: slurm.SetBool(&info.Version)},
 	}}
 	// scontrol's options come before the command; the command's own words
 	// (update Nice=-5, hold 12) are not options.
@@ -101,12 +101,7 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 	if _, err := fs.Parse(args[:i]); err != nil {
 		return slurm.ReportUsage(s, "scontrol", err)
 	}
-	switch {
-	case help:
-		fmt.Fprint(s.Out, scontrolUsage)
-		return slurm.ExitOK
-	case version:
-		fmt.Fprintf(s.Out, "slurm %s\n", slurm.Version)
+	if info.Answer(s, scontrolUsage, scontrolUsage) {
 		return slurm.ExitOK
 	}
 	client, ok := slurm.Open(s, d, "scontrol", "slurm_load_jobs error")
