@@ -317,11 +317,13 @@ func (d *Driver) identity(conf Config, cfg *drivers.TaskConfig) (account, func()
 }
 
 // poolFinisher cleans up after a pool job: its processes, its scratch
-// files, its ownership of the task's directories; then the uid is free.
+// files, its ownership of the task's directories (srun's steps directory
+// among them); then the uid is free.
 func (d *Driver) poolFinisher(uid int, cfg *drivers.TaskConfig) func() {
 	pool := d.uidPool()
 	shared := filepath.Join(cfg.AllocDir, "alloc")
-	keep := []string{cfg.TaskDir().Dir, filepath.Join(shared, "data"), filepath.Join(shared, "tmp")}
+	taskDir := cfg.TaskDir().Dir
+	keep := []string{taskDir, jobdir.Layout{TaskDir: taskDir}.StepsDir(), filepath.Join(shared, "data"), filepath.Join(shared, "tmp")}
 	return func() {
 		if pool == nil {
 			return

@@ -11,6 +11,10 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/nomad/plugins/drivers"
+
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/proc"
 )
 
@@ -317,5 +321,41 @@ func TestScrubLeavesNothingTooDeep(t *testing.T) {
 	}
 	if st := fi.Sys().(*syscall.Stat_t); st.Uid != 0 || fi.Mode().Perm()&0o077 != 0 {
 		t.Errorf("%s left with owner %d, mode %v: the uid's next job finds it", top, st.Uid, fi.Mode())
+	}
+}
+
+// TestPoolFinishTakesBackStepsDir: srun's steps directory, beside the task
+// directory, goes back to root with the task's files (old code left it the
+// uid's, reachable by the uid's next job).
+func TestPoolFinishTakesBackStepsDir(t *testing.T) {
+	requireRoot(t)
+	saved := scratchDirs
+	scratchDirs = nil // the test's directories are below /tmp
+	t.Cleanup(func() { scratchDirs = saved })
+	conf := Config{RunAs: RunAsPool, PoolUIDs: "62950-62950", PoolDir: filepath.Join(t.TempDir(), "pool")}
+	pool, err := newUIDPool(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &Driver{pool: pool, logger: hclog.NewNullLogger()}
+	cfg := &drivers.TaskConfig{ID: "task-steps", Name: "batch", AllocDir: t.TempDir()}
+	uid, err := pool.acquire(cfg.ID, cfg.TaskDir().Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := jobdir.Layout{TaskDir: cfg.TaskDir().Dir}.StepsDir()
+	if err := os.MkdirAll(steps, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(steps, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+	d.poolFinisher(uid, cfg)()
+	fi, err := os.Lstat(steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if owner := fi.Sys().(*syscall.Stat_t).Uid; owner != 0 {
+		t.Errorf("%s still belongs to uid %d after the job", steps, owner)
 	}
 }
