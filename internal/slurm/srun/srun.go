@@ -267,12 +267,7 @@ func runSrun(ctx context.Context, o *srunOptions, client slurm.Client, s slurm.S
 	resp, err := client.Submit(ctx, &api.SubmitRequest{Script: script, Args: args, Env: env, Cwd: cwd, SubmitHost: host,
 		TimeZone: slurmcli.ZoneName(s.Env, d.Loc, now), User: user})
 	if err != nil {
-		var ae *api.Error
-		if errors.As(err, &ae) {
-			fmt.Fprintf(s.Err, "srun: error: Unable to allocate resources: %s\n", slurm.CodeMessage(ae.Code, ae.Message))
-		} else {
-			fmt.Fprintf(s.Err, "srun: error: Unable to allocate resources: Unable to contact slurm controller (connect failure): %v\n", err)
-		}
+		fmt.Fprintf(s.Err, "srun: error: Unable to allocate resources: %s\n", slurm.APIMessage(err))
 		return slurm.ExitRejected
 	}
 	ref := fmt.Sprint(resp.JobID)
