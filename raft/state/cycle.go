@@ -4,8 +4,10 @@ import "fmt"
 
 // MaxDependencyScan bounds the unfinished jobs one update's cycle check
 // visits. A dependency that reaches more is refused (ErrDependency): the
-// check costs at most this many jobs however large the queue is (about
-// 12 ms on a 2-core VM for a chain this long: BenchmarkCycleCheck).
+// check follows at most this many unfinished jobs however large the queue
+// is (about 12 ms on a 2-core VM for a chain this long:
+// BenchmarkCycleCheck), though listing an array's tasks also passes over
+// its finished ones.
 // slurmctld bounds its own scan too (max_depend_depth, 10 jobs), but then
 // accepts what it did not check.
 const MaxDependencyScan = 10000
