@@ -142,8 +142,16 @@ func TestUpdateRefusesCycles(t *testing.T) {
 	if res := update(c, AllTasks, fmt.Sprintf("afterok:%d", arr)); res.Err != nil {
 		t.Errorf("acyclic update: %v", res.Err)
 	}
+	d := submitAs(t, s, &idx, "alice", "#!/bin/sh\ntrue\n")
+	if res := update(a, AllTasks, fmt.Sprintf("afterok:%d", d)); res.Err != nil {
+		t.Errorf("a on a job that waits for nothing: %v", res.Err)
+	}
 	mustApply(t, s, &idx, CmdJobStart, JobStartCmd{Time: t0, JobID: a, Task: NoTask})
 	mustApply(t, s, &idx, CmdJobFinish, JobFinishCmd{Time: t0, JobID: a, State: StateCompleted})
+	// d on b on a (finished) on d: a finished job ends the path.
+	if res := update(d, AllTasks, fmt.Sprintf("afterok:%d", b)); res.Err != nil {
+		t.Errorf("through a finished job: %v", res.Err)
+	}
 	if res := update(other, AllTasks, ""); res.Err != nil {
 		t.Errorf("clearing: %v", res.Err)
 	}
