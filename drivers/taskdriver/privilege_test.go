@@ -126,3 +126,21 @@ func TestLaunchFailureIsReported(t *testing.T) {
 		t.Errorf("StartTask for an unknown user: %v", err)
 	}
 }
+
+// TestJobCannotReplaceAllocLogs: the executor opens the log fifos in the
+// allocation's logs directory as root, so the job must not be able to swap
+// that directory for one of its own (Nomad makes the shared allocation
+// directory, its parent, 0777).
+func TestJobCannotReplaceAllocLogs(t *testing.T) {
+	td := newTestDriver(t, Config{})
+	j := td.newJob(t, TaskConfig{
+		Script: "#!/bin/sh\nif mv \"$SHARED_ALLOC/logs\" \"$SHARED_ALLOC/logs.moved\" 2>/dev/null; then echo moved; else echo kept; fi\n",
+	}, coordinatorEnv("93"))
+	j.cfg.Env["SHARED_ALLOC"] = filepath.Join(j.cfg.AllocDir, "alloc")
+	if res := j.run(); !res.Successful() {
+		t.Fatalf("result: %s\n%s", describe(res), j.describe())
+	}
+	if got := j.file("slurm-93.out"); got != "kept\n" {
+		t.Errorf("the job renamed the allocation's logs directory (%q): it can plant the log fifos the executor opens as root", got)
+	}
+}

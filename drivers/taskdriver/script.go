@@ -142,22 +142,26 @@ func executorPath(taskDir, bin string) string {
 // directory and the allocation's shared data and tmp directories, which
 // Nomad makes 0777 (any local user, any other job, could read or plant
 // files there). The allocation's log directory, where the executor opens
-// the log fifos as root, becomes root's. Each directory is changed through
+// the log fifos as root, and the shared directory above it become root's. Each directory is changed through
 // a descriptor opened without following a symbolic link.
 func lockDown(taskDir, allocDir string, a account) error {
 	shared := filepath.Join(allocDir, "alloc")
 	dirs := []struct {
 		path     string
 		uid, gid int
+		mode     uint32
 		optional bool
 	}{
-		{taskDir, a.uid, a.gid, false},
-		{filepath.Join(shared, "data"), a.uid, a.gid, true},
-		{filepath.Join(shared, "tmp"), a.uid, a.gid, true},
-		{filepath.Join(shared, "logs"), 0, 0, true},
+		{taskDir, a.uid, a.gid, 0o700, false},
+		// Nomad makes the shared directory 0777: the job could rename
+		// logs (below) away and put a directory of its own in its place.
+		{shared, 0, 0, 0o755, true},
+		{filepath.Join(shared, "data"), a.uid, a.gid, 0o700, true},
+		{filepath.Join(shared, "tmp"), a.uid, a.gid, 0o700, true},
+		{filepath.Join(shared, "logs"), 0, 0, 0o700, true},
 	}
 	for _, d := range dirs {
-		err := chownDir(d.path, d.uid, d.gid, 0o700)
+		err := chownDir(d.path, d.uid, d.gid, d.mode)
 		if err != nil && !(d.optional && errors.Is(err, syscall.ENOENT)) {
 			return fmt.Errorf("secure %s: %w", d.path, err)
 		}
