@@ -2,6 +2,7 @@ package slurmoracle
 
 import (
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -35,4 +36,16 @@ func missing(t testing.TB, format string, args ...any) {
 		t.Fatalf(format+" (required: "+EnvRequire+"=1)", args...)
 	}
 	t.Skipf(format, args...)
+}
+
+// RequireCommand returns the path of one of the oracle's Slurm commands
+// (sbatch, scontrol), skipping (or, with EnvRequire, failing) the test
+// when it is not installed.
+func RequireCommand(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		missing(t, "the oracle's %s is not installed: %v", name, err)
+	}
+	return path
 }

@@ -16,7 +16,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
 )
 
 // cluster is one side of the comparison: where the Slurm commands are and

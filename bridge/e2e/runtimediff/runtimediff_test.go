@@ -37,9 +37,7 @@ func TestRuntimeMatchesSlurm(t *testing.T) {
 	scenarios := loadScenarios(t)
 	roottest.Require(t, "the hpcbridge task driver (and the oracle's slurmd) run jobs only as root")
 	slurmoracle.Require(t)
-	if _, err := exec.LookPath("sbatch"); err != nil {
-		t.Skip("the oracle's sbatch is not installed")
-	}
+	slurmoracle.RequireCommand(t, "sbatch")
 	slurmoracle.ResumeRealModeDrain(t)
 	nomadBin := nomadtest.Require(t)
 	dev := startDev(t, nomadBin)
