@@ -355,6 +355,11 @@ func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
 	if err := lockDown(layout.TaskDir, cfg.AllocDir, acct); err != nil {
 		return nil, fmt.Errorf("prepare task directory: %w", err)
 	}
+	for _, p := range []string{cfg.StdoutPath, cfg.StderrPath} {
+		if err := rootFifo(p); err != nil {
+			return nil, err
+		}
+	}
 	if err := layout.Prepare(acct.uid, acct.gid); err != nil {
 		return nil, fmt.Errorf("prepare task directory: %w", err)
 	}

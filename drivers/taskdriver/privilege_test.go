@@ -2,6 +2,7 @@ package taskdriver
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -142,5 +143,38 @@ func TestJobCannotReplaceAllocLogs(t *testing.T) {
 	}
 	if got := j.file("slurm-93.out"); got != "kept\n" {
 		t.Errorf("the job renamed the allocation's logs directory (%q): it can plant the log fifos the executor opens as root", got)
+	}
+}
+
+// TestPlantedLogFifoIsRefused: a log fifo replaced by a link (anyone could
+// write the logs directory, 0777, before the driver locked it) is refused
+// instead of being opened, as root, by the executor.
+func TestPlantedLogFifoIsRefused(t *testing.T) {
+	td := newTestDriver(t, Config{})
+	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\necho planted-output >&2\necho planted-output\n"}, coordinatorEnv("94"))
+	target := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(target, []byte("untouched\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{j.cfg.StdoutPath, j.cfg.StderrPath} {
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, err := td.StartTask(j.cfg)
+	if err == nil {
+		t.Cleanup(func() { _ = td.DestroyTask(j.cfg.ID, true) })
+		ch, werr := td.WaitTask(context.Background(), j.cfg.ID)
+		if werr != nil {
+			t.Fatal(werr)
+		}
+		<-ch
+		t.Errorf("a task whose log fifos are links started")
+	}
+	if b, _ := os.ReadFile(target); string(b) != "untouched\n" {
+		t.Errorf("the job's output went, as root, through the planted link: %q", b)
 	}
 }

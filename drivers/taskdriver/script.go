@@ -182,3 +182,20 @@ func chownDir(path string, uid, gid int, mode uint32) error {
 	}
 	return unix.Fchmod(fd, mode)
 }
+
+// rootFifo checks that path (a log fifo the executor opens as root) is
+// still root's named pipe: whoever could write the logs directory before
+// lockDown could have put a link in its place. An empty path is no fifo.
+func rootFifo(path string) error {
+	if path == "" {
+		return nil
+	}
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return fmt.Errorf("log fifo: %w", err)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); fi.Mode().Type() != os.ModeNamedPipe || !ok || st.Uid != 0 {
+		return fmt.Errorf("log fifo %s is not root's named pipe (%v): refusing to start the task", path, fi.Mode())
+	}
+	return nil
+}
