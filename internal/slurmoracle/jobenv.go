@@ -207,7 +207,7 @@ func resumeDrained(confEnv string) (otherDrain string, err error) {
 	cmd = exec.Command("scontrol", "update", "nodename="+name, "state=resume")
 	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("resume the oracle's node: %v: %s", err, out)
+		return "", fmt.Errorf("resume the oracle's node: %w: %s", err, out)
 	}
 	return "", nil
 }
