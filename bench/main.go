@@ -12,7 +12,10 @@
 //   - the time to accept a 1,000,000-task array;
 //   - on a Nomad dev agent with hpcbridge's task driver, submit-to-running
 //     latency and jobs placed per second through hpcbridge, next to the
-//     same Nomad jobs registered with the agent directly (nomad.go).
+//     same Nomad jobs registered with the agent directly (nomad.go);
+//   - on a Nomad dev agent with 8 fake GPUs (the hpcbridge-gpu device
+//     plugin's fake backend), the same for 1-GPU jobs, and the GPU
+//     occupancy while GPU jobs wait (gpu.go).
 //
 // Usage: go run ./bench -bin bin/hpcbridge [-oracle ../shared/slurm-oracle] [-only nomad,cli]
 // [-plugin-dir bin/plugins] (the nomad section's Nomad: $NOMAD_BIN, else bin/nomad, or -nomad)
@@ -58,10 +61,11 @@ type config struct {
 	clients   int
 	only      map[string]bool
 	nomad     nomadOptions
+	gpu       gpuOptions
 }
 
 // sections are the parts of the run -only selects.
-var sections = []string{"nomad", "api", "cli", "array", "squeue"}
+var sections = []string{"nomad", "gpu", "api", "cli", "array", "squeue"}
 
 // run reports whether the section is selected.
 func (c *config) run(section string) bool { return c.only == nil || c.only[section] }
@@ -75,6 +79,7 @@ func run() error {
 	flag.IntVar(&c.queueJobs, "queue-jobs", 100000, "pending jobs for the squeue latency run")
 	flag.IntVar(&c.clients, "clients", 16, "concurrent API clients")
 	c.nomad.register(flag.CommandLine)
+	c.gpu.register(flag.CommandLine)
 	only := flag.String("only", "", "comma-separated sections to run ("+strings.Join(sections, ", ")+"); all when empty")
 	flag.Parse()
 	if *only != "" {
@@ -99,6 +104,11 @@ func run() error {
 	// Nomad first: the other sections leave servers full of jobs behind.
 	if c.run("nomad") {
 		if err := nomadReport(ctx, c); err != nil {
+			return err
+		}
+	}
+	if c.run("gpu") {
+		if err := gpuReport(ctx, c); err != nil {
 			return err
 		}
 	}
