@@ -224,6 +224,7 @@ func applyCancel(a *applier, _ uint8, c *JobCancelCmd) *Result {
 			cp.StartTime = c.Time
 		}
 		cp.State, cp.Reason, cp.EndTime = st, ReasonNone, c.Time
+		closeGPU(&cp, c.Time)
 		return &cp
 	}
 	return a.each(c.Refs, c.By, func(t target) (*Job, error) {
@@ -308,7 +309,7 @@ func requeued(j *Job, run Run) *Job {
 	cp.State, cp.Reason = StatePending, ReasonBeginTime
 	cp.RestartCount++
 	cp.ExitCode, cp.ExitSignal = 0, 0
-	cp.NodeList = ""
+	cp.NodeList, cp.GPU = "", nil
 	cp.StartTime, cp.EndTime = time.Time{}, time.Time{}
 	return &cp
 }
@@ -406,7 +407,9 @@ func applyStart(a *applier, _ uint8, c *JobStartCmd) *Result {
 }
 
 // applyFinish ends a running job. From version 2 the command's Reason, if
-// any, becomes the job's reason.
+// any, becomes the job's reason. From version 3 the command's GPU
+// allocation (when placement did not record one) and NVML figures are
+// kept; the run's GPU-seconds are fixed at its end whatever the version.
 func applyFinish(a *applier, version uint8, c *JobFinishCmd) *Result {
 	if !c.State.Terminal() {
 		return &Result{Err: fmt.Errorf("finish with %s, which is not a final state: %w", c.State, ErrState)}
@@ -420,14 +423,20 @@ func applyFinish(a *applier, version uint8, c *JobFinishCmd) *Result {
 		return &Result{}
 	}
 	cp := *j
+	if version >= 3 {
+		withGPUAlloc(&cp, c.GPU)
+		measured(&cp, c.Measured)
+	}
+	running := cp // the run as it was, with what the command adds
 	cp.EndTime, cp.ExitCode, cp.ExitSignal = c.Time, c.ExitCode, c.ExitSignal
 	cp.State, cp.Reason = c.State, ReasonNone
 	if version >= 2 && c.Reason != "" {
 		cp.Reason = c.Reason
 	}
+	closeGPU(&cp, c.Time)
 	if c.State == StateNodeFail && j.Requeue {
 		// The run's record ends NODE_FAIL; the job runs again.
-		run := j.endRun(c.Time, StateNodeFail)
+		run := running.endRun(c.Time, StateNodeFail)
 		run.ExitCode, run.ExitSignal = c.ExitCode, c.ExitSignal
 		cp = *requeued(j, run)
 	}
@@ -435,15 +444,21 @@ func applyFinish(a *applier, version uint8, c *JobFinishCmd) *Result {
 	return &Result{Changed: []uint64{cp.ID}}
 }
 
-func applyPlaced(a *applier, _ uint8, c *JobPlacedCmd) *Result {
+// applyPlaced records where and when a started job runs. From version 2
+// the command's GPU allocation becomes the run's, unless it has one.
+func applyPlaced(a *applier, version uint8, c *JobPlacedCmd) *Result {
 	j := a.job(c.JobID)
 	if j == nil {
 		return &Result{Err: fmt.Errorf("%d: %w", c.JobID, ErrNotFound)}
 	}
-	if j.State != StateRunning || j.NodeList == c.NodeList && j.StartTime.Equal(c.Time) {
-		return &Result{} // ended, requeued or already recorded: nothing to do
+	if j.State != StateRunning {
+		return &Result{} // ended or requeued: nothing to do
 	}
 	cp := *j
+	gpu := version >= 2 && withGPUAlloc(&cp, c.GPU)
+	if !gpu && j.NodeList == c.NodeList && j.StartTime.Equal(c.Time) {
+		return &Result{} // already recorded
+	}
 	cp.NodeList = c.NodeList
 	if !c.Time.IsZero() && c.Time.After(cp.StartTime) {
 		cp.StartTime = c.Time

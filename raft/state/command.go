@@ -198,6 +198,11 @@ type JobFinishCmd struct {
 	// exit code (it could not start it, or not open its output), for
 	// scontrol's and sacct's Reason. Version 2.
 	Reason string `json:"reason,omitempty"`
+	// GPU is the run's GPU allocation as the Nomad servers had it, for a
+	// run whose placement did not record it; Measured is what NVML
+	// measured on the node (nil: not measured). Version 3.
+	GPU      *GPUAlloc   `json:"gpu,omitempty"`
+	Measured *GPUMeasure `json:"measured,omitempty"`
 }
 
 // JobPlacedCmd records where and when a started job's work began to run on
@@ -207,6 +212,9 @@ type JobPlacedCmd struct {
 	Time     time.Time `json:"time"`
 	JobID    uint64    `json:"job_id"`
 	NodeList string    `json:"node_list"`
+	// GPU is the GPUs Nomad allocated to the run's task, and its node;
+	// nil when it has none. Version 2.
+	GPU *GPUAlloc `json:"gpu,omitempty"`
 }
 
 // JobReasonsCmd records the pending reasons the scheduler computed.

@@ -191,6 +191,9 @@ func (inv *invariants) check(before, after *state.View, ct state.CommandType, re
 		if err = checkRuns(j); err != nil {
 			return false
 		}
+		if err = checkGPU(j); err != nil {
+			return false
+		}
 		if old := before.Job(j.ID); old != nil && old.State.Terminal() && old.State != j.State {
 			if ct != state.CmdJobRequeue || j.State != state.StatePending {
 				err = fmt.Errorf("terminal job %d went %s -> %s by command %d", j.ID, old.State, j.State, ct)
@@ -238,6 +241,38 @@ func checkRuns(j *state.Job) error {
 		}
 		if r.State != state.StateRequeued && r.State != state.StateNodeFail {
 			return fmt.Errorf("job %d: run %d ended %s", j.ID, i, r.State)
+		}
+	}
+	return nil
+}
+
+// checkGPU: a pending run has no GPU record, a running one no GPU-seconds
+// yet, and an ended one (or an earlier run) its GPUs times its time, to
+// the end sacct's Elapsed uses (a run requeued after it finished: to the
+// finish).
+func checkGPU(j *state.Job) error {
+	want := func(u *state.GPUUse, start, end time.Time) int64 {
+		return int64(len(u.UUIDs)) * int64(end.Sub(start)/time.Second)
+	}
+	switch u := j.GPU; {
+	case u == nil:
+	case j.State == state.StatePending:
+		return fmt.Errorf("job %d is pending with GPU record %+v", j.ID, u)
+	case j.State == state.StateRunning && u.Seconds != 0:
+		return fmt.Errorf("running job %d has %d GPU-seconds", j.ID, u.Seconds)
+	case j.State.Terminal() && u.Seconds != want(u, j.StartTime, j.EndTime):
+		return fmt.Errorf("job %d: %d GPU-seconds, want %d", j.ID, u.Seconds, want(u, j.StartTime, j.EndTime))
+	}
+	for i, r := range j.Runs {
+		if r.GPU == nil {
+			continue
+		}
+		end := r.EndTime
+		if r.Finished != "" {
+			end = r.FinishTime
+		}
+		if r.GPU.Seconds != want(r.GPU, r.StartTime, end) {
+			return fmt.Errorf("job %d run %d: %d GPU-seconds, want %d", j.ID, i, r.GPU.Seconds, want(r.GPU, r.StartTime, end))
 		}
 	}
 	return nil
@@ -381,10 +416,27 @@ func (g *gen) next(v *state.View) (state.CommandType, any) {
 		return state.CmdJobStart, g.start(v)
 	case n < 52:
 		id, _ := g.pickInState(v, state.StateRunning)
-		return state.CmdJobPlaced, state.JobPlacedCmd{Time: g.now(), JobID: id, NodeList: fmt.Sprintf("node%d", g.r.Intn(3))}
+		c := state.JobPlacedCmd{Time: g.now(), JobID: id, NodeList: fmt.Sprintf("node%d", g.r.Intn(3))}
+		switch g.r.Intn(3) {
+		case 0:
+			return state.CmdJobPlaced, olderEntry{1, c}
+		case 1:
+			c.GPU = g.gpus(c.NodeList)
+		}
+		return state.CmdJobPlaced, c
 	case n < 58:
 		id, _ := g.pickInState(v, state.StateRunning)
-		return state.CmdJobFinish, state.JobFinishCmd{Time: g.now(), JobID: id, State: propEnds[g.r.Intn(len(propEnds))], ExitCode: g.r.Intn(3)}
+		c := state.JobFinishCmd{Time: g.now(), JobID: id, State: propEnds[g.r.Intn(len(propEnds))], ExitCode: g.r.Intn(3)}
+		switch g.r.Intn(4) {
+		case 0:
+			return state.CmdJobFinish, olderEntry{2, c}
+		case 1:
+			c.GPU = g.gpus("node9")
+			fallthrough
+		case 2:
+			c.Measured = &state.GPUMeasure{UtilMaxPct: g.r.Intn(101), MemPeakMiB: int64(g.r.Intn(81920)), Samples: int64(1 + g.r.Intn(100))}
+		}
+		return state.CmdJobFinish, c
 	case n < 66:
 		refs, owner := g.refs(v)
 		c := state.JobCancelCmd{Time: g.now(), By: g.actor(owner), Refs: refs}
@@ -429,6 +481,16 @@ func (g *gen) next(v *state.View) (state.CommandType, any) {
 		return g.acl()
 	}
 	return state.CmdSetMeta, state.SetMetaCmd{Key: "nomad_event_index", Value: fmt.Sprint(g.step)}
+}
+
+// gpus is an allocation of 1 to 4 of a node's 8 GPUs.
+func (g *gen) gpus(node string) *state.GPUAlloc {
+	a := &state.GPUAlloc{Node: node}
+	for _, i := range g.r.Perm(8)[:1+g.r.Intn(4)] {
+		a.UUIDs = append(a.UUIDs, fmt.Sprintf("GPU-%s-%d", node, i))
+	}
+	slices.Sort(a.UUIDs)
+	return a
 }
 
 func ownerOf(j *state.Job) string {

@@ -132,6 +132,11 @@ type Job struct {
 	ExitCode   int       `json:"exit_code"`
 	ExitSignal int       `json:"exit_signal"`
 	NodeList   string    `json:"node_list,omitempty"`
+	// GPU is the current run's GPU accounting (gpu.go): the GPUs Nomad
+	// allocated to it, its GPU-seconds once it ended, NVML's figures; nil
+	// for a run that was allocated no GPUs (or whose allocation the
+	// executor has not yet seen).
+	GPU *GPUUse `json:"gpu,omitempty"`
 	// Runs are the earlier runs of a requeued job, oldest first (the last
 	// MaxRuns of them). The fields above describe the current run.
 	Runs []Run `json:"runs,omitempty"`
@@ -171,6 +176,9 @@ type Run struct {
 	FinishTime time.Time `json:"finish_time,omitzero"`
 	ExitCode   int       `json:"exit_code"`
 	ExitSignal int       `json:"exit_signal"`
+	// GPU is the run's GPU accounting, its GPU-seconds counted to
+	// FinishTime for a run that had finished, else to EndTime.
+	GPU *GPUUse `json:"gpu,omitempty"`
 }
 
 // RunSubmitTime is when the current run was queued: the job's submit time,
@@ -188,10 +196,15 @@ func (j *Job) RunSubmitTime() time.Time {
 func (j *Job) endRun(end time.Time, st JobState) Run {
 	r := Run{
 		RestartCount: j.RestartCount, SubmitTime: j.RunSubmitTime(), StartTime: j.StartTime, EndTime: end,
-		NodeList: j.NodeList, State: st, ExitCode: j.ExitCode, ExitSignal: j.ExitSignal,
+		NodeList: j.NodeList, State: st, ExitCode: j.ExitCode, ExitSignal: j.ExitSignal, GPU: j.GPU,
 	}
 	if j.State.Terminal() {
 		r.Finished, r.FinishTime = j.State, j.EndTime
+	} else {
+		// Requeued while it ran: its GPUs were held until now.
+		cp := *j
+		closeGPU(&cp, end)
+		r.GPU = cp.GPU
 	}
 	return r
 }

@@ -54,7 +54,14 @@ func register[P any](name string, version uint8, apply func(a *applier, version 
 //     (ErrDependency). 3: the dependency comes parsed (DependsOn); versions
 //     1 and 2 parsed the text.
 //   - JobFinish 2: Reason, why the job failed (a launch failure the node
-//     reported), becomes the job's reason.
+//     reported), becomes the job's reason. 3: GPU (the run's GPU
+//     allocation, when its placement did not record one) and Measured
+//     (NVML's figures) are kept in the job's GPU accounting.
+//   - JobPlaced 2: GPU, the run's GPU allocation, is kept (Job.GPU).
+//
+// A run's GPU-seconds are fixed by whichever command ends it (finish,
+// cancel, requeue): a job has GPU accounting only from a JobPlaced 2 or
+// JobFinish 3 entry, so the entries of older logs end runs as they did.
 //
 // A server must know a version before a leader writes it: upgrade every
 // server before the new build leads (an old follower stops at an entry of
@@ -67,9 +74,9 @@ var commands = map[CommandType]*command{
 	CmdJobRequeue:     register("JobRequeue", 1, applyRequeue),
 	CmdJobUpdate:      register("JobUpdate", 3, applyUpdate),
 	CmdJobStart:       register("JobStart", 1, applyStart),
-	CmdJobFinish:      register("JobFinish", 2, applyFinish),
+	CmdJobFinish:      register("JobFinish", 3, applyFinish),
 	CmdJobReasons:     register("JobReasons", 1, applyReasons),
-	CmdJobPlaced:      register("JobPlaced", 1, applyPlaced),
+	CmdJobPlaced:      register("JobPlaced", 2, applyPlaced),
 	CmdACLBootstrap:   register("ACLBootstrap", 1, applyACLBootstrap),
 	CmdACLTokenCreate: register("ACLTokenCreate", 1, applyACLTokenCreate),
 	CmdACLTokenDelete: register("ACLTokenDelete", 1, applyACLTokenDelete),
@@ -127,6 +134,34 @@ func (c *command) validate(payload any) error {
 	case JobUpdateCmd:
 		if p.Dependency != nil && *p.Dependency != "" && p.DependsOn == nil {
 			return fmt.Errorf("state: %s with dependency %q but not its meaning (JobUpdateCmd.DependsOn)", c.name, *p.Dependency)
+		}
+	case *JobPlacedCmd:
+		if p != nil {
+			return c.validate(*p)
+		}
+	case JobPlacedCmd:
+		return c.validateGPU(p.GPU, nil)
+	case *JobFinishCmd:
+		if p != nil {
+			return c.validate(*p)
+		}
+	case JobFinishCmd:
+		return c.validateGPU(p.GPU, p.Measured)
+	}
+	return nil
+}
+
+// validateGPU refuses a GPU record over its bounds or a nonsense
+// measurement: the executor checks what a node reported before it asks.
+func (c *command) validateGPU(g *GPUAlloc, m *GPUMeasure) error {
+	if g != nil {
+		if err := g.Check(); err != nil {
+			return fmt.Errorf("state: %s: %w", c.name, err)
+		}
+	}
+	if m != nil {
+		if err := m.Check(); err != nil {
+			return fmt.Errorf("state: %s: %w", c.name, err)
 		}
 	}
 	return nil
