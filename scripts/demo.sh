@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The embedded default: start `hpcbridge dev` (a one-node coordinator and a Nomad dev agent with
 # the hpcbridge task driver), submit the example scripts with sbatch, watch them with squeue
-# until they finish, and print the sacct summary and the Nomad UI address.
+# until they finish, and print the sacct summary and the Nomad UI address. The two GPU examples
+# run on the GPU device plugin's fake backend (go-nvml's mock GPUs) when the machine has no
+# working NVIDIA driver: hpcbridge dev says which backend runs in its banner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -39,12 +41,20 @@ done
 printf '%-22s ' "pipeline (3 steps)"
 ./pipeline/run-pipeline 100 | tr '\n' ' '
 echo
-echo "(gpu-train-checkpoint.sh and gpu-per-task.sh need the GPU device plugin, which comes with the GPU issue: not submitted)"
+# The GPU examples: 10 epochs of simulated training on one GPU, and two srun tasks with one GPU each.
+printf '%-22s ' "gpu-train-checkpoint.sh 10"
+sbatch gpu-train-checkpoint.sh 10
+printf '%-22s ' "gpu-per-task.sh"
+sbatch gpu-per-task.sh
+echo
+
+echo "== sinfo: the node's GPUs (GRES) =="
+sinfo -N -o "%N %.6t %.4c %.8m %G"
 echo
 
 echo "== squeue, until the queue is empty =="
 for _ in $(seq 150); do
-	out=$(squeue)
+	out=$(squeue -o "%.10i %.9P %.18j %.8u %.2t %.10M %.6D %.14b %R")
 	echo "$(date +%T)"
 	echo "$out"
 	# Done when nothing runs and nothing pending can still start.
@@ -56,8 +66,11 @@ echo
 echo "== sacct -X =="
 sacct -X --format=JobID,JobName%18,Partition,State,ExitCode,Elapsed,NodeList
 echo
+echo "== sacct: the GPU jobs' TRES =="
+sacct -X --name=train-ckpt,gpu-per-task --format=JobID,JobName%14,State,Elapsed,AllocTRES%60
+echo
 echo "== outputs =="
-for f in hello-*.out multi-task-*.out py-stats-*.out report-*.out; do
+for f in hello-*.out multi-task-*.out py-stats-*.out report-*.out train-ckpt-*.out gpu-per-task-*.out; do
 	echo "--- $f"
 	cat "$f"
 done
