@@ -56,7 +56,7 @@ func (c *Client) all(ctx context.Context, path string, q *JobsQuery) ([]*state.J
 const ViewBrief = "brief"
 
 // JobsBrief lists every job the query selects in the brief view (see
-// brief.ContentType): every field of the job records but Runs, of their
+// brief.ContentType): every field of the job records but Runs and GPU, of their
 // submissions only what squeue prints. Its replies take a small part of JobsAll's time
 // to send and read; jobs with equal submissions share one record. Fields
 // q.Script asks for are not in the brief view: q.Script must be false.

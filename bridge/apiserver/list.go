@@ -293,6 +293,9 @@ func (p *presenter) job(k listKey, j *state.Job) *state.Job {
 	}
 	cp.Submission = p.submission(j, p.v.Submission(j), false)
 	cp.DependsOn = nil // the log's parsed form of Dependency; clients read the text
+	// GPU accounting (the run's GPU ids and node, its GPU-seconds, NVML's
+	// figures) is shown to every caller, as NodeList is: sacct -a shows
+	// any user's AllocTRES in Slurm, and none of it is the job's data.
 	return &cp
 }
 
@@ -470,7 +473,7 @@ func (lp *listPage) write(w http.ResponseWriter, r *http.Request) error {
 		cp := *j
 		cp.DependsOn = nil
 		if lp.brief {
-			cp.Runs = nil // as in the packed form: earlier runs are for sacct
+			cp.Runs, cp.GPU = nil, nil // as in the packed form: earlier runs and GPU accounting are for sacct
 			cp.Submission = briefs.get(sub, brief.Submission)
 		} else {
 			cp.Submission = sub

@@ -82,6 +82,7 @@ func fullJob(seed int) *state.Job {
 var briefLeavesOut = map[string]string{
 	"Runs":      "a requeued job's earlier runs: only sacct -D prints them, from the full records",
 	"DependsOn": "the Raft log's parsed form of Dependency: the API sends only the text (apiserver leaves it out of JSON too)",
+	"GPU":       "GPU accounting (allocated GPU ids, GPU-seconds, NVML figures): only sacct prints it, from the full records",
 }
 
 // briefOf is what the brief view of j with submission sub must decode to.
