@@ -135,7 +135,8 @@ func gpuPacking(st *stack, nodeUUIDs []string) {
 		}
 		return nil
 	})
-	if got := checkJob(waiting); !slices.Equal(got, gpusOf[first]) {
+	gpusOf[waiting] = checkJob(waiting)
+	if got := gpusOf[waiting]; !slices.Equal(got, gpusOf[first]) {
 		t.Errorf("the fifth job runs on %v, want the GPUs job %s gave back, %v", got, first, gpusOf[first])
 	}
 
@@ -152,6 +153,15 @@ func gpuPacking(st *stack, nodeUUIDs []string) {
 		}
 		if got := st.must("sacct", "-n", "-X", "-P", "-j", id, "--format=AllocTRES"); !strings.Contains(got, "gres/gpu=2") {
 			t.Errorf("job %s: sacct AllocTRES %q lacks gres/gpu=2", id, strings.TrimSpace(got))
+		}
+		// The accounting record: the GPUs the job ran on, and GPUs x its
+		// run time as the coordinator observed it.
+		j := st.wait(id, 10*time.Second, "accounted", func(j *state.Job) bool { return j.GPU != nil })
+		if !slices.Equal(j.GPU.UUIDs, gpusOf[id]) || j.GPU.Count() != 2 {
+			t.Errorf("job %s: accounted GPUs %v, it ran on %v", id, j.GPU.UUIDs, gpusOf[id])
+		}
+		if want := state.GPUSeconds(2, j.StartTime, j.EndTime); j.GPU.Seconds != want || j.EndTime.Sub(j.StartTime) >= time.Second && want <= 0 {
+			t.Errorf("job %s: GPU-seconds %d, want 2 x its run %v = %d", id, j.GPU.Seconds, j.EndTime.Sub(j.StartTime), want)
 		}
 	}
 }
