@@ -99,15 +99,20 @@ type alloc struct {
 	Task                        *api.TaskState
 	// Migrate: Nomad moves the allocation off its node (a drain).
 	Migrate bool
+	// Resources are what Nomad allocated (its GPUs: gpuuse.go); resolved
+	// is false for a listing that left them out (withGPU reads them).
+	Resources *api.AllocatedResources
+	resolved  bool
 }
 
 func fullAlloc(a *api.Allocation) alloc {
 	return alloc{ID: a.ID, NodeID: a.NodeID, NodeName: a.NodeName, JobID: a.JobID, ClientStatus: a.ClientStatus, Task: a.TaskStates[TaskName],
-		Migrate: a.DesiredTransition.ShouldMigrate()}
+		Migrate: a.DesiredTransition.ShouldMigrate(), Resources: a.AllocatedResources, resolved: true}
 }
 
 func stubAlloc(a *api.AllocationListStub) alloc {
-	return alloc{ID: a.ID, NodeID: a.NodeID, NodeName: a.NodeName, JobID: a.JobID, ClientStatus: a.ClientStatus, Task: a.TaskStates[TaskName]}
+	return alloc{ID: a.ID, NodeID: a.NodeID, NodeName: a.NodeName, JobID: a.JobID, ClientStatus: a.ClientStatus, Task: a.TaskStates[TaskName],
+		Resources: a.AllocatedResources, resolved: a.AllocatedResources != nil}
 }
 
 // fromStub is a listed allocation; one whose task Nomad killed is read in
@@ -146,17 +151,23 @@ func (e *Executor) handleAlloc(ctx context.Context, a alloc) {
 		delete(e.nomad, a.JobID)
 	}
 	e.mu.Unlock()
+	var gpu *state.GPUAlloc
+	if placeNow || terminal {
+		a = e.withGPU(ctx, a)
+		gpu = gpuAllocOf(a.Resources, a.NodeID, a.NodeName, e.cfg.Logger)
+	}
 	if placeNow {
 		at := time.Time{}
 		if a.Task != nil {
 			at = a.Task.StartedAt
 		}
-		e.emit(sched.Outcome{JobID: id, State: state.StateRunning, Node: a.NodeName, Time: at})
+		e.emit(sched.Outcome{JobID: id, State: state.StateRunning, Node: a.NodeName, Time: at, GPU: gpu})
 	}
 	if !terminal {
 		return
 	}
 	final.JobID = id
+	final.GPU, final.Measured = gpu, gpuMeasureOf(a.Task, e.cfg.Logger)
 	// Stopping a lost run's Nomad job and copying an ended run's logs are
 	// I/O against Nomad: keep them off the event stream and the
 	// scheduler's Start (the term's finisher does them, see RunTerm).

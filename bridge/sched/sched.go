@@ -81,6 +81,11 @@ type Outcome struct {
 	// than its exit code (it could not be started, or its output not
 	// opened); it becomes the job's Reason in scontrol and sacct.
 	Reason string
+	// GPU is the GPUs Nomad allocated to the run, and its node; nil when
+	// it has none. Measured is what NVML measured for them on the node
+	// (an ended run only; nil: not measured). Both go to accounting.
+	GPU      *state.GPUAlloc
+	Measured *state.GPUMeasure
 }
 
 // Applier commits commands through Raft (the leader's raft.Node).
@@ -184,12 +189,13 @@ func (s *Scheduler) finish(ctx context.Context, o Outcome) {
 		o.Time = s.cfg.Now()
 	}
 	if o.State == state.StateRunning {
-		if _, err := s.apply(ctx, state.CmdJobPlaced, state.JobPlacedCmd{Time: o.Time, JobID: o.JobID, NodeList: o.Node}); err != nil {
+		if _, err := s.apply(ctx, state.CmdJobPlaced, state.JobPlacedCmd{Time: o.Time, JobID: o.JobID, NodeList: o.Node, GPU: o.GPU}); err != nil {
 			s.cfg.Logger.Warn("commit placement", "job", o.JobID, "err", err)
 		}
 		return
 	}
-	if _, err := s.apply(ctx, state.CmdJobFinish, state.JobFinishCmd{Time: o.Time, JobID: o.JobID, State: o.State, ExitCode: o.ExitCode, ExitSignal: o.ExitSignal, Reason: o.Reason}); err != nil {
+	if _, err := s.apply(ctx, state.CmdJobFinish, state.JobFinishCmd{Time: o.Time, JobID: o.JobID, State: o.State, ExitCode: o.ExitCode, ExitSignal: o.ExitSignal, Reason: o.Reason,
+		GPU: o.GPU, Measured: o.Measured}); err != nil {
 		s.cfg.Logger.Warn("commit outcome", "job", o.JobID, "err", err)
 	}
 }
