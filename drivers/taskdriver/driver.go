@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
@@ -421,7 +420,11 @@ func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
 }
 
 // RecoverTask re-attaches to a task's executor after the plugin or the
-// Nomad client restarted; the job itself never stopped.
+// Nomad client restarted; the job itself never stopped. A task that cannot
+// be taken back (its pool uid no longer this node's, say) is ended: Nomad
+// then calls DestroyTask for a task this driver does not know, and starts
+// it again, so a job left running would run twice, and its executor stay
+// for ever.
 func (d *Driver) RecoverTask(handle *drivers.TaskHandle) error {
 	if handle == nil {
 		return errors.New("RecoverTask: nil handle")
@@ -433,6 +436,33 @@ func (d *Driver) RecoverTask(handle *drivers.TaskHandle) error {
 	if err := handle.GetDriverState(&state); err != nil {
 		return fmt.Errorf("decode task state: %w", err)
 	}
+	rc, err := pstructs.ReattachConfigToGoPlugin(state.ReattachConfig)
+	if err != nil {
+		return fmt.Errorf("build reattach config: %w", err)
+	}
+	_, _, compute := d.settings()
+	logger := d.logger.With("task_name", handle.Config.Name, "alloc_id", handle.Config.AllocID)
+	exec, client, err := executor.ReattachToExecutor(rc, logger, compute)
+	if err != nil {
+		return fmt.Errorf("reattach to executor: %w", err)
+	}
+	if err := d.adopt(&state); err != nil {
+		h := newTaskHandle(state.TaskConfig, exec, client, state.Pid, state.StartedAt, logger)
+		h.kill()
+		return err
+	}
+	h := newTaskHandle(state.TaskConfig, exec, client, state.Pid, state.StartedAt, logger)
+	if state.PoolUID != 0 {
+		h.finish = d.poolFinisher(state.PoolUID, state.TaskConfig)
+	}
+	d.tasks.Set(state.TaskConfig.ID, h)
+	go h.run()
+	return nil
+}
+
+// adopt takes back what a recovered task holds on this node: its pool
+// uid, and its directories made private again.
+func (d *Driver) adopt(state *TaskState) error {
 	if state.PoolUID != 0 {
 		pool := d.uidPool()
 		if pool == nil {
@@ -448,22 +478,6 @@ func (d *Driver) RecoverTask(handle *drivers.TaskHandle) error {
 			d.logger.Warn("cannot make the recovered task's directories private again", "error", err)
 		}
 	}
-	rc, err := pstructs.ReattachConfigToGoPlugin(state.ReattachConfig)
-	if err != nil {
-		return fmt.Errorf("build reattach config: %w", err)
-	}
-	_, _, compute := d.settings()
-	logger := d.logger.With("task_name", handle.Config.Name, "alloc_id", handle.Config.AllocID)
-	exec, client, err := executor.ReattachToExecutor(rc, logger, compute)
-	if err != nil {
-		return fmt.Errorf("reattach to executor: %w", err)
-	}
-	h := newTaskHandle(state.TaskConfig, exec, client, state.Pid, state.StartedAt, logger)
-	if state.PoolUID != 0 {
-		h.finish = d.poolFinisher(state.PoolUID, state.TaskConfig)
-	}
-	d.tasks.Set(state.TaskConfig.ID, h)
-	go h.run()
 	return nil
 }
 
@@ -533,21 +547,7 @@ func (d *Driver) DestroyTask(taskID string, force bool) error {
 	if h.IsRunning() && !force {
 		return errors.New("cannot destroy a running task (use force)")
 	}
-	if !h.pluginClient.Exited() {
-		// A job still running is killed by stepd, which knows all of it;
-		// the executor alone would only kill stepd.
-		sig, grace := "", time.Duration(0)
-		if h.IsRunning() {
-			req := jobdir.Request{Kind: jobdir.KindStop, Signal: int(syscall.SIGKILL)}
-			if err := jobdir.WriteRequest(h.layout.CtlDir(), req); err == nil {
-				sig, grace = proc.SignalName(jobdir.WakeSignal), stopMargin
-			}
-		}
-		if err := h.exec.Shutdown(sig, grace); err != nil {
-			h.logger.Error("destroying executor failed", "error", err)
-		}
-		h.pluginClient.Kill()
-	}
+	h.kill()
 	d.tasks.Delete(taskID)
 	return nil
 }

@@ -430,7 +430,7 @@ func TestRecoverTaskAfterPluginRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = td.DestroyTask(j.cfg.ID, true) })
+	t.Cleanup(func() { _ = td.d.DestroyTask(j.cfg.ID, true) })
 	ev.expect(1, "ready")
 
 	// The plugin instance goes away (as when Nomad restarts the plugin):
@@ -448,7 +448,7 @@ func TestRecoverTaskAfterPluginRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = td2.DestroyTask(j.cfg.ID, true) })
+	t.Cleanup(func() { _ = td2.d.DestroyTask(j.cfg.ID, true) })
 	// The recovered driver still reaches the job's batch shell.
 	if st, err := td2.InspectTask(j.cfg.ID); err != nil || st.State != drivers.TaskStateRunning {
 		t.Fatalf("InspectTask after recovery: %+v, %v", st, err)
@@ -461,6 +461,57 @@ func TestRecoverTaskAfterPluginRestart(t *testing.T) {
 	if got := j.file("slurm-40.out"); got != "started\nresumed go\n" {
 		t.Errorf("output %q", got)
 	}
+}
+
+// TestUnrecoverableTaskIsEnded: a task RecoverTask cannot take back (here
+// its pool uid, on a node that no longer runs pool jobs) is ended, job and
+// executor: Nomad answers the failure with a DestroyTask this driver cannot
+// match and starts the task again, so whatever RecoverTask leaves running
+// runs for ever, beside the new copy.
+func TestUnrecoverableTaskIsEnded(t *testing.T) {
+	td := newTestDriver(t, Config{})
+	ev := newEvents(t)
+	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\necho ready > \"$EVENTS\"\nexec sleep 600\n"}, ev.env(coordinatorEnv("41")))
+	ev.job = j
+	handle, _, err := td.StartTask(j.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = td.d.DestroyTask(j.cfg.ID, true) })
+	ev.expect(1, "ready")
+	var st TaskState
+	if err := handle.GetDriverState(&st); err != nil {
+		t.Fatal(err)
+	}
+	st.PoolUID = 62999
+	if err := handle.SetDriverState(&st); err != nil {
+		t.Fatal(err)
+	}
+	td2 := newTestDriver(t, Config{})
+	if err := td2.RecoverTask(handle); err == nil || !strings.Contains(err.Error(), "run_as is not") {
+		t.Fatalf("RecoverTask of a pool task on a submitter node: %v, want the run_as error", err)
+	}
+	for what, pid := range map[string]int{"executor": st.ReattachConfig.Pid, "stepd": st.Pid} {
+		if !processEnds(pid, taskWait) {
+			t.Errorf("the %s (pid %d) of a task RecoverTask refused still runs", what, pid)
+		}
+	}
+}
+
+// processEnds waits until pid has exited (gone, or a zombie).
+func processEnds(pid int, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return true
+		}
+		if _, rest, ok := strings.Cut(string(b), ") "); ok && strings.HasPrefix(rest, "Z") {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
 }
 
 func TestOutOfMemory(t *testing.T) {

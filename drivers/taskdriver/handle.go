@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/nomad/plugins/drivers"
 
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/proc"
 )
 
 // taskHandle is one running (or finished) batch job.
@@ -79,6 +81,26 @@ func (h *taskHandle) result() *drivers.ExitResult {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return h.exitResult.Copy()
+}
+
+// kill ends the job, if it still runs, and its executor. A job still
+// running is killed by stepd, which knows all of it; the executor alone
+// would only kill stepd.
+func (h *taskHandle) kill() {
+	if h.pluginClient.Exited() {
+		return
+	}
+	sig, grace := "", time.Duration(0)
+	if h.IsRunning() {
+		req := jobdir.Request{Kind: jobdir.KindStop, Signal: int(syscall.SIGKILL)}
+		if err := jobdir.WriteRequest(h.layout.CtlDir(), req); err == nil {
+			sig, grace = proc.SignalName(jobdir.WakeSignal), stopMargin
+		}
+	}
+	if err := h.exec.Shutdown(sig, grace); err != nil {
+		h.logger.Error("destroying executor failed", "error", err)
+	}
+	h.pluginClient.Kill()
 }
 
 // run waits for stepd to end and records how the job ended: the exit code

@@ -204,7 +204,11 @@ func (j *job) start() <-chan *drivers.ExitResult {
 	if _, _, err := j.td.StartTask(j.cfg); err != nil {
 		j.t.Fatalf("StartTask: %v", err)
 	}
-	j.t.Cleanup(func() { _ = j.td.DestroyTask(j.cfg.ID, true) })
+	// The driver itself, not the harness: the harness's connection is
+	// closed by the cleanup of the test's last newJob, which runs before
+	// this one when a test has several jobs, and a DestroyTask that never
+	// reached the driver left the job's executor running.
+	j.t.Cleanup(func() { _ = j.td.d.DestroyTask(j.cfg.ID, true) })
 	ch, err := j.td.WaitTask(context.Background(), j.cfg.ID)
 	if err != nil {
 		j.t.Fatalf("WaitTask: %v", err)

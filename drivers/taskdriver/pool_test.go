@@ -177,7 +177,7 @@ func TestPoolLeaseSurvivesPluginRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = td.DestroyTask(j.cfg.ID, true) })
+	t.Cleanup(func() { _ = td.d.DestroyTask(j.cfg.ID, true) })
 	uid, _ := strconv.Atoi(ev.line())
 	td.cancel()
 
@@ -199,7 +199,7 @@ func TestPoolLeaseSurvivesPluginRestart(t *testing.T) {
 	if fi, err := os.Stat(data); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Errorf("alloc/data after RecoverTask: %v %v, want private (0700) again", fi.Mode(), err)
 	}
-	t.Cleanup(func() { _ = td2.DestroyTask(j.cfg.ID, true) })
+	t.Cleanup(func() { _ = td2.d.DestroyTask(j.cfg.ID, true) })
 	if _, err := os.Lstat(filepath.Join(conf.PoolDir, strconv.Itoa(uid))); err != nil {
 		t.Fatalf("RecoverTask did not re-own uid %d: %v", uid, err)
 	}

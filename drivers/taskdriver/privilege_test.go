@@ -166,7 +166,7 @@ func TestPlantedLogFifoIsRefused(t *testing.T) {
 	}
 	_, _, err := td.StartTask(j.cfg)
 	if err == nil {
-		t.Cleanup(func() { _ = td.DestroyTask(j.cfg.ID, true) })
+		t.Cleanup(func() { _ = td.d.DestroyTask(j.cfg.ID, true) })
 		ch, werr := td.WaitTask(context.Background(), j.cfg.ID)
 		if werr != nil {
 			t.Fatal(werr)
