@@ -29,10 +29,15 @@ build: ## build bin/hpcbridge, bin/sbatch and the Slurm command links (bin/squeu
 	@for c in $(filter-out sbatch,$(SLURM_CMDS)); do ln -sf hpcbridge $(BIN)/$$c; done
 
 # The task driver needs cgo (Nomad's executor). Nomad wants a semantic version: 0.1.0+<git>.
-driver: ## build bin/plugins/hpcbridge-driver, the Nomad task-driver plugin (also stepd and srun)
+# The GPU device plugin needs cgo too (go-nvml loads libnvidia-ml at run time; building needs no
+# NVIDIA driver); its C prologue's deprecation warnings are silenced.
+driver: ## build bin/plugins/hpcbridge-driver (the Nomad task driver, also stepd and srun) and bin/plugins/hpcbridge-gpu (the GPU device plugin)
 	@mkdir -p $(BIN)/plugins
 	CGO_ENABLED=1 $(GO) build -ldflags "-X github.com/hpcbridge/hpcbridge/drivers/taskdriver.Version=0.1.0+$(VERSION)" \
 	  -o $(BIN)/plugins/hpcbridge-driver ./cmd/hpcbridge-driver
+	CGO_ENABLED=1 CGO_CFLAGS="$${CGO_CFLAGS:--O2 -g} -Wno-deprecated-declarations" $(GO) build \
+	  -ldflags "-X github.com/hpcbridge/hpcbridge/drivers/gpuplugin.Version=0.1.0+$(VERSION)" \
+	  -o $(BIN)/plugins/hpcbridge-gpu ./cmd/hpcbridge-gpu
 
 demo: build nomad driver ## run the embedded default (hpcbridge dev), submit the examples, show squeue and sacct
 	scripts/demo.sh

@@ -1,0 +1,67 @@
+package gpuplugin
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/drivers/nvml"
+)
+
+// Config is the plugin configuration, from the agent's
+// `plugin "hpcbridge-gpu" { config { ... } }` block.
+type Config struct {
+	// Backend is "nvml" (the real library) or "fake"; required, so that a
+	// node never offers made-up GPUs by accident.
+	Backend string `codec:"backend"`
+	// FakeModel is the fake GPUs' model: "a100" (default), "h100", another
+	// of nvml.FakeModels, or a model's full NVML name. Fake only.
+	FakeModel string `codec:"fake_model"`
+	// FakeCount is the number of fake GPUs (default 8). Fake only.
+	FakeCount int `codec:"fake_count"`
+	// FakeSeed pins the fake GPUs' UUIDs: use the node's name, so that
+	// they are the same across restarts (default: the host name). Fake
+	// only.
+	FakeSeed string `codec:"fake_seed"`
+	// FingerprintPeriod is how often the GPUs are read again ("5s").
+	FingerprintPeriod string `codec:"fingerprint_period"`
+}
+
+// settings is a checked Config.
+type settings struct {
+	backend string
+	fake    nvml.FakeConfig
+	period  time.Duration
+}
+
+// check validates c and fills in defaults.
+func (c Config) check() (settings, error) {
+	s := settings{backend: c.Backend}
+	period := c.FingerprintPeriod
+	if period == "" {
+		period = DefaultFingerprintPeriod.String()
+	}
+	d, err := time.ParseDuration(period)
+	if err != nil || d < minPeriod || d > maxPeriod {
+		return s, fmt.Errorf("fingerprint_period %q: want a duration from %v to %v", c.FingerprintPeriod, minPeriod, maxPeriod)
+	}
+	s.period = d
+	switch c.Backend {
+	case nvml.BackendNVML:
+		if c.FakeModel != "" || c.FakeCount != 0 || c.FakeSeed != "" {
+			return s, fmt.Errorf("fake_model, fake_count and fake_seed are for backend %q, not %q", nvml.BackendFake, c.Backend)
+		}
+	case nvml.BackendFake:
+		s.fake = nvml.FakeConfig{Model: c.FakeModel, Count: c.FakeCount, Seed: c.FakeSeed}
+		if s.fake.Seed == "" {
+			if s.fake.Seed, err = os.Hostname(); err != nil {
+				return s, fmt.Errorf("fake_seed is not set and the host name is unknown: %w", err)
+			}
+		}
+	case "":
+		return s, fmt.Errorf("backend is required: %q (the real NVML library) or %q (made-up GPUs for tests and demos)", nvml.BackendNVML, nvml.BackendFake)
+	default:
+		return s, fmt.Errorf("backend %q: want %q or %q", c.Backend, nvml.BackendNVML, nvml.BackendFake)
+	}
+	return s, nil
+}
