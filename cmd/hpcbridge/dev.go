@@ -36,16 +36,24 @@ type devOptions struct {
 	poolDir   string
 	partition string
 	logLevel  string
+	// nodes is how many Nomad client nodes run jobs (--nodes).
+	nodes int
+	// gpu holds the GPU flags as given.
+	gpu gpuFlags
 }
 
 func devCommand(s streams) *cli.Command {
 	return &cli.Command{
 		Name:  "dev",
-		Usage: "run the embedded default in the foreground: a one-node coordinator and a Nomad dev agent with the hpcbridge task driver",
+		Usage: "run the embedded default in the foreground: a one-node coordinator and Nomad with the hpcbridge task driver and GPU device plugin",
 		Description: "The Slurm commands on this machine reach it with no configuration: it listens on\n" +
 			"HPCBRIDGE_ADDR's default, bootstraps ACLs once and leaves the management token in the CLI's\n" +
 			"token file (on another --bind, only in --data-dir: the banner says how to point the CLI at it).\n" +
-			"Ctrl-C stops both; state is kept in --data-dir for the next start.",
+			"With --nodes 1 (the default) Nomad is one dev agent, node \"dev\"; with --nodes N it is a server and\n" +
+			"N client agents on this machine, nodes node1 ... nodeN, each with its own task driver and GPUs.\n" +
+			"GPUs come from the hpcbridge-gpu device plugin: real ones through NVML when it initialises here\n" +
+			"(one node only), else fake ones (go-nvml's mock; the banner says so), or none.\n" +
+			"Ctrl-C stops everything; state is kept in --data-dir for the next start.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "data-dir", Required: true, Usage: "directory for the coordinator's and Nomad's state"},
 			&cli.StringFlag{Name: "bind", Value: "127.0.0.1:4747", Usage: "coordinator API address"},
@@ -56,10 +64,18 @@ func devCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "pool-dir", Usage: "where --run-as pool keeps its uid leases (default: the driver's, /var/lib/hpcbridge-driver/pool)"},
 			&cli.StringFlag{Name: "partition", Value: "debug", Usage: "the partition"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "coordinator log level"},
+			&cli.IntFlag{Name: "nodes", Value: 1, Usage: fmt.Sprintf("Nomad client nodes on this machine, 1 to %d (more than 1: a server and clients node1 ... nodeN)", maxDevNodes)},
+			&cli.StringFlag{Name: "gpu-backend", Usage: "where the nodes' GPUs come from: nvml (this machine's, --nodes 1), fake (go-nvml's mock) or none (default: nvml when NVML initialises, else fake)"},
+			&cli.IntFlag{Name: "gpus", Usage: fmt.Sprintf("fake GPUs per node (default %d)", defaultFakeGPUs)},
+			&cli.StringFlag{Name: "gpu-model", Usage: "fake GPU model per node, NAME[,NAME...] cycling over the nodes: a100, h100 or an NVML name (default " + defaultFakeModel + ")"},
 		},
 		Action: func(c *cli.Context) error {
 			o := devOptions{dataDir: c.String("data-dir"), bind: c.String("bind"), raftBind: c.String("raft-bind"),
-				pluginDir: c.String("plugin-dir"), runAs: c.String("run-as"), poolUIDs: c.String("pool-uids"), poolDir: c.String("pool-dir"), partition: c.String("partition"), logLevel: c.String("log-level")}
+				pluginDir: c.String("plugin-dir"), runAs: c.String("run-as"), poolUIDs: c.String("pool-uids"), poolDir: c.String("pool-dir"), partition: c.String("partition"), logLevel: c.String("log-level"),
+				nodes: c.Int("nodes"), gpu: gpuFlags{backend: c.String("gpu-backend"), gpus: c.Int("gpus"), models: c.String("gpu-model")}}
+			if c.IsSet("gpus") && o.gpu.gpus == 0 {
+				return &exitError{code: exitUsage, err: errors.New("dev: --gpus 0: want 1 or more (--gpu-backend none for no GPUs)")}
+			}
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := runDev(ctx, o, s); err != nil {
@@ -100,12 +116,19 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 	if o.runAs != "submitter" && o.runAs != "pool" {
 		return fmt.Errorf("--run-as %q: want submitter or pool", o.runAs)
 	}
+	if o.nodes < 1 || o.nodes > maxDevNodes {
+		return fmt.Errorf("--nodes %d: want 1 to %d", o.nodes, maxDevNodes)
+	}
 	if o.poolDir != "" {
 		if o.poolDir, err = filepath.Abs(o.poolDir); err != nil {
 			return err
 		}
 	}
 	plugins, err := pluginDirOf(o.pluginDir)
+	if err != nil {
+		return err
+	}
+	gpus, err := devGPUPlan(o, plugins)
 	if err != nil {
 		return err
 	}
@@ -124,32 +147,48 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 	} else {
 		ln.Close()
 	}
-	fmt.Fprintf(s.out, "==> starting a Nomad dev agent (state in %s)\n", filepath.Join(o.dataDir, "nomad"))
-	startCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	agent, err := nomadagent.StartDev(startCtx, nomadagent.Config{
-		Dir:       filepath.Join(o.dataDir, "nomad"),
-		Name:      "dev",
-		PluginDir: plugins,
-		Plugins:   []nomadagent.Plugin{{Name: driverBinaryName, Config: devDriverConfig(o)}},
-		Drivers:   []string{nomadexec.DriverName},
-	})
+	nomadDir := filepath.Join(o.dataDir, "nomad")
+	if err := checkDevLayout(nomadDir, o.nodes); err != nil {
+		return err
+	}
+	names := devNodeNames(o.nodes)
+	if o.nodes == 1 {
+		fmt.Fprintf(s.out, "==> starting a Nomad dev agent (state in %s)\n", nomadDir)
+	} else {
+		fmt.Fprintf(s.out, "==> starting a Nomad server and %d clients, %s (state in %s)\n", o.nodes, strings.Join(names, ", "), nomadDir)
+	}
+	nodes := make([]devNodeConfig, o.nodes)
+	for i, name := range names {
+		gpuPlugins, meta := gpus.node(i, name)
+		nodes[i] = devNodeConfig{name: name, meta: meta,
+			plugins: append([]nomadagent.Plugin{{Name: driverBinaryName, Config: devDriverConfig(o)}}, gpuPlugins...)}
+	}
+	startCtx, cancel := context.WithTimeout(ctx, 3*time.Minute+time.Duration(o.nodes-1)*time.Minute)
+	nomad, err := startDevNomad(startCtx, nomadDir, plugins, nodes)
+	if err != nil {
+		cancel()
+		return err
+	}
+	defer nomad.stop()
+	nodeGPUs, err := gpus.waitGPUs(startCtx, nomad.nodes)
 	cancel()
 	if err != nil {
 		return err
 	}
-	defer agent.Stop()
+	exited, unwatch := nomad.watch()
+	defer unwatch()
 
 	cfg := bridge.Config{
 		DataDir: filepath.Join(o.dataDir, "coordinator"), Bind: o.bind, RaftBind: o.raftBind, NodeID: "dev",
 		Bootstrap: true, Partitions: []string{o.partition}, LogLevel: o.logLevel, Version: version, Out: s.out, Log: s.err,
-		Nomad: bridge.Nomad{Addr: agent.Addr(), Cluster: "hpcbridge", MaxQueued: nomadexec.DefaultMaxQueued, CPUMHz: nomadexec.DefaultMHzPerCPU,
+		Nomad: bridge.Nomad{Addr: nomad.addr(), Cluster: "hpcbridge", MaxQueued: nomadexec.DefaultMaxQueued, CPUMHz: nomadexec.DefaultMHzPerCPU,
 			DefaultMemMiB: nomadexec.DefaultMemMiB, KillWait: nomadexec.DefaultKillTimeout, OutputRetention: archive.DefaultRetention},
 	}
 	sctx, stopServer := context.WithCancel(ctx)
 	errc := make(chan error, 1)
 	done := make(chan struct{})
 	go func() { defer close(done); errc <- bridge.New(cfg).Run(sctx) }()
-	defer func() { stopServer(); <-done }() // the coordinator has stopped before the agent does
+	defer func() { stopServer(); <-done }() // the coordinator has stopped before the agents do
 
 	tokenFile, err := devToken(ctx, o, s, errc)
 	if err != nil {
@@ -163,9 +202,15 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		fmt.Fprintf(s.out, "  Management token: in %s; not on the CLI's default address, so point the commands here with\n", tokenFile)
 		fmt.Fprintf(s.out, "                    export %s=http://%s %s=%s\n", api.EnvAddress, o.bind, api.EnvTokenFile, tokenFile)
 	}
-	fmt.Fprintf(s.out, "  Nomad API:       %s   (NOMAD_ADDR)\n", agent.Addr())
-	fmt.Fprintf(s.out, "  Nomad UI:        %s\n", agent.UIURL())
+	fmt.Fprintf(s.out, "  Nomad API:       %s   (NOMAD_ADDR)\n", nomad.addr())
+	fmt.Fprintf(s.out, "  Nomad UI:        %s\n", nomad.server.UIURL())
+	if o.nodes == 1 {
+		fmt.Fprintf(s.out, "  Nodes:           %s (a Nomad dev agent: server and client)\n", names[0])
+	} else {
+		fmt.Fprintf(s.out, "  Nodes:           %s (Nomad clients on this machine, with a server)\n", strings.Join(names, ", "))
+	}
 	fmt.Fprintf(s.out, "  Jobs run as:     %s, partition %s\n", runAsWords(o), o.partition)
+	gpus.banner(s.out, nomad.nodes, nodeGPUs)
 	fmt.Fprintf(s.out, "Try: sbatch examples/slurm/hello.sh && squeue. Ctrl-C stops.\n")
 	select {
 	case <-ctx.Done():
@@ -177,7 +222,27 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 			err = errors.New("coordinator stopped")
 		}
 		return err
+	case a := <-exited:
+		return fmt.Errorf("the Nomad agent %q exited\n--- last lines of %s ---\n%s", a.Name(), a.LogPath(), a.LogTail(30))
 	}
+}
+
+// devGPUPlan chooses the nodes' GPUs (planDevGPUs) and checks that the
+// device plugin is there. Without it, the default is no GPUs; a backend
+// asked for by name is an error.
+func devGPUPlan(o devOptions, pluginDir string) (devGPUs, error) {
+	_, missing := os.Stat(filepath.Join(pluginDir, gpuPluginName))
+	if missing != nil && o.gpu.backend == "" && o.gpu.gpus == 0 && o.gpu.models == "" {
+		return devGPUs{backend: gpuBackendNone, why: fmt.Sprintf("no %s in %s (make driver builds it)", gpuPluginName, pluginDir)}, nil
+	}
+	g, err := planDevGPUs(o.gpu, o.nodes, func() error { return probeNVML(pluginDir) })
+	if err != nil {
+		return g, err
+	}
+	if g.backend != gpuBackendNone && missing != nil {
+		return g, fmt.Errorf("--gpu-backend %s: no %s in %s: run `make driver` (or give --plugin-dir, or --gpu-backend none)", g.backend, gpuPluginName, pluginDir)
+	}
+	return g, nil
 }
 
 // devDriverConfig is the task driver's plugin config for dev: by default

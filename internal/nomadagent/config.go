@@ -58,6 +58,12 @@ type Config struct {
 	// client's node before a start returns ("raw_exec", "exec", or the name
 	// of an external task driver).
 	Drivers []string
+	// DynamicPorts, when set, is the client's range of dynamic ports
+	// (min_dynamic_port, max_dynamic_port; Nomad's default is 20000-32000).
+	// Clients on one machine share its ports: give each a range of its own
+	// (DynamicPortRange) so that two allocations on different nodes are
+	// never handed the same port.
+	DynamicPorts PortRange
 	// HeartbeatTTL, when set, is the server's min_heartbeat_ttl and
 	// heartbeat_grace: a client that stops heartbeating is marked down
 	// within about three times this. Zero keeps Nomad's 10 s + 10 s.
@@ -90,6 +96,23 @@ type Plugin struct {
 	Name   string
 	Args   []string
 	Config map[string]any
+}
+
+// PortRange is an inclusive range of TCP ports; the zero value is none.
+type PortRange struct{ Min, Max int }
+
+// Nomad's default range of dynamic ports.
+const (
+	MinDynamicPort = 20000
+	MaxDynamicPort = 32000
+)
+
+// DynamicPortRange is the i-th (0-based) of n equal, disjoint parts of
+// Nomad's default dynamic port range, for n clients on one machine.
+func DynamicPortRange(i, n int) PortRange {
+	span := (MaxDynamicPort - MinDynamicPort + 1) / max(n, 1)
+	lo := MinDynamicPort + i*span
+	return PortRange{Min: lo, Max: lo + span - 1}
 }
 
 type role int
@@ -142,6 +165,9 @@ func (c Config) withDefaults(r role, p ports) (Config, error) {
 	c.LogLevel = or(c.LogLevel, DefaultLogLevel)
 	if c.StopGrace <= 0 {
 		c.StopGrace = DefaultStopGrace
+	}
+	if d := c.DynamicPorts; d != (PortRange{}) && (d.Min < 1024 || d.Max > 65535 || d.Min > d.Max) {
+		return c, fmt.Errorf("nomadagent: dynamic ports %d-%d: want 1024 <= min <= max <= 65535", d.Min, d.Max)
 	}
 	opts := map[string]string{"fingerprint.denylist": FingerprintDenylist}
 	maps.Copy(opts, c.ClientOptions)
@@ -200,6 +226,10 @@ func (c Config) render(r role, p ports, servers []string, loopback string) (stri
 		}
 		if len(c.Meta) > 0 {
 			w.set("meta", c.Meta)
+		}
+		if c.DynamicPorts != (PortRange{}) {
+			w.set("min_dynamic_port", c.DynamicPorts.Min)
+			w.set("max_dynamic_port", c.DynamicPorts.Max)
 		}
 		w.set("options", c.ClientOptions)
 		w.close()

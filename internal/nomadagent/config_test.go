@@ -152,3 +152,32 @@ func TestRepoBinary(t *testing.T) {
 		t.Errorf("repoBinary(%s) = %q, %v; want %q (past the nested go.mod)", sub, got, ok, exe)
 	}
 }
+
+// TestDynamicPorts: clients on one machine get disjoint dynamic port
+// ranges inside Nomad's default one, rendered in their client block.
+func TestDynamicPorts(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 16} {
+		prev := MinDynamicPort - 1
+		for i := 0; i < n; i++ {
+			r := DynamicPortRange(i, n)
+			if r.Min != prev+1 || r.Max < r.Min || r.Max > MaxDynamicPort {
+				t.Errorf("range %d of %d: %d-%d after %d", i, n, r.Min, r.Max, prev)
+			}
+			prev = r.Max
+		}
+	}
+	c, err := Config{Dir: "/srv/a", Binary: "/bin/nomad", DynamicPorts: DynamicPortRange(1, 2)}.withDefaults(roleClient, ports{1, 2, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := c.render(roleClient, ports{1, 2, 3}, nil, "lo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "  min_dynamic_port = 26000\n  max_dynamic_port = 31999\n") {
+		t.Errorf("client block lacks the dynamic ports:\n%s", text)
+	}
+	if _, err := (Config{Dir: "/srv/a", Binary: "/bin/nomad", DynamicPorts: PortRange{Min: 30000, Max: 20000}}).withDefaults(roleClient, ports{}); err == nil {
+		t.Error("an inverted range was accepted")
+	}
+}
