@@ -108,12 +108,13 @@ func lookupSacctField(name string) *sacctField {
 	if n == "" {
 		return nil
 	}
-	for _, f := range sacctFields {
+	all := slices.Concat(sacctFields, sacctExtensions)
+	for _, f := range all {
 		if strings.ToLower(f.name) == n {
 			return &sacctField{name: f.name, width: f.width}
 		}
 	}
-	for _, f := range sacctFields {
+	for _, f := range all {
 		if strings.HasPrefix(strings.ToLower(f.name), n) {
 			return &sacctField{name: f.name, width: f.width}
 		}
@@ -121,16 +122,22 @@ func lookupSacctField(name string) *sacctField {
 	return nil
 }
 
-// sacctHelpFormat lists the fields four to a line, as sacct -e does.
+// sacctHelpFormat lists the fields four to a line, as sacct -e does, and
+// then hpcbridge's own (sacctExtensions) under their heading.
 func sacctHelpFormat() string {
 	var b strings.Builder
-	for i, f := range sacctFields {
-		if i%4 == 3 || i == len(sacctFields)-1 {
-			b.WriteString(f.name + "\n")
-		} else {
-			fmt.Fprintf(&b, "%-20s", f.name)
+	list := func(fields []sacctFieldDef) {
+		for i, f := range fields {
+			if i%4 == 3 || i == len(fields)-1 {
+				b.WriteString(f.name + "\n")
+			} else {
+				fmt.Fprintf(&b, "%-20s", f.name)
+			}
 		}
 	}
+	list(sacctFields)
+	b.WriteString(sacctExtensionsHeading)
+	list(sacctExtensions)
 	return b.String()
 }
 
@@ -455,6 +462,7 @@ func runRecord(j *state.Job, r state.Run) acctRecord {
 	cp.SubmitTime, cp.StartTime, cp.EndTime, cp.NodeList = r.SubmitTime, r.StartTime, r.EndTime, r.NodeList
 	cp.State, cp.Reason, cp.Hold = r.State, state.ReasonNone, state.HoldNone
 	cp.ExitCode, cp.ExitSignal, cp.RestartCount, cp.Runs = r.ExitCode, r.ExitSignal, r.RestartCount, nil
+	cp.GPU = r.GPU
 	step := &cp
 	if r.Finished != "" {
 		s := cp
@@ -699,7 +707,7 @@ func sacctValue(r sacctRow, field string, o sacctOptions) string {
 		if j.StartTime.IsZero() || j.State == state.StatePending {
 			return ""
 		}
-		return sortedTres(v)
+		return tresString(v, gpusAllocated(v))
 	case "AssocID":
 		return "0"
 	case "Cluster":
@@ -733,6 +741,8 @@ func sacctValue(r sacctRow, field string, o sacctOptions) string {
 		return j.ExitString()
 	case "Flags":
 		return jobOnly("SchedMain")
+	case "GPUSeconds":
+		return jobOnly(gpuSeconds(v))
 	case "GID":
 		return jobOnly(strconv.Itoa(v.Users.Get(j.User).Gid))
 	case "Group":
@@ -787,7 +797,7 @@ func sacctValue(r sacctRow, field string, o sacctOptions) string {
 		}
 		return "0"
 	case "ReqTRES":
-		return jobOnly(sortedTres(v))
+		return jobOnly(tresString(v, v.Spec.GPUCount()))
 	case "Reservation":
 		return jobOnly(v.Reservation())
 	case "Reserved":
@@ -811,6 +821,11 @@ func sacctValue(r sacctRow, field string, o sacctOptions) string {
 		return jobOnly(submitLine(v))
 	case "Suspended", "SystemCPU", "TotalCPU", "UserCPU":
 		return "00:00:00"
+	case "TRESUsageInMax":
+		if r.batch {
+			return gpuUsageMax(j)
+		}
+		return ""
 	case "Timelimit":
 		return jobOnly(slurm.LimitLong(j.TimeLimitMin))
 	case "TimelimitRaw":
@@ -828,13 +843,6 @@ func sacctValue(r sacctRow, field string, o sacctOptions) string {
 		return jobOnly(v.WorkDir())
 	}
 	return ""
-}
-
-// sortedTres is the job's TRES as sacct prints them, by name.
-func sortedTres(v slurm.JobView) string {
-	parts := strings.Split(v.TRES(), ",")
-	slices.Sort(parts)
-	return strings.Join(parts, ",")
 }
 
 // submitLine is the sbatch command line that submitted the job.

@@ -57,6 +57,11 @@ type sacctJSONStep struct {
 	Tasks struct {
 		Count int `json:"count"`
 	} `json:"tasks"`
+	Tres struct {
+		Requested struct {
+			Max []sacctJSONTres `json:"max"`
+		} `json:"requested"`
+	} `json:"tres"`
 }
 
 type sacctJSONJob struct {
@@ -108,6 +113,8 @@ type sacctJSONJob struct {
 	} `json:"tres"`
 	User             string `json:"user"`
 	WorkingDirectory string `json:"working_directory"`
+	// GPU is hpcbridge's GPU accounting of the record (not Slurm's).
+	GPU *sacctJSONGPU `json:"hpcbridge_gpu,omitempty"`
 }
 
 // exitJSON is an exit code as sacct --json renders it.
@@ -191,13 +198,15 @@ func sacctJSON(recs []acctRecord, o sacctOptions) sacctJSONDoc {
 			st.Time.Limit = nil
 			st.Nodes.Count, st.Nodes.Range, st.Nodes.List = 1, slurm.FirstHost(j.NodeList), []string{slurm.FirstHost(j.NodeList)}
 			st.Tasks.Count = 1
+			st.Tres.Requested.Max = stepUsageJSON(b)
 			out.Steps = append(out.Steps, st)
 		}
-		out.Tres.Requested = tresJSON(v)
+		out.Tres.Requested = tresJSONWith(v, v.Spec.GPUCount())
 		out.Tres.Allocated = []sacctJSONTres{}
 		if !j.StartTime.IsZero() && j.State != state.StatePending {
-			out.Tres.Allocated = tresJSON(v)
+			out.Tres.Allocated = tresJSONWith(v, gpusAllocated(v))
 		}
+		out.GPU = gpuJSON(v)
 		out.User, out.WorkingDirectory = j.User, v.WorkDir()
 		doc.Jobs = append(doc.Jobs, out)
 	}
