@@ -369,6 +369,10 @@ func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
 	if err := installSrun(d.self, layout.Srun()); err != nil {
 		return nil, err
 	}
+	gpus, err := reservedGPUs(cfg)
+	if err != nil {
+		return nil, err
+	}
 	task := jobEnv(cfg.Env, tc.Env)
 	node := nodeName(task, cfg.NodeName)
 	limit := time.Duration(tc.TimeLimitMin) * time.Minute
@@ -379,6 +383,7 @@ func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
 		layout:  layout,
 		start:   start,
 		limit:   limit,
+		gpus:    gpus,
 	})
 	workdir := tc.Workdir
 	if workdir == "" && filepath.IsAbs(env["SLURM_SUBMIT_DIR"]) {

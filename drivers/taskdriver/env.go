@@ -28,6 +28,7 @@ type nodeFacts struct {
 	layout  jobdir.Layout
 	start   time.Time
 	limit   time.Duration // 0: none
+	gpus    gpuSet        // the GPUs Nomad reserved for the task
 }
 
 // stepVars are variables of srun steps that must not leak into a batch
@@ -75,6 +76,7 @@ func batchEnv(task map[string]string, f nodeFacts) map[string]string {
 	for _, k := range stepVars {
 		delete(env, k)
 	}
+	setGPUEnv(env, f.gpus)
 	// slurmd applies the submitter's umask and takes it out of the job's
 	// environment (the driver reads it from the task's).
 	delete(env, "SLURM_UMASK")

@@ -23,6 +23,9 @@ type options struct {
 	errorPat    string // -e: as output; "" follows output
 	input       string // -i: "" (all), none, a task id or a file name pattern
 	openMode    string // --open-mode: append or truncate; "" from SLURM_OPEN_MODE
+	gpus        string // --gpus/-G, --gpus-per-node: N or type:N
+	gpusPerTask string // --gpus-per-task: N or type:N
+	gres        string // --gres: gpu[:type][:N], ..., or none
 	command     []string
 	help        bool
 	version     bool
@@ -75,6 +78,13 @@ var specs = []optSpec{
 	{"error", 'e', required, func(o *options, v string) error { o.errorPat = v; return nil }},
 	{"input", 'i', required, func(o *options, v string) error { o.input = v; return nil }},
 	{"open-mode", 0, required, setOpenMode},
+	{"gpus", 'G', required, func(o *options, v string) error { o.gpus = v; return nil }},
+	{"gpus-per-node", 0, required, func(o *options, v string) error { o.gpus = v; return nil }},
+	{"gpus-per-task", 0, required, func(o *options, v string) error { o.gpusPerTask = v; return nil }},
+	{"gres", 0, required, func(o *options, v string) error { o.gres = v; return nil }},
+	{"cpus-per-gpu", 0, required, ignore},
+	{"mem-per-gpu", 0, required, ignore},
+	{"gpu-bind", 0, required, ignore},
 	{"cpu-bind", 0, required, ignore},
 	{"cpu_bind", 0, required, ignore},
 	{"mpi", 0, required, ignore},

@@ -83,6 +83,7 @@ type step struct {
 	id     int
 	ntasks int
 	cpus   int // per task
+	gpus   gpuPlan
 }
 
 // newStep fills in the defaults from the job and checks that the step fits
@@ -100,6 +101,10 @@ func newStep(o *options, job string) (*step, error) {
 	if have := envInt("SLURM_CPUS_ON_NODE", 0); have > 0 && !o.overcommit && st.ntasks*st.cpus > have {
 		// slurmctld's words, to the letter: tools and users match them.
 		return nil, fmt.Errorf("Unable to create step for job %s: More processors requested than permitted", job)
+	}
+	var err error
+	if st.gpus, err = planGPUs(o, st.ntasks, job, os.Getenv); err != nil {
+		return nil, err
 	}
 	return st, nil
 }
@@ -260,10 +265,14 @@ func (st *step) env(rank int) []string {
 	if st.opts.jobName != "" {
 		set["SLURM_JOB_NAME"] = st.opts.jobName
 	}
+	unset := map[string]bool{"SLURM_TASK_PID": true}
+	for _, k := range st.gpus.env(rank, set) {
+		unset[k] = true
+	}
 	out := env[:0:0]
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
-		if _, ok := set[k]; !ok && k != "SLURM_TASK_PID" {
+		if _, ok := set[k]; !ok && !unset[k] {
 			out = append(out, kv)
 		}
 	}
