@@ -23,6 +23,16 @@ type Job struct {
 	CPUs                               int
 	Ntasks, NtasksPerNode, CPUsPerTask *int
 	MemPerNodeMiB, MemPerCPUMiB        *int64
+	// GPUs, GPUsPerNode and GPUsPerTask are --gpus, --gpus-per-node and
+	// --gpus-per-task as given ("2", "a100:2"; "": not given);
+	// CPUsPerGPU and MemPerGPUMiB are --cpus-per-gpu and --mem-per-gpu.
+	// sbatch puts them in the job's environment (SLURM_GPUS, ...); srun
+	// reads SLURM_GPUS_PER_TASK to bind each task to its own GPUs. The
+	// GPUs themselves (CUDA_VISIBLE_DEVICES, SLURM_JOB_GPUS, ...) are the
+	// driver's, from Nomad's device reservation.
+	GPUs, GPUsPerNode, GPUsPerTask string
+	CPUsPerGPU                     *int
+	MemPerGPUMiB                   *int64
 	// RestartCount is how often the job was requeued.
 	RestartCount int
 	// Export is --export as given (nil: not given).
@@ -89,6 +99,17 @@ func JobEnv(j Job) map[string]string {
 	}
 	if j.MemPerCPUMiB != nil {
 		set("SLURM_MEM_PER_CPU", strconv.FormatInt(*j.MemPerCPUMiB, 10))
+	}
+	for k, v := range map[string]string{"SLURM_GPUS": j.GPUs, "SLURM_GPUS_PER_NODE": j.GPUsPerNode, "SLURM_GPUS_PER_TASK": j.GPUsPerTask} {
+		if v != "" {
+			set(k, v)
+		}
+	}
+	if j.CPUsPerGPU != nil {
+		set("SLURM_CPUS_PER_GPU", strconv.Itoa(*j.CPUsPerGPU))
+	}
+	if j.MemPerGPUMiB != nil {
+		set("SLURM_MEM_PER_GPU", strconv.FormatInt(*j.MemPerGPUMiB, 10))
 	}
 	if j.RestartCount > 0 { // Slurm sets it only in a requeued job
 		set("SLURM_RESTART_COUNT", strconv.Itoa(j.RestartCount))
