@@ -71,6 +71,10 @@ func newBackend(o Config, store *state.Store, node *hbraft.Node, logger *slog.Lo
 		return backend{}, err
 	}
 	outputs := &archive.Outputs{Dir: filepath.Join(o.DataDir, "outputs"), Client: client, Retention: n.OutputRetention}
+	nodes, err := newNodeSource(o, parts)
+	if err != nil {
+		return backend{}, err
+	}
 	exec := nomadexec.New(nomadexec.Config{
 		Client: client, Store: store, Raft: node, Checkpoints: eventIndex{raft: node},
 		Translation: nomadexec.Translation{
@@ -78,11 +82,8 @@ func newBackend(o Config, store *state.Store, node *hbraft.Node, logger *slog.Lo
 			MHzPerCPU: n.CPUMHz, DefaultMemMiB: n.DefaultMemMiB, KillTimeout: n.KillWait,
 		},
 		MaxQueued: n.MaxQueued, MaxRunning: n.MaxRunning, Outputs: outputs, Logger: logger,
+		Nodes: nodes, // GPU jobs start when a node has their GPUs free
 	})
-	nodes, err := newNodeSource(o, parts)
-	if err != nil {
-		return backend{}, err
-	}
 	return backend{exec: exec, term: executorTask{exec}, outputs: outputs, nodes: nodes}, nil
 }
 
@@ -99,7 +100,7 @@ func nomadClient(n Nomad) (*nomadapi.Client, error) {
 // newNodeSource is where sinfo's nodes come from: the Nomad clients of
 // --nomad-addr with the hpcbridge driver (through a client of its own),
 // placed by the parsed --partition-map.
-func newNodeSource(o Config, placement map[string]nomadexec.Partition) (apiserver.NodeSource, error) {
+func newNodeSource(o Config, placement map[string]nomadexec.Partition) (*nomadexec.Nodes, error) {
 	n := o.Nomad
 	client, err := nomadClient(n)
 	if err != nil {

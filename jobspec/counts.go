@@ -15,8 +15,9 @@ func (s *Spec) MinNodes() int {
 	return 1
 }
 
-// TaskCount is -n, or --ntasks-per-node times the nodes, or one task per
-// node.
+// TaskCount is -n, or --ntasks-per-node times the nodes, or --gpus over
+// --gpus-per-task (Slurm 22.05: --gpus=4 --gpus-per-task=2 is two tasks),
+// or one task per node.
 func (s *Spec) TaskCount() int {
 	if s != nil {
 		if s.Ntasks != nil && *s.Ntasks > 0 {
@@ -25,14 +26,21 @@ func (s *Spec) TaskCount() int {
 		if s.NtasksPerNode != nil && *s.NtasksPerNode > 0 {
 			return *s.NtasksPerNode * s.MinNodes()
 		}
+		if s.GPUsPerJob != nil && s.GPUsPerTask != nil && *s.GPUsPerTask > 0 && *s.GPUsPerJob > 0 {
+			return max(*s.GPUsPerJob / *s.GPUsPerTask, s.MinNodes())
+		}
 	}
 	return s.MinNodes()
 }
 
-// TaskCPUs is -c (default 1).
+// TaskCPUs is -c, else --cpus-per-gpu times --gpus-per-task (as Slurm
+// 22.05 sets CPUs/Task from them), else 1.
 func (s *Spec) TaskCPUs() int {
 	if s != nil && s.CPUsPerTask != nil && *s.CPUsPerTask > 0 {
 		return *s.CPUsPerTask
+	}
+	if s != nil && s.CPUsPerGPU != nil && s.GPUsPerTask != nil && *s.CPUsPerGPU > 0 && *s.GPUsPerTask > 0 {
+		return *s.CPUsPerGPU * *s.GPUsPerTask
 	}
 	return 1
 }

@@ -11,7 +11,14 @@ func TestCounts(t *testing.T) {
 		{nil, 1, 1, 1, 0, 1},
 		{[]string{"-n", "4", "-c", "2"}, 1, 4, 8, 0, 2},
 		{[]string{"-N", "2", "--ntasks-per-node", "3"}, 2, 6, 6, 0, 3},
-		{[]string{"-n", "2", "--gpus-per-task", "1", "--cpus-per-gpu", "4"}, 1, 2, 8, 2, 1},
+		// Oracle (Slurm 22.05, scontrol show job of the running job):
+		// NumTasks, NumCPUs, MinCPUsNode.
+		{[]string{"-n", "2", "--gpus-per-task", "1", "--cpus-per-gpu", "4"}, 1, 2, 8, 2, 4},
+		{[]string{"-n", "3", "--gpus-per-task", "2", "--cpus-per-gpu", "1"}, 1, 3, 6, 6, 2},
+		{[]string{"--gpus", "4", "--gpus-per-task", "2"}, 1, 2, 2, 4, 1},
+		{[]string{"--gpus", "4", "--gpus-per-task", "2", "--cpus-per-gpu", "3"}, 1, 2, 12, 4, 6},
+		{[]string{"--gres", "gpu:2", "--cpus-per-gpu", "4"}, 1, 1, 8, 2, 1},
+		{[]string{"--gpus", "3", "--cpus-per-gpu", "2"}, 1, 1, 6, 3, 1},
 		{[]string{"-N", "2", "--mincpus", "5"}, 2, 2, 10, 0, 5},
 		{[]string{"-N", "2", "--gpus-per-node", "4"}, 2, 2, 2, 8, 1},
 	} {

@@ -55,10 +55,15 @@ type Node struct {
 	Jobs int `json:"jobs"`
 	// Features are the node meta slurm_features (what --constraint matches).
 	Features []string `json:"features,omitempty"`
-	// Gres lists the node's generic resources ("gpu:a100-sxm4-40gb:8");
-	// GresUsed what jobs hold of them ("gpu:a100-sxm4-40gb:2").
+	// Gres lists the node's generic resources as Slurm's Gres= does
+	// ("gpu:a100:8", "gpu:a100:8(fake)" for a fake backend's GPUs);
+	// GresUsed what jobs hold of them as GresUsed= does
+	// ("gpu:a100:2(IDX:0-1)", "gpu:h100:0(IDX:N/A)").
 	Gres     []string `json:"gres,omitempty"`
 	GresUsed []string `json:"gres_used,omitempty"`
+	// GPUs are the node's GPU groups, one per model, with their counts
+	// (what Gres and GresUsed are made of).
+	GPUs []NodeGPU `json:"gpus,omitempty"`
 	// Partitions the node serves, in the coordinator's order.
 	Partitions []string `json:"partitions,omitempty"`
 	// Arch, OS (kernel name and release) and the Nomad version of the node.

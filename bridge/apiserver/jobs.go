@@ -89,6 +89,9 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 			return badRequest("--begin=%s: the begin time must be in the years 1 to 9999", b.Raw)
 		}
 	}
+	if err := s.checkGPUs(r.Context(), spec); err != nil {
+		return err
+	}
 	script := req.Script
 	if spec.Wrap != nil && len(script) == 0 {
 		// The script sbatch generates for --wrap, as slurmctld stores it.

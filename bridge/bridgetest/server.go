@@ -22,6 +22,8 @@ type Options struct {
 	Now func() time.Time
 	// NoBootstrap leaves ACLs unbootstrapped.
 	NoBootstrap bool
+	// Nodes lists the nodes (sinfo, the GPU submit check); nil: none.
+	Nodes apiserver.NodeSource
 }
 
 // Server is a single-server API on a local port.
@@ -71,6 +73,7 @@ func New(o Options) (*Server, error) {
 		Servers:          node.Servers,
 		Signaller:        sig,
 		Now:              o.Now,
+		Nodes:            o.Nodes,
 	})
 	if err != nil {
 		hs.Close()

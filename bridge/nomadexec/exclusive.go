@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/hpcbridge/hpcbridge/bridge/gpufit"
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -50,14 +51,21 @@ func (e *Executor) wholeNodeJob(ctx context.Context, j *state.Job, sub *state.Su
 	return nil, fmt.Errorf("exclusive job %s: no idle node (%d nodes): %w", j.SlurmID(), len(nodes), sched.ErrNotYet)
 }
 
-// Admit says whether the scheduler may start j now: any job but an
-// --exclusive one, which only while a node it can have whole is idle (see
+// Admit says whether the scheduler may start j now: a GPU job only while a
+// node has its GPUs free (admitGPUs); any other job but an --exclusive
+// one, which only while a node it can have whole is idle (see
 // wholeNodeJob; after a look that found none, it waits exclusiveRetryGap
 // before the next). So an exclusive job waits PENDING (Resources), as in
 // Slurm, rather than started and unplaced. Array tasks are admitted and
 // wait in Start instead.
 func (e *Executor) Admit(ctx context.Context, j *state.Job, sub *state.Submission) bool {
-	if sub == nil || sub.Spec == nil || sub.Spec.Exclusive == nil || j.IsArrayBase() {
+	if sub == nil || sub.Spec == nil {
+		return true
+	}
+	if sub.Spec.Exclusive == nil || j.IsArrayBase() {
+		if parts := gpufit.Parts(sub.Spec); parts != nil {
+			return e.admitGPUs(ctx, j, sub, parts)
+		}
 		return true
 	}
 	if _, err := e.cfg.Translation.Translate(j, sub); err != nil {

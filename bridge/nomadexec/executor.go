@@ -60,7 +60,13 @@ type Config struct {
 	ReconcileInterval time.Duration
 	// Outputs archives job output (nil: no archive).
 	Outputs Archiver
-	Logger  *slog.Logger
+	// Nodes is the node view (Nodes) that GPU jobs are admitted by: one
+	// starts only when a node has its GPUs free, else it waits PENDING
+	// (Resources). It also resolves GPU types to models (Translation's
+	// GPUModels, unless set). Nil: GPU jobs are admitted and wait for
+	// their GPUs in Nomad.
+	Nodes  NodeSnapshots
+	Logger *slog.Logger
 }
 
 // Archiver keeps a copy of an ended run's output (bridge/archive): the
@@ -101,6 +107,11 @@ type Executor struct {
 	wake           chan struct{}
 	ends           []ending // not yet finished (see RunTerm)
 	endsWake       chan struct{}
+	// gpuAdmitted: GPU jobs Admit let through that Start has not taken
+	// yet (their GPUs are set aside); gpuRuns: the runs at the last GPU
+	// admission (one gone since has freed its GPUs: look at Nomad again).
+	gpuAdmitted map[uint64]admitted
+	gpuRuns     map[uint64]bool
 }
 
 // exclusiveRetryGap is how long an --exclusive job that found no idle node
@@ -126,7 +137,11 @@ func New(cfg Config) *Executor {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Executor{cfg: cfg, outcomes: make(chan sched.Outcome), runs: map[uint64]*run{}, nomad: map[string]uint64{}, exclusiveRetry: map[uint64]time.Time{}, wake: make(chan struct{}, 1), endsWake: make(chan struct{}, 1)}
+	if cfg.Nodes != nil && cfg.GPUModels == nil {
+		cfg.GPUModels = cfg.Nodes
+	}
+	return &Executor{cfg: cfg, outcomes: make(chan sched.Outcome), runs: map[uint64]*run{}, nomad: map[string]uint64{}, exclusiveRetry: map[uint64]time.Time{}, wake: make(chan struct{}, 1), endsWake: make(chan struct{}, 1),
+		gpuAdmitted: map[uint64]admitted{}}
 }
 
 // Outcomes delivers placements and final states.
@@ -190,6 +205,7 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 func (e *Executor) track(id uint64, nid string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	delete(e.gpuAdmitted, id)
 	if old := e.runs[id]; old != nil {
 		delete(e.nomad, old.nomadID)
 	}

@@ -70,10 +70,11 @@ type Nodes struct {
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 
-	mu      sync.Mutex
-	at      time.Time
-	last    []hbapi.Node
-	details map[string]*nodeDetail // by node id
+	mu       sync.Mutex
+	at       time.Time
+	last     []hbapi.Node
+	lastJobs map[string]bool        // Nomad jobs with a pending or running hpcbridge allocation
+	details  map[string]*nodeDetail // by node id
 }
 
 // nodeDetail is what the node list lacks, kept per node until it changes.
@@ -84,6 +85,19 @@ type nodeDetail struct {
 
 // Nodes returns the nodes, at most TTL old.
 func (n *Nodes) Nodes(ctx context.Context) ([]hbapi.Node, error) {
+	nodes, _, err := n.get(ctx, time.Time{})
+	return nodes, err
+}
+
+// Snapshot returns the nodes, from a look at most TTL old that began no
+// earlier than notBefore, and the Nomad jobs whose pending or running
+// allocations that look counted (the GPUs they hold are the nodes'
+// NodeGPU.Used).
+func (n *Nodes) Snapshot(ctx context.Context, notBefore time.Time) ([]hbapi.Node, map[string]bool, error) {
+	return n.get(ctx, notBefore)
+}
+
+func (n *Nodes) get(ctx context.Context, notBefore time.Time) ([]hbapi.Node, map[string]bool, error) {
 	now := time.Now
 	if n.Now != nil {
 		now = n.Now
@@ -94,25 +108,27 @@ func (n *Nodes) Nodes(ctx context.Context) ([]hbapi.Node, error) {
 	}
 	n.mu.Lock() // one look at a time: concurrent callers share it
 	defer n.mu.Unlock()
-	if n.last != nil && now().Sub(n.at) < ttl {
-		return slices.Clone(n.last), nil
+	if n.last != nil && now().Sub(n.at) < ttl && !n.at.Before(notBefore) {
+		return slices.Clone(n.last), n.lastJobs, nil
 	}
+	at := now()
 	lctx, cancel := context.WithTimeout(ctx, nodesLookTimeout)
 	defer cancel()
-	nodes, err := n.look(lctx)
+	nodes, jobs, err := n.look(lctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	n.last, n.at = nodes, now()
-	return slices.Clone(nodes), nil
+	n.last, n.lastJobs, n.at = nodes, jobs, at
+	return slices.Clone(nodes), jobs, nil
 }
 
-// look asks Nomad.
-func (n *Nodes) look(ctx context.Context) ([]hbapi.Node, error) {
+// look asks Nomad: the nodes, and the Nomad jobs of the allocations it
+// counted.
+func (n *Nodes) look(ctx context.Context) ([]hbapi.Node, map[string]bool, error) {
 	q := (&api.QueryOptions{Params: map[string]string{"resources": "true"}}).WithContext(ctx)
 	stubs, _, err := n.Client.Nodes().List(q)
 	if err != nil {
-		return nil, fmt.Errorf("list Nomad nodes: %w", err)
+		return nil, nil, fmt.Errorf("list Nomad nodes: %w", err)
 	}
 	aq := (&api.QueryOptions{
 		Params: map[string]string{"resources": "true", "task_states": "false"},
@@ -120,9 +136,15 @@ func (n *Nodes) look(ctx context.Context) ([]hbapi.Node, error) {
 	}).WithContext(ctx)
 	allocs, _, err := n.Client.Allocations().List(aq)
 	if err != nil {
-		return nil, fmt.Errorf("list Nomad allocations: %w", err)
+		return nil, nil, fmt.Errorf("list Nomad allocations: %w", err)
 	}
 	use := n.usage(allocs)
+	jobs := map[string]bool{}
+	for _, a := range allocs {
+		if strings.HasPrefix(a.JobID, JobPrefix) {
+			jobs[a.JobID] = true
+		}
+	}
 	if n.details == nil {
 		n.details = map[string]*nodeDetail{}
 	}
@@ -136,7 +158,7 @@ func (n *Nodes) look(ctx context.Context) ([]hbapi.Node, error) {
 		seen[s.ID] = true
 		det, err := n.detail(ctx, s)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, n.node(s, d, det, use[s.ID]))
 	}
@@ -145,7 +167,7 @@ func (n *Nodes) look(ctx context.Context) ([]hbapi.Node, error) {
 			delete(n.details, id)
 		}
 	}
-	return out, nil
+	return out, jobs, nil
 }
 
 // detail returns a node's attributes and meta, read again when the node
@@ -168,7 +190,7 @@ type nodeUse struct {
 	jobs   int
 	cpus   int
 	memMiB int64
-	gres   map[string]int // Slurm gres name -> devices
+	gpus   map[string]bool // GPU instance ids held
 }
 
 // usage sums the hpcbridge allocations per node id.
@@ -184,7 +206,7 @@ func (n *Nodes) usage(allocs []*api.AllocationListStub) map[string]*nodeUse {
 		}
 		u := out[a.NodeID]
 		if u == nil {
-			u = &nodeUse{gres: map[string]int{}}
+			u = &nodeUse{gpus: map[string]bool{}}
 			out[a.NodeID] = u
 		}
 		u.jobs++
@@ -196,7 +218,9 @@ func (n *Nodes) usage(allocs []*api.AllocationListStub) map[string]*nodeUse {
 			u.memMiB += t.Memory.MemoryMB
 			for _, dev := range t.Devices {
 				if dev != nil && dev.Type == "gpu" {
-					u.gres[gresName(dev.Name)] += len(dev.DeviceIDs)
+					for _, id := range dev.DeviceIDs {
+						u.gpus[id] = true
+					}
 				}
 			}
 		}
@@ -224,13 +248,10 @@ func (n *Nodes) node(s *api.NodeListStub, drv *api.DriverInfo, det *nodeDetail, 
 	if r := s.NodeResources; r != nil {
 		out.CPUs = int(r.Cpu.TotalCpuCores)
 		out.MemMiB = r.Memory.MemoryMB
-		out.Gres = gresOf(r.Devices)
+		out.GPUs = gpusOf(r.Devices, use.gpus)
+		out.Gres, out.GresUsed = gresStrings(out.GPUs)
 	}
 	out.AllocCPUs = min(use.cpus, out.CPUs)
-	for name, count := range use.gres {
-		out.GresUsed = append(out.GresUsed, fmt.Sprintf("gpu:%s:%d", name, count))
-	}
-	slices.Sort(out.GresUsed)
 	out.Features = featuresOf(det.meta[NodeMetaFeatures])
 	out.Partitions = n.partitionsOf(s, det)
 
@@ -272,6 +293,25 @@ func (n *Nodes) node(s *api.NodeListStub, drv *api.DriverInfo, det *nodeDetail, 
 		}
 	}
 	out.Reason = clip(out.Reason, maxReasonLen)
+	return out
+}
+
+// ModelsOfType lists the GPU models (device group names) of the nodes of
+// the last look whose gres type is gpuType (ignoring case), so that a
+// job's type constraint selects them (TypeConstraint). It does not ask
+// Nomad.
+func (n *Nodes) ModelsOfType(gpuType string) []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for _, node := range n.last {
+		for _, g := range node.GPUs {
+			if strings.EqualFold(g.Type, gpuType) && !slices.Contains(out, g.Model) {
+				out = append(out, g.Model)
+			}
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 
@@ -348,30 +388,118 @@ func featuresOf(v string) []string {
 	return out
 }
 
-// gresOf lists a node's GPUs as Slurm gres ("gpu:a100-sxm4-40gb:8"), the
-// healthy instances of each model.
-func gresOf(devs []*api.NodeDeviceResource) []string {
-	counts := map[string]int{}
+// Device attributes of hpcbridge's GPU device plugin (drivers/gpuplugin)
+// that the coordinator reads.
+const (
+	// DeviceAttrGresType is the Slurm gres type of a GPU group ("a100").
+	DeviceAttrGresType = "gres_type"
+	// DeviceAttrFake is true on GPUs the plugin's fake backend invented.
+	DeviceAttrFake = "fake"
+)
+
+// gpusOf lists a node's GPU groups (vendor-independent: every device of
+// type gpu), at most maxGresEntries, by gres type. used are the instance
+// ids hpcbridge allocations hold; an instance's index is its place among
+// all the node's GPUs in PCI bus order (NVML's numbering), by id when the
+// plugin reports no bus id.
+func gpusOf(devs []*api.NodeDeviceResource, used map[string]bool) []hbapi.NodeGPU {
+	type inst struct {
+		bus, id string
+		group   int
+	}
+	var all []inst
+	var out []hbapi.NodeGPU
 	for _, d := range devs {
-		if d == nil || d.Type != "gpu" {
+		if d == nil || d.Type != "gpu" || len(out) == maxGresEntries {
 			continue
 		}
-		name := gresName(d.Name)
-		for _, inst := range d.Instances {
-			if inst != nil && inst.Healthy {
-				counts[name]++
+		g := hbapi.NodeGPU{Model: clip(d.Name, maxFeatureLen), Type: gresName(d.Name)}
+		if t := attrString(d.Attributes[DeviceAttrGresType]); t != "" {
+			g.Type = gresName(t)
+		}
+		if b := d.Attributes[DeviceAttrFake]; b != nil {
+			g.Fake = b.BoolVal != nil && *b.BoolVal || b.StringVal != nil && *b.StringVal == "true"
+		}
+		for _, in := range d.Instances {
+			if in == nil {
+				continue
 			}
+			g.Count++
+			if in.Healthy {
+				g.Healthy++
+			}
+			bus := ""
+			if in.Locality != nil {
+				bus = strings.ToLower(in.Locality.PciBusID)
+			}
+			all = append(all, inst{bus: bus, id: in.ID, group: len(out)})
 		}
-		if _, ok := counts[name]; !ok {
-			counts[name] = 0
+		out = append(out, g)
+	}
+	slices.SortStableFunc(all, func(a, b inst) int {
+		if c := strings.Compare(a.bus, b.bus); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	for i, in := range all {
+		if used[in.id] {
+			g := &out[in.group]
+			g.Used++
+			g.UsedIndexes = append(g.UsedIndexes, i)
 		}
 	}
-	var out []string
-	for name, c := range counts {
-		out = append(out, fmt.Sprintf("gpu:%s:%d", name, c))
+	slices.SortStableFunc(out, func(a, b hbapi.NodeGPU) int { return strings.Compare(a.Type, b.Type) })
+	return out
+}
+
+// attrString is a device attribute's value as a string ("" when unset).
+func attrString(a *api.Attribute) string {
+	if a == nil || a.StringVal == nil {
+		return ""
 	}
-	slices.Sort(out)
-	return out[:min(len(out), maxGresEntries)]
+	return *a.StringVal
+}
+
+// gresStrings are a node's Gres= and GresUsed= entries, as Slurm prints
+// them: gpu:TYPE:COUNT for each group (its healthy instances; "(fake)"
+// after the count marks a fake backend's GPUs, the way Slurm appends
+// "(S:0-1)"), and gpu:TYPE:USED(IDX:0-1,3) or gpu:TYPE:0(IDX:N/A).
+func gresStrings(gpus []hbapi.NodeGPU) (gres, used []string) {
+	for _, g := range gpus {
+		e := fmt.Sprintf("gpu:%s:%d", g.Type, g.Healthy)
+		if g.Fake {
+			e += "(fake)"
+		}
+		gres = append(gres, e)
+		idx := "N/A"
+		if len(g.UsedIndexes) > 0 {
+			idx = indexRanges(g.UsedIndexes)
+		}
+		used = append(used, fmt.Sprintf("gpu:%s:%d(IDX:%s)", g.Type, g.Used, idx))
+	}
+	return gres, used
+}
+
+// indexRanges writes sorted indexes as Slurm's bitmap string: 0-2,5.
+func indexRanges(idx []int) string {
+	var b strings.Builder
+	for i := 0; i < len(idx); {
+		j := i
+		for j+1 < len(idx) && idx[j+1] == idx[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		if j > i {
+			fmt.Fprintf(&b, "%d-%d", idx[i], idx[j])
+		} else {
+			fmt.Fprintf(&b, "%d", idx[i])
+		}
+		i = j + 1
+	}
+	return b.String()
 }
 
 // gresName is a device model as a Slurm gres type: lower case, spaces as

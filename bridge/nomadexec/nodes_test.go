@@ -112,14 +112,54 @@ func TestNodePartitions(t *testing.T) {
 	}
 }
 
-// TestGres names a node's GPUs as Slurm gres, healthy instances only.
+// TestGres names a node's GPUs as Slurm gres: the plugin's gres_type when
+// it sets one, else the model; Gres= counts healthy instances and marks a
+// fake backend's; GresUsed= gives the held ones' PCI-order indexes, as
+// the oracle's scontrol show node -d prints them
+// ("gpu:a100:5(IDX:0-4),gpu:h100:0(IDX:N/A)").
 func TestGres(t *testing.T) {
-	devs := []*api.NodeDeviceResource{
-		{Vendor: "nvidia", Type: "gpu", Name: "NVIDIA A100-SXM4-40GB", Instances: []*api.NodeDevice{{Healthy: true}, {Healthy: true}, {Healthy: false}}},
-		{Vendor: "intel", Type: "fpga", Name: "x"},
+	str := func(s string) *api.Attribute { return &api.Attribute{StringVal: &s} }
+	yes := true
+	inst := func(id, bus string, healthy bool) *api.NodeDevice {
+		return &api.NodeDevice{ID: id, Healthy: healthy, Locality: &api.NodeDeviceLocality{PciBusID: bus}}
 	}
-	if got := gresOf(devs); !slices.Equal(got, []string{"gpu:nvidia_a100-sxm4-40gb:2"}) {
-		t.Errorf("gres %v", got)
+	cases := []struct {
+		name           string
+		devs           []*api.NodeDeviceResource
+		used           []string
+		gres, gresUsed []string
+	}{
+		{"model name, healthy only",
+			[]*api.NodeDeviceResource{
+				{Vendor: "nvidia", Type: "gpu", Name: "NVIDIA A100-SXM4-40GB", Instances: []*api.NodeDevice{{ID: "a", Healthy: true}, {ID: "b", Healthy: true}, {ID: "c"}}},
+				{Vendor: "intel", Type: "fpga", Name: "x"},
+			}, nil,
+			[]string{"gpu:nvidia_a100-sxm4-40gb:2"}, []string{"gpu:nvidia_a100-sxm4-40gb:0(IDX:N/A)"}},
+		{"gres_type, fake, used indexes in PCI order",
+			[]*api.NodeDeviceResource{{Vendor: "nvidia", Type: "gpu", Name: "NVIDIA A100-SXM4-40GB",
+				Attributes: map[string]*api.Attribute{"gres_type": str("a100"), "fake": {BoolVal: &yes}},
+				Instances:  []*api.NodeDevice{inst("GPU-d", "0000:04:00.0", true), inst("GPU-a", "0000:01:00.0", true), inst("GPU-c", "0000:03:00.0", true), inst("GPU-b", "0000:02:00.0", true)}}},
+			[]string{"GPU-a", "GPU-b", "GPU-d"},
+			[]string{"gpu:a100:4(fake)"}, []string{"gpu:a100:3(IDX:0-1,3)"}},
+		{"two models: indexes across the node",
+			[]*api.NodeDeviceResource{
+				{Vendor: "nvidia", Type: "gpu", Name: "NVIDIA H100 80GB HBM3", Attributes: map[string]*api.Attribute{"gres_type": str("h100")},
+					Instances: []*api.NodeDevice{inst("h0", "0000:10:00.0", true), inst("h1", "0000:11:00.0", true)}},
+				{Vendor: "nvidia", Type: "gpu", Name: "NVIDIA A100-SXM4-40GB", Attributes: map[string]*api.Attribute{"gres_type": str("a100")},
+					Instances: []*api.NodeDevice{inst("a0", "0000:01:00.0", true)}},
+			},
+			[]string{"h1"},
+			[]string{"gpu:a100:1", "gpu:h100:2"}, []string{"gpu:a100:0(IDX:N/A)", "gpu:h100:1(IDX:2)"}},
+	}
+	for _, c := range cases {
+		used := map[string]bool{}
+		for _, id := range c.used {
+			used[id] = true
+		}
+		gres, gresUsed := gresStrings(gpusOf(c.devs, used))
+		if !slices.Equal(gres, c.gres) || !slices.Equal(gresUsed, c.gresUsed) {
+			t.Errorf("%s: Gres=%v GresUsed=%v, want %v %v", c.name, gres, gresUsed, c.gres, c.gresUsed)
+		}
 	}
 	if got := featuresOf(" a, b,a,,c:1 "); !slices.Equal(got, []string{"a", "b", "c:1"}) {
 		t.Errorf("features %v", got)

@@ -99,6 +99,9 @@ type Translation struct {
 	// KillTimeout is Slurm's KillWait: SIGTERM, then SIGKILL after it
 	// (default DefaultKillTimeout).
 	KillTimeout time.Duration
+	// GPUModels resolves GPU types to the models whose plugin names them
+	// so (gres_type); nil: types match model names only.
+	GPUModels GPUModels
 }
 
 // Translate renders a started job (a plain job or an array task) as a Nomad
@@ -136,6 +139,8 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 		mem = *spec.MemPerNodeMiB
 	case spec.MemPerCPUMiB != nil && *spec.MemPerCPUMiB > 0:
 		mem = *spec.MemPerCPUMiB * int64(cpus)
+	case spec.MemPerGPUMiB != nil && *spec.MemPerGPUMiB > 0 && spec.GPUCount() > 0:
+		mem = *spec.MemPerGPUMiB * int64(spec.GPUCount())
 	}
 	mhz := t.MHzPerCPU
 	if mhz <= 0 {
@@ -215,7 +220,7 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 		Resources: &api.Resources{
 			CPU:      ptr(cpuMHz),
 			MemoryMB: ptr(int(mem)),
-			Devices:  gpuDevices(spec),
+			Devices:  gpuDevices(spec, t.GPUModels),
 		},
 		Meta: map[string]string{},
 	}

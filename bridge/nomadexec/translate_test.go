@@ -2,6 +2,7 @@ package nomadexec
 
 import (
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -127,41 +128,90 @@ func TestTranslateRefuses(t *testing.T) {
 	}
 }
 
+// fixedModels is a GPUModels over a fixed table.
+type fixedModels map[string][]string
+
+func (f fixedModels) ModelsOfType(t string) []string { return f[strings.ToLower(t)] }
+
+// TestTranslateGPUs: every GPU form the parser knows becomes Nomad device
+// requests and the CPUs and memory real Slurm 22.05 gives the same
+// submission (the oracle's scontrol show job of the running job: NumCPUs,
+// and TRES mem when memory comes per GPU); a type selects only the models
+// it names, or whose plugin gives them that gres_type.
 func TestTranslateGPUs(t *testing.T) {
-	tr := Translation{}
+	tr := Translation{GPUModels: fixedModels{"a100_80gb": {"NVIDIA A100-SXM4-80GB"}}}
+	type dev struct {
+		count uint64
+		match []string // models the device constraint accepts
+		not   []string // and refuses
+	}
+	a100, h100, a10 := "NVIDIA A100-SXM4-40GB", "NVIDIA H100 80GB HBM3", "NVIDIA A10"
 	for _, c := range []struct {
-		script, model string // model: the device constraint's pattern, "" for none
-		count         uint64 // 0: no device request
+		args []string
+		cpus int   // Slurm's NumCPUs
+		mem  int64 // MiB reserved (512: the default when no memory is asked for)
+		devs []dev
 	}{
-		{"#!/bin/sh\ntrue\n", "", 0},
-		{"#!/bin/sh\n#SBATCH --gres=gpu:2\ntrue\n", "", 2},
-		{"#!/bin/sh\n#SBATCH --gres=gpu:a100:1\ntrue\n", "(?i)(a100)", 1},
-		{"#!/bin/sh\n#SBATCH -n 3 --gpus-per-task=v100:1\ntrue\n", "(?i)(v100)", 3},
-		{"#!/bin/sh\n#SBATCH --gpus=h100:4 --gres=gpu:h100.x:4\ntrue\n", `(?i)(h100|h100\.x)`, 4},
+		{nil, 1, 512, nil},
+		{[]string{"--gres=gpu:2"}, 1, 512, []dev{{2, []string{a100, h100}, nil}}},
+		{[]string{"--gres=gpu:a100:2"}, 1, 512, []dev{{2, []string{a100, "nvidia a100 pcie"}, []string{h100, "A1000", "xa100"}}}},
+		{[]string{"--gres=gpu:a10:1"}, 1, 512, []dev{{1, []string{a10}, []string{a100}}}},
+		{[]string{"--gres=gpu:a100_80gb:1"}, 1, 512, []dev{{1, []string{"NVIDIA A100-SXM4-80GB"}, []string{a100}}}},
+		{[]string{"--gpus=2"}, 1, 512, []dev{{2, []string{a100}, nil}}},
+		{[]string{"--gpus=h100:2"}, 1, 512, []dev{{2, []string{h100}, []string{a100}}}},
+		{[]string{"--gpus-per-node=2"}, 1, 512, []dev{{2, nil, nil}}},
+		{[]string{"-n", "2", "--gpus-per-task=1"}, 2, 512, []dev{{2, nil, nil}}},
+		{[]string{"--gres=gpu:2", "--cpus-per-gpu=4"}, 8, 512, []dev{{2, nil, nil}}},
+		{[]string{"--gres=gpu:2", "--mem-per-gpu=1G"}, 1, 2048, []dev{{2, nil, nil}}},
+		{[]string{"--gpus=3", "--cpus-per-gpu=2", "--mem-per-gpu=100"}, 6, 300, []dev{{3, nil, nil}}},
+		{[]string{"-n", "3", "--gpus-per-task=2", "--cpus-per-gpu=1"}, 6, 512, []dev{{6, nil, nil}}},
+		{[]string{"-n", "2", "-c", "3", "--gpus-per-task=1"}, 6, 512, []dev{{2, nil, nil}}},
+		{[]string{"--gpus-per-node=a100:2", "--cpus-per-gpu=3"}, 6, 512, []dev{{2, []string{a100}, []string{h100}}}},
+		{[]string{"--gpus=2", "--gpus-per-task=1"}, 2, 512, []dev{{2, nil, nil}}},
+		{[]string{"--gpus=4", "--gpus-per-task=2", "--cpus-per-gpu=3"}, 12, 512, []dev{{4, nil, nil}}},
+		{[]string{"--gres=gpu:a100:1,gpu:h100:1"}, 1, 512, []dev{{1, []string{a100}, []string{h100}}, {1, []string{h100}, []string{a100}}}},
+		{[]string{"--gpus=h100:4", "--gres=gpu:h100.x:4"}, 1, 512, []dev{{4, []string{h100, "H100.X"}, []string{"h100x", a100}}}},
 	} {
-		job, err := tr.Translate(&state.Job{ID: 1, ArrayTaskID: state.NoTask}, parse(t, c.script))
+		job, err := tr.Translate(&state.Job{ID: 1, ArrayTaskID: state.NoTask}, parse(t, "#!/bin/sh\ntrue\n", c.args...))
 		if err != nil {
-			t.Fatalf("%q: %v", c.script, err)
+			t.Fatalf("%v: %v", c.args, err)
 		}
-		devs := job.TaskGroups[0].Tasks[0].Resources.Devices
-		if c.count == 0 {
-			if len(devs) != 0 {
-				t.Errorf("%q: devices %v for a job without GPUs", c.script, devs)
-			}
+		res := job.TaskGroups[0].Tasks[0].Resources
+		if *res.CPU != c.cpus*DefaultMHzPerCPU || int64(*res.MemoryMB) != c.mem {
+			t.Errorf("%v: %d MHz, %d MiB; want %d CPUs (%d MHz), %d MiB", c.args, *res.CPU, *res.MemoryMB, c.cpus, c.cpus*DefaultMHzPerCPU, c.mem)
+		}
+		if len(res.Devices) != len(c.devs) {
+			t.Errorf("%v: %d device requests, want %d", c.args, len(res.Devices), len(c.devs))
 			continue
 		}
-		if len(devs) != 1 || devs[0].Name != GPUDevice || *devs[0].Count != c.count {
-			t.Errorf("%q: devices %+v, want %d × %s", c.script, devs, c.count, GPUDevice)
-			continue
-		}
-		var model string
-		for _, con := range devs[0].Constraints {
-			if con.LTarget == "${device.model}" && con.Operand == "regexp" {
-				model = con.RTarget
+		for i, want := range c.devs {
+			d := res.Devices[i]
+			if d.Name != GPUDevice || *d.Count != want.count {
+				t.Errorf("%v: device %d is %d × %s, want %d × %s", c.args, i, *d.Count, d.Name, want.count, GPUDevice)
 			}
-		}
-		if model != c.model {
-			t.Errorf("%q: model constraint %q, want %q", c.script, model, c.model)
+			pattern := ""
+			for _, con := range d.Constraints {
+				if con.LTarget == "${device.model}" && con.Operand == "regexp" {
+					pattern = con.RTarget
+				}
+			}
+			if pattern == "" {
+				if len(want.not) > 0 {
+					t.Errorf("%v: device %d has no model constraint", c.args, i)
+				}
+				continue
+			}
+			re := regexp.MustCompile(pattern)
+			for _, m := range want.match {
+				if !re.MatchString(m) {
+					t.Errorf("%v: %q refuses model %q", c.args, pattern, m)
+				}
+			}
+			for _, m := range want.not {
+				if re.MatchString(m) {
+					t.Errorf("%v: %q accepts model %q", c.args, pattern, m)
+				}
+			}
 		}
 	}
 }

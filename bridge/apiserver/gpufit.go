@@ -1,0 +1,55 @@
+package apiserver
+
+import (
+	"context"
+	"strings"
+
+	"github.com/hpcbridge/hpcbridge/bridge/gpufit"
+	"github.com/hpcbridge/hpcbridge/jobspec"
+)
+
+// checkGPUs refuses a GPU request that no node of the job's partitions
+// could ever run (gpufit.Never): more GPUs of one model than any node has,
+// a type no node has, or the CPUs or memory that come with the GPUs
+// beyond any such node. Slurm refuses these at submit with "Requested node
+// configuration is not available"; sbatch prints that, with what the
+// nodes offer. Every node Nomad knows counts, whatever its state (a donor
+// that is down may come back). While no node of those partitions is
+// registered, or one is still initializing, the job is accepted and waits
+// PENDING (Resources): a cluster whose clients have not registered yet
+// must not refuse its first jobs. When Nomad cannot be asked, it is
+// accepted too: the job waits for its GPUs instead.
+func (s *Server) checkGPUs(ctx context.Context, spec *jobspec.Spec) error {
+	if s.cfg.Nodes == nil || gpufit.Parts(spec) == nil {
+		return nil
+	}
+	nodes, err := s.cfg.Nodes.Nodes(ctx)
+	if err != nil {
+		s.log.Warn("GPU submit check: no node list; accepting the job", "err", err)
+		return nil
+	}
+	parts := []string{s.defaultPar}
+	if spec.Partition != nil && *spec.Partition != "" {
+		parts = strings.Split(*spec.Partition, ",")
+	}
+	job := gpufit.Job{Partitions: parts, CPUs: spec.CPUCount(), MemMiB: jobMemMiB(spec)}
+	if err := gpufit.Never(spec, job, nodes); err != nil {
+		return badRequest("%s", err.Error())
+	}
+	return nil
+}
+
+// jobMemMiB is the memory the job asks for on its node (0: none given),
+// as the Nomad translation reserves it: --mem, --mem-per-cpu x CPUs or
+// --mem-per-gpu x GPUs.
+func jobMemMiB(spec *jobspec.Spec) int64 {
+	switch {
+	case spec.MemPerNodeMiB != nil:
+		return *spec.MemPerNodeMiB
+	case spec.MemPerCPUMiB != nil:
+		return *spec.MemPerCPUMiB * int64(spec.CPUCount())
+	case spec.MemPerGPUMiB != nil:
+		return *spec.MemPerGPUMiB * int64(spec.GPUCount())
+	}
+	return 0
+}
