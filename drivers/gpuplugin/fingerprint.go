@@ -73,6 +73,9 @@ func (p *Plugin) fingerprintLoop(ctx context.Context, out chan<- *device.Fingerp
 			}
 			first, last = false, groups
 		}
+		if p.passHook != nil {
+			p.passHook()
+		}
 		if !wait(ctx, set.period, changed) {
 			return
 		}

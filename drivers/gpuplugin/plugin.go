@@ -35,6 +35,9 @@ type Plugin struct {
 	// healthChanged is closed, and replaced, when health changes, so that
 	// every fingerprint stream sends at once.
 	healthChanged chan struct{}
+
+	// passHook, when set (tests), is called after each fingerprint pass.
+	passHook func()
 }
 
 var _ device.DevicePlugin = (*Plugin)(nil)
