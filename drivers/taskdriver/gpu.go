@@ -12,8 +12,9 @@ import (
 
 // The reservation's variables, as the hpcbridge-gpu device plugin's
 // Reserve sets them (the GPU contract of issue 11; drivers/gpuplugin
-// names them too). Nomad's device hook puts them in TaskConfig.DeviceEnv
-// (and in Env, where the task's own variables could have been).
+// names them too). Nomad's device hook puts them in TaskConfig.DeviceEnv,
+// and in Env over the task's own variables (Nomad 1.11
+// client/taskenv.Builder.buildEnv).
 const (
 	envGPUIndexes = "HPCBRIDGE_GPU_INDEXES"
 	envGPUUUIDs   = "HPCBRIDGE_GPU_UUIDS"
@@ -57,18 +58,22 @@ type gpuSet struct {
 var errGPUReservation = errors.New("GPU reservation")
 
 // reservedGPUs reads the task's GPUs from what Nomad alone sets: the
-// device hook's environment (TaskConfig.DeviceEnv) and the allocated
-// devices (Resources.NomadResources.Devices). They must agree: a task
-// given GPUs that the plugin did not describe, or described otherwise, is
-// refused rather than run on the wrong GPUs.
+// device hook's environment, TaskConfig.DeviceEnv, which Nomad builds from
+// the device plugins' reservations only (the task's env, where the job's
+// own variables could be, is not read). Nomad's allocated device ids
+// (Resources.NomadResources.Devices) do not cross the plugin boundary
+// (Nomad 1.11's ResourcesToProto sends CPU, memory and networks only): when
+// a driver in the same process does see them, they must name the same
+// GPUs. A reservation that does not describe its GPUs is refused rather
+// than run on the wrong ones.
 func reservedGPUs(cfg *drivers.TaskConfig) (gpuSet, error) {
 	allocated := allocatedGPUIDs(cfg.Resources)
 	dev := cfg.DeviceEnv
-	if len(allocated) == 0 && dev[envGPUIndexes] == "" {
+	if len(allocated) == 0 && dev[envGPUIndexes] == "" && dev[envGPUUUIDs] == "" {
 		return gpuSet{}, nil
 	}
 	if dev[envGPUIndexes] == "" {
-		return gpuSet{}, fmt.Errorf("%w: Nomad allocated GPUs %s but the device plugin set no %s (is the hpcbridge-gpu plugin the node's nvidia/gpu plugin?)",
+		return gpuSet{}, fmt.Errorf("%w: Nomad allocated GPUs %q but the device plugin set no %s (is the hpcbridge-gpu plugin the node's nvidia/gpu plugin?)",
 			errGPUReservation, strings.Join(allocated, ","), envGPUIndexes)
 	}
 	g := gpuSet{uuids: splitList(dev[envGPUUUIDs]), backend: dev[envGPUBackend]}
@@ -79,11 +84,11 @@ func reservedGPUs(cfg *drivers.TaskConfig) (gpuSet, error) {
 		}
 		g.indexes = append(g.indexes, n)
 	}
-	if len(g.indexes) > maxGPUs || len(g.indexes) != len(g.uuids) {
-		return gpuSet{}, fmt.Errorf("%w: %d indexes (%s) for %d UUIDs (%s)", errGPUReservation,
+	if len(g.indexes) > maxGPUs || len(g.indexes) != len(g.uuids) || !sameSet(g.uuids, g.uuids) {
+		return gpuSet{}, fmt.Errorf("%w: %d indexes (%s) for %d distinct UUIDs (%s)", errGPUReservation,
 			len(g.indexes), envGPUIndexes, len(g.uuids), envGPUUUIDs)
 	}
-	if !sameSet(g.uuids, allocated) {
+	if len(allocated) > 0 && !sameSet(g.uuids, allocated) {
 		return gpuSet{}, fmt.Errorf("%w: the device plugin describes GPUs %s, Nomad allocated %s",
 			errGPUReservation, strings.Join(g.uuids, ","), strings.Join(allocated, ","))
 	}

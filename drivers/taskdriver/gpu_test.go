@@ -29,6 +29,13 @@ func TestReservedGPUs(t *testing.T) {
 	if err != nil || g.list() != "0,3" || g.backend != "fake" || len(g.uuids) != 2 {
 		t.Fatalf("reservedGPUs: %+v, %v", g, err)
 	}
+	// Over Nomad's plugin protocol the allocated ids do not arrive: the
+	// device hook's environment alone says which GPUs the task has.
+	remote := reservation("GPU-b,GPU-a", "0,3", "nvml")
+	remote.Resources = nil
+	if g, err := reservedGPUs(remote); err != nil || g.list() != "0,3" {
+		t.Fatalf("reservation without the device ids: %+v, %v", g, err)
+	}
 	if g, err := reservedGPUs(&drivers.TaskConfig{}); err != nil || len(g.indexes) != 0 {
 		t.Fatalf("no devices: %+v, %v", g, err)
 	}
@@ -50,6 +57,7 @@ func TestReservedGPUs(t *testing.T) {
 			return c
 		}(),
 		"count mismatch":  reservation("GPU-a,GPU-b", "0", "fake"),
+		"repeated UUID":   reservation("GPU-a,GPU-a", "0,1", "fake"),
 		"not an index":    reservation("GPU-a", "-1", "fake"),
 		"index too large": reservation("GPU-a", "100000", "fake"),
 	}
