@@ -1,14 +1,16 @@
 package gpuplugin
 
 import (
+	"context"
+
 	"github.com/hpcbridge/hpcbridge/drivers/nvml"
 )
 
-// watchXID waits for NVML's XID critical errors until the plugin ends,
+// watchXID waits for NVML's XID critical errors until ctx ends,
 // marking the GPU each names unhealthy. Errors the application caused
 // (nvml.ApplicationXID) are logged only. Without an event set (NVML refused
 // one) health then rests on the fingerprint succeeding.
-func (p *Plugin) watchXID(b nvml.Backend) {
+func (p *Plugin) watchXID(ctx context.Context, b nvml.Backend) {
 	defer p.wg.Done()
 	w, err := b.WatchXID()
 	if err != nil {
@@ -20,12 +22,12 @@ func (p *Plugin) watchXID(b nvml.Backend) {
 			p.log.Warn("closing the XID event set", "error", err)
 		}
 	}()
-	for p.ctx.Err() == nil {
+	for ctx.Err() == nil {
 		ev, ok, err := w.Wait(xidWait)
 		switch {
 		case err != nil:
 			p.log.Error("waiting for XID events", "error", err)
-			if !wait(p.ctx, xidWait, nil) {
+			if !wait(ctx, xidWait, nil) {
 				return
 			}
 		case !ok:

@@ -28,6 +28,8 @@ type Plugin struct {
 	set     settings
 	backend nvml.Backend // nil until SetConfig, or when it could not open
 	openErr error        // why the configured backend could not open
+	// stopWatch stops the backend's XID watcher and waits for it.
+	stopWatch func()
 	// devices are the instances of the last fingerprint, by ID.
 	devices map[string]instance
 	// unhealthy holds, by GPU UUID, why a GPU is unhealthy.
@@ -69,6 +71,8 @@ func (p *Plugin) ConfigSchema() (*hclspec.Spec, error) {
 // configuration, or a fake machine that cannot be built, is an error; the
 // real backend failing to open is not: the plugin then offers no GPUs and
 // says why in its log (a node without an NVIDIA driver still runs jobs).
+// Nomad calls it more than once; the same settings again change nothing,
+// others replace the backend.
 func (p *Plugin) SetConfig(c *base.Config) error {
 	var cfg Config
 	if len(c.PluginConfig) != 0 {
@@ -81,25 +85,52 @@ func (p *Plugin) SetConfig(c *base.Config) error {
 		return fmt.Errorf("%s: config: %w", PluginName, err)
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.backend != nil || p.openErr != nil {
-		return fmt.Errorf("%s: already configured", PluginName)
+	same := (p.backend != nil || p.openErr != nil) && p.set == set
+	p.mu.Unlock()
+	if same {
+		return nil
 	}
 	b, err := nvml.Open(set.backend, set.fake)
 	if err != nil && set.backend == nvml.BackendFake {
 		return fmt.Errorf("%s: config: %w", PluginName, err)
 	}
-	p.set = set
+	if err := p.closeBackend(); err != nil {
+		p.log.Warn("closing the previous backend", "error", err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.set, p.backend, p.openErr = set, b, err
+	p.devices, p.unhealthy = map[string]instance{}, map[string]string{}
 	if err != nil {
-		p.openErr = err
+		p.backend = nil
 		p.log.Error("no GPUs offered: the NVML backend did not open", "error", err)
 		return nil
 	}
-	p.backend = b
 	p.log.Info("backend open", "backend", b.Name(), "fake", b.Fake())
+	ctx, cancel := context.WithCancel(p.ctx)
+	done := make(chan struct{})
+	p.stopWatch = func() { cancel(); <-done }
 	p.wg.Add(1)
-	go p.watchXID(b)
+	go func() {
+		defer close(done)
+		p.watchXID(ctx, b)
+	}()
 	return nil
+}
+
+// closeBackend stops the XID watcher and closes the backend, if any.
+func (p *Plugin) closeBackend() error {
+	p.mu.Lock()
+	stop, b := p.stopWatch, p.backend
+	p.stopWatch, p.backend = nil, nil
+	p.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	if b == nil {
+		return nil
+	}
+	return b.Close()
 }
 
 // Close stops the plugin's goroutines, waits for them and closes the
@@ -107,14 +138,7 @@ func (p *Plugin) SetConfig(c *base.Config) error {
 func (p *Plugin) Close() error {
 	p.cancel()
 	p.wg.Wait()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.backend == nil {
-		return nil
-	}
-	err := p.backend.Close()
-	p.backend = nil
-	return err
+	return p.closeBackend()
 }
 
 // configured returns the backend and settings, or why there is none.

@@ -43,8 +43,28 @@ func TestConfigErrors(t *testing.T) {
 	} {
 		contains(t, newHarness(t).setConfig(t, c.cfg), c.want)
 	}
-	h := fakeHarness(t, "a100", 1, "n")
-	contains(t, h.setConfig(t, map[string]any{"backend": "fake"}), "already configured")
+}
+
+// Nomad sets the configuration more than once: the same again keeps the
+// backend; another replaces it.
+func TestSetConfigAgain(t *testing.T) {
+	h := fakeHarness(t, "a100", 2, "n")
+	first := h.fake(t)
+	if err := h.setConfig(t, map[string]any{"backend": "fake", "fake_model": "a100", "fake_count": 2, "fake_seed": "n"}); err != nil {
+		t.Fatal(err)
+	}
+	if h.fake(t) != first {
+		t.Error("the same configuration replaced the backend")
+	}
+	if err := h.setConfig(t, map[string]any{"backend": "fake", "fake_model": "h100", "fake_count": 1, "fake_seed": "n"}); err != nil {
+		t.Fatal(err)
+	}
+	if g := groupOf(t, next(t, h.fingerprints(t))); g.Name != "NVIDIA H100 80GB HBM3" || len(g.Devices) != 1 {
+		t.Errorf("after reconfiguring: %q with %d devices", g.Name, len(g.Devices))
+	}
+	if _, err := first.Devices(); err == nil {
+		t.Error("the replaced backend was not closed")
+	}
 }
 
 // groupOf is the fingerprint's only device group.
