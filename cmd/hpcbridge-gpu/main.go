@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"os"
 
 	hclog "github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/nomad/plugins"
@@ -15,6 +16,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == probeArg {
+		os.Exit(probe(os.Stdout, os.Stderr))
+	}
 	plugins.Serve(func(log hclog.Logger) interface{} {
 		return gpuplugin.New(context.Background(), log)
 	})

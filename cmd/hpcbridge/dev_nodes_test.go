@@ -105,12 +105,15 @@ func freeAddr(t *testing.T) string {
 
 var nomadAddrRE = regexp.MustCompile(`Nomad API:\s+(http://\S+)`)
 
-// startDevRun runs runDev with o (data dir, ports and HOME filled in) and
-// waits until it prints its banner.
+// startDevRun runs runDev with o (ports and HOME filled in, and a new
+// data dir unless o has one) and waits until it prints its banner.
 func startDevRun(t *testing.T, o devOptions) *devRun {
 	t.Helper()
-	d := &devRun{t: t, dataDir: filepath.Join(searchable(t, 0o711), "dev"), bind: freeAddr(t),
+	d := &devRun{t: t, dataDir: o.dataDir, bind: freeAddr(t),
 		out: &watchedBuffer{running: make(chan struct{})}, errc: make(chan error, 1)}
+	if d.dataDir == "" {
+		d.dataDir = filepath.Join(searchable(t, 0o711), "dev")
+	}
 	o.dataDir, o.bind, o.raftBind = d.dataDir, d.bind, freeAddr(t)
 	if o.logLevel == "" {
 		o.logLevel = "warn"
@@ -462,5 +465,109 @@ func TestDevNodesRunJobsAtOnce(t *testing.T) {
 	// Stop has sent every process SIGKILL; the kernel ends them at once.
 	if left := running.running(10 * time.Second); len(left) > 0 {
 		t.Errorf("processes left after dev stopped: %+v", left)
+	}
+}
+
+// gpuNode is what a node offers of nvidia/gpu devices, from Nomad's API.
+type gpuNode struct {
+	model, backend, fake, gresType string
+	uuids                          []string
+	healthy                        int
+}
+
+func gpusOfNode(n nomadNode) gpuNode {
+	var g gpuNode
+	str := func(a struct {
+		String *string
+		Bool   *bool
+	}) string {
+		switch {
+		case a.String != nil:
+			return *a.String
+		case a.Bool != nil:
+			return strconv.FormatBool(*a.Bool)
+		}
+		return ""
+	}
+	for _, d := range n.NodeResources.Devices {
+		if d.Vendor != "nvidia" || d.Type != "gpu" {
+			continue
+		}
+		g.model = d.Name
+		g.backend, g.fake, g.gresType = str(d.Attributes["backend"]), str(d.Attributes["fake"]), str(d.Attributes["gres_type"])
+		for _, in := range d.Instances {
+			g.uuids = append(g.uuids, in.ID)
+			if in.Healthy {
+				g.healthy++
+			}
+		}
+	}
+	slices.Sort(g.uuids)
+	return g
+}
+
+// TestDevNodesFakeGPUs: `hpcbridge dev --nodes 2 --gpu-backend fake
+// --gpu-model a100,h100` starts node1 with 8 fake A100s and node2 with 8
+// fake H100s, as Nomad's API shows them, says loudly in its banner that
+// they are fake and lists them; after a restart the nodes have the same
+// GPU UUIDs (seeded with the node names); Ctrl-C leaves no process.
+func TestDevNodesFakeGPUs(t *testing.T) {
+	roottest.Require(t, "hpcbridge dev runs Nomad clients, which need root")
+	nomadtest.Require(t)
+	plugins := buildPlugins(t, driverBinaryName, gpuPluginName)
+	o := devOptions{pluginDir: plugins, runAs: "submitter", partition: "debug", nodes: 2,
+		gpu: gpuFlags{backend: gpuBackendFake, models: "a100,h100"}}
+	want := map[string]struct{ model, gres string }{
+		"node1": {"NVIDIA A100-SXM4-40GB", "a100"},
+		"node2": {"NVIDIA H100 80GB HBM3", "h100"},
+	}
+	var first map[string][]string
+	for run := 1; run <= 2; run++ {
+		d := startDevRun(t, o)
+		o.dataDir = d.dataDir
+		out := d.out.String()
+		for _, line := range []string{"*** FAKE GPUs: go-nvml's mock, not real hardware ***",
+			"    node1: 8 x NVIDIA A100-SXM4-40GB (gpu:a100:8, FAKE)\n",
+			"    node2: 8 x NVIDIA H100 80GB HBM3 (gpu:h100:8, FAKE)\n"} {
+			if !strings.Contains(out, line) {
+				t.Errorf("run %d: the banner lacks %q:\n%s", run, line, out)
+			}
+		}
+		uuids := map[string][]string{}
+		nodes := d.nodes()
+		for name, w := range want {
+			n := nodes[name]
+			g := gpusOfNode(n)
+			if n.Status != "ready" || !n.Drivers["hpcbridge"].Healthy {
+				t.Errorf("run %d: node %s is %q, driver %+v", run, name, n.Status, n.Drivers["hpcbridge"])
+			}
+			if g.model != w.model || g.gresType != w.gres || len(g.uuids) != 8 || g.healthy != 8 || g.backend != "fake" || g.fake != "true" {
+				t.Errorf("run %d: node %s offers %+v, want 8 healthy fake %s (%s)", run, name, g, w.model, w.gres)
+			}
+			if n.Meta["hpcbridge.gpu_backend"] != "fake" {
+				t.Errorf("run %d: node %s meta %v", run, name, n.Meta)
+			}
+			for _, u := range g.uuids {
+				if !strings.Contains(out, "      "+u+"  ") {
+					t.Errorf("run %d: the banner does not list %s's GPU %s", run, name, u)
+				}
+			}
+			uuids[name] = g.uuids
+		}
+		if slices.ContainsFunc(uuids["node1"], func(u string) bool { return slices.Contains(uuids["node2"], u) }) {
+			t.Errorf("run %d: node1 and node2 share GPU UUIDs: %v", run, uuids)
+		}
+		if first == nil {
+			first = uuids
+		} else if !maps.EqualFunc(first, uuids, slices.Equal) {
+			t.Errorf("the GPU UUIDs changed across a restart of dev:\n%v\n%v", first, uuids)
+		}
+		running := watchExits(t, descendants(t))
+		if err := d.stop(); err != nil {
+			t.Fatal(err)
+		}
+		if left := running.running(10 * time.Second); len(left) > 0 {
+			t.Errorf("run %d: processes left after dev stopped: %+v", run, left)
+		}
 	}
 }
