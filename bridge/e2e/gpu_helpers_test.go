@@ -146,15 +146,17 @@ func (st *stack) release(id string) {
 	}
 }
 
-// allocatedGPUs are the GPU ids Nomad allocated to the running allocation
-// of hpcbridge's job id.
+// allocatedGPUs are the GPU ids Nomad allocated to the live allocation of
+// hpcbridge's job id (pending in the server's view until the client's
+// next update, even once the task runs).
 func allocatedGPUs(nc *nomadapi.Client, id string) ([]string, error) {
 	allocs, _, err := nc.Jobs().Allocations(nomadexec.JobPrefix+id, false, nil)
 	if err != nil {
 		return nil, err
 	}
 	for _, stub := range allocs {
-		if stub.ClientStatus != nomadapi.AllocClientStatusRunning {
+		if stub.DesiredStatus != nomadapi.AllocDesiredStatusRun ||
+			stub.ClientStatus != nomadapi.AllocClientStatusRunning && stub.ClientStatus != nomadapi.AllocClientStatusPending {
 			continue
 		}
 		a, _, err := nc.Allocations().Info(stub.ID, nil)
@@ -170,7 +172,7 @@ func allocatedGPUs(nc *nomadapi.Client, id string) ([]string, error) {
 		slices.Sort(ids)
 		return ids, nil
 	}
-	return nil, fmt.Errorf("%s%s has no running allocation", nomadexec.JobPrefix, id)
+	return nil, fmt.Errorf("%s%s has no live allocation", nomadexec.JobPrefix, id)
 }
 
 // newGPUStack starts a Nomad dev agent with the task driver and count fake

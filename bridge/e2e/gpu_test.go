@@ -163,6 +163,9 @@ func gpuPacking(st *stack, nodeUUIDs []string) {
 		if want := state.GPUSeconds(2, j.StartTime, j.EndTime); j.GPU.Seconds != want || j.EndTime.Sub(j.StartTime) >= time.Second && want <= 0 {
 			t.Errorf("job %s: GPU-seconds %d, want 2 x its run %v = %d", id, j.GPU.Seconds, j.EndTime.Sub(j.StartTime), want)
 		}
+		if got, want := strings.TrimSpace(st.must("sacct", "-n", "-X", "-P", "-j", id, "--format=GPUSeconds")), fmt.Sprint(j.GPU.Seconds); got != want {
+			t.Errorf("job %s: sacct GPUSeconds %q, want %s", id, got, want)
+		}
 	}
 }
 
@@ -172,7 +175,7 @@ func gpuPerTask(st *stack) {
 	t := st.t
 	st = st.in("pertask")
 	script := st.script("pertask.sh", `#!/bin/bash
-echo "batch CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES SLURM_JOB_GPUS=$SLURM_JOB_GPUS"
+echo "batch CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES SLURM_JOB_GPUS=$SLURM_JOB_GPUS SLURM_GPUS_PER_TASK=$SLURM_GPUS_PER_TASK"
 srun bash -c 'echo "task $SLURM_PROCID CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES SLURM_STEP_GPUS=$SLURM_STEP_GPUS"' | sort
 `)
 	id := st.sbatch("-n", "2", "--gpus-per-task=1", "-c", "1", "--mem-per-cpu=64M", "-o", "pertask-%j.out", script)
@@ -181,7 +184,7 @@ srun bash -c 'echo "task $SLURM_PROCID CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICE
 	if got := st.sacctState(id); got != "COMPLETED|0:0" {
 		t.Fatalf("sacct %q, want COMPLETED|0:0\n%s", got, out)
 	}
-	m := regexp.MustCompile(`^batch CUDA_VISIBLE_DEVICES=(\d+),(\d+) SLURM_JOB_GPUS=(\d+,\d+)\ntask 0 CUDA_VISIBLE_DEVICES=(\d+) SLURM_STEP_GPUS=(\S*)\ntask 1 CUDA_VISIBLE_DEVICES=(\d+) SLURM_STEP_GPUS=(\S*)\n$`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`^batch CUDA_VISIBLE_DEVICES=(\d+),(\d+) SLURM_JOB_GPUS=(\d+,\d+) SLURM_GPUS_PER_TASK=1\ntask 0 CUDA_VISIBLE_DEVICES=(\d+) SLURM_STEP_GPUS=(\S*)\ntask 1 CUDA_VISIBLE_DEVICES=(\d+) SLURM_STEP_GPUS=(\S*)\n$`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("pertask-%s.out is not two GPUs for the job and one for each task:\n%s", id, out)
 	}
