@@ -21,6 +21,13 @@ type library struct {
 
 	mu     sync.RWMutex
 	closed bool
+
+	// handles caches device handles by UUID, as the last Devices found
+	// them: NVML's handles stay valid while it is initialised, and a
+	// lookup per sample would cost an NVML call (and, on the fake, grow
+	// the mock's record of calls).
+	hmu     sync.Mutex
+	handles map[string]gonvml.Device
 }
 
 // nvmlError words a failed NVML call: what was asked and NVML's return code.
@@ -96,8 +103,10 @@ func (l *library) DeviceCount() (n int, err error) {
 	return n, err
 }
 
-// Devices describes every GPU in index order.
+// Devices describes every GPU in index order, and refreshes the handle
+// cache.
 func (l *library) Devices() (devs []Device, err error) {
+	handles := map[string]gonvml.Device{}
 	err = l.use(func() error {
 		n, ret := l.lib.DeviceGetCount()
 		if ret != gonvml.SUCCESS {
@@ -112,10 +121,16 @@ func (l *library) Devices() (devs []Device, err error) {
 			if err != nil {
 				return err
 			}
+			handles[d.UUID] = h
 			devs = append(devs, d)
 		}
 		return nil
 	})
+	if err == nil {
+		l.hmu.Lock()
+		l.handles = handles
+		l.hmu.Unlock()
+	}
 	return devs, err
 }
 
@@ -230,8 +245,15 @@ func describeMIG(m gonvml.Device, parent Device, index int) (MIGDevice, error) {
 	return md, nil
 }
 
-// handle finds a GPU or MIG instance by UUID.
+// handle finds a GPU or MIG instance by UUID: in the cache of the last
+// Devices, else through NVML.
 func (l *library) handle(uuid string) (gonvml.Device, error) {
+	l.hmu.Lock()
+	h, ok := l.handles[uuid]
+	l.hmu.Unlock()
+	if ok {
+		return h, nil
+	}
 	h, ret := l.lib.DeviceGetHandleByUUID(uuid)
 	if ret != gonvml.SUCCESS {
 		return nil, nvmlError(fmt.Sprintf("device %q", uuid), ret)
