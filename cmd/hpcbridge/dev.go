@@ -67,7 +67,7 @@ func devCommand(s streams) *cli.Command {
 			&cli.IntFlag{Name: "nodes", Value: 1, Usage: fmt.Sprintf("Nomad client nodes on this machine, 1 to %d (more than 1: a server and clients node1 ... nodeN)", maxDevNodes)},
 			&cli.StringFlag{Name: "gpu-backend", Usage: "where the nodes' GPUs come from: nvml (this machine's, --nodes 1), fake (go-nvml's mock) or none (default: nvml when NVML initialises, else fake)"},
 			&cli.IntFlag{Name: "gpus", Usage: fmt.Sprintf("fake GPUs per node (default %d)", defaultFakeGPUs)},
-			&cli.StringFlag{Name: "gpu-model", Usage: "fake GPU model per node, NAME[,NAME...] cycling over the nodes: a100, h100 or an NVML name (default " + defaultFakeModel + ")"},
+			&cli.StringFlag{Name: "gpu-model", Usage: "fake GPU model per node, NAME[,NAME...] cycling over the nodes: a100, h100 (or another the plugin knows: a100-80gb, a30, h200, b200) or an NVML name (default " + defaultFakeModel + ")"},
 		},
 		Action: func(c *cli.Context) error {
 			o := devOptions{dataDir: c.String("data-dir"), bind: c.String("bind"), raftBind: c.String("raft-bind"),

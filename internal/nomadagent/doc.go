@@ -8,7 +8,9 @@
 // module pinned in tools/nomad), a nomad beside the running executable, or
 // $PATH.
 //
-// Each agent gets free loopback ports and its own directory (Config.Dir)
+// Each agent gets free loopback ports (and, with Config.DynamicPorts, a
+// range of dynamic ports for its allocations: clients on one machine need
+// disjoint ones, see DynamicPortRange) and its own directory (Config.Dir)
 // holding its configuration (agent.hcl, rendered from Config; extra.hcl,
 // Config.ExtraHCL verbatim, merged by Nomad), its log (agent.log, appended
 // across restarts) and its data_dir. Plugins are configured with
