@@ -3,10 +3,14 @@
 // plugin_dir and configure it with a
 // `plugin "hpcbridge-gpu" { config { backend = "nvml" } }` block (or
 // backend = "fake" for made-up GPUs); see docs/gpu.md.
+//
+// `hpcbridge-gpu probe-nvml` instead says whether NVML initialises on this
+// machine: one line, and exit status 0 when it does, 1 when it does not.
 package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	hclog "github.com/hashicorp/go-hclog"
@@ -16,8 +20,12 @@ import (
 )
 
 func main() {
-	if len(os.Args) == 2 && os.Args[1] == probeArg {
-		os.Exit(probe(os.Stdout, os.Stderr))
+	if len(os.Args) == 2 && os.Args[1] == gpuplugin.ProbeArg {
+		if err := gpuplugin.Probe(os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	}
 	plugins.Serve(func(log hclog.Logger) interface{} {
 		return gpuplugin.New(context.Background(), log)

@@ -3,6 +3,7 @@ package gpuplugin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -145,5 +146,23 @@ func TestNomadAgentNVMLWithoutDriver(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("%v; the agent log does not say why no GPU is offered", err)
+	}
+}
+
+// `hpcbridge-gpu probe-nvml` (hpcbridge dev's question) on this machine,
+// which has no NVIDIA driver: exit status 1 and one line saying why.
+func TestProbeNVMLCommand(t *testing.T) {
+	if b, err := nvml.OpenReal(); err == nil {
+		b.Close()
+		t.Skip("NVML initialised: this machine has an NVIDIA driver")
+	}
+	bin := filepath.Join(buildPlugin(t), PluginName)
+	out, err := exec.Command(bin, ProbeArg).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("%s %s: %v, want exit status 1", bin, ProbeArg, err)
+	}
+	if s := string(out); strings.Count(s, "\n") != 1 || !strings.Contains(s, "ERROR_LIBRARY_NOT_FOUND") || !strings.Contains(s, "no NVIDIA driver") {
+		t.Errorf("output %q: want one line saying there is no driver", s)
 	}
 }
