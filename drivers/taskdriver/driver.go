@@ -49,6 +49,12 @@ type Driver struct {
 	pool        *uidPool // run_as = "pool" only
 	nomadConfig *base.ClientDriverConfig
 	compute     cpustats.Compute
+
+	// openNVML opens what GPU jobs of the real backend are measured
+	// with, once (nvmlOnce) into nvmlReader (nil: not measured).
+	openNVML   func() (gpuReader, error)
+	nvmlOnce   sync.Once
+	nvmlReader gpuReader
 }
 
 var _ drivers.DriverPlugin = (*Driver)(nil)
@@ -61,12 +67,13 @@ func New(ctx context.Context, logger hclog.Logger) *Driver {
 		logger.Error("cannot find the plugin binary; tasks will fail to start", "error", err)
 	}
 	return &Driver{
-		eventer: eventer.NewEventer(ctx, logger),
-		tasks:   newTaskStore(),
-		ctx:     ctx,
-		logger:  logger,
-		self:    self,
-		config:  defaultConfig(),
+		eventer:  eventer.NewEventer(ctx, logger),
+		tasks:    newTaskStore(),
+		ctx:      ctx,
+		logger:   logger,
+		self:     self,
+		config:   defaultConfig(),
+		openNVML: openRealNVML,
 	}
 }
 
@@ -211,6 +218,10 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	if err := tc.validate(); err != nil {
 		return nil, nil, fmt.Errorf("hpcbridge task config: %w", err)
 	}
+	gpus, err := reservedGPUs(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
 	layout := jobdir.Layout{TaskDir: cfg.TaskDir().Dir}
 	logger := d.logger.With("task_name", cfg.Name, "alloc_id", cfg.AllocID)
 	acct, release, err := d.identity(conf, cfg)
@@ -224,7 +235,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		}
 	}()
 	start := time.Now().Round(time.Millisecond)
-	sc, err := d.prepare(cfg, &tc, acct, compute, start)
+	sc, err := d.prepare(cfg, &tc, acct, compute, start, gpus)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -278,6 +289,10 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		_ = exec.Shutdown("", 0)
 		client.Kill()
 		return nil, nil, fmt.Errorf("set driver state: %w", err)
+	}
+	if r := d.gpuReaderFor(gpus); r != nil && cfg.Resources != nil && cfg.Resources.LinuxResources != nil {
+		h.meter = startGPUMeter(r, gpus.uuids, cgroupPids(cfg.Resources.LinuxResources.CpusetCgroupPath), gpuSamplePeriod)
+		h.emit = d.eventer.EmitEvent
 	}
 	d.tasks.Set(cfg.ID, h)
 	started = true
@@ -346,7 +361,7 @@ func stepdEnv() []string {
 // prepare lays out the task directory (script, srun, control files) and
 // returns stepd's configuration, which carries the job's environment.
 func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
-	compute cpustats.Compute, start time.Time) (*jobdir.StepdConfig, error) {
+	compute cpustats.Compute, start time.Time, gpus gpuSet) (*jobdir.StepdConfig, error) {
 	if d.self == "" {
 		return nil, errors.New("cannot find the plugin binary (needed for stepd and srun)")
 	}
@@ -367,10 +382,6 @@ func (d *Driver) prepare(cfg *drivers.TaskConfig, tc *TaskConfig, acct account,
 		return nil, err
 	}
 	if err := installSrun(d.self, layout.Srun()); err != nil {
-		return nil, err
-	}
-	gpus, err := reservedGPUs(cfg)
-	if err != nil {
 		return nil, err
 	}
 	task := jobEnv(cfg.Env, tc.Env)

@@ -29,6 +29,10 @@ type taskHandle struct {
 	// finish, when set, runs once the job has ended, before its end is
 	// reported (a pool uid's cleanup).
 	finish func()
+	// meter, when set, samples the job's GPUs (NVML); its figures are
+	// reported through emit when the job ends, before its end is.
+	meter *gpuMeter
+	emit  func(*drivers.TaskEvent) error
 
 	// done is closed when the job has ended and exitResult is final.
 	done chan struct{}
@@ -103,11 +107,27 @@ func (h *taskHandle) kill() {
 	h.pluginClient.Kill()
 }
 
+// reportGPUUse stops the GPU meter and reports what it measured as a task
+// event (none when nothing was sampled).
+func (h *taskHandle) reportGPUUse() {
+	if h.meter == nil {
+		return
+	}
+	ev := h.meter.stop().event(h.taskConfig)
+	if ev == nil || h.emit == nil {
+		return
+	}
+	if err := h.emit(ev); err != nil {
+		h.logger.Warn("cannot report the job's GPU use", "error", err)
+	}
+}
+
 // run waits for stepd to end and records how the job ended: the exit code
 // or signal from the executor, out-of-memory kills from stepd's result.
 func (h *taskHandle) run() {
 	defer close(h.done)
 	ps, err := h.exec.Wait(context.Background())
+	h.reportGPUUse()
 	if h.finish != nil {
 		h.finish()
 	}
