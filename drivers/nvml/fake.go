@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -118,6 +119,8 @@ type Fake struct {
 type fakeLoad struct {
 	utilPct    uint32
 	memUsedMiB uint64
+	procs      []Process
+	samples    []ProcessSample
 }
 
 // OpenFake builds the fake machine described by cfg.
@@ -195,10 +198,14 @@ func (f *Fake) pin(d *server.Device, cfg FakeConfig, model gpus.Config, i int) {
 		return fakeIdleTempC, gonvml.SUCCESS
 	}
 	d.GetComputeRunningProcessesFunc = func() ([]gonvml.ProcessInfo, gonvml.Return) {
-		return nil, gonvml.SUCCESS
+		return f.processInfo(uuid), gonvml.SUCCESS
 	}
-	d.GetProcessUtilizationFunc = func(uint64) ([]gonvml.ProcessUtilizationSample, gonvml.Return) {
-		return nil, gonvml.ERROR_NOT_FOUND
+	d.GetProcessUtilizationFunc = func(since uint64) ([]gonvml.ProcessUtilizationSample, gonvml.Return) {
+		out := f.processSamples(uuid, since)
+		if len(out) == 0 {
+			return nil, gonvml.ERROR_NOT_FOUND // as NVML says "no sample since then"
+		}
+		return out, gonvml.SUCCESS
 	}
 	d.GetSupportedEventTypesFunc = func() (uint64, gonvml.Return) {
 		return gonvml.EventTypeXidCriticalError, gonvml.SUCCESS
@@ -215,6 +222,26 @@ func (f *Fake) load(uuid string) fakeLoad {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.loads[uuid]
+}
+
+// processInfo is NVML's list of the processes a test put on the GPU.
+func (f *Fake) processInfo(uuid string) []gonvml.ProcessInfo {
+	var out []gonvml.ProcessInfo
+	for _, p := range f.load(uuid).procs {
+		out = append(out, gonvml.ProcessInfo{Pid: p.PID, UsedGpuMemory: p.UsedMemoryMiB << 20, GpuInstanceId: noInstance, ComputeInstanceId: noInstance})
+	}
+	return out
+}
+
+// processSamples are the samples a test put on the GPU, taken after since.
+func (f *Fake) processSamples(uuid string, since uint64) []gonvml.ProcessUtilizationSample {
+	var out []gonvml.ProcessUtilizationSample
+	for _, s := range f.load(uuid).samples {
+		if s.Timestamp > since {
+			out = append(out, gonvml.ProcessUtilizationSample{Pid: s.PID, TimeStamp: s.Timestamp, SmUtil: s.SMUtilPct, MemUtil: s.MemUtilPct})
+		}
+	}
+	return out
 }
 
 // eventSet is the mock's EventSetCreate: a set whose Wait takes the events
@@ -285,6 +312,23 @@ func (f *Fake) SetLoadForTest(uuid string, utilPct uint32, memUsedMiB uint64) er
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.loads[uuid] = fakeLoad{utilPct: utilPct, memUsedMiB: memUsedMiB}
+	l := f.loads[uuid]
+	l.utilPct, l.memUsedMiB = utilPct, memUsedMiB
+	f.loads[uuid] = l
+	return nil
+}
+
+// SetProcessesForTest makes the fake GPU uuid report procs as its compute
+// processes and samples as NVML's per-process utilisation samples
+// (ProcessUtilization returns those after its since). Tests only.
+func (f *Fake) SetProcessesForTest(uuid string, procs []Process, samples []ProcessSample) error {
+	if err := f.device(uuid); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l := f.loads[uuid]
+	l.procs, l.samples = slices.Clone(procs), slices.Clone(samples)
+	f.loads[uuid] = l
 	return nil
 }

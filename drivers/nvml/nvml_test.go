@@ -3,6 +3,7 @@ package nvml
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,16 @@ func TestFakeStatusAndProcesses(t *testing.T) {
 	ss, err2 := f.ProcessUtilization(uuid, 0)
 	if err := errors.Join(err1, err2); err != nil || len(ps) != 0 || ss == nil || len(ss) != 0 {
 		t.Errorf("processes %v, samples %v, %v", ps, ss, err)
+	}
+	procs := []Process{{PID: 10, UsedMemoryMiB: 300}}
+	samples := []ProcessSample{{PID: 10, Timestamp: 5, SMUtilPct: 40, MemUtilPct: 3}, {PID: 10, Timestamp: 9, SMUtilPct: 70}}
+	if err := f.SetProcessesForTest(uuid, procs, samples); err != nil {
+		t.Fatal(err)
+	}
+	ps, err1 = f.Processes(uuid)
+	ss, err2 = f.ProcessUtilization(uuid, 5)
+	if err := errors.Join(err1, err2); err != nil || !slices.Equal(ps, procs) || !slices.Equal(ss, samples[1:]) {
+		t.Errorf("processes %v, samples after 5 %v, %v", ps, ss, err)
 	}
 }
 
