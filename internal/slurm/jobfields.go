@@ -290,7 +290,9 @@ func (v JobView) gpus() int { return v.Spec.GPUCount() }
 // MinCPUsNode is %c: the CPUs each node must have.
 func (v JobView) MinCPUsNode() int { return v.Spec.MinCPUsPerNode() }
 
-// MinMemory is %m: the memory per node (or per CPU, or per GPU) asked for.
+// MinMemory is %m: the memory per node (or per CPU) asked for; 0 for
+// memory per GPU, which Slurm 22.05 shows in MEM_PER_TRES instead (the
+// oracle: squeue %m is 0 and scontrol MinMemoryNode=0 with --mem-per-gpu).
 func (v JobView) MinMemory() string {
 	if v.Spec != nil {
 		switch {
@@ -298,8 +300,6 @@ func (v JobView) MinMemory() string {
 			return MemString(*v.Spec.MemPerNodeMiB)
 		case v.Spec.MemPerCPUMiB != nil:
 			return MemString(*v.Spec.MemPerCPUMiB)
-		case v.Spec.MemPerGPUMiB != nil:
-			return MemString(*v.Spec.MemPerGPUMiB)
 		}
 	}
 	return "0"
@@ -365,13 +365,39 @@ func (v JobView) TRESPerTask() string {
 	return v.gpuTres(*v.Spec.GPUsPerTask)
 }
 
-// TRES is the job's trackable resources: cpu=8,mem=8G,node=1,billing=8.
+// TRES is the job's trackable resources in TRES id order:
+// cpu=8,mem=8G,node=1,billing=8, then gres/gpu=N for a GPU job, as Slurm
+// prints them on a cluster that accounts GPUs (AccountingStorageTRES=
+// gres/gpu, the assumption sacct's AllocTRES shares; the oracle's
+// slurm.conf does not set it, so its TRES lacks gres/gpu).
 func (v JobView) TRES() string {
 	s := fmt.Sprintf("cpu=%d", v.CPUs())
 	if m := v.MemTotal(); m > 0 {
 		s += ",mem=" + MemString(m)
 	}
-	return s + fmt.Sprintf(",node=%d,billing=%d", v.Nodes(), v.CPUs())
+	s += fmt.Sprintf(",node=%d,billing=%d", v.Nodes(), v.CPUs())
+	if g := v.gpus(); g > 0 {
+		s += fmt.Sprintf(",gres/gpu=%d", g)
+	}
+	return s
+}
+
+// CPUsPerTRES is CPUS_PER_TRES (scontrol's CpusPerTres): the
+// --cpus-per-gpu request, gres:gpu:N; "" when none.
+func (v JobView) CPUsPerTRES() string {
+	if v.Spec == nil || v.Spec.CPUsPerGPU == nil {
+		return ""
+	}
+	return fmt.Sprintf("gres:gpu:%d", *v.Spec.CPUsPerGPU)
+}
+
+// MemPerTRES is MEM_PER_TRES (scontrol's MemPerTres): the --mem-per-gpu
+// request in MiB, gres:gpu:N; "" when none.
+func (v JobView) MemPerTRES() string {
+	if v.Spec == nil || v.Spec.MemPerGPUMiB == nil {
+		return ""
+	}
+	return fmt.Sprintf("gres:gpu:%d", *v.Spec.MemPerGPUMiB)
 }
 
 // other returns an option kept in Spec.Other.

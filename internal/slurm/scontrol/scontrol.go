@@ -367,6 +367,12 @@ func showJobLines(v slurm.JobView) []string {
 		"StdOut="+v.StdPath("out"),
 		"Power=",
 	)
+	if t := v.CPUsPerTRES(); t != "" {
+		lines = append(lines, "CpusPerTres="+t)
+	}
+	if t := v.MemPerTRES(); t != "" {
+		lines = append(lines, "MemPerTres="+t)
+	}
 	if t := v.TRESPerJob(); t != "" {
 		lines = append(lines, "TresPerJob="+t)
 	}

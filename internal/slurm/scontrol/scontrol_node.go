@@ -53,7 +53,7 @@ func scontrolShowNode(ctx context.Context, o scontrolOptions, s slurm.Streams, n
 	slices.SortStableFunc(nodes, func(a, b api.Node) int { return strings.Compare(a.Name, b.Name) })
 	var b strings.Builder
 	for i := range nodes {
-		writeRecord(&b, nodeLines(&nodes[i], o.Location()), o.OneLiner)
+		writeRecord(&b, nodeLines(&nodes[i], o.Location(), o.Details), o.OneLiner)
 	}
 	out := b.String()
 	if !o.OneLiner {
@@ -94,8 +94,11 @@ func nodeStateScontrol(n *api.Node) string {
 
 // nodeLines are the lines of one node's record. What Nomad does not tell
 // is printed as Slurm prints an unknown value: no boot time, CPU load and
-// free memory N/A, one core per socket and one thread per core.
-func nodeLines(n *api.Node, loc *time.Location) []string {
+// free memory N/A, one core per socket and one thread per core. With
+// details (-d), a node with GPUs also shows GresDrain=N/A and GresUsed=
+// (gpu:a100:2(IDX:0-1)), as Slurm 22.05 does. A fake backend's GPUs say
+// so in Gres= (gpu:a100:8(fake)).
+func nodeLines(n *api.Node, loc *time.Location, details bool) []string {
 	cfg := fmt.Sprintf("cpu=%d,mem=%s,billing=%d", n.CPUs, slurm.MemString(n.MemMiB), n.CPUs)
 	if g := gresCount(n.Gres); g > 0 {
 		cfg += ",gres/gpu=" + strconv.Itoa(g)
@@ -116,19 +119,24 @@ func nodeLines(n *api.Node, loc *time.Location) []string {
 		"AvailableFeatures=" + slurm.CmpOr(strings.Join(n.Features, ","), slurm.NullString),
 		"ActiveFeatures=" + slurm.CmpOr(strings.Join(n.Features, ","), slurm.NullString),
 		"Gres=" + slurm.CmpOr(strings.Join(n.Gres, ","), slurm.NullString),
+	}
+	if details && len(n.Gres) > 0 {
+		lines = append(lines, "GresDrain=N/A", "GresUsed="+strings.Join(n.GresUsed, ","))
+	}
+	lines = append(lines,
 		fmt.Sprintf("NodeAddr=%s NodeHostName=%s Version=%s", slurm.CmpOr(n.Addr, n.Name), n.Name, slurm.CmpOr(n.Version, slurm.NullString)),
-		"OS=" + slurm.CmpOr(n.OS, slurm.NullString) + " ",
+		"OS="+slurm.CmpOr(n.OS, slurm.NullString)+" ",
 		fmt.Sprintf("RealMemory=%d AllocMem=%d FreeMem=N/A Sockets=%d Boards=1", n.MemMiB, n.AllocMemMiB, n.CPUs),
 		fmt.Sprintf("State=%s ThreadsPerCore=1 TmpDisk=0 Weight=1 Owner=N/A MCS_label=N/A", nodeStateScontrol(n)),
-		"Partitions=" + slurm.CmpOr(strings.Join(n.Partitions, ","), slurm.NullString) + " ",
+		"Partitions="+slurm.CmpOr(strings.Join(n.Partitions, ","), slurm.NullString)+" ",
 		"BootTime=None SlurmdStartTime=None",
 		"LastBusyTime=None",
-		"CfgTRES=" + cfg,
-		"AllocTRES=" + alloc,
+		"CfgTRES="+cfg,
+		"AllocTRES="+alloc,
 		"CapWatts=n/a",
 		"CurrentWatts=0 AveWatts=0",
 		"ExtSensorsJoules=n/s ExtSensorsWatts=0 ExtSensorsTemp=n/s",
-	}
+	)
 	if n.RunAs != "" {
 		lines = append(lines, "RunAs="+n.RunAs)
 	}
@@ -142,10 +150,14 @@ func nodeLines(n *api.Node, loc *time.Location) []string {
 	return lines
 }
 
-// gresCount sums the counts of gres entries ("gpu:a100:2" -> 2).
+// gresCount sums the counts of gres entries ("gpu:a100:2" -> 2,
+// "gpu:a100:8(fake)" -> 8, "gpu:a100:2(IDX:0-1)" -> 2).
 func gresCount(gres []string) int {
 	total := 0
 	for _, g := range gres {
+		if i := strings.IndexByte(g, '('); i >= 0 {
+			g = g[:i]
+		}
 		i := strings.LastIndexByte(g, ':')
 		if v, err := strconv.Atoi(g[i+1:]); err == nil {
 			total += v

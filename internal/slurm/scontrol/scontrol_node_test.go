@@ -18,6 +18,9 @@ func TestScontrolShowNode(t *testing.T) {
 		{"node-all", []string{"show", "node"}, 0},
 		{"node-drng", []string{"show", "node", "n04"}, 0},
 		{"node-gpu", []string{"show", "node=gpu[1-2]"}, 0},
+		// -d adds GresDrain and GresUsed (with the GPUs' indexes), as
+		// the oracle's scontrol show node -d prints them.
+		{"node-gpu-details", []string{"-d", "show", "node", "gpu2"}, 0},
 		{"node-oneliner", []string{"-o", "show", "node", "n01"}, 0},
 		{"node-nosuch", []string{"show", "node", "nosuch"}, 1},
 		{"partition-nodes", []string{"show", "partition", "gpu"}, 0},

@@ -11,7 +11,8 @@ import (
 
 // TestScontrolShowJobMatchesSlurm compares scontrol show job with what
 // Slurm 22.05 printed for the oracle scenario (a second after the squeue
-// goldens).
+// goldens), but for TRES, which adds gres/gpu=N to a GPU job's as on a
+// cluster with AccountingStorageTRES=gres/gpu (the oracle does not set it).
 func TestScontrolShowJobMatchesSlurm(t *testing.T) {
 	cases := []struct {
 		golden string

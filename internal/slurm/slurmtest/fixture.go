@@ -484,10 +484,13 @@ func NodeFixture() ([]api.Partition, []api.Node) {
 	n05.Flags, n05.Reason, n05.ReasonUser, n05.ReasonTime = []string{api.FlagDrain}, "disk swap", "nomad", drained
 	g1 := base("gpu1", 16, both)
 	g1.State, g1.Flags, g1.Reason, g1.ReasonUser = api.NodeDown, []string{api.FlagNotResponding}, "Not responding", "nomad"
-	g1.Gres = []string{"gpu:nvidia_a100-sxm4-40gb:8"}
+	a100 := api.NodeGPU{Model: "NVIDIA A100-SXM4-40GB", Type: "a100", Count: 8, Healthy: 8}
+	g1.Gres, g1.GresUsed, g1.GPUs = []string{"gpu:a100:8"}, []string{"gpu:a100:0(IDX:N/A)"}, []api.NodeGPU{a100}
 	g2 := base("gpu2", 16, both)
 	g2.State, g2.AllocCPUs, g2.AllocMemMiB, g2.Jobs = api.NodeMixed, 2, 4096, 1
-	g2.Gres, g2.GresUsed = []string{"gpu:nvidia_a100-sxm4-40gb:8"}, []string{"gpu:nvidia_a100-sxm4-40gb:2"}
+	fake := a100
+	fake.Fake, fake.Used, fake.UsedIndexes = true, 2, []int{0, 1}
+	g2.Gres, g2.GresUsed, g2.GPUs = []string{"gpu:a100:8(fake)"}, []string{"gpu:a100:2(IDX:0-1)"}, []api.NodeGPU{fake}
 	g3 := base("gpu3", 16, both)
 	g3.State, g3.Reason, g3.ReasonUser, g3.ReasonTime = api.NodeDown, "hpcbridge driver unhealthy: cgroups are not mounted", "nomad", drained
 	return parts, []api.Node{n01, n02, n03, n04, n05, g1, g2, g3}

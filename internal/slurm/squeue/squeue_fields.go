@@ -151,7 +151,7 @@ var squeueNames = map[string]squeueCol{
 	"Cores":            squeueLetters['I'],
 	"CoreSpec":         squeueLetters['X'],
 	"cpus-per-task":    {"CPUS_PER_TASK", func(v slurm.JobView) slurm.Cell { return slurm.Num(v.CPUsPerTask()) }},
-	"cpus-per-tres":    {"CPUS_PER_TRES", func(v slurm.JobView) slurm.Cell { return slurm.OrNull(cpusPerTres(v)) }},
+	"cpus-per-tres":    {"CPUS_PER_TRES", func(v slurm.JobView) slurm.Cell { return slurm.OrNull(v.CPUsPerTRES()) }},
 	"Deadline":         {"DEADLINE", func(v slurm.JobView) slurm.Cell { return slurm.Str("N/A") }},
 	"DelayBoot":        {"DELAY_BOOT", func(v slurm.JobView) slurm.Cell { return slurm.Str("00:00:00") }},
 	"Dependency":       squeueLetters['E'],
@@ -169,7 +169,7 @@ var squeueNames = map[string]squeueCol{
 	"MaxCPUs":          {"MAX_CPUS", func(v slurm.JobView) slurm.Cell { return slurm.Str("0") }},
 	"MaxNodes":         {"MAX_NODES", func(v slurm.JobView) slurm.Cell { return slurm.Num(maxNodes(v)) }},
 	"MCSLabel":         {"MCSLABEL", func(v slurm.JobView) slurm.Cell { return slurm.Str("N/A") }},
-	"mem-per-tres":     {"MEM_PER_TRES", func(v slurm.JobView) slurm.Cell { return slurm.OrNull(memPerTres(v)) }},
+	"mem-per-tres":     {"MEM_PER_TRES", func(v slurm.JobView) slurm.Cell { return slurm.OrNull(v.MemPerTRES()) }},
 	"MinCpus":          squeueLetters['c'],
 	"MinMemory":        squeueLetters['m'],
 	"MinTime":          {"MIN_TIME", func(v slurm.JobView) slurm.Cell { return slurm.Str(minTime(v)) }},
@@ -232,22 +232,6 @@ func squeueCanonical(name string) string {
 		}
 	}
 	return ""
-}
-
-// cpusPerTres is the --cpus-per-gpu request.
-func cpusPerTres(v slurm.JobView) string {
-	if v.Spec == nil || v.Spec.CPUsPerGPU == nil {
-		return ""
-	}
-	return fmt.Sprintf("gres:gpu:%d", *v.Spec.CPUsPerGPU)
-}
-
-// memPerTres is the --mem-per-gpu request.
-func memPerTres(v slurm.JobView) string {
-	if v.Spec == nil || v.Spec.MemPerGPUMiB == nil {
-		return ""
-	}
-	return fmt.Sprintf("gres:gpu:%d", *v.Spec.MemPerGPUMiB)
 }
 
 // maxNodes is the upper end of -N, or 0.

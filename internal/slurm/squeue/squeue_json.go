@@ -153,6 +153,8 @@ func jobJSON(v slurm.JobView) squeueJSONJob {
 		Cluster:                 slurm.ClusterName,
 		Command:                 v.Command(),
 		Comment:                 v.Comment(),
+		CPUsPerTres:             v.CPUsPerTRES(),
+		MemoryPerTres:           v.MemPerTRES(),
 		Dependency:              v.Dependency(),
 		ExcludedNodes:           v.ExcNodes(),
 		ExitCode:                v.ExitStatus(),
