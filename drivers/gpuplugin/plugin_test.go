@@ -147,6 +147,25 @@ func TestReserve(t *testing.T) {
 	}
 }
 
+// A plugin Nomad has just (re)started may be asked to reserve, or for
+// stats, before its first fingerprint pass: it reads the GPUs then.
+func TestReserveAndStatsBeforeFingerprint(t *testing.T) {
+	h := fakeHarness(t, "h100", 2, "node2")
+	uuid := nvml.FakeUUID("node2", "NVIDIA H100 80GB HBM3", 1)
+	r, err := h.dev.Reserve([]string{uuid})
+	if err != nil || r.Envs["HPCBRIDGE_GPU_INDEXES"] != "1" {
+		t.Fatalf("reserve before any fingerprint: %+v, %v", r, err)
+	}
+	h2 := fakeHarness(t, "h100", 2, "node2")
+	ch, err := h2.dev.Stats(t.Context(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := next(t, ch); len(resp.Groups) != 1 || len(resp.Groups[0].InstanceStats) != 2 {
+		t.Errorf("stats before any fingerprint: %+v", resp)
+	}
+}
+
 func TestDeviceNodes(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range []string{"nvidiactl", "nvidia-uvm"} {

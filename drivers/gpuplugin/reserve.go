@@ -2,6 +2,7 @@ package gpuplugin
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -31,6 +32,15 @@ func (p *Plugin) Reserve(ids []string) (*device.ContainerReservation, error) {
 		return nil, fmt.Errorf("%s: reserve: no GPUs: %w", PluginName, err)
 	}
 	ins, err := p.lookup(ids)
+	var unknown *unknownIDsError
+	if errors.As(err, &unknown) {
+		// Not in the last fingerprint (none yet, in a plugin Nomad has
+		// just restarted): read the GPUs again and look once more.
+		if _, ferr := p.fingerprint(b); ferr != nil {
+			return nil, fmt.Errorf("%w (and reading the GPUs again failed: %v)", err, ferr)
+		}
+		ins, err = p.lookup(ids)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -72,12 +82,19 @@ func (p *Plugin) lookup(ids []string) ([]instance, error) {
 		}
 	}
 	if len(unknown) > 0 {
-		return nil, fmt.Errorf("%s: reserve: unknown GPU ids %s (not in this node's fingerprint)", PluginName, strings.Join(unknown, ", "))
+		return nil, &unknownIDsError{ids: unknown}
 	}
 	slices.SortFunc(ins, func(a, b instance) int {
 		return cmp.Or(cmp.Compare(a.Index, b.Index), cmp.Compare(a.MIGIndex, b.MIGIndex))
 	})
 	return ins, nil
+}
+
+// unknownIDsError is Reserve's error for ids the plugin did not fingerprint.
+type unknownIDsError struct{ ids []string }
+
+func (e *unknownIDsError) Error() string {
+	return fmt.Sprintf("%s: reserve: unknown GPU ids %s (not in this node's fingerprint)", PluginName, strings.Join(e.ids, ", "))
 }
 
 // deviceNodes are /dev/nvidia<minor> of each GPU (once per GPU for MIG

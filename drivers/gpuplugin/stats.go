@@ -51,6 +51,14 @@ func (p *Plugin) statsLoop(ctx context.Context, out chan<- *device.StatsResponse
 // stats samples every device of the last fingerprint, by group.
 func (p *Plugin) stats(b nvml.Backend) []*device.DeviceGroupStats {
 	p.mu.Lock()
+	none := len(p.devices) == 0
+	p.mu.Unlock()
+	if none { // no fingerprint yet: read the GPUs
+		if _, err := p.fingerprint(b); err != nil {
+			p.log.Warn("stats: cannot read the GPUs", "error", err)
+		}
+	}
+	p.mu.Lock()
 	ins := make([]instance, 0, len(p.devices))
 	for _, in := range p.devices {
 		ins = append(ins, in)
