@@ -37,7 +37,8 @@ func (r *admitRaft) Barrier(context.Context) error { return nil }
 
 // TestGPUAdmissionOnNomad: on a real Nomad node with 8 GPUs (the
 // hpcbridge-gpu device plugin, fake backend) and the hpcbridge task
-// driver, five 2-GPU jobs: the scheduler starts four, on disjoint GPUs,
+// driver, five 2-GPU jobs (one of type a100): the scheduler starts four,
+// on disjoint GPUs,
 // and the fifth waits PENDING with reason Resources, never registered
 // with Nomad (before admission it was started and waited CONFIGURING in
 // Nomad's blocked evaluations); sinfo's node shows gpu:a100:8(fake) all
@@ -99,8 +100,11 @@ func TestGPUAdmissionOnNomad(t *testing.T) {
 		return res
 	}
 	var ids []uint64
-	for range 5 {
-		sub := parse(t, "#!/bin/sh\n#SBATCH --gres=gpu:2 --mem=64M -o /dev/null\nsleep 120\n")
+	for i := range 5 {
+		// The first asks for the type: the plugin's gres_type (and the
+		// model's name) select the A100s.
+		gres := map[bool]string{true: "gpu:a100:2", false: "gpu:2"}[i == 0]
+		sub := parse(t, "#!/bin/sh\n#SBATCH --gres="+gres+" --mem=64M -o /dev/null\nsleep 120\n")
 		sub.Cwd = dir
 		ids = append(ids, apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "root", Submission: sub, DefaultPartition: "debug",
 			Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID)
