@@ -571,3 +571,40 @@ func TestDevNodesFakeGPUs(t *testing.T) {
 		}
 	}
 }
+
+// TestDevStopsWhenAnAgentDies: when one of dev's Nomad agents exits on its
+// own, dev stops, names it and shows the end of its log, and leaves no
+// process: not even the dead agent's plugins, which are no longer below it
+// (nomadagent's Stop finds them by their working directory).
+func TestDevStopsWhenAnAgentDies(t *testing.T) {
+	roottest.Require(t, "hpcbridge dev runs Nomad clients, which need root")
+	nomadtest.Require(t)
+	plugins := buildPlugins(t, driverBinaryName)
+	d := startDevRun(t, devOptions{pluginDir: plugins, runAs: "submitter", partition: "debug", nodes: 2, gpu: gpuFlags{backend: gpuBackendNone}})
+	config := filepath.Join(d.dataDir, "nomad", "node2", "agent.hcl")
+	var node2 []proc
+	for _, p := range descendants(t) {
+		if strings.Contains(p.cmd, " agent -config "+config) {
+			node2 = append(node2, p)
+		}
+	}
+	if len(node2) != 1 {
+		t.Fatalf("node2's agent: %+v", node2)
+	}
+	running := watchExits(t, descendants(t))
+	if err := syscall.Kill(node2[0].pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-d.errc:
+		close(d.errc)
+		if err == nil || !strings.Contains(err.Error(), `the Nomad agent "node2" exited`) || !strings.Contains(err.Error(), "last lines of "+filepath.Join(d.dataDir, "nomad", "node2", "agent.log")) {
+			t.Errorf("dev ended with %v", err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("dev still runs 2 minutes after node2's agent died")
+	}
+	if left := running.running(10 * time.Second); len(left) > 0 {
+		t.Errorf("processes left after dev stopped: %+v", left)
+	}
+}

@@ -346,9 +346,10 @@ func (p *process) exitError() error {
 
 // Stop stops the agent and everything it started: SIGINT, SIGKILL after
 // Config.StopGrace, then SIGKILL for the executors, plugins and tasks left
-// behind (Nomad leaves tasks running when a client stops), and unmounts
-// what Nomad mounted under Dir so that Dir can be removed. It may be called
-// on an agent that is not running (after Kill) to clean up.
+// behind (Nomad leaves tasks running when a client stops), also those of an
+// agent that died on its own (strays), and unmounts what Nomad mounted
+// under Dir so that Dir can be removed. It may be called on an agent that
+// is not running (after Kill) to clean up.
 func (a *Agent) Stop() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -359,11 +360,40 @@ func (a *Agent) Stop() error {
 		killProc(p)
 	}
 	a.orphans = nil
+	dir := a.cfg.Dir
+	if r, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = r
+	}
+	for _, pid := range strays(dir, a.executables()) {
+		killTree(pid)
+	}
 	removeCgroups(filepath.Join(a.cfg.Dir, DataDir, "alloc"))
 	if err := unmountUnder(filepath.Join(a.cfg.Dir, DataDir)); err != nil {
 		return fmt.Errorf("nomadagent: stopping %q: %w", a.cfg.Name, err)
 	}
 	return nil
+}
+
+// executables are the files Nomad runs its helpers and plugins from: the
+// nomad binary and every file in the plugin dir, with links resolved as
+// /proc shows them.
+func (a *Agent) executables() []string {
+	files := []string{a.cfg.Binary}
+	if a.cfg.PluginDir != "" {
+		ents, _ := os.ReadDir(a.cfg.PluginDir)
+		for _, e := range ents {
+			files = append(files, filepath.Join(a.cfg.PluginDir, e.Name()))
+		}
+	}
+	var out []string
+	for _, f := range files {
+		if abs, err := filepath.Abs(f); err == nil {
+			if r, err := filepath.EvalSymlinks(abs); err == nil {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
 
 // interrupt sends SIGINT and waits up to StopGrace for the agent to exit,

@@ -111,6 +111,34 @@ func killTree(root int) {
 	}
 }
 
+// strays lists the processes that an agent whose directory is dir left
+// behind when it died without being stopped (killed by someone else, or
+// crashed outside Crash): they are no longer its descendants, but Nomad
+// starts its plugins and its own helpers (logmon, executors) in its
+// working directory, dir, from one of exes. A process must match both.
+func strays(dir string, exes []string) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cwd, err1 := os.Readlink("/proc/" + e.Name() + "/cwd")
+		exe, err2 := os.Readlink("/proc/" + e.Name() + "/exe")
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		if strings.TrimSuffix(cwd, " (deleted)") == dir && slices.Contains(exes, strings.TrimSuffix(exe, " (deleted)")) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
 // killProc SIGKILLs p unless its pid now names another process.
 func killProc(p proc) {
 	if _, start, ok := procStat(p.pid); ok && start == p.start {
