@@ -40,7 +40,9 @@
 //
 // Stopping has three strengths. Stop is the end: SIGINT, SIGKILL after a
 // grace period, then SIGKILL for every executor, plugin and task the agent
-// left behind, and the task mounts under Dir are detached. Kill is a lost
+// left behind (also when it died on its own and they are no longer below
+// it: Nomad runs them in Dir, from its binary or the plugin dir), and the
+// task mounts under Dir are detached. Kill is a lost
 // machine: SIGKILL to the agent and everything below it at once. Crash is
 // a crashed agent: SIGKILL to the agent alone, its tasks keep running.
 // Restart brings the same node back (same Dir, ports and name) after any
