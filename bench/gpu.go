@@ -51,8 +51,8 @@ func (o *gpuOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.gpus, "gpu-count", 8, "gpu: fake GPUs on the node")
 	fs.StringVar(&o.model, "gpu-model", "a100", "gpu: the fake GPUs' model")
 	fs.IntVar(&o.latencyJobs, "gpu-latency-jobs", 10, "gpu: 1-GPU jobs, one at a time, each way, for submit-to-running latency")
-	fs.IntVar(&o.burstJobs, "gpu-burst-jobs", 40, "gpu: short 1-GPU jobs submitted at once, each way, per burst")
-	fs.IntVar(&o.rounds, "gpu-rounds", 1, "gpu: bursts each way (the side that goes first alternates)")
+	fs.IntVar(&o.burstJobs, "gpu-burst-jobs", 32, "gpu: short 1-GPU jobs submitted at once, each way, per burst")
+	fs.IntVar(&o.rounds, "gpu-rounds", 2, "gpu: bursts each way (the side that goes first alternates)")
 	fs.IntVar(&o.occupancyJobs, "gpu-occupancy-jobs", 24, "gpu: 1-GPU jobs submitted at once, each way, for occupancy")
 	fs.IntVar(&o.jobSeconds, "gpu-job-seconds", 5, "gpu: how long each occupancy job holds its GPU")
 }
@@ -195,6 +195,10 @@ func (st *nomadStack) occupancy(ctx context.Context, o gpuOptions) error {
 		all, steady, window := occupancyOf(spans, o.gpus)
 		fmt.Printf("  %s: %.3f over the %v from the first start to the last (goal >= 0.95); %.3f from when all %d GPUs were first busy\n",
 			names[i], all, window.Round(10*time.Millisecond), steady, o.gpus)
+		if gaps := handoffs(spans); len(gaps) > 0 {
+			fmt.Printf("                GPU handoff (a job's end to the next start on that GPU), %d handoffs: p50 %v  p95 %v  max %v\n",
+				len(gaps), percentile(gaps, 50).Round(time.Millisecond), percentile(gaps, 95).Round(time.Millisecond), gaps[len(gaps)-1].Round(time.Millisecond))
+		}
 		if err := parallel(len(ids), 8, func(k int) error { return purge(ctx, st.nomad, ids[k]) }); err != nil {
 			return err
 		}
@@ -285,8 +289,11 @@ func occupancyTimeout(n, secs int) time.Duration {
 	return runTimeout(n) + time.Duration(n*secs)*time.Second
 }
 
-// taskSpan is one task's run, [start, end).
-type taskSpan struct{ start, end time.Time }
+// taskSpan is one task's run, [start, end), on the GPU gpu.
+type taskSpan struct {
+	start, end time.Time
+	gpu        string
+}
 
 // taskSpans are the batch task's start and finish times of each job's
 // allocations, as Nomad recorded them.
@@ -303,8 +310,27 @@ func taskSpans(ctx context.Context, c *nomadapi.Client, ids []string) ([]taskSpa
 			if ts == nil || ts.StartedAt.IsZero() || ts.FinishedAt.IsZero() {
 				return fmt.Errorf("allocation %s of %s: no task start and finish (%+v)", a.ID, ids[i], ts)
 			}
+			res := a.AllocatedResources
+			if res == nil {
+				full, _, err := c.Allocations().Info(a.ID, (&nomadapi.QueryOptions{}).WithContext(ctx))
+				if err != nil {
+					return fmt.Errorf("allocation %s of %s: %w", a.ID, ids[i], err)
+				}
+				res = full.AllocatedResources
+			}
+			gpu := ""
+			if res != nil && res.Tasks[nomadexec.TaskName] != nil {
+				for _, d := range res.Tasks[nomadexec.TaskName].Devices {
+					if len(d.DeviceIDs) == 1 {
+						gpu = d.DeviceIDs[0]
+					}
+				}
+			}
+			if gpu == "" {
+				return fmt.Errorf("allocation %s of %s: not one GPU allocated", a.ID, ids[i])
+			}
 			mu.Lock()
-			out = append(out, taskSpan{ts.StartedAt, ts.FinishedAt})
+			out = append(out, taskSpan{ts.StartedAt, ts.FinishedAt, gpu})
 			mu.Unlock()
 		}
 		return nil
@@ -345,6 +371,24 @@ func occupancyOf(spans []taskSpan, gpus int) (all, steady float64, window time.D
 		steady = share(starts[gpus-1])
 	}
 	return all, steady, last.Sub(starts[0])
+}
+
+// handoffs are the idle times between one job's end and the next job's
+// start on the same GPU, sorted.
+func handoffs(spans []taskSpan) []time.Duration {
+	byGPU := map[string][]taskSpan{}
+	for _, s := range spans {
+		byGPU[s.gpu] = append(byGPU[s.gpu], s)
+	}
+	var gaps []time.Duration
+	for _, ss := range byGPU {
+		slices.SortFunc(ss, func(a, b taskSpan) int { return a.start.Compare(b.start) })
+		for i := 1; i < len(ss); i++ {
+			gaps = append(gaps, ss[i].start.Sub(ss[i-1].end))
+		}
+	}
+	slices.Sort(gaps)
+	return gaps
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 )
@@ -9,7 +10,7 @@ import (
 func TestOccupancyOf(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
-	span := func(a, b float64) taskSpan { return taskSpan{at(a), at(b)} }
+	span := func(a, b float64) taskSpan { return taskSpan{start: at(a), end: at(b)} }
 	for _, tc := range []struct {
 		name        string
 		spans       []taskSpan
@@ -28,5 +29,20 @@ func TestOccupancyOf(t *testing.T) {
 		if math.Abs(all-tc.all) > 1e-9 || math.Abs(steady-tc.steady) > 1e-9 || window != tc.window {
 			t.Errorf("%s: occupancy %.3f steady %.3f window %v, want %.3f %.3f %v", tc.name, all, steady, window, tc.all, tc.steady, tc.window)
 		}
+	}
+}
+
+func TestHandoffs(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	spans := []taskSpan{
+		{at(0), at(1000), "a"}, {at(1300), at(2000), "a"}, {at(2100), at(3000), "a"},
+		{at(0), at(1500), "b"}, {at(2000), at(2500), "b"},
+		{at(0), at(900), "c"},
+	}
+	got := handoffs(spans)
+	want := []time.Duration{100 * time.Millisecond, 300 * time.Millisecond, 500 * time.Millisecond}
+	if !slices.Equal(got, want) {
+		t.Errorf("handoffs %v, want %v", got, want)
 	}
 }
