@@ -129,6 +129,12 @@ func splitList(s string) []string {
 	return strings.Split(s, ",")
 }
 
+// mig reports whether the reservation holds MIG instances (UUIDs "MIG-...",
+// whose HPCBRIDGE_GPU_INDEXES are their GPUs' indexes).
+func (g gpuSet) mig() bool {
+	return slices.ContainsFunc(g.uuids, func(u string) bool { return strings.HasPrefix(u, "MIG-") })
+}
+
 // list is the indexes as Slurm writes them: "0,3".
 func (g gpuSet) list() string {
 	s := make([]string, len(g.indexes))
@@ -162,6 +168,11 @@ func setGPUEnv(env map[string]string, g gpuSet) {
 	env["SLURM_GPUS_ON_NODE"] = strconv.Itoa(len(g.indexes))
 	env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
 	uuids := strings.Join(g.uuids, ",")
+	if g.mig() {
+		// A MIG instance's index is its GPU's: only its UUID names it to
+		// CUDA.
+		env["CUDA_VISIBLE_DEVICES"] = uuids
+	}
 	env[envGPUIndexes], env[envGPUUUIDs], env[envNvidiaVis] = list, uuids, uuids
 	if g.backend != "" {
 		env[envGPUBackend] = g.backend

@@ -115,3 +115,17 @@ func TestSubmitterCannotForgeGPUs(t *testing.T) {
 		}
 	}
 }
+
+// TestMIGInstancesByUUID: a MIG instance's index is its GPU's, so CUDA is
+// told the instances' UUIDs.
+func TestMIGInstancesByUUID(t *testing.T) {
+	g, err := reservedGPUs(reservation("MIG-a,MIG-b", "0,0", "nvml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	setGPUEnv(env, g)
+	if env["CUDA_VISIBLE_DEVICES"] != "MIG-a,MIG-b" || env["SLURM_JOB_GPUS"] != "0,0" || env["SLURM_GPUS_ON_NODE"] != "2" {
+		t.Errorf("MIG env: %v", env)
+	}
+}

@@ -2,6 +2,7 @@ package srun
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -28,6 +29,9 @@ type gpuPlan struct {
 	perTask int
 	// bind is SLURMD_TRES_BIND's value ("" unset).
 	bind string
+	// cuda, for MIG instances, names the job's GPUs to CUDA by UUID, in
+	// SLURM_JOB_GPUS's order (from HPCBRIDGE_GPU_UUIDS); nil: by index.
+	cuda []string
 }
 
 // planGPUs gives a step its GPUs, as Slurm 22.05 does on one node (checked
@@ -42,6 +46,10 @@ func planGPUs(o *options, ntasks int, job string, getenv func(string) string) (g
 		return gpuPlan{}, nil
 	}
 	p := gpuPlan{job: true, gpus: jobGPUs}
+	if uuids := strings.Split(getenv("HPCBRIDGE_GPU_UUIDS"), ","); len(uuids) == len(jobGPUs) &&
+		slices.ContainsFunc(uuids, func(u string) bool { return strings.HasPrefix(u, "MIG-") }) {
+		p.cuda = uuids
+	}
 	perTaskSpec := o.gpusPerTask
 	if perTaskSpec == "" {
 		perTaskSpec = getenv("SLURM_GPUS_PER_TASK")
@@ -125,13 +133,16 @@ func (p gpuPlan) env(rank int, set map[string]string) (unset []string) {
 	if len(p.gpus) == 0 {
 		return stepGPUVars
 	}
-	mine := p.gpus
+	lo, hi := 0, len(p.gpus)
 	if p.perTask > 0 && p.bind != "" {
-		mine = p.gpus[rank*p.perTask : (rank+1)*p.perTask]
+		lo, hi = rank*p.perTask, (rank+1)*p.perTask
 	}
-	list := strings.Join(mine, ",")
+	list := strings.Join(p.gpus[lo:hi], ",")
 	for _, k := range []string{"CUDA_VISIBLE_DEVICES", "GPU_DEVICE_ORDINAL", "ROCR_VISIBLE_DEVICES", "ZE_AFFINITY_MASK", "SLURM_STEP_GPUS"} {
 		set[k] = list
+	}
+	if p.cuda != nil {
+		set["CUDA_VISIBLE_DEVICES"] = strings.Join(p.cuda[lo:hi], ",")
 	}
 	set["SLURM_GPUS_ON_NODE"] = strconv.Itoa(len(p.gpus))
 	if p.bind != "" {

@@ -19,6 +19,7 @@ func TestPlanGPUs(t *testing.T) {
 		}
 		return v
 	}
+	migVars := func(v vars, cuda string) vars { v["CUDA_VISIBLE_DEVICES"] = cuda; return v }
 	cases := []struct {
 		name    string
 		args    []string
@@ -38,6 +39,8 @@ func TestPlanGPUs(t *testing.T) {
 		{"one task per task", []string{"--gpus-per-task=1"}, vars{"SLURM_JOB_GPUS": "0,1"}, 1, []vars{gpuVars("0", "1", "")}, ""},
 		{"gres count", []string{"--gres=gpu:1"}, vars{"SLURM_JOB_GPUS": "0,1"}, 1, []vars{gpuVars("0", "1", "")}, ""},
 		{"gres none", []string{"--gres=none"}, vars{"SLURM_JOB_GPUS": "0,1"}, 1, []vars{{}}, ""},
+		{"MIG instances by UUID", nil, vars{"SLURM_JOB_GPUS": "0,0", "SLURM_GPUS_PER_TASK": "1", "HPCBRIDGE_GPU_UUIDS": "MIG-a,MIG-b"}, 2,
+			[]vars{migVars(gpuVars("0", "2", "gpu:per_task:1"), "MIG-a"), migVars(gpuVars("0", "2", "gpu:per_task:1"), "MIG-b")}, ""},
 		{"gres too many", []string{"--gres=gpu:3"}, vars{"SLURM_JOB_GPUS": "0,1"}, 1, nil,
 			"Step requested gres_per_node=gpu:3 is more than the job's gres_per_node=gpu:2"},
 		{"per task too many", []string{"--gpus-per-task=1"}, vars{"SLURM_JOB_GPUS": "0,1"}, 4, nil,
