@@ -27,14 +27,13 @@ type Part struct {
 	Count int
 }
 
-// Parts is the job's GPU request per node: one part per type when --gres
-// lists several typed GPUs (--gres=gpu:a100:1,gpu:h100:1 asks for one of
-// each), else one part of GPUCount GPUs of any of the job's types. Jobs
-// run on one node, so the job's GPUs are its node's (--gpus,
-// --gpus-per-node, --gpus-per-task x tasks, --gres=gpu). The counts of
-// several types given to --gpus* (--gpus=a100:1,h100:1) do not survive the
-// Raft log (only their sum and the types do): such a request asks for the
-// sum, of any of the types. Nil when the job asks for no GPU.
+// Parts is the job's GPU request per node: one part per type when the
+// request that sets the count lists several typed GPUs
+// (--gres=gpu:a100:1,gpu:h100:1 or --gpus=a100:1,h100:1 asks for one of
+// each; --gpus-per-task=a100:1,h100:1 for one of each per task), else one
+// part of GPUCount GPUs of any of the job's types. Jobs run on one node,
+// so the job's GPUs are its node's (--gpus, --gpus-per-node,
+// --gpus-per-task x tasks, --gres=gpu). Nil when the job asks for no GPU.
 func Parts(spec *jobspec.Spec) []Part {
 	n := spec.GPUCount()
 	if n <= 0 {
@@ -44,23 +43,53 @@ func Parts(spec *jobspec.Spec) []Part {
 	if spec.GPUType != nil && *spec.GPUType != "" {
 		types = strings.Split(*spec.GPUType, ",")
 	}
-	if spec.GPUsPerJob == nil && spec.GPUsPerTask == nil && len(types) > 1 {
-		var parts []Part
-		sum := 0
-		for _, g := range spec.Gres {
-			e, err := jobspec.ParseGres(g)
-			if err != nil || len(e) != 1 || e[0].Name != "gpu" || e[0].Type == "" {
-				parts = nil
-				break
-			}
-			parts = append(parts, Part{Types: []string{e[0].Type}, Count: int(e[0].Count)})
-			sum += int(e[0].Count)
-		}
-		if len(parts) > 1 && sum == n {
-			return slices.DeleteFunc(parts, func(p Part) bool { return p.Count == 0 })
+	if len(types) > 1 {
+		if parts := typedParts(spec, n); parts != nil {
+			return parts
 		}
 	}
 	return []Part{{Types: types, Count: n}}
+}
+
+// typedParts splits the request that sets the job's GPU count (Spec's
+// GPUCount: --gpus, else --gpus-per-node or --gres=gpu, else
+// --gpus-per-task) by type, when each of its entries is typed and they
+// add up to n; else nil.
+func typedParts(spec *jobspec.Spec, n int) []Part {
+	var entries []jobspec.GresEntry
+	times := 1
+	switch {
+	case spec.GPUsPerJob != nil:
+		entries, _ = jobspec.ParseGPUList(spec.GPURequests[0])
+	case spec.GPUsPerNode != nil && spec.GPURequests[1] != "":
+		entries, _ = jobspec.ParseGPUList(spec.GPURequests[1])
+	case spec.GPUsPerNode != nil:
+		for _, g := range spec.Gres {
+			e, err := jobspec.ParseGres(g)
+			if err != nil || len(e) != 1 {
+				return nil
+			}
+			entries = append(entries, e[0])
+		}
+	case spec.GPUsPerTask != nil:
+		entries, _ = jobspec.ParseGPUList(spec.GPURequests[2])
+		times = spec.TaskCount()
+	}
+	var parts []Part
+	sum := 0
+	for _, e := range entries {
+		if e.Name != "gpu" || e.Type == "" {
+			return nil
+		}
+		if e.Count > 0 {
+			parts = append(parts, Part{Types: []string{e.Type}, Count: int(e.Count) * times})
+			sum += int(e.Count) * times
+		}
+	}
+	if len(parts) < 2 || sum != n {
+		return nil
+	}
+	return parts
 }
 
 // matches says whether group g is of one of the part's types.

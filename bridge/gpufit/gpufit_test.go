@@ -1,6 +1,7 @@
 package gpufit
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -40,12 +41,26 @@ func TestParts(t *testing.T) {
 		{[]string{"--gres=gpu:2"}, []Part{{nil, 2}}},
 		{[]string{"--gres=gpu:a100:2"}, []Part{{[]string{"a100"}, 2}}},
 		{[]string{"--gres=gpu:a100:1,gpu:h100:2"}, []Part{{[]string{"a100"}, 1}, {[]string{"h100"}, 2}}},
-		{[]string{"--gpus=a100:1,h100:1"}, []Part{{[]string{"a100", "h100"}, 2}}},
+		{[]string{"--gpus=a100:1,h100:1"}, []Part{{[]string{"a100"}, 1}, {[]string{"h100"}, 1}}},
+		{[]string{"-n", "2", "--gpus-per-task=a100:1,h100:2"}, []Part{{[]string{"a100"}, 2}, {[]string{"h100"}, 4}}},
+		{[]string{"--gpus-per-node=a100:1,h100:1"}, []Part{{[]string{"a100"}, 1}, {[]string{"h100"}, 1}}},
+		// Two requests: --gpus sets the count; its one type and --gres's.
+		{[]string{"--gpus=h100:4", "--gres=gpu:h100.x:4"}, []Part{{[]string{"h100", "h100.x"}, 4}}},
 		{[]string{"-n", "3", "--gpus-per-task=2"}, []Part{{nil, 6}}},
 		{[]string{"--gpus-per-node=h100:4"}, []Part{{[]string{"h100"}, 4}}},
 		{[]string{"--gres=gpu:0"}, nil},
 	} {
-		got := Parts(spec(t, c.args...))
+		sp := spec(t, c.args...)
+		// As the leader reads it: from the Raft log's JSON.
+		b, err := json.Marshal(sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back jobspec.Spec
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		got := Parts(&back)
 		if !slices.EqualFunc(got, c.want, func(a, b Part) bool { return a.Count == b.Count && slices.Equal(a.Types, b.Types) }) {
 			t.Errorf("%v: %+v, want %+v", c.args, got, c.want)
 		}

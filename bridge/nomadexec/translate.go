@@ -305,6 +305,10 @@ func SlurmEnv(j *state.Job, sub *state.Submission, cluster string) map[string]st
 		CPUs: spec.CPUCount(), Ntasks: spec.Ntasks, NtasksPerNode: spec.NtasksPerNode, CPUsPerTask: spec.CPUsPerTask,
 		MemPerNodeMiB: spec.MemPerNodeMiB, MemPerCPUMiB: spec.MemPerCPUMiB,
 		RestartCount: j.RestartCount, Export: spec.Export, Env: sub.Env,
+		// The GPU request forms as given (SLURM_GPUS, ...); the GPUs
+		// themselves are the driver's, from Nomad's reservation.
+		GPUs: spec.GPURequests[0], GPUsPerNode: spec.GPURequests[1], GPUsPerTask: spec.GPURequests[2],
+		CPUsPerGPU: spec.CPUsPerGPU, MemPerGPUMiB: spec.MemPerGPUMiB,
 	}
 	if j.ArrayJobID != 0 && j.ArrayTaskID != state.NoTask && spec.Array != nil {
 		lo, hi, step := arrayBounds(spec.Array)

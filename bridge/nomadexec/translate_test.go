@@ -170,11 +170,25 @@ func TestTranslateGPUs(t *testing.T) {
 		{[]string{"--gpus=2", "--gpus-per-task=1"}, 2, 512, []dev{{2, nil, nil}}},
 		{[]string{"--gpus=4", "--gpus-per-task=2", "--cpus-per-gpu=3"}, 12, 512, []dev{{4, nil, nil}}},
 		{[]string{"--gres=gpu:a100:1,gpu:h100:1"}, 1, 512, []dev{{1, []string{a100}, []string{h100}}, {1, []string{h100}, []string{a100}}}},
+		{[]string{"--gpus=a100:2,h100:1"}, 1, 512, []dev{{2, []string{a100}, []string{h100}}, {1, []string{h100}, []string{a100}}}},
 		{[]string{"--gpus=h100:4", "--gres=gpu:h100.x:4"}, 1, 512, []dev{{4, []string{h100, "H100.X"}, []string{"h100x", a100}}}},
 	} {
 		job, err := tr.Translate(&state.Job{ID: 1, ArrayTaskID: state.NoTask}, parse(t, "#!/bin/sh\ntrue\n", c.args...))
 		if err != nil {
 			t.Fatalf("%v: %v", c.args, err)
+		}
+		env := job.TaskGroups[0].Tasks[0].Config["env"].(map[string]string)
+		for k, flag := range map[string]string{"SLURM_GPUS": "--gpus=", "SLURM_GPUS_PER_NODE": "--gpus-per-node=",
+			"SLURM_GPUS_PER_TASK": "--gpus-per-task=", "SLURM_CPUS_PER_GPU": "--cpus-per-gpu="} {
+			want := ""
+			for _, a := range c.args {
+				if v, ok := strings.CutPrefix(a, flag); ok {
+					want = v
+				}
+			}
+			if env[k] != want {
+				t.Errorf("%v: %s=%q, want %q (the option as given)", c.args, k, env[k], want)
+			}
 		}
 		res := job.TaskGroups[0].Tasks[0].Resources
 		if *res.CPU != c.cpus*DefaultMHzPerCPU || int64(*res.MemoryMB) != c.mem {
