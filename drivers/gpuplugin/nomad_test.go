@@ -1,10 +1,12 @@
 package gpuplugin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -54,28 +56,17 @@ type nodeDevices struct {
 
 // waitDevices follows the node with blocking queries until cond holds.
 func waitDevices(ctx context.Context, a *nomadagent.Agent, cond func(nodeDevices) bool) (nodeDevices, error) {
-	var n nodeDevices
 	index := "0"
 	for {
-		url := fmt.Sprintf("%s/v1/node/%s?index=%s&wait=5s", a.Addr(), a.NodeID(), index)
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
+		var n nodeDevices
+		hdr := http.Header{}
+		if err := callHeader(ctx, fmt.Sprintf("%s/v1/node/%s?wait=5s&index=%s", a.Addr(), a.NodeID(), index), &n, hdr); err != nil {
 			return n, err
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return n, err
-		}
-		n = nodeDevices{}
-		err = json.NewDecoder(resp.Body).Decode(&n)
-		resp.Body.Close()
-		if err != nil {
-			return n, fmt.Errorf("GET %s: %s: %w", url, resp.Status, err)
 		}
 		if cond(n) {
 			return n, nil
 		}
-		index = resp.Header.Get("X-Nomad-Index")
+		index = hdr.Get("X-Nomad-Index")
 	}
 }
 
@@ -91,7 +82,8 @@ func TestNomadAgentFingerprintsFakeGPUs(t *testing.T) {
 		PluginDir: dir,
 		Plugins: []nomadagent.Plugin{{Name: PluginName, Config: map[string]any{
 			"backend": "fake", "fake_model": "a100", "fake_count": 8, "fake_seed": "gpunode",
-		}}},
+		}}, {Name: "raw_exec", Config: map[string]any{"enabled": true}}},
+		Drivers: []string{"raw_exec"},
 	})
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
@@ -115,6 +107,119 @@ func TestNomadAgentFingerprintsFakeGPUs(t *testing.T) {
 	if fake.Bool == nil || !*fake.Bool || gres.String == nil || *gres.String != "a100" {
 		t.Errorf("attributes %+v: want fake=true, gres_type=a100", g.Attributes)
 	}
+
+	// A task given 2 GPUs by Nomad gets the plugin's reservation.
+	env := runGPUTask(ctx, t, a, 2)
+	uuids := strings.Split(env[EnvUUIDs], ",")
+	var indexes []string
+	for _, u := range uuids {
+		for i, in := range g.Instances {
+			if in.ID == u {
+				indexes = append(indexes, fmt.Sprint(i))
+			}
+		}
+	}
+	if len(uuids) != 2 || len(indexes) != 2 || indexes[0] >= indexes[1] || env[EnvNvidiaVisibleDevices] != env[EnvUUIDs] ||
+		env[EnvIndexes] != strings.Join(indexes, ",") || env[EnvBackend] != "fake" {
+		t.Errorf("task environment: %s=%q %s=%q %s=%q %s=%q; want two of the node's GPUs in index order",
+			EnvNvidiaVisibleDevices, env[EnvNvidiaVisibleDevices], EnvUUIDs, env[EnvUUIDs], EnvIndexes, env[EnvIndexes], EnvBackend, env[EnvBackend])
+	}
+}
+
+// runGPUTask runs a raw_exec batch task asking for gpus nvidia/gpu devices
+// and returns the environment it saw.
+func runGPUTask(ctx context.Context, t *testing.T, a *nomadagent.Agent, gpus int) map[string]string {
+	t.Helper()
+	job := map[string]any{"Job": map[string]any{
+		"ID": "gpuenv", "Type": "batch", "Datacenters": []string{"dc1"},
+		"TaskGroups": []any{map[string]any{
+			"Name": "g", "Count": 1,
+			"RestartPolicy":    map[string]any{"Attempts": 0, "Mode": "fail"},
+			"ReschedulePolicy": map[string]any{"Attempts": 0, "Unlimited": false},
+			"Tasks": []any{map[string]any{
+				"Name": "t", "Driver": "raw_exec",
+				"Config":    map[string]any{"command": "/bin/sh", "args": []string{"-c", "env > ${NOMAD_ALLOC_DIR}/env.txt"}},
+				"Resources": map[string]any{"CPU": 100, "MemoryMB": 64, "Devices": []any{map[string]any{"Name": "nvidia/gpu", "Count": gpus}}},
+			}},
+		}},
+	}}
+	if err := call(ctx, http.MethodPost, a.Addr()+"/v1/jobs", job, nil); err != nil {
+		t.Fatal(err)
+	}
+	var allocs []struct{ ID, ClientStatus string }
+	index := "0"
+	for len(allocs) == 0 || allocs[0].ClientStatus == "pending" || allocs[0].ClientStatus == "running" {
+		hdr := http.Header{}
+		allocs = nil
+		if err := callHeader(ctx, a.Addr()+"/v1/job/gpuenv/allocations?wait=5s&index="+index, &allocs, hdr); err != nil {
+			t.Fatal(err)
+		}
+		index = hdr.Get("X-Nomad-Index")
+	}
+	if allocs[0].ClientStatus != "complete" {
+		t.Fatalf("allocation %s: %s", allocs[0].ID, allocs[0].ClientStatus)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.Addr()+"/v1/client/fs/cat/"+allocs[0].ID+"?path=alloc/env.txt", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	env := map[string]string{}
+	for line := range strings.Lines(string(body)) {
+		if k, v, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "="); ok {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// call sends body as JSON and decodes the JSON answer into out (if any).
+func call(ctx context.Context, method, url string, body, out any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, msg)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// callHeader GETs url, decoding the JSON answer into out and copying the
+// response's headers into hdr.
+func callHeader(ctx context.Context, url string, out any, hdr http.Header) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		hdr[k] = v
+	}
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, msg)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 // With backend "nvml" and no NVIDIA driver the agent starts, its node
