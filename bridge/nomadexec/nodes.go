@@ -86,13 +86,14 @@ type nodeDetail struct {
 // Nodes returns the nodes, at most TTL old.
 func (n *Nodes) Nodes(ctx context.Context) ([]hbapi.Node, error) {
 	nodes, _, err := n.get(ctx, time.Time{})
-	return nodes, err
+	return slices.Clone(nodes), err
 }
 
 // Snapshot returns the nodes, from a look at most TTL old that began no
 // earlier than notBefore, and the Nomad jobs whose pending or running
 // allocations that look counted (the GPUs they hold are the nodes'
-// NodeGPU.Used).
+// NodeGPU.Used). Both are shared with later callers: read them only (GPU
+// admission asks once per pending GPU job and pass, so it is not copied).
 func (n *Nodes) Snapshot(ctx context.Context, notBefore time.Time) ([]hbapi.Node, map[string]bool, error) {
 	return n.get(ctx, notBefore)
 }
@@ -109,7 +110,7 @@ func (n *Nodes) get(ctx context.Context, notBefore time.Time) ([]hbapi.Node, map
 	n.mu.Lock() // one look at a time: concurrent callers share it
 	defer n.mu.Unlock()
 	if n.last != nil && now().Sub(n.at) < ttl && !n.at.Before(notBefore) {
-		return slices.Clone(n.last), n.lastJobs, nil
+		return n.last, n.lastJobs, nil
 	}
 	at := now()
 	lctx, cancel := context.WithTimeout(ctx, nodesLookTimeout)
@@ -119,7 +120,7 @@ func (n *Nodes) get(ctx context.Context, notBefore time.Time) ([]hbapi.Node, map
 		return nil, nil, err
 	}
 	n.last, n.lastJobs, n.at = nodes, jobs, at
-	return slices.Clone(nodes), jobs, nil
+	return nodes, jobs, nil
 }
 
 // look asks Nomad: the nodes, and the Nomad jobs of the allocations it
