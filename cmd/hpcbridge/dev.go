@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -58,16 +59,16 @@ func devCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "data-dir", Required: true, Usage: "directory for the coordinator's and Nomad's state"},
 			&cli.StringFlag{Name: "bind", Value: "127.0.0.1:4747", Usage: "coordinator API address"},
 			&cli.StringFlag{Name: "raft-bind", Value: "127.0.0.1:4748", Usage: "coordinator Raft address"},
-			&cli.StringFlag{Name: "plugin-dir", Usage: "directory holding " + driverBinaryName + " (default: plugins/ beside this binary)"},
+			&cli.StringFlag{Name: "plugin-dir", Usage: "directory holding " + driverBinaryName + " and " + gpuPluginName + " (default: plugins/ beside this binary)"},
 			&cli.StringFlag{Name: "run-as", Value: "submitter", Usage: "who jobs run as: submitter (the job owner's local account; root too: it is your machine) or pool (a uid of its own per job, from --pool-uids)"},
 			&cli.StringFlag{Name: "pool-uids", Value: "62000-62099", Usage: "the uid range of --run-as pool"},
 			&cli.StringFlag{Name: "pool-dir", Usage: "where --run-as pool keeps its uid leases (default: the driver's, /var/lib/hpcbridge-driver/pool)"},
 			&cli.StringFlag{Name: "partition", Value: "debug", Usage: "the partition"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "coordinator log level"},
 			&cli.IntFlag{Name: "nodes", Value: 1, Usage: fmt.Sprintf("Nomad client nodes on this machine, 1 to %d (more than 1: a server and clients node1 ... nodeN)", maxDevNodes)},
-			&cli.StringFlag{Name: "gpu-backend", Usage: "where the nodes' GPUs come from: nvml (this machine's, --nodes 1), fake (go-nvml's mock) or none (default: nvml when NVML initialises, else fake)"},
-			&cli.IntFlag{Name: "gpus", Usage: fmt.Sprintf("fake GPUs per node (default %d)", defaultFakeGPUs)},
-			&cli.StringFlag{Name: "gpu-model", Usage: "fake GPU model per node, NAME[,NAME...] cycling over the nodes: a100, h100 (or another the plugin knows: a100-80gb, a30, h200, b200) or an NVML name (default " + defaultFakeModel + ")"},
+			&cli.StringFlag{Name: "gpu-backend", Usage: "where the nodes' GPUs come from: nvml (this machine's, --nodes 1), fake (go-nvml's mock) or none", DefaultText: "nvml when NVML initialises, else fake"},
+			&cli.IntFlag{Name: "gpus", Usage: "fake GPUs per node", DefaultText: strconv.Itoa(defaultFakeGPUs)},
+			&cli.StringFlag{Name: "gpu-model", Usage: "fake GPU model per node, NAME[,NAME...] cycling over the nodes: a100, h100 (or another the plugin knows: a100-80gb, a30, h200, b200) or an NVML name", DefaultText: defaultFakeModel},
 		},
 		Action: func(c *cli.Context) error {
 			o := devOptions{dataDir: c.String("data-dir"), bind: c.String("bind"), raftBind: c.String("raft-bind"),
