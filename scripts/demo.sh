@@ -67,7 +67,7 @@ echo "== sacct -X =="
 sacct -X --format=JobID,JobName%18,Partition,State,ExitCode,Elapsed,NodeList
 echo
 echo "== sacct: the GPU jobs' TRES =="
-sacct -X --name=train-ckpt,gpu-per-task --format=JobID,JobName%14,State,Elapsed,AllocTRES%60
+sacct -X --name=train-ckpt,gpu-per-task --format=JobID,JobName%14,State,Elapsed,AllocTRES%50,GPUSeconds
 echo
 echo "== outputs =="
 for f in hello-*.out multi-task-*.out py-stats-*.out report-*.out train-ckpt-*.out gpu-per-task-*.out; do
