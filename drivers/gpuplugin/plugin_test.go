@@ -289,3 +289,58 @@ func TestGresType(t *testing.T) {
 		}
 	}
 }
+
+// MIG on (the fake's test hook; the real backend reads NVML's MIG devices
+// the same way): each instance is a device of its own group, reserved and
+// measured as itself, and an XID on its GPU makes it unhealthy.
+func TestMIGInstances(t *testing.T) {
+	h := fakeHarness(t, "a100", 2, "node1")
+	gpu1 := nvml.FakeUUID("node1", "NVIDIA A100-SXM4-40GB", 1)
+	migs, err := h.fake(t).EnableMIGForTest(gpu1, 2, "3g.20gb", 20096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fps := h.fingerprints(t)
+	fp := next(t, fps)
+	if fp.Error != nil || len(fp.Devices) != 2 {
+		t.Fatalf("fingerprint: %v, %d groups; want 2", fp.Error, len(fp.Devices))
+	}
+	whole, mig := fp.Devices[0], fp.Devices[1]
+	if whole.Name != "NVIDIA A100-SXM4-40GB" || len(whole.Devices) != 1 || whole.Devices[0].ID == gpu1 {
+		t.Errorf("whole GPUs: %q %v", whole.Name, ids(whole))
+	}
+	if mig.Name != "NVIDIA A100-SXM4-40GB MIG 3g.20gb" || !slices.Equal(ids(mig), migs) ||
+		mig.Attributes[AttrGresType].GoString() != "a100_3g.20gb" || mig.Attributes[AttrMemory].GoString() != "20096MiB" ||
+		mig.Devices[0].HwLocality.PciBusID != mig.Devices[1].HwLocality.PciBusID {
+		t.Errorf("MIG group %q %v attributes %v", mig.Name, ids(mig), mig.Attributes)
+	}
+	r, err := h.dev.Reserve([]string{migs[1], migs[0]})
+	if err != nil || r.Envs[EnvNvidiaVisibleDevices] != migs[0]+","+migs[1] || r.Envs[EnvIndexes] != "1,1" {
+		t.Errorf("reserve MIG instances: %v, %v", r, err)
+	}
+	ch, err := h.dev.Stats(t.Context(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s *device.DeviceStats
+	for _, g := range next(t, ch).Groups {
+		if g.Name == mig.Name {
+			s = g.InstanceStats[migs[0]]
+		}
+	}
+	if s == nil || s.Summary.Unit != "MiB" || *s.Summary.IntDenominatorVal != 20096 || s.Stats.Attributes[StatUtilization] != nil {
+		t.Errorf("MIG instance stats %+v: want memory as the summary, no utilisation", s)
+	}
+	if err := h.fake(t).InjectXIDForTest(gpu1, 48); err != nil {
+		t.Fatal(err)
+	}
+	fp = next(t, fps)
+	for _, d := range fp.Devices[1].Devices {
+		if d.Healthy || !strings.Contains(d.HealthDesc, "XID 48") {
+			t.Errorf("MIG instance %s after XID 48 on its GPU: healthy %v %q", d.ID, d.Healthy, d.HealthDesc)
+		}
+	}
+	if !fp.Devices[0].Devices[0].Healthy {
+		t.Error("the other GPU became unhealthy")
+	}
+}

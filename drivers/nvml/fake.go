@@ -112,7 +112,8 @@ type Fake struct {
 	events chan Event
 
 	mu    sync.Mutex
-	loads map[string]fakeLoad // by UUID
+	loads map[string]fakeLoad       // by UUID
+	migs  map[string][]*mock.Device // MIG instances by GPU UUID
 }
 
 // fakeLoad is what a test made a fake GPU report.
@@ -130,7 +131,7 @@ func OpenFake(cfg FakeConfig) (*Fake, error) {
 		return nil, err
 	}
 	srv := fakeServer(model, cfg.Count)
-	f := &Fake{srv: srv, events: make(chan Event, 64), loads: map[string]fakeLoad{}}
+	f := &Fake{srv: srv, events: make(chan Event, 64), loads: map[string]fakeLoad{}, migs: map[string][]*mock.Device{}}
 	for i, h := range srv.Devices {
 		f.pin(h.(*server.Device), cfg, model, i)
 	}
@@ -211,10 +212,45 @@ func (f *Fake) pin(d *server.Device, cfg FakeConfig, model gpus.Config, i int) {
 		return gonvml.EventTypeXidCriticalError, gonvml.SUCCESS
 	}
 	d.RegisterEventsFunc = func(uint64, gonvml.EventSet) gonvml.Return { return gonvml.SUCCESS }
-	d.GetMaxMigDeviceCountFunc = func() (int, gonvml.Return) { return 0, gonvml.SUCCESS }
-	d.GetMigDeviceHandleByIndexFunc = func(int) (gonvml.Device, gonvml.Return) {
-		return nil, gonvml.ERROR_NOT_FOUND
+	d.GetMaxMigDeviceCountFunc = func() (int, gonvml.Return) { return fakeMaxMIG, gonvml.SUCCESS }
+	d.GetMigDeviceHandleByIndexFunc = func(i int) (gonvml.Device, gonvml.Return) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if i < 0 || i >= len(f.migs[uuid]) {
+			return nil, gonvml.ERROR_NOT_FOUND
+		}
+		return f.migs[uuid][i], gonvml.SUCCESS
 	}
+}
+
+// fakeMaxMIG is the number of MIG slots of a fake GPU (an A100's 7).
+const fakeMaxMIG = 7
+
+// EnableMIGForTest turns MIG on for the fake GPU uuid with n instances of
+// the profile ("1g.5gb") and memMiB memory each, and returns their UUIDs
+// ("MIG-...", pinned like the GPUs'). Like real MIG instances they have no
+// utilisation, power or temperature of their own. Tests only.
+func (f *Fake) EnableMIGForTest(uuid string, n int, profile string, memMiB uint64) ([]string, error) {
+	h, ret := f.srv.DeviceGetHandleByUUID(uuid)
+	if ret != gonvml.SUCCESS {
+		return nil, fmt.Errorf("nvml: fake: no GPU %q", uuid)
+	}
+	if n < 1 || n > fakeMaxMIG {
+		return nil, fmt.Errorf("nvml: fake: %d MIG instances: want 1 to %d", n, fakeMaxMIG)
+	}
+	d := h.(*server.Device)
+	var migs []*mock.Device
+	var uuids []string
+	for i := range n {
+		migUUID := "MIG-" + strings.TrimPrefix(FakeUUID(uuid, profile, i), "GPU-")
+		migs = append(migs, fakeMIG(migUUID, d.Config.Name+" MIG "+profile, memMiB, i))
+		uuids = append(uuids, migUUID)
+	}
+	f.mu.Lock()
+	f.migs[uuid] = migs
+	f.mu.Unlock()
+	d.SetMigMode(gonvml.DEVICE_MIG_ENABLE)
+	return uuids, nil
 }
 
 // load is what a test set for the GPU (zero: idle).
@@ -222,6 +258,30 @@ func (f *Fake) load(uuid string) fakeLoad {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.loads[uuid]
+}
+
+// fakeMIG is a MIG instance: GPU instance i+1, compute instance 0.
+func fakeMIG(uuid, name string, memMiB uint64, i int) *mock.Device {
+	total := memMiB << 20
+	notSupported := gonvml.ERROR_NOT_SUPPORTED
+	return &mock.Device{
+		GetUUIDFunc:              func() (string, gonvml.Return) { return uuid, gonvml.SUCCESS },
+		GetNameFunc:              func() (string, gonvml.Return) { return name, gonvml.SUCCESS },
+		GetGpuInstanceIdFunc:     func() (int, gonvml.Return) { return i + 1, gonvml.SUCCESS },
+		GetComputeInstanceIdFunc: func() (int, gonvml.Return) { return 0, gonvml.SUCCESS },
+		GetMemoryInfoFunc: func() (gonvml.Memory, gonvml.Return) {
+			return gonvml.Memory{Total: total, Free: total}, gonvml.SUCCESS
+		},
+		GetUtilizationRatesFunc: func() (gonvml.Utilization, gonvml.Return) { return gonvml.Utilization{}, notSupported },
+		GetPowerUsageFunc:       func() (uint32, gonvml.Return) { return 0, notSupported },
+		GetTemperatureFunc: func(gonvml.TemperatureSensors) (uint32, gonvml.Return) {
+			return 0, notSupported
+		},
+		GetComputeRunningProcessesFunc: func() ([]gonvml.ProcessInfo, gonvml.Return) { return nil, gonvml.SUCCESS },
+		GetProcessUtilizationFunc: func(uint64) ([]gonvml.ProcessUtilizationSample, gonvml.Return) {
+			return nil, gonvml.ERROR_NOT_FOUND
+		},
+	}
 }
 
 // processInfo is NVML's list of the processes a test put on the GPU.

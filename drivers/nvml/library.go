@@ -117,7 +117,7 @@ func (l *library) Devices() (devs []Device, err error) {
 			if ret != gonvml.SUCCESS {
 				return nvmlError(fmt.Sprintf("device %d of %d", i, n), ret)
 			}
-			d, err := describe(h, i)
+			d, err := describe(h, i, handles)
 			if err != nil {
 				return err
 			}
@@ -134,8 +134,9 @@ func (l *library) Devices() (devs []Device, err error) {
 	return devs, err
 }
 
-// describe reads one GPU's static facts, and its MIG instances.
-func describe(h gonvml.Device, index int) (Device, error) {
+// describe reads one GPU's static facts, and its MIG instances, whose
+// handles it adds to handles.
+func describe(h gonvml.Device, index int, handles map[string]gonvml.Device) (Device, error) {
 	d := Device{Index: index}
 	var ret gonvml.Return
 	where := func(what string) string { return fmt.Sprintf("device %d: %s", index, what) }
@@ -163,7 +164,7 @@ func describe(h gonvml.Device, index int) (Device, error) {
 	if d.Minor, ret = h.GetMinorNumber(); ret != gonvml.SUCCESS {
 		return d, nvmlError(where("minor number"), ret)
 	}
-	mig, err := migDevices(h, d)
+	mig, err := migDevices(h, d, handles)
 	if err != nil {
 		return d, err
 	}
@@ -188,9 +189,10 @@ func busID(raw [32]int8) string {
 	return s
 }
 
-// migDevices lists a GPU's MIG instances: nil when MIG is off or not
-// supported (the GPU is then a device of its own).
-func migDevices(h gonvml.Device, parent Device) ([]MIGDevice, error) {
+// migDevices lists a GPU's MIG instances, adding their handles to handles:
+// nil when MIG is off or not supported (the GPU is then a device of its
+// own).
+func migDevices(h gonvml.Device, parent Device, handles map[string]gonvml.Device) ([]MIGDevice, error) {
 	current, _, ret := h.GetMigMode()
 	if ret == gonvml.ERROR_NOT_SUPPORTED || (ret == gonvml.SUCCESS && current != gonvml.DEVICE_MIG_ENABLE) {
 		return nil, nil
@@ -215,6 +217,7 @@ func migDevices(h gonvml.Device, parent Device) ([]MIGDevice, error) {
 		if err != nil {
 			return nil, err
 		}
+		handles[md.UUID] = m
 		out = append(out, md)
 	}
 	return out, nil

@@ -214,3 +214,33 @@ func TestRealWithoutDriver(t *testing.T) {
 		t.Errorf("Open(nvml): %v", err2)
 	}
 }
+
+func TestFakeMIG(t *testing.T) {
+	f := openFake(t, FakeConfig{Count: 2, Seed: "node1"})
+	devs, _ := f.Devices()
+	migs, err := f.EnableMIGForTest(devs[1].UUID, 2, "3g.20gb", 20096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	devs, err = f.Devices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := devs[1]
+	if devs[0].MIGEnabled || !d.MIGEnabled || len(d.MIG) != 2 {
+		t.Fatalf("devices %+v", devs)
+	}
+	for i, m := range d.MIG {
+		if m.UUID != migs[i] || !strings.HasPrefix(m.UUID, "MIG-") || m.Name != "NVIDIA A100-SXM4-40GB MIG 3g.20gb" || m.MemoryMiB != 20096 ||
+			m.ParentUUID != d.UUID || m.ParentIndex != 1 || m.Index != i || m.GPUInstanceID != i+1 {
+			t.Errorf("MIG %d: %+v", i, m)
+		}
+	}
+	st, err := f.Status(migs[1])
+	if err != nil || st.UtilizationPct != nil || st.PowerW != nil || st.TemperatureC != nil || st.MemoryTotalMiB != 20096 {
+		t.Errorf("MIG status %+v, %v: want memory only", st, err)
+	}
+	if _, err := f.EnableMIGForTest(devs[0].UUID, 8, "1g.5gb", 4864); err == nil {
+		t.Error("8 MIG instances accepted")
+	}
+}
