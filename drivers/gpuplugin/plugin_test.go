@@ -177,7 +177,7 @@ func TestDeviceNodes(t *testing.T) {
 	devDir = dir
 	t.Cleanup(func() { devDir = old })
 	var got []string
-	for _, d := range deviceNodes([]instance{{Minor: 2}, {Minor: 5}, {Minor: 5, MIGIndex: 1}}) {
+	for _, d := range deviceNodes([]instance{{Minor: 2}, {Minor: -1}, {Minor: 5}, {Minor: 5, MIGIndex: 1}}) {
 		got = append(got, d.TaskPath+"="+strings.TrimPrefix(d.HostPath, dir)+":"+d.CgroupPerms)
 	}
 	want := []string{"/dev/nvidia2=/nvidia2:rw", "/dev/nvidia5=/nvidia5:rw", "/dev/nvidiactl=/nvidiactl:rw", "/dev/nvidia-uvm=/nvidia-uvm:rw"}

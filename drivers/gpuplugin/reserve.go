@@ -98,7 +98,8 @@ func (e *unknownIDsError) Error() string {
 }
 
 // deviceNodes are /dev/nvidia<minor> of each GPU (once per GPU for MIG
-// instances), then the control nodes that exist.
+// instances; none for a GPU without a minor number), then the control
+// nodes that exist.
 func deviceNodes(ins []instance) []*device.DeviceSpec {
 	var out []*device.DeviceSpec
 	seen := map[int]bool{}
@@ -107,7 +108,7 @@ func deviceNodes(ins []instance) []*device.DeviceSpec {
 		return &device.DeviceSpec{TaskPath: "/dev/" + name, HostPath: path, CgroupPerms: "rw"}
 	}
 	for _, in := range ins {
-		if !seen[in.Minor] {
+		if in.Minor >= 0 && !seen[in.Minor] {
 			seen[in.Minor] = true
 			out = append(out, node("nvidia"+strconv.Itoa(in.Minor)))
 		}

@@ -69,7 +69,8 @@ type Device struct {
 	PCIBusID string
 	// ComputeCapability is CUDA's "MAJOR.MINOR" ("8.0").
 	ComputeCapability string
-	// Minor is the minor number of /dev/nvidia<Minor>.
+	// Minor is the minor number of /dev/nvidia<Minor>; -1 where NVML has
+	// none (WSL, some virtual GPUs).
 	Minor int
 	// MIGEnabled is true when MIG mode is on (current mode); MIG then
 	// lists the instances.

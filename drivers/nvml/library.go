@@ -161,7 +161,10 @@ func describe(h gonvml.Device, index int, handles map[string]gonvml.Device) (Dev
 		return d, nvmlError(where("compute capability"), ret)
 	}
 	d.ComputeCapability = fmt.Sprintf("%d.%d", major, minor)
-	if d.Minor, ret = h.GetMinorNumber(); ret != gonvml.SUCCESS {
+	d.Minor, ret = h.GetMinorNumber()
+	if ret == gonvml.ERROR_NOT_SUPPORTED {
+		d.Minor = -1 // no /dev/nvidia<N> (WSL, some virtual GPUs)
+	} else if ret != gonvml.SUCCESS {
 		return d, nvmlError(where("minor number"), ret)
 	}
 	mig, err := migDevices(h, d, handles)
