@@ -55,6 +55,8 @@ type Driver struct {
 	openNVML   func() (gpuReader, error)
 	nvmlOnce   sync.Once
 	nvmlReader gpuReader
+	// gpuPeriod is how often the meter samples (gpuSamplePeriod).
+	gpuPeriod time.Duration
 }
 
 var _ drivers.DriverPlugin = (*Driver)(nil)
@@ -67,13 +69,14 @@ func New(ctx context.Context, logger hclog.Logger) *Driver {
 		logger.Error("cannot find the plugin binary; tasks will fail to start", "error", err)
 	}
 	return &Driver{
-		eventer:  eventer.NewEventer(ctx, logger),
-		tasks:    newTaskStore(),
-		ctx:      ctx,
-		logger:   logger,
-		self:     self,
-		config:   defaultConfig(),
-		openNVML: openRealNVML,
+		eventer:   eventer.NewEventer(ctx, logger),
+		tasks:     newTaskStore(),
+		ctx:       ctx,
+		logger:    logger,
+		self:      self,
+		config:    defaultConfig(),
+		openNVML:  openRealNVML,
+		gpuPeriod: gpuSamplePeriod,
 	}
 }
 
@@ -291,7 +294,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		return nil, nil, fmt.Errorf("set driver state: %w", err)
 	}
 	if r := d.gpuReaderFor(gpus); r != nil && cfg.Resources != nil && cfg.Resources.LinuxResources != nil {
-		h.meter = startGPUMeter(r, gpus.uuids, cgroupPids(cfg.Resources.LinuxResources.CpusetCgroupPath), gpuSamplePeriod)
+		h.meter = startGPUMeter(r, gpus.uuids, cgroupPids(cfg.Resources.LinuxResources.CpusetCgroupPath), d.gpuPeriod)
 		h.emit = d.eventer.EmitEvent
 	}
 	d.tasks.Set(cfg.ID, h)

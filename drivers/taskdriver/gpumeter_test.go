@@ -53,28 +53,49 @@ func TestJobGPUFigures(t *testing.T) {
 }
 
 // TestGPUMeterOnFakeNVML: the meter samples through drivers/nvml until
-// stopped (the fake has no GPU processes, so the figures are zero).
+// stopped, and keeps only the job's processes: the highest utilisation of
+// any on any GPU, the most memory they use on one GPU.
 func TestGPUMeterOnFakeNVML(t *testing.T) {
 	f, uuids := fakeNVML(t)
-	m := startGPUMeter(f, uuids[:2], func() map[uint32]bool { return map[uint32]bool{1: true} }, time.Millisecond)
-	deadline := time.Now().Add(taskWait)
-	for {
-		m.mu.Lock()
-		n := m.use.samples
-		m.mu.Unlock()
-		if n >= 3 || time.Now().After(deadline) {
-			break
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(time.Millisecond)
 	}
+	must(f.SetProcessesForTest(uuids[0],
+		[]nvml.Process{{PID: 10, UsedMemoryMiB: 300}, {PID: 99, UsedMemoryMiB: 7000}},
+		[]nvml.ProcessSample{{PID: 10, Timestamp: 100, SMUtilPct: 55}, {PID: 99, Timestamp: 101, SMUtilPct: 100}}))
+	must(f.SetProcessesForTest(uuids[1],
+		[]nvml.Process{{PID: 11, UsedMemoryMiB: 900}},
+		[]nvml.ProcessSample{{PID: 11, Timestamp: 50, SMUtilPct: 30}}))
+	job := func() map[uint32]bool { return map[uint32]bool{10: true, 11: true} }
+	m := startGPUMeter(f, uuids[:2], job, time.Millisecond)
+	waitMeter(t, m, func(u gpuUse) bool { return u.samples >= 3 })
 	u := m.stop()
-	if u.samples < 3 || u.utilMaxPct != 0 || u.memPeakMiB != 0 {
-		t.Errorf("meter: %+v, want at least 3 samples of nothing", u)
+	if u.samples < 3 || u.utilMaxPct != 55 || u.memPeakMiB != 900 {
+		t.Errorf("meter: %+v, want util 55%%, peak 900 MiB, at least 3 samples", u)
 	}
 	gone := startGPUMeter(f, []string{"GPU-not-there"}, func() map[uint32]bool { return nil }, time.Millisecond)
 	if u := gone.stop(); u.samples != 0 {
 		t.Errorf("a GPU NVML cannot read was counted: %+v", u)
 	}
+}
+
+// waitMeter polls m until ok holds of its figures (or taskWait passes).
+func waitMeter(t *testing.T, m *gpuMeter, ok func(gpuUse) bool) {
+	t.Helper()
+	deadline := time.Now().Add(taskWait)
+	for time.Now().Before(deadline) {
+		m.mu.Lock()
+		u := m.use
+		m.mu.Unlock()
+		if ok(u) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("the meter did not get there within %s", taskWait)
 }
 
 // TestGPUReaderFor: only a reservation of the real backend is measured; the
@@ -123,23 +144,44 @@ func TestGPUUseEvent(t *testing.T) {
 }
 
 // TestGPUJobReportsNVMLFigures: a job of the real backend's reservation
-// ends with the task event the coordinator reads (drivers/nvml's fake
-// stands in for NVML here: no GPU on the test machine).
+// is measured through its cgroup's processes, and ends with the task event
+// the coordinator reads (drivers/nvml's fake stands in for NVML here, with
+// the job's shell as a compute process on one of its GPUs: there is no GPU
+// on the test machine).
 func TestGPUJobReportsNVMLFigures(t *testing.T) {
 	f, uuids := fakeNVML(t)
 	td := newTestDriver(t, Config{})
 	td.d.openNVML = func() (gpuReader, error) { return f, nil }
+	td.d.gpuPeriod = 5 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	events, err := td.TaskEvents(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\necho $CUDA_VISIBLE_DEVICES\n"}, coordinatorEnv("61"))
-	dev := map[string]string{envGPUIndexes: "1,2", envGPUUUIDs: strings.Join(uuids[1:3], ","),
+	ev := newEvents(t)
+	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\necho $CUDA_VISIBLE_DEVICES\necho $$ > \"$EVENTS\"\nread x < \"$CONTROL\"\n"},
+		ev.env(coordinatorEnv("61")))
+	ev.job = j
+	j.cfg.DeviceEnv = map[string]string{envGPUIndexes: "1,2", envGPUUUIDs: strings.Join(uuids[1:3], ","),
 		envNvidiaVis: strings.Join(uuids[1:3], ","), envGPUBackend: nvml.BackendNVML}
-	j.cfg.DeviceEnv = dev
-	if res := j.run(); !res.Successful() {
+	ch := j.start()
+	pid, err := strconv.ParseUint(ev.line(), 10, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.SetProcessesForTest(uuids[2], []nvml.Process{{PID: uint32(pid), UsedMemoryMiB: 2048}, {PID: 1, UsedMemoryMiB: 9000}},
+		[]nvml.ProcessSample{{PID: uint32(pid), Timestamp: 7, SMUtilPct: 81}, {PID: 1, Timestamp: 8, SMUtilPct: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, ok := td.d.tasks.Get(j.cfg.ID)
+	if !ok || h.meter == nil {
+		t.Fatal("the job of an nvml reservation is not measured")
+	}
+	waitMeter(t, h.meter, func(u gpuUse) bool { return u.memPeakMiB > 0 })
+	ev.send("go")
+	if res := j.wait(ch); !res.Successful() {
 		t.Fatalf("result: %s", describe(res))
 	}
 	if got := j.file("slurm-61.out"); got != "1,2\n" {
@@ -148,13 +190,13 @@ func TestGPUJobReportsNVMLFigures(t *testing.T) {
 	timeout := time.After(taskWait)
 	for {
 		select {
-		case ev := <-events:
-			if ev == nil || ev.TaskID != j.cfg.ID {
+		case e := <-events:
+			if e == nil || e.TaskID != j.cfg.ID {
 				continue
 			}
-			n, err := strconv.Atoi(ev.Annotations[AnnotationGPUSamples])
-			if err != nil || n < 1 || ev.Annotations[AnnotationGPUUtilMax] != "0" || ev.Annotations[AnnotationGPUMemPeak] != "0" {
-				t.Errorf("GPU event %+v", ev)
+			n, err := strconv.Atoi(e.Annotations[AnnotationGPUSamples])
+			if err != nil || n < 1 || e.Annotations[AnnotationGPUUtilMax] != "81" || e.Annotations[AnnotationGPUMemPeak] != "2048" {
+				t.Errorf("GPU event %+v, want util 81, peak 2048 MiB (the job's shell only)", e)
 			}
 			return
 		case <-timeout:
