@@ -608,3 +608,44 @@ func TestDevStopsWhenAnAgentDies(t *testing.T) {
 		t.Errorf("processes left after dev stopped: %+v", left)
 	}
 }
+
+// runningFrom lists the processes whose executable is in dir.
+func runningFrom(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		if exe, err := os.Readlink("/proc/" + e.Name() + "/exe"); err == nil && strings.HasPrefix(exe, dir+"/") {
+			out = append(out, e.Name()+" "+exe)
+		}
+	}
+	return out
+}
+
+// TestDevRefusedGPUModel: a fake model the device plugin does not know
+// stops dev at start with the plugin's reason, and leaves no plugin
+// running (the refusing agents had started some before they exited).
+func TestDevRefusedGPUModel(t *testing.T) {
+	roottest.Require(t, "hpcbridge dev runs Nomad clients, which need root")
+	nomadtest.Require(t)
+	plugins := buildPlugins(t, driverBinaryName, gpuPluginName)
+	o := devOptions{dataDir: filepath.Join(searchable(t, 0o711), "dev"), bind: freeAddr(t), raftBind: freeAddr(t), logLevel: "warn",
+		pluginDir: plugins, runAs: "submitter", partition: "debug", nodes: 2, gpu: gpuFlags{backend: gpuBackendFake, models: "a100,x100"}}
+	out := &watchedBuffer{running: make(chan struct{})}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	err := runDev(ctx, o, streams{out: out, err: out, env: []string{"HOME=" + t.TempDir()}})
+	if err == nil || !strings.Contains(err.Error(), `fake model "x100"`) || !strings.Contains(err.Error(), `client agent "node2"`) {
+		t.Errorf("dev with --gpu-model a100,x100: %v\n%s", err, out.String())
+	}
+	if left := runningFrom(t, plugins); len(left) > 0 {
+		t.Errorf("plugins left running: %v", left)
+		for _, l := range left {
+			pid, _ := strconv.Atoi(strings.Fields(l)[0])
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}

@@ -280,6 +280,9 @@ func (a *Agent) run(ctx context.Context, r role) error {
 	if err := a.waitReady(ctx, p); err != nil {
 		killTree(cmd.Process.Pid)
 		<-p.done
+		// An agent that failed on its own (a plugin's config refused)
+		// may have left plugins it had started.
+		a.killStrays()
 		p.flushLog()
 		a.proc = nil
 		return fmt.Errorf("nomadagent: %s agent %q (%s) not ready: %w\n--- last lines of %s ---\n%s",
@@ -360,6 +363,17 @@ func (a *Agent) Stop() error {
 		killProc(p)
 	}
 	a.orphans = nil
+	a.killStrays()
+	removeCgroups(filepath.Join(a.cfg.Dir, DataDir, "alloc"))
+	if err := unmountUnder(filepath.Join(a.cfg.Dir, DataDir)); err != nil {
+		return fmt.Errorf("nomadagent: stopping %q: %w", a.cfg.Name, err)
+	}
+	return nil
+}
+
+// killStrays kills what an agent that died on its own left behind
+// (strays) and everything below it.
+func (a *Agent) killStrays() {
 	dir := a.cfg.Dir
 	if r, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = r
@@ -367,11 +381,6 @@ func (a *Agent) Stop() error {
 	for _, pid := range strays(dir, a.executables()) {
 		killTree(pid)
 	}
-	removeCgroups(filepath.Join(a.cfg.Dir, DataDir, "alloc"))
-	if err := unmountUnder(filepath.Join(a.cfg.Dir, DataDir)); err != nil {
-		return fmt.Errorf("nomadagent: stopping %q: %w", a.cfg.Name, err)
-	}
-	return nil
 }
 
 // executables are the files Nomad runs its helpers and plugins from: the
