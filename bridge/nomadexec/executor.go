@@ -158,6 +158,9 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 		return nil
 	}
 	e.mu.Unlock()
+	// Its GPU admission is used: from here it is a run (tracked below,
+	// and counted until Nomad places it) or it will not run.
+	e.started(j)
 	q := (&api.QueryOptions{}).WithContext(ctx)
 	existing, _, err := e.cfg.Client.Jobs().Info(nid, q)
 	switch {
@@ -205,7 +208,6 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 func (e *Executor) track(id uint64, nid string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	delete(e.gpuAdmitted, id)
 	if old := e.runs[id]; old != nil {
 		delete(e.nomad, old.nomadID)
 	}

@@ -6,6 +6,7 @@ import (
 
 	hbapi "github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/gpufit"
+	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -28,6 +29,64 @@ func (e *Executor) admitGPUs(ctx context.Context, j *state.Job, sub *state.Submi
 	if e.cfg.Nodes == nil {
 		return true
 	}
+	nodes, inFlight, ok := e.gpuView(ctx, j)
+	if !ok {
+		return true
+	}
+	if !gpufit.Now(sub.Spec, []string{j.Partition}, nodes, inFlight) {
+		return false
+	}
+	if j.IsArrayBase() {
+		return true // AdmitTasks says how many of its tasks
+	}
+	e.mu.Lock()
+	e.gpuAdmitted[j.ID] = admitted{at: time.Now(), parts: parts, copies: 1}
+	e.mu.Unlock()
+	return true
+}
+
+var _ sched.TaskAdmitter = (*Executor)(nil)
+
+// maxTasksAdmitted bounds the tasks of one array admitted in one pass.
+const maxTasksAdmitted = 256
+
+// AdmitTasks says how many tasks of a GPU array may start now: as many
+// copies of a task's GPU request as the free GPUs hold (see admitGPUs), at
+// most want (at most maxTasksAdmitted); the rest wait PENDING
+// (Resources). Arrays without GPUs: no bound (-1).
+func (e *Executor) AdmitTasks(ctx context.Context, base *state.Job, sub *state.Submission, want int) int {
+	if sub == nil || sub.Spec == nil || e.cfg.Nodes == nil || sub.Spec.Exclusive != nil {
+		return -1
+	}
+	parts := gpufit.Parts(sub.Spec)
+	if parts == nil {
+		return -1
+	}
+	nodes, inFlight, ok := e.gpuView(ctx, base)
+	if !ok {
+		return -1
+	}
+	if want < 0 || want > maxTasksAdmitted {
+		want = maxTasksAdmitted
+	}
+	n := 0
+	for n < want && gpufit.Now(sub.Spec, []string{base.Partition}, nodes, inFlight) {
+		inFlight = append(inFlight, parts)
+		n++
+	}
+	if n > 0 {
+		e.mu.Lock()
+		e.gpuAdmitted[base.ID] = admitted{at: time.Now(), parts: parts, copies: n}
+		e.mu.Unlock()
+	}
+	return n
+}
+
+// gpuView is what GPU admission decides on: the nodes (a look fresh since
+// a run last ended) and the GPU requests in flight (runs Nomad has not
+// placed in that look, jobs admitted but not started), but j's own; ok is
+// false when Nomad does not answer.
+func (e *Executor) gpuView(ctx context.Context, j *state.Job) (nodes []hbapi.Node, inFlight [][]gpufit.Part, ok bool) {
 	var since time.Time
 	e.mu.Lock()
 	for id := range e.gpuRuns {
@@ -44,12 +103,12 @@ func (e *Executor) admitGPUs(ctx context.Context, j *state.Job, sub *state.Submi
 	nodes, placed, err := e.cfg.Nodes.Snapshot(ctx, since)
 	if err != nil {
 		e.cfg.Logger.Warn("GPU admission: no node list from Nomad; admitting", "job", j.SlurmID(), "err", err)
-		return true
+		return nil, nil, false
 	}
 	view := e.cfg.Store.View()
 	now := time.Now()
 	e.mu.Lock()
-	var inFlight [][]gpufit.Part
+	defer e.mu.Unlock()
 	for id, r := range e.runs {
 		if placed[r.nomadID] || id == j.ID {
 			continue
@@ -67,22 +126,30 @@ func (e *Executor) admitGPUs(ctx context.Context, j *state.Job, sub *state.Submi
 		case now.Sub(a.at) > admittedTTL:
 			delete(e.gpuAdmitted, id)
 		case id != j.ID:
-			inFlight = append(inFlight, a.parts)
+			for range a.copies {
+				inFlight = append(inFlight, a.parts)
+			}
 		}
 	}
-	e.mu.Unlock()
-	if !gpufit.Now(sub.Spec, []string{j.Partition}, nodes, inFlight) {
-		return false
-	}
-	if j.IsArrayBase() {
-		// Its tasks start under their own ids: they are set aside as
-		// runs once started. (Tasks beyond the GPUs free wait in Nomad.)
-		return true
-	}
+	return nodes, inFlight, true
+}
+
+// started takes a job Start registered off the admitted ones: itself, or
+// one task's share of its array's.
+func (e *Executor) started(j *state.Job) {
 	e.mu.Lock()
-	e.gpuAdmitted[j.ID] = admitted{at: now, parts: parts}
-	e.mu.Unlock()
-	return true
+	defer e.mu.Unlock()
+	delete(e.gpuAdmitted, j.ID)
+	if j.ArrayJobID == 0 || j.ArrayTaskID == state.NoTask {
+		return
+	}
+	if a, ok := e.gpuAdmitted[j.ArrayJobID]; ok {
+		if a.copies--; a.copies <= 0 {
+			delete(e.gpuAdmitted, j.ArrayJobID)
+		} else {
+			e.gpuAdmitted[j.ArrayJobID] = a
+		}
+	}
 }
 
 // NodeSnapshots is the node view GPU admission reads (Nodes).
@@ -91,8 +158,10 @@ type NodeSnapshots interface {
 	Snapshot(ctx context.Context, notBefore time.Time) ([]hbapi.Node, map[string]bool, error)
 }
 
-// admitted is a GPU job admitted and not yet started.
+// admitted is a GPU job admitted and not yet started, or copies tasks of
+// a GPU array.
 type admitted struct {
-	at    time.Time
-	parts []gpufit.Part
+	at     time.Time
+	parts  []gpufit.Part
+	copies int
 }

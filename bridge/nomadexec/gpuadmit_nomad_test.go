@@ -42,7 +42,9 @@ func (r *admitRaft) Barrier(context.Context) error { return nil }
 // and the fifth waits PENDING with reason Resources, never registered
 // with Nomad (before admission it was started and waited CONFIGURING in
 // Nomad's blocked evaluations); sinfo's node shows gpu:a100:8(fake) all
-// used (IDX:0-7). When one ends, the fifth starts.
+// used (IDX:0-7). When one ends, the fifth starts. A 6-task array of
+// 2-GPU tasks then starts 4 tasks and waits PENDING (Resources) with the
+// rest.
 func TestGPUAdmissionOnNomad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Nomad agent: skipped with -short")
@@ -213,4 +215,29 @@ func TestGPUAdmissionOnNomad(t *testing.T) {
 			apply(state.CmdJobCancel, state.JobCancelCmd{Time: time.Now(), By: state.Actor{Management: true}, Refs: []state.JobRef{{JobID: id, Task: state.NoTask}}})
 		}
 	}
+
+	// A GPU array: as many tasks start as the GPUs hold (4 of 6), the
+	// rest wait PENDING (Resources) in the coordinator, not in Nomad.
+	sub := parse(t, "#!/bin/sh\n#SBATCH --array=1-6 --gres=gpu:2 --mem=64M -o /dev/null\nsleep 120\n")
+	sub.Cwd = dir
+	base := apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "root", Submission: sub, DefaultPartition: "debug",
+		Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID
+	tasks := func(v *state.View) (placed, all int) {
+		for _, tj := range v.ArrayTasks(base) {
+			all++
+			if tj.State == state.StateRunning && tj.NodeList != "" {
+				placed++
+			}
+		}
+		return placed, all
+	}
+	until("four array tasks running on the node, the rest PENDING (Resources)", func(v *state.View) bool {
+		placed, _ := tasks(v)
+		b := v.Job(base)
+		return placed == 4 && b.State == state.StatePending && b.Reason == state.ReasonResources
+	})
+	if placed, all := tasks(store.View()); placed != 4 || all != 4 {
+		t.Errorf("array: %d tasks on the node of %d started, want 4 of 4 (none waiting in Nomad)", placed, all)
+	}
+	apply(state.CmdJobCancel, state.JobCancelCmd{Time: time.Now(), By: state.Actor{Management: true}, Refs: []state.JobRef{{JobID: base, Task: state.AllTasks}}})
 }

@@ -32,6 +32,16 @@ type Admitter interface {
 	Admit(ctx context.Context, job *state.Job, sub *state.Submission) bool
 }
 
+// TaskAdmitter is an Admitter that can also say how many tasks of an
+// array it can take now (a GPU array: as many as the free GPUs hold), so
+// that the rest wait PENDING (Resources) rather than on the executor.
+// AdmitTasks is asked after Admit let the array through; want is the most
+// the scheduler would start (-1: no bound). It returns how many may start,
+// at most want unless want is -1; 0 keeps them all waiting; -1: no bound.
+type TaskAdmitter interface {
+	AdmitTasks(ctx context.Context, base *state.Job, sub *state.Submission, want int) int
+}
+
 // Executor runs jobs. Implementations must be idempotent by job id: a new
 // leader may Start a job its predecessor already started.
 type Executor interface {
@@ -324,6 +334,19 @@ func (s *Scheduler) schedule(ctx context.Context, now time.Time) error {
 			if n == 0 {
 				reasons[j.ID] = state.ReasonArrayTaskLimit
 				continue
+			}
+			if ta, ok := s.cfg.Executor.(TaskAdmitter); ok && capacity != 0 {
+				want := n
+				if capacity > 0 && (want < 0 || capacity < want) {
+					want = capacity
+				}
+				switch m := ta.AdmitTasks(ctx, j, v.Submission(j), want); {
+				case m == 0:
+					reasons[j.ID] = state.ReasonResources
+					continue
+				case m > 0 && (n < 0 || m < n):
+					n = m
+				}
 			}
 			j.Pending.Each(func(task int) bool {
 				if capacity == 0 || n == 0 {

@@ -370,3 +370,44 @@ func TestAdmitKeepsJobPending(t *testing.T) {
 		t.Errorf("admitted job: %s, started %v", j.State, h.exec.started)
 	}
 }
+
+// taskAdmittingExecutor admits at most room tasks of an array per pass.
+type taskAdmittingExecutor struct {
+	*fakeExecutor
+	room  int
+	asked []int // the want of each AdmitTasks call
+}
+
+func (a *taskAdmittingExecutor) Admit(context.Context, *state.Job, *state.Submission) bool {
+	return true
+}
+
+func (a *taskAdmittingExecutor) AdmitTasks(_ context.Context, _ *state.Job, _ *state.Submission, want int) int {
+	a.asked = append(a.asked, want)
+	return a.room
+}
+
+// TestAdmitTasksBoundsArray: an executor that takes only some of an
+// array's tasks now (a GPU array: as many as the free GPUs hold) gets only
+// those started; the array waits PENDING (Resources) when it takes none.
+func TestAdmitTasksBoundsArray(t *testing.T) {
+	h := newHarness(t, -1)
+	ex := &taskAdmittingExecutor{fakeExecutor: h.exec, room: 2}
+	h.s = New(Config{Store: h.store, Raft: h.raft, Executor: ex, Now: func() time.Time { return h.now }})
+	base := h.submit("u", "#!/bin/sh\n#SBATCH --array=1-10%4 --gres=gpu:1\ntrue\n")
+	h.pass()
+	if len(h.exec.started) != 2 {
+		t.Errorf("started %v, want 2 tasks", h.exec.started)
+	}
+	if !slices.Equal(ex.asked, []int{4}) {
+		t.Errorf("AdmitTasks asked for %v, want [4] (the %%4 throttle)", ex.asked)
+	}
+	ex.room = 0
+	h.pass()
+	if len(h.exec.started) != 2 {
+		t.Errorf("started %v with no room, want still 2", h.exec.started)
+	}
+	if j := h.job(base); j.State != state.StatePending || j.Reason != state.ReasonResources {
+		t.Errorf("array: %s (%s), want PENDING (Resources)", j.State, j.Reason)
+	}
+}
