@@ -281,8 +281,12 @@ func (a *Agent) run(ctx context.Context, r role) error {
 		killTree(cmd.Process.Pid)
 		<-p.done
 		// An agent that failed on its own (a plugin's config refused)
-		// may have left plugins it had started.
-		a.killStrays()
+		// may have left plugins it had started; but not when tasks of an
+		// earlier run wait to be re-attached (Crash, then Restart): their
+		// executors look the same, and a later Restart may still succeed.
+		if len(a.orphans) == 0 {
+			a.killStrays()
+		}
 		p.flushLog()
 		a.proc = nil
 		return fmt.Errorf("nomadagent: %s agent %q (%s) not ready: %w\n--- last lines of %s ---\n%s",
