@@ -62,11 +62,14 @@ type sinfoClient interface {
 
 // sinfoOptions are the inputs of one sinfo run.
 type sinfoOptions struct {
-	Client      sinfoClient
-	Partitions  []string
-	States      []string
-	Nodes       []string // -n, expanded
-	Format      string
+	Client     sinfoClient
+	Partitions []string
+	States     []string
+	Nodes      []string // -n, expanded
+	Format     string
+	// LongFormat: Format came from -O, which may name fields -o has no
+	// letter for (GresUsed).
+	LongFormat  bool
 	NoHeader    bool
 	Long        bool
 	Summarize   bool
@@ -95,6 +98,17 @@ var sinfoHeaders = map[byte]string{
 	'p': "PRIO_TIER", 'P': "PARTITION", 'r': "ROOT", 'R': "PARTITION", 's': "JOB_SIZE",
 	'S': "ALLOCNODES", 't': "STATE", 'T': "STATE", 'u': "USER", 'U': "USER", 'v': "VERSION",
 	'V': "CLUSTER", 'w': "WEIGHT", 'X': "SOCKETS", 'Y': "CORES", 'Z': "THREADS", 'z': "S:C:T",
+	letterGresUsed: "GRES_USED",
+}
+
+// letterGresUsed stands for -O GresUsed, which has no -o letter: valid
+// only in a format -O wrote.
+const letterGresUsed = 'k'
+
+// validLetter says whether c is a field of the format.
+func (o sinfoOptions) validLetter(c byte) bool {
+	_, ok := sinfoHeaders[c]
+	return ok && (c != letterGresUsed || o.LongFormat)
 }
 
 // sinfoRow is one line of sinfo: a partition (none for -R lines and for
@@ -182,6 +196,11 @@ func sinfoValue(r sinfoRow, c byte, loc *time.Location) string {
 			return slurm.NullString
 		}
 		return strings.Join(first.Gres, ",")
+	case letterGresUsed: // gpu:a100:2(IDX:0-1), as Slurm's GresUsed
+		if first == nil || len(first.GresUsed) == 0 {
+			return slurm.NullString
+		}
+		return strings.Join(first.GresUsed, ",")
 	case 'g', 'S':
 		return "all"
 	case 'h':
@@ -447,7 +466,10 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 		{Short: 'N', Long: "Node", Arg: slurm.NoArg, Set: slurm.SetBool(&o.NodeCentric)},
 		{Short: 0, Long: "noconvert", Arg: slurm.NoArg, Set: slurm.IgnoreFlag},
 		{Short: 'o', Long: "format", Arg: slurm.RequiredArg, Set: slurm.SetString(&o.Format)},
-		{Short: 'O', Long: "Format", Arg: slurm.RequiredArg, Set: func(v string, _ bool) error { o.Format = longToLetters(v); return nil }},
+		{Short: 'O', Long: "Format", Arg: slurm.RequiredArg, Set: func(v string, _ bool) error {
+			o.Format, o.LongFormat = longToLetters(v), true
+			return nil
+		}},
 		{Short: 'p', Long: "partition", Arg: slurm.RequiredArg, Set: slurm.AppendList(&o.Partitions)},
 		{Short: 'r', Long: "responding", Arg: slurm.NoArg, Set: slurm.SetBool(&o.Responding)},
 		{Short: 'R', Long: "list-reasons", Arg: slurm.NoArg, Set: slurm.SetBool(&o.Reasons)},
@@ -580,7 +602,7 @@ func formatSinfo(parts []api.Partition, nodes []*api.Node, o sinfoOptions) (stri
 	format = strings.ReplaceAll(format, "%.#P", fmt.Sprintf("%%.%dP", pw))
 	format = strings.ReplaceAll(format, "%#P", fmt.Sprintf("%%%dP", pw))
 	format = strings.ReplaceAll(format, "%#N", fmt.Sprintf("%%%dN", nw))
-	fields, errs := slurm.ParseLetterFormat(format, func(c byte) bool { _, ok := sinfoHeaders[c]; return ok })
+	fields, errs := slurm.ParseLetterFormat(format, o.validLetter)
 	var b strings.Builder
 	if (o.Long && o.Format == "" || o.Iterate > 0) && !o.NoHeader {
 		b.WriteString(slurm.CtimeString(o.Now.In(o.Location())) + "\n")
@@ -648,7 +670,7 @@ func sinfoRows(parts []api.Partition, nodes []*api.Node, o sinfoOptions, format 
 		}
 		return rows
 	}
-	fields, _ := slurm.ParseLetterFormat(format, func(c byte) bool { _, ok := sinfoHeaders[c]; return ok })
+	fields, _ := slurm.ParseLetterFormat(format, o.validLetter)
 	for _, p := range parts {
 		keys := map[string]int{}
 		start := len(rows)
@@ -683,7 +705,7 @@ func sinfoRows(parts []api.Partition, nodes []*api.Node, o sinfoOptions, format 
 // sinfoLongNames maps sinfo -O names to letters.
 var sinfoLongNames = map[string]byte{
 	"available": 'a', "nodeai": 'A', "cpus": 'c', "cpusstate": 'C', "disk": 'd', "nodes": 'D',
-	"freemem": 'e', "reason": 'E', "features": 'f', "nodeaiot": 'F', "groups": 'g', "gres": 'G',
+	"freemem": 'e', "reason": 'E', "features": 'f', "nodeaiot": 'F', "groups": 'g', "gres": 'G', "gresused": letterGresUsed,
 	"oversubscribe": 'h', "timestamp": 'H', "time": 'l', "timelimit": 'l', "defaulttime": 'L',
 	"memory": 'm', "preemptmode": 'M', "nodehost": 'n', "nodelist": 'N', "nodeaddr": 'o',
 	"cpusload": 'O', "priotier": 'p', "partition": 'P', "partitionname": 'R', "root": 'r',

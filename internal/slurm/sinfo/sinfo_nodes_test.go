@@ -26,6 +26,9 @@ func TestSinfoNodes(t *testing.T) {
 		{"nodes-reasons", []string{"-R"}},
 		{"nodes-format", []string{"-o", "%P %a %l %D %t %T %N %c %m %f %G %C %e %O %E %R %A %F %z %X %Y %Z %o %n %w %d %H %u %v"}},
 		{"nodes-Format", []string{"-O", "partition,nodelist,statelong,cpusstate,memory,freemem,features:12,gres:30"}},
+		// GRES and GRES_USED as the oracle's sinfo -O prints them
+		// (gpu:a100:5(IDX:0-4)); the fake backend's GPUs marked.
+		{"nodes-gres-used", []string{"-N", "-p", "gpu", "-O", "NodeList:10,Gres:20,GresUsed:30"}},
 		{"nodes-partition", []string{"-p", "gpu", "-h"}},
 		{"nodes-nodes", []string{"-n", "n[01-02],gpu1", "-N"}},
 		{"nodes-state-idle", []string{"-t", "idle"}},
@@ -107,5 +110,16 @@ func TestSinfoNodeLayoutMatchesSlurm(t *testing.T) {
 		if g[:min(len(g), c.prefix)] != w[:min(len(w), c.prefix)] {
 			t.Errorf("%s row:\n got %q\nwant %q", c.file, g, w)
 		}
+	}
+}
+
+// TestSinfoGresUsedOnlyLong: GresUsed has no -o letter in Slurm; the
+// letter standing for it inside is refused from -o.
+func TestSinfoGresUsedOnlyLong(t *testing.T) {
+	parts, nodes := slurmtest.NodeFixture()
+	f := &slurmtest.FakeClient{PartitionList: parts, NodeList: nodes}
+	_, _, errs := runCmd(t, slurmtest.Deps(f), "", nil, "sinfo", "-o", "%N %k")
+	if !strings.Contains(errs, "Invalid node format specification: k") {
+		t.Errorf("sinfo -o %%k: stderr %q, want it refused", errs)
 	}
 }
