@@ -281,8 +281,18 @@ func (v JobView) CPUsPerTask() int { return v.Spec.TaskCPUs() }
 // Tasks is the task count.
 func (v JobView) Tasks() int { return v.Spec.TaskCount() }
 
-// CPUs is %C: the CPUs the job asks for.
-func (v JobView) CPUs() int { return v.Spec.CPUCount() }
+// CPUs is %C: the CPUs the job asks for. A pending job's leave out what
+// --cpus-per-gpu adds, which Slurm 22.05 counts only when it allocates
+// the job (the oracle: --gres=gpu:2 --cpus-per-gpu=4 is NumCPUs=1
+// pending, 8 running; sbatch --test-only says 8).
+func (v JobView) CPUs() int {
+	if v.Job != nil && v.Job.State == state.StatePending && v.Spec != nil && v.Spec.CPUsPerGPU != nil {
+		s := *v.Spec
+		s.CPUsPerGPU = nil
+		return s.CPUCount()
+	}
+	return v.Spec.CPUCount()
+}
 
 // gpus is the job's GPU count.
 func (v JobView) gpus() int { return v.Spec.GPUCount() }
