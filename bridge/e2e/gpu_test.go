@@ -116,6 +116,17 @@ func gpuPacking(st *stack, nodeUUIDs []string) {
 	if len(holder) != 8 {
 		t.Errorf("four 2-GPU jobs hold %d distinct GPUs, want 8: %v", len(holder), holder)
 	}
+	// What the Slurm commands say meanwhile: the job's TRES (squeue's
+	// format as the oracle prints it), and all 8 GPUs in use on the node.
+	if got := strings.TrimSpace(st.must("squeue", "-h", "-j", running[0], "-o", "%b")); got != "gres:gpu:2" {
+		t.Errorf("squeue -o %%b for a running 2-GPU job: %q, want gres:gpu:2", got)
+	}
+	eventually(t, "sinfo -O GresUsed shows the 8 GPUs in use", time.Minute, func() error {
+		if got := strings.TrimSpace(st.must("sinfo", "-h", "-N", "-O", "GresUsed")); got != "gpu:a100:8(IDX:0-7)" {
+			return fmt.Errorf("sinfo -h -N -O GresUsed: %q, want gpu:a100:8(IDX:0-7)", got)
+		}
+		return nil
+	})
 
 	// One ends: the fifth runs, on the two GPUs it gave back.
 	first := running[0]
