@@ -180,6 +180,7 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 	case err != nil && !IsNotFound(err):
 		return fmt.Errorf("look up %s: %w", nid, err)
 	}
+	e.knowGPUModels(ctx, sub)
 	job, err := e.cfg.Translation.Translate(j, sub)
 	if err == nil && sub.Spec.Exclusive != nil {
 		if job, err = e.lookWhole(ctx, j, sub); err != nil {

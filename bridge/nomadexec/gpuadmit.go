@@ -158,6 +158,19 @@ type NodeSnapshots interface {
 	Snapshot(ctx context.Context, notBefore time.Time) ([]hbapi.Node, map[string]bool, error)
 }
 
+// knowGPUModels makes sure the node view that resolves GPU types to
+// models (GPUModels) has looked at Nomad before a typed GPU job is
+// translated: admission looks for it, but a job restarted after a
+// failover, or an --exclusive one, was not admitted by this leader.
+func (e *Executor) knowGPUModels(ctx context.Context, sub *state.Submission) {
+	if e.cfg.Nodes == nil || sub == nil || sub.Spec == nil || sub.Spec.GPUType == nil {
+		return
+	}
+	if _, _, err := e.cfg.Nodes.Snapshot(ctx, time.Time{}); err != nil {
+		e.cfg.Logger.Warn("GPU types: no node list from Nomad; types match model names only", "err", err)
+	}
+}
+
 // admitted is a GPU job admitted and not yet started, or copies tasks of
 // a GPU array.
 type admitted struct {
