@@ -8,6 +8,12 @@ import (
 	"github.com/hpcbridge/hpcbridge/jobspec"
 )
 
+// Bounds on a job's GPU types (--gres=gpu:TYPE:N, --gpus=TYPE:N, ...).
+const (
+	maxGPUTypes   = 16
+	maxGPUTypeLen = 64
+)
+
 // checkGPUs refuses a GPU request that no node of the job's partitions
 // could ever run (gpufit.Never): more GPUs of one model than any node has,
 // a type no node has, or the CPUs or memory that come with the GPUs
@@ -18,8 +24,22 @@ import (
 // registered, or one is still initializing, the job is accepted and waits
 // PENDING (Resources): a cluster whose clients have not registered yet
 // must not refuse its first jobs. When Nomad cannot be asked, it is
-// accepted too: the job waits for its GPUs instead.
+// accepted too: the job waits for its GPUs instead. At most maxGPUTypes
+// types of at most maxGPUTypeLen bytes are accepted, nodes or not.
 func (s *Server) checkGPUs(ctx context.Context, spec *jobspec.Spec) error {
+	if spec.GPUType != nil {
+		// Bounds, so that a request cannot make the refusal's message or
+		// the Nomad job's type constraint large.
+		types := strings.Split(*spec.GPUType, ",")
+		if len(types) > maxGPUTypes {
+			return badRequest("Invalid generic resource (gres) specification: %d GPU types; at most %d in one job", len(types), maxGPUTypes)
+		}
+		for _, t := range types {
+			if len(t) > maxGPUTypeLen {
+				return badRequest("Invalid generic resource (gres) specification: GPU type %.20q... is %d bytes; at most %d", t, len(t), maxGPUTypeLen)
+			}
+		}
+	}
 	if s.cfg.Nodes == nil || gpufit.Parts(spec) == nil {
 		return nil
 	}

@@ -2,6 +2,7 @@ package apiserver_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -72,6 +73,19 @@ func TestSubmitGPUNeverFits(t *testing.T) {
 		}
 		if after := count(); after != before {
 			t.Errorf("%v: refused, but the jobs went from %d to %d", args, before, after)
+		}
+	}
+	// Bounded: a request cannot make the refusal or the Nomad constraint
+	// large (5000 types made a 99 KB refusal message, and, with no node
+	// registered, would have made a 5000-way type regexp in Nomad).
+	var many []string
+	for i := range 5000 {
+		many = append(many, fmt.Sprintf("gpu:t%d:1", i))
+	}
+	for _, args := range [][]string{{"--gres=" + strings.Join(many, ",")}, {"--gpus=" + strings.Repeat("x", 65) + ":1"}} {
+		ae := wantCode(t, submit(args...), api.CodeInvalidRequest)
+		if ae != nil && !strings.HasPrefix(ae.Message, "Invalid generic resource (gres) specification: ") {
+			t.Errorf("%.40v: %q", args, ae.Message)
 		}
 	}
 	for _, args := range [][]string{
