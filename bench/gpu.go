@@ -195,9 +195,8 @@ func (st *nomadStack) occupancy(ctx context.Context, o gpuOptions) error {
 		all, steady, window := occupancyOf(spans, o.gpus)
 		fmt.Printf("  %s: %.3f over the %v from the first start to the last (goal >= 0.95); %.3f from when all %d GPUs were first busy\n",
 			names[i], all, window.Round(10*time.Millisecond), steady, o.gpus)
-		if gaps := handoffs(spans); len(gaps) > 0 {
-			fmt.Printf("                GPU handoff (a job's end to the next start on that GPU), %d handoffs: p50 %v  p95 %v  max %v\n",
-				len(gaps), percentile(gaps, 50).Round(time.Millisecond), percentile(gaps, 95).Round(time.Millisecond), gaps[len(gaps)-1].Round(time.Millisecond))
+		if hs := handoffs(spans); len(hs) > 0 {
+			fmt.Printf("                GPU handoff (a job's end to the next start on that GPU), %s\n", handoffSummary(hs))
 		}
 		if err := parallel(len(ids), 8, func(k int) error { return purge(ctx, st.nomad, ids[k]) }); err != nil {
 			return err
@@ -289,10 +288,13 @@ func occupancyTimeout(n, secs int) time.Duration {
 	return runTimeout(n) + time.Duration(n*secs)*time.Second
 }
 
-// taskSpan is one task's run, [start, end), on the GPU gpu.
+// taskSpan is one task's run, [start, end), on the GPU gpu; its Nomad job
+// was registered at registered and its allocation created (placed) at
+// placed.
 type taskSpan struct {
-	start, end time.Time
-	gpu        string
+	start, end         time.Time
+	gpu                string
+	registered, placed time.Time
 }
 
 // taskSpans are the batch task's start and finish times of each job's
@@ -305,6 +307,11 @@ func taskSpans(ctx context.Context, c *nomadapi.Client, ids []string) ([]taskSpa
 		if err != nil {
 			return fmt.Errorf("allocations of %s: %w", ids[i], err)
 		}
+		job, _, err := c.Jobs().Info(ids[i], (&nomadapi.QueryOptions{}).WithContext(ctx))
+		if err != nil || job.SubmitTime == nil {
+			return fmt.Errorf("job %s: no submit time (%v)", ids[i], err)
+		}
+		registered := time.Unix(0, *job.SubmitTime)
 		for _, a := range allocs {
 			ts := a.TaskStates[nomadexec.TaskName]
 			if ts == nil || ts.StartedAt.IsZero() || ts.FinishedAt.IsZero() {
@@ -330,7 +337,7 @@ func taskSpans(ctx context.Context, c *nomadapi.Client, ids []string) ([]taskSpa
 				return fmt.Errorf("allocation %s of %s: not one GPU allocated", a.ID, ids[i])
 			}
 			mu.Lock()
-			out = append(out, taskSpan{ts.StartedAt, ts.FinishedAt, gpu})
+			out = append(out, taskSpan{start: ts.StartedAt, end: ts.FinishedAt, gpu: gpu, registered: registered, placed: time.Unix(0, a.CreateTime)})
 			mu.Unlock()
 		}
 		return nil
@@ -373,22 +380,60 @@ func occupancyOf(spans []taskSpan, gpus int) (all, steady float64, window time.D
 	return all, steady, last.Sub(starts[0])
 }
 
-// handoffs are the idle times between one job's end and the next job's
-// start on the same GPU, sorted.
-func handoffs(spans []taskSpan) []time.Duration {
+// handoff is the idle time of a GPU between one job's end and the next
+// job's start on it, in parts: from the end to the next job's Nomad
+// registration (when that came after the end: hpcbridge registers a GPU
+// job once its GPUs are free), from the end or that registration to the
+// allocation's placement, and from the placement to the task's start.
+type handoff struct {
+	total, toRegister, toPlace, toStart time.Duration
+}
+
+// handoffs are the handoffs of the spans, sorted by total.
+func handoffs(spans []taskSpan) []handoff {
 	byGPU := map[string][]taskSpan{}
 	for _, s := range spans {
 		byGPU[s.gpu] = append(byGPU[s.gpu], s)
 	}
-	var gaps []time.Duration
+	var out []handoff
 	for _, ss := range byGPU {
 		slices.SortFunc(ss, func(a, b taskSpan) int { return a.start.Compare(b.start) })
 		for i := 1; i < len(ss); i++ {
-			gaps = append(gaps, ss[i].start.Sub(ss[i-1].end))
+			prev, next := ss[i-1], ss[i]
+			h := handoff{total: next.start.Sub(prev.end), toStart: next.start.Sub(next.placed)}
+			from := prev.end
+			if next.registered.After(prev.end) {
+				h.toRegister = next.registered.Sub(prev.end)
+				from = next.registered
+			}
+			h.toPlace = next.placed.Sub(from)
+			out = append(out, h)
 		}
 	}
-	slices.Sort(gaps)
-	return gaps
+	slices.SortFunc(out, func(a, b handoff) int { return int(a.total - b.total) })
+	return out
+}
+
+// handoffSummary prints the handoffs' p50s, part by part.
+func handoffSummary(hs []handoff) string {
+	p50 := func(f func(handoff) time.Duration) time.Duration {
+		return percentileOf(hs, 50, f).Round(time.Millisecond)
+	}
+	total := func(h handoff) time.Duration { return h.total }
+	return fmt.Sprintf("%d handoffs: p50 %v  p95 %v  max %v; p50 of its parts: end to registered %v, to placed %v, placed to started %v",
+		len(hs), p50(total), percentileOf(hs, 95, total).Round(time.Millisecond), hs[len(hs)-1].total.Round(time.Millisecond),
+		p50(func(h handoff) time.Duration { return h.toRegister }), p50(func(h handoff) time.Duration { return h.toPlace }),
+		p50(func(h handoff) time.Duration { return h.toStart }))
+}
+
+// percentileOf is the p-th percentile of f over hs.
+func percentileOf(hs []handoff, p int, f func(handoff) time.Duration) time.Duration {
+	ds := make([]time.Duration, len(hs))
+	for i, h := range hs {
+		ds[i] = f(h)
+	}
+	slices.Sort(ds)
+	return percentile(ds, p)
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -35,14 +35,23 @@ func TestOccupancyOf(t *testing.T) {
 func TestHandoffs(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	// run on gpu from start to end, registered and placed at those times.
+	run := func(gpu string, reg, placed, start, end int) taskSpan {
+		return taskSpan{start: at(start), end: at(end), gpu: gpu, registered: at(reg), placed: at(placed)}
+	}
 	spans := []taskSpan{
-		{at(0), at(1000), "a"}, {at(1300), at(2000), "a"}, {at(2100), at(3000), "a"},
-		{at(0), at(1500), "b"}, {at(2000), at(2500), "b"},
-		{at(0), at(900), "c"},
+		// a: registered at once, then after the first job ended (hpcbridge).
+		run("a", 0, 0, 0, 1000), run("a", 1100, 1200, 1300, 2000),
+		// b: all registered at once (Nomad directly).
+		run("b", 0, 0, 0, 1500), run("b", 0, 1600, 2000, 2500),
+		run("c", 0, 0, 0, 900),
 	}
 	got := handoffs(spans)
-	want := []time.Duration{100 * time.Millisecond, 300 * time.Millisecond, 500 * time.Millisecond}
+	want := []handoff{
+		{total: 300 * time.Millisecond, toRegister: 100 * time.Millisecond, toPlace: 100 * time.Millisecond, toStart: 100 * time.Millisecond},
+		{total: 500 * time.Millisecond, toPlace: 100 * time.Millisecond, toStart: 400 * time.Millisecond},
+	}
 	if !slices.Equal(got, want) {
-		t.Errorf("handoffs %v, want %v", got, want)
+		t.Errorf("handoffs %+v, want %+v", got, want)
 	}
 }
