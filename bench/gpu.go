@@ -308,8 +308,11 @@ func taskSpans(ctx context.Context, c *nomadapi.Client, ids []string) ([]taskSpa
 			return fmt.Errorf("allocations of %s: %w", ids[i], err)
 		}
 		job, _, err := c.Jobs().Info(ids[i], (&nomadapi.QueryOptions{}).WithContext(ctx))
-		if err != nil || job.SubmitTime == nil {
-			return fmt.Errorf("job %s: no submit time (%v)", ids[i], err)
+		if err != nil {
+			return fmt.Errorf("job %s: %w", ids[i], err)
+		}
+		if job.SubmitTime == nil {
+			return fmt.Errorf("job %s: no submit time", ids[i])
 		}
 		registered := time.Unix(0, *job.SubmitTime)
 		for _, a := range allocs {
