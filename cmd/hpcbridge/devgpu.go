@@ -65,7 +65,7 @@ type gpuFlags struct {
 
 // planDevGPUs chooses the GPUs of dev's nodes from its flags. probe says
 // whether NVML initialises on this machine (nil: it does); it is called
-// only when the flags leave the backend to it.
+// when the flags leave the backend to it, or ask for nvml.
 func planDevGPUs(f gpuFlags, nodes int, probe func() error) (devGPUs, error) {
 	fakeOnly := f.gpus != 0 || f.models != ""
 	g := devGPUs{backend: f.backend, why: "--gpu-backend " + f.backend}
@@ -89,6 +89,9 @@ func planDevGPUs(f gpuFlags, nodes int, probe func() error) (devGPUs, error) {
 		}
 		if nodes > 1 {
 			return g, fmt.Errorf("--gpu-backend nvml with --nodes %d: every node would offer the same real GPUs, and two jobs could get one GPU; use --nodes 1 or --gpu-backend fake", nodes)
+		}
+		if err := probe(); err != nil {
+			return g, fmt.Errorf("--gpu-backend nvml: NVML does not initialise here: %w (--gpu-backend fake offers made-up GPUs)", err)
 		}
 	case gpuBackendNone:
 		if fakeOnly {

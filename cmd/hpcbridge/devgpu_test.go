@@ -42,7 +42,8 @@ func TestPlanDevGPUs(t *testing.T) {
 		{name: "fake", f: gpuFlags{backend: "fake", gpus: 4, models: " h100 "}, nodes: 3, probe: unused, backend: "fake", count: 4, models: []string{"h100"}},
 		{name: "NVML name", f: gpuFlags{backend: "fake", models: "NVIDIA H100 80GB HBM3"}, nodes: 1, probe: unused, backend: "fake", count: 8, models: []string{"NVIDIA H100 80GB HBM3"}},
 		{name: "none", f: gpuFlags{backend: "none"}, nodes: 4, probe: unused, backend: "none"},
-		{name: "nvml", f: gpuFlags{backend: "nvml"}, nodes: 1, probe: unused, backend: "nvml"},
+		{name: "nvml", f: gpuFlags{backend: "nvml"}, nodes: 1, probe: works, backend: "nvml"},
+		{name: "nvml without NVML", f: gpuFlags{backend: "nvml"}, nodes: 1, probe: fails, err: true, why: "--gpu-backend nvml: NVML does not initialise here: NVML library not found"},
 		{name: "nvml on several nodes", f: gpuFlags{backend: "nvml"}, nodes: 2, probe: unused, err: true, why: "every node would offer the same real GPUs"},
 		{name: "nvml with a count", f: gpuFlags{backend: "nvml", gpus: 2}, nodes: 1, probe: unused, err: true, why: "describe fake GPUs"},
 		{name: "none with a model", f: gpuFlags{backend: "none", models: "h100"}, nodes: 1, probe: unused, err: true, why: "need a GPU backend"},
@@ -98,7 +99,7 @@ func TestDevGPUsNodeConfig(t *testing.T) {
 	if plugins, meta := none.node(0, "dev"); len(plugins) != 0 || meta["hpcbridge.gpu_backend"] != "none" {
 		t.Errorf("--gpu-backend none: plugins %v, meta %v", plugins, meta)
 	}
-	real, _ := planDevGPUs(gpuFlags{backend: "nvml"}, 1, nil)
+	real, _ := planDevGPUs(gpuFlags{backend: "nvml"}, 1, func() error { return nil })
 	if plugins, _ := real.node(0, "dev"); len(plugins) != 1 || plugins[0].Config["backend"] != "nvml" || plugins[0].Config["fake_seed"] != nil {
 		t.Errorf("--gpu-backend nvml: plugins %+v", plugins)
 	}
