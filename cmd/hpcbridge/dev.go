@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -195,24 +196,28 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.out, "\nhpcbridge dev is running.\n")
-	fmt.Fprintf(s.out, "  Coordinator API: http://%s   (%s)\n", o.bind, api.EnvAddress)
+	// The banner in one write: whoever waits for its first line (scripts,
+	// tests) then finds all of it.
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "\nhpcbridge dev is running.\n")
+	fmt.Fprintf(&b, "  Coordinator API: http://%s   (%s)\n", o.bind, api.EnvAddress)
 	if devTokenFile(o, s.env) != "" {
-		fmt.Fprintf(s.out, "  Management token: in %s (the Slurm commands and hpcbridge read it)\n", tokenFile)
+		fmt.Fprintf(&b, "  Management token: in %s (the Slurm commands and hpcbridge read it)\n", tokenFile)
 	} else {
-		fmt.Fprintf(s.out, "  Management token: in %s; not on the CLI's default address, so point the commands here with\n", tokenFile)
-		fmt.Fprintf(s.out, "                    export %s=http://%s %s=%s\n", api.EnvAddress, o.bind, api.EnvTokenFile, tokenFile)
+		fmt.Fprintf(&b, "  Management token: in %s; not on the CLI's default address, so point the commands here with\n", tokenFile)
+		fmt.Fprintf(&b, "                    export %s=http://%s %s=%s\n", api.EnvAddress, o.bind, api.EnvTokenFile, tokenFile)
 	}
-	fmt.Fprintf(s.out, "  Nomad API:       %s   (NOMAD_ADDR)\n", nomad.addr())
-	fmt.Fprintf(s.out, "  Nomad UI:        %s\n", nomad.server.UIURL())
+	fmt.Fprintf(&b, "  Nomad API:       %s   (NOMAD_ADDR)\n", nomad.addr())
+	fmt.Fprintf(&b, "  Nomad UI:        %s\n", nomad.server.UIURL())
 	if o.nodes == 1 {
-		fmt.Fprintf(s.out, "  Nodes:           %s (a Nomad dev agent: server and client)\n", names[0])
+		fmt.Fprintf(&b, "  Nodes:           %s (a Nomad dev agent: server and client)\n", names[0])
 	} else {
-		fmt.Fprintf(s.out, "  Nodes:           %s (Nomad clients on this machine, with a server)\n", strings.Join(names, ", "))
+		fmt.Fprintf(&b, "  Nodes:           %s (Nomad clients on this machine, with a server)\n", strings.Join(names, ", "))
 	}
-	fmt.Fprintf(s.out, "  Jobs run as:     %s, partition %s\n", runAsWords(o), o.partition)
-	gpus.banner(s.out, nomad.nodes, nodeGPUs)
-	fmt.Fprintf(s.out, "Try: sbatch examples/slurm/hello.sh && squeue. Ctrl-C stops.\n")
+	fmt.Fprintf(&b, "  Jobs run as:     %s, partition %s\n", runAsWords(o), o.partition)
+	gpus.banner(&b, nomad.nodes, nodeGPUs)
+	fmt.Fprintf(&b, "Try: sbatch examples/slurm/hello.sh && squeue. Ctrl-C stops.\n")
+	_, _ = s.out.Write(b.Bytes())
 	select {
 	case <-ctx.Done():
 		stopServer()
