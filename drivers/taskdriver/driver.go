@@ -242,6 +242,19 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	if err != nil {
 		return nil, nil, err
 	}
+	// The device rule is in place before stepd starts: on cgroup v1 stepd
+	// joins its devices cgroup before the job runs, on v2 it is attached
+	// to the task's cgroup.
+	devCgroup, err := d.applyDeviceRule(cgroupslib.GetMode(), cfg, gpuDeviceRule(cfg, gpus, devDir))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if !started {
+			removeDeviceCgroup(devCgroup)
+		}
+	}()
+	sc.DeviceCgroup = devCgroup
 	if err := jobdir.WriteJSON(layout.StepdConfig(), sc); err != nil {
 		return nil, nil, fmt.Errorf("write stepd config: %w", err)
 	}
@@ -275,6 +288,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	}
 
 	h := newTaskHandle(cfg, exec, client, ps.Pid, start, logger)
+	h.devCgroup = devCgroup
 	handle := drivers.NewTaskHandle(taskHandleVersion)
 	handle.Config = cfg
 	state := TaskState{
@@ -283,6 +297,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		Pid:            ps.Pid,
 		StartedAt:      start,
 		Owner:          &Owner{UID: acct.uid, GID: acct.gid},
+		DeviceCgroup:   devCgroup,
 	}
 	if acct.pool {
 		state.PoolUID = acct.uid
@@ -471,6 +486,7 @@ func (d *Driver) RecoverTask(handle *drivers.TaskHandle) error {
 		return err
 	}
 	h := newTaskHandle(state.TaskConfig, exec, client, state.Pid, state.StartedAt, logger)
+	h.devCgroup = state.DeviceCgroup
 	if state.PoolUID != 0 {
 		h.finish = d.poolFinisher(state.PoolUID, state.TaskConfig)
 	}
@@ -567,6 +583,7 @@ func (d *Driver) DestroyTask(taskID string, force bool) error {
 		return errors.New("cannot destroy a running task (use force)")
 	}
 	h.kill()
+	h.removeDeviceCgroup()
 	d.tasks.Delete(taskID)
 	return nil
 }

@@ -33,6 +33,10 @@ type taskHandle struct {
 	// reported through emit when the job ends, before its end is.
 	meter *gpuMeter
 	emit  func(*drivers.TaskEvent) error
+	// devCgroup is the job's cgroup v1 devices cgroup ("" none): removed
+	// once the job has ended (or, if a process of the job outlived it,
+	// when the task is destroyed).
+	devCgroup string
 
 	// done is closed when the job has ended and exitResult is final.
 	done chan struct{}
@@ -107,6 +111,14 @@ func (h *taskHandle) kill() {
 	h.pluginClient.Kill()
 }
 
+// removeDeviceCgroup removes the job's devices cgroup when nothing of the
+// job is left in it.
+func (h *taskHandle) removeDeviceCgroup() {
+	if !removeDeviceCgroup(h.devCgroup) {
+		h.logger.Debug("devices cgroup still in use; removed when the task is destroyed", "cgroup", h.devCgroup)
+	}
+}
+
 // reportGPUUse stops the GPU meter and reports what it measured as a task
 // event (none when nothing was sampled).
 func (h *taskHandle) reportGPUUse() {
@@ -128,6 +140,7 @@ func (h *taskHandle) run() {
 	defer close(h.done)
 	ps, err := h.exec.Wait(context.Background())
 	h.reportGPUUse()
+	h.removeDeviceCgroup()
 	if h.finish != nil {
 		h.finish()
 	}

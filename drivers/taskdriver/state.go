@@ -22,6 +22,9 @@ type TaskState struct {
 	// directories private to it again: a restarted Nomad client rebuilds
 	// the allocation's shared directories with mode 0777.
 	Owner *Owner
+	// DeviceCgroup is the task's cgroup v1 devices cgroup ("" none), removed
+	// when the task is over.
+	DeviceCgroup string
 }
 
 // Owner is the uid and gid a job runs as.

@@ -23,6 +23,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -127,6 +129,12 @@ func run(c *jobdir.StepdConfig) jobdir.Result {
 // and cleans up after it.
 func (s *shim) execute(sigs <-chan os.Signal) jobdir.Result {
 	c := s.cfg
+	if err := joinDeviceCgroup(c.DeviceCgroup); err != nil {
+		s.msgs = s.nomadErr
+		msg := fmt.Sprintf("GPU device isolation: cannot join the job's devices cgroup, so the job is not started: %v", err)
+		s.errorf("%s", msg)
+		return jobdir.Result{ExitCode: 1, Error: msg}
+	}
 	id := identity{uid: c.UID, gid: c.GID, groups: c.Groups}
 	files, err := openStdio(c, id)
 	if err != nil {
@@ -336,6 +344,17 @@ func withEnv(env []string, key, value string) []string {
 		}
 	}
 	return append(out, key+"="+value)
+}
+
+// joinDeviceCgroup moves stepd into the devices cgroup (v1) the driver
+// made for the job, before anything of the job runs: the job's processes
+// are born in it and, unprivileged, cannot leave it. "" is none (cgroup v2,
+// where the driver attached the rule to the task's cgroup itself).
+func joinDeviceCgroup(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	return os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0)
 }
 
 // applyUmask sets the umask the job was submitted with (SLURM_UMASK, as

@@ -2,6 +2,7 @@ package stepd
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -60,5 +61,42 @@ func TestLogQueueNeverBlocksAndCountsDrops(t *testing.T) {
 	// The first chunk may already be in the writer when the others come.
 	if !strings.HasPrefix(got, "1234512345") || !strings.Contains(got, "bytes of output were not copied to the Nomad log") {
 		t.Errorf("forwarded %q", got)
+	}
+}
+
+// TestNoJobOutsideItsDeviceCgroup: when stepd cannot join the devices
+// cgroup the driver made for the job, the job is not started, and the
+// reason is in Nomad's stderr and the result.
+func TestNoJobOutsideItsDeviceCgroup(t *testing.T) {
+	dir := t.TempDir()
+	marker := dir + "/ran"
+	w := &blockingWriter{release: make(chan struct{})}
+	close(w.release)
+	s := &shim{
+		cfg: &jobdir.StepdConfig{
+			TaskDir: dir, Node: "n1", Script: "/bin/sh", Args: []string{"-c", "touch " + marker},
+			Exec: "/bin/sh", Env: []string{"PATH=/bin"}, Workdir: dir, Output: dir + "/out",
+			DeviceCgroup: dir + "/no-such-cgroup",
+		},
+		nomadOut: newLogQueue(&blockingWriter{release: w.release}, 1<<10),
+		nomadErr: newLogQueue(w, 1<<10),
+	}
+	res := s.execute(nil)
+	s.nomadOut.Close(10 * time.Second)
+	s.nomadErr.Close(10 * time.Second)
+	w.mu.Lock()
+	got := w.buf.String()
+	w.mu.Unlock()
+	if res.ExitCode != 1 || !strings.Contains(res.Error, "GPU device isolation: cannot join the job's devices cgroup") {
+		t.Errorf("result %+v", res)
+	}
+	if !strings.HasPrefix(got, "slurmstepd-n1: error: GPU device isolation") {
+		t.Errorf("Nomad stderr %q", got)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the job ran")
+	}
+	if _, err := os.Stat(dir + "/out"); err == nil {
+		t.Error("the job's output file was opened")
 	}
 }

@@ -61,6 +61,11 @@ type StepdConfig struct {
 	// Start+TimeLimit is reported as Slurm reports a time-limit kill.
 	Start     time.Time     `json:"start"`
 	TimeLimit time.Duration `json:"time_limit"`
+
+	// DeviceCgroup, when set, is the cgroup v1 devices cgroup that keeps
+	// the job off the NVIDIA GPUs it was not given: stepd joins it before
+	// anything of the job runs, or does not start the job.
+	DeviceCgroup string `json:"device_cgroup,omitempty"`
 }
 
 // StepdEnv is the whole environment of the processes the driver runs as
