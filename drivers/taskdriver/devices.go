@@ -1,6 +1,8 @@
 package taskdriver
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -28,7 +30,7 @@ import (
 // minors it was not given (docs/driver.md, "GPU device isolation"):
 //
 //   - cgroup v1: a devices cgroup of its own, made by the driver under the
-//     driver's own devices cgroup (hpcbridge/<alloc>.<task>), which stepd
+//     driver's own devices cgroup (hpcbridge/<alloc>.<task>.<run>), which stepd
 //     joins before anything of the job runs. The job, unprivileged, can
 //     neither leave it nor change its rule.
 //   - cgroup v2: an eBPF device program attached to the task's cgroup
@@ -187,7 +189,12 @@ func applyDeviceRuleTo(mode cgroupslib.Mode, cfg *drivers.TaskConfig, rule devic
 		if err != nil {
 			return "", err
 		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return "", fmt.Errorf("make devices cgroup: %w", err)
+		}
+		// A fresh cgroup: in one that exists, rules denied earlier would
+		// not show (devices.list of a default-allow cgroup lists none).
+		if err := os.Mkdir(dir, 0o755); err != nil {
 			return "", fmt.Errorf("make devices cgroup: %w", err)
 		}
 		if err := cgroups.DevicesSetV1(dir, res); err != nil {
@@ -221,11 +228,15 @@ func deviceCgroupV1(cfg *drivers.TaskConfig) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	scope := cgroupslib.ScopeCG1(cfg.AllocID, cfg.Name)
-	if cfg.AllocID == "" || filepath.Base(scope) != scope || strings.HasPrefix(scope, ".") {
+	// One per run of the task (Nomad gives each its own task ID): a run
+	// never inherits the rule of an earlier one that a leftover process
+	// kept busy.
+	run := sha256.Sum256([]byte(cfg.ID))
+	name := cgroupslib.ScopeCG1(cfg.AllocID, cfg.Name) + "." + hex.EncodeToString(run[:4])
+	if cfg.AllocID == "" || filepath.Base(name) != name || strings.HasPrefix(name, ".") {
 		return "", fmt.Errorf("no devices cgroup name for alloc %q task %q", cfg.AllocID, cfg.Name)
 	}
-	return filepath.Join(mount, own, deviceCgroupDir, scope), nil
+	return filepath.Join(mount, own, deviceCgroupDir, name), nil
 }
 
 // ownCgroupV1 is this process's cgroup in the v1 hierarchy of controller.

@@ -108,6 +108,10 @@ func TestGPUDeviceIsolation(t *testing.T) {
 					{TaskPath: "/dev/nvidiactl", HostPath: filepath.Join(dir, "nvidiactl"), Permissions: "rw"},
 				}
 			}
+			cg, err := deviceCgroupV1(j.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
 			res := j.run()
 			out := j.file("slurm-" + id + ".out")
 			if !res.Successful() {
@@ -116,19 +120,11 @@ func TestGPUDeviceIsolation(t *testing.T) {
 			if got := parseOpens(out); !equalMaps(got, c.want) {
 				t.Errorf("opens %v, want %v\n%s", got, c.want, out)
 			}
+			// The task's devices cgroup is gone once it ended.
+			if _, err := os.Stat(cg); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("devices cgroup %s left behind (%v)", cg, err)
+			}
 		})
-	}
-	// Each task's devices cgroup is gone once it ended.
-	own, err := ownCgroupV1("devices")
-	if err != nil {
-		t.Fatal(err)
-	}
-	parent := filepath.Join(cgroupslib.GetDefaultRoot(), "devices", own, deviceCgroupDir)
-	entries, _ := os.ReadDir(parent)
-	for _, e := range entries {
-		if e.IsDir() {
-			t.Errorf("devices cgroup %s left behind", filepath.Join(parent, e.Name()))
-		}
 	}
 }
 
