@@ -22,6 +22,7 @@ const (
 	CmdJobFinish      CommandType = 8
 	CmdJobReasons     CommandType = 9
 	CmdJobPlaced      CommandType = 10
+	CmdJobSteps       CommandType = 11
 	CmdACLBootstrap   CommandType = 20
 	CmdACLTokenCreate CommandType = 21
 	CmdACLTokenDelete CommandType = 22

@@ -140,6 +140,10 @@ type Job struct {
 	// Runs are the earlier runs of a requeued job, oldest first (the last
 	// MaxRuns of them). The fields above describe the current run.
 	Runs []Run `json:"runs,omitempty"`
+	// Steps are the srun steps of all its runs (steps.go), by run and id:
+	// at most MaxStepsPerJob; StepsDropped counts those past it.
+	Steps        []Step `json:"steps,omitempty"`
+	StepsDropped int    `json:"steps_dropped,omitempty"`
 
 	// Submission is what the user sent; shared by all tasks of an array.
 	Submission *Submission `json:"submission,omitempty"`

@@ -58,6 +58,7 @@ func register[P any](name string, version uint8, apply func(a *applier, version 
 //     allocation, when its placement did not record one) and Measured
 //     (NVML's figures) are kept in the job's GPU accounting.
 //   - JobPlaced 2: GPU, the run's GPU allocation, is kept (Job.GPU).
+//   - JobSteps 1: srun steps a node reported (steps.go).
 //
 // A run's GPU-seconds are fixed by whichever command ends it (finish,
 // cancel, requeue): a job has GPU accounting only from a JobPlaced 2 or
@@ -77,6 +78,7 @@ var commands = map[CommandType]*command{
 	CmdJobFinish:      register("JobFinish", 3, applyFinish),
 	CmdJobReasons:     register("JobReasons", 1, applyReasons),
 	CmdJobPlaced:      register("JobPlaced", 2, applyPlaced),
+	CmdJobSteps:       register("JobSteps", 1, applySteps),
 	CmdACLBootstrap:   register("ACLBootstrap", 1, applyACLBootstrap),
 	CmdACLTokenCreate: register("ACLTokenCreate", 1, applyACLTokenCreate),
 	CmdACLTokenDelete: register("ACLTokenDelete", 1, applyACLTokenDelete),
@@ -147,6 +149,14 @@ func (c *command) validate(payload any) error {
 		}
 	case JobFinishCmd:
 		return c.validateGPU(p.GPU, p.Measured)
+	case *JobStepsCmd:
+		if p != nil {
+			return c.validate(*p)
+		}
+	case JobStepsCmd:
+		if err := p.validate(); err != nil {
+			return fmt.Errorf("state: %s: %w", c.name, err)
+		}
 	}
 	return nil
 }
