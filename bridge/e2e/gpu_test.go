@@ -257,8 +257,9 @@ func gpuExamples(st *stack) {
 }
 
 // TestGPUTypedRequestsOnTwoNodeDev: on `hpcbridge dev --nodes 2` with fake
-// A100s on node1 and fake H100s on node2, --gres=gpu:h100:1 runs only on
-// node2 and --gres=gpu:a100:1 only on node1; sinfo shows each node's GPUs
+// A100s on its first node (127.0.1.101) and fake H100s on its second
+// (127.0.1.102), --gres=gpu:h100:1 runs only on the second and
+// --gres=gpu:a100:1 only on the first; sinfo shows each node's GPUs
 // by type, marked fake; more H100s than a node has is refused at submit.
 func TestGPUTypedRequestsOnTwoNodeDev(t *testing.T) {
 	if testing.Short() {
@@ -271,14 +272,15 @@ func TestGPUTypedRequestsOnTwoNodeDev(t *testing.T) {
 	st.api = client(t, dev.url, st.token)
 	st.env = append(os.Environ(), "HPCBRIDGE_ADDR="+dev.url, "HPCBRIDGE_TOKEN="+st.token, "PATH="+binDir+":"+os.Getenv("PATH"))
 
-	eventually(t, "sinfo shows node1's A100s and node2's H100s, fake", 2*time.Minute, func() error {
+	node1, node2 := devNodeNames[0], devNodeNames[1]
+	eventually(t, "sinfo shows the first node's A100s and the second's H100s, fake", 2*time.Minute, func() error {
 		out, err := st.run("sinfo", "-h", "-N", "-o", "%N %G")
 		if err != nil {
 			return fmt.Errorf("%v: %s", err, out)
 		}
 		lines := strings.Split(strings.TrimSpace(out), "\n")
-		if len(lines) != 2 || !strings.HasPrefix(lines[0], "node1 ") || !strings.Contains(lines[0], "gpu:a100:2") ||
-			!strings.HasPrefix(lines[1], "node2 ") || !strings.Contains(lines[1], "gpu:h100:2") || strings.Count(out, "fake") != 2 {
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], node1+" ") || !strings.Contains(lines[0], "gpu:a100:2") ||
+			!strings.HasPrefix(lines[1], node2+" ") || !strings.Contains(lines[1], "gpu:h100:2") || strings.Count(out, "fake") != 2 {
 			return fmt.Errorf("sinfo -N -o '%%N %%G': %q", out)
 		}
 		return nil
@@ -287,16 +289,16 @@ func TestGPUTypedRequestsOnTwoNodeDev(t *testing.T) {
 	script := st.script("typed.sh", "#!/bin/bash\necho \"$SLURMD_NODENAME CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES\"\n")
 	want := map[string]string{}
 	for range 3 {
-		want[st.sbatch("--gres=gpu:h100:1", "--mem=64M", script)] = "node2"
+		want[st.sbatch("--gres=gpu:h100:1", "--mem=64M", script)] = node2
 	}
-	want[st.sbatch("--gres=gpu:a100:1", "--mem=64M", script)] = "node1"
+	want[st.sbatch("--gres=gpu:a100:1", "--mem=64M", script)] = node1
 	for id, node := range want {
 		st.waitEnded(3*time.Minute, id)
 		j := st.wait(id, 10*time.Second, "known", func(*state.Job) bool { return true })
 		if got := st.sacctState(id); got != "COMPLETED|0:0" || j.NodeList != node {
 			t.Errorf("job %s: sacct %q on %q, want COMPLETED|0:0 on %s", id, got, j.NodeList, node)
 		}
-		if out := st.readFile("slurm-" + id + ".out"); !regexp.MustCompile(`^` + node + ` CUDA_VISIBLE_DEVICES=\d\n$`).MatchString(out) {
+		if out := st.readFile("slurm-" + id + ".out"); !regexp.MustCompile(`^` + regexp.QuoteMeta(node) + ` CUDA_VISIBLE_DEVICES=\d\n$`).MatchString(out) {
 			t.Errorf("slurm-%s.out = %q, want one GPU on %s", id, out, node)
 		}
 	}

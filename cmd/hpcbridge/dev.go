@@ -52,7 +52,8 @@ func devCommand(s streams) *cli.Command {
 			"HPCBRIDGE_ADDR's default, bootstraps ACLs once and leaves the management token in the CLI's\n" +
 			"token file (on another --bind, only in --data-dir: the banner says how to point the CLI at it).\n" +
 			"With --nodes 1 (the default) Nomad is one dev agent, node \"dev\"; with --nodes N it is a server and\n" +
-			"N client agents on this machine, nodes node1 ... nodeN, each with its own task driver and GPUs.\n" +
+			"N client agents on this machine, each with its own task driver and GPUs, named by loopback addresses\n" +
+			"127.0.1.101 ... 127.0.1.(100+N) that every node reaches (MASTER_ADDR, MPI).\n" +
 			"GPUs come from the hpcbridge-gpu device plugin: real ones through NVML when it initialises here\n" +
 			"(one node only), else fake ones (go-nvml's mock; the banner says so), or none.\n" +
 			"Ctrl-C stops everything; state is kept in --data-dir for the next start.",
@@ -66,7 +67,7 @@ func devCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "pool-dir", Usage: "where --run-as pool keeps its uid leases (default: the driver's, /var/lib/hpcbridge-driver/pool)"},
 			&cli.StringFlag{Name: "partition", Value: "debug", Usage: "the partition"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "coordinator log level"},
-			&cli.IntFlag{Name: "nodes", Value: 1, Usage: fmt.Sprintf("Nomad client nodes on this machine, 1 to %d (more than 1: a server and clients node1 ... nodeN)", maxDevNodes)},
+			&cli.IntFlag{Name: "nodes", Value: 1, Usage: fmt.Sprintf("Nomad client nodes on this machine, 1 to %d (more than 1: a server and clients 127.0.1.101 ... 127.0.1.(100+N))", maxDevNodes)},
 			&cli.StringFlag{Name: "gpu-backend", Usage: "where the nodes' GPUs come from: nvml (this machine's, --nodes 1), fake (go-nvml's mock) or none", DefaultText: "nvml when NVML initialises, else fake"},
 			&cli.IntFlag{Name: "gpus", Usage: "fake GPUs per node", DefaultText: strconv.Itoa(defaultFakeGPUs)},
 			&cli.StringFlag{Name: "gpu-model", Usage: "fake GPU model per node, NAME[,NAME...] cycling over the nodes: a100, h100 (or another the plugin knows: a100-80gb, a30, h200, b200) or an NVML name", DefaultText: defaultFakeModel},

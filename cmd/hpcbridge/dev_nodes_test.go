@@ -390,7 +390,8 @@ func openFIFO(t *testing.T, ctx context.Context, path string, flag int) *os.File
 }
 
 // TestDevNodesRunJobsAtOnce: `hpcbridge dev --nodes 2 --gpu-backend none
-// --run-as pool` starts a Nomad server and clients node1 and node2, each
+// --run-as pool` starts a Nomad server and clients 127.0.1.101 and
+// 127.0.1.102 (devNodeNames), each
 // ready with its own task driver; a job pinned to each node runs on both
 // at once, each as a pool uid of its own from the one range and lease dir
 // the two clients' drivers share; Ctrl-C leaves no process behind.
@@ -409,16 +410,17 @@ func TestDevNodesRunJobsAtOnce(t *testing.T) {
 		partition: "debug", nodes: 2, gpu: gpuFlags{backend: gpuBackendNone}})
 
 	out := d.out.String()
-	for _, want := range []string{"Nodes:           node1, node2 (", "GPUs:            none (--gpu-backend none)"} {
+	names := devNodeNames(2)
+	for _, want := range []string{"Nodes:           " + names[0] + ", " + names[1] + " (", "GPUs:            none (--gpu-backend none)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the banner lacks %q:\n%s", want, out)
 		}
 	}
 	nodes := d.nodes()
 	if len(nodes) != 2 {
-		t.Fatalf("Nomad has nodes %v, want node1 and node2", slices.Sorted(maps.Keys(nodes)))
+		t.Fatalf("Nomad has nodes %v, want %v", slices.Sorted(maps.Keys(nodes)), names)
 	}
-	for _, name := range []string{"node1", "node2"} {
+	for _, name := range names {
 		n := nodes[name]
 		if drv := n.Drivers["hpcbridge"]; n.Status != "ready" || !drv.Detected || !drv.Healthy {
 			t.Errorf("node %s: status %q, driver %+v", name, n.Status, drv)
@@ -433,7 +435,7 @@ func TestDevNodesRunJobsAtOnce(t *testing.T) {
 	// test has read both.
 	dir := fifoDir(t, "id1", "id2", "gate1", "gate2")
 	for _, i := range []string{"1", "2"} {
-		d.sbatch("-w", "node"+i, "-D", dir, "-o", "/dev/null", "--wrap",
+		d.sbatch("-w", names[i[0]-'1'], "-D", dir, "-o", "/dev/null", "--wrap",
 			fmt.Sprintf(`echo "$SLURMD_NODENAME $(id -u)" > %s/id%s && cat %s/gate%s`, dir, i, dir, i))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -446,14 +448,14 @@ func TestDevNodesRunJobsAtOnce(t *testing.T) {
 		n, _ := r.Read(b)
 		r.Close()
 		f := strings.Fields(string(b[:n]))
-		if len(f) != 2 || f[0] != "node"+i {
-			t.Fatalf("job %s printed %q, want node%s and its uid", i, b[:n], i)
+		if node := names[i[0]-'1']; len(f) != 2 || f[0] != node {
+			t.Fatalf("job %s printed %q, want %s and its uid", i, b[:n], node)
 		}
 		uids = append(uids, f[1])
 		gates = append(gates, openFIFO(t, ctx, filepath.Join(dir, "gate"+i), os.O_WRONLY))
 	}
 	if uids[0] == uids[1] || !strings.HasPrefix(uids[0], "6317") || !strings.HasPrefix(uids[1], "6317") {
-		t.Errorf("the jobs on node1 and node2 ran as uids %v: want two different uids of the pool", uids)
+		t.Errorf("the jobs on %v ran as uids %v: want two different uids of the pool", names, uids)
 	}
 	running := watchExits(t, descendants(t))
 	for _, g := range gates {
@@ -507,8 +509,8 @@ func gpusOfNode(n nomadNode) gpuNode {
 }
 
 // TestDevNodesFakeGPUs: `hpcbridge dev --nodes 2 --gpu-backend fake
-// --gpu-model a100,h100` starts node1 with 8 fake A100s and node2 with 8
-// fake H100s, as Nomad's API shows them, says loudly in its banner that
+// --gpu-model a100,h100` starts its first node (127.0.1.101) with 8 fake
+// A100s and its second with 8 fake H100s, as Nomad's API shows them, says loudly in its banner that
 // they are fake and lists them; after a restart the nodes have the same
 // GPU UUIDs (seeded with the node names); Ctrl-C leaves no process.
 func TestDevNodesFakeGPUs(t *testing.T) {
@@ -517,9 +519,10 @@ func TestDevNodesFakeGPUs(t *testing.T) {
 	plugins := buildPlugins(t, driverBinaryName, gpuPluginName)
 	o := devOptions{pluginDir: plugins, runAs: "submitter", partition: "debug", nodes: 2,
 		gpu: gpuFlags{backend: gpuBackendFake, models: "a100,h100"}}
+	names := devNodeNames(2)
 	want := map[string]struct{ model, gres string }{
-		"node1": {"NVIDIA A100-SXM4-40GB", "a100"},
-		"node2": {"NVIDIA H100 80GB HBM3", "h100"},
+		names[0]: {"NVIDIA A100-SXM4-40GB", "a100"},
+		names[1]: {"NVIDIA H100 80GB HBM3", "h100"},
 	}
 	var first map[string][]string
 	for run := 1; run <= 2; run++ {
@@ -527,8 +530,8 @@ func TestDevNodesFakeGPUs(t *testing.T) {
 		o.dataDir = d.dataDir
 		out := d.out.String()
 		for _, line := range []string{"*** FAKE GPUs: go-nvml's mock, not real hardware ***",
-			"    node1: 8 x NVIDIA A100-SXM4-40GB (gpu:a100:8, FAKE)\n",
-			"    node2: 8 x NVIDIA H100 80GB HBM3 (gpu:h100:8, FAKE)\n"} {
+			"    " + names[0] + ": 8 x NVIDIA A100-SXM4-40GB (gpu:a100:8, FAKE)\n",
+			"    " + names[1] + ": 8 x NVIDIA H100 80GB HBM3 (gpu:h100:8, FAKE)\n"} {
 			if !strings.Contains(out, line) {
 				t.Errorf("run %d: the banner lacks %q:\n%s", run, line, out)
 			}
@@ -554,8 +557,8 @@ func TestDevNodesFakeGPUs(t *testing.T) {
 			}
 			uuids[name] = g.uuids
 		}
-		if slices.ContainsFunc(uuids["node1"], func(u string) bool { return slices.Contains(uuids["node2"], u) }) {
-			t.Errorf("run %d: node1 and node2 share GPU UUIDs: %v", run, uuids)
+		if slices.ContainsFunc(uuids[names[0]], func(u string) bool { return slices.Contains(uuids[names[1]], u) }) {
+			t.Errorf("run %d: %v share GPU UUIDs: %v", run, names, uuids)
 		}
 		if first == nil {
 			first = uuids
@@ -581,7 +584,8 @@ func TestDevStopsWhenAnAgentDies(t *testing.T) {
 	nomadtest.Require(t)
 	plugins := buildPlugins(t, driverBinaryName)
 	d := startDevRun(t, devOptions{pluginDir: plugins, runAs: "submitter", partition: "debug", nodes: 2, gpu: gpuFlags{backend: gpuBackendNone}})
-	config := filepath.Join(d.dataDir, "nomad", "node2", "agent.hcl")
+	node2Name := devNodeNames(2)[1]
+	config := filepath.Join(d.dataDir, "nomad", node2Name, "agent.hcl")
 	var node2 []proc
 	for _, p := range descendants(t) {
 		if strings.Contains(p.cmd, " agent -config "+config) {
@@ -598,11 +602,11 @@ func TestDevStopsWhenAnAgentDies(t *testing.T) {
 	select {
 	case err := <-d.errc:
 		close(d.errc)
-		if err == nil || !strings.Contains(err.Error(), `the Nomad agent "node2" exited`) || !strings.Contains(err.Error(), "last lines of "+filepath.Join(d.dataDir, "nomad", "node2", "agent.log")) {
+		if err == nil || !strings.Contains(err.Error(), `the Nomad agent "`+node2Name+`" exited`) || !strings.Contains(err.Error(), "last lines of "+filepath.Join(d.dataDir, "nomad", node2Name, "agent.log")) {
 			t.Errorf("dev ended with %v", err)
 		}
 	case <-time.After(2 * time.Minute):
-		t.Fatal("dev still runs 2 minutes after node2's agent died")
+		t.Fatalf("dev still runs 2 minutes after %s's agent died", node2Name)
 	}
 	if left := running.running(10 * time.Second); len(left) > 0 {
 		t.Errorf("processes left after dev stopped: %+v", left)
@@ -638,7 +642,7 @@ func TestDevRefusedGPUModel(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	err := runDev(ctx, o, streams{out: out, err: out, env: []string{"HOME=" + t.TempDir()}})
-	if err == nil || !strings.Contains(err.Error(), `fake model "x100"`) || !strings.Contains(err.Error(), `client agent "node2"`) {
+	if err == nil || !strings.Contains(err.Error(), `fake model "x100"`) || !strings.Contains(err.Error(), `client agent "`+devNodeNames(2)[1]+`"`) {
 		t.Errorf("dev with --gpu-model a100,x100: %v\n%s", err, out.String())
 	}
 	if left := runningFrom(t, plugins); len(left) > 0 {

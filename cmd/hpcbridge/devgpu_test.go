@@ -2,19 +2,70 @@ package main
 
 import (
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/internal/hostlist"
 )
 
 func TestDevNodeNames(t *testing.T) {
 	if got := devNodeNames(1); !reflect.DeepEqual(got, []string{"dev"}) {
 		t.Errorf("one node: %v", got)
 	}
-	if got := devNodeNames(3); !reflect.DeepEqual(got, []string{"node1", "node2", "node3"}) {
+	if got := devNodeNames(3); !reflect.DeepEqual(got, []string{"127.0.1.101", "127.0.1.102", "127.0.1.103"}) {
 		t.Errorf("three nodes: %v", got)
+	}
+}
+
+// TestDevNodeNamesResolve: with several nodes every name is one that name
+// lookups resolve, to a loopback address of its own, and a listener at a
+// node's name is reachable there (the torchrun pattern's MASTER_ADDR); the
+// names fold into one Slurm range at any --nodes (Slurm 22.05's
+// `scontrol show hostlistsorted` of the 16 names prints 127.0.1.[101-116])
+// and expand back in node order.
+func TestDevNodeNamesResolve(t *testing.T) {
+	names := devNodeNames(maxDevNodes)
+	seen := map[string]bool{}
+	for _, n := range names {
+		addrs, err := net.LookupHost(n)
+		if err != nil || len(addrs) != 1 || addrs[0] != n || !net.ParseIP(n).IsLoopback() || seen[n] {
+			t.Errorf("node name %s resolves to %v (%v): want itself, a loopback address of its own", n, addrs, err)
+		}
+		seen[n] = true
+	}
+	if got := hostlist.Compress(names); got != "127.0.1.[101-116]" {
+		t.Errorf("hostlist of %d nodes: %q, want 127.0.1.[101-116] as Slurm writes it", maxDevNodes, got)
+	}
+	if got := hostlist.Compress(devNodeNames(2)); got != "127.0.1.[101-102]" {
+		t.Errorf("hostlist of 2 nodes: %q", got)
+	}
+	if back, err := hostlist.Expand(hostlist.Compress(names)); err != nil || !reflect.DeepEqual(back, names) {
+		t.Errorf("expanded: %v (%v), want %v", back, err, names)
+	}
+	// A listener on the first node's address, reached from another.
+	l, err := net.Listen("tcp", net.JoinHostPort(names[0], "0"))
+	if err != nil {
+		t.Fatalf("listen on %s: %v", names[0], err)
+	}
+	defer l.Close()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(names[1])}, Timeout: 10 * time.Second}
+	c, err := d.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatalf("from %s to %s: %v", names[1], l.Addr(), err)
+	}
+	defer c.Close()
+	s, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := s.RemoteAddr().(*net.TCPAddr).IP.String(); got != names[1] {
+		t.Errorf("the first node saw a connection from %s, want %s", got, names[1])
 	}
 }
 

@@ -19,22 +19,40 @@ const (
 	// server and client in one process, in --data-dir/nomad itself).
 	devNodeName = "dev"
 	// devServerDir is the server's directory with --nodes N > 1; each
-	// client's is its node's name (node1 ... nodeN).
+	// client's is its node's name (127.0.1.101 ... , devNodeNames).
 	devServerDir = "server"
 	// maxDevNodes bounds --nodes: every node is a Nomad client process
 	// (about 100 MiB) with its own plugins on this one machine.
 	maxDevNodes = 16
 )
 
+// devNodeAddrBase is the last byte of the first node's name with --nodes
+// N > 1, less one: node K (1-based) is 127.0.1.<devNodeAddrBase+K>.
+//
+// A multi-node job finds its other nodes by name, as on a cluster: torchrun's
+// MASTER_ADDR=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1),
+// MPI's daemons. So with several nodes each name is a loopback address:
+// every name lookup (getaddrinfo, Python's socket, Open MPI) resolves it
+// without /etc/hosts or a DNS server, Linux routes all of 127.0.0.0/8 to
+// this machine, and a process on one node reaches a listener of another at
+// its node's name, while two nodes' listeners on one port do not collide
+// when each binds its own node's address. The last byte starts at 101 so
+// that every name has a 3-digit suffix: Slurm folds them into one range
+// (127.0.1.[101-116]) at any --nodes, and 127.0.1.1, which Debian's
+// /etc/hosts gives the machine's own host name, is never a node.
+const devNodeAddrBase = 100
+
 // devNodeNames are the client node names of dev with n nodes: "dev" for
-// one (as before --nodes existed), "node1" ... "nodeN" otherwise.
+// one (as before --nodes existed), else the loopback addresses
+// 127.0.1.101 ... 127.0.1.(100+n) (devNodeAddrBase), in Slurm's hostlist
+// order, so node K's SLURM_NODEID is K-1.
 func devNodeNames(n int) []string {
 	if n == 1 {
 		return []string{devNodeName}
 	}
 	names := make([]string, n)
 	for i := range names {
-		names[i] = "node" + strconv.Itoa(i+1)
+		names[i] = "127.0.1." + strconv.Itoa(devNodeAddrBase+i+1)
 	}
 	return names
 }
