@@ -15,7 +15,7 @@ FUZZTIME    ?= 20s
 export HPCBRIDGE_SLURM_ORACLE := $(ORACLE_DIR)
 export HPCBRIDGE_CORPUS := $(CORPUS_DIR)
 
-.PHONY: help build driver demo test test-go oracle nomad golangci-lint lint generate bench fuzz clean
+.PHONY: help build driver demo test test-go oracle mpi nomad golangci-lint lint generate bench fuzz clean
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,16 +39,21 @@ driver: ## build bin/plugins/hpcbridge-driver (the Nomad task driver, also stepd
 	  -ldflags "-X github.com/hpcbridge/hpcbridge/drivers/gpuplugin.Version=0.1.0+$(VERSION)" \
 	  -o $(BIN)/plugins/hpcbridge-gpu ./cmd/hpcbridge-gpu
 
-demo: build nomad driver ## run the embedded default (hpcbridge dev), submit the examples, show squeue and sacct
+demo: build nomad driver mpi ## run the embedded default (hpcbridge dev), submit the examples, show squeue and sacct
 	scripts/demo.sh
 
 oracle: ## start the real-Slurm oracle (installs Debian's slurm packages on first use; needs root)
 	ORACLE_SCAN_DIRS="$(CORPUS_DIR):$(CURDIR)/examples/slurm" $(ORACLE_DIR)/start.sh
 
+# Debian's Open MPI and MPICH (mpicc, mpirun, mpiexec.mpich), which the multi-node examples and
+# e2e tests launch through srun; a few dpkg queries when they are installed.
+mpi: ## install Debian's Open MPI and MPICH when missing (needs root then)
+	scripts/install-mpi.sh
+
 # The REQUIRE switches turn a skip into a failure: no oracle, no nomad binary, not root (the
-# driver's job tests and the e2e tests that run jobs as other users).
-test: oracle nomad ## run every test with -race, real Slurm as the judge of parsing, a real Nomad agent, as root
-	HPCBRIDGE_REQUIRE_ORACLE=1 HPCBRIDGE_REQUIRE_NOMAD=1 HPCBRIDGE_REQUIRE_ROOT=1 $(MAKE) test-go
+# driver's job tests and the e2e tests that run jobs as other users), no MPI.
+test: oracle mpi nomad ## run every test with -race, real Slurm as the judge of parsing, a real Nomad agent, as root
+	HPCBRIDGE_REQUIRE_ORACLE=1 HPCBRIDGE_REQUIRE_NOMAD=1 HPCBRIDGE_REQUIRE_ROOT=1 HPCBRIDGE_REQUIRE_MPI=1 $(MAKE) test-go
 
 test-go: ## run the Go tests only (differential tests skip without a running oracle)
 	$(GO) test -race -count=1 ./...
