@@ -30,12 +30,48 @@ type Config struct {
 	// Env is the job's environment, exactly as the coordinator built it
 	// (JobEnv); nil: the Nomad task's env is used instead.
 	Env map[string]string `codec:"env"`
+
+	// The layout of a multi-node job (Nodes >= 2); all zero for a job on
+	// one node, whose config keeps its one-node keys only (ToMap leaves
+	// these out), so a driver without them still runs every one-node job.
+	//
+	// Nodes is the job's node count (SLURM_NNODES): the Nomad group's
+	// count, one allocation per node.
+	Nodes int `codec:"nodes"`
+	// NTasks is the job's task count (-n, else --ntasks-per-node x
+	// Nodes, else one per node); NTasksPerNode is --ntasks-per-node (0:
+	// not given: the tasks are spread as Slurm's block distribution does);
+	// CPUsPerTask is -c (0: not given); CPUsPerNode is the CPUs reserved
+	// on each node (SLURM_JOB_CPUS_PER_NODE, one value per node).
+	NTasks        int `codec:"ntasks"`
+	NTasksPerNode int `codec:"ntasks_per_node"`
+	CPUsPerTask   int `codec:"cpus_per_task"`
+	CPUsPerNode   int `codec:"cpus_per_node"`
+	// StepService is the Nomad service every allocation of the job
+	// registers its step daemon's port under ("hpcbridge-step-<nomad job
+	// id>"); the peers template (secrets/hpcbridge-peers) lists it.
+	StepService string `codec:"step_service"`
 }
+
+// Multi-node files a multi-node task finds in its secrets directory,
+// rendered by Nomad's client from the templates the coordinator adds.
+const (
+	// PeersFile lists the job's step daemons, one per line:
+	// "<node name> <address> <port> <alloc id>".
+	PeersFile = "hpcbridge-peers"
+	// StepKeyFile holds the run's step key (64 hex digits), 0600.
+	StepKeyFile = "hpcbridge-step.key"
+	// StepKeyVar is the Nomad Variable's item that holds the key, at
+	// nomad/jobs/<nomad job id>.
+	StepKeyVar = "step_key"
+	// StepPortLabel is the group's dynamic port of the step daemon.
+	StepPortLabel = "hpcbridge_step"
+)
 
 // ToMap is the config as Nomad's API takes a task's config (api.Task's
 // Config), keyed by the codec tags.
 func (c *Config) ToMap() map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"script":         c.Script,
 		"script_name":    c.ScriptName,
 		"args":           c.Args,
@@ -47,4 +83,13 @@ func (c *Config) ToMap() map[string]any {
 		"time_limit_min": c.TimeLimitMin,
 		"env":            c.Env,
 	}
+	if c.Nodes > 1 {
+		m["nodes"] = c.Nodes
+		m["ntasks"] = c.NTasks
+		m["ntasks_per_node"] = c.NTasksPerNode
+		m["cpus_per_task"] = c.CPUsPerTask
+		m["cpus_per_node"] = c.CPUsPerNode
+		m["step_service"] = c.StepService
+	}
+	return m
 }

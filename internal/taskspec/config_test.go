@@ -17,10 +17,13 @@ func tags() []string {
 }
 
 // TestToMapKeys: ToMap writes every field under its codec tag, with the
-// field's value, so the map the executor sends is what the driver decodes.
+// field's value, so the map the executor sends is what the driver decodes
+// (a multi-node config: a one-node one leaves the layout out, see
+// TestToMapOneNode).
 func TestToMapKeys(t *testing.T) {
 	c := Config{Script: "s", ScriptName: "n", Args: []string{"a"}, Workdir: "/w", Output: "o", Error: "e", Input: "i",
-		OpenMode: "append", TimeLimitMin: 7, Env: map[string]string{"K": "v"}}
+		OpenMode: "append", TimeLimitMin: 7, Env: map[string]string{"K": "v"},
+		Nodes: 2, NTasks: 4, NTasksPerNode: 2, CPUsPerTask: 3, CPUsPerNode: 6, StepService: "hpcbridge-step-slurm-1"}
 	m := c.ToMap()
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -36,6 +39,18 @@ func TestToMapKeys(t *testing.T) {
 	for i, tag := range tags() {
 		if !reflect.DeepEqual(m[tag], v.Field(i).Interface()) {
 			t.Errorf("%s: map holds %#v, field %#v", tag, m[tag], v.Field(i).Interface())
+		}
+	}
+}
+
+// TestToMapOneNode: a one-node job's config has only the keys it had
+// before multi-node jobs, so a driver that does not know the layout keys
+// still takes it.
+func TestToMapOneNode(t *testing.T) {
+	c := Config{Script: "s", Nodes: 1, NTasks: 1}
+	for _, k := range []string{"nodes", "ntasks", "ntasks_per_node", "cpus_per_task", "cpus_per_node", "step_service"} {
+		if _, ok := c.ToMap()[k]; ok {
+			t.Errorf("one-node config has %q", k)
 		}
 	}
 }

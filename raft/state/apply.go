@@ -467,6 +467,26 @@ func applyPlaced(a *applier, version uint8, c *JobPlacedCmd) *Result {
 	return &Result{Changed: []uint64{cp.ID}}
 }
 
+// applyGiveBack returns a CONFIGURING job to the queue (JobGiveBackCmd).
+func applyGiveBack(a *applier, _ uint8, c *JobGiveBackCmd) *Result {
+	j := a.job(c.JobID)
+	if j == nil {
+		return &Result{Err: fmt.Errorf("%d: %w", c.JobID, ErrNotFound)}
+	}
+	if j.State != StateRunning || j.NodeList != "" {
+		return &Result{} // placed, ended or requeued meanwhile
+	}
+	cp := *j
+	cp.State, cp.Reason = StatePending, c.Reason
+	if cp.Reason == "" {
+		cp.Reason = ReasonResources
+	}
+	cp.RestartCount++
+	cp.StartTime, cp.EndTime, cp.GPU = time.Time{}, time.Time{}, nil
+	a.put(&cp)
+	return &Result{Changed: []uint64{cp.ID}}
+}
+
 func applyReasons(a *applier, _ uint8, c *JobReasonsCmd) *Result {
 	res := &Result{}
 	for _, id := range slices.Sorted(maps.Keys(c.Reasons)) {

@@ -23,6 +23,7 @@ const (
 	CmdJobReasons     CommandType = 9
 	CmdJobPlaced      CommandType = 10
 	CmdJobSteps       CommandType = 11
+	CmdJobGiveBack    CommandType = 12
 	CmdACLBootstrap   CommandType = 20
 	CmdACLTokenCreate CommandType = 21
 	CmdACLTokenDelete CommandType = 22
@@ -216,6 +217,17 @@ type JobPlacedCmd struct {
 	// GPU is the GPUs Nomad allocated to the run's task, and its node;
 	// nil when it has none. Version 2.
 	GPU *GPUAlloc `json:"gpu,omitempty"`
+}
+
+// JobGiveBackCmd returns a started job that no node has taken yet
+// (CONFIGURING: a multi-node run whose allocations did not all start
+// within the executor's bound) to the queue: PENDING with Reason, its
+// restart count up by one (its next run is a new Nomad job), no run record
+// (it never ran). A job placed, ended or requeued meanwhile is left alone.
+type JobGiveBackCmd struct {
+	Time   time.Time `json:"time"`
+	JobID  uint64    `json:"job_id"`
+	Reason string    `json:"reason,omitempty"`
 }
 
 // JobReasonsCmd records the pending reasons the scheduler computed.

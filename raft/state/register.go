@@ -79,6 +79,7 @@ var commands = map[CommandType]*command{
 	CmdJobReasons:     register("JobReasons", 1, applyReasons),
 	CmdJobPlaced:      register("JobPlaced", 2, applyPlaced),
 	CmdJobSteps:       register("JobSteps", 1, applySteps),
+	CmdJobGiveBack:    register("JobGiveBack", 1, applyGiveBack),
 	CmdACLBootstrap:   register("ACLBootstrap", 1, applyACLBootstrap),
 	CmdACLTokenCreate: register("ACLTokenCreate", 1, applyACLTokenCreate),
 	CmdACLTokenDelete: register("ACLTokenDelete", 1, applyACLTokenDelete),
