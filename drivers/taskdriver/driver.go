@@ -310,8 +310,8 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	}
 	if r := d.gpuReaderFor(gpus); r != nil && cfg.Resources != nil && cfg.Resources.LinuxResources != nil {
 		h.meter = startGPUMeter(r, gpus.uuids, cgroupPids(cfg.Resources.LinuxResources.CpusetCgroupPath), d.gpuPeriod)
-		h.emit = d.eventer.EmitEvent
 	}
+	h.emit = d.eventer.EmitEvent
 	d.tasks.Set(cfg.ID, h)
 	started = true
 	go h.run()
@@ -490,6 +490,7 @@ func (d *Driver) RecoverTask(handle *drivers.TaskHandle) error {
 	if state.PoolUID != 0 {
 		h.finish = d.poolFinisher(state.PoolUID, state.TaskConfig)
 	}
+	h.emit = d.eventer.EmitEvent
 	d.tasks.Set(state.TaskConfig.ID, h)
 	go h.run()
 	return nil

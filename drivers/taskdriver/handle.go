@@ -138,6 +138,7 @@ func (h *taskHandle) reportGPUUse() {
 // or signal from the executor, out-of-memory kills from stepd's result.
 func (h *taskHandle) run() {
 	defer close(h.done)
+	defer h.watchSteps()() // srun's step records, as task events (stepevents.go)
 	ps, err := h.exec.Wait(context.Background())
 	h.reportGPUUse()
 	h.removeDeviceCgroup()
