@@ -76,7 +76,7 @@ func newBackend(o Config, store *state.Store, node *hbraft.Node, logger *slog.Lo
 		return backend{}, err
 	}
 	exec := nomadexec.New(nomadexec.Config{
-		Client: client, Store: store, Raft: node, Checkpoints: eventIndex{raft: node},
+		Client: client, Store: store, Raft: node, Checkpoints: eventIndex{raft: node}, Steps: stepLog{raft: node},
 		Translation: nomadexec.Translation{
 			ClusterName: n.Cluster, Partitions: parts, Namespace: n.Namespace, Region: n.Region,
 			MHzPerCPU: n.CPUMHz, DefaultMemMiB: n.DefaultMemMiB, KillTimeout: n.KillWait,
@@ -173,5 +173,23 @@ func (c eventIndex) SaveEventIndex(ctx context.Context, index uint64) error {
 		return err
 	}
 	_, _, err = c.raft.Apply(ctx, cmd)
+	return err
+}
+
+// stepLog commits the srun steps the Nomad executor reads from the task
+// driver's events (nomadexec.StepRecorder).
+type stepLog struct {
+	raft sched.Applier
+}
+
+func (c stepLog) RecordSteps(ctx context.Context, jobID uint64, steps []state.Step) error {
+	cmd, err := state.Encode(state.CmdJobSteps, state.JobStepsCmd{JobID: jobID, Steps: steps})
+	if err != nil {
+		return err
+	}
+	res, _, err := c.raft.Apply(ctx, cmd)
+	if err == nil && res != nil && res.Err != nil {
+		err = res.Err
+	}
 	return err
 }

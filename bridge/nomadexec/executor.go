@@ -65,7 +65,10 @@ type Config struct {
 	// (Resources). It also resolves GPU types to models (Translation's
 	// GPUModels, unless set). Nil: GPU jobs are admitted and wait for
 	// their GPUs in Nomad.
-	Nodes  NodeSnapshots
+	Nodes NodeSnapshots
+	// Steps commits the srun steps the task driver reports (steps.go);
+	// nil: steps are not accounted.
+	Steps  StepRecorder
 	Logger *slog.Logger
 }
 
@@ -112,6 +115,9 @@ type Executor struct {
 	// admission (one gone since has freed its GPUs: look at Nomad again).
 	gpuAdmitted map[uint64]admitted
 	gpuRuns     map[uint64]bool
+	// stepsSent: the steps of a running job asked to be committed in this
+	// term, by run and step id, true once with the step's end (steps.go).
+	stepsSent map[uint64]map[[2]int]bool
 }
 
 // exclusiveRetryGap is how long an --exclusive job that found no idle node

@@ -151,6 +151,7 @@ func (e *Executor) handleAlloc(ctx context.Context, a alloc) {
 		delete(e.nomad, a.JobID)
 	}
 	e.mu.Unlock()
+	e.recordSteps(ctx, id, a) // srun's steps, as the driver reports them (steps.go)
 	var gpu *state.GPUAlloc
 	if placeNow || terminal {
 		a = e.withGPU(ctx, a)
