@@ -34,6 +34,9 @@ type Part struct {
 // part of GPUCount GPUs of any of the job's types. Jobs run on one node,
 // so the job's GPUs are its node's (--gpus, --gpus-per-node,
 // --gpus-per-task x tasks, --gres=gpu). Nil when the job asks for no GPU.
+//
+// A job on N >= 2 nodes asks for that on each node: the job's count over
+// N, rounded up (--gpus-per-node as given; --gpus=4 -N 2 is 2 a node).
 func Parts(spec *jobspec.Spec) []Part {
 	n := spec.GPUCount()
 	if n <= 0 {
@@ -43,12 +46,18 @@ func Parts(spec *jobspec.Spec) []Part {
 	if spec.GPUType != nil && *spec.GPUType != "" {
 		types = strings.Split(*spec.GPUType, ",")
 	}
+	parts := []Part{{Types: types, Count: n}}
 	if len(types) > 1 {
-		if parts := typedParts(spec, n); parts != nil {
-			return parts
+		if typed := typedParts(spec, n); typed != nil {
+			parts = typed
 		}
 	}
-	return []Part{{Types: types, Count: n}}
+	if nodes := spec.MinNodes(); nodes > 1 {
+		for i := range parts {
+			parts[i].Count = (parts[i].Count + nodes - 1) / nodes
+		}
+	}
+	return parts
 }
 
 // typedParts splits the request that sets the job's GPU count (Spec's
@@ -150,6 +159,7 @@ func Never(spec *jobspec.Spec, job Job, nodes []api.Node) error {
 		return err
 	}
 	other := "" // the first node that had the GPUs but not the CPUs or memory
+	fit, want := 0, spec.MinNodes()
 	for _, n := range cands {
 		free := make([]int, len(n.GPUs))
 		for i, g := range n.GPUs {
@@ -164,11 +174,18 @@ func Never(spec *jobspec.Spec, job Job, nodes []api.Node) error {
 		case job.MemMiB > 0 && n.MemMiB > 0 && job.MemMiB > n.MemMiB:
 			why = fmt.Sprintf("%d MiB of memory (the node has %d)", job.MemMiB, n.MemMiB)
 		default:
-			return nil
+			if fit++; fit >= want {
+				return nil
+			}
+			continue
 		}
 		if why != "GPUs" && other == "" {
 			other = n.Name + " lacks " + why
 		}
+	}
+	if want > 1 {
+		return fmt.Errorf("%w: %d node(s) of partition %s can ever give the job %s each, it asks for %d nodes (%d node(s) considered; %s)",
+			ErrNeverFits, fit, strings.Join(job.Partitions, ","), describe(parts), want, len(cands), largest(cands, other))
 	}
 	return fmt.Errorf("%w: no node of partition %s can ever give the job %s (%d node(s) considered; %s)",
 		ErrNeverFits, strings.Join(job.Partitions, ","), describe(parts), len(cands), largest(cands, other))
@@ -209,12 +226,15 @@ func Now(spec *jobspec.Spec, partitions []string, nodes []api.Node, inFlight [][
 	if err != nil {
 		return false
 	}
+	fit := 0
 	for i, n := range usable {
 		if !inPartitions(n, partitions) || !slices.ContainsFunc(mine, func(m api.Node) bool { return m.Name == n.Name }) {
 			continue
 		}
 		if take(n.GPUs, slices.Clone(free[i]), parts) {
-			return true
+			if fit++; fit >= spec.MinNodes() {
+				return true // on as many distinct nodes as it asks for
+			}
 		}
 	}
 	return false

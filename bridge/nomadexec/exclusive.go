@@ -62,6 +62,9 @@ func (e *Executor) Admit(ctx context.Context, j *state.Job, sub *state.Submissio
 	if sub == nil || sub.Spec == nil {
 		return true
 	}
+	if jobNodes(sub) > 1 && !j.IsArrayBase() {
+		return e.admitMulti(ctx, j, sub)
+	}
 	if sub.Spec.Exclusive == nil || j.IsArrayBase() {
 		if parts := gpufit.Parts(sub.Spec); parts != nil {
 			return e.admitGPUs(ctx, j, sub, parts)

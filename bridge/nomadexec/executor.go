@@ -68,8 +68,13 @@ type Config struct {
 	Nodes NodeSnapshots
 	// Steps commits the srun steps the task driver reports (steps.go);
 	// nil: steps are not accounted.
-	Steps  StepRecorder
-	Logger *slog.Logger
+	Steps StepRecorder
+	// ConfigureTimeout bounds how long a multi-node run waits CONFIGURING
+	// (registered, not all its allocations running) before the executor
+	// gives it back: Nomad job stopped, job PENDING (Resources) again
+	// (default DefaultConfigureTimeout). Checked at each reconcile.
+	ConfigureTimeout time.Duration
+	Logger           *slog.Logger
 }
 
 // Archiver keeps a copy of an ended run's output (bridge/archive): the
@@ -115,6 +120,9 @@ type Executor struct {
 	// admission (one gone since has freed its GPUs: look at Nomad again).
 	gpuAdmitted map[uint64]admitted
 	gpuRuns     map[uint64]bool
+	// multiAdmitted: multi-node jobs Admit found room for, with their
+	// plan (Start registers it).
+	multiAdmitted map[uint64]multiPlan
 	// stepsSent: the steps of a running job asked to be committed in this
 	// term, by run and step id, true once with the step's end (steps.go).
 	stepsSent map[uint64]map[[2]int]bool
@@ -128,6 +136,13 @@ const exclusiveRetryGap = 2 * time.Second
 type run struct {
 	nomadID string
 	placed  bool
+	// A multi-node run: its node count (0 or 1: one node), its site
+	// (datacenter), since when it is tracked (the give-back bound counts
+	// from there) and its allocations as last seen.
+	nodes  int
+	site   string
+	since  time.Time
+	allocs map[string]alloc
 }
 
 var _ sched.Executor = (*Executor)(nil)
@@ -143,11 +158,14 @@ func New(cfg Config) *Executor {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.ConfigureTimeout <= 0 {
+		cfg.ConfigureTimeout = DefaultConfigureTimeout
+	}
 	if cfg.Nodes != nil && cfg.GPUModels == nil {
 		cfg.GPUModels = cfg.Nodes
 	}
 	return &Executor{cfg: cfg, outcomes: make(chan sched.Outcome), runs: map[uint64]*run{}, nomad: map[string]uint64{}, exclusiveRetry: map[uint64]time.Time{}, wake: make(chan struct{}, 1), endsWake: make(chan struct{}, 1),
-		gpuAdmitted: map[uint64]admitted{}}
+		gpuAdmitted: map[uint64]admitted{}, multiAdmitted: map[uint64]multiPlan{}}
 }
 
 // Outcomes delivers placements and final states.
@@ -176,7 +194,11 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 			return fmt.Errorf("allocations of %s: %w", nid, err)
 		}
 		if hasTerminal(allocs) || existing.Stop == nil || !*existing.Stop {
-			e.track(j.ID, nid)
+			site := ""
+			if len(existing.Datacenters) > 0 {
+				site = existing.Datacenters[0]
+			}
+			e.track(j.ID, nid, jobNodes(sub), site)
 			for _, a := range allocs {
 				e.handleAlloc(ctx, e.fromStub(ctx, a))
 			}
@@ -187,6 +209,9 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 		return fmt.Errorf("look up %s: %w", nid, err)
 	}
 	e.knowGPUModels(ctx, sub)
+	if n := jobNodes(sub); n > 1 {
+		return e.startMulti(ctx, j, sub, n)
+	}
 	job, err := e.cfg.Translation.Translate(j, sub)
 	if err == nil && sub.Spec.Exclusive != nil {
 		if job, err = e.lookWhole(ctx, j, sub); err != nil {
@@ -208,17 +233,19 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 		}
 		return fmt.Errorf("register %s: %w", nid, err)
 	}
-	e.track(j.ID, nid)
+	e.track(j.ID, nid, 1, "")
 	return nil
 }
 
-func (e *Executor) track(id uint64, nid string) {
+// track makes a run this leader follows: nodes is its node count, site
+// its datacenter (a multi-node run's).
+func (e *Executor) track(id uint64, nid string, nodes int, site string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if old := e.runs[id]; old != nil {
 		delete(e.nomad, old.nomadID)
 	}
-	e.runs[id] = &run{nomadID: nid}
+	e.runs[id] = &run{nomadID: nid, nodes: nodes, site: site, since: time.Now()}
 	e.nomad[nid] = id
 }
 
@@ -238,22 +265,28 @@ func (e *Executor) untrack(id uint64) *run {
 func (e *Executor) Stop(ctx context.Context, jobID uint64) error {
 	e.mu.Lock()
 	delete(e.exclusiveRetry, jobID)
+	delete(e.multiAdmitted, jobID)
 	e.mu.Unlock()
 	r := e.untrack(jobID)
 	nid := ""
+	multi := false
 	if r != nil {
-		nid = r.nomadID
-	} else if j := e.cfg.Store.View().Job(jobID); j != nil {
-		nid = NomadID(j)
+		nid, multi = r.nomadID, r.nodes > 1
+	} else if v := e.cfg.Store.View(); v.Job(jobID) != nil {
+		j := v.Job(jobID)
+		nid, multi = NomadID(j), jobNodes(v.Submission(j)) > 1
 	} else {
 		return nil
 	}
 	_, _, err := e.cfg.Client.Jobs().Deregister(nid, false, (&api.WriteOptions{}).WithContext(ctx))
 	if err != nil && !IsNotFound(err) {
 		if r != nil {
-			e.track(jobID, nid) // try again next pass
+			e.track(jobID, nid, r.nodes, r.site) // try again next pass
 		}
 		return fmt.Errorf("deregister %s: %w", nid, err)
+	}
+	if multi {
+		e.deleteStepKey(ctx, nid)
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ func (e *Executor) admitGPUs(ctx context.Context, j *state.Job, sub *state.Submi
 		return true // AdmitTasks says how many of its tasks
 	}
 	e.mu.Lock()
-	e.gpuAdmitted[j.ID] = admitted{at: time.Now(), parts: parts, copies: 1}
+	e.gpuAdmitted[j.ID] = admitted{at: time.Now(), parts: parts, copies: sub.Spec.MinNodes()} // a share per node
 	e.mu.Unlock()
 	return true
 }
@@ -71,12 +71,14 @@ func (e *Executor) AdmitTasks(ctx context.Context, base *state.Job, sub *state.S
 	}
 	n := 0
 	for n < want && gpufit.Now(sub.Spec, []string{base.Partition}, nodes, inFlight) {
-		inFlight = append(inFlight, parts)
+		for range sub.Spec.MinNodes() {
+			inFlight = append(inFlight, parts)
+		}
 		n++
 	}
 	if n > 0 {
 		e.mu.Lock()
-		e.gpuAdmitted[base.ID] = admitted{at: time.Now(), parts: parts, copies: n}
+		e.gpuAdmitted[base.ID] = admitted{at: time.Now(), parts: parts, copies: n * sub.Spec.MinNodes()}
 		e.mu.Unlock()
 	}
 	return n
@@ -116,7 +118,9 @@ func (e *Executor) gpuView(ctx context.Context, j *state.Job) (nodes []hbapi.Nod
 		if rj := view.Job(id); rj != nil {
 			if sub := view.Submission(rj); sub != nil && sub.Spec != nil {
 				if p := gpufit.Parts(sub.Spec); p != nil {
-					inFlight = append(inFlight, p)
+					for range sub.Spec.MinNodes() { // a share on each of its nodes
+						inFlight = append(inFlight, p)
+					}
 				}
 			}
 		}
@@ -144,7 +148,11 @@ func (e *Executor) started(j *state.Job) {
 		return
 	}
 	if a, ok := e.gpuAdmitted[j.ArrayJobID]; ok {
-		if a.copies--; a.copies <= 0 {
+		nodes := 1 // a task's share on each of its nodes
+		if j.Submission != nil && j.Submission.Spec != nil {
+			nodes = j.Submission.Spec.MinNodes()
+		}
+		if a.copies -= nodes; a.copies <= 0 {
 			delete(e.gpuAdmitted, j.ArrayJobID)
 		} else {
 			e.gpuAdmitted[j.ArrayJobID] = a

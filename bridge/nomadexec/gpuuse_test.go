@@ -149,7 +149,7 @@ func TestHandleAllocAccountsGPUs(t *testing.T) {
 
 	// From the event stream: the full allocation, nothing read.
 	e := New(Config{Client: client, Store: state.New()})
-	e.track(7, "slurm-7")
+	e.track(7, "slurm-7", 1, "")
 	e.handleAlloc(ctx, fullAlloc(full))
 	e.mu.Lock()
 	ends := slices.Clone(e.ends)
@@ -169,7 +169,7 @@ func TestHandleAllocAccountsGPUs(t *testing.T) {
 	// From a listing (no resources): the servers are asked, once per
 	// observation that needs it.
 	e = New(Config{Client: client, Store: state.New()})
-	e.track(7, "slurm-7")
+	e.track(7, "slurm-7", 1, "")
 	stub := &api.AllocationListStub{ID: "a1", NodeID: "node-id-1", NodeName: "node1", JobID: "slurm-7", ClientStatus: api.AllocClientStatusComplete,
 		TaskStates: map[string]*api.TaskState{TaskName: done}}
 	e.handleAlloc(ctx, stubAlloc(stub))

@@ -41,7 +41,11 @@ func (e *Executor) sync(ctx context.Context) error {
 		}
 		j := v.Job(id)
 		if j != nil && j.State == state.StateRunning && NomadID(j) == s.ID {
-			e.track(id, s.ID)
+			site := ""
+			if len(s.Datacenters) > 0 {
+				site = s.Datacenters[0]
+			}
+			e.track(id, s.ID, jobNodes(v.Submission(j)), site)
 			adopt = append(adopt, s.ID)
 			continue
 		}
@@ -89,6 +93,7 @@ func (e *Executor) reconcile(ctx context.Context) {
 	for _, nid := range nids {
 		e.refresh(ctx, nid)
 	}
+	e.giveBackStale(ctx)
 }
 
 // alloc is what handleAlloc needs of an allocation, from an event or a
@@ -138,6 +143,10 @@ func (e *Executor) handleAlloc(ctx context.Context, a alloc) {
 	}
 	if r == nil {
 		e.mu.Unlock()
+		return
+	}
+	if r.nodes > 1 {
+		e.handleMulti(ctx, id, r, a) // releases e.mu
 		return
 	}
 	started := a.Task != nil && !a.Task.StartedAt.IsZero()

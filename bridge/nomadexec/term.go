@@ -26,6 +26,7 @@ func (e *Executor) RunTerm(ctx context.Context) error {
 	wg.Wait()
 	e.mu.Lock()
 	e.runs, e.nomad, e.synced, e.pending, e.ends = map[uint64]*run{}, map[string]uint64{}, false, nil, nil
+	e.multiAdmitted = map[uint64]multiPlan{}
 	e.mu.Unlock()
 	return nil
 }
@@ -36,6 +37,9 @@ type ending struct {
 	outcome         sched.Outcome
 	nomadJob        string
 	allocID, nodeID string
+	// multi: a multi-node run, whose other allocations are stopped and
+	// step key deleted once it ended.
+	multi bool
 }
 
 // queueEnd hands an ended run to the term's finisher.
@@ -77,9 +81,16 @@ func (e *Executor) finishEnds(ctx context.Context) {
 // another run's output is archived first, so `hpcbridge output` works once
 // sacct shows the end.
 func (e *Executor) finish(ctx context.Context, en ending) {
+	if en.multi {
+		// The other instances serve steps until stopped.
+		e.stopLost(ctx, en.nomadJob)
+		e.deleteStepKey(ctx, en.nomadJob)
+	}
 	switch {
 	case en.outcome.State == state.StateNodeFail:
-		e.stopLost(ctx, en.nomadJob)
+		if !en.multi {
+			e.stopLost(ctx, en.nomadJob)
+		}
 	case e.cfg.Outputs != nil:
 		if err := e.cfg.Outputs.Archive(ctx, en.outcome.JobID, en.allocID, en.nodeID); err != nil {
 			e.cfg.Logger.Warn("archive output", "job", en.outcome.JobID, "err", err)

@@ -115,9 +115,13 @@ func (t *Translation) Translate(j *state.Job, sub *state.Submission) (*api.Job, 
 // (Slurm job or not) is placed beside it, and it sees all the node's CPUs.
 type wholeNode struct {
 	ID, Name string
-	CPUs     int   // cores
-	MHz      int   // allocatable CPU shares
-	MemMiB   int64 // allocatable memory
+	// IDs, when set, are the nodes of a multi-node job (comma
+	// separated), each of which it has whole (the sizes are then the
+	// smallest's).
+	IDs    string
+	CPUs   int   // cores
+	MHz    int   // allocatable CPU shares
+	MemMiB int64 // allocatable memory
 }
 
 func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *wholeNode) (*api.Job, error) {
@@ -125,11 +129,23 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 		return nil, fmt.Errorf("job %d has no submission", j.ID)
 	}
 	spec := sub.Spec
-	if n := spec.MinNodes(); n > 1 {
-		return nil, fmt.Errorf("job %s asks for %d nodes: multi-node jobs are not supported yet", j.SlurmID(), n)
+	nodes, err := NodeCount(spec)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", j.SlurmID(), err)
+	}
+	if nodes != spec.MinNodes() {
+		// -w names the nodes without -N: the counts are per those nodes.
+		cp, sc := *spec, *sub
+		cp.NodesMin, sc.Spec = &nodes, &cp
+		spec, sub = &cp, &sc
 	}
 	id := NomadID(j)
 	cpus := spec.CPUCount()
+	if nodes > 1 {
+		// Each node reserves its share: the job's CPUs over its nodes
+		// (rounded up), at least what --ntasks-per-node x -c needs.
+		cpus = max((cpus+nodes-1)/nodes, spec.MinCPUsPerNode(), 1)
+	}
 	mem := t.DefaultMemMiB
 	if mem <= 0 {
 		mem = DefaultMemMiB
@@ -140,7 +156,7 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 	case spec.MemPerCPUMiB != nil && *spec.MemPerCPUMiB > 0:
 		mem = *spec.MemPerCPUMiB * int64(cpus)
 	case spec.MemPerGPUMiB != nil && *spec.MemPerGPUMiB > 0 && spec.GPUCount() > 0:
-		mem = *spec.MemPerGPUMiB * int64(spec.GPUCount())
+		mem = *spec.MemPerGPUMiB * int64((spec.GPUCount()+nodes-1)/nodes)
 	}
 	mhz := t.MHzPerCPU
 	if mhz <= 0 {
@@ -169,7 +185,11 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 	env := SlurmEnv(j, sub, t.ClusterName)
 	cpuMHz := cpus * mhz
 	if whole != nil {
-		constraints = append(constraints, &api.Constraint{LTarget: "${node.unique.id}", Operand: "=", RTarget: whole.ID})
+		if whole.IDs != "" {
+			constraints = append(constraints, &api.Constraint{LTarget: "${node.unique.id}", Operand: "set_contains_any", RTarget: whole.IDs})
+		} else {
+			constraints = append(constraints, &api.Constraint{LTarget: "${node.unique.id}", Operand: "=", RTarget: whole.ID})
+		}
 		cpuMHz, mem = whole.MHz, whole.MemMiB
 		n := strconv.Itoa(whole.CPUs)
 		env["SLURM_CPUS_ON_NODE"], env["SLURM_JOB_CPUS_PER_NODE"] = n, n
@@ -205,6 +225,15 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 		OpenMode:     strOr(spec.OpenMode, "truncate"),
 		TimeLimitMin: j.TimeLimitMin,
 	}
+	if nodes > 1 {
+		config.Nodes, config.NTasks, config.CPUsPerNode = nodes, spec.TaskCount(), cpus
+		if whole != nil {
+			config.CPUsPerNode = whole.CPUs
+		}
+		config.NTasksPerNode = intOr(spec.NtasksPerNode, 0)
+		config.CPUsPerTask = intOr(spec.CPUsPerTask, 0)
+		config.StepService = StepService(id)
+	}
 	zero := 0
 	batch := "batch"
 	fail := "fail"
@@ -226,7 +255,7 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 	}
 	group := &api.TaskGroup{
 		Name:             ptr("job"),
-		Count:            ptr(1),
+		Count:            ptr(nodes),
 		Tasks:            []*api.Task{task},
 		RestartPolicy:    &api.RestartPolicy{Attempts: &zero, Mode: &fail},
 		ReschedulePolicy: &api.ReschedulePolicy{Attempts: &zero, Unlimited: ptr(false)},
@@ -242,6 +271,9 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 		Priority:    ptr(50),
 		TaskGroups:  []*api.TaskGroup{group},
 		Meta:        jobMeta(j, sub),
+	}
+	if nodes > 1 {
+		multiNode(job, group, task, id)
 	}
 	if t.Namespace != "" {
 		job.Namespace = &t.Namespace
@@ -377,10 +409,13 @@ func constraintsOf(spec *jobspec.Spec) ([]*api.Constraint, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--nodelist: %w", err)
 		}
-		if len(nodes) > 1 {
-			return nil, fmt.Errorf("--nodelist=%s names %d nodes, but the job runs on one", *spec.Nodelist, len(nodes))
+		if len(nodes) == 1 {
+			out = append(out, &api.Constraint{LTarget: "${node.unique.name}", Operand: "=", RTarget: nodes[0]})
+		} else {
+			// One of the names on each of its nodes (NodeCount made the
+			// job's node count the names' count).
+			out = append(out, &api.Constraint{LTarget: "${node.unique.name}", Operand: "set_contains_any", RTarget: strings.Join(nodes, ",")})
 		}
-		out = append(out, &api.Constraint{LTarget: "${node.unique.name}", Operand: "=", RTarget: nodes[0]})
 	}
 	if spec.Exclude != nil && *spec.Exclude != "" {
 		nodes, err := hostlist.Expand(*spec.Exclude)

@@ -117,9 +117,10 @@ func TestTranslateArrayTask(t *testing.T) {
 
 func TestTranslateRefuses(t *testing.T) {
 	for _, c := range []struct{ script, want string }{
-		{"#!/bin/sh\n#SBATCH -N 2\n", "multi-node"},
+		{"#!/bin/sh\n#SBATCH -N 2000\n", "Node count specification invalid"},
 		{"#!/bin/sh\n#SBATCH --constraint=[a*2&b]\n", "bracketed"},
-		{"#!/bin/sh\n#SBATCH --nodelist=n[1-2]\n", "names 2 nodes"},
+		{"#!/bin/sh\n#SBATCH -N 1 --nodelist=n[1-2]\n", "names 2 nodes"},
+		{"#!/bin/sh\n#SBATCH -N 3 --nodelist=n[1-2]\n", "names all its nodes or none"},
 	} {
 		_, err := (&Translation{}).Translate(&state.Job{ID: 1, ArrayTaskID: state.NoTask}, parse(t, c.script))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -79,7 +79,9 @@ const (
 )
 
 // Outcome is how a job ended on the executor, or, with State RUNNING, that
-// its work started on Node at Time.
+// its work started on Node (a hostlist for a multi-node run) at Time, or,
+// with State PENDING, that the executor gave back a run no node had taken
+// (it is queued again, with Reason as its pending reason).
 type Outcome struct {
 	JobID      uint64
 	State      state.JobState
@@ -197,6 +199,14 @@ func (s *Scheduler) apply(ctx context.Context, t state.CommandType, payload any)
 func (s *Scheduler) finish(ctx context.Context, o Outcome) {
 	if o.Time.IsZero() {
 		o.Time = s.cfg.Now()
+	}
+	if o.State == state.StatePending {
+		// The executor gave a run no node had taken back (a multi-node
+		// run whose allocations did not all start in time): queued again.
+		if _, err := s.apply(ctx, state.CmdJobGiveBack, state.JobGiveBackCmd{Time: o.Time, JobID: o.JobID, Reason: o.Reason}); err != nil {
+			s.cfg.Logger.Warn("commit give-back", "job", o.JobID, "err", err)
+		}
+		return
 	}
 	if o.State == state.StateRunning {
 		if _, err := s.apply(ctx, state.CmdJobPlaced, state.JobPlacedCmd{Time: o.Time, JobID: o.JobID, NodeList: o.Node, GPU: o.GPU}); err != nil {
