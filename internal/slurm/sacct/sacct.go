@@ -429,8 +429,10 @@ func fetchAccounting(ctx context.Context, o sacctOptions) ([]*state.Job, error) 
 type acctRecord struct {
 	job, batch *state.Job
 	// stepsOnly is set when -j named only steps of the job (53.batch):
-	// sacct then prints those steps without the job's own line.
+	// sacct then prints those steps without the job's own line, sel says
+	// which (sacct_steps.go).
 	stepsOnly bool
+	sel       stepSel
 }
 
 // accountingRecords lists the records of jobs: for a requeued job, one
@@ -498,11 +500,11 @@ func selectAccounting(recs []acctRecord, o sacctOptions) []acctRecord {
 		if !inWindow(j, o) {
 			continue
 		}
-		if whole, batch := stepSelection(o.Jobs, j); !whole {
-			if !batch || r.batch == nil || o.Allocations {
+		if whole, sel := stepSelection(o.Jobs, j); !whole {
+			if o.Allocations || !r.selects(sel) {
 				continue
 			}
-			r.stepsOnly = true
+			r.stepsOnly, r.sel = true, sel
 		}
 		if n := len(out); !o.Duplicates && n > 0 && out[n-1].job.ID == j.ID {
 			out = out[:n-1]
@@ -513,12 +515,13 @@ func selectAccounting(recs []acctRecord, o sacctOptions) []acctRecord {
 }
 
 // stepSelection reads -j for record j: whole when an argument names the
-// job itself (or no -j was given), batch when one names its .batch step.
-// Steps hpcbridge does not record (srun's numbered steps, .extern) select
-// nothing, as sacct prints nothing for a step that does not exist.
-func stepSelection(args []slurm.JobArg, j *state.Job) (whole, batch bool) {
+// job itself (or no -j was given); else the steps the arguments name: its
+// .batch step, its numbered (srun) steps. A step that does not exist
+// (.extern, which hpcbridge does not have, or a step id the job has no
+// record of) selects nothing, as sacct prints nothing for it.
+func stepSelection(args []slurm.JobArg, j *state.Job) (whole bool, sel stepSel) {
 	if len(args) == 0 {
-		return true, true
+		return true, sel
 	}
 	for _, a := range args {
 		if !a.Names(j) {
@@ -526,12 +529,16 @@ func stepSelection(args []slurm.JobArg, j *state.Job) (whole, batch bool) {
 		}
 		switch a.Step {
 		case "":
-			return true, true
+			return true, stepSel{}
 		case "batch":
-			batch = true
+			sel.batch = true
+		default:
+			if id, err := strconv.Atoi(a.Step); err == nil && id >= 0 && a.Step == strconv.Itoa(id) {
+				sel.ids = append(sel.ids, id)
+			}
 		}
 	}
-	return false, batch
+	return false, sel
 }
 
 // inWindow reports whether j belongs to the window: without -s, jobs
@@ -592,10 +599,12 @@ func orderAccounting(recs []acctRecord) {
 	})
 }
 
-// sacctRow is one line of sacct's output: a job, or its batch step.
+// sacctRow is one line of sacct's output: a job, its batch step, or (with
+// batch set too) one of its srun steps.
 type sacctRow struct {
 	v     slurm.JobView
 	batch bool
+	step  *state.Step
 }
 
 // formatSacct renders records as sacct's table (or -p/-P lines).
@@ -606,8 +615,11 @@ func formatSacct(recs []acctRecord, o sacctOptions) string {
 		if !r.stepsOnly {
 			rows = append(rows, sacctRow{v: vc.View(r.job)})
 		}
-		if !o.Allocations && r.batch != nil {
+		if !o.Allocations && r.batch != nil && (!r.stepsOnly || r.sel.batch) {
 			rows = append(rows, sacctRow{v: vc.View(r.batch), batch: true})
+		}
+		if !o.Allocations {
+			rows = append(rows, r.stepRows(vc)...)
 		}
 	}
 	var b strings.Builder
@@ -674,6 +686,11 @@ func batchState(j *state.Job) string {
 
 // sacctValue is one field of one row.
 func sacctValue(r sacctRow, field string, o sacctOptions) string {
+	if r.step != nil {
+		if s, ok := stepValue(r, field, o); ok {
+			return s
+		}
+	}
 	v, j := r.v, r.v.Job
 	jobOnly := func(s string) string {
 		if r.batch {

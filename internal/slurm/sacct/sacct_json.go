@@ -189,7 +189,7 @@ func sacctJSON(recs []acctRecord, o sacctOptions) sacctJSONDoc {
 		out.Required.CPUs, out.Required.Memory = v.CPUs(), v.MemTotal()
 		out.State.Current, out.State.Reason = string(j.State), v.Reason()
 		out.Steps = []sacctJSONStep{}
-		if b := r.batch; !o.Allocations && b != nil {
+		if b := r.batch; !o.Allocations && b != nil && (!r.stepsOnly || r.sel.batch) {
 			var st sacctJSONStep
 			st.Step.JobID, st.Step.ID, st.Step.Name = j.ID, "batch", "batch"
 			st.State = batchState(b)
@@ -200,6 +200,9 @@ func sacctJSON(recs []acctRecord, o sacctOptions) sacctJSONDoc {
 			st.Tasks.Count = 1
 			st.Tres.Requested.Max = stepUsageJSON(b)
 			out.Steps = append(out.Steps, st)
+		}
+		if !o.Allocations {
+			out.Steps = append(out.Steps, r.stepsJSON(vc)...)
 		}
 		out.Tres.Requested = tresJSONWith(v, v.Spec.GPUCount())
 		out.Tres.Allocated = []sacctJSONTres{}
