@@ -123,6 +123,12 @@ func startDevNomad(ctx context.Context, dir, pluginDir string, nodes []devNodeCo
 		// The clients share this machine's ports: each hands out dynamic
 		// ports from a range of its own.
 		cfg.DynamicPorts = nomadagent.DynamicPortRange(i, len(nodes))
+		// Each runs in a UTS namespace whose host name is its node's name:
+		// its tasks see `uname -n` = SLURMD_NODENAME, as on a cluster, and
+		// what keys on the host name tells the nodes apart (Open MPI names
+		// its shared-memory segments by host name and local rank: with one
+		// name for all nodes, two nodes' ranks collide and crash).
+		cfg.Hostname = n.name
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

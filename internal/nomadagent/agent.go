@@ -259,10 +259,18 @@ func (a *Agent) run(ctx context.Context, r role) error {
 		return fmt.Errorf("nomadagent: %w", err)
 	}
 	cmd := exec.Command(a.cfg.Binary, args...)
+	cmd.SysProcAttr = sysProcAttr()
+	if a.cfg.Hostname != "" {
+		if cmd, err = withHostname(cmd, a.cfg.Hostname); err != nil {
+			pr.Close()
+			pw.Close()
+			logf.Close()
+			return err
+		}
+	}
 	cmd.Dir = a.cfg.Dir
 	cmd.Env = append(os.Environ(), a.cfg.Env...)
 	cmd.Stdout, cmd.Stderr = pw, pw
-	cmd.SysProcAttr = sysProcAttr()
 	err = cmd.Start()
 	pw.Close()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -76,6 +77,13 @@ type Config struct {
 	LogLevel string
 	// Env is appended to this process's environment for the agent.
 	Env []string
+	// Hostname, when set, runs the agent in a UTS namespace of its own
+	// whose host name it is (Linux, as root): the agent's plugins and every
+	// task below it see it as `uname -n`. Several clients on one machine
+	// then look like separate hosts to what keys on the host name (Open
+	// MPI's shared-memory segments are named by host name and local rank).
+	// At most 64 bytes, no NUL or "/".
+	Hostname string
 	// StopGrace is how long Stop and Restart wait after SIGINT before
 	// SIGKILL; default 10 s.
 	StopGrace time.Duration
@@ -165,6 +173,9 @@ func (c Config) withDefaults(r role, p ports) (Config, error) {
 	c.LogLevel = or(c.LogLevel, DefaultLogLevel)
 	if c.StopGrace <= 0 {
 		c.StopGrace = DefaultStopGrace
+	}
+	if h := c.Hostname; len(h) > 64 || strings.ContainsAny(h, "\x00/") {
+		return c, fmt.Errorf("nomadagent: host name %q: want at most 64 bytes, no NUL or /", h)
 	}
 	if d := c.DynamicPorts; d != (PortRange{}) && (d.Min < 1024 || d.Max > 65535 || d.Min > d.Max) {
 		return c, fmt.Errorf("nomadagent: dynamic ports %d-%d: want 1024 <= min <= max <= 65535", d.Min, d.Max)

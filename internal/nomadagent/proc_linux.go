@@ -3,8 +3,10 @@ package nomadagent
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -24,6 +26,23 @@ func sysProcAttr() *syscall.SysProcAttr {
 	// Its own process group: a Ctrl-C in the terminal of `hpcbridge dev`
 	// reaches hpcbridge, which stops the agent in order.
 	return &syscall.SysProcAttr{Setpgid: true}
+}
+
+// withHostname returns cmd run in a new UTS namespace whose host name is
+// name: /bin/sh, started in the namespace, writes the name and replaces
+// itself with cmd's program, so the process (and its pid) is the agent's.
+// name reaches the shell as an argument, never as code.
+func withHostname(cmd *exec.Cmd, name string) (*exec.Cmd, error) {
+	if cmd.Err != nil {
+		return nil, fmt.Errorf("nomadagent: %w", cmd.Err)
+	}
+	sh := exec.Command("/bin/sh", append([]string{"-c", `printf %s "$0" >/proc/sys/kernel/hostname && exec "$@"`, name, cmd.Path}, cmd.Args[1:]...)...)
+	sh.SysProcAttr = cmd.SysProcAttr
+	if sh.SysProcAttr == nil {
+		sh.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	sh.SysProcAttr.Cloneflags |= syscall.CLONE_NEWUTS
+	return sh, nil
 }
 
 // procStat returns the parent pid and start time of pid.

@@ -3,7 +3,9 @@
 package nomadagent
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"syscall"
 )
 
@@ -14,6 +16,10 @@ type proc struct {
 }
 
 func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+func withHostname(*exec.Cmd, string) (*exec.Cmd, error) {
+	return nil, errors.New("nomadagent: Config.Hostname needs Linux (a UTS namespace)")
+}
 
 func descendants(int) []proc { return nil }
 
