@@ -52,7 +52,9 @@ func (s *Server) checkGPUs(ctx context.Context, spec *jobspec.Spec) error {
 	if spec.Partition != nil && *spec.Partition != "" {
 		parts = strings.Split(*spec.Partition, ",")
 	}
-	job := gpufit.Job{Partitions: parts, CPUs: spec.CPUCount(), MemMiB: jobMemMiB(spec)}
+	// On each of its nodes (a multi-node job asks for its share on each).
+	perNode := (spec.CPUCount() + spec.MinNodes() - 1) / spec.MinNodes()
+	job := gpufit.Job{Partitions: parts, CPUs: perNode, MemMiB: jobMemMiB(spec)}
 	if err := gpufit.Never(spec, job, nodes); err != nil {
 		return badRequest("%s", err.Error())
 	}

@@ -72,9 +72,6 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 	if spec.Nice != nil && *spec.Nice < 0 && !isManagement(tok) {
 		return denied("--nice=%d: only an administrator can set a negative nice (a job's priority above others')", *spec.Nice)
 	}
-	if spec.NodesMin != nil && *spec.NodesMin > 1 {
-		return badRequest("Node count specification invalid: --nodes=%d: hpcbridge runs each job on one Nomad client; multi-node jobs are not supported yet", *spec.NodesMin)
-	}
 	if err := checkDependency(s.cfg.Store.View(), spec.Dependency); err != nil {
 		return err
 	}
@@ -88,6 +85,9 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 		if !jobspec.BeginInRange(b.At) {
 			return badRequest("--begin=%s: the begin time must be in the years 1 to 9999", b.Raw)
 		}
+	}
+	if err := s.checkNodes(r.Context(), spec); err != nil {
+		return err
 	}
 	if err := s.checkGPUs(r.Context(), spec); err != nil {
 		return err
