@@ -182,6 +182,12 @@ func TestExamplesAccepted(t *testing.T) {
 			if !res.Accepted {
 				t.Fatalf("real Slurm rejects %s: %s", rel, res.Error)
 			}
+			// The oracle has one node: a multi-node example (mpi-hello.sh,
+			// rendezvous.sh) is accepted but cannot be placed, and says so.
+			if n, _ := res.Fields["nodes_min"].(float64); n > 1 && res.TestOnly != nil && !res.TestOnly.OK &&
+				strings.Contains(res.TestOnly.Message, "Requested node configuration is not available") {
+				return
+			}
 			if res.TestOnly == nil || !res.TestOnly.OK {
 				t.Errorf("real Slurm could not place %s on the one-node oracle: %+v", rel, res.TestOnly)
 			}
