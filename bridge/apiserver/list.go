@@ -474,6 +474,7 @@ func (lp *listPage) write(w http.ResponseWriter, r *http.Request) error {
 		cp.DependsOn = nil
 		if lp.brief {
 			cp.Runs, cp.GPU = nil, nil // as in the packed form: earlier runs and GPU accounting are for sacct
+			cp.Steps, cp.StepsDropped = nil, 0
 			cp.Submission = briefs.get(sub, brief.Submission)
 		} else {
 			cp.Submission = sub

@@ -80,9 +80,11 @@ func fullJob(seed int) *state.Job {
 // briefLeavesOut are the fields of state.Job the brief view does not
 // carry, each with the reason; every other field must survive it.
 var briefLeavesOut = map[string]string{
-	"Runs":      "a requeued job's earlier runs: only sacct -D prints them, from the full records",
-	"DependsOn": "the Raft log's parsed form of Dependency: the API sends only the text (apiserver leaves it out of JSON too)",
-	"GPU":       "GPU accounting (allocated GPU ids, GPU-seconds, NVML figures): only sacct prints it, from the full records",
+	"Runs":         "a requeued job's earlier runs: only sacct -D prints them, from the full records",
+	"DependsOn":    "the Raft log's parsed form of Dependency: the API sends only the text (apiserver leaves it out of JSON too)",
+	"GPU":          "GPU accounting (allocated GPU ids, GPU-seconds, NVML figures): only sacct prints it, from the full records",
+	"Steps":        "srun steps: only sacct prints them, from the full records",
+	"StepsDropped": "the count of srun steps past the cap: accounting's, not the queue's",
 }
 
 // briefOf is what the brief view of j with submission sub must decode to.

@@ -5,7 +5,8 @@
 // The brief view is what a queue listing shows, for 100,000 jobs in well
 // under a second: every field of the job record but Runs (a requeued
 // job's earlier runs, which only sacct -D prints, from the full records)
-// and GPU (the run's GPU accounting, which only sacct prints),
+// and GPU (the run's GPU accounting, which only sacct prints), and Steps
+// and StepsDropped (srun steps, which only sacct prints),
 // and of its submission only what squeue prints (no script, environment
 // or options as typed, and of the spec only the fields Submission keeps).
 // JSON clients get the usual job records with the other fields left out;
