@@ -93,6 +93,13 @@ var taskConfigSpec = hclspec.NewObject(map[string]*hclspec.Spec{
 	),
 	"time_limit_min": hclspec.NewAttr("time_limit_min", "number", false),
 	"env":            hclspec.NewAttr("env", "map(string)", false),
+	// A multi-node job's layout (taskspec.Config; absent for one node).
+	"nodes":           hclspec.NewAttr("nodes", "number", false),
+	"ntasks":          hclspec.NewAttr("ntasks", "number", false),
+	"ntasks_per_node": hclspec.NewAttr("ntasks_per_node", "number", false),
+	"cpus_per_task":   hclspec.NewAttr("cpus_per_task", "number", false),
+	"cpus_per_node":   hclspec.NewAttr("cpus_per_node", "number", false),
+	"step_service":    hclspec.NewAttr("step_service", "string", false),
 })
 
 // capabilities: signals yes (with Slurm's scopes); no `nomad alloc exec`

@@ -255,6 +255,9 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		}
 	}()
 	sc.DeviceCgroup = devCgroup
+	if sc.Multi, err = multiNodeConfig(cfg, &tc); err != nil {
+		return nil, nil, err
+	}
 	if err := jobdir.WriteJSON(layout.StepdConfig(), sc); err != nil {
 		return nil, nil, fmt.Errorf("write stepd config: %w", err)
 	}

@@ -139,6 +139,7 @@ func (h *taskHandle) reportGPUUse() {
 func (h *taskHandle) run() {
 	defer close(h.done)
 	defer h.watchSteps()() // srun's step records, as task events (stepevents.go)
+	defer h.watchRole()()  // a multi-node job's role, as a task event (multinode.go)
 	ps, err := h.exec.Wait(context.Background())
 	h.reportGPUUse()
 	h.removeDeviceCgroup()

@@ -64,6 +64,10 @@ func (st *step) fileVars(rank int) jobspec.PatternVars {
 		v.User = os.Getenv("USER")
 	}
 	v.Node, _, _ = strings.Cut(st.node, ".")
+	if st.rankNode != nil {
+		v.NodeIndex = st.rankNode[rank]
+		v.Node, _, _ = strings.Cut(st.nodeNames[v.NodeIndex], ".")
+	}
 	return v
 }
 

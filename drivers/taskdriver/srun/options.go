@@ -26,9 +26,17 @@ type options struct {
 	gpus        string // --gpus/-G, --gpus-per-node: N or type:N
 	gpusPerTask string // --gpus-per-task: N or type:N
 	gres        string // --gres: gpu[:type][:N], ..., or none
-	command     []string
-	help        bool
-	version     bool
+	// Multi-node layout: -N MIN[-MAX] (0: not given), --ntasks-per-node,
+	// -w/--nodelist (a hostlist), -r/--relative (-1: not given),
+	// --multi-prog.
+	nodesMin, nodesMax int
+	ntasksPerNode      int
+	nodelist           string
+	relative           int
+	multiProg          bool
+	command            []string
+	help               bool
+	version            bool
 }
 
 // errUsage marks errors in the command line (srun exits 255 for them, as
@@ -67,7 +75,13 @@ type optSpec struct {
 var specs = []optSpec{
 	{"ntasks", 'n', required, func(o *options, v string) error { return positive(&o.ntasks, "--ntasks", v) }},
 	{"cpus-per-task", 'c', required, func(o *options, v string) error { return positive(&o.cpusPerTask, "--cpus-per-task", v) }},
-	{"nodes", 'N', required, checkNodes},
+	{"nodes", 'N', required, setNodes},
+	{"ntasks-per-node", 0, required, func(o *options, v string) error {
+		return positive(&o.ntasksPerNode, "--ntasks-per-node", v)
+	}},
+	{"nodelist", 'w', required, func(o *options, v string) error { o.nodelist = v; return nil }},
+	{"relative", 'r', required, setRelative},
+	{"multi-prog", 0, flag, func(o *options, _ string) error { o.multiProg = true; return nil }},
 	{"label", 'l', flag, func(o *options, _ string) error { o.label = true; return nil }},
 	{"export", 0, required, func(o *options, v string) error { o.export = v; return nil }},
 	{"chdir", 'D', required, func(o *options, v string) error { o.chdir = v; return nil }},
@@ -124,8 +138,9 @@ func positive(dst *int, name, v string) error {
 	return nil
 }
 
-// checkNodes accepts one node, written N or MIN-MAX with MIN 1.
-func checkNodes(_ *options, v string) error {
+// setNodes reads -N, written N or MIN-MAX. Whether the job has that many
+// nodes is checked when the step is laid out.
+func setNodes(o *options, v string) error {
 	min, max, ok := strings.Cut(v, "-")
 	if !ok {
 		max = min
@@ -135,8 +150,29 @@ func checkNodes(_ *options, v string) error {
 	if err1 != nil || err2 != nil || lo < 1 || hi < lo {
 		return usagef("invalid --nodes value %q", v)
 	}
-	if lo > 1 {
-		return fmt.Errorf("--nodes=%s: an hpcbridge job has one node, so a step can use one node only", v)
+	o.nodesMin, o.nodesMax = lo, hi
+	return nil
+}
+
+// setRelative reads -r: the step's first node's index in the job.
+func setRelative(o *options, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return usagef("invalid --relative value %q", v)
+	}
+	o.relative = n
+	return nil
+}
+
+// checkOneNode refuses what a one-node job's step cannot do.
+func (o *options) checkOneNode() error {
+	switch {
+	case o.nodesMin > 1:
+		return fmt.Errorf("--nodes=%d: this job has one node, so a step can use one node only", o.nodesMin)
+	case o.relative > 0:
+		return fmt.Errorf("--relative=%d: this job has one node", o.relative)
+	case o.multiProg:
+		return errors.New("--multi-prog is supported in multi-node jobs only")
 	}
 	return nil
 }
@@ -145,7 +181,7 @@ func checkNodes(_ *options, v string) error {
 // that is not one (or "--"), then the command and its arguments. Names are
 // exact (no abbreviations), as this srun has always read them.
 func parseArgs(args []string) (*options, error) {
-	o := &options{}
+	o := &options{relative: -1}
 	cfg := getopt.Config{Exact: true, InOrder: true, Options: make([]getopt.Option, len(specs))}
 	for i, sp := range specs {
 		kind := getopt.NoArg

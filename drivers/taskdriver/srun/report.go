@@ -15,27 +15,38 @@ import (
 // else the highest exit code (checked against Slurm 22.05: a killed task
 // outranks any exit code).
 func (st *step) report(states []*os.ProcessState, stderr io.Writer) int {
-	byCode := map[int][]int{}
-	bySignal := map[syscall.Signal][]int{}
+	ws := make([]syscall.WaitStatus, len(states))
+	for i, ps := range states {
+		ws[i] = ps.Sys().(syscall.WaitStatus)
+	}
+	return st.reportStatus(ws, func(int) string { return st.node }, stderr)
+}
+
+// reportStatus is report for tasks whose wait statuses are known; nodeOf
+// names each rank's node. Failed tasks are reported per node.
+func (st *step) reportStatus(statuses []syscall.WaitStatus, nodeOf func(rank int) string, stderr io.Writer) int {
+	byCode := map[reportKey][]int{}
+	bySignal := map[reportKey][]int{}
 	maxCode, maxSig := 0, syscall.Signal(0)
-	for rank, ps := range states {
-		ws := ps.Sys().(syscall.WaitStatus)
+	for rank, ws := range statuses {
 		switch {
 		case ws.Signaled():
 			sig := ws.Signal()
-			bySignal[sig] = append(bySignal[sig], rank)
+			k := reportKey{nodeOf(rank), int(sig)}
+			bySignal[k] = append(bySignal[k], rank)
 			maxSig = max(maxSig, sig)
 		case ws.ExitStatus() != 0:
 			code := ws.ExitStatus()
-			byCode[code] = append(byCode[code], rank)
+			k := reportKey{nodeOf(rank), code}
+			byCode[k] = append(byCode[k], rank)
 			maxCode = max(maxCode, code)
 		}
 	}
-	for _, code := range sortedKeys(byCode) {
-		fmt.Fprintf(stderr, "srun: error: %s: %s: Exited with exit code %d\n", st.node, tasks(byCode[code]), code)
+	for _, k := range sortedKeys(byCode) {
+		fmt.Fprintf(stderr, "srun: error: %s: %s: Exited with exit code %d\n", k.node, tasks(byCode[k]), k.n)
 	}
-	for _, sig := range sortedKeys(bySignal) {
-		fmt.Fprintf(stderr, "srun: error: %s: %s: %s\n", st.node, tasks(bySignal[sig]), strsignal(sig))
+	for _, k := range sortedKeys(bySignal) {
+		fmt.Fprintf(stderr, "srun: error: %s: %s: %s\n", k.node, tasks(bySignal[k]), strsignal(syscall.Signal(k.n)))
 	}
 	if maxSig != 0 {
 		fmt.Fprintf(stderr, "srun: Force Terminated StepId=%s.%d\n", st.job, st.id)
@@ -44,12 +55,24 @@ func (st *step) report(states []*os.ProcessState, stderr io.Writer) int {
 	return maxCode
 }
 
-func sortedKeys[K ~int](m map[K][]int) []K {
-	keys := make([]K, 0, len(m))
+// reportKey groups failed tasks: their node and exit code or signal.
+type reportKey struct {
+	node string
+	n    int
+}
+
+// sortedKeys orders the report's groups by code or signal, then node.
+func sortedKeys(m map[reportKey][]int) []reportKey {
+	keys := make([]reportKey, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].n != keys[j].n {
+			return keys[i].n < keys[j].n
+		}
+		return keys[i].node < keys[j].node
+	})
 	return keys
 }
 

@@ -63,6 +63,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "srun: error: not inside an hpcbridge batch job (SLURM_JOB_ID or %s unset): srun here only launches steps of a running job\n", jobdir.EnvStepsDir)
 		return 1
 	}
+	if sn, multi, err := readStepNet(stepsDir); multi {
+		if err != nil {
+			fmt.Fprintf(stderr, "srun: error: %v\n", err)
+			return 1
+		}
+		return runMulti(o, job, stepsDir, sn, stdin, stdout, stderr)
+	}
+	if err := o.checkOneNode(); err != nil {
+		fmt.Fprintf(stderr, "srun: error: %v\n", err)
+		return 1
+	}
 	st, err := newStep(o, job)
 	if err != nil {
 		fmt.Fprintf(stderr, "srun: error: %v\n", err)
@@ -72,7 +83,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "srun: error: Unable to create step for job %s: %v\n", job, err)
 		return 1
 	}
-	return st.launch(stepsDir, stdin, stdout, stderr)
+	writeStart(stepsDir, st.id, o.command, st.node, 1, st.ntasks)
+	code := st.launch(stepsDir, stdin, stdout, stderr)
+	writeEnd(stepsDir, st.id, code, false)
+	return code
 }
 
 // step is one srun invocation.
@@ -84,6 +98,10 @@ type step struct {
 	ntasks int
 	cpus   int // per task
 	gpus   gpuPlan
+	// rankNode and nodeNames, in a multi-node step: each rank's node
+	// index in the step, and the step's node names.
+	rankNode  []int
+	nodeNames []string
 }
 
 // newStep fills in the defaults from the job and checks that the step fits

@@ -38,8 +38,14 @@ func TestParseArgs(t *testing.T) {
 			t.Errorf("parseArgs(%q) = %v, want a usage error", args, err)
 		}
 	}
-	if _, err := parseArgs([]string{"-N", "2", "x"}); err == nil || errors.Is(err, errUsage) {
-		t.Errorf("-N 2: %v, want a plain error", err)
+	// -N 2 parses (a multi-node job's steps use it); a one-node job's
+	// step refuses it with a plain error.
+	o, err := parseArgs([]string{"-N", "2", "--ntasks-per-node=1", "-w", "n[1-2]", "-r", "1", "--multi-prog", "x"})
+	if err != nil || o.nodesMin != 2 || o.nodesMax != 2 || o.ntasksPerNode != 1 || o.nodelist != "n[1-2]" || o.relative != 1 || !o.multiProg {
+		t.Fatalf("multi-node options: %+v, %v", o, err)
+	}
+	if err := o.checkOneNode(); err == nil || errors.Is(err, errUsage) {
+		t.Errorf("-N 2 in a one-node job: %v, want a plain error", err)
 	}
 }
 

@@ -38,6 +38,7 @@ func (s *shim) stop(sig syscall.Signal, grace time.Duration) {
 	}
 	if s.stopping {
 		s.signalSession(sig)
+		s.server.signalAll(sig)
 		if s.kill.Stop() {
 			s.kill.Reset(min(grace, time.Until(s.killAt)))
 		}
@@ -48,6 +49,8 @@ func (s *shim) stop(sig syscall.Signal, grace time.Duration) {
 	s.errorf("%s", cancelLine(s.cfg, now))
 	s.signalSession(syscall.SIGCONT)
 	s.signalSession(sig)
+	s.server.signalAll(syscall.SIGCONT)
+	s.server.signalAll(sig)
 	s.killAt = now.Add(grace)
 	s.kill = time.NewTimer(grace)
 }
@@ -63,8 +66,12 @@ func (s *shim) deliver(scope jobdir.Scope, sig syscall.Signal) {
 		}
 	case jobdir.ScopeFull:
 		err = s.signalSession(sig)
+		s.server.signalAll(sig)
 	case jobdir.ScopeSteps:
+		// A multi-node job's steps run under the step service, on this
+		// node and the others (whose stepd gets the signal too).
 		err = s.signalSteps(sig)
+		s.server.signalAll(sig)
 	default:
 		err = fmt.Errorf("unknown scope %q", scope)
 	}

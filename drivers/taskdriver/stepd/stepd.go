@@ -98,6 +98,10 @@ type shim struct {
 	msgs io.Writer
 
 	batchPID int
+	// jobScore is the OOM score the job's processes get (protectSelf).
+	jobScore string
+	// server is the step service of a multi-node job (nil otherwise).
+	server *stepServer
 	// stopping is set by the first stop; kill fires SIGKILL at killAt.
 	stopping bool
 	kill     *time.Timer
@@ -135,6 +139,14 @@ func (s *shim) execute(sigs <-chan os.Signal) jobdir.Result {
 		s.errorf("%s", msg)
 		return jobdir.Result{ExitCode: 1, Error: msg}
 	}
+	s.jobScore = protectSelf()
+	if c.Multi != nil {
+		res, batch := s.multiStart(sigs)
+		if !batch {
+			return res
+		}
+		defer s.server.close()
+	}
 	id := identity{uid: c.UID, gid: c.GID, groups: c.Groups}
 	files, err := openStdio(c, id)
 	if err != nil {
@@ -163,8 +175,7 @@ func (s *shim) execute(sigs <-chan os.Signal) jobdir.Result {
 	oom := newOOMCounter()
 	oomBefore := oom.kills()
 
-	jobScore := protectSelf()
-	cmd, pipes, err := s.start(files, id, jobScore)
+	cmd, pipes, err := s.start(files, id, s.jobScore)
 	if err != nil {
 		msg := fmt.Sprintf("cannot start the batch script as user %s: %s", c.User, startHint(err))
 		s.errorf("%s", msg)
@@ -245,6 +256,7 @@ func (s *shim) supervise(sigs <-chan os.Signal, exited <-chan struct{}) {
 			}
 		case <-killC:
 			s.signalSession(syscall.SIGKILL)
+			s.server.signalAll(syscall.SIGKILL)
 			killC = nil
 		case <-exited:
 			return

@@ -66,6 +66,9 @@ type StepdConfig struct {
 	// the job off the NVIDIA GPUs it was not given: stepd joins it before
 	// anything of the job runs, or does not start the job.
 	DeviceCgroup string `json:"device_cgroup,omitempty"`
+
+	// Multi is set for a job of two or more nodes (see multinode.go).
+	Multi *MultiNode `json:"multi,omitempty"`
 }
 
 // StepdEnv is the whole environment of the processes the driver runs as

@@ -1,0 +1,498 @@
+package stepd
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/proc"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/stepnet"
+)
+
+// maxConns bounds the step service's connections at once (pings and
+// steps); more wait in the kernel's backlog.
+const maxConns = 64
+
+// stepServer is a node's step service: srun's launches (and the other
+// nodes' pings) arrive here over TLS authenticated by the job run's step
+// key. Tasks run as this node's run-as user for the job (the config's ids,
+// never anything a request names), through the exec trampoline, children of
+// stepd and so in the job's cgroups.
+type stepServer struct {
+	cfg      *jobdir.StepdConfig
+	tlsConf  *tls.Config
+	ln       net.Listener
+	oomScore string
+	// env is this node's job environment (KEY=value): what a task gets
+	// for the variables that differ between nodes.
+	env []string
+	log io.Writer
+
+	slots chan struct{}
+	wg    sync.WaitGroup
+
+	mu     sync.Mutex
+	closed bool
+	steps  map[*servedStep]bool
+	// ended gets a value (if none is waiting) whenever a step ends.
+	ended chan struct{}
+}
+
+// newStepServer listens on addr with the identity of auth.
+func newStepServer(cfg *jobdir.StepdConfig, auth *stepnet.Auth, addr string, log io.Writer) (*stepServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("step service: listen on %s: %w", addr, err)
+	}
+	return &stepServer{
+		cfg:     cfg,
+		tlsConf: auth.ServerConfig(),
+		ln:      ln,
+		env:     cfg.Env,
+		log:     log,
+		slots:   make(chan struct{}, maxConns),
+		steps:   map[*servedStep]bool{},
+		ended:   make(chan struct{}, 1),
+	}, nil
+}
+
+// start runs the accept loop; close ends it.
+func (s *stepServer) start() {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.accept()
+	}()
+}
+
+func (s *stepServer) accept() {
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			fmt.Fprintf(s.log, "hpcbridge stepd: step service: accept: %v\n", err)
+			time.Sleep(100 * time.Millisecond) // EMFILE and the like
+			continue
+		}
+		s.slots <- struct{}{}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer func() { <-s.slots }()
+			defer c.Close()
+			s.handle(c)
+		}()
+	}
+}
+
+// handle serves one connection: the handshake and first frame within
+// HandshakeTimeout, then a ping's answer or one step.
+func (s *stepServer) handle(raw net.Conn) {
+	_ = raw.SetDeadline(time.Now().Add(stepnet.HandshakeTimeout))
+	c := tls.Server(raw, s.tlsConf)
+	if err := c.Handshake(); err != nil {
+		fmt.Fprintf(s.log, "hpcbridge stepd: step service: refused %s: %v\n", raw.RemoteAddr(), err)
+		return
+	}
+	f, err := stepnet.ReadFrame(c)
+	if err != nil {
+		return
+	}
+	_ = raw.SetDeadline(time.Time{})
+	w := stepnet.NewConn(c)
+	switch f.Kind {
+	case stepnet.KindPing:
+		_ = w.WriteJSON(stepnet.KindPong, 0, stepnet.Pong{Node: s.cfg.Node, Job: s.cfg.JobID})
+	case stepnet.KindLaunch:
+		var l stepnet.Launch
+		if err := f.Decode(&l); err != nil {
+			_ = w.WriteJSON(stepnet.KindLaunched, 0, stepnet.Launched{Error: err.Error()})
+			return
+		}
+		s.runStep(c, w, &l)
+	}
+}
+
+// runStep starts a launch's tasks, relays their streams, signals and exits
+// until every task ended, then says Done. When srun goes away first, the
+// step's tasks are killed.
+func (s *stepServer) runStep(c *tls.Conn, w *stepnet.Conn, l *stepnet.Launch) {
+	st, err := s.startStep(w, l)
+	if err != nil {
+		_ = w.WriteJSON(stepnet.KindLaunched, 0, stepnet.Launched{Error: err.Error()})
+		return
+	}
+	if !s.track(st, true) {
+		st.signal(syscall.SIGKILL)
+	}
+	defer s.track(st, false)
+	_ = w.WriteJSON(stepnet.KindLaunched, 0, stepnet.Launched{})
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		st.readControl(c)
+	}()
+	st.wait()
+	_ = w.Write(stepnet.KindDone, 0, nil)
+	_ = c.CloseWrite()
+	// srun closes its end after Done; a peer that does not is cut off.
+	_ = c.SetReadDeadline(time.Now().Add(drainWait))
+	<-readerDone
+}
+
+// track adds (or removes) a running step; it refuses new ones once the
+// service is closing.
+func (s *stepServer) track(st *servedStep, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !add {
+		delete(s.steps, st)
+		select {
+		case s.ended <- struct{}{}:
+		default:
+		}
+		return true
+	}
+	s.steps[st] = true
+	return !s.closed
+}
+
+// signalAll sends sig to every task of every step running on this node
+// (the driver's "steps" signals, a stop).
+func (s *stepServer) signalAll(sig syscall.Signal) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for st := range s.steps {
+		st.signal(sig)
+	}
+}
+
+// busy reports whether steps run on this node.
+func (s *stepServer) busy() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.steps) > 0
+}
+
+// idle signals that a step ended (look at busy).
+func (s *stepServer) idle() <-chan struct{} { return s.ended }
+
+// close stops accepting, kills every task still running and waits for
+// every connection's goroutines.
+func (s *stepServer) close() {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	_ = s.ln.Close()
+	s.signalAll(syscall.SIGKILL)
+	s.wg.Wait()
+}
+
+// servedStep is one launch on this node.
+type servedStep struct {
+	w     *stepnet.Conn
+	node  string
+	tasks []*servedTask
+	// copiers copy the tasks' output to the connection.
+	copiers sync.WaitGroup
+	waiters sync.WaitGroup
+}
+
+// servedTask is one task of a served step: the leader of a session of its
+// own (its pid numbers its session and process group).
+type servedTask struct {
+	rank  int
+	cmd   *exec.Cmd
+	stdin *os.File
+
+	mu     sync.Mutex
+	reaped bool
+}
+
+// startStep checks a launch and starts its tasks.
+func (s *stepServer) startStep(w *stepnet.Conn, l *stepnet.Launch) (*servedStep, error) {
+	if err := s.checkLaunch(l); err != nil {
+		return nil, err
+	}
+	cwd := l.Cwd
+	if fi, err := os.Stat(cwd); err != nil || !fi.IsDir() {
+		cwd = s.cfg.TaskDir // srun's directory is not on this node
+	}
+	st := &servedStep{w: w, node: s.cfg.Node}
+	for _, t := range l.Tasks {
+		task, err := s.startTask(st, t, cwd, l.SrunBin)
+		if err != nil {
+			st.signal(syscall.SIGKILL)
+			st.wait()
+			return nil, fmt.Errorf("%s: task %d: %s", proc.StepdName(s.cfg.Node), t.Rank, startHint(err))
+		}
+		st.tasks = append(st.tasks, task)
+	}
+	for _, t := range st.tasks {
+		st.waiters.Add(1)
+		go func() {
+			defer st.waiters.Done()
+			st.reap(t)
+		}()
+	}
+	return st, nil
+}
+
+// checkLaunch bounds a launch and checks that it is for this job.
+func (s *stepServer) checkLaunch(l *stepnet.Launch) error {
+	switch {
+	case l.Job != s.cfg.JobID:
+		return fmt.Errorf("launch for job %q on a node of job %s", l.Job, s.cfg.JobID)
+	case len(l.Tasks) == 0 || len(l.Tasks) > stepnet.MaxTasksPerNode:
+		return fmt.Errorf("a launch has 1 to %d tasks per node, not %d", stepnet.MaxTasksPerNode, len(l.Tasks))
+	}
+	seen := map[int]bool{}
+	for _, t := range l.Tasks {
+		if len(t.Argv) == 0 || len(t.Argv) > stepnet.MaxArgs || t.Rank < 0 || seen[t.Rank] {
+			return fmt.Errorf("task %d: bad rank or command", t.Rank)
+		}
+		seen[t.Rank] = true
+	}
+	return nil
+}
+
+// startTask starts one task as the node's run-as user, its streams piped
+// to the connection.
+func (s *stepServer) startTask(st *servedStep, t stepnet.Task, cwd, srunBin string) (*servedTask, error) {
+	c := s.cfg
+	cmd := &exec.Cmd{
+		Path:        c.Exec,
+		Args:        append([]string{proc.ExecName}, proc.ExecArgs(proc.ExecTask, "", s.oomScore, t.Argv)...),
+		Env:         s.taskEnv(t.Env, srunBin),
+		Dir:         cwd,
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
+	}
+	if os.Geteuid() == 0 {
+		groups := make([]uint32, len(c.Groups))
+		for i, g := range c.Groups {
+			groups[i] = uint32(g)
+		}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(c.UID), Gid: uint32(c.GID), Groups: groups}
+	}
+	task := &servedTask{rank: t.Rank, cmd: cmd}
+	var childEnds []*os.File
+	defer func() {
+		for _, f := range childEnds {
+			f.Close()
+		}
+	}()
+	if t.Stdin {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		cmd.Stdin, task.stdin = r, w
+		childEnds = append(childEnds, r)
+	}
+	var outs []*os.File
+	for _, o := range []struct {
+		want bool
+		dst  *io.Writer
+		kind stepnet.Kind
+	}{{t.Stdout, &cmd.Stdout, stepnet.KindStdout}, {t.Stderr, &cmd.Stderr, stepnet.KindStderr}} {
+		if !o.want {
+			continue
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		*o.dst = w
+		childEnds = append(childEnds, w)
+		outs = append(outs, r)
+		kind := o.kind
+		st.copiers.Add(1)
+		go func() {
+			defer st.copiers.Done()
+			defer r.Close()
+			st.copyOut(r, kind, t.Rank)
+		}()
+	}
+	if err := cmd.Start(); err != nil {
+		for _, r := range outs {
+			r.Close()
+		}
+		if task.stdin != nil {
+			task.stdin.Close()
+		}
+		return nil, err
+	}
+	return task, nil
+}
+
+// taskEnv is a task's environment: srun's choice, with what differs
+// between nodes (the node's name, its directories, Nomad's variables)
+// taken from this node's job environment.
+func (s *stepServer) taskEnv(env []string, srunBin string) []string {
+	local := map[string]string{}
+	for _, kv := range s.env {
+		k, v, _ := strings.Cut(kv, "=")
+		if nodeLocal(k) || (k == "HOME" && v == s.cfg.TaskDir) {
+			local[k] = v
+		}
+	}
+	bin := filepath.Dir(s.cfg.Exec)
+	out := make([]string, 0, len(env)+len(local))
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, ok := local[k]; ok || strings.HasPrefix(k, "NOMAD_") {
+			continue
+		}
+		if k == "PATH" && srunBin != "" {
+			v = replacePathEntry(v, srunBin, bin)
+			kv = k + "=" + v
+		}
+		out = append(out, kv)
+	}
+	for k, v := range local {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// nodeLocal names the job variables whose value is this node's.
+func nodeLocal(k string) bool {
+	switch k {
+	case "SLURMD_NODENAME", "HOSTNAME", "SLURM_TOPOLOGY_ADDR", jobdir.EnvStepsDir,
+		"SLURM_JOB_UID", "SLURM_JOB_GID", "TMPDIR":
+		return true
+	}
+	return strings.HasPrefix(k, "NOMAD_")
+}
+
+// replacePathEntry replaces the PATH entry from with to.
+func replacePathEntry(path, from, to string) string {
+	parts := strings.Split(path, ":")
+	for i, p := range parts {
+		if p == from {
+			parts[i] = to
+		}
+	}
+	return strings.Join(parts, ":")
+}
+
+// copyOut sends a task's stream to srun in frames.
+func (st *servedStep) copyOut(r *os.File, kind stepnet.Kind, rank int) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			_ = st.w.Write(kind, rank, buf[:n])
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// reap waits for a task's end: once its leader exited, what it left in
+// its session is killed (its output pipes close), then it is reaped and
+// its status sent.
+func (st *servedStep) reap(t *servedTask) {
+	pid := t.cmd.Process.Pid
+	_, _ = proc.WaitExited(pid)
+	killSession(pid, syscall.SIGKILL)
+	t.mu.Lock()
+	_ = t.cmd.Wait()
+	t.reaped = true
+	t.mu.Unlock()
+	if t.stdin != nil {
+		t.stdin.Close()
+	}
+	ws := t.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	_ = st.w.WriteJSON(stepnet.KindExit, t.rank, stepnet.Exit{Status: int(ws)})
+}
+
+// wait waits for every task and its output (bounded: a process that left
+// the task's session may hold a pipe).
+func (st *servedStep) wait() {
+	st.waiters.Wait()
+	done := make(chan struct{})
+	go func() { st.copiers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(drainWait):
+		<-done // the copiers end when the holders die with the job
+	}
+}
+
+// signal sends sig to every task's process group that is not reaped.
+func (st *servedStep) signal(sig syscall.Signal) {
+	for _, t := range st.tasks {
+		t.mu.Lock()
+		if !t.reaped {
+			_ = syscall.Kill(-t.cmd.Process.Pid, sig)
+			if sig == syscall.SIGKILL {
+				killSession(t.cmd.Process.Pid, sig)
+			}
+		}
+		t.mu.Unlock()
+	}
+}
+
+// readControl serves srun's stdin and signal frames until the connection
+// ends; if it ends before the step did (srun is gone), the tasks die.
+func (st *servedStep) readControl(c io.Reader) {
+	for {
+		f, err := stepnet.ReadFrame(c)
+		if err != nil {
+			st.signal(syscall.SIGKILL)
+			return
+		}
+		switch f.Kind {
+		case stepnet.KindStdin, stepnet.KindStdinEOF:
+			st.stdin(f)
+		case stepnet.KindSignal:
+			var sig stepnet.Signal
+			if f.Decode(&sig) == nil && sig.Signal > 0 && sig.Signal < 65 {
+				st.signal(syscall.Signal(sig.Signal))
+			}
+		}
+	}
+}
+
+// stdin writes a Stdin frame to its task, or closes the task's stdin.
+func (st *servedStep) stdin(f stepnet.Frame) {
+	for _, t := range st.tasks {
+		if t.rank != f.Rank || t.stdin == nil {
+			continue
+		}
+		if f.Kind == stepnet.KindStdinEOF {
+			t.stdin.Close()
+			return
+		}
+		_, _ = t.stdin.Write(f.Data)
+	}
+}
+
+// killSession sends sig to every process in session sid.
+func killSession(sid int, sig syscall.Signal) {
+	procs, err := proc.List()
+	if err != nil {
+		return
+	}
+	_, _ = proc.Signal(proc.Filter(procs, proc.InSession(sid)), sig)
+}
