@@ -194,6 +194,9 @@ func (inv *invariants) check(before, after *state.View, ct state.CommandType, re
 		if err = checkGPU(j); err != nil {
 			return false
 		}
+		if err = checkSteps(j); err != nil {
+			return false
+		}
 		if old := before.Job(j.ID); old != nil && old.State.Terminal() && old.State != j.State {
 			if ct != state.CmdJobRequeue || j.State != state.StatePending {
 				err = fmt.Errorf("terminal job %d went %s -> %s by command %d", j.ID, old.State, j.State, ct)
@@ -415,7 +418,10 @@ func (g *gen) next(v *state.View) (state.CommandType, any) {
 	case n < 44:
 		return state.CmdJobStart, g.start(v)
 	case n < 52:
-		id, _ := g.pickInState(v, state.StateRunning)
+		id, j := g.pickInState(v, state.StateRunning)
+		if g.r.Intn(3) == 0 {
+			return state.CmdJobSteps, g.steps(id, j)
+		}
 		c := state.JobPlacedCmd{Time: g.now(), JobID: id, NodeList: fmt.Sprintf("node%d", g.r.Intn(3))}
 		switch g.r.Intn(3) {
 		case 0:
@@ -484,6 +490,43 @@ func (g *gen) next(v *state.View) (state.CommandType, any) {
 }
 
 // gpus is an allocation of 1 to 4 of a node's 8 GPUs.
+// steps are a few step records of j's current run (a start or an end, ids
+// that repeat), as a node reports them.
+func (g *gen) steps(id uint64, j *state.Job) state.JobStepsCmd {
+	run := 0
+	if j != nil {
+		run = j.RestartCount
+	}
+	c := state.JobStepsCmd{JobID: id}
+	for range 1 + g.r.Intn(3) {
+		s := state.Step{Run: run, ID: g.r.Intn(4), Name: "hostname", NodeList: "node1", NNodes: 1, NTasks: 1 + g.r.Intn(2),
+			Start: propT0, State: state.StateRunning}
+		if g.r.Intn(2) == 0 {
+			s.State, s.End, s.ExitCode = state.StateCompleted, g.now(), g.r.Intn(2)
+		}
+		c.Steps = append(c.Steps, s)
+	}
+	return c
+}
+
+// checkSteps: a job's steps are within the cap, ordered by run and id,
+// each once and each a valid record.
+func checkSteps(j *state.Job) error {
+	if len(j.Steps) > state.MaxStepsPerJob {
+		return fmt.Errorf("job %d keeps %d steps", j.ID, len(j.Steps))
+	}
+	for i := range j.Steps {
+		s := &j.Steps[i]
+		if err := s.Check(); err != nil {
+			return fmt.Errorf("job %d: %w", j.ID, err)
+		}
+		if i > 0 && (j.Steps[i-1].Run > s.Run || j.Steps[i-1].Run == s.Run && j.Steps[i-1].ID >= s.ID) {
+			return fmt.Errorf("job %d: steps out of order at %d", j.ID, i)
+		}
+	}
+	return nil
+}
+
 func (g *gen) gpus(node string) *state.GPUAlloc {
 	a := &state.GPUAlloc{Node: node}
 	for _, i := range g.r.Perm(8)[:1+g.r.Intn(4)] {
