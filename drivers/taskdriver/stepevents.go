@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/nomad/plugins/drivers"
 )
@@ -58,7 +60,7 @@ const (
 	maxStepsPerEvent    = 32
 	maxStepEventBytes   = 16 << 10
 	maxStepID           = 1<<31 - 1
-	maxStepNameLen      = 128
+	maxStepNameLen      = 256
 	maxStepNodeListLen  = 1024
 	maxStepTasks        = 1 << 20
 )
@@ -86,9 +88,9 @@ func (r *stepRecord) checkStart() error {
 	switch {
 	case r.ID < 0 || r.ID > maxStepID:
 		return fmt.Errorf("step id %d out of range", r.ID)
-	case len(r.Name) > maxStepNameLen || !printableASCII(r.Name):
+	case len(r.Name) > maxStepNameLen || !printableText(r.Name):
 		return fmt.Errorf("name: want at most %d printable characters", maxStepNameLen)
-	case r.NodeList == "" || len(r.NodeList) > maxStepNodeListLen || !printableASCII(r.NodeList):
+	case r.NodeList == "" || len(r.NodeList) > maxStepNodeListLen || !printableText(r.NodeList):
 		return fmt.Errorf("nodelist: want 1 to %d printable characters", maxStepNodeListLen)
 	case r.NNodes < 1 || r.NNodes > maxStepTasks || r.NTasks < 1 || r.NTasks > maxStepTasks:
 		return fmt.Errorf("nnodes %d, ntasks %d: want 1 to %d", r.NNodes, r.NTasks, maxStepTasks)
@@ -111,9 +113,15 @@ func (r *stepRecord) checkEnd(start int64) error {
 	return nil
 }
 
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
+// printableText reports whether s is UTF-8 of printable characters (a
+// space, but no other blank or control character), as raft/state's step
+// records require.
+func printableText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
 			return false
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Job steps. Every srun in a batch script is a step of the job (JOBID.0,
@@ -27,7 +29,7 @@ const (
 	// extern and friends sit above 0xfffffff0).
 	MaxStepID = 1<<31 - 1
 	// MaxStepNameLen bounds a step's name (srun -J, or the command).
-	MaxStepNameLen = 128
+	MaxStepNameLen = 256
 	// MaxStepNodeListLen bounds a step's node list (a compressed hostlist).
 	MaxStepNodeListLen = 1024
 	// MaxStepTasks bounds a step's task and node counts.
@@ -66,9 +68,9 @@ func (s *Step) Check() error {
 		return fmt.Errorf("step run %d out of range", s.Run)
 	case s.ID < 0 || s.ID > MaxStepID:
 		return fmt.Errorf("step id %d: want 0 to %d", s.ID, MaxStepID)
-	case len(s.Name) > MaxStepNameLen || !printable(s.Name):
+	case len(s.Name) > MaxStepNameLen || !stepText(s.Name):
 		return fmt.Errorf("step %d: name %.40q: want at most %d printable characters", s.ID, s.Name, MaxStepNameLen)
-	case s.NodeList == "" || len(s.NodeList) > MaxStepNodeListLen || !printable(s.NodeList):
+	case s.NodeList == "" || len(s.NodeList) > MaxStepNodeListLen || !stepText(s.NodeList):
 		return fmt.Errorf("step %d: node list %.40q: want 1 to %d printable characters", s.ID, s.NodeList, MaxStepNodeListLen)
 	case s.NNodes < 1 || s.NNodes > MaxStepTasks || s.NTasks < 1 || s.NTasks > MaxStepTasks:
 		return fmt.Errorf("step %d: %d nodes, %d tasks: want 1 to %d", s.ID, s.NNodes, s.NTasks, MaxStepTasks)
@@ -84,6 +86,21 @@ func (s *Step) Check() error {
 		return fmt.Errorf("step %d: exit %d:%d out of range", s.ID, s.ExitCode, s.ExitSignal)
 	}
 	return nil
+}
+
+// stepText reports whether s is text a step record may hold: UTF-8 of
+// printable characters (spaces, but no other blank or control character,
+// so that nothing a node sends moves a terminal's cursor).
+func stepText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // JobStepsCmd records steps of a job's run as its node reported them: a
