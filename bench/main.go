@@ -15,7 +15,9 @@
 //     same Nomad jobs registered with the agent directly (nomad.go);
 //   - on a Nomad dev agent with 8 fake GPUs (the hpcbridge-gpu device
 //     plugin's fake backend), the same for 1-GPU jobs, and the GPU
-//     occupancy while GPU jobs wait (gpu.go).
+//     occupancy while GPU jobs wait (gpu.go);
+//   - on a Nomad server with three clients, submit to all nodes running for
+//     a 2-node job next to a 1-node job (multinode.go).
 //
 // Usage: go run ./bench -bin bin/hpcbridge [-oracle ../shared/slurm-oracle] [-only nomad,cli]
 // [-plugin-dir bin/plugins] (the nomad section's Nomad: $NOMAD_BIN, else bin/nomad, or -nomad)
@@ -62,10 +64,11 @@ type config struct {
 	only      map[string]bool
 	nomad     nomadOptions
 	gpu       gpuOptions
+	multiNode multiNodeOptions
 }
 
 // sections are the parts of the run -only selects.
-var sections = []string{"nomad", "gpu", "api", "cli", "array", "squeue"}
+var sections = []string{"nomad", "gpu", "multinode", "api", "cli", "array", "squeue"}
 
 // run reports whether the section is selected.
 func (c *config) run(section string) bool { return c.only == nil || c.only[section] }
@@ -80,6 +83,7 @@ func run() error {
 	flag.IntVar(&c.clients, "clients", 16, "concurrent API clients")
 	c.nomad.register(flag.CommandLine)
 	c.gpu.register(flag.CommandLine)
+	c.multiNode.register(flag.CommandLine)
 	only := flag.String("only", "", "comma-separated sections to run ("+strings.Join(sections, ", ")+"); all when empty")
 	flag.Parse()
 	if *only != "" {
@@ -109,6 +113,11 @@ func run() error {
 	}
 	if c.run("gpu") {
 		if err := gpuReport(ctx, c); err != nil {
+			return err
+		}
+	}
+	if c.run("multinode") {
+		if err := multiNodeReport(ctx, c); err != nil {
 			return err
 		}
 	}

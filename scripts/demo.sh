@@ -3,7 +3,9 @@
 # the hpcbridge task driver), submit the example scripts with sbatch, watch them with squeue
 # until they finish, and print the sacct summary and the Nomad UI address. The two GPU examples
 # run on the GPU device plugin's fake backend (go-nvml's mock GPUs) when the machine has no
-# working NVIDIA driver: hpcbridge dev says which backend runs in its banner.
+# working NVIDIA driver: hpcbridge dev says which backend runs in its banner. Then it restarts
+# dev with two nodes (--nodes 2) and runs the multi-node examples: an MPI job (mpirun) and a
+# torchrun-style rendezvous, with their steps in sacct.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -19,18 +21,36 @@ cp -r examples/slurm/. "$work/"
 chmod -R a+rX "$work"
 # The CLI's token file for this demo (hpcbridge dev leaves the management token there).
 export HPCBRIDGE_TOKEN_FILE=$state/token
+dev=
+trap 'if [ -n "$dev" ]; then kill -INT $dev 2>/dev/null; wait $dev 2>/dev/null; fi; rm -rf "$state"' EXIT
+# start_dev LOG ARGS...: start hpcbridge dev in the background (its pid in $dev), wait for its
+# banner and show it.
+start_dev() {
+	local log=$1
+	shift
+	hpcbridge dev "$@" >"$log" 2>&1 &
+	dev=$!
+	for _ in $(seq 900); do
+		grep -q "hpcbridge dev is running" "$log" && break
+		kill -0 $dev 2>/dev/null || { cat "$log"; exit 1; }
+		sleep 0.2
+	done
+	grep -q "hpcbridge dev is running" "$log" || { cat "$log"; echo "hpcbridge dev did not start"; exit 1; }
+	sed -n '/hpcbridge dev is running/,$p' "$log"
+	echo
+}
+# wait_queue: show squeue every 4 s until nothing runs and nothing pending can still start.
+wait_queue() {
+	for _ in $(seq 150); do
+		out=$(squeue -o "%.10i %.9P %.18j %.8u %.2t %.10M %.6D %.14b %R")
+		echo "$(date +%T)"
+		echo "$out"
+		[ -z "$(echo "$out" | tail -n +2 | grep -v DependencyNeverSatisfied)" ] && break
+		sleep 4
+	done
+}
 log=$state/dev.log
-hpcbridge dev --data-dir "$state/data" >"$log" 2>&1 &
-dev=$!
-trap 'kill -INT $dev 2>/dev/null; wait $dev 2>/dev/null; rm -rf "$state"' EXIT
-for _ in $(seq 600); do
-	grep -q "hpcbridge dev is running" "$log" && break
-	kill -0 $dev 2>/dev/null || { cat "$log"; exit 1; }
-	sleep 0.2
-done
-grep -q "hpcbridge dev is running" "$log" || { cat "$log"; echo "hpcbridge dev did not start"; exit 1; }
-sed -n '/hpcbridge dev is running/,$p' "$log"
-echo
+start_dev "$log" --data-dir "$state/data"
 
 echo "== sbatch (from $work) =="
 cd "$work"
@@ -53,14 +73,7 @@ sinfo -N -o "%N %.6t %.4c %.8m %G"
 echo
 
 echo "== squeue, until the queue is empty =="
-for _ in $(seq 150); do
-	out=$(squeue -o "%.10i %.9P %.18j %.8u %.2t %.10M %.6D %.14b %R")
-	echo "$(date +%T)"
-	echo "$out"
-	# Done when nothing runs and nothing pending can still start.
-	[ -z "$(echo "$out" | tail -n +2 | grep -v DependencyNeverSatisfied)" ] && break
-	sleep 4
-done
+wait_queue
 echo
 
 echo "== sacct -X =="
@@ -79,3 +92,36 @@ first=$(sacct -X -n -P --format=JobID | grep '_' | head -1)
 hpcbridge output "$first"
 echo
 grep "Nomad UI" "$log"
+
+# Multi-node: the same commands on `hpcbridge dev --nodes 2`, a Nomad server and two clients
+# whose node names (127.0.1.101, 127.0.1.102) are addresses each node reaches. The MPI job runs a
+# plain `mpirun` (Open MPI starts its daemons through srun) after building mpi-hello.c with
+# mpicc; the rendezvous job meets at the first node's name, torchrun's MASTER_ADDR recipe.
+echo
+echo "== multi-node: hpcbridge dev --nodes 2 =="
+kill -INT $dev 2>/dev/null
+wait $dev 2>/dev/null || true
+dev=
+cd "$repo"
+start_dev "$state/dev-nodes.log" --nodes 2 --gpu-backend none --data-dir "$state/data-nodes"
+cd "$work"
+printf '%-22s ' "mpi-hello.sh"
+mpi=$(sbatch --parsable mpi-hello.sh)
+echo "$mpi"
+printf '%-22s ' "rendezvous.sh"
+rdv=$(sbatch --parsable rendezvous.sh)
+echo "$rdv"
+echo
+echo "== squeue, until the queue is empty =="
+wait_queue
+echo
+echo "== sacct: the jobs and their steps =="
+sacct -j "$mpi,$rdv" --format=JobID%14,JobName%12,NodeList%20,NNodes,NTasks,State,ExitCode
+echo
+echo "== outputs =="
+for f in "mpi-hello-$mpi.out" "rendezvous-$rdv.out"; do
+	echo "--- $f"
+	cat "$f"
+done
+echo
+grep "Nomad UI" "$state/dev-nodes.log"

@@ -394,7 +394,8 @@ func openFIFO(t *testing.T, ctx context.Context, path string, flag int) *os.File
 // 127.0.1.102 (devNodeNames), each
 // ready with its own task driver; a job pinned to each node runs on both
 // at once, each as a pool uid of its own from the one range and lease dir
-// the two clients' drivers share; Ctrl-C leaves no process behind.
+// the two clients' drivers share, and each sees its node's name as its
+// host name (uname -n); Ctrl-C leaves no process behind.
 //
 // (With a lease dir per client this still passes: a driver also skips a
 // uid that runs a process. But two leases taken at the same moment, before
@@ -436,7 +437,7 @@ func TestDevNodesRunJobsAtOnce(t *testing.T) {
 	dir := fifoDir(t, "id1", "id2", "gate1", "gate2")
 	for _, i := range []string{"1", "2"} {
 		d.sbatch("-w", names[i[0]-'1'], "-D", dir, "-o", "/dev/null", "--wrap",
-			fmt.Sprintf(`echo "$SLURMD_NODENAME $(id -u)" > %s/id%s && cat %s/gate%s`, dir, i, dir, i))
+			fmt.Sprintf(`echo "$SLURMD_NODENAME $(id -u) $(uname -n)" > %s/id%s && cat %s/gate%s`, dir, i, dir, i))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -448,8 +449,8 @@ func TestDevNodesRunJobsAtOnce(t *testing.T) {
 		n, _ := r.Read(b)
 		r.Close()
 		f := strings.Fields(string(b[:n]))
-		if node := names[i[0]-'1']; len(f) != 2 || f[0] != node {
-			t.Fatalf("job %s printed %q, want %s and its uid", i, b[:n], node)
+		if node := names[i[0]-'1']; len(f) != 3 || f[0] != node || f[2] != node {
+			t.Fatalf("job %s printed %q, want %s, its uid and %s as the host name", i, b[:n], node, node)
 		}
 		uids = append(uids, f[1])
 		gates = append(gates, openFIFO(t, ctx, filepath.Join(dir, "gate"+i), os.O_WRONLY))
