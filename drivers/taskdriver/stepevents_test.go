@@ -1,11 +1,13 @@
 package taskdriver
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -203,4 +205,76 @@ func FuzzParseStepRecord(f *testing.F) {
 			t.Errorf("checkStart took %+v", r)
 		}
 	})
+}
+
+// TestStepEventsOfAJob: a job that runs `srun -n2 hostname` twice ends
+// having reported both steps, with their tasks and ends, as task events
+// (srun writes the records; the driver reads and reports them).
+func TestStepEventsOfAJob(t *testing.T) {
+	td := newTestDriver(t, Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	events, err := td.TaskEvents(ctx)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\nsrun -n2 hostname\nsrun -n2 hostname\n"}, coordinatorEnv("71"))
+	steps := map[int]stepRecord{}
+	count := 0
+	complete := make(chan struct{}) // closed once both steps ended
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e := <-events:
+				if e == nil || e.TaskID != j.cfg.ID || e.Annotations[AnnotationSteps] == "" {
+					continue
+				}
+				var recs []stepRecord
+				if err := json.Unmarshal([]byte(e.Annotations[AnnotationSteps]), &recs); err != nil {
+					t.Errorf("annotation %q: %v", e.Annotations[AnnotationSteps], err)
+				}
+				count++
+				for _, r := range recs {
+					steps[r.ID] = r
+				}
+				if len(steps) == 2 && steps[0].State == "COMPLETED" && steps[1].State == "COMPLETED" {
+					close(complete)
+					return
+				}
+			}
+		}
+	}()
+	defer func() { cancel(); wg.Wait() }()
+	if res := j.run(); !res.Successful() {
+		t.Fatalf("result: %s", describe(res))
+	}
+	host, _ := os.Hostname()
+	host, _, _ = strings.Cut(host, ".")
+	if got := j.file("slurm-71.out"); strings.Count(got, host+"\n") != 4 {
+		t.Errorf("output %q, want the host name 4 times", got)
+	}
+	// The end's events were emitted before the end was reported; the
+	// eventer hands them over on its own goroutine.
+	select {
+	case <-complete:
+	case <-time.After(taskWait):
+		cancel()
+		wg.Wait()
+		t.Fatalf("steps reported: %+v; want 0 and 1 COMPLETED", steps)
+	}
+	wg.Wait() // the collector has returned: steps and count are ours
+	if count > 4 {
+		t.Errorf("%d step events for two steps", count)
+	}
+	for id := range 2 {
+		s := steps[id]
+		if s.NTasks != 2 || s.NNodes != 1 || s.Name != "hostname" || s.NodeList == "" || s.Start == 0 || s.End < s.Start || s.Exit != 0 {
+			t.Errorf("step %d: %+v", id, s)
+		}
+	}
 }
