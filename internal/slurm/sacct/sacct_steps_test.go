@@ -8,8 +8,8 @@ import (
 )
 
 // TestSacctStepSelection: -j JOB.STEP selects that step alone, as sacct
-// does; a step that does not exist (srun steps are not recorded, there is
-// no .extern step) selects nothing.
+// does; a step that does not exist (this job ran no srun step, and there
+// is no .extern step) selects nothing (sacct_srun_test.go has steps).
 func TestSacctStepSelection(t *testing.T) {
 	cases := []struct {
 		args []string
