@@ -17,7 +17,7 @@ import (
 
 // stepDir is a steps directory and a watcher on it whose events are kept.
 type stepDir struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	w      *stepWatcher
 	events []*drivers.TaskEvent
@@ -276,5 +276,41 @@ func TestStepEventsOfAJob(t *testing.T) {
 		if s.NTasks != 2 || s.NNodes != 1 || s.Name != "hostname" || s.NodeList == "" || s.Start == 0 || s.End < s.Start || s.Exit != 0 {
 			t.Errorf("step %d: %+v", id, s)
 		}
+	}
+}
+
+// BenchmarkStepScanIdle is one look at a steps directory of 256 steps
+// already reported (what the driver does every second for a busy job).
+func BenchmarkStepScanIdle(b *testing.B) {
+	sd := &stepDir{t: b, dir: b.TempDir()}
+	sd.w = newStepWatcher(sd.dir, &drivers.TaskConfig{}, func(*drivers.TaskEvent) error { return nil }, func(string, ...any) {})
+	for id := range maxWatchedSteps {
+		sd.write(fmt.Sprintf("%d.start.json", id), startJSON(id, "s"))
+		sd.write(fmt.Sprintf("%d.end.json", id), endJSON(id, "COMPLETED", 0))
+	}
+	for range 2 * maxWatchedSteps / maxStepsPerEvent {
+		sd.w.scan()
+		sd.w.report(false, time.Now())
+	}
+	b.ResetTimer()
+	for range b.N {
+		sd.w.scan()
+		sd.w.report(false, time.Now())
+	}
+}
+
+// BenchmarkStepScanFirst is the first look at 256 ended steps: 512
+// records read (256 per look) and the first event.
+func BenchmarkStepScanFirst(b *testing.B) {
+	sd := &stepDir{t: b, dir: b.TempDir()}
+	for id := range maxWatchedSteps {
+		sd.write(fmt.Sprintf("%d.start.json", id), startJSON(id, "s"))
+		sd.write(fmt.Sprintf("%d.end.json", id), endJSON(id, "COMPLETED", 0))
+	}
+	b.ResetTimer()
+	for range b.N {
+		sd.w = newStepWatcher(sd.dir, &drivers.TaskConfig{}, func(*drivers.TaskEvent) error { return nil }, func(string, ...any) {})
+		sd.w.scan()
+		sd.w.report(false, time.Now())
 	}
 }
