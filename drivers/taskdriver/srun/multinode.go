@@ -228,6 +228,9 @@ func (ms *multiStep) launchOn(auth *stepnet.Auth, r *remote, dir string) error {
 	}
 	r.conn, r.w = c, stepnet.NewConn(c)
 	l := stepnet.Launch{Job: ms.job, StepID: ms.id, Cwd: dir, SrunBin: ms.sn.BinDir}
+	if dir == ms.sn.TaskDir {
+		l.Cwd = "" // this node's task directory: each node's own
+	}
 	for _, rank := range ms.lay.ranks[r.index] {
 		cmd := ms.cmds[rank]
 		l.Tasks = append(l.Tasks, stepnet.Task{
@@ -307,6 +310,9 @@ func (ms *multiStep) read(r *remote) {
 			ms.mu.Unlock()
 			return
 		}
+		if f.Kind == stepnet.KindDone {
+			return
+		}
 		if f.Rank < 0 || f.Rank >= ms.ntasks || ms.rankRemote[f.Rank] != r {
 			continue
 		}
@@ -324,8 +330,6 @@ func (ms *multiStep) read(r *remote) {
 			if f.Decode(&e) == nil {
 				ms.taskExited(f.Rank, syscall.WaitStatus(e.Status))
 			}
-		case stepnet.KindDone:
-			return
 		}
 	}
 }

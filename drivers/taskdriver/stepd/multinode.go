@@ -228,7 +228,7 @@ func multiEnv(env []string, peers []stepnet.Peer, nodeID int) []string {
 // change.
 func (s *shim) handOver(key []byte, peers []stepnet.Peer, env []string) error {
 	c := s.cfg
-	sn := jobdir.StepNet{Job: c.JobID, Self: c.Node, Key: hex.EncodeToString(key), BinDir: filepath.Dir(c.Exec)}
+	sn := jobdir.StepNet{Job: c.JobID, Self: c.Node, Key: hex.EncodeToString(key), BinDir: filepath.Dir(c.Exec), TaskDir: c.TaskDir}
 	for _, p := range peers {
 		sn.Nodes = append(sn.Nodes, jobdir.NetNode{Name: p.Name, Addr: p.Addr, Port: p.Port})
 	}

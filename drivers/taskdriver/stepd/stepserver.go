@@ -232,13 +232,13 @@ func (s *stepServer) startStep(w *stepnet.Conn, l *stepnet.Launch) (*servedStep,
 	if err := s.checkLaunch(l); err != nil {
 		return nil, err
 	}
-	cwd := l.Cwd
-	if fi, err := os.Stat(cwd); err != nil || !fi.IsDir() {
-		cwd = s.cfg.TaskDir // srun's directory is not on this node
-	}
+	// The task starts in the node's task directory and, as the job's
+	// user, changes to srun's (proc.EnvTaskCwd), which may not exist or
+	// not be the user's on this node.
+	cwd := s.cfg.TaskDir
 	st := &servedStep{w: w, node: s.cfg.Node}
 	for _, t := range l.Tasks {
-		task, err := s.startTask(st, t, cwd, l.SrunBin)
+		task, err := s.startTask(st, t, cwd, l.Cwd, l.SrunBin)
 		if err != nil {
 			st.signal(syscall.SIGKILL)
 			st.wait()
@@ -276,7 +276,7 @@ func (s *stepServer) checkLaunch(l *stepnet.Launch) error {
 
 // startTask starts one task as the node's run-as user, its streams piped
 // to the connection.
-func (s *stepServer) startTask(st *servedStep, t stepnet.Task, cwd, srunBin string) (*servedTask, error) {
+func (s *stepServer) startTask(st *servedStep, t stepnet.Task, cwd, wantDir, srunBin string) (*servedTask, error) {
 	c := s.cfg
 	cmd := &exec.Cmd{
 		Path:        c.Exec,
@@ -291,6 +291,11 @@ func (s *stepServer) startTask(st *servedStep, t stepnet.Task, cwd, srunBin stri
 			groups[i] = uint32(g)
 		}
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(c.UID), Gid: uint32(c.GID), Groups: groups}
+	}
+	if wantDir != "" {
+		cmd.Env = append(cmd.Env, proc.EnvTaskCwd+"="+wantDir)
+	} else {
+		cmd.Env = withEnv(cmd.Env, "PWD", cwd)
 	}
 	task := &servedTask{rank: t.Rank, cmd: cmd}
 	var childEnds []*os.File

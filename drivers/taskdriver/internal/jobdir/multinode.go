@@ -56,8 +56,10 @@ type StepNet struct {
 	Nodes []NetNode `json:"nodes"`
 	// CPUsPerNode is the CPUs the job has on each node.
 	CPUsPerNode int `json:"cpus_per_node"`
-	// BinDir is this node's srun directory (PATH).
-	BinDir string `json:"bin_dir"`
+	// BinDir is this node's srun directory (PATH); TaskDir its task
+	// directory.
+	BinDir  string `json:"bin_dir"`
+	TaskDir string `json:"task_dir"`
 }
 
 // NetNode is one node's step service.
@@ -105,20 +107,18 @@ func WriteOwnedJSON(path string, v any, uid, gid int) error {
 
 // ReadSecret reads a small file that root relies on from the task's
 // secrets directory, which sits in the task directory the job's user owns
-// (and can rename or replace): the directory is opened without following a
-// symbolic link and must be root's; the file, opened below it the same
-// way and without blocking on a FIFO, must be a regular file of root's
-// with one link and at most max bytes. So a job cannot make stepd read
-// (and hand it) another task's secrets through a link.
+// and which Nomad gives the task's user: the directory is opened without
+// following a symbolic link, and the file, opened below it the same way
+// and without blocking on a FIFO, must be a regular file of root's (as
+// Nomad's templates render it) with one link and at most max bytes. So a
+// job cannot make stepd read (and hand it) another task's secrets through
+// a link, nor feed it a file of its own.
 func ReadSecret(dir, name string, max int64) ([]byte, error) {
 	d, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
-	if err := rootOwned(d, dir); err != nil {
-		return nil, err
-	}
 	path := filepath.Join(dir, name)
 	fd, err := unix.Openat(int(d.Fd()), name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -149,8 +149,7 @@ func ReadSecret(dir, name string, max int64) ([]byte, error) {
 	return b, nil
 }
 
-// rootOwned checks that an open file is root's and, for a file, has one
-// link.
+// rootOwned checks that an open file is root's and has one link.
 func rootOwned(f *os.File, path string) error {
 	fi, err := f.Stat()
 	if err != nil {
@@ -160,7 +159,7 @@ func rootOwned(f *os.File, path string) error {
 	switch {
 	case !ok || st.Uid != 0:
 		return fmt.Errorf("%s is not owned by root", path)
-	case !fi.IsDir() && st.Nlink != 1:
+	case st.Nlink != 1:
 		return fmt.Errorf("%s has %d links", path, st.Nlink)
 	}
 	return nil

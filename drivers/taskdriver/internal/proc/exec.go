@@ -50,6 +50,9 @@ func ExecMain(args []string) int {
 	}
 	env := append(os.Environ(), "SLURM_TASK_PID="+strconv.Itoa(os.Getpid()))
 	node := os.Getenv("SLURMD_NODENAME")
+	if mode == ExecTask {
+		env = chdirTask(env, os.Stderr, node)
+	}
 	if mode == ExecBatch {
 		env = WithUserEnv(env, os.Stderr, node) // as the job's user
 	}
@@ -97,4 +100,39 @@ func StepdName(node string) string {
 		return "slurmstepd"
 	}
 	return "slurmstepd-" + node
+}
+
+// EnvTaskCwd, in a remote task's environment, is the working directory
+// srun asked for; the trampoline, already the job's user, changes to it,
+// or stays where stepd started it (the node's task directory) when it
+// cannot, with slurmstepd's message. The variable is removed.
+const EnvTaskCwd = "HPCBRIDGE_TASK_CWD"
+
+// chdirTask applies EnvTaskCwd and returns env without it (PWD set to
+// where the task runs).
+func chdirTask(env []string, errw io.Writer, node string) []string {
+	want, found := "", false
+	out := env[:0:0]
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, EnvTaskCwd+"="); ok {
+			want, found = v, true
+			continue
+		}
+		out = append(out, kv)
+	}
+	if !found {
+		return env
+	}
+	here, _ := os.Getwd()
+	if err := os.Chdir(want); err != nil {
+		fmt.Fprintf(errw, "%s: error: couldn't chdir to `%s': %s: going to %s instead\n", StepdName(node), want, Strerror(err), here)
+	} else {
+		here = want
+	}
+	for i, kv := range out {
+		if strings.HasPrefix(kv, "PWD=") {
+			out[i] = "PWD=" + here
+		}
+	}
+	return out
 }

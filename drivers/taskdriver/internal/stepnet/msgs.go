@@ -21,8 +21,9 @@ type Launch struct {
 	StepID int    `json:"step_id"`
 	// Tasks are this node's tasks, in rank order.
 	Tasks []Task `json:"tasks"`
-	// Cwd is the tasks' working directory (the node's task directory
-	// when it does not exist there).
+	// Cwd is the tasks' working directory: "" is the node's task
+	// directory; the tasks stay there, with slurmstepd's message, when
+	// they cannot change to Cwd.
 	Cwd string `json:"cwd"`
 	// SrunBin is the bin directory on srun's node: the node replaces it
 	// in PATH with its own.

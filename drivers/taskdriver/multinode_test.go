@@ -1,0 +1,269 @@
+package taskdriver
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/nomad/structs"
+
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/stepnet"
+	"github.com/hpcbridge/hpcbridge/internal/taskspec"
+)
+
+// freePort picks a free TCP port on the loopback address.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// randomKey is a step key as the coordinator makes one (64 hex digits).
+func randomKey(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// mnNode is one "node" of a multi-node job under test: a task of its own,
+// with its node name and step port.
+type mnNode struct {
+	name string
+	port int
+	j    *job
+}
+
+// newMultiNodeJob makes one task per node name, all of one job, each with
+// a step port of its own on 127.0.0.1, and writes what Nomad's templates
+// would render into each task's secrets directory (root's files, 0600):
+// the step key and the peers list, one line per node. The test writes
+// them, as Nomad's client would; nothing else stands in for Nomad here.
+func newMultiNodeJob(t *testing.T, td *testDriver, script, key string, env map[string]string, names ...string) []*mnNode {
+	t.Helper()
+	var nodes []*mnNode
+	var peers strings.Builder
+	for _, name := range names {
+		tc := TaskConfig{Script: script, Nodes: len(names), NTasks: 4, NTasksPerNode: 2}
+		j := td.newJob(t, tc, env)
+		j.cfg.NodeName = name
+		n := &mnNode{name: name, port: freePort(t), j: j}
+		j.cfg.Resources.Ports = &structs.AllocatedPorts{{Label: taskspec.StepPortLabel, Value: n.port, HostIP: "127.0.0.1"}}
+		fmt.Fprintf(&peers, "%s 127.0.0.1 %d %s\n", name, n.port, j.cfg.AllocID)
+		nodes = append(nodes, n)
+	}
+	for _, n := range nodes {
+		dir := n.j.cfg.TaskDir().SecretsDir
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for file, body := range map[string]string{jobdir.KeyFile: key, jobdir.PeersFile: peers.String()} {
+			if err := os.WriteFile(filepath.Join(dir, file), []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return nodes
+}
+
+// mnScript is the batch script of the two-node test (it runs on n1).
+const mnScript = `#!/bin/bash
+echo "job $SLURM_JOB_NODELIST $SLURM_NODELIST $SLURM_NNODES $SLURM_JOB_NUM_NODES $SLURM_NODEID $SLURM_TASKS_PER_NODE $SLURMD_NODENAME uid=$(id -u)"
+srun -l -N2 -n4 bash -c 'echo "env $SLURM_PROCID $SLURM_LOCALID $SLURM_NODEID $SLURMD_NODENAME $SLURM_STEP_NODELIST $SLURM_STEP_NUM_NODES $SLURM_STEP_NUM_TASKS $SLURM_STEP_TASKS_PER_NODE $SLURM_TASKS_PER_NODE $SLURM_GTIDS $SLURM_STEP_ID $SLURM_JOB_NODELIST $SLURM_NNODES uid=$(id -u)"'
+echo "rc1=$?"
+srun -N2 -n2 bash -c 'exit $((SLURM_PROCID + 2))'
+echo "rc2=$?"
+srun -K -N2 -n2 bash -c 'if [ "$SLURM_PROCID" = 1 ]; then exit 5; fi; sleep 300'
+echo "rc3=$?"
+echo hello | srun -N2 -n2 bash -c 'read -t 10 x; echo "in $SLURM_PROCID ${x:-nothing}"'
+srun -N2 -n2 -i 1 bash -c 'read -t 10 x; echo "one $SLURM_PROCID ${x:-nothing}"' <<< "only"
+echo ready > "$EVENTS"
+read x < "$CONTROL"
+srun -N2 -n2 bash -c 'trap "echo usr1 \$SLURM_PROCID; exit 7" USR1; echo up > "$EVENTS"; while :; do sleep 0.1; done' &
+pid=$!
+read x < "$CONTROL"
+kill -USR1 $pid
+wait $pid
+echo "rc4=$?"
+`
+
+// TestMultiNodeSteps runs a two-node job on one machine: two tasks of one
+// driver, nodes n1 and n2, each with its step port. n1 runs the script;
+// its srun steps run tasks on both nodes, each as its own node's pool uid.
+func TestMultiNodeSteps(t *testing.T) {
+	td := newTestDriver(t, Config{RunAs: RunAsPool, PoolUIDs: "62970-62973", PoolDir: filepath.Join(t.TempDir(), "pool")})
+	ev := newEvents(t)
+	env := ev.env(map[string]string{
+		"SLURM_JOB_ID": "77", "SLURM_JOBID": "77", "SLURM_JOB_NAME": "mn", "SLURM_JOB_USER": "alice",
+		"SLURM_NTASKS": "4", "SLURM_NPROCS": "4", "SLURM_NTASKS_PER_NODE": "2",
+		"SLURM_NNODES": "2", "SLURM_JOB_NUM_NODES": "2",
+	})
+	key := randomKey(t)
+	nodes := newMultiNodeJob(t, td, mnScript, key, env, "n2", "n1")
+	n2, n1 := nodes[0], nodes[1]
+	ev.job = n1.j
+	ch2 := n2.j.start()
+	ch1 := n1.j.start()
+
+	ev.expect(1, "ready")
+	checkStepAuth(t, key, n1.port, n2.port)
+	ev.send("go")
+	ev.expect(2, "up")
+	ev.send("signal")
+	res := n1.j.wait(ch1)
+	if res.ExitCode != 0 || res.Signal != 0 {
+		t.Errorf("batch node: %s\n%s", describe(res), n1.j.describe())
+	}
+	if err := td.StopTask(n2.j.cfg.ID, 5*time.Second, "SIGTERM"); err != nil {
+		t.Fatal(err)
+	}
+	if res := n2.j.wait(ch2); res.Err != nil {
+		t.Errorf("step node: %s", describe(res))
+	}
+	out := n1.j.file(filepath.Join(n1.j.taskDir(), "slurm-77.out"))
+	t.Logf("output:\n%s", out)
+	// Each node's tasks run as that node's pool uid (the batch shell's on
+	// n1, the other lease on n2).
+	m := regexp.MustCompile(`(?m)^job .* uid=(\d+)$`).FindStringSubmatch(out)
+	m2 := regexp.MustCompile(`(?m)^2: env .* uid=(\d+)$`).FindStringSubmatch(out)
+	if m == nil || m2 == nil {
+		t.Fatal("no uids in the output")
+	}
+	uid1, _ := strconv.Atoi(m[1])
+	uid2, _ := strconv.Atoi(m2[1])
+	if uid1 == uid2 || uid1 < 62970 || uid1 > 62973 || uid2 < 62970 || uid2 > 62973 {
+		t.Fatalf("n1 runs as uid %d, n2 as uid %d: want two distinct pool uids", uid1, uid2)
+	}
+	mustNotContain(t, "output", out, "Node failure", "chdir")
+	mustContain(t, "output", out,
+		fmt.Sprintf("job n[1-2] n[1-2] 2 2 0 2(x2) n1 uid=%d\n", uid1),
+		fmt.Sprintf("0: env 0 0 0 n1 n[1-2] 2 4 2(x2) 2(x2) 0,1 0 n[1-2] 2 uid=%d\n", uid1),
+		fmt.Sprintf("1: env 1 1 0 n1 n[1-2] 2 4 2(x2) 2(x2) 0,1 0 n[1-2] 2 uid=%d\n", uid1),
+		fmt.Sprintf("2: env 2 0 1 n2 n[1-2] 2 4 2(x2) 2(x2) 2,3 0 n[1-2] 2 uid=%d\n", uid2),
+		fmt.Sprintf("3: env 3 1 1 n2 n[1-2] 2 4 2(x2) 2(x2) 2,3 0 n[1-2] 2 uid=%d\n", uid2),
+		"rc1=0\n",
+		"srun: error: n1: task 0: Exited with exit code 2\n",
+		"srun: error: n2: task 1: Exited with exit code 3\n",
+		"rc2=3\n",
+		"srun: error: n2: task 1: Exited with exit code 5\n",
+		"rc3=137\n",
+		"in 0 hello\n", "in 1 hello\n", // --input=all, Slurm's default
+		"one 0 nothing\n", "one 1 only\n",
+		"usr1 0\n", "usr1 1\n", "rc4=7\n",
+	)
+	checkRoles(t, n1, n2)
+	checkStepRecords(t, n1.j)
+}
+
+// checkStepAuth: the step services answer the job's key only. A process
+// with another key (another job's task) or without a certificate, or
+// speaking plain TCP, is refused before it can send anything.
+func checkStepAuth(t *testing.T, key string, ports ...int) {
+	t.Helper()
+	ctx := context.Background()
+	raw, _ := hex.DecodeString(key)
+	good, err := stepnet.NewAuth(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := hex.DecodeString(randomKey(t))
+	bad, err := stepnet.NewAuth(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, port := range ports {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		if _, err := stepnet.Ping(ctx, good, addr); err != nil {
+			t.Errorf("%s: ping with the job's key: %v", addr, err)
+		}
+		if p, err := stepnet.Ping(ctx, bad, addr); err == nil {
+			t.Errorf("%s: a ping with another job's key was answered: %+v", addr, p)
+		}
+		// TLS 1.3 without a client certificate: the server refuses it.
+		c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}) //nolint:gosec // the attacker's side
+		if err == nil {
+			_ = stepnet.NewConn(c).Write(stepnet.KindPing, 0, nil)
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if f, err := stepnet.ReadFrame(c); err == nil {
+				t.Errorf("%s: a client without a certificate got frame kind %d", addr, f.Kind)
+			}
+			c.Close()
+		}
+		// Plain TCP: a launch frame in the clear gets nothing back.
+		pc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = stepnet.NewConn(pc).WriteJSON(stepnet.KindLaunch, 0, stepnet.Launch{Job: "77",
+			Tasks: []stepnet.Task{{Argv: []string{"/bin/touch", "/tmp/hpcbridge-mn-pwned"}}}})
+		_ = pc.SetReadDeadline(time.Now().Add(15 * time.Second))
+		if f, err := stepnet.ReadFrame(pc); err == nil {
+			t.Errorf("%s: a plain TCP client got frame kind %d", addr, f.Kind)
+		}
+		pc.Close()
+	}
+	if _, err := os.Stat("/tmp/hpcbridge-mn-pwned"); err == nil {
+		t.Error("an unauthenticated launch ran")
+	}
+}
+
+// checkRoles: n1 (first in hostlist order) took the batch role, n2 the
+// node role, both with the job's node list.
+func checkRoles(t *testing.T, n1, n2 *mnNode) {
+	t.Helper()
+	for _, c := range []struct {
+		n    *mnNode
+		role string
+	}{{n1, "batch"}, {n2, "node"}} {
+		var r jobdir.Role
+		if err := jobdir.ReadJSON(c.n.j.td.layoutOf(c.n.j).RoleFile(), &r); err != nil {
+			t.Errorf("%s: %v", c.n.name, err)
+			continue
+		}
+		if r.Role != c.role || r.Nodes != "n[1-2]" {
+			t.Errorf("%s: role %+v, want %s on n[1-2]", c.n.name, r, c.role)
+		}
+	}
+}
+
+// layoutOf is a job's driver files.
+func (td *testDriver) layoutOf(j *job) jobdir.Layout { return jobdir.Layout{TaskDir: j.taskDir()} }
+
+// checkStepRecords: srun wrote the contract's start and end records.
+func checkStepRecords(t *testing.T, j *job) {
+	t.Helper()
+	dir := j.td.layoutOf(j).StepsDir()
+	want := map[string]*regexp.Regexp{
+		"0.start.json": regexp.MustCompile(`^\{"id":0,"name":"bash","nodelist":"n\[1-2\]","nnodes":2,"ntasks":4,"start":\d+\}$`),
+		"0.end.json":   regexp.MustCompile(`^\{"id":0,"end":\d+,"state":"COMPLETED","exit":0,"signal":0\}$`),
+		"1.end.json":   regexp.MustCompile(`^\{"id":1,"end":\d+,"state":"FAILED","exit":3,"signal":0\}$`),
+		"2.end.json":   regexp.MustCompile(`^\{"id":2,"end":\d+,"state":"CANCELLED","exit":0,"signal":9\}$`),
+	}
+	for name, re := range want {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("step record: %v", err)
+			continue
+		}
+		if !re.Match(b) {
+			t.Errorf("%s: %s, want %s", name, b, re)
+		}
+	}
+}
