@@ -261,7 +261,11 @@ srun -l bash -c 'echo "task procid=$SLURM_PROCID localid=$SLURM_LOCALID nodeid=$
 		}
 
 		// sacct: the job, its batch step on the first node, the srun step
-		// on both, as Slurm lists them.
+		// on both, as Slurm lists them (step records reach the coordinator
+		// after the job's end at the latest).
+		st.wait(id, time.Minute, "with its step 0 ended", func(j *state.Job) bool {
+			return len(j.Steps) == 1 && j.Steps[0].Ended()
+		})
 		acct := st.must("sacct", "-j", id, "-n", "-P", "--format=JobID,NodeList,NNodes,NTasks,State,ExitCode")
 		for _, line := range []string{
 			fmt.Sprintf("%s|%s|2||COMPLETED|0:0", id, j.NodeList),
