@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -265,5 +266,56 @@ func checkStepRecords(t *testing.T, j *job) {
 		if !re.Match(b) {
 			t.Errorf("%s: %s, want %s", name, b, re)
 		}
+	}
+}
+
+// TestMultiNodeOpenMPI: Debian's Open MPI mpirun, run plainly in a
+// two-node job, finds the allocation in the environment and starts its
+// orted daemons through srun (--ntasks-per-node=1 --kill-on-bad-exit
+// --nodes=N --nodelist=... --ntasks=N orted ...); the four ranks meet. The
+// two "nodes" share this machine's host name here, so Open MPI's shared
+// memory transport is left out (OMPI_MCA_btl=self,tcp); hpcbridge dev gives
+// each node a host name of its own.
+func TestMultiNodeOpenMPI(t *testing.T) {
+	mpicc, err := exec.LookPath("mpicc")
+	if err != nil {
+		t.Skip("no mpicc (apt-get install openmpi-bin libopenmpi-dev)")
+	}
+	td := newTestDriver(t, Config{RunAs: RunAsPool, PoolUIDs: "62974-62977", PoolDir: filepath.Join(t.TempDir(), "pool")})
+	dir := sharedDir(t)
+	hello := filepath.Join(dir, "mpi-hello")
+	if out, err := exec.Command(mpicc, "-O2", "-o", hello, "../../examples/slurm/mpi-hello.c").CombinedOutput(); err != nil {
+		t.Fatalf("mpicc: %v\n%s", err, out)
+	}
+	env := map[string]string{
+		"SLURM_JOB_ID": "78", "SLURM_JOBID": "78", "SLURM_JOB_NAME": "mpi", "SLURM_JOB_USER": "alice",
+		"SLURM_NTASKS": "4", "SLURM_NPROCS": "4", "SLURM_NTASKS_PER_NODE": "2",
+		"SLURM_NNODES": "2", "SLURM_JOB_NUM_NODES": "2",
+		"OMPI_MCA_btl": "self,tcp", "OMPI_MCA_btl_tcp_if_include": "lo", "OMPI_MCA_oob_tcp_if_include": "lo",
+	}
+	script := "#!/bin/bash\nmpirun " + hello + " | sort\necho \"mpirun=${PIPESTATUS[0]}\"\n"
+	nodes := newMultiNodeJob(t, td, script, randomKey(t), env, "n1", "n2")
+	n1, n2 := nodes[0], nodes[1]
+	ch2 := n2.j.start()
+	res := n1.j.run()
+	out := n1.j.file(filepath.Join(n1.j.taskDir(), "slurm-78.out"))
+	t.Logf("output:\n%s", out)
+	if err := td.StopTask(n2.j.cfg.ID, 5*time.Second, "SIGTERM"); err != nil {
+		t.Fatal(err)
+	}
+	n2.j.wait(ch2)
+	if res.ExitCode != 0 {
+		t.Errorf("batch node: %s", describe(res))
+	}
+	mustContain(t, "output", out, "rank 0 of 4", "rank 1 of 4", "rank 2 of 4", "rank 3 of 4", "sum of ranks: 6", "mpirun=0")
+	// The daemons went through srun, to n2 at least (Open MPI starts none
+	// on the node it takes for its own).
+	rec, err := os.ReadFile(filepath.Join(td.layoutOf(n1.j).StepsDir(), "0.start.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("orted step: %s", rec)
+	if !regexp.MustCompile(`"name":"orted","nodelist":"(n2|n\[1-2\])"`).Match(rec) {
+		t.Errorf("orted step record %s: want orted on n2", rec)
 	}
 }

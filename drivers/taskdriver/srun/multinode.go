@@ -92,7 +92,7 @@ func runMulti(o *options, job, stepsDir string, sn *jobdir.StepNet, stdin io.Rea
 		fmt.Fprintf(stderr, "srun: error: Unable to create step for job %s: %v\n", job, err)
 		return 1
 	}
-	writeStart(stepsDir, ms.id, ms.argv[0], hostlist.Compress(ms.lay.names()), len(ms.lay.nodes), ms.ntasks)
+	writeStart(stepsDir, ms.id, o.stepName(), hostlist.Compress(ms.lay.names()), len(ms.lay.nodes), ms.ntasks)
 	code, nodeFail := ms.run(stdin, stdout, stderr)
 	writeEnd(stepsDir, ms.id, code, nodeFail)
 	return code

@@ -35,12 +35,20 @@ type endRecord struct {
 // maxRecordName bounds the step name in a record.
 const maxRecordName = 256
 
-// writeStart records that step id started.
-func writeStart(dir string, id int, command []string, nodelist string, nnodes, ntasks int) {
-	name := ""
-	if len(command) > 0 {
-		name = filepath.Base(command[0])
+// stepName is the step's name as Slurm gives it: srun's --job-name, else
+// the command's base name.
+func (o *options) stepName() string {
+	if o.jobName != "" {
+		return o.jobName
 	}
+	if len(o.command) > 0 {
+		return filepath.Base(o.command[0])
+	}
+	return ""
+}
+
+// writeStart records that step id started.
+func writeStart(dir string, id int, name, nodelist string, nnodes, ntasks int) {
 	if len(name) > maxRecordName {
 		name = name[:maxRecordName]
 	}

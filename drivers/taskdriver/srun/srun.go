@@ -83,7 +83,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "srun: error: Unable to create step for job %s: %v\n", job, err)
 		return 1
 	}
-	writeStart(stepsDir, st.id, o.command, st.node, 1, st.ntasks)
+	writeStart(stepsDir, st.id, o.stepName(), st.node, 1, st.ntasks)
 	code := st.launch(stepsDir, stdin, stdout, stderr)
 	writeEnd(stepsDir, st.id, code, false)
 	return code
