@@ -95,6 +95,16 @@ srun -K -N2 -n2 bash -c 'if [ "$SLURM_PROCID" = 1 ]; then exit 5; fi; sleep 300'
 echo "rc3=$?"
 echo hello | srun -N2 -n2 bash -c 'read -t 10 x; echo "in $SLURM_PROCID ${x:-nothing}"'
 srun -N2 -n2 -i 1 bash -c 'read -t 10 x; echo "one $SLURM_PROCID ${x:-nothing}"' <<< "only"
+srun -N2 -n2 bash -c 'echo $$ > "$SHARED/pid.$SLURM_PROCID"; exec sleep 300' &
+sp=$!
+for i in $(seq 300); do [ -s "$SHARED/pid.0" ] && [ -s "$SHARED/pid.1" ] && break; sleep 0.1; done
+kill -9 $sp; wait $sp 2>/dev/null
+for i in $(seq 300); do
+  alive=""
+  for r in 0 1; do p=$(cat "$SHARED/pid.$r"); [ -e /proc/$p ] && alive="$alive $r"; done
+  [ -z "$alive" ] && break; sleep 0.1
+done
+echo "left after srun was killed:${alive:- none}"
 echo ready > "$EVENTS"
 read x < "$CONTROL"
 srun -N2 -n2 bash -c 'trap "echo usr1 \$SLURM_PROCID; exit 7" USR1; echo up > "$EVENTS"; while :; do sleep 0.1; done' &
@@ -114,7 +124,7 @@ func TestMultiNodeSteps(t *testing.T) {
 	env := ev.env(map[string]string{
 		"SLURM_JOB_ID": "77", "SLURM_JOBID": "77", "SLURM_JOB_NAME": "mn", "SLURM_JOB_USER": "alice",
 		"SLURM_NTASKS": "4", "SLURM_NPROCS": "4", "SLURM_NTASKS_PER_NODE": "2",
-		"SLURM_NNODES": "2", "SLURM_JOB_NUM_NODES": "2",
+		"SLURM_NNODES": "2", "SLURM_JOB_NUM_NODES": "2", "SHARED": sharedDir(t),
 	})
 	key := randomKey(t)
 	nodes := newMultiNodeJob(t, td, mnScript, key, env, "n2", "n1")
@@ -167,6 +177,7 @@ func TestMultiNodeSteps(t *testing.T) {
 		"rc3=137\n",
 		"in 0 hello\n", "in 1 hello\n", // --input=all, Slurm's default
 		"one 0 nothing\n", "one 1 only\n",
+		"left after srun was killed: none\n", // each node's stepd killed its tasks
 		"usr1 0\n", "usr1 1\n", "rc4=7\n",
 	)
 	checkRoles(t, n1, n2)
