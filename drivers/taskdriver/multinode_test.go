@@ -330,3 +330,36 @@ func TestMultiNodeOpenMPI(t *testing.T) {
 		t.Errorf("orted step record %s: want orted on n2", rec)
 	}
 }
+
+// TestMultiNodeStoppedWhileWaiting: a node whose peers never all register
+// (a partial placement the coordinator gives back) ends at once when
+// stopped, by itself, without the executor's kill.
+func TestMultiNodeStoppedWhileWaiting(t *testing.T) {
+	td := newTestDriver(t, Config{})
+	env := map[string]string{"SLURM_JOB_ID": "79", "SLURM_NTASKS": "2", "SLURM_NNODES": "2"}
+	nodes := newMultiNodeJob(t, td, "#!/bin/sh\necho never\n", randomKey(t), env, "n1")
+	j := nodes[0].j
+	// The test's one node of two: the peers list stays one short.
+	var tc TaskConfig
+	if err := j.cfg.DecodeDriverConfig(&tc); err != nil {
+		t.Fatal(err)
+	}
+	tc.Nodes = 2
+	if err := j.cfg.EncodeConcreteDriverConfig(&tc); err != nil {
+		t.Fatal(err)
+	}
+	ch := j.start()
+	role := td.layoutOf(j).RoleFile()
+	if err := td.StopTask(j.cfg.ID, 30*time.Second, "SIGTERM"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res := j.wait(ch)
+	if res.Signal != 0 || res.ExitCode != 0 || time.Since(start) > 20*time.Second {
+		_, stderr := j.logs.collect()
+		t.Errorf("stopped while waiting: %s after %s, want exit 0 at once; stepd said:\n%s", describe(res), time.Since(start), stderr)
+	}
+	if _, err := os.Stat(role); err == nil {
+		t.Error("a node without all its peers took a role")
+	}
+}

@@ -50,7 +50,10 @@ func (s *shim) multiStart(sigs <-chan os.Signal) (res jobdir.Result, batch bool)
 		s.server = nil
 		return jobdir.Result{ExitCode: 1, Error: msg}, false
 	}
-	key, auth, err := readStepKey(c.Multi.SecretsDir, c.Multi.PeerWait, sigs)
+	key, auth, err := readStepKey(c.Multi.SecretsDir, s.layout.CtlDir(), c.Multi.PeerWait, sigs)
+	if errors.Is(err, errStopped) {
+		return jobdir.Result{}, false
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -91,9 +94,9 @@ func (s *shim) multiStart(sigs <-chan os.Signal) (res jobdir.Result, batch bool)
 // readStepKey reads the job run's step key from the secrets directory
 // (root's file, as Nomad's template renders it), waiting for it as for
 // the peers.
-func readStepKey(dir string, wait time.Duration, sigs <-chan os.Signal) ([]byte, *stepnet.Auth, error) {
+func readStepKey(dir, ctlDir string, wait time.Duration, sigs <-chan os.Signal) ([]byte, *stepnet.Auth, error) {
 	var key []byte
-	err := poll(wait, sigs, func() error {
+	err := poll(wait, sigs, ctlDir, func() error {
 		b, err := jobdir.ReadSecret(dir, jobdir.KeyFile, 4096)
 		if err != nil {
 			return err
@@ -113,7 +116,7 @@ func readStepKey(dir string, wait time.Duration, sigs <-chan os.Signal) ([]byte,
 func (s *shim) waitPeers(auth *stepnet.Auth, sigs <-chan os.Signal) ([]stepnet.Peer, error) {
 	c := s.cfg
 	var peers []stepnet.Peer
-	err := poll(c.Multi.PeerWait, sigs, func() error {
+	err := poll(c.Multi.PeerWait, sigs, s.layout.CtlDir(), func() error {
 		b, err := jobdir.ReadSecret(c.Multi.SecretsDir, jobdir.PeersFile, stepnet.MaxPeersFile)
 		if err != nil {
 			return err
@@ -145,9 +148,10 @@ func pingAll(auth *stepnet.Auth, peers []stepnet.Peer) error {
 }
 
 // poll calls try every peerPoll until it succeeds, wait has passed (its
-// last error is returned) or a stop arrives (errStopped). A zero wait is
+// last error is returned) or a stop arrives (errStopped): a signal that
+// stops the job, or the driver's stop request in ctlDir. A zero wait is
 // jobdir.DefaultPeerWait.
-func poll(wait time.Duration, sigs <-chan os.Signal, try func() error) error {
+func poll(wait time.Duration, sigs <-chan os.Signal, ctlDir string, try func() error) error {
 	if wait <= 0 {
 		wait = jobdir.DefaultPeerWait
 	}
@@ -156,6 +160,10 @@ func poll(wait time.Duration, sigs <-chan os.Signal, try func() error) error {
 	tick := time.NewTicker(peerPoll)
 	defer tick.Stop()
 	for {
+		// A stop queued before stepd listened, or whose wake-up was lost.
+		if stopSignal(jobdir.WakeSignal, ctlDir) {
+			return errStopped
+		}
 		err := try()
 		if err == nil {
 			return nil
@@ -164,12 +172,31 @@ func poll(wait time.Duration, sigs <-chan os.Signal, try func() error) error {
 		case <-deadline.C:
 			return fmt.Errorf("gave up after %s: %w", wait, err)
 		case sig := <-sigs:
-			if sig != jobdir.WakeSignal && sig != syscall.SIGPIPE {
+			if stopSignal(sig, ctlDir) {
 				return errStopped
 			}
 		case <-tick.C:
 		}
 	}
+}
+
+// stopSignal reports whether sig, while stepd waits for the job's nodes,
+// stops the job: a stopping signal, or a wake-up for a stop request (the
+// requests are taken: nothing of the job runs yet to signal).
+func stopSignal(sig os.Signal, ctlDir string) bool {
+	switch sig {
+	case syscall.SIGPIPE:
+		return false
+	case jobdir.WakeSignal:
+		reqs, _ := jobdir.TakeRequests(ctlDir)
+		for _, r := range reqs {
+			if r.Kind == jobdir.KindStop {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 func indexOf(peers []stepnet.Peer, name string) int {
