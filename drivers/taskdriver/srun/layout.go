@@ -100,7 +100,7 @@ func planLayout(o *options, job []jobdir.NetNode, getenv func(string) string) (l
 func pickNodes(avail []jobdir.NetNode, list string) ([]jobdir.NetNode, error) {
 	names, err := hostlist.Expand(list)
 	if err != nil {
-		return nil, fmt.Errorf("--nodelist=%s: %v", list, err)
+		return nil, fmt.Errorf("--nodelist=%s: %w", list, err)
 	}
 	want := map[string]bool{}
 	for _, n := range names {
@@ -129,7 +129,7 @@ const maxMultiProgFile = 1 << 20
 func multiProg(path string, ntasks int) ([][]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--multi-prog: %v", err)
+		return nil, fmt.Errorf("--multi-prog: %w", err)
 	}
 	if len(b) > maxMultiProgFile {
 		return nil, fmt.Errorf("--multi-prog: %s is larger than %d bytes", path, maxMultiProgFile)
@@ -146,7 +146,7 @@ func multiProg(path string, ntasks int) ([][]string, error) {
 		}
 		ranks, err := rankList(f[0], ntasks)
 		if err != nil {
-			return nil, fmt.Errorf("--multi-prog: %s line %d: %v", path, line, err)
+			return nil, fmt.Errorf("--multi-prog: %s line %d: %w", path, line, err)
 		}
 		for off, r := range ranks {
 			if cmds[r] != nil {

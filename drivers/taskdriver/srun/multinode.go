@@ -44,12 +44,18 @@ func readStepNet(stepsDir string) (sn *jobdir.StepNet, ok bool, err error) {
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxStepNetFile+1))
-	if err != nil || len(b) > maxStepNetFile {
-		return nil, true, fmt.Errorf("read the job's nodes from %s: %v", path, err)
+	if err == nil && len(b) > maxStepNetFile {
+		err = errors.New("too large")
+	}
+	if err != nil {
+		return nil, true, fmt.Errorf("read the job's nodes from %s: %w", path, err)
 	}
 	sn = &jobdir.StepNet{}
-	if err := json.Unmarshal(b, sn); err != nil || len(sn.Nodes) == 0 {
-		return nil, true, fmt.Errorf("read the job's nodes from %s: %v", path, err)
+	if err := json.Unmarshal(b, sn); err != nil {
+		return nil, true, fmt.Errorf("read the job's nodes from %s: %w", path, err)
+	}
+	if len(sn.Nodes) == 0 {
+		return nil, true, fmt.Errorf("read the job's nodes from %s: no nodes", path)
 	}
 	return sn, true, nil
 }
@@ -224,7 +230,7 @@ func (ms *multiStep) launchOn(auth *stepnet.Auth, r *remote, dir string) error {
 	addr := net.JoinHostPort(r.node.Addr, strconv.Itoa(r.node.Port))
 	c, err := stepnet.Dial(context.Background(), auth, addr)
 	if err != nil {
-		return fmt.Errorf("Unable to launch step %s.%d on node %s (%s): %v", ms.job, ms.id, r.node.Name, addr, err)
+		return fmt.Errorf("Unable to launch step %s.%d on node %s (%s): %w", ms.job, ms.id, r.node.Name, addr, err)
 	}
 	r.conn, r.w = c, stepnet.NewConn(c)
 	l := stepnet.Launch{Job: ms.job, StepID: ms.id, Cwd: dir, SrunBin: ms.sn.BinDir}
@@ -239,11 +245,11 @@ func (ms *multiStep) launchOn(auth *stepnet.Auth, r *remote, dir string) error {
 		})
 	}
 	if err := r.w.WriteJSON(stepnet.KindLaunch, 0, l); err != nil {
-		return fmt.Errorf("launch on node %s: %v", r.node.Name, err)
+		return fmt.Errorf("launch on node %s: %w", r.node.Name, err)
 	}
 	f, err := stepnet.ReadFrame(c)
 	if err != nil {
-		return fmt.Errorf("launch on node %s: %v", r.node.Name, err)
+		return fmt.Errorf("launch on node %s: %w", r.node.Name, err)
 	}
 	var ans stepnet.Launched
 	if f.Kind != stepnet.KindLaunched || f.Decode(&ans) != nil {

@@ -138,7 +138,7 @@ func pingAll(auth *stepnet.Auth, peers []stepnet.Peer) error {
 	for _, p := range peers {
 		pong, err := stepnet.Ping(context.Background(), auth, p.HostPort())
 		if err != nil {
-			return fmt.Errorf("node %s (%s) does not answer: %v", p.Name, p.HostPort(), err)
+			return fmt.Errorf("node %s (%s) does not answer: %w", p.Name, p.HostPort(), err)
 		}
 		if pong.Node != p.Name {
 			return fmt.Errorf("node %s (%s) answers as %q", p.Name, p.HostPort(), pong.Node)
