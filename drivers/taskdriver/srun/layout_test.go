@@ -43,6 +43,12 @@ func TestPlanLayout(t *testing.T) {
 			t.Errorf("%q: nodes %v ranks %v, want %v %v", c.args, l.names(), l.ranks, c.nodes, c.ranks)
 		}
 	}
+	// hpcbridge dev's node names, as Open MPI names one in --nodelist.
+	dev := []jobdir.NetNode{{Name: "127.0.1.101"}, {Name: "127.0.1.102"}}
+	o, _ := parseArgs([]string{"--ntasks-per-node=1", "--kill-on-bad-exit", "--mpi=none", "--nodes=1", "--nodelist=127.0.1.102", "--ntasks=1", "orted"})
+	if l, err := planLayout(o, dev, getenv); err != nil || !reflect.DeepEqual(l.names(), []string{"127.0.1.102"}) {
+		t.Errorf("orted on 127.0.1.102: %v %v", l.names(), err)
+	}
 	for _, bad := range [][]string{{"-N", "4"}, {"-w", "n9"}, {"-r", "3"}, {"-n", "5", "--ntasks-per-node=1", "-N", "2"}} {
 		o, _ := parseArgs(append(bad, "cmd"))
 		if _, err := planLayout(o, job, getenv); err == nil {
