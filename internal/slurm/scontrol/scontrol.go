@@ -212,6 +212,9 @@ func scontrolShow(ctx context.Context, o scontrolOptions, s slurm.Streams, w []s
 	case keyword(entity, "config", 1):
 		return scontrolShowConfig(ctx, o, s)
 	}
+	if code, ok := scontrolShowHosts(s, entity, id, hasID); ok {
+		return code
+	}
 	fmt.Fprintf(s.Err, "invalid entity:%s for keyword:show \n", entity)
 	return slurm.ExitRejected
 }
