@@ -25,8 +25,9 @@ const (
 	AnnotationNodes = "hpcbridge.nodes"
 )
 
-// rolePoll is how often the driver looks for stepd's role record.
-const rolePoll = 500 * time.Millisecond
+// rolePoll is how often the driver looks for stepd's role record (until
+// it has found it).
+const rolePoll = 200 * time.Millisecond
 
 // multiNodeConfig is stepd's multi-node configuration, nil for a job on
 // one node. A multi-node task without its step port cannot serve steps and
@@ -68,13 +69,15 @@ func stepListenAddr(cfg *drivers.TaskConfig) (string, error) {
 }
 
 // watchRole reports the role stepd records (jobdir.RoleFile) as a task
-// event once it appears; the returned function stops the watch and waits
-// for it.
+// event once it appears; the returned function stops the watch, waits for
+// it and, if the role was not reported yet (a job shorter than rolePoll),
+// reports it then, before the job's end is.
 func (h *taskHandle) watchRole() func() {
-	if h.emit == nil {
+	if h.emit == nil || !h.multiNode() {
 		return func() {}
 	}
 	stop := make(chan struct{})
+	reported := false
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -87,6 +90,7 @@ func (h *taskHandle) watchRole() func() {
 				return
 			case <-t.C:
 				if h.reportRole() {
+					reported = true
 					return
 				}
 			}
@@ -95,7 +99,16 @@ func (h *taskHandle) watchRole() func() {
 	return func() {
 		close(stop)
 		wg.Wait()
+		if !reported {
+			h.reportRole()
+		}
 	}
+}
+
+// multiNode reports whether the task is one node of a multi-node job.
+func (h *taskHandle) multiNode() bool {
+	var tc TaskConfig
+	return h.taskConfig.DecodeDriverConfig(&tc) == nil && tc.Nodes >= 2
 }
 
 // reportRole emits the role event if stepd has recorded its role.

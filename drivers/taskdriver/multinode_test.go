@@ -11,8 +11,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,6 +132,7 @@ func TestMultiNodeSteps(t *testing.T) {
 	nodes := newMultiNodeJob(t, td, mnScript, key, env, "n2", "n1")
 	n2, n1 := nodes[0], nodes[1]
 	ev.job = n1.j
+	roles := watchRoleEvents(t, td, n1.j.cfg.ID, n2.j.cfg.ID)
 	ch2 := n2.j.start()
 	ch1 := n1.j.start()
 
@@ -181,7 +184,58 @@ func TestMultiNodeSteps(t *testing.T) {
 		"usr1 0\n", "usr1 1\n", "rc4=7\n",
 	)
 	checkRoles(t, n1, n2)
+	got := roles()
+	for id, want := range map[string]string{n1.j.cfg.ID: "batch n[1-2]", n2.j.cfg.ID: "node n[1-2]"} {
+		if got[id] != want {
+			t.Errorf("role event of task %s: %q, want %q", id, got[id], want)
+		}
+	}
 	checkStepRecords(t, n1.j)
+}
+
+// watchRoleEvents collects the role task events of the given tasks; the
+// returned function waits for one per task (bounded) and returns them as
+// "role nodes" by task id.
+func watchRoleEvents(t *testing.T, td *testDriver, ids ...string) func() map[string]string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	events, err := td.TaskEvents(ctx)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	all := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e := <-events:
+				if e == nil || e.Annotations[AnnotationRole] == "" || !slices.Contains(ids, e.TaskID) {
+					continue
+				}
+				got[e.TaskID] = e.Annotations[AnnotationRole] + " " + e.Annotations[AnnotationNodes]
+				if len(got) == len(ids) {
+					close(all)
+					return
+				}
+			}
+		}
+	}()
+	stop := func() { cancel(); wg.Wait() }
+	t.Cleanup(stop)
+	return func() map[string]string {
+		select {
+		case <-all:
+		case <-time.After(taskWait):
+		}
+		stop()
+		return got
+	}
 }
 
 // checkStepAuth: the step services answer the job's key only. A process
