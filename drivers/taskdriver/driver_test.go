@@ -278,7 +278,7 @@ rc=143
 srun: unrecognized option '--bogus'
 Try "srun --help" for more information
 rc=255
-srun: error: --nodes=2: an hpcbridge job has one node, so a step can use one node only
+srun: error: --nodes=2: this job has one node, so a step can use one node only
 rc=1
 slurmstepd-node7: error: execve(): nosuchcommand: No such file or directory
 srun: error: node7: task 0: Exited with exit code 2
