@@ -223,16 +223,25 @@ func multiEnv(env []string, peers []stepnet.Peer, nodeID int) []string {
 	list := hostlist.Compress(stepnet.Names(peers))
 	ntasks, _ := strconv.Atoi(get("SLURM_NTASKS"))
 	perNode, _ := strconv.Atoi(get("SLURM_NTASKS_PER_NODE"))
+	set := map[string]string{}
 	if ntasks <= 0 {
 		ntasks = max(perNode, 1) * n
+		if perNode > 0 {
+			// sbatch --ntasks-per-node without -n: the job has N x that
+			// many tasks, and says so.
+			set["SLURM_NTASKS"] = strconv.Itoa(ntasks)
+			set["SLURM_NPROCS"] = strconv.Itoa(ntasks)
+		}
 	}
-	set := map[string]string{
+	for k, v := range map[string]string{
 		"SLURM_JOB_NODELIST":   list,
 		"SLURM_NODELIST":       list,
 		"SLURM_NNODES":         strconv.Itoa(n),
 		"SLURM_JOB_NUM_NODES":  strconv.Itoa(n),
 		"SLURM_NODEID":         strconv.Itoa(nodeID),
 		"SLURM_TASKS_PER_NODE": stepnet.CountList(stepnet.BlockCounts(ntasks, n, perNode)),
+	} {
+		set[k] = v
 	}
 	if cpus, err := strconv.Atoi(get("SLURM_CPUS_ON_NODE")); err == nil && cpus > 0 {
 		same := make([]int, n)
@@ -242,7 +251,7 @@ func multiEnv(env []string, peers []stepnet.Peer, nodeID int) []string {
 		set["SLURM_JOB_CPUS_PER_NODE"] = stepnet.CountList(same)
 	}
 	for _, k := range []string{"SLURM_JOB_NODELIST", "SLURM_NODELIST", "SLURM_NNODES", "SLURM_JOB_NUM_NODES",
-		"SLURM_NODEID", "SLURM_TASKS_PER_NODE", "SLURM_JOB_CPUS_PER_NODE"} {
+		"SLURM_NODEID", "SLURM_TASKS_PER_NODE", "SLURM_JOB_CPUS_PER_NODE", "SLURM_NTASKS", "SLURM_NPROCS"} {
 		if v, ok := set[k]; ok {
 			env = withEnv(env, k, v)
 		}

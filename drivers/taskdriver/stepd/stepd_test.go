@@ -3,12 +3,14 @@ package stepd
 import (
 	"bytes"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/stepnet"
 )
 
 func TestCancelLine(t *testing.T) {
@@ -98,5 +100,25 @@ func TestNoJobOutsideItsDeviceCgroup(t *testing.T) {
 	}
 	if _, err := os.Stat(dir + "/out"); err == nil {
 		t.Error("the job's output file was opened")
+	}
+}
+
+// TestMultiEnv: the job-level variables of node 1 of a two-node job, as
+// slurmd sets them; sbatch's --ntasks-per-node without -n gives the job
+// its task count.
+func TestMultiEnv(t *testing.T) {
+	peers := []stepnet.Peer{{Name: "n1"}, {Name: "n2"}}
+	got := multiEnv([]string{"SLURM_NTASKS_PER_NODE=1", "SLURM_CPUS_ON_NODE=4", "X=1"}, peers, 1)
+	want := []string{"X=1", "SLURM_NTASKS_PER_NODE=1", "SLURM_CPUS_ON_NODE=4", "SLURM_JOB_NODELIST=n[1-2]",
+		"SLURM_NODELIST=n[1-2]", "SLURM_NNODES=2", "SLURM_JOB_NUM_NODES=2", "SLURM_NODEID=1",
+		"SLURM_TASKS_PER_NODE=1(x2)", "SLURM_JOB_CPUS_PER_NODE=4(x2)", "SLURM_NTASKS=2", "SLURM_NPROCS=2"}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	got = multiEnv([]string{"SLURM_NTASKS=3"}, peers, 0)
+	if !slices.Contains(got, "SLURM_TASKS_PER_NODE=2,1") || slices.Contains(got, "SLURM_NPROCS=3") {
+		t.Errorf("-n 3 on 2 nodes: %q", got)
 	}
 }
