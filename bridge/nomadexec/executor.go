@@ -123,6 +123,9 @@ type Executor struct {
 	// multiAdmitted: multi-node jobs Admit found room for, with their
 	// plan (Start registers it).
 	multiAdmitted map[uint64]multiPlan
+	// render, in tests only, changes a multi-node job after translation
+	// (a raw_exec task where the test needs no task driver).
+	render func(*api.Job)
 	// stepsSent: the steps of a running job asked to be committed in this
 	// term, by run and step id, true once with the step's end (steps.go).
 	stepsSent map[uint64]map[[2]int]bool

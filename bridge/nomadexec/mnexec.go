@@ -140,6 +140,9 @@ func (e *Executor) placeMulti(ctx context.Context, j *state.Job, sub *state.Subm
 			return multiPlan{}, err
 		}
 		job.Datacenters = []string{site}
+		if e.render != nil {
+			e.render(job)
+		}
 		ok, err := e.plans(ctx, job, n)
 		if err != nil {
 			return multiPlan{}, fmt.Errorf("plan %d-node job %s in %s: %w", n, j.SlurmID(), site, err)
@@ -343,7 +346,8 @@ func (e *Executor) handleMulti(ctx context.Context, id uint64, r *run, a alloc) 
 		var names []string
 		var at time.Time
 		for _, x := range r.allocs {
-			if x.ClientStatus == api.AllocClientStatusRunning && !slices.Contains(names, x.NodeName) {
+			// Its task runs (not only a prestart task of its allocation).
+			if x.ClientStatus == api.AllocClientStatusRunning && x.Task != nil && x.Task.State == "running" && !slices.Contains(names, x.NodeName) {
 				names = append(names, x.NodeName)
 				if x.Task != nil && x.Task.StartedAt.After(at) {
 					at = x.Task.StartedAt
