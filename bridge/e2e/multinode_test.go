@@ -186,7 +186,7 @@ func TestMultiNodeJobs(t *testing.T) {
 	t.Run("srun", func(t *testing.T) {
 		st := c.on(t).in("srun")
 		id := st.sbatch("-N", "2", "--ntasks-per-node=2", "-o", "srun-%j.out", st.script("srun.sh", `#!/bin/bash
-echo "nodelist=$SLURM_JOB_NODELIST nnodes=$SLURM_NNODES tasks_per_node=$SLURM_TASKS_PER_NODE nodeid=$SLURM_NODEID node=$SLURMD_NODENAME host=$(uname -n)"
+echo "nodelist=$SLURM_JOB_NODELIST nnodes=$SLURM_NNODES ntasks=$SLURM_NTASKS tasks_per_node=$SLURM_TASKS_PER_NODE nodeid=$SLURM_NODEID node=$SLURMD_NODENAME host=$(uname -n)"
 echo "first=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)"
 srun -l bash -c 'echo "task procid=$SLURM_PROCID localid=$SLURM_LOCALID nodeid=$SLURM_NODEID node=$SLURMD_NODENAME host=$(uname -n) step=$SLURM_STEP_ID step_nodes=$SLURM_STEP_NODELIST ntasks=$SLURM_STEP_NUM_TASKS"' | sort
 `))
@@ -199,7 +199,7 @@ srun -l bash -c 'echo "task procid=$SLURM_PROCID localid=$SLURM_LOCALID nodeid=$
 		if len(nodes) != 2 || !slices.Contains(devNodeNames, nodes[0]) || !slices.Contains(devNodeNames, nodes[1]) || nodes[0] == nodes[1] {
 			t.Fatalf("job %s ran on %q, want 2 of %v:\n%s", id, j.NodeList, devNodeNames, out)
 		}
-		want := fmt.Sprintf("nodelist=%s nnodes=2 tasks_per_node=2(x2) nodeid=0 node=%s host=%s\nfirst=%s\n", hostlist.Compress(nodes), nodes[0], nodes[0], nodes[0])
+		want := fmt.Sprintf("nodelist=%s nnodes=2 ntasks=4 tasks_per_node=2(x2) nodeid=0 node=%s host=%s\nfirst=%s\n", hostlist.Compress(nodes), nodes[0], nodes[0], nodes[0])
 		if !strings.HasPrefix(out, want) {
 			t.Errorf("the batch script's environment (on the first node):\n%s\nwant it to start with\n%s", out, want)
 		}
@@ -299,14 +299,15 @@ while [ ! -e "release-$SLURM_JOB_ID" ]; do sleep 0.1; done
 srun -l uname -n | sort
 echo released
 `)
-		// Both at once, as two users would.
+		// Both at once, as two users would; --exclusive, so that the
+		// two cannot share a node (each client offers the whole machine).
 		ids := make([]string, 2)
 		outs := make([]string, 2)
 		errs := make([]error, 2)
 		var wg sync.WaitGroup
 		for i := range ids {
 			wg.Go(func() {
-				outs[i], errs[i] = st.run("sbatch", "--parsable", "-N", "2", "--ntasks-per-node=1", "-o", "hold-%j.out", script)
+				outs[i], errs[i] = st.run("sbatch", "--parsable", "-N", "2", "--exclusive", "--ntasks-per-node=1", "-o", "hold-%j.out", script)
 			})
 		}
 		wg.Wait()

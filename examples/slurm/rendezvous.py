@@ -38,8 +38,8 @@ def recv(sock):
 def main():
     addr = os.environ["MASTER_ADDR"]
     port = int(os.environ["MASTER_PORT"])
-    rank = int(os.environ.get("RANK", os.environ.get("SLURM_PROCID", "0")))
-    world = int(os.environ.get("WORLD_SIZE", os.environ.get("SLURM_NTASKS", "1")))
+    rank = int(os.environ.get("RANK") or os.environ.get("SLURM_PROCID") or "0")
+    world = int(os.environ.get("WORLD_SIZE") or os.environ.get("SLURM_NTASKS") or "1")
     me = node_name()
     deadline = time.monotonic() + TIMEOUT
     if rank == 0:
