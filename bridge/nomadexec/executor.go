@@ -8,6 +8,7 @@ package nomadexec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -297,6 +298,9 @@ func (e *Executor) Stop(ctx context.Context, jobID uint64) error {
 // Signal sends a signal through Nomad's alloc signal API. The task driver
 // reads the Slurm scope from a prefix of the signal name: "B:" for the
 // batch shell only, "F:" for every process; without one, the job's steps.
+// A multi-node run's every running allocation gets it (each node's steps
+// and processes), but "B:", which only the batch node's gets (batchAllocs);
+// a node that cannot be reached does not keep the others from it.
 func (e *Executor) Signal(ctx context.Context, jobID uint64, sig string, scope sched.SignalScope) error {
 	j := e.cfg.Store.View().Job(jobID)
 	if j == nil {
@@ -318,20 +322,45 @@ func (e *Executor) Signal(ctx context.Context, jobID uint64, sig string, scope s
 	case sched.ScopeFull:
 		name = "F:" + name
 	}
-	sent := false
+	var running []*api.AllocationListStub
 	for _, a := range allocs {
-		if a.ClientStatus != api.AllocClientStatusRunning {
-			continue
+		if a.ClientStatus == api.AllocClientStatusRunning {
+			running = append(running, a)
 		}
-		if err := e.cfg.Client.Allocations().Signal(&api.Allocation{ID: a.ID, NodeID: a.NodeID}, q, TaskName, name); err != nil {
-			return fmt.Errorf("signal %s: %w", nid, err)
-		}
-		sent = true
 	}
-	if !sent {
+	if scope == sched.ScopeBatch && len(running) > 1 {
+		running = batchAllocs(running)
+	}
+	if len(running) == 0 {
 		return fmt.Errorf("job %s is not running on Nomad", j.SlurmID())
 	}
-	return nil
+	var errs []error
+	for _, a := range running {
+		if err := e.cfg.Client.Allocations().Signal(&api.Allocation{ID: a.ID, NodeID: a.NodeID}, q, TaskName, name); err != nil {
+			errs = append(errs, fmt.Errorf("signal %s on %s: %w", nid, a.NodeName, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// batchAllocs is, of a multi-node run's running allocations, the one that
+// runs the batch script: the one whose task said so, else the one on the
+// first node in hostlist order (as the driver picks it).
+func batchAllocs(allocs []*api.AllocationListStub) []*api.AllocationListStub {
+	r := &run{allocs: map[string]alloc{}}
+	for _, a := range allocs {
+		if isBatch(stubAlloc(a)) {
+			return []*api.AllocationListStub{a}
+		}
+		r.allocs[a.ID] = stubAlloc(a)
+	}
+	first := batchNode(r)
+	for _, a := range allocs {
+		if a.NodeName == first {
+			return []*api.AllocationListStub{a}
+		}
+	}
+	return allocs
 }
 
 // Running lists the jobs this leader has on Nomad. The first call of a term

@@ -411,3 +411,24 @@ func TestAdmitTasksBoundsArray(t *testing.T) {
 		t.Errorf("array: %s (%s), want PENDING (Resources)", j.State, j.Reason)
 	}
 }
+
+// TestGiveBackOutcome: a PENDING outcome (the executor gave back a run no
+// node took) queues the job again with the reason given, and the next
+// pass starts it again under a new restart count.
+func TestGiveBackOutcome(t *testing.T) {
+	h := newHarness(t, 10)
+	id := h.submit("alice", "#!/bin/sh\n#SBATCH -N 2\ntrue\n")
+	h.pass()
+	if j := h.job(id); j.State != state.StateRunning {
+		t.Fatalf("not started: %s", j.State)
+	}
+	delete(h.exec.running, id) // the executor gave it back
+	h.finish(Outcome{JobID: id, State: state.StatePending, Reason: state.ReasonResources})
+	if j := h.job(id); j.State != state.StatePending || j.Reason != state.ReasonResources || j.RestartCount != 1 {
+		t.Fatalf("after give-back: %s (%s), restarts %d", j.State, j.Reason, j.RestartCount)
+	}
+	h.pass()
+	if j := h.job(id); j.State != state.StateRunning || j.RestartCount != 1 {
+		t.Errorf("next pass: %s, restarts %d; want RUNNING again", j.State, j.RestartCount)
+	}
+}
