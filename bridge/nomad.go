@@ -41,6 +41,9 @@ type Nomad struct {
 	// KillWait is Slurm's KillWait; OutputRetention how long archived
 	// output is kept (0: for ever).
 	KillWait, OutputRetention time.Duration
+	// ConfigureTimeout bounds a multi-node run's CONFIGURING
+	// (nomadexec.Config).
+	ConfigureTimeout time.Duration
 }
 
 // backend is the execution backend a coordinator runs jobs on.
@@ -82,7 +85,8 @@ func newBackend(o Config, store *state.Store, node *hbraft.Node, logger *slog.Lo
 			MHzPerCPU: n.CPUMHz, DefaultMemMiB: n.DefaultMemMiB, KillTimeout: n.KillWait,
 		},
 		MaxQueued: n.MaxQueued, MaxRunning: n.MaxRunning, Outputs: outputs, Logger: logger,
-		Nodes: nodes, // GPU jobs start when a node has their GPUs free
+		Nodes:            nodes, // GPU jobs start when a node has their GPUs free
+		ConfigureTimeout: n.ConfigureTimeout,
 	})
 	return backend{exec: exec, term: executorTask{exec}, outputs: outputs, nodes: nodes}, nil
 }

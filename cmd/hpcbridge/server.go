@@ -69,6 +69,7 @@ func nomadFlags() []cli.Flag {
 		&cli.IntFlag{Name: "nomad-cpu-mhz", Value: nomadexec.DefaultMHzPerCPU, Usage: "Nomad CPU (MHz) reserved per Slurm CPU"},
 		&cli.Int64Flag{Name: "default-mem", Value: nomadexec.DefaultMemMiB, Usage: "MiB of memory for jobs that ask for none"},
 		&cli.DurationFlag{Name: "kill-wait", Value: nomadexec.DefaultKillTimeout, Usage: "Slurm's KillWait: SIGTERM, then SIGKILL after this"},
+		&cli.DurationFlag{Name: "configure-timeout", Value: nomadexec.DefaultConfigureTimeout, Usage: "a multi-node job not on all its nodes this long after it was sent to Nomad is given back (PENDING again)"},
 		&cli.DurationFlag{Name: "output-retention", Value: archive.DefaultRetention, Usage: "how long after a job ends the coordinator keeps its archived output (0: forever)"},
 	}
 }
@@ -79,5 +80,6 @@ func nomadOf(c *cli.Context) bridge.Nomad {
 		Namespace: c.String("nomad-namespace"), Cluster: c.String("cluster-name"), PartitionMap: c.StringSlice("partition-map"),
 		MaxQueued: c.Int("nomad-max-queued"), MaxRunning: c.Int("nomad-max-running"), CPUMHz: c.Int("nomad-cpu-mhz"),
 		DefaultMemMiB: c.Int64("default-mem"), KillWait: c.Duration("kill-wait"), OutputRetention: c.Duration("output-retention"),
+		ConfigureTimeout: c.Duration("configure-timeout"),
 	}
 }
