@@ -153,3 +153,39 @@ func TestNow(t *testing.T) {
 		}
 	}
 }
+
+// TestMultiNode: a job on N nodes asks for its GPUs per node (its count
+// over N, rounded up), and fits now or ever only on N distinct nodes.
+func TestMultiNode(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"-N", "2", "--gpus-per-node=3"}, 3},
+		{[]string{"-N", "2", "--gres=gpu:a100:4"}, 4},
+		{[]string{"-N", "2", "--gpus=5"}, 3},
+		{[]string{"-N", "2", "--ntasks-per-node=2", "--gpus-per-task=1"}, 2},
+	} {
+		if p := Parts(spec(t, c.args...)); len(p) != 1 || p[0].Count != c.want {
+			t.Errorf("%v: parts %v, want %d a node", c.args, p, c.want)
+		}
+	}
+	two := spec(t, "-N", "2", "--gpus-per-node=6")
+	one := []api.Node{node("n1", api.NodeIdle, a100x8), node("n2", api.NodeIdle, h100x4)}
+	if Now(two, nil, one, nil) {
+		t.Error("6 GPUs on each of 2 nodes fit now where only one node has 6")
+	}
+	if err := Never(two, Job{Partitions: []string{"gpu"}}, one); err == nil || !strings.Contains(err.Error(), "asks for 2 nodes") {
+		t.Errorf("Never: %v, want a refusal naming the 2 nodes", err)
+	}
+	both := append(one, node("n3", api.NodeDown, a100x8))
+	if !Now(spec(t, "-N", "2", "--gpus-per-node=4"), nil, both, nil) {
+		t.Error("4 GPUs on each of 2 nodes do not fit on n1 and n2")
+	}
+	if Now(spec(t, "-N", "2", "--gpus-per-node=4"), nil, both, [][]Part{{{nil, 4}}, {{nil, 4}}, {{nil, 4}}}) {
+		t.Error("fits with n1's 8 and n2's 4 set aside")
+	}
+	if err := Never(two, Job{Partitions: []string{"gpu"}}, both); err != nil {
+		t.Errorf("Never with n1 and n3 (down, may return) of 8: %v", err)
+	}
+}
