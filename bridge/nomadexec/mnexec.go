@@ -237,6 +237,9 @@ func (e *Executor) wholeNodes(ctx context.Context, j *state.Job, sub *state.Subm
 		}
 		probe.Datacenters = []string{site}
 		probe.TaskGroups[0].Count = ptr(1)
+		if e.render != nil {
+			e.render(probe)
+		}
 		ok, err = e.plans(ctx, probe, 1)
 		if err != nil {
 			return wholeNode{}, false, fmt.Errorf("plan exclusive job %s on %s: %w", j.SlurmID(), nd.Name, err)

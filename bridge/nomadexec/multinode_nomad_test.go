@@ -93,11 +93,12 @@ func TestMultiNodeOnNomad(t *testing.T) {
 		}
 		return res
 	}
-	submit := func(name string) uint64 {
-		sub := parse(t, "#!/bin/sh\n#SBATCH -N 2 -J "+name+" --mem=64M\nsrun hostname\n")
+	submitArgs := func(name string, args ...string) uint64 {
+		sub := parse(t, "#!/bin/sh\n#SBATCH -N 2 -J "+name+" --mem=64M\nsrun hostname\n", args...)
 		return apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "ada", Submission: sub, DefaultPartition: "debug",
 			Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID
 	}
+	submit := func(name string) uint64 { return submitArgs(name) }
 	kill := 2 * time.Second
 	e := New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: 300 * time.Millisecond, ConfigureTimeout: 8 * time.Second,
 		Translation: Translation{KillTimeout: kill}})
@@ -290,4 +291,38 @@ func TestMultiNodeOnNomad(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor("the third job's end", func() bool { return job(c).State.Terminal() })
+
+	// --exclusive: each of its two nodes whole (all its allocatable CPU).
+	d := submitArgs("whole", "--exclusive")
+	waitFor("the exclusive job RUNNING on 2 nodes", func() bool {
+		jd := job(d)
+		return jd.State == state.StateRunning && twoNodes(jd) != nil
+	})
+	nidD := NomadID(job(d))
+	allocs, _, err := nc.Jobs().Allocations(nidD, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range allocs {
+		if x.ClientStatus != api.AllocClientStatusRunning {
+			continue
+		}
+		full, _, err := nc.Allocations().Info(x.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		node, _, err := nc.Nodes().Info(x.NodeID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := full.AllocatedResources.Tasks[TaskName].Cpu.CpuShares
+		want := node.NodeResources.Cpu.CpuShares - int64(node.ReservedResources.Cpu.CpuShares)
+		if got != want {
+			t.Errorf("exclusive job on %s: %d MHz, want the node's allocatable %d", x.NodeName, got, want)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(out, nidD+".go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the exclusive job's end", func() bool { return job(d).State.Terminal() })
 }
