@@ -107,6 +107,11 @@ for i in $(seq 300); do
   [ -z "$alive" ] && break; sleep 0.1
 done
 echo "left after srun was killed:${alive:- none}"
+srun -N2 -n2 -o "$SHARED/out-%t-%n-%N.txt" bash -c 'echo "file $SLURM_PROCID"'
+cat "$SHARED/out-0-0-n1.txt" "$SHARED/out-1-1-n2.txt"
+printf '0 echo prog-a %%t\n1 echo prog-b %%t %%o\n' > "$SHARED/multi.conf"
+srun -N2 -n2 -l --multi-prog "$SHARED/multi.conf"
+srun -N2 -n2 --export=NONE,ONLY=1 /bin/bash -c 'echo "export $SLURM_PROCID ${ONLY:-} ${SHARED:-unset}"'
 echo ready > "$EVENTS"
 read x < "$CONTROL"
 srun -N2 -n2 bash -c 'trap "echo usr1 \$SLURM_PROCID; exit 7" USR1; echo up > "$EVENTS"; while :; do sleep 0.1; done' &
@@ -181,6 +186,7 @@ func TestMultiNodeSteps(t *testing.T) {
 		"in 0 hello\n", "in 1 hello\n", // --input=all, Slurm's default
 		"one 0 nothing\n", "one 1 only\n",
 		"left after srun was killed: none\n", // each node's stepd killed its tasks
+		"file 0\nfile 1\n", "0: prog-a 0\n", "1: prog-b 1 0\n", "export 0 1 unset\n", "export 1 1 unset\n",
 		"usr1 0\n", "usr1 1\n", "rc4=7\n",
 	)
 	checkRoles(t, n1, n2)
