@@ -130,7 +130,7 @@ func multiNodeReport(ctx context.Context, c config) error {
 		}
 		got[nodes-1] = append(got[nodes-1], s)
 	}
-	fmt.Printf("\nsubmit to all nodes running (Nomad: the last node's task start | coordinator: seen RUNNING):\n")
+	fmt.Printf("\nsubmit to all nodes running (Nomad: the last node's task start | coordinator: seen RUNNING on its nodes):\n")
 	for k, ss := range got {
 		var all, run, spread []time.Duration
 		failed := 0
@@ -198,7 +198,9 @@ func runMultiNodeJob(ctx context.Context, c *cluster, nc *nomadapi.Client, work 
 				continue
 			}
 			idx = meta.LastIndex
-			if e.running.IsZero() && (j.State == state.StateRunning || j.State.Terminal()) {
+			// RUNNING with a node list: placed (a RUNNING job without one is
+			// CONFIGURING, no node has taken it yet).
+			if e.running.IsZero() && (j.State == state.StateRunning && j.NodeList != "" || j.State.Terminal()) {
 				e.running = time.Now()
 			}
 			if j.State.Terminal() {
