@@ -95,6 +95,9 @@ srun -N2 -n2 bash -c 'exit $((SLURM_PROCID + 2))'
 echo "rc2=$?"
 srun -K -N2 -n2 bash -c 'if [ "$SLURM_PROCID" = 1 ]; then exit 5; fi; sleep 300'
 echo "rc3=$?"
+for i in 1 2 3 4 5; do srun -N2 -n4 true || echo "fast step failed: $?"; done
+head -c 2000000 /dev/zero | srun -K -N2 -n2 bash -c 'if [ "$SLURM_PROCID" = 1 ]; then exit 4; fi; sleep 300'
+echo "rc5=$?"
 echo hello | srun -N2 -n2 bash -c 'read -t 10 x; echo "in $SLURM_PROCID ${x:-nothing}"'
 srun -N2 -n2 -i 1 bash -c 'read -t 10 x; echo "one $SLURM_PROCID ${x:-nothing}"' <<< "only"
 srun -N2 -n2 bash -c 'echo $$ > "$SHARED/pid.$SLURM_PROCID"; exec sleep 300' &
@@ -170,7 +173,7 @@ func TestMultiNodeSteps(t *testing.T) {
 	if uid1 == uid2 || uid1 < 62970 || uid1 > 62973 || uid2 < 62970 || uid2 > 62973 {
 		t.Fatalf("n1 runs as uid %d, n2 as uid %d: want two distinct pool uids", uid1, uid2)
 	}
-	mustNotContain(t, "output", out, "Node failure", "chdir")
+	mustNotContain(t, "output", out, "Node failure", "chdir", "fast step failed")
 	mustContain(t, "output", out,
 		fmt.Sprintf("job n[1-2] n[1-2] 2 2 0 2(x2) n1 uid=%d\n", uid1),
 		fmt.Sprintf("0: env 0 0 0 n1 n[1-2] 2 4 2(x2) 2(x2) 0,1 0 n[1-2] 2 uid=%d\n", uid1),
@@ -183,6 +186,7 @@ func TestMultiNodeSteps(t *testing.T) {
 		"rc2=3\n",
 		"srun: error: n2: task 1: Exited with exit code 5\n",
 		"rc3=137\n",
+		"rc5=137\n", // stdin no task reads does not hold up -K's kill
 		"in 0 hello\n", "in 1 hello\n", // --input=all, Slurm's default
 		"one 0 nothing\n", "one 1 only\n",
 		"left after srun was killed: none\n", // each node's stepd killed its tasks

@@ -2,6 +2,7 @@ package stepd
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -139,6 +140,7 @@ func (s *stepServer) runStep(c *tls.Conn, w *stepnet.Conn, l *stepnet.Launch) {
 	}
 	defer s.track(st, false)
 	_ = w.WriteJSON(stepnet.KindLaunched, 0, stepnet.Launched{})
+	close(st.ready) // the tasks' output and exits may follow
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
@@ -212,9 +214,19 @@ type servedStep struct {
 	node  string
 	tasks []*servedTask
 	// copiers copy the tasks' output to the connection.
+	// ready is closed once the launch was answered: nothing of the
+	// tasks is sent before (discard: the launch failed, nothing is).
+	ready   chan struct{}
+	discard bool
 	copiers sync.WaitGroup
 	waiters sync.WaitGroup
+	// feeders write srun's stdin to the tasks (feed).
+	feeders sync.WaitGroup
 }
+
+// stdinQueue bounds the stdin frames queued for one task: beyond it (a
+// task that does not read its stdin) the step's control reader waits.
+const stdinQueue = 128
 
 // servedTask is one task of a served step: the leader of a session of its
 // own (its pid numbers its session and process group).
@@ -222,9 +234,43 @@ type servedTask struct {
 	rank  int
 	cmd   *exec.Cmd
 	stdin *os.File
+	// in queues srun's stdin for the task (nil: none), so that a task
+	// that does not read it never holds up the step's signals.
+	in chan []byte
 
 	mu     sync.Mutex
 	reaped bool
+	// inClosed is set (under mu) once in is closed.
+	inClosed bool
+}
+
+// feed writes the queued stdin to the task until the queue is closed;
+// once a write fails (the task ended, or closed its stdin) the rest is
+// discarded.
+func (t *servedTask) feed() {
+	failed := false
+	for b := range t.in {
+		if !failed {
+			_, err := t.stdin.Write(b)
+			failed = err != nil
+		}
+	}
+	t.stdin.Close()
+}
+
+// queueIn queues stdin for the task, or closes its queue (eof).
+func (t *servedTask) queueIn(b []byte, eof bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.in == nil || t.inClosed {
+		return
+	}
+	if eof {
+		t.inClosed = true
+		close(t.in)
+		return
+	}
+	t.in <- b // the feeder drains the queue whatever happens to the task
 }
 
 // startStep checks a launch and starts its tasks.
@@ -236,16 +282,25 @@ func (s *stepServer) startStep(w *stepnet.Conn, l *stepnet.Launch) (*servedStep,
 	// user, changes to srun's (proc.EnvTaskCwd), which may not exist or
 	// not be the user's on this node.
 	cwd := s.cfg.TaskDir
-	st := &servedStep{w: w, node: s.cfg.Node}
+	st := &servedStep{w: w, node: s.cfg.Node, ready: make(chan struct{})}
 	for _, t := range l.Tasks {
 		task, err := s.startTask(st, t, cwd, l.Cwd, l.SrunBin)
 		if err != nil {
+			st.discard = true
+			close(st.ready)
 			st.signal(syscall.SIGKILL)
+			st.reapAll()
 			st.wait()
 			return nil, fmt.Errorf("%s: task %d: %s", proc.StepdName(s.cfg.Node), t.Rank, startHint(err))
 		}
 		st.tasks = append(st.tasks, task)
 	}
+	st.reapAll()
+	return st, nil
+}
+
+// reapAll starts waiting for every task (reap).
+func (st *servedStep) reapAll() {
 	for _, t := range st.tasks {
 		st.waiters.Add(1)
 		go func() {
@@ -253,7 +308,14 @@ func (s *stepServer) startStep(w *stepnet.Conn, l *stepnet.Launch) (*servedStep,
 			st.reap(t)
 		}()
 	}
-	return st, nil
+}
+
+// send sends a frame of the tasks' once the launch was answered.
+func (st *servedStep) send(k stepnet.Kind, rank int, data []byte) {
+	<-st.ready
+	if !st.discard {
+		_ = st.w.Write(k, rank, data)
+	}
 }
 
 // checkLaunch bounds a launch and checks that it is for this job.
@@ -345,6 +407,14 @@ func (s *stepServer) startTask(st *servedStep, t stepnet.Task, cwd, wantDir, sru
 		}
 		return nil, err
 	}
+	if task.stdin != nil {
+		task.in = make(chan []byte, stdinQueue)
+		st.feeders.Add(1)
+		go func() {
+			defer st.feeders.Done()
+			task.feed()
+		}()
+	}
 	return task, nil
 }
 
@@ -405,7 +475,7 @@ func (st *servedStep) copyOut(r *os.File, kind stepnet.Kind, rank int) {
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
-			_ = st.w.Write(kind, rank, buf[:n])
+			st.send(kind, rank, buf[:n])
 		}
 		if err != nil {
 			return
@@ -420,21 +490,24 @@ func (st *servedStep) reap(t *servedTask) {
 	pid := t.cmd.Process.Pid
 	_, _ = proc.WaitExited(pid)
 	killSession(pid, syscall.SIGKILL)
-	t.mu.Lock()
 	_ = t.cmd.Wait()
+	t.mu.Lock()
 	t.reaped = true
 	t.mu.Unlock()
 	if t.stdin != nil {
-		t.stdin.Close()
+		t.stdin.Close() // a feeder blocked in a write returns
 	}
+	t.queueIn(nil, true)
 	ws := t.cmd.ProcessState.Sys().(syscall.WaitStatus)
-	_ = st.w.WriteJSON(stepnet.KindExit, t.rank, stepnet.Exit{Status: int(ws)})
+	b, _ := json.Marshal(stepnet.Exit{Status: int(ws)})
+	st.send(stepnet.KindExit, t.rank, b)
 }
 
 // wait waits for every task and its output (bounded: a process that left
 // the task's session may hold a pipe).
 func (st *servedStep) wait() {
 	st.waiters.Wait()
+	st.feeders.Wait() // every task ended: their queues are closed
 	done := make(chan struct{})
 	go func() { st.copiers.Wait(); close(done) }()
 	select {
@@ -479,17 +552,12 @@ func (st *servedStep) readControl(c io.Reader) {
 	}
 }
 
-// stdin writes a Stdin frame to its task, or closes the task's stdin.
+// stdin queues a Stdin frame for its task, or ends the task's stdin.
 func (st *servedStep) stdin(f stepnet.Frame) {
 	for _, t := range st.tasks {
-		if t.rank != f.Rank || t.stdin == nil {
-			continue
+		if t.rank == f.Rank {
+			t.queueIn(f.Data, f.Kind == stepnet.KindStdinEOF)
 		}
-		if f.Kind == stepnet.KindStdinEOF {
-			t.stdin.Close()
-			return
-		}
-		_, _ = t.stdin.Write(f.Data)
 	}
 }
 
