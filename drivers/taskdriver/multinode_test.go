@@ -186,7 +186,7 @@ func TestMultiNodeSteps(t *testing.T) {
 		"rc2=3\n",
 		"srun: error: n2: task 1: Exited with exit code 5\n",
 		"rc3=137\n",
-		"rc5=137\n", // stdin no task reads does not hold up -K's kill
+		"rc5=137\n",                    // stdin no task reads does not hold up -K's kill
 		"in 0 hello\n", "in 1 hello\n", // --input=all, Slurm's default
 		"one 0 nothing\n", "one 1 only\n",
 		"left after srun was killed: none\n", // each node's stepd killed its tasks
