@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hpcbridge/hpcbridge/internal/hostlist"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -264,8 +265,16 @@ func (v JobView) EligibleTime() time.Time {
 	return v.Job.SubmitTime
 }
 
-// NodesMin is the requested node count.
-func (v JobView) NodesMin() int { return v.Spec.MinNodes() }
+// NodesMin is the requested node count: -N, or, without it, the count of
+// nodes --nodelist names (Slurm's minimum then).
+func (v JobView) NodesMin() int {
+	if v.Spec != nil && v.Spec.NodesMin == nil && v.Spec.Nodelist != nil && *v.Spec.Nodelist != "" {
+		if names, err := hostlist.Expand(*v.Spec.Nodelist); err == nil && len(names) > 1 {
+			return len(names)
+		}
+	}
+	return v.Spec.MinNodes()
+}
 
 // Nodes is %D: the nodes allocated, or the minimum requested.
 func (v JobView) Nodes() int {
