@@ -345,21 +345,32 @@ func (e *Executor) handleMulti(ctx context.Context, id uint64, r *run, a alloc) 
 	r.allocs[a.ID] = a
 	final, terminal := outcomeOf(a)
 	var place *sched.Outcome
-	if !r.placed && !terminal {
-		var names []string
+	if !r.placed {
+		// Placed once every allocation's task started (not only a
+		// prestart task of its allocation), running still or not: a
+		// short run's first allocation may end before the last one's
+		// start is seen. A run that ends before that, after some task
+		// started, is recorded on the nodes Nomad placed it on.
+		var started, all []string
 		var at time.Time
 		for _, x := range r.allocs {
-			// Its task runs (not only a prestart task of its allocation).
-			if x.ClientStatus == api.AllocClientStatusRunning && x.Task != nil && x.Task.State == "running" && !slices.Contains(names, x.NodeName) {
-				names = append(names, x.NodeName)
-				if x.Task != nil && x.Task.StartedAt.After(at) {
+			if x.NodeName != "" && !slices.Contains(all, x.NodeName) {
+				all = append(all, x.NodeName)
+			}
+			if x.Task != nil && !x.Task.StartedAt.IsZero() && !slices.Contains(started, x.NodeName) {
+				started = append(started, x.NodeName)
+				if x.Task.StartedAt.After(at) {
 					at = x.Task.StartedAt
 				}
 			}
 		}
-		if len(names) >= r.nodes {
+		switch {
+		case len(started) >= r.nodes:
 			r.placed = true
-			place = &sched.Outcome{JobID: id, State: state.StateRunning, Node: hostlist.Compress(names), Time: at}
+			place = &sched.Outcome{JobID: id, State: state.StateRunning, Node: hostlist.Compress(started), Time: at}
+		case terminal && len(started) > 0:
+			r.placed = true
+			place = &sched.Outcome{JobID: id, State: state.StateRunning, Node: hostlist.Compress(all), Time: at}
 		}
 	}
 	if terminal {

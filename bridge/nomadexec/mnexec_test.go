@@ -54,10 +54,18 @@ func TestHandleMulti(t *testing.T) {
 			{"a2", "n2", api.AllocClientStatusRunning, running(t0, role(RoleNode))},
 			{"a2", "n2", api.AllocClientStatusFailed, ended(1, role(RoleNode))},
 		}, []sched.Outcome{{State: state.StateRunning, Node: "n[1-2]", Time: t0}, {State: state.StateNodeFail}}},
-		{"a lost node before placement is NODE_FAIL", []step{
+		{"a lost node before placement is NODE_FAIL, on the nodes placed", []step{
 			{"a1", "n1", api.AllocClientStatusRunning, running(t0)},
 			{"a2", "n2", api.AllocClientStatusUnknown, nil},
-		}, []sched.Outcome{{State: state.StateNodeFail}}},
+		}, []sched.Outcome{{State: state.StateRunning, Node: "n[1-2]", Time: t0}, {State: state.StateNodeFail}}},
+		{"a short run: the batch ends before the other's start is seen", []step{
+			{"a2", "n2", api.AllocClientStatusPending, nil},
+			{"a1", "n1", api.AllocClientStatusComplete, ended(0, role(RoleBatch))},
+		}, []sched.Outcome{{State: state.StateRunning, Node: "n[1-2]", Time: t0}, {State: state.StateCompleted}}},
+		{"a short run seen only at its end", []step{
+			{"a2", "n2", api.AllocClientStatusRunning, running(t0.Add(2*time.Second), role(RoleNode))},
+			{"a1", "n1", api.AllocClientStatusComplete, ended(0, role(RoleBatch))},
+		}, []sched.Outcome{{State: state.StateRunning, Node: "n[1-2]", Time: t0.Add(2 * time.Second)}, {State: state.StateCompleted}}},
 		{"the job's launch failure fails it", []step{
 			{"a2", "n2", api.AllocClientStatusFailed, &api.TaskState{State: "dead", Failed: true,
 				Events: []*api.TaskEvent{{Type: api.TaskDriverFailure, DriverError: "user nobody2 does not exist"}}}},

@@ -215,8 +215,8 @@ func TestMultiNodeOnNomad(t *testing.T) {
 		ja, jb := job(a), job(b)
 		return ja.State.Terminal() && jb.State == state.StateRunning && twoNodes(jb) != nil
 	})
-	if ja := job(a); ja.State != state.StateFailed || ja.ExitCode != 3 {
-		t.Errorf("first job %s exit %d, want FAILED 3 (the batch node's exit)", ja.State, ja.ExitCode)
+	if ja := job(a); ja.State != state.StateFailed || ja.ExitCode != 3 || twoNodes(ja) == nil {
+		t.Errorf("first job %s exit %d on %q, want FAILED 3 (the batch node's exit) on its 2 nodes", ja.State, ja.ExitCode, ja.NodeList)
 	}
 	waitFor("the first run's other allocation stopped and its key deleted", func() bool {
 		allocs, _, err := nc.Jobs().Allocations(nidA, true, nil)
