@@ -272,9 +272,21 @@ func (e *Executor) startMulti(ctx context.Context, j *state.Job, sub *state.Subm
 	delete(e.multiAdmitted, j.ID)
 	e.mu.Unlock()
 	if !ok || time.Since(p.at) > multiAdmitTTL {
+		// Not admitted in this pass (a new leader starting a run its
+		// predecessor had not registered, an array task): plan now, at
+		// most once per exclusiveRetryGap.
+		e.mu.Lock()
+		wait := time.Until(e.exclusiveRetry[j.ID])
+		e.mu.Unlock()
+		if wait > 0 {
+			return fmt.Errorf("%d-node job %s: next look in %v: %w", n, j.SlurmID(), wait.Round(time.Millisecond), sched.ErrNotYet)
+		}
 		var err error
 		if p, err = e.placeMulti(ctx, j, sub); err != nil {
 			if errors.Is(err, sched.ErrNotYet) {
+				e.mu.Lock()
+				e.exclusiveRetry[j.ID] = time.Now().Add(exclusiveRetryGap)
+				e.mu.Unlock()
 				return err
 			}
 			var nf error
@@ -299,6 +311,9 @@ func (e *Executor) startMulti(ctx context.Context, j *state.Job, sub *state.Subm
 		return fmt.Errorf("register %s: %w", nid, err)
 	}
 	e.track(j.ID, nid, n, p.site)
+	e.mu.Lock()
+	delete(e.exclusiveRetry, j.ID)
+	e.mu.Unlock()
 	return nil
 }
 
