@@ -1,7 +1,9 @@
 package nomadexec
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,6 +79,12 @@ func TestTranslateMultiNode(t *testing.T) {
 		if cfg["nodes"] != c.nodes || cfg["ntasks"] != c.ntasks || cfg["ntasks_per_node"] != c.perNode || cfg["cpus_per_task"] != c.cpusPerTsk ||
 			cfg["cpus_per_node"] != c.cpus || cfg["step_service"] != svc {
 			t.Errorf("%s: config layout %v %v %v %v %v %v", c.script, cfg["nodes"], cfg["ntasks"], cfg["ntasks_per_node"], cfg["cpus_per_task"], cfg["cpus_per_node"], cfg["step_service"])
+		}
+		env := taskEnv(task)
+		if env["SLURM_NNODES"] != strconv.Itoa(c.nodes) || env["SLURM_JOB_NUM_NODES"] != strconv.Itoa(c.nodes) ||
+			env["SLURM_CPUS_ON_NODE"] != strconv.Itoa(c.cpus) || env["SLURM_JOB_CPUS_PER_NODE"] != fmt.Sprintf("%d(x%d)", c.cpus, c.nodes) {
+			t.Errorf("%s: env NNODES %s JOB_NUM_NODES %s CPUS_ON_NODE %s JOB_CPUS_PER_NODE %s", c.script,
+				env["SLURM_NNODES"], env["SLURM_JOB_NUM_NODES"], env["SLURM_CPUS_ON_NODE"], env["SLURM_JOB_CPUS_PER_NODE"])
 		}
 		for _, v := range cfg {
 			if s, ok := v.(string); ok && len(s) == 64 {

@@ -194,6 +194,18 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 		n := strconv.Itoa(whole.CPUs)
 		env["SLURM_CPUS_ON_NODE"], env["SLURM_JOB_CPUS_PER_NODE"] = n, n
 	}
+	if nodes > 1 {
+		// The job-level counts of a multi-node job, as sbatch's
+		// environment has them (the driver sets the node list, the node's
+		// id and the task layout from the peers it finds).
+		per := cpus
+		if whole != nil {
+			per = whole.CPUs
+		}
+		c := strconv.Itoa(per)
+		env["SLURM_JOB_NUM_NODES"], env["SLURM_NNODES"] = strconv.Itoa(nodes), strconv.Itoa(nodes)
+		env["SLURM_CPUS_ON_NODE"], env["SLURM_JOB_CPUS_PER_NODE"] = c, c+"(x"+strconv.Itoa(nodes)+")"
+	}
 	name := j.Name
 	output := "slurm-%j.out"
 	if j.ArrayJobID != 0 {
