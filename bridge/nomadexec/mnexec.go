@@ -314,6 +314,11 @@ func (e *Executor) startMulti(ctx context.Context, j *state.Job, sub *state.Subm
 	e.mu.Lock()
 	delete(e.exclusiveRetry, j.ID)
 	e.mu.Unlock()
+	// The event stream may have brought the allocations' first updates
+	// before the run was tracked, and an instance that serves steps may
+	// send no other until it is stopped: read them once now, or a short
+	// run would end without all its nodes seen (placed on some of them).
+	e.refresh(ctx, nid)
 	return nil
 }
 

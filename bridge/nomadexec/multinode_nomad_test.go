@@ -325,4 +325,15 @@ func TestMultiNodeOnNomad(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor("the exclusive job's end", func() bool { return job(d).State.Terminal() })
+
+	// A short run: the batch instance ends at once; the job ends on
+	// both its nodes all the same.
+	e2 := submit("short")
+	if err := os.WriteFile(filepath.Join(out, "slurm-"+fmt.Sprint(e2)+".go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the short job's end", func() bool { return job(e2).State.Terminal() })
+	if je := job(e2); je.State != state.StateFailed || je.ExitCode != 3 || twoNodes(je) == nil {
+		t.Errorf("short job %s %d on %q, want FAILED 3 on 2 nodes", je.State, je.ExitCode, je.NodeList)
+	}
 }
