@@ -2,7 +2,6 @@ package srun
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -64,7 +63,7 @@ func readStepNet(stepsDir string) (sn *jobdir.StepNet, ok bool, err error) {
 type remote struct {
 	node  jobdir.NetNode
 	index int // in the step
-	conn  *tls.Conn
+	conn  net.Conn
 	w     *stepnet.Conn
 	// failed is set when the node's connection broke before Done.
 	failed bool
@@ -154,6 +153,7 @@ func (ms *multiStep) run(stdin io.Reader, stdout, stderr io.Writer) (int, bool) 
 	defer signal.Stop(sigs)
 
 	tio := newTaskIO(ms.ntasks, ms.opts.label, stdin, stdout, stderr)
+	tio.unbuffered, tio.frames = ms.opts.unbuffered, true
 	dir := ms.opts.chdir
 	if dir == "" {
 		dir, _ = os.Getwd()
@@ -168,7 +168,7 @@ func (ms *multiStep) run(stdin io.Reader, stdout, stderr io.Writer) (int, bool) 
 			return 1, false
 		}
 	}
-	// The pipe ends a local task would hold are written here instead.
+	// The stdin pipe ends a local task would hold are read here instead.
 	ends, files := tio.childEnds, tio.files
 	tio.childEnds, tio.files = nil, nil
 	defer func() {
@@ -306,8 +306,18 @@ func (ms *multiStep) relay(sigs <-chan os.Signal, ends []*os.File) {
 	}
 }
 
-// read handles one node's frames until it says Done or is lost.
+// read handles one node's frames until it says Done or is lost; then
+// the unfinished last lines of its tasks are passed on.
 func (ms *multiStep) read(r *remote) {
+	defer func() {
+		for _, rank := range ms.lay.ranks[r.index] {
+			for _, w := range []io.Writer{ms.cmds[rank].Stdout, ms.cmds[rank].Stderr} {
+				if lw, ok := w.(*lineWriter); ok {
+					lw.flush()
+				}
+			}
+		}
+	}()
 	for {
 		f, err := stepnet.ReadFrame(r.conn)
 		if err != nil {

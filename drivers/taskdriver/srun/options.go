@@ -14,6 +14,7 @@ type options struct {
 	ntasks      int // 0: from SLURM_NTASKS, else 1
 	cpusPerTask int // 0: from SLURM_CPUS_PER_TASK, else 1
 	label       bool
+	unbuffered  bool   // -u: output as it comes, not in whole lines
 	export      string // "" = ALL
 	chdir       string
 	jobName     string
@@ -103,7 +104,7 @@ var specs = []optSpec{
 	{"cpu_bind", 0, required, ignore},
 	{"mpi", 0, required, ignore},
 	{"distribution", 'm', required, ignore},
-	{"unbuffered", 'u', flag, ignore},
+	{"unbuffered", 'u', flag, func(o *options, _ string) error { o.unbuffered = true; return nil }},
 	{"quiet", 'Q', flag, ignore},
 	{"verbose", 'v', flag, ignore},
 	{"exact", 0, flag, ignore},

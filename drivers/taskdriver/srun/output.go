@@ -1,28 +1,38 @@
 package srun
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/hpcbridge/hpcbridge/jobspec"
 )
 
-// taskIO wires the tasks' standard streams. By default the tasks write
-// straight to srun's stdout and stderr; with --label, each line goes
-// through a pipe and gets the task's rank in front ("3: ", padded to the
-// widest rank, as Slurm does). srun's stdin goes to every task (Slurm's
+// taskIO wires the tasks' standard streams. Output bound for srun's stdout
+// and stderr is forwarded in whole lines per task, as Slurm's srun does:
+// each task's stream is held until a newline (or until maxPartialLine
+// bytes, or the stream's end) and written in one write, so that the lines
+// of different tasks never mix; with --label each line gets the task's rank
+// in front ("3: ", padded to the widest rank, as Slurm does). With
+// -u/--unbuffered the bytes go on as they come; a lone task without labels
+// writes straight to srun's streams. srun's stdin goes to every task (Slurm's
 // default, --input=all): directly for one task, copied to each otherwise.
 // -o/--output, -e/--error and -i/--input send a stream to a file (per
 // task when its pattern names one, %t), to no task (none), or to srun's
 // own stream for one task only (a task id).
 type taskIO struct {
-	n      int
-	label  bool
+	n     int
+	label bool
+	// unbuffered (-u): output is passed on as it comes, not in lines.
+	unbuffered bool
+	// frames: the output arrives in frames from the nodes (a multi-node
+	// step) and is written to the tasks' line writers, not through pipes.
+	frames bool
 	width  int
 	stdin  io.Reader
 	stdout io.Writer
@@ -35,15 +45,16 @@ type taskIO struct {
 
 	inputs    []*os.File // write ends of the tasks' stdin pipes
 	childEnds []*os.File // pipe ends the tasks hold; closed once started
-	labelled  []labelled
-	mu        sync.Mutex // one line at a time on stdout and stderr
+	pipes     []outPipe  // the read ends of the tasks' output pipes
+	writers   []*lineWriter
+	mu        sync.Mutex // one write at a time on stdout and stderr
 	copiers   sync.WaitGroup
 }
 
-type labelled struct {
-	r    *os.File
-	w    io.Writer
-	rank int
+// outPipe is a task's output pipe and where its lines go.
+type outPipe struct {
+	r  *os.File
+	lw *lineWriter
 }
 
 func newTaskIO(n int, label bool, stdin io.Reader, stdout, stderr io.Writer) *taskIO {
@@ -108,17 +119,27 @@ func (t *taskIO) attach(cmd *exec.Cmd, rank int) error {
 			*s.dst = f
 			continue
 		}
-		*s.dst = s.to
-		if !t.label {
+		if !t.label && (t.unbuffered || t.n == 1) {
+			// Nothing to keep apart: the bytes go straight on.
+			*s.dst = s.to
+			continue
+		}
+		lw := &lineWriter{mu: &t.mu, w: s.to, raw: t.unbuffered}
+		if t.label {
+			lw.prefix = fmt.Sprintf("%*d: ", t.width, rank)
+		}
+		t.writers = append(t.writers, lw)
+		if t.frames {
+			*s.dst = lw
 			continue
 		}
 		r, w, err := os.Pipe()
 		if err != nil {
-			continue
+			return fmt.Errorf("task %d %s: %w", rank, s.what, err)
 		}
 		*s.dst = w
 		t.childEnds = append(t.childEnds, w)
-		t.labelled = append(t.labelled, labelled{r: r, w: s.to, rank: rank})
+		t.pipes = append(t.pipes, outPipe{r: r, lw: lw})
 	}
 	return nil
 }
@@ -132,32 +153,17 @@ func (t *taskIO) started() {
 	if t.files != nil {
 		t.files.close()
 	}
-	for _, l := range t.labelled {
+	for _, p := range t.pipes {
 		t.copiers.Add(1)
 		go func() {
 			defer t.copiers.Done()
-			t.prefixLines(l)
+			defer p.r.Close()
+			_, _ = io.Copy(p.lw, p.r)
+			p.lw.flush()
 		}()
 	}
 	if len(t.inputs) > 0 {
 		go t.broadcast()
-	}
-}
-
-func (t *taskIO) prefixLines(l labelled) {
-	defer l.r.Close()
-	prefix := fmt.Sprintf("%*d: ", t.width, l.rank)
-	br := bufio.NewReader(l.r)
-	for {
-		line, err := br.ReadString('\n')
-		if line != "" {
-			t.mu.Lock()
-			_, _ = io.WriteString(l.w, prefix+line)
-			t.mu.Unlock()
-		}
-		if err != nil {
-			return
-		}
 	}
 }
 
@@ -189,7 +195,8 @@ func (t *taskIO) broadcast() {
 	}
 }
 
-// close waits for the labelled output to be copied and releases the pipes.
+// close waits for the output to be copied, writes what is left of the
+// tasks' last lines, and releases the pipes.
 func (t *taskIO) close() {
 	for _, f := range t.childEnds {
 		f.Close()
@@ -197,5 +204,91 @@ func (t *taskIO) close() {
 	if t.files != nil {
 		t.files.close()
 	}
-	t.copiers.Wait()
+	done := make(chan struct{})
+	go func() { t.copiers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(outputDrain):
+		// A process that left the step's process group holds a pipe:
+		// srun does not wait for it (slurmstepd would have killed it).
+		for _, p := range t.pipes {
+			p.r.Close()
+		}
+		<-done
+	}
+	for _, lw := range t.writers {
+		lw.flush()
+	}
+}
+
+// outputDrain bounds how long srun waits, once a one-node step's tasks
+// ended and their process group was killed, for the last of their output.
+const outputDrain = 5 * time.Second
+
+// maxPartialLine bounds the part of a line a task's stream holds back: a
+// longer line is passed on in pieces of this size (Slurm's slurmstepd,
+// likewise, sends a partial line when its buffer of a few KiB fills).
+const maxPartialLine = 4 << 10
+
+// lineWriter forwards one stream of one task to srun's stdout or stderr
+// in whole lines: every Write passes on the complete lines it has (each
+// with the task's label in front, if any) in one write under the shared
+// lock, and keeps the unfinished line for later. flush passes on what is
+// left (at the stream's end). raw (-u) passes every Write on at once,
+// with a label at its start and after each newline inside. One goroutine
+// at a time writes to a lineWriter.
+type lineWriter struct {
+	mu     *sync.Mutex
+	w      io.Writer
+	prefix string
+	raw    bool
+	buf    []byte
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	if l.raw {
+		l.emit(p)
+		return len(p), nil
+	}
+	l.buf = append(l.buf, p...)
+	if i := bytes.LastIndexByte(l.buf, '\n'); i >= 0 {
+		l.emit(l.buf[:i+1])
+		l.buf = append(l.buf[:0], l.buf[i+1:]...)
+	}
+	for len(l.buf) >= maxPartialLine {
+		l.emit(l.buf[:maxPartialLine])
+		l.buf = append(l.buf[:0], l.buf[maxPartialLine:]...)
+	}
+	if cap(l.buf) > 2*maxPartialLine {
+		// A large write is gone; do not keep its buffer.
+		l.buf = append([]byte(nil), l.buf...)
+	}
+	return len(p), nil
+}
+
+// flush passes on the unfinished line, if any.
+func (l *lineWriter) flush() {
+	if len(l.buf) > 0 {
+		l.emit(l.buf)
+		l.buf = l.buf[:0]
+	}
+}
+
+// emit writes b in one write, labelled.
+func (l *lineWriter) emit(b []byte) {
+	out := b
+	if l.prefix != "" {
+		out = make([]byte, 0, len(b)+len(l.prefix)*(1+bytes.Count(b, []byte{'\n'})))
+		for len(b) > 0 {
+			i := bytes.IndexByte(b, '\n') + 1
+			if i == 0 {
+				i = len(b)
+			}
+			out = append(append(out, l.prefix...), b[:i]...)
+			b = b[i:]
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, _ = l.w.Write(out)
 }

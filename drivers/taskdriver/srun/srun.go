@@ -149,6 +149,7 @@ func (st *step) launch(stepsDir string, stdin io.Reader, stdout, stderr io.Write
 	defer signal.Stop(sigs)
 
 	tio := newTaskIO(st.ntasks, st.opts.label, stdin, stdout, stderr)
+	tio.unbuffered = st.opts.unbuffered
 	dir := st.opts.chdir
 	if dir == "" {
 		dir, _ = os.Getwd()
