@@ -203,9 +203,7 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 				site = existing.Datacenters[0]
 			}
 			e.track(j.ID, nid, jobNodes(sub), site)
-			for _, a := range allocs {
-				e.handleAlloc(ctx, e.fromStub(ctx, a))
-			}
+			e.handleListed(ctx, allocs)
 			return nil
 		}
 		// Stopped without an outcome: register it again below.

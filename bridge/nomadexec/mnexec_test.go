@@ -112,3 +112,32 @@ func TestBatchAllocs(t *testing.T) {
 		t.Errorf("n10 says batch: %v", got)
 	}
 }
+
+// TestHandleListedAfterEnd: a multi-node run tracked again after its end
+// (the scheduler starts the job again before its end is committed) reads
+// its listed allocations as one run: the batch instance's end, on both
+// nodes, whichever allocation Nomad lists first (it ended NODE_FAIL on one
+// node when the other instance, stopped at the end, came first).
+func TestHandleListedAfterEnd(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	dead := func(code int, ev ...*api.TaskEvent) map[string]*api.TaskState {
+		return map[string]*api.TaskState{TaskName: {State: "dead", StartedAt: t0, FinishedAt: t0.Add(time.Second),
+			Events: append(ev, &api.TaskEvent{Type: api.TaskTerminated, ExitCode: code})}}
+	}
+	batch := &api.TaskEvent{Type: "Driver", Details: map[string]string{AnnotationRole: RoleBatch}}
+	for _, withRole := range []bool{true, false} {
+		var ev []*api.TaskEvent
+		if withRole {
+			ev = []*api.TaskEvent{batch}
+		}
+		e := New(Config{Store: state.New()})
+		e.track(7, "slurm-7", 2, "dc1")
+		e.handleListed(context.Background(), []*api.AllocationListStub{
+			{ID: "a2", JobID: "slurm-7", NodeName: "n2", ClientStatus: api.AllocClientStatusComplete, TaskStates: dead(0), AllocatedResources: &api.AllocatedResources{}},
+			{ID: "a1", JobID: "slurm-7", NodeName: "n1", ClientStatus: api.AllocClientStatusComplete, TaskStates: dead(0, ev...), AllocatedResources: &api.AllocatedResources{}},
+		})
+		if len(e.pending) != 1 || e.pending[0].Node != "n[1-2]" || len(e.ends) != 1 || e.ends[0].outcome.State != state.StateCompleted || e.ends[0].allocID != "a1" {
+			t.Errorf("role events %v: placements %+v, ends %+v; want n[1-2], COMPLETED from a1", withRole, e.pending, e.ends)
+		}
+	}
+}

@@ -3,12 +3,14 @@ package nomadexec
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"time"
 
 	"github.com/hashicorp/nomad/api"
 
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
+	"github.com/hpcbridge/hpcbridge/internal/hostlist"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -70,8 +72,47 @@ func (e *Executor) refresh(ctx context.Context, nid string) {
 		e.cfg.Logger.Warn("reconcile", "nomad_job", nid, "err", err)
 		return
 	}
+	e.handleListed(ctx, allocs)
+}
+
+// handleListed handles a run's listed allocations. A multi-node run
+// knows them all before it handles any, and handles its batch instance's
+// first: a run tracked again after its end (the scheduler starts a job
+// whose end is not yet committed) must neither take its first ended
+// allocation for the whole run nor end as the stop of the others.
+func (e *Executor) handleListed(ctx context.Context, stubs []*api.AllocationListStub) {
+	allocs := make([]alloc, 0, len(stubs))
+	var names []string
+	for _, s := range stubs {
+		allocs = append(allocs, e.fromStub(ctx, s))
+		names = append(names, s.NodeName)
+	}
+	order := map[string]int{}
+	if all, err := hostlist.Expand(hostlist.Compress(names)); err == nil {
+		for i, n := range all {
+			order[n] = i
+		}
+	}
+	sort.SliceStable(allocs, func(i, j int) bool {
+		if bi, bj := isBatch(allocs[i]), isBatch(allocs[j]); bi != bj {
+			return bi
+		}
+		return order[allocs[i].NodeName] < order[allocs[j].NodeName]
+	})
+	e.mu.Lock()
 	for _, a := range allocs {
-		e.handleAlloc(ctx, e.fromStub(ctx, a))
+		if r := e.runs[e.nomad[a.JobID]]; r != nil && r.nomadID == a.JobID && r.nodes > 1 {
+			if r.allocs == nil {
+				r.allocs = map[string]alloc{}
+			}
+			if _, seen := r.allocs[a.ID]; !seen {
+				r.allocs[a.ID] = a
+			}
+		}
+	}
+	e.mu.Unlock()
+	for _, a := range allocs {
+		e.handleAlloc(ctx, a)
 	}
 }
 
