@@ -44,8 +44,9 @@ func TestSrunWholeLines(t *testing.T) {
 		// A process that left the step's process group and holds its
 		// output pipe does not keep srun waiting (beyond outputDrain); it
 		// ends when the script lets it go.
-		script := linesScript + `mkfifo "$2/hold"
-srun -n 2 bash -c 'if [ "$SLURM_PROCID" = 0 ]; then setsid bash -c "read x < \"\$0/hold\"" "$0" & fi; echo "task $SLURM_PROCID"' "$2" | sort
+		// Task 0 ends once that process is in a session of its own.
+		script := linesScript + `mkfifo "$2/hold" "$2/up"
+srun -n 2 bash -c 'if [ "$SLURM_PROCID" = 0 ]; then setsid bash -c "echo > \"\$0/up\"; read x < \"\$0/hold\"" "$0" & read x < "$0/up"; fi; echo "task $SLURM_PROCID"' "$2" | sort
 echo "rc=${PIPESTATUS[0]}"
 echo > "$2/hold"
 `

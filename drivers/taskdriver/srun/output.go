@@ -19,8 +19,9 @@ import (
 // bytes, or the stream's end) and written in one write, so that the lines
 // of different tasks never mix; with --label each line gets the task's rank
 // in front ("3: ", padded to the widest rank, as Slurm does). With
-// -u/--unbuffered the bytes go on as they come; a lone task without labels
-// writes straight to srun's streams. srun's stdin goes to every task (Slurm's
+// -u/--unbuffered the bytes go on as they come; a stream only one task
+// writes (one task, or -o/-e naming a task) goes straight to srun's
+// without labels. srun's stdin goes to every task (Slurm's
 // default, --input=all): directly for one task, copied to each otherwise.
 // -o/--output, -e/--error and -i/--input send a stream to a file (per
 // task when its pattern names one, %t), to no task (none), or to srun's
@@ -119,8 +120,9 @@ func (t *taskIO) attach(cmd *exec.Cmd, rank int) error {
 			*s.dst = f
 			continue
 		}
-		if !t.label && (t.unbuffered || t.n == 1) {
-			// Nothing to keep apart: the bytes go straight on.
+		if !t.label && (t.unbuffered || t.n == 1 || s.mode.kind == ioTask) {
+			// One task writes there (or -u): nothing to keep apart, the
+			// bytes go straight on, in the order the task wrote them.
 			*s.dst = s.to
 			continue
 		}
