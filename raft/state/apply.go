@@ -409,7 +409,8 @@ func applyStart(a *applier, _ uint8, c *JobStartCmd) *Result {
 // applyFinish ends a running job. From version 2 the command's Reason, if
 // any, becomes the job's reason. From version 3 the command's GPU
 // allocation (when placement did not record one) and NVML figures are
-// kept; the run's GPU-seconds are fixed at its end whatever the version.
+// kept, from version 4 with a multi-node run's other nodes; the run's
+// GPU-seconds are fixed at its end whatever the version.
 func applyFinish(a *applier, version uint8, c *JobFinishCmd) *Result {
 	if !c.State.Terminal() {
 		return &Result{Err: fmt.Errorf("finish with %s, which is not a final state: %w", c.State, ErrState)}
@@ -424,7 +425,7 @@ func applyFinish(a *applier, version uint8, c *JobFinishCmd) *Result {
 	}
 	cp := *j
 	if version >= 3 {
-		withGPUAlloc(&cp, c.GPU)
+		withGPUAlloc(&cp, c.GPU, version >= 4)
 		measured(&cp, c.Measured)
 	}
 	running := cp // the run as it was, with what the command adds
@@ -445,7 +446,8 @@ func applyFinish(a *applier, version uint8, c *JobFinishCmd) *Result {
 }
 
 // applyPlaced records where and when a started job runs. From version 2
-// the command's GPU allocation becomes the run's, unless it has one.
+// the command's GPU allocation becomes the run's, unless it has one; from
+// version 3 with a multi-node run's other nodes.
 func applyPlaced(a *applier, version uint8, c *JobPlacedCmd) *Result {
 	j := a.job(c.JobID)
 	if j == nil {
@@ -455,7 +457,7 @@ func applyPlaced(a *applier, version uint8, c *JobPlacedCmd) *Result {
 		return &Result{} // ended or requeued: nothing to do
 	}
 	cp := *j
-	gpu := version >= 2 && withGPUAlloc(&cp, c.GPU)
+	gpu := version >= 2 && withGPUAlloc(&cp, c.GPU, version >= 3)
 	if !gpu && j.NodeList == c.NodeList && j.StartTime.Equal(c.Time) {
 		return &Result{} // already recorded
 	}

@@ -202,7 +202,8 @@ type JobFinishCmd struct {
 	Reason string `json:"reason,omitempty"`
 	// GPU is the run's GPU allocation as the Nomad servers had it, for a
 	// run whose placement did not record it; Measured is what NVML
-	// measured on the node (nil: not measured). Version 3.
+	// measured on the node (nil: not measured). Version 3; GPU.OtherNodes
+	// version 4.
 	GPU      *GPUAlloc   `json:"gpu,omitempty"`
 	Measured *GPUMeasure `json:"measured,omitempty"`
 }
@@ -215,7 +216,8 @@ type JobPlacedCmd struct {
 	JobID    uint64    `json:"job_id"`
 	NodeList string    `json:"node_list"`
 	// GPU is the GPUs Nomad allocated to the run's task, and its node;
-	// nil when it has none. Version 2.
+	// nil when it has none. Version 2; GPU.OtherNodes (a multi-node
+	// run's other nodes) version 3.
 	GPU *GPUAlloc `json:"gpu,omitempty"`
 }
 

@@ -255,7 +255,11 @@ func checkRuns(j *state.Job) error {
 // finish).
 func checkGPU(j *state.Job) error {
 	want := func(u *state.GPUUse, start, end time.Time) int64 {
-		return int64(len(u.UUIDs)) * int64(end.Sub(start)/time.Second)
+		n := len(u.UUIDs)
+		for _, o := range u.OtherNodes {
+			n += len(o.UUIDs)
+		}
+		return int64(n) * int64(end.Sub(start)/time.Second)
 	}
 	switch u := j.GPU; {
 	case u == nil:
@@ -423,11 +427,15 @@ func (g *gen) next(v *state.View) (state.CommandType, any) {
 			return state.CmdJobSteps, g.steps(id, j)
 		}
 		c := state.JobPlacedCmd{Time: g.now(), JobID: id, NodeList: fmt.Sprintf("node%d", g.r.Intn(3))}
-		switch g.r.Intn(3) {
+		switch g.r.Intn(4) {
 		case 0:
 			return state.CmdJobPlaced, olderEntry{1, c}
 		case 1:
 			c.GPU = g.gpus(c.NodeList)
+		case 2:
+			// Version 2 keeps the first node's GPUs only.
+			c.GPU = g.gpus(c.NodeList)
+			return state.CmdJobPlaced, olderEntry{2, c}
 		}
 		return state.CmdJobPlaced, c
 	case n < 58:
@@ -533,6 +541,15 @@ func (g *gen) gpus(node string) *state.GPUAlloc {
 		a.UUIDs = append(a.UUIDs, fmt.Sprintf("GPU-%s-%d", node, i))
 	}
 	slices.Sort(a.UUIDs)
+	if g.r.Intn(3) == 0 {
+		// A multi-node run's other node (JobPlaced 3, JobFinish 4).
+		o := state.GPUNode{Node: node + "b"}
+		for _, i := range g.r.Perm(8)[:1+g.r.Intn(4)] {
+			o.UUIDs = append(o.UUIDs, fmt.Sprintf("GPU-%sb-%d", node, i))
+		}
+		slices.Sort(o.UUIDs)
+		a.OtherNodes = []state.GPUNode{o}
+	}
 	return a
 }
 

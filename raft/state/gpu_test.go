@@ -3,7 +3,9 @@ package state
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -215,5 +217,120 @@ func TestGPUSnapshotRestores(t *testing.T) {
 	}
 	if got.GPU.Seconds != 120 || got.Runs[0].GPU.Seconds != 120 {
 		t.Errorf("GPU-seconds %d and %d, want 120 and 120", got.GPU.Seconds, got.Runs[0].GPU.Seconds)
+	}
+}
+
+// twoNodes is a 2-node run's GPUs (--gpus-per-node=2): two on node1, two
+// on node2.
+func twoNodes() *GPUAlloc {
+	g := twoGPUs()
+	g.OtherNodes = []GPUNode{{NodeID: "7d2e0a41-node", Node: "node2", UUIDs: []string{
+		"GPU-0a1b2c3d-0000-4000-8000-000000000003", "GPU-0a1b2c3d-0000-4000-8000-000000000004"}}}
+	return g
+}
+
+// A multi-node run's GPU-seconds count the GPUs of all its nodes, and its
+// record lists each node with its own GPUs, whether the placement or the
+// finish brought them.
+func TestGPUSecondsOfAMultiNodeRun(t *testing.T) {
+	start := t0.Add(time.Second)
+	end := start.Add(90*time.Second + 300*time.Millisecond)
+	check := func(t *testing.T, j *Job) {
+		t.Helper()
+		if j.GPU == nil || j.GPU.Count() != 4 || j.GPU.Seconds != 4*90 {
+			t.Fatalf("GPU = %+v, want 4 GPUs x 90 s = 360 GPU-seconds", j.GPU)
+		}
+		nodes := j.GPU.PerNode()
+		if len(nodes) != 2 || nodes[0].Node != "node1" || nodes[1].Node != "node2" ||
+			!reflect.DeepEqual(nodes[0].UUIDs, twoNodes().UUIDs) || !reflect.DeepEqual(nodes[1].UUIDs, twoNodes().OtherNodes[0].UUIDs) {
+			t.Errorf("per node %+v, want node1 and node2 with 2 GPUs each", nodes)
+		}
+	}
+	t.Run("placed", func(t *testing.T) {
+		f := newRequeueFixture(t, "#!/bin/sh\ntrue\n")
+		f.apply(CmdJobStart, JobStartCmd{Time: start, JobID: f.id, Task: NoTask})
+		f.apply(CmdJobPlaced, JobPlacedCmd{Time: start, JobID: f.id, NodeList: "node[1-2]", GPU: twoNodes()})
+		f.finish(end, StateCompleted, 0, 0)
+		check(t, f.job())
+	})
+	t.Run("finished", func(t *testing.T) {
+		f := newRequeueFixture(t, "#!/bin/sh\ntrue\n")
+		f.apply(CmdJobStart, JobStartCmd{Time: start, JobID: f.id, Task: NoTask})
+		f.apply(CmdJobPlaced, JobPlacedCmd{Time: start, JobID: f.id, NodeList: "node[1-2]"})
+		f.apply(CmdJobFinish, JobFinishCmd{Time: end, JobID: f.id, State: StateCompleted, GPU: twoNodes()})
+		check(t, f.job())
+	})
+	t.Run("requeued", func(t *testing.T) {
+		f := newRequeueFixture(t, "#!/bin/sh\ntrue\n")
+		f.apply(CmdJobStart, JobStartCmd{Time: start, JobID: f.id, Task: NoTask})
+		f.apply(CmdJobPlaced, JobPlacedCmd{Time: start, JobID: f.id, NodeList: "node[1-2]", GPU: twoNodes()})
+		f.requeue(end)
+		if got := f.job().Runs[0].GPU; got == nil || got.Seconds != 360 || len(got.PerNode()) != 2 {
+			t.Errorf("run 0 GPU = %+v, want 2 nodes, 360 GPU-seconds", got)
+		}
+	})
+}
+
+// JobPlaced 2 and JobFinish 3 entries kept only the first node's GPUs:
+// other nodes in such an entry are dropped, as the servers that wrote it
+// applied it (the log replays to the same state).
+func TestGPUOtherNodesOnlyFromNewVersions(t *testing.T) {
+	raw := func(f *requeueFixture, ct CommandType, v uint8, p any) {
+		body, _ := json.Marshal(p)
+		f.idx++
+		if res := f.s.Apply(f.idx, append([]byte{byte(ct), v}, body...)); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+	}
+	start := t0.Add(time.Second)
+	for _, tc := range []struct {
+		ct CommandType
+		v  uint8
+	}{{CmdJobPlaced, 2}, {CmdJobFinish, 3}} {
+		f := newRequeueFixture(t, "#!/bin/sh\ntrue\n")
+		f.apply(CmdJobStart, JobStartCmd{Time: start, JobID: f.id, Task: NoTask})
+		if tc.ct == CmdJobPlaced {
+			raw(f, tc.ct, tc.v, JobPlacedCmd{Time: start, JobID: f.id, NodeList: "node[1-2]", GPU: twoNodes()})
+			f.finish(start.Add(10*time.Second), StateCompleted, 0, 0)
+		} else {
+			raw(f, tc.ct, tc.v, JobFinishCmd{Time: start.Add(10 * time.Second), JobID: f.id, State: StateCompleted, GPU: twoNodes()})
+		}
+		if got := f.job().GPU; got == nil || got.OtherNodes != nil || got.Seconds != 20 {
+			t.Errorf("%s %d: GPU %+v, want node1's 2 GPUs only, 20 GPU-seconds", tc.ct, tc.v, got)
+		}
+	}
+}
+
+func TestGPUOtherNodesBounds(t *testing.T) {
+	dup := twoNodes()
+	dup.OtherNodes[0].Node = "node1"
+	empty := twoNodes()
+	empty.OtherNodes[0].UUIDs = nil
+	unsorted := twoNodes()
+	slices.Reverse(unsorted.OtherNodes[0].UUIDs)
+	many := twoGPUs()
+	many.OtherNodes = make([]GPUNode, MaxGPUNodesPerRun)
+	for i := range many.OtherNodes {
+		many.OtherNodes[i] = GPUNode{Node: fmt.Sprintf("n%d", i), UUIDs: []string{gpuA}}
+	}
+	tooMany := twoGPUs()
+	for i := range MaxGPUsPerMultiRun / MaxGPUsPerRun {
+		ids := make([]string, MaxGPUsPerRun)
+		for k := range ids {
+			ids[k] = fmt.Sprintf("GPU-%d-%03d", i, k)
+		}
+		tooMany.OtherNodes = append(tooMany.OtherNodes, GPUNode{Node: fmt.Sprintf("n%d", i), UUIDs: ids})
+	}
+	for name, g := range map[string]*GPUAlloc{"same node twice": dup, "node without GPUs": empty,
+		"unsorted ids": unsorted, "too many nodes": many, "too many GPUs": tooMany} {
+		if err := g.Check(); err == nil {
+			t.Errorf("%s: Check accepted it", name)
+		}
+		if _, err := Encode(CmdJobPlaced, JobPlacedCmd{Time: t0, JobID: 1, GPU: g}); err == nil {
+			t.Errorf("%s: Encode accepted it", name)
+		}
+	}
+	if err := twoNodes().Check(); err != nil {
+		t.Errorf("two nodes' GPUs: %v", err)
 	}
 }

@@ -56,13 +56,17 @@ func register[P any](name string, version uint8, apply func(a *applier, version 
 //   - JobFinish 2: Reason, why the job failed (a launch failure the node
 //     reported), becomes the job's reason. 3: GPU (the run's GPU
 //     allocation, when its placement did not record one) and Measured
-//     (NVML's figures) are kept in the job's GPU accounting.
-//   - JobPlaced 2: GPU, the run's GPU allocation, is kept (Job.GPU).
+//     (NVML's figures) are kept in the job's GPU accounting. 4: the GPU
+//     allocation's OtherNodes (a multi-node run's other nodes) are kept.
+//   - JobPlaced 2: GPU, the run's GPU allocation, is kept (Job.GPU). 3:
+//     with its OtherNodes (older versions drop them: GPU-seconds of the
+//     first node only, as those servers counted).
 //   - JobSteps 1: srun steps a node reported (steps.go).
 //
 // A run's GPU-seconds are fixed by whichever command ends it (finish,
 // cancel, requeue): a job has GPU accounting only from a JobPlaced 2 or
-// JobFinish 3 entry, so the entries of older logs end runs as they did.
+// JobFinish 3 entry, and other nodes' GPUs only from JobPlaced 3 or
+// JobFinish 4, so the entries of older logs end runs as they did.
 //
 // A server must know a version before a leader writes it: upgrade every
 // server before the new build leads (an old follower stops at an entry of
@@ -75,9 +79,9 @@ var commands = map[CommandType]*command{
 	CmdJobRequeue:     register("JobRequeue", 1, applyRequeue),
 	CmdJobUpdate:      register("JobUpdate", 3, applyUpdate),
 	CmdJobStart:       register("JobStart", 1, applyStart),
-	CmdJobFinish:      register("JobFinish", 3, applyFinish),
+	CmdJobFinish:      register("JobFinish", 4, applyFinish),
 	CmdJobReasons:     register("JobReasons", 1, applyReasons),
-	CmdJobPlaced:      register("JobPlaced", 2, applyPlaced),
+	CmdJobPlaced:      register("JobPlaced", 3, applyPlaced),
 	CmdJobSteps:       register("JobSteps", 1, applySteps),
 	CmdJobGiveBack:    register("JobGiveBack", 1, applyGiveBack),
 	CmdACLBootstrap:   register("ACLBootstrap", 1, applyACLBootstrap),
