@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/hpcbridge/hpcbridge/internal/hostlist"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -51,6 +52,74 @@ func gpuAllocOf(res *api.AllocatedResources, nodeID, node string, log *slog.Logg
 		return nil
 	}
 	return g
+}
+
+// gpuAllocOfRun is a multi-node run's GPUs, from its allocations (one
+// per node): the batch node's (or, when it has none, the first node's
+// with GPUs) first, the other nodes' with GPUs in OtherNodes, in hostlist
+// order. Nil when no node has GPUs, or when the record would be past what
+// accounting keeps (state.GPUAlloc.Check).
+func gpuAllocOfRun(allocs []alloc, batch string, log *slog.Logger) *state.GPUAlloc {
+	allocs = slices.Clone(allocs)
+	slices.SortFunc(allocs, func(x, y alloc) int { return strings.Compare(x.ID, y.ID) })
+	var names []string
+	byNode := map[string]*state.GPUAlloc{}
+	for _, a := range allocs {
+		if _, seen := byNode[a.NodeName]; seen {
+			continue // one allocation per node (distinct_hosts)
+		}
+		names = append(names, a.NodeName)
+		byNode[a.NodeName] = gpuAllocOf(a.Resources, a.NodeID, a.NodeName, log)
+	}
+	order, err := hostlist.Expand(hostlist.Compress(names))
+	if err != nil || len(order) != len(names) {
+		order = slices.Sorted(slices.Values(names))
+	}
+	if i := slices.Index(order, batch); i > 0 {
+		order = append(append([]string{batch}, order[:i]...), order[i+1:]...)
+	}
+	var g *state.GPUAlloc
+	for _, n := range order {
+		switch a := byNode[n]; {
+		case a == nil:
+		case g == nil:
+			g = a
+		default:
+			g.OtherNodes = append(g.OtherNodes, state.GPUNode{NodeID: a.NodeID, Node: a.Node, UUIDs: a.UUIDs})
+		}
+	}
+	if g != nil {
+		if err := g.Check(); err != nil {
+			log.Warn("multi-node GPU allocation not accounted", "nodes", len(names), "err", err)
+			return nil
+		}
+	}
+	return g
+}
+
+// runGPU is a multi-node run's GPUs (gpuAllocOfRun), its listed
+// allocations completed from the Nomad servers (withGPU); what was read
+// is kept in the run, while it is tracked, so that it is read once.
+func (e *Executor) runGPU(ctx context.Context, id uint64, allocs []alloc, batch string) *state.GPUAlloc {
+	read := false
+	for i, a := range allocs {
+		if !a.resolved {
+			allocs[i], read = e.withGPU(ctx, a), true
+		}
+	}
+	if read {
+		e.mu.Lock()
+		if r := e.runs[id]; r != nil {
+			for _, a := range allocs {
+				if cur, ok := r.allocs[a.ID]; ok && a.resolved && !cur.resolved {
+					cur.Resources, cur.resolved = a.Resources, true
+					r.allocs[a.ID] = cur
+				}
+			}
+		}
+		e.mu.Unlock()
+	}
+	return gpuAllocOfRun(allocs, batch, e.cfg.Logger)
 }
 
 // gpuMeasureOf reads NVML's figures from the last task event that carries

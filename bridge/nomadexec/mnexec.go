@@ -362,6 +362,10 @@ func (e *Executor) handleMulti(ctx context.Context, id uint64, r *run, a alloc) 
 	if r.allocs == nil {
 		r.allocs = map[string]alloc{}
 	}
+	if old, ok := r.allocs[a.ID]; ok && old.resolved && !a.resolved {
+		// What Nomad allocated does not change: a listing need not read it again.
+		a.Resources, a.resolved = old.Resources, true
+	}
 	r.allocs[a.ID] = a
 	final, terminal := outcomeOf(a)
 	var place *sched.Outcome
@@ -406,9 +410,18 @@ func (e *Executor) handleMulti(ctx context.Context, id uint64, r *run, a alloc) 
 		delete(e.runs, id)
 		delete(e.nomad, a.JobID)
 	}
+	var runAllocs []alloc // the run's allocations, for its GPUs on every node
+	var batch string
+	if place != nil || terminal {
+		for _, x := range r.allocs {
+			runAllocs = append(runAllocs, x)
+		}
+		batch = runBatchNode(r)
+	}
 	e.mu.Unlock()
 	e.recordSteps(ctx, id, a) // srun's steps, as the driver reports them (steps.go)
 	if place != nil {
+		place.GPU = e.runGPU(ctx, id, runAllocs, batch)
 		e.emit(*place)
 	}
 	if !terminal {
@@ -416,9 +429,9 @@ func (e *Executor) handleMulti(ctx context.Context, id uint64, r *run, a alloc) 
 	}
 	final.JobID = id
 	if final.State != state.StateNodeFail {
-		// The batch node's GPUs (a run's GPU record holds one node's).
-		a = e.withGPU(ctx, a)
-		final.GPU, final.Measured = gpuAllocOf(a.Resources, a.NodeID, a.NodeName, e.cfg.Logger), gpuMeasureOf(a.Task, e.cfg.Logger)
+		// Every node's GPUs (the batch node's first), NVML's figures from
+		// the instance that ended the run.
+		final.GPU, final.Measured = e.runGPU(ctx, id, runAllocs, batch), gpuMeasureOf(a.Task, e.cfg.Logger)
 	}
 	if final.Time.IsZero() {
 		final.Time = time.Now()
@@ -439,6 +452,17 @@ func roleOf(a alloc) string {
 		}
 	}
 	return ""
+}
+
+// runBatchNode is the node of the run's batch instance: the one whose
+// task event says so, else batchNode's.
+func runBatchNode(r *run) string {
+	for _, a := range r.allocs {
+		if isBatch(a) {
+			return a.NodeName
+		}
+	}
+	return batchNode(r)
 }
 
 func hasRole(allocs map[string]alloc) bool {
