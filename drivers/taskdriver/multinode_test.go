@@ -395,6 +395,53 @@ func TestMultiNodeOpenMPI(t *testing.T) {
 	}
 }
 
+// TestMultiNodeShortJobNodeRole: the node-role instance of a job that
+// ends before that node's own wait for its peers did (Nomad's template
+// listed the other node there a moment after the batch node was done, as
+// on a real cluster) still reports its role when it is stopped: the
+// coordinator stops it once the batch ends. The e2e showed no node role
+// event for short 2-node jobs.
+func TestMultiNodeShortJobNodeRole(t *testing.T) {
+	td := newTestDriver(t, Config{})
+	env := map[string]string{"SLURM_JOB_ID": "80", "SLURM_NTASKS": "2", "SLURM_NNODES": "2"}
+	nodes := newMultiNodeJob(t, td, "#!/bin/sh\nexit 0\n", randomKey(t), env, "n1", "n2")
+	n1, n2 := nodes[0], nodes[1]
+	// n2's template has rendered only n2 so far; n1's lists both.
+	peers := filepath.Join(n2.j.cfg.TaskDir().SecretsDir, jobdir.PeersFile)
+	full, err := os.ReadFile(peers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := fmt.Sprintf("n2 127.0.0.1 %d %s\n", n2.port, n2.j.cfg.AllocID)
+	if err := os.WriteFile(peers, []byte(own), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	roles := watchRoleEvents(t, td, n1.j.cfg.ID, n2.j.cfg.ID)
+	ch2 := n2.j.start()
+	ch1 := n1.j.start()
+	if res := n1.j.wait(ch1); res.ExitCode != 0 {
+		_, stderr := n1.j.logs.collect()
+		t.Fatalf("batch node: %s; stepd said:\n%s", describe(res), stderr)
+	}
+	// The template catches up, and the coordinator stops n2 at once.
+	if err := os.WriteFile(peers, full, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := td.StopTask(n2.j.cfg.ID, 30*time.Second, "SIGTERM"); err != nil {
+		t.Fatal(err)
+	}
+	if res := n2.j.wait(ch2); res.ExitCode != 0 || res.Signal != 0 {
+		_, stderr := n2.j.logs.collect()
+		t.Errorf("node n2 stopped: %s, want exit 0; stepd said:\n%s", describe(res), stderr)
+	}
+	got := roles()
+	for id, want := range map[string]string{n1.j.cfg.ID: "batch n[1-2]", n2.j.cfg.ID: "node n[1-2]"} {
+		if got[id] != want {
+			t.Errorf("role event of task %s: %q, want %q", id, got[id], want)
+		}
+	}
+}
+
 // TestMultiNodeStoppedWhileWaiting: a node whose peers never all register
 // (a partial placement the coordinator gives back) ends at once when
 // stopped, by itself, without the executor's kill.

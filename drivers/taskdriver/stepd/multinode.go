@@ -24,8 +24,15 @@ import (
 // order runs the batch script, as slurmd runs it on the allocation's first
 // node; the others serve srun's steps until the job is stopped.
 
-// peerPoll is how often the peers file is read again while waiting.
-const peerPoll = time.Second
+// peerPoll is how often, at most, the peers file is read again while
+// waiting; the wait starts at firstPoll and doubles up to it, so that a
+// node whose peers register a moment after it takes its role (and reports
+// it) a moment after them, not up to a whole peerPoll later: a job shorter
+// than that ended before its other nodes had their role.
+const (
+	firstPoll = 50 * time.Millisecond
+	peerPoll  = time.Second
+)
 
 // Roles, as the driver's task event names them.
 const (
@@ -64,6 +71,7 @@ func (s *shim) multiStart(sigs <-chan os.Signal) (res jobdir.Result, batch bool)
 	s.server.start()
 	peers, err := s.waitPeers(auth, sigs)
 	if errors.Is(err, errStopped) {
+		s.recordStoppedRole()
 		s.server.close()
 		s.server = nil
 		return jobdir.Result{}, false
@@ -74,7 +82,7 @@ func (s *shim) multiStart(sigs <-chan os.Signal) (res jobdir.Result, batch bool)
 	nodeID := indexOf(peers, c.Node)
 	env := multiEnv(c.Env, peers, nodeID)
 	c.Env = env
-	s.server.env = env
+	s.server.setEnv(env)
 	role := jobdir.Role{Role: RoleNode, Nodes: hostlist.Compress(stepnet.Names(peers))}
 	if nodeID == 0 {
 		role.Role = RoleBatch
@@ -89,6 +97,28 @@ func (s *shim) multiStart(sigs <-chan os.Signal) (res jobdir.Result, batch bool)
 		return jobdir.Result{}, true
 	}
 	return s.serveNode(sigs), false
+}
+
+// recordStoppedRole records the node role of a node stopped while it
+// waited for its peers (a job whose batch script ended before this node's
+// wait did: the batch node, done with its own wait, had already found this
+// one answering) when the peers file lists every node of the job and this
+// one is not the first: the node served the job's steps, and its role
+// event says so. The batch role is never recorded here: no script ran.
+func (s *shim) recordStoppedRole() {
+	c := s.cfg
+	b, err := jobdir.ReadSecret(c.Multi.SecretsDir, jobdir.PeersFile, stepnet.MaxPeersFile)
+	if err != nil {
+		return
+	}
+	peers, err := stepnet.ParsePeers(b)
+	if err != nil || len(peers) != c.Multi.Nodes || indexOf(peers, c.Node) <= 0 {
+		return
+	}
+	role := jobdir.Role{Role: RoleNode, Nodes: hostlist.Compress(stepnet.Names(peers))}
+	if err := jobdir.WriteJSON(s.layout.RoleFile(), role); err != nil {
+		fmt.Fprintf(s.nomadErr, "hpcbridge stepd: record the role: %v\n", err)
+	}
 }
 
 // readStepKey reads the job run's step key from the secrets directory
@@ -147,7 +177,8 @@ func pingAll(auth *stepnet.Auth, peers []stepnet.Peer) error {
 	return nil
 }
 
-// poll calls try every peerPoll until it succeeds, wait has passed (its
+// poll calls try (every firstPoll at first, doubling up to every
+// peerPoll) until it succeeds, wait has passed (its
 // last error is returned) or a stop arrives (errStopped): a signal that
 // stops the job, or the driver's stop request in ctlDir. A zero wait is
 // jobdir.DefaultPeerWait.
@@ -157,7 +188,8 @@ func poll(wait time.Duration, sigs <-chan os.Signal, ctlDir string, try func() e
 	}
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
-	tick := time.NewTicker(peerPoll)
+	every := firstPoll
+	tick := time.NewTimer(every)
 	defer tick.Stop()
 	for {
 		// A stop queued before stepd listened, or whose wake-up was lost.
@@ -176,6 +208,8 @@ func poll(wait time.Duration, sigs <-chan os.Signal, ctlDir string, try func() e
 				return errStopped
 			}
 		case <-tick.C:
+			every = min(2*every, peerPoll)
+			tick.Reset(every)
 		}
 	}
 }

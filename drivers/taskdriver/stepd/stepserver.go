@@ -34,17 +34,18 @@ type stepServer struct {
 	tlsConf  *tls.Config
 	ln       net.Listener
 	oomScore string
-	// env is this node's job environment (KEY=value): what a task gets
-	// for the variables that differ between nodes.
-	env []string
-	log io.Writer
+	log      io.Writer
 
 	slots chan struct{}
 	wg    sync.WaitGroup
 
 	mu     sync.Mutex
 	closed bool
-	steps  map[*servedStep]bool
+	// env is this node's job environment (KEY=value): what a task gets
+	// for the variables that differ between nodes. setEnv completes it
+	// once the job's nodes are known, while steps may already arrive.
+	env   []string
+	steps map[*servedStep]bool
 	// ended gets a value (if none is waiting) whenever a step ends.
 	ended chan struct{}
 }
@@ -65,6 +66,13 @@ func newStepServer(cfg *jobdir.StepdConfig, auth *stepnet.Auth, addr string, log
 		steps:   map[*servedStep]bool{},
 		ended:   make(chan struct{}, 1),
 	}, nil
+}
+
+// setEnv sets this node's job environment (see env).
+func (s *stepServer) setEnv(env []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.env = env
 }
 
 // start runs the accept loop; close ends it.
@@ -423,7 +431,10 @@ func (s *stepServer) startTask(st *servedStep, t stepnet.Task, cwd, wantDir, sru
 // taken from this node's job environment.
 func (s *stepServer) taskEnv(env []string, srunBin string) []string {
 	local := map[string]string{}
-	for _, kv := range s.env {
+	s.mu.Lock()
+	nodeEnv := s.env
+	s.mu.Unlock()
+	for _, kv := range nodeEnv {
 		k, v, _ := strings.Cut(kv, "=")
 		if nodeLocal(k) || (k == "HOME" && v == s.cfg.TaskDir) {
 			local[k] = v
