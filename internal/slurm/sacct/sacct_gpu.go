@@ -16,7 +16,8 @@ import (
 //
 //   - ReqTRES and AllocTRES carry gres/gpu=N, sorted by TRES name as sacct
 //     prints them (billing=1,cpu=1,gres/gpu=2,mem=1G,node=1); AllocTRES
-//     counts the GPUs Nomad allocated (state.GPUUse), ReqTRES those asked for.
+//     counts the GPUs Nomad allocated (state.GPUUse), on every node of a
+//     multi-node run, ReqTRES those asked for.
 //   - TRESUsageInMax of the .batch step is NVML's measurement when the
 //     node made one (gres/gpumem=30517M,gres/gpuutil=87), and empty when
 //     it did not: not measured, never zero. As in Slurm, the job's own
@@ -94,14 +95,16 @@ func tresJSONWith(v slurm.JobView, gpus int) []sacctJSONTres {
 
 // sacctJSONGPU is hpcbridge's GPU accounting of a record in sacct --json
 // (the job's "hpcbridge_gpu" key, absent for a record without GPUs): the
-// GPUs Nomad allocated and their node, the GPU-seconds, and NVML's
-// figures ("measured", absent when not measured).
+// GPUs Nomad allocated and their node (a multi-node run's batch node,
+// its other nodes' in "other_nodes"), the GPU-seconds of all of them, and
+// NVML's figures ("measured", absent when not measured).
 type sacctJSONGPU struct {
-	Node     string            `json:"node"`
-	NodeID   string            `json:"node_id,omitempty"`
-	UUIDs    []string          `json:"uuids"`
-	Seconds  int64             `json:"gpu_seconds"`
-	Measured *state.GPUMeasure `json:"measured,omitempty"`
+	Node       string            `json:"node"`
+	NodeID     string            `json:"node_id,omitempty"`
+	UUIDs      []string          `json:"uuids"`
+	OtherNodes []state.GPUNode   `json:"other_nodes,omitempty"`
+	Seconds    int64             `json:"gpu_seconds"`
+	Measured   *state.GPUMeasure `json:"measured,omitempty"`
 }
 
 func gpuJSON(v slurm.JobView) *sacctJSONGPU {
@@ -110,7 +113,7 @@ func gpuJSON(v slurm.JobView) *sacctJSONGPU {
 		return nil
 	}
 	secs, _ := strconv.ParseInt(gpuSeconds(v), 10, 64)
-	return &sacctJSONGPU{Node: u.Node, NodeID: u.NodeID, UUIDs: u.UUIDs, Seconds: secs, Measured: u.Measured}
+	return &sacctJSONGPU{Node: u.Node, NodeID: u.NodeID, UUIDs: u.UUIDs, OtherNodes: u.OtherNodes, Seconds: secs, Measured: u.Measured}
 }
 
 // stepUsageJSON is a step's tres.requested.max in sacct --json: NVML's

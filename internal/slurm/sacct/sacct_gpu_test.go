@@ -34,6 +34,8 @@ const (
 //	7004 -J cpu: no GPUs, COMPLETED 18:00:05 to 18:00:15
 //	7005 -J unseen --gpus=1: started 18:00:05, its allocation not yet
 //	     reported by the executor
+//	7006 -J mpi -N 2 --gpus-per-node=2: on node[1-2] (GPUs 0 and 1 of
+//	     each) 18:00:05 to 18:01:35, COMPLETED
 func gpuJobs(t *testing.T) []*state.Job {
 	t.Helper()
 	s := state.New()
@@ -57,6 +59,7 @@ func gpuJobs(t *testing.T) []*state.Job {
 		{"-J", "requeued", "--gres=gpu:1"},
 		{"-J", "cpu"},
 		{"-J", "unseen", "--gpus=1"},
+		{"-J", "mpi", "-N", "2", "--gpus-per-node=2"},
 	} {
 		sub := slurmtest.Submitted(t, "/tmp", "", "", append(args, "--wrap", "sleep 600"))
 		apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: gpuBase, User: "root", Submission: sub, DefaultPartition: "debug", Job: fromspec.MustRecord(sub.Spec, "debug")})
@@ -81,6 +84,11 @@ func gpuJobs(t *testing.T) []*state.Job {
 	run(7004, start, "node1")
 	apply(state.CmdJobFinish, state.JobFinishCmd{Time: at(15 * time.Second), JobID: 7004, State: state.StateCompleted})
 	apply(state.CmdJobStart, state.JobStartCmd{Time: start, JobID: 7005, Task: state.NoTask})
+	apply(state.CmdJobStart, state.JobStartCmd{Time: start, JobID: 7006, Task: state.NoTask})
+	apply(state.CmdJobPlaced, state.JobPlacedCmd{Time: start, JobID: 7006, NodeList: "node[1-2]", GPU: &state.GPUAlloc{
+		NodeID: "id-node1", Node: "node1", UUIDs: []string{uuid0, uuid1},
+		OtherNodes: []state.GPUNode{{NodeID: "id-node2", Node: "node2", UUIDs: []string{uuid0[:len(uuid0)-1] + "a", uuid0[:len(uuid0)-1] + "b"}}}}})
+	apply(state.CmdJobFinish, state.JobFinishCmd{Time: at(95 * time.Second), JobID: 7006, State: state.StateCompleted})
 	var out []*state.Job
 	s.View().EachJob(func(j *state.Job) bool {
 		out = append(out, j)
@@ -222,5 +230,38 @@ func TestSacctGPUJSON(t *testing.T) {
 	}
 	if rq := byID[7003]; len(rq) != 2 || doc.Jobs[rq[0]].GPU.Seconds != 300 || doc.Jobs[rq[1]].GPU.Node != "node2" {
 		t.Errorf("7003 records %v: want the lost run (300 GPU-seconds) and the running one on node2", rq)
+	}
+}
+
+// TestSacctGPUMultiNode: a 2-node job with --gpus-per-node=2 holds 4
+// GPUs: AllocTRES says gres/gpu=4 and GPUSeconds is 4 x its 90 s, and
+// sacct --json lists each node with its GPUs.
+func TestSacctGPUMultiNode(t *testing.T) {
+	f := &slurmtest.FakeClient{Jobs: gpuJobs(t)}
+	code, out, errs := runCmd(t, slurmtest.Deps(f), "", nil, "sacct", "-D", "-X", "-n", "-P", "-j", "7006", "-o", "jobid,nnodes,nodelist,elapsedraw,reqtres,alloctres,gpuseconds")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if want := "7006|2|node[1-2]|90|billing=2,cpu=2,gres/gpu=4,node=2|billing=2,cpu=2,gres/gpu=4,node=2|360\n"; out != want {
+		t.Errorf("sacct line\n%q, want\n%q", out, want)
+	}
+	code, out, errs = runCmd(t, slurmtest.Deps(f), "", nil, "sacct", "--json", "-D", "-j", "7006")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Jobs []struct {
+			GPU *sacctJSONGPU `json:"hpcbridge_gpu"`
+		} `json:"jobs"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Jobs) != 1 || doc.Jobs[0].GPU == nil {
+		t.Fatalf("sacct --json: %s", out)
+	}
+	g := doc.Jobs[0].GPU
+	if g.Node != "node1" || len(g.UUIDs) != 2 || len(g.OtherNodes) != 1 || g.OtherNodes[0].Node != "node2" || len(g.OtherNodes[0].UUIDs) != 2 || g.Seconds != 360 {
+		t.Errorf("hpcbridge_gpu = %+v, want node1 and node2 with 2 GPUs each, 360 GPU-seconds", g)
 	}
 }
