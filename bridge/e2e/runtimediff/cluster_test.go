@@ -423,7 +423,12 @@ func (r *run) refresh(ctx context.Context) {
 			continue // not known yet, or forgotten; the awaiting step says so
 		}
 		r.mu.Lock()
-		r.records[name] = recs
+		// Two refreshes (the watcher's and an await's) can read one job
+		// at once: an answer read before the other's must not replace
+		// the ended records that one stored.
+		if !allOf(r.records[name], record.ended) {
+			r.records[name] = recs
+		}
 		r.mu.Unlock()
 		if slices.ContainsFunc(recs, func(rec record) bool { return rec.State == "PENDING" }) {
 			r.c.poke()
