@@ -30,6 +30,8 @@ var hostCases = []struct {
 	{name: "hostlist", args: []string{"show", "hostl", "127.0.2.1,127.0.2.2,127.0.2.10,127.0.2.3"}, out: "127.0.2.[1-2,10,3]\n"},
 	{name: "hostlistsorted", args: []string{"show", "hostlistsorted", "127.0.1.103,127.0.1.101,127.0.1.102"}, out: "127.0.1.[101-103]\n"},
 	{name: "hostlistsorted abbreviated", args: []string{"show", "hostlists", "n3,n1"}, out: "n[1,3]\n"},
+	{name: "hostlistsorted widths", args: []string{"show", "hostlistsorted", "n8,n9,n10,n11,n12"}, out: "n[8-12]\n"},
+	{name: "hostlistsorted padded", args: []string{"show", "hostlistsorted", "n09,n10,n5,n001"}, out: "n[5,09-10,001]\n"},
 	{name: "host is no entity", args: []string{"show", "host", "n1"}, code: 1, err: "invalid entity:host for keyword:show \n"},
 }
 
