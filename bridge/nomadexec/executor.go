@@ -105,9 +105,13 @@ type Executor struct {
 	cfg      Config
 	outcomes chan sched.Outcome
 
-	mu      sync.Mutex
-	runs    map[uint64]*run // by Slurm job id
-	nomad   map[string]uint64
+	mu    sync.Mutex
+	runs  map[uint64]*run // by Slurm job id
+	nomad map[string]uint64
+	// owed: runs that ended on Nomad (gone from runs) whose final outcome
+	// the scheduler has not taken yet; Running still lists them, so that
+	// a pass before the end is committed does not start them again.
+	owed    map[uint64]bool
 	synced  bool
 	pending []sched.Outcome // not yet taken from outcomes
 	// exclusiveRetry: when an --exclusive job that found no idle node
@@ -168,7 +172,7 @@ func New(cfg Config) *Executor {
 	if cfg.Nodes != nil && cfg.GPUModels == nil {
 		cfg.GPUModels = cfg.Nodes
 	}
-	return &Executor{cfg: cfg, outcomes: make(chan sched.Outcome), runs: map[uint64]*run{}, nomad: map[string]uint64{}, exclusiveRetry: map[uint64]time.Time{}, wake: make(chan struct{}, 1), endsWake: make(chan struct{}, 1),
+	return &Executor{cfg: cfg, outcomes: make(chan sched.Outcome), runs: map[uint64]*run{}, nomad: map[string]uint64{}, owed: map[uint64]bool{}, exclusiveRetry: map[uint64]time.Time{}, wake: make(chan struct{}, 1), endsWake: make(chan struct{}, 1),
 		gpuAdmitted: map[uint64]admitted{}, multiAdmitted: map[uint64]multiPlan{}}
 }
 
@@ -361,9 +365,12 @@ func batchAllocs(allocs []*api.AllocationListStub) []*api.AllocationListStub {
 	return allocs
 }
 
-// Running lists the jobs this leader has on Nomad. The first call of a term
-// lists Nomad's slurm- jobs, so a new leader adopts its predecessor's runs
-// and stops runs the replicated state no longer wants.
+// Running lists the jobs this leader has on Nomad, and those that ended
+// there whose end the scheduler has not taken yet while the replicated
+// state still says they run (the end is on its way: starting them again
+// would only find the end again). The first call of a term lists Nomad's
+// slurm- jobs, so a new leader adopts its predecessor's runs and stops
+// runs the replicated state no longer wants.
 func (e *Executor) Running(ctx context.Context) ([]uint64, error) {
 	e.mu.Lock()
 	synced := e.synced
@@ -375,9 +382,17 @@ func (e *Executor) Running(ctx context.Context) ([]uint64, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]uint64, 0, len(e.runs))
+	out := make([]uint64, 0, len(e.runs)+len(e.owed))
 	for id := range e.runs {
 		out = append(out, id)
+	}
+	if len(e.owed) > 0 {
+		v := e.cfg.Store.View()
+		for id := range e.owed {
+			if j := v.Job(id); e.runs[id] == nil && j != nil && j.State == state.StateRunning {
+				out = append(out, id)
+			}
+		}
 	}
 	return out, nil
 }

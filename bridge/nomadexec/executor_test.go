@@ -276,3 +276,61 @@ func TestRunTermReturnsClean(t *testing.T) {
 		t.Errorf("after the term: runs %v, nomad %v, synced %v, ends %d, pending %d; want all empty", e.runs, e.nomad, e.synced, len(e.ends), len(e.pending))
 	}
 }
+
+// TestRunningKeepsEndedRun: a run that ended on Nomad stays in Running
+// until the scheduler has taken its end and while the state says it runs,
+// so that a pass in between does not start it again (a Nomad job lookup,
+// an allocation listing and a second archive of its output, each end).
+func TestRunningKeepsEndedRun(t *testing.T) {
+	store := state.New()
+	raft := &laggingRaft{store: store}
+	ctx := context.Background()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	apply := func(ct state.CommandType, payload any) {
+		t.Helper()
+		cmd, err := state.Encode(ct, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, _, _ := raft.Apply(ctx, cmd); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+	}
+	sub := parse(t, "#!/bin/sh\ntrue\n")
+	apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: now, User: "ada", Submission: sub, DefaultPartition: "debug", Job: fromspec.MustRecord(sub.Spec, "debug")})
+	apply(state.CmdJobStart, state.JobStartCmd{Time: now, JobID: 1, Task: state.NoTask})
+	e := New(Config{Store: store, Raft: raft})
+	e.synced = true // nothing to adopt
+	e.track(1, "slurm-1", 1, "")
+	done := &api.TaskState{State: "dead", StartedAt: now, FinishedAt: now.Add(time.Second), Events: []*api.TaskEvent{{Type: api.TaskTerminated}}}
+	e.handleAlloc(ctx, fullAlloc(&api.Allocation{ID: "a1", JobID: "slurm-1", NodeName: "n1", ClientStatus: api.AllocClientStatusComplete,
+		TaskStates: map[string]*api.TaskState{TaskName: done}, AllocatedResources: &api.AllocatedResources{}}))
+	if running, err := e.Running(ctx); err != nil || !slices.Equal(running, []uint64{1}) {
+		t.Fatalf("Running after the end, before the scheduler has it = %v, %v; want [1]", running, err)
+	}
+	e.mu.Lock()
+	ends := slices.Clone(e.ends)
+	e.mu.Unlock()
+	if len(ends) != 1 {
+		t.Fatalf("ends %+v, want 1", ends)
+	}
+	e.finish(ctx, ends[0]) // no archive: queues the outcome
+	dctx, cancel := context.WithCancel(ctx)
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		e.deliver(dctx)
+	}()
+	var got []sched.Outcome
+	for len(got) < 2 || got[len(got)-1].State == state.StateRunning {
+		got = append(got, <-e.Outcomes())
+	}
+	cancel()
+	<-delivered
+	if last := got[len(got)-1]; last.JobID != 1 || last.State != state.StateCompleted {
+		t.Fatalf("outcomes %+v, want the placement and COMPLETED", got)
+	}
+	if running, err := e.Running(ctx); err != nil || len(running) != 0 {
+		t.Errorf("Running once the scheduler has the end = %v, %v; want none", running, err)
+	}
+}

@@ -409,6 +409,7 @@ func (e *Executor) handleMulti(ctx context.Context, id uint64, r *run, a alloc) 
 		}
 		delete(e.runs, id)
 		delete(e.nomad, a.JobID)
+		e.owed[id] = true
 	}
 	var runAllocs []alloc // the run's allocations, for its GPUs on every node
 	var batch string

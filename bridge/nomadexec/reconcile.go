@@ -199,6 +199,7 @@ func (e *Executor) handleAlloc(ctx context.Context, a alloc) {
 	if terminal {
 		delete(e.runs, id)
 		delete(e.nomad, a.JobID)
+		e.owed[id] = true
 	}
 	e.mu.Unlock()
 	e.recordSteps(ctx, id, a) // srun's steps, as the driver reports them (steps.go)

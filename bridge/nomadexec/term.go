@@ -26,6 +26,7 @@ func (e *Executor) RunTerm(ctx context.Context) error {
 	wg.Wait()
 	e.mu.Lock()
 	e.runs, e.nomad, e.synced, e.pending, e.ends = map[uint64]*run{}, map[string]uint64{}, false, nil, nil
+	e.owed = map[uint64]bool{}
 	e.multiAdmitted = map[uint64]multiPlan{}
 	e.mu.Unlock()
 	return nil
@@ -134,6 +135,9 @@ func (e *Executor) deliver(ctx context.Context) {
 		case e.outcomes <- *next:
 			e.mu.Lock()
 			e.pending = e.pending[1:]
+			if next.State != state.StateRunning {
+				delete(e.owed, next.JobID) // the scheduler has its end
+			}
 			e.mu.Unlock()
 		}
 	}

@@ -139,15 +139,19 @@ func New(cfg Config) *Scheduler {
 }
 
 // Run schedules until ctx ends (leadership lost or shutdown): a pass at
-// once, after changes to the jobs (spaced by passGap), and every
-// Interval.
+// once, after changes to the jobs (spaced by passGap), outcomes' commits
+// included, and every Interval.
 func (s *Scheduler) Run(ctx context.Context) error {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	var last time.Time
 	var took time.Duration
+	// changed is watched from the end of the last pass (the pass's own
+	// commits call for no other) until it fires: an outcome's commit
+	// closes it, so that a run's end lets the jobs that wait for its room
+	// (capacity, GPUs) start within passGap, not at the next Interval.
+	changed := s.cfg.Store.WatchJobs()
 	for {
-		changed := s.cfg.Store.WatchJobs()
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -155,6 +159,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.finish(ctx, o)
 			continue
 		case <-changed:
+			changed = s.cfg.Store.WatchJobs()
 			if wait := time.Until(last.Add(passGap(took))); wait > 0 {
 				// Too soon after the last pass: let changes collect
 				// until the gap is over.
@@ -169,6 +174,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			s.cfg.Logger.Warn("scheduler pass", "err", err)
 		}
+		changed = s.cfg.Store.WatchJobs()
 		t.Reset(s.cfg.Interval)
 	}
 }

@@ -432,3 +432,42 @@ func TestGiveBackOutcome(t *testing.T) {
 		t.Errorf("next pass: %s, restarts %d; want RUNNING again", j.State, j.RestartCount)
 	}
 }
+
+// TestOutcomeStartsWaitingJob: a run's end, once committed, lets the job
+// waiting for its room start at once, not at the next Interval (the
+// commit's change used to go unwatched: GPU jobs waited up to a second
+// between one's end and the next's start).
+func TestOutcomeStartsWaitingJob(t *testing.T) {
+	h := newHarness(t, 1)
+	h.s = New(Config{Store: h.store, Raft: h.raft, Executor: h.exec, Interval: time.Hour, Now: func() time.Time { return h.now }})
+	a := h.submit("u", "#!/bin/sh\ntrue\n")
+	b := h.submit("u", "#!/bin/sh\ntrue\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.s.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run = %v", err)
+		}
+	}()
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			changed := h.store.WatchJobs() // before the look: no change missed
+			if cond() {
+				return
+			}
+			select {
+			case <-changed:
+			case <-deadline:
+				t.Fatalf("%s: not within 10s (the scheduler's Interval is an hour)", what)
+			}
+		}
+	}
+	waitFor("first job started", func() bool { return h.job(a).State == state.StateRunning })
+	waitFor("second job waits for Resources", func() bool { return h.job(b).Reason == state.ReasonResources })
+	h.exec.outcomes <- h.exec.end(a, state.StateCompleted, 0)
+	waitFor("second job started after the first's end", func() bool { return h.job(b).State == state.StateRunning })
+}
