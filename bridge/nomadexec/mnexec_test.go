@@ -43,7 +43,7 @@ func TestHandleMulti(t *testing.T) {
 			{"a2", "n10", api.AllocClientStatusPending, nil},
 			{"a2", "n10", api.AllocClientStatusRunning, running(t0.Add(time.Second), role(RoleNode))},
 			{"a1", "n2", api.AllocClientStatusFailed, ended(3, role(RoleBatch))},
-		}, []sched.Outcome{{State: state.StateRunning, Node: "n2,n10", Time: t0.Add(time.Second)}, {State: state.StateFailed, ExitCode: 3}}},
+		}, []sched.Outcome{{State: state.StateRunning, Node: "n[2,10]", Time: t0.Add(time.Second)}, {State: state.StateFailed, ExitCode: 3}}},
 		{"first node is the batch without events", []step{
 			{"a1", "n1", api.AllocClientStatusRunning, running(t0)},
 			{"a2", "n2", api.AllocClientStatusRunning, running(t0)},
