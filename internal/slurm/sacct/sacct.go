@@ -684,6 +684,20 @@ func batchState(j *state.Job) string {
 	return string(j.State)
 }
 
+// stamp is a time field of v's rows: with -T (Truncate), clipped to the
+// window asked for.
+func (o sacctOptions) stamp(v slurm.JobView, t time.Time) string {
+	if o.Truncate {
+		if t.Before(o.Start) && !t.IsZero() {
+			t = o.Start
+		}
+		if t.After(o.End) {
+			t = o.End
+		}
+	}
+	return v.Timestamp(t, "Unknown")
+}
+
 // sacctValue is one field of one row.
 func sacctValue(r sacctRow, field string, o sacctOptions) string {
 	if r.step != nil {
@@ -698,17 +712,7 @@ func sacctValue(r sacctRow, field string, o sacctOptions) string {
 		}
 		return s
 	}
-	stamp := func(t time.Time) string {
-		if o.Truncate {
-			if t.Before(o.Start) && !t.IsZero() {
-				t = o.Start
-			}
-			if t.After(o.End) {
-				t = o.End
-			}
-		}
-		return v.Timestamp(t, "Unknown")
-	}
+	stamp := func(t time.Time) string { return o.stamp(v, t) }
 	elapsed := v.Used()
 	switch field {
 	case "Account":

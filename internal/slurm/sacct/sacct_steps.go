@@ -97,17 +97,7 @@ func stepCPUs(v slurm.JobView, s *state.Step) int {
 // (ok false: sacctValue answers as for the batch step).
 func stepValue(r sacctRow, field string, o sacctOptions) (string, bool) {
 	v, s := r.v, r.step
-	stamp := func(t time.Time) string {
-		if o.Truncate {
-			if t.Before(o.Start) && !t.IsZero() {
-				t = o.Start
-			}
-			if t.After(o.End) {
-				t = o.End
-			}
-		}
-		return v.Timestamp(t, "Unknown")
-	}
+	stamp := func(t time.Time) string { return o.stamp(v, t) }
 	elapsed := stepElapsed(s, v.Now)
 	cpus := stepCPUs(v, s)
 	switch field {
