@@ -62,15 +62,22 @@ func tresString(v slurm.JobView, gpus int) string {
 // the executor has not reported (nothing observed, so no figure).
 func gpuSeconds(v slurm.JobView) string {
 	j := v.Job
-	switch {
-	case j.GPU != nil && recordEnded(j):
-		return strconv.FormatInt(j.GPU.Seconds, 10)
-	case j.GPU != nil:
-		return strconv.FormatInt(state.GPUSeconds(j.GPU.Count(), j.StartTime, v.Now), 10)
-	case v.Spec.GPUCount() > 0 && !j.StartTime.IsZero() && j.State != state.StatePending:
+	if j.GPU == nil && v.Spec.GPUCount() > 0 && !j.StartTime.IsZero() && j.State != state.StatePending {
 		return ""
 	}
-	return "0"
+	return strconv.FormatInt(gpuSecondsOf(v), 10)
+}
+
+// gpuSecondsOf is the figure of gpuSeconds, 0 where it is empty.
+func gpuSecondsOf(v slurm.JobView) int64 {
+	j := v.Job
+	switch {
+	case j.GPU != nil && recordEnded(j):
+		return j.GPU.Seconds
+	case j.GPU != nil:
+		return state.GPUSeconds(j.GPU.Count(), j.StartTime, v.Now)
+	}
+	return 0
 }
 
 // gpuUsageMax is the TRESUsageInMax of a .batch step: NVML's peak memory
@@ -112,8 +119,7 @@ func gpuJSON(v slurm.JobView) *sacctJSONGPU {
 	if u == nil {
 		return nil
 	}
-	secs, _ := strconv.ParseInt(gpuSeconds(v), 10, 64)
-	return &sacctJSONGPU{Node: u.Node, NodeID: u.NodeID, UUIDs: u.UUIDs, OtherNodes: u.OtherNodes, Seconds: secs, Measured: u.Measured}
+	return &sacctJSONGPU{Node: u.Node, NodeID: u.NodeID, UUIDs: u.UUIDs, OtherNodes: u.OtherNodes, Seconds: gpuSecondsOf(v), Measured: u.Measured}
 }
 
 // stepUsageJSON is a step's tres.requested.max in sacct --json: NVML's
