@@ -242,8 +242,10 @@ func runMultiNodeJob(ctx context.Context, c *cluster, nc *nomadapi.Client, work 
 	return s, nil
 }
 
-// drainNomad stops every Nomad job and waits (30 s at most) until none of
-// their allocations is pending or running.
+// drainNomad stops every Nomad job and waits, 30 s at most, until none of their
+// allocations is pending or running: a client that shuts down still starts
+// tasks, which would outlive the agent. (Purging would drop the
+// allocations from the server's view before the client has stopped them.)
 func drainNomad(nc *nomadapi.Client) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -251,9 +253,11 @@ func drainNomad(nc *nomadapi.Client) {
 	if err != nil {
 		return
 	}
-	for _, j := range jobs {
-		_, _, _ = nc.Jobs().Deregister(j.ID, false, (&nomadapi.WriteOptions{}).WithContext(ctx))
-	}
+	_ = parallel(len(jobs), 8, func(i int) error {
+		// Errors ignored: a worker that returned one would stop.
+		_, _, _ = nc.Jobs().Deregister(jobs[i].ID, false, (&nomadapi.WriteOptions{}).WithContext(ctx))
+		return nil
+	})
 	var idx uint64
 	for ctx.Err() == nil {
 		allocs, meta, err := nc.Allocations().List((&nomadapi.QueryOptions{WaitIndex: idx, WaitTime: 5 * time.Second}).WithContext(ctx))

@@ -199,44 +199,12 @@ func (st *nomadStack) stop() {
 		st.srv.stop()
 	}
 	if st.agent != nil {
-		st.drain()
+		drainNomad(st.nomad)
 		if err := st.agent.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "bench: stopping Nomad:", err)
 		}
 	}
 	os.RemoveAll(st.root)
-}
-
-// drain stops every Nomad job and waits, 30 s at most, until none of their
-// allocations is pending or running: a client that shuts down still starts
-// tasks, which would outlive the agent. (Purging would drop the
-// allocations from the server's view before the client has stopped them.)
-func (st *nomadStack) drain() {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	jobs, _, err := st.nomad.Jobs().List((&nomadapi.QueryOptions{}).WithContext(ctx))
-	if err != nil {
-		return
-	}
-	_ = parallel(len(jobs), 8, func(i int) error {
-		_, _, err := st.nomad.Jobs().Deregister(jobs[i].ID, false, (&nomadapi.WriteOptions{}).WithContext(ctx))
-		return err
-	})
-	var idx uint64
-	for ctx.Err() == nil {
-		allocs, meta, err := st.nomad.Allocations().List((&nomadapi.QueryOptions{WaitIndex: idx, WaitTime: 5 * time.Second}).WithContext(ctx))
-		if err != nil {
-			return
-		}
-		idx = meta.LastIndex
-		live := false
-		for _, a := range allocs {
-			live = live || a.ClientStatus == nomadapi.AllocClientStatusPending || a.ClientStatus == nomadapi.AllocClientStatusRunning
-		}
-		if !live {
-			return
-		}
-	}
 }
 
 // submitRequest is the sbatch call of every job, named name.
