@@ -374,7 +374,7 @@ func (ms *multiStep) signalAll(sig syscall.Signal) {
 // forwardStdin copies one task's stdin to its node.
 func (ms *multiStep) forwardStdin(rank int, in io.Reader) {
 	r := ms.rankRemote[rank]
-	buf := make([]byte, 32<<10)
+	buf := make([]byte, stepnet.MaxStdin)
 	for {
 		n, err := in.Read(buf)
 		if n > 0 && r.w.Write(stepnet.KindStdin, rank, buf[:n]) != nil {

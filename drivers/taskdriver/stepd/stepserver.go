@@ -232,8 +232,9 @@ type servedStep struct {
 	feeders sync.WaitGroup
 }
 
-// stdinQueue bounds the stdin frames queued for one task: beyond it (a
-// task that does not read its stdin) the step's control reader waits.
+// stdinQueue bounds the stdin frames queued for one task (each at most
+// stepnet.MaxStdin bytes, 4 MiB in all): beyond it (a task that does not
+// read its stdin) the step's control reader waits.
 const stdinQueue = 128
 
 // servedTask is one task of a served step: the leader of a session of its
@@ -547,7 +548,9 @@ func (st *servedStep) signal(sig syscall.Signal) {
 func (st *servedStep) readControl(c io.Reader) {
 	for {
 		f, err := stepnet.ReadFrame(c)
-		if err != nil {
+		if err != nil || (f.Kind == stepnet.KindStdin && len(f.Data) > stepnet.MaxStdin) {
+			// srun is gone, or does not keep to the protocol (a stdin
+			// frame of a MiB, queued 128 times per task, in root's memory).
 			st.signal(syscall.SIGKILL)
 			return
 		}

@@ -6,6 +6,11 @@ const (
 	MaxArgs         = 4096
 )
 
+// MaxStdin is the most one Stdin frame carries: srun sends a task's stdin
+// in chunks of at most this, and a node's step service refuses a larger
+// one, so that its queue of a task's stdin holds a few MiB at most.
+const MaxStdin = 32 << 10
+
 // Pong answers a ping: who the node is.
 type Pong struct {
 	Node string `json:"node"`
