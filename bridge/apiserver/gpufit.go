@@ -1,9 +1,9 @@
 package apiserver
 
 import (
-	"context"
 	"strings"
 
+	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/gpufit"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 )
@@ -26,7 +26,7 @@ const (
 // must not refuse its first jobs. When Nomad cannot be asked, it is
 // accepted too: the job waits for its GPUs instead. At most maxGPUTypes
 // types of at most maxGPUTypeLen bytes are accepted, nodes or not.
-func (s *Server) checkGPUs(ctx context.Context, spec *jobspec.Spec) error {
+func (s *Server) checkGPUs(spec *jobspec.Spec, nodes func() []api.Node) error {
 	if spec.GPUType != nil {
 		// Bounds, so that a request cannot make the refusal's message or
 		// the Nomad job's type constraint large.
@@ -40,22 +40,13 @@ func (s *Server) checkGPUs(ctx context.Context, spec *jobspec.Spec) error {
 			}
 		}
 	}
-	if s.cfg.Nodes == nil || gpufit.Parts(spec) == nil {
+	if gpufit.Parts(spec) == nil {
 		return nil
-	}
-	nodes, err := s.cfg.Nodes.Nodes(ctx)
-	if err != nil {
-		s.log.Warn("GPU submit check: no node list; accepting the job", "err", err)
-		return nil
-	}
-	parts := []string{s.defaultPar}
-	if spec.Partition != nil && *spec.Partition != "" {
-		parts = strings.Split(*spec.Partition, ",")
 	}
 	// On each of its nodes (a multi-node job asks for its share on each).
 	perNode := (spec.CPUCount() + spec.MinNodes() - 1) / spec.MinNodes()
-	job := gpufit.Job{Partitions: parts, CPUs: perNode, MemMiB: jobMemMiB(spec)}
-	if err := gpufit.Never(spec, job, nodes); err != nil {
+	job := gpufit.Job{Partitions: s.jobPartitions(spec), CPUs: perNode, MemMiB: jobMemMiB(spec)}
+	if err := gpufit.Never(spec, job, nodes()); err != nil {
 		return badRequest("%s", err.Error())
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
@@ -86,10 +87,12 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 			return badRequest("--begin=%s: the begin time must be in the years 1 to 9999", b.Raw)
 		}
 	}
-	if err := s.checkNodes(r.Context(), spec); err != nil {
+	// Both checks read Nomad's node list: ask for it once, when needed.
+	nodes := sync.OnceValue(func() []api.Node { return s.submitNodes(r.Context()) })
+	if err := s.checkNodes(spec, nodes); err != nil {
 		return err
 	}
-	if err := s.checkGPUs(r.Context(), spec); err != nil {
+	if err := s.checkGPUs(spec, nodes); err != nil {
 		return err
 	}
 	script := req.Script

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/gpufit"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 )
@@ -17,27 +18,20 @@ import (
 // Nomad knows, whatever its state (a donor that is down may come back).
 // While no node of those partitions is registered, or one is still
 // initializing, or Nomad cannot be asked, the job is accepted: it waits
-// PENDING (Resources) until its nodes can be had.
-func (s *Server) checkNodes(ctx context.Context, spec *jobspec.Spec) error {
+// PENDING (Resources) until its nodes can be had. nodes is Nomad's node
+// list (nil: none to be had).
+func (s *Server) checkNodes(spec *jobspec.Spec, nodes func() []api.Node) error {
 	n, err := nomadexec.NodeCount(spec)
 	if err != nil {
 		return badRequest("%s", err.Error())
 	}
-	if n <= 1 || s.cfg.Nodes == nil {
+	if n <= 1 {
 		return nil
 	}
-	nodes, err := s.cfg.Nodes.Nodes(ctx)
-	if err != nil {
-		s.log.Warn("node count submit check: no node list; accepting the job", "err", err)
-		return nil
-	}
-	parts := []string{s.defaultPar}
-	if spec.Partition != nil && *spec.Partition != "" {
-		parts = strings.Split(*spec.Partition, ",")
-	}
+	parts := s.jobPartitions(spec)
 	have := 0
-	for _, nd := range nodes {
-		if !inAnyPartition(nd, parts) {
+	for _, nd := range nodes() {
+		if !gpufit.InPartitions(nd, parts) {
 			continue
 		}
 		if nd.State == api.NodeUnknown {
@@ -51,13 +45,26 @@ func (s *Server) checkNodes(ctx context.Context, spec *jobspec.Spec) error {
 	return nil
 }
 
-func inAnyPartition(n api.Node, parts []string) bool {
-	for _, p := range parts {
-		for _, q := range n.Partitions {
-			if p == q {
-				return true
-			}
-		}
+// submitNodes is Nomad's node list for the submit checks: nil when
+// there is none to be had (no Nodes, or Nomad cannot be asked: the job
+// is accepted and waits for its nodes).
+func (s *Server) submitNodes(ctx context.Context) []api.Node {
+	if s.cfg.Nodes == nil {
+		return nil
 	}
-	return false
+	nodes, err := s.cfg.Nodes.Nodes(ctx)
+	if err != nil {
+		s.log.Warn("submit check: no node list; accepting the job", "err", err)
+		return nil
+	}
+	return nodes
+}
+
+// jobPartitions are the partitions spec asks for (the default one unless
+// --partition names some).
+func (s *Server) jobPartitions(spec *jobspec.Spec) []string {
+	if spec.Partition != nil && *spec.Partition != "" {
+		return strings.Split(*spec.Partition, ",")
+	}
+	return []string{s.defaultPar}
 }

@@ -143,7 +143,7 @@ func Never(spec *jobspec.Spec, job Job, nodes []api.Node) error {
 	}
 	var cands []api.Node
 	for _, n := range nodes {
-		if !inPartitions(n, job.Partitions) {
+		if !InPartitions(n, job.Partitions) {
 			continue
 		}
 		if n.State == api.NodeUnknown {
@@ -228,7 +228,7 @@ func Now(spec *jobspec.Spec, partitions []string, nodes []api.Node, inFlight [][
 	}
 	fit := 0
 	for i, n := range usable {
-		if !inPartitions(n, partitions) || !slices.ContainsFunc(mine, func(m api.Node) bool { return m.Name == n.Name }) {
+		if !InPartitions(n, partitions) || !slices.ContainsFunc(mine, func(m api.Node) bool { return m.Name == n.Name }) {
 			continue
 		}
 		if take(n.GPUs, slices.Clone(free[i]), parts) {
@@ -261,7 +261,9 @@ func take(gpus []api.NodeGPU, free []int, parts []Part) bool {
 	return true
 }
 
-func inPartitions(n api.Node, parts []string) bool {
+// InPartitions reports whether n is in one of parts (any node when parts
+// is empty).
+func InPartitions(n api.Node, parts []string) bool {
 	if len(parts) == 0 {
 		return true
 	}
