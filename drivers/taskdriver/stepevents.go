@@ -220,14 +220,15 @@ type stepWatcher struct {
 	cfg   *drivers.TaskConfig
 	warn  func(msg string, args ...any)
 	steps map[int]*watchedStep
-	// dropped counts steps past maxWatchedSteps; sent the steps already
-	// reported, in the order they were (for the end's summary).
-	dropped int
+	// dropped are the ids of steps past maxWatchedSteps (at most
+	// maxStepDirEntries of them); sent the steps already reported, in the
+	// order they were (for the end's summary).
+	dropped map[int]bool
 	sent    []int
 }
 
 func newStepWatcher(dir string, cfg *drivers.TaskConfig, emit func(*drivers.TaskEvent) error, warn func(string, ...any)) *stepWatcher {
-	return &stepWatcher{dir: dir, cfg: cfg, emit: emit, warn: warn, steps: map[int]*watchedStep{}}
+	return &stepWatcher{dir: dir, cfg: cfg, emit: emit, warn: warn, steps: map[int]*watchedStep{}, dropped: map[int]bool{}}
 }
 
 // scan reads the records not read yet (within the scan's bounds).
@@ -253,6 +254,12 @@ func (w *stepWatcher) scan() {
 		if s != nil && ((!end && s.startRead) || (end && s.endRead)) {
 			continue
 		}
+		if s == nil && len(w.steps) >= maxWatchedSteps {
+			// Counted once, and not listed: it would take the read
+			// budget from the ends of the steps followed.
+			w.drop(id)
+			continue
+		}
 		files = append(files, file{e.Name(), id, end})
 	}
 	// Starts before ends, lower ids first: a step's start is known when
@@ -273,13 +280,20 @@ func (w *stepWatcher) scan() {
 		s := w.steps[f.id]
 		if s == nil {
 			if len(w.steps) >= maxWatchedSteps {
-				w.dropped++
+				w.drop(f.id)
 				continue
 			}
 			s = &watchedStep{}
 			w.steps[f.id] = s
 		}
 		w.read(s, f.id, f.name, f.endFile)
+	}
+}
+
+// drop counts step id as one past maxWatchedSteps.
+func (w *stepWatcher) drop(id int) {
+	if len(w.dropped) < maxStepDirEntries {
+		w.dropped[id] = true
 	}
 }
 
@@ -383,8 +397,8 @@ func (w *stepWatcher) report(final bool, now time.Time) {
 	slices.SortFunc(recs, func(a, b stepRecord) int { return a.ID - b.ID })
 	body, _ := json.Marshal(recs)
 	msg := fmt.Sprintf("srun steps: %d reported", len(recs))
-	if w.dropped > 0 {
-		msg += fmt.Sprintf(" (%d more steps than %d: not reported)", w.dropped, maxWatchedSteps)
+	if len(w.dropped) > 0 {
+		msg += fmt.Sprintf(" (%d more steps than %d: not reported)", len(w.dropped), maxWatchedSteps)
 	}
 	ev := &drivers.TaskEvent{
 		TaskID: w.cfg.ID, TaskName: w.cfg.Name, AllocID: w.cfg.AllocID, Timestamp: now,

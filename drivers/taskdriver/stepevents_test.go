@@ -185,8 +185,8 @@ func TestStepEventsBounds(t *testing.T) {
 			t.Errorf("step %d last reported %q", id, st)
 		}
 	}
-	if len(seen) != maxWatchedSteps || sd.w.dropped == 0 {
-		t.Errorf("%d steps reported, %d dropped; want %d and some", len(seen), sd.w.dropped, maxWatchedSteps)
+	if len(seen) != maxWatchedSteps || len(sd.w.dropped) != 5 {
+		t.Errorf("%d steps reported, %d dropped; want %d and 5", len(seen), len(sd.w.dropped), maxWatchedSteps)
 	}
 	if ev := sd.events[len(sd.events)-1]; !strings.Contains(ev.Message, "not reported") {
 		t.Errorf("message %q does not say steps were dropped", ev.Message)
@@ -312,5 +312,37 @@ func BenchmarkStepScanFirst(b *testing.B) {
 		sd.w = newStepWatcher(sd.dir, &drivers.TaskConfig{}, func(*drivers.TaskEvent) error { return nil }, func(string, ...any) {})
 		sd.w.scan()
 		sd.w.report(false, time.Now())
+	}
+}
+
+// Steps past maxWatchedSteps neither take the read budget from the ends of
+// the steps followed nor count twice: 300 new starts once 256 steps run
+// used to fill every look, so those steps never ended.
+func TestStepEventsDroppedDoNotStarveEnds(t *testing.T) {
+	sd := newStepDir(t)
+	for id := 0; id < maxWatchedSteps; id++ {
+		sd.write(fmt.Sprintf("%d.start.json", id), startJSON(id, "s"))
+	}
+	sd.step(false)
+	for id := maxWatchedSteps; id < maxWatchedSteps+300; id++ {
+		sd.write(fmt.Sprintf("%d.start.json", id), startJSON(id, "s"))
+	}
+	for id := 0; id < maxWatchedSteps; id++ {
+		sd.write(fmt.Sprintf("%d.end.json", id), endJSON(id, "COMPLETED", 0))
+	}
+	seen := map[int]string{}
+	for look := 0; look < 20; look++ {
+		for _, r := range sd.step(false) {
+			seen[r.ID] = r.State
+		}
+	}
+	done := 0
+	for _, st := range seen {
+		if st == "COMPLETED" {
+			done++
+		}
+	}
+	if done != maxWatchedSteps || len(sd.w.dropped) != 300 {
+		t.Errorf("%d steps ended, %d dropped; want %d and 300", done, len(sd.w.dropped), maxWatchedSteps)
 	}
 }
