@@ -18,23 +18,6 @@ import (
 	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
-// admitRaft applies commands straight to a store, as a one-server
-// cluster's leader does.
-type admitRaft struct {
-	mu    sync.Mutex
-	store *state.Store
-	index uint64
-}
-
-func (r *admitRaft) Apply(_ context.Context, cmd []byte) (*state.Result, uint64, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.index++
-	return r.store.Apply(r.index, cmd), r.index, nil
-}
-
-func (r *admitRaft) Barrier(context.Context) error { return nil }
-
 // TestGPUAdmissionOnNomad: on a real Nomad node with 8 GPUs (the
 // hpcbridge-gpu device plugin, fake backend) and the hpcbridge task
 // driver, five 2-GPU jobs (one of type a100): the scheduler starts four,
@@ -88,19 +71,8 @@ func TestGPUAdmissionOnNomad(t *testing.T) {
 	}
 
 	store := state.New()
-	raft := &admitRaft{store: store}
-	apply := func(ct state.CommandType, payload any) *state.Result {
-		t.Helper()
-		b, err := state.Encode(ct, payload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, _, _ := raft.Apply(ctx, b)
-		if res.Err != nil {
-			t.Fatal(res.Err)
-		}
-		return res
-	}
+	raft := &directRaft{store: store}
+	apply := raft.applier(ctx, t)
 	var ids []uint64
 	for i := range 5 {
 		// The first asks for the type: the plugin's gres_type (and the

@@ -19,23 +19,6 @@ import (
 	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
-// directRaft applies commands straight to a store, as a one-server
-// cluster's leader does.
-type directRaft struct {
-	mu    sync.Mutex
-	store *state.Store
-	index uint64
-}
-
-func (r *directRaft) Apply(_ context.Context, cmd []byte) (*state.Result, uint64, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.index++
-	return r.store.Apply(r.index, cmd), r.index, nil
-}
-
-func (r *directRaft) Barrier(context.Context) error { return nil }
-
 // TestGPUAccountingOnNomad: on a real Nomad whose node has 4 GPUs (the
 // hpcbridge-gpu device plugin on its fake backend), the coordinator's
 // scheduler and executor follow a 2-GPU run to its end and record, in the
@@ -82,18 +65,7 @@ func TestGPUAccountingOnNomad(t *testing.T) {
 	// A 2-GPU job the state says runs, and its run on Nomad.
 	store := state.New()
 	raft := &directRaft{store: store}
-	apply := func(ct state.CommandType, payload any) *state.Result {
-		t.Helper()
-		b, err := state.Encode(ct, payload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, _, _ := raft.Apply(ctx, b)
-		if res.Err != nil {
-			t.Fatal(res.Err)
-		}
-		return res
-	}
+	apply := raft.applier(ctx, t)
 	sub := parse(t, "#!/bin/sh\n#SBATCH --gres=gpu:2\nsleep 2\n")
 	id := apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "ada", Submission: sub, DefaultPartition: "debug",
 		Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID

@@ -80,19 +80,8 @@ func TestMultiNodeOnNomad(t *testing.T) {
 	defer cancel()
 
 	store := state.New()
-	raft := &admitRaft{store: store}
-	apply := func(ct state.CommandType, payload any) *state.Result {
-		t.Helper()
-		b, err := state.Encode(ct, payload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, _, _ := raft.Apply(ctx, b)
-		if res.Err != nil {
-			t.Fatal(res.Err)
-		}
-		return res
-	}
+	raft := &directRaft{store: store}
+	apply := raft.applier(ctx, t)
 	submitArgs := func(name string, args ...string) uint64 {
 		sub := parse(t, "#!/bin/sh\n#SBATCH -N 2 -J "+name+" --mem=64M\nsrun hostname\n", args...)
 		return apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "ada", Submission: sub, DefaultPartition: "debug",
