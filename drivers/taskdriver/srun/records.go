@@ -5,8 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
 
 // Step records, which the driver reads from the steps directory and
@@ -47,11 +49,21 @@ func (o *options) stepName() string {
 	return ""
 }
 
+// recordName is name as a record holds it: valid UTF-8 (as JSON carries
+// it) of at most maxRecordName bytes, cut between characters, so that the
+// driver, which refuses a longer or broken name, takes the record.
+func recordName(name string) string {
+	name = strings.ToValidUTF8(name, string(utf8.RuneError))
+	for len(name) > maxRecordName {
+		_, n := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-n]
+	}
+	return name
+}
+
 // writeStart records that step id started.
 func writeStart(dir string, id int, name, nodelist string, nnodes, ntasks int) {
-	if len(name) > maxRecordName {
-		name = name[:maxRecordName]
-	}
+	name = recordName(name)
 	writeRecord(dir, strconv.Itoa(id)+".start.json", startRecord{
 		ID: id, Name: name, NodeList: nodelist, NNodes: nnodes, NTasks: ntasks, Start: time.Now().Unix(),
 	})
