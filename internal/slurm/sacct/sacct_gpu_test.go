@@ -38,19 +38,7 @@ const (
 //	     each) 18:00:05 to 18:01:35, COMPLETED
 func gpuJobs(t *testing.T) []*state.Job {
 	t.Helper()
-	s := state.New()
-	var idx uint64
-	apply := func(ct state.CommandType, payload any) {
-		t.Helper()
-		b, err := state.Encode(ct, payload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		idx++
-		if res := s.Apply(idx, b); res.Err != nil {
-			t.Fatalf("command %d: %v", ct, res.Err)
-		}
-	}
+	apply, jobs := stateLog(t)
 	at := func(d time.Duration) time.Time { return gpuBase.Add(d) }
 	apply(state.CmdSetMeta, state.SetMetaCmd{Key: state.MetaNextJobID, Value: "7001"})
 	for _, args := range [][]string{
@@ -89,12 +77,7 @@ func gpuJobs(t *testing.T) []*state.Job {
 		NodeID: "id-node1", Node: "node1", UUIDs: []string{uuid0, uuid1},
 		OtherNodes: []state.GPUNode{{NodeID: "id-node2", Node: "node2", UUIDs: []string{uuid0[:len(uuid0)-1] + "a", uuid0[:len(uuid0)-1] + "b"}}}}})
 	apply(state.CmdJobFinish, state.JobFinishCmd{Time: at(95 * time.Second), JobID: 7006, State: state.StateCompleted})
-	var out []*state.Job
-	s.View().EachJob(func(j *state.Job) bool {
-		out = append(out, j)
-		return true
-	})
-	return out
+	return jobs()
 }
 
 // TestSacctGPU renders GPU accounting. The oracle has no accounting
@@ -264,4 +247,31 @@ func TestSacctGPUMultiNode(t *testing.T) {
 	if g.Node != "node1" || len(g.UUIDs) != 2 || len(g.OtherNodes) != 1 || g.OtherNodes[0].Node != "node2" || len(g.OtherNodes[0].UUIDs) != 2 || g.Seconds != 360 {
 		t.Errorf("hpcbridge_gpu = %+v, want node1 and node2 with 2 GPUs each, 360 GPU-seconds", g)
 	}
+}
+
+// stateLog is a fresh state whose apply commits one command (failing the
+// test on an error), and jobs its records.
+func stateLog(t *testing.T) (apply func(state.CommandType, any), jobs func() []*state.Job) {
+	s := state.New()
+	var idx uint64
+	apply = func(ct state.CommandType, payload any) {
+		t.Helper()
+		b, err := state.Encode(ct, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx++
+		if res := s.Apply(idx, b); res.Err != nil {
+			t.Fatalf("command %d: %v", ct, res.Err)
+		}
+	}
+	jobs = func() []*state.Job {
+		var out []*state.Job
+		s.View().EachJob(func(j *state.Job) bool {
+			out = append(out, j)
+			return true
+		})
+		return out
+	}
+	return apply, jobs
 }

@@ -24,19 +24,7 @@ import (
 //	     18:40:55, its step 0 COMPLETED
 func srunJobs(t *testing.T) []*state.Job {
 	t.Helper()
-	s := state.New()
-	var idx uint64
-	apply := func(ct state.CommandType, payload any) {
-		t.Helper()
-		b, err := state.Encode(ct, payload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		idx++
-		if res := s.Apply(idx, b); res.Err != nil {
-			t.Fatalf("command %d: %v", ct, res.Err)
-		}
-	}
+	apply, jobs := stateLog(t)
 	at := func(d time.Duration) time.Time { return gpuBase.Add(d) }
 	apply(state.CmdSetMeta, state.SetMetaCmd{Key: state.MetaNextJobID, Value: "7101"})
 	for _, args := range [][]string{{"-J", "mpi", "-n", "2"}, {"-J", "sleeper", "-n", "2"}, {"-J", "requeued", "--requeue"}} {
@@ -69,12 +57,7 @@ func srunJobs(t *testing.T) []*state.Job {
 	apply(state.CmdJobFinish, state.JobFinishCmd{Time: at(5*time.Minute + 5*time.Second), JobID: 7103, State: state.StateNodeFail})
 	run(7103, at(40*time.Minute+55*time.Second), "node2")
 	apply(state.CmdJobSteps, state.JobStepsCmd{JobID: 7103, Steps: []state.Step{step(1, 0, "hostname", "node2", 1, at(41*time.Minute), time.Second, state.StateCompleted, 0)}})
-	var out []*state.Job
-	s.View().EachJob(func(j *state.Job) bool {
-		out = append(out, j)
-		return true
-	})
-	return out
+	return jobs()
 }
 
 // TestSacctSrunSteps renders srun steps. The oracle has no accounting
