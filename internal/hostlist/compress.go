@@ -84,18 +84,28 @@ func Compress(names []string) string {
 	return strings.Join(out, ",")
 }
 
-// split parses one name.
-func split(n string) host {
+// SplitNumber splits a node name as Slurm's hostlist does: the prefix
+// before its trailing number and the number's digits as written, or the
+// whole name and "" when it has no trailing number of at most 9 digits.
+func SplitNumber(n string) (prefix, digits string) {
 	i := len(n)
 	for i > 0 && n[i-1] >= '0' && n[i-1] <= '9' {
 		i--
 	}
-	d := n[i:]
-	v, err := strconv.Atoi(d)
-	if d == "" || len(d) > 9 || err != nil {
+	if d := n[i:]; d != "" && len(d) <= 9 {
+		return n[:i], d
+	}
+	return n, ""
+}
+
+// split parses one name.
+func split(n string) host {
+	prefix, d := SplitNumber(n)
+	if d == "" {
 		return host{prefix: n, plain: true}
 	}
-	return host{prefix: n[:i], digits: d, num: v, class: len(d)}
+	v, _ := strconv.Atoi(d) // at most 9 digits
+	return host{prefix: prefix, digits: d, num: v, class: len(d)}
 }
 
 // natural reports whether a number is written without leading zeros.

@@ -67,16 +67,6 @@ func compressInOrder(names []string) string {
 		prefix string
 		ranges [][2]string // first and last number, as written
 	}
-	split := func(n string) (prefix, digits string) {
-		i := len(n)
-		for i > 0 && n[i-1] >= '0' && n[i-1] <= '9' {
-			i--
-		}
-		if d := n[i:]; d != "" && len(d) <= 9 {
-			return n[:i], d
-		}
-		return n, ""
-	}
 	follows := func(last, next string) bool {
 		a, _ := strconv.Atoi(last)
 		b, _ := strconv.Atoi(next)
@@ -85,7 +75,7 @@ func compressInOrder(names []string) string {
 	}
 	var groups []group
 	for _, n := range names {
-		prefix, digits := split(n)
+		prefix, digits := hostlist.SplitNumber(n)
 		if digits == "" {
 			groups = append(groups, group{prefix: n})
 			continue
