@@ -40,9 +40,15 @@ func BlockCounts(ntasks, nodes, perNode int) []int {
 		}
 		// More tasks than perNode x nodes: the rest go round (srun
 		// refuses this before; the job's count is the coordinator's).
-		for i := 0; left > 0; i = (i + 1) % nodes {
-			counts[i]++
-			left--
+		// Dealt round from the first node, counted rather than looped
+		// (the count comes from the job's environment).
+		for i := range counts {
+			if left > 0 {
+				counts[i] += left / nodes
+				if i < left%nodes {
+					counts[i]++
+				}
+			}
 		}
 		return counts
 	}

@@ -47,6 +47,10 @@ func TestCounts(t *testing.T) {
 		want               string
 	}{
 		{4, 2, 2, "2(x2)"}, {3, 2, 0, "2,1"}, {5, 3, 0, "2(x2),1"}, {2, 2, 0, "1(x2)"}, {3, 2, 2, "2,1"},
+		// More than per x nodes: dealt round from the first node.
+		{7, 2, 1, "4,3"}, {8, 3, 1, "3(x2),2"}, {9, 3, 2, "3(x3)"},
+		// A count from the job's environment is not dealt one by one.
+		{1 << 62, 2, 1, "2305843009213693952(x2)"},
 	}
 	for _, c := range cases {
 		if got := CountList(BlockCounts(c.ntasks, c.nodes, c.per)); got != c.want {
