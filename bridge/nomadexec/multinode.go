@@ -48,10 +48,10 @@ func NodeCount(spec *jobspec.Spec) (int, error) {
 	}
 	k := len(names)
 	switch {
-	case spec.NodesMin == nil || *spec.NodesMin <= 0:
-		return k, nil
 	case k > MaxNodes:
 		return 0, fmt.Errorf("Node count specification invalid: --nodelist=%s names %d nodes, more than %d", *spec.Nodelist, k, MaxNodes)
+	case spec.NodesMin == nil || *spec.NodesMin <= 0:
+		return k, nil
 	case n < k:
 		return 0, fmt.Errorf("Node count specification invalid: --nodelist=%s names %d nodes, --nodes=%d", *spec.Nodelist, k, n)
 	case n > k:

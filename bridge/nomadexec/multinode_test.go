@@ -124,6 +124,7 @@ func TestNodeCount(t *testing.T) {
 		{"-N 2 -w n[1-4]", 0, "Node count specification invalid"},
 		{"-N 5 -w n[1-4]", 0, "names all its nodes or none"},
 		{"-N 1025", 0, "more than 1024"},
+		{"-w n[1-1025]", 0, "more than 1024"},
 	} {
 		sub := parse(t, "#!/bin/sh\n#SBATCH "+c.script+"\ntrue\n")
 		n, err := NodeCount(sub.Spec)
