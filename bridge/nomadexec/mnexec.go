@@ -75,7 +75,7 @@ func (e *Executor) admitMulti(ctx context.Context, j *state.Job, sub *state.Subm
 	if _, err := e.cfg.Translation.Translate(j, sub); err != nil {
 		return true // Start fails it, saying why
 	}
-	if gpufit.Parts(sub.Spec) != nil && !e.admitGPUs(ctx, j, sub, gpufit.Parts(sub.Spec)) {
+	if parts := gpufit.Parts(sub.Spec); parts != nil && !e.admitGPUs(ctx, j, sub, parts) {
 		return false
 	}
 	p, err := e.placeMulti(ctx, j, sub)
