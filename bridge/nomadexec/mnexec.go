@@ -448,6 +448,9 @@ func roleOf(a alloc) string {
 		return ""
 	}
 	for _, ev := range a.Task.Events {
+		if ev == nil {
+			continue
+		}
 		if r := ev.Details[AnnotationRole]; r != "" {
 			return r
 		}
