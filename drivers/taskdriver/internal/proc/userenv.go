@@ -88,35 +88,59 @@ func loginEnv() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	shell := loginShell(u.Uid)
+	return runLoginShell(loginAccount{uid: u.Uid, name: u.Username, home: u.HomeDir, shell: loginShell(u.Uid)}, userEnvTimeout)
+}
+
+// loginAccount is who the login shell runs for.
+type loginAccount struct{ uid, name, home, shell string }
+
+// loginGrace is how long a login shell past its time has, after SIGTERM,
+// to run its exit traps before what is left of its process group is
+// killed. A profile that takes locks (pyenv's rehash does, with a file it
+// removes in an EXIT trap) would otherwise leave them held for ever, and
+// every later login of that user would wait on them.
+const loginGrace = 2 * time.Second
+
+// runLoginShell runs a.shell as a login shell (argv[0] "-sh") in a's home
+// and returns the environment it ends with; past timeout it is stopped
+// (SIGTERM to its process group, SIGKILL after loginGrace) and the error
+// says so.
+func runLoginShell(a loginAccount, timeout time.Duration) ([]string, error) {
 	path := "/usr/local/bin:/bin:/usr/bin"
-	if u.Uid == "0" {
+	if a.uid == "0" {
 		path = "/usr/local/sbin:/usr/local/bin:/sbin:/bin:/usr/sbin:/usr/bin"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), userEnvTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, shell)
-	cmd.Args = []string{"-" + filepath.Base(shell), "-c", "printf '\\n%s\\n' " + userEnvMarker + "; exec env -0"}
-	cmd.Env = []string{"HOME=" + u.HomeDir, "SHELL=" + shell, "USER=" + u.Username, "LOGNAME=" + u.Username,
-		"PATH=" + path, "MAIL=/var/mail/" + u.Username}
-	cmd.Dir = u.HomeDir
-	if fi, err := os.Stat(u.HomeDir); err != nil || !fi.IsDir() {
+	cmd := exec.CommandContext(ctx, a.shell)
+	cmd.Args = []string{"-" + filepath.Base(a.shell), "-c", "printf '\\n%s\\n' " + userEnvMarker + "; exec env -0"}
+	cmd.Env = []string{"HOME=" + a.home, "SHELL=" + a.shell, "USER=" + a.name, "LOGNAME=" + a.name,
+		"PATH=" + path, "MAIL=/var/mail/" + a.name}
+	cmd.Dir = a.home
+	if fi, err := os.Stat(a.home); err != nil || !fi.IsDir() {
 		cmd.Dir = "/"
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = loginGrace
 	var out bytes.Buffer
 	cmd.Stdout = &out
-	if err := cmd.Run(); err != nil {
+	err := cmd.Run()
+	if ctx.Err() != nil && cmd.Process != nil {
+		// The shell is gone; its children had SIGTERM with it and may
+		// still be in their exit traps. Give them the grace, then kill
+		// what is left.
+		reapGroup(cmd.Process.Pid, loginGrace)
+	}
+	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s -c env took longer than %v", shell, userEnvTimeout)
+			return nil, fmt.Errorf("%s -c env took longer than %v", a.shell, timeout)
 		}
-		return nil, fmt.Errorf("%s -c env: %w", shell, err)
+		return nil, fmt.Errorf("%s -c env: %w", a.shell, err)
 	}
 	_, dump, ok := bytes.Cut(out.Bytes(), []byte("\n"+userEnvMarker+"\n"))
 	if !ok {
-		return nil, fmt.Errorf("%s -c env printed no environment", shell)
+		return nil, fmt.Errorf("%s -c env printed no environment", a.shell)
 	}
 	var env []string
 	for _, kv := range bytes.Split(dump, []byte{0}) {
@@ -125,6 +149,19 @@ func loginEnv() ([]string, error) {
 		}
 	}
 	return env, nil
+}
+
+// reapGroup waits up to grace for process group pgid to empty, then
+// SIGKILLs whatever is still in it.
+func reapGroup(pgid int, grace time.Duration) {
+	deadline := time.Now().Add(grace)
+	for time.Now().Before(deadline) {
+		if syscall.Kill(-pgid, 0) != nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 }
 
 // loginShell is uid's shell from the passwd database (getent, so that

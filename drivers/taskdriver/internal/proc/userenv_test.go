@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWithUserEnv: with SLURM_GET_USER_ENV=1 the job's environment goes
@@ -63,4 +64,65 @@ func passwdShell(t *testing.T, uid string) string {
 	}
 	t.Skipf("uid %s is not in /etc/passwd", uid)
 	return ""
+}
+
+// TestLoginShellPastTimeLetsTrapsRun: a login shell past its time is
+// stopped with SIGTERM first, so a lock its profile took in a child (as
+// pyenv's rehash does, removing it in an EXIT trap) is released. Killed
+// outright, the lock stayed, and every later login of that user waited
+// 60 s on it: the 8 s timeout then failed every --export=NONE job.
+func TestLoginShellPastTimeLetsTrapsRun(t *testing.T) {
+	bash := "/bin/bash"
+	if _, err := os.Stat(bash); err != nil {
+		t.Skip("no /bin/bash")
+	}
+	home := t.TempDir()
+	lock := home + "/lock"
+	profile := `bash -c 'trap "rm -f \"$HOME/lock\"" EXIT; : > "$HOME/lock"; : > "$HOME/locked"; sleep 30'` + "\n"
+	if err := os.WriteFile(home+"/.profile", []byte(profile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	u, err := user.Current()
+	if err != nil {
+		t.Skip(err)
+	}
+	_, err = runLoginShell(loginAccount{uid: u.Uid, name: u.Username, home: home, shell: bash}, time.Second)
+	if err == nil || !strings.Contains(err.Error(), "took longer than 1s") {
+		t.Fatalf("err = %v, want a timeout", err)
+	}
+	if _, err := os.Stat(home + "/locked"); err != nil {
+		t.Fatalf("the profile never took its lock: %v", err)
+	}
+	if _, err := os.Stat(lock); err == nil {
+		t.Fatal("the profile's lock is still there: its EXIT trap never ran")
+	}
+}
+
+// TestLoginShellEnvironment: the environment a login shell ends with,
+// from a profile of the test's own (the host's profile is not the test's).
+func TestLoginShellEnvironment(t *testing.T) {
+	bash := "/bin/bash"
+	if _, err := os.Stat(bash); err != nil {
+		t.Skip("no /bin/bash")
+	}
+	home := t.TempDir()
+	if err := os.WriteFile(home+"/.profile", []byte("echo chatter\nexport FROM_PROFILE=yes\nexport PATH=\"$HOME/bin:$PATH\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	u, err := user.Current()
+	if err != nil {
+		t.Skip(err)
+	}
+	env, err := runLoginShell(loginAccount{uid: u.Uid, name: u.Username, home: home, shell: bash}, 8*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lookup(env, "FROM_PROFILE") != "yes" || !strings.HasPrefix(lookup(env, "PATH"), home+"/bin:") || lookup(env, "HOME") != home {
+		t.Errorf("FROM_PROFILE=%q PATH=%q HOME=%q", lookup(env, "FROM_PROFILE"), lookup(env, "PATH"), lookup(env, "HOME"))
+	}
+	for _, kv := range env {
+		if strings.Contains(kv, "chatter") {
+			t.Errorf("the profile's output leaked into the environment: %q", kv)
+		}
+	}
 }
