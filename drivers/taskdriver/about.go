@@ -100,6 +100,14 @@ var taskConfigSpec = hclspec.NewObject(map[string]*hclspec.Spec{
 	"cpus_per_task":   hclspec.NewAttr("cpus_per_task", "number", false),
 	"cpus_per_node":   hclspec.NewAttr("cpus_per_node", "number", false),
 	"step_service":    hclspec.NewAttr("step_service", "string", false),
+	// Files and checkpoints (taskspec.Config; absent without credentials).
+	"coordinator":    hclspec.NewAttr("coordinator", "string", false),
+	"run_token":      hclspec.NewAttr("run_token", "string", false),
+	"job_id":         hclspec.NewAttr("job_id", "number", false),
+	"run":            hclspec.NewAttr("run", "number", false),
+	"staged_input":   hclspec.NewAttr("staged_input", "string", false),
+	"restore":        hclspec.NewAttr("restore", "string", false),
+	"checkpoint_dir": hclspec.NewAttr("checkpoint_dir", "string", false),
 })
 
 // capabilities: signals yes (with Slurm's scopes); no `nomad alloc exec`

@@ -51,6 +51,33 @@ type Config struct {
 	// registers its step daemon's port under ("hpcbridge-step-<nomad job
 	// id>"); the peers template (secrets/hpcbridge-peers) lists it.
 	StepService string `codec:"step_service"`
+
+	// Files and checkpoints (docs/files.md, docs/checkpoints.md): all
+	// empty for a job the coordinator gives no credentials (ToMap leaves
+	// them out then).
+	//
+	// Coordinator is the coordinator's API URLs, comma separated, that
+	// the driver talks to for this run; RunToken the run's own secret (an
+	// ACL token of type "run", valid for this job's run only, deleted
+	// when the run ends). The driver keeps both from the job: they are
+	// never in the job's environment or files.
+	Coordinator string `codec:"coordinator"`
+	RunToken    string `codec:"run_token"`
+	// JobID is the Slurm job id; Run the run (the job's restart count).
+	JobID int `codec:"job_id"`
+	Run   int `codec:"run"`
+	// StagedInput is the digest of the submit directory's manifest for a
+	// job of a staged partition ("sha256:..."): the driver restores it
+	// as the working directory before the script starts and sends back
+	// what the job created or changed. Empty: a shared partition.
+	StagedInput string `codec:"staged_input"`
+	// Restore is the digest of the checkpoint manifest to restore before
+	// the script starts (a requeued run's last committed checkpoint);
+	// empty: none.
+	Restore string `codec:"restore"`
+	// CheckpointDir is where the job's checkpoint lives, relative to its
+	// working directory (empty: the working directory itself).
+	CheckpointDir string `codec:"checkpoint_dir"`
 }
 
 // Multi-node files a multi-node task finds in its secrets directory,
@@ -90,6 +117,15 @@ func (c *Config) ToMap() map[string]any {
 		m["cpus_per_task"] = c.CPUsPerTask
 		m["cpus_per_node"] = c.CPUsPerNode
 		m["step_service"] = c.StepService
+	}
+	if c.Coordinator != "" {
+		m["coordinator"] = c.Coordinator
+		m["run_token"] = c.RunToken
+		m["job_id"] = c.JobID
+		m["run"] = c.Run
+		m["staged_input"] = c.StagedInput
+		m["restore"] = c.Restore
+		m["checkpoint_dir"] = c.CheckpointDir
 	}
 	return m
 }

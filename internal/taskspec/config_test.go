@@ -23,7 +23,8 @@ func tags() []string {
 func TestToMapKeys(t *testing.T) {
 	c := Config{Script: "s", ScriptName: "n", Args: []string{"a"}, Workdir: "/w", Output: "o", Error: "e", Input: "i",
 		OpenMode: "append", TimeLimitMin: 7, Env: map[string]string{"K": "v"},
-		Nodes: 2, NTasks: 4, NTasksPerNode: 2, CPUsPerTask: 3, CPUsPerNode: 6, StepService: "hpcbridge-step-slurm-1"}
+		Nodes: 2, NTasks: 4, NTasksPerNode: 2, CPUsPerTask: 3, CPUsPerNode: 6, StepService: "hpcbridge-step-slurm-1",
+		Coordinator: "http://127.0.0.1:1", RunToken: "t", JobID: 9, Run: 1, StagedInput: "sha256:i", Restore: "sha256:r", CheckpointDir: "ckpt"}
 	m := c.ToMap()
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -48,7 +49,8 @@ func TestToMapKeys(t *testing.T) {
 // still takes it.
 func TestToMapOneNode(t *testing.T) {
 	c := Config{Script: "s", Nodes: 1, NTasks: 1}
-	for _, k := range []string{"nodes", "ntasks", "ntasks_per_node", "cpus_per_task", "cpus_per_node", "step_service"} {
+	for _, k := range []string{"nodes", "ntasks", "ntasks_per_node", "cpus_per_task", "cpus_per_node", "step_service",
+		"coordinator", "run_token", "job_id", "run", "staged_input", "restore", "checkpoint_dir"} {
 		if _, ok := c.ToMap()[k]; ok {
 			t.Errorf("one-node config has %q", k)
 		}
