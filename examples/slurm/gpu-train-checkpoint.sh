@@ -1,19 +1,28 @@
 #!/bin/bash
-# gpu-train-checkpoint.sh: a "GPU training run" that survives its time limit.
+# gpu-train-checkpoint.sh: a "GPU training run" that survives its node and its time limit.
 #
-# Shows: one GPU (--gres=gpu:1), --signal=B:USR1@60 (Slurm sends USR1 to
-# this batch shell 60 s before the time limit), --requeue and
-# --open-mode=append. The job traps USR1, writes a checkpoint and asks to be
-# requeued; the next run (SLURM_RESTART_COUNT > 0) resumes from the
-# checkpoint instead of starting over. Epochs are simulated with `sleep 1`,
-# so it runs on any Linux box: without a GPU it says so and carries on.
+# Shows: one GPU (--gres=gpu:1), --signal=B:USR1@60 (USR1 to this batch
+# shell 60 s before the time limit, or at once when hpcbridge's donor takes
+# the node back), --requeue and --open-mode=append. The job saves its epoch
+# after every epoch; a requeued run (SLURM_RESTART_COUNT > 0) resumes from
+# the last saved epoch instead of starting over. Epochs are simulated with
+# `sleep 1`, so it runs on any Linux box: without a GPU it says so and
+# carries on.
 #
-# Output: train-ckpt-<jobid>.out (appended across requeues): the GPUs seen
-# (nvidia-smi -L, or "no GPU visible"), "resuming from epoch N" after a
-# restart, one "epoch i/N loss=..." line per epoch, then "training complete".
-# Files: ${CHECKPOINT_DIR:-$SLURM_SUBMIT_DIR/ckpt}/state (last finished
-# epoch) and .../model.txt when training completes; delete that directory
-# to train from scratch.
+# Checkpoint protocol (docs/checkpoints.md): the state lives in
+# ${HPCBRIDGE_CHECKPOINT_DIR:-.}/ckpt. Under hpcbridge the job commits it
+# with `hpcbridge checkpoint` after each epoch (it is then off the node), and
+# on USR1 exits 85 ("checkpointed, requeue me"); a requeued run may start on
+# another node, with the checkpoint restored before the script starts. Under
+# plain Slurm the state stays in the submit directory and the USR1 handler
+# requeues the job with `scontrol requeue`.
+#
+# Output: train-ckpt-<jobid>.out (appended across requeues): "== job J run R
+# on NODE", the GPUs seen (or "no GPU visible"), "resumed from epoch E (run
+# R)" after a restart, one "epoch i/N loss=..." line per epoch, then
+# "training complete: N epochs, R run(s)". Files: ckpt/state (last finished
+# epoch) and ckpt/model.txt when training completes; delete ckpt/ to train
+# from scratch.
 #
 #   sbatch gpu-train-checkpoint.sh [EPOCHS]      # default 30 epochs
 #   sbatch --time=2 gpu-train-checkpoint.sh 300  # see USR1 arrive after ~60 s
@@ -31,11 +40,12 @@
 set -uo pipefail
 
 epochs=${1:-${EPOCHS:-30}}
-ckpt_dir=${CHECKPOINT_DIR:-${SLURM_SUBMIT_DIR:-$PWD}/ckpt}
+run=$((${SLURM_RESTART_COUNT:-0} + 1))
+ckpt_dir=${HPCBRIDGE_CHECKPOINT_DIR:-.}/ckpt
 state=$ckpt_dir/state
 mkdir -p "$ckpt_dir"
 
-echo "== job ${SLURM_JOB_ID:-local} run $((${SLURM_RESTART_COUNT:-0} + 1)) on $(uname -n) at $(date -u +%FT%TZ)"
+echo "== job ${SLURM_JOB_ID:-local} run $run on $(uname -n) at $(date -u +%FT%TZ)"
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null; then
 	:
 else
@@ -43,20 +53,27 @@ else
 fi
 echo "CUDA_VISIBLE_DEVICES=${CUDA_VISIBLE_DEVICES:-<unset>}"
 
-# save EPOCH: write the checkpoint atomically (a crash never leaves half a file).
+# save EPOCH: write the state atomically (a stop never leaves half a file),
+# then, under hpcbridge, commit it off the node.
 save() {
-	printf '%s\n' "$1" >"$state.tmp" && mv -f "$state.tmp" "$state"
+	printf '%s\n' "$1" >"$state.tmp" && mv -f "$state.tmp" "$state" || return
+	if [[ -n ${HPCBRIDGE_CHECKPOINT_SOCKET:-} ]] && command -v hpcbridge >/dev/null 2>&1; then
+		hpcbridge checkpoint || echo "checkpoint of epoch $1 not committed: the last committed one stays" >&2
+	fi
 }
 
 done_epochs=0
 if [[ -s $state ]]; then
 	read -r done_epochs <"$state"
-	echo "resuming from epoch $done_epochs (restart count ${SLURM_RESTART_COUNT:-0})"
+	echo "resumed from epoch $done_epochs (run $run)"
 fi
 
 on_usr1() {
-	echo "caught USR1: time limit is near, checkpointing after epoch $done_epochs"
+	echo "caught USR1: stopping after epoch $done_epochs"
 	save "$done_epochs"
+	if [[ -n ${HPCBRIDGE_CHECKPOINT_SOCKET:-} ]]; then
+		exit 85 # hpcbridge: checkpointed, requeue me
+	fi
 	if [[ -n ${SLURM_JOB_ID:-} ]] && command -v scontrol >/dev/null 2>&1 &&
 		scontrol requeue "$SLURM_JOB_ID"; then
 		echo "requeued job $SLURM_JOB_ID: the next run resumes from the checkpoint"
@@ -74,12 +91,8 @@ for ((epoch = done_epochs + 1; epoch <= epochs; epoch++)); do
 	loss=$((1000000 / (epoch * epoch + 99)))
 	printf 'epoch %d/%d loss=%d.%04d\n' "$epoch" "$epochs" $((loss / 10000)) $((loss % 10000))
 	done_epochs=$epoch
-	if ((epoch % 5 == 0)); then
-		save "$done_epochs"
-		echo "checkpoint saved at epoch $epoch"
-	fi
+	save "$done_epochs"
 done
 
-save "$done_epochs"
 echo "trained $epochs epochs" >"$ckpt_dir/model.txt"
-echo "training complete: $epochs epochs, $((${SLURM_RESTART_COUNT:-0} + 1)) run(s)"
+echo "training complete: $epochs epochs, $run run(s)"
