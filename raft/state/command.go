@@ -24,6 +24,7 @@ const (
 	CmdJobPlaced      CommandType = 10
 	CmdJobSteps       CommandType = 11
 	CmdJobGiveBack    CommandType = 12
+	CmdNodeReclaim    CommandType = 17 // reclaim.go
 	CmdACLBootstrap   CommandType = 20
 	CmdACLTokenCreate CommandType = 21
 	CmdACLTokenDelete CommandType = 22

@@ -62,6 +62,8 @@ func register[P any](name string, version uint8, apply func(a *applier, version 
 //     with its OtherNodes (older versions drop them: GPU-seconds of the
 //     first node only, as those servers counted).
 //   - JobSteps 1: srun steps a node reported (steps.go).
+//   - NodeReclaim 1: a node's reclaim, and the requeue of a run that a
+//     reclaim or its exit 85 ended (reclaim.go).
 //
 // A run's GPU-seconds are fixed by whichever command ends it (finish,
 // cancel, requeue): a job has GPU accounting only from a JobPlaced 2 or
@@ -84,6 +86,7 @@ var commands = map[CommandType]*command{
 	CmdJobPlaced:      register("JobPlaced", 3, applyPlaced),
 	CmdJobSteps:       register("JobSteps", 1, applySteps),
 	CmdJobGiveBack:    register("JobGiveBack", 1, applyGiveBack),
+	CmdNodeReclaim:    register("NodeReclaim", 1, applyNodeReclaim),
 	CmdACLBootstrap:   register("ACLBootstrap", 1, applyACLBootstrap),
 	CmdACLTokenCreate: register("ACLTokenCreate", 1, applyACLTokenCreate),
 	CmdACLTokenDelete: register("ACLTokenDelete", 1, applyACLTokenDelete),

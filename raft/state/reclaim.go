@@ -1,0 +1,256 @@
+package state
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// A reclaim is a node's owner taking it back: `hpcbridge node reclaim`, an
+// ordinary `nomad node drain`, or the end of the node's donation window.
+// The leader makes the node ineligible in Nomad, gives each job there its
+// --signal (or SIGTERM), waits until the job ends or the reclaim's
+// deadline, stops it and requeues it (NodeReclaimCmd with
+// ReclaimRequeue). The reclaim itself is replicated, so that a new leader
+// carries on with the same deadline and does not signal a job twice.
+
+// Reclaim sources: who took the node back.
+const (
+	// ReclaimCommand: hpcbridge node reclaim (POST /v1/node/{name}/reclaim).
+	ReclaimCommand = "reclaim"
+	// ReclaimDrain: nomad node drain, seen by the leader.
+	ReclaimDrain = "drain"
+	// ReclaimWindow: the node's donation window closed.
+	ReclaimWindow = "window"
+)
+
+// NodeReclaimCmd operations.
+const (
+	// ReclaimBegin starts a reclaim of Node (or moves an ongoing one's
+	// deadline earlier).
+	ReclaimBegin = "begin"
+	// ReclaimSignalled records the jobs that got their signal.
+	ReclaimSignalled = "signalled"
+	// ReclaimEnd ends a reclaim: the node is back (eligible again).
+	ReclaimEnd = "end"
+	// ReclaimRequeue ends a job's run as State (PREEMPTED: its node was
+	// reclaimed; REQUEUED: it exited with ExitCheckpoint) and puts the
+	// job back in the queue.
+	ReclaimRequeue = "requeue"
+)
+
+// ExitCheckpoint is the exit code by which a job says "checkpointed,
+// requeue me" (HTCondor's convention).
+const ExitCheckpoint = 85
+
+// MaxCheckpointRequeues bounds how often a job's exit 85 requeues it: a
+// job that exits 85 at once would otherwise loop for ever. Past it the
+// run ends FAILED 85. Reclaims, which are not the job's doing, are not
+// bounded.
+const MaxCheckpointRequeues = 128
+
+// Bounds on a reclaim's fields.
+const (
+	maxReclaimName      = 256
+	maxReclaimSignalled = 4096
+)
+
+// metaReclaimPrefix prefixes the meta rows that hold reclaims, one per
+// Nomad node id (the meta table is in every snapshot already).
+const metaReclaimPrefix = "reclaim/"
+
+// NodeReclaimCmd (CmdNodeReclaim) begins, records or ends a node's
+// reclaim, or requeues a job whose run a reclaim (or its exit 85) ended.
+// Time is the leader's clock when it decided; Apply never reads a clock.
+type NodeReclaimCmd struct {
+	Time time.Time `json:"time"`
+	Op   string    `json:"op"`
+	// Node and NodeID name the Nomad client node (begin, signalled, end).
+	Node   string `json:"node,omitempty"`
+	NodeID string `json:"node_id,omitempty"`
+	// Deadline is when the jobs still there are stopped (begin).
+	Deadline time.Time `json:"deadline,omitzero"`
+	// Source is ReclaimCommand, ReclaimDrain or ReclaimWindow (begin);
+	// By who asked, for the record.
+	Source string `json:"source,omitempty"`
+	By     string `json:"by,omitempty"`
+	// Jobs are the jobs signalled (signalled).
+	Jobs []uint64 `json:"jobs,omitempty"`
+
+	// The run's end (requeue).
+	JobID      uint64      `json:"job_id,omitempty"`
+	State      JobState    `json:"state,omitempty"`
+	ExitCode   int         `json:"exit_code,omitempty"`
+	ExitSignal int         `json:"exit_signal,omitempty"`
+	GPU        *GPUAlloc   `json:"gpu,omitempty"`
+	Measured   *GPUMeasure `json:"measured,omitempty"`
+}
+
+// Reclaim is a node being taken back.
+type Reclaim struct {
+	Node     string    `json:"node"`
+	NodeID   string    `json:"node_id"`
+	Since    time.Time `json:"since"`
+	Deadline time.Time `json:"deadline"`
+	Source   string    `json:"source"`
+	By       string    `json:"by,omitempty"`
+	// Signalled are the jobs that got their signal, in order.
+	Signalled []uint64 `json:"signalled,omitempty"`
+}
+
+// WasSignalled reports whether job id got its signal in this reclaim.
+func (r *Reclaim) WasSignalled(id uint64) bool { return slices.Contains(r.Signalled, id) }
+
+// Reclaims returns the ongoing reclaims, by node id.
+func (v *View) Reclaims() []Reclaim {
+	it, err := v.txn.Get(tableMeta, "id_prefix", metaReclaimPrefix)
+	if err != nil {
+		return nil
+	}
+	var out []Reclaim
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		var r Reclaim
+		if json.Unmarshal([]byte(raw.(*metaRow).Value), &r) == nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Reclaim returns the ongoing reclaim of a node (by Nomad node id), or nil.
+func (v *View) Reclaim(nodeID string) *Reclaim {
+	val := v.Meta(metaReclaimPrefix + nodeID)
+	if val == "" {
+		return nil
+	}
+	var r Reclaim
+	if json.Unmarshal([]byte(val), &r) != nil {
+		return nil
+	}
+	return &r
+}
+
+func (a *applier) reclaim(nodeID string) *Reclaim {
+	val := a.meta(metaReclaimPrefix + nodeID)
+	if val == "" {
+		return nil
+	}
+	var r Reclaim
+	if err := json.Unmarshal([]byte(val), &r); err != nil {
+		panic(fmt.Sprintf("state: reclaim of %s: %v", nodeID, err))
+	}
+	return &r
+}
+
+func (a *applier) putReclaim(r *Reclaim) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic(fmt.Sprintf("state: reclaim of %s: %v", r.NodeID, err))
+	}
+	a.setMeta(metaReclaimPrefix+r.NodeID, string(b))
+}
+
+// applyNodeReclaim applies a NodeReclaimCmd.
+func applyNodeReclaim(a *applier, _ uint8, c *NodeReclaimCmd) *Result {
+	if c.Op == ReclaimRequeue {
+		return a.reclaimRequeue(c)
+	}
+	if c.NodeID == "" || len(c.NodeID) > maxReclaimName || len(c.Node) > maxReclaimName || len(c.By) > maxReclaimName {
+		return &Result{Err: fmt.Errorf("reclaim: node id %.64q, name %.64q: empty or over %d bytes: %w", c.NodeID, c.Node, maxReclaimName, ErrState)}
+	}
+	r := a.reclaim(c.NodeID)
+	switch c.Op {
+	case ReclaimBegin:
+		switch c.Source {
+		case ReclaimCommand, ReclaimDrain, ReclaimWindow:
+		default:
+			return &Result{Err: fmt.Errorf("reclaim of %s: source %.64q: want reclaim, drain or window: %w", c.Node, c.Source, ErrState)}
+		}
+		if c.Deadline.IsZero() {
+			return &Result{Err: fmt.Errorf("reclaim of %s without a deadline: %w", c.Node, ErrState)}
+		}
+		if r == nil {
+			r = &Reclaim{Node: c.Node, NodeID: c.NodeID, Since: c.Time, Deadline: c.Deadline, Source: c.Source, By: c.By}
+		} else {
+			// Already under way: an earlier deadline wins, and an
+			// administrator's reclaim is not ended by a window opening.
+			if c.Deadline.Before(r.Deadline) {
+				r.Deadline = c.Deadline
+			}
+			if c.Source == ReclaimCommand {
+				r.Source, r.By = c.Source, c.By
+			}
+		}
+		a.putReclaim(r)
+		return &Result{Value: *r}
+	case ReclaimSignalled:
+		if r == nil {
+			return &Result{Err: fmt.Errorf("node %s is not being reclaimed: %w", c.Node, ErrState)}
+		}
+		cp := *r
+		cp.Signalled = slices.Clone(r.Signalled)
+		for _, id := range c.Jobs {
+			if !slices.Contains(cp.Signalled, id) && len(cp.Signalled) < maxReclaimSignalled {
+				cp.Signalled = append(cp.Signalled, id)
+			}
+		}
+		a.putReclaim(&cp)
+		return &Result{Value: cp}
+	case ReclaimEnd:
+		if r == nil {
+			return &Result{}
+		}
+		if err := a.txn.Delete(tableMeta, &metaRow{Key: metaReclaimPrefix + c.NodeID}); err != nil {
+			panic(fmt.Sprintf("state: end reclaim of %s: %v", c.NodeID, err))
+		}
+		return &Result{Value: *r}
+	}
+	return &Result{Err: fmt.Errorf("reclaim: operation %.32q: %w", c.Op, ErrState)}
+}
+
+// reclaimRequeue ends a running job's run as c.State and queues the job
+// again: its run record ends in that state (sacct -D shows it), the job is
+// PENDING with its restart count up by one, as a Slurm requeue. A job
+// submitted with --no-requeue is not run again: it ends PREEMPTED (a
+// reclaim), or FAILED with its exit code (exit 85), as does a job past
+// MaxCheckpointRequeues. A job that is no longer running (cancelled or
+// ended meanwhile) is left alone.
+func (a *applier) reclaimRequeue(c *NodeReclaimCmd) *Result {
+	if c.State != StatePreempted && c.State != StateRequeued {
+		return &Result{Err: fmt.Errorf("requeue with %s: want PREEMPTED or REQUEUED: %w", c.State, ErrState)}
+	}
+	j := a.job(c.JobID)
+	if j == nil {
+		return &Result{Err: fmt.Errorf("%d: %w", c.JobID, ErrNotFound)}
+	}
+	if j.State != StateRunning && j.State != StateCompleting {
+		return &Result{} // cancelled, ended or requeued meanwhile
+	}
+	cp := *j
+	if c.GPU != nil && c.GPU.Check() == nil {
+		withGPUAlloc(&cp, c.GPU, true)
+	}
+	measured(&cp, c.Measured)
+	again := j.Requeue && (c.State == StatePreempted || j.RestartCount < MaxCheckpointRequeues)
+	if again {
+		run := cp.endRun(c.Time, c.State)
+		run.ExitCode, run.ExitSignal = c.ExitCode, c.ExitSignal
+		cp = *requeued(j, run)
+	} else {
+		cp.State, cp.Reason = c.State, ReasonNone
+		if c.State == StateRequeued {
+			cp.State = StateFailed
+			cp.Reason = fmt.Sprintf("exit %d (checkpointed, requeue me) not requeued: ", c.ExitCode)
+			if !j.Requeue {
+				cp.Reason += "the job was submitted with --no-requeue"
+			} else {
+				cp.Reason += fmt.Sprintf("it was requeued %d times", j.RestartCount)
+			}
+		}
+		cp.EndTime, cp.ExitCode, cp.ExitSignal = c.Time, c.ExitCode, c.ExitSignal
+		closeGPU(&cp, c.Time)
+	}
+	a.put(&cp)
+	return &Result{Changed: []uint64{cp.ID}}
+}
