@@ -103,6 +103,9 @@ func applySubmit(a *applier, version uint8, c *JobSubmitCmd) *Result {
 		j.ArrayJobID = j.ID
 		j.Pending = NewIndexSet(r.Array)
 	}
+	if version >= 3 && r.StagedInput != "" {
+		j.Files = &JobFiles{Input: r.StagedInput}
+	}
 	a.put(j)
 	return &Result{Changed: []uint64{j.ID}, Value: JobSubmitResult{JobID: j.ID}}
 }
@@ -225,6 +228,7 @@ func applyCancel(a *applier, _ uint8, c *JobCancelCmd) *Result {
 		}
 		cp.State, cp.Reason, cp.EndTime = st, ReasonNone, c.Time
 		closeGPU(&cp, c.Time)
+		a.endRunTokens(cp.ID, c.Time)
 		return &cp
 	}
 	return a.each(c.Refs, c.By, func(t target) (*Job, error) {
@@ -297,6 +301,7 @@ func applyRequeue(a *applier, _ uint8, c *JobRequeueCmd) *Result {
 		if st == "" {
 			st = StateRequeued
 		}
+		a.endRunTokens(j.ID, c.Time)
 		return requeued(j, j.endRun(c.Time, st)), nil
 	})
 }
@@ -402,6 +407,7 @@ func applyStart(a *applier, _ uint8, c *JobStartCmd) *Result {
 	}
 	run.State, run.Reason, run.StartTime, run.EndTime = StateRunning, ReasonNone, c.Time, time.Time{}
 	run.NodeList = c.NodeList
+	a.dropRunTokens(run.ID, run.RestartCount, false)
 	a.put(run)
 	return &Result{Changed: []uint64{run.ID}, Value: JobStartResult{JobID: run.ID}}
 }
@@ -419,6 +425,9 @@ func applyFinish(a *applier, version uint8, c *JobFinishCmd) *Result {
 	if j == nil {
 		return &Result{Err: fmt.Errorf("%d: %w", c.JobID, ErrNotFound)}
 	}
+	// The run's Nomad end is seen: its tokens go (those of an earlier
+	// run, when the job was requeued and runs again or waits).
+	a.dropRunTokens(j.ID, j.RestartCount, j.State != StatePending)
 	if j.State != StateRunning && j.State != StateCompleting {
 		// Cancelled or requeued meanwhile: the earlier decision stands.
 		return &Result{}
@@ -479,6 +488,7 @@ func applyGiveBack(a *applier, _ uint8, c *JobGiveBackCmd) *Result {
 		return &Result{} // placed, ended or requeued meanwhile
 	}
 	cp := *j
+	a.endRunTokens(j.ID, c.Time)
 	cp.State, cp.Reason = StatePending, c.Reason
 	if cp.Reason == "" {
 		cp.Reason = ReasonResources

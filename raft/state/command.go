@@ -24,7 +24,11 @@ const (
 	CmdJobPlaced      CommandType = 10
 	CmdJobSteps       CommandType = 11
 	CmdJobGiveBack    CommandType = 12
+	CmdCheckpoint     CommandType = 15 // checkpoint.go
+	CmdNodeKey        CommandType = 16 // nodekeys.go
 	CmdNodeReclaim    CommandType = 17 // reclaim.go
+	CmdJobFiles       CommandType = 13 // files.go
+	CmdRunToken       CommandType = 14 // files.go
 	CmdACLBootstrap   CommandType = 20
 	CmdACLTokenCreate CommandType = 21
 	CmdACLTokenDelete CommandType = 22
@@ -93,6 +97,10 @@ type JobRecord struct {
 	// Array are the --array indexes, as Slurm normalises them; empty for
 	// a job that is not an array.
 	Array []ArrayRange `json:"array,omitempty"`
+	// StagedInput is the submit directory's manifest digest for a job of
+	// a staged partition (JobSubmit 3; Job.Files.Input); empty for a
+	// shared one.
+	StagedInput string `json:"staged_input,omitempty"`
 }
 
 // ArrayRange is First..Last (inclusive) in steps of Step.
@@ -243,11 +251,16 @@ type ACLToken struct {
 	AccessorID string    `json:"accessor_id"`
 	SecretHash string    `json:"secret_hash"`
 	Name       string    `json:"name"`
-	Type       string    `json:"type"` // "management" or "client"
+	Type       string    `json:"type"` // "management", "client" or "run"
 	User       string    `json:"user,omitempty"`
 	Accounts   []string  `json:"accounts,omitempty"`
 	CreateTime time.Time `json:"create_time"`
 	CreateIdx  uint64    `json:"create_index"`
+	// JobID and Run are a run token's job and run (TokenRun, files.go);
+	// Ended is when Slurm ended that run (zero while it runs).
+	JobID uint64    `json:"job_id,omitempty"`
+	Run   int       `json:"run,omitempty"`
+	Ended time.Time `json:"ended,omitzero"`
 }
 
 // Token types.

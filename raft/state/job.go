@@ -144,9 +144,15 @@ type Job struct {
 	// at most MaxStepsPerJob; StepsDropped counts those past it.
 	Steps        []Step `json:"steps,omitempty"`
 	StepsDropped int    `json:"steps_dropped,omitempty"`
+	// Checkpoints summarises the job's committed checkpoints, all runs
+	// (checkpoint.go); nil before the first.
+	Checkpoints *Checkpoints `json:"checkpoints,omitempty"`
 
 	// Submission is what the user sent; shared by all tasks of an array.
 	Submission *Submission `json:"submission,omitempty"`
+	// Files are a staged job's manifests (files.go); nil for a job of a
+	// shared partition.
+	Files *JobFiles `json:"files,omitempty"`
 
 	CreateIndex uint64 `json:"create_index"`
 	ModifyIndex uint64 `json:"modify_index"`

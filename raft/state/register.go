@@ -62,8 +62,17 @@ func register[P any](name string, version uint8, apply func(a *applier, version 
 //     with its OtherNodes (older versions drop them: GPU-seconds of the
 //     first node only, as those servers counted).
 //   - JobSteps 1: srun steps a node reported (steps.go).
+//   - Checkpoint 1: a verified checkpoint receipt and its credit
+//     (checkpoint.go); NodeKey 1: a node key registered or revoked
+//     (nodekeys.go).
 //   - NodeReclaim 1: a node's reclaim, and the requeue of a run that a
 //     reclaim or its exit 85 ended (reclaim.go).
+//   - JobSubmit 3: the job record's StagedInput (a staged job's input
+//     manifest) becomes Job.Files.Input.
+//   - JobFiles 1, RunToken 1: a staged run's outputs, a run's token
+//     (files.go). A run's tokens are ended (usable for RunTokenGrace) by
+//     the cancel, requeue or give-back that ends it in Slurm, and deleted
+//     by the JobFinish of its Nomad end or the start of a later run.
 //
 // A run's GPU-seconds are fixed by whichever command ends it (finish,
 // cancel, requeue): a job has GPU accounting only from a JobPlaced 2 or
@@ -74,7 +83,7 @@ func register[P any](name string, version uint8, apply func(a *applier, version 
 // server before the new build leads (an old follower stops at an entry of
 // a version it does not know rather than diverge).
 var commands = map[CommandType]*command{
-	CmdJobSubmit:      register("JobSubmit", 2, applySubmit),
+	CmdJobSubmit:      register("JobSubmit", 3, applySubmit),
 	CmdJobCancel:      register("JobCancel", 1, applyCancel),
 	CmdJobHold:        register("JobHold", 2, applyHold(true)),
 	CmdJobRelease:     register("JobRelease", 1, applyHold(false)),
@@ -86,7 +95,11 @@ var commands = map[CommandType]*command{
 	CmdJobPlaced:      register("JobPlaced", 3, applyPlaced),
 	CmdJobSteps:       register("JobSteps", 1, applySteps),
 	CmdJobGiveBack:    register("JobGiveBack", 1, applyGiveBack),
+	CmdCheckpoint:     register("Checkpoint", 1, applyCheckpoint),
+	CmdNodeKey:        register("NodeKey", 1, applyNodeKey),
 	CmdNodeReclaim:    register("NodeReclaim", 1, applyNodeReclaim),
+	CmdJobFiles:       register("JobFiles", 1, applyJobFiles),
+	CmdRunToken:       register("RunToken", 1, applyRunToken),
 	CmdACLBootstrap:   register("ACLBootstrap", 1, applyACLBootstrap),
 	CmdACLTokenCreate: register("ACLTokenCreate", 1, applyACLTokenCreate),
 	CmdACLTokenDelete: register("ACLTokenDelete", 1, applyACLTokenDelete),
@@ -157,11 +170,31 @@ func (c *command) validate(payload any) error {
 		}
 	case JobFinishCmd:
 		return c.validateGPU(p.GPU, p.Measured)
+	case *JobFilesCmd:
+		if p != nil {
+			return c.validate(*p)
+		}
+	case JobFilesCmd:
+		if err := p.validate(); err != nil {
+			return fmt.Errorf("state: %s: %w", c.name, err)
+		}
+	case *RunTokenCmd:
+		if p != nil {
+			return c.validate(*p)
+		}
+	case RunTokenCmd:
+		if err := p.validate(); err != nil {
+			return fmt.Errorf("state: %s: %w", c.name, err)
+		}
 	case *JobStepsCmd:
 		if p != nil {
 			return c.validate(*p)
 		}
 	case JobStepsCmd:
+		if err := p.validate(); err != nil {
+			return fmt.Errorf("state: %s: %w", c.name, err)
+		}
+	case interface{ validate() error }: // CheckpointCmd, NodeKeyCmd
 		if err := p.validate(); err != nil {
 			return fmt.Errorf("state: %s: %w", c.name, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"sync"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -34,6 +35,10 @@ const (
 	tableJobs   = "jobs"
 	tableTokens = "tokens"
 	tableMeta   = "meta"
+	// checkpoint.go, nodekeys.go
+	tableNodeKeys = "node_keys"
+	tableReceipts = "receipts"
+	tableCredit   = "credit"
 )
 
 // metaRow is one replicated key/value.
@@ -50,7 +55,7 @@ const (
 )
 
 func schema() *memdb.DBSchema {
-	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
+	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		tableJobs: {Name: tableJobs, Indexes: map[string]*memdb.IndexSchema{
 			"id":    {Name: "id", Unique: true, Indexer: &memdb.UintFieldIndex{Field: "ID"}},
 			"array": {Name: "array", Unique: true, AllowMissing: true, Indexer: arrayIndex{}},
@@ -62,11 +67,15 @@ func schema() *memdb.DBSchema {
 		tableTokens: {Name: tableTokens, Indexes: map[string]*memdb.IndexSchema{
 			"id":     {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "AccessorID"}},
 			"secret": {Name: "secret", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "SecretHash"}},
+			// "job": run tokens by job id (files.go).
+			"job": {Name: "job", AllowMissing: true, Indexer: runTokenIndex{}},
 		}},
 		tableMeta: {Name: tableMeta, Indexes: map[string]*memdb.IndexSchema{
 			"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Key"}},
 		}},
 	}}
+	maps.Copy(s.Tables, checkpointTables())
+	return s
 }
 
 // Store is the replicated state. Reads are lock-free snapshots; Apply is
@@ -139,7 +148,7 @@ type Snapshot struct {
 func (sn *Snapshot) Persist(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := json.NewEncoder(bw)
-	for _, table := range []string{tableMeta, tableTokens, tableJobs} {
+	for _, table := range []string{tableMeta, tableTokens, tableJobs, tableNodeKeys, tableReceipts, tableCredit} {
 		it, err := sn.txn.Get(table, "id")
 		if err != nil {
 			return fmt.Errorf("state: snapshot %s: %w", table, err)
@@ -181,6 +190,8 @@ func (s *Store) Restore(r io.Reader) error {
 			row = &ACLToken{}
 		case tableMeta:
 			row = &metaRow{}
+		case tableNodeKeys, tableReceipts, tableCredit:
+			row = checkpointRow(rec.Table)
 		default:
 			txn.Abort()
 			return fmt.Errorf("state: restore: unknown table %q", rec.Table)
