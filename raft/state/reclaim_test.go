@@ -1,0 +1,147 @@
+package state
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestReclaimBeginSignalledEnd(t *testing.T) {
+	f := newRequeueFixture(t, "#!/bin/sh\ntrue\n")
+	dl := t0.Add(5 * time.Minute)
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0, Op: ReclaimBegin, Node: "n1", NodeID: "id1", Deadline: dl, Source: ReclaimWindow})
+	r := f.s.View().Reclaim("id1")
+	if r == nil || r.Node != "n1" || !r.Since.Equal(t0) || !r.Deadline.Equal(dl) || r.Source != ReclaimWindow {
+		t.Fatalf("after begin: %+v", r)
+	}
+	// A later begin keeps the start, takes an earlier deadline, and an
+	// administrator's reclaim replaces a window's.
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0.Add(time.Minute), Op: ReclaimBegin, Node: "n1", NodeID: "id1", Deadline: dl.Add(time.Hour), Source: ReclaimCommand, By: "root"})
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0.Add(time.Minute), Op: ReclaimBegin, Node: "n1", NodeID: "id1", Deadline: dl.Add(-time.Minute), Source: ReclaimDrain})
+	r = f.s.View().Reclaim("id1")
+	if !r.Since.Equal(t0) || !r.Deadline.Equal(dl.Add(-time.Minute)) || r.Source != ReclaimCommand || r.By != "root" {
+		t.Fatalf("after more begins: %+v", r)
+	}
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Op: ReclaimSignalled, Node: "n1", NodeID: "id1", Jobs: []uint64{7, 8}})
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Op: ReclaimSignalled, Node: "n1", NodeID: "id1", Jobs: []uint64{8, 9}})
+	if r = f.s.View().Reclaim("id1"); !reflect.DeepEqual(r.Signalled, []uint64{7, 8, 9}) || !r.WasSignalled(9) || r.WasSignalled(1) {
+		t.Fatalf("signalled = %v, want [7 8 9]", r.Signalled)
+	}
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0, Op: ReclaimBegin, Node: "n2", NodeID: "id2", Deadline: dl, Source: ReclaimDrain})
+	if got := f.s.View().Reclaims(); len(got) != 2 || got[0].NodeID != "id1" || got[1].NodeID != "id2" {
+		t.Fatalf("Reclaims = %+v", got)
+	}
+
+	// Snapshots carry reclaims.
+	var buf bytes.Buffer
+	if err := f.s.Snapshot().Persist(&buf); err != nil {
+		t.Fatal(err)
+	}
+	s2 := New()
+	if err := s2.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if got := s2.View().Reclaims(); !reflect.DeepEqual(got, f.s.View().Reclaims()) {
+		t.Fatalf("restored reclaims %+v, want %+v", got, f.s.View().Reclaims())
+	}
+
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Op: ReclaimEnd, Node: "n1", NodeID: "id1"})
+	if f.s.View().Reclaim("id1") != nil || len(f.s.View().Reclaims()) != 1 {
+		t.Fatalf("after end: %+v", f.s.View().Reclaims())
+	}
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Op: ReclaimEnd, Node: "n1", NodeID: "id1"}) // again: nothing to do
+}
+
+func TestReclaimRefusals(t *testing.T) {
+	f := newRequeueFixture(t, "#!/bin/sh\ntrue\n")
+	long := string(bytes.Repeat([]byte("x"), maxReclaimName+1))
+	for _, c := range []NodeReclaimCmd{
+		{Op: ReclaimBegin, Node: "n1", NodeID: "", Deadline: t0, Source: ReclaimDrain},
+		{Op: ReclaimBegin, Node: "n1", NodeID: long, Deadline: t0, Source: ReclaimDrain},
+		{Op: ReclaimBegin, Node: "n1", NodeID: "id1", Deadline: t0, Source: "owner"},
+		{Op: ReclaimBegin, Node: "n1", NodeID: "id1", Source: ReclaimDrain},
+		{Op: ReclaimSignalled, Node: "n1", NodeID: "id1", Jobs: []uint64{1}},
+		{Op: "later", Node: "n1", NodeID: "id1"},
+		{Op: ReclaimRequeue, JobID: f.id, State: StateFailed},
+		{Op: ReclaimRequeue, JobID: 999, State: StatePreempted},
+	} {
+		res := mustApply(t, f.s, &f.idx, CmdNodeReclaim, c)
+		if res.Err == nil {
+			t.Errorf("%+v: applied, want an error", c)
+		}
+	}
+	if len(f.s.View().Reclaims()) != 0 {
+		t.Fatalf("refused commands left reclaims: %+v", f.s.View().Reclaims())
+	}
+}
+
+func TestReclaimRequeue(t *testing.T) {
+	start, end := t0.Add(5*time.Second), t0.Add(10*time.Minute)
+	for _, tc := range []struct {
+		name       string
+		script     string
+		restarts   int // requeues before the run
+		st         JobState
+		code, sig  int
+		again      bool
+		finalState JobState
+	}{
+		{"reclaim", "#!/bin/sh\ntrue\n", 0, StatePreempted, 0, 15, true, ""},
+		{"exit 85", "#!/bin/sh\nexit 85\n", 0, StateRequeued, 85, 0, true, ""},
+		// A reclaim is no fault of the job's, but --no-requeue says it
+		// must not run twice: it ends PREEMPTED, as Slurm's preemption
+		// cancels a job it cannot requeue.
+		{"reclaim no-requeue", "#!/bin/sh\n#SBATCH --no-requeue\ntrue\n", 0, StatePreempted, 0, 15, false, StatePreempted},
+		{"exit 85 no-requeue", "#!/bin/sh\n#SBATCH --no-requeue\nexit 85\n", 0, StateRequeued, 85, 0, false, StateFailed},
+		{"exit 85 past the bound", "#!/bin/sh\nexit 85\n", MaxCheckpointRequeues, StateRequeued, 85, 0, false, StateFailed},
+		{"reclaim past the bound", "#!/bin/sh\ntrue\n", MaxCheckpointRequeues, StatePreempted, 0, 0, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newRequeueFixture(t, tc.script)
+			for range tc.restarts {
+				f.run(start, "n0")
+				f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: start, Op: ReclaimRequeue, JobID: f.id, State: StatePreempted})
+			}
+			f.run(start, "n1")
+			f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: end, Op: ReclaimRequeue, JobID: f.id, State: tc.st, ExitCode: tc.code, ExitSignal: tc.sig})
+			j := f.job()
+			if !tc.again {
+				if j.State != tc.finalState || j.ExitCode != tc.code || j.ExitSignal != tc.sig || !j.EndTime.Equal(end) || j.RestartCount != tc.restarts {
+					t.Fatalf("job %s %s end %v restarts %d; want %s %d:%d at %v", j.State, j.ExitString(), j.EndTime, j.RestartCount, tc.finalState, tc.code, tc.sig, end)
+				}
+				if tc.finalState == StateFailed && j.Reason == ReasonNone {
+					t.Errorf("FAILED without a reason")
+				}
+				return
+			}
+			submit := end
+			if tc.restarts == 0 {
+				checkCurrent(t, j, 1, submit)
+			} else if j.State != StatePending || j.RestartCount != tc.restarts+1 {
+				t.Fatalf("job %s restarts %d, want PENDING %d", j.State, j.RestartCount, tc.restarts+1)
+			}
+			last := j.Runs[len(j.Runs)-1]
+			want := Run{RestartCount: tc.restarts, SubmitTime: last.SubmitTime, StartTime: start, EndTime: end, NodeList: "n1", State: tc.st, ExitCode: tc.code, ExitSignal: tc.sig}
+			if !reflect.DeepEqual(last, want) {
+				t.Fatalf("run record\n got %+v\nwant %+v", last, want)
+			}
+		})
+	}
+}
+
+// TestReclaimRequeueLeavesEndedJobs: a job cancelled (or ended) before the
+// requeue is committed keeps that end.
+func TestReclaimRequeueLeavesEndedJobs(t *testing.T) {
+	f := newRequeueFixture(t, "#!/bin/sh\ntrue\n")
+	f.run(t0, "n1")
+	f.finish(t0.Add(time.Minute), StateCompleted, 0, 0)
+	res := f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0.Add(2 * time.Minute), Op: ReclaimRequeue, JobID: f.id, State: StatePreempted})
+	if len(res.Changed) != 0 || f.job().State != StateCompleted || f.job().RestartCount != 0 {
+		t.Fatalf("requeue of an ended job changed it: %s restarts %d", f.job().State, f.job().RestartCount)
+	}
+	if res := mustApply(t, f.s, &f.idx, CmdNodeReclaim, NodeReclaimCmd{Op: ReclaimRequeue, JobID: f.id, State: StateCompleted}); !errors.Is(res.Err, ErrState) {
+		t.Fatalf("requeue as COMPLETED: %v, want ErrState", res.Err)
+	}
+}
