@@ -189,7 +189,7 @@ type CheckpointResult struct {
 
 // validate refuses a command over its bounds (Encode calls it; Apply
 // again, so that a replayed entry is judged the same).
-func (c *CheckpointCmd) validate() error {
+func (c CheckpointCmd) validate() error {
 	switch {
 	case c.JobID == 0 || c.Run < 0 || c.Run > 1<<20 || c.Seq < 1 || c.Seq > 1<<30:
 		return fmt.Errorf("checkpoint of job %d run %d seq %d: out of range", c.JobID, c.Run, c.Seq)
@@ -311,8 +311,8 @@ func applyCheckpoint(a *applier, _ uint8, c *CheckpointCmd) *Result {
 		}
 		return &Result{Err: fmt.Errorf("%w: job %d run %d already has checkpoint %d", ErrReceipt, c.JobID, c.Run, c.Seq)}
 	}
-	if j.RestartCount != c.Run || j.State == StatePending {
-		return &Result{Err: fmt.Errorf("%w: job %d run %d is not running (its run is %d, %s)", ErrReceipt, c.JobID, c.Run, j.RestartCount, j.State)}
+	if !receiptRun(j, c.Run) {
+		return &Result{Err: fmt.Errorf("%w: job %d run %d is neither running nor its last run (its run is %d, %s)", ErrReceipt, c.JobID, c.Run, j.RestartCount, j.State)}
 	}
 	var prev Checkpoints
 	if j.Checkpoints != nil {
@@ -367,6 +367,18 @@ func applyCheckpoint(a *applier, _ uint8, c *CheckpointCmd) *Result {
 	a.put(&cp)
 	a.credit(c)
 	return &Result{Changed: []uint64{j.ID}, Value: CheckpointResult{Record: rec}}
+}
+
+// receiptRun reports whether j takes a receipt of run: its current run,
+// once started, or the run a requeue just ended while the job waits to run
+// again (the node commits a stopped run's last checkpoint after its end;
+// the run's token stays usable for state.RunTokenGrace for that).
+func receiptRun(j *Job, run int) bool {
+	if run == j.RestartCount {
+		return j.State != StatePending
+	}
+	n := len(j.Runs)
+	return run == j.RestartCount-1 && j.State == StatePending && n > 0 && j.Runs[n-1].RestartCount == run
 }
 
 // credit adds a receipt's credit to its node's.

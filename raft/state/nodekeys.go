@@ -85,7 +85,7 @@ type NodeKeyCmd struct {
 }
 
 // validate refuses a command over its bounds (Encode calls it).
-func (c *NodeKeyCmd) validate() error {
+func (c NodeKeyCmd) validate() error {
 	switch c.Op {
 	case NodeKeyRegister:
 		if c.NodeID == "" || len(c.NodeID) > MaxNodeIDLen || !printable(c.NodeID) {
