@@ -120,7 +120,7 @@ func TestEncodeDecode(t *testing.T) {
 }
 
 func TestLocalZone(t *testing.T) {
-	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.FixedZone("X", -(3*3600 + 30*60)))
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.FixedZone("X", -(3*3600+30*60)))
 	for _, tc := range []struct{ tz, link, want string }{
 		{"Europe/Berlin", "", "Europe/Berlin"},
 		{":Asia/Tokyo", "", "Asia/Tokyo"},
