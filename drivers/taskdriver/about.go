@@ -72,6 +72,10 @@ var configSpec = hclspec.NewObject(map[string]*hclspec.Spec{
 		hclspec.NewAttr("allow_root", "bool", false),
 		hclspec.NewLiteral("false"),
 	),
+	"node_key_file": hclspec.NewDefault(
+		hclspec.NewAttr("node_key_file", "string", false),
+		hclspec.NewLiteral(`"`+DefaultNodeKeyFile+`"`),
+	),
 })
 
 // taskConfigSpec is a task's `config` block: the contract with the

@@ -50,6 +50,10 @@ type Config struct {
 	// is root). Off by default: a donor's machine must not run strangers'
 	// code as root.
 	AllowRoot bool `codec:"allow_root"`
+	// NodeKeyFile is the node's ed25519 receipt key (created on first
+	// use, 0600; default DefaultNodeKeyFile). Keep it out of every
+	// directory a job can reach.
+	NodeKeyFile string `codec:"node_key_file"`
 }
 
 // normalize fills in defaults and checks the configuration.
@@ -62,6 +66,9 @@ func (c Config) normalize() (Config, error) {
 	}
 	if c.PoolDir == "" {
 		c.PoolDir = DefaultPoolDir
+	}
+	if c.NodeKeyFile == "" {
+		c.NodeKeyFile = DefaultNodeKeyFile
 	}
 	switch c.RunAs {
 	case RunAsSubmitter:

@@ -2,6 +2,7 @@ package taskdriver
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
@@ -49,6 +50,7 @@ type Driver struct {
 	pool        *uidPool // run_as = "pool" only
 	nomadConfig *base.ClientDriverConfig
 	compute     cpustats.Compute
+	key         ed25519.PrivateKey // the node's receipt key (nodekey.go)
 
 	// openNVML opens what GPU jobs of the real backend are measured
 	// with, once (nvmlOnce) into nvmlReader (nil: not measured).
@@ -118,9 +120,13 @@ func (d *Driver) SetConfig(cfg *base.Config) error {
 			return fmt.Errorf("hpcbridge driver config: %w", err)
 		}
 	}
+	key, err := loadNodeKey(c.NodeKeyFile)
+	if err != nil {
+		return fmt.Errorf("hpcbridge driver config: %w", err)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.config, d.pool = c, pool
+	d.config, d.pool, d.key = c, pool, key
 	if cfg != nil && cfg.AgentConfig != nil {
 		d.nomadConfig = cfg.AgentConfig.Driver
 		d.compute = cfg.AgentConfig.Compute()
@@ -196,6 +202,9 @@ func (d *Driver) fingerprint() *drivers.Fingerprint {
 	fp.Attributes[AttrAllowRoot] = pstructs.NewBoolAttribute(cfg.AllowRoot)
 	if cfg.RunAs == RunAsPool {
 		fp.Attributes[AttrPoolUIDs] = pstructs.NewStringAttribute(cfg.PoolUIDs)
+	}
+	if k := d.nodeKeyAttr(); k != "" {
+		fp.Attributes[AttrNodeKey] = pstructs.NewStringAttribute(k)
 	}
 	if fp.Health != drivers.HealthStateHealthy {
 		delete(fp.Attributes, "driver."+PluginName)

@@ -92,6 +92,9 @@ func newTestDriver(t *testing.T, conf Config) *testDriver {
 		// (newJob sets it, as the coordinator sets the job's owner).
 		conf.RunAs = RunAsSubmitter
 	}
+	if conf.NodeKeyFile == "" {
+		conf.NodeKeyFile = filepath.Join(t.TempDir(), "node.key")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d := New(ctx, hclog.New(&hclog.LoggerOptions{Name: t.Name(), Level: hclog.Warn, Output: testWriter{t}}))
 	h := dtestutil.NewDriverHarness(t, d)
