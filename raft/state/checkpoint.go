@@ -311,7 +311,7 @@ func applyCheckpoint(a *applier, _ uint8, c *CheckpointCmd) *Result {
 		}
 		return &Result{Err: fmt.Errorf("%w: job %d run %d already has checkpoint %d", ErrReceipt, c.JobID, c.Run, c.Seq)}
 	}
-	if !receiptRun(j, c.Run) {
+	if !j.TakesReceipt(c.Run) {
 		return &Result{Err: fmt.Errorf("%w: job %d run %d is neither running nor its last run (its run is %d, %s)", ErrReceipt, c.JobID, c.Run, j.RestartCount, j.State)}
 	}
 	var prev Checkpoints
@@ -369,11 +369,11 @@ func applyCheckpoint(a *applier, _ uint8, c *CheckpointCmd) *Result {
 	return &Result{Changed: []uint64{j.ID}, Value: CheckpointResult{Record: rec}}
 }
 
-// receiptRun reports whether j takes a receipt of run: its current run,
+// TakesReceipt reports whether j takes a receipt of run: its current run,
 // once started, or the run a requeue just ended while the job waits to run
 // again (the node commits a stopped run's last checkpoint after its end;
 // the run's token stays usable for state.RunTokenGrace for that).
-func receiptRun(j *Job, run int) bool {
+func (j *Job) TakesReceipt(run int) bool {
 	if run == j.RestartCount {
 		return j.State != StatePending
 	}
