@@ -17,7 +17,9 @@
 //     plugin's fake backend), the same for 1-GPU jobs, and the GPU
 //     occupancy while GPU jobs wait (gpu.go);
 //   - on a Nomad server with three clients, submit to all nodes running for
-//     a 2-node job next to a 1-node job (multinode.go).
+//     a 2-node job next to a 1-node job (multinode.go);
+//   - a checkpoint commit of a 1 GiB file changed by 1% (time, bytes sent)
+//     next to copying the whole file (checkpoint.go).
 //
 // Usage: go run ./bench -bin bin/hpcbridge [-oracle ../shared/slurm-oracle] [-only nomad,cli]
 // [-plugin-dir bin/plugins] (the nomad section's Nomad: $NOMAD_BIN, else bin/nomad, or -nomad)
@@ -55,20 +57,21 @@ func main() {
 }
 
 type config struct {
-	bin       string
-	oracle    string
-	apiJobs   int
-	cliJobs   int
-	queueJobs int
-	clients   int
-	only      map[string]bool
-	nomad     nomadOptions
-	gpu       gpuOptions
-	multiNode multiNodeOptions
+	bin        string
+	oracle     string
+	apiJobs    int
+	cliJobs    int
+	queueJobs  int
+	clients    int
+	only       map[string]bool
+	nomad      nomadOptions
+	gpu        gpuOptions
+	multiNode  multiNodeOptions
+	checkpoint checkpointOptions
 }
 
 // sections are the parts of the run -only selects.
-var sections = []string{"nomad", "gpu", "multinode", "api", "cli", "array", "squeue"}
+var sections = []string{"nomad", "gpu", "multinode", "checkpoint", "api", "cli", "array", "squeue"}
 
 // run reports whether the section is selected.
 func (c *config) run(section string) bool { return c.only == nil || c.only[section] }
@@ -84,6 +87,7 @@ func run() error {
 	c.nomad.register(flag.CommandLine)
 	c.gpu.register(flag.CommandLine)
 	c.multiNode.register(flag.CommandLine)
+	c.checkpoint.register(flag.CommandLine)
 	only := flag.String("only", "", "comma-separated sections to run ("+strings.Join(sections, ", ")+"); all when empty")
 	flag.Parse()
 	if *only != "" {
@@ -118,6 +122,11 @@ func run() error {
 	}
 	if c.run("multinode") {
 		if err := multiNodeReport(ctx, c); err != nil {
+			return err
+		}
+	}
+	if c.run("checkpoint") {
+		if err := checkpointReport(ctx, c); err != nil {
 			return err
 		}
 	}
