@@ -155,6 +155,9 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	if b.term != nil {
 		tasks = append(tasks, b.term)
 	}
+	if b.keys != nil {
+		tasks = append(tasks, b.keys)
+	}
 	tasks = append(tasks, schedulerTask{store: store, raft: node, exec: b.exec, logger: logger})
 	tasks = append(tasks, o.LeaderTasks...)
 

@@ -55,6 +55,8 @@ type backend struct {
 	outputs *archive.Outputs
 	// nodes lists the nodes for sinfo (nil: none).
 	nodes apiserver.NodeSource
+	// keys registers the nodes' receipt keys (nil: none).
+	keys LeaderTask
 }
 
 // newBackend builds the execution backend: Nomad when Nomad.Addr is set,
@@ -88,7 +90,8 @@ func newBackend(o Config, store *state.Store, node *hbraft.Node, logger *slog.Lo
 		Nodes:            nodes, // GPU jobs start when a node has their GPUs free
 		ConfigureTimeout: n.ConfigureTimeout,
 	})
-	return backend{exec: exec, term: executorTask{exec}, outputs: outputs, nodes: nodes}, nil
+	keys := keyTask{&nomadexec.KeyWatcher{Client: client, Store: store, Raft: node, Logger: logger}}
+	return backend{exec: exec, term: executorTask{exec}, outputs: outputs, nodes: nodes, keys: keys}, nil
 }
 
 func nomadClient(n Nomad) (*nomadapi.Client, error) {
