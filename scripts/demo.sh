@@ -5,7 +5,10 @@
 # run on the GPU device plugin's fake backend (go-nvml's mock GPUs) when the machine has no
 # working NVIDIA driver: hpcbridge dev says which backend runs in its banner. Then it restarts
 # dev with two nodes (--nodes 2) and runs the multi-node examples: an MPI job (mpirun) and a
-# torchrun-style rendezvous, with their steps in sacct.
+# torchrun-style rendezvous, with their steps in sacct. Last, on two staged nodes (--staged: they
+# do not read the submit directory), a job whose files travel with it and come back with
+# hpcbridge fetch, and gpu-train-checkpoint.sh reclaimed mid-run, resuming on the other node from
+# its last checkpoint (docs/files.md, docs/checkpoints.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -125,3 +128,54 @@ for f in "mpi-hello-$mpi.out" "rendezvous-$rdv.out"; do
 done
 echo
 grep "Nomad UI" "$state/dev-nodes.log"
+
+# Staged files and checkpoints: `hpcbridge dev --nodes 2 --staged`, whose nodes never read the
+# submit directory. sbatch uploads the directory's files; `sbatch --wait` fetches what the job
+# wrote. The training job commits a checkpoint every epoch (hpcbridge checkpoint); its node is
+# reclaimed mid-run, and the job resumes on the other node from its last checkpoint.
+echo
+echo "== staged files and checkpoints: hpcbridge dev --nodes 2 --staged =="
+kill -INT $dev 2>/dev/null
+wait $dev 2>/dev/null || true
+dev=
+cd "$repo"
+start_dev "$state/dev-staged.log" --nodes 2 --staged --gpu-backend fake --gpus 1 --data-dir "$state/data-staged"
+staged=$state/staged
+mkdir -p "$staged"
+cp examples/slurm/gpu-train-checkpoint.sh "$staged/"
+cd "$staged"
+seq 1 100 >numbers.txt
+cat >sum.sh <<'SCRIPT'
+#!/bin/sh
+#SBATCH -o sum-%j.out
+echo "summing on $(hostname) in $PWD (submitted from $SLURM_SUBMIT_DIR)"
+awk '{ s += $1 } END { print s }' numbers.txt >sum.txt
+SCRIPT
+echo "sbatch --wait sum.sh      (from $staged: numbers.txt and sum.sh go up, sum.txt and the output come back)"
+sbatch --wait sum.sh
+echo "--- $(ls sum-*.out)"
+cat sum-*.out
+echo "--- sum.txt: $(cat sum.txt)"
+echo
+printf '%-30s ' "gpu-train-checkpoint.sh 15"
+train=$(sbatch --parsable gpu-train-checkpoint.sh 15)
+echo "$train"
+for _ in $(seq 300); do
+	n=$(scontrol show job "$train" | grep -o 'Checkpoints=[0-9]*' | cut -d= -f2)
+	[ "${n:-0}" -ge 3 ] && break
+	sleep 0.2
+done
+node=$(squeue -h -j "$train" -o %N)
+echo "== $(date +%T) job $train has committed ${n:-0} checkpoints on $node: the donor takes the node back =="
+hpcbridge node reclaim "$node" --deadline 30s
+wait_queue
+echo
+echo "== scontrol show job $train | restarts and checkpoints =="
+scontrol show job "$train" | grep -E -o '(JobState|Restarts|NodeList|Checkpoints|LastCheckpoint|CheckpointSize)=[^ ]*' | tr '\n' ' '
+echo
+echo "== hpcbridge fetch $train; the output, appended across both runs =="
+hpcbridge fetch "$train"
+cat "train-ckpt-$train.out"
+echo
+echo "== hpcbridge receipts --job $train: the checkpointed work each node signed =="
+hpcbridge receipts --job "$train"
