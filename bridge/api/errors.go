@@ -37,6 +37,9 @@ const (
 	CodeTooLarge = wire.CodeTooLarge
 	// CodeInternal: the server failed (500).
 	CodeInternal = wire.CodeInternal
+	// CodeStagedInput: a staged partition's job needs its uploaded
+	// submit directory (staged_input) (400).
+	CodeStagedInput = wire.CodeStagedInput
 )
 
 // StatusOf returns the HTTP status of an error code (500 for unknown codes).
@@ -48,7 +51,7 @@ func StatusOf(code string) int {
 		return http.StatusForbidden
 	case CodeUnauthenticated:
 		return http.StatusUnauthorized
-	case CodeInvalidRequest, CodeInvalidScript:
+	case CodeInvalidRequest, CodeInvalidScript, CodeStagedInput:
 		return http.StatusBadRequest
 	case CodeNotLeader, CodeOutcomeUnknown:
 		return http.StatusServiceUnavailable

@@ -33,6 +33,9 @@ const (
 	MaxSubmitBodyBytes = 16 << 20
 	// MaxBodyBytes bounds every other request body.
 	MaxBodyBytes = 1 << 20
+	// MaxBlobBytes bounds a blob upload (PUT /v1/blobs/{digest}): a
+	// chunk, or a manifest (cas.MaxManifest).
+	MaxBlobBytes = 16 << 20
 	// MaxRefs is the most jobs one request may name once ranges such as
 	// 123_[1-500] are expanded; select a whole array by its job id instead.
 	MaxRefs = 100000
@@ -254,4 +257,7 @@ type Partition struct {
 	PendingJobs int `json:"pending_jobs"`
 	// RunningJobs counts running and completing jobs.
 	RunningJobs int `json:"running_jobs"`
+	// Files is "shared" (the nodes see the submit directory) or
+	// "staged" (sbatch uploads it; hpcbridge fetch brings outputs back).
+	Files string `json:"files"`
 }

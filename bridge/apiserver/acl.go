@@ -2,13 +2,12 @@ package apiserver
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -17,12 +16,34 @@ import (
 // authed is a route that needs a token.
 type authed func(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error
 
-// auth resolves the request's token (401 unauthenticated without a valid one).
+// auth resolves the request's token (401 unauthenticated without a valid
+// one). A run token is refused (403): it acts only on the routes that say
+// they take one (runAuth), never as its job's user.
 func (s *Server) auth(h authed) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		tok, err := s.authenticate(r)
 		if err != nil {
 			return err
+		}
+		if tok.Type == state.TokenRun {
+			return denied("a run token (job %d's node) may only move that job's files and checkpoints, not use %s %s", tok.JobID, r.Method, r.URL.Path)
+		}
+		return h(w, r, tok)
+	}
+}
+
+// runAuth is auth for the routes that also take a run token (a node's,
+// for one run of one job): the handler must check what the token may
+// reach (runTokenJob). A run token whose run ended more than
+// state.RunTokenGrace ago is refused.
+func (s *Server) runAuth(h authed) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		tok, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		if !tok.Usable(s.now()) {
+			return api.Errorf(api.CodeUnauthenticated, "run token of job %d run %d: the run ended at %s", tok.JobID, tok.Run, tok.Ended.Format(time.RFC3339))
 		}
 		return h(w, r, tok)
 	}
@@ -63,10 +84,7 @@ func secretOf(r *http.Request) string {
 }
 
 // hashSecret is how secrets are stored: hex SHA-256.
-func hashSecret(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:])
-}
+func hashSecret(secret string) string { return state.HashSecret(secret) }
 
 func isManagement(tok *state.ACLToken) bool { return tok.Type == state.TokenManagement }
 
@@ -76,7 +94,11 @@ func actor(tok *state.ACLToken) state.Actor {
 }
 
 // mayTouch reports whether tok may change or read the private parts of j.
+// A run token never may (its routes check it with runTokenJob).
 func mayTouch(tok *state.ACLToken, j *state.Job) bool {
+	if tok.Type == state.TokenRun {
+		return false
+	}
 	return isManagement(tok) || (tok.User != "" && tok.User == j.User)
 }
 

@@ -115,6 +115,9 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 	if err != nil {
 		return fmt.Errorf("submit: %w", err)
 	}
+	if rec.StagedInput, err = s.checkStagedInput(r.Context(), user, rec.Partition, req.StagedInput); err != nil {
+		return err
+	}
 	res, idx, err := s.apply(r.Context(), state.CmdJobSubmit, state.JobSubmitCmd{
 		Time: now.UTC(),
 		User: user,
@@ -309,7 +312,7 @@ func (s *Server) handlePartitions(w http.ResponseWriter, r *http.Request, _ *sta
 		count(state.StateCompleting, running)
 		out := make([]api.Partition, 0, len(s.cfg.Partitions))
 		for _, p := range s.cfg.Partitions {
-			out = append(out, api.Partition{Name: p, Default: p == s.defaultPar, State: "up", PendingJobs: pending[p], RunningJobs: running[p]})
+			out = append(out, api.Partition{Name: p, Default: p == s.defaultPar, State: "up", PendingJobs: pending[p], RunningJobs: running[p], Files: s.filesOf(p)})
 		}
 		return out, "", nil
 	})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/internal/cas"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -56,6 +57,11 @@ type Config struct {
 	Outputs OutputSource
 	// Nodes lists the nodes that run jobs (sinfo); nil: none.
 	Nodes NodeSource
+	// Blobs is the store of staged files and checkpoints (files.go);
+	// nil: none. PartitionFiles says which partitions are FilesStaged
+	// (the others are FilesShared).
+	Blobs          cas.Store
+	PartitionFiles map[string]string
 	// TLS, when set, makes Serve speak HTTPS with it (set ClientCAs and
 	// ClientAuth for mutual TLS; see ServerTLS).
 	TLS *tls.Config
@@ -98,6 +104,7 @@ type Server struct {
 	mux        *http.ServeMux
 	handler    http.Handler
 	forwardRT  http.RoundTripper
+	chunks     chunkCache // files.go
 }
 
 // New checks cfg and returns a Server.
@@ -221,6 +228,13 @@ func (s *Server) routes() {
 		{"POST /v1/jobs/update", leader, s.auth(s.handleUpdate)},
 		{"GET /v1/accounting", read, s.auth(s.handleJobs(true))},
 		{"GET /v1/partitions", read, s.auth(s.handlePartitions)},
+		// Staged files (files.go): a user's token or a run token; blobs
+		// are the leader's store's.
+		{"POST /v1/blobs/missing", leader, s.runAuth(s.handleBlobsMissing)},
+		{"PUT /v1/blobs/{digest}", leader, s.runAuth(s.handleBlobPut)},
+		{"GET /v1/job/{ref}/files", read, s.runAuth(s.handleJobFiles)},
+		{"GET /v1/job/{ref}/blobs/{digest}", leader, s.runAuth(s.handleJobBlob)},
+		{"POST /v1/job/{ref}/output", leader, s.runAuth(s.handleJobOutput)},
 		{"GET /v1/config", local, s.auth(s.handleConfig)},
 		{"GET /v1/nodes", local, s.auth(s.handleNodes)},
 		{"GET /v1/node/{name}", local, s.auth(s.handleNode)},
@@ -307,7 +321,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var allowed []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
 		probe := r.Clone(r.Context())
 		probe.Method = m
 		if _, p := s.mux.Handler(probe); p != "" {
@@ -342,8 +356,11 @@ func (s *Server) errors(h handler) http.Handler {
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(api.MaxBodyBytes)
-		if r.URL.Path == "/v1/jobs" {
+		switch {
+		case r.URL.Path == "/v1/jobs":
 			limit = api.MaxSubmitBodyBytes
+		case r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, "/v1/blobs/"):
+			limit = api.MaxBlobBytes
 		}
 		if r.ContentLength > limit {
 			writeError(w, api.Errorf(api.CodeTooLarge, "request body is %d bytes; the limit is %d", r.ContentLength, limit))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
+	"github.com/hpcbridge/hpcbridge/internal/cas"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -24,6 +25,9 @@ type Options struct {
 	NoBootstrap bool
 	// Nodes lists the nodes (sinfo, the GPU submit check); nil: none.
 	Nodes apiserver.NodeSource
+	// Blobs and PartitionFiles as in apiserver.Config (staged files).
+	Blobs          cas.Store
+	PartitionFiles map[string]string
 }
 
 // Server is a single-server API on a local port.
@@ -74,6 +78,8 @@ func New(o Options) (*Server, error) {
 		Signaller:        sig,
 		Now:              o.Now,
 		Nodes:            o.Nodes,
+		Blobs:            o.Blobs,
+		PartitionFiles:   o.PartitionFiles,
 	})
 	if err != nil {
 		hs.Close()
@@ -128,4 +134,27 @@ func (s *Server) UserToken(t testing.TB, user string, accounts ...string) string
 		t.Fatalf("bridgetest: create token for %s: %v", user, err)
 	}
 	return tok.SecretID
+}
+
+// RunToken commits a run token for the job's current run (it must be
+// running), as the leader's executor mints one, and returns its secret.
+func (s *Server) RunToken(t testing.TB, jobID uint64) string {
+	t.Helper()
+	j := s.Store.View().Job(jobID)
+	if j == nil {
+		t.Fatalf("bridgetest: run token: no job %d", jobID)
+	}
+	tok, secret := state.NewRunToken(j, time.Now())
+	cmd, err := state.Encode(state.CmdRunToken, state.RunTokenCmd{Token: tok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := s.Raft.Apply(context.Background(), cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Err != nil {
+		t.Fatalf("bridgetest: run token of job %d: %v", jobID, res.Err)
+	}
+	return secret
 }

@@ -1,6 +1,9 @@
 package state
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"slices"
@@ -201,4 +204,36 @@ func (v *View) RunTokens(jobID uint64) []*ACLToken {
 		out = append(out, raw.(*ACLToken))
 	}
 	return out
+}
+
+// HashSecret is how a token's secret is kept: hex SHA-256.
+func HashSecret(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// NewRunToken makes the token of a job's run and its secret, for the
+// leader to commit (RunTokenCmd) and hand to the run's node only. It reads
+// randomness: never call it from Apply.
+func NewRunToken(j *Job, now time.Time) (ACLToken, string) {
+	secret, accessor := randomUUID(), randomUUID()
+	return ACLToken{
+		AccessorID: accessor,
+		SecretHash: HashSecret(secret),
+		Name:       fmt.Sprintf("run %d of job %s", j.RestartCount, j.SlurmID()),
+		Type:       TokenRun,
+		User:       j.User,
+		JobID:      j.ID,
+		Run:        j.RestartCount,
+		CreateTime: now.UTC(),
+	}, secret
+}
+
+// randomUUID returns a random (version 4) UUID.
+func randomUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand crashes the program instead)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

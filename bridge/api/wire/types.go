@@ -27,6 +27,9 @@ type SubmitRequest struct {
 	// User submits on behalf of another user. Only management tokens may
 	// set it; by default the job belongs to the token's user.
 	User string `json:"user,omitempty"`
+	// StagedInput is the digest of the submit directory's manifest, which
+	// sbatch uploaded, for a job of a staged partition (docs/files.md).
+	StagedInput string `json:"staged_input,omitempty"`
 }
 
 // SubmitResponse answers a submit once the job is committed.
@@ -68,6 +71,10 @@ const (
 	CodeTooLarge = "too_large"
 	// CodeInternal: the server failed (500).
 	CodeInternal = "internal"
+	// CodeStagedInput: the job's partition is staged and the submission
+	// carries no complete input manifest (staged_input): upload the
+	// submit directory and submit again (400).
+	CodeStagedInput = "staged_input"
 )
 
 // ErrorReply is the body of every error reply: {"error": {...}}

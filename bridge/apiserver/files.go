@@ -1,0 +1,420 @@
+package apiserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/internal/cas"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// Files modes of a partition (Config.PartitionFiles, GET /v1/partitions).
+const (
+	// FilesShared: the partition's nodes see the submit directory.
+	FilesShared = "shared"
+	// FilesStaged: they do not; sbatch uploads it (docs/files.md).
+	FilesStaged = "staged"
+)
+
+// filesOf is a partition's files mode.
+func (s *Server) filesOf(partition string) string {
+	if s.cfg.PartitionFiles[partition] == FilesStaged {
+		return FilesStaged
+	}
+	return FilesShared
+}
+
+// stagedPartition reports whether a job of partition list (comma
+// separated, as --partition) is staged: one of them is.
+func (s *Server) stagedPartition(list string) bool {
+	for _, p := range strings.Split(list, ",") {
+		if s.filesOf(strings.TrimSpace(p)) == FilesStaged {
+			return true
+		}
+	}
+	return false
+}
+
+// blobs is the store, or the error of a coordinator without one.
+func (s *Server) blobs() (cas.Store, error) {
+	if s.cfg.Blobs == nil {
+		e := api.Errorf(api.CodeInternal, "this coordinator has no blob store (hpcbridge server --blob-store)")
+		e.Status = http.StatusNotImplemented
+		return nil, e
+	}
+	return s.cfg.Blobs, nil
+}
+
+// blobNamespace is the namespace a token's blobs live in: its user's, or
+// for a run token its job owner's.
+func (s *Server) blobNamespace(tok *state.ACLToken) (string, error) {
+	user := tok.User
+	if tok.Type == state.TokenRun {
+		j := s.cfg.Store.View().Job(tok.JobID)
+		if j == nil {
+			return "", api.Errorf(api.CodeNotFound, "the run token's job %d: %v", tok.JobID, state.ErrNotFound)
+		}
+		user = j.User
+	}
+	if !cas.ValidNamespace(user) {
+		return "", denied("token %q has no user whose files it could hold", tok.Name)
+	}
+	return user, nil
+}
+
+// isRunTokenOf reports whether tok is the run token of j's current run.
+func isRunTokenOf(tok *state.ACLToken, j *state.Job) bool {
+	return tok.Type == state.TokenRun && tok.JobID == j.ID && tok.Run == j.RestartCount
+}
+
+// fileJob finds the job of a files route and checks that tok may read its
+// files: its owner, a management token, or its current run's token.
+func (s *Server) fileJob(r *http.Request, tok *state.ACLToken) (*state.Job, error) {
+	ref, err := api.ParseJobRef(r.PathValue("ref"))
+	if err != nil {
+		return nil, badRequest("%v", err)
+	}
+	j, _ := lookup(s.cfg.Store.View(), ref)
+	if j == nil || j.IsArrayBase() {
+		return nil, api.Errorf(api.CodeNotFound, "job %s: %v", ref, state.ErrNotFound)
+	}
+	if !mayTouch(tok, j) && !isRunTokenOf(tok, j) {
+		if tok.Type == state.TokenRun {
+			return nil, denied("a run token of job %d may not read job %s's files", tok.JobID, j.SlurmID())
+		}
+		return nil, denied("job %s belongs to %s", j.SlurmID(), j.User)
+	}
+	return j, nil
+}
+
+// handleBlobsMissing answers POST /v1/blobs/missing: which of the digests
+// the token's namespace lacks.
+func (s *Server) handleBlobsMissing(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+	store, err := s.blobs()
+	if err != nil {
+		return err
+	}
+	ns, err := s.blobNamespace(tok)
+	if err != nil {
+		return err
+	}
+	var req api.BlobsMissingRequest
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	if len(req.Digests) > api.MaxMissingDigests {
+		return api.Errorf(api.CodeTooLarge, "%d digests: ask about at most %d at a time", len(req.Digests), api.MaxMissingDigests)
+	}
+	out := api.BlobsMissingResponse{Missing: []string{}}
+	for _, d := range req.Digests {
+		if !cas.ValidDigest(d) {
+			return badRequest("digest %q: want sha256:<64 lower-case hex>", d)
+		}
+		ok, err := store.Has(r.Context(), ns, d)
+		if err != nil {
+			return fmt.Errorf("blob store: %w", err)
+		}
+		if !ok {
+			out.Missing = append(out.Missing, d)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// handleBlobPut stores PUT /v1/blobs/{digest} in the token's namespace: a
+// chunk (at most cas.MaxChunk bytes) or a manifest (at most
+// cas.MaxManifest, and it must decode as one).
+func (s *Server) handleBlobPut(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+	store, err := s.blobs()
+	if err != nil {
+		return err
+	}
+	ns, err := s.blobNamespace(tok)
+	if err != nil {
+		return err
+	}
+	digest := r.PathValue("digest")
+	if !cas.ValidDigest(digest) {
+		return badRequest("digest %q: want sha256:<64 lower-case hex>", digest)
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, cas.MaxManifest+1))
+	if err != nil {
+		return asBodyError(err)
+	}
+	if len(data) > cas.MaxManifest {
+		return api.Errorf(api.CodeTooLarge, "blob is over %d bytes", cas.MaxManifest)
+	}
+	if err := cas.Verify(digest, data); err != nil {
+		return badRequest("%v", err)
+	}
+	if len(data) > cas.MaxChunk {
+		if _, err := cas.Decode(data); err != nil {
+			return api.Errorf(api.CodeTooLarge, "blob %s is %d bytes: a chunk is at most %d, and it is not a manifest (%v)", digest, len(data), cas.MaxChunk, err)
+		}
+	}
+	if err := store.Put(r.Context(), ns, digest, data); err != nil {
+		return fmt.Errorf("blob store: %w", err)
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+	return nil
+}
+
+// asBodyError turns a body read error into the API's (too large, or bad).
+func asBodyError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return api.Errorf(api.CodeTooLarge, "request body is over the %d byte limit", mbe.Limit)
+	}
+	return badRequest("read body: %v", err)
+}
+
+// jobFiles is what GET /v1/job/{ref}/files shows of j.
+func jobFiles(j *state.Job) *api.JobFiles {
+	out := &api.JobFiles{}
+	if f := j.Files; f != nil {
+		out.Input, out.Output, out.OutputRun, out.OutputTime = f.Input, f.Output, f.OutputRun, f.OutputTime
+	}
+	return out
+}
+
+// jobManifests are the manifests of j whose blobs its readers may fetch.
+func jobManifests(j *state.Job) []string {
+	var out []string
+	if f := j.Files; f != nil {
+		for _, d := range []string{f.Input, f.Output} {
+			if d != "" {
+				out = append(out, d)
+			}
+		}
+	}
+	for _, c := range jobFiles(j).Checkpoints {
+		out = append(out, c.Digest)
+	}
+	return out
+}
+
+// handleJobFiles answers GET /v1/job/{ref}/files.
+func (s *Server) handleJobFiles(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+	j, err := s.fileJob(r, tok)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, jobFiles(j))
+	return nil
+}
+
+// handleJobBlob answers GET /v1/job/{ref}/blobs/{digest}: a blob of the
+// job owner's namespace that is one of the job's manifests or a chunk one
+// of them lists. Nothing else of the namespace can be read this way.
+func (s *Server) handleJobBlob(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+	store, err := s.blobs()
+	if err != nil {
+		return err
+	}
+	j, err := s.fileJob(r, tok)
+	if err != nil {
+		return err
+	}
+	digest := r.PathValue("digest")
+	if !cas.ValidDigest(digest) {
+		return badRequest("digest %q: want sha256:<64 lower-case hex>", digest)
+	}
+	ok, err := s.reachable(r.Context(), store, j, digest)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return api.Errorf(api.CodeNotFound, "job %s has no file blob %s", j.SlurmID(), digest)
+	}
+	data, err := store.Get(r.Context(), j.User, digest)
+	if errors.Is(err, cas.ErrNotFound) {
+		return api.Errorf(api.CodeNotFound, "blob %s of job %s is not in the store", digest, j.SlurmID())
+	}
+	if err != nil {
+		return fmt.Errorf("blob store: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(data)
+	return nil
+}
+
+// reachable reports whether digest is one of j's manifests or a chunk
+// one of them lists.
+func (s *Server) reachable(ctx context.Context, store cas.Store, j *state.Job, digest string) (bool, error) {
+	ms := jobManifests(j)
+	for _, m := range ms {
+		if m == digest {
+			return true, nil
+		}
+	}
+	for _, m := range ms {
+		chunks, err := s.chunks.of(ctx, store, j.User, m)
+		if err != nil {
+			if errors.Is(err, cas.ErrNotFound) {
+				continue
+			}
+			return false, err
+		}
+		if _, ok := chunks[digest]; ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// chunkCache keeps the chunk sets of the manifests read last (a restore
+// asks for every chunk of one manifest in turn). Manifests never change:
+// a digest names its content.
+type chunkCache struct {
+	mu    sync.Mutex
+	sets  map[string]map[string]struct{} // by namespace + "/" + digest
+	order []string
+}
+
+// chunkCacheSize is how many manifests' chunk sets are kept.
+const chunkCacheSize = 8
+
+func (c *chunkCache) of(ctx context.Context, store cas.Store, ns, manifest string) (map[string]struct{}, error) {
+	key := ns + "/" + manifest
+	c.mu.Lock()
+	set, ok := c.sets[key]
+	c.mu.Unlock()
+	if ok {
+		return set, nil
+	}
+	m, err := cas.GetManifest(ctx, manifest, cas.StoreRemote(store, ns))
+	if err != nil {
+		return nil, err
+	}
+	set = map[string]struct{}{}
+	for _, f := range m.Files {
+		for _, ch := range f.Chunks {
+			set[ch] = struct{}{}
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sets == nil {
+		c.sets = map[string]map[string]struct{}{}
+	}
+	if _, ok := c.sets[key]; !ok {
+		c.order = append(c.order, key)
+		if len(c.order) > chunkCacheSize {
+			delete(c.sets, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	c.sets[key] = set
+	return set, nil
+}
+
+// complete checks that manifest and every chunk it lists are in
+// namespace ns; the error says what is missing.
+func complete(ctx context.Context, store cas.Store, ns, manifest string) error {
+	m, err := cas.GetManifest(ctx, manifest, cas.StoreRemote(store, ns))
+	if errors.Is(err, cas.ErrNotFound) {
+		return api.Errorf(api.CodeStagedInput, "manifest %s is not in the store: upload it first", manifest)
+	}
+	if err != nil {
+		return badRequest("manifest %s: %v", manifest, err)
+	}
+	missing, seen := 0, map[string]bool{}
+	first := ""
+	for _, f := range m.Files {
+		for _, ch := range f.Chunks {
+			if seen[ch] {
+				continue
+			}
+			seen[ch] = true
+			ok, err := store.Has(ctx, ns, ch)
+			if err != nil {
+				return fmt.Errorf("blob store: %w", err)
+			}
+			if !ok {
+				if missing == 0 {
+					first = f.Path
+				}
+				missing++
+			}
+		}
+	}
+	if missing > 0 {
+		return api.Errorf(api.CodeStagedInput, "manifest %s is incomplete: %d chunks are not in the store (the first of %s): upload them first", manifest, missing, first)
+	}
+	return nil
+}
+
+// handleJobOutput takes POST /v1/job/{ref}/output from the job's current
+// run's token: the manifest of what the run created or changed, complete
+// in the store, committed as the job's outputs.
+func (s *Server) handleJobOutput(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+	store, err := s.blobs()
+	if err != nil {
+		return err
+	}
+	ref, err := api.ParseJobRef(r.PathValue("ref"))
+	if err != nil {
+		return badRequest("%v", err)
+	}
+	j, _ := lookup(s.cfg.Store.View(), ref)
+	if j == nil || j.IsArrayBase() {
+		return api.Errorf(api.CodeNotFound, "job %s: %v", ref, state.ErrNotFound)
+	}
+	if !isRunTokenOf(tok, j) {
+		return denied("only the run token of job %s's current run may send its outputs", j.SlurmID())
+	}
+	var req api.OutputRequest
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	if !cas.ValidDigest(req.Manifest) {
+		return badRequest("manifest %q: want sha256:<64 lower-case hex>", req.Manifest)
+	}
+	if err := complete(r.Context(), store, j.User, req.Manifest); err != nil {
+		return err
+	}
+	res, idx, err := s.apply(r.Context(), state.CmdJobFiles, state.JobFilesCmd{Time: s.now().UTC(), JobID: j.ID, Run: tok.Run, Output: req.Manifest})
+	if err != nil {
+		return err
+	}
+	if res.Err != nil {
+		return resultError(res.Err)
+	}
+	setIndex(w, idx)
+	writeJSON(w, http.StatusOK, api.WriteResponse{Index: idx})
+	return nil
+}
+
+// checkStagedInput checks a submission's staged input: required for a
+// staged partition's job, complete in the user's namespace. It returns
+// the digest to record ("" for a shared partition's job).
+func (s *Server) checkStagedInput(ctx context.Context, user, partition, digest string) (string, error) {
+	if !s.stagedPartition(partition) {
+		return "", nil
+	}
+	if digest == "" {
+		return "", api.Errorf(api.CodeStagedInput, "partition %s is staged: its nodes do not see the submit directory; submit with hpcbridge's sbatch, which uploads it", partition)
+	}
+	if !cas.ValidDigest(digest) {
+		return "", badRequest("staged_input %q: want sha256:<64 lower-case hex>", digest)
+	}
+	store, err := s.blobs()
+	if err != nil {
+		return "", err
+	}
+	if !cas.ValidNamespace(user) {
+		return "", badRequest("user %q cannot own staged files", user)
+	}
+	if err := complete(ctx, store, user, digest); err != nil {
+		return "", err
+	}
+	return digest, nil
+}
