@@ -97,7 +97,10 @@ func TestRunTokenOnlyOnItsRoutes(t *testing.T) {
 		name string
 		call func() error
 	}{
-		{"cancel own job", func() error { _, err := run.Cancel(f.ctx, &api.CancelRequest{Refs: []string{fmt.Sprint(own)}}); return err }},
+		{"cancel own job", func() error {
+			_, err := run.Cancel(f.ctx, &api.CancelRequest{Refs: []string{fmt.Sprint(own)}})
+			return err
+		}},
 		{"cancel other job", func() error {
 			_, err := run.Cancel(f.ctx, &api.CancelRequest{Refs: []string{fmt.Sprint(other)}})
 			return err
