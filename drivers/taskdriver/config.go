@@ -50,6 +50,8 @@ type Config struct {
 	// is root). Off by default: a donor's machine must not run strangers'
 	// code as root.
 	AllowRoot bool `codec:"allow_root"`
+	// DonationConfig: when the node is lent (windows.go).
+	DonationConfig
 	// NodeKeyFile is the node's ed25519 receipt key (created on first
 	// use, 0600; default DefaultNodeKeyFile). Keep it out of every
 	// directory a job can reach.
@@ -69,6 +71,9 @@ func (c Config) normalize() (Config, error) {
 	}
 	if c.NodeKeyFile == "" {
 		c.NodeKeyFile = DefaultNodeKeyFile
+	}
+	if err := c.checkDonation(); err != nil {
+		return c, err
 	}
 	switch c.RunAs {
 	case RunAsSubmitter:

@@ -206,6 +206,7 @@ func (d *Driver) fingerprint() *drivers.Fingerprint {
 	if k := d.nodeKeyAttr(); k != "" {
 		fp.Attributes[AttrNodeKey] = pstructs.NewStringAttribute(k)
 	}
+	cfg.addDonationAttrs(fp.Attributes)
 	if fp.Health != drivers.HealthStateHealthy {
 		delete(fp.Attributes, "driver."+PluginName)
 	}
