@@ -1,7 +1,10 @@
 package taskdriver
 
 import (
+	"os"
 	"path/filepath"
+
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/checkpoint"
 
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/proc"
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/srun"
@@ -14,6 +17,8 @@ import (
 //	BINARY stepd CONFIG        the batch-step shim, started by the executor
 //	srun [OPTIONS] CMD ...     srun inside a job (argv[0] is "srun")
 //	hpcbridge-exec MODE ...    the exec trampoline (argv[0])
+//	hpcbridge checkpoint ...   hpcbridge checkpoint inside a job (argv[0])
+//	hpcbridge-checkpoint-files the checkpoint file helper (argv[0], as the job's user)
 //
 // Nomad's executor personality (BINARY executor JSON) is handled before
 // main by the executor package's init. When handled is false the caller
@@ -29,6 +34,10 @@ func Dispatch(args []string) (code int, handled bool) {
 		return srun.Main(args[1:]), true
 	case proc.ExecName:
 		return proc.ExecMain(args[1:]), true
+	case checkpoint.JobName:
+		return checkpoint.JobMain(args), true
+	case checkpoint.HelperName:
+		return checkpoint.HelperMain(os.Stdin, os.Stdout), true
 	}
 	if len(args) > 1 && args[1] == stepd.Arg {
 		return stepd.Main(args[2:]), true

@@ -252,6 +252,15 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	if err != nil {
 		return nil, nil, err
 	}
+	ck, err := d.startCheckpoints(cfg, &tc, sc, acct, compute, gpus, logger) // checkpoint.go
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if !started {
+			ck.stop()
+		}
+	}()
 	// The device rule is in place before stepd starts: on cgroup v1 stepd
 	// joins its devices cgroup before the job runs, on v2 it is attached
 	// to the task's cgroup.
@@ -302,6 +311,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 
 	h := newTaskHandle(cfg, exec, client, ps.Pid, start, logger)
 	h.devCgroup = devCgroup
+	h.ckpt = ck
 	handle := drivers.NewTaskHandle(taskHandleVersion)
 	handle.Config = cfg
 	state := TaskState{
@@ -311,6 +321,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		StartedAt:      start,
 		Owner:          &Owner{UID: acct.uid, GID: acct.gid},
 		DeviceCgroup:   devCgroup,
+		Checkpoint:     ck.saved(),
 	}
 	if acct.pool {
 		state.PoolUID = acct.uid
@@ -500,6 +511,7 @@ func (d *Driver) RecoverTask(handle *drivers.TaskHandle) error {
 	}
 	h := newTaskHandle(state.TaskConfig, exec, client, state.Pid, state.StartedAt, logger)
 	h.devCgroup = state.DeviceCgroup
+	h.ckpt = d.recoverCheckpoints(state.Checkpoint, state.TaskConfig, logger)
 	if state.PoolUID != 0 {
 		h.finish = d.poolFinisher(state.PoolUID, state.TaskConfig)
 	}
@@ -568,6 +580,7 @@ func (d *Driver) StopTask(taskID string, timeout time.Duration, signal string) e
 	if signal == "" {
 		signal = "SIGTERM"
 	}
+	h.stopping.Store(true) // a stop's checkpoint (checkpoint.go)
 	_, sig, err := jobdir.ParseSignalSpec(signal)
 	if err != nil {
 		return fmt.Errorf("stop signal: %w", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -37,6 +38,10 @@ type taskHandle struct {
 	// once the job has ended (or, if a process of the job outlived it,
 	// when the task is destroyed).
 	devCgroup string
+	// ckpt is the task's checkpoint service (nil: none), stopping set by
+	// StopTask: the job's end may commit a checkpoint (checkpoint.go).
+	ckpt     *checkpointer
+	stopping atomic.Bool
 
 	// done is closed when the job has ended and exitResult is final.
 	done chan struct{}
@@ -141,6 +146,7 @@ func (h *taskHandle) run() {
 	defer h.watchSteps()() // srun's step records, as task events (stepevents.go)
 	defer h.watchRole()()  // a multi-node job's role, as a task event (multinode.go)
 	ps, err := h.exec.Wait(context.Background())
+	h.ckpt.atEnd(ps, err, h.stopping.Load())
 	h.reportGPUUse()
 	h.removeDeviceCgroup()
 	if h.finish != nil {

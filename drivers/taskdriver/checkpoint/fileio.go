@@ -56,6 +56,8 @@ type Job struct {
 // Result is what the helper reports when it is done.
 type Result struct {
 	Error string `json:"error,omitempty"`
+	// NoDir is set when the checkpoint directory does not exist (OpScan).
+	NoDir bool `json:"no_dir,omitempty"`
 	// Digest is the manifest scanned and uploaded, or restored.
 	Digest string `json:"digest,omitempty"`
 	// Upload's figures (OpScan), or the restored manifest's files and
@@ -180,7 +182,7 @@ func runJob(ctx context.Context, j *Job, r cas.Remote) *Result {
 	switch j.Op {
 	case OpScan:
 		if fi, err := os.Stat(j.Dir); err != nil || !fi.IsDir() {
-			return &Result{Error: fmt.Sprintf("the checkpoint directory %s does not exist (or is not a directory)", j.Dir)}
+			return &Result{NoDir: true, Error: fmt.Sprintf("the checkpoint directory %s does not exist (or is not a directory)", j.Dir)}
 		}
 		m, l, err := cas.Scan(j.Dir, j.Paths, j.Limit)
 		if err != nil {
