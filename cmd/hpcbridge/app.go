@@ -108,6 +108,7 @@ func newApp(s streams) *cli.App {
 			aclCommand(s),
 			operatorCommand(s),
 			outputCommand(s),
+			checkpointCommand(s),
 			devCommand(s),
 		},
 	}
