@@ -50,6 +50,9 @@ type Config struct {
 	LogLevel string
 	// Nomad is the execution backend (Addr empty: none).
 	Nomad Nomad
+	// BlobStore is the store of staged files and checkpoints, as
+	// cas.Open reads it (default dir:DataDir/blobs).
+	BlobStore string
 	// Version is the release, for the start-up log line.
 	Version string
 	// Out receives the start-up banner, Log the logs (nil: discarded,
@@ -131,11 +134,16 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	if advertise == "" {
 		advertise = scheme + "://" + ln.Addr().String()
 	}
-	b, err := newBackend(o, store, node, logger)
+	b, err := newBackend(o, store, node, advertise, logger)
+	if err != nil {
+		return err
+	}
+	blobs, partFiles, err := openFiles(o)
 	if err != nil {
 		return err
 	}
 	acfg := apiserver.Config{
+		Blobs: blobs, PartitionFiles: partFiles,
 		Raft: node, Store: store, NodeID: id, APIAddr: advertise,
 		Partitions: o.Partitions, Servers: serversOf(node, store),
 		Signaller: b.exec, Nodes: b.nodes, TLS: serverTLS, ForwardTLS: clientTLS, Logger: logger,

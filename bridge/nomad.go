@@ -12,10 +12,12 @@ import (
 
 	nomadapi "github.com/hashicorp/nomad/api"
 
+	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/archive"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
+	"github.com/hpcbridge/hpcbridge/internal/cas"
 	hbraft "github.com/hpcbridge/hpcbridge/raft"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -29,7 +31,7 @@ type Nomad struct {
 	// Cluster is the Slurm cluster name jobs see (SLURM_CLUSTER_NAME).
 	Cluster string
 	// PartitionMap holds --partition-map values:
-	// PARTITION=pool:NAME;dc:DC1,DC2;meta.KEY=VALUE;attr.KEY=VALUE.
+	// PARTITION=pool:NAME;dc:DC1,DC2;files:staged;meta.KEY=VALUE;attr.KEY=VALUE.
 	PartitionMap []string
 	// MaxQueued and MaxRunning bound the jobs registered with Nomad
 	// (nomadexec.Config).
@@ -61,7 +63,7 @@ type backend struct {
 
 // newBackend builds the execution backend: Nomad when Nomad.Addr is set,
 // else none (jobs wait with reason Resources).
-func newBackend(o Config, store *state.Store, node *hbraft.Node, logger *slog.Logger) (backend, error) {
+func newBackend(o Config, store *state.Store, node *hbraft.Node, advertise string, logger *slog.Logger) (backend, error) {
 	n := o.Nomad
 	if n.Addr == "" {
 		logger.Warn("no execution backend (--nomad-addr): jobs are queued but never run")
@@ -89,6 +91,8 @@ func newBackend(o Config, store *state.Store, node *hbraft.Node, logger *slog.Lo
 		MaxQueued: n.MaxQueued, MaxRunning: n.MaxRunning, Outputs: outputs, Logger: logger,
 		Nodes:            nodes, // GPU jobs start when a node has their GPUs free
 		ConfigureTimeout: n.ConfigureTimeout,
+		RunTokens:        runTokens{raft: node},
+		Coordinator:      coordinatorURLs(advertise, serversOf(node, store)),
 	})
 	keys := keyTask{&nomadexec.KeyWatcher{Client: client, Store: store, Raft: node, Logger: logger}}
 	return backend{exec: exec, term: executorTask{exec}, outputs: outputs, nodes: nodes, keys: keys}, nil
@@ -126,7 +130,7 @@ func newNodeSource(o Config, placement map[string]nomadexec.Partition) (*nomadex
 }
 
 // parsePartitionMap reads --partition-map values:
-// PARTITION=pool:NAME;dc:DC1,DC2;meta.KEY=VALUE;attr.KEY=VALUE.
+// PARTITION=pool:NAME;dc:DC1,DC2;files:staged;meta.KEY=VALUE;attr.KEY=VALUE.
 func parsePartitionMap(values []string) (map[string]nomadexec.Partition, error) {
 	out := map[string]nomadexec.Partition{}
 	for _, v := range values {
@@ -143,6 +147,13 @@ func parsePartitionMap(values []string) (map[string]nomadexec.Partition, error) 
 				p.NodePool = strings.TrimPrefix(item, "pool:")
 			case strings.HasPrefix(item, "dc:"):
 				p.Datacenters = strings.Split(strings.TrimPrefix(item, "dc:"), ",")
+			case strings.HasPrefix(item, "files:"):
+				switch mode := strings.TrimPrefix(item, "files:"); mode {
+				case apiserver.FilesStaged, apiserver.FilesShared:
+					p.Staged = mode == apiserver.FilesStaged
+				default:
+					return nil, fmt.Errorf("--partition-map %q: files:%s: want files:staged or files:shared", v, mode)
+				}
 			case strings.HasPrefix(item, "meta.") || strings.HasPrefix(item, "attr."):
 				k, val, ok := strings.Cut(item, "=")
 				if !ok {
@@ -150,7 +161,7 @@ func parsePartitionMap(values []string) (map[string]nomadexec.Partition, error) 
 				}
 				p.Constraints = append(p.Constraints, &nomadapi.Constraint{LTarget: "${" + k + "}", Operand: "=", RTarget: val})
 			default:
-				return nil, fmt.Errorf("--partition-map %q: unknown item %q (want pool:, dc:, meta.KEY=VALUE or attr.KEY=VALUE)", v, item)
+				return nil, fmt.Errorf("--partition-map %q: unknown item %q (want pool:, dc:, files:, meta.KEY=VALUE or attr.KEY=VALUE)", v, item)
 			}
 		}
 		out[name] = p
@@ -199,4 +210,60 @@ func (c stepLog) RecordSteps(ctx context.Context, jobID uint64, steps []state.St
 		err = res.Err
 	}
 	return err
+}
+
+// runTokens mints run tokens through Raft (nomadexec.RunTokens).
+type runTokens struct {
+	raft sched.Applier
+}
+
+func (r runTokens) MintRunToken(ctx context.Context, j *state.Job) (string, error) {
+	tok, secret := state.NewRunToken(j, time.Now())
+	cmd, err := state.Encode(state.CmdRunToken, state.RunTokenCmd{Token: tok})
+	if err != nil {
+		return "", err
+	}
+	res, _, err := r.raft.Apply(ctx, cmd)
+	if err == nil && res != nil && res.Err != nil {
+		err = res.Err
+	}
+	return secret, err
+}
+
+// coordinatorURLs are the API URLs a run's node talks to: this server's
+// (the leader's, when it renders runs), then the other servers'.
+func coordinatorURLs(advertise string, servers func() ([]api.RaftServer, error)) func() string {
+	return func() string {
+		var others []string
+		if list, err := servers(); err == nil {
+			for _, s := range list {
+				others = append(others, s.APIAddress)
+			}
+		}
+		return nomadexec.JoinURLs(advertise, others)
+	}
+}
+
+// openFiles opens the blob store (--blob-store, default dir:DATA_DIR/blobs)
+// and reads which partitions are staged (--partition-map files:staged).
+func openFiles(o Config) (cas.Store, map[string]string, error) {
+	spec := o.BlobStore
+	if spec == "" {
+		spec = "dir:" + filepath.Join(o.DataDir, "blobs")
+	}
+	store, err := cas.Open(spec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--blob-store: %w", err)
+	}
+	parts, err := parsePartitionMap(o.Nomad.PartitionMap)
+	if err != nil {
+		return nil, nil, err
+	}
+	files := map[string]string{}
+	for name, p := range parts {
+		if p.Staged {
+			files[name] = apiserver.FilesStaged
+		}
+	}
+	return store, files, nil
 }

@@ -76,6 +76,11 @@ type Config struct {
 	// (default DefaultConfigureTimeout). Checked at each reconcile.
 	ConfigureTimeout time.Duration
 	Logger           *slog.Logger
+	// RunTokens mints each run's token and Coordinator returns the API
+	// URLs (comma separated) the run's node talks to with it
+	// (runconfig.go); either nil: runs get neither.
+	RunTokens   RunTokens
+	Coordinator func() string
 }
 
 // Archiver keeps a copy of an ended run's output (bridge/archive): the
@@ -229,6 +234,9 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 		e.cfg.Logger.Warn("translate", "job", j.SlurmID(), "err", err)
 		e.emit(sched.Outcome{JobID: j.ID, State: state.StateFailed, ExitCode: 1})
 		return nil
+	}
+	if err := e.runConfig(ctx, j, job); err != nil {
+		return err
 	}
 	if _, _, err := e.cfg.Client.Jobs().Register(job, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
 		if isInvalidJob(err) {

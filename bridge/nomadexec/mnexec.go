@@ -301,6 +301,9 @@ func (e *Executor) startMulti(ctx context.Context, j *state.Job, sub *state.Subm
 	if err := e.writeStepKey(ctx, nid); err != nil {
 		return err
 	}
+	if err := e.runConfig(ctx, j, p.job); err != nil {
+		return err
+	}
 	if _, _, err := e.cfg.Client.Jobs().Register(p.job, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
 		if isInvalidJob(err) {
 			e.cfg.Logger.Warn("Nomad refused the job", "job", j.SlurmID(), "err", err)

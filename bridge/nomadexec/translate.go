@@ -65,6 +65,9 @@ type Partition struct {
 	NodePool string
 	// Constraints added to every job of the partition.
 	Constraints []*api.Constraint
+	// Staged: the partition's nodes do not see the submit directory
+	// (files:staged in --partition-map; docs/files.md).
+	Staged bool
 }
 
 // NomadID is the deterministic Nomad job id of a started job: the Slurm id

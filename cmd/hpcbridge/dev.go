@@ -42,6 +42,11 @@ type devOptions struct {
 	nodes int
 	// gpu holds the GPU flags as given.
 	gpu gpuFlags
+	// staged makes the partition staged (--staged): sbatch uploads the
+	// submit directory, hpcbridge fetch brings outputs back. blobStore
+	// is --blob-store ("": dir:DATA_DIR/coordinator/blobs).
+	staged    bool
+	blobStore string
 }
 
 func devCommand(s streams) *cli.Command {
@@ -66,6 +71,8 @@ func devCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "pool-uids", Value: "62000-62099", Usage: "the uid range of --run-as pool"},
 			&cli.StringFlag{Name: "pool-dir", Usage: "where --run-as pool keeps its uid leases (default: the driver's, /var/lib/hpcbridge-driver/pool)"},
 			&cli.StringFlag{Name: "partition", Value: "debug", Usage: "the partition"},
+			&cli.BoolFlag{Name: "staged", Usage: "make the partition staged: sbatch uploads the submit directory, the node restores it and ignores the real one, hpcbridge fetch brings outputs back (docs/files.md)"},
+			&cli.StringFlag{Name: "blob-store", Usage: "the store of staged files and checkpoints: dir:PATH or s3://ACCESS:SECRET@HOST:PORT/BUCKET[/PREFIX][?tls=false]", DefaultText: "dir:DATA_DIR/coordinator/blobs"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "coordinator log level"},
 			&cli.IntFlag{Name: "nodes", Value: 1, Usage: fmt.Sprintf("Nomad client nodes on this machine, 1 to %d (more than 1: a server and clients 127.0.1.101 ... 127.0.1.(100+N))", maxDevNodes)},
 			&cli.StringFlag{Name: "gpu-backend", Usage: "where the nodes' GPUs come from: nvml (this machine's, --nodes 1), fake (go-nvml's mock) or none", DefaultText: "nvml when NVML initialises, else fake"},
@@ -75,7 +82,8 @@ func devCommand(s streams) *cli.Command {
 		Action: func(c *cli.Context) error {
 			o := devOptions{dataDir: c.String("data-dir"), bind: c.String("bind"), raftBind: c.String("raft-bind"),
 				pluginDir: c.String("plugin-dir"), runAs: c.String("run-as"), poolUIDs: c.String("pool-uids"), poolDir: c.String("pool-dir"), partition: c.String("partition"), logLevel: c.String("log-level"),
-				nodes: c.Int("nodes"), gpu: gpuFlags{backend: c.String("gpu-backend"), gpus: c.Int("gpus"), models: c.String("gpu-model")}}
+				nodes: c.Int("nodes"), gpu: gpuFlags{backend: c.String("gpu-backend"), gpus: c.Int("gpus"), models: c.String("gpu-model")},
+				staged: c.Bool("staged"), blobStore: c.String("blob-store")}
 			if c.IsSet("gpus") && o.gpu.gpus == 0 {
 				return &exitError{code: exitUsage, err: errors.New("dev: --gpus 0: want 1 or more (--gpu-backend none for no GPUs)")}
 			}
@@ -186,6 +194,10 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		Bootstrap: true, Partitions: []string{o.partition}, LogLevel: o.logLevel, Version: version, Out: s.out, Log: s.err,
 		Nomad: bridge.Nomad{Addr: nomad.addr(), Cluster: "hpcbridge", MaxQueued: nomadexec.DefaultMaxQueued, CPUMHz: nomadexec.DefaultMHzPerCPU,
 			DefaultMemMiB: nomadexec.DefaultMemMiB, KillWait: nomadexec.DefaultKillTimeout, OutputRetention: archive.DefaultRetention},
+		BlobStore: o.blobStore,
+	}
+	if o.staged {
+		cfg.Nomad.PartitionMap = []string{o.partition + "=files:staged"}
 	}
 	sctx, stopServer := context.WithCancel(ctx)
 	errc := make(chan error, 1)
@@ -216,6 +228,10 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		fmt.Fprintf(&b, "  Nodes:           %s (Nomad clients on this machine, with a server)\n", strings.Join(names, ", "))
 	}
 	fmt.Fprintf(&b, "  Jobs run as:     %s, partition %s\n", runAsWords(o), o.partition)
+	if o.staged {
+		fmt.Fprintf(&b, "  Files:           partition %s is staged: sbatch uploads the submit directory, the node runs the job in a restored copy\n", o.partition)
+		fmt.Fprintf(&b, "                   (it ignores the real one), hpcbridge fetch JOBID brings outputs back (sbatch --wait fetches)\n")
+	}
 	gpus.banner(&b, nomad.nodes, nodeGPUs)
 	fmt.Fprintf(&b, "Try: sbatch examples/slurm/hello.sh && squeue. Ctrl-C stops.\n")
 	_, _ = s.out.Write(b.Bytes())

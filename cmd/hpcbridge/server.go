@@ -36,6 +36,7 @@ func serverCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "tls-key", Usage: "PEM key for --tls-cert"},
 			&cli.StringFlag{Name: "tls-ca", Usage: "PEM CA that signs every server's (and client's) certificate"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+			&cli.StringFlag{Name: "blob-store", Usage: "the store of staged files and checkpoints: dir:PATH or s3://ACCESS:SECRET@HOST:PORT/BUCKET[/PREFIX][?tls=false]", DefaultText: "dir:DATA_DIR/blobs"},
 		}, nomadFlags()...),
 		Action: func(c *cli.Context) error {
 			cfg := bridge.Config{
@@ -43,7 +44,7 @@ func serverCommand(s streams) *cli.Command {
 				RaftBind: c.String("raft-bind"), RaftAdvertise: c.String("raft-advertise"), NodeID: c.String("node-id"),
 				Bootstrap: c.Bool("bootstrap"), Join: c.String("join"), Token: c.String("token"),
 				Partitions: c.StringSlice("partition"), TLSCert: c.String("tls-cert"), TLSKey: c.String("tls-key"),
-				TLSCA: c.String("tls-ca"), LogLevel: c.String("log-level"), Nomad: nomadOf(c),
+				TLSCA: c.String("tls-ca"), LogLevel: c.String("log-level"), Nomad: nomadOf(c), BlobStore: c.String("blob-store"),
 				Version: version, Out: s.out, Log: s.err,
 			}
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
@@ -63,7 +64,7 @@ func nomadFlags() []cli.Flag {
 		&cli.StringFlag{Name: "nomad-region", EnvVars: []string{"NOMAD_REGION"}, Usage: "Nomad region of the jobs"},
 		&cli.StringFlag{Name: "nomad-namespace", EnvVars: []string{"NOMAD_NAMESPACE"}, Usage: "Nomad namespace of the jobs"},
 		&cli.StringFlag{Name: "cluster-name", Value: "hpcbridge", Usage: "the Slurm cluster name jobs see (SLURM_CLUSTER_NAME)"},
-		&cli.StringSliceFlag{Name: "partition-map", Usage: "PARTITION=pool:NAME;dc:DC1,DC2;meta.KEY=VALUE: where a partition's jobs run in Nomad (repeatable)"},
+		&cli.StringSliceFlag{Name: "partition-map", Usage: "PARTITION=pool:NAME;dc:DC1,DC2;files:staged;meta.KEY=VALUE: where a partition's jobs run in Nomad, and whether its nodes see the submit directory (files:shared, the default) or not (files:staged) (repeatable)"},
 		&cli.IntFlag{Name: "nomad-max-queued", Value: nomadexec.DefaultMaxQueued, Usage: "jobs registered with Nomad and not yet running, at most"},
 		&cli.IntFlag{Name: "nomad-max-running", Usage: "jobs on Nomad at once, at most (0: no bound)"},
 		&cli.IntFlag{Name: "nomad-cpu-mhz", Value: nomadexec.DefaultMHzPerCPU, Usage: "Nomad CPU (MHz) reserved per Slurm CPU"},
