@@ -15,7 +15,7 @@ FUZZTIME    ?= 20s
 export HPCBRIDGE_SLURM_ORACLE := $(ORACLE_DIR)
 export HPCBRIDGE_CORPUS := $(CORPUS_DIR)
 
-.PHONY: help build driver demo test test-go oracle mpi nomad golangci-lint lint generate bench fuzz clean
+.PHONY: help build driver demo test test-go oracle mpi nomad s3 golangci-lint lint generate bench fuzz clean
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,9 +51,10 @@ mpi: ## install Debian's Open MPI and MPICH when missing (needs root then)
 	scripts/install-mpi.sh
 
 # The REQUIRE switches turn a skip into a failure: no oracle, no nomad binary, not root (the
-# driver's job tests and the e2e tests that run jobs as other users), no MPI.
-test: oracle mpi nomad ## run every test with -race, real Slurm as the judge of parsing, a real Nomad agent, as root
-	HPCBRIDGE_REQUIRE_ORACLE=1 HPCBRIDGE_REQUIRE_NOMAD=1 HPCBRIDGE_REQUIRE_ROOT=1 HPCBRIDGE_REQUIRE_MPI=1 $(MAKE) test-go
+# driver's job tests and the e2e tests that run jobs as other users), no MPI, no bin/weed (the
+# S3 store's tests).
+test: oracle mpi nomad s3 ## run every test with -race, real Slurm as the judge of parsing, a real Nomad agent, as root
+	HPCBRIDGE_REQUIRE_ORACLE=1 HPCBRIDGE_REQUIRE_NOMAD=1 HPCBRIDGE_REQUIRE_ROOT=1 HPCBRIDGE_REQUIRE_MPI=1 HPCBRIDGE_REQUIRE_S3=1 $(MAKE) test-go
 
 test-go: ## run the Go tests only (differential tests skip without a running oracle)
 	$(GO) test -race -count=1 ./...
@@ -70,6 +71,20 @@ nomad: ## build bin/nomad (Nomad v1.11.3 + UI) from tools/nomad; no-op when up t
 	mkdir -p $(BIN) && rm -f $(NOMAD_STAMP) && \
 	(cd tools/nomad && $(GO) build -tags ui -o $(BIN)/nomad.tmp github.com/hashicorp/nomad) && \
 	mv -f $(BIN)/nomad.tmp $(BIN)/nomad && echo "$$key" > $(NOMAD_STAMP)
+
+# SeaweedFS's weed (Apache-2.0) built from its Go module (tools/seaweedfs pins it): the
+# S3-compatible server the blob store's S3 backend is tested against (internal/cas/s3test
+# starts it). About 5 min on 2 cores with the modules downloaded; skipped while the stamp
+# (tools/seaweedfs/go.{mod,sum} + go version) matches. With WEED_BIN set, tests use that binary.
+WEED_STAMP := $(BIN)/.weed.stamp
+s3: ## build bin/weed (SeaweedFS, the S3 server the tests use) from tools/seaweedfs; no-op when up to date
+	@if [ -n "$$WEED_BIN" ]; then echo "WEED_BIN=$$WEED_BIN: not building bin/weed"; exit 0; fi; \
+	key=$$({ cat tools/seaweedfs/go.mod tools/seaweedfs/go.sum; $(GO) version; } | sha256sum | cut -d' ' -f1); \
+	if [ -x $(BIN)/weed ] && [ "$$(cat $(WEED_STAMP) 2>/dev/null)" = "$$key" ]; then echo "bin/weed is up to date"; exit 0; fi; \
+	echo "building bin/weed (SeaweedFS; minutes the first time)"; \
+	mkdir -p $(BIN) && rm -f $(WEED_STAMP) && \
+	(cd tools/seaweedfs && $(GO) build -o $(BIN)/weed.tmp github.com/seaweedfs/seaweedfs/weed) && \
+	mv -f $(BIN)/weed.tmp $(BIN)/weed && echo "$$key" > $(WEED_STAMP)
 
 # golangci-lint as tools/golangci-lint pins it (a module of its own), built once into bin/ and
 # rebuilt only when the stamp (tools/golangci-lint/go.{mod,sum} + go version) changes; about
