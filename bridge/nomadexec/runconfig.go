@@ -51,6 +51,7 @@ func (e *Executor) runConfig(ctx context.Context, j *state.Job, job *api.Job) er
 			t.Config["job_id"] = int(j.ID)
 			t.Config["run"] = j.RestartCount
 			t.Config["staged_input"] = input
+			t.Config["restore"] = restoreOf(j)
 		}
 	}
 	return nil
@@ -68,4 +69,14 @@ func JoinURLs(first string, others []string) string {
 		}
 	}
 	return strings.Join(out, ",")
+}
+
+// restoreOf is the checkpoint a run restores before its script starts:
+// the job's last committed checkpoint (a requeued run resumes from it),
+// or none.
+func restoreOf(j *state.Job) string {
+	if cp := j.Checkpoints; cp != nil {
+		return cp.Digest
+	}
+	return ""
 }

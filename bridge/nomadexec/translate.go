@@ -240,9 +240,7 @@ func (t *Translation) translate(j *state.Job, sub *state.Submission, whole *whol
 		OpenMode:     strOr(spec.OpenMode, "truncate"),
 		TimeLimitMin: j.TimeLimitMin,
 	}
-	if cp := j.Checkpoints; cp != nil {
-		config.Restore = cp.Digest // a requeued run resumes from the last checkpoint
-	}
+	config.Restore = restoreOf(j) // sent with the coordinator's keys (runConfig)
 	if nodes > 1 {
 		config.Nodes, config.NTasks, config.CPUsPerNode = nodes, spec.TaskCount(), cpus
 		if whole != nil {
