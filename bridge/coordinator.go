@@ -149,6 +149,9 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		Signaller: b.exec, Nodes: b.nodes, TLS: serverTLS, ForwardTLS: clientTLS, Logger: logger,
 		Settings: slurmSettings(o.Nomad),
 	}
+	if b.observer != nil {
+		acfg.Observer = b.observer
+	}
 	if b.outputs != nil {
 		acfg.Outputs = b.outputs
 	}

@@ -46,6 +46,10 @@ type Nomad struct {
 	// ConfigureTimeout bounds a multi-node run's CONFIGURING
 	// (nomadexec.Config).
 	ConfigureTimeout time.Duration
+	// ReclaimDeadline is how long a reclaimed node's jobs have to
+	// checkpoint and end when the reclaim names no deadline
+	// (nomadexec.ReclaimConfig).
+	ReclaimDeadline time.Duration
 }
 
 // backend is the execution backend a coordinator runs jobs on.
@@ -59,6 +63,8 @@ type backend struct {
 	nodes apiserver.NodeSource
 	// keys registers the nodes' receipt keys (nil: none).
 	keys LeaderTask
+	// observer reads allocations for checkpoint receipts (nil: none).
+	observer apiserver.AllocObserver
 }
 
 // newBackend builds the execution backend: Nomad when Nomad.Addr is set,
@@ -91,11 +97,12 @@ func newBackend(o Config, store *state.Store, node *hbraft.Node, advertise strin
 		MaxQueued: n.MaxQueued, MaxRunning: n.MaxRunning, Outputs: outputs, Logger: logger,
 		Nodes:            nodes, // GPU jobs start when a node has their GPUs free
 		ConfigureTimeout: n.ConfigureTimeout,
+		Reclaim:          nomadexec.ReclaimConfig{Raft: node, Deadline: n.ReclaimDeadline},
 		RunTokens:        runTokens{raft: node},
 		Coordinator:      coordinatorURLs(advertise, serversOf(node, store)),
 	})
 	keys := keyTask{&nomadexec.KeyWatcher{Client: client, Store: store, Raft: node, Logger: logger}}
-	return backend{exec: exec, term: executorTask{exec}, outputs: outputs, nodes: nodes, keys: keys}, nil
+	return backend{exec: exec, term: executorTask{exec}, outputs: outputs, nodes: nodes, keys: keys, observer: exec}, nil
 }
 
 func nomadClient(n Nomad) (*nomadapi.Client, error) {

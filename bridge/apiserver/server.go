@@ -62,6 +62,9 @@ type Config struct {
 	// (the others are FilesShared).
 	Blobs          cas.Store
 	PartitionFiles map[string]string
+	// Observer reads a run's allocation from Nomad, for checkpoint
+	// receipts (checkpoints.go); nil: receipts are refused.
+	Observer AllocObserver
 	// TLS, when set, makes Serve speak HTTPS with it (set ClientCAs and
 	// ClientAuth for mutual TLS; see ServerTLS).
 	TLS *tls.Config
@@ -235,6 +238,11 @@ func (s *Server) routes() {
 		{"GET /v1/job/{ref}/files", read, s.runAuth(s.handleJobFiles)},
 		{"GET /v1/job/{ref}/blobs/{digest}", leader, s.runAuth(s.handleJobBlob)},
 		{"POST /v1/job/{ref}/output", leader, s.runAuth(s.handleJobOutput)},
+		// Checkpoints and receipts (checkpoints.go, receipts.go).
+		{"POST /v1/job/{ref}/checkpoints", leader, s.runAuth(s.handleCheckpoint)},
+		{"GET /v1/receipts", read, s.auth(s.handleReceipts)},
+		{"GET /v1/nodes/keys", read, s.auth(s.handleNodeKeys)},
+		{"POST /v1/node/{name}/key/revoke", leader, s.management(s.handleNodeKeyRevoke)},
 		{"GET /v1/config", local, s.auth(s.handleConfig)},
 		{"GET /v1/nodes", local, s.auth(s.handleNodes)},
 		{"GET /v1/node/{name}", local, s.auth(s.handleNode)},
