@@ -181,6 +181,11 @@ func jobFiles(j *state.Job) *api.JobFiles {
 	if f := j.Files; f != nil {
 		out.Input, out.Output, out.OutputRun, out.OutputTime = f.Input, f.Output, f.OutputRun, f.OutputTime
 	}
+	if cp := j.Checkpoints; cp != nil && cp.Digest != "" {
+		// The last checkpoint (what a requeued run restores); earlier
+		// ones are listed by GET /v1/receipts.
+		out.Checkpoints = []api.FileCheckpoint{{Run: cp.Run, Seq: cp.Seq, Digest: cp.Digest, Size: cp.Size, Time: cp.Time}}
+	}
 	return out
 }
 
