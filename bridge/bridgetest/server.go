@@ -3,6 +3,7 @@ package bridgetest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -28,6 +29,9 @@ type Options struct {
 	// Blobs and PartitionFiles as in apiserver.Config (staged files).
 	Blobs          cas.Store
 	PartitionFiles map[string]string
+	// Observer and Logger as in apiserver.Config (checkpoint receipts).
+	Observer apiserver.AllocObserver
+	Logger   *slog.Logger
 }
 
 // Server is a single-server API on a local port.
@@ -80,6 +84,8 @@ func New(o Options) (*Server, error) {
 		Nodes:            o.Nodes,
 		Blobs:            o.Blobs,
 		PartitionFiles:   o.PartitionFiles,
+		Observer:         o.Observer,
+		Logger:           o.Logger,
 	})
 	if err != nil {
 		hs.Close()
