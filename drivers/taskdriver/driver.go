@@ -252,6 +252,10 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	if err != nil {
 		return nil, nil, err
 	}
+	staged, err := d.stageIn(cfg, &tc, sc, acct, logger) // staging.go
+	if err != nil {
+		return nil, nil, err
+	}
 	ck, err := d.startCheckpoints(cfg, &tc, sc, acct, compute, gpus, logger) // checkpoint.go
 	if err != nil {
 		return nil, nil, err
@@ -312,6 +316,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	h := newTaskHandle(cfg, exec, client, ps.Pid, start, logger)
 	h.devCgroup = devCgroup
 	h.ckpt = ck
+	h.staging = staged
 	handle := drivers.NewTaskHandle(taskHandleVersion)
 	handle.Config = cfg
 	state := TaskState{
@@ -322,6 +327,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		Owner:          &Owner{UID: acct.uid, GID: acct.gid},
 		DeviceCgroup:   devCgroup,
 		Checkpoint:     ck.saved(),
+		Staging:        staged,
 	}
 	if acct.pool {
 		state.PoolUID = acct.uid
@@ -512,6 +518,7 @@ func (d *Driver) RecoverTask(handle *drivers.TaskHandle) error {
 	h := newTaskHandle(state.TaskConfig, exec, client, state.Pid, state.StartedAt, logger)
 	h.devCgroup = state.DeviceCgroup
 	h.ckpt = d.recoverCheckpoints(state.Checkpoint, state.TaskConfig, logger)
+	h.staging = state.Staging
 	if state.PoolUID != 0 {
 		h.finish = d.poolFinisher(state.PoolUID, state.TaskConfig)
 	}

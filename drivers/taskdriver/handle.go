@@ -42,6 +42,9 @@ type taskHandle struct {
 	// StopTask: the job's end may commit a checkpoint (checkpoint.go).
 	ckpt     *checkpointer
 	stopping atomic.Bool
+	// staging is a staged task's (nil: none): its outputs go back at the
+	// end (staging.go).
+	staging *StagingSetup
 
 	// done is closed when the job has ended and exitResult is final.
 	done chan struct{}
@@ -147,6 +150,7 @@ func (h *taskHandle) run() {
 	defer h.watchRole()()  // a multi-node job's role, as a task event (multinode.go)
 	ps, err := h.exec.Wait(context.Background())
 	h.ckpt.atEnd(ps, err, h.stopping.Load())
+	h.stageOut() // staging.go
 	h.reportGPUUse()
 	h.removeDeviceCgroup()
 	if h.finish != nil {

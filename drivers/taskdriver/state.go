@@ -28,6 +28,9 @@ type TaskState struct {
 	// Checkpoint is the task's checkpoint setup (nil: none); RecoverTask
 	// serves its socket again.
 	Checkpoint *CheckpointSetup
+	// Staging is a staged task's (nil: none); its outputs go back at the
+	// end, also after a restart (staging.go).
+	Staging *StagingSetup
 }
 
 // Owner is the uid and gid a job runs as.

@@ -51,6 +51,10 @@ type Job struct {
 	Limit int64    `json:"limit,omitempty"`
 	// Digest (OpRestore) is the manifest to restore.
 	Digest string `json:"digest,omitempty"`
+	// Base (OpScan), when set, is a manifest the scan is compared with:
+	// only what is new or changed since it is uploaded and listed (a
+	// staged job's outputs against its input; cas.Changed).
+	Base string `json:"base,omitempty"`
 }
 
 // Result is what the helper reports when it is done.
@@ -187,6 +191,13 @@ func runJob(ctx context.Context, j *Job, r cas.Remote) *Result {
 		m, l, err := cas.Scan(j.Dir, j.Paths, j.Limit)
 		if err != nil {
 			return &Result{Error: err.Error()}
+		}
+		if j.Base != "" {
+			base, err := cas.GetManifest(ctx, j.Base, r)
+			if err != nil {
+				return &Result{Error: err.Error()}
+			}
+			m = cas.Changed(base, m)
 		}
 		d, st, err := cas.Upload(ctx, m, l, r)
 		if err != nil {

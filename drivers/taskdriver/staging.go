@@ -1,0 +1,268 @@
+package taskdriver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	hclog "github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/nomad/plugins/drivers"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/checkpoint"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
+	"github.com/hpcbridge/hpcbridge/internal/cas"
+)
+
+// Staged files, node side (docs/files.md, "Staged partitions"). A job of a
+// staged partition carries its submit directory's manifest (staged_input):
+// before the script starts the driver restores it into the task's work
+// directory (WorkDirName in the task directory) and runs the job there,
+// whatever the node could reach of the real submit directory;
+// SLURM_SUBMIT_DIR stays the submitter's path, as Slurm shows it. Paths
+// under the submit directory (--chdir, -o/-e/-i given absolute) are moved
+// into the copy. When the job has ended, and before its end is reported,
+// the driver sends back what the job created or changed there (cas.Changed
+// against the input; -o/-e files among them) and posts the outputs'
+// manifest. The job's files are only ever read and written by the file
+// helper as the job's user (checkpoint.HelperName); the driver talks to
+// the coordinator with the run's token, which the job never sees.
+
+// Bounds of staging.
+const (
+	// WorkDirName is the restored submit directory in the task directory.
+	WorkDirName = "work"
+	// stagingTimeout bounds a restore, and a send-back with its post.
+	stagingTimeout = 30 * time.Minute
+	// stagingLimit bounds the bytes of a job's outputs.
+	stagingLimit int64 = 64 << 30
+)
+
+// StagingSetup is a staged task's staging, kept in its state so that a
+// restarted plugin still sends the outputs back.
+type StagingSetup struct {
+	// Input is the input manifest; Dir the work directory it was
+	// restored into (absolute).
+	Input string
+	Dir   string
+	// Coordinator, RunToken and JobID: from the task config.
+	Coordinator string
+	RunToken    string
+	JobID       int
+	// The job's user: the file helper runs as it.
+	UID, GID int
+	Groups   []int
+	// Helper is the plugin binary the job's user may run.
+	Helper string
+}
+
+// stageIn restores a staged task's input as its working directory and
+// points stepd's configuration there; nil (and sc unchanged) for a task
+// that is not staged. Call it after prepare, before the checkpoint setup.
+func (d *Driver) stageIn(cfg *drivers.TaskConfig, tc *TaskConfig, sc *jobdir.StepdConfig, acct account, logger hclog.Logger) (*StagingSetup, error) {
+	if tc.StagedInput == "" {
+		return nil, nil
+	}
+	if !cas.ValidDigest(tc.StagedInput) {
+		return nil, fmt.Errorf("hpcbridge task config: staged_input %q: want sha256:<64 hex>", tc.StagedInput)
+	}
+	if tc.Coordinator == "" || tc.RunToken == "" || tc.JobID <= 0 {
+		return nil, errors.New("hpcbridge task config: staged_input without the coordinator, run token and job id to fetch it with")
+	}
+	layout := jobdir.Layout{TaskDir: sc.TaskDir}
+	helper := filepath.Join(layout.BinDir(), checkpoint.JobName)
+	if err := installSrun(d.self, helper); err != nil {
+		return nil, fmt.Errorf("install the file helper: %w", err)
+	}
+	s := &StagingSetup{
+		Input: tc.StagedInput, Dir: filepath.Join(sc.TaskDir, WorkDirName),
+		Coordinator: tc.Coordinator, RunToken: tc.RunToken, JobID: tc.JobID,
+		UID: acct.uid, GID: acct.gid, Groups: acct.groups, Helper: helper,
+	}
+	remote, err := s.remote()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(d.ctx, stagingTimeout)
+	defer cancel()
+	res, err := s.helper(ctx, &checkpoint.Job{Op: checkpoint.OpRestore, Dir: s.Dir, Digest: s.Input}, remote)
+	if err == nil && res.Error != "" {
+		err = errors.New(res.Error)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("restore the staged submit directory %s: %w", s.Input, err)
+	}
+	s.redirect(sc, envValue(sc.Env, "SLURM_SUBMIT_DIR"))
+	logger.Info("staged input restored", "manifest", s.Input, "dir", s.Dir, "workdir", sc.Workdir, "files", res.Stats.Files, "bytes", res.Stats.Bytes)
+	d.stagingEvent(cfg, fmt.Sprintf("Staged input %s restored: %d files, %s; the job runs in %s", s.Input, res.Stats.Files,
+		checkpoint.Bytes(res.Stats.Bytes), sc.Workdir), map[string]string{"staged_input": s.Input})
+	return s, nil
+}
+
+// redirect moves stepd's working directory and absolute file names from
+// under the submit directory into the restored copy. A working directory
+// outside it (an absolute --chdir elsewhere) becomes the copy's root: the
+// node does not see the submitter's file system.
+func (s *StagingSetup) redirect(sc *jobdir.StepdConfig, submitDir string) {
+	move := func(p string) (string, bool) {
+		if submitDir == "" || !filepath.IsAbs(p) {
+			return p, false
+		}
+		rel, err := filepath.Rel(filepath.Clean(submitDir), filepath.Clean(p))
+		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			return p, false
+		}
+		return filepath.Join(s.Dir, rel), true
+	}
+	if w, ok := move(sc.Workdir); ok {
+		sc.Workdir = w
+	} else {
+		sc.Workdir = s.Dir
+	}
+	for _, p := range []*string{&sc.Output, &sc.Error, &sc.Input} {
+		if *p != "" {
+			*p, _ = move(*p)
+		}
+	}
+}
+
+// envValue is NAME's value in a "NAME=value" list ("" when unset).
+func envValue(env []string, name string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == name {
+			v = val
+		}
+	}
+	return v
+}
+
+func (s *StagingSetup) remote() (*api.BlobRemote, error) {
+	r, err := api.NewRunRemote(s.Coordinator, s.RunToken, strconv.Itoa(s.JobID))
+	if err != nil {
+		return nil, fmt.Errorf("staged files: %w", err)
+	}
+	return r, nil
+}
+
+// stageOut sends back what a staged job created or changed in its work
+// directory and posts the outputs' manifest; it runs once the job has
+// ended, before its end is reported. Failures are reported as task events
+// and logged: the job's exit status stands.
+func (h *taskHandle) stageOut() {
+	s := h.staging
+	if s == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), stagingTimeout)
+	defer cancel()
+	n, sent, err := s.out(ctx)
+	if err != nil {
+		h.logger.Error("cannot send the staged job's outputs back", "error", err)
+		h.stagingEvent(fmt.Sprintf("Staged outputs not sent back: %v", err), nil)
+		return
+	}
+	h.stagingEvent(fmt.Sprintf("Staged outputs sent back: %d files new or changed, %s uploaded", n, checkpoint.Bytes(sent)), nil)
+}
+
+// out scans the work directory (as the job's user), uploads the chunks
+// the store lacks, and posts the manifest of what differs from the input.
+// It returns the files sent back and the bytes uploaded.
+func (s *StagingSetup) out(ctx context.Context) (int, int64, error) {
+	remote, err := s.remote()
+	if err != nil {
+		return 0, 0, err
+	}
+	res, err := s.helper(ctx, &checkpoint.Job{Op: checkpoint.OpScan, Dir: s.Dir, Limit: stagingLimit, Base: s.Input}, remote)
+	if err == nil && res.Error != "" {
+		err = errors.New(res.Error)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("scan %s: %w", s.Dir, err)
+	}
+	if err := remote.PostOutput(ctx, res.Digest); err != nil {
+		return 0, 0, fmt.Errorf("post outputs %s: %w", res.Digest, err)
+	}
+	return res.Stats.Files, res.Stats.SentBytes, nil
+}
+
+// helper runs the file helper as the job's user with remote behind it.
+func (s *StagingSetup) helper(ctx context.Context, j *checkpoint.Job, remote cas.Remote) (*checkpoint.Result, error) {
+	return runFileHelper(ctx, s.Helper, s.UID, s.GID, s.Groups, j, remote, stagingLimit)
+}
+
+// runFileHelper runs the plugin binary as checkpoint.HelperName under
+// uid/gid/groups, serves its questions with remote (at most limit bytes
+// put; 0: no bound) and returns its result. ctx ending kills it.
+func runFileHelper(ctx context.Context, path string, uid, gid int, groups []int, j *checkpoint.Job, remote cas.Remote, limit int64) (*checkpoint.Result, error) {
+	cmd := exec.Command(path)
+	cmd.Args = []string{checkpoint.HelperName}
+	cmd.Dir = "/"
+	cmd.Env = helperEnv()
+	gs := make([]uint32, 0, len(groups))
+	for _, g := range groups {
+		gs = append(gs, uint32(g))
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: gs},
+		Setpgid:    true,
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	var stderr tailBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the file helper: %w", err)
+	}
+	pid := cmd.Process.Pid
+	stopKill := context.AfterFunc(ctx, func() { _ = syscall.Kill(-pid, syscall.SIGKILL) })
+	res, serr := checkpoint.Serve(ctx, stdout, stdin, j, remote, limit)
+	stdin.Close()
+	if serr != nil {
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
+	werr := cmd.Wait()
+	stopKill()
+	if serr != nil {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return nil, fmt.Errorf("%w (helper: %s)", serr, msg)
+		}
+		if werr != nil && ctx.Err() == nil {
+			return nil, fmt.Errorf("%w (helper: %v)", serr, werr)
+		}
+		return nil, serr
+	}
+	return res, nil
+}
+
+// stagingEvent reports a task event of a starting task.
+func (d *Driver) stagingEvent(cfg *drivers.TaskConfig, msg string, ann map[string]string) {
+	ev := &drivers.TaskEvent{TaskID: cfg.ID, TaskName: cfg.Name, AllocID: cfg.AllocID, Timestamp: time.Now(), Message: msg, Annotations: ann}
+	if err := d.eventer.EmitEvent(ev); err != nil {
+		d.logger.Warn("cannot report a staging event", "error", err)
+	}
+}
+
+// stagingEvent reports a task event of a running task.
+func (h *taskHandle) stagingEvent(msg string, ann map[string]string) {
+	if h.emit == nil {
+		return
+	}
+	cfg := h.taskConfig
+	ev := &drivers.TaskEvent{TaskID: cfg.ID, TaskName: cfg.Name, AllocID: cfg.AllocID, Timestamp: time.Now(), Message: msg, Annotations: ann}
+	if err := h.emit(ev); err != nil {
+		h.logger.Warn("cannot report a staging event", "error", err)
+	}
+}

@@ -1,0 +1,133 @@
+package taskdriver
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/internal/cas"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// A staged job runs in the restored copy of its submit directory under
+// the task directory, not in the real one the node could reach (changed
+// after the upload here); SLURM_SUBMIT_DIR stays the submitter's path; an
+// absolute -e under the submit directory lands in the copy; and what the
+// job created or changed comes back through the coordinator, nothing
+// else: the files it left alone stay out of the outputs.
+func TestStagedJobRunsInRestoredCopy(t *testing.T) {
+	td := newTestDriver(t, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	store, err := cas.Open("dir:" + t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := bridgetest.Start(t, bridgetest.Options{Now: time.Now, Partitions: []string{"remote"}, Blobs: store, PartitionFiles: map[string]string{"remote": "staged"}})
+	// Jobs run as nobody in these tests: nobody owns the job.
+	owner := srv.Client(t, srv.UserToken(t, "nobody"))
+
+	submitDir := sharedDir(t)
+	write := func(name, body string) {
+		t.Helper()
+		p := filepath.Join(submitDir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("input.txt", "staged input\n")
+	write("sub/keep.txt", "left alone\n")
+	if err := os.Symlink("input.txt", filepath.Join(submitDir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	m, l, err := cas.Scan(submitDir, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _, err := cas.Upload(ctx, m, l, api.NewBlobRemote(owner, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The node could reach the real directory: the job must not use it.
+	write("input.txt", "THE REAL DIRECTORY\n")
+
+	resp, err := owner.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\ntrue\n"), ScriptName: "job.sh", Cwd: submitDir, StagedInput: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := resp.JobID
+	cmd, _ := state.Encode(state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: id, Task: state.NoTask})
+	if res, _, err := srv.Raft.Apply(ctx, cmd); err != nil || res.Err != nil {
+		t.Fatalf("start: %v %v", err, res)
+	}
+	runTok := srv.RunToken(t, id)
+
+	env := coordinatorEnv(fmt.Sprint(id))
+	env["SLURM_SUBMIT_DIR"] = submitDir
+	script := "#!/bin/sh\npwd > where.txt\necho \"submit=$SLURM_SUBMIT_DIR\"\ncat input.txt > copy.txt\ncat link >> copy.txt\necho err-line >&2\nmkdir -p new/dir && echo deep > new/dir/f\n"
+	j := td.newJob(t, TaskConfig{
+		Script: script, Workdir: submitDir, Output: "slurm-%j.out", Error: submitDir + "/abs-%j.err",
+		StagedInput: in, Coordinator: srv.URL, RunToken: runTok, JobID: int(id),
+	}, env)
+	res := j.run()
+	if res.ExitCode != 0 || res.Err != nil {
+		t.Fatalf("result: %s", describe(res))
+	}
+	for _, name := range []string{"where.txt", "copy.txt", fmt.Sprintf("slurm-%d.out", id)} {
+		if _, err := os.Lstat(filepath.Join(submitDir, name)); err == nil {
+			t.Errorf("%s written in the real submit directory", name)
+		}
+	}
+	files, err := owner.JobFiles(ctx, fmt.Sprint(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files.Input != in || files.Output == "" {
+		t.Fatalf("job files %+v: no outputs", files)
+	}
+	outDir := t.TempDir()
+	got, err := cas.Restore(ctx, files.Output, outDir, api.NewBlobRemote(owner, fmt.Sprint(id)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range got.Files {
+		names = append(names, f.Path)
+	}
+	for _, bad := range []string{"input.txt", "sub/keep.txt", "link", "sub"} {
+		if contains(names, bad) {
+			t.Errorf("outputs %v hold %s, which the job did not change", names, bad)
+		}
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(outDir, name))
+		if err != nil {
+			t.Errorf("outputs %v: %v", names, err)
+		}
+		return string(b)
+	}
+	if w, want := read("where.txt"), filepath.Join(j.taskDir(), WorkDirName)+"\n"; w != want {
+		t.Errorf("the job ran in %q, want the restored copy %q", w, want)
+	}
+	if c := read("copy.txt"); c != "staged input\nstaged input\n" {
+		t.Errorf("the job read %q, want the staged input (twice, through the link)", c)
+	}
+	if o := read(fmt.Sprintf("slurm-%d.out", id)); !strings.Contains(o, "submit="+submitDir+"\n") {
+		t.Errorf("output %q: SLURM_SUBMIT_DIR is not the submitter's", o)
+	}
+	if e := read(fmt.Sprintf("abs-%d.err", id)); e != "err-line\n" {
+		t.Errorf("error file %q", e)
+	}
+	if d := read("new/dir/f"); d != "deep\n" {
+		t.Errorf("new/dir/f %q", d)
+	}
+}
