@@ -459,7 +459,7 @@ exit 85
 // receiptRow is one receipt as GET /v1/receipts lists it, in the fields
 // the leader-kill test compares.
 type receiptRow struct {
-	Job    uint64 `json:"job"`
+	Job    uint64 `json:"job_id"`
 	Run    int    `json:"run"`
 	Seq    int    `json:"seq"`
 	Node   string `json:"node"`

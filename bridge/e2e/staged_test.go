@@ -23,6 +23,8 @@ import (
 	nomadapi "github.com/hashicorp/nomad/api"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/internal/cas"
+	"github.com/hpcbridge/hpcbridge/internal/cas/s3test"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent/nomadtest"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -43,6 +45,9 @@ type donorDev struct {
 	nomad   *nomadapi.Client
 	nodes   []string // the Nomad client nodes' names
 	blobs   string   // the local blob store's directory ("" on another store)
+	// lastInput is the input manifest of the last staged job the flows
+	// checked (set by otherUserReadsNothing).
+	lastInput *string
 	log     *lockedLog
 }
 
@@ -88,7 +93,7 @@ func startDonorDev(t *testing.T, flags ...string) *donorDev {
 	}
 	binDir, plugins := buildGPUTools(t)
 	requireFeature(t, binDir, "--staged", "dev")
-	d := &donorDev{dataDir: filepath.Join(searchableDir(t), "dev"), log: &lockedLog{}}
+	d := &donorDev{dataDir: filepath.Join(searchableDir(t), "dev"), log: &lockedLog{}, lastInput: new(string)}
 	bind := freePort(t)
 	args := append([]string{"dev", "--nodes", "2", "--staged", "--gpu-backend", "fake", "--gpus", "2", "--log-level", "info",
 		"--data-dir", d.dataDir, "--bind", bind, "--raft-bind", freePort(t), "--plugin-dir", plugins}, flags...)
@@ -183,6 +188,33 @@ func tail(s string, n int) string {
 func TestStagedDev(t *testing.T) {
 	d := startDonorDev(t)
 	runDonorFlows(t, d)
+}
+
+// TestStagedDevS3 is the same on the S3-compatible store: `hpcbridge dev
+// --blob-store s3://...` on a real SeaweedFS server (internal/cas/s3test),
+// whose bucket then holds the staged files and checkpoints.
+func TestStagedDevS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process test: skipped with -short")
+	}
+	s3 := s3test.Start(t)
+	d := startDonorDev(t, "--blob-store", s3.Spec("e2e"))
+	runDonorFlows(t, d)
+	// The blobs went to the bucket, not to the coordinator's data dir.
+	if n := countFiles(t, filepath.Join(d.dataDir, "coordinator", "blobs")); n != 0 {
+		t.Errorf("with an S3 blob store, %d blob files in the coordinator's data dir", n)
+	}
+	store, err := cas.Open(s3.Spec("e2e"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *d.lastInput == "" {
+		return // the flow that sets it failed or skipped
+	}
+	ok, err := store.Has(context.Background(), "root", *d.lastInput)
+	if err != nil || !ok {
+		t.Errorf("the S3 bucket lacks the staged job's input manifest %s in namespace root: %v, %v", *d.lastInput, ok, err)
+	}
 }
 
 // runDonorFlows runs every flow that one staged dev shows, in an order that
@@ -408,6 +440,7 @@ echo committed
 	if f.Input == "" || f.Output == "" || len(f.Checkpoints) == 0 {
 		t.Fatalf("job %s's files %+v: want an input, an output and a checkpoint", id, f)
 	}
+	*d.lastInput = f.Input
 	mallory := d.userToken("mallory")
 	owner := d.userToken("root") // the job's user: sbatch with the management token submits as the local user
 	digests := []string{f.Input, f.Output, f.Checkpoints[0].Digest}
