@@ -3,6 +3,9 @@ package cas
 import (
 	"context"
 	"fmt"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Remote is where Upload sends blobs and Restore reads them: the
@@ -14,6 +17,9 @@ type Remote interface {
 	Put(ctx context.Context, digest string, data []byte) error
 	Get(ctx context.Context, digest string) ([]byte, error)
 }
+
+// UploadParallel is how many chunks Upload reads and sends at once.
+const UploadParallel = 4
 
 // MissingBatch is the most digests Upload asks about in one Missing call
 // (the coordinator's route takes up to 10000).
@@ -28,13 +34,22 @@ type storeRemote struct {
 }
 
 func (r storeRemote) Missing(ctx context.Context, digests []string) ([]string, error) {
+	has := make([]bool, len(digests))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, d := range digests {
+		g.Go(func() error {
+			ok, err := r.s.Has(gctx, r.ns, d)
+			has[i] = ok
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
 	var out []string
-	for _, d := range digests {
-		ok, err := r.s.Has(ctx, r.ns, d)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
+	for i, d := range digests {
+		if !has[i] {
 			out = append(out, d)
 		}
 	}
@@ -61,7 +76,8 @@ type Stats struct {
 }
 
 // Upload sends to r the chunks of m that r lacks (asking Missing in batches
-// of MissingBatch, reading each chunk back from the files l points at), then
+// of MissingBatch, reading each chunk back from the files l points at, up to
+// UploadParallel at once: Remote.Put must be safe for concurrent use), then
 // the encoded manifest, and returns the manifest's digest.
 func Upload(ctx context.Context, m *Manifest, l *Layout, r Remote) (string, Stats, error) {
 	var st Stats
@@ -93,18 +109,31 @@ func Upload(ctx context.Context, m *Manifest, l *Layout, r Remote) (string, Stat
 			if !seen[d] {
 				return "", st, fmt.Errorf("upload: the remote reports %q missing, which was not asked about", d)
 			}
-			if l == nil {
-				return "", st, fmt.Errorf("upload: chunk %s is missing and there is no scan layout to read it from", d)
-			}
-			b, err := l.read(d)
-			if err != nil {
-				return "", st, fmt.Errorf("upload: %w", err)
-			}
-			if err := r.Put(ctx, d, b); err != nil {
-				return "", st, fmt.Errorf("upload chunk %s: %w", d, err)
-			}
-			st.SentChunks++
-			st.SentBytes += int64(len(b))
+		}
+		if len(miss) > 0 && l == nil {
+			return "", st, fmt.Errorf("upload: chunk %s is missing and there is no scan layout to read it from", miss[0])
+		}
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(UploadParallel)
+		var mu sync.Mutex
+		for _, d := range miss {
+			g.Go(func() error {
+				b, err := l.read(d)
+				if err != nil {
+					return fmt.Errorf("upload: %w", err)
+				}
+				if err := r.Put(gctx, d, b); err != nil {
+					return fmt.Errorf("upload chunk %s: %w", d, err)
+				}
+				mu.Lock()
+				st.SentChunks++
+				st.SentBytes += int64(len(b))
+				mu.Unlock()
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return "", st, err
 		}
 	}
 	miss, err := r.Missing(ctx, []string{md})
