@@ -237,3 +237,25 @@ func (r *BlobRemote) PostOutput(ctx context.Context, manifest string) error {
 		return err
 	})
 }
+
+// ErrNoOutputs: the job has no staged outputs (not a staged job, or its
+// run has not sent them back yet).
+var ErrNoOutputs = errors.New("no staged outputs")
+
+// FetchOutputs restores the staged outputs of a job (one job or array
+// task, JOBID or JOBID_INDEX) into dir, and returns their manifest. Nothing
+// is written outside dir (cas.Restore); files of the same name in dir are
+// replaced.
+func (c *Client) FetchOutputs(ctx context.Context, ref, dir string) (*cas.Manifest, error) {
+	files, err := c.JobFiles(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if files.Output == "" {
+		if files.Input == "" {
+			return nil, fmt.Errorf("job %s did not run in a staged partition: %w", ref, ErrNoOutputs)
+		}
+		return nil, fmt.Errorf("job %s has not sent its outputs back (yet): %w", ref, ErrNoOutputs)
+	}
+	return cas.Restore(ctx, files.Output, dir, NewBlobRemote(c, ref))
+}

@@ -293,6 +293,9 @@ func (p *presenter) job(k listKey, j *state.Job) *state.Job {
 	}
 	cp.Submission = p.submission(j, p.v.Submission(j), false)
 	cp.DependsOn = nil // the log's parsed form of Dependency; clients read the text
+	if !mayTouch(p.tok, j) {
+		cp.Files = nil // staged files' digests are the owner's (files.go)
+	}
 	// GPU accounting (the run's GPU ids and node, its GPU-seconds, NVML's
 	// figures) is shown to every caller, as NodeList is: sacct -a shows
 	// any user's AllocTRES in Slurm, and none of it is the job's data.

@@ -128,7 +128,7 @@ func runSbatch(o sbatchOptions, s slurm.Streams) int {
 	}
 	req := o.Request(spec)
 	ctx := slurm.Context()
-	resp, err := o.Client.Submit(ctx, req)
+	resp, err := o.submit(ctx, req, s) // staged.go: uploads for a staged partition
 	if err != nil {
 		reportSubmitError(s.Err, err)
 		return slurm.ExitRejected
@@ -144,7 +144,9 @@ func runSbatch(o sbatchOptions, s slurm.Streams) int {
 	if !spec.Wait {
 		return slurm.ExitOK
 	}
-	return waitForJob(ctx, o, s, resp.JobID)
+	rc, jobs := waitForJob(ctx, o, s, resp.JobID)
+	o.fetchOutputs(ctx, s, jobs) // staged.go
+	return rc
 }
 
 // printDiagnostics writes the parser's findings as sbatch reports them,
@@ -184,9 +186,9 @@ func partitionOf(spec *jobspec.Spec) string {
 }
 
 // waitForJob follows a job until it and all its array tasks ended, and
-// returns its exit status as sbatch --wait does: the highest exit code of
-// its tasks, 1 for a task killed by a signal.
-func waitForJob(ctx context.Context, o sbatchOptions, s slurm.Streams, id uint64) int {
+// returns its exit status as sbatch --wait does (the highest exit code of
+// its tasks, 1 for a task killed by a signal) and its records.
+func waitForJob(ctx context.Context, o sbatchOptions, s slurm.Streams, id uint64) (int, []*state.Job) {
 	var last uint64
 	for {
 		q := &api.JobsQuery{Jobs: []string{fmt.Sprint(id)}, States: []string{"all"}}
@@ -199,14 +201,14 @@ func waitForJob(ctx context.Context, o sbatchOptions, s slurm.Streams, id uint64
 				}
 			}
 			fmt.Fprintf(s.Err, "sbatch: error: slurm_load_job: %s\n", slurm.APIMessage(err))
-			return slurm.ExitRejected
+			return slurm.ExitRejected, nil
 		}
 		if rc, done := jobsExit(jobs); done {
-			return rc
+			return rc, jobs
 		}
 		if meta == nil || meta.LastIndex == last {
 			if err := o.Sleep(ctx, time.Second); err != nil {
-				return slurm.ExitRejected
+				return slurm.ExitRejected, nil
 			}
 		}
 		if meta != nil {

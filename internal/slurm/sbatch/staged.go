@@ -1,0 +1,171 @@
+package sbatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/internal/cas"
+	"github.com/hpcbridge/hpcbridge/internal/slurm"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// Staged partitions (docs/files.md): the coordinator answers a submission
+// to a partition whose nodes do not see the submit directory with
+// staged_input; sbatch then uploads the directory (content addressed:
+// what the coordinator has already is not sent again) and submits again
+// with its manifest. sbatch --wait brings the job's outputs back into the
+// submit directory before it returns.
+
+// EnvStageLimit bounds the bytes of a submit directory sbatch uploads for
+// a staged partition (e.g. 500M, 20G; binary units); DefaultStageLimit
+// when unset.
+const EnvStageLimit = "HPCBRIDGE_STAGE_LIMIT"
+
+// DefaultStageLimit is the upload bound when EnvStageLimit is unset.
+const DefaultStageLimit int64 = 10 << 30
+
+// stagedClient is what staging needs of the client (*api.Client is one).
+type stagedClient interface {
+	BlobsMissing(ctx context.Context, digests []string) ([]string, error)
+	PutBlob(ctx context.Context, digest string, data []byte) error
+	FetchOutputs(ctx context.Context, ref, dir string) (*cas.Manifest, error)
+}
+
+// uploadRemote is the client as the cas.Remote uploads go to.
+type uploadRemote struct{ c stagedClient }
+
+func (r uploadRemote) Missing(ctx context.Context, d []string) ([]string, error) {
+	return r.c.BlobsMissing(ctx, d)
+}
+
+func (r uploadRemote) Put(ctx context.Context, d string, b []byte) error {
+	return r.c.PutBlob(ctx, d, b)
+}
+
+func (uploadRemote) Get(context.Context, string) ([]byte, error) {
+	return nil, errors.New("sbatch reads no blobs")
+}
+
+// stageLimit reads EnvStageLimit from env.
+func stageLimit(env []string) (int64, error) {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == EnvStageLimit {
+			v = val
+		}
+	}
+	if v == "" {
+		return DefaultStageLimit, nil
+	}
+	n, err := parseSize(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q: %w", EnvStageLimit, v, err)
+	}
+	return n, nil
+}
+
+// parseSize reads a byte count with an optional binary unit: 1024, 64K,
+// 500M, 20G, 1T (KiB... also accepted).
+func parseSize(v string) (int64, error) {
+	s := strings.TrimSpace(strings.ToUpper(v))
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "B"), "I")
+	mult := int64(1)
+	if n := len(s); n > 0 {
+		switch s[n-1] {
+		case 'K':
+			mult = 1 << 10
+		case 'M':
+			mult = 1 << 20
+		case 'G':
+			mult = 1 << 30
+		case 'T':
+			mult = 1 << 40
+		}
+		if mult > 1 {
+			s = s[:n-1]
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, errors.New("want a positive size such as 500M or 20G")
+	}
+	return n * mult, nil
+}
+
+// stage uploads the submit directory and returns its manifest's digest
+// and what was sent.
+func (o *sbatchOptions) stage(ctx context.Context) (string, cas.Stats, error) {
+	c, ok := o.Client.(stagedClient)
+	if !ok {
+		return "", cas.Stats{}, errors.New("this client cannot upload files")
+	}
+	limit, err := stageLimit(o.Env)
+	if err != nil {
+		return "", cas.Stats{}, err
+	}
+	m, l, err := cas.Scan(o.Cwd, nil, limit)
+	if err != nil {
+		return "", cas.Stats{}, fmt.Errorf("%w (the limit is %s from %s)", err, cas.HumanBytes(limit), EnvStageLimit)
+	}
+	d, st, err := cas.Upload(ctx, m, l, uploadRemote{c})
+	if err != nil {
+		return "", st, err
+	}
+	return d, st, nil
+}
+
+// submit submits req and, when its partition is staged, uploads the
+// submit directory and submits again with it.
+func (o *sbatchOptions) submit(ctx context.Context, req *api.SubmitRequest, s slurm.Streams) (*api.SubmitResponse, error) {
+	resp, err := o.Client.Submit(ctx, req)
+	if !api.IsCode(err, api.CodeStagedInput) || req.StagedInput != "" {
+		return resp, err
+	}
+	d, st, serr := o.stage(ctx)
+	if serr != nil {
+		return nil, &api.Error{Code: api.CodeStagedInput, Message: fmt.Sprintf("%v; cannot stage the submit directory %s: %v", err, o.Cwd, serr)}
+	}
+	fmt.Fprintf(s.Err, "sbatch: staged %s: %d files, %s; sent %d of %d chunks (%s)\n", o.Cwd, st.Files, cas.HumanBytes(st.Bytes), st.SentChunks, st.Chunks, cas.HumanBytes(st.SentBytes))
+	req.StagedInput = d
+	return o.Client.Submit(ctx, req)
+}
+
+// fetchOutputs brings the staged outputs of the job's records (the job,
+// or its array's tasks) into the submit directory, after sbatch --wait.
+func (o *sbatchOptions) fetchOutputs(ctx context.Context, s slurm.Streams, jobs []*state.Job) {
+	c, ok := o.Client.(stagedClient)
+	if !ok {
+		return
+	}
+	for _, j := range jobs {
+		if j.Files == nil || j.IsArrayBase() {
+			continue
+		}
+		if fi, err := os.Stat(o.Cwd); err != nil || !fi.IsDir() {
+			fmt.Fprintf(s.Err, "sbatch: error: job %s's outputs: the submit directory %s is gone; use hpcbridge fetch %s --into DIR\n", j.SlurmID(), o.Cwd, j.SlurmID())
+			return
+		}
+		m, err := c.FetchOutputs(ctx, j.SlurmID(), o.Cwd)
+		if err != nil {
+			fmt.Fprintf(s.Err, "sbatch: error: job %s's outputs: %v\n", j.SlurmID(), err)
+			continue
+		}
+		fmt.Fprintf(s.Err, "sbatch: job %s: fetched %d files into %s\n", j.SlurmID(), countFiles(m), o.Cwd)
+	}
+}
+
+// countFiles counts a manifest's regular files and links.
+func countFiles(m *cas.Manifest) int {
+	n := 0
+	for _, f := range m.Files {
+		if !f.FileMode().IsDir() {
+			n++
+		}
+	}
+	return n
+}

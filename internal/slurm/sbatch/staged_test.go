@@ -1,0 +1,106 @@
+package sbatch
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/internal/cas"
+	"github.com/hpcbridge/hpcbridge/internal/slurm"
+	"github.com/hpcbridge/hpcbridge/internal/slurmcli"
+)
+
+// stagedServer is a coordinator whose only partition is staged, and a
+// client of alice's.
+func stagedServer(t *testing.T) (*bridgetest.Server, *api.Client) {
+	t.Helper()
+	store, err := cas.Open("dir:" + t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := bridgetest.Start(t, bridgetest.Options{Now: time.Now, Partitions: []string{"remote"}, Blobs: store, PartitionFiles: map[string]string{"remote": "staged"}})
+	return srv, srv.Client(t, srv.UserToken(t, "alice"))
+}
+
+func stagedSubmit(t *testing.T, c *api.Client, dir string, env ...string) (int, string, string) {
+	t.Helper()
+	o := sbatchOptions{Client: c, Submission: slurmcli.Submission{
+		Script: []byte("#!/bin/sh\ncat in.txt\n"), ScriptName: "job.sh", Env: env, Now: time.Now(), Cwd: dir, User: "alice",
+	}, Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}
+	var out, errs bytes.Buffer
+	code := runSbatch(o, slurm.Streams{Out: &out, Err: &errs, Env: env})
+	return code, out.String(), errs.String()
+}
+
+// sbatch to a staged partition uploads the submit directory and submits
+// its manifest; the same directory again sends no chunk at all.
+func TestSbatchStagesSubmitDir(t *testing.T) {
+	srv, c := stagedServer(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "in.txt"), []byte("input\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "big.dat"), bytes.Repeat([]byte("0123456789abcdef"), 1<<17), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := stagedSubmit(t, c, dir)
+	if code != 0 || !strings.HasPrefix(out, "Submitted batch job ") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	var first, chunks int
+	if _, err := fmt.Sscanf(errs[strings.Index(errs, "sent "):], "sent %d of %d chunks", &first, &chunks); err != nil || first == 0 || first != chunks {
+		t.Fatalf("first upload: %q (%v)", errs, err)
+	}
+	var id uint64
+	fmt.Sscanf(out, "Submitted batch job %d", &id)
+	j := srv.Store.View().Job(id)
+	if j.Files == nil || !cas.ValidDigest(j.Files.Input) {
+		t.Fatalf("job files %+v", j.Files)
+	}
+	code, out, errs = stagedSubmit(t, c, dir)
+	if code != 0 || !strings.Contains(errs, fmt.Sprintf("sent 0 of %d chunks (0 B)", chunks)) {
+		t.Fatalf("same inputs again: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	var id2 uint64
+	fmt.Sscanf(out, "Submitted batch job %d", &id2)
+	if j2 := srv.Store.View().Job(id2); j2.Files == nil || j2.Files.Input != j.Files.Input {
+		t.Errorf("the same directory's manifest differs: %+v, %+v", j.Files, j2.Files)
+	}
+}
+
+// Over the size limit, sbatch refuses naming the biggest files, and
+// nothing is submitted.
+func TestSbatchStageLimit(t *testing.T) {
+	srv, c := stagedServer(t)
+	dir := t.TempDir()
+	for name, n := range map[string]int{"huge.bin": 3 << 20, "medium.bin": 1 << 20, "small.txt": 10} {
+		if err := os.WriteFile(filepath.Join(dir, name), make([]byte, n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errs := stagedSubmit(t, c, dir, EnvStageLimit+"=2M")
+	if code == 0 || out != "" {
+		t.Fatalf("over the limit: exit %d, stdout %q", code, out)
+	}
+	for _, want := range []string{"huge.bin (3.0 MiB)", "medium.bin (1.0 MiB)", "over the limit of 2.0 MiB", EnvStageLimit} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr %q lacks %q", errs, want)
+		}
+	}
+	if j := srv.Store.View().Job(1); j != nil {
+		t.Errorf("job %d submitted", j.ID)
+	}
+	if _, err := parseSize("nonsense"); err == nil {
+		t.Error("parseSize(nonsense)")
+	}
+	if n, err := parseSize("20G"); err != nil || n != 20<<30 {
+		t.Errorf("parseSize(20G) = %d, %v", n, err)
+	}
+}
