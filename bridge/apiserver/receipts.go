@@ -95,4 +95,3 @@ func (s *Server) handleNodeKeyRevoke(w http.ResponseWriter, r *http.Request, tok
 	writeJSON(w, http.StatusOK, api.NodeKeyRevokeReply{Key: key, Index: idx})
 	return nil
 }
-
