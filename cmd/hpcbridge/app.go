@@ -108,7 +108,10 @@ func newApp(s streams) *cli.App {
 			aclCommand(s),
 			operatorCommand(s),
 			outputCommand(s),
+			fetchCommand(s),
 			checkpointCommand(s),
+			receiptsCommand(s),
+			nodeCommand(s),
 			devCommand(s),
 		},
 	}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/internal/cas"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// uploadTree writes files under a new directory, uploads it through r and
+// returns the directory and the manifest's digest.
+func uploadTree(t *testing.T, ctx context.Context, r cas.Remote, files map[string]string) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, l, err := cas.Scan(dir, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := cas.Upload(ctx, m, l, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, d
+}
+
+// hpcbridge fetch writes a staged job's outputs into its submit directory
+// (or --into DIR), says what it wrote, and reads nothing of another
+// user's job.
+func TestFetch(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	store, err := cas.Open("dir:" + t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := bridgetest.Start(t, bridgetest.Options{Now: time.Now, Partitions: []string{"remote"}, Blobs: store, PartitionFiles: map[string]string{"remote": "staged"}})
+	alice := srv.Client(t, srv.UserToken(t, "alice"))
+	bob := srv.Client(t, srv.UserToken(t, "bob"))
+
+	submitDir, in := uploadTree(t, ctx, api.NewBlobRemote(alice, ""), map[string]string{"in.txt": "input\n"})
+	resp, err := alice.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\n"), ScriptName: "job.sh", Cwd: submitDir, StagedInput: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := fmt.Sprint(resp.JobID)
+	// Not run yet: nothing to fetch, and fetch says why.
+	var out bytes.Buffer
+	if err := runFetch(ctx, fetchOptions{Client: alice, Ref: ref, Out: &out}); err == nil || !strings.Contains(err.Error(), "is PENDING: its outputs come back when it ends") {
+		t.Errorf("fetch before the run: %v", err)
+	}
+	cmd, _ := state.Encode(state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: resp.JobID, Task: state.NoTask})
+	if _, _, err := srv.Raft.Apply(ctx, cmd); err != nil {
+		t.Fatal(err)
+	}
+	if err := runFetch(ctx, fetchOptions{Client: alice, Ref: ref, Out: &out}); err == nil || !strings.Contains(err.Error(), "when it ends") {
+		t.Errorf("fetch while it runs: %v", err)
+	}
+	// The node sends the outputs back with the run's token.
+	run := srv.Client(t, srv.RunToken(t, resp.JobID))
+	_, outs := uploadTree(t, ctx, api.NewBlobRemote(run, ""), map[string]string{"result.txt": "42\n", "slurm-1.out": "done\n", "sub/deep.txt": "deep\n"})
+	if _, err := run.PostOutput(ctx, ref, outs); err != nil {
+		t.Fatal(err)
+	}
+
+	out.Reset()
+	if err := runFetch(ctx, fetchOptions{Client: alice, Ref: ref, Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"result.txt": "42\n", "slurm-1.out": "done\n", "sub/deep.txt": "deep\n", "in.txt": "input\n"} {
+		if b, err := os.ReadFile(filepath.Join(submitDir, name)); err != nil || string(b) != want {
+			t.Errorf("%s in the submit directory: %q, %v", name, b, err)
+		}
+	}
+	if !strings.Contains(out.String(), filepath.Join(submitDir, "result.txt")+" (3 B)") || !strings.Contains(out.String(), "3 files (13 B) written into "+submitDir) {
+		t.Errorf("report:\n%s", out.String())
+	}
+
+	into := filepath.Join(t.TempDir(), "new")
+	out.Reset()
+	if err := runFetch(ctx, fetchOptions{Client: alice, Ref: ref, Into: into, Quiet: true, Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(into, "sub/deep.txt")); string(b) != "deep\n" {
+		t.Errorf("--into: %q", b)
+	}
+	if strings.Count(out.String(), "\n") != 1 {
+		t.Errorf("--quiet printed %q", out.String())
+	}
+
+	// Gone submit directory: say to use --into.
+	if err := os.RemoveAll(submitDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := runFetch(ctx, fetchOptions{Client: alice, Ref: ref, Out: &out}); err == nil || !strings.Contains(err.Error(), "--into") {
+		t.Errorf("fetch without the submit directory: %v", err)
+	}
+	// Bob gets nothing of alice's job.
+	bobDir := t.TempDir()
+	if err := runFetch(ctx, fetchOptions{Client: bob, Ref: ref, Into: bobDir, Out: &out}); err == nil {
+		t.Error("bob fetched alice's outputs")
+	}
+	if ents, _ := os.ReadDir(bobDir); len(ents) != 0 {
+		t.Errorf("bob's directory got %d entries", len(ents))
+	}
+}
