@@ -260,12 +260,15 @@ func mustUint(t *testing.T, s string) uint64 {
 	return n
 }
 
-// TestCheckpointNodeKilled: gpu-train-checkpoint.sh runs on a staged
-// partition of a Nomad server with two clients (fake GPUs); the client
-// under it is killed outright (no signal reaches the job, nothing more
-// leaves the node); the run ends NODE_FAIL and the job completes on the
-// other node from the last checkpoint committed before the kill.
-func TestCheckpointNodeKilled(t *testing.T) {
+// TestDonorNodesGoAway runs gpu-train-checkpoint.sh on a staged partition
+// of a Nomad server with three clients (fake GPUs, each its own receipt
+// key), and takes its node away mid-run twice: once with an ordinary
+// `nomad node drain` (the donor's own tool: the job gets its USR1 at once,
+// checkpoints and is requeued), once by killing the node's client outright
+// (no signal reaches the job, nothing more leaves the node: the run ends
+// NODE_FAIL). Each time the job completes on another node from the last
+// checkpoint committed before its node went.
+func TestDonorNodesGoAway(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process test: skipped with -short")
 	}
@@ -273,16 +276,20 @@ func TestCheckpointNodeKilled(t *testing.T) {
 	binDir, plugins := buildGPUTools(t)
 	requireFeature(t, binDir, "--into", "fetch")
 	srv := nomadtest.StartServer(t, nomadagent.Config{HeartbeatTTL: time.Second})
+	const n = 3
 	var clients []*nomadagent.Agent
-	for i := range 2 {
+	for i := range n {
+		// Each node its own receipt key (the default path is one per machine).
+		drv := driverPlugin()
+		drv.Config["node_key_file"] = filepath.Join(t.TempDir(), "node.key")
 		clients = append(clients, nomadtest.StartClient(t, srv, nomadagent.Config{
 			Name: devNodeNames[i], Hostname: devNodeNames[i], Dir: searchableDir(t), PluginDir: plugins,
-			Plugins: []nomadagent.Plugin{driverPlugin(), fakeGPUPlugin("a100", 2, "kill-"+devNodeNames[i])}, Drivers: []string{nomadexec.DriverName},
-			DynamicPorts: nomadagent.DynamicPortRange(i, 2),
+			Plugins: []nomadagent.Plugin{drv, fakeGPUPlugin("a100", 1, "away-"+devNodeNames[i])}, Drivers: []string{nomadexec.DriverName},
+			DynamicPorts: nomadagent.DynamicPortRange(i, n),
 		}))
 	}
 	for _, c := range clients {
-		nodeGPUs(t, srv.API(), c.NodeID(), 2)
+		nodeGPUs(t, srv.API(), c.NodeID(), 1)
 	}
 	st := startStack(t, binDir, plugins, srv, "--partition-map", "debug=files:staged")
 	t.Cleanup(func() {
@@ -290,45 +297,56 @@ func TestCheckpointNodeKilled(t *testing.T) {
 			logAllocLogs(t, clients...)
 		}
 	})
-	if out := st.must("sinfo", "-h", "-o", "%P"); !strings.Contains(out, "debug") {
-		t.Fatalf("sinfo: %q", out)
-	}
-	sub := st.in("kill")
-	sub.copyExamples("gpu-train-checkpoint.sh")
-	id := sub.sbatch("gpu-train-checkpoint.sh", strconv.Itoa(trainEpochs))
-	j := sub.waitCheckpoints(id, 3, 3*time.Minute)
-	first := j.NodeList
-	var victim *nomadagent.Agent
-	second := ""
-	for _, c := range clients {
-		if c.Name() == first {
-			victim = c
-		} else {
-			second = c.Name()
+	gone := map[string]bool{} // nodes drained or killed: no longer eligible
+	// away runs the example, takes its node away with take once it has
+	// committed 3 checkpoints, and checks the job resumed elsewhere.
+	away := func(t *testing.T, name string, take func(*nomadagent.Agent), failed state.JobState) {
+		sub := st.on(t).in(name)
+		sub.copyExamples("gpu-train-checkpoint.sh")
+		id := sub.sbatch("gpu-train-checkpoint.sh", strconv.Itoa(trainEpochs))
+		j := sub.waitCheckpoints(id, 3, 3*time.Minute)
+		first := j.NodeList
+		var victim *nomadagent.Agent
+		for _, c := range clients {
+			if c.Name() == first {
+				victim = c
+			}
 		}
-	}
-	if victim == nil {
-		t.Fatalf("job %s runs on %q, which is not a client", id, first)
-	}
-	// What was committed before the kill; one more may land while it dies.
-	committed := sub.checkpoints(id)
-	victim.Kill()
+		if victim == nil || gone[first] {
+			t.Fatalf("job %s runs on %q: not a client still eligible (gone: %v)", id, first, gone)
+		}
+		// What was committed before; one more may land while it goes.
+		committed := sub.checkpoints(id)
+		gone[first] = true
+		take(victim)
 
-	j = sub.wait(id, 5*time.Minute, "ended", func(j *state.Job) bool { return j.State.Terminal() })
-	if j.State != state.StateCompleted || j.ExitString() != "0:0" || j.RestartCount != 1 || j.NodeList != second {
-		t.Errorf("job %s: %s %s, restarts %d, on %q; want COMPLETED 0:0 after 1 restart on %s", id, j.State, j.ExitString(), j.RestartCount, j.NodeList, second)
+		j = sub.wait(id, 5*time.Minute, "ended", func(j *state.Job) bool { return j.State.Terminal() })
+		second := j.NodeList
+		if j.State != state.StateCompleted || j.ExitString() != "0:0" || j.RestartCount != 1 || second == first || gone[second] {
+			t.Errorf("job %s: %s %s, restarts %d, on %q; want COMPLETED 0:0 after 1 restart on a node other than %v", id, j.State, j.ExitString(), j.RestartCount, second, gone)
+		}
+		if len(j.Runs) != 1 || j.Runs[0].NodeList != first || (j.Runs[0].State != failed && !(failed == state.StatePreempted && j.Runs[0].State == state.StateRequeued)) {
+			t.Errorf("job %s's earlier runs: %+v, want one %s run on %s", id, j.Runs, failed, first)
+		}
+		into := filepath.Join(sub.work, "out")
+		sub.must("hpcbridge", "fetch", id, "--into", into)
+		b, err := os.ReadFile(filepath.Join(into, "train-ckpt-"+id+".out"))
+		if err != nil {
+			t.Fatalf("hpcbridge fetch %s: %v", id, err)
+		}
+		e := sub.trainResumed(string(b), id, first, second, committed)
+		t.Logf("job %s: node %s taken away after %d checkpoints; resumed from epoch %d on %s", id, first, committed, e, second)
 	}
-	if len(j.Runs) != 1 || j.Runs[0].State != state.StateNodeFail || j.Runs[0].NodeList != first {
-		t.Errorf("job %s's earlier runs: %+v, want one NODE_FAIL run on %s", id, j.Runs, first)
-	}
-	into := filepath.Join(sub.work, "out")
-	sub.must("hpcbridge", "fetch", id, "--into", into)
-	b, err := os.ReadFile(filepath.Join(into, "train-ckpt-"+id+".out"))
-	if err != nil {
-		t.Fatalf("hpcbridge fetch %s: %v", id, err)
-	}
-	e := sub.trainResumed(string(b), id, first, second, committed)
-	t.Logf("job %s: node %s killed after %d checkpoints; resumed from epoch %d on %s", id, first, committed, e, second)
+	t.Run("nomad node drain", func(t *testing.T) {
+		away(t, "drain", func(a *nomadagent.Agent) {
+			if _, err := srv.API().Nodes().UpdateDrain(a.NodeID(), &nomadapi.DrainSpec{Deadline: time.Minute}, false, nil); err != nil {
+				t.Fatal(err)
+			}
+		}, state.StatePreempted)
+	})
+	t.Run("node killed", func(t *testing.T) {
+		away(t, "kill", func(a *nomadagent.Agent) { a.Kill() }, state.StateNodeFail)
+	})
 }
 
 // TestCheckpointsSurviveLeaderKill runs three coordinators on one Nomad

@@ -112,6 +112,8 @@ func newApp(s streams) *cli.App {
 			checkpointCommand(s),
 			receiptsCommand(s),
 			nodeCommand(s),
+			receiptsCommand(s),
+			nodeCommand(s),
 			devCommand(s),
 		},
 	}
