@@ -48,7 +48,7 @@ type donorDev struct {
 	// lastInput is the input manifest of the last staged job the flows
 	// checked (set by otherUserReadsNothing).
 	lastInput *string
-	log     *lockedLog
+	log       *lockedLog
 }
 
 // lockedLog is a process's output as it comes, safe to read while written.
