@@ -364,7 +364,7 @@ func TestCheckpointsSurviveLeaderKill(t *testing.T) {
 	}
 	nomadtest.Require(t)
 	binDir, plugins := buildTools(t)
-	requireFeature(t, binDir, "--job", "receipts")
+	requireFeature(t, binDir, "--into", "fetch")
 	agent := nomadtest.StartDev(t, nomadagent.Config{Dir: searchableDir(t), PluginDir: plugins, Plugins: []nomadagent.Plugin{driverPlugin()}, Drivers: []string{nomadexec.DriverName}})
 	bin := filepath.Join(binDir, "hpcbridge")
 	servers := []*server{newServer(t, bin), newServer(t, bin), newServer(t, bin)}

@@ -112,8 +112,6 @@ func newApp(s streams) *cli.App {
 			checkpointCommand(s),
 			receiptsCommand(s),
 			nodeCommand(s),
-			receiptsCommand(s),
-			nodeCommand(s),
 			devCommand(s),
 		},
 	}
