@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -28,14 +29,15 @@ func fetchCommand(s streams) *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the summary line"},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
-				return &exitError{code: exitUsage, err: errors.New("fetch: want one job id, as JOBID or JOBID_INDEX")}
+			o := fetchOptions{Into: c.String("into"), Quiet: c.Bool("quiet"), Out: s.out}
+			if err := o.parseArgs(c.Args().Slice()); err != nil {
+				return &exitError{code: exitUsage, err: fmt.Errorf("fetch: %w", err)}
 			}
 			client, err := adminClient(s)
 			if err != nil {
 				return &exitError{code: exitRejected, err: err}
 			}
-			o := fetchOptions{Client: client, Ref: c.Args().First(), Into: c.String("into"), Quiet: c.Bool("quiet"), Out: s.out}
+			o.Client = client
 			if err := runFetch(c.Context, o); err != nil {
 				return &exitError{code: exitRejected, err: fmt.Errorf("fetch: %w", err)}
 			}
@@ -58,6 +60,37 @@ type fetchOptions struct {
 	Into  string
 	Quiet bool
 	Out   io.Writer
+}
+
+// parseArgs reads the job id and the options given after it (hpcbridge
+// fetch JOBID --into DIR: the command line parser stops at the first
+// argument).
+func (o *fetchOptions) parseArgs(args []string) error {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--into" || a == "-into":
+			if i+1 == len(args) {
+				return errors.New("--into needs a directory")
+			}
+			i++
+			o.Into = args[i]
+		case strings.HasPrefix(a, "--into="):
+			o.Into = strings.TrimPrefix(a, "--into=")
+		case a == "-q" || a == "--quiet":
+			o.Quiet = true
+		case strings.HasPrefix(a, "-") && a != "-":
+			return fmt.Errorf("unknown option %q", a)
+		case o.Ref != "":
+			return errors.New("want one job id, as JOBID or JOBID_INDEX")
+		default:
+			o.Ref = a
+		}
+	}
+	if o.Ref == "" {
+		return errors.New("want one job id, as JOBID or JOBID_INDEX")
+	}
+	return nil
 }
 
 // runFetch restores the staged outputs of the job (or its array's

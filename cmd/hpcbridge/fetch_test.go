@@ -121,3 +121,26 @@ func TestFetch(t *testing.T) {
 		t.Errorf("bob's directory got %d entries", len(ents))
 	}
 }
+
+func TestFetchArgs(t *testing.T) {
+	for _, c := range []struct {
+		args      []string
+		ref, into string
+		quiet     bool
+		bad       bool
+	}{
+		{args: []string{"12"}, ref: "12"},
+		{args: []string{"12_3", "--into", "out"}, ref: "12_3", into: "out"},
+		{args: []string{"12", "--into=o", "-q"}, ref: "12", into: "o", quiet: true},
+		{args: []string{}, bad: true},
+		{args: []string{"1", "2"}, bad: true},
+		{args: []string{"1", "--into"}, bad: true},
+		{args: []string{"1", "--bogus"}, bad: true},
+	} {
+		var o fetchOptions
+		err := o.parseArgs(c.args)
+		if (err != nil) != c.bad || !c.bad && (o.Ref != c.ref || o.Into != c.into || o.Quiet != c.quiet) {
+			t.Errorf("%q: %+v, %v", c.args, o, err)
+		}
+	}
+}

@@ -106,6 +106,7 @@ func applySubmit(a *applier, version uint8, c *JobSubmitCmd) *Result {
 	if version >= 3 && r.StagedInput != "" {
 		j.Files = &JobFiles{Input: r.StagedInput}
 	}
+	a.sweepRunTokens(c.Time)
 	a.put(j)
 	return &Result{Changed: []uint64{j.ID}, Value: JobSubmitResult{JobID: j.ID}}
 }
@@ -408,6 +409,7 @@ func applyStart(a *applier, _ uint8, c *JobStartCmd) *Result {
 	run.State, run.Reason, run.StartTime, run.EndTime = StateRunning, ReasonNone, c.Time, time.Time{}
 	run.NodeList = c.NodeList
 	a.dropRunTokens(run.ID, run.RestartCount, false)
+	a.sweepRunTokens(c.Time)
 	a.put(run)
 	return &Result{Changed: []uint64{run.ID}, Value: JobStartResult{JobID: run.ID}}
 }

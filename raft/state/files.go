@@ -161,6 +161,51 @@ func (a *applier) dropRunTokens(jobID uint64, run int, all bool) {
 	}
 }
 
+// sweepRunTokens deletes run tokens whose run ended RunTokenGrace or more
+// before now (at most maxSweep per call, oldest first): a run whose Nomad
+// end the executor never reports (it stopped a cancelled run itself) would
+// leave its token for ever. Called by commands that carry a time.
+func (a *applier) sweepRunTokens(now time.Time) {
+	it, err := a.txn.Get(tableTokens, "ended")
+	if err != nil {
+		panic(fmt.Sprintf("state: ended run tokens: %v", err))
+	}
+	var old []*ACLToken
+	for raw := it.Next(); raw != nil && len(old) < maxSweep; raw = it.Next() {
+		t := raw.(*ACLToken)
+		if now.Before(t.Ended.Add(RunTokenGrace)) {
+			break
+		}
+		old = append(old, t)
+	}
+	for _, t := range old {
+		if err := a.txn.Delete(tableTokens, t); err != nil {
+			panic(fmt.Sprintf("state: delete run token: %v", err))
+		}
+	}
+}
+
+// maxSweep bounds the tokens one command deletes.
+const maxSweep = 64
+
+// endedTokenIndex indexes ended run tokens by their end ("ended").
+type endedTokenIndex struct{}
+
+func (endedTokenIndex) FromObject(obj any) (bool, []byte, error) {
+	t, ok := obj.(*ACLToken)
+	if !ok || t.Type != TokenRun || t.Ended.IsZero() {
+		return false, nil, nil
+	}
+	return true, append(uintKey(uint64(t.Ended.UnixNano())), []byte(t.AccessorID)...), nil
+}
+
+func (endedTokenIndex) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 0 {
+		return nil, fmt.Errorf("ended token index takes no arguments")
+	}
+	return nil, nil
+}
+
 // runTokenIndex indexes run tokens by job id ("job"); other tokens are not
 // in it.
 type runTokenIndex struct{}

@@ -126,3 +126,31 @@ func TestFilesCommandsValidate(t *testing.T) {
 		t.Error("RunToken of type client encoded")
 	}
 }
+
+// A run whose Nomad end is never reported (the executor stopped the
+// cancelled run itself) loses its token once the grace has passed, at the
+// next submit or start.
+func TestRunTokenSwept(t *testing.T) {
+	s, idx := New(), uint64(0)
+	id := stagedJob(t, s, &idx)
+	mustApply(t, s, &idx, CmdJobStart, JobStartCmd{Time: t0, JobID: id, Task: NoTask})
+	if res := mustApply(t, s, &idx, CmdRunToken, runToken(id, 0, "t0")); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	mustApply(t, s, &idx, CmdJobCancel, JobCancelCmd{Time: t0, By: Actor{User: "alice"}, Refs: []JobRef{{JobID: id, Task: AllTasks}}})
+	submit := func(at time.Time) {
+		t.Helper()
+		sub := submission(t, "#!/bin/sh\n")
+		if res := mustApply(t, s, &idx, CmdJobSubmit, JobSubmitCmd{Time: at, User: "alice", DefaultPartition: "debug", Submission: sub}); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+	}
+	submit(t0.Add(RunTokenGrace - time.Second))
+	if s.View().Token("t0") == nil {
+		t.Fatal("token swept within its grace")
+	}
+	submit(t0.Add(RunTokenGrace))
+	if s.View().Token("t0") != nil {
+		t.Fatal("token of a run ended a grace ago not swept")
+	}
+}

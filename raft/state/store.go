@@ -69,6 +69,8 @@ func schema() *memdb.DBSchema {
 			"secret": {Name: "secret", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "SecretHash"}},
 			// "job": run tokens by job id (files.go).
 			"job": {Name: "job", AllowMissing: true, Indexer: runTokenIndex{}},
+			// "ended": ended run tokens by their end (files.go).
+			"ended": {Name: "ended", AllowMissing: true, Indexer: endedTokenIndex{}},
 		}},
 		tableMeta: {Name: tableMeta, Indexes: map[string]*memdb.IndexSchema{
 			"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Key"}},
