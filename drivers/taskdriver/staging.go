@@ -30,7 +30,8 @@ import (
 // into the copy. When the job has ended, and before its end is reported,
 // the driver sends back what the job created or changed there (cas.Changed
 // against the input; -o/-e files among them) and posts the outputs'
-// manifest. The job's files are only ever read and written by the file
+// manifest. A multi-node job has its input restored on every node, and
+// its outputs sent back from the node that ran the batch script. The job's files are only ever read and written by the file
 // helper as the job's user (checkpoint.HelperName); the driver talks to
 // the coordinator with the run's token, which the job never sees.
 
@@ -158,6 +159,12 @@ func (s *StagingSetup) remote() (*api.BlobRemote, error) {
 func (h *taskHandle) stageOut() {
 	s := h.staging
 	if s == nil {
+		return
+	}
+	var role jobdir.Role
+	if err := jobdir.ReadJSON(h.layout.RoleFile(), &role); err == nil && role.Role != "batch" {
+		// A multi-node job's outputs come from the node that ran the
+		// script; the others only served its steps.
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), stagingTimeout)
