@@ -714,6 +714,9 @@ func sacctValue(r sacctRow, field string, o sacctOptions) string {
 	}
 	stamp := func(t time.Time) string { return o.stamp(v, t) }
 	elapsed := v.Used()
+	if isCheckpointField(field) {
+		return jobOnly(checkpointValue(j, field, stamp))
+	}
 	switch field {
 	case "Account":
 		return j.Account

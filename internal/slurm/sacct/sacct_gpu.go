@@ -28,7 +28,7 @@ import (
 
 // sacctExtensions are hpcbridge's own fields, which sacct --helpformat
 // lists after Slurm's, under their own heading.
-var sacctExtensions = []sacctFieldDef{{"GPUSeconds", 12}}
+var sacctExtensions = append([]sacctFieldDef{{"GPUSeconds", 12}}, checkpointFields...)
 
 // sacctExtensionsHeading introduces them in --helpformat.
 const sacctExtensionsHeading = "\nhpcbridge fields (not in Slurm's sacct):\n"

@@ -126,7 +126,7 @@ func stepValue(r sacctRow, field string, o sacctOptions) (string, bool) {
 		return stamp(s.End), true
 	case "ExitCode":
 		return strconv.Itoa(s.ExitCode) + ":" + strconv.Itoa(s.ExitSignal), true
-	case "GPUSeconds", "TRESUsageInMax":
+	case "GPUSeconds", "TRESUsageInMax", "Checkpoints", "LastCheckpoint", "CheckpointSize", "CreditGPUSeconds", "CreditCPUSeconds":
 		return "", true
 	case "JobID":
 		return v.ID() + "." + strconv.Itoa(s.ID), true

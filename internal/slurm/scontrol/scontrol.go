@@ -339,6 +339,12 @@ func showJobLines(v slurm.JobView) []string {
 		// scontrol writes a reason's blanks as '_', for easier parsing.
 		fmt.Sprintf("JobState=%s Reason=%s Dependency=%s", v.StateLong(), strings.Join(strings.Fields(v.Reason()), "_"), slurm.CmpOr(v.Dependency(), slurm.NullString)),
 		fmt.Sprintf("Requeue=%s Restarts=%d BatchFlag=1 Reboot=0 ExitCode=%s", slurm.BoolDigit(j.Requeue), j.RestartCount, j.ExitString()),
+	}
+	if cp := j.Checkpoints; cp != nil && cp.Count > 0 {
+		// hpcbridge's own: the job's committed checkpoints (checkpoints.md).
+		lines = append(lines, fmt.Sprintf("Checkpoints=%d LastCheckpoint=%s CheckpointSize=%d", cp.Count, ts(cp.Time), cp.Size))
+	}
+	lines = append(lines,
 		fmt.Sprintf("RunTime=%s TimeLimit=%s TimeMin=%s", slurm.DurationLong(v.Used()), slurm.LimitLong(j.TimeLimitMin), timeMinLong(v)),
 		fmt.Sprintf("SubmitTime=%s EligibleTime=%s", ts(j.SubmitTime), ts(v.EligibleTime())),
 		fmt.Sprintf("AccrueTime=%s", ts(accrueTime(v))),
@@ -346,8 +352,8 @@ func showJobLines(v slurm.JobView) []string {
 		fmt.Sprintf("SuspendTime=None SecsPreSuspend=0 LastSchedEval=%s Scheduler=Main", ts(j.SubmitTime)),
 		fmt.Sprintf("Partition=%s AllocNode:Sid=%s:0", j.Partition, slurm.CmpOr(slurm.SubmitHost(v), slurm.NullString)),
 		fmt.Sprintf("ReqNodeList=%s ExcNodeList=%s", slurm.CmpOr(v.ReqNodes(), slurm.NullString), slurm.CmpOr(v.ExcNodes(), slurm.NullString)),
-		"NodeList=" + j.NodeList,
-	}
+		"NodeList="+j.NodeList,
+	)
 	if j.NodeList != "" {
 		lines = append(lines, "BatchHost="+slurm.FirstHost(j.NodeList))
 	}
