@@ -293,6 +293,13 @@ func (p *presenter) job(k listKey, j *state.Job) *state.Job {
 	}
 	cp.Submission = p.submission(j, p.v.Submission(j), false)
 	cp.DependsOn = nil // the log's parsed form of Dependency; clients read the text
+	if c := j.Checkpoints; c != nil && !mayTouch(p.tok, j) {
+		// A checkpoint's digest would tell another user whether they hold
+		// the same content: only the owner sees it.
+		hidden := *c
+		hidden.Digest = ""
+		cp.Checkpoints = &hidden
+	}
 	if !mayTouch(p.tok, j) {
 		cp.Files = nil // staged files' digests are the owner's (files.go)
 	}
