@@ -145,7 +145,7 @@ func forgedReceipts(d *donorDev) {
 	t := d.t
 	requireFeature(t, d.binDir, "--job", "receipts")
 	sub := d.in("forge")
-	id := sub.sbatch("--gres=gpu:1", "-o", "forge-%j.out", sub.script("forge.sh", `#!/bin/bash
+	id := sub.submit("--gres=gpu:1", "-o", "forge-%j.out", sub.script("forge.sh", `#!/bin/bash
 echo 1 >state
 hpcbridge checkpoint && echo committed
 sleep 600
@@ -303,7 +303,7 @@ func TestDonorNodesGoAway(t *testing.T) {
 	away := func(t *testing.T, name string, take func(*nomadagent.Agent), failed state.JobState) {
 		sub := st.on(t).in(name)
 		sub.copyExamples("gpu-train-checkpoint.sh")
-		id := sub.sbatch("gpu-train-checkpoint.sh", strconv.Itoa(trainEpochs))
+		id := sub.submit("gpu-train-checkpoint.sh", strconv.Itoa(trainEpochs))
 		j := sub.waitCheckpoints(id, 3, 3*time.Minute)
 		first := j.NodeList
 		var victim *nomadagent.Agent
@@ -390,7 +390,7 @@ func TestCheckpointsSurviveLeaderKill(t *testing.T) {
 	st.use(servers[0])
 
 	const commits = 30
-	id := st.sbatch("-o", "lk-%j.out", "--open-mode=append", st.script("lk.sh", fmt.Sprintf(`#!/bin/bash
+	id := st.submit("-o", "lk-%j.out", "--open-mode=append", st.script("lk.sh", fmt.Sprintf(`#!/bin/bash
 if [ -s state ]; then
 	echo "resumed from $(cat state) (run $((SLURM_RESTART_COUNT + 1)))"
 	exit 0

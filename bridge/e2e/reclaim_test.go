@@ -106,7 +106,7 @@ func reclaimResumesElsewhere(d *donorDev) {
 	requireFeature(t, d.binDir, "--job", "receipts")
 	sub := d.in("reclaim")
 	sub.copyExamples("gpu-train-checkpoint.sh")
-	id := sub.sbatch("gpu-train-checkpoint.sh", strconv.Itoa(trainEpochs))
+	id := sub.submit("gpu-train-checkpoint.sh", strconv.Itoa(trainEpochs))
 	j := sub.waitCheckpoints(id, 3, 3*time.Minute)
 	first := j.NodeList
 	committed := sub.checkpoints(id)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -276,10 +277,10 @@ func stagedFilesTravel(d *donorDev) {
 	script := sub.script("job.sh", stagedJob)
 
 	// Held, so that the submit directory changes before the job can run.
-	id := sub.sbatch("--hold", script)
+	id := sub.submit("--hold", script)
 	if d.blobs != "" {
 		before := countFiles(t, d.blobs)
-		again := sub.sbatch("--hold", script)
+		again := sub.submit("--hold", script)
 		if after := countFiles(t, d.blobs); after != before {
 			t.Errorf("resubmitting the same inputs stored %d new blob files (%d -> %d), want none", after-before, before, after)
 		}
@@ -348,7 +349,10 @@ func stagedWaitFetches(d *donorDev) {
 	if b, err := os.ReadFile(filepath.Join(sub.work, "answer.txt")); err != nil || string(b) != "42\n" {
 		t.Errorf("after sbatch --wait (%q): answer.txt %q, %v; want 42 fetched", out, b, err)
 	}
-	id := regexp.MustCompile(`\d+`).FindString(out)
+	id := ""
+	if m := regexp.MustCompile(`Submitted batch job (\d+)`).FindStringSubmatch(out); m != nil {
+		id = m[1]
+	}
 	if b, err := os.ReadFile(filepath.Join(sub.work, "wait-"+id+".out")); err != nil || string(b) != "waited\n" {
 		t.Errorf("after sbatch --wait (%q): wait-%s.out %q, %v; want \"waited\"", out, id, b, err)
 	}
@@ -426,7 +430,7 @@ func otherUserReadsNothing(d *donorDev) {
 	t := d.t
 	sub := d.in("private")
 	sub.script("secret.txt", "the owner's unpublished data\n")
-	id := sub.sbatch("-o", "p-%j.out", sub.script("p.sh", `#!/bin/bash
+	id := sub.submit("-o", "p-%j.out", sub.script("p.sh", `#!/bin/bash
 cat secret.txt >copy.txt
 echo 1 >state
 hpcbridge checkpoint
@@ -480,6 +484,25 @@ echo committed
 	if n := countFiles(t, into); n != 0 {
 		t.Errorf("hpcbridge fetch as another user wrote %d files into %s", n, into)
 	}
+}
+
+// submit is sbatch --parsable's job id, read from its standard output
+// alone: on a staged partition sbatch says on stderr what it uploaded.
+func (st *stack) submit(args ...string) string {
+	st.t.Helper()
+	cmd := exec.Command(filepath.Join(st.binDir, "sbatch"), append([]string{"--parsable"}, args...)...)
+	cmd.Dir, cmd.Env = st.work, st.env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		st.t.Fatalf("sbatch %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.Bytes())
+	}
+	id, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";")
+	if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+		st.t.Fatalf("sbatch --parsable %s printed %q on stdout, want a job id", strings.Join(args, " "), out)
+	}
+	return id
 }
 
 // countFiles counts the regular files under dir (0 when it does not exist).
