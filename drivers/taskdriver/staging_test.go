@@ -22,7 +22,14 @@ import (
 // job created or changed comes back through the coordinator, nothing
 // else: the files it left alone stay out of the outputs.
 func TestStagedJobRunsInRestoredCopy(t *testing.T) {
-	td := newTestDriver(t, Config{})
+	t.Run("submitter", func(t *testing.T) { stagedRun(t, Config{}) })
+	t.Run("pool", func(t *testing.T) {
+		stagedRun(t, Config{RunAs: RunAsPool, PoolUIDs: "62978-62979", PoolDir: filepath.Join(t.TempDir(), "pool")})
+	})
+}
+
+func stagedRun(t *testing.T, conf Config) {
+	td := newTestDriver(t, conf)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	store, err := cas.Open("dir:" + t.TempDir())
