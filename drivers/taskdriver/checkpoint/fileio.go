@@ -86,16 +86,14 @@ func writeFrame(w io.Writer, h *header, payload []byte) error {
 	if err != nil {
 		return err
 	}
-	var n [8]byte
-	binary.BigEndian.PutUint32(n[:4], uint32(len(hb)))
-	binary.BigEndian.PutUint32(n[4:], uint32(len(payload)))
-	if _, err := w.Write(n[:]); err != nil {
-		return err
+	if len(hb) > maxHeader || len(payload) > maxPayload {
+		return fmt.Errorf("frame of %d+%d bytes is over the bounds (%d+%d)", len(hb), len(payload), maxHeader, maxPayload)
 	}
-	if _, err := w.Write(hb); err != nil {
-		return err
-	}
-	_, err = w.Write(payload)
+	b := make([]byte, 8, 8+len(hb)+len(payload))
+	binary.BigEndian.PutUint32(b[:4], uint32(len(hb)))
+	binary.BigEndian.PutUint32(b[4:], uint32(len(payload)))
+	b = append(append(b, hb...), payload...)
+	_, err = w.Write(b)
 	return err
 }
 
