@@ -1,4 +1,4 @@
-package apiserver_test
+package nomadexec_test
 
 import (
 	"bytes"
