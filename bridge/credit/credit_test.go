@@ -83,7 +83,7 @@ func TestRefusals(t *testing.T) {
 		edit func(f *fixture)
 		want error
 	}{
-		{"no registered key", func(f *fixture) { f.in.Key.Key = "" }, credit.ErrKey},
+		{"no registered key", func(f *fixture) { f.in.Key.Key = "" }, credit.ErrKey}, // "has no registered key", below
 		{"revoked key", func(f *fixture) { f.in.Key.Revoked = true }, credit.ErrKey},
 		{"key of another node", func(f *fixture) { f.in.Key.NodeID = "node-2" }, credit.ErrKey},
 		{"signed with another key", func(f *fixture) { f.sign = key(t, 2) }, credit.ErrSignature},
@@ -115,6 +115,9 @@ func TestRefusals(t *testing.T) {
 			res, err := credit.Verify(f.in)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got %+v, %v; want %v", res, err, tc.want)
+			}
+			if tc.name == "no registered key" && !strings.Contains(err.Error(), "has no registered key") {
+				t.Fatalf("%v: want it to say the node has no registered key", err)
 			}
 		})
 	}
