@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -142,6 +143,11 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var mirror *blobMirror // blobmirror.go: a store of this server's own
+	if o.BlobStore == "" || strings.HasPrefix(o.BlobStore, "dir:") {
+		mirror = newBlobMirror(blobs, store, id, serversOf(node, store), clientTLS, logger)
+		blobs = mirror
+	}
 	acfg := apiserver.Config{
 		Blobs: blobs, PartitionFiles: partFiles,
 		Raft: node, Store: store, NodeID: id, APIAddr: advertise,
@@ -179,6 +185,9 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	g.Go(func() error { lead(gctx, node, tasks, logger); return nil })
 	if b.outputs != nil {
 		g.Go(func() error { b.outputs.Mirror(gctx, store, logger); return nil }) // every server keeps every job's output
+	}
+	if mirror != nil {
+		g.Go(func() error { mirror.Run(gctx); return nil }) // and every job's files
 	}
 	if o.Join != "" {
 		g.Go(func() error {

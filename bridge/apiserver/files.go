@@ -2,6 +2,9 @@ package apiserver
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -189,8 +192,9 @@ func jobFiles(j *state.Job) *api.JobFiles {
 	return out
 }
 
-// jobManifests are the manifests of j whose blobs its readers may fetch.
-func jobManifests(j *state.Job) []string {
+// JobManifests are the manifests of j whose blobs its readers may fetch
+// (and every server keeps: bridge's blob mirror).
+func JobManifests(j *state.Job) []string {
 	var out []string
 	if f := j.Files; f != nil {
 		for _, d := range []string{f.Input, f.Output} {
@@ -203,6 +207,64 @@ func jobManifests(j *state.Job) []string {
 		out = append(out, c.Digest)
 	}
 	return out
+}
+
+// MetaBlobPeerSecret is the replicated key holding the secret servers
+// present to each other's peer blob route (GET /v1/peer/blobs/{ns}/{digest},
+// header HeaderBlobPeer) to mirror blob stores: the leader makes it once.
+const MetaBlobPeerSecret = "blob_peer_secret"
+
+// HeaderBlobPeer carries the peer secret.
+const HeaderBlobPeer = "X-Hpcbridge-Blob-Peer"
+
+// localStore is a store that can name the part of it on this server
+// (bridge's blob mirror, which reads through to the other servers).
+type localStore interface{ Local() cas.Store }
+
+// ensurePeerSecret commits the peer secret when the cluster has none
+// (the leader, at the start of its term).
+func (s *Server) ensurePeerSecret(ctx context.Context) error {
+	if s.cfg.Blobs == nil || s.cfg.Store.View().Meta(MetaBlobPeerSecret) != "" {
+		return nil
+	}
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand crashes the program instead)
+	if _, _, err := s.apply(ctx, state.CmdSetMeta, state.SetMetaCmd{Key: MetaBlobPeerSecret, Value: hex.EncodeToString(b[:])}); err != nil {
+		return fmt.Errorf("apiserver: blob peer secret: %w", err)
+	}
+	return nil
+}
+
+// handlePeerBlob serves another server's mirror: a blob of this server's
+// own store (never read through), for the cluster's peer secret only.
+func (s *Server) handlePeerBlob(w http.ResponseWriter, r *http.Request) error {
+	secret := s.cfg.Store.View().Meta(MetaBlobPeerSecret)
+	got := r.Header.Get(HeaderBlobPeer)
+	if secret == "" || subtle.ConstantTimeCompare([]byte(secret), []byte(got)) != 1 {
+		return denied("the peer blob route is for the coordinator's servers")
+	}
+	store, err := s.blobs()
+	if err != nil {
+		return err
+	}
+	if l, ok := store.(localStore); ok {
+		store = l.Local()
+	}
+	ns, digest := r.PathValue("ns"), r.PathValue("digest")
+	if !cas.ValidNamespace(ns) || !cas.ValidDigest(digest) {
+		return badRequest("namespace %q, digest %q", ns, digest)
+	}
+	data, err := store.Get(r.Context(), ns, digest)
+	if errors.Is(err, cas.ErrNotFound) {
+		return api.Errorf(api.CodeNotFound, "blob %s not on server %s", digest, s.cfg.NodeID)
+	}
+	if err != nil {
+		return fmt.Errorf("blob store: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(data)
+	return nil
 }
 
 // handleJobFiles answers GET /v1/job/{ref}/files.
@@ -254,7 +316,7 @@ func (s *Server) handleJobBlob(w http.ResponseWriter, r *http.Request, tok *stat
 // reachable reports whether digest is one of j's manifests or a chunk
 // one of them lists.
 func (s *Server) reachable(ctx context.Context, store cas.Store, j *state.Job, digest string) (bool, error) {
-	ms := jobManifests(j)
+	ms := JobManifests(j)
 	for _, m := range ms {
 		if m == digest {
 			return true, nil

@@ -528,8 +528,8 @@ func TestPartitions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []api.Partition{
-		{Name: "batch", Default: true, State: "up", PendingJobs: 1},
-		{Name: "gpu", State: "up", PendingJobs: 9, RunningJobs: 1},
+		{Name: "batch", Default: true, State: "up", PendingJobs: 1, Files: "shared"},
+		{Name: "gpu", State: "up", PendingJobs: 9, RunningJobs: 1, Files: "shared"},
 	}
 	if !slices.Equal(parts, want) {
 		t.Fatalf("partitions = %+v", parts)

@@ -58,10 +58,18 @@ func APIAddrKey(id string) string { return MetaAPIAddrPrefix + id }
 const forwardWait = 5 * time.Second
 
 // EstablishLeadership publishes this server's API URL in the replicated
-// state, so that the other servers can forward writes to it. Call it each
+// state, so that the other servers can forward writes to it, and makes the
+// servers' blob peer secret when there is none (files.go). Call it each
 // time this server becomes leader; it commits nothing when the URL is
 // already there, or when Config.APIAddr is empty.
 func (s *Server) EstablishLeadership(ctx context.Context) error {
+	if err := s.publishAPIAddr(ctx); err != nil {
+		return err
+	}
+	return s.ensurePeerSecret(ctx) // files.go
+}
+
+func (s *Server) publishAPIAddr(ctx context.Context) error {
 	key := APIAddrKey(s.cfg.NodeID)
 	if s.apiAddr == "" || s.cfg.Store.View().Meta(key) == s.apiAddr {
 		return nil

@@ -238,6 +238,7 @@ func (s *Server) routes() {
 		{"GET /v1/job/{ref}/files", read, s.runAuth(s.handleJobFiles)},
 		{"GET /v1/job/{ref}/blobs/{digest}", leader, s.runAuth(s.handleJobBlob)},
 		{"POST /v1/job/{ref}/output", leader, s.runAuth(s.handleJobOutput)},
+		{"GET /v1/peer/blobs/{ns}/{digest}", local, s.handlePeerBlob}, // files.go: servers' blob mirror
 		// Checkpoints and receipts (checkpoints.go, receipts.go).
 		{"POST /v1/job/{ref}/checkpoints", leader, s.runAuth(s.handleCheckpoint)},
 		{"GET /v1/receipts", read, s.auth(s.handleReceipts)},
