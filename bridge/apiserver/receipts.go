@@ -46,10 +46,13 @@ func (s *Server) handleReceipts(w http.ResponseWriter, r *http.Request, tok *sta
 		out.Receipts = append(out.Receipts, rec)
 		return true
 	}
-	if jobID != 0 {
+	switch {
+	case jobID != 0:
 		v.ReceiptsOfJob(jobID, keep)
-	} else {
+	case isManagement(tok):
 		v.EachReceipt(keep)
+	default:
+		v.ReceiptsOfUser(tok.User, keep) // in (job, run, seq) order within the user
 	}
 	if isManagement(tok) {
 		out.Credits = v.Credits()

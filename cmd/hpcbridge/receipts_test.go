@@ -58,6 +58,9 @@ func TestReceiptsCommands(t *testing.T) {
 		!strings.Contains(out, "n1") {
 		t.Fatalf("alice's receipts: %d\n%s%s", code, out, errs)
 	}
+	if code, out, _ := invoke(t, "hpcbridge", alice, "", "receipts"); code != 0 || !strings.Contains(out, "7200") {
+		t.Fatalf("alice's receipts, all jobs: %d\n%s", code, out)
+	}
 	if code, out, _ := invoke(t, "hpcbridge", bob, "", "receipts"); code != 0 || strings.Contains(out, "7200") {
 		t.Fatalf("bob's receipts: %d\n%s", code, out)
 	}

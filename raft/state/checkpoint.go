@@ -435,6 +435,20 @@ func (v *View) EachReceipt(f func(*ReceiptRecord) bool) {
 	}
 }
 
+// ReceiptsOfUser calls f for each receipt of user's jobs until f returns
+// false.
+func (v *View) ReceiptsOfUser(user string, f func(*ReceiptRecord) bool) {
+	it, err := v.txn.Get(tableReceipts, "user", user)
+	if err != nil {
+		return
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if !f(raw.(*ReceiptRecord)) {
+			return
+		}
+	}
+}
+
 // Credits lists every node's credit, by node id.
 func (v *View) Credits() []*NodeCredit {
 	it, err := v.txn.Get(tableCredit, "id")
