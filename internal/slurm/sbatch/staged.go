@@ -123,16 +123,18 @@ func (o *sbatchOptions) stage(ctx context.Context) (string, cas.Stats, error) {
 // submit directory and submits again with it.
 func (o *sbatchOptions) submit(ctx context.Context, req *api.SubmitRequest, s slurm.Streams) (*api.SubmitResponse, error) {
 	resp, err := o.Client.Submit(ctx, req)
-	if !api.IsCode(err, api.CodeStagedInput) || req.StagedInput != "" {
-		return resp, err
+	// A second upload when the coordinator still finds the input
+	// incomplete (a new leader that had not mirrored all of it yet).
+	for tries := 0; tries < 2 && api.IsCode(err, api.CodeStagedInput); tries++ {
+		d, st, serr := o.stage(ctx)
+		if serr != nil {
+			return nil, &api.Error{Code: api.CodeStagedInput, Message: fmt.Sprintf("%v; cannot stage the submit directory %s: %v", err, o.Cwd, serr)}
+		}
+		fmt.Fprintf(s.Err, "sbatch: staged %s: %d files, %s; sent %d of %d chunks (%s)\n", o.Cwd, st.Files, cas.HumanBytes(st.Bytes), st.SentChunks, st.Chunks, cas.HumanBytes(st.SentBytes))
+		req.StagedInput = d
+		resp, err = o.Client.Submit(ctx, req)
 	}
-	d, st, serr := o.stage(ctx)
-	if serr != nil {
-		return nil, &api.Error{Code: api.CodeStagedInput, Message: fmt.Sprintf("%v; cannot stage the submit directory %s: %v", err, o.Cwd, serr)}
-	}
-	fmt.Fprintf(s.Err, "sbatch: staged %s: %d files, %s; sent %d of %d chunks (%s)\n", o.Cwd, st.Files, cas.HumanBytes(st.Bytes), st.SentChunks, st.Chunks, cas.HumanBytes(st.SentBytes))
-	req.StagedInput = d
-	return o.Client.Submit(ctx, req)
+	return resp, err
 }
 
 // fetchOutputs brings the staged outputs of the job's records (the job,
