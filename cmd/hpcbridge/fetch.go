@@ -49,6 +49,7 @@ func fetchCommand(s streams) *cli.Command {
 // fetchClient is what fetch needs of the API client (*api.Client).
 type fetchClient interface {
 	JobsAll(ctx context.Context, q *api.JobsQuery) ([]*state.Job, *api.QueryMeta, error)
+	JobFiles(ctx context.Context, ref string) (*api.JobFiles, error)
 	FetchOutputs(ctx context.Context, ref, dir string) (*cas.Manifest, error)
 }
 
@@ -112,7 +113,12 @@ func runFetch(ctx context.Context, o fetchOptions) error {
 	fetched := 0
 	var errs []error
 	for _, j := range runs {
-		if j.Files == nil {
+		files, err := o.Client.JobFiles(ctx, j.SlurmID())
+		if err != nil {
+			errs = append(errs, err) // another user's job: permission denied
+			continue
+		}
+		if files.Input == "" {
 			errs = append(errs, fmt.Errorf("job %s ran in partition %s, which is not staged: its files are where it ran", j.SlurmID(), j.Partition))
 			continue
 		}
