@@ -46,6 +46,10 @@ type Nomad struct {
 	// ConfigureTimeout bounds a multi-node run's CONFIGURING
 	// (nomadexec.Config).
 	ConfigureTimeout time.Duration
+	// ReclaimDeadline is how long a reclaimed node's jobs have to
+	// checkpoint and end when the reclaim names no deadline
+	// (nomadexec.ReclaimConfig).
+	ReclaimDeadline time.Duration
 }
 
 // backend is the execution backend a coordinator runs jobs on.
@@ -93,6 +97,7 @@ func newBackend(o Config, store *state.Store, node *hbraft.Node, advertise strin
 		MaxQueued: n.MaxQueued, MaxRunning: n.MaxRunning, Outputs: outputs, Logger: logger,
 		Nodes:            nodes, // GPU jobs start when a node has their GPUs free
 		ConfigureTimeout: n.ConfigureTimeout,
+		Reclaim:          nomadexec.ReclaimConfig{Raft: node, Deadline: n.ReclaimDeadline},
 		RunTokens:        runTokens{raft: node},
 		Coordinator:      coordinatorURLs(advertise, serversOf(node, store)),
 	})

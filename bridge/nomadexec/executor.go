@@ -75,7 +75,10 @@ type Config struct {
 	// gives it back: Nomad job stopped, job PENDING (Resources) again
 	// (default DefaultConfigureTimeout). Checked at each reconcile.
 	ConfigureTimeout time.Duration
-	Logger           *slog.Logger
+	// Reclaim follows node reclaims, drains and donation windows
+	// (reclaim.go).
+	Reclaim ReclaimConfig
+	Logger  *slog.Logger
 	// RunTokens mints each run's token and Coordinator returns the API
 	// URLs (comma separated) the run's node talks to with it
 	// (runconfig.go); either nil: runs get neither.

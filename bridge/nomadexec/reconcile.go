@@ -223,7 +223,7 @@ func (e *Executor) handleAlloc(ctx context.Context, a alloc) {
 	// Stopping a lost run's Nomad job and copying an ended run's logs are
 	// I/O against Nomad: keep them off the event stream and the
 	// scheduler's Start (the term's finisher does them, see RunTerm).
-	e.queueEnd(ending{outcome: final, nomadJob: a.JobID, allocID: a.ID, nodeID: a.NodeID})
+	e.queueEnd(ending{outcome: final, nomadJob: a.JobID, allocID: a.ID, nodeID: a.NodeID, migrate: a.Migrate})
 }
 
 // stopLost deregisters the Nomad job of a run whose node failed.

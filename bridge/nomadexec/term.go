@@ -23,6 +23,7 @@ func (e *Executor) RunTerm(ctx context.Context) error {
 	wg.Go(func() { e.deliver(ctx) })
 	wg.Go(func() { _ = e.follow(ctx) })
 	wg.Go(func() { e.finishEnds(ctx) })
+	wg.Go(func() { e.reclaimLoop(ctx) }) // reclaim.go
 	wg.Wait()
 	e.mu.Lock()
 	e.runs, e.nomad, e.synced, e.pending, e.ends = map[uint64]*run{}, map[string]uint64{}, false, nil, nil
@@ -41,6 +42,8 @@ type ending struct {
 	// multi: a multi-node run, whose other allocations are stopped and
 	// step key deleted once it ended.
 	multi bool
+	// migrate: a drain moved the allocation off its node (a reclaim).
+	migrate bool
 }
 
 // queueEnd hands an ended run to the term's finisher.
@@ -82,6 +85,7 @@ func (e *Executor) finishEnds(ctx context.Context) {
 // another run's output is archived first, so `hpcbridge output` works once
 // sacct shows the end.
 func (e *Executor) finish(ctx context.Context, en ending) {
+	en = e.asRequeue(en) // a reclaimed run, or exit 85 (reclaim.go)
 	if en.multi {
 		// The other instances serve steps until stopped.
 		e.stopLost(ctx, en.nomadJob)
@@ -91,6 +95,17 @@ func (e *Executor) finish(ctx context.Context, en ending) {
 	case en.outcome.State == state.StateNodeFail:
 		if !en.multi {
 			e.stopLost(ctx, en.nomadJob)
+		}
+	case en.outcome.Requeue || en.outcome.State == state.StatePending:
+		// The run runs again as a new Nomad job: this one must not be
+		// replaced meanwhile (a drain's migration).
+		if !en.multi {
+			e.stopLost(ctx, en.nomadJob)
+		}
+		if e.cfg.Outputs != nil && en.outcome.Requeue {
+			if err := e.cfg.Outputs.Archive(ctx, en.outcome.JobID, en.allocID, en.nodeID); err != nil {
+				e.cfg.Logger.Warn("archive output", "job", en.outcome.JobID, "err", err)
+			}
 		}
 	case e.cfg.Outputs != nil:
 		if err := e.cfg.Outputs.Archive(ctx, en.outcome.JobID, en.allocID, en.nodeID); err != nil {

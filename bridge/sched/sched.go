@@ -98,6 +98,10 @@ type Outcome struct {
 	// (an ended run only; nil: not measured). Both go to accounting.
 	GPU      *state.GPUAlloc
 	Measured *state.GPUMeasure
+	// Requeue: the run ended in State (PREEMPTED: its node was
+	// reclaimed; REQUEUED: it exited 85, checkpointed) and the job is
+	// queued again (state.NodeReclaimCmd).
+	Requeue bool
 }
 
 // Applier commits commands through Raft (the leader's raft.Node).
@@ -211,6 +215,13 @@ func (s *Scheduler) finish(ctx context.Context, o Outcome) {
 		// run whose allocations did not all start in time): queued again.
 		if _, err := s.apply(ctx, state.CmdJobGiveBack, state.JobGiveBackCmd{Time: o.Time, JobID: o.JobID, Reason: o.Reason}); err != nil {
 			s.cfg.Logger.Warn("commit give-back", "job", o.JobID, "err", err)
+		}
+		return
+	}
+	if o.Requeue {
+		if _, err := s.apply(ctx, state.CmdNodeReclaim, state.NodeReclaimCmd{Time: o.Time, Op: state.ReclaimRequeue, JobID: o.JobID, State: o.State,
+			ExitCode: o.ExitCode, ExitSignal: o.ExitSignal, GPU: o.GPU, Measured: o.Measured}); err != nil {
+			s.cfg.Logger.Warn("commit requeue", "job", o.JobID, "err", err)
 		}
 		return
 	}

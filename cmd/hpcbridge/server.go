@@ -71,6 +71,7 @@ func nomadFlags() []cli.Flag {
 		&cli.Int64Flag{Name: "default-mem", Value: nomadexec.DefaultMemMiB, Usage: "MiB of memory for jobs that ask for none"},
 		&cli.DurationFlag{Name: "kill-wait", Value: nomadexec.DefaultKillTimeout, Usage: "Slurm's KillWait: SIGTERM, then SIGKILL after this"},
 		&cli.DurationFlag{Name: "configure-timeout", Value: nomadexec.DefaultConfigureTimeout, Usage: "a multi-node job not on all its nodes this long after it was sent to Nomad is given back (PENDING again)"},
+		&cli.DurationFlag{Name: "reclaim-deadline", Value: nomadexec.DefaultReclaimDeadline, Usage: "how long a reclaimed node's jobs (hpcbridge node reclaim, nomad node drain, a closed donation window) have to checkpoint and end before they are stopped and requeued"},
 		&cli.DurationFlag{Name: "output-retention", Value: archive.DefaultRetention, Usage: "how long after a job ends the coordinator keeps its archived output (0: forever)"},
 	}
 }
@@ -81,6 +82,6 @@ func nomadOf(c *cli.Context) bridge.Nomad {
 		Namespace: c.String("nomad-namespace"), Cluster: c.String("cluster-name"), PartitionMap: c.StringSlice("partition-map"),
 		MaxQueued: c.Int("nomad-max-queued"), MaxRunning: c.Int("nomad-max-running"), CPUMHz: c.Int("nomad-cpu-mhz"),
 		DefaultMemMiB: c.Int64("default-mem"), KillWait: c.Duration("kill-wait"), OutputRetention: c.Duration("output-retention"),
-		ConfigureTimeout: c.Duration("configure-timeout"),
+		ConfigureTimeout: c.Duration("configure-timeout"), ReclaimDeadline: c.Duration("reclaim-deadline"),
 	}
 }

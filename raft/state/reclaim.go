@@ -30,7 +30,8 @@ const (
 	// ReclaimBegin starts a reclaim of Node (or moves an ongoing one's
 	// deadline earlier).
 	ReclaimBegin = "begin"
-	// ReclaimSignalled records the jobs that got their signal.
+	// ReclaimSignalled records the runs the reclaim hit (their signal,
+	// or their stop), before they learn of it.
 	ReclaimSignalled = "signalled"
 	// ReclaimEnd ends a reclaim: the node is back (eligible again).
 	ReclaimEnd = "end"
@@ -75,8 +76,9 @@ type NodeReclaimCmd struct {
 	// By who asked, for the record.
 	Source string `json:"source,omitempty"`
 	By     string `json:"by,omitempty"`
-	// Jobs are the jobs signalled (signalled).
-	Jobs []uint64 `json:"jobs,omitempty"`
+	// Hits are the runs the reclaim hit: signalled, or stopped
+	// (signalled).
+	Hits []ReclaimHit `json:"hits,omitempty"`
 
 	// The run's end (requeue).
 	JobID      uint64      `json:"job_id,omitempty"`
@@ -95,12 +97,21 @@ type Reclaim struct {
 	Deadline time.Time `json:"deadline"`
 	Source   string    `json:"source"`
 	By       string    `json:"by,omitempty"`
-	// Signalled are the jobs that got their signal, in order.
-	Signalled []uint64 `json:"signalled,omitempty"`
+	// Hits are the runs the reclaim hit (signalled or stopped), in
+	// order: their end is a requeue.
+	Hits []ReclaimHit `json:"hits,omitempty"`
 }
 
-// WasSignalled reports whether job id got its signal in this reclaim.
-func (r *Reclaim) WasSignalled(id uint64) bool { return slices.Contains(r.Signalled, id) }
+// ReclaimHit is one run a reclaim hit: a job and its restart count.
+type ReclaimHit struct {
+	JobID uint64 `json:"job_id"`
+	Run   int    `json:"run"`
+}
+
+// Hit reports whether the reclaim hit run (a restart count) of job id.
+func (r *Reclaim) Hit(id uint64, run int) bool {
+	return slices.Contains(r.Hits, ReclaimHit{JobID: id, Run: run})
+}
 
 // Reclaims returns the ongoing reclaims, by node id.
 func (v *View) Reclaims() []Reclaim {
@@ -189,10 +200,10 @@ func applyNodeReclaim(a *applier, _ uint8, c *NodeReclaimCmd) *Result {
 			return &Result{Err: fmt.Errorf("node %s is not being reclaimed: %w", c.Node, ErrState)}
 		}
 		cp := *r
-		cp.Signalled = slices.Clone(r.Signalled)
-		for _, id := range c.Jobs {
-			if !slices.Contains(cp.Signalled, id) && len(cp.Signalled) < maxReclaimSignalled {
-				cp.Signalled = append(cp.Signalled, id)
+		cp.Hits = slices.Clone(r.Hits)
+		for _, h := range c.Hits {
+			if !slices.Contains(cp.Hits, h) && len(cp.Hits) < maxReclaimSignalled {
+				cp.Hits = append(cp.Hits, h)
 			}
 		}
 		a.putReclaim(&cp)

@@ -24,10 +24,10 @@ func TestReclaimBeginSignalledEnd(t *testing.T) {
 	if !r.Since.Equal(t0) || !r.Deadline.Equal(dl.Add(-time.Minute)) || r.Source != ReclaimCommand || r.By != "root" {
 		t.Fatalf("after more begins: %+v", r)
 	}
-	f.apply(CmdNodeReclaim, NodeReclaimCmd{Op: ReclaimSignalled, Node: "n1", NodeID: "id1", Jobs: []uint64{7, 8}})
-	f.apply(CmdNodeReclaim, NodeReclaimCmd{Op: ReclaimSignalled, Node: "n1", NodeID: "id1", Jobs: []uint64{8, 9}})
-	if r = f.s.View().Reclaim("id1"); !reflect.DeepEqual(r.Signalled, []uint64{7, 8, 9}) || !r.WasSignalled(9) || r.WasSignalled(1) {
-		t.Fatalf("signalled = %v, want [7 8 9]", r.Signalled)
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Op: ReclaimSignalled, Node: "n1", NodeID: "id1", Hits: []ReclaimHit{{7, 0}, {8, 0}}})
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Op: ReclaimSignalled, Node: "n1", NodeID: "id1", Hits: []ReclaimHit{{8, 0}, {8, 1}}})
+	if r = f.s.View().Reclaim("id1"); !reflect.DeepEqual(r.Hits, []ReclaimHit{{7, 0}, {8, 0}, {8, 1}}) || !r.Hit(8, 1) || r.Hit(7, 1) || r.Hit(1, 0) {
+		t.Fatalf("hits = %v, want [{7 0} {8 0} {8 1}]", r.Hits)
 	}
 	f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0, Op: ReclaimBegin, Node: "n2", NodeID: "id2", Deadline: dl, Source: ReclaimDrain})
 	if got := f.s.View().Reclaims(); len(got) != 2 || got[0].NodeID != "id1" || got[1].NodeID != "id2" {
@@ -62,7 +62,7 @@ func TestReclaimRefusals(t *testing.T) {
 		{Op: ReclaimBegin, Node: "n1", NodeID: long, Deadline: t0, Source: ReclaimDrain},
 		{Op: ReclaimBegin, Node: "n1", NodeID: "id1", Deadline: t0, Source: "owner"},
 		{Op: ReclaimBegin, Node: "n1", NodeID: "id1", Source: ReclaimDrain},
-		{Op: ReclaimSignalled, Node: "n1", NodeID: "id1", Jobs: []uint64{1}},
+		{Op: ReclaimSignalled, Node: "n1", NodeID: "id1", Hits: []ReclaimHit{{1, 0}}},
 		{Op: "later", Node: "n1", NodeID: "id1"},
 		{Op: ReclaimRequeue, JobID: f.id, State: StateFailed},
 		{Op: ReclaimRequeue, JobID: 999, State: StatePreempted},

@@ -1,0 +1,228 @@
+package nomadexec
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/hpcbridge/hpcbridge/bridge/sched"
+	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
+	"github.com/hpcbridge/hpcbridge/internal/nomadagent/nomadtest"
+	"github.com/hpcbridge/hpcbridge/internal/roottest"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
+)
+
+// TestReclaimOnNomad: on a real Nomad server with two clients running the
+// hpcbridge task driver, the leader's scheduler and executor:
+//   - reclaim a node (the command the API commits): the node is made
+//     ineligible, the job there gets SIGTERM, ends, and is requeued
+//     (its run PREEMPTED, RestartCount 1, SLURM_RESTART_COUNT=1) and runs
+//     again on the other node;
+//   - a job that exits 85 is requeued (its run REQUEUED 85) and runs again;
+//   - a job that ignores the signal is stopped at the deadline and
+//     requeued; with both nodes reclaimed it waits PENDING until one is
+//     made eligible again, which ends that node's reclaim;
+//   - an ordinary `nomad node drain` is a reclaim with the drain's deadline.
+func TestReclaimOnNomad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three Nomad agents: skipped with -short")
+	}
+	roottest.Require(t, "the task driver runs jobs as their user")
+	nomadtest.Require(t)
+	plugins := filepath.Join(t.TempDir(), "plugins")
+	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
+		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
+	}
+	dir, err := os.MkdirTemp("", "hpcbridge-reclaim-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := nomadtest.StartServer(t, nomadagent.Config{HeartbeatTTL: time.Second})
+	for i, name := range []string{"n1", "n2"} {
+		nomadtest.StartClient(t, srv, nomadagent.Config{Name: name, Dir: filepath.Join(dir, name), PluginDir: plugins, Drivers: []string{DriverName},
+			DynamicPorts: nomadagent.DynamicPortRange(i, 2),
+			Plugins:      []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}}}})
+	}
+	nc := srv.API()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	nodeIDs := map[string]string{}
+	for len(nodeIDs) < 2 {
+		stubs, _, err := nc.Nodes().List((&api.QueryOptions{}).WithContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range stubs {
+			if d := s.Drivers[DriverName]; d != nil && d.Detected && d.Healthy && s.Status == api.NodeStatusReady {
+				nodeIDs[s.Name] = s.ID
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("two nodes with the hpcbridge driver: %v (have %v)", ctx.Err(), nodeIDs)
+		case <-time.After(200 * time.Millisecond): // Nomad has no watch for a driver's health
+		}
+	}
+
+	store := state.New()
+	raft := &directRaft{store: store}
+	apply := raft.applier(ctx, t)
+	submit := func(body string) uint64 {
+		script := "#!/bin/sh\n#SBATCH --mem=64M -o /dev/null\n" + strings.ReplaceAll(body, "DIR", dir)
+		sub := parse(t, script)
+		sub.Cwd = dir
+		return apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "root", Submission: sub, DefaultPartition: "debug",
+			Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID
+	}
+	e := New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: time.Second, Translation: Translation{KillTimeout: 2 * time.Second},
+		Reclaim: ReclaimConfig{Raft: raft, Interval: 200 * time.Millisecond}})
+	s := sched.New(sched.Config{Store: store, Raft: raft, Executor: e, Interval: 200 * time.Millisecond})
+	term, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = e.RunTerm(term) })
+	wg.Go(func() { _ = s.Run(term) })
+	defer func() { stop(); wg.Wait() }()
+
+	// until polls cond until it holds: the state's jobs change with
+	// every commit, the rest (Nomad's nodes) is looked at each 100 ms.
+	until := func(what string, cond func(v *state.View) bool) {
+		t.Helper()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			changed := store.WatchJobs()
+			if cond(store.View()) {
+				return
+			}
+			select {
+			case <-changed:
+			case <-tick.C:
+			case <-ctx.Done():
+				store.View().EachJob(func(j *state.Job) bool {
+					t.Logf("job %d: %s %q node %q restarts %d runs %+v", j.ID, j.State, j.Reason, j.NodeList, j.RestartCount, j.Runs)
+					return true
+				})
+				t.Logf("reclaims: %+v", store.View().Reclaims())
+				t.Fatalf("waiting for %s: %v", what, ctx.Err())
+			}
+		}
+	}
+	running := func(id uint64) string {
+		t.Helper()
+		var node string
+		until("job running on a node", func(v *state.View) bool {
+			j := v.Job(id)
+			node = j.NodeList
+			if j.State.Terminal() {
+				t.Fatalf("job %d ended %s %s on %q before it was reclaimed", id, j.State, j.ExitString(), node)
+			}
+			return j.State == state.StateRunning && node != ""
+		})
+		return node
+	}
+	other := map[string]string{"n1": "n2", "n2": "n1"}
+	reclaim := func(node string, d time.Duration) {
+		t.Helper()
+		now := time.Now()
+		apply(state.CmdNodeReclaim, state.NodeReclaimCmd{Time: now, Op: state.ReclaimBegin, Node: node, NodeID: nodeIDs[node], Deadline: now.Add(d), Source: state.ReclaimCommand, By: "test"})
+	}
+	eligible := func(node string) bool {
+		n, _, err := nc.Nodes().Info(nodeIDs[node], (&api.QueryOptions{}).WithContext(ctx))
+		return err == nil && n.SchedulingEligibility == api.NodeSchedulingEligible
+	}
+	// requeuedOnce checks a job that ran twice: first on first, ended in
+	// st (exit code), then completed on second with SLURM_RESTART_COUNT=1.
+	requeuedOnce := func(id uint64, first, second string, st state.JobState, code int) {
+		t.Helper()
+		until("the job completes its second run", func(v *state.View) bool { return v.Job(id).State.Terminal() })
+		j := store.View().Job(id)
+		if j.State != state.StateCompleted || j.RestartCount != 1 || j.NodeList != second || len(j.Runs) != 1 {
+			t.Fatalf("job %d: %s restarts %d on %q, %d runs; want COMPLETED, 1 restart, on %s", id, j.State, j.RestartCount, j.NodeList, len(j.Runs), second)
+		}
+		if r := j.Runs[0]; r.State != st || r.NodeList != first || r.ExitCode != code || r.RestartCount != 0 {
+			t.Fatalf("job %d's first run: %s exit %d on %q (restart %d); want %s exit %d on %s", id, r.State, r.ExitCode, r.NodeList, r.RestartCount, st, code, first)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "count."+j.SlurmID()))
+		if err != nil || string(b) != "1\n" {
+			t.Fatalf("the second run's SLURM_RESTART_COUNT: %q, %v; want 1", b, err)
+		}
+	}
+
+	// A reclaimed job gets SIGTERM, checkpoints (here: a file) and ends;
+	// it is requeued and runs on the other node.
+	const traps = `if [ "${SLURM_RESTART_COUNT:-0}" = 0 ]; then
+	trap 'echo term > DIR/term.$SLURM_JOB_ID; exit 0' TERM
+	while :; do sleep 0.1; done
+fi
+echo "$SLURM_RESTART_COUNT" > DIR/count.$SLURM_JOB_ID
+`
+	a := submit(traps)
+	x := running(a)
+	y := other[x]
+	reclaim(x, time.Minute)
+	requeuedOnce(a, x, y, state.StatePreempted, 0)
+	if _, err := os.Stat(filepath.Join(dir, "term."+store.View().Job(a).SlurmID())); err != nil {
+		t.Fatalf("the reclaimed job got no SIGTERM: %v", err)
+	}
+	if eligible(x) {
+		t.Fatalf("reclaimed node %s is still eligible", x)
+	}
+
+	// Exit 85: checkpointed, requeue me.
+	c := submit(`if [ "${SLURM_RESTART_COUNT:-0}" = 0 ]; then exit 85; fi
+echo "$SLURM_RESTART_COUNT" > DIR/count.$SLURM_JOB_ID
+`)
+	requeuedOnce(c, y, y, state.StateRequeued, 85)
+
+	// A job that ignores the signal is stopped at the deadline. Both
+	// nodes reclaimed, it waits until one is given back.
+	b := submit(`if [ "${SLURM_RESTART_COUNT:-0}" = 0 ]; then
+	trap '' TERM
+	while :; do sleep 0.1; done
+fi
+echo "$SLURM_RESTART_COUNT" > DIR/count.$SLURM_JOB_ID
+`)
+	if got := running(b); got != y {
+		t.Fatalf("job %d runs on the reclaimed node %s", b, got)
+	}
+	reclaim(y, 3*time.Second)
+	until("the stubborn job requeued", func(v *state.View) bool { return v.Job(b).RestartCount == 1 })
+	if j := store.View().Job(b); j.Runs[0].State != state.StatePreempted || j.Runs[0].ExitSignal != 15 || j.NodeList != "" {
+		// Started again at once, it waits in Nomad for a node (no
+		// node list yet).
+		t.Fatalf("job %d: %s on %q, runs %+v; want its first run PREEMPTED 0:15 and no node", b, j.State, j.NodeList, j.Runs)
+	}
+	if _, err := nc.Nodes().ToggleEligibility(nodeIDs[x], true, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	until("the reclaim of "+x+" ends", func(v *state.View) bool { return v.Reclaim(nodeIDs[x]) == nil })
+	requeuedOnce(b, y, x, state.StatePreempted, 0)
+
+	// nomad node drain: a reclaim with the drain's deadline.
+	if _, err := nc.Nodes().ToggleEligibility(nodeIDs[y], true, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	until("the reclaim of "+y+" ends", func(v *state.View) bool { return v.Reclaim(nodeIDs[y]) == nil })
+	d := submit(traps)
+	dn := running(d)
+	if _, err := nc.Nodes().UpdateDrainOpts(nodeIDs[dn], &api.DrainOptions{DrainSpec: &api.DrainSpec{Deadline: time.Hour}}, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	until("the drain seen as a reclaim", func(v *state.View) bool {
+		rc := v.Reclaim(nodeIDs[dn])
+		return rc != nil && rc.Source == state.ReclaimDrain && rc.Deadline.After(time.Now().Add(50*time.Minute))
+	})
+	requeuedOnce(d, dn, other[dn], state.StatePreempted, 0)
+}
