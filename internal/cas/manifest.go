@@ -162,7 +162,7 @@ func (m *Manifest) Check() error {
 	// Nothing may sit below a symlink or a regular file of the manifest: a
 	// restore would write through the link ("a" -> /etc, then "a/passwd").
 	for p := range kind {
-		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+		for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
 			if t, ok := kind[d]; ok && t != fs.ModeDir {
 				what := "regular file"
 				if t == fs.ModeSymlink {

@@ -76,7 +76,7 @@ func Restore(ctx context.Context, manifestDigest string, dir string, r Remote) (
 // mkdirAll makes p and its parents under root; an existing directory is
 // kept, anything else in the way (a file, a symlink) is refused.
 func mkdirAll(root *os.Root, p string) error {
-	if parent := path.Dir(p); parent != "." {
+	if parent := path.Dir(p); parent != "." && parent != p {
 		if err := mkdirAll(root, parent); err != nil {
 			return err
 		}
