@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -103,6 +104,9 @@ func (o *sbatchOptions) stage(ctx context.Context) (string, cas.Stats, error) {
 	c, ok := o.Client.(stagedClient)
 	if !ok {
 		return "", cas.Stats{}, errors.New("this client cannot upload files")
+	}
+	if home, ok := slurm.LookupEnv(o.Env, "HOME"); ok && home != "" && filepath.Clean(home) == filepath.Clean(o.Cwd) {
+		return "", cas.Stats{}, fmt.Errorf("it is your home directory: all of it (your ssh keys too) would go to the nodes, which are other sites' machines; submit from a project directory")
 	}
 	limit, err := stageLimit(o.Env)
 	if err != nil {

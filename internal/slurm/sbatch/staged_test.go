@@ -104,3 +104,13 @@ func TestSbatchStageLimit(t *testing.T) {
 		t.Errorf("parseSize(20G) = %d, %v", n, err)
 	}
 }
+
+// The home directory is never staged: it holds the user's keys.
+func TestSbatchRefusesToStageHome(t *testing.T) {
+	_, c := stagedServer(t)
+	home := t.TempDir()
+	code, out, errs := stagedSubmit(t, c, home, "HOME="+home)
+	if code == 0 || out != "" || !strings.Contains(errs, "it is your home directory") {
+		t.Fatalf("staging $HOME: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
