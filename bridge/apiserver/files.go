@@ -346,8 +346,9 @@ type chunkCache struct {
 	order []string
 }
 
-// chunkCacheSize is how many manifests' chunk sets are kept.
-const chunkCacheSize = 8
+// chunkCacheSize is how many manifests' chunk sets are kept (a manifest
+// of 16 MiB lists at most about 240000 chunks).
+const chunkCacheSize = 4
 
 func (c *chunkCache) of(ctx context.Context, store cas.Store, ns, manifest string) (map[string]struct{}, error) {
 	key := ns + "/" + manifest
