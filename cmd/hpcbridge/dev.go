@@ -171,8 +171,11 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 	nodes := make([]devNodeConfig, o.nodes)
 	for i, name := range names {
 		gpuPlugins, meta := gpus.node(i, name)
+		drv := devDriverConfig(o)
+		// Each node its own receipt key: a key is registered to one node.
+		drv["node_key_file"] = filepath.Join(o.dataDir, "node-keys", name+".key")
 		nodes[i] = devNodeConfig{name: name, meta: meta,
-			plugins: append([]nomadagent.Plugin{{Name: driverBinaryName, Config: devDriverConfig(o)}}, gpuPlugins...)}
+			plugins: append([]nomadagent.Plugin{{Name: driverBinaryName, Config: drv}}, gpuPlugins...)}
 	}
 	startCtx, cancel := context.WithTimeout(ctx, 3*time.Minute+time.Duration(o.nodes-1)*time.Minute)
 	nomad, err := startDevNomad(startCtx, nomadDir, plugins, nodes)
