@@ -1,0 +1,67 @@
+package nomadexec
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/hpcbridge/hpcbridge/bridge/credit"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// What credit is given of an allocation the Nomad servers hold: the
+// task's start, its finish once dead (or the allocation's last change
+// when it ended without one: lost), its GPUs once each, its CPUs from
+// its CPU shares.
+func TestObserved(t *testing.T) {
+	start := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	gpus := &api.AllocatedTaskResources{Cpu: api.AllocatedCpuResources{CpuShares: 250},
+		Devices: []*api.AllocatedDeviceResource{{Vendor: "nvidia", Type: "gpu", DeviceIDs: []string{"GPU-b", "GPU-a"}},
+			{Vendor: "nvidia", Type: "gpu", DeviceIDs: []string{"GPU-a"}}, {Vendor: "x", Type: "fpga", DeviceIDs: []string{"F-1"}}}}
+	for _, tc := range []struct {
+		name   string
+		status string
+		ts     *api.TaskState
+		modify time.Time
+		want   credit.Observed
+	}{
+		{"running", api.AllocClientStatusRunning, &api.TaskState{State: "running", StartedAt: start}, start.Add(time.Hour),
+			credit.Observed{Start: start}},
+		{"finished", api.AllocClientStatusComplete, &api.TaskState{State: "dead", StartedAt: start, FinishedAt: start.Add(time.Hour)}, start.Add(2 * time.Hour),
+			credit.Observed{Start: start, Finish: start.Add(time.Hour)}},
+		{"lost", api.AllocClientStatusLost, &api.TaskState{State: "running", StartedAt: start}, start.Add(3 * time.Hour),
+			credit.Observed{Start: start, Finish: start.Add(3 * time.Hour)}},
+		{"never started", api.AllocClientStatusPending, nil, start, credit.Observed{}},
+	} {
+		a := &api.Allocation{ID: "a1", NodeID: "n-1", NodeName: "n1", ClientStatus: tc.status, ModifyTime: tc.modify.UnixNano(),
+			TaskStates:         map[string]*api.TaskState{},
+			AllocatedResources: &api.AllocatedResources{Tasks: map[string]*api.AllocatedTaskResources{TaskName: gpus}}}
+		if tc.ts != nil {
+			a.TaskStates[TaskName] = tc.ts
+		}
+		want := tc.want
+		want.NodeID, want.Node, want.AllocID, want.GPUs, want.CPUs = "n-1", "n1", "a1", []string{"GPU-a", "GPU-b"}, 3
+		got := observed(a, 100)
+		if !got.Start.Equal(want.Start) || !got.Finish.Equal(want.Finish) {
+			t.Errorf("%s: %v..%v, want %v..%v", tc.name, got.Start, got.Finish, want.Start, want.Finish)
+		}
+		got.Start, got.Finish, want.Start, want.Finish = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		if !reflect.DeepEqual(*got, want) {
+			t.Errorf("%s: %+v, want %+v", tc.name, *got, want)
+		}
+	}
+}
+
+// An allocation id that is not one is refused before Nomad is asked.
+func TestObserveAllocRefusesBadIDs(t *testing.T) {
+	e := New(Config{})
+	for _, id := range []string{"", "../../v1/jobs", "A1B2C3D4-0000-0000-0000-000000000000", "00000000-0000-0000-0000-000000000000/x"} {
+		if _, err := e.ObserveAlloc(context.Background(), &state.Job{ID: 1, ArrayTaskID: state.NoTask}, 0, id); !errors.Is(err, ErrNotObserved) {
+			t.Errorf("%q: %v, want ErrNotObserved", id, err)
+		}
+	}
+}
