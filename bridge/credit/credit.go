@@ -18,9 +18,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/hpcbridge/hpcbridge/internal/receipt"
 )
@@ -188,7 +188,7 @@ func clamp(r *receipt.Receipt, in Input) *Result {
 		if slices.Contains(obs.GPUs, g) {
 			res.GPUs++
 		} else {
-			extra = append(extra, strconv.Quote(g))
+			extra = append(extra, plain(g))
 		}
 	}
 	if len(extra) > 0 {
@@ -211,6 +211,18 @@ func clamp(r *receipt.Receipt, in Input) *Result {
 		res.Note = clip("clamped: "+strings.Join(notes, "; "), MaxNote)
 	}
 	return res
+}
+
+// plain is a node's string fit for a note: printable, and none of the
+// characters JSON escapes or a list would split on (a note is shown in
+// terminals and in JSON, and compared as it is).
+func plain(s string) string {
+	return strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) || strings.ContainsRune("\"\\,<>&", r) {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -138,7 +138,7 @@ func TestClamps(t *testing.T) {
 		}, 2 * 1200, 4 * 1200, "before the task's start"},
 		{"end after now", func(f *fixture) { f.r.End = t0.Add(5 * time.Hour) }, 2 * 660, 4 * 660, "after now"},
 		{"end after the task's finish", func(f *fixture) { f.in.Observed.Finish = t0.Add(15 * time.Minute) }, 2 * 300, 4 * 300, "after the task's finish"},
-		{"GPU not allocated", func(f *fixture) { f.r.GPUs = []string{"GPU-a", "GPU-b", "GPU-z"} }, 2 * 600, 4 * 600, `GPUs "GPU-z" were not allocated`},
+		{"GPU not allocated", func(f *fixture) { f.r.GPUs = []string{"GPU-a", "GPU-b", "GPU-z"} }, 2 * 600, 4 * 600, "GPUs GPU-z were not allocated"},
 		{"GPU named twice", func(f *fixture) { f.r.GPUs = []string{"GPU-a", "GPU-a"} }, 1 * 600, 4 * 600, "GPUs named twice"},
 		{"CPU work claimed as GPU work", func(f *fixture) { f.in.Observed.GPUs = nil }, 0, 4 * 600, "not allocated"},
 		{"more CPUs than allocated", func(f *fixture) { f.r.CPUs = 64 }, 2 * 600, 4 * 600, "64 CPUs claimed, 4 allocated"},
@@ -179,7 +179,7 @@ func TestNoteBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Note) > credit.MaxNote || strings.Contains(res.Note, "\x1b") {
+	if len(res.Note) > credit.MaxNote || strings.ContainsAny(res.Note, "\x1b\"\\") {
 		t.Fatalf("note of %d bytes, escape inside: %v", len(res.Note), strings.Contains(res.Note, "\x1b"))
 	}
 }
