@@ -161,6 +161,9 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	if b.outputs != nil {
 		acfg.Outputs = b.outputs
 	}
+	if r, ok := b.nodes.(apiserver.NodeResolver); ok {
+		acfg.Reclaim, acfg.ReclaimDeadline = r, o.Nomad.ReclaimDeadline
+	}
 	srv, err := apiserver.New(acfg)
 	if err != nil {
 		return err

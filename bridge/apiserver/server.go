@@ -57,6 +57,11 @@ type Config struct {
 	Outputs OutputSource
 	// Nodes lists the nodes that run jobs (sinfo); nil: none.
 	Nodes NodeSource
+	// Reclaim finds the nodes hpcbridge node reclaim names (nil: reclaims
+	// are refused); ReclaimDeadline is a reclaim's default deadline
+	// (api.DefaultReclaimDeadline when 0). reclaim.go.
+	Reclaim         NodeResolver
+	ReclaimDeadline time.Duration
 	// Blobs is the store of staged files and checkpoints (files.go);
 	// nil: none. PartitionFiles says which partitions are FilesStaged
 	// (the others are FilesShared).
@@ -247,6 +252,7 @@ func (s *Server) routes() {
 		{"GET /v1/config", local, s.auth(s.handleConfig)},
 		{"GET /v1/nodes", local, s.auth(s.handleNodes)},
 		{"GET /v1/node/{name}", local, s.auth(s.handleNode)},
+		{"POST /v1/node/{name}/reclaim", leader, s.management(s.handleReclaim)},
 		{"GET /v1/status/leader", local, s.handleStatusLeader},
 		{"GET /v1/status/peers", local, s.handleStatusPeers},
 		{"GET /v1/operator/raft/peers", local, s.management(s.handleRaftPeers)},

@@ -26,6 +26,8 @@ type Options struct {
 	NoBootstrap bool
 	// Nodes lists the nodes (sinfo, the GPU submit check); nil: none.
 	Nodes apiserver.NodeSource
+	// Reclaim finds the nodes hpcbridge node reclaim names; nil: none.
+	Reclaim apiserver.NodeResolver
 	// Blobs and PartitionFiles as in apiserver.Config (staged files).
 	Blobs          cas.Store
 	PartitionFiles map[string]string
@@ -82,6 +84,7 @@ func New(o Options) (*Server, error) {
 		Signaller:        sig,
 		Now:              o.Now,
 		Nodes:            o.Nodes,
+		Reclaim:          o.Reclaim,
 		Blobs:            o.Blobs,
 		PartitionFiles:   o.PartitionFiles,
 		Observer:         o.Observer,

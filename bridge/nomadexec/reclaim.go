@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	hbapi "github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	"github.com/hpcbridge/hpcbridge/internal/donation"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -23,7 +24,7 @@ const (
 	// DefaultReclaimDeadline is how long a reclaimed node's jobs have to
 	// checkpoint and end before they are stopped (hpcbridge server
 	// --reclaim-deadline).
-	DefaultReclaimDeadline = 5 * time.Minute
+	DefaultReclaimDeadline = hbapi.DefaultReclaimDeadline
 	// DefaultReclaimInterval is how often the leader looks at the nodes.
 	DefaultReclaimInterval = 2 * time.Second
 	// drainMargin is how long before a Nomad drain's own deadline the
@@ -400,4 +401,28 @@ func reclaimedDuring(v *state.View, nodeID string, j *state.Job) bool {
 		}
 	}
 	return false
+}
+
+// NodeID is the Nomad node id of the node called name, among the nodes
+// with the hpcbridge driver (apiserver.NodeResolver, for hpcbridge node
+// reclaim).
+func (n *Nodes) NodeID(ctx context.Context, name string) (string, error) {
+	q := (&api.QueryOptions{Filter: fmt.Sprintf("Name == %q", name)}).WithContext(ctx)
+	stubs, _, err := n.Client.Nodes().List(q)
+	if err != nil {
+		return "", fmt.Errorf("list Nomad nodes: %w", err)
+	}
+	var ids []string
+	for _, s := range stubs {
+		if d := s.Drivers[DriverName]; s.Name == name && d != nil && d.Detected {
+			ids = append(ids, s.ID)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return "", errors.New("no such node runs the hpcbridge driver in Nomad")
+	case 1:
+		return ids[0], nil
+	}
+	return "", fmt.Errorf("%d Nomad nodes have that name (%s): reclaim them with nomad node drain", len(ids), strings.Join(ids, ", "))
 }

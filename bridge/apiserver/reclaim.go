@@ -1,0 +1,65 @@
+package apiserver
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// NodeResolver finds the Nomad node a reclaim names (nomadexec.Nodes).
+type NodeResolver interface {
+	// NodeID is the Nomad node id of the node called name; an error
+	// when there is none, or more than one.
+	NodeID(ctx context.Context, name string) (string, error)
+}
+
+// maxNodeName bounds a node name in a request.
+const maxNodeName = 256
+
+// handleReclaim is POST /v1/node/{name}/reclaim (hpcbridge node reclaim;
+// management): it commits the node's reclaim, which the leader carries
+// out (nomadexec's reclaim loop): the node takes no new job, each job
+// there gets its --signal (or SIGTERM) at once, and is stopped and
+// requeued at the deadline.
+func (s *Server) handleReclaim(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+	name := r.PathValue("name")
+	if name == "" || len(name) > maxNodeName {
+		return badRequest("node name: empty or over %d bytes", maxNodeName)
+	}
+	var req api.ReclaimRequest
+	if err := decodeBody(r, &req, true); err != nil {
+		return err
+	}
+	d := s.cfg.ReclaimDeadline
+	if d <= 0 {
+		d = api.DefaultReclaimDeadline
+	}
+	if req.Deadline != "" {
+		var err error
+		if d, err = time.ParseDuration(req.Deadline); err != nil || d < 0 || d > api.MaxReclaimDeadline {
+			return badRequest("deadline %q: want a duration from 0s to %v, e.g. \"5m\"", req.Deadline, api.MaxReclaimDeadline)
+		}
+	}
+	if s.cfg.Reclaim == nil {
+		return api.Errorf(api.CodeNotFound, "node %s not found (this coordinator has no execution backend)", name)
+	}
+	id, err := s.cfg.Reclaim.NodeID(r.Context(), name)
+	if err != nil {
+		return api.Errorf(api.CodeNotFound, "node %s: %v", name, err)
+	}
+	now := s.now().UTC()
+	res, _, err := s.apply(r.Context(), state.CmdNodeReclaim, state.NodeReclaimCmd{Time: now, Op: state.ReclaimBegin, Node: name, NodeID: id,
+		Deadline: now.Add(d), Source: state.ReclaimCommand, By: tok.User})
+	if err != nil {
+		return err
+	}
+	if res.Err != nil {
+		return api.Errorf(codeOf(res.Err), "reclaim %s: %v", name, res.Err)
+	}
+	rc, _ := res.Value.(state.Reclaim)
+	writeJSON(w, http.StatusOK, api.Reclaim{Node: rc.Node, NodeID: rc.NodeID, Since: rc.Since, Deadline: rc.Deadline, Source: rc.Source, By: rc.By, Hits: len(rc.Hits)})
+	return nil
+}
