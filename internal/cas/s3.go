@@ -97,7 +97,8 @@ func openS3(spec string) (Store, error) {
 	return NewS3(c)
 }
 
-// NewS3 returns the store in c's bucket (which must exist; see EnsureBucket).
+// NewS3 returns the store in c's bucket; the bucket is made on the first
+// Put that finds it missing (or by EnsureBucket).
 func NewS3(c *S3Config) (*S3, error) {
 	cl, err := minio.New(c.Endpoint, &minio.Options{
 		Creds:        credentials.NewStaticV4(c.AccessKey, c.SecretKey, ""),
@@ -136,9 +137,11 @@ func (s *S3) key(ns, digest string) (string, error) {
 	return s.prefix + "/" + ns + "/" + digest, nil
 }
 
+// notFound reports whether err says the object is not there (a missing
+// bucket holds no objects either).
 func notFound(err error) bool {
 	code := minio.ToErrorResponse(err).Code
-	return code == minio.NoSuchKey || code == "NotFound"
+	return code == minio.NoSuchKey || code == minio.NoSuchBucket || code == "NotFound"
 }
 
 // Has reports whether the object exists.
@@ -166,11 +169,22 @@ func (s *S3) Put(ctx context.Context, ns, digest string, data []byte) error {
 	if err := Verify(digest, data); err != nil {
 		return fmt.Errorf("blob store put: %w", err)
 	}
-	_, err = s.c.PutObject(ctx, s.bucket, k, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{
-		ContentType:      "application/octet-stream",
-		DisableMultipart: true,
-		SendContentMd5:   true,
-	})
+	put := func() error {
+		_, err := s.c.PutObject(ctx, s.bucket, k, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{
+			ContentType:      "application/octet-stream",
+			DisableMultipart: true,
+			SendContentMd5:   true,
+		})
+		return err
+	}
+	err = put()
+	if err != nil && minio.ToErrorResponse(err).Code == minio.NoSuchBucket {
+		// A new store: make its bucket on the first write.
+		if berr := s.EnsureBucket(ctx); berr != nil {
+			return berr
+		}
+		err = put()
+	}
 	if err != nil {
 		return fmt.Errorf("blob store s3 put %s: %w", k, err)
 	}

@@ -60,6 +60,7 @@ func TestS3Store(t *testing.T) {
 			t.Fatalf("anonymous GET: %s, want 403", resp.Status)
 		}
 	})
+	t.Run("new-bucket", func(t *testing.T) { testS3NewBucket(t, srv) })
 	t.Run("upload-restore", func(t *testing.T) {
 		src := t.TempDir()
 		write(t, filepath.Join(src, "a/model.bin"), randBytes(5, 6<<20), 0o600)
@@ -105,5 +106,24 @@ func TestParseS3Spec(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), ":SK@") {
 			t.Errorf("error shows the secret: %v", err)
 		}
+	}
+}
+
+// A store whose bucket does not exist yet makes it on its first Put.
+func testS3NewBucket(t *testing.T, srv *s3test.Server) {
+	s, err := cas.Open("s3://" + srv.AccessKey + ":" + srv.SecretKey + "@" + srv.Endpoint + "/fresh-bucket/p?tls=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	b := []byte("first")
+	if ok, err := s.Has(ctx, "alice", cas.Sum(b)); err != nil || ok {
+		t.Fatalf("Has in a missing bucket = %v, %v; want false, nil", ok, err)
+	}
+	if err := s.Put(ctx, "alice", cas.Sum(b), b); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, "alice", cas.Sum(b)); err != nil || string(got) != "first" {
+		t.Fatalf("Get = %q, %v", got, err)
 	}
 }
