@@ -310,3 +310,18 @@ func (l lyingRemote) Get(ctx context.Context, d string) ([]byte, error) {
 	}
 	return l.Remote.Get(ctx, d)
 }
+
+// BenchmarkScan measures Scan (read, chunk, hash) of a 256 MiB file.
+func BenchmarkScan(b *testing.B) {
+	root := b.TempDir()
+	data := randBytes(13, 256<<20)
+	if err := os.WriteFile(filepath.Join(root, "f"), data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, _, err := cas.Scan(root, nil, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
