@@ -225,7 +225,10 @@ func (s *Server) waitReady(ctx context.Context) error {
 		}
 		select {
 		case <-s.exited:
-			return fmt.Errorf("exited: %v", s.err)
+			if s.err == nil {
+				return errors.New("exited with status 0 before it was ready")
+			}
+			return fmt.Errorf("exited: %w", s.err)
 		case <-ctx.Done():
 			return fmt.Errorf("not ready: %w (last: %v)", ctx.Err(), last)
 		case <-tick.C:
