@@ -442,7 +442,7 @@ echo committed
 	}
 	f := d.files(id)
 	if f.Input == "" || f.Output == "" || len(f.Checkpoints) == 0 {
-		t.Fatalf("job %s's files %+v: want an input, an output and a checkpoint", id, f)
+		t.Fatalf("job %s's files %+v: want an input, an output and a checkpoint; its output:\n%s", id, f, sub.fetched(id, "p-"+id+".out"))
 	}
 	*d.lastInput = f.Input
 	mallory := d.userToken("mallory")
@@ -503,6 +503,24 @@ func (st *stack) submit(args ...string) string {
 		st.t.Fatalf("sbatch --parsable %s printed %q on stdout, want a job id", strings.Join(args, " "), out)
 	}
 	return id
+}
+
+// fetched is file name of job id's outputs, fetched into a new directory
+// (what went wrong instead, when it cannot be had): for failure messages.
+func (st *stack) fetched(id, name string) string {
+	st.t.Helper()
+	dir, err := os.MkdirTemp(st.work, "fetched-")
+	if err != nil {
+		return err.Error()
+	}
+	if out, err := st.run("hpcbridge", "fetch", id, "--into", dir); err != nil {
+		return fmt.Sprintf("hpcbridge fetch %s: %v: %s", id, err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
 }
 
 // countFiles counts the regular files under dir (0 when it does not exist).
