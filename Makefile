@@ -113,7 +113,7 @@ bench: build oracle nomad driver ## run the benchmarks and print their numbers (
 	$(GO) run ./bench -bin $(BIN)/hpcbridge -oracle $(ORACLE_DIR) -plugin-dir $(BIN)/plugins
 
 fuzz: ## run each fuzz target for FUZZTIME
-	@for p in ./jobspec/ ./internal/getopt/ ./internal/slurm/ ./internal/slurm/squeue/ ./internal/slurm/sacct/ ./bridge/apiserver/ ./bridge/api/ ./bridge/api/brief/ ./raft/state/; do \
+	@for p in ./jobspec/ ./internal/cas/ ./internal/getopt/ ./internal/slurm/ ./internal/slurm/squeue/ ./internal/slurm/sacct/ ./bridge/apiserver/ ./bridge/api/ ./bridge/api/brief/ ./raft/state/; do \
 	  for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \
 	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
 	  done; \
