@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,7 +31,9 @@ import (
 //   - a job that ignores the signal is stopped at the deadline and
 //     requeued; with both nodes reclaimed it waits PENDING until one is
 //     made eligible again, which ends that node's reclaim;
-//   - an ordinary `nomad node drain` is a reclaim with the drain's deadline.
+//   - an ordinary `nomad node drain` is a reclaim with the drain's deadline;
+//   - a node whose donation window closed (the leader's clock) is
+//     reclaimed, and eligible again once the window opens.
 func TestReclaimOnNomad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three Nomad agents: skipped with -short")
@@ -49,11 +52,23 @@ func TestReclaimOnNomad(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// The leader's clock: noon of today (UTC) while the test runs, moved
+	// a day on to close n2's donation window (the whole of today's
+	// weekday, in UTC).
+	today := time.Now().UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
+	var offset atomic.Int64
+	offset.Store(int64(time.Until(today)))
+	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	srv := nomadtest.StartServer(t, nomadagent.Config{HeartbeatTTL: time.Second})
 	for i, name := range []string{"n1", "n2"} {
+		cfg := map[string]any{"run_as": "submitter", "allow_root": true}
+		if name == "n2" {
+			cfg["donation_windows"] = []string{today.Weekday().String()[:3]}
+			cfg["donation_timezone"] = "UTC"
+		}
 		nomadtest.StartClient(t, srv, nomadagent.Config{Name: name, Dir: filepath.Join(dir, name), PluginDir: plugins, Drivers: []string{DriverName},
 			DynamicPorts: nomadagent.DynamicPortRange(i, 2),
-			Plugins:      []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}}}})
+			Plugins:      []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: cfg}}})
 	}
 	nc := srv.API()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -87,7 +102,7 @@ func TestReclaimOnNomad(t *testing.T) {
 			Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID
 	}
 	e := New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: time.Second, Translation: Translation{KillTimeout: 2 * time.Second},
-		Reclaim: ReclaimConfig{Raft: raft, Interval: 200 * time.Millisecond}})
+		Reclaim: ReclaimConfig{Raft: raft, Interval: 200 * time.Millisecond, Now: clock}})
 	s := sched.New(sched.Config{Store: store, Raft: raft, Executor: e, Interval: 200 * time.Millisecond})
 	term, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -135,7 +150,7 @@ func TestReclaimOnNomad(t *testing.T) {
 	other := map[string]string{"n1": "n2", "n2": "n1"}
 	reclaim := func(node string, d time.Duration) {
 		t.Helper()
-		now := time.Now()
+		now := clock()
 		apply(state.CmdNodeReclaim, state.NodeReclaimCmd{Time: now, Op: state.ReclaimBegin, Node: node, NodeID: nodeIDs[node], Deadline: now.Add(d), Source: state.ReclaimCommand, By: "test"})
 	}
 	eligible := func(node string) bool {
@@ -225,4 +240,33 @@ echo "$SLURM_RESTART_COUNT" > DIR/count.$SLURM_JOB_ID
 		return rc != nil && rc.Source == state.ReclaimDrain && rc.Deadline.After(time.Now().Add(50*time.Minute))
 	})
 	requeuedOnce(d, dn, other[dn], state.StatePreempted, 0)
+
+	// n2's donation window closes: the leader reclaims it (the job there
+	// is signalled and requeued to n1) and keeps it ineligible until the
+	// window opens again.
+	if _, err := nc.Nodes().UpdateDrainOpts(nodeIDs[dn], &api.DrainOptions{MarkEligible: true}, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	until("the drain's reclaim ends", func(v *state.View) bool { return len(v.Reclaims()) == 0 })
+	if _, err := nc.Nodes().ToggleEligibility(nodeIDs["n1"], false, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	w := submit(traps)
+	if got := running(w); got != "n2" {
+		t.Fatalf("job %d runs on %s, want n2 (n1 is ineligible)", w, got)
+	}
+	offset.Add(int64(24 * time.Hour))
+	until("n2's closed window seen as a reclaim", func(v *state.View) bool {
+		rc := v.Reclaim(nodeIDs["n2"])
+		return rc != nil && rc.Source == state.ReclaimWindow
+	})
+	if _, err := nc.Nodes().ToggleEligibility(nodeIDs["n1"], true, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	requeuedOnce(w, "n2", "n1", state.StatePreempted, 0)
+	if eligible("n2") {
+		t.Fatal("n2 is eligible outside its donation window")
+	}
+	offset.Add(int64(-24 * time.Hour))
+	until("n2's window open again", func(v *state.View) bool { return v.Reclaim(nodeIDs["n2"]) == nil && eligible("n2") })
 }
