@@ -85,6 +85,7 @@ var briefLeavesOut = map[string]string{
 	"GPU":          "GPU accounting (allocated GPU ids, GPU-seconds, NVML figures): only sacct prints it, from the full records",
 	"Steps":        "srun steps: only sacct prints them, from the full records",
 	"StepsDropped": "the count of srun steps past the cap: accounting's, not the queue's",
+	"Checkpoints":  "the job's checkpoint summary: scontrol and sacct print it, from the full records",
 }
 
 // briefOf is what the brief view of j with submission sub must decode to.
