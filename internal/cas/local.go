@@ -65,7 +65,8 @@ func (d *Dir) Has(ctx context.Context, ns, digest string) (bool, error) {
 }
 
 // Put stores data as digest in ns; it refuses data that does not hash to
-// digest. Putting a blob that is already there is a no-op.
+// digest. Putting a blob that is already there (intact) is a no-op; a
+// damaged copy is replaced.
 func (d *Dir) Put(ctx context.Context, ns, digest string, data []byte) error {
 	p, err := d.file(ns, digest)
 	if err != nil {
@@ -75,7 +76,10 @@ func (d *Dir) Put(ctx context.Context, ns, digest string, data []byte) error {
 		return fmt.Errorf("blob store put: %w", err)
 	}
 	if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(data)) {
-		return nil
+		// Already there; a copy damaged on disk is replaced.
+		if old, err := os.ReadFile(p); err == nil && Sum(old) == digest {
+			return nil
+		}
 	}
 	dir := filepath.Dir(p)
 	if err := os.MkdirAll(dir, 0o700); err != nil {

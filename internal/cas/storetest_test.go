@@ -99,6 +99,13 @@ func testStore(t *testing.T, s cas.Store, corrupt func(t *testing.T, ns, digest 
 		if got, err := s.Get(ctx, "carol", d); !errors.Is(err, cas.ErrDigestMismatch) {
 			t.Fatalf("Get of a corrupted blob = %q, %v; want ErrDigestMismatch", got, err)
 		}
+		// Putting it again repairs it.
+		if err := s.Put(ctx, "carol", d, b); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Get(ctx, "carol", d); err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("Get after a repairing Put = %q, %v", got, err)
+		}
 	})
 	t.Run("concurrent", func(t *testing.T) {
 		var wg sync.WaitGroup
