@@ -46,9 +46,9 @@ type ReclaimApplier interface {
 // reclaim's deadline; a run that ends on a reclaimed node is requeued
 // (state.NodeReclaimCmd), as is a run that exits 85.
 type ReclaimConfig struct {
-	// Raft commits the reclaims the leader begins and ends (nil: drains
-	// and donation windows are not followed; reclaims committed by others
-	// still are, without the record of who was signalled).
+	// Raft commits the reclaims the leader begins, carries on and ends
+	// (nil: reclaims, drains and donation windows are not followed; a
+	// run's exit 85 still requeues it).
 	Raft ReclaimApplier
 	// Deadline is a reclaim's deadline when none is given (default
 	// DefaultReclaimDeadline).
@@ -91,6 +91,9 @@ type reclaimNode struct {
 
 // reclaimLoop follows reclaims until ctx ends (RunTerm).
 func (e *Executor) reclaimLoop(ctx context.Context) {
+	if e.cfg.Reclaim.Raft == nil {
+		return
+	}
 	interval := e.cfg.Reclaim.Interval
 	if interval <= 0 {
 		interval = DefaultReclaimInterval
@@ -361,11 +364,13 @@ func (r *reclaimer) commit(ctx context.Context, c state.NodeReclaimCmd) error {
 // that a reclaim hit (signalled or stopped), or that a drain moved, ends
 // PREEMPTED (a run that never started there is given
 // back instead). Either way the job is queued again (sched.Outcome's
-// Requeue). A node failure stays NODE_FAIL.
+// Requeue). A node failure of a run no reclaim hit stays NODE_FAIL; one
+// of a hit run (the node went during the reclaim, or a multi-node run's
+// other allocation was stopped first) is the reclaim's.
 func (e *Executor) asRequeue(en ending) ending {
 	o := en.outcome
 	switch {
-	case o.Requeue || o.State == state.StatePending || o.State == state.StateRunning || o.State == state.StateNodeFail && !en.migrate:
+	case o.Requeue || o.State == state.StatePending || o.State == state.StateRunning:
 		return en
 	case o.State == state.StateFailed && o.ExitCode == state.ExitCheckpoint && o.ExitSignal == 0:
 		o.State, o.Requeue, o.Reason = state.StateRequeued, true, ""

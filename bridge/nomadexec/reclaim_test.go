@@ -69,7 +69,8 @@ func TestAsRequeue(t *testing.T) {
 		{"stopped on a reclaimed node", ending{nodeID: "id-n1", outcome: sched.Outcome{JobID: onN1, State: state.StateCancelled, ExitSignal: 15, Time: reclaimAt.Add(time.Minute)}}, state.StatePreempted, true},
 		{"not hit", ending{nodeID: "id-n1", outcome: sched.Outcome{JobID: notHit, State: state.StateCompleted, Time: reclaimAt.Add(time.Second)}}, state.StateCompleted, false},
 		{"drained", ending{nodeID: "id-n2", migrate: true, outcome: sched.Outcome{JobID: onN2, State: state.StateNodeFail}}, state.StatePreempted, true},
-		{"node lost", ending{nodeID: "id-n1", outcome: sched.Outcome{JobID: onN1, State: state.StateNodeFail}}, state.StateNodeFail, false},
+		{"node lost", ending{nodeID: "id-n2", outcome: sched.Outcome{JobID: onN2, State: state.StateNodeFail}}, state.StateNodeFail, false},
+		{"node lost while reclaimed", ending{nodeID: "id-n1", outcome: sched.Outcome{JobID: onN1, State: state.StateNodeFail}}, state.StatePreempted, true},
 		{"never started", ending{nodeID: "id-n1", outcome: sched.Outcome{JobID: unplaced, State: state.StateCompleted}}, state.StatePending, false},
 		{"another node", ending{nodeID: "id-n2", outcome: sched.Outcome{JobID: onN2, State: state.StateCompleted, Time: reclaimAt.Add(time.Second)}}, state.StateCompleted, false},
 	} {
