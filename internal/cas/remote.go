@@ -10,7 +10,8 @@ import (
 
 // Remote is where Upload sends blobs and Restore reads them: the
 // coordinator's API (with a user's or a run's token), or a Store namespace
-// (StoreRemote). Get need not verify digests: Restore does.
+// (StoreRemote). Get need not verify digests: Restore does. Upload and
+// Restore call Put and Get from several goroutines at once.
 type Remote interface {
 	// Missing returns those of digests the remote does not have.
 	Missing(ctx context.Context, digests []string) ([]string, error)

@@ -8,12 +8,14 @@ import (
 	"os"
 	"path"
 	"sort"
+	"sync"
 )
 
 // Restore reads the manifest manifestDigest from r and recreates its files
 // under dir (created when missing): directories, regular files with their
 // permission bits, and symlinks (created as they are, never followed).
-// Every chunk's digest is checked, and a file's chunks must add up to its
+// Chunks are fetched up to RestoreParallel ahead of the one being written;
+// every chunk's digest is checked, and a file's chunks must add up to its
 // size. Restore never writes outside dir: it works through an os.Root, so a
 // symlink in dir or in the manifest that points out of dir is not followed
 // out (the write fails), and an existing entry in the way of a file or link
@@ -132,11 +134,7 @@ func restoreFile(ctx context.Context, root *os.Root, f *File, r Remote) error {
 		}
 	}()
 	var n int64
-	for _, c := range f.Chunks {
-		b, err := r.Get(ctx, c)
-		if err != nil {
-			return fmt.Errorf("chunk %s: %w", c, err)
-		}
+	err = fetchChunks(ctx, f.Chunks, r, func(c string, b []byte) error {
 		if len(b) > MaxChunk {
 			return fmt.Errorf("chunk %s is %d bytes, over the %d-byte limit", c, len(b), MaxChunk)
 		}
@@ -150,6 +148,10 @@ func restoreFile(ctx context.Context, root *os.Root, f *File, r Remote) error {
 			return err
 		}
 		n += int64(len(b))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if n != f.Size {
 		return fmt.Errorf("%w: chunks add up to %d bytes, the manifest says %d", ErrInvalid, n, f.Size)
@@ -164,5 +166,58 @@ func restoreFile(ctx context.Context, root *os.Root, f *File, r Remote) error {
 		return err
 	}
 	ok = true
+	return nil
+}
+
+// RestoreParallel is how many chunks Restore fetches ahead of the one it
+// writes.
+const RestoreParallel = 4
+
+// fetchChunks gets chunks from r, up to RestoreParallel at once, and hands
+// each to use in order; it returns use's first error (or a Get's) after
+// every fetch it started has ended.
+func fetchChunks(ctx context.Context, chunks []string, r Remote, use func(c string, b []byte) error) error {
+	type fetch struct {
+		done chan struct{}
+		b    []byte
+		err  error
+	}
+	gctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	fetches := make([]*fetch, len(chunks))
+	next := 0
+	launch := func() {
+		i := next
+		next++
+		f := &fetch{done: make(chan struct{})}
+		fetches[i] = f
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(f.done)
+			f.b, f.err = r.Get(gctx, chunks[i])
+		}()
+	}
+	for next < len(chunks) && next < RestoreParallel {
+		launch()
+	}
+	for i, c := range chunks {
+		f := fetches[i]
+		<-f.done
+		fetches[i] = nil
+		if next < len(chunks) {
+			launch()
+		}
+		if f.err != nil {
+			return fmt.Errorf("chunk %s: %w", c, f.err)
+		}
+		if err := use(c, f.b); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -325,3 +325,40 @@ func BenchmarkScan(b *testing.B) {
 		}
 	}
 }
+
+// A chunk missing from the store fails the restore after the chunks being
+// fetched ahead are done, and leaves no partial file behind.
+func TestRestoreMissingChunk(t *testing.T) {
+	ctx := context.Background()
+	blobs := filepath.Join(t.TempDir(), "blobs")
+	s, err := cas.NewDir(blobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cas.StoreRemote(s, "alice")
+	src := t.TempDir()
+	write(t, filepath.Join(src, "model.bin"), randBytes(21, 16<<20), 0o600)
+	m, l, err := cas.Scan(src, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, _, err := cas.Upload(ctx, m, l, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks := m.Files[0].Chunks
+	if len(chunks) < 6 {
+		t.Fatalf("want at least 6 chunks, got %d", len(chunks))
+	}
+	h := strings.TrimPrefix(chunks[2], "sha256:")
+	if err := os.Remove(filepath.Join(blobs, "alice", h[:2], h[2:4], h)); err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	if _, err := cas.Restore(ctx, md, dst, r); !errors.Is(err, cas.ErrNotFound) {
+		t.Fatalf("Restore with a chunk missing: %v, want ErrNotFound", err)
+	}
+	if ents, _ := os.ReadDir(dst); len(ents) != 0 {
+		t.Fatalf("a failed restore left %v", ents)
+	}
+}
