@@ -137,17 +137,21 @@ func nodePrivateKey(t *testing.T, nc *nomadapi.Client, nodeID string, dirs ...st
 }
 
 // forgedReceipts: with a run's own token (what a job that stole it could
-// use), receipts signed by a key that is not the node's, or naming a
-// checkpoint the store does not hold, are refused and logged; a receipt
-// signed with the node's real key that claims more time and GPUs than Nomad
-// observed is committed clamped, and the clamp is recorded in the receipts.
+// use), receipts signed by a key that is not the node's, naming a
+// checkpoint the store does not hold, for another job, or claiming again
+// the interval of the previous receipt are refused and logged; a receipt
+// signed with the node's real key that claims more time, GPUs and CPUs than
+// Nomad observed is committed clamped, and the clamp is recorded in the
+// receipts.
 func forgedReceipts(d *donorDev) {
 	t := d.t
 	requireFeature(t, d.binDir, "--job", "receipts")
 	sub := d.in("forge")
 	id := sub.submit("--gres=gpu:1", "-o", "forge-%j.out", sub.script("forge.sh", `#!/bin/bash
 echo 1 >state
-hpcbridge checkpoint && echo committed
+# Retried: this test is about forged receipts, not about the first one.
+until hpcbridge checkpoint; do sleep 1; done
+echo committed
 sleep 600
 `))
 	t.Cleanup(func() { sub.run("scancel", id) })
@@ -161,11 +165,20 @@ sleep 600
 	runClient := client(t, addrOf(sub.env), ra.token)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	// The next receipt's interval starts where the committed one's ended
+	// (at most its commit time) and ends now.
+	prev := f.Checkpoints[0].Time
+	eventually(t, "a second past the first checkpoint", 10*time.Second, func() error {
+		if time.Since(prev) < time.Second {
+			return fmt.Errorf("committed at %v", prev)
+		}
+		return nil
+	})
 	now := time.Now()
 	honest := receipt.Receipt{
 		Version: receipt.Version, JobID: mustUint(t, id), Run: 0, Seq: 2,
 		Node: ra.alloc.NodeName, NodeID: ra.alloc.NodeID, AllocID: ra.alloc.ID,
-		GPUs: ra.gpus, CPUs: 1, Start: now.Add(-2 * time.Second), End: now,
+		GPUs: ra.gpus, CPUs: 1, Start: prev, End: now,
 		Digest: f.Checkpoints[0].Digest, Size: f.Checkpoints[0].Size, Trigger: receipt.TriggerCommand,
 	}
 	send := func(r receipt.Receipt, k ed25519.PrivateKey) (*api.CheckpointReply, error) {
@@ -190,17 +203,22 @@ sleep 600
 	if rep, err := send(other, key); err == nil {
 		t.Errorf("a receipt for another job, with this job's run token, was committed: %+v", rep)
 	}
+	twice := honest // claims again the work receipt 1 was credited for
+	twice.Start = ra.started.Add(-2 * time.Hour)
+	if rep, err := send(twice, key); err == nil {
+		t.Errorf("a receipt starting before the previous one's end (work claimed twice) was committed: %+v", rep)
+	}
 	inflated := honest
-	inflated.Start = ra.started.Add(-2 * time.Hour)
+	inflated.End = now.Add(2 * time.Hour)
 	inflated.GPUs = append(slices.Clip(ra.gpus), "GPU-00000000-0000-0000-0000-00000000f00d", "GPU-00000000-0000-0000-0000-00000000beef")
 	inflated.CPUs = 64
 	rep, err := send(inflated, key)
 	if err != nil {
 		t.Fatalf("the node's own receipt claiming too much: %v, want committed clamped", err)
 	}
-	observed := time.Since(ra.started) + 5*time.Second
+	observed := time.Since(prev) + 5*time.Second
 	if !rep.Clamped || rep.Note == "" || rep.Seq != 2 || rep.GPUSeconds > int64(observed/time.Second)*int64(len(ra.gpus)) {
-		t.Errorf("inflated receipt (2 h, %d GPUs, 64 CPUs claimed; %v and %d GPUs observed): %+v, want clamped with a note, seq 2, at most %d GPU-seconds",
+		t.Errorf("inflated receipt (2 h into the future, %d GPUs, 64 CPUs claimed; %v and %d GPUs observed): %+v, want clamped with a note, seq 2, at most %d GPU-seconds",
 			len(inflated.GPUs), observed.Round(time.Second), len(ra.gpus), rep, int64(observed/time.Second)*int64(len(ra.gpus)))
 	}
 
@@ -233,8 +251,8 @@ sleep 600
 				n++
 			}
 		}
-		if n < 3 {
-			return fmt.Errorf("%d log lines on refused receipts, want 3", n)
+		if n < 4 {
+			return fmt.Errorf("%d log lines on refused receipts, want 4", n)
 		}
 		return nil
 	})

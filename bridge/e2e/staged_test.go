@@ -363,10 +363,11 @@ type jobFiles struct {
 	Input       string `json:"input"`
 	Output      string `json:"output"`
 	Checkpoints []struct {
-		Run    int    `json:"run"`
-		Seq    int    `json:"seq"`
-		Digest string `json:"digest"`
-		Size   int64  `json:"size"`
+		Run    int       `json:"run"`
+		Seq    int       `json:"seq"`
+		Digest string    `json:"digest"`
+		Size   int64     `json:"size"`
+		Time   time.Time `json:"time"`
 	} `json:"checkpoints"`
 }
 
