@@ -173,7 +173,7 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		gpuPlugins, meta := gpus.node(i, name)
 		drv := devDriverConfig(o)
 		// Each node its own receipt key: a key is registered to one node.
-		drv["node_key_file"] = filepath.Join(o.dataDir, "node-keys", name+".key")
+		drv["node_key_file"] = filepath.Join(o.dataDir, "node-keys", name, "node.key")
 		nodes[i] = devNodeConfig{name: name, meta: meta,
 			plugins: append([]nomadagent.Plugin{{Name: driverBinaryName, Config: drv}}, gpuPlugins...)}
 	}
