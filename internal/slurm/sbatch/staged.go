@@ -99,8 +99,9 @@ func parseSize(v string) (int64, error) {
 }
 
 // stage uploads the submit directory and returns its manifest's digest
-// and what was sent.
-func (o *sbatchOptions) stage(ctx context.Context) (string, cas.Stats, error) {
+// and what was sent; what the scan left out (sockets, devices, pipes) is
+// reported on s.Err.
+func (o *sbatchOptions) stage(ctx context.Context, s slurm.Streams) (string, cas.Stats, error) {
 	c, ok := o.Client.(stagedClient)
 	if !ok {
 		return "", cas.Stats{}, errors.New("this client cannot upload files")
@@ -116,6 +117,9 @@ func (o *sbatchOptions) stage(ctx context.Context) (string, cas.Stats, error) {
 	if err != nil {
 		return "", cas.Stats{}, fmt.Errorf("%w (the limit is %s from %s)", err, cas.HumanBytes(limit), EnvStageLimit)
 	}
+	for _, skipped := range l.Skipped {
+		fmt.Fprintf(s.Err, "sbatch: warning: not staged: %s\n", skipped)
+	}
 	d, st, err := cas.Upload(ctx, m, l, uploadRemote{c})
 	if err != nil {
 		return "", st, err
@@ -130,7 +134,7 @@ func (o *sbatchOptions) submit(ctx context.Context, req *api.SubmitRequest, s sl
 	// A second upload when the coordinator still finds the input
 	// incomplete (a new leader that had not mirrored all of it yet).
 	for tries := 0; tries < 2 && api.IsCode(err, api.CodeStagedInput); tries++ {
-		d, st, serr := o.stage(ctx)
+		d, st, serr := o.stage(ctx, s)
 		if serr != nil {
 			return nil, &api.Error{Code: api.CodeStagedInput, Message: fmt.Sprintf("%v; cannot stage the submit directory %s: %v", err, o.Cwd, serr)}
 		}
