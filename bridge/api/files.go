@@ -21,6 +21,10 @@ const MaxMissingDigests = 10000
 // BlobsMissingRequest asks which blobs the caller's namespace lacks.
 type BlobsMissingRequest struct {
 	Digests []string `json:"digests"`
+	// User is the namespace's user when a management token asks for
+	// another user's (sbatch submitting as the local user); "" the
+	// token's own.
+	User string `json:"user,omitempty"`
 }
 
 // BlobsMissingResponse lists those of the digests asked about that the
@@ -57,8 +61,14 @@ type OutputRequest struct {
 // BlobsMissing returns those of digests (at most MaxMissingDigests) that
 // the token's namespace (its user's; a run token's job owner's) lacks.
 func (c *Client) BlobsMissing(ctx context.Context, digests []string) ([]string, error) {
+	return c.BlobsMissingAs(ctx, "", digests)
+}
+
+// BlobsMissingAs is BlobsMissing in user's namespace (a management token
+// may name any user; another token only its own, or "").
+func (c *Client) BlobsMissingAs(ctx context.Context, user string, digests []string) ([]string, error) {
 	var out BlobsMissingResponse
-	if _, err := c.do(ctx, http.MethodPost, "/v1/blobs/missing", nil, BlobsMissingRequest{Digests: digests}, &out); err != nil {
+	if _, err := c.do(ctx, http.MethodPost, "/v1/blobs/missing", nil, BlobsMissingRequest{Digests: digests, User: user}, &out); err != nil {
 		return nil, err
 	}
 	return out.Missing, nil
@@ -66,7 +76,16 @@ func (c *Client) BlobsMissing(ctx context.Context, digests []string) ([]string, 
 
 // PutBlob stores data under its digest in the token's namespace.
 func (c *Client) PutBlob(ctx context.Context, digest string, data []byte) error {
-	resp, err := c.raw(ctx, http.MethodPut, "/v1/blobs/"+url.PathEscape(digest), data)
+	return c.PutBlobAs(ctx, "", digest, data)
+}
+
+// PutBlobAs is PutBlob in user's namespace (as BlobsMissingAs).
+func (c *Client) PutBlobAs(ctx context.Context, user, digest string, data []byte) error {
+	path := "/v1/blobs/" + url.PathEscape(digest)
+	if user != "" {
+		path += "?" + url.Values{"user": {user}}.Encode()
+	}
+	resp, err := c.raw(ctx, http.MethodPut, path, data)
 	if err != nil {
 		return err
 	}
@@ -115,8 +134,10 @@ func (c *Client) PostOutput(ctx context.Context, ref, manifest string) (*WriteRe
 // successful reply, body unread.
 func (c *Client) raw(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
 	u := *c.base
+	path, query, _ := strings.Cut(path, "?")
 	u.Path = strings.TrimSuffix(u.Path, "/") + path
 	u.RawPath = ""
+	u.RawQuery = query
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)

@@ -55,10 +55,19 @@ func (s *Server) blobs() (cas.Store, error) {
 }
 
 // blobNamespace is the namespace a token's blobs live in: its user's, or
-// for a run token its job owner's.
-func (s *Server) blobNamespace(tok *state.ACLToken) (string, error) {
+// for a run token its job owner's; as (when not "") names another user's,
+// for a management token only (sbatch submitting as the local user).
+func (s *Server) blobNamespace(tok *state.ACLToken, as string) (string, error) {
 	user := tok.User
-	if tok.Type == state.TokenRun {
+	if as != "" && as != tok.User {
+		if !isManagement(tok) {
+			return "", denied("only a management token may store files for another user: this token is %s's, not %s's", tok.User, as)
+		}
+		if err := checkName("user", as); err != nil {
+			return "", err
+		}
+		user = as
+	} else if tok.Type == state.TokenRun {
 		j := s.cfg.Store.View().Job(tok.JobID)
 		if j == nil {
 			return "", api.Errorf(api.CodeNotFound, "the run token's job %d: %v", tok.JobID, state.ErrNotFound)
@@ -103,12 +112,12 @@ func (s *Server) handleBlobsMissing(w http.ResponseWriter, r *http.Request, tok 
 	if err != nil {
 		return err
 	}
-	ns, err := s.blobNamespace(tok)
-	if err != nil {
-		return err
-	}
 	var req api.BlobsMissingRequest
 	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	ns, err := s.blobNamespace(tok, req.User)
+	if err != nil {
 		return err
 	}
 	if len(req.Digests) > api.MaxMissingDigests {
@@ -139,7 +148,7 @@ func (s *Server) handleBlobPut(w http.ResponseWriter, r *http.Request, tok *stat
 	if err != nil {
 		return err
 	}
-	ns, err := s.blobNamespace(tok)
+	ns, err := s.blobNamespace(tok, r.URL.Query().Get("user"))
 	if err != nil {
 		return err
 	}

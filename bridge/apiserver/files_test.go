@@ -343,3 +343,38 @@ func TestBlobBounds(t *testing.T) {
 		t.Errorf("bad digest: %d %+v", st, e)
 	}
 }
+
+// A management token stores and submits a staged job as another user
+// (sbatch submitting as the local user): the files go to that user's
+// namespace. Another token may not name another user's namespace.
+func TestBlobsAsUser(t *testing.T) {
+	f := newFilesFixture(t)
+	data := []byte("carol's input\n")
+	d := cas.Sum(data)
+	if err := f.bob.PutBlobAs(f.ctx, "alice", d, data); !api.IsCode(err, api.CodePermissionDenied) {
+		t.Errorf("bob stores a blob as alice: %v", err)
+	}
+	if _, err := f.bob.BlobsMissingAs(f.ctx, "alice", []string{d}); !api.IsCode(err, api.CodePermissionDenied) {
+		t.Errorf("bob asks alice's namespace: %v", err)
+	}
+	m := &cas.Manifest{Version: cas.ManifestVersion, Files: []cas.File{{Path: "in.txt", Mode: 0o644, Size: int64(len(data)), Chunks: []string{d}}}}
+	enc, _ := m.Encode()
+	for dg, b := range map[string][]byte{d: data, cas.Sum(enc): enc} {
+		if err := f.mgmt.PutBlobAs(f.ctx, "carol", dg, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if miss, err := f.mgmt.BlobsMissingAs(f.ctx, "carol", []string{d, cas.Sum(enc)}); err != nil || len(miss) != 0 {
+		t.Fatalf("carol's namespace: missing %v, %v", miss, err)
+	}
+	if miss, _ := f.mgmt.BlobsMissing(f.ctx, []string{d}); len(miss) != 1 {
+		t.Errorf("the management token's own namespace has carol's blob")
+	}
+	resp, err := f.mgmt.Submit(f.ctx, &api.SubmitRequest{Script: []byte(hello), ScriptName: "job.sh", Args: []string{"-p", "remote"}, Cwd: "/home/carol", User: "carol", StagedInput: cas.Sum(enc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j := f.srv.Store.View().Job(resp.JobID); j.User != "carol" || j.Files == nil {
+		t.Errorf("job %+v", j)
+	}
+}

@@ -32,20 +32,25 @@ const DefaultStageLimit int64 = 10 << 30
 
 // stagedClient is what staging needs of the client (*api.Client is one).
 type stagedClient interface {
-	BlobsMissing(ctx context.Context, digests []string) ([]string, error)
-	PutBlob(ctx context.Context, digest string, data []byte) error
+	BlobsMissingAs(ctx context.Context, user string, digests []string) ([]string, error)
+	PutBlobAs(ctx context.Context, user, digest string, data []byte) error
 	FetchOutputs(ctx context.Context, ref, dir string) (*cas.Manifest, error)
 }
 
-// uploadRemote is the client as the cas.Remote uploads go to.
-type uploadRemote struct{ c stagedClient }
+// uploadRemote is the client as the cas.Remote uploads go to, in the
+// namespace of the job's owner (the local user; a management token may
+// submit as them).
+type uploadRemote struct {
+	c    stagedClient
+	user string
+}
 
 func (r uploadRemote) Missing(ctx context.Context, d []string) ([]string, error) {
-	return r.c.BlobsMissing(ctx, d)
+	return r.c.BlobsMissingAs(ctx, r.user, d)
 }
 
 func (r uploadRemote) Put(ctx context.Context, d string, b []byte) error {
-	return r.c.PutBlob(ctx, d, b)
+	return r.c.PutBlobAs(ctx, r.user, d, b)
 }
 
 func (uploadRemote) Get(context.Context, string) ([]byte, error) {
@@ -120,7 +125,7 @@ func (o *sbatchOptions) stage(ctx context.Context, s slurm.Streams) (string, cas
 	for _, skipped := range l.Skipped {
 		fmt.Fprintf(s.Err, "sbatch: warning: not staged: %s\n", skipped)
 	}
-	d, st, err := cas.Upload(ctx, m, l, uploadRemote{c})
+	d, st, err := cas.Upload(ctx, m, l, uploadRemote{c: c, user: o.User})
 	if err != nil {
 		return "", st, err
 	}
