@@ -167,7 +167,7 @@ for _ in $(seq 300); do
 done
 node=$(squeue -h -j "$train" -o %N)
 echo "== $(date +%T) job $train has committed ${n:-0} checkpoints on $node: the donor takes the node back =="
-hpcbridge node reclaim "$node" --deadline 30s
+hpcbridge node reclaim --deadline 30s "$node"
 wait_queue
 echo
 echo "== scontrol show job $train | restarts and checkpoints =="

@@ -119,7 +119,7 @@ func reclaimResumesElsewhere(d *donorDev) {
 	if !slices.Contains(d.nodes, first) || second == "" {
 		t.Fatalf("job %s runs on %q, not one of %v", id, first, d.nodes)
 	}
-	sub.must("hpcbridge", "node", "reclaim", first, "--deadline", "30s")
+	sub.must("hpcbridge", "node", "reclaim", "--deadline", "30s", first)
 
 	j = sub.wait(id, 4*time.Minute, "ended", func(j *state.Job) bool { return j.State.Terminal() })
 	if j.State != state.StateCompleted || j.ExitString() != "0:0" || j.RestartCount != 1 || j.NodeList != second {
