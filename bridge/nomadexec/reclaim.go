@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -387,8 +388,23 @@ func (e *Executor) asRequeue(en ending) ending {
 		}
 		o.State, o.Requeue, o.Reason = state.StatePreempted, true, ""
 	}
+	o.Run = runOf(en.nomadJob)
 	en.outcome = o
 	return en
+}
+
+// runOf is the restart count a Nomad job id names (NomadID's "-rN"; none:
+// the first run).
+func runOf(nid string) int {
+	i := strings.LastIndex(nid, "-r")
+	if i < 0 {
+		return 0
+	}
+	n, err := strconv.Atoi(nid[i+2:])
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // reclaimedDuring reports whether the current run of j, which ended on

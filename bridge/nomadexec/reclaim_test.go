@@ -12,6 +12,15 @@ import (
 	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
+func TestRunOf(t *testing.T) {
+	for _, j := range []state.Job{{ID: 7, ArrayTaskID: state.NoTask}, {ID: 7, ArrayTaskID: state.NoTask, RestartCount: 3},
+		{ID: 9, ArrayJobID: 5, ArrayTaskID: 2, RestartCount: 12}} {
+		if got := runOf(NomadID(&j)); got != j.RestartCount {
+			t.Errorf("runOf(%s) = %d, want %d", NomadID(&j), got, j.RestartCount)
+		}
+	}
+}
+
 func TestDrainDeadline(t *testing.T) {
 	now := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
 	def := 5 * time.Minute

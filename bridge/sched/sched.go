@@ -100,8 +100,10 @@ type Outcome struct {
 	Measured *state.GPUMeasure
 	// Requeue: the run ended in State (PREEMPTED: its node was
 	// reclaimed; REQUEUED: it exited 85, checkpointed) and the job is
-	// queued again (state.NodeReclaimCmd).
+	// queued again (state.NodeReclaimCmd); Run is the job's restart
+	// count in that run.
 	Requeue bool
+	Run     int
 }
 
 // Applier commits commands through Raft (the leader's raft.Node).
@@ -219,7 +221,7 @@ func (s *Scheduler) finish(ctx context.Context, o Outcome) {
 		return
 	}
 	if o.Requeue {
-		if _, err := s.apply(ctx, state.CmdNodeReclaim, state.NodeReclaimCmd{Time: o.Time, Op: state.ReclaimRequeue, JobID: o.JobID, State: o.State,
+		if _, err := s.apply(ctx, state.CmdNodeReclaim, state.NodeReclaimCmd{Time: o.Time, Op: state.ReclaimRequeue, JobID: o.JobID, Run: o.Run, State: o.State,
 			ExitCode: o.ExitCode, ExitSignal: o.ExitSignal, GPU: o.GPU, Measured: o.Measured}); err != nil {
 			s.cfg.Logger.Warn("commit requeue", "job", o.JobID, "err", err)
 		}

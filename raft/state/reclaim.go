@@ -80,8 +80,11 @@ type NodeReclaimCmd struct {
 	// (signalled).
 	Hits []ReclaimHit `json:"hits,omitempty"`
 
-	// The run's end (requeue).
+	// The run's end (requeue): Run is the job's restart count in that
+	// run; a requeue of a run that is not the job's current one is
+	// ignored (sent twice, or the job was requeued otherwise).
 	JobID      uint64      `json:"job_id,omitempty"`
+	Run        int         `json:"run,omitempty"`
 	State      JobState    `json:"state,omitempty"`
 	ExitCode   int         `json:"exit_code,omitempty"`
 	ExitSignal int         `json:"exit_signal,omitempty"`
@@ -235,7 +238,15 @@ func (a *applier) reclaimRequeue(c *NodeReclaimCmd) *Result {
 	if j == nil {
 		return &Result{Err: fmt.Errorf("%d: %w", c.JobID, ErrNotFound)}
 	}
-	if j.State != StateRunning && j.State != StateCompleting {
+	// The run's Nomad end is seen (the executor asks only then, after the
+	// driver committed its last checkpoint): its run tokens go, as with
+	// JobFinish (files.go).
+	if c.Run != j.RestartCount {
+		return &Result{} // an earlier run: its end was seen already
+	}
+	running := j.State == StateRunning || j.State == StateCompleting
+	a.dropRunTokens(j.ID, j.RestartCount, running)
+	if !running {
 		return &Result{} // cancelled, ended or requeued meanwhile
 	}
 	cp := *j

@@ -100,12 +100,12 @@ func TestReclaimRequeue(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newRequeueFixture(t, tc.script)
-			for range tc.restarts {
+			for i := range tc.restarts {
 				f.run(start, "n0")
-				f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: start, Op: ReclaimRequeue, JobID: f.id, State: StatePreempted})
+				f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: start, Op: ReclaimRequeue, JobID: f.id, Run: i, State: StatePreempted})
 			}
 			f.run(start, "n1")
-			f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: end, Op: ReclaimRequeue, JobID: f.id, State: tc.st, ExitCode: tc.code, ExitSignal: tc.sig})
+			f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: end, Op: ReclaimRequeue, JobID: f.id, Run: tc.restarts, State: tc.st, ExitCode: tc.code, ExitSignal: tc.sig})
 			j := f.job()
 			if !tc.again {
 				if j.State != tc.finalState || j.ExitCode != tc.code || j.ExitSignal != tc.sig || !j.EndTime.Equal(end) || j.RestartCount != tc.restarts {
@@ -143,5 +143,36 @@ func TestReclaimRequeueLeavesEndedJobs(t *testing.T) {
 	}
 	if res := mustApply(t, f.s, &f.idx, CmdNodeReclaim, NodeReclaimCmd{Op: ReclaimRequeue, JobID: f.id, State: StateCompleted}); !errors.Is(res.Err, ErrState) {
 		t.Fatalf("requeue as COMPLETED: %v, want ErrState", res.Err)
+	}
+}
+
+// TestReclaimRequeueDropsRunTokens: the requeue comes with the run's Nomad
+// end (after its last checkpoint), so the run's token goes; a requeue of a
+// run already over (sent again) changes nothing, the next run's token
+// included.
+func TestReclaimRequeueDropsRunTokens(t *testing.T) {
+	f := newRequeueFixture(t, "#!/bin/sh\ntrue\n")
+	f.run(t0, "n1")
+	tok, _ := NewRunToken(f.job(), t0)
+	f.apply(CmdRunToken, RunTokenCmd{Token: tok})
+	if len(f.s.View().RunTokens(f.id)) != 1 {
+		t.Fatal("no run token to drop")
+	}
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0.Add(time.Minute), Op: ReclaimRequeue, JobID: f.id, State: StatePreempted})
+	if got := f.s.View().RunTokens(f.id); len(got) != 0 {
+		t.Fatalf("after the requeue the run's tokens are left: %+v", got)
+	}
+	f.run(t0.Add(2*time.Minute), "n2")
+	tok, _ = NewRunToken(f.job(), t0.Add(2*time.Minute))
+	f.apply(CmdRunToken, RunTokenCmd{Token: tok})
+	if res := f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0.Add(3 * time.Minute), Op: ReclaimRequeue, JobID: f.id, Run: 0, State: StatePreempted}); len(res.Changed) != 0 {
+		t.Fatalf("a second requeue of run 0 changed the job")
+	}
+	if j := f.job(); j.State != StateRunning || j.RestartCount != 1 || len(f.s.View().RunTokens(f.id)) != 1 {
+		t.Fatalf("after a stale requeue: %s restarts %d, %d tokens; want run 1 RUNNING with its token", j.State, j.RestartCount, len(f.s.View().RunTokens(f.id)))
+	}
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0.Add(4 * time.Minute), Op: ReclaimRequeue, JobID: f.id, Run: 1, State: StatePreempted})
+	if j := f.job(); j.RestartCount != 2 || len(f.s.View().RunTokens(f.id)) != 0 {
+		t.Fatalf("run 1's requeue: restarts %d, tokens %+v", j.RestartCount, f.s.View().RunTokens(f.id))
 	}
 }
