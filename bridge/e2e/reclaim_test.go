@@ -150,13 +150,21 @@ func reclaimResumesElsewhere(d *donorDev) {
 	t.Logf("job %s: %d checkpoints committed on %s before the reclaim, resumed from epoch %d on %s", id, committed, first, e, second)
 
 	// Receipts: both nodes did work for the job, each signed its own.
-	out := sub.must("hpcbridge", "receipts", "--job", id)
-	for _, n := range []string{first, second} {
-		if !strings.Contains(out, n) {
-			t.Errorf("hpcbridge receipts --job %s names no receipt of node %s:\n%s", id, n, out)
+	nodesIn := func(out string) map[string]int {
+		n := map[string]int{}
+		for _, line := range strings.Split(out, "\n") {
+			if f := strings.Fields(line); len(f) > 3 && f[0] == id {
+				n[f[3]]++ // JOBID RUN SEQ NODE ...
+			}
 		}
+		return n
 	}
-	if out := sub.must("hpcbridge", "receipts", "--node", second); !strings.Contains(out, second) || strings.Contains(out, first) {
-		t.Errorf("hpcbridge receipts --node %s:\n%s", second, out)
+	out := sub.must("hpcbridge", "receipts", "--job", id)
+	if got := nodesIn(out); got[first] == 0 || got[second] == 0 || len(got) != 2 {
+		t.Errorf("hpcbridge receipts --job %s: receipts by node %v, want some of %s and of %s:\n%s", id, got, first, second, out)
+	}
+	out = sub.must("hpcbridge", "receipts", "--node", second)
+	if got := nodesIn(out); got[second] == 0 || len(got) != 1 {
+		t.Errorf("hpcbridge receipts --node %s: job %s's receipts by node %v, want only %s's:\n%s", second, id, got, second, out)
 	}
 }
