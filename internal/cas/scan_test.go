@@ -362,3 +362,17 @@ func TestRestoreMissingChunk(t *testing.T) {
 		t.Fatalf("a failed restore left %v", ents)
 	}
 }
+
+// A file changed between Scan and Upload is not sent under its old digest.
+func TestUploadFileChangedSinceScan(t *testing.T) {
+	src := t.TempDir()
+	write(t, filepath.Join(src, "f"), []byte("before"), 0o644)
+	m, l, err := cas.Scan(src, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(src, "f"), []byte("after!"), 0o644)
+	if _, _, err := cas.Upload(context.Background(), m, l, cas.StoreRemote(newStore(t), "alice")); !errors.Is(err, cas.ErrDigestMismatch) {
+		t.Fatalf("Upload of a file changed since the scan: %v, want ErrDigestMismatch", err)
+	}
+}
