@@ -270,3 +270,115 @@ echo "$SLURM_RESTART_COUNT" > DIR/count.$SLURM_JOB_ID
 	offset.Add(int64(-24 * time.Hour))
 	until("n2's window open again", func(v *state.View) bool { return v.Reclaim(nodeIDs["n2"]) == nil && eligible("n2") })
 }
+
+// TestReclaimAcrossTerms: a reclaim survives a change of leader: the new
+// term's executor does not signal the run the old one hit again, stops it
+// at the reclaim's deadline, and requeues it once; the job then runs again
+// when the node is given back.
+func TestReclaimAcrossTerms(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Nomad agent: skipped with -short")
+	}
+	roottest.Require(t, "the task driver runs jobs as their user")
+	nomadtest.Require(t)
+	plugins := filepath.Join(t.TempDir(), "plugins")
+	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
+		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
+	}
+	dir, err := os.MkdirTemp("", "hpcbridge-reclaim-terms-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	agent := nomadtest.StartDev(t, nomadagent.Config{Dir: filepath.Join(dir, "nomad"), PluginDir: plugins, Drivers: []string{DriverName},
+		Plugins: []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}}}})
+	nc := agent.API()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	store := state.New()
+	raft := &directRaft{store: store}
+	apply := raft.applier(ctx, t)
+	// USR1 is the reclaim's (--signal=B:USR1), TERM the stop's.
+	script := strings.ReplaceAll(`#!/bin/sh
+#SBATCH --mem=64M -o /dev/null --signal=B:USR1@10
+if [ "${SLURM_RESTART_COUNT:-0}" = 0 ]; then
+	trap 'echo usr1 >> DIR/signals' USR1
+	trap 'echo term >> DIR/signals; exit 0' TERM
+	while :; do sleep 0.1; done
+fi
+echo "$SLURM_RESTART_COUNT" > DIR/count
+`, "DIR", dir)
+	sub := parse(t, script)
+	sub.Cwd = dir
+	id := apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "root", Submission: sub, DefaultPartition: "debug",
+		Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID
+
+	// term runs one leader term: a new executor and scheduler on the
+	// same replicated state; the returned func ends it.
+	term := func() func() {
+		e := New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: time.Second, Translation: Translation{KillTimeout: 2 * time.Second},
+			Reclaim: ReclaimConfig{Raft: raft, Interval: 200 * time.Millisecond}})
+		s := sched.New(sched.Config{Store: store, Raft: raft, Executor: e, Interval: 200 * time.Millisecond})
+		tctx, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { _ = e.RunTerm(tctx) })
+		wg.Go(func() { _ = s.Run(tctx) })
+		return func() { stop(); wg.Wait() }
+	}
+	until := func(what string, cond func(v *state.View) bool) {
+		t.Helper()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			changed := store.WatchJobs()
+			if cond(store.View()) {
+				return
+			}
+			select {
+			case <-changed:
+			case <-tick.C:
+			case <-ctx.Done():
+				j := store.View().Job(id)
+				t.Fatalf("waiting for %s: %v (job %s on %q, restarts %d, reclaims %+v)", what, ctx.Err(), j.State, j.NodeList, j.RestartCount, store.View().Reclaims())
+			}
+		}
+	}
+	signals := func() string { b, _ := os.ReadFile(filepath.Join(dir, "signals")); return string(b) }
+
+	end1 := term()
+	var node string
+	until("the job running", func(v *state.View) bool { node = v.Job(id).NodeList; return node != "" })
+	stubs, _, err := nc.Nodes().List((&api.QueryOptions{}).WithContext(ctx))
+	if err != nil || len(stubs) != 1 {
+		t.Fatalf("nodes: %v, %v", stubs, err)
+	}
+	nodeID := stubs[0].ID
+	now := time.Now()
+	apply(state.CmdNodeReclaim, state.NodeReclaimCmd{Time: now, Op: state.ReclaimBegin, Node: node, NodeID: nodeID, Deadline: now.Add(8 * time.Second), Source: state.ReclaimCommand})
+	until("the job signalled", func(*state.View) bool { return signals() == "usr1\n" })
+	end1()
+
+	end2 := term()
+	defer func() { end2() }()
+	until("the job requeued at the deadline", func(v *state.View) bool { return v.Job(id).RestartCount == 1 })
+	if j := store.View().Job(id); j.Runs[0].State != state.StatePreempted || signals() != "usr1\nterm\n" {
+		t.Fatalf("first run %s; signals %q; want PREEMPTED after one USR1 (the old term's) and the stop's TERM", j.Runs[0].State, signals())
+	}
+	if _, err := nc.Nodes().ToggleEligibility(nodeID, true, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	until("the job completed its second run", func(v *state.View) bool { return v.Job(id).State.Terminal() })
+	if j := store.View().Job(id); j.State != state.StateCompleted || j.RestartCount != 1 || len(j.Runs) != 1 {
+		t.Fatalf("job %s, restarts %d, %d runs; want COMPLETED after one requeue", j.State, j.RestartCount, len(j.Runs))
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "count")); string(b) != "1\n" {
+		t.Fatalf("second run's SLURM_RESTART_COUNT %q, want 1", b)
+	}
+	if store.View().Reclaim(nodeID) != nil {
+		t.Fatal("the reclaim did not end when the node was given back")
+	}
+}
