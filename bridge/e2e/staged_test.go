@@ -442,10 +442,10 @@ echo committed
 		t.Fatalf("job %s: %s %s (%s), want COMPLETED", id, j.State, j.ExitString(), j.Reason)
 	}
 	f := d.files(id)
+	*d.lastInput = f.Input
 	if f.Input == "" || f.Output == "" || len(f.Checkpoints) == 0 {
 		t.Fatalf("job %s's files %+v: want an input, an output and a checkpoint; its output:\n%s", id, f, sub.fetched(id, "p-"+id+".out"))
 	}
-	*d.lastInput = f.Input
 	mallory := d.userToken("mallory")
 	owner := d.userToken("root") // the job's user: sbatch with the management token submits as the local user
 	digests := []string{f.Input, f.Output, f.Checkpoints[0].Digest}
