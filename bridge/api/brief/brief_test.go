@@ -86,6 +86,7 @@ var briefLeavesOut = map[string]string{
 	"Steps":        "srun steps: only sacct prints them, from the full records",
 	"StepsDropped": "the count of srun steps past the cap: accounting's, not the queue's",
 	"Checkpoints":  "the job's checkpoint summary: scontrol and sacct print it, from the full records",
+	"Files":        "a staged job's input and output manifests: hpcbridge fetch reads them from the full record",
 }
 
 // briefOf is what the brief view of j with submission sub must decode to.
