@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -17,10 +18,10 @@ func nodeReclaimCommand(s streams) *cli.Command {
 		Flags: []cli.Flag{&cli.StringFlag{Name: "deadline", Usage: "how long the node's jobs have, e.g. 5m or 90s (default: the server's --reclaim-deadline)"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
-				return &exitError{code: exitUsage, err: fmt.Errorf("node reclaim takes one NODE (its name)")}
+			node, deadline, asJSON, err := reclaimArgs(c.Args().Slice(), c.String("deadline"), c.Bool("json"))
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
 			}
-			node, deadline := c.Args().First(), c.String("deadline")
 			if deadline != "" {
 				if _, err := time.ParseDuration(deadline); err != nil {
 					return &exitError{code: exitUsage, err: fmt.Errorf("--deadline %q: want a duration such as 5m or 90s", deadline)}
@@ -34,7 +35,7 @@ func nodeReclaimCommand(s streams) *cli.Command {
 			if err != nil {
 				return &exitError{code: exitRejected, err: fmt.Errorf("node reclaim: %w", err)}
 			}
-			if c.Bool("json") {
+			if asJSON {
 				return writeAdminJSON(s, rc)
 			}
 			fmt.Fprintf(s.out, "Reclaiming node %s: no new jobs; its jobs have until %s (%s) to checkpoint, then they are requeued\n",
@@ -42,4 +43,35 @@ func nodeReclaimCommand(s streams) *cli.Command {
 			return nil
 		},
 	}
+}
+
+// reclaimArgs reads NODE and the flags that follow it (urfave/cli stops
+// at the first argument: "node reclaim NODE --deadline 30s" is the usage).
+func reclaimArgs(args []string, deadline string, asJSON bool) (node, d string, j bool, err error) {
+	d, j = deadline, asJSON
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--json" || a == "-json":
+			j = true
+		case a == "--deadline" || a == "-deadline":
+			if i+1 == len(args) {
+				return "", "", false, fmt.Errorf("--deadline needs a value, e.g. 5m")
+			}
+			i++
+			d = args[i]
+		case strings.HasPrefix(a, "--deadline=") || strings.HasPrefix(a, "-deadline="):
+			_, d, _ = strings.Cut(a, "=")
+		case strings.HasPrefix(a, "-"):
+			return "", "", false, fmt.Errorf("node reclaim: unknown flag %s", a)
+		case node != "":
+			return "", "", false, fmt.Errorf("node reclaim takes one NODE (its name), not %q and %q", node, a)
+		default:
+			node = a
+		}
+	}
+	if node == "" {
+		return "", "", false, fmt.Errorf("node reclaim takes one NODE (its name)")
+	}
+	return node, d, j, nil
 }
