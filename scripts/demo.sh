@@ -157,11 +157,12 @@ echo "--- $(ls sum-*.out)"
 cat sum-*.out
 echo "--- sum.txt: $(cat sum.txt)"
 echo
-printf '%-30s ' "gpu-train-checkpoint.sh 15"
+echo "sbatch gpu-train-checkpoint.sh 15"
 train=$(sbatch --parsable gpu-train-checkpoint.sh 15)
-echo "$train"
+echo "Submitted batch job $train"
+n=0
 for _ in $(seq 300); do
-	n=$(scontrol show job "$train" | grep -o 'Checkpoints=[0-9]*' | cut -d= -f2)
+	n=$(scontrol show job "$train" | grep -o 'Checkpoints=[0-9]*' | cut -d= -f2 || true)
 	[ "${n:-0}" -ge 3 ] && break
 	sleep 0.2
 done
@@ -171,7 +172,7 @@ hpcbridge node reclaim --deadline 30s "$node"
 wait_queue
 echo
 echo "== scontrol show job $train | restarts and checkpoints =="
-scontrol show job "$train" | grep -E -o '(JobState|Restarts|NodeList|Checkpoints|LastCheckpoint|CheckpointSize)=[^ ]*' | tr '\n' ' '
+scontrol show job "$train" | grep -E -o '(^|[[:space:]])(JobState|Restarts|NodeList|Checkpoints|LastCheckpoint|CheckpointSize)=[^ ]*' | tr '\n' ' '
 echo
 echo "== hpcbridge fetch $train; the output, appended across both runs =="
 hpcbridge fetch "$train"
