@@ -161,15 +161,28 @@ func (m *Manifest) Check() error {
 	}
 	// Nothing may sit below a symlink or a regular file of the manifest: a
 	// restore would write through the link ("a" -> /etc, then "a/passwd").
+	// In byte order the paths below q ("q/...") are one run of the sorted
+	// list, starting at the first path >= "q/": one binary search per
+	// symlink or file, so a manifest of deep paths costs O(bytes * log n)
+	// (walking each path's parents would be quadratic in its depth: 16 MiB
+	// of 4096-byte paths took the coordinator 44 s of CPU).
+	paths := make([]string, 0, len(kind))
 	for p := range kind {
-		for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
-			if t, ok := kind[d]; ok && t != fs.ModeDir {
-				what := "regular file"
-				if t == fs.ModeSymlink {
-					what = "symlink"
-				}
-				return fmt.Errorf("%w manifest: %q lies below %q, a %s", ErrInvalid, p, d, what)
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, q := range paths {
+		t := kind[q]
+		if t == fs.ModeDir {
+			continue
+		}
+		i := sort.SearchStrings(paths, q+"/")
+		if i < len(paths) && strings.HasPrefix(paths[i], q+"/") {
+			what := "regular file"
+			if t == fs.ModeSymlink {
+				what = "symlink"
 			}
+			return fmt.Errorf("%w manifest: %q lies below %q, a %s", ErrInvalid, paths[i], q, what)
 		}
 	}
 	return nil
