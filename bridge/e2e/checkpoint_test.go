@@ -258,6 +258,27 @@ sleep 600
 	})
 }
 
+// firstSecondCheckpoint: a job that commits a checkpoint as soon as it
+// starts, before Nomad's servers have heard from the client that its task
+// started, gets it committed (an honest node's receipt is not refused for
+// the servers' lag), and `hpcbridge checkpoint` returns 0.
+func firstSecondCheckpoint(d *donorDev) {
+	t := d.t
+	sub := d.in("first")
+	id := sub.submit("-o", "first-%j.out", sub.script("first.sh", `#!/bin/bash
+echo 1 >state
+if hpcbridge checkpoint; then echo committed; else echo "not committed: $?"; fi
+`))
+	j := sub.wait(id, 3*time.Minute, "ended", func(j *state.Job) bool { return j.State.Terminal() })
+	out := sub.fetched(id, "first-"+id+".out")
+	if j.State != state.StateCompleted || !strings.HasSuffix(out, "committed\n") || strings.Contains(out, "not committed") {
+		t.Errorf("job %s (%s): its checkpoint in its first second was not committed:\n%s", id, j.State, out)
+	}
+	if f := d.files(id); len(f.Checkpoints) != 1 {
+		t.Errorf("job %s's checkpoints: %+v, want 1", id, f.Checkpoints)
+	}
+}
+
 // addrOf is the coordinator address in a command environment.
 func addrOf(env []string) string {
 	addr := ""
