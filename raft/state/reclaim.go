@@ -45,11 +45,16 @@ const (
 // requeue me" (HTCondor's convention).
 const ExitCheckpoint = 85
 
-// MaxCheckpointRequeues bounds how often a job's exit 85 requeues it: a
-// job that exits 85 at once would otherwise loop for ever. Past it the
-// run ends FAILED 85. Reclaims, which are not the job's doing, are not
-// bounded.
-const MaxCheckpointRequeues = 128
+// A job that exits 85 at once would be requeued for ever: a run that
+// exits 85 within CheckpointLoopRun of its start, after CheckpointLoopRuns
+// such runs in a row, ends FAILED 85 instead. Longer runs are requeued
+// however often they exit 85 (a long job that checkpoints and asks to be
+// requeued every hour), and reclaims, which are not the job's doing, are
+// never bounded.
+const (
+	CheckpointLoopRuns = 8
+	CheckpointLoopRun  = time.Minute
+)
 
 // Bounds on a reclaim's fields.
 const (
@@ -254,7 +259,8 @@ func (a *applier) reclaimRequeue(c *NodeReclaimCmd) *Result {
 		withGPUAlloc(&cp, c.GPU, true)
 	}
 	measured(&cp, c.Measured)
-	again := j.Requeue && (c.State == StatePreempted || j.RestartCount < MaxCheckpointRequeues)
+	loop := c.State == StateRequeued && checkpointLoop(j, c.Time)
+	again := j.Requeue && !loop
 	if again {
 		run := cp.endRun(c.Time, c.State)
 		run.ExitCode, run.ExitSignal = c.ExitCode, c.ExitSignal
@@ -267,7 +273,7 @@ func (a *applier) reclaimRequeue(c *NodeReclaimCmd) *Result {
 			if !j.Requeue {
 				cp.Reason += "the job was submitted with --no-requeue"
 			} else {
-				cp.Reason += fmt.Sprintf("it was requeued %d times", j.RestartCount)
+				cp.Reason += fmt.Sprintf("its last %d runs exited 85 within %v of their start", CheckpointLoopRuns+1, CheckpointLoopRun)
 			}
 		}
 		cp.EndTime, cp.ExitCode, cp.ExitSignal = c.Time, c.ExitCode, c.ExitSignal
@@ -275,4 +281,22 @@ func (a *applier) reclaimRequeue(c *NodeReclaimCmd) *Result {
 	}
 	a.put(&cp)
 	return &Result{Changed: []uint64{cp.ID}}
+}
+
+// checkpointLoop reports whether j's run ending at end by exit 85 is the
+// last of a loop: it and the CheckpointLoopRuns runs before it all exited
+// 85 within CheckpointLoopRun of their start.
+func checkpointLoop(j *Job, end time.Time) bool {
+	if end.Sub(j.StartTime) >= CheckpointLoopRun {
+		return false
+	}
+	n := 0
+	for i := len(j.Runs) - 1; i >= 0 && n < CheckpointLoopRuns; i-- {
+		r := j.Runs[i]
+		if r.State != StateRequeued || r.ExitCode != ExitCheckpoint || r.EndTime.Sub(r.StartTime) >= CheckpointLoopRun {
+			return false
+		}
+		n++
+	}
+	return n == CheckpointLoopRuns
 }

@@ -95,16 +95,24 @@ func TestReclaimRequeue(t *testing.T) {
 		// cancels a job it cannot requeue.
 		{"reclaim no-requeue", "#!/bin/sh\n#SBATCH --no-requeue\ntrue\n", 0, StatePreempted, 0, 15, false, StatePreempted},
 		{"exit 85 no-requeue", "#!/bin/sh\n#SBATCH --no-requeue\nexit 85\n", 0, StateRequeued, 85, 0, false, StateFailed},
-		{"exit 85 past the bound", "#!/bin/sh\nexit 85\n", MaxCheckpointRequeues, StateRequeued, 85, 0, false, StateFailed},
-		{"reclaim past the bound", "#!/bin/sh\ntrue\n", MaxCheckpointRequeues, StatePreempted, 0, 0, true, ""},
+		{"exit 85 in a loop", "#!/bin/sh\nexit 85\n", CheckpointLoopRuns, StateRequeued, 85, 0, false, StateFailed},
+		{"exit 85 after a long run", "#!/bin/sh\nexit 85\n", CheckpointLoopRuns, StateRequeued, 85, 0, true, ""},
+		{"reclaims in a loop", "#!/bin/sh\ntrue\n", CheckpointLoopRuns, StatePreempted, 0, 0, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newRequeueFixture(t, tc.script)
+			// Earlier runs of tc.st (exit code tc.code), each of a second.
 			for i := range tc.restarts {
 				f.run(start, "n0")
-				f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: start, Op: ReclaimRequeue, JobID: f.id, Run: i, State: StatePreempted})
+				f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: start.Add(time.Second), Op: ReclaimRequeue, JobID: f.id, Run: i, State: tc.st, ExitCode: tc.code})
 			}
-			f.run(start, "n1")
+			runStart := start
+			if tc.name == "exit 85 after a long run" {
+				runStart = end.Add(-CheckpointLoopRun)
+			} else if tc.restarts > 0 {
+				runStart = end.Add(-time.Second)
+			}
+			f.run(runStart, "n1")
 			f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: end, Op: ReclaimRequeue, JobID: f.id, Run: tc.restarts, State: tc.st, ExitCode: tc.code, ExitSignal: tc.sig})
 			j := f.job()
 			if !tc.again {
@@ -123,7 +131,7 @@ func TestReclaimRequeue(t *testing.T) {
 				t.Fatalf("job %s restarts %d, want PENDING %d", j.State, j.RestartCount, tc.restarts+1)
 			}
 			last := j.Runs[len(j.Runs)-1]
-			want := Run{RestartCount: tc.restarts, SubmitTime: last.SubmitTime, StartTime: start, EndTime: end, NodeList: "n1", State: tc.st, ExitCode: tc.code, ExitSignal: tc.sig}
+			want := Run{RestartCount: tc.restarts, SubmitTime: last.SubmitTime, StartTime: runStart, EndTime: end, NodeList: "n1", State: tc.st, ExitCode: tc.code, ExitSignal: tc.sig}
 			if !reflect.DeepEqual(last, want) {
 				t.Fatalf("run record\n got %+v\nwant %+v", last, want)
 			}
