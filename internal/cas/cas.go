@@ -109,21 +109,25 @@ func Open(spec string) (Store, error) {
 }
 
 // redact hides the secret of a URL-like spec ("s3://KEY:SECRET@...") in
-// error messages.
+// error messages, also in a mistyped one ("s3:/KEY:SECRET@...",
+// "s3//KEY:SECRET@..."): whatever stands before the last '@' after the
+// scheme is hidden but for a key before a ':' of a well-formed "://".
 func redact(spec string) string {
-	scheme, rest, ok := strings.Cut(spec, "://")
-	if !ok {
-		return spec
-	}
-	at := strings.LastIndex(rest, "@")
+	at := strings.LastIndex(spec, "@")
 	if at < 0 {
 		return spec
 	}
-	cred := rest[:at]
-	if i := strings.Index(cred, ":"); i >= 0 {
-		cred = cred[:i] + ":***"
+	if i := strings.Index(spec, "://"); i >= 0 && i < at {
+		cred := spec[i+3 : at]
+		if j := strings.Index(cred, ":"); j >= 0 {
+			return spec[:i+3] + cred[:j] + ":***" + spec[at:]
+		}
+		return spec[:i+3] + "***" + spec[at:]
 	}
-	return scheme + "://" + cred + rest[at:]
+	if i := strings.Index(spec, ":"); i >= 0 && i < at {
+		return spec[:i+1] + "***" + spec[at:]
+	}
+	return "***" + spec[at:]
 }
 
 // ValidNamespace reports whether ns can name a namespace: 1 to 64 of

@@ -41,9 +41,20 @@ func TestOpenSpecs(t *testing.T) {
 			t.Errorf("Open(%q) succeeded", spec)
 		}
 	}
-	_, err := cas.Open("s3x://KEY:SECRETVALUE@h:1/b")
-	if err == nil || strings.Contains(err.Error(), "SECRETVALUE") {
-		t.Errorf("Open error shows the secret or is nil: %v", err)
+	// Mistyped specs too: an error goes to logs and terminals.
+	for _, spec := range []string{
+		"s3x://KEY:SECRETVALUE@h:1/b",
+		"s3:/KEY:SECRETVALUE@h:1/b",
+		"s3//KEY:SECRETVALUE@h:1/b",
+		"s3:KEY:SECRETVALUE@h:1/b",
+		"KEY:SECRETVALUE@h:1/b",
+		"s3://SECRETVALUE@h:1/b",
+		"s3://KEY:SECRETVALUE@h:1:2/b",
+	} {
+		_, err := cas.Open(spec)
+		if err == nil || strings.Contains(err.Error(), "SECRETVALUE") {
+			t.Errorf("Open(%q) error shows the secret or is nil: %v", spec, err)
+		}
 	}
 }
 
