@@ -154,6 +154,9 @@ func Scan(root string, paths []string, limit int64) (*Manifest, *Layout, error) 
 	if err := checkLimit(root, ents, limit); err != nil {
 		return nil, nil, err
 	}
+	if afterLimitCheck != nil {
+		afterLimitCheck()
+	}
 	sort.Strings(order)
 	m := &Manifest{Version: ManifestVersion, Files: make([]File, 0, len(order))}
 	for _, p := range order {
@@ -165,7 +168,7 @@ func Scan(root string, paths []string, limit int64) (*Manifest, *Layout, error) 
 				return nil, nil, fmt.Errorf("scan: %w", err)
 			}
 		case 0:
-			if err := l.chunkFile(r, &f); err != nil {
+			if err := l.chunkFile(r, &f, fi.Size()); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -177,10 +180,17 @@ func Scan(root string, paths []string, limit int64) (*Manifest, *Layout, error) 
 	return m, l, nil
 }
 
+// afterLimitCheck, when set (by tests), runs between the size check and
+// the reading of the files.
+var afterLimitCheck func()
+
 // chunkFile cuts f's file into chunks and hashes them, the hashing spread
 // over the CPUs (chunking and hashing are each about 1 GB/s on one core)
-// with at most hashers chunk copies in flight.
-func (l *Layout) chunkFile(r *os.Root, f *File) error {
+// with at most hashers chunk copies in flight. It reads at most size bytes,
+// the size the limit was checked against: a file that grows while it is
+// scanned (a log the job appends to, or one it extends on purpose to get
+// past the limit) is taken as it was when the scan listed it.
+func (l *Layout) chunkFile(r *os.Root, f *File, size int64) error {
 	fh, err := openRegular(r, f.Path)
 	if err != nil {
 		return fmt.Errorf("scan: %w", err)
@@ -199,7 +209,7 @@ func (l *Layout) chunkFile(r *os.Root, f *File) error {
 	for range hashers {
 		sem <- nil
 	}
-	c := NewChunker(fh)
+	c := NewChunker(io.LimitReader(fh, size))
 	var off int64
 	var rerr error
 	for {

@@ -376,3 +376,32 @@ func TestUploadFileChangedSinceScan(t *testing.T) {
 		t.Fatalf("Upload of a file changed since the scan: %v, want ErrDigestMismatch", err)
 	}
 }
+
+// A file that grows after the scan checked the size limit (the job appends
+// to it, or extends it on purpose while its checkpoint is scanned) is taken
+// as it was when it was listed: the limit holds for what is uploaded.
+func TestScanFileGrowsAfterLimitCheck(t *testing.T) {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "log"), []byte("line 1\n"), 0o644)
+	defer cas.SetAfterLimitCheck(func() {
+		f, err := os.OpenFile(filepath.Join(root, "log"), os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer f.Close()
+		if _, err := f.Write(make([]byte, 8<<20)); err != nil {
+			t.Error(err)
+		}
+	})()
+	m, l, err := cas.Scan(root, nil, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := m.Files[0]; f.Size != 7 || len(f.Chunks) != 1 || f.Chunks[0] != cas.Sum([]byte("line 1\n")) {
+		t.Fatalf("scanned %+v; want the 7 bytes there were at the limit check", f)
+	}
+	if _, st, err := cas.Upload(context.Background(), m, l, cas.StoreRemote(newStore(t), "alice")); err != nil || st.Bytes != 7 {
+		t.Fatalf("upload %+v, %v", st, err)
+	}
+}
