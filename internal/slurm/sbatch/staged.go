@@ -111,8 +111,12 @@ func (o *sbatchOptions) stage(ctx context.Context, s slurm.Streams) (string, cas
 	if !ok {
 		return "", cas.Stats{}, errors.New("this client cannot upload files")
 	}
-	if home, ok := slurm.LookupEnv(o.Env, "HOME"); ok && home != "" && filepath.Clean(home) == filepath.Clean(o.Cwd) {
-		return "", cas.Stats{}, fmt.Errorf("it is your home directory: all of it (your ssh keys too) would go to the nodes, which are other sites' machines; submit from a project directory")
+	if home, ok := slurm.LookupEnv(o.Env, "HOME"); ok && home != "" && holdsHome(o.Cwd, home) {
+		what := "it is your home directory"
+		if !samePath(o.Cwd, home) {
+			what = fmt.Sprintf("it holds your home directory %s", home)
+		}
+		return "", cas.Stats{}, fmt.Errorf("%s: all of it (your ssh keys too) would go to the nodes, which are other sites' machines; submit from a project directory", what)
 	}
 	limit, err := stageLimit(o.Env)
 	if err != nil {
@@ -130,6 +134,32 @@ func (o *sbatchOptions) stage(ctx context.Context, s slurm.Streams) (string, cas
 		return "", st, err
 	}
 	return d, st, nil
+}
+
+// holdsHome reports whether dir is home or one of its parents (a scan of
+// dir would take home along), comparing the paths as given and with
+// symbolic links resolved.
+func holdsHome(dir, home string) bool {
+	under := func(d, h string) bool {
+		rel, err := filepath.Rel(filepath.Clean(d), filepath.Clean(h))
+		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	}
+	if under(dir, home) {
+		return true
+	}
+	rd, err1 := filepath.EvalSymlinks(dir)
+	rh, err2 := filepath.EvalSymlinks(home)
+	return err1 == nil && err2 == nil && under(rd, rh)
+}
+
+// samePath reports whether a and b name the same directory.
+func samePath(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	ra, err1 := filepath.EvalSymlinks(a)
+	rb, err2 := filepath.EvalSymlinks(b)
+	return err1 == nil && err2 == nil && ra == rb
 }
 
 // submit submits req and, when its partition is staged, uploads the

@@ -114,3 +114,40 @@ func TestSbatchRefusesToStageHome(t *testing.T) {
 		t.Fatalf("staging $HOME: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
+
+// Nor a directory that holds it (sbatch from /home, or from /), nor home
+// named through a symbolic link.
+func TestSbatchRefusesToStageWhatHoldsHome(t *testing.T) {
+	_, c := stagedServer(t)
+	parent := t.TempDir()
+	home := filepath.Join(parent, "alice")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "id_ed25519"), []byte("PRIVATE KEY\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := stagedSubmit(t, c, parent, "HOME="+home)
+	if code == 0 || out != "" || !strings.Contains(errs, "it holds your home directory "+home) {
+		t.Errorf("staging the parent of $HOME: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	link := filepath.Join(t.TempDir(), "home-link")
+	if err := os.Symlink(home, link); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = stagedSubmit(t, c, home, "HOME="+link)
+	if code == 0 || out != "" || !strings.Contains(errs, "it is your home directory") {
+		t.Errorf("staging $HOME named through a link: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// A project directory inside home is staged.
+	proj := filepath.Join(home, "proj")
+	if err := os.Mkdir(proj, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(proj, "in.txt"), []byte("input\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := stagedSubmit(t, c, proj, "HOME="+home); code != 0 || !strings.HasPrefix(out, "Submitted batch job ") {
+		t.Errorf("staging a project directory in $HOME: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
