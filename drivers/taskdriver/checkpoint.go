@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -329,13 +330,16 @@ func (ck *checkpointer) handle(c *net.UnixConn) {
 		_ = c.SetWriteDeadline(time.Now().Add(checkpoint.RequestTimeout))
 		_ = checkpoint.WriteReply(c, rep)
 	}
+	_ = c.SetReadDeadline(time.Now().Add(checkpoint.RequestTimeout))
 	uid, err := peerUID(c)
 	if err != nil || uid != ck.setup.UID {
 		ck.logger.Warn("checkpoint request refused: not the job's user", "peer_uid", uid, "job_uid", ck.setup.UID, "error", err)
+		// Read (and drop) what was sent, so that the refusal reaches the
+		// caller instead of a reset connection.
+		_, _ = io.Copy(io.Discard, io.LimitReader(c, checkpoint.MaxRequestBytes))
 		reply(&checkpoint.Reply{Error: fmt.Sprintf("refused: this is the checkpoint service of a job of uid %d", ck.setup.UID)})
 		return
 	}
-	_ = c.SetReadDeadline(time.Now().Add(checkpoint.RequestTimeout))
 	req, err := checkpoint.ReadRequest(c)
 	if err != nil {
 		reply(&checkpoint.Reply{Error: err.Error()})

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/hpcbridge/hpcbridge/internal/cas"
@@ -183,8 +184,14 @@ func HelperMain(in io.Reader, out io.Writer) int {
 func runJob(ctx context.Context, j *Job, r cas.Remote) *Result {
 	switch j.Op {
 	case OpScan:
-		if fi, err := os.Stat(j.Dir); err != nil || !fi.IsDir() {
-			return &Result{NoDir: true, Error: fmt.Sprintf("the checkpoint directory %s does not exist (or is not a directory)", j.Dir)}
+		fi, err := os.Stat(j.Dir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return &Result{NoDir: true, Error: fmt.Sprintf("the checkpoint directory %s does not exist", j.Dir)}
+		case err != nil:
+			return &Result{Error: fmt.Sprintf("the checkpoint directory: %v", err)}
+		case !fi.IsDir():
+			return &Result{Error: fmt.Sprintf("the checkpoint directory %s is not a directory", j.Dir)}
 		}
 		m, l, err := cas.Scan(j.Dir, j.Paths, j.Limit)
 		if err != nil {
