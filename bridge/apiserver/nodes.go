@@ -27,6 +27,7 @@ func (s *Server) handleNodes(w http.ResponseWriter, r *http.Request, _ *state.AC
 			return err
 		}
 		slices.SortFunc(nodes, func(a, b api.Node) int { return strings.Compare(a.Name, b.Name) })
+		withReclaims(s.cfg.Store.View(), nodes)
 		out.Total = len(nodes)
 		out.Nodes = nodes[:min(len(nodes), api.MaxNodes)]
 		out.Source = "nomad"
@@ -45,7 +46,9 @@ func (s *Server) handleNode(w http.ResponseWriter, r *http.Request, _ *state.ACL
 		}
 		for _, n := range nodes {
 			if n.Name == name {
-				writeJSON(w, http.StatusOK, n)
+				one := []api.Node{n}
+				withReclaims(s.cfg.Store.View(), one)
+				writeJSON(w, http.StatusOK, one[0])
 				return nil
 			}
 		}

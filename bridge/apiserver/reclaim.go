@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -62,4 +63,33 @@ func (s *Server) handleReclaim(w http.ResponseWriter, r *http.Request, tok *stat
 	rc, _ := res.Value.(state.Reclaim)
 	writeJSON(w, http.StatusOK, api.Reclaim{Node: rc.Node, NodeID: rc.NodeID, Since: rc.Since, Deadline: rc.Deadline, Source: rc.Source, By: rc.By, Hits: len(rc.Hits)})
 	return nil
+}
+
+// withReclaims shows the reclaims on the nodes they concern (sinfo -R,
+// scontrol show node): the reason says who took the node back and when
+// its jobs are stopped. A drain keeps Nomad's own reason.
+func withReclaims(v *state.View, nodes []api.Node) {
+	rcs := v.Reclaims()
+	if len(rcs) == 0 {
+		return
+	}
+	byName := map[string]*state.Reclaim{}
+	for i := range rcs {
+		byName[rcs[i].Node] = &rcs[i]
+	}
+	for i := range nodes {
+		rc := byName[nodes[i].Name]
+		if rc == nil || rc.Source == state.ReclaimDrain || !nodes[i].HasFlag(api.FlagDrain) {
+			continue
+		}
+		what := "reclaimed by its owner"
+		if rc.Source == state.ReclaimWindow {
+			what = "outside its donation windows"
+		}
+		nodes[i].Reason = fmt.Sprintf("%s: jobs requeued by %s", what, rc.Deadline.UTC().Format(time.RFC3339))
+		nodes[i].ReasonTime, nodes[i].ReasonUser = rc.Since, "hpcbridge"
+		if rc.By != "" {
+			nodes[i].ReasonUser = rc.By
+		}
+	}
 }

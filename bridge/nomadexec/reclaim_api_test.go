@@ -95,4 +95,15 @@ func TestReclaimRoute(t *testing.T) {
 	if rc, err = admin.ReclaimNode(ctx, node.Name, ""); err != nil || !rc.Deadline.Equal(now.Add(90*time.Second)) {
 		t.Fatalf("again: %+v, %v", rc, err)
 	}
+	// Once the node is ineligible (the leader's doing), sinfo says why.
+	if _, err := nc.Nodes().ToggleEligibility(node.ID, false, (&nomad.WriteOptions{}).WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := user.Node(ctx, node.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "reclaimed by its owner: jobs requeued by 2026-12-06T09:01:30Z"; n.Reason != want || !n.HasFlag(api.FlagDrain) || !n.ReasonTime.Equal(now) {
+		t.Fatalf("node %s: flags %v reason %q at %v, want DRAIN %q at %v", n.Name, n.Flags, n.Reason, n.ReasonTime, want, now)
+	}
 }
