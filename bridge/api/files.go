@@ -18,6 +18,11 @@ import (
 // about.
 const MaxMissingDigests = 10000
 
+// MaxOutputBytes bounds the bytes a staged job's outputs add up to: the
+// coordinator refuses a larger output manifest (POST /v1/job/{ref}/output),
+// the driver does not send more back, and FetchOutputs does not write more.
+const MaxOutputBytes = 64 << 30
+
 // BlobsMissingRequest asks which blobs the caller's namespace lacks.
 type BlobsMissingRequest struct {
 	Digests []string `json:"digests"`

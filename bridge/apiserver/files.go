@@ -396,12 +396,18 @@ func (c *chunkCache) of(ctx context.Context, store cas.Store, ns, manifest strin
 // complete checks that manifest and every chunk it lists are in
 // namespace ns; the error says what is missing.
 func complete(ctx context.Context, store cas.Store, ns, manifest string) error {
+	_, err := completeManifest(ctx, store, ns, manifest)
+	return err
+}
+
+// completeManifest is complete, returning the manifest.
+func completeManifest(ctx context.Context, store cas.Store, ns, manifest string) (*cas.Manifest, error) {
 	m, err := cas.GetManifest(ctx, manifest, cas.StoreRemote(store, ns))
 	if errors.Is(err, cas.ErrNotFound) {
-		return api.Errorf(api.CodeStagedInput, "manifest %s is not in the store: upload it first", manifest)
+		return nil, api.Errorf(api.CodeStagedInput, "manifest %s is not in the store: upload it first", manifest)
 	}
 	if err != nil {
-		return badRequest("manifest %s: %v", manifest, err)
+		return nil, badRequest("manifest %s: %v", manifest, err)
 	}
 	missing, seen := 0, map[string]bool{}
 	first := ""
@@ -413,7 +419,7 @@ func complete(ctx context.Context, store cas.Store, ns, manifest string) error {
 			seen[ch] = true
 			ok, err := store.Has(ctx, ns, ch)
 			if err != nil {
-				return fmt.Errorf("blob store: %w", err)
+				return nil, fmt.Errorf("blob store: %w", err)
 			}
 			if !ok {
 				if missing == 0 {
@@ -424,9 +430,9 @@ func complete(ctx context.Context, store cas.Store, ns, manifest string) error {
 		}
 	}
 	if missing > 0 {
-		return api.Errorf(api.CodeStagedInput, "manifest %s is incomplete: %d chunks are not in the store (the first of %s): upload them first", manifest, missing, first)
+		return nil, api.Errorf(api.CodeStagedInput, "manifest %s is incomplete: %d chunks are not in the store (the first of %s): upload them first", manifest, missing, first)
 	}
-	return nil
+	return m, nil
 }
 
 // handleJobOutput takes POST /v1/job/{ref}/output from the job's current
@@ -455,8 +461,20 @@ func (s *Server) handleJobOutput(w http.ResponseWriter, r *http.Request, tok *st
 	if !cas.ValidDigest(req.Manifest) {
 		return badRequest("manifest %q: want sha256:<64 lower-case hex>", req.Manifest)
 	}
-	if err := complete(r.Context(), store, j.User, req.Manifest); err != nil {
+	m, err := completeManifest(r.Context(), store, j.User, req.Manifest)
+	if err != nil {
 		return err
+	}
+	// The manifest may list one stored chunk many times: 16 MiB of
+	// references to one 4 MiB chunk would make hpcbridge fetch write
+	// close to a TiB on the submitter's machine. What a node sends back
+	// is bounded as the driver bounds it.
+	var total int64
+	for _, f := range m.Files {
+		total += f.Size
+	}
+	if total > api.MaxOutputBytes {
+		return api.Errorf(api.CodeTooLarge, "outputs %s of job %s add up to %d bytes, over the %d-byte limit of a job's outputs", req.Manifest, j.SlurmID(), total, int64(api.MaxOutputBytes))
 	}
 	res, idx, err := s.apply(r.Context(), state.CmdJobFiles, state.JobFilesCmd{Time: s.now().UTC(), JobID: j.ID, Run: tok.Run, Output: req.Manifest})
 	if err != nil {

@@ -315,6 +315,57 @@ func TestJobOutput(t *testing.T) {
 	}
 }
 
+// A node cannot make its job's outputs a decompression bomb: a manifest
+// that lists one stored 4 MiB chunk over and over, adding up to more than
+// api.MaxOutputBytes, is refused (hpcbridge fetch would write all of it on
+// the submitter's machine).
+func TestJobOutputBounded(t *testing.T) {
+	f := newFilesFixture(t)
+	in, _ := upload(t, f.ctx, f.alice, map[string]string{"in.txt": "input\n"})
+	id, err := f.submitStaged(f.alice, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.start(t, id, state.NoTask)
+	run := f.srv.Client(t, f.srv.RunToken(t, id))
+	chunk := bytes.Repeat([]byte{7}, cas.MaxChunk)
+	cd := cas.Sum(chunk)
+	if err := run.PutBlob(f.ctx, cd, chunk); err != nil {
+		t.Fatal(err)
+	}
+	bomb := func(files int) string {
+		t.Helper()
+		const per = 1024 // chunks per file: 4 GiB each
+		refs := make([]string, per)
+		for i := range refs {
+			refs[i] = cd
+		}
+		m := &cas.Manifest{Version: cas.ManifestVersion}
+		for i := 0; i < files; i++ {
+			m.Files = append(m.Files, cas.File{Path: fmt.Sprintf("f%03d", i), Mode: 0o644, Size: per * cas.MaxChunk, Chunks: refs})
+		}
+		enc, err := m.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := run.PutBlob(f.ctx, cas.Sum(enc), enc); err != nil {
+			t.Fatal(err)
+		}
+		return cas.Sum(enc)
+	}
+	over := int(api.MaxOutputBytes/(1024*cas.MaxChunk)) + 1
+	if _, err := run.PostOutput(f.ctx, fmt.Sprint(id), bomb(over)); !api.IsCode(err, api.CodeTooLarge) {
+		t.Fatalf("outputs of %d GiB from one 4 MiB chunk: %v, want too_large", over*4, err)
+	}
+	if j := f.srv.Store.View().Job(id); j.Files.Output != "" {
+		t.Fatalf("the bomb was recorded as the job's outputs: %+v", j.Files)
+	}
+	// At the limit it is taken (what a job may honestly send back).
+	if _, err := run.PostOutput(f.ctx, fmt.Sprint(id), bomb(over-1)); err != nil {
+		t.Fatalf("outputs of %d GiB: %v", (over-1)*4, err)
+	}
+}
+
 // Blob uploads are bounded and checked: the digest must match, a blob
 // over MaxChunk must be a manifest, and at most MaxMissingDigests digests
 // are asked about at once.

@@ -41,8 +41,9 @@ const (
 	WorkDirName = "work"
 	// stagingTimeout bounds a restore, and a send-back with its post.
 	stagingTimeout = 30 * time.Minute
-	// stagingLimit bounds the bytes of a job's outputs.
-	stagingLimit int64 = 64 << 30
+	// stagingLimit bounds the bytes of a job's outputs (the coordinator
+	// refuses more).
+	stagingLimit int64 = api.MaxOutputBytes
 )
 
 // StagingSetup is a staged task's staging, kept in its state so that a
