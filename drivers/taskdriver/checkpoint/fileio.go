@@ -242,19 +242,26 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer, j *Job, remote cas.Rem
 			}
 			return nil, fmt.Errorf("the helper: %w", err)
 		}
-		ans, data, err := answer(ctx, h, payload, remote)
-		switch {
-		case h.Op == "done":
-			if h.Result == nil {
-				return nil, errors.New("the helper ended without a result")
-			}
-			return h.Result, nil
-		case err != nil:
-			ans = &header{Error: err.Error()}
-		case h.Op == "put":
-			put += int64(len(payload))
-			if maxBytes > 0 && put > maxBytes+maxPayload {
-				ans = &header{Error: fmt.Sprintf("the checkpoint sent more than its %d bytes", maxBytes)}
+		var (
+			ans  *header
+			data []byte
+		)
+		if h.Op == "put" && maxBytes > 0 && put+int64(len(payload)) > maxBytes+maxPayload {
+			// Refused before it is stored: a tampered helper may ignore
+			// the refusal and go on putting.
+			ans = &header{Error: fmt.Sprintf("the checkpoint sent more than its %d bytes", maxBytes)}
+		} else {
+			ans, data, err = answer(ctx, h, payload, remote)
+			switch {
+			case h.Op == "done":
+				if h.Result == nil {
+					return nil, errors.New("the helper ended without a result")
+				}
+				return h.Result, nil
+			case err != nil:
+				ans = &header{Error: err.Error()}
+			case h.Op == "put":
+				put += int64(len(payload))
 			}
 		}
 		if err := writeFrame(w, ans, data); err != nil {
