@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync"
 
 	"github.com/hpcbridge/hpcbridge/internal/cas"
 )
@@ -126,13 +127,18 @@ func readFrame(r io.Reader) (*header, []byte, error) {
 }
 
 // pipeRemote is the helper's cas.Remote: each call is one frame to the
-// driver and its answer.
+// driver and its answer. cas.Upload and cas.Restore call it from several
+// goroutines: one question at a time is on the pipe, so that each answer
+// reaches its own question.
 type pipeRemote struct {
-	r io.Reader
-	w io.Writer
+	mu sync.Mutex
+	r  io.Reader
+	w  io.Writer
 }
 
 func (p *pipeRemote) ask(h *header, payload []byte) (*header, []byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if err := writeFrame(p.w, h, payload); err != nil {
 		return nil, nil, fmt.Errorf("to the driver: %w", err)
 	}

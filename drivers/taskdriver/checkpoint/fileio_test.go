@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,8 +19,11 @@ import (
 // and input (the driver writes it), and waits for it at cleanup.
 func helperPipes(t *testing.T) (fromHelper io.Reader, toHelper io.WriteCloser) {
 	t.Helper()
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
+	// OS pipes, as between the driver and the helper process.
+	inR, inW, err := os.Pipe()
+	must(t, err)
+	outR, outW, err := os.Pipe()
+	must(t, err)
 	done := make(chan int, 1)
 	go func() {
 		code := HelperMain(inR, outW)
@@ -28,8 +32,9 @@ func helperPipes(t *testing.T) (fromHelper io.Reader, toHelper io.WriteCloser) {
 	}()
 	t.Cleanup(func() {
 		inW.Close()
-		inR.Close()
 		<-done
+		inR.Close()
+		outR.Close()
 	})
 	return outR, inW
 }
@@ -52,6 +57,11 @@ func TestHelperScanAndRestore(t *testing.T) {
 	must(t, os.MkdirAll(filepath.Join(dir, "ckpt"), 0o755))
 	must(t, os.WriteFile(filepath.Join(dir, "ckpt", "state"), []byte("epoch 7\n"), 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, "model.bin"), bytes.Repeat([]byte("weights "), 100000), 0o600))
+	// Random bytes: several chunks, which cas.Upload sends (and Restore
+	// fetches) several at a time.
+	noise := make([]byte, 12<<20)
+	_, _ = rand.NewChaCha8([32]byte{1}).Read(noise)
+	must(t, os.WriteFile(filepath.Join(dir, "ckpt", "noise"), noise, 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, "other"), []byte("not named"), 0o644))
 
 	scan := func(paths []string) *Result {
@@ -66,7 +76,7 @@ func TestHelperScanAndRestore(t *testing.T) {
 		return res
 	}
 	first := scan([]string{"ckpt", "model.bin"})
-	if first.Stats.Files != 3 || first.Stats.SentBytes == 0 {
+	if first.Stats.Files != 4 || first.Stats.Chunks < 4 || first.Stats.SentBytes == 0 {
 		t.Errorf("first scan %+v", first.Stats)
 	}
 	again := scan([]string{"ckpt", "model.bin"})
@@ -79,6 +89,9 @@ func TestHelperScanAndRestore(t *testing.T) {
 	res, err := Serve(context.Background(), r, w, &Job{Op: OpRestore, Dir: into, Digest: first.Digest}, remote, 0)
 	if err != nil || res.Error != "" {
 		t.Fatalf("restore: %v %s", err, res.Error)
+	}
+	if b, _ := os.ReadFile(filepath.Join(into, "ckpt", "noise")); !bytes.Equal(b, noise) {
+		t.Error("restored noise differs")
 	}
 	if b, _ := os.ReadFile(filepath.Join(into, "ckpt", "state")); string(b) != "epoch 7\n" {
 		t.Errorf("restored state %q", b)
