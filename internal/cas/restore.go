@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -35,94 +36,157 @@ func Restore(ctx context.Context, manifestDigest string, dir string, r Remote) (
 		return nil, fmt.Errorf("restore: %w", err)
 	}
 	defer root.Close()
+	w := &walker{root: root}
+	defer w.close()
 	var dirs []*File
 	for i := range m.Files {
 		f := &m.Files[i]
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("restore: %w", err)
 		}
-		if parent := path.Dir(f.Path); parent != "." {
-			if err := mkdirAll(root, parent); err != nil {
-				return nil, fmt.Errorf("restore %s: %w", f.Path, err)
-			}
-		}
-		switch f.FileMode().Type() {
-		case fs.ModeDir:
-			if err := mkdirAll(root, f.Path); err != nil {
+		if f.FileMode().IsDir() {
+			if _, err := w.dir(f.Path, true); err != nil {
 				return nil, fmt.Errorf("restore %s: %w", f.Path, err)
 			}
 			dirs = append(dirs, f)
-		case fs.ModeSymlink:
-			if err := removeEntry(root, f.Path); err != nil {
+			continue
+		}
+		parent, err := w.dir(path.Dir(f.Path), true)
+		if err != nil {
+			return nil, fmt.Errorf("restore %s: %w", f.Path, err)
+		}
+		base := path.Base(f.Path)
+		if f.FileMode().Type() == fs.ModeSymlink {
+			if err := removeEntry(parent, base); err != nil {
 				return nil, fmt.Errorf("restore %s: %w", f.Path, err)
 			}
-			if err := root.Symlink(f.Link, f.Path); err != nil {
-				return nil, fmt.Errorf("restore: %w", err)
-			}
-		default:
-			if err := restoreFile(ctx, root, f, r); err != nil {
+			if err := parent.Symlink(f.Link, base); err != nil {
 				return nil, fmt.Errorf("restore %s: %w", f.Path, err)
 			}
+			continue
+		}
+		if err := restoreFile(ctx, parent, base, f, r); err != nil {
+			return nil, fmt.Errorf("restore %s: %w", f.Path, err)
 		}
 	}
 	// Deepest first, so a read-only directory is set after its children.
 	sort.Slice(dirs, func(i, j int) bool { return dirs[i].Path > dirs[j].Path })
 	for _, f := range dirs {
-		if err := root.Chmod(f.Path, f.FileMode().Perm()); err != nil {
+		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("restore: %w", err)
+		}
+		parent, err := w.dir(path.Dir(f.Path), false)
+		if err == nil {
+			err = parent.Chmod(path.Base(f.Path), f.FileMode().Perm())
+		}
+		if err != nil {
+			return nil, fmt.Errorf("restore %s: %w", f.Path, err)
 		}
 	}
 	return m, nil
 }
 
-// mkdirAll makes p and its parents under root; an existing directory is
-// kept, anything else in the way (a file, a symlink) is refused.
-func mkdirAll(root *os.Root, p string) error {
-	if parent := path.Dir(p); parent != "." && parent != p {
-		if err := mkdirAll(root, parent); err != nil {
-			return err
-		}
-	}
-	fi, err := root.Lstat(p)
-	switch {
-	case err == nil && fi.IsDir():
-		return nil
-	case err == nil:
-		return fmt.Errorf("%s exists and is not a directory (%v)", p, fi.Mode().Type())
-	case !errors.Is(err, fs.ErrNotExist):
-		return err
-	}
-	if err := root.Mkdir(p, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	return nil
+// walker reaches the directories of a tree under root one component at a
+// time, keeping the last one it reached open, so that each step of a
+// restore works on a single name in its parent: a step costs a few system
+// calls plus one per component of a directory not below the last one, not
+// (as a path through an os.Root does, component by component) the depth of
+// the path once per operation and per parent: a manifest of deep paths
+// (2048 levels) took seconds per file that way, hours for a whole one.
+type walker struct {
+	root *os.Root
+	path string   // the directory cur is; "" when none is open
+	cur  *os.Root // open below root, or nil
 }
 
-// removeEntry removes a non-directory entry at p, so that what replaces it is not
-// written through it.
-func removeEntry(root *os.Root, p string) error {
-	fi, err := root.Lstat(p)
+func (w *walker) close() {
+	if w.cur != nil {
+		w.cur.Close()
+	}
+	w.cur, w.path = nil, ""
+}
+
+// dir returns directory p ("." is the root), creating the missing
+// directories on the way (0755) when create is set; an existing directory
+// is kept, anything else in the way (a file, a symlink) is refused. Every
+// directory is opened through its parent's os.Root, so nothing is reached
+// outside the root, even if the tree changes meanwhile.
+func (w *walker) dir(p string, create bool) (*os.Root, error) {
+	if p == "." {
+		return w.root, nil
+	}
+	if w.cur != nil && p == w.path {
+		return w.cur, nil
+	}
+	cur, done, rest := w.root, "", p
+	if w.cur != nil && strings.HasPrefix(p, w.path+"/") {
+		cur, done, rest = w.cur, w.path, p[len(w.path)+1:]
+	}
+	var opened *os.Root // cur when it is ours to close
+	if cur == w.cur {
+		opened = w.cur
+		w.cur, w.path = nil, ""
+	} else {
+		w.close()
+	}
+	fail := func(err error) (*os.Root, error) {
+		if opened != nil {
+			opened.Close()
+		}
+		return nil, err
+	}
+	for _, c := range strings.Split(rest, "/") {
+		done = path.Join(done, c)
+		fi, err := cur.Lstat(c)
+		switch {
+		case err == nil && fi.IsDir():
+		case err == nil:
+			return fail(fmt.Errorf("%s exists and is not a directory (%v)", done, fi.Mode().Type()))
+		case create && errors.Is(err, fs.ErrNotExist):
+			if err := cur.Mkdir(c, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+				return fail(err)
+			}
+		default:
+			return fail(err)
+		}
+		next, err := cur.OpenRoot(c)
+		if err != nil {
+			return fail(err)
+		}
+		if opened != nil {
+			opened.Close()
+		}
+		opened, cur = next, next
+	}
+	w.cur, w.path = opened, p
+	return opened, nil
+}
+
+// removeEntry removes a non-directory entry name of dir, so that what
+// replaces it is not written through it.
+func removeEntry(dir *os.Root, name string) error {
+	fi, err := dir.Lstat(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
 	case err != nil:
 		return err
 	case fi.IsDir():
-		return fmt.Errorf("%s exists and is a directory", p)
+		return fmt.Errorf("%s exists and is a directory", name)
 	}
-	return root.Remove(p)
+	return dir.Remove(name)
 }
 
-func restoreFile(ctx context.Context, root *os.Root, f *File, r Remote) error {
-	if fi, err := root.Lstat(f.Path); err == nil && fi.IsDir() {
+func restoreFile(ctx context.Context, dir *os.Root, name string, f *File, r Remote) error {
+	if fi, err := dir.Lstat(name); err == nil && fi.IsDir() {
 		return fmt.Errorf("%s exists and is a directory", f.Path)
 	}
-	tmp := path.Join(path.Dir(f.Path), fmt.Sprintf(".cas-restore-%d-%s", os.Getpid(), path.Base(f.Path)))
-	if len(path.Base(tmp)) > 255 {
-		tmp = path.Join(path.Dir(f.Path), fmt.Sprintf(".cas-restore-%d", os.Getpid()))
+	tmp := fmt.Sprintf(".cas-restore-%d-%s", os.Getpid(), name)
+	if len(tmp) > 255 {
+		tmp = fmt.Sprintf(".cas-restore-%d", os.Getpid())
 	}
-	_ = root.Remove(tmp)
-	out, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
+	_ = dir.Remove(tmp)
+	out, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
 	if err != nil {
 		return err
 	}
@@ -130,7 +194,7 @@ func restoreFile(ctx context.Context, root *os.Root, f *File, r Remote) error {
 	defer func() {
 		if !ok {
 			out.Close()
-			root.Remove(tmp)
+			dir.Remove(tmp)
 		}
 	}()
 	var n int64
@@ -162,7 +226,7 @@ func restoreFile(ctx context.Context, root *os.Root, f *File, r Remote) error {
 	if err := out.Close(); err != nil {
 		return err
 	}
-	if err := root.Rename(tmp, f.Path); err != nil {
+	if err := dir.Rename(tmp, name); err != nil {
 		return err
 	}
 	ok = true
