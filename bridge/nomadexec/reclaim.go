@@ -194,7 +194,7 @@ func (r *reclaimer) maybeBegin(ctx context.Context, s *api.NodeListStub, n recla
 	case n.windows != nil && !n.windows.Open(now):
 		r.e.cfg.Logger.Info("donation window closed: reclaiming the node", "node", s.Name, "windows", n.windows.Encode())
 		return r.commit(ctx, state.NodeReclaimCmd{Time: now, Op: state.ReclaimBegin, Node: s.Name, NodeID: s.ID,
-			Deadline: now.Add(def), Source: state.ReclaimWindow})
+			Deadline: now.Add(def), Source: state.ReclaimWindow, WasIneligible: s.SchedulingEligibility == api.NodeSchedulingIneligible})
 	}
 	return nil
 }
@@ -296,7 +296,7 @@ func (r *reclaimer) carryOn(ctx context.Context, v *state.View, s *api.NodeListS
 		}
 	}
 	done := len(targets) == 0 && !hitLeft(v, rc)
-	if rc.Source == state.ReclaimWindow && done && back && !eligible {
+	if rc.Source == state.ReclaimWindow && done && back && !eligible && !rc.WasIneligible {
 		if _, err := e.cfg.Client.Nodes().ToggleEligibility(s.ID, true, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
 			return errors.Join(append(errs, fmt.Errorf("make %s eligible: %w", s.Name, err))...)
 		}

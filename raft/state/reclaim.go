@@ -78,9 +78,12 @@ type NodeReclaimCmd struct {
 	// Deadline is when the jobs still there are stopped (begin).
 	Deadline time.Time `json:"deadline,omitzero"`
 	// Source is ReclaimCommand, ReclaimDrain or ReclaimWindow (begin);
-	// By who asked, for the record.
-	Source string `json:"source,omitempty"`
-	By     string `json:"by,omitempty"`
+	// By who asked, for the record. WasIneligible: the node was already
+	// ineligible in Nomad (someone else's doing), so the reclaim's end
+	// leaves it so.
+	Source        string `json:"source,omitempty"`
+	By            string `json:"by,omitempty"`
+	WasIneligible bool   `json:"was_ineligible,omitempty"`
 	// Hits are the runs the reclaim hit: signalled, or stopped
 	// (signalled).
 	Hits []ReclaimHit `json:"hits,omitempty"`
@@ -105,6 +108,9 @@ type Reclaim struct {
 	Deadline time.Time `json:"deadline"`
 	Source   string    `json:"source"`
 	By       string    `json:"by,omitempty"`
+	// WasIneligible: the node was ineligible before the reclaim began;
+	// it is left so when the reclaim ends.
+	WasIneligible bool `json:"was_ineligible,omitempty"`
 	// Hits are the runs the reclaim hit (signalled or stopped), in
 	// order: their end is a requeue.
 	Hits []ReclaimHit `json:"hits,omitempty"`
@@ -190,7 +196,7 @@ func applyNodeReclaim(a *applier, _ uint8, c *NodeReclaimCmd) *Result {
 			return &Result{Err: fmt.Errorf("reclaim of %s without a deadline: %w", c.Node, ErrState)}
 		}
 		if r == nil {
-			r = &Reclaim{Node: c.Node, NodeID: c.NodeID, Since: c.Time, Deadline: c.Deadline, Source: c.Source, By: c.By}
+			r = &Reclaim{Node: c.Node, NodeID: c.NodeID, Since: c.Time, Deadline: c.Deadline, Source: c.Source, By: c.By, WasIneligible: c.WasIneligible}
 		} else {
 			// Already under way: an earlier deadline wins, and an
 			// administrator's reclaim is not ended by a window opening.

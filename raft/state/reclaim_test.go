@@ -29,7 +29,10 @@ func TestReclaimBeginSignalledEnd(t *testing.T) {
 	if r = f.s.View().Reclaim("id1"); !reflect.DeepEqual(r.Hits, []ReclaimHit{{7, 0}, {8, 0}, {8, 1}}) || !r.Hit(8, 1) || r.Hit(7, 1) || r.Hit(1, 0) {
 		t.Fatalf("hits = %v, want [{7 0} {8 0} {8 1}]", r.Hits)
 	}
-	f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0, Op: ReclaimBegin, Node: "n2", NodeID: "id2", Deadline: dl, Source: ReclaimDrain})
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0, Op: ReclaimBegin, Node: "n2", NodeID: "id2", Deadline: dl, Source: ReclaimWindow, WasIneligible: true})
+	if r := f.s.View().Reclaim("id2"); !r.WasIneligible {
+		t.Fatalf("n2's reclaim forgot the node was ineligible: %+v", r)
+	}
 	if got := f.s.View().Reclaims(); len(got) != 2 || got[0].NodeID != "id1" || got[1].NodeID != "id2" {
 		t.Fatalf("Reclaims = %+v", got)
 	}
