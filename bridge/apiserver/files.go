@@ -339,7 +339,7 @@ func (s *Server) reachable(ctx context.Context, store cas.Store, j *state.Job, d
 			}
 			return false, err
 		}
-		if _, ok := chunks[digest]; ok {
+		if _, ok := chunks[digestKey(digest)]; ok {
 			return true, nil
 		}
 	}
@@ -347,49 +347,134 @@ func (s *Server) reachable(ctx context.Context, store cas.Store, j *state.Job, d
 }
 
 // chunkCache keeps the chunk sets of the manifests read last (a restore
-// asks for every chunk of one manifest in turn). Manifests never change:
-// a digest names its content.
+// asks for every chunk of one manifest in turn, and several restores run
+// at once). Manifests never change: a digest names its content. Decoding
+// one is dear (a 100000-file manifest: over a second of CPU and ~100 MB),
+// so a set is made once however many requests want it, one decode runs at
+// a time, and the sets kept are bounded by the chunks they hold (least
+// recently used go first), not by their number: with a few sets kept, a
+// user going round more jobs than that made every blob read decode again.
 type chunkCache struct {
-	mu    sync.Mutex
-	sets  map[string]map[string]struct{} // by namespace + "/" + digest
-	order []string
+	mu     sync.Mutex
+	sets   map[string]*chunkSet // by namespace + "/" + digest
+	chunks int                  // held by the sets made
+	tick   uint64
 }
 
-// chunkCacheSize is how many manifests' chunk sets are kept (a manifest
-// of 16 MiB lists at most about 240000 chunks).
-const chunkCacheSize = 4
+// chunkSet is one manifest's chunks; ready is closed once set or err is.
+type chunkSet struct {
+	ready chan struct{}
+	set   map[[32]byte]struct{}
+	err   error
+	used  uint64
+}
 
-func (c *chunkCache) of(ctx context.Context, store cas.Store, ns, manifest string) (map[string]struct{}, error) {
+// Bounds of the chunk cache: the chunks its sets hold (at ~40 bytes each,
+// about 80 MB; a 16 MiB manifest lists at most about 240000), and sets.
+const (
+	chunkCacheChunks = 2 << 20
+	chunkCacheSets   = 256
+)
+
+// manifestDecodes bounds the manifests decoded at once (CPU and memory).
+var manifestDecodes = make(chan struct{}, 1)
+
+// digestKey is a digest's 32 bytes (a valid digest's; zero otherwise).
+func digestKey(d string) [32]byte {
+	var k [32]byte
+	_, _ = hex.Decode(k[:], []byte(strings.TrimPrefix(d, "sha256:")))
+	return k
+}
+
+func (c *chunkCache) of(ctx context.Context, store cas.Store, ns, manifest string) (map[[32]byte]struct{}, error) {
 	key := ns + "/" + manifest
 	c.mu.Lock()
-	set, ok := c.sets[key]
-	c.mu.Unlock()
-	if ok {
-		return set, nil
+	if c.sets == nil {
+		c.sets = map[string]*chunkSet{}
 	}
-	m, err := cas.GetManifest(ctx, manifest, cas.StoreRemote(store, ns))
+	c.tick++
+	e, ok := c.sets[key]
+	if ok {
+		e.used = c.tick
+		c.mu.Unlock()
+		select {
+		case <-e.ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if e.err != nil {
+			if ctx.Err() == nil && (errors.Is(e.err, context.Canceled) || errors.Is(e.err, context.DeadlineExceeded)) {
+				return c.of(ctx, store, ns, manifest) // the request that made it went away
+			}
+			return nil, e.err
+		}
+		return e.set, nil
+	}
+	e = &chunkSet{ready: make(chan struct{}), used: c.tick}
+	c.sets[key] = e
+	c.mu.Unlock()
+
+	e.set, e.err = decodeChunkSet(ctx, store, ns, manifest)
+	c.mu.Lock()
+	if e.err != nil {
+		delete(c.sets, key) // not kept: the next request tries again
+	} else {
+		c.chunks += len(e.set)
+		c.evict(key)
+	}
+	c.mu.Unlock()
+	close(e.ready)
+	if e.err != nil {
+		return nil, e.err
+	}
+	return e.set, nil
+}
+
+// evict drops the least recently used made sets (never keep) until the
+// cache is within its bounds. c.mu is held.
+func (c *chunkCache) evict(keep string) {
+	for c.chunks > chunkCacheChunks || len(c.sets) > chunkCacheSets {
+		oldest, at := "", uint64(0)
+		for k, e := range c.sets {
+			if k == keep || e.set == nil {
+				continue // kept, or still being made
+			}
+			if oldest == "" || e.used < at {
+				oldest, at = k, e.used
+			}
+		}
+		if oldest == "" {
+			return
+		}
+		c.chunks -= len(c.sets[oldest].set)
+		delete(c.sets, oldest)
+	}
+}
+
+// getManifest reads and decodes manifest of namespace ns, one decode at a
+// time (manifestDecodes).
+func getManifest(ctx context.Context, store cas.Store, ns, manifest string) (*cas.Manifest, error) {
+	select {
+	case manifestDecodes <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-manifestDecodes }()
+	return cas.GetManifest(ctx, manifest, cas.StoreRemote(store, ns))
+}
+
+// decodeChunkSet reads manifest and returns the set of its chunks.
+func decodeChunkSet(ctx context.Context, store cas.Store, ns, manifest string) (map[[32]byte]struct{}, error) {
+	m, err := getManifest(ctx, store, ns, manifest)
 	if err != nil {
 		return nil, err
 	}
-	set = map[string]struct{}{}
+	set := map[[32]byte]struct{}{}
 	for _, f := range m.Files {
 		for _, ch := range f.Chunks {
-			set[ch] = struct{}{}
+			set[digestKey(ch)] = struct{}{}
 		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.sets == nil {
-		c.sets = map[string]map[string]struct{}{}
-	}
-	if _, ok := c.sets[key]; !ok {
-		c.order = append(c.order, key)
-		if len(c.order) > chunkCacheSize {
-			delete(c.sets, c.order[0])
-			c.order = c.order[1:]
-		}
-	}
-	c.sets[key] = set
 	return set, nil
 }
 
@@ -402,7 +487,7 @@ func complete(ctx context.Context, store cas.Store, ns, manifest string) error {
 
 // completeManifest is complete, returning the manifest.
 func completeManifest(ctx context.Context, store cas.Store, ns, manifest string) (*cas.Manifest, error) {
-	m, err := cas.GetManifest(ctx, manifest, cas.StoreRemote(store, ns))
+	m, err := getManifest(ctx, store, ns, manifest)
 	if errors.Is(err, cas.ErrNotFound) {
 		return nil, api.Errorf(api.CodeStagedInput, "manifest %s is not in the store: upload it first", manifest)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -363,6 +364,88 @@ func TestJobOutputBounded(t *testing.T) {
 	// At the limit it is taken (what a job may honestly send back).
 	if _, err := run.PostOutput(f.ctx, fmt.Sprint(id), bomb(over-1)); err != nil {
 		t.Fatalf("outputs of %d GiB: %v", (over-1)*4, err)
+	}
+}
+
+// countingStore is a real store that counts the reads of each blob.
+type countingStore struct {
+	cas.Store
+	mu    sync.Mutex
+	reads map[string]int
+}
+
+func (c *countingStore) Get(ctx context.Context, ns, digest string) ([]byte, error) {
+	c.mu.Lock()
+	c.reads[digest]++
+	c.mu.Unlock()
+	return c.Store.Get(ctx, ns, digest)
+}
+
+// Reading a job's blobs decodes each of its manifests once, however many
+// jobs' files are read at the same time (several fetches, or a user going
+// round their jobs): a 100000-file manifest takes the coordinator over a
+// second of CPU and ~100 MB to decode, and a restore asks for every chunk
+// in turn. A digest the job does not list does not decode them again.
+func TestJobBlobDecodesManifestsOnce(t *testing.T) {
+	dir, err := cas.Open("dir:" + t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &countingStore{Store: dir, reads: map[string]int{}}
+	srv := bridgetest.Start(t, bridgetest.Options{Now: time.Now, Partitions: []string{"remote"}, Blobs: store, PartitionFiles: map[string]string{"remote": "staged"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	alice := srv.Client(t, srv.UserToken(t, "alice"))
+	type job struct {
+		ref       string
+		manifests []string
+		chunks    []string
+	}
+	var jobs []job
+	for i := range 4 {
+		in, _ := upload(t, ctx, alice, map[string]string{"in.txt": fmt.Sprintf("input %d\n", i)})
+		resp, err := alice.Submit(ctx, &api.SubmitRequest{Script: []byte(hello), ScriptName: "job.sh", Args: []string{"-p", "remote"}, Cwd: "/home/u", StagedInput: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd, _ := state.Encode(state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: resp.JobID, Task: state.NoTask})
+		if _, _, err := srv.Raft.Apply(ctx, cmd); err != nil {
+			t.Fatal(err)
+		}
+		ref := fmt.Sprint(resp.JobID)
+		run := srv.Client(t, srv.RunToken(t, resp.JobID))
+		out, _ := upload(t, ctx, run, map[string]string{"a.txt": fmt.Sprintf("a %d\n", i), "b.txt": fmt.Sprintf("b %d\n", i)})
+		if _, err := run.PostOutput(ctx, ref, out); err != nil {
+			t.Fatal(err)
+		}
+		m, err := cas.GetManifest(ctx, out, cas.StoreRemote(dir, "alice"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, job{ref: ref, manifests: []string{in, out}, chunks: []string{m.Files[0].Chunks[0], m.Files[1].Chunks[0]}})
+	}
+	store.mu.Lock()
+	clear(store.reads)
+	store.mu.Unlock()
+	unlisted := cas.Sum([]byte("not listed"))
+	for round := range 3 {
+		for _, j := range jobs {
+			if _, err := alice.JobBlob(ctx, j.ref, j.chunks[round%2]); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := alice.JobBlob(ctx, j.ref, unlisted); !api.IsCode(err, api.CodeNotFound) {
+				t.Fatalf("an unlisted blob: %v", err)
+			}
+		}
+	}
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	for _, j := range jobs {
+		for _, m := range j.manifests {
+			if n := store.reads[m]; n > 1 {
+				t.Errorf("job %s's manifest %s was read %d times for 6 blob reads", j.ref, m, n)
+			}
+		}
 	}
 }
 
