@@ -449,6 +449,48 @@ func TestJobBlobDecodesManifestsOnce(t *testing.T) {
 	}
 }
 
+// A run token whose run Slurm ended works for state.RunTokenGrace (the
+// node sends the last outputs back), then every route refuses it, even
+// before a sweep deletes it.
+func TestRunTokenGraceEnds(t *testing.T) {
+	var mu sync.Mutex
+	now := t0
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
+	store, err := cas.Open("dir:" + t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := bridgetest.Start(t, bridgetest.Options{Now: clock, Partitions: []string{"remote"}, Blobs: store, PartitionFiles: map[string]string{"remote": "staged"}})
+	f := &fixture{srv: srv}
+	f.ctx, f.cancel = context.WithTimeout(context.Background(), 30*time.Second)
+	defer f.cancel()
+	alice := srv.Client(t, srv.UserToken(t, "alice"))
+	in, _ := upload(t, f.ctx, alice, map[string]string{"in.txt": "input\n"})
+	resp, err := alice.Submit(f.ctx, &api.SubmitRequest{Script: []byte(hello), ScriptName: "job.sh", Args: []string{"-p", "remote"}, Cwd: "/home/u", StagedInput: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, ref := resp.JobID, fmt.Sprint(resp.JobID)
+	f.start(t, id, state.NoTask)
+	run := srv.Client(t, srv.RunToken(t, id))
+	f.apply(t, state.CmdJobCancel, state.JobCancelCmd{Time: t0, By: state.Actor{User: "alice"}, Refs: []state.JobRef{{JobID: id, Task: state.AllTasks}}})
+	set(t0.Add(state.RunTokenGrace - time.Second))
+	if _, err := run.JobFiles(f.ctx, ref); err != nil {
+		t.Fatalf("within the grace: %v", err)
+	}
+	set(t0.Add(state.RunTokenGrace))
+	if _, err := run.JobFiles(f.ctx, ref); !api.IsCode(err, api.CodeUnauthenticated) {
+		t.Errorf("job files a grace after the run ended: %v", err)
+	}
+	if _, err := run.BlobsMissing(f.ctx, []string{in}); !api.IsCode(err, api.CodeUnauthenticated) {
+		t.Errorf("blobs/missing a grace after the run ended: %v", err)
+	}
+	if _, err := run.JobBlob(f.ctx, ref, in); !api.IsCode(err, api.CodeUnauthenticated) {
+		t.Errorf("a job blob a grace after the run ended: %v", err)
+	}
+}
+
 // Blob uploads are bounded and checked: the digest must match, a blob
 // over MaxChunk must be a manifest, and at most MaxMissingDigests digests
 // are asked about at once.
