@@ -18,10 +18,17 @@ import (
 // What the Nomad servers observed of a run's allocation: the bound on
 // the work a checkpoint receipt is credited for (bridge/credit). Read
 // from the servers, never from the node: the node the allocation runs on,
-// when its task started and finished (the task state Nomad's servers keep
-// from the client's updates: a donor's client reports it, but no more than
-// it could claim by holding the allocation, which the servers saw
-// placed), and the GPUs and CPUs the scheduler allocated to it.
+// when its task started and finished, and the GPUs and CPUs the scheduler
+// allocated to it. The task's start and finish are the task state the
+// servers keep from the client's updates: the donor's client writes them,
+// whatever times it likes. Only the allocation's CreateTime (the servers'
+// plan applier stamps it when they place the allocation) and ModifyTime
+// (the server stamps it on each update it takes, the client's included)
+// are the servers' own clock; so the start is never before the placement,
+// and a finish never after the last update the servers took. A client
+// that lies gains at most the time between the placement and its task's
+// real start (it held the allocation then), and while its allocation
+// runs, nothing past the leader's now (credit's own bound).
 
 // ErrNotObserved: the allocation is not one of the run's, or Nomad does
 // not know it.
@@ -62,8 +69,12 @@ func observeAlloc(ctx context.Context, client *api.Client, t *Translation, j *st
 // observed is an allocation as credit sees it.
 func observed(a *api.Allocation, mhzPerCPU int) *credit.Observed {
 	o := &credit.Observed{NodeID: a.NodeID, Node: a.NodeName, AllocID: a.ID}
+	placed, changed := time.Unix(0, a.CreateTime).UTC(), time.Unix(0, a.ModifyTime).UTC()
 	if ts := a.TaskStates[TaskName]; ts != nil {
 		o.Start = ts.StartedAt
+		if !o.Start.IsZero() && o.Start.Before(placed) {
+			o.Start = placed // the client's clock, before the servers placed it
+		}
 		if ts.State == "dead" {
 			o.Finish = ts.FinishedAt
 		}
@@ -71,7 +82,10 @@ func observed(a *api.Allocation, mhzPerCPU int) *credit.Observed {
 	if o.Finish.IsZero() && a.ClientStatus != api.AllocClientStatusPending && a.ClientStatus != api.AllocClientStatusRunning {
 		// Ended (failed, lost, complete) without a task finish: its last
 		// change is when the servers saw it end.
-		o.Finish = time.Unix(0, a.ModifyTime)
+		o.Finish = changed
+	}
+	if !o.Finish.IsZero() && o.Finish.After(changed) {
+		o.Finish = changed // a finish the servers had not seen yet when they last heard of it
 	}
 	if res := a.AllocatedResources; res != nil && res.Tasks[TaskName] != nil {
 		tr := res.Tasks[TaskName]

@@ -36,8 +36,18 @@ func TestObserved(t *testing.T) {
 		{"lost", api.AllocClientStatusLost, &api.TaskState{State: "running", StartedAt: start}, start.Add(3 * time.Hour),
 			credit.Observed{Start: start, Finish: start.Add(3 * time.Hour)}},
 		{"never started", api.AllocClientStatusPending, nil, start, credit.Observed{}},
+		// A donor's client writes its task's times itself: the start is
+		// never before the servers placed the allocation (CreateTime,
+		// start-1m here), a finish never after the last update the servers
+		// took (ModifyTime).
+		{"client's start before the placement", api.AllocClientStatusRunning, &api.TaskState{State: "running", StartedAt: start.Add(-24 * time.Hour)}, start.Add(time.Hour),
+			credit.Observed{Start: start.Add(-time.Minute)}},
+		{"client's finish after the servers' last update", api.AllocClientStatusComplete,
+			&api.TaskState{State: "dead", StartedAt: start, FinishedAt: start.Add(24 * time.Hour)}, start.Add(2 * time.Hour),
+			credit.Observed{Start: start, Finish: start.Add(2 * time.Hour)}},
 	} {
 		a := &api.Allocation{ID: "a1", NodeID: "n-1", NodeName: "n1", ClientStatus: tc.status, ModifyTime: tc.modify.UnixNano(),
+			CreateTime:         start.Add(-time.Minute).UnixNano(),
 			TaskStates:         map[string]*api.TaskState{},
 			AllocatedResources: &api.AllocatedResources{Tasks: map[string]*api.AllocatedTaskResources{TaskName: gpus}}}
 		if tc.ts != nil {
