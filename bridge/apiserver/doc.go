@@ -19,6 +19,7 @@
 //	GET    /v1/partitions            sinfo: partitions and job counts
 //	GET    /v1/nodes                 sinfo: the Nomad nodes as Slurm nodes (any server asks Nomad)
 //	GET    /v1/node/{name}           one node (scontrol show node NAME)
+//	POST   /v1/node/{name}/reclaim   take a node back: {"deadline":"5m"} (management; reclaim.go)
 //	GET    /v1/status/leader         the leader's Raft address (no token)
 //	GET    /v1/status/peers          the voters' Raft addresses (no token)
 //	GET    /v1/operator/raft/peers   the Raft configuration (management)
