@@ -113,3 +113,30 @@ func BenchmarkChunk(b *testing.B) {
 		cas.Chunks(data)
 	}
 }
+
+// The cut points and the manifest encoding are pinned: stored trees are
+// named by digests that depend on both, so a change to the gear table, the
+// masks, the chunk sizes or the JSON form (which every other test would
+// accept) would make every earlier upload look new and break dedup against
+// a running store.
+func TestChunkAndManifestPinned(t *testing.T) {
+	want := []int{1262668, 1184978, 1568091, 384820, 1069607, 1050673, 1512313, 1207267, 675684, 894680, 1239812, 1072201, 1491116, 1499827, 539715, 123764}
+	got := cas.Chunks(randBytes(1, 16<<20))
+	if len(got) != len(want) {
+		t.Fatalf("cut into %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("cut into %v, want %v", got, want)
+		}
+	}
+	m := &cas.Manifest{Files: []cas.File{{Path: "a", Mode: 0o644, Size: 3, Chunks: []string{cas.Sum([]byte("abc"))}}}}
+	b, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const enc = `{"version":1,"files":[{"path":"a","mode":420,"size":3,"chunks":["sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"]}]}`
+	if string(b) != enc || cas.Sum(b) != "sha256:3d46dd5a7f73cb7647557f2478202e2a4ba9818e29406eec93ac88897493436e" {
+		t.Fatalf("manifest encodes as %s", b)
+	}
+}
