@@ -9,12 +9,10 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
@@ -54,6 +52,17 @@ const (
 	// checkpointTimeout bounds one commit (scan, upload, receipt), and a
 	// restore.
 	checkpointTimeout = 30 * time.Minute
+	// endCheckpointTimeout bounds the commit at a task's end (exit 85, a
+	// stop): Nomad learns of the end, and the coordinator requeues the
+	// job, only after it.
+	endCheckpointTimeout = 5 * time.Minute
+	// helperWaitDelay is how long a file helper may linger after its
+	// result (or its kill) before it is killed and no longer waited for.
+	helperWaitDelay = 5 * time.Second
+	// conflictRetry bounds the retries of a receipt the coordinator
+	// answered "conflict" (409): the Nomad servers may not have seen the
+	// task start yet, right after it started.
+	conflictRetry = 20 * time.Second
 	// checkpointConns bounds the connections served at once per task.
 	checkpointConns = 8
 	// exitCheckpoint is HTCondor's "checkpointed, requeue me".
@@ -350,7 +359,7 @@ func (ck *checkpointer) handle(c *net.UnixConn) {
 		reply(&checkpoint.Reply{Error: err.Error()})
 		return
 	}
-	reply(ck.commit(ck.ctx, receipt.TriggerCommand, paths))
+	reply(ck.commit(ck.ctx, receipt.TriggerCommand, paths, checkpointTimeout))
 }
 
 // close stops serving and waits for the requests under way.
@@ -375,8 +384,8 @@ func (ck *checkpointer) stop() {
 // directory; nil: all of it) scanned and uploaded as the job's user, a
 // receipt signed and committed at the coordinator. Nothing is committed
 // when the checkpoint is what the run committed (or restored) last.
-func (ck *checkpointer) commit(ctx context.Context, trigger string, paths []string) *checkpoint.Reply {
-	ctx, cancel := context.WithTimeout(ctx, checkpointTimeout)
+func (ck *checkpointer) commit(ctx context.Context, trigger string, paths []string, timeout time.Duration) *checkpoint.Reply {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	select {
 	case ck.sem <- struct{}{}:
@@ -482,75 +491,44 @@ func (ck *checkpointer) receipt(got checkpointProgress, res *checkpoint.Result, 
 }
 
 // post sends the signed receipt to the coordinator's servers in turn while
-// one cannot be reached (a write refused before it was applied).
+// one cannot be reached (a write refused before it was applied), and again
+// for a while when it answers "conflict": right after the task started the
+// Nomad servers may not have seen its start yet. Sending the same signed
+// receipt again is safe: the coordinator answers a receipt it has
+// recorded with its recorded credit.
 func (ck *checkpointer) post(ctx context.Context, s *receipt.Signed) (*api.CheckpointReply, error) {
 	ref := strconv.Itoa(ck.setup.JobID)
+	giveUp := time.Now().Add(conflictRetry)
 	var err error
-	for attempt := 0; attempt < 3; attempt++ {
+	for attempt := 1; ; attempt++ {
 		for _, c := range ck.remote.Clients {
 			var rep *api.CheckpointReply
 			if rep, err = c.Checkpoint(ctx, ref, s); err == nil {
 				return rep, nil
 			}
 			if !api.Retryable(err) {
-				return nil, err
+				break
 			}
 		}
+		var ae *api.Error
+		conflict := errors.As(err, &ae) && ae.Code == api.CodeConflict
+		wait := time.Duration(attempt) * time.Second
+		if (!api.Retryable(err) && !conflict) || attempt >= 5 || time.Now().Add(wait).After(giveUp) {
+			return nil, err
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return nil, err
-		case <-time.After(time.Duration(attempt+1) * time.Second):
+		case <-t.C:
 		}
 	}
-	return nil, err
 }
 
 // runHelper runs the file helper as the job's user and serves it.
 func (ck *checkpointer) runHelper(ctx context.Context, j *checkpoint.Job) (*checkpoint.Result, error) {
-	cmd := exec.Command(ck.helper)
-	cmd.Args = []string{checkpoint.HelperName}
-	cmd.Dir = "/"
-	cmd.Env = helperEnv()
-	groups := make([]uint32, 0, len(ck.setup.Groups))
-	for _, g := range ck.setup.Groups {
-		groups = append(groups, uint32(g))
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Credential: &syscall.Credential{Uid: uint32(ck.setup.UID), Gid: uint32(ck.setup.GID), Groups: groups},
-		Setpgid:    true,
-	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	var stderr tailBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start the file helper: %w", err)
-	}
-	pid := cmd.Process.Pid
-	stopKill := context.AfterFunc(ctx, func() { _ = syscall.Kill(-pid, syscall.SIGKILL) })
-	res, serr := checkpoint.Serve(ctx, stdout, stdin, j, ck.remote, ck.limit)
-	stdin.Close()
-	if serr != nil {
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
-	}
-	werr := cmd.Wait()
-	stopKill()
-	if serr != nil {
-		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			return nil, fmt.Errorf("%w (helper: %s)", serr, msg)
-		}
-		if werr != nil && ctx.Err() == nil {
-			return nil, fmt.Errorf("%w (helper: %v)", serr, werr)
-		}
-		return nil, serr
-	}
-	return res, nil
+	return runFileHelper(ctx, ck.helper, ck.setup.UID, ck.setup.GID, ck.setup.Groups, j, ck.remote, ck.limit)
 }
 
 // helperEnv is the file helper's whole environment.
@@ -626,7 +604,7 @@ func (ck *checkpointer) atEnd(ps *executor.ProcessState, waitErr error, stopped 
 	default:
 		return
 	}
-	rep := ck.commit(context.WithoutCancel(ck.ctx), trigger, nil)
+	rep := ck.commit(context.WithoutCancel(ck.ctx), trigger, nil, endCheckpointTimeout)
 	if rep.Unchanged {
 		ck.event(fmt.Sprintf("Checkpoint unchanged at the job's end (%s): nothing committed", trigger), nil)
 	}

@@ -231,6 +231,10 @@ func runFileHelper(ctx context.Context, path string, uid, gid int, groups []int,
 	}
 	var stderr tailBuffer
 	cmd.Stderr = &stderr
+	// The helper runs as the job's user, who can keep it (or a child
+	// holding its stderr) alive: Wait stops waiting for its pipes
+	// helperWaitDelay after it ended or was killed.
+	cmd.WaitDelay = helperWaitDelay
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the file helper: %w", err)
 	}
@@ -241,7 +245,18 @@ func runFileHelper(ctx context.Context, path string, uid, gid int, groups []int,
 	if serr != nil {
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
 	}
+	// Done: a helper that does not end at once is ended (its group).
+	exited := make(chan struct{})
+	stopLinger := time.AfterFunc(helperWaitDelay, func() {
+		select {
+		case <-exited:
+		default:
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+		}
+	})
 	werr := cmd.Wait()
+	close(exited)
+	stopLinger.Stop()
 	stopKill()
 	if serr != nil {
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
