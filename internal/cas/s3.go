@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path"
 	"strings"
 
@@ -37,8 +38,18 @@ type S3Config struct {
 	Region    string // ?region=; empty lets the client find it
 }
 
+// Environment variables holding the S3 keys of a spec that names none
+// ("s3://host:port/bucket"), so that the secret need not stand in a
+// command line (which every local user can read in /proc).
+const (
+	EnvS3AccessKey = "AWS_ACCESS_KEY_ID"
+	EnvS3SecretKey = "AWS_SECRET_ACCESS_KEY"
+)
+
 // ParseS3Spec parses "s3://ACCESS:SECRET@host:port/bucket[/prefix][?tls=false][&region=R]".
 // ACCESS and SECRET are URL-escaped when they hold '/', '@', ':' or '%'.
+// Without "ACCESS:SECRET@", the keys are $AWS_ACCESS_KEY_ID and
+// $AWS_SECRET_ACCESS_KEY.
 func ParseS3Spec(spec string) (*S3Config, error) {
 	bad := func(why string) error {
 		return fmt.Errorf("%w blob store %s: %s (want s3://ACCESS:SECRET@HOST:PORT/BUCKET[/PREFIX][?tls=false])", ErrInvalid, redact(spec), why)
@@ -54,12 +65,14 @@ func ParseS3Spec(spec string) (*S3Config, error) {
 	if u.User != nil {
 		c.AccessKey = u.User.Username()
 		c.SecretKey, _ = u.User.Password()
+	} else {
+		c.AccessKey, c.SecretKey = os.Getenv(EnvS3AccessKey), os.Getenv(EnvS3SecretKey)
 	}
 	if c.Endpoint == "" || u.Hostname() == "" {
 		return nil, bad("no host")
 	}
 	if c.AccessKey == "" || c.SecretKey == "" {
-		return nil, bad("no ACCESS:SECRET credentials")
+		return nil, bad("no ACCESS:SECRET credentials (in the spec, or $" + EnvS3AccessKey + " and $" + EnvS3SecretKey + ")")
 	}
 	p := strings.Trim(u.Path, "/")
 	c.Bucket, c.Prefix, _ = strings.Cut(p, "/")

@@ -61,6 +61,17 @@ func TestS3Store(t *testing.T) {
 		}
 	})
 	t.Run("new-bucket", func(t *testing.T) { testS3NewBucket(t, srv) })
+	t.Run("keys-from-environment", func(t *testing.T) {
+		t.Setenv(cas.EnvS3AccessKey, srv.AccessKey)
+		t.Setenv(cas.EnvS3SecretKey, srv.SecretKey)
+		s, err := cas.Open("s3://" + srv.Endpoint + "/" + srv.Bucket + "/blobs/v1?tls=false")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Get(context.Background(), "alice", cas.Sum([]byte("hello, blob"))); err != nil || string(got) != "hello, blob" {
+			t.Fatalf("Get with the keys from the environment = %q, %v", got, err)
+		}
+	})
 	t.Run("upload-restore", func(t *testing.T) {
 		src := t.TempDir()
 		write(t, filepath.Join(src, "a/model.bin"), randBytes(5, 6<<20), 0o600)
@@ -90,8 +101,19 @@ func TestParseS3Spec(t *testing.T) {
 	if c, _ := cas.ParseS3Spec("s3://AK:SK@h:1/b"); c == nil || !c.TLS || c.Prefix != "" {
 		t.Fatalf("defaults %+v", c)
 	}
+	// Keys from the environment when the spec names none (a secret in a
+	// command line is readable by every local user).
+	t.Setenv(cas.EnvS3AccessKey, "ENVAK")
+	t.Setenv(cas.EnvS3SecretKey, "ENVSK")
+	if c, err := cas.ParseS3Spec("s3://h:1/b"); err != nil || c.AccessKey != "ENVAK" || c.SecretKey != "ENVSK" {
+		t.Fatalf("keys from the environment: %+v, %v", c, err)
+	}
+	if c, err := cas.ParseS3Spec("s3://AK:SK@h:1/b"); err != nil || c.AccessKey != "AK" || c.SecretKey != "SK" {
+		t.Fatalf("keys in the spec and the environment: %+v, %v", c, err)
+	}
+	t.Setenv(cas.EnvS3SecretKey, "")
 	for _, bad := range []string{
-		"s3://h:1/b",                  // no keys
+		"s3://h:1/b",                  // no keys (no secret in the environment)
 		"s3://AK@h:1/b",               // no secret
 		"s3://AK:SK@/b",               // no host
 		"s3://AK:SK@h:1/",             // no bucket
