@@ -129,11 +129,33 @@ func (o *sbatchOptions) stage(ctx context.Context, s slurm.Streams) (string, cas
 	for _, skipped := range l.Skipped {
 		fmt.Fprintf(s.Err, "sbatch: warning: not staged: %s\n", skipped)
 	}
+	for _, f := range outsideLinks(m) {
+		fmt.Fprintf(s.Err, "sbatch: warning: %s -> %s points outside the submit directory: the link travels, not what it points to (the node resolves it on its own file system)\n", f.Path, f.Link)
+	}
 	d, st, err := cas.Upload(ctx, m, l, uploadRemote{c: c, user: o.User})
 	if err != nil {
 		return "", st, err
 	}
 	return d, st, nil
+}
+
+// outsideLinks are the manifest's symbolic links whose targets are not in
+// it: absolute, or climbing out of the directory.
+func outsideLinks(m *cas.Manifest) []cas.File {
+	var out []cas.File
+	for _, f := range m.Files {
+		if f.Link == "" {
+			continue
+		}
+		t := f.Link
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(filepath.FromSlash(f.Path)), t)
+		}
+		if filepath.IsAbs(t) || t == ".." || strings.HasPrefix(t, ".."+string(filepath.Separator)) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // holdsHome reports whether dir is home or one of its parents (a scan of

@@ -151,3 +151,44 @@ func TestSbatchRefusesToStageWhatHoldsHome(t *testing.T) {
 		t.Errorf("staging a project directory in $HOME: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
+
+// A symbolic link whose target is outside the submit directory travels
+// as a link only: sbatch says so (the node would resolve it on its own
+// file system); links inside it are not mentioned.
+func TestSbatchWarnsOfLinksOutside(t *testing.T) {
+	_, c := stagedServer(t)
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, target := range map[string]string{
+		"in.txt":      "",
+		"abs":         "/data/big.h5",
+		"sub/up":      "../../other/x",
+		"sub/inside":  "../in.txt",
+		"sub/sibling": "inside",
+	} {
+		p := filepath.Join(dir, name)
+		if target == "" {
+			if err := os.WriteFile(p, []byte("input\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errs := stagedSubmit(t, c, dir)
+	if code != 0 || !strings.HasPrefix(out, "Submitted batch job ") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	for _, want := range []string{"abs -> /data/big.h5 points outside", "sub/up -> ../../other/x points outside"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr %q lacks %q", errs, want)
+		}
+	}
+	if strings.Contains(errs, "sub/inside") || strings.Contains(errs, "sub/sibling") {
+		t.Errorf("stderr %q warns of links inside the directory", errs)
+	}
+}
