@@ -81,7 +81,7 @@ func (s *Server) handleCheckpoint(w http.ResponseWriter, r *http.Request, tok *s
 		return denied("receipt of job %s run %d: %v", j.SlurmID(), tok.Run, err)
 	}
 	v := s.cfg.Store.View()
-	in := credit.Input{Signed: sg, Key: nodeKeyOf(v, obs.NodeID), Observed: *obs, JobID: j.ID, Run: tok.Run, Now: s.now().UTC()}
+	in := credit.Input{Signed: sg, Key: nodeKeyOf(v, obs.NodeID), Observed: *obs, JobID: j.ID, Run: tok.Run, Ended: j.RunEnded(tok.Run), Now: s.now().UTC()}
 	if cp := j.Checkpoints; cp != nil && cp.Run == tok.Run {
 		in.Prev = &credit.Previous{Seq: cp.Seq, End: cp.End, CreditedEnd: cp.CreditedEnd}
 	}

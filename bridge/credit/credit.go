@@ -91,6 +91,11 @@ type Input struct {
 	// JobID and Run are what the run token is for.
 	JobID uint64
 	Run   int
+	// Ended is when the coordinator recorded the run's end (zero while it
+	// runs: state.Job.RunEnded). Nothing after it is credited, whatever
+	// the node's client tells the Nomad servers afterwards (a client may
+	// report its ended allocation running again).
+	Ended time.Time
 	// Now is the leader's clock.
 	Now time.Time
 }
@@ -175,6 +180,9 @@ func clamp(r *receipt.Receipt, in Input) *Result {
 	limit, what := in.Now, "now"
 	if !obs.Finish.IsZero() && obs.Finish.Before(limit) {
 		limit, what = obs.Finish, "the task's finish"
+	}
+	if !in.Ended.IsZero() && in.Ended.Before(limit) {
+		limit, what = in.Ended, "the run's end"
 	}
 	if r.End.After(limit) {
 		res.End = limit

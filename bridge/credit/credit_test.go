@@ -143,6 +143,11 @@ func TestClamps(t *testing.T) {
 		{"CPU work claimed as GPU work", func(f *fixture) { f.in.Observed.GPUs = nil }, 0, 4 * 600, "not allocated"},
 		{"more CPUs than allocated", func(f *fixture) { f.r.CPUs = 64 }, 2 * 600, 4 * 600, "64 CPUs claimed, 4 allocated"},
 		{"interval wholly after the finish", func(f *fixture) { f.in.Observed.Finish = t0.Add(5 * time.Minute) }, 0, 0, "after the task's finish"},
+		// The coordinator recorded the run's end; the node's client then
+		// told the Nomad servers its allocation runs again (they take it).
+		{"end after the run's end the coordinator recorded", func(f *fixture) {
+			f.r.End, f.in.Ended = t0.Add(21*time.Minute), t0.Add(15*time.Minute)
+		}, 2 * 300, 4 * 300, "after the run's end"},
 		{"previous receipt was credited past its start", func(f *fixture) {
 			f.in.Prev.CreditedEnd = t0.Add(15 * time.Minute) // cannot happen from this package, but never credit twice
 		}, 2 * 300, 4 * 300, ""},

@@ -278,6 +278,58 @@ func TestCheckpointReceiptsOnNomad(t *testing.T) {
 		t.Fatalf("management's receipts: %+v %v", admin, err)
 	}
 
+	// 3b. Bob's job runs on the same node (its own Nomad job and
+	// allocation, the node's other 2 GPUs). A receipt of bob's run naming
+	// alice's allocation (the node's key signs both) is refused: the
+	// allocation is not his run's. Then bob cancels his job (the node's
+	// client ignores the stop: its allocation still runs in Nomad, and the
+	// run token stays usable for the grace); a receipt claiming work past
+	// the cancel is credited to the cancel, the run's end.
+	bnid := nomadexec.NomadID(srv.Store.View().Job(other))
+	bjob := *job
+	bgroup := *job.TaskGroups[0]
+	bjob.ID, bjob.Name, bgroup.Name = &bnid, &bnid, &bnid
+	bjob.TaskGroups = []*nomad.TaskGroup{&bgroup}
+	if _, _, err := agent.API().Jobs().Register(&bjob, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _, _ = agent.API().Jobs().Deregister(bnid, true, nil) })
+	balloc := runningAlloc(ctx, t, agent.API(), bnid)
+	bstarted := balloc.TaskStates[nomadexec.TaskName].StartedAt
+	var bgpus []string
+	for _, d := range balloc.AllocatedResources.Tasks[nomadexec.TaskName].Devices {
+		bgpus = append(bgpus, d.DeviceIDs...)
+	}
+	bdigest, bst, err := cas.Upload(ctx, m, layout, cas.StoreRemote(blobs, "bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bnode := srv.Client(t, srv.RunToken(t, other))
+	bref := strconv.FormatUint(other, 10)
+	bpost := func(r receipt.Receipt) (*api.CheckpointReply, error) {
+		t.Helper()
+		sg, err := receipt.Sign(&r, nodeKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bnode.Checkpoint(ctx, bref, sg)
+	}
+	bend := ahead().Add(-time.Minute)
+	bob1 := receipt.Receipt{Version: receipt.Version, JobID: other, Run: 0, Seq: 1, Node: balloc.NodeName, NodeID: balloc.NodeID,
+		AllocID: alloc.ID, GPUs: gpus, CPUs: 2, Start: started, End: bend, Digest: bdigest, Size: bst.Bytes, Trigger: receipt.TriggerCommand}
+	_, err = bpost(bob1)
+	wantRefused("another job's allocation", err, 403)
+	ended := ahead().Add(-10 * time.Minute)
+	apply(state.CmdJobCancel, state.JobCancelCmd{Time: ended, By: state.Actor{User: "bob"}, Refs: []state.JobRef{{JobID: other, Task: state.NoTask}}})
+	bob1.AllocID, bob1.GPUs, bob1.Start = balloc.ID, bgpus, bstarted
+	brep, err := bpost(bob1)
+	if err != nil {
+		t.Fatalf("bob's receipt after his run ended: %v", err)
+	}
+	if bsecs := int64(ended.Sub(bstarted) / time.Second); !brep.Clamped || brep.GPUSeconds != 2*bsecs || !strings.Contains(brep.Note, "after the run's end") {
+		t.Fatalf("bob's receipt past his run's end credited %+v, want %d GPU-s to the end", brep, 2*bsecs)
+	}
+
 	// 4. A revoked key's receipts are refused.
 	if _, err := srv.Client(t, srv.ManagementToken).RevokeNodeKey(ctx, alloc.NodeName, ""); err != nil {
 		t.Fatal(err)

@@ -381,6 +381,25 @@ func (j *Job) TakesReceipt(run int) bool {
 	return run == j.RestartCount-1 && j.State == StatePending && n > 0 && j.Runs[n-1].RestartCount == run
 }
 
+// RunEnded is when the coordinator recorded the end of run (zero while it
+// runs, or for a run that is neither the job's current one nor the one a
+// requeue just ended): the current run's EndTime once the job is in a
+// final state, or the requeue that ended the last run. A receipt is
+// credited no later (bridge/credit Input.Ended), whatever a donor's
+// client tells the Nomad servers after the run ended.
+func (j *Job) RunEnded(run int) time.Time {
+	if run == j.RestartCount {
+		if j.State.Terminal() {
+			return j.EndTime
+		}
+		return time.Time{}
+	}
+	if n := len(j.Runs); n > 0 && j.Runs[n-1].RestartCount == run {
+		return j.Runs[n-1].EndTime
+	}
+	return time.Time{}
+}
+
 // credit adds a receipt's credit to its node's.
 func (a *applier) credit(c *CheckpointCmd) {
 	nc := &NodeCredit{NodeID: c.NodeID}

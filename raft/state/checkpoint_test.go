@@ -158,6 +158,37 @@ func TestCheckpointOfARequeuedRun(t *testing.T) {
 	}
 }
 
+// The end of a run as the coordinator recorded it (what credit is bounded
+// by): none while it runs; its EndTime once it finished; the requeue that
+// ended it while the job waits; none for an older run.
+func TestRunEnded(t *testing.T) {
+	f := newRequeueFixture(t, "#!/bin/sh\ntrue\n")
+	start := t0.Add(time.Second)
+	if e := f.job().RunEnded(0); !e.IsZero() {
+		t.Fatalf("a pending job's run 0 ended at %v", e)
+	}
+	f.run(start, "n1")
+	if e := f.job().RunEnded(0); !e.IsZero() {
+		t.Fatalf("a running run ended at %v", e)
+	}
+	f.requeue(start.Add(time.Minute))
+	if e := f.job().RunEnded(0); !e.Equal(start.Add(time.Minute)) {
+		t.Fatalf("the requeued run ended at %v, want the requeue", e)
+	}
+	f.run(start.Add(2*time.Minute), "n1")
+	f.finish(start.Add(3*time.Minute), StateCompleted, 0, 0)
+	j := f.job()
+	if e := j.RunEnded(1); !e.Equal(start.Add(3 * time.Minute)) {
+		t.Fatalf("the finished run ended at %v", e)
+	}
+	if e := j.RunEnded(0); !e.Equal(start.Add(time.Minute)) {
+		t.Fatalf("run 0 ended at %v, want the requeue", e)
+	}
+	if e := j.RunEnded(5); !e.IsZero() {
+		t.Fatalf("a run that never was ended at %v", e)
+	}
+}
+
 // Past MaxReceiptsPerJob the oldest receipt row goes; the count and the
 // credit stay whole.
 func TestCheckpointReceiptCap(t *testing.T) {
