@@ -120,6 +120,8 @@ type checkpointer struct {
 	sem chan struct{}
 	mu  sync.Mutex
 	got checkpointProgress
+	// synced: the coordinator was asked for the run's progress.
+	synced bool
 
 	ln     *net.UnixListener
 	ctx    context.Context
@@ -236,6 +238,35 @@ func (d *Driver) newCheckpointer(s *CheckpointSetup, cfg *drivers.TaskConfig, lo
 		logger.Warn("cannot read the run's checkpoint progress; seq starts again", "error", err)
 	}
 	return ck, nil
+}
+
+// progress is what the run has committed. Without a record of it (a
+// restarted plugin that lost its control file), the coordinator's list of
+// the job's checkpoints says, once.
+func (ck *checkpointer) progress(ctx context.Context) checkpointProgress {
+	ck.mu.Lock()
+	got, synced := ck.got, ck.synced
+	ck.synced = true
+	ck.mu.Unlock()
+	if got.Seq > 0 || synced {
+		return got
+	}
+	files, err := ck.remote.Files(ctx)
+	if err != nil {
+		ck.logger.Warn("cannot read the job's checkpoints from the coordinator; counting from 1", "error", err)
+		return got
+	}
+	for _, c := range files.Checkpoints {
+		if c.Run == ck.setup.Run && c.Seq > got.Seq {
+			got = checkpointProgress{Seq: c.Seq, End: c.Time, Digest: c.Digest}
+		}
+	}
+	ck.mu.Lock()
+	if ck.got.Seq == 0 {
+		ck.got = got
+	}
+	ck.mu.Unlock()
+	return got
 }
 
 func (ck *checkpointer) progressFile() string {
@@ -418,9 +449,7 @@ func (ck *checkpointer) commitLocked(ctx context.Context, trigger string, paths 
 	if err != nil {
 		return nil, fmt.Errorf("scan and upload %s: %w", ck.setup.Dir, err)
 	}
-	ck.mu.Lock()
-	got := ck.got
-	ck.mu.Unlock()
+	got := ck.progress(ctx)
 	last := got.Digest
 	if got.Seq == 0 {
 		last = ck.setup.Restore

@@ -46,7 +46,10 @@ func (o *harnessObserver) ObserveAlloc(_ context.Context, _ *state.Job, _ int, a
 	if allocID != o.cfg.AllocID {
 		return nil, fmt.Errorf("allocation %s is not the run's", allocID)
 	}
-	st, err := o.td.d.InspectTask(o.cfg.ID)
+	o.mu.Lock()
+	td := o.td
+	o.mu.Unlock()
+	st, err := td.d.InspectTask(o.cfg.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -339,5 +342,73 @@ hpcbridge checkpoint; echo "rc=$?"
 	}
 	if ok, _ := co.blobs.Has(context.Background(), "alice", cas.Sum(key)); ok {
 		t.Fatal("the node key reached the job owner's namespace")
+	}
+}
+
+// A restarted plugin serves a running task's checkpoints again, at the
+// same socket, and its receipts go on with the run's next number: from
+// its control file, or, when that is lost, from the coordinator.
+func TestCheckpointAfterPluginRestart(t *testing.T) {
+	for _, lost := range []bool{false, true} {
+		t.Run(fmt.Sprintf("progress_lost=%v", lost), func(t *testing.T) {
+			keyFile := filepath.Join(t.TempDir(), "node.key")
+			td := newTestDriver(t, Config{NodeKeyFile: keyFile})
+			nodeID, node := uuid.Generate(), "node7"
+			co := newCoordinator(t, td, nodeID, node)
+			script := `#!/bin/sh
+cd "$HPCBRIDGE_CHECKPOINT_DIR" || exit 3
+echo 1 > state
+hpcbridge checkpoint || exit 4
+touch ready
+while [ ! -e go ]; do sleep 0.05; done
+echo 2 > state
+hpcbridge checkpoint || exit 5
+`
+			j := td.newJob(t, TaskConfig{Script: script, Output: "out.txt", Coordinator: co.srv.URL, RunToken: co.token,
+				JobID: int(co.id), Run: 0}, nil)
+			j.cfg.NodeID, j.cfg.NodeName = nodeID, node
+			co.obs.cfg = j.cfg
+			co.obs.cpus = allocatedCPUs(j.cfg.Resources, td.d.compute, nil)
+			handle, _, err := td.StartTask(j.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = td.d.DestroyTask(j.cfg.ID, true) })
+			waitFile(t, filepath.Join(j.dir, "ready"))
+
+			td.cancel()
+			if lost {
+				if err := os.Remove(filepath.Join(jobdir.Layout{TaskDir: j.taskDir()}.CtlDir(), checkpointProgressName)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			td2 := newTestDriver(t, Config{NodeKeyFile: keyFile})
+			if err := td2.RecoverTask(handle); err != nil {
+				t.Fatalf("RecoverTask: %v", err)
+			}
+			t.Cleanup(func() { _ = td2.d.DestroyTask(j.cfg.ID, true) })
+			co.obs.mu.Lock()
+			co.obs.td = td2
+			co.obs.mu.Unlock()
+			ch, err := td2.WaitTask(context.Background(), j.cfg.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(j.dir, "go"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if res := j.wait(ch); res.ExitCode != 0 {
+				t.Fatalf("exit %s\n%s", describe(res), j.file("out.txt"))
+			}
+			v := co.srv.Store.View()
+			r1, r2 := v.Receipt(co.id, 0, 1), v.Receipt(co.id, 0, 2)
+			if r1 == nil || r2 == nil {
+				t.Fatalf("receipts %+v %+v\n%s", r1, r2, j.file("out.txt"))
+			}
+			if r2.ClaimStart.Before(r1.ClaimEnd) {
+				t.Errorf("second receipt starts at %s, before the first's end %s", r2.ClaimStart, r1.ClaimEnd)
+			}
+			mustContain(t, "job output", j.file("out.txt"), "checkpoint 1 committed", "checkpoint 2 committed")
+		})
 	}
 }
