@@ -5,6 +5,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -158,11 +160,14 @@ func receiptDigest(d string) string {
 	return d
 }
 
-// termSafe is s with control characters replaced, so that nothing a
-// node sent moves the terminal's cursor.
+// termSafe is s with every character that is not printable replaced, so
+// that nothing a node sent (a Nomad node names itself, with any bytes)
+// moves the terminal's cursor or reorders what is shown: C0 and C1
+// controls (U+009B is a CSI to some terminals), bidirectional overrides
+// and other format characters, invalid UTF-8.
 func termSafe(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
+		if !unicode.IsPrint(r) || r == utf8.RuneError {
 			return '?'
 		}
 		return r

@@ -84,3 +84,22 @@ func TestReceiptsCommands(t *testing.T) {
 		t.Fatalf("node keys after the revoke: %d\n%s", code, out)
 	}
 }
+
+// What a node names itself reaches the table with nothing a terminal
+// would act on: C0 and C1 controls, a bidirectional override, invalid
+// UTF-8.
+func TestTermSafe(t *testing.T) {
+	for in, want := range map[string]string{
+		"n1":             "n1",
+		"gpu-nœud-1":     "gpu-nœud-1",
+		"a\x1b[2Jb":      "a?[2Jb",
+		"a\u009b2Jb":     "a?2Jb",
+		"evil\u202edoog": "evil?doog",
+		"tab\there\x7f":  "tab?here?",
+		"bad\xff":        "bad?",
+	} {
+		if got := termSafe(in); got != want {
+			t.Errorf("termSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
