@@ -123,6 +123,16 @@ func (s *Server) handleBlobsMissing(w http.ResponseWriter, r *http.Request, tok 
 	if len(req.Digests) > api.MaxMissingDigests {
 		return api.Errorf(api.CodeTooLarge, "%d digests: ask about at most %d at a time", len(req.Digests), api.MaxMissingDigests)
 	}
+	// A run token (a node's) learns only about its job's files: anything
+	// else of the owner's namespace is answered missing (uploading it
+	// again is harmless), so that a node cannot probe which content the
+	// user has (docs/files.md).
+	var runJob *state.Job
+	if tok.Type == state.TokenRun {
+		if runJob = s.cfg.Store.View().Job(tok.JobID); runJob == nil {
+			return api.Errorf(api.CodeNotFound, "the run token's job %d: %v", tok.JobID, state.ErrNotFound)
+		}
+	}
 	out := api.BlobsMissingResponse{Missing: []string{}}
 	for _, d := range req.Digests {
 		if !cas.ValidDigest(d) {
@@ -131,6 +141,11 @@ func (s *Server) handleBlobsMissing(w http.ResponseWriter, r *http.Request, tok 
 		ok, err := store.Has(r.Context(), ns, d)
 		if err != nil {
 			return fmt.Errorf("blob store: %w", err)
+		}
+		if ok && runJob != nil {
+			if ok, err = s.reachable(r.Context(), store, runJob, d); err != nil {
+				return err
+			}
 		}
 		if !ok {
 			out.Missing = append(out.Missing, d)

@@ -491,6 +491,40 @@ func TestRunTokenGraceEnds(t *testing.T) {
 	}
 }
 
+// A run token (a node's) cannot probe its job owner's namespace: content
+// the owner has that its job does not list is answered missing (the node
+// uploads it again, which is harmless); the job's own files are present.
+func TestRunTokenCannotProbeNamespace(t *testing.T) {
+	f := newFilesFixture(t)
+	in, _ := upload(t, f.ctx, f.alice, map[string]string{"in.txt": "input\n"})
+	private := []byte("alice's unpublished draft\n")
+	if err := f.alice.PutBlob(f.ctx, cas.Sum(private), private); err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.submitStaged(f.alice, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.start(t, id, state.NoTask)
+	run := f.srv.Client(t, f.srv.RunToken(t, id))
+	m, err := cas.GetManifest(f.ctx, in, api.NewBlobRemote(f.alice, fmt.Sprint(id)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := m.Files[0].Chunks[0]
+	miss, err := run.BlobsMissing(f.ctx, []string{cas.Sum(private), in, chunk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(miss) != 1 || miss[0] != cas.Sum(private) {
+		t.Errorf("the run token was told %v missing of [private, input manifest, input chunk], want only the private blob", miss)
+	}
+	// The owner's own token still sees all of it.
+	if miss, err := f.alice.BlobsMissing(f.ctx, []string{cas.Sum(private), in, chunk}); err != nil || len(miss) != 0 {
+		t.Errorf("alice's namespace: missing %v, %v", miss, err)
+	}
+}
+
 // Blob uploads are bounded and checked: the digest must match, a blob
 // over MaxChunk must be a manifest, and at most MaxMissingDigests digests
 // are asked about at once.
