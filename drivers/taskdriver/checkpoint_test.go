@@ -412,3 +412,63 @@ hpcbridge checkpoint || exit 5
 		})
 	}
 }
+
+// On a pool node (the donor's default) the file helper runs as the job's
+// pool uid: exit 85 commits the checkpoint before the uid is cleaned up,
+// and a requeued run, under another pool uid, finds it restored in its
+// private task directory.
+func TestCheckpointOnPoolNode(t *testing.T) {
+	td := newTestDriver(t, Config{RunAs: RunAsPool, PoolUIDs: "62990-62991", PoolDir: filepath.Join(t.TempDir(), "pool")})
+	nodeID, node := uuid.Generate(), "node7"
+	co := newCoordinator(t, td, nodeID, node)
+	script := `#!/bin/sh
+mkdir -p "$HPCBRIDGE_CHECKPOINT_DIR" && echo "epoch 5 by $(id -u)" > "$HPCBRIDGE_CHECKPOINT_DIR/state"
+exit 85
+`
+	j := td.newJob(t, TaskConfig{Script: script, Output: "out.txt", Coordinator: co.srv.URL, RunToken: co.token,
+		JobID: int(co.id), Run: 0, CheckpointDir: "ckpt"}, nil)
+	j.cfg.NodeID, j.cfg.NodeName = nodeID, node
+	co.obs.cfg = j.cfg
+	co.obs.cpus = allocatedCPUs(j.cfg.Resources, td.d.compute, nil)
+	if res := j.run(); res.ExitCode != exitCheckpoint {
+		t.Fatalf("exit %s", describe(res))
+	}
+	rec := co.srv.Store.View().Receipt(co.id, 0, 1)
+	if rec == nil || rec.Trigger != receipt.TriggerExit85 {
+		t.Fatalf("exit-85 receipt %+v", rec)
+	}
+
+	j2 := td.newJob(t, TaskConfig{Script: "#!/bin/sh\ncat \"$HPCBRIDGE_CHECKPOINT_DIR/state\"; ls -ln \"$HPCBRIDGE_CHECKPOINT_DIR/state\"; id -u\n",
+		Output: "out.txt", Coordinator: co.srv.URL, RunToken: co.token, JobID: int(co.id), Run: 0, CheckpointDir: "ckpt",
+		Restore: rec.Digest}, nil)
+	j2.cfg.NodeID, j2.cfg.NodeName = nodeID, node
+	if res := j2.run(); res.ExitCode != 0 {
+		t.Fatalf("restored run: %s", describe(res))
+	}
+	out := j2.file(filepath.Join(j2.taskDir(), "out.txt"))
+	lines := strings.Fields(out)
+	uid := lines[len(lines)-1]
+	mustContain(t, "restored run's output", out, "epoch 5 by 6299", " "+uid+" "+uid+" ")
+}
+
+// A requeued run whose checkpoint cannot be restored does not start (it
+// would start from scratch without saying so); the error says why.
+func TestCheckpointRestoreFailureFailsStart(t *testing.T) {
+	td := newTestDriver(t, Config{})
+	nodeID, node := uuid.Generate(), "node7"
+	co := newCoordinator(t, td, nodeID, node)
+	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\ntrue\n", Coordinator: co.srv.URL, RunToken: co.token,
+		JobID: int(co.id), Run: 0, Restore: "sha256:" + strings.Repeat("0", 64)}, nil)
+	j.cfg.NodeID, j.cfg.NodeName = nodeID, node
+	_, _, err := td.StartTask(j.cfg)
+	if err == nil {
+		_ = td.d.DestroyTask(j.cfg.ID, true)
+		t.Fatal("the task started without its checkpoint")
+	}
+	if !strings.Contains(err.Error(), "restore checkpoint sha256:0000") {
+		t.Errorf("error %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(jobdir.Layout{TaskDir: j.taskDir()}.Dir(), checkpointSocketName)); !os.IsNotExist(err) {
+		t.Errorf("the failed task's socket is left: %v", err)
+	}
+}
