@@ -187,4 +187,15 @@ func TestNoteBounded(t *testing.T) {
 	if len(res.Note) > credit.MaxNote || strings.ContainsAny(res.Note, "\x1b\"\\") {
 		t.Fatalf("note of %d bytes, escape inside: %v", len(res.Note), strings.Contains(res.Note, "\x1b"))
 	}
+	// A GPU named with a quote, a comma and a backslash: none of them in
+	// the note (it is compared as JSON and terminals show it; a comma
+	// would make one name two).
+	f = honest(t)
+	f.r.GPUs = []string{"GPU-a", "GPU-b", `x",y\z`}
+	if res, err = f.verify(t); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.Note, "GPUs x??y?z were not allocated") {
+		t.Fatalf("note %q", res.Note)
+	}
 }

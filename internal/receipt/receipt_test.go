@@ -51,6 +51,33 @@ func TestSignOpen(t *testing.T) {
 	}
 }
 
+// A node signs whatever bytes it likes, not only what Sign makes: a
+// canonical body with bad fields verifies, and Open still refuses it.
+func TestOpenChecksSignedFields(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	for name, edit := range map[string]func(r *Receipt){
+		"another version":       func(r *Receipt) { r.Version = 2 },
+		"no job":                func(r *Receipt) { r.JobID = 0 },
+		"seq 0":                 func(r *Receipt) { r.Seq = 0 },
+		"negative run":          func(r *Receipt) { r.Run = -1 },
+		"ends before it starts": func(r *Receipt) { r.End = r.Start.Add(-time.Second) },
+		"no start":              func(r *Receipt) { r.Start = time.Time{} },
+		"too many GPUs":         func(r *Receipt) { r.GPUs = make([]string, MaxGPUs+1) },
+		"negative size":         func(r *Receipt) { r.Size = -1 },
+		"unknown trigger":       func(r *Receipt) { r.Trigger = "bonus" },
+	} {
+		r := sample()
+		edit(r)
+		body, err := r.Canonical()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(&Signed{Body: body, Sig: ed25519.Sign(priv, body)}, pub); err == nil {
+			t.Errorf("%s: a signed receipt with bad fields was opened", name)
+		}
+	}
+}
+
 func TestKeyFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "k", "node.key")
 	k1, err := LoadOrCreateKey(path)

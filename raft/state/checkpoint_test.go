@@ -304,6 +304,30 @@ func TestNodeKeys(t *testing.T) {
 	}
 }
 
+// A Nomad client names itself: a second node may take an honest node's
+// name. A revoke by that name is refused (which node's key it meant is
+// not known, and picking one would differ between replicas); by node id
+// it revokes that node's only.
+func TestRevokeByAnAmbiguousName(t *testing.T) {
+	f := newRequeueFixture(t, "#!/bin/sh\ntrue\n")
+	mgmt := Actor{User: "root", Management: true}
+	registerKey(f, "node-1", "gpu1", testKey(1), t0)
+	registerKey(f, "node-2", "gpu1", testKey(2), t0)
+	if res := mustApply(t, f.s, &f.idx, CmdNodeKey, NodeKeyCmd{Op: NodeKeyRevoke, Time: t0, Node: "gpu1", By: mgmt}); res.Err == nil ||
+		!strings.Contains(res.Err.Error(), "give the node id") {
+		t.Fatalf("revoke by a name two nodes hold: %+v", res)
+	}
+	if f.s.View().CurrentNodeKey("node-1") == nil || f.s.View().CurrentNodeKey("node-2") == nil {
+		t.Fatal("a refused revoke revoked a key")
+	}
+	if res := mustApply(t, f.s, &f.idx, CmdNodeKey, NodeKeyCmd{Op: NodeKeyRevoke, Time: t0, Node: "node-2", By: mgmt}); res.Err != nil || res.Value != testKey(2) {
+		t.Fatalf("revoke by id: %+v", res)
+	}
+	if f.s.View().CurrentNodeKey("node-1") == nil || f.s.View().CurrentNodeKey("node-2") != nil {
+		t.Fatal("the revoke by id took the wrong node's key")
+	}
+}
+
 // Replicas that apply the same random checkpoint and node key entries
 // (between starts, requeues and finishes) agree on every result and
 // snapshot, and a restore of a snapshot goes on applying the same.
