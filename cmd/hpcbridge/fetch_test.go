@@ -144,3 +144,106 @@ func TestFetchArgs(t *testing.T) {
 		}
 	}
 }
+
+// A job's outputs (a stranger's code, or its node, chose them) cannot make
+// fetch write outside DIR: a symlink already in DIR is replaced, never
+// written through, and a path below a symlinked directory in DIR is
+// refused; links the outputs carry are made, not followed; permission
+// bits beyond 0777 (setuid) cannot be asked for.
+func TestFetchStaysInsideDir(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	store, err := cas.Open("dir:" + t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := bridgetest.Start(t, bridgetest.Options{Now: time.Now, Partitions: []string{"remote"}, Blobs: store, PartitionFiles: map[string]string{"remote": "staged"}})
+	alice := srv.Client(t, srv.UserToken(t, "alice"))
+	_, in := uploadTree(t, ctx, api.NewBlobRemote(alice, ""), map[string]string{"in.txt": "input\n"})
+	job := func() (string, *api.Client) {
+		resp, err := alice.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\n"), ScriptName: "job.sh", Cwd: "/nonexistent", StagedInput: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd, _ := state.Encode(state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: resp.JobID, Task: state.NoTask})
+		if _, _, err := srv.Raft.Apply(ctx, cmd); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(resp.JobID), srv.Client(t, srv.RunToken(t, resp.JobID))
+	}
+	post := func(run *api.Client, ref string, m *cas.Manifest) error {
+		enc, err := m.Encode()
+		if err != nil {
+			return err
+		}
+		d := cas.Sum(enc)
+		if err := run.PutBlob(ctx, d, enc); err != nil {
+			return err
+		}
+		_, err = run.PostOutput(ctx, ref, d)
+		return err
+	}
+	outside := t.TempDir()
+	secret := filepath.Join(outside, "authorized_keys")
+	if err := os.WriteFile(secret, []byte("the user's keys\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	into := t.TempDir()
+	if err := os.Symlink(secret, filepath.Join(into, "result.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(into, "sub")); err != nil {
+		t.Fatal(err)
+	}
+
+	// result.txt over the user's symlink; a link of its own to the keys.
+	ref, run := job()
+	body := []byte("attacker\n")
+	if err := run.PutBlob(ctx, cas.Sum(body), body); err != nil {
+		t.Fatal(err)
+	}
+	m := &cas.Manifest{Version: cas.ManifestVersion, Files: []cas.File{
+		{Path: "keys", Mode: uint32(os.ModeSymlink | 0o777), Link: secret},
+		{Path: "result.txt", Mode: 0o644, Size: int64(len(body)), Chunks: []string{cas.Sum(body)}},
+	}}
+	if err := post(run, ref, m); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := runFetch(ctx, fetchOptions{Client: alice, Ref: ref, Into: into, Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(secret); string(b) != "the user's keys\n" {
+		t.Fatalf("fetch wrote through the user's symlink: the keys are now %q", b)
+	}
+	if fi, err := os.Lstat(filepath.Join(into, "result.txt")); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("result.txt: %v, %v: want the job's file in place of the link", fi, err)
+	}
+
+	// A file below the user's symlinked directory: refused, nothing outside.
+	ref, run = job()
+	m = &cas.Manifest{Version: cas.ManifestVersion, Files: []cas.File{
+		{Path: "sub/authorized_keys", Mode: 0o644, Size: int64(len(body)), Chunks: []string{cas.Sum(body)}},
+	}}
+	if err := post(run, ref, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := runFetch(ctx, fetchOptions{Client: alice, Ref: ref, Into: into, Out: &out}); err == nil {
+		t.Error("fetch through a symlinked directory: no error")
+	}
+	if b, _ := os.ReadFile(secret); string(b) != "the user's keys\n" {
+		t.Fatalf("fetch wrote below the user's symlinked directory: the keys are now %q", b)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 1 {
+		t.Errorf("%d entries outside DIR, want only the keys", len(ents))
+	}
+
+	// Setuid cannot even be recorded.
+	ref, run = job()
+	m = &cas.Manifest{Version: cas.ManifestVersion, Files: []cas.File{
+		{Path: "suid", Mode: uint32(os.ModeSetuid | 0o755), Size: int64(len(body)), Chunks: []string{cas.Sum(body)}},
+	}}
+	if err := post(run, ref, m); err == nil {
+		t.Error("a setuid output was taken")
+	}
+}
