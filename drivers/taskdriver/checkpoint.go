@@ -615,9 +615,11 @@ func (ck *checkpointer) event(msg string, ann map[string]string) {
 
 // atEnd is the task's last checkpoint, once the job has ended and before
 // its end is reported: exit code 85 commits the checkpoint directory; a
-// stop (StopTask: scancel, a time limit, a reclaim) commits it when it
-// changed since the run's last commit. Then the service ends. ps and
-// waitErr are the executor's Wait.
+// stop (StopTask: scancel, a time limit, a reclaim), or an end after a
+// signal (SignalTask: a reclaim and a time limit signal first, and the job
+// may save its state and exit by itself), commits it when it changed since
+// the run's last commit. Then the service ends. ps and waitErr are the
+// executor's Wait.
 func (ck *checkpointer) atEnd(ps *executor.ProcessState, waitErr error, stopped bool) {
 	if ck == nil {
 		return

@@ -266,9 +266,14 @@ exit 85
 }
 
 // A stop commits the checkpoint when it changed since the run's last
-// commit; a failed commit says why in the task's events and never fails
-// the task's end.
+// commit, and so does a job's end after a signal (a reclaim, or a time
+// limit, signals first: the job may save its state and exit by itself).
 func TestCheckpointAtStop(t *testing.T) {
+	t.Run("stop", func(t *testing.T) { checkpointAtStop(t, "TERM", false) })
+	t.Run("signal", func(t *testing.T) { checkpointAtStop(t, "USR1", true) })
+}
+
+func checkpointAtStop(t *testing.T, sig string, signal bool) {
 	td := newTestDriver(t, Config{})
 	events := taskEvents(t, td)
 	nodeID, node := uuid.Generate(), "node7"
@@ -276,7 +281,7 @@ func TestCheckpointAtStop(t *testing.T) {
 	script := `#!/bin/sh
 echo "epoch 1" > "$HPCBRIDGE_CHECKPOINT_DIR/state"
 touch "$HPCBRIDGE_CHECKPOINT_DIR/../ready"
-trap 'echo "epoch 9" > "$HPCBRIDGE_CHECKPOINT_DIR/state"; exit 0' TERM
+trap 'echo "epoch 9" > "$HPCBRIDGE_CHECKPOINT_DIR/state"; exit 0' ` + sig + `
 while :; do sleep 0.05; done
 `
 	j := td.newJob(t, TaskConfig{Script: script, Output: "/dev/null", Coordinator: co.srv.URL, RunToken: co.token,
@@ -292,7 +297,11 @@ while :; do sleep 0.05; done
 	co.obs.cpus = allocatedCPUs(j.cfg.Resources, td.d.compute, nil)
 	ch := j.start()
 	waitFile(t, filepath.Join(j.dir, "ready"))
-	if err := td.StopTask(j.cfg.ID, 10*time.Second, "SIGTERM"); err != nil {
+	if signal {
+		if err := td.SignalTask(j.cfg.ID, "B:SIG"+sig); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := td.StopTask(j.cfg.ID, 10*time.Second, "SIG"+sig); err != nil {
 		t.Fatal(err)
 	}
 	j.wait(ch)

@@ -662,6 +662,7 @@ func (d *Driver) SignalTask(taskID string, signal string) error {
 	if !h.IsRunning() {
 		return fmt.Errorf("task %s is not running", taskID)
 	}
+	h.stopping.Store(true) // a --signal before a stop: the end commits (checkpoint.go)
 	req := jobdir.Request{Kind: jobdir.KindSignal, Signal: int(sig), Scope: scope}
 	if err := jobdir.WriteRequest(h.layout.CtlDir(), req); err != nil {
 		return err

@@ -39,7 +39,8 @@ type taskHandle struct {
 	// when the task is destroyed).
 	devCgroup string
 	// ckpt is the task's checkpoint service (nil: none), stopping set by
-	// StopTask: the job's end may commit a checkpoint (checkpoint.go).
+	// StopTask and SignalTask (a reclaim or a time limit signals first):
+	// the job's end then commits a changed checkpoint (checkpoint.go).
 	ckpt     *checkpointer
 	stopping atomic.Bool
 	// staging is a staged task's (nil: none): its outputs go back at the
