@@ -79,7 +79,15 @@ func observed(a *api.Allocation, mhzPerCPU int) *credit.Observed {
 			o.Finish = ts.FinishedAt
 		}
 	}
-	if o.Finish.IsZero() && a.ClientStatus != api.AllocClientStatusPending && a.ClientStatus != api.AllocClientStatusRunning {
+	live := a.ClientStatus == api.AllocClientStatusPending || a.ClientStatus == api.AllocClientStatusRunning
+	if o.Start.IsZero() && live && a.CreateTime > 0 {
+		// The client has not told the servers yet that its task started
+		// (Nomad batches a client's updates; a job may commit in its first
+		// second): the placement is what the servers saw, the bound a lying
+		// client gets anyway. An honest node claims from its task's start.
+		o.Start = placed
+	}
+	if o.Finish.IsZero() && !live {
 		// Ended (failed, lost, complete) without a task finish: its last
 		// change is when the servers saw it end.
 		o.Finish = changed

@@ -14,9 +14,9 @@ import (
 )
 
 // What credit is given of an allocation the Nomad servers hold: the
-// task's start, its finish once dead (or the allocation's last change
-// when it ended without one: lost), its GPUs once each, its CPUs from
-// its CPU shares.
+// task's start (the placement while the client has not reported it), its
+// finish once dead (or the allocation's last change when it ended
+// without one: lost), its GPUs once each, its CPUs from its CPU shares.
 func TestObserved(t *testing.T) {
 	start := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
 	gpus := &api.AllocatedTaskResources{Cpu: api.AllocatedCpuResources{CpuShares: 250},
@@ -35,7 +35,11 @@ func TestObserved(t *testing.T) {
 			credit.Observed{Start: start, Finish: start.Add(time.Hour)}},
 		{"lost", api.AllocClientStatusLost, &api.TaskState{State: "running", StartedAt: start}, start.Add(3 * time.Hour),
 			credit.Observed{Start: start, Finish: start.Add(3 * time.Hour)}},
-		{"never started", api.AllocClientStatusPending, nil, start, credit.Observed{}},
+		// Placed, its start not reported yet (a client batches its
+		// updates): from the placement.
+		{"start not reported yet", api.AllocClientStatusPending, nil, start, credit.Observed{Start: start.Add(-time.Minute)}},
+		{"start not reported yet, running", api.AllocClientStatusRunning, &api.TaskState{State: "pending"}, start, credit.Observed{Start: start.Add(-time.Minute)}},
+		{"failed before its task started", api.AllocClientStatusFailed, &api.TaskState{State: "dead"}, start, credit.Observed{Finish: start}},
 		// A donor's client writes its task's times itself: the start is
 		// never before the servers placed the allocation (CreateTime,
 		// start-1m here), a finish never after the last update the servers
