@@ -145,7 +145,11 @@ func runSbatch(o sbatchOptions, s slurm.Streams) int {
 		return slurm.ExitOK
 	}
 	rc, jobs := waitForJob(ctx, o, s, resp.JobID)
-	o.fetchOutputs(ctx, s, jobs) // staged.go
+	if !o.fetchOutputs(ctx, s, jobs) && rc == slurm.ExitOK { // staged.go
+		// The job succeeded, but its outputs are not here: whatever
+		// runs after sbatch --wait would read what is not there.
+		rc = slurm.ExitRejected
+	}
 	return rc
 }
 

@@ -203,27 +203,31 @@ func (o *sbatchOptions) submit(ctx context.Context, req *api.SubmitRequest, s sl
 }
 
 // fetchOutputs brings the staged outputs of the job's records (the job,
-// or its array's tasks) into the submit directory, after sbatch --wait.
-func (o *sbatchOptions) fetchOutputs(ctx context.Context, s slurm.Streams, jobs []*state.Job) {
+// or its array's tasks) into the submit directory, after sbatch --wait. It
+// reports whether every staged record's outputs came back.
+func (o *sbatchOptions) fetchOutputs(ctx context.Context, s slurm.Streams, jobs []*state.Job) bool {
 	c, ok := o.Client.(stagedClient)
 	if !ok {
-		return
+		return true
 	}
+	all := true
 	for _, j := range jobs {
 		if j.Files == nil || j.IsArrayBase() {
 			continue
 		}
 		if fi, err := os.Stat(o.Cwd); err != nil || !fi.IsDir() {
 			fmt.Fprintf(s.Err, "sbatch: error: job %s's outputs: the submit directory %s is gone; use hpcbridge fetch %s --into DIR\n", j.SlurmID(), o.Cwd, j.SlurmID())
-			return
+			return false
 		}
 		m, err := c.FetchOutputs(ctx, j.SlurmID(), o.Cwd)
 		if err != nil {
 			fmt.Fprintf(s.Err, "sbatch: error: job %s's outputs: %v\n", j.SlurmID(), err)
+			all = false
 			continue
 		}
 		fmt.Fprintf(s.Err, "sbatch: job %s: fetched %d files into %s\n", j.SlurmID(), countFiles(m), o.Cwd)
 	}
+	return all
 }
 
 // countFiles counts a manifest's regular files and links.

@@ -15,6 +15,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/internal/cas"
 	"github.com/hpcbridge/hpcbridge/internal/slurm"
 	"github.com/hpcbridge/hpcbridge/internal/slurmcli"
+	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
 // stagedServer is a coordinator whose only partition is staged, and a
@@ -190,5 +191,85 @@ func TestSbatchWarnsOfLinksOutside(t *testing.T) {
 	}
 	if strings.Contains(errs, "sub/inside") || strings.Contains(errs, "sub/sibling") {
 		t.Errorf("stderr %q warns of links inside the directory", errs)
+	}
+}
+
+// sbatch --wait brings a staged job's outputs into the submit directory
+// before it returns; when they cannot be brought back (the node never sent
+// them), it says so and does not exit 0, even though the job did: a
+// pipeline "sbatch --wait job.sh && analyse" must not go on without them.
+func TestSbatchWaitFetchesOutputs(t *testing.T) {
+	for _, sent := range []bool{true, false} {
+		t.Run(fmt.Sprintf("sent=%v", sent), func(t *testing.T) {
+			srv, c := stagedServer(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "in.txt"), []byte("input\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			o := sbatchOptions{Client: c, Submission: slurmcli.Submission{
+				Args: []string{"--wait"}, Script: []byte("#!/bin/sh\ncat in.txt\n"), ScriptName: "job.sh", Now: time.Now(), Cwd: dir, User: "alice",
+			}, Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}
+			var out, errs bytes.Buffer
+			done := make(chan int, 1)
+			go func() { done <- runSbatch(o, slurm.Streams{Out: &out, Err: &errs}) }()
+			// The job, once submitted: run it, send outputs back (or not), end it.
+			var id uint64
+			for id == 0 {
+				ch := srv.Store.WatchJobs()
+				if j := srv.Store.View().Job(1); j != nil {
+					id = j.ID
+					break
+				}
+				select {
+				case <-ch:
+				case <-ctx.Done():
+					t.Fatal("no job submitted")
+				}
+			}
+			apply := func(ct state.CommandType, v any) {
+				t.Helper()
+				cmd, err := state.Encode(ct, v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res, _, err := srv.Raft.Apply(ctx, cmd); err != nil || res.Err != nil {
+					t.Fatalf("apply %d: %v %v", ct, err, res)
+				}
+			}
+			apply(state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: id, Task: state.NoTask})
+			if sent {
+				run := srv.Client(t, srv.RunToken(t, id))
+				res := []byte("42\n")
+				m := &cas.Manifest{Version: cas.ManifestVersion, Files: []cas.File{{Path: "result.txt", Mode: 0o644, Size: int64(len(res)), Chunks: []string{cas.Sum(res)}}}}
+				enc, _ := m.Encode()
+				for d, b := range map[string][]byte{cas.Sum(res): res, cas.Sum(enc): enc} {
+					if err := run.PutBlob(ctx, d, b); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := run.PostOutput(ctx, fmt.Sprint(id), cas.Sum(enc)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			apply(state.CmdJobFinish, state.JobFinishCmd{Time: time.Now(), JobID: id, State: state.StateCompleted})
+			var code int
+			select {
+			case code = <-done:
+			case <-ctx.Done():
+				t.Fatal("sbatch --wait did not return")
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "result.txt"))
+			if sent {
+				if code != 0 || err != nil || string(b) != "42\n" {
+					t.Errorf("exit %d, result.txt %q (%v), stderr %q", code, b, err, errs.String())
+				}
+				return
+			}
+			if code == 0 || !strings.Contains(errs.String(), "outputs") {
+				t.Errorf("outputs never sent back: exit %d, stderr %q", code, errs.String())
+			}
+		})
 	}
 }
