@@ -63,6 +63,9 @@ const (
 	// answered "conflict" (409): the Nomad servers may not have seen the
 	// task start yet, right after it started.
 	conflictRetry = 20 * time.Second
+	// commitSpacing is the least time from one commit's end to the next
+	// one's start, per task.
+	commitSpacing = time.Second
 	// checkpointConns bounds the connections served at once per task.
 	checkpointConns = 8
 	// exitCheckpoint is HTCondor's "checkpointed, requeue me".
@@ -122,6 +125,8 @@ type checkpointer struct {
 	got checkpointProgress
 	// synced: the coordinator was asked for the run's progress.
 	synced bool
+	// nextAt is when the next commit may start (held with sem).
+	nextAt time.Time
 
 	ln     *net.UnixListener
 	ctx    context.Context
@@ -424,6 +429,18 @@ func (ck *checkpointer) commit(ctx context.Context, trigger string, paths []stri
 		return &checkpoint.Reply{Error: "another checkpoint of this task was still being committed: " + ctx.Err().Error()}
 	}
 	defer func() { <-ck.sem }()
+	// Each commit is a write at the coordinator: a job committing in a
+	// loop gets one a second at most.
+	if wait := time.Until(ck.nextAt); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return &checkpoint.Reply{Error: "no commit before the timeout: " + ctx.Err().Error()}
+		}
+	}
+	defer func() { ck.nextAt = time.Now().Add(commitSpacing) }()
 	rep, err := ck.commitLocked(ctx, trigger, paths)
 	if errors.Is(err, errNoDir) && trigger == receipt.TriggerStop {
 		// A job stopped before it made its checkpoint directory has

@@ -250,6 +250,11 @@ exit 85
 	if !r1.Start.Equal(st.StartedAt) || !r2.Start.Equal(r1.End) {
 		t.Errorf("intervals: first %s..%s (task start %s), second from %s", r1.Start, r1.End, st.StartedAt, r2.Start)
 	}
+	// Commits of one task are a second apart at least (each is a write
+	// at the coordinator).
+	if d := r2.End.Sub(r1.End); d < commitSpacing {
+		t.Errorf("two commits %s apart, want %s at least", d, commitSpacing)
+	}
 	msgs := strings.Join(events(), "\n")
 	mustContain(t, "task events", msgs, "Checkpoint 1 committed (command)", "Checkpoint 3 committed (exit85)")
 
