@@ -4,7 +4,9 @@
 // block; see docs/driver.md.
 //
 // The same binary is also the driver's batch-step shim (`hpcbridge-driver
-// stepd CONFIG`), srun inside jobs (invoked as srun) and Nomad's executor
+// stepd CONFIG`), srun inside jobs (invoked as srun), `hpcbridge checkpoint`
+// inside jobs (invoked as hpcbridge), the checkpoint file helper (invoked as
+// hpcbridge-checkpoint-files, as the job's user) and Nomad's executor
 // (`hpcbridge-driver executor JSON`).
 package main
 
