@@ -127,8 +127,12 @@ func runFetch(ctx context.Context, o fetchOptions) error {
 			return err
 		}
 		m, err := o.Client.FetchOutputs(ctx, j.SlurmID(), dir)
-		if errors.Is(err, api.ErrNoOutputs) && !j.State.Terminal() {
-			err = fmt.Errorf("job %s is %s: its outputs come back when it ends", j.SlurmID(), j.State)
+		if errors.Is(err, api.ErrNoOutputs) {
+			if !j.State.Terminal() {
+				err = fmt.Errorf("job %s is %s: its outputs come back when it ends", j.SlurmID(), j.State)
+			} else if files.Input != "" {
+				err = fmt.Errorf("job %s ended (%s) and its node did not send its outputs back: they are lost (the Nomad task's events say why)", j.SlurmID(), j.State)
+			}
 		}
 		if err != nil {
 			errs = append(errs, err)

@@ -105,6 +105,28 @@ func TestFetch(t *testing.T) {
 		t.Errorf("--quiet printed %q", out.String())
 	}
 
+	// A job that ended without its outputs (its node could not send
+	// them): fetch says they will not come, not "yet".
+	resp2, err := alice.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\n"), ScriptName: "job.sh", Cwd: submitDir, StagedInput: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ct state.CommandType
+		v  any
+	}{
+		{state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: resp2.JobID, Task: state.NoTask}},
+		{state.CmdJobFinish, state.JobFinishCmd{Time: time.Now(), JobID: resp2.JobID, State: state.StateCompleted}},
+	} {
+		cmd, _ := state.Encode(c.ct, c.v)
+		if _, _, err := srv.Raft.Apply(ctx, cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := runFetch(ctx, fetchOptions{Client: alice, Ref: fmt.Sprint(resp2.JobID), Into: t.TempDir(), Out: &out}); err == nil || !strings.Contains(err.Error(), "did not send its outputs back") {
+		t.Errorf("fetch of a job that ended without outputs: %v", err)
+	}
+
 	// Gone submit directory: say to use --into.
 	if err := os.RemoveAll(submitDir); err != nil {
 		t.Fatal(err)
