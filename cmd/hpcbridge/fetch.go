@@ -130,6 +130,8 @@ func runFetch(ctx context.Context, o fetchOptions) error {
 		if errors.Is(err, api.ErrNoOutputs) {
 			if !j.State.Terminal() {
 				err = fmt.Errorf("job %s is %s: its outputs come back when it ends", j.SlurmID(), j.State)
+			} else if j.NodeList == "" {
+				err = fmt.Errorf("job %s ended (%s) without running on a node: it has no outputs", j.SlurmID(), j.State)
 			} else if files.Input != "" {
 				err = fmt.Errorf("job %s ended (%s) and its node did not send its outputs back: they are lost (the Nomad task's events say why)", j.SlurmID(), j.State)
 			}

@@ -115,7 +115,7 @@ func TestFetch(t *testing.T) {
 		ct state.CommandType
 		v  any
 	}{
-		{state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: resp2.JobID, Task: state.NoTask}},
+		{state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: resp2.JobID, Task: state.NoTask, NodeList: "n1"}},
 		{state.CmdJobFinish, state.JobFinishCmd{Time: time.Now(), JobID: resp2.JobID, State: state.StateCompleted}},
 	} {
 		cmd, _ := state.Encode(c.ct, c.v)
@@ -125,6 +125,18 @@ func TestFetch(t *testing.T) {
 	}
 	if err := runFetch(ctx, fetchOptions{Client: alice, Ref: fmt.Sprint(resp2.JobID), Into: t.TempDir(), Out: &out}); err == nil || !strings.Contains(err.Error(), "did not send its outputs back") {
 		t.Errorf("fetch of a job that ended without outputs: %v", err)
+	}
+
+	// Cancelled before it ran: nothing to lose.
+	resp3, err := alice.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\n"), ScriptName: "job.sh", Cwd: submitDir, StagedInput: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Cancel(ctx, &api.CancelRequest{Refs: []string{fmt.Sprint(resp3.JobID)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runFetch(ctx, fetchOptions{Client: alice, Ref: fmt.Sprint(resp3.JobID), Into: t.TempDir(), Out: &out}); err == nil || !strings.Contains(err.Error(), "without running") {
+		t.Errorf("fetch of a job cancelled before it ran: %v", err)
 	}
 
 	// Gone submit directory: say to use --into.
