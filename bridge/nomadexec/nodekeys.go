@@ -88,13 +88,34 @@ func (w *KeyWatcher) sync(ctx context.Context, stubs []*api.NodeListStub, warned
 	if w.Now != nil {
 		now = w.Now
 	}
+	keyOf := func(s *api.NodeListStub) string {
+		if d := s.Drivers[DriverName]; d != nil {
+			return d.Attributes[AttrNodeKey]
+		}
+		return ""
+	}
+	// A key two nodes present is registered to neither while neither holds
+	// it: a public key is public (Nomad shows every node's attributes),
+	// and a node that copies a new node's key before the leader first saw
+	// it (a coordinator down while nodes join; the list is in node id
+	// order, which a client picks) would take it, and the honest node's
+	// receipts would be refused.
+	presenters := map[string]int{}
 	for _, s := range stubs {
-		d := s.Drivers[DriverName]
-		if d == nil {
+		if key := keyOf(s); key != "" {
+			presenters[key]++
+		}
+	}
+	for _, s := range stubs {
+		key := keyOf(s)
+		if key == "" {
 			continue
 		}
-		key := d.Attributes[AttrNodeKey]
-		if key == "" {
+		if presenters[key] > 1 && w.Store.View().NodeKey(key) == nil {
+			if warned[s.ID] != key {
+				warned[s.ID] = key
+				log.Warn("node keys: several nodes present the same key; registered to none of them", "node", s.Name, "node_id", s.ID, "nodes", presenters[key])
+			}
 			continue
 		}
 		if k := w.Store.View().NodeKey(key); k != nil && k.NodeID == s.ID && (k.Current() && k.Node == s.Name || !k.Revoked.IsZero()) {

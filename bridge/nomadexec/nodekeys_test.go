@@ -116,6 +116,38 @@ func TestKeyWatcherOnNomad(t *testing.T) {
 	}
 }
 
+// Two nodes present one key the leader has not registered (one copied
+// the other's public key from Nomad before the leader first saw it): it
+// is registered to neither, and logged; once one holds it (it was seen
+// alone first), the other is the one refused.
+func TestKeyWatcherSameKeyTwice(t *testing.T) {
+	store := state.New()
+	raft := &countingRaft{directRaft: directRaft{store: store}}
+	var logs syncBuf
+	w := &KeyWatcher{Store: store, Raft: raft, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	key := receipt.EncodeKey(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{5}, ed25519.SeedSize)).Public().(ed25519.PublicKey))
+	stub := func(id, name string) *api.NodeListStub {
+		return &api.NodeListStub{ID: id, Name: name, Drivers: map[string]*api.DriverInfo{DriverName: {Attributes: map[string]string{AttrNodeKey: key}}}}
+	}
+	copycat, honest := stub("00000000-0000-0000-0000-000000000000", "copycat"), stub("8f1c6d2e-0000-4000-8000-000000000001", "gpu1")
+	ctx := context.Background()
+	if err := w.sync(ctx, []*api.NodeListStub{copycat, honest}, map[string]string{}, w.Logger); err != nil {
+		t.Fatal(err)
+	}
+	if k := store.View().NodeKey(key); k != nil || raft.n.Load() != 0 || !strings.Contains(logs.String(), "several nodes present the same key") {
+		t.Fatalf("a key two nodes present was registered to %+v (%d commits)\n%s", k, raft.n.Load(), logs.String())
+	}
+	if err := w.sync(ctx, []*api.NodeListStub{honest}, map[string]string{}, w.Logger); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.sync(ctx, []*api.NodeListStub{copycat, honest}, map[string]string{}, w.Logger); err != nil {
+		t.Fatal(err)
+	}
+	if k := store.View().CurrentNodeKey(honest.ID); k == nil || k.Key != key || store.View().CurrentNodeKey(copycat.ID) != nil {
+		t.Fatalf("keys: %+v", store.View().NodeKeys())
+	}
+}
+
 type syncBuf struct {
 	mu sync.Mutex
 	b  bytes.Buffer
