@@ -525,6 +525,41 @@ func TestRunTokenCannotProbeNamespace(t *testing.T) {
 	}
 }
 
+// Another user sees a staged job in the lists (squeue shows every job)
+// but not its manifests' digests, which would tell him whether alice
+// staged some tree he knows; the owner and a management token see them.
+func TestStagedDigestsOwnerOnly(t *testing.T) {
+	f := newFilesFixture(t)
+	in, _ := upload(t, f.ctx, f.alice, map[string]string{"in.txt": "input\n"})
+	id, err := f.submitStaged(f.alice, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := fmt.Sprint(id)
+	for name, c := range map[string]*api.Client{"alice": f.alice, "management": f.mgmt} {
+		j, _, err := c.Job(f.ctx, ref, nil)
+		if err != nil || j.Files == nil || j.Files.Input != in {
+			t.Errorf("%s reads the job: files %+v, %v", name, j.Files, err)
+		}
+	}
+	j, _, err := f.bob.Job(f.ctx, ref, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Files != nil {
+		t.Errorf("bob reads alice's job's files %+v", j.Files)
+	}
+	jobs, _, err := f.bob.Jobs(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if j.ID == id && j.Files != nil {
+			t.Errorf("bob lists alice's job with files %+v", j.Files)
+		}
+	}
+}
+
 // Blob uploads are bounded and checked: the digest must match, a blob
 // over MaxChunk must be a manifest, and at most MaxMissingDigests digests
 // are asked about at once.
