@@ -59,6 +59,12 @@ func (s *Server) handleCheckpoint(w http.ResponseWriter, r *http.Request, tok *s
 	if tok.Type != state.TokenRun || tok.JobID != j.ID || !j.TakesReceipt(tok.Run) {
 		return denied("only the run token of job %s's current run may commit its checkpoints", j.SlurmID())
 	}
+	if sub := s.cfg.Store.View().Submission(j); sub != nil && sub.Spec != nil && sub.Spec.MinNodes() > 1 {
+		// A multi-node run takes no checkpoints (the driver serves none);
+		// a run's receipts are one sequence, which one node's receipts
+		// would take from the others' allocations.
+		return denied("job %s runs on %d nodes: a multi-node run commits no checkpoints", j.SlurmID(), sub.Spec.MinNodes())
+	}
 	var req api.CheckpointRequest
 	if err := decodeBody(r, &req, false); err != nil {
 		return err

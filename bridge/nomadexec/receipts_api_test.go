@@ -114,8 +114,8 @@ func TestCheckpointReceiptsOnNomad(t *testing.T) {
 		}
 		return res
 	}
-	submit := func(user string) uint64 {
-		script := "#!/bin/sh\n#SBATCH --gres=gpu:2\nsleep 600\n"
+	submit := func(user string, directives ...string) uint64 {
+		script := "#!/bin/sh\n#SBATCH --gres=gpu:2\n" + strings.Join(directives, "") + "sleep 600\n"
 		spec, diags := jobspec.Parse(jobspec.Input{File: "job.sh", Script: []byte(script)})
 		if spec == nil {
 			t.Fatal(diags)
@@ -328,6 +328,22 @@ func TestCheckpointReceiptsOnNomad(t *testing.T) {
 	}
 	if bsecs := int64(ended.Sub(bstarted) / time.Second); !brep.Clamped || brep.GPUSeconds != 2*bsecs || !strings.Contains(brep.Note, "after the run's end") {
 		t.Fatalf("bob's receipt past his run's end credited %+v, want %d GPU-s to the end", brep, 2*bsecs)
+	}
+
+	// 3c. A multi-node run takes no checkpoints: the driver serves none,
+	// and one node's receipts would take the run's sequence from the
+	// others' allocations.
+	multi := submit("alice", "#SBATCH -N 2\n")
+	r = honest()
+	r.JobID = multi
+	sg, err := receipt.Sign(&r, nodeKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = srv.Client(t, srv.RunToken(t, multi)).Checkpoint(ctx, strconv.FormatUint(multi, 10), sg)
+	wantRefused("a multi-node run's receipt", err, 403)
+	if !strings.Contains(err.Error(), "multi-node run") {
+		t.Fatalf("a multi-node run's receipt: %v, want it refused as such", err)
 	}
 
 	// 4. A revoked key's receipts are refused.
