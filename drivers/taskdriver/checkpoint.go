@@ -63,6 +63,11 @@ const (
 	// answered "conflict" (409): the Nomad servers may not have seen the
 	// task start yet, right after it started.
 	conflictRetry = 20 * time.Second
+	// firstClaimDelay is how long after the task's start (as the driver
+	// saw it) a run's first receipt starts its interval: Nomad's record of
+	// the start is a little later, and a receipt that starts before it is
+	// clamped (and the clamp recorded) for nothing.
+	firstClaimDelay = time.Second
 	// commitSpacing is the least time from one commit's end to the next
 	// one's start, per task.
 	commitSpacing = time.Second
@@ -91,7 +96,8 @@ type CheckpointSetup struct {
 	// GPUs (UUIDs) and CPUs the task holds, for the receipts.
 	GPUs []string
 	CPUs int
-	// Start is the task's start: the first receipt's interval begins there.
+	// Start is when the task's job started (after the restore): the
+	// first receipt's interval begins firstClaimDelay later.
 	Start time.Time
 }
 
@@ -512,10 +518,12 @@ func clampNote(cr *api.CheckpointReply) string {
 func (ck *checkpointer) receipt(got checkpointProgress, res *checkpoint.Result, trigger string, now time.Time) *receipt.Receipt {
 	start := got.End
 	if got.Seq == 0 || start.IsZero() {
-		start = ck.setup.Start
+		// The Nomad client stamps the task's start a little after the
+		// driver returns from StartTask; the node claims none of that.
+		start = ck.setup.Start.Add(firstClaimDelay)
 	}
 	if now.Before(start) {
-		now = start
+		start = now
 	}
 	return &receipt.Receipt{
 		Version:  receipt.Version,
@@ -677,6 +685,9 @@ func (d *Driver) startCheckpoints(cfg *drivers.TaskConfig, tc *TaskConfig, sc *j
 		ck.stop()
 		return nil, err
 	}
+	// The run's work starts now, after the restore: Nomad records the
+	// task's start once StartTask has returned.
+	ck.setup.Start = time.Now()
 	if err := ck.serve(); err != nil {
 		ck.stop()
 		return nil, err
