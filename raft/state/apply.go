@@ -427,9 +427,17 @@ func applyFinish(a *applier, version uint8, c *JobFinishCmd) *Result {
 	if j == nil {
 		return &Result{Err: fmt.Errorf("%d: %w", c.JobID, ErrNotFound)}
 	}
-	// The run's Nomad end is seen: its tokens go (those of an earlier
-	// run, when the job was requeued and runs again or waits).
-	a.dropRunTokens(j.ID, j.RestartCount, j.State != StatePending)
+	if c.State == StateTimeout && (j.State == StateRunning || j.State == StateCompleting) {
+		// The scheduler's time limit: Nomad has not ended the run yet. Its
+		// node commits the last checkpoint and sends the outputs during the
+		// stop's grace, with the run's token: ended, usable for
+		// RunTokenGrace (as a cancel leaves it).
+		a.endRunTokens(j.ID, c.Time)
+	} else {
+		// The run's Nomad end is seen: its tokens go (those of an earlier
+		// run, when the job was requeued and runs again or waits).
+		a.dropRunTokens(j.ID, j.RestartCount, j.State != StatePending)
+	}
 	if j.State != StateRunning && j.State != StateCompleting {
 		// Cancelled or requeued meanwhile: the earlier decision stands.
 		return &Result{}

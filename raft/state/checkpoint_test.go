@@ -189,6 +189,33 @@ func TestRunEnded(t *testing.T) {
 	}
 }
 
+// A time limit (the scheduler's TIMEOUT, before Nomad ends the run)
+// leaves the run's token usable for the grace, as a cancel does: the node
+// commits the last checkpoint (trigger stop) and sends a staged job's
+// outputs while the run stops. The run's Nomad end (a JobFinish from the
+// executor) drops it.
+func TestTimeLimitLeavesTheRunTokenItsGrace(t *testing.T) {
+	f := newRequeueFixture(t, "#!/bin/sh\ntrue\n")
+	start := t0.Add(time.Second)
+	registerKey(f, "node-1", "n1", testKey(1), t0)
+	f.run(start, "n1")
+	tok, _ := NewRunToken(f.job(), start)
+	f.apply(CmdRunToken, RunTokenCmd{Token: tok})
+	limit := start.Add(time.Hour)
+	f.finish(limit, StateTimeout, 0, 15)
+	toks := f.s.View().RunTokens(f.id)
+	if len(toks) != 1 || !toks[0].Ended.Equal(limit) || !toks[0].Usable(limit.Add(RunTokenGrace/2)) {
+		t.Fatalf("the run's tokens after its time limit: %+v", toks)
+	}
+	if res := applyCkpt(f, ckpt(f.id, 0, 1, start, limit.Add(20*time.Second))); res.Err != nil {
+		t.Fatalf("the timed-out run's last checkpoint: %v", res.Err)
+	}
+	f.finish(limit.Add(30*time.Second), StateCompleted, 0, 0) // Nomad's end, reported
+	if toks := f.s.View().RunTokens(f.id); len(toks) != 0 {
+		t.Fatalf("the run's tokens after its Nomad end: %+v", toks)
+	}
+}
+
 // Past MaxReceiptsPerJob the oldest receipt row goes; the count and the
 // credit stay whole.
 func TestCheckpointReceiptCap(t *testing.T) {
