@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -179,25 +181,96 @@ func (h *taskHandle) stageOut() {
 	h.stagingEvent(fmt.Sprintf("Staged outputs sent back: %d files new or changed, %s uploaded", n, checkpoint.Bytes(sent)), nil)
 }
 
+// stagingAttempts bounds the tries of a send-back that failed in a way
+// that may pass (the coordinator unreachable or failing over): waits of
+// 1, 2, 4, ... seconds between them, about a minute in all. The task
+// directory, and the outputs with it, go when the task is reported ended.
+const stagingAttempts = 7
+
 // out scans the work directory (as the job's user), uploads the chunks
-// the store lacks, and posts the manifest of what differs from the input.
-// It returns the files sent back and the bytes uploaded.
+// the store lacks, and posts the manifest of what differs from the input,
+// trying again while what failed may pass. It returns the files sent back
+// and the bytes uploaded.
 func (s *StagingSetup) out(ctx context.Context) (int, int64, error) {
+	for attempt := 1; ; attempt++ {
+		n, sent, again, err := s.outOnce(ctx)
+		if err == nil || !again || attempt >= stagingAttempts {
+			return n, sent, err
+		}
+		t := time.NewTimer(time.Duration(1<<(attempt-1)) * time.Second)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return n, sent, err
+		case <-t.C:
+		}
+	}
+}
+
+// outOnce is one try of out; again reports whether its failure may pass.
+func (s *StagingSetup) outOnce(ctx context.Context) (n int, sent int64, again bool, err error) {
 	remote, err := s.remote()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
-	res, err := s.helper(ctx, &checkpoint.Job{Op: checkpoint.OpScan, Dir: s.Dir, Limit: stagingLimit, Base: s.Input}, remote)
+	tr := &transientRemote{Remote: remote}
+	res, err := s.helper(ctx, &checkpoint.Job{Op: checkpoint.OpScan, Dir: s.Dir, Limit: stagingLimit, Base: s.Input}, tr)
 	if err == nil && res.Error != "" {
 		err = errors.New(res.Error)
 	}
 	if err != nil {
-		return 0, 0, fmt.Errorf("scan %s: %w", s.Dir, err)
+		return 0, 0, tr.seen(), fmt.Errorf("scan %s: %w", s.Dir, err)
 	}
 	if err := remote.PostOutput(ctx, res.Digest); err != nil {
-		return 0, 0, fmt.Errorf("post outputs %s: %w", res.Digest, err)
+		// Incomplete: a new leader that has not all the chunks yet.
+		return 0, 0, transient(err) || api.IsCode(err, api.CodeStagedInput), fmt.Errorf("post outputs %s: %w", res.Digest, err)
 	}
-	return res.Stats.Files, res.Stats.SentBytes, nil
+	return res.Stats.Files, res.Stats.SentBytes, false, nil
+}
+
+// transient reports whether err may pass if tried again: the coordinator
+// could not be reached or answered (a transport error), is not the leader,
+// or failed on its side (5xx).
+func transient(err error) bool {
+	if api.Retryable(err) {
+		return true
+	}
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		return ae.Status >= 500
+	}
+	var ue *url.Error
+	return errors.As(err, &ue)
+}
+
+// transientRemote is a cas.Remote that notes whether a call failed in a
+// way that may pass (the helper only reports errors as text).
+type transientRemote struct {
+	cas.Remote
+	failed atomic.Bool
+}
+
+func (r *transientRemote) note(err error) error {
+	if err != nil && transient(err) {
+		r.failed.Store(true)
+	}
+	return err
+}
+
+func (r *transientRemote) seen() bool { return r.failed.Load() }
+
+func (r *transientRemote) Missing(ctx context.Context, d []string) ([]string, error) {
+	out, err := r.Remote.Missing(ctx, d)
+	return out, r.note(err)
+}
+
+func (r *transientRemote) Put(ctx context.Context, d string, b []byte) error {
+	return r.note(r.Remote.Put(ctx, d, b))
+}
+
+func (r *transientRemote) Get(ctx context.Context, d string) ([]byte, error) {
+	b, err := r.Remote.Get(ctx, d)
+	return b, r.note(err)
 }
 
 // helper runs the file helper as the job's user with remote behind it.

@@ -3,9 +3,14 @@ package taskdriver
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -136,5 +141,85 @@ func stagedRun(t *testing.T, conf Config) {
 	}
 	if d := read("new/dir/f"); d != "deep\n" {
 		t.Errorf("new/dir/f %q", d)
+	}
+}
+
+// A staged job's outputs survive a coordinator that fails the first
+// send-back (a leader failover, a network blip): the driver tries again
+// before it reports the exit, instead of losing them with the task
+// directory. The coordinator is real, behind a proxy that drops the first
+// request of the send-back.
+func TestStagedOutputsRetried(t *testing.T) {
+	td := newTestDriver(t, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	store, err := cas.Open("dir:" + t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := bridgetest.Start(t, bridgetest.Options{Now: time.Now, Partitions: []string{"remote"}, Blobs: store, PartitionFiles: map[string]string{"remote": "staged"}})
+	owner := srv.Client(t, srv.UserToken(t, "nobody"))
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var dropped atomic.Int32
+	ps := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The send-back starts by asking what the store lacks (the
+		// restore never does): drop that connection once.
+		if r.URL.Path == "/v1/blobs/missing" && dropped.Add(1) == 1 {
+			if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				c.Close()
+			}
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer ps.Close()
+
+	submitDir := sharedDir(t)
+	if err := os.WriteFile(filepath.Join(submitDir, "in.txt"), []byte("input\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, l, err := cas.Scan(submitDir, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _, err := cas.Upload(ctx, m, l, api.NewBlobRemote(owner, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := owner.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\ntrue\n"), ScriptName: "job.sh", Cwd: submitDir, StagedInput: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := resp.JobID
+	cmd, _ := state.Encode(state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: id, Task: state.NoTask})
+	if res, _, err := srv.Raft.Apply(ctx, cmd); err != nil || res.Err != nil {
+		t.Fatalf("start: %v %v", err, res)
+	}
+	env := coordinatorEnv(fmt.Sprint(id))
+	env["SLURM_SUBMIT_DIR"] = submitDir
+	j := td.newJob(t, TaskConfig{
+		Script: "#!/bin/sh\necho 42 > result.txt\n", Workdir: submitDir, Output: "slurm-%j.out",
+		StagedInput: in, Coordinator: ps.URL, RunToken: srv.RunToken(t, id), JobID: int(id),
+	}, env)
+	if res := j.run(); res.ExitCode != 0 || res.Err != nil {
+		t.Fatalf("result: %s", describe(res))
+	}
+	if dropped.Load() < 2 {
+		t.Fatalf("the send-back was not tried again (%d asks)", dropped.Load())
+	}
+	files, err := owner.JobFiles(ctx, fmt.Sprint(id))
+	if err != nil || files.Output == "" {
+		t.Fatalf("job files %+v, %v: the outputs were lost", files, err)
+	}
+	outDir := t.TempDir()
+	if _, err := cas.Restore(ctx, files.Output, outDir, api.NewBlobRemote(owner, fmt.Sprint(id))); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(outDir, "result.txt")); string(b) != "42\n" {
+		t.Errorf("result.txt %q", b)
 	}
 }
