@@ -95,10 +95,16 @@ func (d *Driver) stageIn(cfg *drivers.TaskConfig, tc *TaskConfig, sc *jobdir.Ste
 	}
 	ctx, cancel := context.WithTimeout(d.ctx, stagingTimeout)
 	defer cancel()
-	res, err := s.helper(ctx, &checkpoint.Job{Op: checkpoint.OpRestore, Dir: s.Dir, Digest: s.Input}, remote)
-	if err == nil && res.Error != "" {
-		err = errors.New(res.Error)
-	}
+	var res *checkpoint.Result
+	err = retrying(ctx, func() (bool, error) {
+		tr := &transientRemote{Remote: remote}
+		var err error
+		res, err = s.helper(ctx, &checkpoint.Job{Op: checkpoint.OpRestore, Dir: s.Dir, Digest: s.Input}, tr)
+		if err == nil && res.Error != "" {
+			err = errors.New(res.Error)
+		}
+		return tr.seen(), err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("restore the staged submit directory %s: %w", s.Input, err)
 	}
@@ -181,8 +187,8 @@ func (h *taskHandle) stageOut() {
 	h.stagingEvent(fmt.Sprintf("Staged outputs sent back: %d files new or changed, %s uploaded", n, checkpoint.Bytes(sent)), nil)
 }
 
-// stagingAttempts bounds the tries of a send-back that failed in a way
-// that may pass (the coordinator unreachable or failing over): waits of
+// stagingAttempts bounds the tries of a restore or send-back that failed
+// in a way that may pass (the coordinator unreachable or failing over): waits of
 // 1, 2, 4, ... seconds between them, about a minute in all. The task
 // directory, and the outputs with it, go when the task is reported ended.
 const stagingAttempts = 7
@@ -192,16 +198,33 @@ const stagingAttempts = 7
 // trying again while what failed may pass. It returns the files sent back
 // and the bytes uploaded.
 func (s *StagingSetup) out(ctx context.Context) (int, int64, error) {
+	var (
+		n    int
+		sent int64
+	)
+	err := retrying(ctx, func() (bool, error) {
+		var again bool
+		var err error
+		n, sent, again, err = s.outOnce(ctx)
+		return again, err
+	})
+	return n, sent, err
+}
+
+// retrying calls try until it succeeds, fails in a way that will not pass
+// (again false), stagingAttempts tries were made or ctx ends; it returns
+// the last error.
+func retrying(ctx context.Context, try func() (again bool, err error)) error {
 	for attempt := 1; ; attempt++ {
-		n, sent, again, err := s.outOnce(ctx)
+		again, err := try()
 		if err == nil || !again || attempt >= stagingAttempts {
-			return n, sent, err
+			return err
 		}
 		t := time.NewTimer(time.Duration(1<<(attempt-1)) * time.Second)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return n, sent, err
+			return err
 		case <-t.C:
 		}
 	}

@@ -144,11 +144,11 @@ func stagedRun(t *testing.T, conf Config) {
 	}
 }
 
-// A staged job's outputs survive a coordinator that fails the first
-// send-back (a leader failover, a network blip): the driver tries again
-// before it reports the exit, instead of losing them with the task
-// directory. The coordinator is real, behind a proxy that drops the first
-// request of the send-back.
+// A staged job survives a coordinator that fails its first restore and
+// its first send-back (a leader failover, a network blip): the driver
+// tries again, instead of failing the job at its start or losing its
+// outputs with the task directory at its end. The coordinator is real,
+// behind a proxy that drops the first request of each.
 func TestStagedOutputsRetried(t *testing.T) {
 	td := newTestDriver(t, Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -164,11 +164,14 @@ func TestStagedOutputsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxy := httputil.NewSingleHostReverseProxy(target)
-	var dropped atomic.Int32
+	var dropped, droppedGet atomic.Int32
 	ps := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The send-back starts by asking what the store lacks (the
-		// restore never does): drop that connection once.
-		if r.URL.Path == "/v1/blobs/missing" && dropped.Add(1) == 1 {
+		// The restore's first blob read, and the send-back's first
+		// question (what the store lacks; the restore never asks it):
+		// their connections are dropped once each.
+		drop := r.URL.Path == "/v1/blobs/missing" && dropped.Add(1) == 1 ||
+			r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/") && droppedGet.Add(1) == 1
+		if drop {
 			if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
 				c.Close()
 			}
@@ -208,8 +211,8 @@ func TestStagedOutputsRetried(t *testing.T) {
 	if res := j.run(); res.ExitCode != 0 || res.Err != nil {
 		t.Fatalf("result: %s", describe(res))
 	}
-	if dropped.Load() < 2 {
-		t.Fatalf("the send-back was not tried again (%d asks)", dropped.Load())
+	if dropped.Load() < 2 || droppedGet.Load() < 2 {
+		t.Fatalf("the restore or the send-back was not tried again (%d blob reads, %d asks)", droppedGet.Load(), dropped.Load())
 	}
 	files, err := owner.JobFiles(ctx, fmt.Sprint(id))
 	if err != nil || files.Output == "" {
