@@ -67,6 +67,11 @@ type Observed struct {
 	// GPUs are the GPU UUIDs allocated to the task; CPUs its CPUs.
 	GPUs []string
 	CPUs int
+	// StopGrace is how long the run's stop may take on the node (its
+	// Nomad kill timeout, and the stop's way there): the work a stopped
+	// run does after the run's end (Input.Ended), saving its checkpoint,
+	// is credited up to it.
+	StopGrace time.Duration
 }
 
 // Previous is the run's previous receipt, as committed.
@@ -92,9 +97,10 @@ type Input struct {
 	JobID uint64
 	Run   int
 	// Ended is when the coordinator recorded the run's end (zero while it
-	// runs: state.Job.RunEnded). Nothing after it is credited, whatever
-	// the node's client tells the Nomad servers afterwards (a client may
-	// report its ended allocation running again).
+	// runs: state.Job.RunEnded). Nothing after it and the stop's grace
+	// (Observed.StopGrace) is credited, whatever the node's client tells
+	// the Nomad servers afterwards (a client may report its ended
+	// allocation running, or finished later than it did).
 	Ended time.Time
 	// Now is the leader's clock.
 	Now time.Time
@@ -181,8 +187,8 @@ func clamp(r *receipt.Receipt, in Input) *Result {
 	if !obs.Finish.IsZero() && obs.Finish.Before(limit) {
 		limit, what = obs.Finish, "the task's finish"
 	}
-	if !in.Ended.IsZero() && in.Ended.Before(limit) {
-		limit, what = in.Ended, "the run's end"
+	if end := in.Ended.Add(max(obs.StopGrace, 0)); !in.Ended.IsZero() && end.Before(limit) {
+		limit, what = end, "the run's end and its stop's grace"
 	}
 	if r.End.After(limit) {
 		res.End = limit

@@ -148,6 +148,12 @@ func TestClamps(t *testing.T) {
 		{"end after the run's end the coordinator recorded", func(f *fixture) {
 			f.r.End, f.in.Ended = t0.Add(21*time.Minute), t0.Add(15*time.Minute)
 		}, 2 * 300, 4 * 300, "after the run's end"},
+		{"end after the run's end and its stop's grace", func(f *fixture) {
+			f.r.End, f.in.Ended, f.in.Observed.StopGrace = t0.Add(21*time.Minute), t0.Add(15*time.Minute), 40*time.Second
+		}, 2 * 340, 4 * 340, "after the run's end and its stop's grace"},
+		{"a stopped run's checkpoint within its stop's grace", func(f *fixture) {
+			f.in.Ended, f.in.Observed.StopGrace = t0.Add(19*time.Minute+30*time.Second), 40*time.Second
+		}, 2 * 600, 4 * 600, ""},
 		{"previous receipt was credited past its start", func(f *fixture) {
 			f.in.Prev.CreditedEnd = t0.Add(15 * time.Minute) // cannot happen from this package, but never credit twice
 		}, 2 * 300, 4 * 300, ""},

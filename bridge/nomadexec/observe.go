@@ -66,6 +66,14 @@ func observeAlloc(ctx context.Context, client *api.Client, t *Translation, j *st
 	return observed(a, t.MHzPerCPU), nil
 }
 
+// Bounds of the stop's grace credit allows after a run's end: the kill
+// timeout (at most maxStopGrace) and stopSlack for the stop to reach the
+// node.
+const (
+	maxStopGrace = 10 * time.Minute
+	stopSlack    = 10 * time.Second
+)
+
 // observed is an allocation as credit sees it.
 func observed(a *api.Allocation, mhzPerCPU int) *credit.Observed {
 	o := &credit.Observed{NodeID: a.NodeID, Node: a.NodeName, AllocID: a.ID}
@@ -95,6 +103,19 @@ func observed(a *api.Allocation, mhzPerCPU int) *credit.Observed {
 	if !o.Finish.IsZero() && o.Finish.After(changed) {
 		o.Finish = changed // a finish the servers had not seen yet when they last heard of it
 	}
+	// The stop's grace: the task's kill timeout as the servers hold the
+	// job (the coordinator registered it), and the stop's way to the node.
+	o.StopGrace = DefaultKillTimeout
+	if a.Job != nil {
+		for _, g := range a.Job.TaskGroups {
+			for _, t := range g.Tasks {
+				if t != nil && t.Name == TaskName && t.KillTimeout != nil && *t.KillTimeout > 0 {
+					o.StopGrace = *t.KillTimeout
+				}
+			}
+		}
+	}
+	o.StopGrace = min(o.StopGrace, maxStopGrace) + stopSlack
 	if res := a.AllocatedResources; res != nil && res.Tasks[TaskName] != nil {
 		tr := res.Tasks[TaskName]
 		for _, d := range tr.Devices {

@@ -59,6 +59,7 @@ func TestObserved(t *testing.T) {
 		}
 		want := tc.want
 		want.NodeID, want.Node, want.AllocID, want.GPUs, want.CPUs = "n-1", "n1", "a1", []string{"GPU-a", "GPU-b"}, 3
+		want.StopGrace = DefaultKillTimeout + stopSlack
 		got := observed(a, 100)
 		if !got.Start.Equal(want.Start) || !got.Finish.Equal(want.Finish) {
 			t.Errorf("%s: %v..%v, want %v..%v", tc.name, got.Start, got.Finish, want.Start, want.Finish)
@@ -66,6 +67,26 @@ func TestObserved(t *testing.T) {
 		got.Start, got.Finish, want.Start, want.Finish = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 		if !reflect.DeepEqual(*got, want) {
 			t.Errorf("%s: %+v, want %+v", tc.name, *got, want)
+		}
+	}
+}
+
+// The stop's grace is the task's kill timeout as the servers hold the
+// job, bounded.
+func TestObservedStopGrace(t *testing.T) {
+	for _, tc := range []struct {
+		kill *time.Duration
+		want time.Duration
+	}{
+		{nil, DefaultKillTimeout + stopSlack},
+		{ptr(2 * time.Minute), 2*time.Minute + stopSlack},
+		{ptr(48 * time.Hour), maxStopGrace + stopSlack},
+	} {
+		name := "other"
+		a := &api.Allocation{ID: "a1", Job: &api.Job{TaskGroups: []*api.TaskGroup{{Tasks: []*api.Task{
+			{Name: name, KillTimeout: ptr(time.Hour)}, {Name: TaskName, KillTimeout: tc.kill}}}}}}
+		if got := observed(a, 100).StopGrace; got != tc.want {
+			t.Errorf("kill timeout %v: stop grace %v, want %v", tc.kill, got, tc.want)
 		}
 	}
 }
