@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 
@@ -51,6 +52,7 @@ type fetchClient interface {
 	JobsAll(ctx context.Context, q *api.JobsQuery) ([]*state.Job, *api.QueryMeta, error)
 	JobFiles(ctx context.Context, ref string) (*api.JobFiles, error)
 	FetchOutputs(ctx context.Context, ref, dir string) (*cas.Manifest, error)
+	ACLSelf(ctx context.Context) (*api.ACLToken, error)
 }
 
 // fetchOptions are hpcbridge fetch's inputs.
@@ -110,6 +112,25 @@ func runFetch(ctx context.Context, o fetchOptions) error {
 	if len(runs) == 0 {
 		return fmt.Errorf("job %s has not run (or is not yours)", o.Ref)
 	}
+	// Another user's job (fetched with a management token by someone who
+	// is not its owner) goes only where --into says, never into the
+	// directory its record names, which its owner chose (it could name
+	// someone else's directory). The job of the token's user, or of the
+	// local user (hpcbridge dev's management token), goes there.
+	var mine func(j *state.Job) bool
+	me := ""
+	if o.Into == "" {
+		tok, err := o.Client.ACLSelf(ctx)
+		if err != nil {
+			return err
+		}
+		local := ""
+		if u, err := user.Current(); err == nil {
+			local = u.Username
+		}
+		me = tok.User
+		mine = func(j *state.Job) bool { return j.User == tok.User || (local != "" && j.User == local) }
+	}
 	fetched := 0
 	var errs []error
 	for _, j := range runs {
@@ -121,6 +142,9 @@ func runFetch(ctx context.Context, o fetchOptions) error {
 		if files.Input == "" {
 			errs = append(errs, fmt.Errorf("job %s ran in partition %s, which is not staged: its files are where it ran", j.SlurmID(), j.Partition))
 			continue
+		}
+		if o.Into == "" && !mine(j) {
+			return fmt.Errorf("job %s is %s's, not yours (%s): say where its outputs go with --into DIR", j.SlurmID(), j.User, me)
 		}
 		dir, err := o.dir(j)
 		if err != nil {

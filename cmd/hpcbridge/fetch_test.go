@@ -139,6 +139,21 @@ func TestFetch(t *testing.T) {
 		t.Errorf("fetch of a job cancelled before it ran: %v", err)
 	}
 
+	// A management token fetching alice's job: only where --into says,
+	// never into the directory alice's record names (she chose it: it
+	// could be another user's).
+	mgmt := srv.Client(t, srv.ManagementToken)
+	before, _ := os.ReadDir(submitDir)
+	if err := runFetch(ctx, fetchOptions{Client: mgmt, Ref: ref, Out: &out}); err == nil || !strings.Contains(err.Error(), "--into") {
+		t.Errorf("management fetch into the job's own directory: %v", err)
+	}
+	if after, _ := os.ReadDir(submitDir); len(after) != len(before) {
+		t.Errorf("the management fetch wrote into the job's directory")
+	}
+	if err := runFetch(ctx, fetchOptions{Client: mgmt, Ref: ref, Into: t.TempDir(), Out: &out}); err != nil {
+		t.Errorf("management fetch --into: %v", err)
+	}
+
 	// Gone submit directory: say to use --into.
 	if err := os.RemoveAll(submitDir); err != nil {
 		t.Fatal(err)
