@@ -53,8 +53,11 @@ const maxMirrorDone = 100000
 func newBlobMirror(local cas.Store, store *state.Store, self string, servers func() ([]api.RaftServer, error), tlsCfg *tls.Config, logger *slog.Logger) *blobMirror {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tlsCfg
+	// A redirect is not followed: Go would send the peer secret (a header
+	// of ours, not one it knows to drop) to wherever it points.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &blobMirror{local: local, store: store, self: self, servers: servers, logger: logger,
-		client: &http.Client{Transport: tr, Timeout: 2 * time.Minute}, done: map[string]bool{}}
+		client: &http.Client{Transport: tr, Timeout: 2 * time.Minute, CheckRedirect: noRedirect}, done: map[string]bool{}}
 }
 
 // Local is this server's store (apiserver's peer route serves only it).

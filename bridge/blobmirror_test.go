@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -172,5 +173,40 @@ func TestBlobMirror(t *testing.T) {
 	s1.srv.Handler().ServeHTTP(rec, req)
 	if rec.Code != 403 {
 		t.Errorf("peer route without the secret: %d", rec.Code)
+	}
+}
+
+// The peer secret goes to the servers only: a peer address that answers
+// with a redirect (a proxy in front of it, a server replaced by something
+// else) is not followed, so the secret never reaches the redirect's target.
+func TestBlobMirrorFollowsNoRedirect(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := bridgetest.NewCluster()
+	s1 := startMirrorNode(t, c, "s1")
+	if err := s1.srv.EstablishLeadership(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var leaked []string
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		leaked = append(leaked, r.Header.Get(apiserver.HeaderBlobPeer))
+		mu.Unlock()
+		http.NotFound(w, r)
+	}))
+	defer elsewhere.Close()
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer redirector.Close()
+	d := cas.Sum([]byte("x"))
+	if _, err := s1.mirror.fetchFrom(ctx, redirector.URL, "the-peer-secret", "alice", d); err == nil {
+		t.Fatal("a redirect answered as a blob")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(leaked) != 0 {
+		t.Errorf("the redirect was followed: its target got the peer secret %q", leaked)
 	}
 }
