@@ -209,7 +209,12 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 		if err != nil {
 			return fmt.Errorf("allocations of %s: %w", nid, err)
 		}
-		if hasTerminal(allocs) || existing.Stop == nil || !*existing.Stop {
+		// A stopped one whose allocation still runs is waited for too
+		// (the previous leader stopped it, e.g. at a reclaim's deadline,
+		// and its task is still ending, saving and committing its
+		// checkpoint): registered again, the same run would be placed on
+		// another node beside it.
+		if hasTerminal(allocs) || hasLive(allocs) || existing.Stop == nil || !*existing.Stop {
 			site := ""
 			if len(existing.Datacenters) > 0 {
 				site = existing.Datacenters[0]
@@ -218,7 +223,7 @@ func (e *Executor) Start(ctx context.Context, j *state.Job, sub *state.Submissio
 			e.handleListed(ctx, allocs)
 			return nil
 		}
-		// Stopped without an outcome: register it again below.
+		// Stopped before any allocation ran: register it again below.
 	case err != nil && !IsNotFound(err):
 		return fmt.Errorf("look up %s: %w", nid, err)
 	}
@@ -424,4 +429,15 @@ func (e *Executor) Capacity(context.Context) (int, error) {
 		room = min(room, e.cfg.MaxRunning-len(e.runs))
 	}
 	return max(room, 0), nil
+}
+
+// hasLive reports whether an allocation still runs or waits to (pending or
+// running on its client).
+func hasLive(allocs []*api.AllocationListStub) bool {
+	for _, a := range allocs {
+		if a.ClientStatus == api.AllocClientStatusPending || a.ClientStatus == api.AllocClientStatusRunning {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,269 @@
+package nomadexec
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/hpcbridge/hpcbridge/bridge/sched"
+	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
+	"github.com/hpcbridge/hpcbridge/internal/nomadagent/nomadtest"
+	"github.com/hpcbridge/hpcbridge/internal/roottest"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
+)
+
+// TestForceDrainRunsOnce (review R4): `nomad node drain -force` makes
+// Nomad stop a batch allocation and place a replacement at once, before
+// the leader's next look at the nodes. The replacement must never run the
+// job's script: the first run (still ending after its SIGTERM) and the
+// requeued one are the only runs, and the job runs once at a time.
+func TestForceDrainRunsOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three Nomad agents: skipped with -short")
+	}
+	roottest.Require(t, "the task driver runs jobs as their user")
+	nomadtest.Require(t)
+	plugins := filepath.Join(t.TempDir(), "plugins")
+	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
+		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
+	}
+	dir, err := os.MkdirTemp("", "hpcbridge-force-drain-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := nomadtest.StartServer(t, nomadagent.Config{HeartbeatTTL: time.Second})
+	for i, name := range []string{"n1", "n2"} {
+		nomadtest.StartClient(t, srv, nomadagent.Config{Name: name, Dir: filepath.Join(dir, name), PluginDir: plugins, Drivers: []string{DriverName},
+			DynamicPorts: nomadagent.DynamicPortRange(i, 2),
+			Plugins:      []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}}}})
+	}
+	nc := srv.API()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	nodeIDs := map[string]string{}
+	for len(nodeIDs) < 2 {
+		stubs, _, err := nc.Nodes().List((&api.QueryOptions{}).WithContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range stubs {
+			if d := s.Drivers[DriverName]; d != nil && d.Detected && d.Healthy && s.Status == api.NodeStatusReady {
+				nodeIDs[s.Name] = s.ID
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("two nodes with the hpcbridge driver: %v (have %v)", ctx.Err(), nodeIDs)
+		case <-time.After(200 * time.Millisecond): // Nomad has no watch for a driver's health
+		}
+	}
+	store := state.New()
+	raft := &directRaft{store: store}
+	apply := raft.applier(ctx, t)
+	// Every start of the script is one line; the first run takes 3 s to
+	// end after its SIGTERM (a checkpoint being written).
+	script := strings.ReplaceAll(`#!/bin/sh
+#SBATCH --mem=64M -o /dev/null
+echo "start ${SLURM_RESTART_COUNT:-0}" >> DIR/starts
+if [ "${SLURM_RESTART_COUNT:-0}" = 0 ]; then
+	trap 'sleep 3; echo "end 0" >> DIR/starts; exit 0' TERM
+	while :; do sleep 0.1; done
+fi
+echo "end ${SLURM_RESTART_COUNT}" >> DIR/starts
+`, "DIR", dir)
+	sub := parse(t, script)
+	sub.Cwd = dir
+	id := apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "root", Submission: sub, DefaultPartition: "debug",
+		Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID
+	// The production interval: the leader looks at the nodes every 2 s.
+	e := New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: time.Second, Translation: Translation{KillTimeout: 10 * time.Second},
+		Reclaim: ReclaimConfig{Raft: raft}})
+	s := sched.New(sched.Config{Store: store, Raft: raft, Executor: e, Interval: 200 * time.Millisecond})
+	term, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = e.RunTerm(term) })
+	wg.Go(func() { _ = s.Run(term) })
+	defer func() { stop(); wg.Wait() }()
+	until := func(what string, cond func(v *state.View) bool) {
+		t.Helper()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			changed := store.WatchJobs()
+			if cond(store.View()) {
+				return
+			}
+			select {
+			case <-changed:
+			case <-tick.C:
+			case <-ctx.Done():
+				j := store.View().Job(id)
+				b, _ := os.ReadFile(filepath.Join(dir, "starts"))
+				t.Fatalf("waiting for %s: %v (job %s on %q, restarts %d, runs %+v, starts %q)", what, ctx.Err(), j.State, j.NodeList, j.RestartCount, j.Runs, b)
+			}
+		}
+	}
+	var node string
+	until("the job running", func(v *state.View) bool { node = v.Job(id).NodeList; return node != "" })
+	until("the script started", func(*state.View) bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "starts"))
+		return string(b) == "start 0\n"
+	})
+	if _, err := nc.Nodes().UpdateDrainOpts(nodeIDs[node], &api.DrainOptions{DrainSpec: &api.DrainSpec{Deadline: -1}}, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	until("the job completed", func(v *state.View) bool { return v.Job(id).State.Terminal() })
+	j := store.View().Job(id)
+	b, _ := os.ReadFile(filepath.Join(dir, "starts"))
+	if j.State != state.StateCompleted || j.RestartCount != 1 || len(j.Runs) != 1 || j.Runs[0].State != state.StatePreempted {
+		t.Errorf("job %s, restarts %d, runs %+v; want COMPLETED after one PREEMPTED run", j.State, j.RestartCount, j.Runs)
+	}
+	if string(b) != "start 0\nend 0\nstart 1\nend 1\n" {
+		t.Errorf("the script's starts and ends:\n%s\nwant the first run, then the requeued one, each once (a drain's replacement ran the script)", b)
+	}
+}
+
+// TestReclaimStopAcrossTermsRunsOnce (review R4): the leader stops a
+// reclaimed run at its deadline and loses its term while the allocation
+// still ends (its script saving a checkpoint in the kill grace, the
+// driver's end commit). The next leader must wait for that end, not
+// register the stopped Nomad job again: that placed the same run on the
+// other node beside the ending one (two copies of the job at once, the
+// second from the previous checkpoint).
+func TestReclaimStopAcrossTermsRunsOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three Nomad agents: skipped with -short")
+	}
+	roottest.Require(t, "the task driver runs jobs as their user")
+	nomadtest.Require(t)
+	plugins := filepath.Join(t.TempDir(), "plugins")
+	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
+		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
+	}
+	dir, err := os.MkdirTemp("", "hpcbridge-reclaim-stop-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := nomadtest.StartServer(t, nomadagent.Config{HeartbeatTTL: time.Second})
+	for i, name := range []string{"n1", "n2"} {
+		nomadtest.StartClient(t, srv, nomadagent.Config{Name: name, Dir: filepath.Join(dir, name), PluginDir: plugins, Drivers: []string{DriverName},
+			DynamicPorts: nomadagent.DynamicPortRange(i, 2),
+			Plugins:      []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}}}})
+	}
+	nc := srv.API()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	nodeIDs := map[string]string{}
+	for len(nodeIDs) < 2 {
+		stubs, _, err := nc.Nodes().List((&api.QueryOptions{}).WithContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range stubs {
+			if d := s.Drivers[DriverName]; d != nil && d.Detected && d.Healthy && s.Status == api.NodeStatusReady {
+				nodeIDs[s.Name] = s.ID
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("two nodes with the hpcbridge driver: %v (have %v)", ctx.Err(), nodeIDs)
+		case <-time.After(200 * time.Millisecond): // Nomad has no watch for a driver's health
+		}
+	}
+	store := state.New()
+	raft := &directRaft{store: store}
+	apply := raft.applier(ctx, t)
+	script := strings.ReplaceAll(`#!/bin/sh
+#SBATCH --mem=64M -o /dev/null
+echo "start ${SLURM_RESTART_COUNT:-0}" >> DIR/starts
+if [ "${SLURM_RESTART_COUNT:-0}" = 0 ]; then
+	trap 'sleep 5; echo "end 0" >> DIR/starts; exit 0' TERM
+	while :; do sleep 0.1; done
+fi
+echo "end ${SLURM_RESTART_COUNT}" >> DIR/starts
+`, "DIR", dir)
+	sub := parse(t, script)
+	sub.Cwd = dir
+	id := apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "root", Submission: sub, DefaultPartition: "debug",
+		Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID
+	term := func() func() {
+		e := New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: time.Second, Translation: Translation{KillTimeout: 20 * time.Second},
+			Reclaim: ReclaimConfig{Raft: raft, Interval: 200 * time.Millisecond}})
+		s := sched.New(sched.Config{Store: store, Raft: raft, Executor: e, Interval: 200 * time.Millisecond})
+		tctx, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { _ = e.RunTerm(tctx) })
+		wg.Go(func() { _ = s.Run(tctx) })
+		return func() { stop(); wg.Wait() }
+	}
+	starts := func() string { b, _ := os.ReadFile(filepath.Join(dir, "starts")); return string(b) }
+	until := func(what string, cond func(v *state.View) bool) {
+		t.Helper()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			changed := store.WatchJobs()
+			if cond(store.View()) {
+				return
+			}
+			select {
+			case <-changed:
+			case <-tick.C:
+			case <-ctx.Done():
+				j := store.View().Job(id)
+				t.Fatalf("waiting for %s: %v (job %s on %q, restarts %d, runs %+v, starts %q)", what, ctx.Err(), j.State, j.NodeList, j.RestartCount, j.Runs, starts())
+			}
+		}
+	}
+	end1 := term()
+	var node string
+	until("the job running", func(v *state.View) bool { node = v.Job(id).NodeList; return node != "" })
+	until("the script started", func(*state.View) bool { return starts() == "start 0\n" })
+	now := time.Now()
+	apply(state.CmdNodeReclaim, state.NodeReclaimCmd{Time: now, Op: state.ReclaimBegin, Node: node, NodeID: nodeIDs[node], Deadline: now, Source: state.ReclaimCommand})
+	nid := NomadID(store.View().Job(id))
+	until("the run stopped at the deadline", func(*state.View) bool {
+		j, _, err := nc.Jobs().Info(nid, (&api.QueryOptions{}).WithContext(ctx))
+		return err == nil && j.Stop != nil && *j.Stop
+	})
+	end1() // the leader goes, its run still ending
+	if strings.Contains(starts(), "end 0") {
+		t.Fatalf("the first run ended before the term did (the test's timing): %q", starts())
+	}
+	end2 := term()
+	defer func() { end2() }()
+	until("the job completed", func(v *state.View) bool { return v.Job(id).State.Terminal() })
+	j := store.View().Job(id)
+	if j.State != state.StateCompleted || j.RestartCount != 1 || len(j.Runs) != 1 || j.Runs[0].State != state.StatePreempted {
+		t.Errorf("job %s, restarts %d, runs %+v; want COMPLETED after one PREEMPTED run", j.State, j.RestartCount, j.Runs)
+	}
+	if got := starts(); got != "start 0\nend 0\nstart 1\nend 1\n" {
+		if allocs, _, err := nc.Jobs().Allocations(nid, true, nil); err == nil {
+			for _, a := range allocs {
+				t.Logf("alloc %s on %s: %s/%s", a.ID[:8], a.NodeName, a.DesiredStatus, a.ClientStatus)
+				if ts := a.TaskStates[TaskName]; ts != nil {
+					for _, ev := range ts.Events {
+						t.Logf("  %s %s %s", time.Unix(0, ev.Time).Format("15:04:05.000"), ev.Type, ev.DisplayMessage)
+					}
+				}
+			}
+		}
+		t.Errorf("the script's starts and ends:\n%s\nwant the first run, then the requeued one, each once", got)
+	}
+}
