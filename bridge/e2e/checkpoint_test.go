@@ -145,7 +145,6 @@ func nodePrivateKey(t *testing.T, nc *nomadapi.Client, nodeID string, dirs ...st
 // receipts.
 func forgedReceipts(d *donorDev) {
 	t := d.t
-	requireFeature(t, d.binDir, "--job", "receipts")
 	sub := d.in("forge")
 	id := sub.submit("--gres=gpu:1", "-o", "forge-%j.out", sub.script("forge.sh", `#!/bin/bash
 echo 1 >state
@@ -313,7 +312,6 @@ func TestDonorNodesGoAway(t *testing.T) {
 	}
 	nomadtest.Require(t)
 	binDir, plugins := buildGPUTools(t)
-	requireFeature(t, binDir, "--into", "fetch")
 	srv := nomadtest.StartServer(t, nomadagent.Config{HeartbeatTTL: time.Second})
 	const n = 3
 	var clients []*nomadagent.Agent
@@ -403,7 +401,6 @@ func TestCheckpointsSurviveLeaderKill(t *testing.T) {
 	}
 	nomadtest.Require(t)
 	binDir, plugins := buildTools(t)
-	requireFeature(t, binDir, "--into", "fetch")
 	agent := nomadtest.StartDev(t, nomadagent.Config{Dir: searchableDir(t), PluginDir: plugins, Plugins: []nomadagent.Plugin{driverPlugin()}, Drivers: []string{nomadexec.DriverName}})
 	bin := filepath.Join(binDir, "hpcbridge")
 	servers := []*server{newServer(t, bin), newServer(t, bin), newServer(t, bin)}

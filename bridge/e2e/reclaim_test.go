@@ -102,8 +102,6 @@ func (st *stack) trainResumed(out, id, first, second string, atLeast int) int {
 // receipts name its node.
 func reclaimResumesElsewhere(d *donorDev) {
 	t := d.t
-	requireFeature(t, d.binDir, "--deadline", "node", "reclaim")
-	requireFeature(t, d.binDir, "--job", "receipts")
 	sub := d.in("reclaim")
 	sub.copyExamples("gpu-train-checkpoint.sh")
 	id := sub.submit("gpu-train-checkpoint.sh", strconv.Itoa(trainEpochs))
