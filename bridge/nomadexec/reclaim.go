@@ -370,23 +370,27 @@ func (r *reclaimer) commit(ctx context.Context, c state.NodeReclaimCmd) error {
 // other allocation was stopped first) is the reclaim's.
 func (e *Executor) asRequeue(en ending) ending {
 	o := en.outcome
-	switch {
-	case o.Requeue || o.State == state.StatePending || o.State == state.StateRunning:
+	if o.Requeue || o.State == state.StatePending || o.State == state.StateRunning {
 		return en
-	case o.State == state.StateFailed && o.ExitCode == state.ExitCheckpoint && o.ExitSignal == 0:
-		o.State, o.Requeue, o.Reason = state.StateRequeued, true, ""
-	default:
-		v := e.cfg.Store.View()
-		j := v.Job(o.JobID)
-		if !en.migrate && !reclaimedDuring(v, en.nodeID, j) {
-			return en
-		}
+	}
+	v := e.cfg.Store.View()
+	j := v.Job(o.JobID)
+	switch {
+	case en.migrate || reclaimedDuring(v, en.nodeID, j):
+		// Whatever it returned, exit 85 included (a job that saves and
+		// exits 85 on its signal): a reclaim is not the job's doing, so
+		// its run is PREEMPTED and never counts toward exit 85's loop
+		// bound (state.CheckpointLoopRuns).
 		if j != nil && j.NodeList == "" {
 			// Never ran there: back to the queue without a run record.
 			en.outcome = sched.Outcome{JobID: o.JobID, State: state.StatePending, Reason: state.ReasonBeginTime, Time: o.Time}
 			return en
 		}
 		o.State, o.Requeue, o.Reason = state.StatePreempted, true, ""
+	case o.State == state.StateFailed && o.ExitCode == state.ExitCheckpoint && o.ExitSignal == 0:
+		o.State, o.Requeue, o.Reason = state.StateRequeued, true, ""
+	default:
+		return en
 	}
 	o.Run = runOf(en.nomadJob)
 	en.outcome = o

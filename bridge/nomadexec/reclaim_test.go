@@ -76,6 +76,7 @@ func TestAsRequeue(t *testing.T) {
 		{"exit 3", ending{nodeID: "id-n2", outcome: sched.Outcome{JobID: onN2, State: state.StateFailed, ExitCode: 3}}, state.StateFailed, false},
 		{"ended on a reclaimed node", ending{nodeID: "id-n1", outcome: sched.Outcome{JobID: onN1, State: state.StateCompleted, Time: reclaimAt.Add(time.Second)}}, state.StatePreempted, true},
 		{"stopped on a reclaimed node", ending{nodeID: "id-n1", outcome: sched.Outcome{JobID: onN1, State: state.StateCancelled, ExitSignal: 15, Time: reclaimAt.Add(time.Minute)}}, state.StatePreempted, true},
+		{"exit 85 on its reclaim's signal", ending{nodeID: "id-n1", outcome: sched.Outcome{JobID: onN1, State: state.StateFailed, ExitCode: 85, Time: reclaimAt.Add(time.Second)}}, state.StatePreempted, true},
 		{"not hit", ending{nodeID: "id-n1", outcome: sched.Outcome{JobID: notHit, State: state.StateCompleted, Time: reclaimAt.Add(time.Second)}}, state.StateCompleted, false},
 		{"drained", ending{nodeID: "id-n2", migrate: true, outcome: sched.Outcome{JobID: onN2, State: state.StateNodeFail}}, state.StatePreempted, true},
 		{"node lost", ending{nodeID: "id-n2", outcome: sched.Outcome{JobID: onN2, State: state.StateNodeFail}}, state.StateNodeFail, false},
