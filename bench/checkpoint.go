@@ -7,10 +7,16 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
+	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/internal/cas"
+	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
 // The checkpoint section measures what a checkpoint commit costs when a big
@@ -25,21 +31,28 @@ import (
 //     a model) and then in 100 places spread over the file (each touches a
 //     chunk or two of about 1 MiB): its time, the chunks and bytes sent;
 //   - next to copying the whole file (written and fsynced, as the store
-//     fsyncs each blob), which is what a checkpoint without deltas moves.
+//     fsyncs each blob), which is what a checkpoint without deltas moves;
+//   - then the same two commits made the way a job makes them: a job on a
+//     Nomad dev agent with hpcbridge's task driver, and one coordinator,
+//     runs `hpcbridge checkpoint` (the file helper scans as the job's user,
+//     the driver uploads with the run's token and signs the receipt, the
+//     coordinator checks it and commits it through Raft).
 //
 // The file is random bytes (nothing compresses or dedups by accident).
 
 // checkpointOptions are the checkpoint section's flags.
 type checkpointOptions struct {
-	mib   int
-	store string
-	dir   string
+	mib      int
+	store    string
+	dir      string
+	noDriver bool
 }
 
 func (o *checkpointOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.mib, "checkpoint-mib", 1024, "checkpoint: the file's size in MiB")
 	fs.StringVar(&o.store, "checkpoint-store", "", "checkpoint: the blob store (cas.Open spec: dir:PATH or s3://...); default a dir: store in a temp dir")
 	fs.StringVar(&o.dir, "checkpoint-dir", "", "checkpoint: where the file and the default store go (default: a temp dir under $TMPDIR)")
+	fs.BoolVar(&o.noDriver, "checkpoint-no-driver", false, "checkpoint: skip the commit through a job on Nomad (the task driver and a coordinator)")
 }
 
 // checkpointReport runs the checkpoint section.
@@ -118,9 +131,13 @@ func checkpointReport(ctx context.Context, c config) error {
 	}
 	fmt.Printf("  copying the whole file (fsync)       : %8v  moved %14.1f MiB (%.0f MiB/s)\n", copied.Round(time.Millisecond), mib(size), rate(size, copied))
 	d := deltas[0]
-	fmt.Printf("  1%% changed in one place: the commit moves %.0fx fewer bytes than the copy, in %.1fx its time (it reads and hashes the whole file)\n\n",
+	fmt.Printf("  1%% changed in one place: the commit moves %.0fx fewer bytes than the copy, in %.1fx its time (it reads and hashes the whole file)\n",
 		float64(size)/float64(max(d.st.SentBytes, 1)), d.took.Seconds()/copied.Seconds())
-	return nil
+	if c.checkpoint.noDriver {
+		fmt.Println()
+		return nil
+	}
+	return checkpointThroughDriver(ctx, c)
 }
 
 // storeKind names a store spec without its credentials.
@@ -206,4 +223,79 @@ func copyFile(src, dst string) (time.Duration, error) {
 		return 0, err
 	}
 	return time.Since(start), os.Remove(dst)
+}
+
+// driverCheckpointScript writes a file of $1 MiB into its checkpoint
+// directory, commits it with `hpcbridge checkpoint`, overwrites 1% of it in
+// one place, commits again, and prints each commit's time (ms) and the
+// command's own line ("checkpoint N committed: F files, SIZE, SENT uploaded
+// (digest)").
+const driverCheckpointScript = `#!/bin/bash
+set -eu
+cd "${HPCBRIDGE_CHECKPOINT_DIR:?this node offers no checkpoint service}"
+mkdir -p ckpt
+head -c $(($1 << 20)) /dev/urandom >ckpt/model.bin
+ms() { date +%s%3N; }
+t0=$(ms); line1=$(hpcbridge checkpoint ckpt); t1=$(ms)
+dd if=/dev/urandom of=ckpt/model.bin bs=1M count=$(($1 / 100)) seek=$(($1 / 2)) conv=notrunc status=none
+t2=$(ms); line2=$(hpcbridge checkpoint ckpt); t3=$(ms)
+echo "first $((t1 - t0)) $line1"
+echo "delta $((t3 - t2)) $line2"
+`
+
+// checkpointThroughDriver runs driverCheckpointScript as a job on a Nomad
+// dev agent with hpcbridge's task driver and one coordinator: the whole
+// path of a commit (the job's request on its socket, the file helper's scan
+// as the job's user, the driver's uploads with the run's token, the signed
+// receipt, the coordinator's checks and Raft commit).
+func checkpointThroughDriver(ctx context.Context, c config) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := startNomadStack(ctx, c.bin, c.nomad, stackSetup{goal: 1})
+	if err != nil {
+		return err
+	}
+	defer st.stop()
+	mib := c.checkpoint.mib
+	req := &api.SubmitRequest{
+		Script: []byte(driverCheckpointScript), ScriptName: "ckpt-bench.sh", Cwd: st.work,
+		Args: []string{"-J", "ckpt-bench", "--mem=4096M", "-o", "ckpt-bench.out"}, ScriptArgs: []string{strconv.Itoa(mib)},
+		Env: []string{"PATH=/usr/local/bin:/usr/bin:/bin"},
+	}
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancel()
+	resp, err := st.srv.client.Submit(wctx, req)
+	if err != nil {
+		return fmt.Errorf("checkpoint: submit: %w", err)
+	}
+	ref := strconv.FormatUint(resp.JobID, 10)
+	var j *state.Job
+	var idx uint64
+	for j == nil || !j.State.Terminal() {
+		var meta *api.QueryMeta
+		j, meta, err = st.srv.client.Job(wctx, ref, &api.QueryOptions{WaitIndex: idx, WaitTime: 10 * time.Second})
+		if err != nil {
+			return fmt.Errorf("checkpoint: job %s: %w", ref, err)
+		}
+		idx = meta.LastIndex
+	}
+	out, _ := os.ReadFile(filepath.Join(st.work, "ckpt-bench.out"))
+	if j.State != state.StateCompleted {
+		return fmt.Errorf("checkpoint: job %s ended %s %s:\n%s", ref, j.State, j.ExitString(), out)
+	}
+	fmt.Printf("  through the driver (a job on a Nomad dev agent runs `hpcbridge checkpoint`; scan as the job's user, upload with the run token, signed receipt, Raft commit):\n")
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.SplitN(line, " ", 3)
+		if len(f) != 3 {
+			continue
+		}
+		msec, _ := strconv.Atoi(f[1])
+		what := "first commit (all new)"
+		if f[0] == "delta" {
+			what = "commit, 1% changed in one place"
+		}
+		fmt.Printf("    %-32s : %8v  %s\n", what, (time.Duration(msec) * time.Millisecond).Round(time.Millisecond), f[2])
+	}
+	fmt.Println()
+	return nil
 }
