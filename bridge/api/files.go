@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/internal/cas"
@@ -283,5 +284,47 @@ func (c *Client) FetchOutputs(ctx context.Context, ref, dir string) (*cas.Manife
 		}
 		return nil, fmt.Errorf("job %s has not sent its outputs back (yet): %w", ref, ErrNoOutputs)
 	}
-	return cas.Restore(ctx, files.Output, dir, NewBlobRemote(c, ref))
+	r := &keepRemote{Remote: NewBlobRemote(c, ref), keep: files.Output}
+	m, err := cas.GetManifest(ctx, files.Output, r)
+	if err != nil {
+		return nil, fmt.Errorf("job %s's outputs: %w", ref, err)
+	}
+	// Checked before anything is written: a full disk would leave some of
+	// the files written and the rest not.
+	var total int64
+	for _, f := range m.Files {
+		total += f.Size
+	}
+	if total > MaxOutputBytes {
+		return nil, fmt.Errorf("job %s's outputs add up to %s, over the %s a job may send back", ref, cas.HumanBytes(total), cas.HumanBytes(MaxOutputBytes))
+	}
+	if free, ok := freeBytes(dir); ok && total > free {
+		return nil, fmt.Errorf("job %s's outputs are %s, and %s has %s free: make room, or fetch them elsewhere (hpcbridge fetch %s --into DIR)", ref, cas.HumanBytes(total), dir, cas.HumanBytes(free), ref)
+	}
+	return cas.Restore(ctx, files.Output, dir, r)
+}
+
+// keepRemote keeps the blob keep (a manifest, read once to check it and
+// once by the restore) after its first read.
+type keepRemote struct {
+	cas.Remote
+	keep string
+	mu   sync.Mutex
+	data []byte
+}
+
+func (r *keepRemote) Get(ctx context.Context, digest string) ([]byte, error) {
+	if digest != r.keep {
+		return r.Remote.Get(ctx, digest)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.data != nil {
+		return r.data, nil
+	}
+	b, err := r.Remote.Get(ctx, digest)
+	if err == nil {
+		r.data = b
+	}
+	return b, err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 	"github.com/hpcbridge/hpcbridge/internal/cas"
+	"github.com/hpcbridge/hpcbridge/internal/roottest"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -294,5 +296,56 @@ func TestFetchStaysInsideDir(t *testing.T) {
 	}}
 	if err := post(run, ref, m); err == nil {
 		t.Error("a setuid output was taken")
+	}
+}
+
+// Outputs bigger than the free space of DIR's file system are refused
+// before anything is written (a full disk would leave some files written
+// and others not), with a message that says how big they are and what is
+// free. DIR here is a 1 MiB tmpfs.
+func TestFetchChecksFreeSpace(t *testing.T) {
+	roottest.Require(t, "mounts a small tmpfs")
+	mountBin := roottest.Tool(t, "mount", "mounts a small tmpfs")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	small := t.TempDir()
+	if out, err := exec.Command(mountBin, "-t", "tmpfs", "-o", "size=1m", "tmpfs", small).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", small).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", small, err, out)
+		}
+	})
+	store, err := cas.Open("dir:" + t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := bridgetest.Start(t, bridgetest.Options{Now: time.Now, Partitions: []string{"remote"}, Blobs: store, PartitionFiles: map[string]string{"remote": "staged"}})
+	alice := srv.Client(t, srv.UserToken(t, "alice"))
+	_, in := uploadTree(t, ctx, api.NewBlobRemote(alice, ""), map[string]string{"in.txt": "input\n"})
+	resp, err := alice.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\n"), ScriptName: "job.sh", Cwd: "/nonexistent", StagedInput: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, _ := state.Encode(state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: resp.JobID, Task: state.NoTask})
+	if _, _, err := srv.Raft.Apply(ctx, cmd); err != nil {
+		t.Fatal(err)
+	}
+	ref := fmt.Sprint(resp.JobID)
+	run := srv.Client(t, srv.RunToken(t, resp.JobID))
+	// 768 KiB that fits, then 2 MiB that does not.
+	_, outs := uploadTree(t, ctx, api.NewBlobRemote(run, ""), map[string]string{"a.dat": strings.Repeat("a", 256<<10), "b.dat": strings.Repeat("b", 1<<20), "c.dat": strings.Repeat("c", 768<<10)})
+	if _, err := run.PostOutput(ctx, ref, outs); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	into := filepath.Join(small, "results")
+	err = runFetch(ctx, fetchOptions{Client: alice, Ref: ref, Into: into, Out: &out})
+	if err == nil || !strings.Contains(err.Error(), "free") || !strings.Contains(err.Error(), "2.0 MiB") {
+		t.Fatalf("fetch of 2 MiB into a 1 MiB file system: %v", err)
+	}
+	if ents, _ := os.ReadDir(into); len(ents) != 0 {
+		t.Errorf("%d files written before the refusal", len(ents))
 	}
 }
