@@ -90,6 +90,12 @@ type CheckpointSetup struct {
 	Run         int
 	// Restore is the checkpoint restored at the start ("" none).
 	Restore string
+	// SharedWorkdir: the checkpoint directory is the job's own working
+	// directory on a shared partition (the user's directory, already on
+	// the shared file system). A stop commits it only when the job has
+	// used checkpoints (committed or restored one): a plain job that is
+	// cancelled must not have its whole directory uploaded.
+	SharedWorkdir bool `json:",omitempty"`
 	// The job's user: the helper runs as it, the socket serves only it.
 	UID, GID int
 	Groups   []int
@@ -178,18 +184,19 @@ func (d *Driver) setupCheckpoints(cfg *drivers.TaskConfig, tc *TaskConfig, sc *j
 		return nil, fmt.Errorf("install the hpcbridge command: %w", err)
 	}
 	s := &CheckpointSetup{
-		Dir:         filepath.Join(workdir, rel),
-		Coordinator: tc.Coordinator,
-		RunToken:    tc.RunToken,
-		JobID:       tc.JobID,
-		Run:         tc.Run,
-		Restore:     tc.Restore,
-		UID:         acct.uid,
-		GID:         acct.gid,
-		Groups:      acct.groups,
-		GPUs:        gpus.uuids,
-		CPUs:        allocatedCPUs(cfg.Resources, compute, jobEnv(cfg.Env, tc.Env)),
-		Start:       sc.Start,
+		Dir:           filepath.Join(workdir, rel),
+		Coordinator:   tc.Coordinator,
+		RunToken:      tc.RunToken,
+		JobID:         tc.JobID,
+		Run:           tc.Run,
+		Restore:       tc.Restore,
+		SharedWorkdir: rel == "." && tc.StagedInput == "",
+		UID:           acct.uid,
+		GID:           acct.gid,
+		Groups:        acct.groups,
+		GPUs:          gpus.uuids,
+		CPUs:          allocatedCPUs(cfg.Resources, compute, jobEnv(cfg.Env, tc.Env)),
+		Start:         sc.Start,
 	}
 	sc.Env = append(sc.Env,
 		checkpoint.EnvSocket+"="+filepath.Join(layout.Dir(), checkpointSocketName),
@@ -657,6 +664,10 @@ func (ck *checkpointer) atEnd(ps *executor.ProcessState, waitErr error, stopped 
 		trigger = receipt.TriggerExit85
 	case stopped:
 		trigger = receipt.TriggerStop
+		if ck.setup.SharedWorkdir && ck.setup.Restore == "" && ck.progress(context.WithoutCancel(ck.ctx)).Seq == 0 {
+			ck.event("Checkpoint not taken at the stop: the job never committed one and its checkpoint directory is its shared working directory", nil)
+			return
+		}
 	default:
 		return
 	}

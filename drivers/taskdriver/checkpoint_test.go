@@ -489,3 +489,43 @@ func TestCheckpointRestoreFailureFailsStart(t *testing.T) {
 		t.Errorf("the failed task's socket is left: %v", err)
 	}
 }
+
+// A job on a shared partition that never used checkpoints (its checkpoint
+// directory is its own working directory, the user's) is not uploaded
+// whole when it is stopped; once it has committed one, a stop commits what
+// changed.
+func TestCheckpointAtStopSharedWorkdir(t *testing.T) {
+	for _, committed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("committed=%v", committed), func(t *testing.T) {
+			td := newTestDriver(t, Config{})
+			nodeID, node := uuid.Generate(), "node7"
+			co := newCoordinator(t, td, nodeID, node)
+			first := ""
+			if committed {
+				first = `echo "epoch 1" > "$HPCBRIDGE_CHECKPOINT_DIR/state"; hpcbridge checkpoint || exit 3` + "\n"
+			}
+			script := "#!/bin/sh\n" + first + `echo "epoch 2" > "$HPCBRIDGE_CHECKPOINT_DIR/state"
+touch "$HPCBRIDGE_CHECKPOINT_DIR/ready"
+while :; do sleep 0.05; done
+`
+			j := td.newJob(t, TaskConfig{Script: script, Output: "/dev/null", Coordinator: co.srv.URL, RunToken: co.token,
+				JobID: int(co.id), Run: 0}, nil)
+			j.cfg.NodeID, j.cfg.NodeName = nodeID, node
+			co.obs.cfg = j.cfg
+			co.obs.cpus = allocatedCPUs(j.cfg.Resources, td.d.compute, nil)
+			ch := j.start()
+			waitFile(t, filepath.Join(j.dir, "ready"))
+			if err := td.StopTask(j.cfg.ID, 10*time.Second, "SIGTERM"); err != nil {
+				t.Fatal(err)
+			}
+			j.wait(ch)
+			cp := co.srv.Store.View().Job(co.id).Checkpoints
+			switch {
+			case !committed && cp != nil:
+				t.Fatalf("a plain job's shared directory was committed at its stop: %+v", cp)
+			case committed && (cp == nil || cp.Count != 2):
+				t.Fatalf("checkpoints %+v, want the command's and the stop's", cp)
+			}
+		})
+	}
+}
