@@ -72,9 +72,11 @@ func (c ReclaimConfig) now() time.Time {
 // reclaimer is one term's reclaim loop state.
 type reclaimer struct {
 	e *Executor
-	// stopped, sent: runs (by job) whose Nomad job this term stopped, or
-	// that it signalled, for a reclaim; hit: the runs this term hit.
-	stopped, sent map[uint64]bool
+	// stopped, sent: runs (job and restart count: a job requeued onto a
+	// node reclaimed later is hit again) whose Nomad job this term
+	// stopped, or that it signalled, for a reclaim; hit: the runs this
+	// term hit.
+	stopped, sent map[state.ReclaimHit]bool
 	hit           map[state.ReclaimHit]bool
 	// ineligible: nodes under reclaim seen ineligible (or made so) this
 	// term; one seen eligible again after that was given back.
@@ -99,7 +101,7 @@ func (e *Executor) reclaimLoop(ctx context.Context) {
 	if interval <= 0 {
 		interval = DefaultReclaimInterval
 	}
-	r := &reclaimer{e: e, stopped: map[uint64]bool{}, sent: map[uint64]bool{}, hit: map[state.ReclaimHit]bool{}, ineligible: map[string]bool{}, nodes: map[string]reclaimNode{}}
+	r := &reclaimer{e: e, stopped: map[state.ReclaimHit]bool{}, sent: map[state.ReclaimHit]bool{}, hit: map[state.ReclaimHit]bool{}, ineligible: map[string]bool{}, nodes: map[string]reclaimNode{}}
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -152,7 +154,7 @@ func (r *reclaimer) pass(ctx context.Context) error {
 	for _, rc := range v.Reclaims() {
 		if !seen[rc.NodeID] && !hitLeft(v, &rc) {
 			// The node left Nomad, and no job runs there any more.
-			errs = append(errs, r.commit(ctx, state.NodeReclaimCmd{Time: now, Op: state.ReclaimEnd, Node: rc.Node, NodeID: rc.NodeID}))
+			errs = append(errs, r.commit(ctx, state.NodeReclaimCmd{Time: now, Op: state.ReclaimEnd, Node: rc.Node, NodeID: rc.NodeID, Begins: rc.Begins}))
 		}
 	}
 	return errors.Join(errs...)
@@ -272,10 +274,11 @@ func (r *reclaimer) carryOn(ctx context.Context, v *state.View, s *api.NodeListS
 	}
 	var errs []error
 	for _, t := range targets {
+		run := state.ReclaimHit{JobID: t.id, Run: t.job.RestartCount}
 		switch {
 		case !t.started || !now.Before(rc.Deadline):
 			// Not started yet (nothing to checkpoint), or out of time.
-			if r.stopped[t.id] {
+			if r.stopped[run] {
 				continue
 			}
 			e.cfg.Logger.Info("reclaim: stopping the job", "job", t.job.SlurmID(), "node", s.Name, "started", t.started)
@@ -283,8 +286,8 @@ func (r *reclaimer) carryOn(ctx context.Context, v *state.View, s *api.NodeListS
 				errs = append(errs, fmt.Errorf("stop %s: %w", t.nid, err))
 				continue
 			}
-			r.stopped[t.id] = true
-		case r.hit[state.ReclaimHit{JobID: t.id, Run: t.job.RestartCount}] && !r.sent[t.id]:
+			r.stopped[run] = true
+		case r.hit[run] && !r.sent[run]:
 			// Hit in this term (one hit in an earlier term had its signal).
 			sig, scope := reclaimSignal(v, t.job)
 			if err := e.Signal(ctx, t.id, sig, scope); err != nil {
@@ -292,7 +295,7 @@ func (r *reclaimer) carryOn(ctx context.Context, v *state.View, s *api.NodeListS
 				continue
 			}
 			e.cfg.Logger.Info("reclaim: signalled the job", "job", t.job.SlurmID(), "node", s.Name, "signal", sig, "deadline", rc.Deadline)
-			r.sent[t.id] = true
+			r.sent[run] = true
 		}
 	}
 	done := len(targets) == 0 && !hitLeft(v, rc)
@@ -304,7 +307,7 @@ func (r *reclaimer) carryOn(ctx context.Context, v *state.View, s *api.NodeListS
 	}
 	if done && back {
 		delete(r.ineligible, s.ID)
-		return errors.Join(append(errs, r.commit(ctx, state.NodeReclaimCmd{Time: now, Op: state.ReclaimEnd, Node: rc.Node, NodeID: rc.NodeID}))...)
+		return errors.Join(append(errs, r.commit(ctx, state.NodeReclaimCmd{Time: now, Op: state.ReclaimEnd, Node: rc.Node, NodeID: rc.NodeID, Begins: rc.Begins}))...)
 	}
 	if eligible && !back {
 		if _, err := e.cfg.Client.Nodes().ToggleEligibility(s.ID, false, (&api.WriteOptions{}).WithContext(ctx)); err != nil {

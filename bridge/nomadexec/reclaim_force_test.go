@@ -267,3 +267,126 @@ echo "end ${SLURM_RESTART_COUNT}" >> DIR/starts
 		t.Errorf("the script's starts and ends:\n%s\nwant the first run, then the requeued one, each once", got)
 	}
 }
+
+// TestReclaimSecondNodeSameTerm (review R4): a job reclaimed on one node
+// and requeued onto another that is reclaimed later in the same leader
+// term gets its --signal there too, and is stopped at that reclaim's
+// deadline: the term remembered what it had signalled and stopped by job,
+// not by run, so the second run was neither signalled nor ever stopped.
+func TestReclaimSecondNodeSameTerm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three Nomad agents: skipped with -short")
+	}
+	roottest.Require(t, "the task driver runs jobs as their user")
+	nomadtest.Require(t)
+	plugins := filepath.Join(t.TempDir(), "plugins")
+	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
+		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
+	}
+	dir, err := os.MkdirTemp("", "hpcbridge-reclaim-two-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := nomadtest.StartServer(t, nomadagent.Config{HeartbeatTTL: time.Second})
+	for i, name := range []string{"n1", "n2"} {
+		nomadtest.StartClient(t, srv, nomadagent.Config{Name: name, Dir: filepath.Join(dir, name), PluginDir: plugins, Drivers: []string{DriverName},
+			DynamicPorts: nomadagent.DynamicPortRange(i, 2),
+			Plugins:      []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}}}})
+	}
+	nc := srv.API()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	nodeIDs := map[string]string{}
+	for len(nodeIDs) < 2 {
+		stubs, _, err := nc.Nodes().List((&api.QueryOptions{}).WithContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range stubs {
+			if d := s.Drivers[DriverName]; d != nil && d.Detected && d.Healthy && s.Status == api.NodeStatusReady {
+				nodeIDs[s.Name] = s.ID
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("two nodes with the hpcbridge driver: %v (have %v)", ctx.Err(), nodeIDs)
+		case <-time.After(200 * time.Millisecond): // Nomad has no watch for a driver's health
+		}
+	}
+	store := state.New()
+	raft := &directRaft{store: store}
+	apply := raft.applier(ctx, t)
+	// The first two runs ignore the stop's TERM until killed; the third
+	// completes.
+	script := strings.ReplaceAll(`#!/bin/sh
+#SBATCH --mem=64M -o /dev/null --signal=B:USR1@10
+n=${SLURM_RESTART_COUNT:-0}
+if [ "$n" -lt 2 ]; then
+	trap 'echo "usr1 $n" >> DIR/signals' USR1
+	trap 'echo "term $n" >> DIR/signals' TERM
+	while :; do sleep 0.1; done
+fi
+`, "DIR", dir)
+	sub := parse(t, script)
+	sub.Cwd = dir
+	id := apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "root", Submission: sub, DefaultPartition: "debug",
+		Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID
+	e := New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: time.Second, Translation: Translation{KillTimeout: time.Second},
+		Reclaim: ReclaimConfig{Raft: raft, Interval: 200 * time.Millisecond}})
+	s := sched.New(sched.Config{Store: store, Raft: raft, Executor: e, Interval: 200 * time.Millisecond})
+	term, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = e.RunTerm(term) })
+	wg.Go(func() { _ = s.Run(term) })
+	defer func() { stop(); wg.Wait() }()
+	signals := func() string { b, _ := os.ReadFile(filepath.Join(dir, "signals")); return string(b) }
+	until := func(what string, cond func(v *state.View) bool) {
+		t.Helper()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			changed := store.WatchJobs()
+			if cond(store.View()) {
+				return
+			}
+			select {
+			case <-changed:
+			case <-tick.C:
+			case <-ctx.Done():
+				j := store.View().Job(id)
+				t.Fatalf("waiting for %s: %v (job %s on %q, restarts %d, runs %+v, signals %q)", what, ctx.Err(), j.State, j.NodeList, j.RestartCount, j.Runs, signals())
+			}
+		}
+	}
+	reclaim := func(run int) string {
+		var node string
+		until("the job running", func(v *state.View) bool {
+			j := v.Job(id)
+			node = j.NodeList
+			return j.RestartCount == run && j.State == state.StateRunning && node != ""
+		})
+		now := time.Now()
+		apply(state.CmdNodeReclaim, state.NodeReclaimCmd{Time: now, Op: state.ReclaimBegin, Node: node, NodeID: nodeIDs[node], Deadline: now.Add(3 * time.Second), Source: state.ReclaimCommand})
+		until("the run requeued", func(v *state.View) bool { return v.Job(id).RestartCount == run+1 })
+		return node
+	}
+	first := reclaim(0)
+	second := reclaim(1)
+	if first == second {
+		t.Fatalf("both runs on %s, a reclaimed node", first)
+	}
+	if _, err := nc.Nodes().ToggleEligibility(nodeIDs[first], true, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	until("the job completed", func(v *state.View) bool { return v.Job(id).State.Terminal() })
+	if j := store.View().Job(id); j.State != state.StateCompleted || len(j.Runs) != 2 || j.Runs[0].State != state.StatePreempted || j.Runs[1].State != state.StatePreempted {
+		t.Errorf("job %s, runs %+v; want COMPLETED after two PREEMPTED runs", j.State, j.Runs)
+	}
+	if got := signals(); got != "usr1 0\nterm 0\nusr1 1\nterm 1\n" {
+		t.Errorf("signals:\n%s\nwant each reclaimed run's USR1 at once, then the stop's TERM", got)
+	}
+}

@@ -87,6 +87,10 @@ type NodeReclaimCmd struct {
 	// Hits are the runs the reclaim hit: signalled, or stopped
 	// (signalled).
 	Hits []ReclaimHit `json:"hits,omitempty"`
+	// Begins (end) is the reclaim's Begins as the leader saw it when it
+	// decided to end it: a begin committed since (hpcbridge node reclaim
+	// while a window's reclaim ends) keeps the reclaim. 0: unchecked.
+	Begins int `json:"begins,omitempty"`
 
 	// The run's end (requeue): Run is the job's restart count in that
 	// run; a requeue of a run that is not the job's current one is
@@ -114,6 +118,9 @@ type Reclaim struct {
 	// Hits are the runs the reclaim hit (signalled or stopped), in
 	// order: their end is a requeue.
 	Hits []ReclaimHit `json:"hits,omitempty"`
+	// Begins counts the begins committed for it (an end decided before
+	// the last one is ignored).
+	Begins int `json:"begins,omitempty"`
 }
 
 // ReclaimHit is one run a reclaim hit: a job and its restart count.
@@ -207,6 +214,7 @@ func applyNodeReclaim(a *applier, _ uint8, c *NodeReclaimCmd) *Result {
 				r.Source, r.By = c.Source, c.By
 			}
 		}
+		r.Begins++
 		a.putReclaim(r)
 		return &Result{Value: *r}
 	case ReclaimSignalled:
@@ -225,6 +233,9 @@ func applyNodeReclaim(a *applier, _ uint8, c *NodeReclaimCmd) *Result {
 	case ReclaimEnd:
 		if r == nil {
 			return &Result{}
+		}
+		if c.Begins != 0 && c.Begins != r.Begins {
+			return &Result{Value: *r} // begun again since the leader looked
 		}
 		if err := a.txn.Delete(tableMeta, &metaRow{Key: metaReclaimPrefix + c.NodeID}); err != nil {
 			panic(fmt.Sprintf("state: end reclaim of %s: %v", c.NodeID, err))
