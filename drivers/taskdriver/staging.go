@@ -26,10 +26,12 @@ import (
 // staged partition carries its submit directory's manifest (staged_input):
 // before the script starts the driver restores it into the task's work
 // directory (WorkDirName in the task directory) and runs the job there,
-// whatever the node could reach of the real submit directory;
-// SLURM_SUBMIT_DIR stays the submitter's path, as Slurm shows it. Paths
-// under the submit directory (--chdir, -o/-e/-i given absolute) are moved
-// into the copy. When the job has ended, and before its end is reported,
+// whatever the node could reach of the real submit directory.
+// SLURM_SUBMIT_DIR names the copy, so that a script's usual
+// `cd $SLURM_SUBMIT_DIR` works unchanged (and stays in the copy, whose
+// files come back and travel with a requeue); the submitter's own path is
+// in EnvSubmitDirOrigin. Paths under the submit directory (--chdir,
+// -o/-e/-i given absolute) are moved into the copy. When the job has ended, and before its end is reported,
 // the driver sends back what the job created or changed there (cas.Changed
 // against the input; -o/-e files among them) and posts the outputs'
 // manifest. A multi-node job has its input restored on every node, and
@@ -41,6 +43,10 @@ import (
 const (
 	// WorkDirName is the restored submit directory in the task directory.
 	WorkDirName = "work"
+	// EnvSubmitDirOrigin, in a staged job's environment, is the submit
+	// directory as the submitter named it (on a host the node may not
+	// see); SLURM_SUBMIT_DIR is the node's copy of it.
+	EnvSubmitDirOrigin = "HPCBRIDGE_SUBMIT_DIR_ORIGIN"
 	// stagingTimeout bounds a restore, and a send-back with its post.
 	stagingTimeout = 30 * time.Minute
 	// stagingLimit bounds the bytes of a job's outputs (the coordinator
@@ -108,7 +114,12 @@ func (d *Driver) stageIn(cfg *drivers.TaskConfig, tc *TaskConfig, sc *jobdir.Ste
 	if err != nil {
 		return nil, fmt.Errorf("restore the staged submit directory %s: %w", s.Input, err)
 	}
-	s.redirect(sc, envValue(sc.Env, "SLURM_SUBMIT_DIR"))
+	origin := envValue(sc.Env, "SLURM_SUBMIT_DIR")
+	s.redirect(sc, origin)
+	sc.Env = append(withoutEnv(sc.Env, "SLURM_SUBMIT_DIR", EnvSubmitDirOrigin), "SLURM_SUBMIT_DIR="+s.Dir)
+	if origin != "" {
+		sc.Env = append(sc.Env, EnvSubmitDirOrigin+"="+origin)
+	}
 	logger.Info("staged input restored", "manifest", s.Input, "dir", s.Dir, "workdir", sc.Workdir, "files", res.Stats.Files, "bytes", res.Stats.Bytes)
 	d.stagingEvent(cfg, fmt.Sprintf("Staged input %s restored: %d files, %s; the job runs in %s", s.Input, res.Stats.Files,
 		checkpoint.Bytes(res.Stats.Bytes), sc.Workdir), map[string]string{"staged_input": s.Input})

@@ -22,7 +22,9 @@ import (
 
 // A staged job runs in the restored copy of its submit directory under
 // the task directory, not in the real one the node could reach (changed
-// after the upload here); SLURM_SUBMIT_DIR stays the submitter's path; an
+// after the upload here); SLURM_SUBMIT_DIR names the copy (a script's
+// `cd $SLURM_SUBMIT_DIR` stays in it) and HPCBRIDGE_SUBMIT_DIR_ORIGIN the
+// submitter's path; an
 // absolute -e under the submit directory lands in the copy; and what the
 // job created or changed comes back through the coordinator, nothing
 // else: the files it left alone stay out of the outputs.
@@ -85,7 +87,7 @@ func stagedRun(t *testing.T, conf Config) {
 
 	env := coordinatorEnv(fmt.Sprint(id))
 	env["SLURM_SUBMIT_DIR"] = submitDir
-	script := "#!/bin/sh\npwd > where.txt\necho \"submit=$SLURM_SUBMIT_DIR\"\ncat input.txt > copy.txt\ncat link >> copy.txt\necho err-line >&2\nmkdir -p new/dir && echo deep > new/dir/f\n"
+	script := "#!/bin/sh\npwd > where.txt\necho \"submit=$SLURM_SUBMIT_DIR\"\necho \"origin=$HPCBRIDGE_SUBMIT_DIR_ORIGIN\"\n(cd \"$SLURM_SUBMIT_DIR\" && echo via-cd > viacd.txt)\ncat input.txt > copy.txt\ncat link >> copy.txt\necho err-line >&2\nmkdir -p new/dir && echo deep > new/dir/f\n"
 	j := td.newJob(t, TaskConfig{
 		Script: script, Workdir: submitDir, Output: "slurm-%j.out", Error: submitDir + "/abs-%j.err",
 		StagedInput: in, Coordinator: srv.URL, RunToken: runTok, JobID: int(id),
@@ -94,7 +96,7 @@ func stagedRun(t *testing.T, conf Config) {
 	if res.ExitCode != 0 || res.Err != nil {
 		t.Fatalf("result: %s", describe(res))
 	}
-	for _, name := range []string{"where.txt", "copy.txt", fmt.Sprintf("slurm-%d.out", id)} {
+	for _, name := range []string{"where.txt", "copy.txt", "viacd.txt", fmt.Sprintf("slurm-%d.out", id)} {
 		if _, err := os.Lstat(filepath.Join(submitDir, name)); err == nil {
 			t.Errorf("%s written in the real submit directory", name)
 		}
@@ -133,8 +135,15 @@ func stagedRun(t *testing.T, conf Config) {
 	if c := read("copy.txt"); c != "staged input\nstaged input\n" {
 		t.Errorf("the job read %q, want the staged input (twice, through the link)", c)
 	}
-	if o := read(fmt.Sprintf("slurm-%d.out", id)); !strings.Contains(o, "submit="+submitDir+"\n") {
-		t.Errorf("output %q: SLURM_SUBMIT_DIR is not the submitter's", o)
+	o := read(fmt.Sprintf("slurm-%d.out", id))
+	if want := "submit=" + filepath.Join(j.taskDir(), WorkDirName) + "\n"; !strings.Contains(o, want) {
+		t.Errorf("output %q: SLURM_SUBMIT_DIR is not the restored copy (want %q)", o, want)
+	}
+	if !strings.Contains(o, "origin="+submitDir+"\n") {
+		t.Errorf("output %q: %s is not the submitter's path %s", o, EnvSubmitDirOrigin, submitDir)
+	}
+	if v := read("viacd.txt"); v != "via-cd\n" {
+		t.Errorf("viacd.txt (written after cd $SLURM_SUBMIT_DIR) %q, want it among the outputs", v)
 	}
 	if e := read(fmt.Sprintf("abs-%d.err", id)); e != "err-line\n" {
 		t.Errorf("error file %q", e)
