@@ -221,11 +221,15 @@ func runDonorFlows(t *testing.T, d *donorDev) {
 
 // stagedJob reads inputs from its working directory, writes outputs there
 // (a new directory, an executable file, a symlink) and prints what it saw.
+// It starts with the usual cd to $SLURM_SUBMIT_DIR, which on a staged node
+// is the restored copy.
 const stagedJob = `#!/bin/bash
 #SBATCH -J staged
 #SBATCH -o staged-%j.out
+cd "$SLURM_SUBMIT_DIR" || exit 1
 echo "cwd=$PWD"
 echo "submit=$SLURM_SUBMIT_DIR"
+echo "origin=$HPCBRIDGE_SUBMIT_DIR_ORIGIN"
 echo "node=$SLURMD_NODENAME"
 echo "input=$(cat input.txt)"
 echo "link=$(readlink in-link) $(cat in-link)"
@@ -309,8 +313,11 @@ func stagedFilesTravel(d *donorDev) {
 	if vars["input"] != "alpha" || vars["link"] != "input.txt alpha" || vars["mode"] != "750" || !strings.HasSuffix(string(out), "done\n") {
 		t.Errorf("the job did not see the inputs as submitted (input alpha, in-link -> input.txt, tool.sh 750):\n%s", out)
 	}
-	if vars["submit"] != sub.work {
-		t.Errorf("SLURM_SUBMIT_DIR=%q, want the submit directory %s", vars["submit"], sub.work)
+	if vars["submit"] != vars["cwd"] {
+		t.Errorf("SLURM_SUBMIT_DIR=%q, want the node's copy the job runs in, %q", vars["submit"], vars["cwd"])
+	}
+	if vars["origin"] != sub.work {
+		t.Errorf("HPCBRIDGE_SUBMIT_DIR_ORIGIN=%q, want the submit directory %s", vars["origin"], sub.work)
 	}
 	if cwd := vars["cwd"]; cwd == "" || cwd == sub.work || strings.HasPrefix(cwd, sub.work+"/") {
 		t.Errorf("the staged job ran in %q, want a directory of its node's, not the submit directory %s", cwd, sub.work)
