@@ -148,7 +148,7 @@ seq 1 100 >numbers.txt
 cat >sum.sh <<'SCRIPT'
 #!/bin/sh
 #SBATCH -o sum-%j.out
-echo "summing on $(hostname) in $PWD (submitted from $SLURM_SUBMIT_DIR)"
+echo "summing on $(hostname) in $PWD (submitted from ${HPCBRIDGE_SUBMIT_DIR_ORIGIN:-$SLURM_SUBMIT_DIR})"
 awk '{ s += $1 } END { print s }' numbers.txt >sum.txt
 SCRIPT
 echo "sbatch --wait sum.sh      (from $staged: numbers.txt and sum.sh go up, sum.txt and the output come back)"
