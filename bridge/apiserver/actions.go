@@ -295,10 +295,25 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, tok *state
 			return badRequest("%v", err)
 		}
 	}
-	return s.act(w, r, refs, state.CmdJobUpdate, func(refs []state.JobRef) any {
+	var check func(j *state.Job) *api.Error
+	if req.Partition != nil && s.stagedPartition(*req.Partition) {
+		// A staged partition's nodes do not see the submit directory: a
+		// job submitted to a shared one has no upload of it to restore
+		// there, and would fail on the node. (A staged job moved to a
+		// shared partition still has its input restored: it may go.)
+		part := *req.Partition
+		check = func(j *state.Job) *api.Error {
+			if j.Files != nil && j.Files.Input != "" {
+				return nil
+			}
+			return api.Errorf(api.CodeStagedInput, "job %s: partition %s is staged (its nodes do not see the submit directory) and the job was submitted without its submit directory uploaded; submit it again to %s with hpcbridge's sbatch, which uploads it",
+				j.SlurmID(), part, part)
+		}
+	}
+	return s.actChecked(w, r, refs, state.CmdJobUpdate, func(refs []state.JobRef) any {
 		cmd.Refs = refs
 		return cmd
-	})
+	}, check)
 }
 
 // act commits a job action and replies with what changed and what failed,
@@ -306,15 +321,31 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, tok *state
 // are answered here and kept out of the log: a request naming many of
 // them costs no commit.
 func (s *Server) act(w http.ResponseWriter, r *http.Request, refs []state.JobRef, ct state.CommandType, cmd func(refs []state.JobRef) any) error {
+	return s.actChecked(w, r, refs, ct, cmd, nil)
+}
+
+// actChecked is act with a check of each job the refs name: a ref whose
+// job check refuses is answered with that error and kept out of the
+// command.
+func (s *Server) actChecked(w http.ResponseWriter, r *http.Request, refs []state.JobRef, ct state.CommandType,
+	cmd func(refs []state.JobRef) any, check func(j *state.Job) *api.Error) error {
 	v := s.cfg.Store.View()
 	var present []state.JobRef
 	missing := map[state.JobRef]bool{}
+	refused := map[state.JobRef]*api.Error{}
 	for _, ref := range refs {
-		if j, _ := lookup(v, ref); j == nil {
+		j, _ := lookup(v, ref)
+		if j == nil {
 			missing[ref] = true
-		} else {
-			present = append(present, ref)
+			continue
 		}
+		if check != nil {
+			if e := check(j); e != nil {
+				refused[ref] = e
+				continue
+			}
+		}
+		present = append(present, ref)
 	}
 	resp := api.ActionResponse{Changed: []uint64{}}
 	var failed []api.RefError
@@ -342,6 +373,10 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, refs []state.JobRef
 	for _, ref := range refs {
 		if missing[ref] {
 			resp.Errors = append(resp.Errors, api.RefError{Ref: ref.String(), Code: api.CodeNotFound, Message: state.ErrNotFound.Error()})
+			continue
+		}
+		if e := refused[ref]; e != nil {
+			resp.Errors = append(resp.Errors, api.RefError{Ref: ref.String(), Code: e.Code, Message: e.Message})
 			continue
 		}
 		resp.Errors = append(resp.Errors, byRef[ref.String()]...)
