@@ -196,7 +196,8 @@ func (r *reclaimer) maybeBegin(ctx context.Context, s *api.NodeListStub, n recla
 	case n.windows != nil && !n.windows.Open(now):
 		r.e.cfg.Logger.Info("donation window closed: reclaiming the node", "node", s.Name, "windows", n.windows.Encode())
 		return r.commit(ctx, state.NodeReclaimCmd{Time: now, Op: state.ReclaimBegin, Node: s.Name, NodeID: s.ID,
-			Deadline: now.Add(def), Source: state.ReclaimWindow, WasIneligible: s.SchedulingEligibility == api.NodeSchedulingIneligible})
+			Deadline: now.Add(def), Source: state.ReclaimWindow, WasIneligible: s.SchedulingEligibility == api.NodeSchedulingIneligible,
+			LastDrain: lastDrain(s)})
 	}
 	return nil
 }
@@ -229,6 +230,22 @@ func (r *reclaimer) carryOn(ctx context.Context, v *state.View, s *api.NodeListS
 	allocs, _, err := e.cfg.Client.Nodes().Allocations(s.ID, (&api.QueryOptions{}).WithContext(ctx))
 	if err != nil {
 		return fmt.Errorf("allocations: %w", err)
+	}
+	if rc.Source == state.ReclaimWindow && s.Drain && n.drain != nil {
+		// Drained (nomad node drain) while its window was closed: the
+		// drain's reclaim from now on, which a window opening does not
+		// end (the node is not made eligible under its administrator).
+		def := e.cfg.Reclaim.Deadline
+		if def <= 0 {
+			def = DefaultReclaimDeadline
+		}
+		if err := r.commit(ctx, state.NodeReclaimCmd{Time: now, Op: state.ReclaimBegin, Node: s.Name, NodeID: s.ID,
+			Deadline: drainDeadline(n.drain, now, def), Source: state.ReclaimDrain}); err != nil {
+			return err
+		}
+		cp := *rc
+		cp.Source, cp.Begins = state.ReclaimDrain, rc.Begins+1
+		rc = &cp
 	}
 	eligible := s.SchedulingEligibility == api.NodeSchedulingEligible
 	var back bool
@@ -299,7 +316,7 @@ func (r *reclaimer) carryOn(ctx context.Context, v *state.View, s *api.NodeListS
 		}
 	}
 	done := len(targets) == 0 && !hitLeft(v, rc)
-	if rc.Source == state.ReclaimWindow && done && back && !eligible && !rc.WasIneligible {
+	if rc.Source == state.ReclaimWindow && done && back && !eligible && !rc.WasIneligible && !s.Drain && !lastDrain(s).After(rc.LastDrain) {
 		if _, err := e.cfg.Client.Nodes().ToggleEligibility(s.ID, true, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
 			return errors.Join(append(errs, fmt.Errorf("make %s eligible: %w", s.Name, err))...)
 		}
@@ -319,6 +336,14 @@ func (r *reclaimer) carryOn(ctx context.Context, v *state.View, s *api.NodeListS
 		r.ineligible[s.ID] = true
 	}
 	return errors.Join(errs...)
+}
+
+// lastDrain is when the node's last Nomad drain started (zero: never).
+func lastDrain(s *api.NodeListStub) time.Time {
+	if s.LastDrain == nil {
+		return time.Time{}
+	}
+	return s.LastDrain.StartedAt
 }
 
 // hitLeft reports whether a job the reclaim hit still runs in the

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -388,5 +389,94 @@ fi
 	}
 	if got := signals(); got != "usr1 0\nterm 0\nusr1 1\nterm 1\n" {
 		t.Errorf("signals:\n%s\nwant each reclaimed run's USR1 at once, then the stop's TERM", got)
+	}
+}
+
+// TestWindowOpenLeavesADrainedNodeAlone (review R4): a node drained with
+// nomad node drain while its donation window was closed stays ineligible
+// when the window opens: the drain is its administrator's. The window's
+// reclaim made it eligible again, undoing the drain.
+func TestWindowOpenLeavesADrainedNodeAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Nomad agent: skipped with -short")
+	}
+	roottest.Require(t, "the task driver runs jobs as their user")
+	nomadtest.Require(t)
+	plugins := filepath.Join(t.TempDir(), "plugins")
+	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
+		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
+	}
+	dir, err := os.MkdirTemp("", "hpcbridge-window-drain-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	// The leader's clock: noon today (UTC), in the window; a day on, out.
+	today := time.Now().UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
+	var offset atomic.Int64
+	offset.Store(int64(time.Until(today)))
+	agent := nomadtest.StartDev(t, nomadagent.Config{Dir: filepath.Join(dir, "nomad"), PluginDir: plugins, Drivers: []string{DriverName},
+		Plugins: []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true,
+			"donation_windows": []string{today.Weekday().String()[:3]}, "donation_timezone": "UTC"}}}})
+	nc := agent.API()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var node *api.NodeListStub
+	for node == nil {
+		stubs, _, err := nc.Nodes().List((&api.QueryOptions{}).WithContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range stubs {
+			if d := s.Drivers[DriverName]; d != nil && d.Detected && d.Healthy && s.Status == api.NodeStatusReady {
+				node = s
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("a node with the hpcbridge driver: %v", ctx.Err())
+		case <-time.After(200 * time.Millisecond): // Nomad has no watch for a driver's health
+		}
+	}
+	store := state.New()
+	raft := &directRaft{store: store}
+	e := New(Config{Client: nc, Store: store, Raft: raft,
+		Reclaim: ReclaimConfig{Raft: raft, Now: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }}})
+	r := &reclaimer{e: e, stopped: map[state.ReclaimHit]bool{}, sent: map[state.ReclaimHit]bool{}, hit: map[state.ReclaimHit]bool{}, ineligible: map[string]bool{}, nodes: map[string]reclaimNode{}}
+	pass := func() {
+		t.Helper()
+		if err := r.pass(ctx); err != nil {
+			t.Fatalf("pass: %v", err)
+		}
+	}
+	info := func() *api.Node {
+		t.Helper()
+		n, _, err := nc.Nodes().Info(node.ID, (&api.QueryOptions{}).WithContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	offset.Add(int64(24 * time.Hour)) // the window closes
+	pass()
+	pass()
+	if rc := store.View().Reclaim(node.ID); rc == nil || rc.Source != state.ReclaimWindow || info().SchedulingEligibility != api.NodeSchedulingIneligible {
+		t.Fatalf("closed window: reclaim %+v, node %s; want the window's reclaim, ineligible", rc, info().SchedulingEligibility)
+	}
+	if _, err := nc.Nodes().UpdateDrainOpts(node.ID, &api.DrainOptions{DrainSpec: &api.DrainSpec{Deadline: time.Hour}}, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	for n := info(); n.DrainStrategy != nil; n = info() { // no allocation: the drain ends at once
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the drain of a node without allocations did not end: %v", ctx.Err())
+		case <-time.After(100 * time.Millisecond): // Nomad's drainer has no watch here
+		}
+	}
+	offset.Add(int64(-24 * time.Hour)) // the window opens
+	pass()
+	pass()
+	if n := info(); n.SchedulingEligibility != api.NodeSchedulingIneligible {
+		t.Fatalf("the window opened: node %s, want left ineligible (drained meanwhile)", n.SchedulingEligibility)
 	}
 }

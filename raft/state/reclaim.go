@@ -84,6 +84,11 @@ type NodeReclaimCmd struct {
 	Source        string `json:"source,omitempty"`
 	By            string `json:"by,omitempty"`
 	WasIneligible bool   `json:"was_ineligible,omitempty"`
+	// LastDrain (begin) is when the node's last Nomad drain had started
+	// (Nomad's clock; zero: never drained): a drain since means the
+	// node's administrator has it, and a window opening leaves it
+	// ineligible.
+	LastDrain time.Time `json:"last_drain,omitzero"`
 	// Hits are the runs the reclaim hit: signalled, or stopped
 	// (signalled).
 	Hits []ReclaimHit `json:"hits,omitempty"`
@@ -115,6 +120,9 @@ type Reclaim struct {
 	// WasIneligible: the node was ineligible before the reclaim began;
 	// it is left so when the reclaim ends.
 	WasIneligible bool `json:"was_ineligible,omitempty"`
+	// LastDrain: when the node's last Nomad drain before the reclaim
+	// had started (Nomad's clock).
+	LastDrain time.Time `json:"last_drain,omitzero"`
 	// Hits are the runs the reclaim hit (signalled or stopped), in
 	// order: their end is a requeue.
 	Hits []ReclaimHit `json:"hits,omitempty"`
@@ -203,14 +211,15 @@ func applyNodeReclaim(a *applier, _ uint8, c *NodeReclaimCmd) *Result {
 			return &Result{Err: fmt.Errorf("reclaim of %s without a deadline: %w", c.Node, ErrState)}
 		}
 		if r == nil {
-			r = &Reclaim{Node: c.Node, NodeID: c.NodeID, Since: c.Time, Deadline: c.Deadline, Source: c.Source, By: c.By, WasIneligible: c.WasIneligible}
+			r = &Reclaim{Node: c.Node, NodeID: c.NodeID, Since: c.Time, Deadline: c.Deadline, Source: c.Source, By: c.By, WasIneligible: c.WasIneligible, LastDrain: c.LastDrain}
 		} else {
 			// Already under way: an earlier deadline wins, and an
-			// administrator's reclaim is not ended by a window opening.
+			// administrator's reclaim or drain is not ended by a window
+			// opening (a drain replaces a window's reclaim).
 			if c.Deadline.Before(r.Deadline) {
 				r.Deadline = c.Deadline
 			}
-			if c.Source == ReclaimCommand {
+			if c.Source == ReclaimCommand || c.Source == ReclaimDrain && r.Source == ReclaimWindow {
 				r.Source, r.By = c.Source, c.By
 			}
 		}

@@ -25,3 +25,22 @@ func TestReclaimEndAfterBeginAgain(t *testing.T) {
 		t.Fatalf("an end that saw the last begin left %+v", r)
 	}
 }
+
+// TestReclaimDrainReplacesWindow (review R4): a node drained while its
+// donation window is closed is the drain's reclaim from then on (a window
+// opening must not end it and make the node eligible under its
+// administrator); a window's begin does not take a drain's or an
+// administrator's reclaim over.
+func TestReclaimDrainReplacesWindow(t *testing.T) {
+	f := newRequeueFixture(t, "#!/bin/sh\ntrue\n")
+	dl := t0.Add(5 * time.Minute)
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0, Op: ReclaimBegin, Node: "n1", NodeID: "id1", Deadline: dl, Source: ReclaimWindow})
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0, Op: ReclaimBegin, Node: "n1", NodeID: "id1", Deadline: dl.Add(time.Hour), Source: ReclaimDrain})
+	if r := f.s.View().Reclaim("id1"); r.Source != ReclaimDrain || !r.Deadline.Equal(dl) {
+		t.Fatalf("a window's reclaim drained: %+v, want the drain's, the earlier deadline kept", r)
+	}
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0, Op: ReclaimBegin, Node: "n1", NodeID: "id1", Deadline: dl, Source: ReclaimWindow})
+	if r := f.s.View().Reclaim("id1"); r.Source != ReclaimDrain {
+		t.Fatalf("a window took a drain's reclaim over: %+v", r)
+	}
+}
