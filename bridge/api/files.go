@@ -272,7 +272,7 @@ var ErrNoOutputs = errors.New("no staged outputs")
 // FetchOutputs restores the staged outputs of a job (one job or array
 // task, JOBID or JOBID_INDEX) into dir, and returns their manifest. Nothing
 // is written outside dir (cas.Restore); files of the same name in dir are
-// replaced.
+// replaced. The process's umask is cleared from the files' modes.
 func (c *Client) FetchOutputs(ctx context.Context, ref, dir string) (*cas.Manifest, error) {
 	files, err := c.JobFiles(ctx, ref)
 	if err != nil {
@@ -301,7 +301,9 @@ func (c *Client) FetchOutputs(ctx context.Context, ref, dir string) (*cas.Manife
 	if free, ok := freeBytes(dir); ok && total > free {
 		return nil, fmt.Errorf("job %s's outputs are %s, and %s has %s free: make room, or fetch them elsewhere (hpcbridge fetch %s --into DIR)", ref, cas.HumanBytes(total), dir, cas.HumanBytes(free), ref)
 	}
-	return cas.Restore(ctx, files.Output, dir, r)
+	// The user's umask applies, as to any file they create: a job's 0666
+	// file is not left writable by everyone on a shared login node.
+	return cas.RestoreWith(ctx, files.Output, dir, r, cas.RestoreOptions{Umask: processUmask()})
 }
 
 // keepRemote keeps the blob keep (a manifest, read once to check it and

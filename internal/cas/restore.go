@@ -22,8 +22,25 @@ import (
 // out (the write fails), and an existing entry in the way of a file or link
 // is replaced, not written through. Files are written to a temporary name
 // and renamed into place. Directories keep their manifest modes once their
-// contents are written.
+// contents are written. The manifest's permission bits are set exactly
+// (no umask): see RestoreWith.
 func Restore(ctx context.Context, manifestDigest string, dir string, r Remote) (*Manifest, error) {
+	return RestoreWith(ctx, manifestDigest, dir, r, RestoreOptions{})
+}
+
+// RestoreOptions change how Restore writes.
+type RestoreOptions struct {
+	// Umask is cleared from every file's and directory's permission bits
+	// (as open(2) and mkdir(2) do with the process umask; Restore's chmod
+	// does not): a restore for a user on a shared host (hpcbridge fetch)
+	// passes the user's umask, so that a job's 0666 or 0777 files do not
+	// come out writable by everyone. Zero keeps the manifest's bits.
+	Umask fs.FileMode
+}
+
+// RestoreWith is Restore with options.
+func RestoreWith(ctx context.Context, manifestDigest string, dir string, r Remote, o RestoreOptions) (*Manifest, error) {
+	mask := o.Umask & fs.ModePerm
 	m, err := GetManifest(ctx, manifestDigest, r)
 	if err != nil {
 		return nil, fmt.Errorf("restore: %w", err)
@@ -65,7 +82,7 @@ func Restore(ctx context.Context, manifestDigest string, dir string, r Remote) (
 			}
 			continue
 		}
-		if err := restoreFile(ctx, parent, base, f, r); err != nil {
+		if err := restoreFile(ctx, parent, base, f, mask, r); err != nil {
 			return nil, fmt.Errorf("restore %s: %w", f.Path, err)
 		}
 	}
@@ -77,7 +94,7 @@ func Restore(ctx context.Context, manifestDigest string, dir string, r Remote) (
 		}
 		parent, err := w.dir(path.Dir(f.Path), false)
 		if err == nil {
-			err = parent.Chmod(path.Base(f.Path), f.FileMode().Perm())
+			err = parent.Chmod(path.Base(f.Path), f.FileMode().Perm()&^mask)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("restore %s: %w", f.Path, err)
@@ -177,7 +194,7 @@ func removeEntry(dir *os.Root, name string) error {
 	return dir.Remove(name)
 }
 
-func restoreFile(ctx context.Context, dir *os.Root, name string, f *File, r Remote) error {
+func restoreFile(ctx context.Context, dir *os.Root, name string, f *File, mask fs.FileMode, r Remote) error {
 	if fi, err := dir.Lstat(name); err == nil && fi.IsDir() {
 		return fmt.Errorf("%s exists and is a directory", f.Path)
 	}
@@ -220,7 +237,7 @@ func restoreFile(ctx context.Context, dir *os.Root, name string, f *File, r Remo
 	if n != f.Size {
 		return fmt.Errorf("%w: chunks add up to %d bytes, the manifest says %d", ErrInvalid, n, f.Size)
 	}
-	if err := out.Chmod(f.FileMode().Perm()); err != nil {
+	if err := out.Chmod(f.FileMode().Perm() &^ mask); err != nil {
 		return err
 	}
 	if err := out.Close(); err != nil {
