@@ -38,6 +38,17 @@ type blobMirror struct {
 	mu sync.Mutex
 	// done: manifests (namespace/digest) whose blobs are all here.
 	done map[string]bool
+	// mirrored is closed (and replaced) when a manifest is done
+	// (watch).
+	mirrored chan struct{}
+}
+
+// watch returns a channel closed the next time a manifest's blobs are
+// all here.
+func (m *blobMirror) watch() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.mirrored
 }
 
 var _ cas.Store = (*blobMirror)(nil)
@@ -57,7 +68,8 @@ func newBlobMirror(local cas.Store, store *state.Store, self string, servers fun
 	// of ours, not one it knows to drop) to wherever it points.
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &blobMirror{local: local, store: store, self: self, servers: servers, logger: logger,
-		client: &http.Client{Transport: tr, Timeout: 2 * time.Minute, CheckRedirect: noRedirect}, done: map[string]bool{}}
+		client: &http.Client{Transport: tr, Timeout: 2 * time.Minute, CheckRedirect: noRedirect}, done: map[string]bool{},
+		mirrored: make(chan struct{})}
 }
 
 // Local is this server's store (apiserver's peer route serves only it).
@@ -235,6 +247,8 @@ func (m *blobMirror) ensure(ctx context.Context, it mirrorItem) error {
 		m.done = map[string]bool{}
 	}
 	m.done[key] = true
+	close(m.mirrored)
+	m.mirrored = make(chan struct{})
 	m.mu.Unlock()
 	return nil
 }

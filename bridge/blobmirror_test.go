@@ -117,16 +117,20 @@ func TestBlobMirror(t *testing.T) {
 		t.Fatal(err)
 	}
 	chunk := m.Files[0].Chunks[0]
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
+		mirrored := s2.mirror.watch()
 		okM, _ := s2.local.Has(ctx, "alice", in)
 		okC, _ := s2.local.Has(ctx, "alice", chunk)
 		if okM && okC {
 			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("s2 did not mirror the job's input")
+		select {
+		case <-mirrored: // s2's mirror completed a manifest: look again
+		case <-deadline.C:
+			t.Fatal("s2 did not mirror the job's input within 10 s")
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 
 	// Outputs sent to s1 while s2's mirror is stopped: s2, leading now,
