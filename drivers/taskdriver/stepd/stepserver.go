@@ -292,8 +292,11 @@ func (s *stepServer) startStep(w *stepnet.Conn, l *stepnet.Launch) (*servedStep,
 	// not be the user's on this node.
 	cwd := s.cfg.TaskDir
 	st := &servedStep{w: w, node: s.cfg.Node, ready: make(chan struct{})}
+	s.mu.Lock()
+	nodeEnv := s.env
+	s.mu.Unlock()
 	for _, t := range l.Tasks {
-		task, err := s.startTask(st, t, cwd, l.Cwd, l.SrunBin)
+		task, err := s.startTask(st, t, cwd, stagedCwd(nodeEnv, t.Env, l.Cwd), l.SrunBin)
 		if err != nil {
 			st.discard = true
 			close(st.ready)
@@ -437,7 +440,8 @@ func (s *stepServer) taskEnv(env []string, srunBin string) []string {
 	s.mu.Unlock()
 	for _, kv := range nodeEnv {
 		k, v, _ := strings.Cut(kv, "=")
-		if nodeLocal(k) || (k == "HOME" && v == s.cfg.TaskDir) {
+		if nodeLocal(k) || (k == "HOME" && v == s.cfg.TaskDir) ||
+			(k == "SLURM_SUBMIT_DIR" && lookupEnv(nodeEnv, envSubmitDirOrigin) != "") {
 			local[k] = v
 		}
 	}
@@ -458,6 +462,41 @@ func (s *stepServer) taskEnv(env []string, srunBin string) []string {
 		out = append(out, k+"="+v)
 	}
 	return out
+}
+
+// envSubmitDirOrigin is taskdriver.EnvSubmitDirOrigin: set in a staged
+// job's environment, where SLURM_SUBMIT_DIR is each node's own restored
+// copy of the submit directory (at a different path on every node).
+const envSubmitDirOrigin = "HPCBRIDGE_SUBMIT_DIR_ORIGIN"
+
+// stagedCwd is the directory a remote task of a staged job changes to:
+// srun's working directory, moved from the calling node's copy of the
+// submit directory (its SLURM_SUBMIT_DIR, in the task's environment) into
+// this node's copy. Any other directory is kept.
+func stagedCwd(nodeEnv, taskEnv []string, dir string) string {
+	if dir == "" || lookupEnv(nodeEnv, envSubmitDirOrigin) == "" {
+		return dir
+	}
+	own, caller := lookupEnv(nodeEnv, "SLURM_SUBMIT_DIR"), lookupEnv(taskEnv, "SLURM_SUBMIT_DIR")
+	if own == "" || caller == "" || !filepath.IsAbs(caller) {
+		return dir
+	}
+	rel, err := filepath.Rel(filepath.Clean(caller), filepath.Clean(dir))
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return dir
+	}
+	return filepath.Join(own, rel)
+}
+
+// lookupEnv is NAME's last value in a "NAME=value" list ("" when unset).
+func lookupEnv(env []string, name string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == name {
+			v = val
+		}
+	}
+	return v
 }
 
 // nodeLocal names the job variables whose value is this node's.
