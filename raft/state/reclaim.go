@@ -258,8 +258,8 @@ func applyNodeReclaim(a *applier, _ uint8, c *NodeReclaimCmd) *Result {
 // again: its run record ends in that state (sacct -D shows it), the job is
 // PENDING with its restart count up by one, as a Slurm requeue. A job
 // submitted with --no-requeue is not run again: it ends PREEMPTED (a
-// reclaim), or FAILED with its exit code (exit 85), as does a job past
-// MaxCheckpointRequeues. A job that is no longer running (cancelled or
+// reclaim), or FAILED with its exit code (exit 85), as does a job in an
+// exit-85 loop (checkpointLoop). A job that is no longer running (cancelled or
 // ended meanwhile) is left alone.
 func (a *applier) reclaimRequeue(c *NodeReclaimCmd) *Result {
 	if c.State != StatePreempted && c.State != StateRequeued {
