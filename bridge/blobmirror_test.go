@@ -48,6 +48,7 @@ func startMirrorNode(t *testing.T, c *bridgetest.Cluster, id string) *mirrorNode
 	srv, err := apiserver.New(apiserver.Config{
 		Raft: n, Store: n.Store(), NodeID: id, APIAddr: url, Servers: n.Servers, Now: time.Now,
 		Partitions: []string{"remote"}, Blobs: mirror, PartitionFiles: map[string]string{"remote": apiserver.FilesStaged},
+		Observer: everyAllocOnTestNode{}, // runsign_helper_test.go
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +148,7 @@ func TestBlobMirror(t *testing.T) {
 	if res, _, err := s1.raft.Apply(ctx, cmd); err != nil || res.Err != nil {
 		t.Fatalf("run token: %v %v", err, res)
 	}
-	run, _ := api.NewClient(&api.Config{Address: s1.url, Token: secret})
+	run, _ := api.NewClient(&api.Config{Address: s1.url, Token: secret, Signer: testRunSigner(t, s1.raft)})
 	outDir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(outDir, "out.txt"), []byte("result\n"), 0o644); err != nil {
 		t.Fatal(err)

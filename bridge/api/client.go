@@ -48,6 +48,9 @@ type Config struct {
 	ClientCert, ClientKey string
 	// HTTPClient, when set, is used as is (TLS settings above are ignored).
 	HTTPClient *http.Client
+	// Signer, for a run token, signs every request as the node running
+	// the job (runsign.go); nil for other tokens.
+	Signer *RunSigner
 }
 
 // DefaultConfig reads the process environment: see ConfigFromEnv.
@@ -70,9 +73,10 @@ func TokenFile(env []string) string { return wire.TokenFile(env) }
 
 // Client calls the hpcbridge API. It is safe for concurrent use.
 type Client struct {
-	base  *url.URL
-	token string
-	http  *http.Client
+	base   *url.URL
+	token  string
+	http   *http.Client
+	signer *RunSigner
 }
 
 // NewClient returns a client for cfg (DefaultConfig when nil).
@@ -108,7 +112,7 @@ func NewClient(cfg *Config) (*Client, error) {
 		tr.TLSClientConfig = tlsCfg
 		hc = &http.Client{Transport: tr}
 	}
-	return &Client{base: base, token: cfg.Token, http: hc}, nil
+	return &Client{base: base, token: cfg.Token, http: hc, signer: cfg.Signer}, nil
 }
 
 func loadTLS(cfg *Config) (*tls.Config, error) {
@@ -168,6 +172,7 @@ func (c *Client) openAccept(ctx context.Context, method, path string, q url.Valu
 	}
 	if c.token != "" {
 		req.Header.Set(HeaderToken, c.token)
+		c.signer.sign(req, c.token)
 	}
 	if accept != "" {
 		req.Header.Set("Accept", accept)

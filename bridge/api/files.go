@@ -157,6 +157,7 @@ func (c *Client) raw(ctx context.Context, method, path string, body []byte) (*ht
 	}
 	if c.token != "" {
 		req.Header.Set(HeaderToken, c.token)
+		c.signer.sign(req, c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -188,14 +189,16 @@ func NewBlobRemote(c *Client, job string) *BlobRemote {
 }
 
 // NewRunRemote is a BlobRemote for a run token: addrs are the
-// coordinator's API URLs, comma separated (the task config's coordinator).
-func NewRunRemote(addrs, token, job string) (*BlobRemote, error) {
+// coordinator's API URLs, comma separated (the task config's coordinator);
+// signer signs every request as the node that runs the job (the
+// coordinator refuses a run token's requests without it).
+func NewRunRemote(addrs, token, job string, signer *RunSigner) (*BlobRemote, error) {
 	r := &BlobRemote{Job: job}
 	for _, a := range strings.Split(addrs, ",") {
 		if a = strings.TrimSpace(a); a == "" {
 			continue
 		}
-		c, err := NewClient(&Config{Address: a, Token: token})
+		c, err := NewClient(&Config{Address: a, Token: token, Signer: signer})
 		if err != nil {
 			return nil, err
 		}

@@ -35,7 +35,9 @@ func (s *Server) auth(h authed) handler {
 // runAuth is auth for the routes that also take a run token (a node's,
 // for one run of one job): the handler must check what the token may
 // reach (runTokenJob). A run token whose run ended more than
-// state.RunTokenGrace ago is refused.
+// state.RunTokenGrace ago is refused, and so is one whose request is not
+// signed by the node that runs the job (checkRunRequest, runsign.go),
+// which the leader checks: other servers forward run tokens' requests.
 func (s *Server) runAuth(h authed) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		tok, err := s.authenticate(r)
@@ -44,6 +46,14 @@ func (s *Server) runAuth(h authed) handler {
 		}
 		if !tok.Usable(s.now()) {
 			return api.Errorf(api.CodeUnauthenticated, "run token of job %d run %d: the run ended at %s", tok.JobID, tok.Run, tok.Ended.Format(time.RFC3339))
+		}
+		if tok.Type == state.TokenRun {
+			if !s.cfg.Raft.IsLeader() {
+				return s.forward(w, r)
+			}
+			if err := s.checkRunRequest(r.Context(), r, tok); err != nil {
+				return err
+			}
 		}
 		return h(w, r, tok)
 	}

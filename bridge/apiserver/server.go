@@ -112,7 +112,8 @@ type Server struct {
 	mux        *http.ServeMux
 	handler    http.Handler
 	forwardRT  http.RoundTripper
-	chunks     chunkCache // files.go
+	chunks     chunkCache    // files.go
+	runAllocs  runAllocCache // runsign.go
 }
 
 // New checks cfg and returns a Server.

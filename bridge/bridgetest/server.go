@@ -50,7 +50,8 @@ type Server struct {
 	// ManagementToken is the bootstrap token's secret ("" with NoBootstrap).
 	ManagementToken string
 
-	hs *httptest.Server
+	hs    *httptest.Server
+	nodes *runNodes // runnode.go
 }
 
 // Start runs a server until the test ends.
@@ -73,6 +74,7 @@ func New(o Options) (*Server, error) {
 	hs := httptest.NewUnstartedServer(nil)
 	url := "http://" + hs.Listener.Addr().String()
 	sig := &Signaller{}
+	nodes := newRunNodes(o.Now, o.Observer)
 	b, err := apiserver.New(apiserver.Config{
 		Raft:             node,
 		Store:            node.Store(),
@@ -87,7 +89,7 @@ func New(o Options) (*Server, error) {
 		Reclaim:          o.Reclaim,
 		Blobs:            o.Blobs,
 		PartitionFiles:   o.PartitionFiles,
-		Observer:         o.Observer,
+		Observer:         nodes,
 		Logger:           o.Logger,
 	})
 	if err != nil {
@@ -96,7 +98,7 @@ func New(o Options) (*Server, error) {
 	}
 	hs.Config.Handler = b.Handler()
 	hs.Start()
-	s := &Server{URL: url, Bridge: b, Raft: node, Store: node.Store(), Signals: sig, hs: hs}
+	s := &Server{URL: url, Bridge: b, Raft: node, Store: node.Store(), Signals: sig, hs: hs, nodes: nodes}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := b.EstablishLeadership(ctx); err != nil {
@@ -122,10 +124,11 @@ func New(o Options) (*Server, error) {
 // Close stops the server.
 func (s *Server) Close() { s.hs.Close() }
 
-// Client returns a client of the server that sends token.
+// Client returns a client of the server that sends token; a run token
+// RunToken minted is sent signed by the test node (RunSigner).
 func (s *Server) Client(t testing.TB, token string) *api.Client {
 	t.Helper()
-	c, err := api.NewClient(&api.Config{Address: s.URL, Token: token})
+	c, err := api.NewClient(&api.Config{Address: s.URL, Token: token, Signer: s.RunSigner(token)})
 	if err != nil {
 		t.Fatalf("bridgetest: %v", err)
 	}
@@ -146,7 +149,8 @@ func (s *Server) UserToken(t testing.TB, user string, accounts ...string) string
 }
 
 // RunToken commits a run token for the job's current run (it must be
-// running), as the leader's executor mints one, and returns its secret.
+// running), as the leader's executor mints one, places the run on the
+// test node (runnode.go), and returns its secret.
 func (s *Server) RunToken(t testing.TB, jobID uint64) string {
 	t.Helper()
 	j := s.Store.View().Job(jobID)
@@ -164,6 +168,9 @@ func (s *Server) RunToken(t testing.TB, jobID uint64) string {
 	}
 	if res.Err != nil {
 		t.Fatalf("bridgetest: run token of job %d: %v", jobID, res.Err)
+	}
+	if err := s.placeRun(j, secret); err != nil {
+		t.Fatalf("bridgetest: %v", err)
 	}
 	return secret
 }

@@ -161,9 +161,20 @@ sleep 600
 	if len(f.Checkpoints) != 1 {
 		t.Fatalf("job %s's checkpoints: %+v, want 1", id, f.Checkpoints)
 	}
-	runClient := client(t, addrOf(sub.env), ra.token)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	// The run token as any job can read it from the Nomad job spec: alone
+	// (not signed by the node that runs the job) it is refused.
+	stolen := client(t, addrOf(sub.env), ra.token)
+	if _, err := stolen.JobFiles(ctx, id); !api.IsCode(err, api.CodePermissionDenied) {
+		t.Errorf("the run token from the Nomad job spec, unsigned: %v, want permission_denied", err)
+	}
+	// With the node's key, as the node's driver sends it.
+	runClient, err := api.NewClient(&api.Config{Address: addrOf(sub.env), Token: ra.token,
+		Signer: &api.RunSigner{NodeID: ra.alloc.NodeID, AllocID: ra.alloc.ID, Key: key}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The next receipt's interval starts where the committed one's ended
 	// (at most its commit time) and ends now.
 	prev := f.Checkpoints[0].Time

@@ -232,7 +232,7 @@ func (d *Driver) newCheckpointer(s *CheckpointSetup, cfg *drivers.TaskConfig, lo
 	if key == nil {
 		return nil, ErrNotConfigured
 	}
-	remote, err := api.NewRunRemote(s.Coordinator, s.RunToken, strconv.Itoa(s.JobID))
+	remote, err := api.NewRunRemote(s.Coordinator, s.RunToken, strconv.Itoa(s.JobID), d.runSigner(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("checkpoints: %w", err)
 	}

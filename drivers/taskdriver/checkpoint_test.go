@@ -3,6 +3,7 @@ package taskdriver
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,18 +44,22 @@ type harnessObserver struct {
 }
 
 func (o *harnessObserver) ObserveAlloc(_ context.Context, _ *state.Job, _ int, allocID string) (*credit.Observed, error) {
-	if allocID != o.cfg.AllocID {
+	o.mu.Lock()
+	td, cfg := o.td, o.cfg
+	o.mu.Unlock()
+	if cfg == nil || allocID != cfg.AllocID {
 		return nil, fmt.Errorf("allocation %s is not the run's", allocID)
 	}
-	o.mu.Lock()
-	td := o.td
-	o.mu.Unlock()
-	st, err := td.d.InspectTask(o.cfg.ID)
-	if err != nil {
+	obs := &credit.Observed{NodeID: cfg.NodeID, Node: cfg.NodeName, AllocID: cfg.AllocID, CPUs: o.cpus}
+	st, err := td.d.InspectTask(cfg.ID)
+	switch {
+	case errors.Is(err, drivers.ErrTaskNotFound):
+		// Placed, still starting (a restore before the script starts).
+	case err != nil:
 		return nil, err
+	default:
+		obs.Start, obs.Finish = st.StartedAt, st.CompletedAt
 	}
-	obs := &credit.Observed{NodeID: o.cfg.NodeID, Node: o.cfg.NodeName, AllocID: o.cfg.AllocID,
-		Start: st.StartedAt, Finish: st.CompletedAt, CPUs: o.cpus}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.late > 0 {
@@ -62,6 +67,13 @@ func (o *harnessObserver) ObserveAlloc(_ context.Context, _ *state.Job, _ int, a
 		obs.Start, obs.Finish = time.Time{}, time.Time{}
 	}
 	return obs, nil
+}
+
+// setCfg makes cfg's allocation the one the observer answers for.
+func (o *harnessObserver) setCfg(cfg *drivers.TaskConfig) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.cfg = cfg
 }
 
 // coordinator is a real API server with a blob store, a running job of
@@ -267,6 +279,7 @@ exit 85
 	j2 := td.newJob(t, TaskConfig{Script: "#!/bin/sh\ncat \"$HPCBRIDGE_CHECKPOINT_DIR/state\"; wc -c < \"$HPCBRIDGE_CHECKPOINT_DIR/model.bin\"\n",
 		Output: "out2.txt", Coordinator: co.srv.URL, RunToken: co.token, JobID: int(co.id), Run: 0, CheckpointDir: "ckpt", Restore: restore}, nil)
 	j2.cfg.NodeID, j2.cfg.NodeName = nodeID, node
+	co.obs.setCfg(j2.cfg) // the run's allocation now, on the same node (its token signed by it)
 	if res := j2.run(); res.ExitCode != 0 {
 		t.Fatalf("restored run: %s\n%s", describe(res), j2.file("out2.txt"))
 	}
@@ -459,6 +472,7 @@ exit 85
 		Output: "out.txt", Coordinator: co.srv.URL, RunToken: co.token, JobID: int(co.id), Run: 0, CheckpointDir: "ckpt",
 		Restore: rec.Digest}, nil)
 	j2.cfg.NodeID, j2.cfg.NodeName = nodeID, node
+	co.obs.setCfg(j2.cfg) // the run's allocation now, on the same node (its token signed by it)
 	if res := j2.run(); res.ExitCode != 0 {
 		t.Fatalf("restored run: %s", describe(res))
 	}

@@ -519,6 +519,9 @@ func (d *Driver) RecoverTask(handle *drivers.TaskHandle) error {
 	h.devCgroup = state.DeviceCgroup
 	h.ckpt = d.recoverCheckpoints(state.Checkpoint, state.TaskConfig, logger)
 	h.staging = state.Staging
+	if h.staging != nil {
+		h.staging.signer = d.runSigner(state.TaskConfig) // runsign.go
+	}
 	if state.PoolUID != 0 {
 		h.finish = d.poolFinisher(state.PoolUID, state.TaskConfig)
 	}

@@ -70,6 +70,8 @@ type StagingSetup struct {
 	Groups   []int
 	// Helper is the plugin binary the job's user may run.
 	Helper string
+	// signer signs the run token's requests as this node (runsign.go).
+	signer *api.RunSigner
 }
 
 // stageIn restores a staged task's input as its working directory and
@@ -94,6 +96,7 @@ func (d *Driver) stageIn(cfg *drivers.TaskConfig, tc *TaskConfig, sc *jobdir.Ste
 		Input: tc.StagedInput, Dir: filepath.Join(sc.TaskDir, WorkDirName),
 		Coordinator: tc.Coordinator, RunToken: tc.RunToken, JobID: tc.JobID,
 		UID: acct.uid, GID: acct.gid, Groups: acct.groups, Helper: helper,
+		signer: d.runSigner(cfg),
 	}
 	remote, err := s.remote()
 	if err != nil {
@@ -165,7 +168,7 @@ func envValue(env []string, name string) string {
 }
 
 func (s *StagingSetup) remote() (*api.BlobRemote, error) {
-	r, err := api.NewRunRemote(s.Coordinator, s.RunToken, strconv.Itoa(s.JobID))
+	r, err := api.NewRunRemote(s.Coordinator, s.RunToken, strconv.Itoa(s.JobID), s.signer)
 	if err != nil {
 		return nil, fmt.Errorf("staged files: %w", err)
 	}

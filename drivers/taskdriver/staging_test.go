@@ -92,6 +92,7 @@ func stagedRun(t *testing.T, conf Config) {
 		Script: script, Workdir: submitDir, Output: "slurm-%j.out", Error: submitDir + "/abs-%j.err",
 		StagedInput: in, Coordinator: srv.URL, RunToken: runTok, JobID: int(id),
 	}, env)
+	placeOnNode(t, srv, td, j, id) // runsign_test.go
 	res := j.run()
 	if res.ExitCode != 0 || res.Err != nil {
 		t.Fatalf("result: %s", describe(res))
@@ -217,6 +218,7 @@ func TestStagedOutputsRetried(t *testing.T) {
 		Script: "#!/bin/sh\necho 42 > result.txt\n", Workdir: submitDir, Output: "slurm-%j.out",
 		StagedInput: in, Coordinator: ps.URL, RunToken: srv.RunToken(t, id), JobID: int(id),
 	}, env)
+	placeOnNode(t, srv, td, j, id) // runsign_test.go
 	if res := j.run(); res.ExitCode != 0 || res.Err != nil {
 		t.Fatalf("result: %s", describe(res))
 	}
