@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hpcbridge/hpcbridge/internal/cas"
 )
 
 // Exit statuses of `hpcbridge checkpoint`.
@@ -136,19 +138,8 @@ func Describe(rep *Reply) string {
 	return s
 }
 
-// Bytes writes n bytes with a binary unit (12.3 MiB).
-func Bytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+// Bytes writes n bytes with a binary unit (12.3 MiB); it is cas.HumanBytes.
+func Bytes(n int64) string { return cas.HumanBytes(n) }
 
 func lookup(env []string, key string) string {
 	v := ""
