@@ -43,17 +43,34 @@ func uploadTree(t *testing.T, ctx context.Context, r cas.Remote, files map[strin
 	return dir, d
 }
 
+// startStaged starts a bridge whose partition "remote" stages files, its
+// blobs in a temporary directory.
+func startStaged(t *testing.T) *bridgetest.Server {
+	t.Helper()
+	store, err := cas.Open("dir:" + t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bridgetest.Start(t, bridgetest.Options{Now: time.Now, Partitions: []string{"remote"}, Blobs: store, PartitionFiles: map[string]string{"remote": "staged"}})
+}
+
+// startRun commits the start of job id's run, as the leader does when
+// Nomad starts it.
+func startRun(t *testing.T, ctx context.Context, srv *bridgetest.Server, id uint64) {
+	t.Helper()
+	cmd, _ := state.Encode(state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: id, Task: state.NoTask})
+	if _, _, err := srv.Raft.Apply(ctx, cmd); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // hpcbridge fetch writes a staged job's outputs into its submit directory
 // (or --into DIR), says what it wrote, and reads nothing of another
 // user's job.
 func TestFetch(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	store, err := cas.Open("dir:" + t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := bridgetest.Start(t, bridgetest.Options{Now: time.Now, Partitions: []string{"remote"}, Blobs: store, PartitionFiles: map[string]string{"remote": "staged"}})
+	srv := startStaged(t)
 	alice := srv.Client(t, srv.UserToken(t, "alice"))
 	bob := srv.Client(t, srv.UserToken(t, "bob"))
 
@@ -68,10 +85,7 @@ func TestFetch(t *testing.T) {
 	if err := runFetch(ctx, fetchOptions{Client: alice, Ref: ref, Out: &out}); err == nil || !strings.Contains(err.Error(), "is PENDING: its outputs come back when it ends") {
 		t.Errorf("fetch before the run: %v", err)
 	}
-	cmd, _ := state.Encode(state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: resp.JobID, Task: state.NoTask})
-	if _, _, err := srv.Raft.Apply(ctx, cmd); err != nil {
-		t.Fatal(err)
-	}
+	startRun(t, ctx, srv, resp.JobID)
 	if err := runFetch(ctx, fetchOptions{Client: alice, Ref: ref, Out: &out}); err == nil || !strings.Contains(err.Error(), "when it ends") {
 		t.Errorf("fetch while it runs: %v", err)
 	}
@@ -204,11 +218,7 @@ func TestFetchArgs(t *testing.T) {
 func TestFetchStaysInsideDir(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	store, err := cas.Open("dir:" + t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := bridgetest.Start(t, bridgetest.Options{Now: time.Now, Partitions: []string{"remote"}, Blobs: store, PartitionFiles: map[string]string{"remote": "staged"}})
+	srv := startStaged(t)
 	alice := srv.Client(t, srv.UserToken(t, "alice"))
 	_, in := uploadTree(t, ctx, api.NewBlobRemote(alice, ""), map[string]string{"in.txt": "input\n"})
 	job := func() (string, *api.Client) {
@@ -216,10 +226,7 @@ func TestFetchStaysInsideDir(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cmd, _ := state.Encode(state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: resp.JobID, Task: state.NoTask})
-		if _, _, err := srv.Raft.Apply(ctx, cmd); err != nil {
-			t.Fatal(err)
-		}
+		startRun(t, ctx, srv, resp.JobID)
 		return fmt.Sprint(resp.JobID), srv.Client(t, srv.RunToken(t, resp.JobID))
 	}
 	post := func(run *api.Client, ref string, m *cas.Manifest) error {
@@ -317,21 +324,14 @@ func TestFetchChecksFreeSpace(t *testing.T) {
 			t.Errorf("umount %s: %v: %s", small, err, out)
 		}
 	})
-	store, err := cas.Open("dir:" + t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := bridgetest.Start(t, bridgetest.Options{Now: time.Now, Partitions: []string{"remote"}, Blobs: store, PartitionFiles: map[string]string{"remote": "staged"}})
+	srv := startStaged(t)
 	alice := srv.Client(t, srv.UserToken(t, "alice"))
 	_, in := uploadTree(t, ctx, api.NewBlobRemote(alice, ""), map[string]string{"in.txt": "input\n"})
 	resp, err := alice.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\n"), ScriptName: "job.sh", Cwd: "/nonexistent", StagedInput: in})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd, _ := state.Encode(state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: resp.JobID, Task: state.NoTask})
-	if _, _, err := srv.Raft.Apply(ctx, cmd); err != nil {
-		t.Fatal(err)
-	}
+	startRun(t, ctx, srv, resp.JobID)
 	ref := fmt.Sprint(resp.JobID)
 	run := srv.Client(t, srv.RunToken(t, resp.JobID))
 	// 768 KiB that fits, then 2 MiB that does not.

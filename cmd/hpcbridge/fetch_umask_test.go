@@ -13,9 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
-	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 	"github.com/hpcbridge/hpcbridge/internal/cas"
-	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
 // hpcbridge fetch applies the user's umask to the job's permission bits,
@@ -24,21 +22,14 @@ import (
 func TestFetchAppliesUmask(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	store, err := cas.Open("dir:" + t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := bridgetest.Start(t, bridgetest.Options{Now: time.Now, Partitions: []string{"remote"}, Blobs: store, PartitionFiles: map[string]string{"remote": "staged"}})
+	srv := startStaged(t)
 	alice := srv.Client(t, srv.UserToken(t, "alice"))
 	submitDir, in := uploadTree(t, ctx, api.NewBlobRemote(alice, ""), map[string]string{"in.txt": "input\n"})
 	resp, err := alice.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\n"), ScriptName: "job.sh", Cwd: submitDir, StagedInput: in})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd, _ := state.Encode(state.CmdJobStart, state.JobStartCmd{Time: time.Now(), JobID: resp.JobID, Task: state.NoTask})
-	if _, _, err := srv.Raft.Apply(ctx, cmd); err != nil {
-		t.Fatal(err)
-	}
+	startRun(t, ctx, srv, resp.JobID)
 	run := srv.Client(t, srv.RunToken(t, resp.JobID))
 	outDir, _ := uploadTree(t, ctx, api.NewBlobRemote(run, ""), map[string]string{"open.txt": "x\n", "shared/run.sh": "#!/bin/sh\n"})
 	for name, mode := range map[string]fs.FileMode{"open.txt": 0o666, "shared/run.sh": 0o777, "shared": 0o777} {
