@@ -82,6 +82,20 @@ func (f *filesFixture) submitStaged(c *api.Client, digest string) (uint64, error
 	return resp.JobID, nil
 }
 
+// runningStaged uploads alice's input (one file), submits hello to the
+// staged partition with it and starts its run; it returns the input's
+// digest and the job's ID.
+func (f *filesFixture) runningStaged(t *testing.T) (string, uint64) {
+	t.Helper()
+	in, _ := upload(t, f.ctx, f.alice, map[string]string{"in.txt": "input\n"})
+	id, err := f.submitStaged(f.alice, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.start(t, id, state.NoTask)
+	return in, id
+}
+
 // A run token acts only on the routes that take one, for its own job: it
 // is refused everywhere else, also for its own job (cancel, hold, read,
 // submit as its user), and it cannot read another job's files.
@@ -269,12 +283,7 @@ func TestStagedSubmit(t *testing.T) {
 // store; the owner then reads them.
 func TestJobOutput(t *testing.T) {
 	f := newFilesFixture(t)
-	in, _ := upload(t, f.ctx, f.alice, map[string]string{"in.txt": "input\n"})
-	id, err := f.submitStaged(f.alice, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.start(t, id, state.NoTask)
+	in, id := f.runningStaged(t)
 	ref := fmt.Sprint(id)
 	runTok := f.srv.RunToken(t, id)
 	run := f.srv.Client(t, runTok)
@@ -322,12 +331,7 @@ func TestJobOutput(t *testing.T) {
 // the submitter's machine).
 func TestJobOutputBounded(t *testing.T) {
 	f := newFilesFixture(t)
-	in, _ := upload(t, f.ctx, f.alice, map[string]string{"in.txt": "input\n"})
-	id, err := f.submitStaged(f.alice, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.start(t, id, state.NoTask)
+	_, id := f.runningStaged(t)
 	run := f.srv.Client(t, f.srv.RunToken(t, id))
 	chunk := bytes.Repeat([]byte{7}, cas.MaxChunk)
 	cd := cas.Sum(chunk)
