@@ -2,8 +2,6 @@ package nomadexec
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -34,20 +32,8 @@ func TestGPUAdmissionOnNomad(t *testing.T) {
 	}
 	roottest.Require(t, "the task driver runs jobs as their user")
 	nomadtest.Require(t)
-	plugins := filepath.Join(t.TempDir(), "plugins")
-	for _, p := range []string{"hpcbridge-driver", "hpcbridge-gpu"} {
-		if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, p), "../../cmd/"+p).CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", p, err, b)
-		}
-	}
-	dir, err := os.MkdirTemp("", "hpcbridge-gpuadmit-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	plugins := buildPlugins(t, "hpcbridge-driver", "hpcbridge-gpu")
+	dir := jobDir(t, "hpcbridge-gpuadmit-")
 	agent := nomadtest.StartDev(t, nomadagent.Config{Dir: filepath.Join(dir, "nomad"), PluginDir: plugins, Drivers: []string{DriverName},
 		Plugins: []nomadagent.Plugin{
 			{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}},

@@ -2,23 +2,20 @@ package nomadexec
 
 import (
 	"context"
+	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/nomad/api"
 
-	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent/nomadtest"
 	"github.com/hpcbridge/hpcbridge/internal/roottest"
 	"github.com/hpcbridge/hpcbridge/raft/state"
-	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 // TestForceDrainRunsOnce (review R4): `nomad node drain -force` makes
@@ -32,44 +29,12 @@ func TestForceDrainRunsOnce(t *testing.T) {
 	}
 	roottest.Require(t, "the task driver runs jobs as their user")
 	nomadtest.Require(t)
-	plugins := filepath.Join(t.TempDir(), "plugins")
-	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
-		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
-	}
-	dir, err := os.MkdirTemp("", "hpcbridge-force-drain-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	srv := nomadtest.StartServer(t, nomadagent.Config{HeartbeatTTL: time.Second})
-	for i, name := range []string{"n1", "n2"} {
-		nomadtest.StartClient(t, srv, nomadagent.Config{Name: name, Dir: filepath.Join(dir, name), PluginDir: plugins, Drivers: []string{DriverName},
-			DynamicPorts: nomadagent.DynamicPortRange(i, 2),
-			Plugins:      []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}}}})
-	}
-	nc := srv.API()
+	plugins := buildPlugins(t, "hpcbridge-driver")
+	dir := jobDir(t, "hpcbridge-force-drain-")
+	nc := startTwoClients(t, dir, plugins, submitterDriver)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	nodeIDs := map[string]string{}
-	for len(nodeIDs) < 2 {
-		stubs, _, err := nc.Nodes().List((&api.QueryOptions{}).WithContext(ctx))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range stubs {
-			if d := s.Drivers[DriverName]; d != nil && d.Detected && d.Healthy && s.Status == api.NodeStatusReady {
-				nodeIDs[s.Name] = s.ID
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("two nodes with the hpcbridge driver: %v (have %v)", ctx.Err(), nodeIDs)
-		case <-time.After(200 * time.Millisecond): // Nomad has no watch for a driver's health
-		}
-	}
+	nodeIDs := waitDriverNodes(t, ctx, nc, 2)
 	store := state.New()
 	raft := &directRaft{store: store}
 	apply := raft.applier(ctx, t)
@@ -84,38 +49,17 @@ if [ "${SLURM_RESTART_COUNT:-0}" = 0 ]; then
 fi
 echo "end ${SLURM_RESTART_COUNT}" >> DIR/starts
 `, "DIR", dir)
-	sub := parse(t, script)
-	sub.Cwd = dir
-	id := apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "root", Submission: sub, DefaultPartition: "debug",
-		Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID
+	id := submitIn(t, apply, dir, script)
 	// The production interval: the leader looks at the nodes every 2 s.
 	e := New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: time.Second, Translation: Translation{KillTimeout: 10 * time.Second},
 		Reclaim: ReclaimConfig{Raft: raft}})
-	s := sched.New(sched.Config{Store: store, Raft: raft, Executor: e, Interval: 200 * time.Millisecond})
-	term, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = e.RunTerm(term) })
-	wg.Go(func() { _ = s.Run(term) })
-	defer func() { stop(); wg.Wait() }()
-	until := func(what string, cond func(v *state.View) bool) {
-		t.Helper()
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			changed := store.WatchJobs()
-			if cond(store.View()) {
-				return
-			}
-			select {
-			case <-changed:
-			case <-tick.C:
-			case <-ctx.Done():
-				j := store.View().Job(id)
-				b, _ := os.ReadFile(filepath.Join(dir, "starts"))
-				t.Fatalf("waiting for %s: %v (job %s on %q, restarts %d, runs %+v, starts %q)", what, ctx.Err(), j.State, j.NodeList, j.RestartCount, j.Runs, b)
-			}
-		}
-	}
+	end := startTerm(ctx, store, raft, e)
+	defer end()
+	until := untilState(t, ctx, store, func() string {
+		j := store.View().Job(id)
+		b, _ := os.ReadFile(filepath.Join(dir, "starts"))
+		return fmt.Sprintf(" (job %s on %q, restarts %d, runs %+v, starts %q)", j.State, j.NodeList, j.RestartCount, j.Runs, b)
+	})
 	var node string
 	until("the job running", func(v *state.View) bool { node = v.Job(id).NodeList; return node != "" })
 	until("the script started", func(*state.View) bool {
@@ -149,44 +93,12 @@ func TestReclaimStopAcrossTermsRunsOnce(t *testing.T) {
 	}
 	roottest.Require(t, "the task driver runs jobs as their user")
 	nomadtest.Require(t)
-	plugins := filepath.Join(t.TempDir(), "plugins")
-	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
-		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
-	}
-	dir, err := os.MkdirTemp("", "hpcbridge-reclaim-stop-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	srv := nomadtest.StartServer(t, nomadagent.Config{HeartbeatTTL: time.Second})
-	for i, name := range []string{"n1", "n2"} {
-		nomadtest.StartClient(t, srv, nomadagent.Config{Name: name, Dir: filepath.Join(dir, name), PluginDir: plugins, Drivers: []string{DriverName},
-			DynamicPorts: nomadagent.DynamicPortRange(i, 2),
-			Plugins:      []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}}}})
-	}
-	nc := srv.API()
+	plugins := buildPlugins(t, "hpcbridge-driver")
+	dir := jobDir(t, "hpcbridge-reclaim-stop-")
+	nc := startTwoClients(t, dir, plugins, submitterDriver)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	nodeIDs := map[string]string{}
-	for len(nodeIDs) < 2 {
-		stubs, _, err := nc.Nodes().List((&api.QueryOptions{}).WithContext(ctx))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range stubs {
-			if d := s.Drivers[DriverName]; d != nil && d.Detected && d.Healthy && s.Status == api.NodeStatusReady {
-				nodeIDs[s.Name] = s.ID
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("two nodes with the hpcbridge driver: %v (have %v)", ctx.Err(), nodeIDs)
-		case <-time.After(200 * time.Millisecond): // Nomad has no watch for a driver's health
-		}
-	}
+	nodeIDs := waitDriverNodes(t, ctx, nc, 2)
 	store := state.New()
 	raft := &directRaft{store: store}
 	apply := raft.applier(ctx, t)
@@ -199,39 +111,16 @@ if [ "${SLURM_RESTART_COUNT:-0}" = 0 ]; then
 fi
 echo "end ${SLURM_RESTART_COUNT}" >> DIR/starts
 `, "DIR", dir)
-	sub := parse(t, script)
-	sub.Cwd = dir
-	id := apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "root", Submission: sub, DefaultPartition: "debug",
-		Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID
+	id := submitIn(t, apply, dir, script)
 	term := func() func() {
-		e := New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: time.Second, Translation: Translation{KillTimeout: 20 * time.Second},
-			Reclaim: ReclaimConfig{Raft: raft, Interval: 200 * time.Millisecond}})
-		s := sched.New(sched.Config{Store: store, Raft: raft, Executor: e, Interval: 200 * time.Millisecond})
-		tctx, stop := context.WithCancel(ctx)
-		var wg sync.WaitGroup
-		wg.Go(func() { _ = e.RunTerm(tctx) })
-		wg.Go(func() { _ = s.Run(tctx) })
-		return func() { stop(); wg.Wait() }
+		return startTerm(ctx, store, raft, New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: time.Second, Translation: Translation{KillTimeout: 20 * time.Second},
+			Reclaim: ReclaimConfig{Raft: raft, Interval: 200 * time.Millisecond}}))
 	}
 	starts := func() string { b, _ := os.ReadFile(filepath.Join(dir, "starts")); return string(b) }
-	until := func(what string, cond func(v *state.View) bool) {
-		t.Helper()
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			changed := store.WatchJobs()
-			if cond(store.View()) {
-				return
-			}
-			select {
-			case <-changed:
-			case <-tick.C:
-			case <-ctx.Done():
-				j := store.View().Job(id)
-				t.Fatalf("waiting for %s: %v (job %s on %q, restarts %d, runs %+v, starts %q)", what, ctx.Err(), j.State, j.NodeList, j.RestartCount, j.Runs, starts())
-			}
-		}
-	}
+	until := untilState(t, ctx, store, func() string {
+		j := store.View().Job(id)
+		return fmt.Sprintf(" (job %s on %q, restarts %d, runs %+v, starts %q)", j.State, j.NodeList, j.RestartCount, j.Runs, starts())
+	})
 	end1 := term()
 	var node string
 	until("the job running", func(v *state.View) bool { node = v.Job(id).NodeList; return node != "" })
@@ -280,44 +169,12 @@ func TestReclaimSecondNodeSameTerm(t *testing.T) {
 	}
 	roottest.Require(t, "the task driver runs jobs as their user")
 	nomadtest.Require(t)
-	plugins := filepath.Join(t.TempDir(), "plugins")
-	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
-		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
-	}
-	dir, err := os.MkdirTemp("", "hpcbridge-reclaim-two-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	srv := nomadtest.StartServer(t, nomadagent.Config{HeartbeatTTL: time.Second})
-	for i, name := range []string{"n1", "n2"} {
-		nomadtest.StartClient(t, srv, nomadagent.Config{Name: name, Dir: filepath.Join(dir, name), PluginDir: plugins, Drivers: []string{DriverName},
-			DynamicPorts: nomadagent.DynamicPortRange(i, 2),
-			Plugins:      []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}}}})
-	}
-	nc := srv.API()
+	plugins := buildPlugins(t, "hpcbridge-driver")
+	dir := jobDir(t, "hpcbridge-reclaim-two-")
+	nc := startTwoClients(t, dir, plugins, submitterDriver)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	nodeIDs := map[string]string{}
-	for len(nodeIDs) < 2 {
-		stubs, _, err := nc.Nodes().List((&api.QueryOptions{}).WithContext(ctx))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range stubs {
-			if d := s.Drivers[DriverName]; d != nil && d.Detected && d.Healthy && s.Status == api.NodeStatusReady {
-				nodeIDs[s.Name] = s.ID
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("two nodes with the hpcbridge driver: %v (have %v)", ctx.Err(), nodeIDs)
-		case <-time.After(200 * time.Millisecond): // Nomad has no watch for a driver's health
-		}
-	}
+	nodeIDs := waitDriverNodes(t, ctx, nc, 2)
 	store := state.New()
 	raft := &directRaft{store: store}
 	apply := raft.applier(ctx, t)
@@ -332,37 +189,16 @@ if [ "$n" -lt 2 ]; then
 	while :; do sleep 0.1; done
 fi
 `, "DIR", dir)
-	sub := parse(t, script)
-	sub.Cwd = dir
-	id := apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "root", Submission: sub, DefaultPartition: "debug",
-		Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID
+	id := submitIn(t, apply, dir, script)
 	e := New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: time.Second, Translation: Translation{KillTimeout: time.Second},
 		Reclaim: ReclaimConfig{Raft: raft, Interval: 200 * time.Millisecond}})
-	s := sched.New(sched.Config{Store: store, Raft: raft, Executor: e, Interval: 200 * time.Millisecond})
-	term, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = e.RunTerm(term) })
-	wg.Go(func() { _ = s.Run(term) })
-	defer func() { stop(); wg.Wait() }()
+	end := startTerm(ctx, store, raft, e)
+	defer end()
 	signals := func() string { b, _ := os.ReadFile(filepath.Join(dir, "signals")); return string(b) }
-	until := func(what string, cond func(v *state.View) bool) {
-		t.Helper()
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			changed := store.WatchJobs()
-			if cond(store.View()) {
-				return
-			}
-			select {
-			case <-changed:
-			case <-tick.C:
-			case <-ctx.Done():
-				j := store.View().Job(id)
-				t.Fatalf("waiting for %s: %v (job %s on %q, restarts %d, runs %+v, signals %q)", what, ctx.Err(), j.State, j.NodeList, j.RestartCount, j.Runs, signals())
-			}
-		}
-	}
+	until := untilState(t, ctx, store, func() string {
+		j := store.View().Job(id)
+		return fmt.Sprintf(" (job %s on %q, restarts %d, runs %+v, signals %q)", j.State, j.NodeList, j.RestartCount, j.Runs, signals())
+	})
 	reclaim := func(run int) string {
 		var node string
 		until("the job running", func(v *state.View) bool {
@@ -402,10 +238,7 @@ func TestWindowOpenLeavesADrainedNodeAlone(t *testing.T) {
 	}
 	roottest.Require(t, "the task driver runs jobs as their user")
 	nomadtest.Require(t)
-	plugins := filepath.Join(t.TempDir(), "plugins")
-	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
-		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
-	}
+	plugins := buildPlugins(t, "hpcbridge-driver")
 	dir, err := os.MkdirTemp("", "hpcbridge-window-drain-")
 	if err != nil {
 		t.Fatal(err)

@@ -2,23 +2,20 @@ package nomadexec
 
 import (
 	"context"
+	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/nomad/api"
 
-	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent/nomadtest"
 	"github.com/hpcbridge/hpcbridge/internal/roottest"
 	"github.com/hpcbridge/hpcbridge/raft/state"
-	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 // TestReclaimOnNomad: on a real Nomad server with two clients running the
@@ -40,18 +37,8 @@ func TestReclaimOnNomad(t *testing.T) {
 	}
 	roottest.Require(t, "the task driver runs jobs as their user")
 	nomadtest.Require(t)
-	plugins := filepath.Join(t.TempDir(), "plugins")
-	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
-		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
-	}
-	dir, err := os.MkdirTemp("", "hpcbridge-reclaim-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	plugins := buildPlugins(t, "hpcbridge-driver")
+	dir := jobDir(t, "hpcbridge-reclaim-")
 	// The leader's clock: noon of today (UTC) while the test runs, moved
 	// a day on to close n2's donation window (the whole of today's
 	// weekday, in UTC).
@@ -59,81 +46,39 @@ func TestReclaimOnNomad(t *testing.T) {
 	var offset atomic.Int64
 	offset.Store(int64(time.Until(today)))
 	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	srv := nomadtest.StartServer(t, nomadagent.Config{HeartbeatTTL: time.Second})
-	for i, name := range []string{"n1", "n2"} {
-		cfg := map[string]any{"run_as": "submitter", "allow_root": true}
+	nc := startTwoClients(t, dir, plugins, func(name string) map[string]any {
+		cfg := submitterDriver(name)
 		if name == "n2" {
 			cfg["donation_windows"] = []string{today.Weekday().String()[:3]}
 			cfg["donation_timezone"] = "UTC"
 		}
-		nomadtest.StartClient(t, srv, nomadagent.Config{Name: name, Dir: filepath.Join(dir, name), PluginDir: plugins, Drivers: []string{DriverName},
-			DynamicPorts: nomadagent.DynamicPortRange(i, 2),
-			Plugins:      []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: cfg}}})
-	}
-	nc := srv.API()
+		return cfg
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	nodeIDs := map[string]string{}
-	for len(nodeIDs) < 2 {
-		stubs, _, err := nc.Nodes().List((&api.QueryOptions{}).WithContext(ctx))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range stubs {
-			if d := s.Drivers[DriverName]; d != nil && d.Detected && d.Healthy && s.Status == api.NodeStatusReady {
-				nodeIDs[s.Name] = s.ID
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("two nodes with the hpcbridge driver: %v (have %v)", ctx.Err(), nodeIDs)
-		case <-time.After(200 * time.Millisecond): // Nomad has no watch for a driver's health
-		}
-	}
+	nodeIDs := waitDriverNodes(t, ctx, nc, 2)
 
 	store := state.New()
 	raft := &directRaft{store: store}
 	apply := raft.applier(ctx, t)
 	submit := func(body string) uint64 {
-		script := "#!/bin/sh\n#SBATCH --mem=64M -o /dev/null\n" + strings.ReplaceAll(body, "DIR", dir)
-		sub := parse(t, script)
-		sub.Cwd = dir
-		return apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "root", Submission: sub, DefaultPartition: "debug",
-			Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID
+		return submitIn(t, apply, dir, "#!/bin/sh\n#SBATCH --mem=64M -o /dev/null\n"+strings.ReplaceAll(body, "DIR", dir))
 	}
 	e := New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: time.Second, Translation: Translation{KillTimeout: 2 * time.Second},
 		Reclaim: ReclaimConfig{Raft: raft, Interval: 200 * time.Millisecond, Now: clock}})
-	s := sched.New(sched.Config{Store: store, Raft: raft, Executor: e, Interval: 200 * time.Millisecond})
-	term, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = e.RunTerm(term) })
-	wg.Go(func() { _ = s.Run(term) })
-	defer func() { stop(); wg.Wait() }()
+	end := startTerm(ctx, store, raft, e)
+	defer end()
 
 	// until polls cond until it holds: the state's jobs change with
 	// every commit, the rest (Nomad's nodes) is looked at each 100 ms.
-	until := func(what string, cond func(v *state.View) bool) {
-		t.Helper()
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			changed := store.WatchJobs()
-			if cond(store.View()) {
-				return
-			}
-			select {
-			case <-changed:
-			case <-tick.C:
-			case <-ctx.Done():
-				store.View().EachJob(func(j *state.Job) bool {
-					t.Logf("job %d: %s %q node %q restarts %d runs %+v", j.ID, j.State, j.Reason, j.NodeList, j.RestartCount, j.Runs)
-					return true
-				})
-				t.Logf("reclaims: %+v", store.View().Reclaims())
-				t.Fatalf("waiting for %s: %v", what, ctx.Err())
-			}
-		}
-	}
+	until := untilState(t, ctx, store, func() string {
+		store.View().EachJob(func(j *state.Job) bool {
+			t.Logf("job %d: %s %q node %q restarts %d runs %+v", j.ID, j.State, j.Reason, j.NodeList, j.RestartCount, j.Runs)
+			return true
+		})
+		t.Logf("reclaims: %+v", store.View().Reclaims())
+		return ""
+	})
 	running := func(id uint64) string {
 		t.Helper()
 		var node string
@@ -281,18 +226,8 @@ func TestReclaimAcrossTerms(t *testing.T) {
 	}
 	roottest.Require(t, "the task driver runs jobs as their user")
 	nomadtest.Require(t)
-	plugins := filepath.Join(t.TempDir(), "plugins")
-	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
-		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
-	}
-	dir, err := os.MkdirTemp("", "hpcbridge-reclaim-terms-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	plugins := buildPlugins(t, "hpcbridge-driver")
+	dir := jobDir(t, "hpcbridge-reclaim-terms-")
 	agent := nomadtest.StartDev(t, nomadagent.Config{Dir: filepath.Join(dir, "nomad"), PluginDir: plugins, Drivers: []string{DriverName},
 		Plugins: []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}}}})
 	nc := agent.API()
@@ -312,41 +247,18 @@ if [ "${SLURM_RESTART_COUNT:-0}" = 0 ]; then
 fi
 echo "$SLURM_RESTART_COUNT" > DIR/count
 `, "DIR", dir)
-	sub := parse(t, script)
-	sub.Cwd = dir
-	id := apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: time.Now(), User: "root", Submission: sub, DefaultPartition: "debug",
-		Job: fromspec.MustRecord(sub.Spec, "debug")}).Value.(state.JobSubmitResult).JobID
+	id := submitIn(t, apply, dir, script)
 
 	// term runs one leader term: a new executor and scheduler on the
 	// same replicated state; the returned func ends it.
 	term := func() func() {
-		e := New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: time.Second, Translation: Translation{KillTimeout: 2 * time.Second},
-			Reclaim: ReclaimConfig{Raft: raft, Interval: 200 * time.Millisecond}})
-		s := sched.New(sched.Config{Store: store, Raft: raft, Executor: e, Interval: 200 * time.Millisecond})
-		tctx, stop := context.WithCancel(ctx)
-		var wg sync.WaitGroup
-		wg.Go(func() { _ = e.RunTerm(tctx) })
-		wg.Go(func() { _ = s.Run(tctx) })
-		return func() { stop(); wg.Wait() }
+		return startTerm(ctx, store, raft, New(Config{Client: nc, Store: store, Raft: raft, ReconcileInterval: time.Second, Translation: Translation{KillTimeout: 2 * time.Second},
+			Reclaim: ReclaimConfig{Raft: raft, Interval: 200 * time.Millisecond}}))
 	}
-	until := func(what string, cond func(v *state.View) bool) {
-		t.Helper()
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			changed := store.WatchJobs()
-			if cond(store.View()) {
-				return
-			}
-			select {
-			case <-changed:
-			case <-tick.C:
-			case <-ctx.Done():
-				j := store.View().Job(id)
-				t.Fatalf("waiting for %s: %v (job %s on %q, restarts %d, reclaims %+v)", what, ctx.Err(), j.State, j.NodeList, j.RestartCount, store.View().Reclaims())
-			}
-		}
-	}
+	until := untilState(t, ctx, store, func() string {
+		j := store.View().Job(id)
+		return fmt.Sprintf(" (job %s on %q, restarts %d, reclaims %+v)", j.State, j.NodeList, j.RestartCount, store.View().Reclaims())
+	})
 	signals := func() string { b, _ := os.ReadFile(filepath.Join(dir, "signals")); return string(b) }
 
 	end1 := term()
