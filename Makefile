@@ -56,8 +56,10 @@ mpi: ## install Debian's Open MPI and MPICH when missing (needs root then)
 test: oracle mpi nomad s3 ## run every test with -race, real Slurm as the judge of parsing, a real Nomad agent, as root
 	HPCBRIDGE_REQUIRE_ORACLE=1 HPCBRIDGE_REQUIRE_NOMAD=1 HPCBRIDGE_REQUIRE_ROOT=1 HPCBRIDGE_REQUIRE_MPI=1 HPCBRIDGE_REQUIRE_S3=1 $(MAKE) test-go
 
+# bridge/e2e runs real dev clusters one after another (about 12 minutes on 2 cores): past go
+# test's default 10-minute limit per package.
 test-go: ## run the Go tests only (differential tests skip without a running oracle)
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # Nomad v1.11.3 built from its Go module (tools/nomad pins it), with the web UI: about 7 min on
 # 2 cores from empty Go caches, 10 s warm; skipped while the stamp (tools/nomad/go.{mod,sum} +
