@@ -59,12 +59,21 @@ func cause(ctx context.Context, err error) error {
 	return err
 }
 
+// keyringWait bounds each of WaitLeader's blocking queries.
+const keyringWait = time.Second
+
 // WaitLeader blocks until the agent's region has a leader that serves
 // consistent reads and the keyring has an active root key (workload
-// identities, and so job registration, need it). It uses a blocking query
-// that the server itself holds while there is no leader; it never polls.
+// identities, and so job registration, need it). It uses blocking queries
+// of at most keyringWait each, which the server holds while nothing changes.
 func (a *Agent) WaitLeader(ctx context.Context) error {
 	_, err := follow(ctx, func(q *api.QueryOptions) ([]*api.RootKeyMeta, *api.QueryMeta, error) {
+		// A fresh server answers the empty keyring with an index its
+		// first key may then be written at: a query blocked after that
+		// index would miss the key and wait out its whole time (seen as a
+		// 2-minute start-up failure under load). Each query waits at most
+		// keyringWait, so the key is seen within that.
+		q.WaitTime = min(q.WaitTime, keyringWait)
 		return a.api.Keyring().List(q)
 	}, func(keys []*api.RootKeyMeta) bool {
 		return slices.ContainsFunc(keys, func(k *api.RootKeyMeta) bool { return k.State == api.RootKeyStateActive })
