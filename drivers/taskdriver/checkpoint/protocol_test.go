@@ -48,8 +48,9 @@ func TestReadRequestBounds(t *testing.T) {
 }
 
 func TestRelPaths(t *testing.T) {
-	dir := "/work/job/ckpt"
-	got, err := RelPaths(dir, []string{"/work/job/ckpt/model.pt", "state/", "./a/../b", "/work/job/ckpt", "b"})
+	job := filepath.Join(t.TempDir(), "job")
+	dir := filepath.Join(job, "ckpt")
+	got, err := RelPaths(dir, []string{filepath.Join(dir, "model.pt"), "state/", "./a/../b", dir, "b"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestRelPaths(t *testing.T) {
 	if got, err := RelPaths(dir, nil); got != nil || err != nil {
 		t.Errorf("no paths: %q %v", got, err)
 	}
-	for _, bad := range []string{"..", "../x", "a/../../x", "/work/job", "/work/job/ckpt2/x", "/etc/shadow", "../ckpt/../../x"} {
+	for _, bad := range []string{"..", "../x", "a/../../x", job, filepath.Join(job, "ckpt2", "x"), "/etc/shadow", "../ckpt/../../x"} {
 		if _, err := RelPaths(dir, []string{bad}); err == nil || !errors.Is(err, ErrRequest) {
 			t.Errorf("RelPaths(%q) = %v, want an escape refused", bad, err)
 		}
