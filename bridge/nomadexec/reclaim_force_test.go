@@ -24,20 +24,7 @@ import (
 // job's script: the first run (still ending after its SIGTERM) and the
 // requeued one are the only runs, and the job runs once at a time.
 func TestForceDrainRunsOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts three Nomad agents: skipped with -short")
-	}
-	roottest.Require(t, "the task driver runs jobs as their user")
-	nomadtest.Require(t)
-	plugins := buildPlugins(t, "hpcbridge-driver")
-	dir := jobDir(t, "hpcbridge-force-drain-")
-	nc := startTwoClients(t, dir, plugins, submitterDriver)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	nodeIDs := waitDriverNodes(t, ctx, nc, 2)
-	store := state.New()
-	raft := &directRaft{store: store}
-	apply := raft.applier(ctx, t)
+	ctx, dir, nc, nodeIDs, store, raft, apply := twoClientsOnRaft(t, "hpcbridge-force-drain-")
 	// Every start of the script is one line; the first run takes 3 s to
 	// end after its SIGTERM (a checkpoint being written).
 	script := strings.ReplaceAll(`#!/bin/sh
@@ -88,20 +75,7 @@ echo "end ${SLURM_RESTART_COUNT}" >> DIR/starts
 // other node beside the ending one (two copies of the job at once, the
 // second from the previous checkpoint).
 func TestReclaimStopAcrossTermsRunsOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts three Nomad agents: skipped with -short")
-	}
-	roottest.Require(t, "the task driver runs jobs as their user")
-	nomadtest.Require(t)
-	plugins := buildPlugins(t, "hpcbridge-driver")
-	dir := jobDir(t, "hpcbridge-reclaim-stop-")
-	nc := startTwoClients(t, dir, plugins, submitterDriver)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	nodeIDs := waitDriverNodes(t, ctx, nc, 2)
-	store := state.New()
-	raft := &directRaft{store: store}
-	apply := raft.applier(ctx, t)
+	ctx, dir, nc, nodeIDs, store, raft, apply := twoClientsOnRaft(t, "hpcbridge-reclaim-stop-")
 	script := strings.ReplaceAll(`#!/bin/sh
 #SBATCH --mem=64M -o /dev/null
 echo "start ${SLURM_RESTART_COUNT:-0}" >> DIR/starts
@@ -164,20 +138,7 @@ echo "end ${SLURM_RESTART_COUNT}" >> DIR/starts
 // deadline: the term remembered what it had signalled and stopped by job,
 // not by run, so the second run was neither signalled nor ever stopped.
 func TestReclaimSecondNodeSameTerm(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts three Nomad agents: skipped with -short")
-	}
-	roottest.Require(t, "the task driver runs jobs as their user")
-	nomadtest.Require(t)
-	plugins := buildPlugins(t, "hpcbridge-driver")
-	dir := jobDir(t, "hpcbridge-reclaim-two-")
-	nc := startTwoClients(t, dir, plugins, submitterDriver)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	nodeIDs := waitDriverNodes(t, ctx, nc, 2)
-	store := state.New()
-	raft := &directRaft{store: store}
-	apply := raft.applier(ctx, t)
+	ctx, dir, nc, nodeIDs, store, raft, apply := twoClientsOnRaft(t, "hpcbridge-reclaim-two-")
 	// The first two runs ignore the stop's TERM until killed; the third
 	// completes.
 	script := strings.ReplaceAll(`#!/bin/sh
@@ -312,4 +273,26 @@ func TestWindowOpenLeavesADrainedNodeAlone(t *testing.T) {
 	if n := info(); n.SchedulingEligibility != api.NodeSchedulingIneligible {
 		t.Fatalf("the window opened: node %s, want left ineligible (drained meanwhile)", n.SchedulingEligibility)
 	}
+}
+
+// twoClientsOnRaft is the setup of the reclaim tests on a real Nomad: a
+// server and two clients with the task driver (skipped with -short, needs
+// root), the job directory (prefix), a 2-minute context, the clients'
+// node ids by name, and a store applied to directly.
+func twoClientsOnRaft(t *testing.T, prefix string) (context.Context, string, *api.Client, map[string]string, *state.Store, *directRaft, func(state.CommandType, any) *state.Result) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts three Nomad agents: skipped with -short")
+	}
+	roottest.Require(t, "the task driver runs jobs as their user")
+	nomadtest.Require(t)
+	plugins := buildPlugins(t, "hpcbridge-driver")
+	dir := jobDir(t, prefix)
+	nc := startTwoClients(t, dir, plugins, submitterDriver)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	nodeIDs := waitDriverNodes(t, ctx, nc, 2)
+	store := state.New()
+	raft := &directRaft{store: store}
+	return ctx, dir, nc, nodeIDs, store, raft, raft.applier(ctx, t)
 }
