@@ -27,6 +27,8 @@ const (
 	CmdCheckpoint     CommandType = 15 // checkpoint.go
 	CmdNodeKey        CommandType = 16 // nodekeys.go
 	CmdNodeReclaim    CommandType = 17 // reclaim.go
+	CmdDonor          CommandType = 18 // donors.go
+	CmdJoinToken      CommandType = 19 // donors.go
 	CmdJobFiles       CommandType = 13 // files.go
 	CmdRunToken       CommandType = 14 // files.go
 	CmdACLBootstrap   CommandType = 20
@@ -56,6 +58,8 @@ func (r JobRef) String() string {
 type Actor struct {
 	User       string `json:"user"`
 	Management bool   `json:"management,omitempty"`
+	// Donor is a donor-admin token's donor (TokenDonorAdmin, donors.go).
+	Donor string `json:"donor,omitempty"`
 }
 
 // JobSubmitCmd adds a job (or an array) to the queue.
@@ -251,7 +255,7 @@ type ACLToken struct {
 	AccessorID string    `json:"accessor_id"`
 	SecretHash string    `json:"secret_hash"`
 	Name       string    `json:"name"`
-	Type       string    `json:"type"` // "management", "client" or "run"
+	Type       string    `json:"type"` // "management", "client", "run" or "donor-admin"
 	User       string    `json:"user,omitempty"`
 	Accounts   []string  `json:"accounts,omitempty"`
 	CreateTime time.Time `json:"create_time"`
@@ -261,6 +265,8 @@ type ACLToken struct {
 	JobID uint64    `json:"job_id,omitempty"`
 	Run   int       `json:"run,omitempty"`
 	Ended time.Time `json:"ended,omitzero"`
+	// Donor is a donor-admin token's donor (TokenDonorAdmin, donors.go).
+	Donor string `json:"donor,omitempty"`
 }
 
 // Token types.

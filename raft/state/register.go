@@ -73,6 +73,8 @@ func register[P any](name string, version uint8, apply func(a *applier, version 
 //     (files.go). A run's tokens are ended (usable for RunTokenGrace) by
 //     the cancel, requeue or give-back that ends it in Slurm, and deleted
 //     by the JobFinish of its Nomad end or the start of a later run.
+//   - Donor 1, JoinToken 1: donor organisations, their join tokens and
+//     the nodes that joined with them (donors.go).
 //
 // A run's GPU-seconds are fixed by whichever command ends it (finish,
 // cancel, requeue): a job has GPU accounting only from a JobPlaced 2 or
@@ -98,6 +100,8 @@ var commands = map[CommandType]*command{
 	CmdCheckpoint:     register("Checkpoint", 1, applyCheckpoint),
 	CmdNodeKey:        register("NodeKey", 1, applyNodeKey),
 	CmdNodeReclaim:    register("NodeReclaim", 1, applyNodeReclaim),
+	CmdDonor:          register("Donor", 1, applyDonor),
+	CmdJoinToken:      register("JoinToken", 1, applyJoinToken),
 	CmdJobFiles:       register("JobFiles", 1, applyJobFiles),
 	CmdRunToken:       register("RunToken", 1, applyRunToken),
 	CmdACLBootstrap:   register("ACLBootstrap", 1, applyACLBootstrap),
@@ -194,7 +198,7 @@ func (c *command) validate(payload any) error {
 		if err := p.validate(); err != nil {
 			return fmt.Errorf("state: %s: %w", c.name, err)
 		}
-	case interface{ validate() error }: // CheckpointCmd, NodeKeyCmd
+	case interface{ validate() error }: // CheckpointCmd, NodeKeyCmd, DonorCmd, JoinTokenCmd
 		if err := p.validate(); err != nil {
 			return fmt.Errorf("state: %s: %w", c.name, err)
 		}

@@ -77,6 +77,7 @@ func schema() *memdb.DBSchema {
 		}},
 	}}
 	maps.Copy(s.Tables, checkpointTables())
+	maps.Copy(s.Tables, donorTables())
 	return s
 }
 
@@ -150,7 +151,8 @@ type Snapshot struct {
 func (sn *Snapshot) Persist(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := json.NewEncoder(bw)
-	for _, table := range []string{tableMeta, tableTokens, tableJobs, tableNodeKeys, tableReceipts, tableCredit} {
+	for _, table := range []string{tableMeta, tableTokens, tableJobs, tableNodeKeys, tableReceipts, tableCredit,
+		tableDonors, tableDonorNodes, tableJoinTokens} {
 		it, err := sn.txn.Get(table, "id")
 		if err != nil {
 			return fmt.Errorf("state: snapshot %s: %w", table, err)
@@ -194,6 +196,8 @@ func (s *Store) Restore(r io.Reader) error {
 			row = &metaRow{}
 		case tableNodeKeys, tableReceipts, tableCredit:
 			row = checkpointRow(rec.Table)
+		case tableDonors, tableDonorNodes, tableJoinTokens:
+			row = donorRow(rec.Table)
 		default:
 			txn.Abort()
 			return fmt.Errorf("state: restore: unknown table %q", rec.Table)
