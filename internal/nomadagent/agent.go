@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,14 +68,14 @@ type process struct {
 // Restart keeps jobs and the node. It returns once a leader is elected, the
 // keyring is ready and the node is ready with cfg.Drivers healthy.
 func StartDev(ctx context.Context, cfg Config) (*Agent, error) {
-	return start(ctx, roleDev, cfg, nil)
+	return start(ctx, roleDev, cfg, nil, nil)
 }
 
 // StartServer starts a server-only agent (bootstrap_expect = 1) and returns
 // once it is the leader and its keyring is ready. Clients join it with
 // StartClient.
 func StartServer(ctx context.Context, cfg Config) (*Agent, error) {
-	return start(ctx, roleServer, cfg, nil)
+	return start(ctx, roleServer, cfg, nil, nil)
 }
 
 // StartClient starts a client-only agent that joins server and returns once
@@ -84,10 +85,29 @@ func StartClient(ctx context.Context, server *Agent, cfg Config) (*Agent, error)
 	if server == nil || !server.role.server() {
 		return nil, errors.New("nomadagent: StartClient needs a server agent")
 	}
-	return start(ctx, roleClient, cfg, server)
+	return start(ctx, roleClient, cfg, []string{server.RPCAddr()}, server.api)
 }
 
-func start(ctx context.Context, r role, cfg Config, server *Agent) (*Agent, error) {
+// StartJoin starts a client-only agent that joins the Nomad servers at
+// servers (their RPC addresses, host:port), which another process or
+// machine runs: `hpcbridge agent` joins the servers a join token's answer
+// names. It returns once the node is ready with cfg.Drivers healthy. Stop
+// stops the client alone; the servers are not this package's.
+func StartJoin(ctx context.Context, servers []string, cfg Config) (*Agent, error) {
+	if len(servers) == 0 {
+		return nil, errors.New("nomadagent: StartJoin needs the servers' RPC addresses")
+	}
+	for _, s := range servers {
+		if _, _, err := net.SplitHostPort(s); err != nil {
+			return nil, fmt.Errorf("nomadagent: server %q: want host:port: %w", s, err)
+		}
+	}
+	return start(ctx, roleClient, cfg, slices.Clone(servers), nil)
+}
+
+// start starts an agent of role r; a client-only agent joins servers
+// (their RPC addresses), and serverAPI, when not nil, is a server's API.
+func start(ctx context.Context, r role, cfg Config, servers []string, serverAPI *api.Client) (*Agent, error) {
 	// Free ports are found by binding and releasing them, so another
 	// process can take one before Nomad binds it: try again with new ones.
 	const attempts = 3
@@ -101,10 +121,7 @@ func start(ctx context.Context, r role, cfg Config, server *Agent) (*Agent, erro
 			return nil, err
 		}
 		a := &Agent{cfg: c, role: r, ports: p}
-		if server != nil {
-			a.servers = []string{server.RPCAddr()}
-			a.serverAPI = server.api
-		}
+		a.servers, a.serverAPI = servers, serverAPI
 		if a.api, err = api.NewClient(&api.Config{Address: a.Addr(), Region: c.Region}); err != nil {
 			return nil, fmt.Errorf("nomadagent: %w", err)
 		}

@@ -263,3 +263,45 @@ func openRead(t *testing.T, ctx context.Context, path string) *os.File {
 		return nil
 	}
 }
+
+// TestJoinServers starts a client that joins a server by its RPC address
+// alone (as `hpcbridge agent` joins the servers a join token names),
+// offering 512 MiB with its meta, runs a job there, and waits
+// for the node to be idle.
+func TestJoinServers(t *testing.T) {
+	srv := nomadtest.StartServer(t, nomadagent.Config{HeartbeatTTL: time.Second})
+	if _, err := nomadagent.StartJoin(context.Background(), nil, nomadagent.Config{Dir: t.TempDir()}); err == nil {
+		t.Error("StartJoin without servers started")
+	}
+	if _, err := nomadagent.StartJoin(context.Background(), []string{"nowhere"}, nomadagent.Config{Dir: t.TempDir()}); err == nil {
+		t.Error("StartJoin with a server that is not host:port started")
+	}
+	c := nomadtest.StartJoin(t, []string{srv.RPCAddr()}, nomadagent.Config{
+		Name: "donor-1", Plugins: []nomadagent.Plugin{rawExec}, Drivers: []string{"raw_exec"},
+		Meta: map[string]string{"hpcbridge.donor": "uni-b"}, MemoryMiB: 512,
+	})
+	node, _, err := srv.API().Nodes().Info(c.NodeID(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if node.Name != "donor-1" || node.Meta["hpcbridge.donor"] != "uni-b" {
+		t.Errorf("node %q meta %v: want donor-1 with hpcbridge.donor=uni-b", node.Name, node.Meta)
+	}
+	// (ReservableCores is not tried here: other Nomad clients of the
+	// machine, other tests', would keep Nomad from shrinking the cpuset.)
+	if r := node.NodeResources; r == nil || r.Memory.MemoryMB != 512 {
+		t.Errorf("node resources %+v: want 512 MiB", node.NodeResources)
+	}
+	ctx := ctxFor(t, 2*time.Minute)
+	r := longTask(t, ctx, srv, "donor-1")
+	if left, err := c.WaitNodeIdle(ctxFor(t, time.Second), "long-"); err == nil || len(left) != 1 || !strings.HasPrefix(left[0], "long-donor-1/") {
+		t.Errorf("WaitNodeIdle with a task running: %v, %v; want it named and a timeout", left, err)
+	}
+	if _, _, err := srv.API().Jobs().Deregister("long-donor-1", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	expectEOF(t, r, "the stopped job's task still runs")
+	if left, err := c.WaitNodeIdle(ctx, "long-"); err != nil {
+		t.Fatalf("WaitNodeIdle: %v (left %v)", err, left)
+	}
+}

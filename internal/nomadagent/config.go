@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +66,20 @@ type Config struct {
 	// (DynamicPortRange) so that two allocations on different nodes are
 	// never handed the same port.
 	DynamicPorts PortRange
+	// ReservableCores, when set, are the only CPU cores the client offers
+	// (Nomad's reservable_cores, a cpuset list such as "0-3,8"): the
+	// node's CPU count is theirs. MemoryMiB, when set, is the memory the
+	// client offers (memory_total_mb) instead of the machine's. A node
+	// that lends part of a machine (`hpcbridge agent --cpus/--memory`, a
+	// pilot job inside a Slurm allocation) offers only that part.
+	//
+	// Nomad 1.11 writes the reservable cores into the cpuset of its
+	// machine-wide parent cgroup (/nomad; client.cgroup_parent does not
+	// move it), which fails ("device or resource busy") while another
+	// Nomad client on the machine holds tasks or partitions there with
+	// other cores: one client per machine may limit its cores.
+	ReservableCores string
+	MemoryMiB       int
 	// HeartbeatTTL, when set, is the server's min_heartbeat_ttl and
 	// heartbeat_grace: a client that stops heartbeating is marked down
 	// within about three times this. Zero keeps Nomad's 10 s + 10 s.
@@ -180,11 +195,20 @@ func (c Config) withDefaults(r role, p ports) (Config, error) {
 	if d := c.DynamicPorts; d != (PortRange{}) && (d.Min < 1024 || d.Max > 65535 || d.Min > d.Max) {
 		return c, fmt.Errorf("nomadagent: dynamic ports %d-%d: want 1024 <= min <= max <= 65535", d.Min, d.Max)
 	}
+	if !cpusetRE.MatchString(c.ReservableCores) {
+		return c, fmt.Errorf("nomadagent: reservable cores %q: want a cpuset list such as 0-3,8", c.ReservableCores)
+	}
+	if c.MemoryMiB < 0 {
+		return c, fmt.Errorf("nomadagent: memory %d MiB: want 0 (the machine's) or more", c.MemoryMiB)
+	}
 	opts := map[string]string{"fingerprint.denylist": FingerprintDenylist}
 	maps.Copy(opts, c.ClientOptions)
 	c.ClientOptions = opts
 	return c, nil
 }
+
+// cpusetRE is a cpuset list ("0-3,8,10-11"), or empty; at most 1024 bytes.
+var cpusetRE = regexp.MustCompile(`^(|[0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?){0,170})$`)
 
 func or(s, def string) string {
 	if s == "" {
@@ -237,6 +261,12 @@ func (c Config) render(r role, p ports, servers []string, loopback string) (stri
 		}
 		if len(c.Meta) > 0 {
 			w.set("meta", c.Meta)
+		}
+		if c.ReservableCores != "" {
+			w.set("reservable_cores", c.ReservableCores)
+		}
+		if c.MemoryMiB > 0 {
+			w.set("memory_total_mb", c.MemoryMiB)
 		}
 		if c.DynamicPorts != (PortRange{}) {
 			w.set("min_dynamic_port", c.DynamicPorts.Min)

@@ -30,8 +30,10 @@ func TestRender(t *testing.T) {
 				"volume":             []map[string]any{{"path": "/a"}, {"path": "/b"}},
 			}},
 		},
-		ClientOptions: map[string]string{"driver.allowlist": "raw_exec,hpcbridge-gpu"},
-		HeartbeatTTL:  time.Second,
+		ClientOptions:   map[string]string{"driver.allowlist": "raw_exec,hpcbridge-gpu"},
+		HeartbeatTTL:    time.Second,
+		ReservableCores: "0-3,8",
+		MemoryMiB:       4096,
 	}
 	p := ports{HTTP: 4646, RPC: 4647, Serf: 4648}
 	for _, tc := range []struct {
@@ -179,5 +181,19 @@ func TestDynamicPorts(t *testing.T) {
 	}
 	if _, err := (Config{Dir: "/srv/a", Binary: "/bin/nomad", DynamicPorts: PortRange{Min: 30000, Max: 20000}}).withDefaults(roleClient, ports{}); err == nil {
 		t.Error("an inverted range was accepted")
+	}
+}
+
+func TestLimitsChecked(t *testing.T) {
+	for _, c := range []Config{
+		{ReservableCores: "0-"},
+		{ReservableCores: "a"},
+		{ReservableCores: "0-3\nserver { enabled = true }"},
+		{MemoryMiB: -1},
+	} {
+		c.Dir, c.Binary = "/srv/a", "/bin/nomad"
+		if _, err := c.withDefaults(roleClient, ports{}); err == nil {
+			t.Errorf("cores %q, memory %d accepted", c.ReservableCores, c.MemoryMiB)
+		}
 	}
 }

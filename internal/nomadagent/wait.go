@@ -228,3 +228,35 @@ func retry(ctx context.Context, f func() (bool, error), last func() error) error
 		backoff = min(2*backoff, time.Second)
 	}
 }
+
+// WaitNodeIdle blocks until this client's node runs no allocation (none
+// pending or running on the client) of a job whose ID starts with
+// jobPrefix, following the node's allocations with blocking queries. On
+// giving up (ctx ended) it returns the allocations still live, as
+// "JOB/ALLOC-ID-PREFIX", with the error. `hpcbridge agent` waits so for
+// its node's jobs to checkpoint and move away before it stops Nomad.
+func (a *Agent) WaitNodeIdle(ctx context.Context, jobPrefix string) ([]string, error) {
+	id := a.NodeID()
+	if id == "" {
+		return nil, errors.New("nomadagent: WaitNodeIdle on an agent without a node")
+	}
+	var live []string
+	_, err := follow(ctx, func(q *api.QueryOptions) ([]*api.Allocation, *api.QueryMeta, error) {
+		return a.api.Nodes().Allocations(id, q)
+	}, func(allocs []*api.Allocation) bool {
+		live = live[:0]
+		for _, al := range allocs {
+			if !strings.HasPrefix(al.JobID, jobPrefix) {
+				continue
+			}
+			if al.ClientStatus == api.AllocClientStatusPending || al.ClientStatus == api.AllocClientStatusRunning {
+				live = append(live, al.JobID+"/"+al.ID[:min(8, len(al.ID))])
+			}
+		}
+		return len(live) == 0
+	})
+	if err != nil {
+		return live, err
+	}
+	return nil, nil
+}

@@ -65,6 +65,15 @@ func StartClient(t testing.TB, server *nomadagent.Agent, cfg nomadagent.Config) 
 	})
 }
 
+// StartJoin starts a client agent that joins the servers at their RPC
+// addresses (nomadagent.StartJoin), as `hpcbridge agent` does.
+func StartJoin(t testing.TB, servers []string, cfg nomadagent.Config) *nomadagent.Agent {
+	t.Helper()
+	return start(t, &cfg, "client", func(ctx context.Context) (*nomadagent.Agent, error) {
+		return nomadagent.StartJoin(ctx, servers, cfg)
+	})
+}
+
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
 // start fills in what a test agent needs (Binary, a Dir of its own under

@@ -36,6 +36,8 @@ client {
     "hpcbridge.donor" = "uni-a"
     rack = "r1"
   }
+  reservable_cores = "0-3,8"
+  memory_total_mb = 4096
   options {
     "driver.allowlist" = "raw_exec,hpcbridge-gpu"
     "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
