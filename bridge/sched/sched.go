@@ -15,6 +15,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/hpcbridge/hpcbridge/bridge/fairshare"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -119,8 +120,12 @@ type Config struct {
 	// Interval between passes when nothing changes (default 1s).
 	Interval time.Duration
 	// Now is the clock (default time.Now).
-	Now    func() time.Time
-	Logger *slog.Logger
+	Now func() time.Time
+	// Priority orders the pending jobs (bridge/fairshare: Slurm's
+	// priority/multifactor with reciprocal fair share); nil orders them
+	// by state.Job.Priority, as priority/basic does.
+	Priority *fairshare.Priorities
+	Logger   *slog.Logger
 }
 
 // Scheduler is the leader's loop. Create it with New and run it with Run
@@ -322,6 +327,12 @@ type candidate struct {
 	task int
 }
 
+// rankedJob is a pending job with its priority for this pass.
+type rankedJob struct {
+	job  *state.Job
+	prio int64
+}
+
 // schedule starts eligible jobs in priority order and records why the
 // others wait.
 func (s *Scheduler) schedule(ctx context.Context, now time.Time) error {
@@ -333,10 +344,18 @@ func (s *Scheduler) schedule(ctx context.Context, now time.Time) error {
 		}
 		return true
 	})
-	sort.Slice(pending, func(a, b int) bool {
-		pa, pb := pending[a].Priority(), pending[b].Priority()
-		return pa > pb || pa == pb && pending[a].ID < pending[b].ID
+	prio := s.cfg.Priority.Func(v, now)
+	ranked := make([]rankedJob, len(pending))
+	for i, j := range pending {
+		ranked[i] = rankedJob{j, prio(j)}
+	}
+	sort.Slice(ranked, func(a, b int) bool {
+		pa, pb := ranked[a].prio, ranked[b].prio
+		return pa > pb || pa == pb && ranked[a].job.ID < ranked[b].job.ID
 	})
+	for i := range ranked {
+		pending[i] = ranked[i].job
+	}
 	capacity, err := s.cfg.Executor.Capacity(ctx)
 	if err != nil {
 		return err
