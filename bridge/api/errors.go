@@ -47,7 +47,7 @@ func StatusOf(code string) int {
 	switch code {
 	case CodeNotFound:
 		return http.StatusNotFound
-	case CodePermissionDenied:
+	case CodePermissionDenied, CodeJoinTokenInvalid, CodeJoinTokenUsed, CodeJoinTokenExpired:
 		return http.StatusForbidden
 	case CodeUnauthenticated:
 		return http.StatusUnauthorized

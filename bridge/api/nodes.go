@@ -77,6 +77,10 @@ type Node struct {
 	Datacenter string `json:"datacenter,omitempty"`
 	Pool       string `json:"pool,omitempty"`
 	Class      string `json:"class,omitempty"`
+	// Donor is the donor organisation the node joined under (its join
+	// record, through the key it registered: state.View.DonorOfNode);
+	// empty for a node no join registered, whatever its Nomad meta says.
+	Donor string `json:"donor,omitempty"`
 }
 
 // HasFlag reports whether the node carries flag.

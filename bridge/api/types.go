@@ -196,8 +196,11 @@ type ACLToken struct {
 	AccessorID string `json:"accessor_id"`
 	SecretID   string `json:"secret_id,omitempty"`
 	Name       string `json:"name,omitempty"`
-	// Type is "management" or "client" (state.TokenManagement, state.TokenClient).
+	// Type is "management", "client" or "donor-admin" (state.TokenManagement,
+	// state.TokenClient, state.TokenDonorAdmin).
 	Type string `json:"type"`
+	// Donor is a donor-admin token's donor organisation.
+	Donor string `json:"donor,omitempty"`
 	// User is the Unix user the token acts as.
 	User string `json:"user,omitempty"`
 	// Accounts are the Slurm accounts a client token may charge; the first
@@ -217,10 +220,13 @@ type ACLBootstrapRequest struct {
 // ACLTokenRequest creates a token. Client tokens need a user.
 type ACLTokenRequest struct {
 	Name string `json:"name,omitempty"`
-	// Type is "client" (the default) or "management".
+	// Type is "client" (the default), "management" or "donor-admin".
 	Type     string   `json:"type,omitempty"`
 	User     string   `json:"user,omitempty"`
 	Accounts []string `json:"accounts,omitempty"`
+	// Donor is the donor a donor-admin token administers (required for
+	// that type, refused for the others).
+	Donor string `json:"donor,omitempty"`
 }
 
 // RaftServer is one member of the coordinator cluster.
