@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/fairshare"
 	"github.com/hpcbridge/hpcbridge/internal/cas"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -70,6 +71,9 @@ type Config struct {
 	// Observer reads a run's allocation from Nomad, for checkpoint
 	// receipts (checkpoints.go); nil: receipts are refused.
 	Observer AllocObserver
+	// Priority is the scheduler's priority (fairshare.go: sprio, sshare);
+	// nil: priority/basic.
+	Priority *fairshare.Priorities
 	// TLS, when set, makes Serve speak HTTPS with it (set ClientCAs and
 	// ClientAuth for mutual TLS; see ServerTLS).
 	TLS *tls.Config
@@ -249,6 +253,8 @@ func (s *Server) routes() {
 		{"POST /v1/job/{ref}/checkpoints", leader, s.runAuth(s.handleCheckpoint)},
 		{"GET /v1/receipts", read, s.auth(s.handleReceipts)},
 		{"GET /v1/nodes/keys", read, s.auth(s.handleNodeKeys)},
+		{"GET /v1/priorities", read, s.auth(s.handlePriorities)}, // fairshare.go: sprio
+		{"GET /v1/shares", read, s.auth(s.handleShares)},         // fairshare.go: sshare
 		{"POST /v1/node/{name}/key/revoke", leader, s.management(s.handleNodeKeyRevoke)},
 		{"GET /v1/config", local, s.auth(s.handleConfig)},
 		{"GET /v1/nodes", local, s.auth(s.handleNodes)},

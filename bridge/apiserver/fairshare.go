@@ -1,0 +1,155 @@
+package apiserver
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/fairshare"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// maxFilterItems bounds the names one sprio/sshare filter lists.
+const maxFilterItems = 1000
+
+// priorities is the server's priority configuration (the scheduler's,
+// given as Config.Priority; nil: priority/basic).
+func (s *Server) priorities() *fairshare.Priorities {
+	if s.cfg.Priority == nil {
+		return fairshare.NewPriorities(fairshare.Config{Type: fairshare.Basic})
+	}
+	return s.cfg.Priority
+}
+
+// filterOf reads a comma-separated query parameter (at most
+// maxFilterItems names of at most 256 bytes).
+func filterOf(r *http.Request, key string) ([]string, error) {
+	raw := r.URL.Query().Get(key)
+	if raw == "" {
+		return nil, nil
+	}
+	l := strings.Split(raw, ",")
+	if len(l) > maxFilterItems {
+		return nil, badRequest("%s: more than %d names", key, maxFilterItems)
+	}
+	for _, n := range l {
+		if len(n) > 256 {
+			return nil, badRequest("%s: a name over 256 bytes", key)
+		}
+	}
+	return l, nil
+}
+
+// handlePriorities answers GET /v1/priorities?job=&user=&partition=
+// (sprio): each pending, unheld job's priority and factors, as the
+// scheduler computes them, by job id. Any token may read it, as squeue
+// shows every job's priority.
+func (s *Server) handlePriorities(w http.ResponseWriter, r *http.Request, _ *state.ACLToken) error {
+	jobs, err := filterOf(r, "job")
+	if err != nil {
+		return err
+	}
+	users, err := filterOf(r, "user")
+	if err != nil {
+		return err
+	}
+	parts, err := filterOf(r, "partition")
+	if err != nil {
+		return err
+	}
+	p := s.priorities()
+	cfg := p.Config()
+	out := api.PriorityList{Type: cfg.Type, Weights: cfg.Weights, Jobs: []fairshare.Factors{}}
+	if !cfg.Enabled() {
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+	now := s.now()
+	v := s.cfg.Store.View()
+	tab := p.Table(v, now)
+	out.CalcTime = tab.Time
+	v.EachJobInState(state.StatePending, func(j *state.Job) bool {
+		if j.Hold != state.HoldNone || (len(users) > 0 && !slices.Contains(users, j.User)) ||
+			(len(parts) > 0 && !slices.Contains(parts, j.Partition)) || (len(jobs) > 0 && !jobNamed(jobs, j)) {
+			return true
+		}
+		if len(out.Jobs) == api.MaxPriorities {
+			out.Truncated = true
+			return false
+		}
+		out.Jobs = append(out.Jobs, cfg.Job(tab, j, now))
+		return true
+	})
+	slices.SortFunc(out.Jobs, func(a, b fairshare.Factors) int { return cmpUint64(a.JobID, b.JobID) })
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func cmpUint64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// jobNamed reports whether one of names (123, 123_4) is j: its id, its
+// array's id, or its Slurm id.
+func jobNamed(names []string, j *state.Job) bool {
+	id, arr := strconv.FormatUint(j.ID, 10), ""
+	if j.ArrayJobID != 0 {
+		arr = strconv.FormatUint(j.ArrayJobID, 10)
+	}
+	for _, n := range names {
+		if n == id || (arr != "" && n == arr) || n == j.SlurmID() {
+			return true
+		}
+	}
+	return false
+}
+
+// handleShares answers GET /v1/shares?account=&user= (sshare): every
+// account's shares, usage and fair-share factor, with its users' usage.
+func (s *Server) handleShares(w http.ResponseWriter, r *http.Request, _ *state.ACLToken) error {
+	accounts, err := filterOf(r, "account")
+	if err != nil {
+		return err
+	}
+	users, err := filterOf(r, "user")
+	if err != nil {
+		return err
+	}
+	p := s.priorities()
+	cfg := p.Config()
+	out := api.ShareList{Type: cfg.Type, HalfLife: fairshare.FormatTime(cfg.HalfLife), ShareGPUHours: cfg.ShareGPUHours, Accounts: []*fairshare.Account{}}
+	if !cfg.Enabled() {
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+	tab := p.Table(s.cfg.Store.View(), s.now())
+	out.CalcTime, out.TotalShares, out.TotalUsage = tab.Time, tab.TotalShares, tab.TotalUsage
+	for _, a := range tab.Sorted() {
+		if len(accounts) > 0 && !slices.Contains(accounts, a.Name) {
+			continue
+		}
+		cp := *a
+		if len(users) > 0 {
+			cp.Users = nil
+			for _, u := range a.Users {
+				if slices.Contains(users, u.Name) {
+					cp.Users = append(cp.Users, u)
+				}
+			}
+			if len(cp.Users) == 0 && len(accounts) == 0 {
+				continue
+			}
+		}
+		out.Accounts = append(out.Accounts, &cp)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
