@@ -156,9 +156,12 @@ type NodeJoinResponse struct {
 
 // NodeLeaveRequest is POST /v1/node/{name}/leave's body (signed by the
 // node's key, NodeSigner): the reclaim deadline of the node's jobs as a
-// Go duration ("" : the server's --reclaim-deadline).
+// Go duration ("" : the server's --reclaim-deadline). Cancel undoes a
+// leave instead (NodeRejoin): the node is joined again and the reclaim its
+// leave began ends.
 type NodeLeaveRequest struct {
 	Deadline string `json:"deadline,omitempty"`
+	Cancel   bool   `json:"cancel,omitempty"`
 }
 
 // JoinMessage is what a joining node signs with its key: the hash of the
@@ -322,6 +325,18 @@ func (c *Client) NodeJoin(ctx context.Context, req *NodeJoinRequest) (*NodeJoinR
 func (c *Client) NodeLeave(ctx context.Context, signer *NodeSigner, deadline string) (*Reclaim, error) {
 	var out Reclaim
 	if err := c.nodeSigned(ctx, http.MethodPost, signer, &NodeLeaveRequest{Deadline: deadline}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// NodeRejoin undoes the leave of the node signer names (an agent started
+// again on a node that left): its join record is joined again and the
+// reclaim its leave began ends, so that it takes jobs again. Signed with
+// the node's key; no ACL token is needed.
+func (c *Client) NodeRejoin(ctx context.Context, signer *NodeSigner) (*NodeLeaveStatus, error) {
+	var out NodeLeaveStatus
+	if err := c.nodeSigned(ctx, http.MethodPost, signer, &NodeLeaveRequest{Cancel: true}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

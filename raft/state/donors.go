@@ -45,6 +45,8 @@ const (
 	// signed by the node's key): its jobs are reclaimed, and the donor may
 	// be deleted once all its nodes left.
 	JoinLeave = "leave"
+	// JoinRejoin undoes a leave (the node's agent started again).
+	JoinRejoin = "rejoin"
 )
 
 // TokenDonorAdmin is the type of a donor organisation's admin token
@@ -167,7 +169,8 @@ type DonorCmd struct {
 // JoinTokenCmd issues a join token (issue: Token, without CreateIdx;
 // management or Token.Donor's admin), redeems one (redeem: SecretHash,
 // NodeName, Key, Time; the apiserver checked the node's proof of the key)
-// or records that a node left (leave: NodeName, Key; the node signed it).
+// or records that a node left (leave: NodeName, Key; the node signed it)
+// or came back (rejoin: the same).
 type JoinTokenCmd struct {
 	Op         string     `json:"op"`
 	Time       time.Time  `json:"time"`
@@ -274,7 +277,7 @@ func (c JoinTokenCmd) validate() error {
 		if _, err := receipt.DecodeKey(c.Key); err != nil {
 			return err
 		}
-	case JoinLeave:
+	case JoinLeave, JoinRejoin:
 		if err := CheckNodeName(c.NodeName); err != nil {
 			return err
 		}
@@ -282,7 +285,7 @@ func (c JoinTokenCmd) validate() error {
 			return err
 		}
 	default:
-		return fmt.Errorf("join token operation %q: want issue, redeem or leave", c.Op)
+		return fmt.Errorf("join token operation %q: want issue, redeem, leave or rejoin", c.Op)
 	}
 	return nil
 }
@@ -621,8 +624,20 @@ func (a *applier) leaveDonor(c *JoinTokenCmd) *Result {
 		return &Result{Err: fmt.Errorf("node %s did not join with this key: %w", c.NodeName, ErrNotFound)}
 	}
 	n := *raw.(*DonorNode)
-	if n.Left.IsZero() {
+	switch {
+	case c.Op == JoinLeave && n.Left.IsZero():
 		n.Left = c.Time.UTC()
+		a.putDonorNode(&n)
+	case c.Op == JoinRejoin && !n.Left.IsZero():
+		if a.donor(n.Donor) == nil {
+			return &Result{Err: fmt.Errorf("node %s: donor %s is gone: %w", c.NodeName, n.Donor, ErrNotFound)}
+		}
+		for _, o := range rows[DonorNode](a.txn, tableDonorNodes, "name", c.NodeName) {
+			if o.Key != n.Key && o.Left.IsZero() {
+				return &Result{Err: fmt.Errorf("node name %s: joined again with another key (donor %s): %w", c.NodeName, o.Donor, ErrNodeTaken)}
+			}
+		}
+		n.Left = time.Time{}
 		a.putDonorNode(&n)
 	}
 	return &Result{Value: n}
