@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
+	"github.com/hpcbridge/hpcbridge/bridge/fairshare"
 	hbraft "github.com/hpcbridge/hpcbridge/raft"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -54,6 +56,10 @@ type Config struct {
 	// BlobStore is the store of staged files and checkpoints, as
 	// cas.Open reads it (default dir:DataDir/blobs).
 	BlobStore string
+	// Priority is how the scheduler orders pending jobs (nil:
+	// fairshare.DefaultConfig, Slurm's priority/multifactor with
+	// reciprocal fair share; docs/fairshare.md).
+	Priority *fairshare.Config
 	// Version is the release, for the start-up log line.
 	Version string
 	// Out receives the start-up banner, Log the logs (nil: discarded,
@@ -143,6 +149,10 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	prio, err := priorityOf(o)
+	if err != nil {
+		return err
+	}
 	var mirror *blobMirror // blobmirror.go: a store of this server's own
 	if o.BlobStore == "" || strings.HasPrefix(o.BlobStore, "dir:") {
 		mirror = newBlobMirror(blobs, store, id, serversOf(node, store), clientTLS, logger)
@@ -153,8 +163,9 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		Raft: node, Store: store, NodeID: id, APIAddr: advertise,
 		Partitions: o.Partitions, Servers: serversOf(node, store),
 		Signaller: b.exec, Nodes: b.nodes, TLS: serverTLS, ForwardTLS: clientTLS, Logger: logger,
-		Settings: slurmSettings(o.Nomad),
+		Settings: slurmSettings(o.Nomad), Priority: prio,
 	}
+	maps.Copy(acfg.Settings, prioritySettings(prio.Config()))
 	if b.observer != nil {
 		acfg.Observer = b.observer
 	}
@@ -178,7 +189,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	if b.keys != nil {
 		tasks = append(tasks, b.keys)
 	}
-	tasks = append(tasks, schedulerTask{store: store, raft: node, exec: b.exec, logger: logger})
+	tasks = append(tasks, schedulerTask{store: store, raft: node, exec: b.exec, prio: prio, logger: logger})
 	tasks = append(tasks, o.LeaderTasks...)
 
 	// The tasks every server runs; each returns when gctx ends.

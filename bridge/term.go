@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
+	"github.com/hpcbridge/hpcbridge/bridge/fairshare"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -142,13 +143,14 @@ type schedulerTask struct {
 	store  *state.Store
 	raft   sched.Applier
 	exec   sched.Executor
+	prio   *fairshare.Priorities
 	logger *slog.Logger
 }
 
 func (schedulerTask) Name() string { return "scheduler" }
 
 func (s schedulerTask) RunTerm(ctx context.Context, _ Term) error {
-	err := sched.New(sched.Config{Store: s.store, Raft: s.raft, Executor: s.exec, Logger: s.logger}).Run(ctx)
+	err := sched.New(sched.Config{Store: s.store, Raft: s.raft, Executor: s.exec, Priority: s.prio, Logger: s.logger}).Run(ctx)
 	if ctx.Err() != nil {
 		return nil
 	}

@@ -37,7 +37,7 @@ func serverCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "tls-ca", Usage: "PEM CA that signs every server's (and client's) certificate"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
 			&cli.StringFlag{Name: "blob-store", Usage: "the store of staged files and checkpoints: dir:PATH or s3://ACCESS:SECRET@HOST:PORT/BUCKET[/PREFIX][?tls=false]", DefaultText: "dir:DATA_DIR/blobs"},
-		}, nomadFlags()...),
+		}, append(nomadFlags(), priorityFlags()...)...),
 		Action: func(c *cli.Context) error {
 			cfg := bridge.Config{
 				DataDir: c.String("data-dir"), Bind: c.String("bind"), Advertise: c.String("advertise"),
@@ -47,6 +47,11 @@ func serverCommand(s streams) *cli.Command {
 				TLSCA: c.String("tls-ca"), LogLevel: c.String("log-level"), Nomad: nomadOf(c), BlobStore: c.String("blob-store"),
 				Version: version, Out: s.out, Log: s.err,
 			}
+			prio, err := priorityConfigOf(c)
+			if err != nil {
+				return &exitError{code: exitUsage, err: fmt.Errorf("server: %w", err)}
+			}
+			cfg.Priority = prio
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := bridge.New(cfg).Run(ctx); err != nil {
