@@ -253,9 +253,9 @@ func (s *Server) routes() {
 		{"POST /v1/job/{ref}/checkpoints", leader, s.runAuth(s.handleCheckpoint)},
 		{"GET /v1/receipts", read, s.auth(s.handleReceipts)},
 		{"GET /v1/nodes/keys", read, s.auth(s.handleNodeKeys)},
+		{"POST /v1/node/{name}/key/revoke", leader, s.management(s.handleNodeKeyRevoke)},
 		{"GET /v1/priorities", read, s.auth(s.handlePriorities)}, // fairshare.go: sprio
 		{"GET /v1/shares", read, s.auth(s.handleShares)},         // fairshare.go: sshare
-		{"POST /v1/node/{name}/key/revoke", leader, s.management(s.handleNodeKeyRevoke)},
 		{"GET /v1/config", local, s.auth(s.handleConfig)},
 		{"GET /v1/nodes", local, s.auth(s.handleNodes)},
 		{"GET /v1/node/{name}", local, s.auth(s.handleNode)},
