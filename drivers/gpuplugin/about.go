@@ -92,6 +92,7 @@ var configSpec = hclspec.NewObject(map[string]*hclspec.Spec{
 	"fake_model": hclspec.NewAttr("fake_model", "string", false),
 	"fake_count": hclspec.NewAttr("fake_count", "number", false),
 	"fake_seed":  hclspec.NewAttr("fake_seed", "string", false),
+	"devices":    hclspec.NewAttr("devices", "list(string)", false),
 	"fingerprint_period": hclspec.NewDefault(
 		hclspec.NewAttr("fingerprint_period", "string", false),
 		hclspec.NewLiteral(`"`+DefaultFingerprintPeriod.String()+`"`),

@@ -3,6 +3,10 @@ package gpuplugin
 import (
 	"fmt"
 	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/drivers/nvml"
@@ -25,13 +29,36 @@ type Config struct {
 	FakeSeed string `codec:"fake_seed"`
 	// FingerprintPeriod is how often the GPUs are read again ("5s").
 	FingerprintPeriod string `codec:"fingerprint_period"`
+	// Devices, when set, are the only GPUs the node offers, each by its
+	// NVML index ("0") or UUID ("GPU-..."): a node that lends part of a
+	// machine (hpcbridge agent --gpus, a pilot job given some GPUs by
+	// Slurm) offers those alone. A MIG instance is offered with its GPU.
+	Devices []string `codec:"devices"`
 }
+
+// maxDevices bounds Config.Devices.
+const maxDevices = 1024
 
 // settings is a checked Config.
 type settings struct {
 	backend string
 	fake    nvml.FakeConfig
 	period  time.Duration
+	// devices are Config.Devices, sorted and joined by "," ("": all).
+	devices string
+}
+
+// offers reports whether the settings offer the GPU of index and uuid.
+func (s settings) offers(index int, uuid string) bool {
+	if s.devices == "" {
+		return true
+	}
+	for _, d := range strings.Split(s.devices, ",") {
+		if d == uuid || d == strconv.Itoa(index) {
+			return true
+		}
+	}
+	return false
 }
 
 // check validates c and fills in defaults.
@@ -46,6 +73,17 @@ func (c Config) check() (settings, error) {
 		return s, fmt.Errorf("fingerprint_period %q: want a duration from %v to %v", c.FingerprintPeriod, minPeriod, maxPeriod)
 	}
 	s.period = d
+	if len(c.Devices) > maxDevices {
+		return s, fmt.Errorf("devices: %d entries, at most %d", len(c.Devices), maxDevices)
+	}
+	for _, dev := range c.Devices {
+		if !deviceRE.MatchString(dev) {
+			return s, fmt.Errorf("devices: %.80q: want a GPU's index (0, 1, ...) or UUID (GPU-...)", dev)
+		}
+	}
+	devs := slices.Clone(c.Devices)
+	slices.Sort(devs)
+	s.devices = strings.Join(slices.Compact(devs), ",")
 	switch c.Backend {
 	case nvml.BackendNVML:
 		if c.FakeModel != "" || c.FakeCount != 0 || c.FakeSeed != "" {
@@ -65,3 +103,6 @@ func (c Config) check() (settings, error) {
 	}
 	return s, nil
 }
+
+// deviceRE is one entry of Config.Devices: an index or a UUID.
+var deviceRE = regexp.MustCompile(`^([0-9]{1,4}|(GPU|MIG)-[A-Za-z0-9-]{1,80})$`)

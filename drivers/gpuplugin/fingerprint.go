@@ -122,6 +122,9 @@ func (p *Plugin) fingerprint(b nvml.Backend) ([]*device.DeviceGroup, error) {
 		devices[in.ID] = in
 	}
 	for _, d := range gpus {
+		if !p.set.offers(d.Index, d.UUID) {
+			continue
+		}
 		if !d.MIGEnabled {
 			add(instance{ID: d.UUID, Index: d.Index, MIGIndex: -1, GPU: d.UUID, Minor: d.Minor, PCIBusID: d.PCIBusID, Group: d.Name},
 				common(d.Name, d.MemoryMiB, d.ComputeCapability))

@@ -40,6 +40,7 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]any{"backend": "fake", "fingerprint_period": "soon"}, `fingerprint_period "soon": want a duration from 100ms to 1h0m0s`},
 		{map[string]any{"backend": "fake", "fingerprint_period": "1ms"}, `fingerprint_period "1ms"`},
 		{map[string]any{"backend": "fake", "fake_bogus": 1}, `No argument or block type is named "fake_bogus"`},
+		{map[string]any{"backend": "fake", "devices": []string{"0", "../x"}}, `devices: "../x": want a GPU's index`},
 	} {
 		contains(t, newHarness(t).setConfig(t, c.cfg), c.want)
 	}
@@ -110,6 +111,22 @@ func TestFingerprintA100Pinned(t *testing.T) {
 	}
 	if len(g.Attributes) != len(want) {
 		t.Errorf("attributes %v, want exactly %v", g.Attributes, want)
+	}
+}
+
+// TestFingerprintOnlyDevices offers only the GPUs the devices setting
+// names, by index or UUID (hpcbridge agent --gpus).
+func TestFingerprintOnlyDevices(t *testing.T) {
+	name := "NVIDIA A100-SXM4-40GB"
+	h := newHarness(t)
+	if err := h.setConfig(t, map[string]any{"backend": "fake", "fake_model": "a100", "fake_count": 4, "fake_seed": "node1",
+		"devices": []string{"1", nvml.FakeUUID("node1", name, 3)}}); err != nil {
+		t.Fatal(err)
+	}
+	g := groupOf(t, next(t, h.fingerprints(t)))
+	want := []string{nvml.FakeUUID("node1", name, 1), nvml.FakeUUID("node1", name, 3)}
+	if !slices.Equal(ids(g), want) {
+		t.Errorf("devices %v, want %v", ids(g), want)
 	}
 }
 
