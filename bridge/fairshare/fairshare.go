@@ -7,7 +7,7 @@
 // calculation period):
 //
 //	donated   = Σ over receipts of the donor's nodes: credited GPU-seconds, decayed
-//	RawShares = 1 + ⌊donated / (3600 · GPU-hours per share)⌋  (1: unaffiliated)
+//	RawShares = 1 + round(donated / (3600 · GPU-hours per share))  (1: unaffiliated)
 //	RawUsage  = Σ over the account's runs: (CPUs·wCPU + GPUs·wGPU) · seconds, decayed
 //	NormShares = RawShares / Σ RawShares,  NormUsage = RawUsage / Σ RawUsage
 //	FairShare = 2^(−NormUsage / NormShares)
@@ -26,7 +26,6 @@ package fairshare
 
 import (
 	"math"
-	"slices"
 	"sort"
 	"time"
 
@@ -35,14 +34,6 @@ import (
 
 // NullAccount is the account jobs without one are charged to.
 const NullAccount = ""
-
-// Donors is what the donor registry answers (*state.View implements it
-// once donors exist; a view without it has no donors).
-type Donors interface {
-	DonorOfAccount(account string) string
-	DonorOfKey(key string) string
-	DonorOfNode(node string) string
-}
 
 // Account is one account's share of the cluster at a Table's time.
 type Account struct {
@@ -135,15 +126,19 @@ func decayed(rate float64, a, b, t time.Time, h time.Duration) float64 {
 // Compute is every account's share at t (use CalcTime): the donations of
 // the donors' nodes, the usage of every run, the factors.
 func Compute(v *state.View, c Config, t time.Time) *Table {
-	donors, _ := any(v).(Donors)
+	affiliated := map[string]string{} // account -> donor, the first by name
+	for _, d := range v.Donors() {
+		for _, a := range d.Accounts {
+			if _, ok := affiliated[a]; !ok {
+				affiliated[a] = d.Name
+			}
+		}
+	}
 	tab := &Table{Time: t, Accounts: map[string]*Account{}}
 	account := func(name string) *Account {
 		a := tab.Accounts[name]
 		if a == nil {
-			a = &Account{Name: name}
-			if donors != nil && name != NullAccount {
-				a.Donor = donors.DonorOfAccount(name)
-			}
+			a = &Account{Name: name, Donor: affiliated[name]}
 			tab.Accounts[name] = a
 		}
 		return a
@@ -167,10 +162,10 @@ func Compute(v *state.View, c Config, t time.Time) *Table {
 		users[k].RawUsage += u
 		return true
 	})
-	for _, name := range affiliated(v) {
+	for name := range affiliated {
 		account(name)
 	}
-	donated := donations(v, donors, c, t)
+	donated := donations(v, c, t)
 	for _, a := range tab.Accounts {
 		a.Donated = donated[a.Donor]
 		a.RawShares = rawShares(a.Donated, c.ShareGPUHours)
@@ -191,12 +186,12 @@ func Compute(v *state.View, c Config, t time.Time) *Table {
 	return tab
 }
 
-// rawShares is 1 plus one share per donated unit.
+// rawShares is 1 plus one share per donated unit, to the nearest.
 func rawShares(donated, gpuHours float64) uint32 {
 	if gpuHours <= 0 || donated <= 0 {
 		return 1
 	}
-	extra := math.Floor(donated / (gpuHours * 3600))
+	extra := math.Round(donated / (gpuHours * 3600))
 	return uint32(min(1+extra, MaxRawShares))
 }
 
@@ -230,18 +225,15 @@ func jobUsage(v *state.View, c Config, j *state.Job, t time.Time) float64 {
 // donations is each donor's credited GPU-seconds at t, decayed over each
 // receipt's credited interval; a receipt's donor is its node key's, else
 // the donor its node joined under.
-func donations(v *state.View, donors Donors, c Config, t time.Time) map[string]float64 {
+func donations(v *state.View, c Config, t time.Time) map[string]float64 {
 	out := map[string]float64{}
-	if donors == nil {
-		return out
-	}
 	v.EachReceipt(func(r *state.ReceiptRecord) bool {
 		if r.Credit.GPUSeconds <= 0 {
 			return true
 		}
-		d := donors.DonorOfKey(r.Key)
+		d := v.DonorOfKey(r.Key)
 		if d == "" {
-			d = donors.DonorOfNode(r.Node)
+			d = v.DonorOfNode(r.Node)
 		}
 		if d == "" {
 			return true
@@ -266,14 +258,4 @@ func weight(s, t time.Time, h time.Duration) float64 {
 		return 1
 	}
 	return math.Exp2(-t.Sub(s).Seconds() / h.Seconds())
-}
-
-// affiliated lists the accounts donors are affiliated with (a view
-// without donors: none).
-func affiliated(v *state.View) []string {
-	l, ok := any(v).(interface{ DonorAccounts() []string })
-	if !ok {
-		return nil
-	}
-	return slices.Clone(l.DonorAccounts())
 }
