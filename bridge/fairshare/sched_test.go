@@ -213,7 +213,7 @@ func (c *cluster) donate() {
 	}
 	res, err := credit.Verify(credit.Input{Signed: signed, Key: credit.Key{NodeID: "nomad-uni-a-gpu1", Key: pub},
 		Observed: credit.Observed{NodeID: "nomad-uni-a-gpu1", Node: "uni-a-gpu1", AllocID: "alloc-1", Start: placed, GPUs: gpus, CPUs: 1},
-		JobID: job, Run: 0, Now: c.now})
+		JobID:    job, Run: 0, Now: c.now})
 	if err != nil {
 		c.t.Fatal(err)
 	}
