@@ -28,8 +28,45 @@ func (s *Server) auth(h authed) handler {
 		if tok.Type == state.TokenRun {
 			return denied("a run token (job %d's node) may only move that job's files and checkpoints, not use %s %s", tok.JobID, r.Method, r.URL.Path)
 		}
+		if tok.Type == state.TokenDonorAdmin {
+			return denied("a donor-admin token (donor %s) may only manage its donor's nodes, join tokens and wallet and read its donor's view and receipts, not use %s %s",
+				tok.Donor, r.Method, r.URL.Path)
+		}
 		return h(w, r, tok)
 	}
+}
+
+// donorAuth is auth for the routes that also take a donor-admin token
+// (state.TokenDonorAdmin): the handler must check what the token may
+// reach (mayAdminDonor, donorOfNode). A run token is refused.
+func (s *Server) donorAuth(h authed) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		tok, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		if tok.Type == state.TokenRun {
+			return denied("a run token (job %d's node) may only move that job's files and checkpoints, not use %s %s", tok.JobID, r.Method, r.URL.Path)
+		}
+		return h(w, r, tok)
+	}
+}
+
+// donorAdmin is donorAuth for routes only management and donor-admin
+// tokens may use.
+func (s *Server) donorAdmin(h authed) handler {
+	return s.donorAuth(func(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+		if !isManagement(tok) && tok.Type != state.TokenDonorAdmin {
+			return denied("this needs a management or a donor-admin token")
+		}
+		return h(w, r, tok)
+	})
+}
+
+// mayAdminDonor reports whether tok administers donor name: a management
+// token, or that donor's donor-admin token.
+func mayAdminDonor(tok *state.ACLToken, name string) bool {
+	return isManagement(tok) || (tok.Type == state.TokenDonorAdmin && tok.Donor != "" && tok.Donor == name)
 }
 
 // runAuth is auth for the routes that also take a run token (a node's,
@@ -100,13 +137,20 @@ func isManagement(tok *state.ACLToken) bool { return tok.Type == state.TokenMana
 
 // actor is who a token acts as in state commands.
 func actor(tok *state.ACLToken) state.Actor {
-	return state.Actor{User: tok.User, Management: isManagement(tok)}
+	a := state.Actor{User: tok.User, Management: isManagement(tok)}
+	if tok.Type == state.TokenDonorAdmin {
+		a.Donor = tok.Donor
+		if a.User == "" {
+			a.User = "donor-admin:" + tok.Donor
+		}
+	}
+	return a
 }
 
 // mayTouch reports whether tok may change or read the private parts of j.
 // A run token never may (its routes check it with runTokenJob).
 func mayTouch(tok *state.ACLToken, j *state.Job) bool {
-	if tok.Type == state.TokenRun {
+	if tok.Type == state.TokenRun || tok.Type == state.TokenDonorAdmin {
 		return false
 	}
 	return isManagement(tok) || (tok.User != "" && tok.User == j.User)
@@ -143,6 +187,7 @@ func wireToken(t *state.ACLToken, secret string) *api.ACLToken {
 		Type:        t.Type,
 		User:        t.User,
 		Accounts:    t.Accounts,
+		Donor:       t.Donor,
 		CreateTime:  t.CreateTime,
 		CreateIndex: t.CreateIdx,
 	}
@@ -211,8 +256,21 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request, _ *st
 			return badRequest("a client token needs a user")
 		}
 	case state.TokenManagement:
+	case state.TokenDonorAdmin:
+		if err := state.CheckDonorName(req.Donor); err != nil {
+			return badRequest("a donor-admin token needs its donor (--donor): %v", err)
+		}
+		if req.User != "" || len(req.Accounts) > 0 {
+			return badRequest("a donor-admin token acts for its donor only: it takes no user or accounts")
+		}
+		if s.cfg.Store.View().Donor(req.Donor) == nil {
+			return api.Errorf(api.CodeNotFound, "donor %s is not registered", req.Donor)
+		}
 	default:
-		return badRequest("token type %q: want client or management", req.Type)
+		return badRequest("token type %q: want client, management or donor-admin", req.Type)
+	}
+	if req.Donor != "" && typ != state.TokenDonorAdmin {
+		return badRequest("only a donor-admin token names a donor")
 	}
 	if req.User != "" {
 		if err := checkName("user", req.User); err != nil {
@@ -235,6 +293,7 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request, _ *st
 		Type:       typ,
 		User:       req.User,
 		Accounts:   req.Accounts,
+		Donor:      req.Donor,
 		CreateTime: s.now().UTC(),
 	}
 	return s.commitToken(w, r, state.CmdACLTokenCreate, tok, secret)

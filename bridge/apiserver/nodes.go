@@ -28,6 +28,7 @@ func (s *Server) handleNodes(w http.ResponseWriter, r *http.Request, _ *state.AC
 		}
 		slices.SortFunc(nodes, func(a, b api.Node) int { return strings.Compare(a.Name, b.Name) })
 		withReclaims(s.cfg.Store.View(), nodes)
+		withDonors(s.cfg.Store.View(), nodes) // donors.go
 		out.Total = len(nodes)
 		out.Nodes = nodes[:min(len(nodes), api.MaxNodes)]
 		out.Source = "nomad"
@@ -48,6 +49,7 @@ func (s *Server) handleNode(w http.ResponseWriter, r *http.Request, _ *state.ACL
 			if n.Name == name {
 				one := []api.Node{n}
 				withReclaims(s.cfg.Store.View(), one)
+				withDonors(s.cfg.Store.View(), one)
 				writeJSON(w, http.StatusOK, one[0])
 				return nil
 			}

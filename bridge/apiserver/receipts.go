@@ -10,11 +10,16 @@ import (
 
 // handleReceipts answers GET /v1/receipts?job=&node=: the checkpoint
 // receipts the caller may see (a user their own jobs', a management token
-// all, with every node's credited totals), by job, run and seq, at most
-// api.MaxReceipts.
+// all, with every node's credited totals, a donor-admin token those signed
+// by its donor's nodes, with their totals), by job, run and seq, at most
+// api.MaxReceipts. A donor's nodes are those whose key a join of the
+// donor registered (state.View.DonorOfKey), never what a node claims.
 func (s *Server) handleReceipts(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
 	q := r.URL.Query()
 	v := s.cfg.Store.View()
+	// A donor-admin token sees its donor's nodes' receipts, of any job
+	// (the filter below), and nothing else.
+	donorAdmin := tok.Type == state.TokenDonorAdmin
 	var jobID uint64
 	if ref := q.Get("job"); ref != "" {
 		jr, err := api.ParseJobRef(ref)
@@ -25,7 +30,7 @@ func (s *Server) handleReceipts(w http.ResponseWriter, r *http.Request, tok *sta
 		if j == nil || j.IsArrayBase() {
 			return api.Errorf(api.CodeNotFound, "job %s: %v", ref, state.ErrNotFound)
 		}
-		if !mayTouch(tok, j) {
+		if !mayTouch(tok, j) && !donorAdmin {
 			return denied("job %s belongs to %s", j.SlurmID(), j.User)
 		}
 		jobID = j.ID
@@ -36,7 +41,15 @@ func (s *Server) handleReceipts(w http.ResponseWriter, r *http.Request, tok *sta
 	}
 	out := api.ReceiptList{Receipts: []*state.ReceiptRecord{}}
 	keep := func(rec *state.ReceiptRecord) bool {
-		if (!isManagement(tok) && rec.User != tok.User) || (node != "" && rec.Node != node && rec.NodeID != node) {
+		switch {
+		case donorAdmin:
+			if tok.Donor == "" || v.DonorOfKey(rec.Key) != tok.Donor {
+				return true
+			}
+		case !isManagement(tok) && rec.User != tok.User:
+			return true
+		}
+		if node != "" && rec.Node != node && rec.NodeID != node {
 			return true
 		}
 		if len(out.Receipts) == api.MaxReceipts {
@@ -49,13 +62,20 @@ func (s *Server) handleReceipts(w http.ResponseWriter, r *http.Request, tok *sta
 	switch {
 	case jobID != 0:
 		v.ReceiptsOfJob(jobID, keep)
-	case isManagement(tok):
+	case isManagement(tok), donorAdmin:
 		v.EachReceipt(keep)
 	default:
 		v.ReceiptsOfUser(tok.User, keep) // in (job, run, seq) order within the user
 	}
-	if isManagement(tok) {
+	switch {
+	case isManagement(tok):
 		out.Credits = v.Credits()
+	case donorAdmin:
+		for _, c := range v.Credits() {
+			if tok.Donor != "" && v.DonorOfNodeID(c.NodeID) == tok.Donor {
+				out.Credits = append(out.Credits, c)
+			}
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

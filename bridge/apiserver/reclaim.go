@@ -21,7 +21,8 @@ type NodeResolver interface {
 const maxNodeName = 256
 
 // handleReclaim is POST /v1/node/{name}/reclaim (hpcbridge node reclaim;
-// management): it commits the node's reclaim, which the leader carries
+// management, or the admin of the node's donor: the donor whose join
+// registered the key the Nomad node presents): it commits the node's reclaim, which the leader carries
 // out (nomadexec's reclaim loop): the node takes no new job, each job
 // there gets its --signal (or SIGTERM) at once, and is stopped and
 // requeued at the deadline.
@@ -51,9 +52,17 @@ func (s *Server) handleReclaim(w http.ResponseWriter, r *http.Request, tok *stat
 	if err != nil {
 		return api.Errorf(api.CodeNotFound, "node %s: %v", name, err)
 	}
+	if !isManagement(tok) {
+		// A donor's admin: only its donor's nodes, by the key the Nomad
+		// node presents and the join that registered it (never the node's
+		// meta or name).
+		if d := s.cfg.Store.View().DonorOfNodeID(id); tok.Type != state.TokenDonorAdmin || d == "" || d != tok.Donor {
+			return denied("node %s is not one of donor %s's nodes: a donor's admin may reclaim only the nodes that joined under its donor", name, tok.Donor)
+		}
+	}
 	now := s.now().UTC()
 	res, _, err := s.apply(r.Context(), state.CmdNodeReclaim, state.NodeReclaimCmd{Time: now, Op: state.ReclaimBegin, Node: name, NodeID: id,
-		Deadline: now.Add(d), Source: state.ReclaimCommand, By: tok.User})
+		Deadline: now.Add(d), Source: state.ReclaimCommand, By: actor(tok).User})
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,9 @@ type Config struct {
 	// (api.DefaultReclaimDeadline when 0). reclaim.go.
 	Reclaim         NodeResolver
 	ReclaimDeadline time.Duration
+	// Join tells joining donor nodes where the Nomad servers are
+	// (donors.go); nil: joins are refused.
+	Join JoinSource
 	// Blobs is the store of staged files and checkpoints (files.go);
 	// nil: none. PartitionFiles says which partitions are FilesStaged
 	// (the others are FilesShared).
@@ -251,7 +254,7 @@ func (s *Server) routes() {
 		{"GET /v1/peer/blobs/{ns}/{digest}", local, s.handlePeerBlob}, // files.go: servers' blob mirror
 		// Checkpoints and receipts (checkpoints.go, receipts.go).
 		{"POST /v1/job/{ref}/checkpoints", leader, s.runAuth(s.handleCheckpoint)},
-		{"GET /v1/receipts", read, s.auth(s.handleReceipts)},
+		{"GET /v1/receipts", read, s.donorAuth(s.handleReceipts)}, // a donor-admin: its donor's nodes'
 		{"GET /v1/nodes/keys", read, s.auth(s.handleNodeKeys)},
 		{"POST /v1/node/{name}/key/revoke", leader, s.management(s.handleNodeKeyRevoke)},
 		{"GET /v1/priorities", read, s.auth(s.handlePriorities)}, // fairshare.go: sprio
@@ -259,7 +262,19 @@ func (s *Server) routes() {
 		{"GET /v1/config", local, s.auth(s.handleConfig)},
 		{"GET /v1/nodes", local, s.auth(s.handleNodes)},
 		{"GET /v1/node/{name}", local, s.auth(s.handleNode)},
-		{"POST /v1/node/{name}/reclaim", leader, s.management(s.handleReclaim)},
+		{"POST /v1/node/{name}/reclaim", leader, s.donorAdmin(s.handleReclaim)}, // a donor-admin: its donor's nodes
+		// Donors, join tokens, joining and leaving nodes (donors.go).
+		{"GET /v1/donors", read, s.donorAuth(s.handleDonors)},
+		{"POST /v1/donors", leader, s.management(s.handleDonorRegister)},
+		{"GET /v1/donor/{name}", read, s.donorAuth(s.handleDonor)},
+		{"DELETE /v1/donor/{name}", leader, s.management(s.handleDonorDelete)},
+		{"GET /v1/donor/{name}/challenge", local, s.donorAuth(s.handleDonorChallenge)},
+		{"POST /v1/donor/{name}/wallet", leader, s.donorAuth(s.handleDonorWallet)},
+		{"POST /v1/donor/{name}/accounts", leader, s.management(s.handleDonorAccounts)},
+		{"POST /v1/donor/{name}/join-tokens", leader, s.donorAuth(s.handleJoinTokenCreate)},
+		{"POST /v1/nodes/join", leader, s.handleNodeJoin},              // the join secret is the credential
+		{"POST /v1/node/{name}/leave", leader, s.handleNodeLeave},      // signed by the node's key
+		{"GET /v1/node/{name}/leave", leader, s.handleNodeLeaveStatus}, // signed by the node's key
 		{"GET /v1/status/leader", local, s.handleStatusLeader},
 		{"GET /v1/status/peers", local, s.handleStatusPeers},
 		{"GET /v1/operator/raft/peers", local, s.management(s.handleRaftPeers)},
@@ -268,7 +283,7 @@ func (s *Server) routes() {
 		{"POST /v1/acl/bootstrap", leader, s.handleBootstrap},
 		{"POST /v1/acl/tokens", leader, s.management(s.handleTokenCreate)},
 		{"GET /v1/acl/tokens", read, s.management(s.handleTokenList)},
-		{"GET /v1/acl/token/self", read, s.auth(s.handleTokenSelf)},
+		{"GET /v1/acl/token/self", read, s.donorAuth(s.handleTokenSelf)},
 		{"DELETE /v1/acl/token/{accessor}", leader, s.management(s.handleTokenDelete)},
 	} {
 		h := rt.h

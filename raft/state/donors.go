@@ -684,6 +684,12 @@ func (v *View) DonorNodes(donor string) []*DonorNode {
 	return out
 }
 
+// DonorNodesNamed lists the join records of node name (of any donor,
+// joined and left).
+func (v *View) DonorNodesNamed(name string) []*DonorNode {
+	return rows[DonorNode](v.txn, tableDonorNodes, "name", name)
+}
+
 // DonorNode returns the join record of key, or nil.
 func (v *View) DonorNode(key string) *DonorNode {
 	raw, err := v.txn.First(tableDonorNodes, "id", key)
