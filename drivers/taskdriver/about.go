@@ -52,6 +52,9 @@ const (
 	AttrPoolUIDs = "driver." + PluginName + ".pool_uids"
 	// AttrAllowRoot says whether a job may run as root.
 	AttrAllowRoot = "driver." + PluginName + ".allow_root"
+	// AttrSandbox is true on a node that runs jobs in sandboxes (donor
+	// nodes: docs/driver.md, "Sandbox mode").
+	AttrSandbox = "driver." + PluginName + ".sandbox"
 )
 
 // configSpec is the plugin configuration (the agent's plugin block).
@@ -71,6 +74,18 @@ var configSpec = hclspec.NewObject(map[string]*hclspec.Spec{
 	"allow_root": hclspec.NewDefault(
 		hclspec.NewAttr("allow_root", "bool", false),
 		hclspec.NewLiteral("false"),
+	),
+	"sandbox": hclspec.NewDefault(
+		hclspec.NewAttr("sandbox", "bool", false),
+		hclspec.NewLiteral("false"),
+	),
+	"sandbox_uids": hclspec.NewDefault(
+		hclspec.NewAttr("sandbox_uids", "string", false),
+		hclspec.NewLiteral(`"`+DefaultSandboxUIDs+`"`),
+	),
+	"sandbox_pids_max": hclspec.NewDefault(
+		hclspec.NewAttr("sandbox_pids_max", "number", false),
+		hclspec.NewLiteral("4096"),
 	),
 	"node_key_file": hclspec.NewDefault(
 		hclspec.NewAttr("node_key_file", "string", false),

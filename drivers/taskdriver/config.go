@@ -30,6 +30,11 @@ const (
 	DefaultRunAs    = RunAsPool
 	DefaultPoolUIDs = "62000-62099"
 	DefaultPoolDir  = "/var/lib/hpcbridge-driver/pool"
+	// DefaultSandboxUIDs are a sandboxed node's dynamic uids (systemd's
+	// DynamicUser range, which no distribution gives to accounts).
+	DefaultSandboxUIDs = "61184-65519"
+	// DefaultSandboxPids bounds a sandboxed job's processes and threads.
+	DefaultSandboxPids = 4096
 )
 
 // Config is the plugin configuration, from the agent's
@@ -56,6 +61,17 @@ type Config struct {
 	// use, 0600; default DefaultNodeKeyFile). Keep it out of every
 	// directory a job can reach.
 	NodeKeyFile string `codec:"node_key_file"`
+	// Sandbox runs every job isolated, for donor nodes (sandbox.go): a
+	// dynamic uid from SandboxUIDs (never a local account), a private
+	// mount namespace, enforced cgroup limits, a /dev with only its own
+	// GPUs. It implies run_as = "pool".
+	Sandbox bool `codec:"sandbox"`
+	// SandboxUIDs is the dynamic uid range of a sandboxed node (it
+	// replaces pool_uids there); default DefaultSandboxUIDs.
+	SandboxUIDs string `codec:"sandbox_uids"`
+	// SandboxPidsMax bounds each sandboxed job's tasks (pids.max);
+	// default DefaultSandboxPids.
+	SandboxPidsMax int64 `codec:"sandbox_pids_max"`
 }
 
 // normalize fills in defaults and checks the configuration.
@@ -74,6 +90,24 @@ func (c Config) normalize() (Config, error) {
 	}
 	if err := c.checkDonation(); err != nil {
 		return c, err
+	}
+	if c.SandboxUIDs == "" {
+		c.SandboxUIDs = DefaultSandboxUIDs
+	}
+	if c.SandboxPidsMax == 0 {
+		c.SandboxPidsMax = DefaultSandboxPids
+	}
+	if c.Sandbox {
+		if c.RunAs == RunAsSubmitter {
+			return c, fmt.Errorf("sandbox = true runs every job as a dynamic uid, never a local account: run_as %q is not allowed with it (leave run_as out, or set it to %q)", c.RunAs, RunAsPool)
+		}
+		if c.SandboxPidsMax < 64 || c.SandboxPidsMax > 1<<22 {
+			return c, fmt.Errorf("sandbox_pids_max %d: want 64 to %d", c.SandboxPidsMax, 1<<22)
+		}
+		if _, _, err := parseUIDRange(c.SandboxUIDs); err != nil {
+			return c, fmt.Errorf("sandbox_uids: %w", err)
+		}
+		c.PoolUIDs = c.SandboxUIDs
 	}
 	switch c.RunAs {
 	case RunAsSubmitter:

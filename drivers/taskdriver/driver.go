@@ -59,6 +59,9 @@ type Driver struct {
 	nvmlReader gpuReader
 	// gpuPeriod is how often the meter samples (gpuSamplePeriod).
 	gpuPeriod time.Duration
+	// devDir is where the node's NVIDIA device nodes are (devDir; a
+	// test's own directory of nodes made with mknod).
+	devDir string
 }
 
 var _ drivers.DriverPlugin = (*Driver)(nil)
@@ -79,6 +82,7 @@ func New(ctx context.Context, logger hclog.Logger) *Driver {
 		config:    defaultConfig(),
 		openNVML:  openRealNVML,
 		gpuPeriod: gpuSamplePeriod,
+		devDir:    devDir,
 	}
 }
 
@@ -203,6 +207,7 @@ func (d *Driver) fingerprint() *drivers.Fingerprint {
 	if cfg.RunAs == RunAsPool {
 		fp.Attributes[AttrPoolUIDs] = pstructs.NewStringAttribute(cfg.PoolUIDs)
 	}
+	fp.Attributes[AttrSandbox] = pstructs.NewBoolAttribute(cfg.Sandbox)
 	if k := d.nodeKeyAttr(); k != "" {
 		fp.Attributes[AttrNodeKey] = pstructs.NewStringAttribute(k)
 	}
@@ -252,6 +257,15 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	if err != nil {
 		return nil, nil, err
 	}
+	if conf.Sandbox {
+		task := jobEnv(cfg.Env, tc.Env)
+		if sc.Sandbox, sc.Limits, err = d.sandboxFor(conf, cfg, acct, layout, compute, task); err != nil { // sandbox.go
+			return nil, nil, fmt.Errorf("sandbox: %w", err)
+		}
+		if sc.Limits.MemoryBytes <= 0 {
+			return nil, nil, errors.New("sandbox: the task has no memory size, and a sandboxed job runs under a memory limit")
+		}
+	}
 	staged, err := d.stageIn(cfg, &tc, sc, acct, logger) // staging.go
 	if err != nil {
 		return nil, nil, err
@@ -268,7 +282,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	// The device rule is in place before stepd starts: on cgroup v1 stepd
 	// joins its devices cgroup before the job runs, on v2 it is attached
 	// to the task's cgroup.
-	devCgroup, err := d.applyDeviceRule(cgroupslib.GetMode(), cfg, gpuDeviceRule(cfg, gpus, devDir))
+	devCgroup, err := d.applyDeviceRule(cgroupslib.GetMode(), cfg, gpuDeviceRule(cfg, gpus, d.devDir))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -385,7 +399,9 @@ func (d *Driver) poolFinisher(uid int, cfg *drivers.TaskConfig) func() {
 	pool := d.uidPool()
 	shared := filepath.Join(cfg.AllocDir, "alloc")
 	taskDir := cfg.TaskDir().Dir
-	keep := []string{taskDir, jobdir.Layout{TaskDir: taskDir}.StepsDir(), filepath.Join(shared, "data"), filepath.Join(shared, "tmp")}
+	layout := jobdir.Layout{TaskDir: taskDir}
+	keep := []string{taskDir, layout.StepsDir(), filepath.Join(shared, "data"), filepath.Join(shared, "tmp"),
+		layout.SandboxTmp(), layout.SandboxShm()}
 	return func() {
 		if pool == nil {
 			return

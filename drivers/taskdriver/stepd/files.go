@@ -99,6 +99,15 @@ func openStdio(c *jobdir.StepdConfig, id identity) (*stdio, error) {
 		if c.Error != "" {
 			errName = resolve(base, c.Error)
 		}
+		for _, f := range []struct {
+			what, path string
+			input      bool
+		}{{"stdout", out, false}, {"stderr", errName, false}} {
+			if err := sandboxFile(c, f.path, f.input); err != nil {
+				failure = fmt.Errorf("Could not open %s file %s", f.what, err)
+				return nil
+			}
+		}
 		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 		if c.Append {
 			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
@@ -118,6 +127,10 @@ func openStdio(c *jobdir.StepdConfig, id identity) (*stdio, error) {
 		in := os.DevNull
 		if c.Input != "" {
 			in = resolve(base, c.Input)
+		}
+		if err := sandboxFile(c, in, true); err != nil {
+			failure = fmt.Errorf("Could not open stdin file %s", err)
+			return nil
 		}
 		if s.in, err = os.Open(in); err != nil {
 			failure = fmt.Errorf("Could not open stdin file %s: %s", in, proc.Strerror(err))

@@ -140,6 +140,15 @@ func (s *shim) execute(sigs <-chan os.Signal) jobdir.Result {
 		return jobdir.Result{ExitCode: 1, Error: msg}
 	}
 	s.jobScore = protectSelf()
+	// A sandboxed job's limits hold before its first process exists.
+	cleanupLimits, err := applyLimits(c.Limits, c.JobID)
+	if err != nil {
+		s.msgs = s.nomadErr
+		msg := fmt.Sprintf("%v, so the job is not started", err)
+		s.errorf("%s", msg)
+		return jobdir.Result{ExitCode: 1, Error: msg}
+	}
+	defer cleanupLimits()
 	if c.Multi != nil {
 		res, batch := s.multiStart(sigs)
 		if !batch {
@@ -302,7 +311,6 @@ func (s *shim) start(files *stdio, id identity, oomScore string) (*exec.Cmd, pip
 	argv = append(argv, c.Args...)
 	cmd := &exec.Cmd{
 		Path:   c.Exec,
-		Args:   append([]string{proc.ExecName}, proc.ExecArgs(proc.ExecBatch, c.Script, oomScore, argv)...),
 		Env:    withEnv(c.Env, "PWD", files.workdir),
 		Dir:    files.workdir,
 		Stdin:  files.in,
@@ -312,14 +320,11 @@ func (s *shim) start(files *stdio, id identity, oomScore string) (*exec.Cmd, pip
 			Setsid: true,
 		},
 	}
-	if os.Geteuid() == 0 {
-		groups := make([]uint32, len(id.groups))
-		for i, g := range id.groups {
-			groups[i] = uint32(g)
-		}
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(id.uid), Gid: uint32(id.gid), Groups: groups}
+	closePayload, err := viaTrampoline(c, cmd, proc.ExecBatch, c.Script, oomScore, argv, id.groups)
+	if err == nil {
+		err = cmd.Start()
+		closePayload()
 	}
-	err = cmd.Start()
 	outW.Close()
 	if stderrW != outW {
 		stderrW.Close()

@@ -354,23 +354,20 @@ func (s *stepServer) startTask(st *servedStep, t stepnet.Task, cwd, wantDir, sru
 	c := s.cfg
 	cmd := &exec.Cmd{
 		Path:        c.Exec,
-		Args:        append([]string{proc.ExecName}, proc.ExecArgs(proc.ExecTask, "", s.oomScore, t.Argv)...),
 		Env:         s.taskEnv(t.Env, srunBin),
 		Dir:         cwd,
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
-	}
-	if os.Geteuid() == 0 {
-		groups := make([]uint32, len(c.Groups))
-		for i, g := range c.Groups {
-			groups[i] = uint32(g)
-		}
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(c.UID), Gid: uint32(c.GID), Groups: groups}
 	}
 	if wantDir != "" {
 		cmd.Env = append(cmd.Env, proc.EnvTaskCwd+"="+wantDir)
 	} else {
 		cmd.Env = withEnv(cmd.Env, "PWD", cwd)
 	}
+	closePayload, err := viaTrampoline(c, cmd, proc.ExecTask, "", s.oomScore, t.Argv, c.Groups)
+	if err != nil {
+		return nil, err
+	}
+	defer closePayload()
 	task := &servedTask{rank: t.Rank, cmd: cmd}
 	var childEnds []*os.File
 	defer func() {

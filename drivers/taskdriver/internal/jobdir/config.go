@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/sandbox"
 )
 
 // StepdConfig is what the driver tells the stepd shim about one batch job.
@@ -69,6 +71,27 @@ type StepdConfig struct {
 
 	// Multi is set for a job of two or more nodes (see multinode.go).
 	Multi *MultiNode `json:"multi,omitempty"`
+
+	// Sandbox, on a node with `sandbox = true`, is the job's file-system
+	// view: stepd starts the script and every step task through the
+	// trampoline as root in a mount namespace of its own, which builds it
+	// and drops to the job's uid (internal/sandbox).
+	Sandbox *sandbox.Spec `json:"sandbox,omitempty"`
+	// Limits, with Sandbox, are enforced on the task's cgroups before the
+	// job starts; a limit that cannot be set keeps the job from starting.
+	Limits *Limits `json:"limits,omitempty"`
+}
+
+// Limits are a sandboxed job's resource limits.
+type Limits struct {
+	// MemoryBytes is the job's memory (its --mem, Nomad's memory): the
+	// hard limit, with no swap on top (memory_max is not honoured).
+	MemoryBytes int64 `json:"memory_bytes"`
+	// CPUs is the job's CPUs as a CFS quota (CPUs periods per period); 0
+	// is none.
+	CPUs int `json:"cpus"`
+	// Pids bounds the job's tasks (processes and threads).
+	Pids int64 `json:"pids"`
 }
 
 // StepdEnv is the whole environment of the processes the driver runs as

@@ -70,6 +70,41 @@ func (l Layout) ResultFile() string { return filepath.Join(l.CtlDir(), "result.j
 // StepsDir is srun's directory (owned by the run-as user).
 func (l Layout) StepsDir() string { return filepath.Join(l.Dir(), "steps") }
 
+// SandboxRoot is the empty directory a sandboxed job's root is mounted
+// on (in the trampoline's own mount namespace).
+func (l Layout) SandboxRoot() string { return filepath.Join(l.Dir(), "root") }
+
+// SandboxTmp and SandboxShm are a sandboxed job's /tmp and /dev/shm
+// (run-as user, 0700; shared by the batch script and its steps).
+func (l Layout) SandboxTmp() string { return filepath.Join(l.Dir(), "tmp") }
+
+// SandboxShm: see SandboxTmp.
+func (l Layout) SandboxShm() string { return filepath.Join(l.Dir(), "shm") }
+
+// PrepareSandbox creates the sandbox's directories (after Prepare). A
+// previous run's /tmp and /dev/shm are removed.
+func (l Layout) PrepareSandbox(uid, gid int) error {
+	for _, p := range []string{l.SandboxTmp(), l.SandboxShm()} {
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("remove stale %s: %w", p, err)
+		}
+	}
+	for _, d := range []struct {
+		path     string
+		mode     os.FileMode
+		uid, gid int
+	}{
+		{l.SandboxRoot(), 0o755, 0, 0},
+		{l.SandboxTmp(), 0o700, uid, gid},
+		{l.SandboxShm(), 0o700, uid, gid},
+	} {
+		if err := mkdirOwned(d.path, d.mode, d.uid, d.gid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Prepare creates the directories with their owners and modes; uid and gid
 // are the run-as user's. A task that Nomad restarts in the same allocation
 // reuses its task directory: Prepare then fixes owners and modes and drops

@@ -6,9 +6,14 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/sandbox"
 )
 
 // ExecName is argv[0] of the exec trampoline: the plugin binary started
@@ -44,6 +49,9 @@ func ExecMain(args []string) int {
 		fmt.Fprintf(os.Stderr, "%s: internal error: want MODE SCRIPT OOM_SCORE_ADJ ARGV..., got %q\n", ExecName, args)
 		return 1
 	}
+	if args[0] == sandbox.Arg {
+		return sandboxMain(args[1:])
+	}
 	mode, script, oom, argv := args[0], args[1], args[2], args[3:]
 	if oom != "" {
 		_ = os.WriteFile("/proc/self/oom_score_adj", []byte(oom), 0)
@@ -60,16 +68,83 @@ func ExecMain(args []string) int {
 	return ExecFailure(os.Stderr, node, mode, script, argv[0], err)
 }
 
+// SandboxArgs is the trampoline's argument vector (after argv[0]) for a
+// job in a sandbox: stepd starts it as root, in a mount namespace of its
+// own, with a fixed environment and the sandbox.Payload (the spec and the
+// job's environment) on descriptor sandbox.PayloadFD; cwd is the working
+// directory inside the sandbox.
+func SandboxArgs(cwd, mode, script, oomScoreAdj string, argv []string) []string {
+	return append([]string{sandbox.Arg, cwd}, ExecArgs(mode, script, oomScoreAdj, argv)...)
+}
+
+// sandboxMain builds the job's sandbox as root, drops to the job's ids
+// for good and runs it as the plain trampoline would. The job's
+// environment is only ever given to the job's program.
+func sandboxMain(args []string) int {
+	p, err := sandbox.ReadPayload()
+	node := ""
+	if p != nil {
+		node = lookup(p.Env, "SLURMD_NODENAME")
+	}
+	if err == nil && len(args) < 5 {
+		err = fmt.Errorf("internal error: want CWD MODE SCRIPT OOM_SCORE_ADJ ARGV..., got %q", args)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: error: %v\n", StepdName(node), err)
+		return 1
+	}
+	cwd, mode, script, oom, argv := args[0], args[1], args[2], args[3], args[4:]
+	if oom != "" {
+		_ = os.WriteFile("/proc/self/oom_score_adj", []byte(oom), 0)
+	}
+	if err := sandbox.Enter(&p.Spec, cwd); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: error: %v: the job is not started\n", StepdName(node), err)
+		return 1
+	}
+	if err := sandbox.Drop(p.Spec.UID, p.Spec.GID); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: error: %v: the job is not started\n", StepdName(node), err)
+		return 1
+	}
+	env := append(p.Env, "SLURM_TASK_PID="+strconv.Itoa(os.Getpid()))
+	switch mode {
+	case ExecTask:
+		env = chdirTask(env, os.Stderr, node)
+	case ExecBatch:
+		// There is no account to log in to: say so as slurmd does when
+		// it cannot get the user's environment.
+		env = withUserEnv(env, os.Stderr, node, func() ([]string, error) {
+			return nil, fmt.Errorf("no account on this node: the job runs in a sandbox as uid %d", p.Spec.UID)
+		})
+	}
+	err = execve(mode, argv, env)
+	return ExecFailure(os.Stderr, node, mode, script, argv[0], err)
+}
+
 func execve(mode string, argv, env []string) error {
 	path := argv[0]
 	if mode == ExecTask && !strings.Contains(path, "/") {
-		lp, err := exec.LookPath(path)
+		lp, err := lookPath(path, lookup(env, "PATH"))
 		if err != nil {
 			return syscall.ENOENT
 		}
 		path = lp
 	}
 	return syscall.Exec(path, argv, env)
+}
+
+// lookPath finds name in the absolute directories of path (the task's
+// PATH, which in a sandbox is not the trampoline's own).
+func lookPath(name, path string) (string, error) {
+	for _, dir := range filepath.SplitList(path) {
+		if !filepath.IsAbs(dir) {
+			continue // as exec.LookPath's ErrDot: never the working directory
+		}
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && unix.Access(p, unix.X_OK) == nil {
+			return p, nil
+		}
+	}
+	return "", exec.ErrNotFound
 }
 
 // ExecFailure prints slurmstepd's message for a failed execve to w and

@@ -46,34 +46,39 @@ const userEnvMarker = "__HPCBRIDGE_USER_ENV__"
 // own profile. When the shell fails or takes longer than 8 s, the job runs
 // with env alone and a line on errw says so.
 func WithUserEnv(env []string, errw io.Writer, node string) []string {
+	return withUserEnv(env, errw, node, loginEnv)
+}
+
+// withUserEnv is WithUserEnv with the login environment from login.
+func withUserEnv(env []string, errw io.Writer, node string, login func() ([]string, error)) []string {
 	prefix := lookup(env, EnvPathPrefix)
 	if prefix != "" {
 		env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, EnvPathPrefix+"=") })
 	}
-	var login []string
+	var loginVars []string
 	if lookup(env, EnvGetUserEnv) == "1" {
 		var err error
-		if login, err = loginEnv(); err != nil {
+		if loginVars, err = login(); err != nil {
 			fmt.Fprintf(errw, "%s: error: Unable to get user's local environment (%v), running only with passed environment\n", StepdName(node), err)
 		}
 	}
 	if prefix != "" {
-		path := lookup(login, "PATH")
+		path := lookup(loginVars, "PATH")
 		if path == "" {
 			path = defaultPath
 		}
 		env = append(env, "PATH="+prefix+":"+path)
 	}
-	if len(login) == 0 {
+	if len(loginVars) == 0 {
 		return env
 	}
-	merged := make([]string, 0, len(login)+len(env))
+	merged := make([]string, 0, len(loginVars)+len(env))
 	have := map[string]bool{}
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		have[k] = true
 	}
-	for _, kv := range login {
+	for _, kv := range loginVars {
 		if k, _, _ := strings.Cut(kv, "="); !have[k] {
 			merged = append(merged, kv)
 		}

@@ -1,0 +1,281 @@
+package taskdriver
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/nomad/plugins/drivers"
+)
+
+// sandboxConfig is a donor node's driver configuration (sandbox = true,
+// as the hpcbridge agent writes it) with four dynamic uids and the leases
+// and node key in directories of the test's own; on = false is the same
+// node without the sandbox (the control: run_as = pool alone).
+func sandboxConfig(t *testing.T, on bool, nodeKey string) Config {
+	return Config{
+		RunAs:       RunAsPool,
+		PoolUIDs:    "61190-61193",
+		SandboxUIDs: "61190-61193",
+		PoolDir:     filepath.Join(t.TempDir(), "pool"),
+		Sandbox:     on,
+		NodeKeyFile: nodeKey,
+	}
+}
+
+// sandboxProbe tries what a stranger's job on a donor node must not
+// manage, and prints one "NAME RESULT" line per attempt (OK or the
+// errno's name), then its ids and the limits of its cgroups.
+const sandboxProbe = `#!/usr/bin/env python3
+import errno, os
+def probe(name, path, op):
+    try:
+        op(path)
+        r = "OK"
+    except OSError as e:
+        r = errno.errorcode[e.errno]
+    print(name, r)
+def read(p):
+    with open(p) as f:
+        f.read()
+probe("donor-file", os.environ["DONOR_FILE"], read)
+probe("node-key", os.environ["NODE_KEY"], os.stat)
+probe("other-alloc", os.environ["OTHER_ALLOC"], os.listdir)
+probe("home", "/home", os.listdir)
+probe("root", "/root", os.listdir)
+probe("var", "/var", os.listdir)
+probe("srv", "/srv", os.listdir)
+probe("gpu-dir", os.environ["GPU_DIR"], os.listdir)
+for n in ["nvidia0", "nvidia1", "nvidia2", "nvidia3", "nvidiactl"]:
+    probe("dev-" + n, "/dev/" + n, os.stat)
+probe("write-usr", "/usr/hpcbridge-sandbox-probe", lambda p: open(p, "w"))
+probe("proc-1", "/proc/1/status", os.stat)
+probe("own-dir", os.environ["HOME"], os.listdir)
+probe("srun", "srun", lambda p: os.system(p + " true") == 0 or (_ for _ in ()).throw(OSError(errno.EIO, "srun")))
+probe("host-tmp", os.environ["HOST_TMP"], read)
+print("uid", os.getuid(), os.geteuid(), os.getgid(), os.getegid(), len(os.getgroups()))
+limits = {}
+with open("/proc/self/cgroup") as f:
+    for line in f:
+        _, ctrls, path = line.strip().split(":", 2)
+        for c, file in [("pids", "pids.max"), ("cpu", "cpu.cfs_quota_us"), ("memory", "memory.limit_in_bytes")]:
+            if c in ctrls.split(","):
+                try:
+                    with open("/sys/fs/cgroup/%s%s/%s" % (c, path, file)) as g:
+                        limits[file] = g.read().strip()
+                except OSError as e:
+                    limits[file] = errno.errorcode[e.errno]
+for k in sorted(limits):
+    print(k, limits[k])
+`
+
+// parseProbe reads sandboxProbe's output.
+func parseProbe(out string) map[string]string {
+	got := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), " "); ok {
+			got[k] = v
+		}
+	}
+	return got
+}
+
+// sandboxWant is what a sandboxed job must see: nothing of the donor's
+// (ENOENT: not even there), only its own GPU's node, read-only system
+// directories, its own processes, and limits set. Each is an isolation
+// property; isolationBreaches lists those got does not hold.
+var sandboxWant = map[string]string{
+	"donor-file":    "ENOENT",
+	"node-key":      "ENOENT",
+	"other-alloc":   "ENOENT",
+	"home":          "ENOENT",
+	"root":          "ENOENT",
+	"var":           "ENOENT",
+	"srv":           "ENOENT",
+	"gpu-dir":       "ENOENT",
+	"dev-nvidia0":   "ENOENT",
+	"dev-nvidia1":   "OK",
+	"dev-nvidia2":   "ENOENT",
+	"dev-nvidia3":   "ENOENT",
+	"dev-nvidiactl": "OK",
+	"write-usr":     "EROFS",
+	"proc-1":        "ENOENT",
+	"host-tmp":      "ENOENT",
+}
+
+func isolationBreaches(got map[string]string) []string {
+	var bad []string
+	for k, want := range sandboxWant {
+		if got[k] != want {
+			bad = append(bad, k+"="+got[k]+" (want "+want+")")
+		}
+	}
+	return bad
+}
+
+// TestSandboxIsolation runs a stranger's job on a donor node (sandbox =
+// true) given the GPU of minor 1 (device nodes made with mknod in a
+// directory of the test's, which the driver takes as the node's /dev):
+// it cannot read a file of the donor's (world-readable, outside its
+// sandbox), reach the node key (kept in a directory below /opt, which the
+// job sees read-only: masked) or another allocation's directory, sees no
+// /home, /root, /var or /srv, only nvidia1 and nvidiactl of the GPU nodes,
+// cannot write the system's directories, sees no process but its own,
+// runs as a dynamic uid of the range with no groups, still runs srun in
+// its own directory, and its private /tmp is not the host's; its cgroups
+// have the job's memory, CPUs and the pids bound. The same job on the
+// same node without the sandbox breaches every one of these (the
+// control: each check is shown to fail without sandbox = true).
+func TestSandboxIsolation(t *testing.T) {
+	requireRoot(t)
+	// The node key below /opt, a system directory the job sees
+	// read-only: the sandbox must mask it.
+	keyDir, err := os.MkdirTemp("/opt", "hpcbridge-sandbox-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(keyDir) })
+	if err := os.Chmod(keyDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	nodeKey := filepath.Join(keyDir, "keys", "node.key")
+	donorDir := sharedDir(t)
+	if err := os.Chmod(donorDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	donorFile := filepath.Join(donorDir, "thesis.tex")
+	if err := os.WriteFile(donorFile, []byte("the donor's own work\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gpuDir, _ := nvidiaNodes(t)
+
+	for i, on := range []bool{true, false} {
+		name := map[bool]string{true: "sandbox", false: "control-without-sandbox"}[on]
+		t.Run(name, func(t *testing.T) {
+			id := strconv.Itoa(70 + i)
+			td := newTestDriver(t, sandboxConfig(t, on, nodeKey))
+			td.d.devDir = gpuDir
+			other := td.newJob(t, TaskConfig{Script: "#!/bin/sh\ntrue\n"}, coordinatorEnv("69"))
+			env := coordinatorEnv(id)
+			env["DONOR_FILE"], env["NODE_KEY"], env["GPU_DIR"] = donorFile, nodeKey, gpuDir
+			env["OTHER_ALLOC"] = other.cfg.AllocDir
+			// A file in the host's /tmp, which the job's /tmp is not.
+			hostTmp, err := os.CreateTemp("/tmp", "hpcbridge-sandbox-host-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			hostTmp.Close()
+			t.Cleanup(func() { os.Remove(hostTmp.Name()) })
+			if err := os.Chmod(hostTmp.Name(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			env["HOST_TMP"] = hostTmp.Name()
+			j := td.newJob(t, TaskConfig{Script: sandboxProbe}, env)
+			// What Nomad hands over for the real backend's reservation of
+			// the GPU of index 1, minor 1.
+			j.cfg.DeviceEnv = map[string]string{envGPUIndexes: "1", envGPUUUIDs: "GPU-1", envNvidiaVis: "GPU-1", envGPUBackend: "nvml"}
+			j.cfg.Devices = []*drivers.DeviceConfig{
+				{TaskPath: "/dev/nvidia1", HostPath: filepath.Join(gpuDir, "nvidia1"), Permissions: "rw"},
+			}
+			res := j.run()
+			out := j.file(filepath.Join(j.taskDir(), "slurm-"+id+".out"))
+			t.Logf("%s job:\n%s", name, out)
+			if !res.Successful() {
+				t.Fatalf("result: %s\n%s", describe(res), out)
+			}
+			got := parseProbe(out)
+			uid := strings.Fields(got["uid"])
+			if len(uid) != 5 {
+				t.Fatalf("no ids in the output:\n%s", out)
+			}
+			n, _ := strconv.Atoi(uid[0])
+			if n < 61190 || n > 61193 || uid[1] != uid[0] || uid[2] != uid[0] || uid[3] != uid[0] || uid[4] != "0" {
+				t.Errorf("ids %q: want one dynamic uid of 61190-61193 as uid and gid, no groups", got["uid"])
+			}
+			if got["own-dir"] != "OK" || got["srun"] != "OK" {
+				t.Errorf("own directory %s, srun %s: want both OK", got["own-dir"], got["srun"])
+			}
+			breaches := isolationBreaches(got)
+			if on {
+				for _, b := range breaches {
+					t.Errorf("sandbox breached: %s", b)
+				}
+				for k, want := range map[string]string{
+					"pids.max":              "4096",
+					"cpu.cfs_quota_us":      "400000",
+					"memory.limit_in_bytes": strconv.Itoa(256 << 20),
+				} {
+					if got[k] != want {
+						t.Errorf("%s = %q, want %s", k, got[k], want)
+					}
+				}
+				return
+			}
+			// The control: every isolation property fails without the
+			// sandbox, so each check above is shown to detect its lack.
+			// (The uid checks hold on a pool node without it too.)
+			for k, want := range sandboxWant {
+				// This node has no /dev/nvidia<N>: without the sandbox
+				// the job sees the node's GPU nodes in gpu-dir instead.
+				if got[k] == want && !strings.HasPrefix(k, "dev-nvidia") {
+					t.Errorf("without the sandbox %s is %s as in it: the check does not show the sandbox", k, want)
+				}
+			}
+			if got["pids.max"] == "4096" || got["cpu.cfs_quota_us"] == "400000" {
+				t.Errorf("without the sandbox, pids.max %s and cpu quota %s are set", got["pids.max"], got["cpu.cfs_quota_us"])
+			}
+		})
+	}
+}
+
+// TestSandboxMemoryLimit: a sandboxed job that allocates past its memory
+// (--mem=200M) is killed by the out-of-memory killer and reported so
+// (OOMKilled: Slurm's OUT_OF_MEMORY, and slurmstepd's line), even where
+// Nomad's memory_max would let it grow to 2 GiB; without the sandbox the
+// same job, on the same task, completes.
+func TestSandboxMemoryLimit(t *testing.T) {
+	requireRoot(t)
+	for i, on := range []bool{true, false} {
+		name := map[bool]string{true: "sandbox", false: "control-without-sandbox"}[on]
+		t.Run(name, func(t *testing.T) {
+			id := strconv.Itoa(80 + i)
+			td := newTestDriver(t, sandboxConfig(t, on, ""))
+			j := td.newJob(t, TaskConfig{
+				Script: "#!/bin/bash\npython3 -c 'a = bytearray(b\"x\") * (600 << 20)'\necho \"python rc=$?\"\n",
+			}, coordinatorEnv(id))
+			j.cfg.Resources.NomadResources.Memory.MemoryMB = 200
+			j.cfg.Resources.NomadResources.Memory.MemoryMaxMB = 2048
+			j.cfg.Resources.LinuxResources.MemoryLimitBytes = 2048 << 20
+			res := j.run()
+			out := j.file(filepath.Join(j.taskDir(), "slurm-"+id+".out"))
+			t.Logf("%s job: %s\n%s", name, describe(res), out)
+			if on {
+				if !res.OOMKilled || res.ExitCode != 0 {
+					t.Fatalf("result: %s, want OOM reported with exit 0", describe(res))
+				}
+				mustContain(t, "output", out, "python rc=137",
+					"slurmstepd-node7: error: Detected 1 oom-kill event(s) in StepId="+id+".batch.")
+				return
+			}
+			if res.OOMKilled || !strings.Contains(out, "python rc=0") {
+				t.Errorf("without the sandbox the job was held to 200 MiB (%s): the test does not show the sandbox's limit", describe(res))
+			}
+		})
+	}
+}
+
+// TestSandboxConfig: sandbox = true runs jobs as dynamic uids only.
+func TestSandboxConfig(t *testing.T) {
+	c, err := Config{Sandbox: true}.normalize()
+	if err != nil || c.RunAs != RunAsPool || c.PoolUIDs != DefaultSandboxUIDs || c.SandboxPidsMax != DefaultSandboxPids {
+		t.Errorf("defaults: %+v, %v", c, err)
+	}
+	if _, err := (Config{Sandbox: true, RunAs: RunAsSubmitter}).normalize(); err == nil || !strings.Contains(err.Error(), "never a local account") {
+		t.Errorf("sandbox with run_as = submitter: %v, want a refusal", err)
+	}
+	if _, err := (Config{Sandbox: true, SandboxUIDs: "0-100"}).normalize(); err == nil {
+		t.Error("sandbox_uids 0-100 accepted")
+	}
+}

@@ -1,0 +1,235 @@
+package stepd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/proc"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/sandbox"
+)
+
+// viaTrampoline makes cmd (Path the trampoline, Env the job's, Dir where
+// it starts, SysProcAttr set) run argv through the exec trampoline as the
+// job's user. Without a sandbox the process is started with the user's
+// ids. In a sandbox it is started as root, in a mount namespace of its
+// own, with stepd's own fixed environment; the job's environment and the
+// sandbox's spec reach it on a descriptor, and it drops to the job's uid
+// once the sandbox is built. The returned function closes stepd's copy of
+// that descriptor (call it after Start).
+func viaTrampoline(c *jobdir.StepdConfig, cmd *exec.Cmd, mode, script, oom string, argv []string, groups []int) (func(), error) {
+	if c.Sandbox == nil {
+		cmd.Args = append([]string{proc.ExecName}, proc.ExecArgs(mode, script, oom, argv)...)
+		if os.Geteuid() == 0 {
+			gs := make([]uint32, len(groups))
+			for i, g := range groups {
+				gs[i] = uint32(g)
+			}
+			cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(c.UID), Gid: uint32(c.GID), Groups: gs}
+		}
+		return func() {}, nil
+	}
+	if os.Geteuid() != 0 {
+		return nil, errors.New("sandbox: stepd is not root, so it cannot build the job's sandbox")
+	}
+	f, err := sandbox.WritePayload(&sandbox.Payload{Spec: *c.Sandbox, Env: cmd.Env})
+	if err != nil {
+		return nil, err
+	}
+	cwd := cmd.Dir
+	if cwd == "" {
+		cwd = c.TaskDir
+	}
+	cmd.Args = append([]string{proc.ExecName}, proc.SandboxArgs(cwd, mode, script, oom, argv)...)
+	cmd.Env = os.Environ() // stepd's own: the fixed one (jobdir.StepdEnv)
+	cmd.Dir = "/"
+	cmd.ExtraFiles = []*os.File{f} // sandbox.PayloadFD
+	cmd.SysProcAttr.Cloneflags |= sandbox.Cloneflags
+	return func() { f.Close() }, nil
+}
+
+// sandboxFile reports whether a sandboxed job may have its output, error
+// or input file at path: only in its own writable directories (stepd opens
+// them on the host, outside the sandbox).
+func sandboxFile(c *jobdir.StepdConfig, path string, input bool) error {
+	if c.Sandbox == nil || (input && path == os.DevNull) || c.Sandbox.Writable(path) {
+		return nil
+	}
+	return fmt.Errorf("%s: Permission denied (outside the job's sandbox: its task directory and the allocation's data and tmp)", path)
+}
+
+// limitsCleanup undoes what applyLimits made (the v1 pids cgroup).
+type limitsCleanup func()
+
+// applyLimits enforces a sandboxed job's limits on the cgroups stepd runs
+// in (the task's, made by Nomad's executor; on cgroup v1 a pids cgroup of
+// its own, which stepd joins), before anything of the job exists: its
+// processes are born there. Every limit must take, or the job does not
+// start.
+func applyLimits(l *jobdir.Limits, jobID string) (limitsCleanup, error) {
+	none := func() {}
+	if l == nil {
+		return none, nil
+	}
+	cg, err := readOwnCgroups()
+	if err != nil {
+		return none, err
+	}
+	if cg.unified != "" && len(cg.v1) == 0 {
+		return none, cg.applyV2(l)
+	}
+	return cg.applyV1(l, jobID)
+}
+
+// ownCgroups is stepd's place in the cgroup hierarchies.
+type ownCgroups struct {
+	// v1: controller -> (mount directory name, path).
+	v1      map[string][2]string
+	unified string
+}
+
+func readOwnCgroups() (ownCgroups, error) {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return ownCgroups{}, fmt.Errorf("cgroup limits: %w", err)
+	}
+	cg := ownCgroups{v1: map[string][2]string{}}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 {
+			continue
+		}
+		if f[0] == "0" && f[1] == "" {
+			cg.unified = f[2]
+			continue
+		}
+		for _, ctrl := range strings.Split(f[1], ",") {
+			if ctrl != "" && !strings.HasPrefix(ctrl, "name=") {
+				cg.v1[ctrl] = [2]string{f[1], f[2]}
+			}
+		}
+	}
+	return cg, nil
+}
+
+// dirV1 is the directory of stepd's cgroup for controller.
+func (cg ownCgroups) dirV1(ctrl string) (string, error) {
+	e, ok := cg.v1[ctrl]
+	if !ok {
+		return "", fmt.Errorf("cgroup limits: no %s controller", ctrl)
+	}
+	for _, mount := range []string{e[0], ctrl} {
+		dir := filepath.Join(cgroupRoot, mount, e[1])
+		if _, err := os.Stat(dir); err == nil {
+			return dir, nil
+		}
+	}
+	return "", fmt.Errorf("cgroup limits: %s cgroup %s not found under %s", ctrl, e[1], cgroupRoot)
+}
+
+func writeLimit(dir, file, value string) error {
+	if err := os.WriteFile(filepath.Join(dir, file), []byte(value), 0); err != nil {
+		return fmt.Errorf("cgroup limits: %s = %s: %w", filepath.Join(dir, file), value, err)
+	}
+	return nil
+}
+
+const cfsPeriod = 100000 // µs
+
+func (cg ownCgroups) applyV1(l *jobdir.Limits, jobID string) (limitsCleanup, error) {
+	none := func() {}
+	mem, err := cg.dirV1("memory")
+	if err != nil {
+		return none, err
+	}
+	if cg.v1["memory"][1] == "/" {
+		return none, errors.New("cgroup limits: stepd is in the root memory cgroup, not the task's")
+	}
+	bytes := strconv.FormatInt(l.MemoryBytes, 10)
+	if err := writeLimit(mem, "memory.limit_in_bytes", bytes); err != nil {
+		return none, err
+	}
+	// No swap on top of the job's memory: memory+swap capped at the same
+	// figure where the kernel accounts swap, else swappiness 0.
+	if _, err := os.Stat(filepath.Join(mem, "memory.memsw.limit_in_bytes")); err == nil {
+		if err := writeLimit(mem, "memory.memsw.limit_in_bytes", bytes); err != nil {
+			return none, err
+		}
+	} else if err := writeLimit(mem, "memory.swappiness", "0"); err != nil {
+		return none, err
+	}
+	if l.CPUs > 0 {
+		cpu, err := cg.dirV1("cpu")
+		if err != nil {
+			return none, err
+		}
+		if err := writeLimit(cpu, "cpu.cfs_period_us", strconv.Itoa(cfsPeriod)); err != nil {
+			return none, err
+		}
+		if err := writeLimit(cpu, "cpu.cfs_quota_us", strconv.Itoa(l.CPUs*cfsPeriod)); err != nil {
+			return none, err
+		}
+	}
+	if l.Pids <= 0 {
+		return none, nil
+	}
+	// Nomad makes no pids cgroup on v1: one of stepd's own, below the one
+	// it is in, which it joins (the job's processes are born there).
+	parent, err := cg.dirV1("pids")
+	if err != nil {
+		return none, err
+	}
+	name := "hpcbridge-job-" + strconv.Itoa(os.Getpid())
+	if jobID != "" && filepath.Base(jobID) == jobID && !strings.HasPrefix(jobID, ".") {
+		name = "hpcbridge-job-" + jobID + "-" + strconv.Itoa(os.Getpid())
+	}
+	dir := filepath.Join(parent, name)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return none, fmt.Errorf("cgroup limits: pids cgroup: %w", err)
+	}
+	cleanup := func() {
+		_ = os.WriteFile(filepath.Join(parent, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0)
+		_ = os.Remove(dir) // busy while a process that left the job lives
+	}
+	if err := writeLimit(dir, "pids.max", strconv.FormatInt(l.Pids, 10)); err != nil {
+		cleanup()
+		return none, err
+	}
+	if err := writeLimit(dir, "cgroup.procs", strconv.Itoa(os.Getpid())); err != nil {
+		cleanup()
+		return none, err
+	}
+	return cleanup, nil
+}
+
+func (cg ownCgroups) applyV2(l *jobdir.Limits) error {
+	if cg.unified == "/" {
+		return errors.New("cgroup limits: stepd is in the root cgroup, not the task's")
+	}
+	dir := filepath.Join(cgroupRoot, cg.unified)
+	if err := writeLimit(dir, "memory.max", strconv.FormatInt(l.MemoryBytes, 10)); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "memory.swap.max")); err == nil {
+		if err := writeLimit(dir, "memory.swap.max", "0"); err != nil {
+			return err
+		}
+	}
+	if l.CPUs > 0 {
+		if err := writeLimit(dir, "cpu.max", fmt.Sprintf("%d %d", l.CPUs*cfsPeriod, cfsPeriod)); err != nil {
+			return err
+		}
+	}
+	if l.Pids > 0 {
+		if err := writeLimit(dir, "pids.max", strconv.FormatInt(l.Pids, 10)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
