@@ -118,7 +118,9 @@ cleanup() {
 trap cleanup EXIT
 
 say "job $job on $host: lending $cpus CPUs, $mem_mib MiB, GPUs [${gpus:-none}] as node $name"
-say "coordinator $coordinator; directory $dir; leave deadline $deadline; time limit at ${end:+$(date -u -d "@$end" +%FT%TZ)}${end:-unknown}"
+limit=unknown
+[[ -n $end ]] && limit=$(date -u -d "@$end" +%FT%TZ)
+say "coordinator $coordinator; directory $dir; leave deadline $deadline; time limit at $limit"
 
 # --- leaving on the signal ------------------------------------------------------------
 agent=
