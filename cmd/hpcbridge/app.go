@@ -113,6 +113,7 @@ func newApp(s streams) *cli.App {
 			receiptsCommand(s),
 			nodeCommand(s),
 			devCommand(s),
+			agentCommand(s),
 		},
 	}
 }

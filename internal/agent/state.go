@@ -1,0 +1,125 @@
+package agent
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Files in the agent's data dir (Options.DataDir).
+const (
+	// StateFile records the join: which coordinator, donor and node name,
+	// the Nomad servers and what the join answered. Its presence means the
+	// node joined: a later start does not redeem a token again.
+	StateFile = "agent.json"
+	// KeyFile is the node's ed25519 key (internal/receipt's key file): the
+	// join proves it, the task driver signs receipts and run-token
+	// requests with it (its node_key_file), and leaving is signed with it.
+	KeyFile = "node.key"
+	// NomadDir is the Nomad client's directory: agent.hcl (the
+	// configuration written on every start), agent.log and data/.
+	NomadDir = "nomad"
+	// lockFile is held (flock) while an agent runs on the data dir.
+	lockFile = "agent.lock"
+	// maxStateBytes bounds the state file.
+	maxStateBytes = 1 << 20
+)
+
+// State is what the data dir remembers of the join (StateFile).
+type State struct {
+	// Coordinator is the coordinator's address the node joined.
+	Coordinator string `json:"coordinator"`
+	// Donor and NodeName are what the coordinator recorded.
+	Donor    string `json:"donor"`
+	NodeName string `json:"node_name"`
+	// Key is the node's public key (receipt.EncodeKey).
+	Key string `json:"key"`
+	// NomadServers, Datacenter, Region and Meta come from the join's answer.
+	NomadServers []string          `json:"nomad_servers"`
+	Datacenter   string            `json:"datacenter,omitempty"`
+	Region       string            `json:"region,omitempty"`
+	Meta         map[string]string `json:"meta,omitempty"`
+	Joined       time.Time         `json:"joined"`
+	// Left is when the node left (the agent was stopped and reclaimed it):
+	// joining again takes a new join token.
+	Left time.Time `json:"left,omitzero"`
+}
+
+// loadState reads dir's state file; nil (and no error) when there is none.
+func loadState(dir string) (*State, error) {
+	path := filepath.Join(dir, StateFile)
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var st State
+	dec := json.NewDecoder(&limitedReader{f: f, n: maxStateBytes})
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&st); err != nil {
+		return nil, fmt.Errorf("%s: %w (remove it, with the node key, to join as a new node)", path, err)
+	}
+	if st.NodeName == "" || st.Donor == "" || st.Key == "" || len(st.NomadServers) == 0 {
+		return nil, fmt.Errorf("%s: incomplete (node %q, donor %q, %d Nomad servers): remove it to join again", path, st.NodeName, st.Donor, len(st.NomadServers))
+	}
+	return &st, nil
+}
+
+// save writes st to dir's state file atomically (mode 0600).
+func (st *State) save(dir string) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, StateFile)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// limitedReader reads at most n bytes and fails after that, so that an
+// oversized state file is an error rather than a truncated decode.
+type limitedReader struct {
+	f *os.File
+	n int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, fmt.Errorf("longer than %d bytes", maxStateBytes)
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.f.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
+
+// lockDir takes dir's agent lock, so that two agents never run one node;
+// closing the file releases it.
+func lockDir(dir string) (*os.File, error) {
+	path := filepath.Join(dir, lockFile)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, fmt.Errorf("another hpcbridge agent runs with the data dir %s (it holds %s)", dir, path)
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return f, nil
+}
