@@ -6,7 +6,7 @@ BIN         := $(CURDIR)/bin
 SHARED      ?= $(abspath $(CURDIR)/../shared)
 ORACLE_DIR  ?= $(SHARED)/slurm-oracle
 CORPUS_DIR  ?= $(SHARED)/corpus/dev
-SLURM_CMDS  := sbatch squeue scancel sacct sinfo scontrol srun
+SLURM_CMDS  := sbatch squeue scancel sacct sinfo scontrol srun sprio sshare
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X main.version=$(VERSION)
 BENCHTIME   ?= 2s

@@ -15,7 +15,7 @@
 // where a quantity at time s is weighted 2^(−(T−s)/half-life), integrated
 // over each interval. A job's priority is
 //
-//	round(wAge·age + wFairShare·FairShare + wPartition·1) − nice, at least 1
+//	⌊wAge·age + wFairShare·FairShare + wPartition·1⌋ − nice, at least 1
 //
 // with age = min(time eligible, max age) / max age. docs/fairshare.md is
 // the user's account of it.

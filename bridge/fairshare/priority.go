@@ -52,7 +52,7 @@ func (c Config) Job(tab *Table, j *state.Job, now time.Time) Factors {
 	f.WFairShare = round(float64(w.FairShare) * f.FairShare)
 	f.WPartition = round(float64(w.Partition) * f.PartPrio)
 	sum := float64(w.Age)*f.Age + float64(w.FairShare)*f.FairShare + float64(w.Partition)*f.PartPrio
-	p := round(sum) - f.Nice
+	p := int64(sum) - f.Nice // Slurm truncates the sum
 	p = min(max(p, 1), MaxPriority)
 	if j.Hold != state.HoldNone {
 		p = 0

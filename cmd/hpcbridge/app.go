@@ -12,8 +12,10 @@ import (
 	"github.com/hpcbridge/hpcbridge/internal/slurm/scancel"
 	"github.com/hpcbridge/hpcbridge/internal/slurm/scontrol"
 	"github.com/hpcbridge/hpcbridge/internal/slurm/sinfo"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/sprio"
 	"github.com/hpcbridge/hpcbridge/internal/slurm/squeue"
 	"github.com/hpcbridge/hpcbridge/internal/slurm/srun"
+	"github.com/hpcbridge/hpcbridge/internal/slurm/sshare"
 	"github.com/urfave/cli/v2"
 )
 
@@ -130,4 +132,6 @@ var slurmCommandByName = map[string]slurmCommand{
 	"sinfo":    sinfo.Main,
 	"scontrol": scontrol.Main,
 	"srun":     srun.Main,
+	"sprio":    sprio.Main,
+	"sshare":   sshare.Main,
 }
