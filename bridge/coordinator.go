@@ -172,6 +172,9 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	if b.outputs != nil {
 		acfg.Outputs = b.outputs
 	}
+	if b.join != nil {
+		acfg.Join = b.join // donors.go: where joining nodes find Nomad
+	}
 	if r, ok := b.nodes.(apiserver.NodeResolver); ok {
 		acfg.Reclaim, acfg.ReclaimDeadline = r, o.Nomad.ReclaimDeadline
 	}

@@ -50,6 +50,12 @@ type Nomad struct {
 	// checkpoint and end when the reclaim names no deadline
 	// (nomadexec.ReclaimConfig).
 	ReclaimDeadline time.Duration
+	// JoinServers (host:port RPC addresses), JoinDatacenter and
+	// JoinRegion are what joining donor nodes are told (POST
+	// /v1/nodes/join); each one empty is asked of the Nomad agent at Addr
+	// (the servers' Raft peers, the agent's datacenter and region).
+	JoinServers                []string
+	JoinDatacenter, JoinRegion string
 }
 
 // backend is the execution backend a coordinator runs jobs on.
@@ -65,6 +71,8 @@ type backend struct {
 	keys LeaderTask
 	// observer reads allocations for checkpoint receipts (nil: none).
 	observer apiserver.AllocObserver
+	// join tells joining donor nodes where Nomad is (nil: joins refused).
+	join apiserver.JoinSource
 }
 
 // newBackend builds the execution backend: Nomad when Nomad.Addr is set,
@@ -102,7 +110,40 @@ func newBackend(o Config, store *state.Store, node *hbraft.Node, advertise strin
 		Coordinator:      coordinatorURLs(advertise, serversOf(node, store)),
 	})
 	keys := keyTask{&nomadexec.KeyWatcher{Client: client, Store: store, Raft: node, Logger: logger}}
-	return backend{exec: exec, term: executorTask{exec}, outputs: outputs, nodes: nodes, keys: keys, observer: exec}, nil
+	return backend{exec: exec, term: executorTask{exec}, outputs: outputs, nodes: nodes, keys: keys, observer: exec,
+		join: nomadJoin{client: client, n: n}}, nil
+}
+
+// nomadJoin tells joining donor nodes where the Nomad servers are: the
+// --join-* flags, else what the Nomad agent at --nomad-addr says.
+type nomadJoin struct {
+	client *nomadapi.Client
+	n      Nomad
+}
+
+// NomadJoin is apiserver.JoinSource.
+func (j nomadJoin) NomadJoin(context.Context) (apiserver.NomadJoin, error) {
+	out := apiserver.NomadJoin{Servers: j.n.JoinServers, Datacenter: j.n.JoinDatacenter, Region: j.n.JoinRegion}
+	if len(out.Servers) == 0 {
+		peers, err := j.client.Status().Peers()
+		if err != nil {
+			return out, fmt.Errorf("ask Nomad for its servers (or set --join-nomad-servers): %w", err)
+		}
+		out.Servers = peers
+	}
+	if out.Datacenter == "" || out.Region == "" {
+		self, err := j.client.Agent().Self()
+		if err != nil {
+			return out, fmt.Errorf("ask the Nomad agent for its datacenter and region (or set --join-datacenter, --join-region): %w", err)
+		}
+		if out.Datacenter == "" {
+			out.Datacenter, _ = self.Config["Datacenter"].(string)
+		}
+		if out.Region == "" {
+			out.Region, _ = self.Config["Region"].(string)
+		}
+	}
+	return out, nil
 }
 
 func nomadClient(n Nomad) (*nomadapi.Client, error) {

@@ -53,7 +53,8 @@ func aclCommand(s streams) *cli.Command {
 						Usage: "create a token (client tokens act as one user)",
 						Flags: []cli.Flag{
 							&cli.StringFlag{Name: "name"},
-							&cli.StringFlag{Name: "type", Value: "client", Usage: "client or management"},
+							&cli.StringFlag{Name: "type", Value: "client", Usage: "client, management or donor-admin (a donor organisation's admin: its nodes, join tokens, wallet, view and receipts only)"},
+							&cli.StringFlag{Name: "donor", Usage: "the donor a donor-admin token administers"},
 							&cli.StringFlag{Name: "user", Usage: "the user a client token acts as"},
 							&cli.StringSliceFlag{Name: "account", Usage: "accounts the user may charge (repeat)"},
 							jsonFlag,
@@ -64,7 +65,7 @@ func aclCommand(s streams) *cli.Command {
 								return &exitError{code: exitUsage, err: err}
 							}
 							tok, err := client.ACLCreateToken(c.Context, &api.ACLTokenRequest{Name: c.String("name"), Type: c.String("type"),
-								User: c.String("user"), Accounts: c.StringSlice("account")})
+								User: c.String("user"), Accounts: c.StringSlice("account"), Donor: c.String("donor")})
 							if err != nil {
 								return &exitError{code: exitRejected, err: fmt.Errorf("acl token create: %w", err)}
 							}
@@ -150,6 +151,9 @@ func printToken(s streams, t *api.ACLToken, asJSON bool) error {
 	fmt.Fprintf(w, "Type\t= %s\n", t.Type)
 	if t.User != "" {
 		fmt.Fprintf(w, "User\t= %s\n", t.User)
+	}
+	if t.Donor != "" {
+		fmt.Fprintf(w, "Donor\t= %s\n", t.Donor)
 	}
 	fmt.Fprintf(w, "Accounts\t= %v\n", t.Accounts)
 	fmt.Fprintf(w, "Create Time\t= %s\n", t.CreateTime.UTC().Format("2006-01-02 15:04:05 -0700 MST"))

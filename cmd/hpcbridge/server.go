@@ -77,6 +77,9 @@ func nomadFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "kill-wait", Value: nomadexec.DefaultKillTimeout, Usage: "Slurm's KillWait: SIGTERM, then SIGKILL after this"},
 		&cli.DurationFlag{Name: "configure-timeout", Value: nomadexec.DefaultConfigureTimeout, Usage: "a multi-node job not on all its nodes this long after it was sent to Nomad is given back (PENDING again)"},
 		&cli.DurationFlag{Name: "reclaim-deadline", Value: nomadexec.DefaultReclaimDeadline, Usage: "how long a reclaimed node's jobs (hpcbridge node reclaim, nomad node drain, a closed donation window) have to checkpoint and end before they are stopped and requeued"},
+		&cli.StringSliceFlag{Name: "join-nomad-servers", Usage: "Nomad servers' RPC addresses (host:port) a joining donor node is told (hpcbridge agent --join); default: the Nomad servers' Raft peers as --nomad-addr reports them"},
+		&cli.StringFlag{Name: "join-datacenter", Usage: "Nomad datacenter a joining donor node joins (default: --nomad-addr's agent's)"},
+		&cli.StringFlag{Name: "join-region", Usage: "Nomad region a joining donor node joins (default: --nomad-addr's agent's)"},
 		&cli.DurationFlag{Name: "output-retention", Value: archive.DefaultRetention, Usage: "how long after a job ends the coordinator keeps its archived output (0: forever)"},
 	}
 }
@@ -88,5 +91,6 @@ func nomadOf(c *cli.Context) bridge.Nomad {
 		MaxQueued: c.Int("nomad-max-queued"), MaxRunning: c.Int("nomad-max-running"), CPUMHz: c.Int("nomad-cpu-mhz"),
 		DefaultMemMiB: c.Int64("default-mem"), KillWait: c.Duration("kill-wait"), OutputRetention: c.Duration("output-retention"),
 		ConfigureTimeout: c.Duration("configure-timeout"), ReclaimDeadline: c.Duration("reclaim-deadline"),
+		JoinServers: c.StringSlice("join-nomad-servers"), JoinDatacenter: c.String("join-datacenter"), JoinRegion: c.String("join-region"),
 	}
 }
