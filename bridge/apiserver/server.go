@@ -256,6 +256,7 @@ func (s *Server) routes() {
 		{"POST /v1/job/{ref}/checkpoints", leader, s.runAuth(s.handleCheckpoint)},
 		{"GET /v1/receipts", read, s.donorAuth(s.handleReceipts)}, // a donor-admin: its donor's nodes'
 		{"GET /v1/nodes/keys", read, s.auth(s.handleNodeKeys)},
+		{"GET /v1/donor/{name}/summary", read, s.donorAdmin(s.handleDonorSummary)}, // donorview.go: hpcbridge donor show
 		{"POST /v1/node/{name}/key/revoke", leader, s.management(s.handleNodeKeyRevoke)},
 		{"GET /v1/priorities", read, s.auth(s.handlePriorities)}, // fairshare.go: sprio
 		{"GET /v1/shares", read, s.auth(s.handleShares)},         // fairshare.go: sshare

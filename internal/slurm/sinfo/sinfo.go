@@ -98,12 +98,17 @@ var sinfoHeaders = map[byte]string{
 	'p': "PRIO_TIER", 'P': "PARTITION", 'r': "ROOT", 'R': "PARTITION", 's': "JOB_SIZE",
 	'S': "ALLOCNODES", 't': "STATE", 'T': "STATE", 'u': "USER", 'U': "USER", 'v': "VERSION",
 	'V': "CLUSTER", 'w': "WEIGHT", 'X': "SOCKETS", 'Y': "CORES", 'Z': "THREADS", 'z': "S:C:T",
-	letterGresUsed: "GRES_USED",
+	letterGresUsed: "GRES_USED", letterDonor: "DONOR",
 }
 
 // letterGresUsed stands for -O GresUsed, which has no -o letter: valid
 // only in a format -O wrote.
 const letterGresUsed = 'k'
+
+// letterDonor is hpcbridge's field for a node's donor organisation (-o
+// %y, -O Donor): a letter Slurm 22.05's sinfo does not use (it says
+// "Invalid node format specification: y").
+const letterDonor = 'y'
 
 // validLetter says whether c is a field of the format.
 func (o sinfoOptions) validLetter(c byte) bool {
@@ -201,6 +206,11 @@ func sinfoValue(r sinfoRow, c byte, loc *time.Location) string {
 			return slurm.NullString
 		}
 		return strings.Join(first.GresUsed, ",")
+	case letterDonor: // the organisation the node joined under
+		if first == nil || first.Donor == "" {
+			return slurm.NullString
+		}
+		return first.Donor
 	case 'g', 'S':
 		return "all"
 	case 'h':
@@ -711,6 +721,7 @@ var sinfoLongNames = map[string]byte{
 	"cpusload": 'O', "priotier": 'p', "partition": 'P', "partitionname": 'R', "root": 'r',
 	"size": 's', "statecompact": 't', "statelong": 'T', "user": 'u', "version": 'v', "cluster": 'V',
 	"weight": 'w', "sockets": 'X', "cores": 'Y', "threads": 'Z', "extra": 'z',
+	"donor": letterDonor,
 }
 
 // longToLetters turns an -O list into an -o format (each field 20 wide
@@ -769,6 +780,7 @@ type sinfoJSONNode struct {
 	ReasonSetBy     string   `json:"reason_set_by_user"`
 	SlurmdVersion   string   `json:"slurmd_version"`
 	RunAs           string   `json:"run_as,omitempty"`
+	Donor           string   `json:"donor,omitempty"`
 }
 
 type sinfoJSONPartition struct {
@@ -792,7 +804,7 @@ func sinfoJSON(parts []api.Partition, nodes []*api.Node, loc *time.Location) sin
 			IdleCpus: n.CPUs - n.AllocCPUs, Cores: 1, Sockets: n.CPUs, Threads: 1, RealMemory: n.MemMiB, AllocMemory: n.AllocMemMiB,
 			Features: strings.Join(n.Features, ","), ActiveFeatures: strings.Join(n.Features, ","), Gres: strings.Join(n.Gres, ","),
 			GresUsed: strings.Join(n.GresUsed, ","), Partitions: append([]string{}, n.Partitions...), Reason: n.Reason,
-			ReasonSetBy: n.ReasonUser, SlurmdVersion: n.Version, RunAs: n.RunAs}
+			ReasonSetBy: n.ReasonUser, SlurmdVersion: n.Version, RunAs: n.RunAs, Donor: n.Donor}
 		jn.StateFlags = append(jn.StateFlags, n.Flags...)
 		if !n.ReasonTime.IsZero() {
 			jn.ReasonChangedAt = n.ReasonTime.Unix()
