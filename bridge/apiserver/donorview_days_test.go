@@ -15,7 +15,9 @@ import (
 // day its interval ends.
 func TestSplitDays(t *testing.T) {
 	since := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
-	at := func(day, h, m int) time.Time { return since.AddDate(0, 0, day).Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+	at := func(day, h, m int) time.Time {
+		return since.AddDate(0, 0, day).Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+	}
 	for _, c := range []struct {
 		name       string
 		start, end time.Time
