@@ -10,6 +10,7 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
+	"github.com/hpcbridge/hpcbridge/bridge/fairshare"
 	"github.com/hpcbridge/hpcbridge/internal/cas"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -34,6 +35,8 @@ type Options struct {
 	// Observer and Logger as in apiserver.Config (checkpoint receipts).
 	Observer apiserver.AllocObserver
 	Logger   *slog.Logger
+	// Priority as in apiserver.Config (sprio, sshare); nil: priority/basic.
+	Priority *fairshare.Priorities
 }
 
 // Server is a single-server API on a local port.
@@ -91,6 +94,7 @@ func New(o Options) (*Server, error) {
 		PartitionFiles:   o.PartitionFiles,
 		Observer:         nodes,
 		Logger:           o.Logger,
+		Priority:         o.Priority,
 	})
 	if err != nil {
 		hs.Close()
