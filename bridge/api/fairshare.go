@@ -21,6 +21,9 @@ type PrioritiesQuery struct {
 	Jobs       []string
 	Users      []string
 	Partitions []string
+	// Running adds the running jobs (their age stopped at their start):
+	// squeue and scontrol show their priority too.
+	Running bool
 }
 
 // PriorityList is GET /v1/priorities's reply: the priority plugin, its
@@ -42,6 +45,9 @@ func (c *Client) Priorities(ctx context.Context, q *PrioritiesQuery) (*PriorityL
 		setList(v, "job", q.Jobs)
 		setList(v, "user", q.Users)
 		setList(v, "partition", q.Partitions)
+		if q.Running {
+			v.Set("running", "true")
+		}
 	}
 	var out PriorityList
 	if _, err := c.do(ctx, http.MethodGet, "/v1/priorities", v, nil, &out); err != nil {

@@ -44,7 +44,8 @@ func filterOf(r *http.Request, key string) ([]string, error) {
 
 // handlePriorities answers GET /v1/priorities?job=&user=&partition=
 // (sprio): each pending, unheld job's priority and factors, as the
-// scheduler computes them, by job id. Any token may read it, as squeue
+// scheduler computes them, by job id; with running=true the running
+// jobs' too (squeue, scontrol). Any token may read it, as squeue
 // shows every job's priority.
 func (s *Server) handlePriorities(w http.ResponseWriter, r *http.Request, _ *state.ACLToken) error {
 	jobs, err := filterOf(r, "job")
@@ -70,7 +71,7 @@ func (s *Server) handlePriorities(w http.ResponseWriter, r *http.Request, _ *sta
 	v := s.cfg.Store.View()
 	tab := p.Table(v, now)
 	out.CalcTime = tab.Time
-	v.EachJobInState(state.StatePending, func(j *state.Job) bool {
+	add := func(j *state.Job) bool {
 		if j.Hold != state.HoldNone || (len(users) > 0 && !slices.Contains(users, j.User)) ||
 			(len(parts) > 0 && !slices.Contains(parts, j.Partition)) || (len(jobs) > 0 && !jobNamed(jobs, j)) {
 			return true
@@ -81,7 +82,11 @@ func (s *Server) handlePriorities(w http.ResponseWriter, r *http.Request, _ *sta
 		}
 		out.Jobs = append(out.Jobs, cfg.Job(tab, j, now))
 		return true
-	})
+	}
+	v.EachJobInState(state.StatePending, add)
+	if r.URL.Query().Get("running") == "true" && !out.Truncated {
+		v.EachJobInState(state.StateRunning, add)
+	}
 	slices.SortFunc(out.Jobs, func(a, b fairshare.Factors) int { return cmpUint64(a.JobID, b.JobID) })
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -31,6 +31,9 @@ type Locale struct {
 	Loc   *time.Location
 	Env   []string
 	Users *UserInfo
+	// Priorities are the scheduler's priorities by job id
+	// (SchedulerPriorities); nil: priority/basic's.
+	Priorities map[uint64]int64
 }
 
 // NewLocale is the locale of a command run with s and d.
@@ -56,7 +59,7 @@ func (l Locale) UserDB() *UserInfo {
 
 // ViewCtx is the context jobs are viewed in, at now.
 func (l Locale) ViewCtx(now time.Time) *ViewCtx {
-	return &ViewCtx{Now: now, TF: NewTimeFormat(l.Env, l.Location(), now), Users: l.UserDB()}
+	return &ViewCtx{Now: now, TF: NewTimeFormat(l.Env, l.Location(), now), Users: l.UserDB(), Priorities: l.Priorities}
 }
 
 // Iterate runs once, and with every > 0 runs it again every so many

@@ -64,6 +64,7 @@ type JobView struct {
 	Now   time.Time
 	tf    timeFormat
 	Users *UserInfo
+	prios map[uint64]int64
 }
 
 // Configuring reports whether j is a job the coordinator started that no
@@ -93,11 +94,14 @@ type ViewCtx struct {
 	Now   time.Time
 	TF    timeFormat
 	Users *UserInfo
+	// Priorities are the scheduler's priorities by job id
+	// (SchedulerPriorities); nil: priority/basic's.
+	Priorities map[uint64]int64
 }
 
 // View is the printable view of j.
 func (c *ViewCtx) View(j *state.Job) JobView {
-	v := JobView{Job: j, Sub: j.Submission, Now: c.Now, tf: c.TF, Users: c.Users}
+	v := JobView{Job: j, Sub: j.Submission, Now: c.Now, tf: c.TF, Users: c.Users, prios: c.Priorities}
 	if v.Sub != nil {
 		v.Spec = v.Sub.Spec
 	}
@@ -145,10 +149,14 @@ func (v JobView) ArrayTaskString() string {
 // held reports whether the job is (or was, when it ended) held.
 func (v JobView) held() bool { return v.Job.Hold != state.HoldNone }
 
-// Priority is %Q: 0 for held jobs, as Slurm zeroes a held job's priority.
+// Priority is %Q: 0 for held jobs, as Slurm zeroes a held job's priority;
+// the scheduler's when the view has it (SchedulerPriorities).
 func (v JobView) Priority() int64 {
 	if v.held() {
 		return 0
+	}
+	if p, ok := v.prios[v.Job.ID]; ok {
+		return p
 	}
 	return v.Job.Priority()
 }

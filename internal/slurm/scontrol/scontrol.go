@@ -255,6 +255,7 @@ func scontrolShowJob(ctx context.Context, o scontrolOptions, s slurm.Streams, id
 		return slurm.ExitOK
 	}
 	orderShowJobs(jobs)
+	o.Priorities = slurm.SchedulerPriorities(ctx, o.Client, jobs)
 	fmt.Fprint(s.Out, formatShowJobs(jobs, o))
 	return slurm.ExitOK
 }

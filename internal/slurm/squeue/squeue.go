@@ -355,6 +355,7 @@ func squeueOnce(ctx context.Context, opts squeueOptions, s slurm.Streams) int {
 		}
 	}
 	jobs = filterSqueue(jobs, opts)
+	opts.Priorities = slurm.SchedulerPriorities(ctx, opts.Client, jobs)
 	// Formatting allocates about as much again as the list: collecting
 	// garbage meanwhile would only mark the whole list again.
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
