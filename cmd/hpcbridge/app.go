@@ -114,6 +114,7 @@ func newApp(s streams) *cli.App {
 			checkpointCommand(s),
 			receiptsCommand(s),
 			nodeCommand(s),
+			donorCommand(s),
 			devCommand(s),
 			agentCommand(s),
 		},

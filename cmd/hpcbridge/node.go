@@ -8,6 +8,6 @@ func nodeCommand(s streams) *cli.Command {
 	return &cli.Command{
 		Name:        "node",
 		Usage:       "manage the nodes that run jobs",
-		Subcommands: append(nodeKeyCommands(s), nodeReclaimCommand(s)),
+		Subcommands: append(nodeKeyCommands(s), nodeReclaimCommand(s), nodeJoinTokenCommand(s)),
 	}
 }
