@@ -213,8 +213,8 @@ type column struct {
 }
 
 func blank(fairshare.Weights) string { return "" }
-func num(n int64) string              { return strconv.FormatInt(n, 10) }
-func norm(f float64) string           { return strconv.FormatFloat(f, 'f', 7, 64) }
+func num(n int64) string             { return strconv.FormatInt(n, 10) }
+func norm(f float64) string          { return strconv.FormatFloat(f, 'f', 7, 64) }
 func wnum(n uint32) func(fairshare.Weights) string {
 	return func(fairshare.Weights) string { return strconv.FormatUint(uint64(n), 10) }
 }

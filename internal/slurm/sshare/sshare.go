@@ -231,7 +231,7 @@ func acctName(a string) string {
 	return a
 }
 
-func dbl(f float64) string    { return strconv.FormatFloat(f, 'f', 6, 64) }
+func dbl(f float64) string   { return strconv.FormatFloat(f, 'f', 6, 64) }
 func usage(f float64) string { return strconv.FormatUint(uint64(math.Max(f, 0)), 10) }
 
 // parseFormat reads -o: names (any case, a unique prefix) with an
@@ -329,6 +329,11 @@ func printHelpFormat(out io.Writer) {
 func header(out io.Writer, cols []field, parsable int) {
 	var b strings.Builder
 	for i, c := range cols {
+		if parsable == 0 {
+			// The header is cut to the width without the '+' (%*.*s).
+			b.WriteString(slurm.PadTo(slurm.CutRunes(c.name, abs(c.width)), abs(c.width), c.width > 0) + " ")
+			continue
+		}
 		b.WriteString(cell(c.name, c.width, parsable, i == len(cols)-1))
 	}
 	b.WriteByte('\n')
