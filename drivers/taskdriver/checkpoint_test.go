@@ -448,7 +448,18 @@ hpcbridge checkpoint || exit 5
 // and a requeued run, under another pool uid, finds it restored in its
 // private task directory.
 func TestCheckpointOnPoolNode(t *testing.T) {
-	td := newTestDriver(t, Config{RunAs: RunAsPool, PoolUIDs: "62990-62991", PoolDir: filepath.Join(t.TempDir(), "pool")})
+	t.Run("pool", func(t *testing.T) {
+		checkpointOnPoolNode(t, Config{RunAs: RunAsPool, PoolUIDs: "62990-62991", PoolDir: filepath.Join(t.TempDir(), "pool")})
+	})
+	// A donor node's sandbox: the job reaches the checkpoint socket (bound
+	// into its mount namespace) and its restored directory.
+	t.Run("sandbox", func(t *testing.T) {
+		checkpointOnPoolNode(t, Config{RunAs: RunAsPool, Sandbox: true, SandboxUIDs: "62990-62991", PoolDir: filepath.Join(t.TempDir(), "pool")})
+	})
+}
+
+func checkpointOnPoolNode(t *testing.T, conf Config) {
+	td := newTestDriver(t, conf)
 	nodeID, node := uuid.Generate(), "node7"
 	co := newCoordinator(t, td, nodeID, node)
 	script := `#!/bin/sh

@@ -62,6 +62,9 @@ type Driver struct {
 	// devDir is where the node's NVIDIA device nodes are (devDir; a
 	// test's own directory of nodes made with mknod).
 	devDir string
+	// testBinds are extra host directories a sandboxed job sees
+	// read-write: tests only (their event fifos).
+	testBinds []string
 }
 
 var _ drivers.DriverPlugin = (*Driver)(nil)

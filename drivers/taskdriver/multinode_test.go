@@ -129,12 +129,26 @@ echo "rc4=$?"
 // driver, nodes n1 and n2, each with its step port. n1 runs the script;
 // its srun steps run tasks on both nodes, each as its own node's pool uid.
 func TestMultiNodeSteps(t *testing.T) {
-	td := newTestDriver(t, Config{RunAs: RunAsPool, PoolUIDs: "62970-62973", PoolDir: filepath.Join(t.TempDir(), "pool")})
+	t.Run("pool", func(t *testing.T) {
+		multiNodeSteps(t, Config{RunAs: RunAsPool, PoolUIDs: "62970-62973", PoolDir: filepath.Join(t.TempDir(), "pool")})
+	})
+	// Donor nodes' sandboxes: every step task, each node's stepd starts
+	// it through the trampoline, runs in one (the test's fifos and shared
+	// directory bound in, as a test-only setting).
+	t.Run("sandbox", func(t *testing.T) {
+		multiNodeSteps(t, Config{RunAs: RunAsPool, Sandbox: true, SandboxUIDs: "62970-62973", PoolDir: filepath.Join(t.TempDir(), "pool")})
+	})
+}
+
+func multiNodeSteps(t *testing.T, conf Config) {
+	td := newTestDriver(t, conf)
 	ev := newEvents(t)
+	shared := sharedDir(t)
+	td.d.testBinds = []string{filepath.Dir(ev.path), shared}
 	env := ev.env(map[string]string{
 		"SLURM_JOB_ID": "77", "SLURM_JOBID": "77", "SLURM_JOB_NAME": "mn", "SLURM_JOB_USER": "alice",
 		"SLURM_NTASKS": "4", "SLURM_NPROCS": "4", "SLURM_NTASKS_PER_NODE": "2",
-		"SLURM_NNODES": "2", "SLURM_JOB_NUM_NODES": "2", "SHARED": sharedDir(t),
+		"SLURM_NNODES": "2", "SLURM_JOB_NUM_NODES": "2", "SHARED": shared,
 	})
 	key := randomKey(t)
 	nodes := newMultiNodeJob(t, td, mnScript, key, env, "n2", "n1")

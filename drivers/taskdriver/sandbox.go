@@ -53,6 +53,9 @@ func (d *Driver) sandboxFor(conf Config, cfg *drivers.TaskConfig, acct account, 
 		Tmp:  layout.SandboxTmp(),
 		Shm:  layout.SandboxShm(),
 	}
+	for _, p := range d.testBinds {
+		spec.Binds = append(spec.Binds, sandbox.Bind{Path: p, Write: true})
+	}
 	spec.Devices = sandboxDevices(cfg, d.devDir)
 	spec.Hide = sandboxHidden(conf, cfg)
 	if err := spec.Check(); err != nil {

@@ -33,6 +33,9 @@ func TestStagedJobRunsInRestoredCopy(t *testing.T) {
 	t.Run("pool", func(t *testing.T) {
 		stagedRun(t, Config{RunAs: RunAsPool, PoolUIDs: "62978-62979", PoolDir: filepath.Join(t.TempDir(), "pool")})
 	})
+	t.Run("sandbox", func(t *testing.T) {
+		stagedRun(t, Config{RunAs: RunAsPool, Sandbox: true, SandboxUIDs: "62978-62979", PoolDir: filepath.Join(t.TempDir(), "pool")})
+	})
 }
 
 func stagedRun(t *testing.T, conf Config) {
