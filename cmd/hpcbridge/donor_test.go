@@ -92,12 +92,13 @@ func TestDonorCommands(t *testing.T) {
 	}
 
 	// uni-b: the wallet's key file signs the coordinator's challenge here.
-	keyB, err := wallet.GenerateKey()
+	keyHex := strings.Repeat("4b", 32)
+	keyB, err := wallet.LoadKey(keyHex)
 	if err != nil {
 		t.Fatal(err)
 	}
 	keyFile := filepath.Join(t.TempDir(), "wallet.key")
-	if err := os.WriteFile(keyFile, fmt.Appendf(nil, "%x\n", keyB.D.FillBytes(make([]byte, 32))), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, []byte("0x"+keyHex+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	must(admin, "Registered donor uni-b with wallet "+wallet.Address(keyB), "donor", "register", "uni-b", "--wallet-key", keyFile, "--account", "physics")
@@ -211,7 +212,7 @@ func TestDonorCommands(t *testing.T) {
 	must(adminB, "Donor uni-b's wallet is "+wallet.Address(keyB), "donor", "wallet", "uni-b", "--wallet-key", keyFile)
 	refused(adminA, "(permission_denied)", "donor", "wallet", "uni-b", "--wallet-key", keyFile)
 	refused(adminB, "(permission_denied)", "donor", "accounts", "uni-b", "--none")
-	out = must(adminB, "HPCBRIDGE_JOIN_TOKEN=hbj_", "node", "join-token", "--donor", "uni-b")
+	must(adminB, "HPCBRIDGE_JOIN_TOKEN=hbj_", "node", "join-token", "--donor", "uni-b")
 	refused(adminA, "(permission_denied)", "node", "join-token", "--donor", "uni-b")
 
 	// sinfo: b1 is uni-b's (its join), own1 nobody's.
