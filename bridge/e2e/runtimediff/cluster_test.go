@@ -27,6 +27,9 @@ type cluster struct {
 	// env reaches the controller (SLURM_CONF, or HPCBRIDGE_ADDR and
 	// HPCBRIDGE_TOKEN); it is added to the submitter's environment.
 	env []string
+	// as, when not nil, is the user the commands run as, in its own
+	// environment (nil: this process's user and environment).
+	as *loginUser
 	// unblock is called while a job waits, at most every few seconds
 	// (the oracle's node may be drained by parse.sh's real mode).
 	unblock func() error
@@ -125,7 +128,8 @@ type run struct {
 
 // newRun prepares a work dir for sc on c: the scenario's files copied
 // into a directory every user may write (jobs run as their submitter, or
-// as an unprivileged account on nodes that have no such mapping).
+// as an unprivileged account on nodes that have no such mapping), or that
+// c's user owns.
 func newRun(t testing.TB, c *cluster, sc *scenario, base []string) *run {
 	t.Helper()
 	work, err := os.MkdirTemp("", "hpcbridge-rtdiff-"+sc.name+"-")
@@ -140,6 +144,15 @@ func newRun(t testing.TB, c *cluster, sc *scenario, base []string) *run {
 		if err := copyInput(filepath.Join(sc.dir, name), filepath.Join(work, name)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if c.as != nil {
+		if err := c.as.own(work); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(work, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		base = c.as.env()
 	}
 	return &run{c: c, sc: sc, work: work, env: append(slices.Clip(base), c.env...),
 		ids: map[string]string{}, waitStatus: map[string]int{}, records: map[string][]record{}}
@@ -188,7 +201,7 @@ func (r *run) execWatch(ctx context.Context, seen func(id string), stdin string,
 		// command.
 		cmd = exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", "umask " + r.umask + ` && exec "$0" "$@"`, r.c.command(name)}, args...)...)
 	}
-	cmd.Dir, cmd.Env = r.work, r.env
+	r.prepare(cmd)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if seen != nil {
@@ -213,6 +226,15 @@ func (r *run) execWatch(ctx context.Context, seen func(id string), stdin string,
 		return out.String(), errb.String(), -1, err
 	}
 	return out.String(), errb.String(), code, nil
+}
+
+// prepare makes cmd run in the work dir with the run's environment, as
+// the cluster's user when it has one.
+func (r *run) prepare(cmd *exec.Cmd) {
+	cmd.Dir, cmd.Env = r.work, r.env
+	if r.c.as != nil {
+		cmd.SysProcAttr = r.c.as.credential()
+	}
 }
 
 // subst replaces {NAME} with the job ids of this run, and {WORKDIR}
@@ -492,7 +514,7 @@ func allOf(recs []record, cond func(record) bool) bool {
 // show reads a job's records (every task of an array).
 func (r *run) show(ctx context.Context, id string) ([]record, error) {
 	cmd := exec.CommandContext(ctx, r.c.command("scontrol"), "show", "job", id)
-	cmd.Env = r.env
+	r.prepare(cmd)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("scontrol show job %s: %v: %s", id, err, out)

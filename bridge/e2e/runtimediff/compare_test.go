@@ -3,6 +3,8 @@ package runtimediff
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -12,7 +14,8 @@ import (
 )
 
 // diff is one difference between the two runs. key names it in `known`
-// lines: "state NAME", "wait NAME", "file PATH", "env PATH VAR".
+// lines: "state NAME", "wait NAME", "file PATH", "env PATH VAR"; or a
+// run's own failure of an expect-env line: "expect-env SIDE PATH VAR".
 type diff struct {
 	key, detail string
 }
@@ -147,7 +150,45 @@ func compare(sc *scenario, real, ours *run) ([]diff, error) {
 			}
 		}
 	}
+	diffs = append(diffs, expectEnv(sc, real, rf)...)
+	diffs = append(diffs, expectEnv(sc, ours, of)...)
 	return diffs, nil
+}
+
+// expectEnv checks the scenario's expect-env lines on one run's files.
+func expectEnv(sc *scenario, r *run, files map[string][]byte) []diff {
+	if len(sc.expectEnv) == 0 {
+		return nil
+	}
+	var diffs []diff
+	side := r.c.name
+	for _, e := range sc.expectEnv {
+		matched := 0
+		for _, p := range slices.Sorted(maps.Keys(files)) {
+			sym := symbolic(p, r)
+			if ok, _ := filepath.Match(e.files, sym); !ok || !strings.HasSuffix(p, ".env") {
+				continue
+			}
+			matched++
+			env := parseEnv(files[p])
+			for _, kv := range e.vars {
+				k, want, _ := strings.Cut(kv, "=")
+				if got, ok := env[k]; !ok || got != want {
+					state := "unset"
+					if ok {
+						state = fmt.Sprintf("%q", got)
+					}
+					diffs = append(diffs, diff{"expect-env " + side + " " + sym + " " + k,
+						fmt.Sprintf("%s's job recorded %s with %s %s, want %q", side, p, k, state, want)})
+				}
+			}
+		}
+		if matched == 0 {
+			diffs = append(diffs, diff{"expect-env " + side + " " + e.files,
+				fmt.Sprintf("%s's jobs recorded no environment (*.env) matching %s", side, e.files)})
+		}
+	}
+	return diffs
 }
 
 // outcomes are a job's records as "STATE EXITCODE", by record key.

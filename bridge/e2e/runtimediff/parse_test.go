@@ -105,3 +105,50 @@ func TestWaitStatusOf(t *testing.T) {
 		t.Error("waitStatusOf accepted exit code \"x\"")
 	}
 }
+
+// TestExpectEnv checks expect-env on made-up runs: a variable the profile
+// should have set, missing from one side's recorded environment, fails
+// that side even though nothing differs when it is missing from both; a
+// pattern that matches no recorded environment fails too.
+func TestExpectEnv(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, scenarioFile), []byte("user login\nexpect-env *-{a}.env FROM_PROFILE=1 X=y\nexpect-env none-*.env X=y\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := parseScenario(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.user != userLogin || len(sc.expectEnv) != 2 {
+		t.Fatalf("parsed user %q, expect-env %+v", sc.user, sc.expectEnv)
+	}
+	mk := func(side, id string) *run {
+		return &run{c: &cluster{name: side}, sc: sc, ids: map[string]string{"a": id},
+			records: map[string][]record{"a": {{JobID: id, State: "COMPLETED", ExitCode: "0:0"}}}}
+	}
+	real, ours := mk("Slurm", "1234"), mk("hpcbridge", "7")
+	files := func(id, env string) map[string][]byte {
+		return map[string][]byte{"env.sh-" + id + ".env": []byte(env), "env.sh-" + id + ".out": []byte("x")}
+	}
+	got := map[string]bool{}
+	for _, d := range append(expectEnv(sc, real, files("1234", "FROM_PROFILE=1\x00X=y\x00")), expectEnv(sc, ours, files("7", "X=z\x00"))...) {
+		got[d.key] = true
+	}
+	want := map[string]bool{
+		"expect-env hpcbridge env.sh-{a}.env FROM_PROFILE": true,
+		"expect-env hpcbridge env.sh-{a}.env X":            true,
+		"expect-env Slurm none-*.env":                      true,
+		"expect-env hpcbridge none-*.env":                  true,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("expect-env differences %v, want %v", got, want)
+	}
+	for _, bad := range []string{"user root\n", "expect-env *.env\n", "expect-env *.env FOO\n", "expect-env [ X=1\n"} {
+		if err := os.WriteFile(filepath.Join(dir, scenarioFile), []byte(bad), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parseScenario(dir); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -40,17 +40,34 @@ func TestRuntimeMatchesSlurm(t *testing.T) {
 	slurmoracle.RequireCommand(t, "sbatch")
 	slurmoracle.ResumeRealModeDrain(t)
 	nomadBin := nomadtest.Require(t)
+	var login *loginUser
+	if slices.ContainsFunc(scenarios, func(sc *scenario) bool { return sc.user == userLogin }) {
+		// Created before dev starts, removed after it stopped (and its
+		// jobs with it).
+		login = newLoginUser(t)
+	}
 	dev := startDev(t, nomadBin)
 
 	real := &cluster{name: "Slurm", env: []string{slurmoracle.ConfEnv()}, unblock: slurmoracle.ResumeDrain}
 	ours := &cluster{name: "hpcbridge", bin: dev.bin, env: []string{api.EnvAddress + "=" + dev.url, api.EnvToken + "=" + dev.token}}
+	// The same clusters, reached by the login user.
+	var realLogin, oursLogin *cluster
+	if login != nil {
+		login.link(t, dev.bin)
+		realLogin = &cluster{name: real.name, env: real.env, unblock: real.unblock, as: login}
+		oursLogin = &cluster{name: ours.name, bin: login.bin, env: []string{api.EnvAddress + "=" + dev.url, api.EnvToken + "=" + login.token(t, dev)}, as: login}
+	}
 	base := submitterEnv()
 	played := make([][2]*run, len(scenarios))
 	errs := make([][2]error, len(scenarios))
 	sem := make(chan struct{}, maxConcurrent)
 	var wg sync.WaitGroup
 	for i, sc := range scenarios {
-		played[i] = [2]*run{newRun(t, real, sc, base), newRun(t, ours, sc, base)}
+		if sc.user == userLogin {
+			played[i] = [2]*run{newRun(t, realLogin, sc, base), newRun(t, oursLogin, sc, base)}
+		} else {
+			played[i] = [2]*run{newRun(t, real, sc, base), newRun(t, ours, sc, base)}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -255,13 +272,16 @@ func buildTools(t *testing.T) (binDir, pluginDir string) {
 			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, b)
 		}
 	}
-	for _, name := range []string{"sbatch", "scancel", "scontrol", "squeue", "sacct"} {
+	for _, name := range slurmCommands {
 		if err := os.Symlink("hpcbridge", filepath.Join(binDir, name)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return binDir, pluginDir
 }
+
+// slurmCommands are the links to hpcbridge that the scenarios run.
+var slurmCommands = []string{"sbatch", "scancel", "scontrol", "squeue", "sacct"}
 
 func freePort(t *testing.T) string {
 	t.Helper()

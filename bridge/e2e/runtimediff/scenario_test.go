@@ -33,6 +33,19 @@ type scenario struct {
 	// inputs are the scenario's own files (paths relative to its
 	// directory), copied into the work dir and not compared.
 	inputs []string
+	// user is who runs the scenario's commands: "" for the test's own
+	// user (root), userLogin for the test's login user.
+	user string
+	// expectEnv are what recorded environments must hold on each side.
+	expectEnv []expectation
+}
+
+// expectation is one expect-env line: every recorded environment whose
+// path matches files (a filepath.Match pattern over the path with job ids
+// as {NAME}) holds each NAME=VALUE of vars, and one at least matches.
+type expectation struct {
+	files string
+	vars  []string
 }
 
 // step is one command line of a scenario.
@@ -59,6 +72,20 @@ type step struct {
 //	envvars NAMES...         non-Slurm variables to compare in *.env files
 //	ignore REGEXP            drop matching lines of output files
 //	known KEY -- REASON      an expected difference (KEY as a failure prints it)
+//	user login               run every command as the test's login user
+//	expect-env FILES NAME=VALUE...  each run recorded an environment in a file matching
+//	                         FILES (a pattern, job ids as {NAME}), and each has NAME=VALUE
+//
+// A scenario whose jobs run the user's login shell (--export other than
+// ALL, --get-user-env) must say `user login`: its commands then run as a
+// local user that the test creates, with a bash login shell and a profile
+// of the test's (loginProfile: it sets PATH and FROM_PROFILE=1), in its own
+// environment and a work dir it owns, so that the login shells of both
+// clusters' jobs read that profile and not root's, whose time and effects
+// are the host's. `expect-env FROM_PROFILE=1` then checks that the profile
+// ran on both sides (a variable missing on both would not differ).
+// Nothing else runs a job's login shell: a new scenario that does must be
+// marked so too.
 //
 // In sbatch, scancel and scontrol arguments, {NAME} is the job id of NAME on the
 // cluster that runs the command, and {WORKDIR} the run's work dir. At the end, every job must have ended.
@@ -84,6 +111,27 @@ func parseScenario(dir string) (*scenario, error) {
 			continue
 		} else if verb == "needs" {
 			sc.needs = strings.TrimSpace(rest)
+			continue
+		} else if verb == "user" {
+			if strings.TrimSpace(rest) != userLogin {
+				return nil, fmt.Errorf("%s: user must be %q (the test's login user)", pos, userLogin)
+			}
+			sc.user = userLogin
+			continue
+		} else if verb == "expect-env" {
+			f := strings.Fields(rest)
+			if len(f) < 2 {
+				return nil, fmt.Errorf("%s: expect-env needs FILES NAME=VALUE...", pos)
+			}
+			if _, err := filepath.Match(f[0], ""); err != nil {
+				return nil, fmt.Errorf("%s: expect-env pattern %q: %v", pos, f[0], err)
+			}
+			for _, kv := range f[1:] {
+				if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+					return nil, fmt.Errorf("%s: expect-env needs NAME=VALUE, not %q", pos, kv)
+				}
+			}
+			sc.expectEnv = append(sc.expectEnv, expectation{files: f[0], vars: f[1:]})
 			continue
 		} else if verb == "ignore" {
 			re, err := regexp.Compile(strings.TrimSpace(rest))
