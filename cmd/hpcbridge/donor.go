@@ -298,8 +298,8 @@ func donorDeleteCommand(s streams) *cli.Command {
 }
 
 // nodeJoinTokenCommand is hpcbridge node join-token --donor NAME [--ttl D]:
-// a single-use join token, its secret printed this once with the agent
-// command that uses it.
+// a single-use join token, its secret printed this once (alone on
+// stdout), and how to run the agent with it (on stderr).
 func nodeJoinTokenCommand(s streams) *cli.Command {
 	return &cli.Command{
 		Name: "join-token",
@@ -339,13 +339,19 @@ func nodeJoinTokenCommand(s streams) *cli.Command {
 			if c.Bool("json") {
 				return writeAdminJSON(s, jt)
 			}
-			addr := api.ConfigFromEnv(s.env).Address
-			fmt.Fprintf(s.out, "Join token for donor %s (accessor %s): single use, until %s (%s)\n\n    %s\n\n",
-				jt.Donor, jt.Accessor, jt.Expires.Local().Format(time.DateTime), time.Until(jt.Expires).Round(time.Minute), jt.Secret)
-			fmt.Fprintf(s.out, "The secret is not shown again. On the donor's machine, as root, run:\n\n"+
-				"    HPCBRIDGE_JOIN_TOKEN=%s hpcbridge agent --coordinator %s\n\n"+
-				"(in the environment rather than as --join, a command line every user of the machine can read;\n"+
-				"--coordinator must be an address the machine reaches; see docs/donors.md)\n", jt.Secret, addr)
+			// The secret alone on stdout (once), so that it can go
+			// straight to a file ('> join-token', a pilot job's
+			// HPCBRIDGE_JOIN_TOKEN_FILE); what to do with it on stderr.
+			fmt.Fprintln(s.out, jt.Secret)
+			fmt.Fprintf(s.err, "Join token for donor %s (accessor %s): one machine may join with it, until %s.\n"+
+				"Its secret, above, is not shown again. On the donor's machine, as root:\n\n"+
+				"    read -rs HPCBRIDGE_JOIN_TOKEN && export HPCBRIDGE_JOIN_TOKEN    # paste the secret\n"+
+				"    hpcbridge agent --coordinator %s\n\n"+
+				"(the secret in the environment: a command line is readable by every user of the machine;\n"+
+				"--coordinator must be an address the machine reaches. A pilot job on the donor's own Slurm\n"+
+				"cluster: HPCBRIDGE_JOIN_TOKEN_FILE=FILE sbatch examples/slurm/donate-node.sh. See docs/donors.md)\n",
+				jt.Donor, jt.Accessor, jt.Expires.Local().Format("2006-01-02 15:04:05 MST"),
+				api.ConfigFromEnv(s.env).Address)
 			return nil
 		},
 	}

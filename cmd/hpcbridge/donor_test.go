@@ -130,10 +130,11 @@ func TestDonorCommands(t *testing.T) {
 
 	// A join token; node b1 redeems it (as POST /v1/nodes/join commits
 	// it) and the coordinator registers its key once Nomad lists it.
-	out = must(admin, "HPCBRIDGE_JOIN_TOKEN=hbj_", "node", "join-token", "--donor", "uni-b", "--ttl", "30m")
-	secret := regexp.MustCompile(`hbj_[A-Za-z0-9_-]+`).FindString(out)
-	if !strings.Contains(out, "--coordinator "+srv.URL) || !strings.Contains(out, "single use") {
-		t.Fatalf("join token:\n%s", out)
+	code, out, errs = invoke(t, "hpcbridge", admin, "", "node", "join-token", "--donor", "uni-b", "--ttl", "30m")
+	secret := strings.TrimSuffix(out, "\n")
+	if code != 0 || !regexp.MustCompile(`^hbj_[A-Za-z0-9_-]{43}$`).MatchString(secret) || strings.Contains(errs, secret) ||
+		!strings.Contains(errs, "hpcbridge agent --coordinator "+srv.URL) || !strings.Contains(errs, "until 2026-12-05 21:30:00 UTC") {
+		t.Fatalf("join token: %d\n%s%s", code, out, errs)
 	}
 	refused(admin, "(not_found)", "node", "join-token", "--donor", "uni-z")
 	refused(admin, "--ttl", "node", "join-token", "--donor", "uni-b", "--ttl", "48h")
@@ -212,7 +213,7 @@ func TestDonorCommands(t *testing.T) {
 	must(adminB, "Donor uni-b's wallet is "+wallet.Address(keyB), "donor", "wallet", "uni-b", "--wallet-key", keyFile)
 	refused(adminA, "(permission_denied)", "donor", "wallet", "uni-b", "--wallet-key", keyFile)
 	refused(adminB, "(permission_denied)", "donor", "accounts", "uni-b", "--none")
-	must(adminB, "HPCBRIDGE_JOIN_TOKEN=hbj_", "node", "join-token", "--donor", "uni-b")
+	must(adminB, "hbj_", "node", "join-token", "--donor", "uni-b")
 	refused(adminA, "(permission_denied)", "node", "join-token", "--donor", "uni-b")
 
 	// sinfo: b1 is uni-b's (its join), own1 nobody's.
