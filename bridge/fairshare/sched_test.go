@@ -2,9 +2,6 @@ package fairshare_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
@@ -13,15 +10,11 @@ import (
 
 	hclog "github.com/hashicorp/go-hclog"
 
-	"github.com/hpcbridge/hpcbridge/bridge/credit"
 	"github.com/hpcbridge/hpcbridge/bridge/fairshare"
+	"github.com/hpcbridge/hpcbridge/bridge/fairshare/fairsharetest"
 	"github.com/hpcbridge/hpcbridge/bridge/sched"
-	"github.com/hpcbridge/hpcbridge/internal/receipt"
-	"github.com/hpcbridge/hpcbridge/internal/wallet"
-	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft"
 	"github.com/hpcbridge/hpcbridge/raft/state"
-	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 // oneSlot is an executor with room for one job at a time: it records the
@@ -126,16 +119,13 @@ func (c *cluster) apply(typ state.CommandType, payload any) *state.Result {
 	return res
 }
 
-func (c *cluster) submit(user string, args ...string) uint64 {
+func (c *cluster) submit(user, account string) uint64 {
 	c.t.Helper()
-	script := []byte("#!/bin/sh\nsleep 600\n")
-	spec, diags := jobspec.Parse(jobspec.Input{File: "job.sh", Script: script, Args: args, Now: c.now, MaxArraySize: 1000001})
-	if spec == nil {
-		c.t.Fatal(diags.Render())
+	apply := func(t testing.TB, typ state.CommandType, payload any) *state.Result {
+		t.Helper()
+		return c.apply(typ, payload)
 	}
-	res := c.apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: c.now, User: user, DefaultPartition: "debug",
-		Submission: &state.Submission{Script: script, ScriptName: "job.sh", Spec: spec}, Job: fromspec.MustRecord(spec, "debug")})
-	return res.Value.(state.JobSubmitResult).JobID
+	return fairsharetest.Submit(c.t, apply, c.now, "debug", user, account)
 }
 
 func (c *cluster) pass() {
@@ -162,71 +152,17 @@ func (c *cluster) runOne(d time.Duration) *state.Job {
 	return c.store.View().Job(id)
 }
 
-// donate registers donor "uni-a" (its wallet proven, account phys-a
-// affiliated), joins its node with a join token and the node's key, and
-// runs a third party's 2-GPU job there for an hour: the node signs a
-// checkpoint receipt, bridge/credit credits it, and the state records it
-// (7200 GPU-seconds: two shares at one GPU-hour a share).
+// donate has donor "uni-a" (account phys-a affiliated) give an hour of
+// a third party's 2-GPU job on its joined node, credited from the node's
+// signed receipt: 7200 GPU-seconds, two shares at one GPU-hour a share.
 func (c *cluster) donate() {
 	c.t.Helper()
-	wk, err := wallet.GenerateKey()
-	if err != nil {
-		c.t.Fatal(err)
+	apply := func(t testing.TB, typ state.CommandType, payload any) *state.Result {
+		t.Helper()
+		return c.apply(typ, payload)
 	}
-	addr := wallet.Address(wk)
-	proof := wallet.Sign(wallet.Message("hpcbridge", "uni-a", addr, c.now), wk)
-	if err := wallet.Verify(wallet.Message("hpcbridge", "uni-a", addr, c.now), proof, addr); err != nil {
-		c.t.Fatal(err)
-	}
-	mgmt := state.Actor{Management: true}
-	c.apply(state.CmdDonor, state.DonorCmd{Op: state.DonorRegister, Time: c.now, Name: "uni-a", Wallet: addr,
-		WalletProof: wallet.EncodeSignature(proof), WalletIssued: c.now, Accounts: []string{"phys-a"}, By: mgmt})
-
-	_, nodeKey, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	pub := receipt.EncodeKey(nodeKey.Public().(ed25519.PublicKey))
-	sum := sha256.Sum256([]byte("hbj_fairshare-test-secret"))
-	hash := hex.EncodeToString(sum[:])
-	c.apply(state.CmdJoinToken, state.JoinTokenCmd{Op: state.JoinIssue, Time: c.now, By: mgmt, Token: &state.JoinToken{
-		Accessor: "join-1", SecretHash: hash, Donor: "uni-a", CreateTime: c.now, Expires: c.now.Add(time.Hour)}})
-	c.apply(state.CmdJoinToken, state.JoinTokenCmd{Op: state.JoinRedeem, Time: c.now, SecretHash: hash, NodeName: "uni-a-gpu1", Key: pub})
-	c.apply(state.CmdNodeKey, state.NodeKeyCmd{Op: state.NodeKeyRegister, Time: c.now, NodeID: "nomad-uni-a-gpu1", Node: "uni-a-gpu1", Key: pub})
-
-	job := c.submit("carol", "--account=bio-c", "--gpus=2")
-	c.pass()
-	if got := c.store.View().Job(job); got.State != state.StateRunning {
-		c.t.Fatalf("donated work: %s", got.State)
-	}
-	gpus := []string{"GPU-0", "GPU-1"}
-	placed := c.now
-	c.apply(state.CmdJobPlaced, state.JobPlacedCmd{Time: placed, JobID: job, NodeList: "uni-a-gpu1",
-		GPU: &state.GPUAlloc{NodeID: "nomad-uni-a-gpu1", Node: "uni-a-gpu1", UUIDs: gpus}})
-	c.now = c.now.Add(time.Hour)
-	r := receipt.Receipt{Version: receipt.Version, JobID: job, Run: 0, Seq: 1, Node: "uni-a-gpu1", NodeID: "nomad-uni-a-gpu1",
-		AllocID: "alloc-1", GPUs: gpus, CPUs: 1, Start: placed, End: c.now,
-		Digest: "sha256:" + strings.Repeat("ab", 32), Size: 100, Uploaded: 100, Trigger: receipt.TriggerCommand}
-	signed, err := receipt.Sign(&r, nodeKey)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	res, err := credit.Verify(credit.Input{Signed: signed, Key: credit.Key{NodeID: "nomad-uni-a-gpu1", Key: pub},
-		Observed: credit.Observed{NodeID: "nomad-uni-a-gpu1", Node: "uni-a-gpu1", AllocID: "alloc-1", Start: placed, GPUs: gpus, CPUs: 1},
-		JobID:    job, Run: 0, Now: c.now})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if res.GPUSeconds != 7200 {
-		c.t.Fatalf("credited %d GPU-seconds, want 7200", res.GPUSeconds)
-	}
-	c.apply(state.CmdCheckpoint, state.CheckpointCmd{Time: c.now, JobID: job, Run: 0, Seq: 1,
-		NodeID: "nomad-uni-a-gpu1", Node: "uni-a-gpu1", AllocID: "alloc-1", Key: pub, Signed: *signed,
-		Digest: r.Digest, Size: r.Size, Uploaded: r.Uploaded, Trigger: r.Trigger,
-		ClaimStart: r.Start, ClaimEnd: r.End, ClaimGPUs: len(r.GPUs), ClaimCPUs: r.CPUs,
-		Credit: state.Credit{Start: res.Start, End: res.End, GPUs: res.GPUs, CPUs: res.CPUs, GPUSeconds: res.GPUSeconds, CPUSeconds: res.CPUSeconds}})
-	c.exec.Stop(context.Background(), job)
-	c.apply(state.CmdJobFinish, state.JobFinishCmd{Time: c.now, JobID: job, State: state.StateCompleted})
+	c.now = fairsharetest.Donate(c.t, apply, c.now, fairsharetest.Donation{Donor: "uni-a", Accounts: []string{"phys-a"},
+		Node: "uni-a-gpu1", User: "carol", Account: "bio-c", GPUs: 2, Hours: 1})
 }
 
 // backlog has bob (chem-b, unaffiliated) and then alice (phys-a, uni-a's)
@@ -235,10 +171,10 @@ func (c *cluster) donate() {
 func (c *cluster) backlog(n int) []string {
 	c.t.Helper()
 	for range n {
-		c.submit("bob", "--account=chem-b")
+		c.submit("bob", "chem-b")
 	}
 	for range n {
-		c.submit("alice", "--account=phys-a")
+		c.submit("alice", "phys-a")
 	}
 	var order []string
 	for range 2 * n {
