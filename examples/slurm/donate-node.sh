@@ -32,6 +32,8 @@
 #   HPCBRIDGE_NODE_NAME       the node's name in the federation (default: <host>-slurm-<jobid>)
 #   HPCBRIDGE_LEAVE_DEADLINE  how long the node's jobs get to checkpoint and end when it leaves
 #                             (default 5m; a Go duration: 90s, 5m)
+#   HPCBRIDGE_AGENT_FLAGS     more flags for `hpcbridge agent` (split at spaces), e.g.
+#                             "--sandbox-uids 61184-65519" or "--plugin-dir /opt/hpcbridge/plugins"
 #
 # The --signal lead (USR1@SECONDS) must cover the leave deadline and about a minute more
 # (Nomad stopping, this directory removed): past the time limit Slurm kills what is left
@@ -85,10 +87,10 @@ elif [[ -n ${SLURM_MEM_PER_CPU:-} ]]; then
 else
 	mem_mib=$(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024))
 fi
-# The GPUs of the job's GRES: their indices on this node. SLURM_JOB_GPUS counts in the
-# node's numbering; CUDA_VISIBLE_DEVICES may be renumbered from 0 when Slurm confines
-# devices (ConstrainDevices): the agent's plugin sees the node's own numbering.
-gpus=${SLURM_JOB_GPUS:-${SLURM_STEP_GPUS:-${CUDA_VISIBLE_DEVICES:-}}}
+# The GPUs of the job's GRES, as this job sees them: CUDA_VISIBLE_DEVICES is in the numbering
+# NVML gives inside the job (0.. when Slurm confines devices, ConstrainDevices=yes; the
+# node's own indices otherwise); SLURM_JOB_GPUS (the node's indices) when it is not set.
+gpus=${CUDA_VISIBLE_DEVICES:-${SLURM_JOB_GPUS:-}}
 [[ $gpus == NoDevFiles ]] && gpus=
 
 host=$(hostname -s 2>/dev/null || uname -n)
@@ -139,7 +141,7 @@ trap 'leave INT' INT
 # user of the node can read).
 HPCBRIDGE_JOIN_TOKEN=$token "$hpcbridge" agent --coordinator "$coordinator" \
 	--name "$name" --data-dir "$dir/agent" --cpus "$cpus" --memory "$mem_mib" \
-	${gpus:+--gpus "$gpus"} --leave-deadline "$deadline" &
+	${gpus:+--gpus "$gpus"} --leave-deadline "$deadline" ${HPCBRIDGE_AGENT_FLAGS:-} &
 agent=$!
 unset token HPCBRIDGE_JOIN_TOKEN
 
