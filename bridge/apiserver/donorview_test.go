@@ -235,6 +235,18 @@ func TestDonorSummary(t *testing.T) {
 		t.Errorf("a long name: %d %+v", code, e)
 	}
 
+	// Requeued (PREEMPTED, as a reclaim does) and started again on b2:
+	// two runs of one job, each on its node; the receipts stay.
+	w.apply(state.CmdJobRequeue, state.JobRequeueCmd{Time: now, By: state.Actor{User: "root", Management: true},
+		Refs: []state.JobRef{{JobID: job, Task: state.AllTasks}}, Reason: state.StatePreempted})
+	w.apply(state.CmdJobStart, state.JobStartCmd{Time: now, JobID: job, Task: state.NoTask, NodeList: "b2"})
+	got, err := mgmt.DonorSummary(w.ctx, "uni-b", 0)
+	if err != nil || got.Jobs.Runs != 2 || got.Jobs.Jobs != 1 || got.Jobs.Running != 1 || got.Jobs.ByState["PREEMPTED"] != 1 ||
+		len(got.Jobs.Recent) != 2 || got.Jobs.Recent[0].Run != 1 || got.Jobs.Recent[0].Nodes[0] != "b2" || got.Jobs.Recent[1].End.IsZero() ||
+		got.Credit.GPUSeconds != total {
+		t.Fatalf("after the requeue: %+v %v", got, err)
+	}
+
 	// The node that left: listed as left, its credit still the donor's.
 	w.apply(state.CmdJoinToken, state.JoinTokenCmd{Op: state.JoinLeave, Time: now, NodeName: "b2",
 		Key: receipt.EncodeKey(w.keys["b2"].Public().(ed25519.PublicKey))})
