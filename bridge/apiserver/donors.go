@@ -39,6 +39,13 @@ type JoinSource interface {
 	NomadJoin(ctx context.Context) (NomadJoin, error)
 }
 
+// StaticJoin is a JoinSource that always says the same (every --join-*
+// flag given).
+type StaticJoin NomadJoin
+
+// NomadJoin is JoinSource.
+func (j StaticJoin) NomadJoin(context.Context) (NomadJoin, error) { return NomadJoin(j), nil }
+
 // DefaultClusterName names the cluster in wallet challenges when the
 // coordinator's ClusterName setting is empty.
 const DefaultClusterName = "hpcbridge"

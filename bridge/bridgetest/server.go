@@ -29,6 +29,8 @@ type Options struct {
 	Nodes apiserver.NodeSource
 	// Reclaim finds the nodes hpcbridge node reclaim names; nil: none.
 	Reclaim apiserver.NodeResolver
+	// Join tells joining donor nodes where Nomad is; nil: joins refused.
+	Join apiserver.JoinSource
 	// Blobs and PartitionFiles as in apiserver.Config (staged files).
 	Blobs          cas.Store
 	PartitionFiles map[string]string
@@ -90,6 +92,7 @@ func New(o Options) (*Server, error) {
 		Now:              o.Now,
 		Nodes:            o.Nodes,
 		Reclaim:          o.Reclaim,
+		Join:             o.Join,
 		Blobs:            o.Blobs,
 		PartitionFiles:   o.PartitionFiles,
 		Observer:         nodes,
