@@ -201,7 +201,7 @@ func TestDonorRegister(t *testing.T) {
 			Signature: sign(wallet.Message(apiserver.DefaultClusterName, "uni-a", addr, now.Add(-11*time.Minute)), nil)}, api.CodePermissionDenied},
 		"from the future": {api.DonorRegisterRequest{Name: "uni-a", Wallet: addr, Issued: now.Add(11 * time.Minute),
 			Signature: sign(wallet.Message(apiserver.DefaultClusterName, "uni-a", addr, now.Add(11*time.Minute)), nil)}, api.CodePermissionDenied},
-		"bad address": {api.DonorRegisterRequest{Name: "uni-a", Wallet: "0x1234", Issued: now, Signature: sign(ch.Message, nil)}, api.CodeInvalidRequest},
+		"bad address":   {api.DonorRegisterRequest{Name: "uni-a", Wallet: "0x1234", Issued: now, Signature: sign(ch.Message, nil)}, api.CodeInvalidRequest},
 		"bad signature": {api.DonorRegisterRequest{Name: "uni-a", Wallet: addr, Issued: now, Signature: "0x1234"}, api.CodeInvalidRequest},
 		"bad name":      {api.DonorRegisterRequest{Name: "Uni_A", Wallet: addr, Issued: now, Signature: sign(ch.Message, nil)}, api.CodeInvalidRequest},
 		"long name": {api.DonorRegisterRequest{Name: strings.Repeat("a", state.MaxDonorNameLen+1), Wallet: addr, Issued: now,
@@ -555,10 +555,10 @@ func TestNodeLeave(t *testing.T) {
 	mine := &api.NodeSigner{NodeName: "b1", Key: nodeKey("b1"), Now: e.clock.Now}
 
 	for name, s := range map[string]*api.NodeSigner{
-		"another node's key":  {NodeName: "b1", Key: nodeKey("b2"), Now: e.clock.Now},
-		"a stranger's key":    {NodeName: "b1", Key: nodeKey("zz"), Now: e.clock.Now},
-		"an unknown node":     {NodeName: "b9", Key: nodeKey("b9"), Now: e.clock.Now},
-		"a stale signature":   {NodeName: "b1", Key: nodeKey("b1"), Now: func() time.Time { return e.clock.Now().Add(-10 * time.Minute) }},
+		"another node's key": {NodeName: "b1", Key: nodeKey("b2"), Now: e.clock.Now},
+		"a stranger's key":   {NodeName: "b1", Key: nodeKey("zz"), Now: e.clock.Now},
+		"an unknown node":    {NodeName: "b9", Key: nodeKey("b9"), Now: e.clock.Now},
+		"a stale signature":  {NodeName: "b1", Key: nodeKey("b1"), Now: func() time.Time { return e.clock.Now().Add(-10 * time.Minute) }},
 	} {
 		if _, err := anon.NodeLeave(e.ctx, s, ""); errCode(err) != api.CodePermissionDenied {
 			t.Errorf("%s: %v, want permission denied", name, err)
