@@ -50,7 +50,7 @@ func positional(c *cli.Context) ([]string, error) {
 			}
 		}
 		if flag == nil {
-			return nil, fmt.Errorf("%s: unknown flag %s", c.Command.FullName(), a)
+			return nil, fmt.Errorf("%s: unknown flag %s", c.Command.HelpName, a)
 		}
 		if _, isBool := flag.(*cli.BoolFlag); isBool {
 			if !hasVal {
@@ -58,13 +58,13 @@ func positional(c *cli.Context) ([]string, error) {
 			}
 		} else if !hasVal {
 			if i+1 == len(args) {
-				return nil, fmt.Errorf("%s: flag %s needs a value", c.Command.FullName(), a)
+				return nil, fmt.Errorf("%s: flag %s needs a value", c.Command.HelpName, a)
 			}
 			i++
 			val = args[i]
 		}
 		if err := c.Set(name, val); err != nil {
-			return nil, fmt.Errorf("%s: %s %q: %w", c.Command.FullName(), a, val, err)
+			return nil, fmt.Errorf("%s: %s %q: %w", c.Command.HelpName, a, val, err)
 		}
 	}
 	return out, nil
