@@ -20,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -374,6 +375,12 @@ func (o *Options) nomadConfig(st *State, keyPath string) (nomadagent.Config, err
 		PluginDir: o.PluginDir, Plugins: plugins, Drivers: []string{nomadexec.DriverName},
 		MemoryMiB: o.MemoryMiB,
 	}
+	// Jobs see the node's name as the host name (`uname -n`), as
+	// SLURMD_NODENAME on a cluster: when it is not the machine's, Nomad
+	// runs in a UTS namespace of that name (Linux, as root).
+	if h, err := os.Hostname(); err == nil && h != st.NodeName && runtime.GOOS == "linux" && os.Geteuid() == 0 {
+		cfg.Hostname = st.NodeName
+	}
 	if o.CPUs > 0 {
 		cores, err := firstCPUs(o.CPUs)
 		if err != nil {
@@ -459,7 +466,7 @@ func (o *Options) leave(client *api.Client, st *State, key ed25519.PrivateKey, a
 	if err := a.Stop(); err != nil {
 		return fmt.Errorf("stopping Nomad: %w", err)
 	}
-	fmt.Fprintf(o.Out, "==> node %s left donor %s; joining again takes a new join token\n", st.NodeName, st.Donor)
+	fmt.Fprintf(o.Out, "==> node %s left donor %s; started again on %s, the agent joins it again with its key\n", st.NodeName, st.Donor, o.DataDir)
 	return nil
 }
 

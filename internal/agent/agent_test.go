@@ -125,6 +125,9 @@ func TestNomadConfig(t *testing.T) {
 	if cfg.Dir != "/srv/agent/nomad" || cfg.Name != "n1" || cfg.Region != "eu" || cfg.Datacenter != "dc7" || cfg.MemoryMiB != 2048 || cfg.ReservableCores != "" {
 		t.Errorf("config %+v", cfg)
 	}
+	if h, _ := os.Hostname(); h != "n1" && os.Geteuid() == 0 && cfg.Hostname != "n1" {
+		t.Errorf("host name %q, want the node's, n1", cfg.Hostname)
+	}
 	if cfg.Meta[MetaDonor] != "uni-b" || cfg.Meta["rack"] != "r1" || cfg.Meta[MetaAgentVersion] != "v9" {
 		t.Errorf("meta %v", cfg.Meta)
 	}

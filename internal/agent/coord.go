@@ -29,15 +29,16 @@ func withHint(err error) error {
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("%w (is the coordinator's address right, and does it run?)", err)
 	}
+	hint := ""
 	switch ae.Code {
 	case api.CodeJoinTokenUsed:
-		return fmt.Errorf("%w (a join token joins one node once: ask the donor's admin for a new one, hpcbridge node join-token --donor NAME)", err)
+		hint = ": a join token joins one node once; ask the donor's admin for a new one (hpcbridge node join-token --donor NAME)"
 	case api.CodeJoinTokenExpired:
-		return fmt.Errorf("%w (ask the donor's admin for a new one, hpcbridge node join-token --donor NAME)", err)
+		hint = ": ask the donor's admin for a new one (hpcbridge node join-token --donor NAME)"
 	case api.CodeJoinTokenInvalid:
-		return fmt.Errorf("%w (check the token was copied whole, and that it is this coordinator's)", err)
+		hint = ": check that the token was copied whole and is this coordinator's"
 	}
-	return err
+	return fmt.Errorf("%w (HTTP %d, %s)%s", err, ae.Status, ae.Code, hint)
 }
 
 // leaveNode asks the coordinator to reclaim node name (signed with its

@@ -46,7 +46,7 @@ type State struct {
 	Meta         map[string]string `json:"meta,omitempty"`
 	Joined       time.Time         `json:"joined"`
 	// Left is when the node left (the agent was stopped and reclaimed it):
-	// joining again takes a new join token.
+	// the next start joins it again with its key (api.Client.NodeRejoin).
 	Left time.Time `json:"left,omitzero"`
 }
 
