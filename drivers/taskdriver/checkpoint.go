@@ -24,6 +24,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/checkpoint"
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/sandbox"
 	"github.com/hpcbridge/hpcbridge/internal/receipt"
 )
 
@@ -99,6 +100,9 @@ type CheckpointSetup struct {
 	// The job's user: the helper runs as it, the socket serves only it.
 	UID, GID int
 	Groups   []int
+	// Sandbox, on a sandboxed node, is the job's sandbox: the helper runs
+	// in one too (never as the job's uid in the host's view).
+	Sandbox *sandbox.Spec `json:",omitempty"`
 	// GPUs (UUIDs) and CPUs the task holds, for the receipts.
 	GPUs []string
 	CPUs int
@@ -194,6 +198,7 @@ func (d *Driver) setupCheckpoints(cfg *drivers.TaskConfig, tc *TaskConfig, sc *j
 		UID:           acct.uid,
 		GID:           acct.gid,
 		Groups:        acct.groups,
+		Sandbox:       sc.Sandbox,
 		GPUs:          gpus.uuids,
 		CPUs:          allocatedCPUs(cfg.Resources, compute, jobEnv(cfg.Env, tc.Env)),
 		Start:         sc.Start,
@@ -589,7 +594,7 @@ func (ck *checkpointer) post(ctx context.Context, s *receipt.Signed) (*api.Check
 
 // runHelper runs the file helper as the job's user and serves it.
 func (ck *checkpointer) runHelper(ctx context.Context, j *checkpoint.Job) (*checkpoint.Result, error) {
-	return runFileHelper(ctx, ck.helper, ck.setup.UID, ck.setup.GID, ck.setup.Groups, j, ck.remote, ck.limit)
+	return runFileHelper(ctx, ck.helper, ck.setup.UID, ck.setup.GID, ck.setup.Groups, ck.setup.Sandbox, j, ck.remote, ck.limit)
 }
 
 // helperEnv is the file helper's whole environment.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -19,6 +20,8 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/checkpoint"
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/proc"
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/sandbox"
 	"github.com/hpcbridge/hpcbridge/internal/cas"
 )
 
@@ -70,6 +73,8 @@ type StagingSetup struct {
 	Groups   []int
 	// Helper is the plugin binary the job's user may run.
 	Helper string
+	// Sandbox: the job's, on a sandboxed node (the helper runs in one).
+	Sandbox *sandbox.Spec `json:",omitempty"`
 	// signer signs the run token's requests as this node (runsign.go).
 	signer *api.RunSigner
 }
@@ -95,7 +100,7 @@ func (d *Driver) stageIn(cfg *drivers.TaskConfig, tc *TaskConfig, sc *jobdir.Ste
 	s := &StagingSetup{
 		Input: tc.StagedInput, Dir: filepath.Join(sc.TaskDir, WorkDirName),
 		Coordinator: tc.Coordinator, RunToken: tc.RunToken, JobID: tc.JobID,
-		UID: acct.uid, GID: acct.gid, Groups: acct.groups, Helper: helper,
+		UID: acct.uid, GID: acct.gid, Groups: acct.groups, Helper: helper, Sandbox: sc.Sandbox,
 		signer: d.runSigner(cfg),
 	}
 	remote, err := s.remote()
@@ -312,13 +317,19 @@ func (r *transientRemote) Get(ctx context.Context, d string) ([]byte, error) {
 
 // helper runs the file helper as the job's user with remote behind it.
 func (s *StagingSetup) helper(ctx context.Context, j *checkpoint.Job, remote cas.Remote) (*checkpoint.Result, error) {
-	return runFileHelper(ctx, s.Helper, s.UID, s.GID, s.Groups, j, remote, stagingLimit)
+	return runFileHelper(ctx, s.Helper, s.UID, s.GID, s.Groups, s.Sandbox, j, remote, stagingLimit)
 }
 
 // runFileHelper runs the plugin binary as checkpoint.HelperName under
 // uid/gid/groups, serves its questions with remote (at most limit bytes
 // put; 0: no bound) and returns its result. ctx ending kills it.
-func runFileHelper(ctx context.Context, path string, uid, gid int, groups []int, j *checkpoint.Job, remote cas.Remote, limit int64) (*checkpoint.Result, error) {
+//
+// With sb (a sandboxed node) the helper runs in the job's sandbox, as the
+// job's uid: started as root through the exec trampoline, which builds it
+// and drops root first. Started as the job's uid in the host's view, the
+// job (same uid, its /proc shows its uid's processes) could reach the
+// host's files through the helper's /proc/PID/root, or trace it.
+func runFileHelper(ctx context.Context, path string, uid, gid int, groups []int, sb *sandbox.Spec, j *checkpoint.Job, remote cas.Remote, limit int64) (*checkpoint.Result, error) {
 	cmd := exec.Command(path)
 	cmd.Args = []string{checkpoint.HelperName}
 	cmd.Dir = "/"
@@ -330,6 +341,16 @@ func runFileHelper(ctx context.Context, path string, uid, gid int, groups []int,
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: gs},
 		Setpgid:    true,
+	}
+	if sb != nil {
+		payload, err := sandbox.WritePayload(&sandbox.Payload{Spec: *sb, Env: helperEnv()})
+		if err != nil {
+			return nil, err
+		}
+		defer payload.Close()
+		cmd.Args = append([]string{proc.ExecName}, proc.SandboxArgs("/", proc.ExecFile, path, "", []string{checkpoint.HelperName})...)
+		cmd.ExtraFiles = []*os.File{payload}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Cloneflags: sandbox.Cloneflags}
 	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

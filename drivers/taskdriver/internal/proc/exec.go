@@ -30,6 +30,9 @@ const (
 	ExecBatch = "batch"
 	// ExecTask runs an srun task: argv[0] is looked up in the task's PATH.
 	ExecTask = "task"
+	// ExecFile runs the file SCRIPT names with argv (argv[0] its name:
+	// the plugin binary as the checkpoint file helper). Sandbox only.
+	ExecFile = "file"
 )
 
 // ExecArgs builds the trampoline's argument vector (after argv[0]) for
@@ -109,6 +112,9 @@ func sandboxMain(args []string) int {
 	switch mode {
 	case ExecTask:
 		env = chdirTask(env, os.Stderr, node)
+	case ExecFile:
+		err := syscall.Exec(script, argv, env)
+		return ExecFailure(os.Stderr, node, mode, script, script, err)
 	case ExecBatch:
 		// There is no account to log in to: say so as slurmd does when
 		// it cannot get the user's environment.

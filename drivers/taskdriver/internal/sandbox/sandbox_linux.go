@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -119,10 +120,23 @@ func Enter(s *Spec, cwd string) error {
 			}
 			return step("bind "+b.Path, err)
 		}
-		if err := os.MkdirAll(b.Path, 0o755); err != nil {
+		// The mount point may be below the job's own /tmp (a Nomad
+		// data_dir in /tmp), which a running job can change: placed
+		// without following a link, mounted on through its descriptor.
+		target, done, err := placeDir(b.Path)
+		if err != nil {
 			return step("place "+b.Path, err)
 		}
-		if err := bindDir(host(b.Path), b.Path, attr, b.Rec); err != nil {
+		flags := uintptr(unix.MS_BIND)
+		if b.Rec {
+			flags |= unix.MS_REC
+		}
+		err = unix.Mount(host(b.Path), target, "", flags, "")
+		done()
+		if err != nil {
+			return step("bind "+b.Path, err)
+		}
+		if err := setAttr(b.Path, attr, b.Rec); err != nil {
 			return step("bind "+b.Path, err)
 		}
 	}
@@ -169,6 +183,35 @@ func Enter(s *Spec, cwd string) error {
 		return step("chdir "+cwd, err)
 	}
 	return nil
+}
+
+// placeDir makes directory path in the sandbox (mode 0755, root's) where
+// it is missing, following no symbolic link, and returns a name that
+// resolves to it whatever happens to path meanwhile (its descriptor in the
+// host's /proc, still reachable while the sandbox is built).
+func placeDir(path string) (string, func(), error) {
+	flags := unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	fd, err := unix.Open("/", flags, 0)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, c := range strings.Split(filepath.Clean(path), "/") {
+		if c == "" {
+			continue
+		}
+		next, err := unix.Openat(fd, c, flags, 0)
+		if errors.Is(err, unix.ENOENT) {
+			if err = unix.Mkdirat(fd, c, 0o755); err == nil || errors.Is(err, unix.EEXIST) {
+				next, err = unix.Openat(fd, c, flags, 0)
+			}
+		}
+		unix.Close(fd)
+		if err != nil {
+			return "", nil, fmt.Errorf("%s: %w (each part must be a directory, not a link)", c, err)
+		}
+		fd = next
+	}
+	return oldRoot + "/proc/self/fd/" + strconv.Itoa(fd), func() { unix.Close(fd) }, nil
 }
 
 // bindDir binds src on dst (made if missing) with attr; rec takes the
