@@ -324,6 +324,7 @@ func squeueOnce(ctx context.Context, opts squeueOptions, s slurm.Streams) int {
 			return slurm.ExitRejected
 		}
 		jobs = slices.DeleteFunc(jobs, func(j *state.Job) bool { return !slurm.Visible(j, opts.Now) })
+		opts.Priorities = slurm.SchedulerPriorities(ctx, opts.Client, jobs)
 		return slurm.WriteJSONOut(s, squeueJSON(jobs, opts))
 	}
 	if len(opts.Jobs) == 1 && !opts.Steps {
