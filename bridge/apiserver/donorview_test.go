@@ -247,6 +247,17 @@ func TestDonorSummary(t *testing.T) {
 		t.Fatalf("after the requeue: %+v %v", got, err)
 	}
 
+	// uni-b's admin takes b1 back (as hpcbridge node reclaim does): it
+	// is reclaimed, with the reason sinfo shows, once Nomad drains it.
+	w.apply(state.CmdNodeReclaim, state.NodeReclaimCmd{Time: now, Op: state.ReclaimBegin, Node: "b1", NodeID: "id-b1",
+		Deadline: now.Add(5 * time.Minute), Source: state.ReclaimCommand, By: "donor-admin:uni-b"})
+	b1 := api.Node{Name: "b1", State: api.NodeMixed, Flags: []string{api.FlagDrain}, CPUs: 8, Jobs: 1, Partitions: []string{"batch"}, GPUs: []api.NodeGPU{a100}}
+	w.nodes.set(b1, api.Node{Name: "b2", State: api.NodeIdle, CPUs: 8, Partitions: []string{"batch"}})
+	if got, err := mgmt.DonorSummary(w.ctx, "uni-b", 0); err != nil || got.Nodes[0].Status != api.DonorNodeReclaimed ||
+		!strings.Contains(got.Nodes[0].Reason, "reclaimed by its owner") || got.Nodes[1].Status != api.DonorNodeUp {
+		t.Fatalf("b1 reclaimed: %+v %v", got, err)
+	}
+
 	// The node that left: listed as left, its credit still the donor's.
 	w.apply(state.CmdJoinToken, state.JoinTokenCmd{Op: state.JoinLeave, Time: now, NodeName: "b2",
 		Key: receipt.EncodeKey(w.keys["b2"].Public().(ed25519.PublicKey))})

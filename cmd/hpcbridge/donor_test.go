@@ -181,7 +181,7 @@ func TestDonorCommands(t *testing.T) {
 	for _, want := range []string{
 		"Nodes       1 (1 up)",
 		"Jobs        1 runs of 1 jobs, 1 running; 1 runs started since 2026-12-04",
-		"b1    up      MIXED  8     2 x NVIDIA A100-SXM4-40GB (fake)  1     2026-12-05T21:00:00  -     2         25200",
+		"b1    up      MIXED  8     2 x NVIDIA A100-SXM4-40GB (fake)  1     2026-12-05T21:00:00  -     2         25200    -",
 		"2026-12-05  1         14400    4.0        28800",
 		"2026-12-06  1         10800    3.0        21600",
 		"(2 of the 3 days since 2026-12-04 had credit",

@@ -134,14 +134,14 @@ func printDonorSummary(out io.Writer, d *api.DonorSummary) error {
 
 	fmt.Fprintln(out)
 	w = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "NODE\tSTATUS\tSTATE\tCPUS\tGPUS\tJOBS\tJOINED\tLEFT\tRECEIPTS\tGPU-SEC")
+	fmt.Fprintln(w, "NODE\tSTATUS\tSTATE\tCPUS\tGPUS\tJOBS\tJOINED\tLEFT\tRECEIPTS\tGPU-SEC\tREASON")
 	for _, n := range d.Nodes {
 		st := n.State
 		if len(n.Flags) > 0 {
 			st += "+" + strings.Join(n.Flags, "+")
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%d\t%d\n", termSafe(n.Name), n.Status, dash(termSafe(st)), n.CPUs,
-			termSafe(nodeGPUs(n.GPUs)), n.Jobs, receiptTime(n.Joined), receiptTime(n.Left), n.Receipts, n.GPUSeconds)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%d\t%d\t%s\n", termSafe(n.Name), n.Status, dash(termSafe(st)), n.CPUs,
+			termSafe(nodeGPUs(n.GPUs)), n.Jobs, receiptTime(n.Joined), receiptTime(n.Left), n.Receipts, n.GPUSeconds, dash(termSafe(n.Reason)))
 	}
 	if err := w.Flush(); err != nil {
 		return err
