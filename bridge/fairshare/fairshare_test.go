@@ -173,3 +173,41 @@ func TestConfig(t *testing.T) {
 func contains(s, sub string) bool {
 	return len(sub) == 0 || len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub))
 }
+
+// Priority is Job's priority.
+func TestPriorityIsJobs(t *testing.T) {
+	c := DefaultConfig()
+	tab := &Table{Accounts: map[string]*Account{"a": {Name: "a", FairShare: 0.37}}}
+	for i, j := range []*state.Job{
+		{ID: 1, Account: "a", State: state.StatePending, SubmitTime: t0, ArrayTaskID: state.NoTask},
+		{ID: 2, Account: "b", State: state.StatePending, SubmitTime: t0, Nice: 77, ArrayTaskID: state.NoTask},
+		{ID: 3, Account: "a", State: state.StatePending, SubmitTime: t0, Hold: state.HoldAdmin, ArrayTaskID: state.NoTask},
+		{ID: 4, Account: "a", State: state.StateRunning, SubmitTime: t0, StartTime: t0.Add(time.Hour), ArrayTaskID: state.NoTask},
+	} {
+		now := t0.Add(time.Duration(i+1) * 17 * time.Hour)
+		if a, b := c.Priority(tab, j, now), c.Job(tab, j, now).Priority; a != b {
+			t.Errorf("job %d: Priority %d, Job %d", j.ID, a, b)
+		}
+	}
+}
+
+// BenchmarkPriorityFunc is a pass's ordering cost per pending job, the
+// table computed (one account per 100 jobs).
+func BenchmarkPriorityFunc(b *testing.B) {
+	c := DefaultConfig()
+	tab := &Table{Accounts: map[string]*Account{}}
+	jobs := make([]*state.Job, 20000)
+	for i := range jobs {
+		acct := "acct" + string(rune('a'+i%26))
+		tab.Accounts[acct] = &Account{Name: acct, FairShare: 0.5}
+		jobs[i] = &state.Job{ID: uint64(i + 1), Account: acct, State: state.StatePending, SubmitTime: t0, ArrayTaskID: state.NoTask}
+	}
+	now := t0.Add(time.Hour)
+	b.ResetTimer()
+	for range b.N {
+		for _, j := range jobs {
+			_ = c.Priority(tab, j, now)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(jobs)), "ns/job")
+}

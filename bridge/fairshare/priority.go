@@ -51,14 +51,24 @@ func (c Config) Job(tab *Table, j *state.Job, now time.Time) Factors {
 	f.WAge = round(float64(w.Age) * f.Age)
 	f.WFairShare = round(float64(w.FairShare) * f.FairShare)
 	f.WPartition = round(float64(w.Partition) * f.PartPrio)
-	sum := float64(w.Age)*f.Age + float64(w.FairShare)*f.FairShare + float64(w.Partition)*f.PartPrio
-	p := int64(sum) - f.Nice // Slurm truncates the sum
-	p = min(max(p, 1), MaxPriority)
-	if j.Hold != state.HoldNone {
-		p = 0
-	}
-	f.Priority = p
+	f.Priority = c.sum(j, f.Age, f.FairShare)
 	return f
+}
+
+// Priority is j's priority at now, as Job's Priority, without the rest.
+func (c Config) Priority(tab *Table, j *state.Job, now time.Time) int64 {
+	return c.sum(j, c.age(j, now), tab.FairShare(j.Account))
+}
+
+// sum is the priority of the factors: the weighted sum truncated (as
+// Slurm does) less nice, from 1 to MaxPriority; 0 for a held job.
+func (c Config) sum(j *state.Job, age, fs float64) int64 {
+	if j.Hold != state.HoldNone {
+		return 0
+	}
+	w := c.Weights
+	s := float64(w.Age)*age + float64(w.FairShare)*fs + float64(w.Partition)
+	return min(max(int64(s)-int64(j.Nice), 1), MaxPriority)
 }
 
 // age is min(time eligible, MaxAge)/MaxAge: eligible from the run's
@@ -115,5 +125,5 @@ func (p *Priorities) Func(v *state.View, now time.Time) func(*state.Job) int64 {
 		return (*state.Job).Priority
 	}
 	tab := p.Table(v, now)
-	return func(j *state.Job) int64 { return p.cfg.Job(tab, j, now).Priority }
+	return func(j *state.Job) int64 { return p.cfg.Priority(tab, j, now) }
 }
