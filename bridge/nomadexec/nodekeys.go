@@ -100,9 +100,14 @@ func (w *KeyWatcher) sync(ctx context.Context, stubs []*api.NodeListStub, warned
 	// it (a coordinator down while nodes join; the list is in node id
 	// order, which a client picks) would take it, and the honest node's
 	// receipts would be refused.
+	// A donor node's key (donors.go) counts only under the name it joined
+	// as (below).
 	presenters := map[string]int{}
 	for _, s := range stubs {
 		if key := keyOf(s); key != "" {
+			if dn := w.Store.View().DonorNode(key); dn != nil && dn.NodeName != s.Name {
+				continue
+			}
 			presenters[key]++
 		}
 	}
@@ -124,6 +129,19 @@ func (w *KeyWatcher) sync(ctx context.Context, stubs []*api.NodeListStub, warned
 			if warned[s.ID] != key {
 				warned[s.ID] = key
 				log.Warn("node keys: a node presents another node's key; not registered", "node", s.Name, "node_id", s.ID, "owner", k.Node, "owner_id", k.NodeID)
+			}
+			continue
+		}
+		// A key a donor's join registered binds the Nomad node to that
+		// donor (state.View.DonorOfNode): only under the name it joined
+		// as, so that another node that copies the public key before the
+		// joined node comes up does not take the donor's node's place.
+		dn := w.Store.View().DonorNode(key)
+		if dn != nil && dn.NodeName != s.Name {
+			if warned[s.ID] != key {
+				warned[s.ID] = key
+				log.Warn("node keys: a node presents the key a donor's node joined with, under another name; not registered",
+					"node", s.Name, "node_id", s.ID, "joined_as", dn.NodeName, "donor", dn.Donor)
 			}
 			continue
 		}
@@ -153,7 +171,11 @@ func (w *KeyWatcher) sync(ctx context.Context, stubs []*api.NodeListStub, warned
 			}
 			continue
 		}
-		log.Info("node key registered", "node", s.Name, "node_id", s.ID, "key", key)
+		if dn != nil {
+			log.Info("node key registered", "node", s.Name, "node_id", s.ID, "key", key, "donor", dn.Donor)
+		} else {
+			log.Info("node key registered", "node", s.Name, "node_id", s.ID, "key", key)
+		}
 	}
 	return nil
 }
