@@ -35,9 +35,11 @@
 #   HPCBRIDGE_AGENT_FLAGS     more flags for `hpcbridge agent` (split at spaces), e.g.
 #                             "--sandbox-uids 61184-65519" or "--plugin-dir /opt/hpcbridge/plugins"
 #
-# The --signal lead (USR1@SECONDS) must cover the leave deadline and about a minute more
-# (Nomad stopping, this directory removed): past the time limit Slurm kills what is left
-# and the job ends TIMEOUT. Slurm sends the signal up to about 30 s earlier than asked. To end a pilot early and cleanly: `scancel --batch --signal=USR1 JOBID` (a plain
+# The --signal lead (USR1@SECONDS) must cover the leave deadline plus 2 minutes: jobs still
+# running at the deadline are stopped (the coordinator's KillWait, their last checkpoint's
+# upload), for which the agent waits up to 90 s more, then Nomad stops and this directory
+# goes. Past the time limit Slurm kills what is left and the job ends TIMEOUT. Slurm sends
+# the signal up to about 30 s earlier than asked, never later. To end a pilot early and cleanly: `scancel --batch --signal=USR1 JOBID` (a plain
 # scancel also works: SIGTERM starts the same leave, but Slurm kills what is left 30 s
 # (KillWait) later, so the node's jobs may lose their last checkpoint).
 #

@@ -146,7 +146,9 @@ func TestPilotJobOnRealSlurm(t *testing.T) {
 	}, "--time="+pilotTime, "--signal="+pilotSignal, "--cpus-per-task=2", "--mem=2G", "--gres=gpu:1")
 	t.Logf("pilot: Slurm job %s", pilot.id)
 
-	m := pilot.outputMatch(t, "what it lends", `lending (\d+) CPUs, (\d+) MiB, GPUs \[([^]]*)\] as node (\S+)`, 6*time.Minute)
+	// The oracle is shared: the pilot may queue behind other packages' jobs.
+	pilot.waitStarted(t, 6*time.Minute)
+	m := pilot.outputMatch(t, "what it lends", `lending (\d+) CPUs, (\d+) MiB, GPUs \[([^]]*)\] as node (\S+)`, time.Minute)
 	if m[1] != "2" || m[2] != "2048" || m[3] != "0" {
 		t.Errorf("the pilot lends %s CPUs, %s MiB, GPUs [%s]; want the allocation's 2 CPUs, 2048 MiB, GPU 0", m[1], m[2], m[3])
 	}

@@ -169,6 +169,25 @@ func (j *slurmJob) waitEnded(t *testing.T, within time.Duration) map[string]stri
 	return j.last
 }
 
+// waitStarted waits until the job has left PENDING. Meanwhile it resumes
+// the oracle's node whenever parse.sh's real mode (another test package)
+// left it drained, as the runtime differential suite does.
+func (j *slurmJob) waitStarted(t *testing.T, within time.Duration) {
+	t.Helper()
+	poll(t, fmt.Sprintf("Slurm job %s started", j.id), within, func() error {
+		j.mu.Lock()
+		st := j.last["JobState"]
+		j.mu.Unlock()
+		if st != "" && st != "PENDING" {
+			return nil
+		}
+		if err := slurmoracle.ResumeDrain(); err != nil {
+			return err
+		}
+		return fmt.Errorf("states %v", j.history())
+	})
+}
+
 // outputMatch waits until the job's output file matches pattern, and
 // returns the match and its groups.
 func (j *slurmJob) outputMatch(t *testing.T, what, pattern string, within time.Duration) []string {
