@@ -148,11 +148,11 @@ func Compute(v *state.View, c Config, t time.Time) *Table {
 		if j.IsArrayBase() {
 			return true
 		}
-		a := account(j.Account)
 		u := jobUsage(v, c, j, t)
 		if u == 0 && j.StartTime.IsZero() && len(j.Runs) == 0 {
-			return true
+			return true // it never ran: no row for a waiting account
 		}
+		a := account(j.Account)
 		a.RawUsage += u
 		k := [2]string{j.Account, j.User}
 		if users[k] == nil {
