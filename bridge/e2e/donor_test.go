@@ -320,8 +320,9 @@ func TestDonorAgentJoins(t *testing.T) {
 		})
 		t.Logf("donor show uni-b: node %s %s, %d receipts, %d GPU-seconds credited, %d job(s)",
 			sum.Nodes[0].Name, sum.Nodes[0].Status, sum.Credit.Receipts, sum.Credit.GPUSeconds, sum.Jobs.Jobs)
-		if out, err := sub.run("hpcbridge", "donor", "show", "uni-b"); err == nil {
-			t.Logf("hpcbridge donor show uni-b:\n%s", out)
+		show := sub.must("hpcbridge", "donor", "show", "uni-b")
+		if !strings.Contains(show, donorNode) || !strings.Contains(show, "Credited") {
+			t.Errorf("hpcbridge donor show uni-b lacks the node or its credit:\n%s", show)
 		}
 		_, err := adminA.DonorSummary(ctx, "uni-b", 0)
 		wantStatus(t, "uni-a's admin reading uni-b's summary", err, http.StatusForbidden)

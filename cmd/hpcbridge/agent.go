@@ -68,6 +68,13 @@ func agentCommand(s streams) *cli.Command {
 			if err != nil {
 				return &exitError{code: exitUsage, err: fmt.Errorf("agent: %w", err)}
 			}
+			// Nomad, its plugins and their helpers inherit this process's
+			// environment: no secret of the caller's goes along.
+			for _, v := range []string{envJoinToken, api.EnvToken} {
+				if err := os.Unsetenv(v); err != nil {
+					return &exitError{code: exitRejected, err: fmt.Errorf("agent: %w", err)}
+				}
+			}
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := agent.Run(ctx, o); err != nil {
