@@ -72,7 +72,7 @@ func TestDonorCommands(t *testing.T) {
 		return res
 	}
 	env := func(token string) []string {
-		return []string{"HOME=" + t.TempDir(), "TZ=UTC", api.EnvAddress + "=" + srv.URL, api.EnvToken + "=" + token}
+		return []string{"HOME=" + t.TempDir(), api.EnvAddress + "=" + srv.URL, api.EnvToken + "=" + token}
 	}
 	admin := env(srv.ManagementToken)
 	must := func(env []string, want string, args ...string) string {
@@ -119,7 +119,7 @@ func TestDonorCommands(t *testing.T) {
 	refused(admin, "--signature and --issued", "donor", "register", "uni-a", "--wallet", addrA, "--signature", forged)
 	sig := wallet.EncodeSignature(wallet.Sign(text, keyA))
 	must(admin, "Registered donor uni-a", "donor", "register", "uni-a", "--wallet", addrA, "--issued", "2026-12-05T21:00:00Z", "--signature", sig)
-	refused(admin, "(conflict)", "donor", "register", "uni-a", "--wallet", addrA, "--issued", "2026-12-06T12:00:00Z", "--signature", sig)
+	refused(admin, "(conflict)", "donor", "register", "uni-a", "--wallet", addrA, "--issued", "2026-12-05T21:00:00Z", "--signature", sig)
 
 	must(admin, "Donor uni-b's accounts: chem,physics", "donor", "accounts", "uni-b", "physics", "chem")
 	refused(admin, "--none", "donor", "accounts", "uni-b")
@@ -133,7 +133,7 @@ func TestDonorCommands(t *testing.T) {
 	code, out, errs = invoke(t, "hpcbridge", admin, "", "node", "join-token", "--donor", "uni-b", "--ttl", "30m")
 	secret := strings.TrimSuffix(out, "\n")
 	if code != 0 || !regexp.MustCompile(`^hbj_[A-Za-z0-9_-]{43}$`).MatchString(secret) || strings.Contains(errs, secret) ||
-		!strings.Contains(errs, "hpcbridge agent --coordinator "+srv.URL) || !strings.Contains(errs, "until 2026-12-05 21:30:00 UTC") {
+		!strings.Contains(errs, "hpcbridge agent --coordinator "+srv.URL) || !strings.Contains(errs, "until "+midnight.Add(-150*time.Minute).Local().Format("2006-01-02 15:04:05 MST")) {
 		t.Fatalf("join token: %d\n%s%s", code, out, errs)
 	}
 	refused(admin, "(not_found)", "node", "join-token", "--donor", "uni-z")
@@ -181,12 +181,12 @@ func TestDonorCommands(t *testing.T) {
 	for _, want := range []string{
 		"Nodes       1 (1 up)",
 		"Jobs        1 runs of 1 jobs, 1 running; 1 runs started since 2026-12-04",
-		"b1    up      MIXED  8     2 x NVIDIA A100-SXM4-40GB (fake)  1     2026-12-05T21:00:00  -     2         25200    -",
+		"b1    up      MIXED  8     2 x NVIDIA A100-SXM4-40GB (fake)  1     " + receiptTime(midnight.Add(-3*time.Hour)) + "  -     2         25200    -",
 		"2026-12-05  1         14400    4.0        28800",
 		"2026-12-06  1         10800    3.0        21600",
 		"(2 of the 3 days since 2026-12-04 had credit",
 		"Clamped     1 receipts, 7200 GPU-seconds claimed and not credited",
-		"1      0    2    b1    2026-12-06T12:00:00  21600            14400             clamped: GPUs GPU-9 were not allocated to the task",
+		"1      0    2    b1    " + receiptTime(noon) + "  21600            14400             clamped: GPUs GPU-9 were not allocated to the task",
 		"alice",
 	} {
 		if !strings.Contains(out, want) {
