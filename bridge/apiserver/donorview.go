@@ -76,8 +76,9 @@ func donorSummary(v *state.View, d *state.Donor, nodes []api.Node, now time.Time
 		byName[nodes[i].Name] = &nodes[i]
 	}
 	reclaimed := map[string]bool{}
-	for _, rc := range v.Reclaims() {
+	for _, rc := range v.Reclaims() { // by name and by Nomad node id
 		reclaimed[rc.Node] = true
+		reclaimed[rc.NodeID] = true
 	}
 	for _, dn := range joined {
 		nv := api.DonorNodeView{Name: dn.NodeName, Key: dn.Key, Joined: dn.Joined, Left: dn.Left}
@@ -99,7 +100,7 @@ func donorSummary(v *state.View, d *state.Donor, nodes []api.Node, now time.Time
 			nv.Status = api.DonorNodeLeft
 		case n == nil:
 			nv.Status = api.DonorNodeMissing
-		case reclaimed[dn.NodeName]:
+		case reclaimed[dn.NodeName] || nv.NodeID != "" && reclaimed[nv.NodeID]:
 			nv.Status = api.DonorNodeReclaimed
 		case n.State == api.NodeDown || n.HasFlag(api.FlagNotResponding):
 			nv.Status = api.DonorNodeDown
