@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/nomad/helper/uuid"
 	"github.com/hashicorp/nomad/plugins/drivers"
 )
 
@@ -277,5 +278,80 @@ func TestSandboxConfig(t *testing.T) {
 	}
 	if _, err := (Config{Sandbox: true, SandboxUIDs: "0-100"}).normalize(); err == nil {
 		t.Error("sandbox_uids 0-100 accepted")
+	}
+}
+
+// helperSpy is a sandboxed job that watches for processes of its own uid
+// outside its session (the checkpoint file helper, which the driver starts
+// as the job's uid) while it commits checkpoints, and tries to read the
+// donor's file through each one's /proc/PID/root: in the host's view that
+// would be the host's root.
+const helperSpy = `#!/bin/sh
+mkdir -p "$HPCBRIDGE_CHECKPOINT_DIR" && cd "$HPCBRIDGE_CHECKPOINT_DIR" || exit 3
+i=0; while [ $i -lt 200 ]; do echo $i > f$i; i=$((i+1)); done
+python3 - "$DONOR_FILE" "$HOME/spy" <<'PY' &
+import os, sys, time
+target, out = sys.argv[1], sys.argv[2]
+me = os.getsid(0)
+seen, leaked = set(), "no"
+end = time.time() + 60
+while time.time() < end and not os.path.exists(out + ".stop"):
+    for p in os.listdir("/proc"):
+        if not p.isdigit() or p in seen:
+            continue
+        try:
+            if os.getsid(int(p)) == me:
+                continue
+        except OSError:
+            continue
+        seen.add(p)
+        try:
+            with open("/proc/%s/root%s" % (p, target)) as f:
+                leaked = "yes: " + f.read().strip()
+        except OSError:
+            pass
+with open(out, "w") as f:
+    f.write("others %d leaked %s\n" % (len(seen), leaked))
+PY
+spy=$!
+n=0; while [ $n -lt 3 ]; do hpcbridge checkpoint >/dev/null || exit 4; n=$((n+1)); done
+touch "$HOME/spy.stop"; wait $spy
+cat "$HOME/spy"
+`
+
+// TestSandboxedFileHelper: the checkpoint file helper of a sandboxed job
+// runs in the job's sandbox. The job sees the helper (its uid's process)
+// in its /proc, but the helper's root is the sandbox's: the donor's file
+// is not there. (Started as the job's uid in the host's view, as before
+// the fix, the helper's /proc/PID/root gave the job the host's files.)
+func TestSandboxedFileHelper(t *testing.T) {
+	requireRoot(t)
+	donorDir := sharedDir(t)
+	if err := os.Chmod(donorDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	donorFile := filepath.Join(donorDir, "thesis.tex")
+	if err := os.WriteFile(donorFile, []byte("the donor's own work\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	td := newTestDriver(t, sandboxConfig(t, true, ""))
+	nodeID, node := uuid.Generate(), "node7"
+	co := newCoordinator(t, td, nodeID, node)
+	j := td.newJob(t, TaskConfig{Script: helperSpy, Output: "out.txt", Coordinator: co.srv.URL, RunToken: co.token,
+		JobID: int(co.id), Run: 0, CheckpointDir: "ckpt"}, map[string]string{"SLURM_JOB_ID": strconv.FormatUint(co.id, 10), "DONOR_FILE": donorFile})
+	j.cfg.NodeID, j.cfg.NodeName = nodeID, node
+	co.obs.cfg = j.cfg
+	co.obs.cpus = allocatedCPUs(j.cfg.Resources, td.d.compute, nil)
+	res := j.run()
+	out := j.file(filepath.Join(j.taskDir(), "out.txt"))
+	t.Logf("job: %s\n%s", describe(res), out)
+	if res.ExitCode != 0 {
+		t.Fatalf("result %s", describe(res))
+	}
+	if !strings.Contains(out, "leaked no") {
+		t.Errorf("the job read the donor's file through the file helper:\n%s", out)
+	}
+	if strings.Contains(out, "others 0 ") {
+		t.Errorf("the job never saw the file helper: the test shows nothing\n%s", out)
 	}
 }
