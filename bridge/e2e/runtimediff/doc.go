@@ -15,7 +15,12 @@
 // docs/runtime-differences.md is declared in the scenario with a `known`
 // line; one that no longer shows up fails the test, so the list stays true.
 //
-// The suite needs the oracle, a nomad binary and root; without them it
-// skips, or fails when HPCBRIDGE_REQUIRE_ORACLE=1, HPCBRIDGE_REQUIRE_NOMAD=1
-// or HPCBRIDGE_REQUIRE_ROOT=1 (as `make test` sets).
+// The scenarios whose jobs run the user's login shell (--export other than
+// ALL) run as a local user the suite creates with a profile of its own
+// (`user login`, see parseScenario), never as root, whose profile is the
+// host's.
+//
+// The suite needs the oracle, a nomad binary and root (and useradd and
+// userdel); without them it skips, or fails when HPCBRIDGE_REQUIRE_ORACLE=1,
+// HPCBRIDGE_REQUIRE_NOMAD=1 or HPCBRIDGE_REQUIRE_ROOT=1 (as `make test` sets).
 package runtimediff
