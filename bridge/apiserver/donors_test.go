@@ -180,12 +180,7 @@ func TestDonorRegister(t *testing.T) {
 	if ch.Message != wallet.Message(apiserver.DefaultClusterName, "uni-a", addr, now) || !ch.Issued.Equal(now) || ch.Wallet != addr {
 		t.Fatalf("challenge %+v", ch)
 	}
-	sign := func(msg string, k any) string {
-		if k == nil {
-			k = key
-		}
-		return wallet.EncodeSignature(wallet.Sign(msg, key))
-	}
+	sign := func(msg string) string { return wallet.EncodeSignature(wallet.Sign(msg, key)) }
 	other, _ := wallet.GenerateKey()
 	reqs := map[string]struct {
 		req  api.DonorRegisterRequest
@@ -194,19 +189,19 @@ func TestDonorRegister(t *testing.T) {
 		"another wallet's signature": {api.DonorRegisterRequest{Name: "uni-a", Wallet: addr, Issued: now,
 			Signature: wallet.EncodeSignature(wallet.Sign(ch.Message, other))}, api.CodePermissionDenied},
 		"another donor's challenge": {api.DonorRegisterRequest{Name: "uni-a", Wallet: addr, Issued: now,
-			Signature: sign(wallet.Message(apiserver.DefaultClusterName, "uni-b", addr, now), nil)}, api.CodePermissionDenied},
+			Signature: sign(wallet.Message(apiserver.DefaultClusterName, "uni-b", addr, now))}, api.CodePermissionDenied},
 		"another cluster's challenge": {api.DonorRegisterRequest{Name: "uni-a", Wallet: addr, Issued: now,
-			Signature: sign(wallet.Message("elsewhere", "uni-a", addr, now), nil)}, api.CodePermissionDenied},
+			Signature: sign(wallet.Message("elsewhere", "uni-a", addr, now))}, api.CodePermissionDenied},
 		"stale": {api.DonorRegisterRequest{Name: "uni-a", Wallet: addr, Issued: now.Add(-11 * time.Minute),
-			Signature: sign(wallet.Message(apiserver.DefaultClusterName, "uni-a", addr, now.Add(-11*time.Minute)), nil)}, api.CodePermissionDenied},
+			Signature: sign(wallet.Message(apiserver.DefaultClusterName, "uni-a", addr, now.Add(-11*time.Minute)))}, api.CodePermissionDenied},
 		"from the future": {api.DonorRegisterRequest{Name: "uni-a", Wallet: addr, Issued: now.Add(11 * time.Minute),
-			Signature: sign(wallet.Message(apiserver.DefaultClusterName, "uni-a", addr, now.Add(11*time.Minute)), nil)}, api.CodePermissionDenied},
-		"bad address":   {api.DonorRegisterRequest{Name: "uni-a", Wallet: "0x1234", Issued: now, Signature: sign(ch.Message, nil)}, api.CodeInvalidRequest},
+			Signature: sign(wallet.Message(apiserver.DefaultClusterName, "uni-a", addr, now.Add(11*time.Minute)))}, api.CodePermissionDenied},
+		"bad address":   {api.DonorRegisterRequest{Name: "uni-a", Wallet: "0x1234", Issued: now, Signature: sign(ch.Message)}, api.CodeInvalidRequest},
 		"bad signature": {api.DonorRegisterRequest{Name: "uni-a", Wallet: addr, Issued: now, Signature: "0x1234"}, api.CodeInvalidRequest},
-		"bad name":      {api.DonorRegisterRequest{Name: "Uni_A", Wallet: addr, Issued: now, Signature: sign(ch.Message, nil)}, api.CodeInvalidRequest},
+		"bad name":      {api.DonorRegisterRequest{Name: "Uni_A", Wallet: addr, Issued: now, Signature: sign(ch.Message)}, api.CodeInvalidRequest},
 		"long name": {api.DonorRegisterRequest{Name: strings.Repeat("a", state.MaxDonorNameLen+1), Wallet: addr, Issued: now,
-			Signature: sign(ch.Message, nil)}, api.CodeInvalidRequest},
-		"bad account": {api.DonorRegisterRequest{Name: "uni-a", Wallet: addr, Issued: now, Signature: sign(ch.Message, nil),
+			Signature: sign(ch.Message)}, api.CodeInvalidRequest},
+		"bad account": {api.DonorRegisterRequest{Name: "uni-a", Wallet: addr, Issued: now, Signature: sign(ch.Message),
 			Accounts: []string{"a b"}}, api.CodeInvalidRequest},
 	}
 	for name, c := range reqs {
@@ -217,7 +212,7 @@ func TestDonorRegister(t *testing.T) {
 	if len(e.srv.Store.View().Donors()) != 0 {
 		t.Fatal("a refused registration registered")
 	}
-	good := api.DonorRegisterRequest{Name: "uni-a", Wallet: strings.ToLower(addr), Issued: now, Signature: sign(ch.Message, nil), Accounts: []string{"physics"}}
+	good := api.DonorRegisterRequest{Name: "uni-a", Wallet: strings.ToLower(addr), Issued: now, Signature: sign(ch.Message), Accounts: []string{"physics"}}
 	user := e.srv.Client(t, e.srv.UserToken(t, "ada"))
 	if _, err := user.DonorRegister(e.ctx, &good); errCode(err) != api.CodePermissionDenied {
 		t.Fatalf("a user registers: %v", err)
@@ -242,7 +237,7 @@ func TestDonorRegister(t *testing.T) {
 	admin := e.adminToken("uni-a")
 	e.register("uni-b")
 	adminB := e.adminToken("uni-b")
-	if _, err := admin.DonorRegister(e.ctx, &api.DonorRegisterRequest{Name: "uni-c", Wallet: addr, Issued: now, Signature: sign(ch.Message, nil)}); errCode(err) != api.CodePermissionDenied {
+	if _, err := admin.DonorRegister(e.ctx, &api.DonorRegisterRequest{Name: "uni-c", Wallet: addr, Issued: now, Signature: sign(ch.Message)}); errCode(err) != api.CodePermissionDenied {
 		t.Fatalf("a donor-admin registers: %v", err)
 	}
 	if _, err := admin.DonorAccounts(e.ctx, "uni-a", []string{"x"}); errCode(err) != api.CodePermissionDenied {
@@ -256,7 +251,7 @@ func TestDonorRegister(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wreq := &api.DonorWalletRequest{Wallet: addr, Issued: ch2.Issued, Signature: sign(ch2.Message, nil)}
+	wreq := &api.DonorWalletRequest{Wallet: addr, Issued: ch2.Issued, Signature: sign(ch2.Message)}
 	if _, err := adminB.DonorWallet(e.ctx, "uni-a", wreq); errCode(err) != api.CodePermissionDenied {
 		t.Fatalf("uni-b's admin re-proves uni-a's wallet: %v", err)
 	}
