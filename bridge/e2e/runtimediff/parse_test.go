@@ -152,3 +152,43 @@ func TestExpectEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginShellNeedsLoginUser: a scenario whose job would run its user's
+// login shell is refused unless it runs as the login user, so that no
+// scenario reads root's (the host's) profile.
+func TestLoginShellNeedsLoginUser(t *testing.T) {
+	tests := []struct {
+		scenario, script string
+		refused          bool
+	}{
+		{"sbatch a -o a.out job.sh\n", "", false},
+		{"sbatch a --export=ALL -o a.out job.sh\n", "", false},
+		{"sbatch a --export ALL job.sh\n", "", false},
+		{"env SBATCH_EXPORT=ALL\nsbatch a job.sh\n", "", false},
+		{"sbatch a --export=NONE job.sh\n", "", true},
+		{"sbatch a -o a.out --export NONE job.sh\n", "", true},
+		{"sbatch-wait a --export=ALL,FOO=bar job.sh\n", "", true},
+		{"sbatch a --export=FOO job.sh\n", "", true},
+		{"sbatch a --get-user-env=10L job.sh\n", "", true},
+		{"env SBATCH_EXPORT=NONE\nsbatch a job.sh\n", "", true},
+		{"env SBATCH_GET_USER_ENV=1\nsbatch a job.sh\n", "", true},
+		{"sbatch a job.sh\n", "#!/bin/sh\n#SBATCH -o x.out\n#SBATCH --export=NONE\nenv\n", true},
+		{"sbatch a job.sh\n", "#!/bin/sh\n#SBATCH --get-user-env\nenv\n", true},
+		{"user login\nsbatch a --export=NONE job.sh\n", "#!/bin/sh\n#SBATCH --get-user-env\n", false},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, scenarioFile), []byte(tt.scenario), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if tt.script != "" {
+			if err := os.WriteFile(filepath.Join(dir, "job.sh"), []byte(tt.script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := parseScenario(dir)
+		if refused := err != nil; refused != tt.refused {
+			t.Errorf("scenario %q, script %q: error %v, want refused %v", tt.scenario, tt.script, err, tt.refused)
+		}
+	}
+}

@@ -84,8 +84,8 @@ type step struct {
 // clusters' jobs read that profile and not root's, whose time and effects
 // are the host's. `expect-env FROM_PROFILE=1` then checks that the profile
 // ran on both sides (a variable missing on both would not differ).
-// Nothing else runs a job's login shell: a new scenario that does must be
-// marked so too.
+// A scenario without it that would run a login shell is refused
+// (runsLoginShell).
 //
 // In sbatch, scancel and scontrol arguments, {NAME} is the job id of NAME on the
 // cluster that runs the command, and {WORKDIR} the run's work dir. At the end, every job must have ended.
@@ -169,7 +169,73 @@ func parseScenario(dir string) (*scenario, error) {
 		}
 		return nil
 	})
-	return sc, err
+	if err != nil {
+		return nil, err
+	}
+	if sc.user != userLogin {
+		if why := runsLoginShell(sc); why != "" {
+			return nil, fmt.Errorf("%s: %s makes the job run its user's login shell: say `user login` (root's profile is the host's)", file, why)
+		}
+	}
+	return sc, nil
+}
+
+// runsLoginShell names what in sc makes a job run its user's login shell
+// (SLURM_GET_USER_ENV=1): an --export other than ALL or a --get-user-env,
+// in sbatch's arguments, in SBATCH_EXPORT or SBATCH_GET_USER_ENV of an env
+// line, or in an #SBATCH line of one of its files; "" when nothing does.
+func runsLoginShell(sc *scenario) string {
+	for _, st := range sc.steps {
+		switch st.verb {
+		case "sbatch", "sbatch-wait":
+			if opt := loginOption(st.args[1:]); opt != "" {
+				return fmt.Sprintf("line %d: %s", st.line, opt)
+			}
+		case "env":
+			for _, kv := range st.args {
+				k, v, _ := strings.Cut(kv, "=")
+				if k == "SBATCH_GET_USER_ENV" || (k == "SBATCH_EXPORT" && !strings.EqualFold(v, "ALL")) {
+					return fmt.Sprintf("line %d: %s", st.line, kv)
+				}
+			}
+		}
+	}
+	for _, name := range sc.inputs {
+		b, err := os.ReadFile(filepath.Join(sc.dir, name))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "#SBATCH"); ok {
+				if opt := loginOption(strings.Fields(rest)); opt != "" {
+					return name + ": " + opt
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// loginOption returns the sbatch option of args that asks for the login
+// environment ("" when none does).
+func loginOption(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case strings.HasPrefix(a, "--get-user-env"):
+			return a
+		case a == "--export" && i+1 < len(args):
+			if !strings.EqualFold(args[i+1], "ALL") {
+				return a + " " + args[i+1]
+			}
+			i++
+		case strings.HasPrefix(a, "--export="):
+			if !strings.EqualFold(strings.TrimPrefix(a, "--export="), "ALL") {
+				return a
+			}
+		}
+	}
+	return ""
 }
 
 // splitWords splits a line into words as a shell would for simple quoting:
