@@ -355,3 +355,35 @@ func TestSandboxedFileHelper(t *testing.T) {
 		t.Errorf("the job never saw the file helper: the test shows nothing\n%s", out)
 	}
 }
+
+// TestSandboxStdioNoLinkOut: a link the job left in its directory (a task
+// Nomad restarts reuses it) that points out of the sandbox is not followed
+// when stepd opens the job's input or output on the host: the job does not
+// start (slurmstepd's "Could not open stdin file"), and never reads the
+// donor's file through its stdin.
+func TestSandboxStdioNoLinkOut(t *testing.T) {
+	requireRoot(t)
+	donorDir := sharedDir(t)
+	if err := os.Chmod(donorDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	donorFile := filepath.Join(donorDir, "thesis.tex")
+	if err := os.WriteFile(donorFile, []byte("the donor's own work\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	td := newTestDriver(t, sandboxConfig(t, true, ""))
+	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\necho \"stdin: $(cat)\"\n", Input: "in.txt"}, coordinatorEnv("90"))
+	if err := os.Symlink(donorFile, filepath.Join(j.taskDir(), "in.txt")); err != nil {
+		t.Fatal(err)
+	}
+	res := j.run()
+	_, stderr := j.logs.collect()
+	out, _ := os.ReadFile(filepath.Join(j.taskDir(), "slurm-90.out"))
+	t.Logf("result %s\nstderr: %s\noutput: %s", describe(res), stderr, out)
+	if strings.Contains(string(out)+stderr, "the donor's own work") {
+		t.Fatalf("the job read the donor's file through a link in its directory")
+	}
+	if res.ExitCode != 1 || !strings.Contains(stderr, "Could not open stdin file") {
+		t.Errorf("result %s, want exit 1 with slurmstepd's stdin message", describe(res))
+	}
+}

@@ -113,13 +113,13 @@ func openStdio(c *jobdir.StepdConfig, id identity) (*stdio, error) {
 			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 		}
 		var err error
-		if s.out, err = os.OpenFile(out, flags, 0o666); err != nil {
+		if s.out, err = openJobFile(c, out, flags, 0o666); err != nil {
 			failure = fmt.Errorf("Could not open stdout file %s: %s", out, proc.Strerror(err))
 			return nil
 		}
 		s.err = s.out
 		if filepath.Clean(errName) != filepath.Clean(out) {
-			if s.err, err = os.OpenFile(errName, flags, 0o666); err != nil {
+			if s.err, err = openJobFile(c, errName, flags, 0o666); err != nil {
 				failure = fmt.Errorf("Could not open stderr file %s: %s", errName, proc.Strerror(err))
 				return nil
 			}
@@ -132,7 +132,7 @@ func openStdio(c *jobdir.StepdConfig, id identity) (*stdio, error) {
 			failure = fmt.Errorf("Could not open stdin file %s", err)
 			return nil
 		}
-		if s.in, err = os.Open(in); err != nil {
+		if s.in, err = openJobFile(c, in, os.O_RDONLY, 0); err != nil {
 			failure = fmt.Errorf("Could not open stdin file %s: %s", in, proc.Strerror(err))
 		}
 		return nil

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/jobdir"
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/proc"
 	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/sandbox"
@@ -62,6 +64,43 @@ func sandboxFile(c *jobdir.StepdConfig, path string, input bool) error {
 		return nil
 	}
 	return fmt.Errorf("%s: Permission denied (outside the job's sandbox: its task directory and the allocation's data and tmp)", path)
+}
+
+// openJobFile opens one of the job's standard files (stepd has the job's
+// effective ids). In a sandbox it is opened beneath the writable directory
+// of the job's that holds it, following no link out of it: the job could
+// have left a link there (a task Nomad restarts reuses its directory) to a
+// file of the host's that its uid may open, which stepd, in the host's
+// view, would otherwise open for it.
+func openJobFile(c *jobdir.StepdConfig, path string, flags int, perm uint32) (*os.File, error) {
+	if c.Sandbox == nil || path == os.DevNull {
+		return os.OpenFile(path, flags, os.FileMode(perm))
+	}
+	base := c.Sandbox.WritableDir(path)
+	if base == "" {
+		return nil, &os.PathError{Op: "open", Path: path, Err: syscall.EACCES}
+	}
+	dirfd, err := unix.Open(base, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: base, Err: err}
+	}
+	defer unix.Close(dirfd)
+	rel, err := filepath.Rel(base, filepath.Clean(path))
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: syscall.EACCES}
+	}
+	fd, err := unix.Openat2(dirfd, rel, &unix.OpenHow{
+		Flags:   uint64(flags | unix.O_CLOEXEC),
+		Mode:    uint64(perm),
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	if errors.Is(err, unix.EXDEV) {
+		err = syscall.EACCES // a link out of the job's directories
+	}
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
 }
 
 // limitsCleanup undoes what applyLimits made (the v1 pids cgroup).

@@ -120,16 +120,24 @@ func (s *Spec) Check() error {
 	return nil
 }
 
-// Writable reports whether path (absolute, cleaned) is below one of the
-// job's writable directories: where its output files may be.
-func (s *Spec) Writable(path string) bool {
+// Writable reports whether path (absolute) is below one of the job's
+// writable directories: where its output files may be.
+func (s *Spec) Writable(path string) bool { return s.WritableDir(path) != "" }
+
+// WritableDir is the job's writable directory that holds path, the
+// deepest one ("" when none does).
+func (s *Spec) WritableDir(path string) string {
 	path = filepath.Clean(path)
+	best := ""
 	for _, b := range s.Binds {
-		if b.Write && within(path, b.Path) {
-			return true
+		if b.Write && within(path, b.Path) && len(filepath.Clean(b.Path)) > len(best) {
+			best = filepath.Clean(b.Path)
 		}
 	}
-	return within(path, s.Tmp)
+	if best == "" && within(path, s.Tmp) {
+		best = filepath.Clean(s.Tmp)
+	}
+	return best
 }
 
 func within(path, dir string) bool {
