@@ -60,8 +60,10 @@ func TestFairShareRoutes(t *testing.T) {
 	}
 
 	shares, err := alice.Shares(ctx, nil)
-	if err != nil || len(shares.Accounts) != 2 || shares.Accounts[0].Name != "bio-c" || shares.Accounts[1].Name != "phys-a" ||
-		shares.Accounts[1].RawShares != 3 || shares.Accounts[1].Donor != "uni-a" || shares.HalfLife != "7-00:00:00" {
+	// bob's account waits: a row with no usage.
+	if err != nil || len(shares.Accounts) != 3 || shares.Accounts[0].Name != "bio-c" || shares.Accounts[1].Name != "chem-b" ||
+		shares.Accounts[1].RawUsage != 0 || shares.Accounts[2].Name != "phys-a" ||
+		shares.Accounts[2].RawShares != 3 || shares.Accounts[2].Donor != "uni-a" || shares.HalfLife != "7-00:00:00" {
 		t.Fatalf("shares: %+v %v", shares, err)
 	}
 	if l, err := alice.Shares(ctx, &api.SharesQuery{Users: []string{"carol"}}); err != nil || len(l.Accounts) != 1 || l.Accounts[0].Name != "bio-c" {

@@ -13,7 +13,7 @@ import (
 // Compute's usage from the state's runs, without decay: CPUs and GPUs
 // billed by their weights, every run of a requeued job, a running job to
 // T, a job without an account under (null), users under their account;
-// an account whose jobs only wait has no row.
+// an account whose jobs only wait is a row with no usage.
 func TestComputeUsage(t *testing.T) {
 	s := state.New()
 	var idx uint64
@@ -55,7 +55,7 @@ func TestComputeUsage(t *testing.T) {
 	c := fairshare.DefaultConfig()
 	c.HalfLife, c.BillingCPU, c.BillingGPU = 0, 1, 10
 	tab := fairshare.Compute(s.View(), c, at)
-	want := map[string]float64{"a": 200 + 30 + 30, fairshare.NullAccount: 50, "g": 110}
+	want := map[string]float64{"a": 200 + 30 + 30, fairshare.NullAccount: 50, "g": 110, "waits": 0}
 	if len(tab.Accounts) != len(want) {
 		t.Errorf("accounts %v, want %v", keys(tab), want)
 	}
@@ -65,11 +65,11 @@ func TestComputeUsage(t *testing.T) {
 			t.Errorf("account %q: %+v, want usage %v", name, a, u)
 			continue
 		}
-		if f := math.Exp2(-(u / 420) / (1.0 / 3)); math.Abs(a.FairShare-f) > 1e-12 || math.Abs(a.NormShares-1.0/3) > 1e-12 {
+		if f := math.Exp2(-(u / 420) / (1.0 / 4)); math.Abs(a.FairShare-f) > 1e-12 || math.Abs(a.NormShares-1.0/4) > 1e-12 {
 			t.Errorf("account %q: factor %v, want %v", name, a.FairShare, f)
 		}
 	}
-	if tab.TotalUsage != 420 || tab.TotalShares != 3 {
+	if tab.TotalUsage != 420 || tab.TotalShares != 4 {
 		t.Errorf("totals %v %v", tab.TotalUsage, tab.TotalShares)
 	}
 	if u := tab.Accounts["a"].Users; len(u) != 2 || u[0].Name != "alice" || u[0].RawUsage != 230 || u[1].Name != "carol" || u[1].RawUsage != 30 {

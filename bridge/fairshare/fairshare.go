@@ -145,14 +145,16 @@ func Compute(v *state.View, c Config, t time.Time) *Table {
 	}
 	users := map[[2]string]*User{}
 	v.EachJob(func(j *state.Job) bool {
+		// Every account with a job is a row (Slurm's association), also
+		// one whose jobs only wait: its shares count among its siblings'.
+		a := account(j.Account)
 		if j.IsArrayBase() {
-			return true
+			return true // its tasks run as jobs of their own
 		}
 		u := jobUsage(v, c, j, t)
 		if u == 0 && j.StartTime.IsZero() && len(j.Runs) == 0 {
-			return true // it never ran: no row for a waiting account
+			return true
 		}
-		a := account(j.Account)
 		a.RawUsage += u
 		k := [2]string{j.Account, j.User}
 		if users[k] == nil {
