@@ -60,6 +60,7 @@ func (s *Server) handlePriorities(w http.ResponseWriter, r *http.Request, _ *sta
 	if err != nil {
 		return err
 	}
+	jobSet, userSet, partSet := setOf(jobs), setOf(users), setOf(parts)
 	p := s.priorities()
 	cfg := p.Config()
 	out := api.PriorityList{Type: cfg.Type, Weights: cfg.Weights, Jobs: []fairshare.Factors{}}
@@ -72,8 +73,8 @@ func (s *Server) handlePriorities(w http.ResponseWriter, r *http.Request, _ *sta
 	tab := p.Table(v, now)
 	out.CalcTime = tab.Time
 	add := func(j *state.Job) bool {
-		if j.Hold != state.HoldNone || (len(users) > 0 && !slices.Contains(users, j.User)) ||
-			(len(parts) > 0 && !slices.Contains(parts, j.Partition)) || (len(jobs) > 0 && !jobNamed(jobs, j)) {
+		if j.Hold != state.HoldNone || (userSet != nil && !userSet[j.User]) ||
+			(partSet != nil && !partSet[j.Partition]) || (jobSet != nil && !jobNamed(jobSet, j)) {
 			return true
 		}
 		if len(out.Jobs) == api.MaxPriorities {
@@ -102,19 +103,13 @@ func cmpUint64(a, b uint64) int {
 	return 0
 }
 
-// jobNamed reports whether one of names (123, 123_4) is j: its id, its
+// jobNamed reports whether names (123, 123_4) holds j: its id, its
 // array's id, or its Slurm id.
-func jobNamed(names []string, j *state.Job) bool {
-	id, arr := strconv.FormatUint(j.ID, 10), ""
-	if j.ArrayJobID != 0 {
-		arr = strconv.FormatUint(j.ArrayJobID, 10)
+func jobNamed(names map[string]bool, j *state.Job) bool {
+	if names[strconv.FormatUint(j.ID, 10)] || names[j.SlurmID()] {
+		return true
 	}
-	for _, n := range names {
-		if n == id || (arr != "" && n == arr) || n == j.SlurmID() {
-			return true
-		}
-	}
-	return false
+	return j.ArrayJobID != 0 && names[strconv.FormatUint(j.ArrayJobID, 10)]
 }
 
 // handleShares answers GET /v1/shares?account=&user= (sshare): every
@@ -128,6 +123,7 @@ func (s *Server) handleShares(w http.ResponseWriter, r *http.Request, _ *state.A
 	if err != nil {
 		return err
 	}
+	accountSet, userSet := setOf(accounts), setOf(users)
 	p := s.priorities()
 	cfg := p.Config()
 	out := api.ShareList{Type: cfg.Type, HalfLife: fairshare.FormatTime(cfg.HalfLife), ShareGPUHours: cfg.ShareGPUHours, Accounts: []*fairshare.Account{}}
@@ -138,18 +134,18 @@ func (s *Server) handleShares(w http.ResponseWriter, r *http.Request, _ *state.A
 	tab := p.Table(s.cfg.Store.View(), s.now())
 	out.CalcTime, out.TotalShares, out.TotalUsage = tab.Time, tab.TotalShares, tab.TotalUsage
 	for _, a := range tab.Sorted() {
-		if len(accounts) > 0 && !slices.Contains(accounts, a.Name) {
+		if accountSet != nil && !accountSet[a.Name] {
 			continue
 		}
 		cp := *a
-		if len(users) > 0 {
+		if userSet != nil {
 			cp.Users = nil
 			for _, u := range a.Users {
-				if slices.Contains(users, u.Name) {
+				if userSet[u.Name] {
 					cp.Users = append(cp.Users, u)
 				}
 			}
-			if len(cp.Users) == 0 && len(accounts) == 0 {
+			if len(cp.Users) == 0 && accountSet == nil {
 				continue
 			}
 		}
