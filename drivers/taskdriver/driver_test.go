@@ -420,8 +420,16 @@ func TestStopTask(t *testing.T) {
 }
 
 func TestRecoverTaskAfterPluginRestart(t *testing.T) {
-	td := newTestDriver(t, Config{})
+	t.Run("submitter", func(t *testing.T) { recoverTaskAfterPluginRestart(t, Config{}) })
+	// A sandboxed job goes on in its sandbox; the new plugin re-owns its
+	// uid (the same lease directory) and ends it as before.
+	t.Run("sandbox", func(t *testing.T) { recoverTaskAfterPluginRestart(t, sandboxConfig(t, true, "")) })
+}
+
+func recoverTaskAfterPluginRestart(t *testing.T, conf Config) {
+	td := newTestDriver(t, conf)
 	ev := newEvents(t)
+	td.d.testBinds = []string{filepath.Dir(ev.path)}
 	j := td.newJob(t, TaskConfig{
 		Script: "#!/bin/bash\necho started\necho ready > \"$EVENTS\"\nread x < \"$CONTROL\"\necho \"resumed $x\"\nexit 4\n",
 	}, ev.env(coordinatorEnv("40")))
@@ -437,7 +445,7 @@ func TestRecoverTaskAfterPluginRestart(t *testing.T) {
 	// a new one knows the task only by its handle. The job goes on.
 	td.cancel()
 
-	td2 := newTestDriver(t, Config{})
+	td2 := newTestDriver(t, conf)
 	if err := td2.RecoverTask(handle); err != nil {
 		t.Fatalf("RecoverTask: %v", err)
 	}
@@ -458,7 +466,11 @@ func TestRecoverTaskAfterPluginRestart(t *testing.T) {
 	if res.ExitCode != 4 {
 		t.Fatalf("result: %s", describe(res))
 	}
-	if got := j.file("slurm-40.out"); got != "started\nresumed go\n" {
+	out := "slurm-40.out"
+	if conf.RunAs == RunAsPool {
+		out = filepath.Join(j.taskDir(), out)
+	}
+	if got := j.file(out); got != "started\nresumed go\n" {
 		t.Errorf("output %q", got)
 	}
 }
