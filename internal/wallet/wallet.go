@@ -12,6 +12,7 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -99,6 +100,13 @@ func Recover(msg string, sig []byte) (string, error) {
 	case 0, 1:
 	default:
 		return "", fmt.Errorf("%w: v is %d", ErrSignature, sig[64])
+	}
+	// A signature (r, s) and its twin (r, n-s) with the other v recover
+	// the same signer: take only the low-s form (EIP-2; every wallet signs
+	// so), so that a proof, which anyone who reads the donor sees, has
+	// one form and cannot be made into a second one.
+	if !crypto.ValidateSignatureValues(s[64], new(big.Int).SetBytes(s[:32]), new(big.Int).SetBytes(s[32:64]), true) {
+		return "", fmt.Errorf("%w: r or s out of range, or s in the upper half of the curve order (sign with a wallet that follows EIP-2)", ErrSignature)
 	}
 	pub, err := crypto.SigToPub(hash(msg), s)
 	if err != nil {
