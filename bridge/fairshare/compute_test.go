@@ -2,6 +2,7 @@ package fairshare_test
 
 import (
 	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -83,4 +84,32 @@ func keys(t *fairshare.Table) []string {
 		out = append(out, a.Name)
 	}
 	return out
+}
+
+// BenchmarkCompute is one share table over 20000 finished jobs of 200
+// accounts (once per calculation period on each server).
+func BenchmarkCompute(b *testing.B) {
+	s := state.New()
+	var idx uint64
+	apply := func(t testing.TB, typ state.CommandType, p any) *state.Result {
+		buf, err := state.Encode(typ, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx++
+		res := s.Apply(idx, buf)
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		return res
+	}
+	for i := range 20000 {
+		id := fairsharetest.Submit(b, apply, t0, "debug", "u", "acct"+strconv.Itoa(i%200))
+		fairsharetest.Run(b, apply, id, "n1", t0, t0.Add(time.Minute))
+	}
+	c := fairshare.DefaultConfig()
+	b.ResetTimer()
+	for range b.N {
+		fairshare.Compute(s.View(), c, t0.Add(time.Hour))
+	}
 }
