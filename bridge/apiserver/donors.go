@@ -464,9 +464,6 @@ func (s *Server) checkNodeRequest(w http.ResponseWriter, r *http.Request) (*node
 	return &nodeRequest{name: name, node: match, body: body}, nil
 }
 
-// leaveBy is the Reclaim.By of the reclaim a node's leave began.
-func leaveBy(donor string) string { return "leave:" + donor }
-
 // nomadNodeOf finds the Nomad node id of a joined node: the Nomad node of
 // that name whose current registered key is the one it joined with (""
 // when there is none yet: its Nomad client never came up, or the
@@ -492,7 +489,8 @@ func (s *Server) nomadNodeOf(ctx context.Context, v *state.View, n *state.DonorN
 // key (no ACL token): the node leaves its donor, and its reclaim begins
 // (its jobs checkpoint and are requeued by the deadline). With Cancel,
 // the leave is undone (the node's agent started again): the node is
-// joined again and the reclaim its leave began ends.
+// joined again, and the leader's reclaimer ends the reclaim its leave
+// began and makes the node eligible again.
 func (s *Server) handleNodeLeave(w http.ResponseWriter, r *http.Request) error {
 	nr, err := s.checkNodeRequest(w, r)
 	if err != nil {
@@ -527,15 +525,10 @@ func (s *Server) handleNodeLeave(w http.ResponseWriter, r *http.Request) error {
 	v := s.cfg.Store.View()
 	id := s.nomadNodeOf(r.Context(), v, &dn)
 	if req.Cancel {
-		if rc := v.Reclaim(id); id != "" && rc != nil && rc.By == leaveBy(dn.Donor) {
-			res, _, err := s.apply(r.Context(), state.CmdNodeReclaim, state.NodeReclaimCmd{Time: now, Op: state.ReclaimEnd, Node: rc.Node, NodeID: id, Begins: rc.Begins})
-			if err != nil {
-				return err
-			}
-			if res.Err != nil {
-				return resultError(res.Err)
-			}
-		}
+		// The leader's reclaimer ends the leave's reclaim and makes the
+		// node eligible again in Nomad once its jobs are gone
+		// (nomadexec: state.IsLeaveReclaim, View.IsRejoined); a reclaim
+		// someone else began stays.
 		s.log.Info("node rejoined", "node", dn.NodeName, "donor", dn.Donor)
 		return s.writeLeaveStatus(w, r, &dn, id)
 	}
@@ -546,7 +539,7 @@ func (s *Server) handleNodeLeave(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	res, _, err = s.apply(r.Context(), state.CmdNodeReclaim, state.NodeReclaimCmd{Time: now, Op: state.ReclaimBegin, Node: dn.NodeName, NodeID: id,
-		Deadline: now.Add(d), Source: state.ReclaimCommand, By: leaveBy(dn.Donor)})
+		Deadline: now.Add(d), Source: state.ReclaimCommand, By: state.LeaveReclaimBy(dn.Donor)})
 	if err != nil {
 		return err
 	}

@@ -248,10 +248,17 @@ func (r *reclaimer) carryOn(ctx context.Context, v *state.View, s *api.NodeListS
 		rc = &cp
 	}
 	eligible := s.SchedulingEligibility == api.NodeSchedulingEligible
+	// A donor node's leave (POST /v1/node/{name}/leave) is over when the
+	// node rejoined (its agent started again): then, as for a window
+	// that opened, the node is made eligible again.
+	leave := state.IsLeaveReclaim(rc)
 	var back bool
-	if rc.Source == state.ReclaimWindow {
+	switch {
+	case rc.Source == state.ReclaimWindow:
 		back = n.windows == nil || n.windows.Open(now)
-	} else {
+	case leave:
+		back = v.IsRejoined(s.ID) && !s.Drain
+	default:
 		back = eligible && !s.Drain && r.ineligible[s.ID]
 	}
 	type target struct {
@@ -316,11 +323,19 @@ func (r *reclaimer) carryOn(ctx context.Context, v *state.View, s *api.NodeListS
 		}
 	}
 	done := len(targets) == 0 && !hitLeft(v, rc)
-	if rc.Source == state.ReclaimWindow && done && back && !eligible && !rc.WasIneligible && !s.Drain && !lastDrain(s).After(rc.LastDrain) {
+	// A drain since the reclaim began keeps the node ineligible (its
+	// administrator has it); a leave's begin (the API's) does not know
+	// Nomad's last drain, so only a drain in force counts for it.
+	drainedSince := lastDrain(s).After(rc.LastDrain) && !leave
+	if (rc.Source == state.ReclaimWindow || leave) && done && back && !eligible && !rc.WasIneligible && !s.Drain && !drainedSince {
 		if _, err := e.cfg.Client.Nodes().ToggleEligibility(s.ID, true, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
 			return errors.Join(append(errs, fmt.Errorf("make %s eligible: %w", s.Name, err))...)
 		}
-		e.cfg.Logger.Info("donation window open: the node takes jobs again", "node", s.Name)
+		if leave {
+			e.cfg.Logger.Info("donor node rejoined: the node takes jobs again", "node", s.Name)
+		} else {
+			e.cfg.Logger.Info("donation window open: the node takes jobs again", "node", s.Name)
+		}
 	}
 	if done && back {
 		delete(r.ineligible, s.ID)

@@ -643,6 +643,28 @@ func (a *applier) leaveDonor(c *JoinTokenCmd) *Result {
 	return &Result{Value: n}
 }
 
+// LeaveReclaimBy is the Reclaim.By of the reclaim a donor's node's leave
+// began (Source ReclaimCommand): the leader's reclaimer ends it, and makes
+// the node eligible again, once the node rejoined (IsRejoined).
+func LeaveReclaimBy(donor string) string { return "leave:" + donor }
+
+// IsLeaveReclaim reports whether rc was begun by a donor node's leave.
+func IsLeaveReclaim(rc *Reclaim) bool {
+	return rc != nil && rc.Source == ReclaimCommand && strings.HasPrefix(rc.By, "leave:")
+}
+
+// IsRejoined reports whether the Nomad node nodeID presents (as its
+// current registered key) a key that a donor's join registered and whose
+// node has not left: a node whose leave was undone (JoinRejoin).
+func (v *View) IsRejoined(nodeID string) bool {
+	k := v.CurrentNodeKey(nodeID)
+	if k == nil {
+		return false
+	}
+	n := v.DonorNode(k.Key)
+	return n != nil && n.Left.IsZero()
+}
+
 // Donors lists the registered donors by name.
 func (v *View) Donors() []*Donor {
 	return rows[Donor](v.txn, tableDonors, "id")
