@@ -143,3 +143,19 @@ func TestJoinOnceThenReuse(t *testing.T) {
 		t.Errorf("state after the rejoin: %+v, %v", saved, err)
 	}
 }
+
+// TestJoinCoordinatorUnreachable: a coordinator that does not answer is a
+// clear error, and nothing is recorded.
+func TestJoinCoordinatorUnreachable(t *testing.T) {
+	f := newJoinFixture(t)
+	secret := f.token(t)
+	f.srv.Close()
+	dir := t.TempDir()
+	_, _, err := f.joinedIn(t, dir, secret)
+	if err == nil || !strings.Contains(err.Error(), "is the coordinator's address right, and does it run?") {
+		t.Errorf("join with the coordinator down: %v", err)
+	}
+	if st, err := loadState(dir); st != nil || err != nil {
+		t.Errorf("state after a failed join: %+v, %v", st, err)
+	}
+}
