@@ -94,13 +94,44 @@ func openJobFile(c *jobdir.StepdConfig, path string, flags int, perm uint32) (*o
 		Mode:    uint64(perm),
 		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS,
 	})
-	if errors.Is(err, unix.EXDEV) {
+	if errors.Is(err, unix.ENOSYS) {
+		fd, err = openNoLinks(dirfd, rel, flags, perm) // before Linux 5.6
+	}
+	if errors.Is(err, unix.EXDEV) || errors.Is(err, unix.ELOOP) {
 		err = syscall.EACCES // a link out of the job's directories
 	}
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	return os.NewFile(uintptr(fd), path), nil
+}
+
+// openNoLinks opens rel below dirfd following no symbolic link at all,
+// one part at a time (openat2's RESOLVE_BENEATH, without it).
+func openNoLinks(dirfd int, rel string, flags int, perm uint32) (int, error) {
+	parts := strings.Split(rel, "/")
+	fd, err := unix.Openat(dirfd, ".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	for i, p := range parts {
+		if p == ".." {
+			unix.Close(fd)
+			return -1, unix.EXDEV
+		}
+		last := i == len(parts)-1
+		f, m := unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, uint32(0)
+		if last {
+			f, m = flags|unix.O_NOFOLLOW|unix.O_CLOEXEC, perm
+		}
+		next, err := unix.Openat(fd, p, f, m)
+		unix.Close(fd)
+		if err != nil {
+			return -1, err
+		}
+		fd = next
+	}
+	return fd, nil
 }
 
 // limitsCleanup undoes what applyLimits made (the v1 pids cgroup).

@@ -157,9 +157,12 @@ func Enter(s *Spec, cwd string) error {
 	if err := os.Mkdir("/proc", 0o555); err != nil {
 		return step("make /proc", err)
 	}
+	// Before Linux 5.8 procfs options are the pid namespace's, shared with
+	// the host's /proc: there the job's /proc shows every process (as
+	// without the sandbox) rather than change the host's.
 	procFlags := uintptr(unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
 	if err := unix.Mount("proc", "/proc", "proc", procFlags, "hidepid=invisible"); err != nil {
-		if err := unix.Mount("proc", "/proc", "proc", procFlags, "hidepid=2"); err != nil {
+		if err := unix.Mount("proc", "/proc", "proc", procFlags, ""); err != nil {
 			return step("mount /proc", err)
 		}
 	}
