@@ -19,7 +19,16 @@
 //	GET    /v1/partitions            sinfo: partitions and job counts
 //	GET    /v1/nodes                 sinfo: the Nomad nodes as Slurm nodes (any server asks Nomad)
 //	GET    /v1/node/{name}           one node (scontrol show node NAME)
-//	POST   /v1/node/{name}/reclaim   take a node back: {"deadline":"5m"} (management; reclaim.go)
+//	POST   /v1/node/{name}/reclaim   take a node back: {"deadline":"5m"} (management, its donor's admin; reclaim.go)
+//	POST   /v1/donors                register a donor with its wallet proof (management; donors.go)
+//	GET    /v1/donors                the donors (management; a donor-admin token: its own)
+//	GET    /v1/donor/{name}          one donor and its nodes; DELETE: delete it (management)
+//	GET    /v1/donor/{name}/challenge?wallet=  the text its wallet signs
+//	POST   /v1/donor/{name}/wallet   prove the wallet again (management, the donor's admin)
+//	POST   /v1/donor/{name}/accounts its affiliated accounts (management)
+//	POST   /v1/donor/{name}/join-tokens  a single-use join token (management, the donor's admin)
+//	POST   /v1/nodes/join            a node joins: the join secret and its key's signature (no token)
+//	POST   /v1/node/{name}/leave     a joined node leaves (a reclaim) or rejoins; GET: how it goes (node-signed, no token)
 //	GET    /v1/status/leader         the leader's Raft address (no token)
 //	GET    /v1/status/peers          the voters' Raft addresses (no token)
 //	GET    /v1/operator/raft/peers   the Raft configuration (management)
@@ -67,7 +76,11 @@
 // scripts, environments, options as typed, arguments, --wrap commands and
 // --export values of their own only (one place decides, in list.go), and
 // change only their own jobs.
-// Management tokens act on any job and manage tokens and servers.
+// Management tokens act on any job and manage tokens and servers. A
+// donor-admin token (state.TokenDonorAdmin) is refused by every route but
+// those that say they take it (donorAuth), which check its donor: its
+// donor's view, join tokens, wallet, the reclaim of its donor's nodes and
+// their receipts (donors.go).
 //
 // # Leader forwarding
 //
