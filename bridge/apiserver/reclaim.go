@@ -49,16 +49,17 @@ func (s *Server) handleReclaim(w http.ResponseWriter, r *http.Request, tok *stat
 		return api.Errorf(api.CodeNotFound, "node %s not found (this coordinator has no execution backend)", name)
 	}
 	id, err := s.cfg.Reclaim.NodeID(r.Context(), name)
-	if err != nil {
-		return api.Errorf(api.CodeNotFound, "node %s: %v", name, err)
-	}
 	if !isManagement(tok) {
 		// A donor's admin: only its donor's nodes, by the key the Nomad
 		// node presents and the join that registered it (never the node's
-		// meta or name).
-		if d := s.cfg.Store.View().DonorOfNodeID(id); tok.Type != state.TokenDonorAdmin || d == "" || d != tok.Donor {
+		// meta or name). A node that does not exist is refused alike, so
+		// that the answers do not map the federation's nodes.
+		if d := s.cfg.Store.View().DonorOfNodeID(id); err != nil || tok.Type != state.TokenDonorAdmin || d == "" || d != tok.Donor {
 			return denied("node %s is not one of donor %s's nodes: a donor's admin may reclaim only the nodes that joined under its donor", name, tok.Donor)
 		}
+	}
+	if err != nil {
+		return api.Errorf(api.CodeNotFound, "node %s: %v", name, err)
 	}
 	now := s.now().UTC()
 	res, _, err := s.apply(r.Context(), state.CmdNodeReclaim, state.NodeReclaimCmd{Time: now, Op: state.ReclaimBegin, Node: name, NodeID: id,

@@ -1,0 +1,128 @@
+package apiserver_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// Reviewer R1's attacks on the donor registry, as a hostile donor, node
+// and scientist (issue 14).
+
+// TestDonorAdminNodeOracle: a donor-admin's reclaim of a node that is not
+// its donor's is refused alike whether or not such a node exists, so a
+// donor's admin cannot map the federation's (or other donors') nodes by
+// the answers (404 "no node" against 403).
+func TestDonorAdminNodeOracle(t *testing.T) {
+	e := newDonorEnv(t)
+	e.register("uni-a")
+	e.register("uni-b")
+	e.join("uni-a", "a1")
+	e.join("uni-b", "b1")
+	adminA := e.adminToken("uni-a")
+	var msgs []string
+	for _, n := range []string{"b1", "nowhere"} {
+		var ae *api.Error
+		_, err := adminA.ReclaimNode(e.ctx, n, "1m")
+		if !errors.As(err, &ae) || ae.Status != http.StatusForbidden || ae.Code != api.CodePermissionDenied {
+			t.Fatalf("uni-a's admin reclaims %s: %v, want 403 permission_denied", n, err)
+		}
+		msgs = append(msgs, strings.ReplaceAll(ae.Message, n, "NODE"))
+	}
+	if msgs[0] != msgs[1] {
+		t.Fatalf("the refusals differ: %q and %q", msgs[0], msgs[1])
+	}
+	// Management still learns that a node does not exist.
+	if _, err := e.mgmt.ReclaimNode(e.ctx, "nowhere", "1m"); errCode(err) != api.CodeNotFound {
+		t.Fatalf("management reclaims a missing node: %v", err)
+	}
+}
+
+// TestJoinRace: many nodes redeem one join token at once: exactly one
+// joins (the Raft apply decides), the others are told it is used.
+func TestJoinRace(t *testing.T) {
+	e := newDonorEnv(t)
+	e.register("uni-a")
+	jt, err := e.mgmt.JoinTokenCreate(e.ctx, "uni-a", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon, _ := api.NewClient(&api.Config{Address: e.srv.URL})
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := fmt.Sprintf("r%d", i)
+			_, errs[i] = anon.NodeJoin(e.ctx, joinReq(jt.Secret, name, nodeKey(name), e.clock.Now()))
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errCode(err) != api.CodeJoinTokenUsed:
+			t.Errorf("join %d: %v, want join_token_used", i, err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d joins with one token, want 1", ok)
+	}
+	if nodes := e.srv.Store.View().DonorNodes("uni-a"); len(nodes) != 1 {
+		t.Fatalf("uni-a's nodes: %d records", len(nodes))
+	}
+}
+
+// TestDeletedDonorLeavesNothing: a donor deleted and registered again
+// under its name starts bare: the old donor's admin tokens are gone (401),
+// its join tokens redeem nothing, its node records are not the new
+// donor's.
+func TestDeletedDonorLeavesNothing(t *testing.T) {
+	e := newDonorEnv(t)
+	e.register("uni-a")
+	e.join("uni-a", "a1")
+	oldAdmin := e.adminToken("uni-a")
+	pending, err := oldAdmin.JoinTokenCreate(e.ctx, "uni-a", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon, _ := api.NewClient(&api.Config{Address: e.srv.URL})
+	if _, err := anon.NodeLeave(e.ctx, &api.NodeSigner{NodeName: "a1", Key: nodeKey("a1"), Now: e.clock.Now}, "0s"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.mgmt.DonorDelete(e.ctx, "uni-a"); err != nil {
+		t.Fatal(err)
+	}
+	e.register("uni-a")
+	if _, err := oldAdmin.JoinTokenCreate(e.ctx, "uni-a", ""); errCode(err) != api.CodeUnauthenticated {
+		t.Fatalf("the deleted donor's admin token issues a join token for the new uni-a: %v", err)
+	}
+	if _, err := oldAdmin.ReclaimNode(e.ctx, "a1", "1m"); errCode(err) != api.CodeUnauthenticated {
+		t.Fatalf("the deleted donor's admin token reclaims: %v", err)
+	}
+	if _, err := anon.NodeJoin(e.ctx, joinReq(pending.Secret, "a2", nodeKey("a2"), e.clock.Now())); errCode(err) != api.CodeJoinTokenInvalid {
+		t.Fatalf("the deleted donor's join token: %v", err)
+	}
+	// Its old node cannot rejoin the new donor without a new token.
+	if _, err := anon.NodeRejoin(e.ctx, &api.NodeSigner{NodeName: "a1", Key: nodeKey("a1"), Now: e.clock.Now}); err == nil {
+		t.Fatal("the deleted donor's node rejoined the new uni-a")
+	}
+	v := e.srv.Store.View()
+	if len(v.DonorNodes("uni-a")) != 0 || v.DonorOfNode("a1") != "" || v.DonorOfNode("id-a1") != "" {
+		t.Fatalf("the new uni-a inherits: nodes %v, a1's donor %q", v.DonorNodes("uni-a"), v.DonorOfNode("a1"))
+	}
+	if len(v.JoinTokens("uni-a")) != 0 {
+		t.Fatal("the old join tokens remain")
+	}
+	_ = state.TokenDonorAdmin
+}
