@@ -188,6 +188,9 @@ func Run(ctx context.Context, o Options) error {
 	if err := os.MkdirAll(o.DataDir, 0o711); err != nil {
 		return err
 	}
+	if err := checkOwnDir(o.DataDir); err != nil {
+		return err
+	}
 	if err := os.Chmod(o.DataDir, 0o711); err != nil {
 		return err
 	}

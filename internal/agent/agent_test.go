@@ -139,3 +139,44 @@ func TestNomadConfig(t *testing.T) {
 		t.Errorf("driver config %v", drv)
 	}
 }
+
+// TestDataDirMustBeOwn: the agent (root) writes into its data dir and
+// trusts what is there, so a directory writable by others, a link, or
+// one of another user is refused.
+func TestDataDirMustBeOwn(t *testing.T) {
+	own := t.TempDir()
+	if err := os.Chmod(own, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkOwnDir(own); err != nil {
+		t.Errorf("own 0700 dir: %v", err)
+	}
+	open := filepath.Join(t.TempDir(), "open")
+	if err := os.Mkdir(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(own, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{open, link} {
+		if err := checkOwnDir(d); err == nil {
+			t.Errorf("%s accepted", d)
+		}
+	}
+	if os.Geteuid() == 0 {
+		other := filepath.Join(t.TempDir(), "other")
+		if err := os.Mkdir(other, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(other, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if err := checkOwnDir(other); err == nil || !strings.Contains(err.Error(), "belongs to uid 65534") {
+			t.Errorf("another user's dir: %v", err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -122,4 +123,27 @@ func lockDir(dir string) (*os.File, error) {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
 	return f, nil
+}
+
+// checkOwnDir refuses a data dir that another user could have prepared:
+// the agent (root) writes Nomad's configuration into it and reads its key
+// and state from it, so a symlink planted there, or a state file written
+// by someone else, would steer it. dir must be a directory (not a link)
+// owned by this process's user and writable by no one else.
+func checkOwnDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("data dir %s is not a directory (a symbolic link?)", dir)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if ok && int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("data dir %s belongs to uid %d, not to this user (uid %d): use a directory of your own", dir, st.Uid, os.Geteuid())
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("data dir %s is writable by others (mode %v): chmod go-w it, or use a directory of your own", dir, fi.Mode().Perm())
+	}
+	return nil
 }
