@@ -73,6 +73,11 @@ const (
 	// MaxJoinTokens bounds the join tokens of one donor that are neither
 	// used nor expired.
 	MaxJoinTokens = 256
+	// MaxJoinTokensKept bounds the join tokens of one donor the state
+	// holds, live or kept (used or expired, for JoinTokenKeep after they
+	// expired): else tokens issued with a tiny TTL, or issued and
+	// redeemed, would pile up without end.
+	MaxJoinTokensKept = 4 * MaxJoinTokens
 	// DefaultJoinTTL and MaxJoinTTL are a join token's lifetime.
 	DefaultJoinTTL = time.Hour
 	MaxJoinTTL     = 24 * time.Hour
@@ -522,13 +527,24 @@ func (a *applier) issueJoinToken(c *JoinTokenCmd) *Result {
 	}
 	a.sweepJoinTokens(c.Time)
 	live := 0
-	for _, o := range rows[JoinToken](a.txn, tableJoinTokens, "donor", t.Donor) {
+	kept := rows[JoinToken](a.txn, tableJoinTokens, "donor", t.Donor)
+	for _, o := range kept {
 		if o.Used.IsZero() && c.Time.Before(o.Expires) {
 			live++
 		}
 	}
 	if live >= MaxJoinTokens {
 		return &Result{Err: fmt.Errorf("donor %s has %d unused join tokens, the most there may be: wait for some to expire", t.Donor, live)}
+	}
+	if len(kept) >= MaxJoinTokensKept {
+		oldest := kept[0].Expires
+		for _, o := range kept {
+			if o.Expires.Before(oldest) {
+				oldest = o.Expires
+			}
+		}
+		return &Result{Err: fmt.Errorf("donor %s holds %d join tokens (unused, used, or expired less than %v ago), the most there may be: the next is forgotten at %s: %w",
+			t.Donor, len(kept), JoinTokenKeep, oldest.Add(JoinTokenKeep).UTC().Format(time.RFC3339), ErrState)}
 	}
 	for _, idx := range []struct{ name, value string }{{"id", t.Accessor}, {"secret", t.SecretHash}} {
 		if raw, _ := a.txn.First(tableJoinTokens, idx.name, idx.value); raw != nil {
