@@ -209,6 +209,16 @@ func TestDonorRegister(t *testing.T) {
 			t.Errorf("%s: %v, want %s", name, err, c.code)
 		}
 	}
+	// A body over api.MaxDonorBodyBytes (here, 2000 accounts of 60
+	// characters) is refused before it is read whole.
+	many := make([]string, 2000)
+	for i := range many {
+		many[i] = fmt.Sprintf("%060d", i)
+	}
+	if _, err := e.mgmt.DonorRegister(e.ctx, &api.DonorRegisterRequest{Name: "uni-a", Wallet: addr, Issued: now, Signature: sign(ch.Message),
+		Accounts: many}); errCode(err) != api.CodeTooLarge {
+		t.Errorf("a %d KiB body: %v, want too_large", 2000*63/1024, err)
+	}
 	if len(e.srv.Store.View().Donors()) != 0 {
 		t.Fatal("a refused registration registered")
 	}
@@ -465,10 +475,13 @@ func TestDonorAdminBounds(t *testing.T) {
 		t.Fatalf("management's receipts: %+v %v", rl, err)
 	}
 
-	// Everything else is refused with 403 and a JSON code.
-	spec := "#!/bin/sh\ntrue\n"
+	// Everything else is refused with 403 and a JSON code: no job
+	// submission (a valid one), no job, node or account listing, no token
+	// or account management.
+	if _, err := adminA.Submit(e.ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\ntrue\n"), Cwd: "/"}); errCode(err) != api.CodePermissionDenied {
+		t.Fatalf("uni-a's admin submits a job: %v", err)
+	}
 	for _, c := range []struct{ method, path, body string }{
-		{"POST", "/v1/jobs", `{"script":` + fmt.Sprintf("%q", spec) + `}`},
 		{"GET", "/v1/jobs", ""},
 		{"GET", fmt.Sprintf("/v1/job/%d", ja), ""},
 		{"POST", "/v1/jobs/cancel", fmt.Sprintf(`{"refs":["%d"]}`, ja)},

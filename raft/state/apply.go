@@ -534,6 +534,10 @@ func applyACLBootstrap(a *applier, _ uint8, c *ACLTokenCmd) *Result {
 }
 
 func applyACLTokenCreate(a *applier, _ uint8, c *ACLTokenCmd) *Result {
+	if c.Token.Type == TokenDonorAdmin && a.donor(c.Token.Donor) == nil {
+		// Its donor was deleted since the leader looked (donors.go).
+		return &Result{Err: fmt.Errorf("donor-admin token: donor %q: %w", c.Token.Donor, ErrNotFound)}
+	}
 	return a.insertToken(c.Token)
 }
 

@@ -368,6 +368,10 @@ func TestDonorSnapshot(t *testing.T) {
 	if !bytes.Equal(snap(t, f.s), snap(t, r)) {
 		t.Fatal("the stores diverged after the same command")
 	}
+	// An admin token of a donor that is gone is not stored.
+	if res := f.apply(CmdACLTokenCreate, ACLTokenCmd{Token: ACLToken{AccessorID: "a2", SecretHash: HashSecret("s2"), Type: TokenDonorAdmin, Donor: "uni-q", CreateTime: t0}}); !errors.Is(res.Err, ErrNotFound) {
+		t.Fatalf("admin token of no donor: %v", res.Err)
+	}
 	// Deleting the donor takes its admin tokens with it.
 	f.apply(CmdJoinToken, JoinTokenCmd{Op: JoinLeave, Time: t0, NodeName: "n1", Key: testKey(1)})
 	if res := f.apply(CmdDonor, DonorCmd{Op: DonorDelete, Time: t0, Name: "uni-a", By: mgmt}); res.Err != nil {
