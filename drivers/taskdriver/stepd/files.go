@@ -104,7 +104,7 @@ func openStdio(c *jobdir.StepdConfig, id identity) (*stdio, error) {
 			input      bool
 		}{{"stdout", out, false}, {"stderr", errName, false}} {
 			if err := sandboxFile(c, f.path, f.input); err != nil {
-				failure = fmt.Errorf("Could not open %s file %s", f.what, err)
+				failure = fmt.Errorf("Could not open %s file %w", f.what, err)
 				return nil
 			}
 		}
@@ -129,7 +129,7 @@ func openStdio(c *jobdir.StepdConfig, id identity) (*stdio, error) {
 			in = resolve(base, c.Input)
 		}
 		if err := sandboxFile(c, in, true); err != nil {
-			failure = fmt.Errorf("Could not open stdin file %s", err)
+			failure = fmt.Errorf("Could not open stdin file %w", err)
 			return nil
 		}
 		if s.in, err = openJobFile(c, in, os.O_RDONLY, 0); err != nil {
