@@ -390,6 +390,18 @@ func (s *Server) handleNodeJoin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if res.Err != nil {
+		if errors.Is(res.Err, state.ErrNodeTaken) {
+			// The joiner is not told who holds the name or key; the
+			// operator is.
+			holders := []string{}
+			for _, n := range v.DonorNodesNamed(req.NodeName) {
+				holders = append(holders, n.Donor)
+			}
+			if n := v.DonorNode(req.Key); n != nil {
+				holders = append(holders, n.Donor)
+			}
+			s.log.Info("join refused: node name or key held by another donor", "node", req.NodeName, "donor", jt.Donor, "held_by", holders)
+		}
 		return donorError(res.Err)
 	}
 	dn, _ := res.Value.(state.DonorNode)

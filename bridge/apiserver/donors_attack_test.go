@@ -126,3 +126,36 @@ func TestDeletedDonorLeavesNothing(t *testing.T) {
 	}
 	_ = state.TokenDonorAdmin
 }
+
+// TestJoinConflictHidesDonor: a join under a node name another donor's
+// node holds is refused (409) without naming that donor: the joiner holds
+// only its own donor's join secret.
+func TestJoinConflictHidesDonor(t *testing.T) {
+	e := newDonorEnv(t)
+	e.register("uni-a")
+	e.register("secret-sponsor")
+	e.join("secret-sponsor", "b1")
+	jt, err := e.mgmt.JoinTokenCreate(e.ctx, "uni-a", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon, _ := api.NewClient(&api.Config{Address: e.srv.URL})
+	_, err = anon.NodeJoin(e.ctx, joinReq(jt.Secret, "b1", nodeKey("evil"), e.clock.Now()))
+	if errCode(err) != api.CodeConflict {
+		t.Fatalf("join as b1 under uni-a: %v, want 409", err)
+	}
+	if strings.Contains(err.Error(), "secret-sponsor") {
+		t.Fatalf("the refusal names the other donor: %v", err)
+	}
+	// The same key under another name: uni-a's key cannot be
+	// secret-sponsor's b1's (it signs nothing for it), but a node that
+	// joined one donor and tries another with its key is refused alike.
+	jt2, _ := e.mgmt.JoinTokenCreate(e.ctx, "uni-a", "")
+	_, err = anon.NodeJoin(e.ctx, joinReq(jt2.Secret, "a9", nodeKey("b1"), e.clock.Now()))
+	if errCode(err) != api.CodeConflict {
+		t.Fatalf("b1's key joins uni-a as a9: %v, want 409", err)
+	}
+	if strings.Contains(err.Error(), "secret-sponsor") {
+		t.Fatalf("the refusal names the other donor: %v", err)
+	}
+}

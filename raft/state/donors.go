@@ -601,7 +601,9 @@ func (a *applier) redeemJoinToken(c *JoinTokenCmd) *Result {
 	var same []*DonorNode
 	for _, n := range rows[DonorNode](a.txn, tableDonorNodes, "name", c.NodeName) {
 		if n.Left.IsZero() && n.Donor != t.Donor {
-			return &Result{Err: fmt.Errorf("node name %s: %w %s", c.NodeName, ErrNodeTaken, n.Donor)}
+			// The other donor is not named: the joiner holds only its
+			// own donor's secret (the coordinator logs who holds it).
+			return &Result{Err: fmt.Errorf("node name %s: %w: join under another name", c.NodeName, ErrNodeTaken)}
 		}
 		if n.Left.IsZero() && n.Key != c.Key {
 			same = append(same, n)
@@ -609,7 +611,7 @@ func (a *applier) redeemJoinToken(c *JoinTokenCmd) *Result {
 	}
 	old, _ := a.txn.First(tableDonorNodes, "id", c.Key)
 	if old != nil && old.(*DonorNode).Donor != t.Donor {
-		return &Result{Err: fmt.Errorf("node key of %s: %w %s", c.NodeName, ErrNodeTaken, old.(*DonorNode).Donor)}
+		return &Result{Err: fmt.Errorf("node key of %s: %w: a node's key joins one donor only", c.NodeName, ErrNodeTaken)}
 	}
 	if old == nil && len(rows[DonorNode](a.txn, tableDonorNodes, "donor", t.Donor)) >= MaxDonorNodes {
 		return &Result{Err: fmt.Errorf("donor %s has %d node records, the most there may be", t.Donor, MaxDonorNodes)}
@@ -650,7 +652,7 @@ func (a *applier) leaveDonor(c *JoinTokenCmd) *Result {
 		}
 		for _, o := range rows[DonorNode](a.txn, tableDonorNodes, "name", c.NodeName) {
 			if o.Key != n.Key && o.Left.IsZero() {
-				return &Result{Err: fmt.Errorf("node name %s: joined again with another key (donor %s): %w", c.NodeName, o.Donor, ErrNodeTaken)}
+				return &Result{Err: fmt.Errorf("node name %s: joined again with another key: %w", c.NodeName, ErrNodeTaken)}
 			}
 		}
 		n.Left = time.Time{}
