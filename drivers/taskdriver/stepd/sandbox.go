@@ -162,6 +162,8 @@ type ownCgroups struct {
 	// v1: controller -> (mount directory name, path).
 	v1      map[string][2]string
 	unified string
+	// root is where the hierarchies are mounted (cgroupRoot).
+	root string
 }
 
 func readOwnCgroups() (ownCgroups, error) {
@@ -169,7 +171,7 @@ func readOwnCgroups() (ownCgroups, error) {
 	if err != nil {
 		return ownCgroups{}, fmt.Errorf("cgroup limits: %w", err)
 	}
-	cg := ownCgroups{v1: map[string][2]string{}}
+	cg := ownCgroups{v1: map[string][2]string{}, root: cgroupRoot}
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		f := strings.SplitN(line, ":", 3)
 		if len(f) != 3 {
@@ -195,12 +197,12 @@ func (cg ownCgroups) dirV1(ctrl string) (string, error) {
 		return "", fmt.Errorf("cgroup limits: no %s controller", ctrl)
 	}
 	for _, mount := range []string{e[0], ctrl} {
-		dir := filepath.Join(cgroupRoot, mount, e[1])
+		dir := filepath.Join(cg.root, mount, e[1])
 		if _, err := os.Stat(dir); err == nil {
 			return dir, nil
 		}
 	}
-	return "", fmt.Errorf("cgroup limits: %s cgroup %s not found under %s", ctrl, e[1], cgroupRoot)
+	return "", fmt.Errorf("cgroup limits: %s cgroup %s not found under %s", ctrl, e[1], cg.root)
 }
 
 func writeLimit(dir, file, value string) error {
@@ -282,7 +284,7 @@ func (cg ownCgroups) applyV2(l *jobdir.Limits) error {
 	if cg.unified == "/" {
 		return errors.New("cgroup limits: stepd is in the root cgroup, not the task's")
 	}
-	dir := filepath.Join(cgroupRoot, cg.unified)
+	dir := filepath.Join(cg.root, cg.unified)
 	if err := writeLimit(dir, "memory.max", strconv.FormatInt(l.MemoryBytes, 10)); err != nil {
 		return err
 	}

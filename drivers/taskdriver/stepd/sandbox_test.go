@@ -73,3 +73,32 @@ func TestOpenJobFileBeneath(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitsV2 checks what stepd writes into a cgroup v2 task cgroup (a
+// directory standing in for it: this machine's v2 hierarchy has no
+// controllers), and that it refuses the root cgroup.
+func TestLimitsV2(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "nomad.slice", "task.scope")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "memory.swap.max"), []byte("max\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cg := ownCgroups{unified: "/nomad.slice/task.scope", root: root}
+	if err := cg.applyV2(&jobdir.Limits{MemoryBytes: 200 << 20, CPUs: 3, Pids: 512}); err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]string{
+		"memory.max": "209715200", "memory.swap.max": "0", "cpu.max": "300000 100000", "pids.max": "512",
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil || string(b) != want {
+			t.Errorf("%s = %q (%v), want %q", file, b, err, want)
+		}
+	}
+	if err := (ownCgroups{unified: "/", root: root}).applyV2(&jobdir.Limits{MemoryBytes: 1}); err == nil {
+		t.Error("limits written into the root cgroup")
+	}
+}
