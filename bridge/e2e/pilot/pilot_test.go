@@ -74,7 +74,8 @@ echo "run $run: done at $n"
 // as donor uni-pilot's node, runs a job pinned to it, and runs a
 // checkpointing job when the pilot's --signal comes before its time limit;
 // that job checkpoints and resumes on the federation's other node, and
-// Slurm records the pilot COMPLETED with exit 0, its directory removed.
+// Slurm records the pilot COMPLETED with exit 0, its directory removed. A
+// second pilot with the same (single-use) join token fails at once.
 func TestPilotJobOnRealSlurm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real Slurm runs a pilot for 3 minutes: skipped with -short")
@@ -155,6 +156,15 @@ func TestPilotJobOnRealSlurm(t *testing.T) {
 	node := m[4]
 	nodeID := fed.nomadNode(node, 2*time.Minute)
 	t.Logf("pilot node %s (Nomad %s) ready %s after the pilot's submission", node, nodeID[:8], time.Since(start).Round(time.Second))
+
+	// The token was single use: a second pilot with it (submitted now, to
+	// run beside the first) fails at once, with the agent's reason and exit
+	// status, and leaves nothing behind.
+	again := submitSlurm(t, pilotDir, script, []string{
+		"HPCBRIDGE_JOIN_TOKEN_FILE=" + tokenFile,
+		"HPCBRIDGE_COORDINATOR=" + fed.url,
+		"HPCBRIDGE_BIN=" + in.hpcbridge,
+	}, "--time="+pilotTime, "--cpus-per-task=1", "--mem=1G")
 
 	// A job pinned to the pilot's node runs there and completes.
 	fed.script("hello.sh", helloJob)
@@ -244,4 +254,18 @@ func TestPilotJobOnRealSlurm(t *testing.T) {
 	}
 	t.Logf("the pilot in Slurm: %v; its output:\n%s", pilot.history(), b)
 	t.Logf("count job %s's output:\n%s", count, out)
+
+	// The second pilot, with the used token.
+	again.waitStarted(t, 6*time.Minute)
+	f = again.waitEnded(t, 2*time.Minute)
+	b, _ = os.ReadFile(again.output)
+	if f["JobState"] != "FAILED" || f["ExitCode"] != "1:0" || !strings.Contains(string(b), "join_token_used") ||
+		!strings.Contains(string(b), "pilot done: the agent ended by itself; exit status 1\n") {
+		t.Errorf("a second pilot with the used token: %s %s, want FAILED 1:0 saying join_token_used and the agent's exit status; its output:\n%s", f["JobState"], f["ExitCode"], b)
+	}
+	if dm := regexp.MustCompile(`(?m)directory (\S+);`).FindStringSubmatch(string(b)); dm == nil {
+		t.Errorf("the second pilot's output names no directory:\n%s", b)
+	} else if _, err := os.Stat(dm[1]); !os.IsNotExist(err) {
+		t.Errorf("the second pilot's directory %s is still there (%v)", dm[1], err)
+	}
 }

@@ -46,8 +46,7 @@ func submitSlurm(t *testing.T, dir, script string, env []string, args ...string)
 	sbatch := slurmoracle.RequireCommand(t, "sbatch")
 	slurmoracle.ResumeRealModeDrain(t)
 	j := &slurmJob{dir: dir, env: append(append(slurmoracle.CleanEnv(), slurmoracle.ConfEnv()), env...), ended: make(chan struct{}), followed: make(chan struct{})}
-	j.output = filepath.Join(dir, "pilot.out")
-	args = append([]string{"--parsable", "--chdir", dir, "--output", j.output}, args...)
+	args = append([]string{"--parsable", "--chdir", dir, "--output", filepath.Join(dir, "pilot-%j.out")}, args...)
 	cmd := exec.Command(sbatch, append(args, script)...)
 	cmd.Dir, cmd.Env = dir, j.env
 	out, err := cmd.CombinedOutput()
@@ -55,6 +54,7 @@ func submitSlurm(t *testing.T, dir, script string, env []string, args ...string)
 		t.Fatalf("sbatch %s to the Slurm oracle: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	j.id, _, _ = strings.Cut(strings.TrimSpace(string(out)), ";")
+	j.output = filepath.Join(dir, "pilot-"+j.id+".out")
 	ctx, cancel := context.WithCancel(context.Background())
 	go j.follow(ctx)
 	t.Cleanup(func() {
