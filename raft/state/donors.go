@@ -752,8 +752,9 @@ func (v *View) DonorOfKey(key string) string {
 // DonorOfNode is the donor of the Nomad node called, or with the id,
 // node ("" for none): the donor of the key the KeyWatcher bound to that
 // Nomad node (its current key), else of the joined (not left) node of
-// that name. A node's Nomad meta (hpcbridge.donor) never counts: only a
-// join record does.
+// that name unless a key no join registered was ever bound to that name
+// or id. A node's Nomad meta (hpcbridge.donor) never counts: only a join
+// record does.
 func (v *View) DonorOfNode(node string) string {
 	if node == "" {
 		return ""
@@ -761,18 +762,25 @@ func (v *View) DonorOfNode(node string) string {
 	if k := v.CurrentNodeKey(node); k != nil {
 		return v.DonorOfKey(k.Key)
 	}
+	if len(v.NodeKeysOf(node)) > 0 {
+		// A Nomad node id whose keys were all revoked: a join that named
+		// itself after the id does not make that node a donor's.
+		return ""
+	}
 	bound := false
 	for _, k := range rows[NodeKey](v.txn, tableNodeKeys, "name", node) {
-		if k.Current() {
-			if d := v.DonorOfKey(k.Key); d != "" {
-				return d
-			}
+		d := v.DonorOfKey(k.Key)
+		if k.Current() && d != "" {
+			return d
+		}
+		// A Nomad node of that name presents, or presented (a key
+		// revoked, a node gone), a key no join registered: it is not a
+		// donor's, whatever its name, nor are the receipts it signed.
+		if k.Current() || d == "" {
 			bound = true
 		}
 	}
 	if bound {
-		// A Nomad node of that name presents a key no join registered:
-		// it is not a donor's, whatever its name.
 		return ""
 	}
 	for _, n := range rows[DonorNode](v.txn, tableDonorNodes, "name", node) {

@@ -48,3 +48,46 @@ func TestJoinTokensBounded(t *testing.T) {
 		t.Fatalf("after the sweep: %v", res.Err)
 	}
 }
+
+// TestDonorOfNodeNotByNameAlone: a home node's key revoked (its Nomad node
+// gone, or the key stolen), a hostile donor joins under that node's name,
+// or its Nomad node id, with a key of its own: the node (and the receipts
+// it signed, which fair share credits by the node's name when their key
+// is no donor's) must not become the donor's. A name that a key no join
+// registered was bound to is not claimed by a join record.
+func TestDonorOfNodeNotByNameAlone(t *testing.T) {
+	f := newDonorFixture(t)
+	f.register("uni-a")
+	home := testKey(40)
+	if res := f.apply(CmdNodeKey, NodeKeyCmd{Op: NodeKeyRegister, Time: t0, NodeID: "id-gpu-1", Node: "gpu-1", Key: home}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if res := f.apply(CmdNodeKey, NodeKeyCmd{Op: NodeKeyRevoke, Time: t0.Add(time.Minute), Node: "id-gpu-1", By: mgmt}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	admin := Actor{User: "donor-admin:uni-a", Donor: "uni-a"}
+	for i, name := range []string{"gpu-1", "id-gpu-1"} {
+		h, res := f.issue("uni-a", t0.Add(2*time.Minute), time.Hour, admin)
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		if res := f.redeem(h, name, testKey(byte(41+i)), t0.Add(2*time.Minute)); res.Err != nil {
+			t.Fatalf("join as %s: %v", name, res.Err)
+		}
+	}
+	v := f.s.View()
+	for _, n := range []string{"gpu-1", "id-gpu-1"} {
+		if d := v.DonorOfNode(n); d != "" {
+			t.Errorf("DonorOfNode(%s) = %q: the home node is the hostile donor's by the name it joined as", n, d)
+		}
+	}
+	// A node that joined under a fresh name is its donor's from the join
+	// on (before its Nomad node shows its key).
+	h, _ := f.issue("uni-a", t0.Add(3*time.Minute), time.Hour, admin)
+	if res := f.redeem(h, "a1", testKey(43), t0.Add(3*time.Minute)); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if d := f.s.View().DonorOfNode("a1"); d != "uni-a" {
+		t.Fatalf("DonorOfNode(a1) = %q, want uni-a", d)
+	}
+}
