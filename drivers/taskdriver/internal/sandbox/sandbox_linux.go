@@ -86,6 +86,29 @@ func Enter(s *Spec, cwd string) error {
 			}
 		}
 	}
+	// Files of /etc that are links out of the system directories
+	// (systemd-resolved's resolv.conf in /run): the file itself, read-only.
+	for _, f := range linkedFiles {
+		p, ok := resolveIn(oldRoot, f)
+		if !ok || underSystemDir(p) {
+			continue
+		}
+		if fi, err := os.Stat(host(p)); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return step("place "+p, err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			return step("place "+p, err)
+		}
+		if err := unix.Mount(host(p), p, "", unix.MS_BIND, ""); err != nil {
+			return step("bind "+p, err)
+		}
+		if err := setAttr(p, readOnly|unix.MOUNT_ATTR_NOEXEC, false); err != nil {
+			return step("bind "+p, err)
+		}
+	}
 	// A private /tmp, before the job's directories: they may lie below
 	// /tmp on the host (a Nomad data_dir there), and are placed in it.
 	if err := os.MkdirAll("/tmp", 0o755); err != nil {
@@ -186,6 +209,39 @@ func Enter(s *Spec, cwd string) error {
 		return step("chdir "+cwd, err)
 	}
 	return nil
+}
+
+// linkedFiles are files of /etc a job needs that are often links out of
+// the system directories.
+var linkedFiles = []string{"/etc/resolv.conf", "/etc/hosts"}
+
+// resolveIn follows path's links inside the tree at root (absolute links
+// relative to root) and returns the final path, relative to root; ok is
+// false when it is no link, or the chain is too long or broken.
+func resolveIn(root, path string) (string, bool) {
+	p, linked := path, false
+	for range 8 {
+		target, err := os.Readlink(root + p)
+		if err != nil {
+			return p, linked
+		}
+		linked = true
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(p), target)
+		}
+		p = filepath.Clean(target)
+	}
+	return "", false
+}
+
+// underSystemDir reports whether p is in a directory the sandbox shows.
+func underSystemDir(p string) bool {
+	for _, d := range SystemDirs {
+		if within(p, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // placeDir makes directory path in the sandbox (mode 0755, root's) where
