@@ -84,6 +84,9 @@ func (s *Server) runAuth(h authed) handler {
 		if !tok.Usable(s.now()) {
 			return api.Errorf(api.CodeUnauthenticated, "run token of job %d run %d: the run ended at %s", tok.JobID, tok.Run, tok.Ended.Format(time.RFC3339))
 		}
+		if tok.Type == state.TokenDonorAdmin {
+			return denied("a donor-admin token (donor %s) moves no job's files or checkpoints (%s %s)", tok.Donor, r.Method, r.URL.Path)
+		}
 		if tok.Type == state.TokenRun {
 			if !s.cfg.Raft.IsLeader() {
 				return s.forward(w, r)

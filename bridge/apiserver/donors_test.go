@@ -15,6 +15,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/internal/cas"
 	"github.com/hpcbridge/hpcbridge/internal/receipt"
 	"github.com/hpcbridge/hpcbridge/internal/wallet"
 	"github.com/hpcbridge/hpcbridge/jobspec"
@@ -86,7 +87,11 @@ var nomadJoin = apiserver.StaticJoin{Servers: []string{"10.0.0.1:4647", "10.0.0.
 func newDonorEnv(t *testing.T) *donorEnv {
 	clock := &donorClock{now: time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)}
 	nomad := &donorNomad{nodes: map[string]string{}}
-	srv := bridgetest.Start(t, bridgetest.Options{Now: clock.Now, Nodes: nomad, Reclaim: nomad, Join: nomadJoin})
+	blobs, err := cas.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := bridgetest.Start(t, bridgetest.Options{Now: clock.Now, Nodes: nomad, Reclaim: nomad, Join: nomadJoin, Blobs: blobs})
 	return &donorEnv{t: t, ctx: context.Background(), clock: clock, nomad: nomad, srv: srv, mgmt: srv.Client(t, srv.ManagementToken)}
 }
 
@@ -492,6 +497,17 @@ func TestDonorAdminBounds(t *testing.T) {
 		{"POST", "/v1/donor/uni-a/accounts", `{"accounts":["x"]}`},
 		{"DELETE", "/v1/donor/uni-a", ""},
 		{"GET", "/v1/operator/raft/peers", ""},
+		// The routes that also take a run token.
+		{"POST", "/v1/blobs/missing", `{"digests":[]}`},
+		{"PUT", "/v1/blobs/sha256:" + strings.Repeat("0", 64), ""},
+		{"GET", fmt.Sprintf("/v1/job/%d/files", ja), ""},
+		{"GET", fmt.Sprintf("/v1/job/%d/blobs/sha256:%s", ja, strings.Repeat("0", 64)), ""},
+		{"POST", fmt.Sprintf("/v1/job/%d/output", ja), `{}`},
+		{"POST", fmt.Sprintf("/v1/job/%d/checkpoints", ja), `{}`},
+		{"GET", "/v1/priorities", ""},
+		{"GET", "/v1/nodes/keys", ""},
+		{"GET", "/v1/config", ""},
+		{"GET", "/v1/partitions", ""},
 	} {
 		req, _ := http.NewRequest(c.method, e.srv.URL+c.path, strings.NewReader(c.body))
 		req.Header.Set(api.HeaderToken, secretA)
