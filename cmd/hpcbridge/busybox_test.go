@@ -25,6 +25,10 @@ func TestBusyboxStyle(t *testing.T) {
 		{"scontrol", "version"},
 		{"srun", "--version"},
 		{"srun", "true"},
+		{"sprio"},
+		{"sprio", "--usage"},
+		{"sshare", "-l"},
+		{"sshare", "--usage"},
 	}
 	for _, argv := range cases {
 		lc, lout, lerr := invoke(t, argv[0], env, "", argv[1:]...)
