@@ -36,8 +36,9 @@ import (
 // donorNode is the name the agent's node joins as.
 const donorNode = "uni-b-1"
 
-// agentBanner is the line `hpcbridge agent` prints once its node is ready.
-const agentBanner = "hpcbridge agent is running."
+// agentBanner starts the last line of the banner `hpcbridge agent` prints,
+// in one write, once its node is ready.
+const agentBanner = "Ctrl-C or SIGTERM leaves:"
 
 // agentProc is one `hpcbridge agent` process of the test.
 type agentProc struct {

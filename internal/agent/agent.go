@@ -104,9 +104,6 @@ type Options struct {
 	Out io.Writer
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-
-	// rejoined: this start joined a node that had left again.
-	rejoined bool
 }
 
 // Errors of Run that the command turns into exit statuses.
@@ -228,9 +225,6 @@ func Run(ctx context.Context, o Options) error {
 		}
 		return fmt.Errorf("starting the Nomad client: %w", err)
 	}
-	if o.rejoined {
-		o.eligibleAgain(ctx, client, st, key, a)
-	}
 	o.banner(st, a, keyPath)
 	select {
 	case <-ctx.Done():
@@ -289,7 +283,7 @@ func (o *Options) joined(ctx context.Context, client *api.Client, key ed25519.Pr
 	case o.Join == "":
 		return nil, fmt.Errorf("%w: this node has not joined (no %s): give --join TOKEN (hpcbridge node join-token --donor NAME makes one)", ErrUsage, statePath)
 	}
-	name, left := o.Name, st != nil
+	name := o.Name
 	if st != nil {
 		name = st.NodeName
 	}
@@ -318,7 +312,6 @@ func (o *Options) joined(ctx context.Context, client *api.Client, key ed25519.Pr
 		return nil, fmt.Errorf("joined donor %s as node %s, but %s could not be written: %w", st.Donor, st.NodeName, statePath, err)
 	}
 	fmt.Fprintf(o.Out, "==> joined donor %s as node %s (key %s; recorded in %s)\n", st.Donor, st.NodeName, pub, statePath)
-	o.rejoined = left
 	return st, nil
 }
 
@@ -350,37 +343,7 @@ func (o *Options) rejoin(ctx context.Context, client *api.Client, st *State, key
 		return fmt.Errorf("node %s joined again, but %s could not be written: %w", st.NodeName, filepath.Join(o.DataDir, StateFile), err)
 	}
 	fmt.Fprintf(o.Out, "==> node %s joined donor %s again\n", st.NodeName, st.Donor)
-	o.rejoined = true
 	return nil
-}
-
-// eligibleAgain makes a rejoined node eligible for jobs again, as `nomad
-// node eligibility -self -enable` would: its leave's reclaim made it
-// ineligible, and the coordinator ended that reclaim when it rejoined. It
-// does nothing while a reclaim is in force (the donor's admin's, say);
-// failures are warnings (the node runs, taking no jobs).
-func (o *Options) eligibleAgain(ctx context.Context, client *api.Client, st *State, key ed25519.PrivateKey, a *nomadagent.Agent) {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	ls, err := client.NodeLeaveStatus(ctx, &api.NodeSigner{NodeName: st.NodeName, Key: key, Now: o.Now})
-	if err != nil {
-		fmt.Fprintf(o.Out, "==> warning: asking %s about node %s: %v\n", st.Coordinator, st.NodeName, err)
-		return
-	}
-	if ls.Reclaim != nil {
-		fmt.Fprintf(o.Out, "==> node %s is still reclaimed (since %s, %s): it takes jobs once that reclaim ends\n",
-			st.NodeName, ls.Reclaim.Since.Local().Format(time.DateTime), ls.Reclaim.Source)
-		return
-	}
-	eligible, err := a.Eligible(ctx)
-	if err == nil && !eligible {
-		if err = a.SetEligible(ctx, true); err == nil {
-			fmt.Fprintf(o.Out, "==> node %s takes jobs again (its leave had made it ineligible in Nomad)\n", st.NodeName)
-		}
-	}
-	if err != nil {
-		fmt.Fprintf(o.Out, "==> warning: node %s may take no jobs: %v (nomad node eligibility -enable %s)\n", st.NodeName, err, a.NodeID())
-	}
 }
 
 // sameCoordinator compares two coordinator addresses loosely (scheme and

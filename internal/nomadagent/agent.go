@@ -549,30 +549,3 @@ func (a *Agent) Restart(ctx context.Context) error {
 	}
 	return a.launch(ctx)
 }
-
-// Eligible reports whether this client's node is eligible for scheduling,
-// as the servers see it.
-func (a *Agent) Eligible(ctx context.Context) (bool, error) {
-	id := a.NodeID()
-	if id == "" {
-		return false, errors.New("nomadagent: Eligible on an agent without a node")
-	}
-	n, _, err := a.api.Nodes().Info(id, (&api.QueryOptions{}).WithContext(ctx))
-	if err != nil {
-		return false, fmt.Errorf("nomadagent: node %s: %w", id, err)
-	}
-	return n.SchedulingEligibility == api.NodeSchedulingEligible, nil
-}
-
-// SetEligible makes this client's node eligible for scheduling, or not, as
-// `nomad node eligibility -self` does (through the client's own API).
-func (a *Agent) SetEligible(ctx context.Context, eligible bool) error {
-	id := a.NodeID()
-	if id == "" {
-		return errors.New("nomadagent: SetEligible on an agent without a node")
-	}
-	if _, err := a.api.Nodes().ToggleEligibility(id, eligible, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
-		return fmt.Errorf("nomadagent: node %s eligibility: %w", id, err)
-	}
-	return nil
-}

@@ -304,12 +304,4 @@ func TestJoinServers(t *testing.T) {
 	if left, err := c.WaitNodeIdle(ctx, "long-"); err != nil {
 		t.Fatalf("WaitNodeIdle: %v (left %v)", err, left)
 	}
-	for _, want := range []bool{false, true} {
-		if err := c.SetEligible(ctx, want); err != nil {
-			t.Fatal(err)
-		}
-		if got, err := c.Eligible(ctx); err != nil || got != want {
-			t.Errorf("Eligible after SetEligible(%v): %v, %v", want, got, err)
-		}
-	}
 }
