@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 
@@ -61,6 +62,9 @@ func donorChallengeCommand(s streams) *cli.Command {
 			ch, err := client.DonorChallenge(c.Context, name, c.String("wallet"))
 			if err != nil {
 				return apiFailure("donor challenge "+name, err)
+			}
+			if _, err := checkChallenge(ch, name, c.String("wallet")); err != nil {
+				return fmt.Errorf("donor challenge %s: %w", name, err)
 			}
 			if c.Bool("json") {
 				return writeAdminJSON(s, ch)
@@ -182,7 +186,41 @@ func walletProof(c *cli.Context, client *api.Client, what, name string) (*api.Do
 	if err != nil {
 		return nil, apiFailure(what+" "+name+": the challenge to sign", err)
 	}
-	return &api.DonorWalletRequest{Wallet: addr, Signature: wallet.EncodeSignature(wallet.Sign(ch.Message, key)), Issued: ch.Issued}, nil
+	msg, err := checkChallenge(ch, name, addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, name, err)
+	}
+	return &api.DonorWalletRequest{Wallet: addr, Signature: wallet.EncodeSignature(wallet.Sign(msg, key)), Issued: ch.Issued}, nil
+}
+
+// maxClusterName bounds the cluster name a challenge may carry.
+const maxClusterName = 128
+
+// checkChallenge returns the text to sign for donor name's wallet addr:
+// hpcbridge's challenge (wallet.Message), built here from the cluster name
+// and time the coordinator sent. A wallet key signs whatever it is given,
+// and personal_sign text also logs in elsewhere ("Sign-In with
+// Ethereum"): a coordinator (or anyone between, over plain HTTP) that
+// sends other text, or a cluster name that adds lines to it, is refused
+// rather than obeyed.
+func checkChallenge(ch *api.DonorChallenge, name, addr string) (string, error) {
+	want, err := wallet.ParseAddress(addr)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case ch.Donor != name || ch.Wallet != want:
+		return "", fmt.Errorf("the coordinator's challenge is for donor %.70q and wallet %.50q, not %s and %s: not signed", ch.Donor, ch.Wallet, name, want)
+	case ch.Cluster == "" || len(ch.Cluster) > maxClusterName || strings.ContainsFunc(ch.Cluster, unicode.IsControl) || ch.Issued.IsZero():
+		return "", fmt.Errorf("the coordinator's challenge names cluster %.140q (want 1 to %d characters, no control characters) issued %s: not signed",
+			ch.Cluster, maxClusterName, ch.Issued.UTC().Format(time.RFC3339))
+	}
+	msg := wallet.Message(ch.Cluster, name, want, ch.Issued)
+	if ch.Message != msg {
+		return "", fmt.Errorf("the coordinator's challenge text is not hpcbridge's donor registration text for cluster %s, donor %s, wallet %s (%.200q): not signed",
+			ch.Cluster, name, want, ch.Message)
+	}
+	return msg, nil
 }
 
 // donorAccountsCommand is hpcbridge donor accounts NAME ACCT... (or
