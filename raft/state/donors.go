@@ -598,6 +598,17 @@ func (a *applier) redeemJoinToken(c *JoinTokenCmd) *Result {
 	if raw, _ := a.txn.First(tableNodeKeys, "id", c.Key); raw != nil && !raw.(*NodeKey).Revoked.IsZero() {
 		return &Result{Err: fmt.Errorf("node %s: %w", c.NodeName, ErrKeyRevoked)}
 	}
+	// Nor the name of a node the federation knows by another key that is
+	// not this donor's (a home node, another donor's node whose Nomad
+	// client still presents its key): two Nomad nodes of one name would
+	// take each other's pinned jobs (sbatch -w), and reclaims and drains
+	// by name. Revoking that key frees the name.
+	for _, k := range rows[NodeKey](a.txn, tableNodeKeys, "name", c.NodeName) {
+		if k.Current() && k.Key != c.Key && a.donorOfKey(k.Key) != t.Donor {
+			return &Result{Err: fmt.Errorf("node name %s: %w: a node of the federation is called so (join under another name, or revoke that node's key first)",
+				c.NodeName, ErrNodeTaken)}
+		}
+	}
 	var same []*DonorNode
 	for _, n := range rows[DonorNode](a.txn, tableDonorNodes, "name", c.NodeName) {
 		if n.Left.IsZero() && n.Donor != t.Donor {
@@ -634,6 +645,14 @@ func (a *applier) redeemJoinToken(c *JoinTokenCmd) *Result {
 		panic(err)
 	}
 	return &Result{Value: *n}
+}
+
+// donorOfKey is View.DonorOfKey within an Apply.
+func (a *applier) donorOfKey(key string) string {
+	if raw, _ := a.txn.First(tableDonorNodes, "id", key); raw != nil {
+		return raw.(*DonorNode).Donor
+	}
+	return ""
 }
 
 func (a *applier) leaveDonor(c *JoinTokenCmd) *Result {

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -89,5 +90,56 @@ func TestDonorOfNodeNotByNameAlone(t *testing.T) {
 	}
 	if d := f.s.View().DonorOfNode("a1"); d != "uni-a" {
 		t.Fatalf("DonorOfNode(a1) = %q, want uni-a", d)
+	}
+}
+
+// TestJoinNotAsAFederationNode: a donor's node may not join under the
+// name of a node the federation already knows by another key (a home
+// node, or another donor's node whose Nomad client still presents its
+// key): two Nomad nodes of one name, one of them a stranger's, would take
+// the jobs pinned to the name (sbatch -w), make reclaims and drains by
+// name ambiguous, and show the stranger where the trusted node should be.
+func TestJoinNotAsAFederationNode(t *testing.T) {
+	f := newDonorFixture(t)
+	f.register("uni-a")
+	f.register("uni-b")
+	if res := f.apply(CmdNodeKey, NodeKeyCmd{Op: NodeKeyRegister, Time: t0, NodeID: "id-gpu-1", Node: "gpu-1", Key: testKey(50)}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	admin := Actor{User: "donor-admin:uni-a", Donor: "uni-a"}
+	h, _ := f.issue("uni-a", t0, time.Hour, admin)
+	if res := f.redeem(h, "gpu-1", testKey(51), t0); !errors.Is(res.Err, ErrNodeTaken) {
+		t.Fatalf("uni-a's node joins as the home node gpu-1: %v, want ErrNodeTaken", res.Err)
+	}
+	// uni-b's b1 joined, its Nomad client came up, then it left: its
+	// Nomad node still presents its key, and uni-a cannot take the name.
+	hb, _ := f.issue("uni-b", t0, time.Hour, Actor{User: "x", Donor: "uni-b"})
+	if res := f.redeem(hb, "b1", testKey(52), t0); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if res := f.apply(CmdNodeKey, NodeKeyCmd{Op: NodeKeyRegister, Time: t0, NodeID: "id-b1", Node: "b1", Key: testKey(52)}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if res := f.apply(CmdJoinToken, JoinTokenCmd{Op: JoinLeave, Time: t0.Add(time.Minute), NodeName: "b1", Key: testKey(52)}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if res := f.redeem(h, "b1", testKey(53), t0.Add(2*time.Minute)); !errors.Is(res.Err, ErrNodeTaken) {
+		t.Fatalf("uni-a's node joins as uni-b's left b1: %v, want ErrNodeTaken", res.Err)
+	}
+	// The home node's key revoked (the machine retired): its name is free.
+	if res := f.apply(CmdNodeKey, NodeKeyCmd{Op: NodeKeyRevoke, Time: t0.Add(3 * time.Minute), Node: "id-gpu-1", By: mgmt}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if res := f.redeem(h, "gpu-1", testKey(51), t0.Add(3*time.Minute)); res.Err != nil {
+		t.Fatalf("join as gpu-1 after its key was revoked: %v", res.Err)
+	}
+	// A node that joined, whose Nomad client registered its key, joins
+	// again (same donor) with a new key: allowed.
+	if res := f.apply(CmdNodeKey, NodeKeyCmd{Op: NodeKeyRegister, Time: t0.Add(4 * time.Minute), NodeID: "id-a-gpu-1", Node: "gpu-1", Key: testKey(51)}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	h2, _ := f.issue("uni-a", t0.Add(4*time.Minute), time.Hour, admin)
+	if res := f.redeem(h2, "gpu-1", testKey(54), t0.Add(4*time.Minute)); res.Err != nil {
+		t.Fatalf("uni-a's gpu-1 joins again with a new key: %v", res.Err)
 	}
 }
