@@ -265,6 +265,9 @@ func TestDonorAgentJoins(t *testing.T) {
 	if node == nil || node.Meta[api.MetaDonor] != "uni-b" || node.Meta[api.MetaAgentVersion] == "" {
 		t.Fatalf("Nomad node %s: %+v, want meta %s=uni-b and the agent's version", donorNode, node, api.MetaDonor)
 	}
+	if node.Attributes["driver.hpcbridge.sandbox"] != "true" {
+		t.Errorf("node %s's driver is not in sandbox mode: attributes %v", donorNode, node.Attributes)
+	}
 	nodeGPUs(t, srv.API(), node.ID, 1)
 	nodeID := node.ID
 

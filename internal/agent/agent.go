@@ -180,6 +180,9 @@ func Run(ctx context.Context, o Options) error {
 	if err := o.check(); err != nil {
 		return err
 	}
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("%w: run hpcbridge agent as root: its jobs run sandboxed (a uid of their own, private mounts, cgroup limits), which only root sets up", ErrUsage)
+	}
 	// Jobs run as unprivileged users in Nomad's alloc dirs below the data
 	// dir: it must be searchable (not readable) by them.
 	if err := os.MkdirAll(o.DataDir, 0o711); err != nil {
