@@ -303,8 +303,8 @@ func (o *Options) joined(ctx context.Context, client *api.Client, key ed25519.Pr
 	if err != nil {
 		return nil, fmt.Errorf("joining %s as node %s: %w", o.API.Address, name, err)
 	}
-	if len(resp.NomadServers) == 0 {
-		return nil, fmt.Errorf("joining %s as node %s: the coordinator names no Nomad servers to join", o.API.Address, name)
+	if err := checkJoinResponse(resp); err != nil {
+		return nil, fmt.Errorf("joining %s as node %s: %w", o.API.Address, name, err)
 	}
 	st = &State{Coordinator: o.API.Address, Donor: resp.Donor, NodeName: resp.NodeName, Key: pub,
 		NomadServers: resp.NomadServers, Datacenter: resp.Datacenter, Region: resp.Region, Meta: resp.Meta, Joined: o.now().UTC()}

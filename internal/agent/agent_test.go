@@ -180,3 +180,27 @@ func TestDataDirMustBeOwn(t *testing.T) {
 		}
 	}
 }
+
+func TestJoinResponseChecked(t *testing.T) {
+	good := api.NodeJoinResponse{Donor: "uni-b", NodeName: "n1", NomadServers: []string{"10.0.0.1:4647"}, Meta: map[string]string{"k": "v"}}
+	if err := checkJoinResponse(&good); err != nil {
+		t.Fatal(err)
+	}
+	many := make([]string, maxNomadServers+1)
+	for i := range many {
+		many[i] = "10.0.0.1:4647"
+	}
+	for what, mod := range map[string]func(*api.NodeJoinResponse){
+		"no servers":        func(r *api.NodeJoinResponse) { r.NomadServers = nil },
+		"too many servers":  func(r *api.NodeJoinResponse) { r.NomadServers = many },
+		"not host:port":     func(r *api.NodeJoinResponse) { r.NomadServers = []string{"nowhere"} },
+		"multi-line region": func(r *api.NodeJoinResponse) { r.Region = "a\nb" },
+		"long meta":         func(r *api.NodeJoinResponse) { r.Meta = map[string]string{"k": strings.Repeat("v", maxJoinString+1)} },
+	} {
+		r := good
+		mod(&r)
+		if err := checkJoinResponse(&r); err == nil {
+			t.Errorf("%s: accepted", what)
+		}
+	}
+}

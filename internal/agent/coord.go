@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
@@ -60,4 +62,39 @@ func leaveNode(ctx context.Context, c *api.Client, name string, key ed25519.Priv
 		return now().Add(d), nil
 	}
 	return rc.Deadline, nil
+}
+
+// Bounds of a join's answer (what the agent writes into Nomad's
+// configuration).
+const (
+	maxNomadServers = 64
+	maxJoinMeta     = 64
+	maxJoinString   = 256
+)
+
+// checkJoinResponse refuses an answer the agent would not write into
+// Nomad's configuration: no servers, too many, one that is not host:port,
+// or oversized names and meta.
+func checkJoinResponse(r *api.NodeJoinResponse) error {
+	if len(r.NomadServers) == 0 {
+		return errors.New("the coordinator names no Nomad servers to join")
+	}
+	if len(r.NomadServers) > maxNomadServers || len(r.Meta) > maxJoinMeta {
+		return fmt.Errorf("the coordinator's answer names %d Nomad servers and %d meta entries, more than %d and %d", len(r.NomadServers), len(r.Meta), maxNomadServers, maxJoinMeta)
+	}
+	for _, s := range r.NomadServers {
+		if _, _, err := net.SplitHostPort(s); err != nil || len(s) > maxJoinString {
+			return fmt.Errorf("the coordinator names Nomad server %.80q: want host:port", s)
+		}
+	}
+	long := func(s string) bool { return len(s) > maxJoinString || strings.ContainsAny(s, "\x00\n") }
+	if long(r.Donor) || long(r.NodeName) || long(r.Datacenter) || long(r.Region) {
+		return fmt.Errorf("the coordinator's answer has an oversized or multi-line name (donor %.40q, node %.40q)", r.Donor, r.NodeName)
+	}
+	for k, v := range r.Meta {
+		if long(k) || long(v) {
+			return fmt.Errorf("the coordinator's answer has an oversized or multi-line meta entry %.40q", k)
+		}
+	}
+	return nil
 }
