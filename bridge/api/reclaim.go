@@ -49,3 +49,15 @@ func (c *Client) ReclaimNode(ctx context.Context, name, deadline string) (*Recla
 	}
 	return &out, nil
 }
+
+// CancelReclaim ends a node's reclaim that ReclaimNode began (hpcbridge
+// node reclaim --cancel; management, or the admin of the node's donor):
+// the node takes jobs again; jobs already signalled carry on, none is
+// stopped at the deadline. It answers the reclaim that ended.
+func (c *Client) CancelReclaim(ctx context.Context, name string) (*Reclaim, error) {
+	var out Reclaim
+	if _, err := c.do(ctx, http.MethodDelete, "/v1/node/"+url.PathEscape(name)+"/reclaim", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

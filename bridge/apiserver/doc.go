@@ -20,6 +20,7 @@
 //	GET    /v1/nodes                 sinfo: the Nomad nodes as Slurm nodes (any server asks Nomad)
 //	GET    /v1/node/{name}           one node (scontrol show node NAME)
 //	POST   /v1/node/{name}/reclaim   take a node back: {"deadline":"5m"} (management, its donor's admin; reclaim.go)
+//	DELETE /v1/node/{name}/reclaim   give it back: end the reclaim, the node eligible again (the same)
 //	POST   /v1/donors                register a donor with its wallet proof (management; donors.go)
 //	GET    /v1/donors                the donors (management; a donor-admin token: its own)
 //	GET    /v1/donor/{name}          one donor and its nodes; DELETE: delete it (management)

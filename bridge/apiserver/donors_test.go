@@ -44,8 +44,9 @@ func (c *donorClock) add(d time.Duration) {
 // donorNomad is the Nomad node directory the coordinator would read: the
 // nodes by name, with their Nomad ids (NodeSource, NodeResolver).
 type donorNomad struct {
-	mu    sync.Mutex
-	nodes map[string]string // name -> id
+	mu       sync.Mutex
+	nodes    map[string]string // name -> id
+	eligible []string          // ids made eligible, in order
 }
 
 func (n *donorNomad) Nodes(context.Context) ([]api.Node, error) {
@@ -65,6 +66,14 @@ func (n *donorNomad) NodeID(_ context.Context, name string) (string, error) {
 		return id, nil
 	}
 	return "", fmt.Errorf("no node %s", name)
+}
+
+// SetEligible records the nodes made eligible (NodeEligibility).
+func (n *donorNomad) SetEligible(_ context.Context, id string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.eligible = append(n.eligible, id)
+	return nil
 }
 
 func (n *donorNomad) add(name, id string) {
@@ -459,6 +468,29 @@ func TestDonorAdminBounds(t *testing.T) {
 	if _, err := user.ReclaimNode(e.ctx, "a1", "1m"); errCode(err) != api.CodePermissionDenied {
 		t.Fatalf("a user reclaims: %v", err)
 	}
+	// Cancel: uni-b's admin and a user cannot give a1 back; uni-a's can
+	// (the reclaim ends, the node is made eligible in Nomad).
+	adminB := e.adminToken("uni-b")
+	for who, c := range map[string]*api.Client{"uni-b's admin": adminB, "a user": user} {
+		if _, err := c.CancelReclaim(e.ctx, "a1"); errCode(err) != api.CodePermissionDenied {
+			t.Fatalf("%s cancels a1's reclaim: %v", who, err)
+		}
+	}
+	if _, err := e.mgmt.ReclaimNode(e.ctx, "b1", "1m"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adminA.CancelReclaim(e.ctx, "b1"); errCode(err) != api.CodePermissionDenied {
+		t.Fatalf("uni-a's admin cancels b1's reclaim: %v", err)
+	}
+	if rc, err := adminA.CancelReclaim(e.ctx, "a1"); err != nil || rc.NodeID != "id-a1" {
+		t.Fatalf("uni-a's admin cancels a1's reclaim: %+v %v", rc, err)
+	}
+	if e.srv.Store.View().Reclaim("id-a1") != nil || e.srv.Store.View().Reclaim("id-b1") == nil || len(e.nomad.eligible) != 1 || e.nomad.eligible[0] != "id-a1" {
+		t.Fatalf("after the cancel: reclaims %+v, made eligible %v", e.srv.Store.View().Reclaims(), e.nomad.eligible)
+	}
+	if _, err := adminA.CancelReclaim(e.ctx, "a1"); errCode(err) != api.CodeNotFound {
+		t.Fatalf("cancel with no reclaim: %v", err)
+	}
 
 	// Receipts: one job's on a1, one's on b1.
 	ja := e.runWithReceipt("ada", "a1", 1)
@@ -621,6 +653,11 @@ func TestNodeLeave(t *testing.T) {
 	}
 	if n := e.srv.Store.View().DonorNode(receipt.EncodeKey(nodeKey("b1").Public().(ed25519.PublicKey))); n.Left.IsZero() {
 		t.Fatal("b1 has not left")
+	}
+	// A leave is not cancelled as an administrator's reclaim is: the
+	// node rejoins.
+	if _, err := e.mgmt.CancelReclaim(e.ctx, "b1"); errCode(err) != api.CodeConflict {
+		t.Fatalf("cancel a leave's reclaim: %v", err)
 	}
 	// The donor cannot be deleted while b2 is joined.
 	if err := e.mgmt.DonorDelete(e.ctx, "uni-b"); errCode(err) != api.CodeConflict {

@@ -17,6 +17,12 @@ type NodeResolver interface {
 	NodeID(ctx context.Context, name string) (string, error)
 }
 
+// NodeEligibility makes a Nomad node eligible again (nomadexec.Nodes): a
+// cancelled reclaim gives the node back at once.
+type NodeEligibility interface {
+	SetEligible(ctx context.Context, nodeID string) error
+}
+
 // maxNodeName bounds a node name in a request.
 const maxNodeName = 256
 
@@ -71,6 +77,63 @@ func (s *Server) handleReclaim(w http.ResponseWriter, r *http.Request, tok *stat
 		return api.Errorf(codeOf(res.Err), "reclaim %s: %v", name, res.Err)
 	}
 	rc, _ := res.Value.(state.Reclaim)
+	writeJSON(w, http.StatusOK, api.Reclaim{Node: rc.Node, NodeID: rc.NodeID, Since: rc.Since, Deadline: rc.Deadline, Source: rc.Source, By: rc.By, Hits: len(rc.Hits)})
+	return nil
+}
+
+// handleReclaimCancel is DELETE /v1/node/{name}/reclaim (hpcbridge node
+// reclaim --cancel; management, or the admin of the node's donor): the
+// node's reclaim (one hpcbridge node reclaim began) ends and the node
+// takes jobs again. Jobs already signalled carry on as they choose; none
+// is stopped at the deadline any more. A drain's, a donation window's or
+// a leave's reclaim is not cancelled here (nomad node drain -disable, the
+// window, the node's rejoin end them).
+func (s *Server) handleReclaimCancel(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+	name := r.PathValue("name")
+	if name == "" || len(name) > maxNodeName {
+		return badRequest("node name: empty or over %d bytes", maxNodeName)
+	}
+	el, ok := s.cfg.Reclaim.(NodeEligibility)
+	if s.cfg.Reclaim == nil || !ok {
+		return api.Errorf(api.CodeNotFound, "node %s not found (this coordinator has no execution backend)", name)
+	}
+	id, err := s.cfg.Reclaim.NodeID(r.Context(), name)
+	if err != nil {
+		return api.Errorf(api.CodeNotFound, "node %s: %v", name, err)
+	}
+	v := s.cfg.Store.View()
+	if !isManagement(tok) {
+		if d := v.DonorOfNodeID(id); tok.Type != state.TokenDonorAdmin || d == "" || d != tok.Donor {
+			return denied("node %s is not one of donor %s's nodes: a donor's admin may give back only the nodes that joined under its donor", name, tok.Donor)
+		}
+	}
+	rc := v.Reclaim(id)
+	switch {
+	case rc == nil:
+		return api.Errorf(api.CodeNotFound, "node %s is not being reclaimed", name)
+	case state.IsLeaveReclaim(rc):
+		return api.Errorf(api.CodeConflict, "node %s left its donor: it is given back when it rejoins (its agent started again)", name)
+	case rc.Source != state.ReclaimCommand:
+		return api.Errorf(api.CodeConflict, "node %s's reclaim comes from %s: end it there (nomad node drain -disable, or its donation window)", name, rc.Source)
+	}
+	res, _, err := s.apply(r.Context(), state.CmdNodeReclaim, state.NodeReclaimCmd{Time: s.now().UTC(), Op: state.ReclaimEnd, Node: rc.Node, NodeID: id, Begins: rc.Begins})
+	if err != nil {
+		return err
+	}
+	if res.Err != nil {
+		return api.Errorf(codeOf(res.Err), "cancel the reclaim of %s: %v", name, res.Err)
+	}
+	if s.cfg.Store.View().Reclaim(id) != nil {
+		return api.Errorf(api.CodeConflict, "node %s was reclaimed again meanwhile: cancel again", name)
+	}
+	// Ended first, then eligible: the leader's reclaimer, seeing no
+	// reclaim, leaves the node alone.
+	if !rc.WasIneligible {
+		if err := el.SetEligible(r.Context(), id); err != nil {
+			return api.Errorf(api.CodeInternal, "the reclaim of %s ended, but: %v (nomad node eligibility -enable %s)", name, err, id)
+		}
+	}
+	s.log.Info("reclaim cancelled", "node", name, "node_id", id, "by", actor(tok).User)
 	writeJSON(w, http.StatusOK, api.Reclaim{Node: rc.Node, NodeID: rc.NodeID, Since: rc.Since, Deadline: rc.Deadline, Source: rc.Source, By: rc.By, Hits: len(rc.Hits)})
 	return nil
 }

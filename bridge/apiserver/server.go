@@ -264,6 +264,7 @@ func (s *Server) routes() {
 		{"GET /v1/nodes", local, s.auth(s.handleNodes)},
 		{"GET /v1/node/{name}", local, s.auth(s.handleNode)},
 		{"POST /v1/node/{name}/reclaim", leader, s.donorAdmin(s.handleReclaim)}, // a donor-admin: its donor's nodes
+		{"DELETE /v1/node/{name}/reclaim", leader, s.donorAdmin(s.handleReclaimCancel)},
 		// Donors, join tokens, joining and leaving nodes (donors.go).
 		{"GET /v1/donors", read, s.donorAuth(s.handleDonors)},
 		{"POST /v1/donors", leader, s.management(s.handleDonorRegister)},

@@ -494,3 +494,12 @@ func (n *Nodes) NodeID(ctx context.Context, name string) (string, error) {
 	}
 	return "", fmt.Errorf("%d Nomad nodes have that name (%s): reclaim them with nomad node drain", len(ids), strings.Join(ids, ", "))
 }
+
+// SetEligible makes Nomad node id eligible again (a reclaim cancelled:
+// apiserver.NodeEligibility).
+func (n *Nodes) SetEligible(ctx context.Context, nodeID string) error {
+	if _, err := n.Client.Nodes().ToggleEligibility(nodeID, true, (&api.WriteOptions{}).WithContext(ctx)); err != nil {
+		return fmt.Errorf("make Nomad node %s eligible: %w", nodeID, err)
+	}
+	return nil
+}

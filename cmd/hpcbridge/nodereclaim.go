@@ -12,15 +12,42 @@ import (
 func nodeReclaimCommand(s streams) *cli.Command {
 	return &cli.Command{
 		Name: "reclaim",
-		Usage: "take a node back (management token): it takes no new job, each job there gets its --signal (or SIGTERM) at once " +
-			"and has until the deadline to checkpoint and end; it is then stopped and requeued, to resume elsewhere",
+		Usage: "take a node back (management token, or the admin token of the node's donor): it takes no new job, each job there gets its --signal (or SIGTERM) at once " +
+			"and has until the deadline to checkpoint and end; it is then stopped and requeued, to resume elsewhere; --cancel gives it back",
 		ArgsUsage: "NODE",
 		Flags: []cli.Flag{&cli.StringFlag{Name: "deadline", Usage: "how long the node's jobs have, e.g. 5m or 90s (default: the server's --reclaim-deadline)"},
-			&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+			&cli.BoolFlag{Name: "cancel", Usage: "end the node's reclaim (one hpcbridge node reclaim began): it takes jobs again; jobs already signalled carry on"}},
 		Action: func(c *cli.Context) error {
-			node, deadline, asJSON, err := reclaimArgs(c.Args().Slice(), c.String("deadline"), c.Bool("json"))
+			cancelIt, args := c.Bool("cancel"), []string{}
+			for _, a := range c.Args().Slice() {
+				if a == "--cancel" || a == "-cancel" {
+					cancelIt = true
+					continue
+				}
+				args = append(args, a)
+			}
+			node, deadline, asJSON, err := reclaimArgs(args, c.String("deadline"), c.Bool("json"))
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
+			}
+			if cancelIt {
+				if deadline != "" {
+					return &exitError{code: exitUsage, err: fmt.Errorf("node reclaim --cancel takes no --deadline")}
+				}
+				client, err := adminClient(s)
+				if err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+				rc, err := client.CancelReclaim(c.Context, node)
+				if err != nil {
+					return &exitError{code: exitRejected, err: fmt.Errorf("node reclaim --cancel: %w", err)}
+				}
+				if asJSON {
+					return writeAdminJSON(s, rc)
+				}
+				fmt.Fprintf(s.out, "Node %s is given back: it takes jobs again\n", termSafe(rc.Node))
+				return nil
 			}
 			if deadline != "" {
 				if _, err := time.ParseDuration(deadline); err != nil {
