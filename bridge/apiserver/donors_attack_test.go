@@ -159,3 +159,30 @@ func TestJoinConflictHidesDonor(t *testing.T) {
 		t.Fatalf("the refusal names the other donor: %v", err)
 	}
 }
+
+// TestDonorAccountNeedsItsToken: an account affiliated with a donor gets
+// that donor's fair share (its jobs start sooner). A scientist whose token
+// is not held to accounts (no --account at its creation: any account, as
+// Slurm without association enforcement) may not simply submit under the
+// donor's account (sbatch -A physics) and take the priority its
+// organisation earned: only a token that lists the account may.
+func TestDonorAccountNeedsItsToken(t *testing.T) {
+	e := newDonorEnv(t)
+	e.register("uni-a", "physics")
+	script := func(acct string) []byte { return []byte("#!/bin/sh\n#SBATCH -A " + acct + "\ntrue\n") }
+	eve := e.srv.Client(t, e.srv.UserToken(t, "eve"))
+	if _, err := eve.Submit(e.ctx, &api.SubmitRequest{Script: script("physics"), Cwd: "/"}); errCode(err) != api.CodePermissionDenied {
+		t.Fatalf("an unrestricted token submits under the donor's account: %v, want permission_denied", err)
+	}
+	// Any other account: as before.
+	if _, err := eve.Submit(e.ctx, &api.SubmitRequest{Script: script("chem"), Cwd: "/"}); err != nil {
+		t.Fatalf("an unrestricted token, another account: %v", err)
+	}
+	ada := e.srv.Client(t, e.srv.UserToken(t, "ada", "physics"))
+	if _, err := ada.Submit(e.ctx, &api.SubmitRequest{Script: script("physics"), Cwd: "/"}); err != nil {
+		t.Fatalf("a token that lists the donor's account: %v", err)
+	}
+	if _, err := e.mgmt.Submit(e.ctx, &api.SubmitRequest{Script: script("physics"), Cwd: "/"}); err != nil {
+		t.Fatalf("management: %v", err)
+	}
+}

@@ -67,7 +67,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, tok *state
 			return err
 		}
 	}
-	if err := checkAccount(tok, spec); err != nil {
+	if err := checkAccount(s.cfg.Store.View(), tok, spec); err != nil {
 		return err
 	}
 	if spec.Nice != nil && *spec.Nice < 0 && !isManagement(tok) {
@@ -218,9 +218,18 @@ func (s *Server) checkPartition(list string) error {
 }
 
 // checkAccount holds a client token to its accounts, the first being the
-// default.
-func checkAccount(tok *state.ACLToken, spec *jobspec.Spec) error {
-	if isManagement(tok) || len(tok.Accounts) == 0 {
+// default. A token held to none may use any account but one affiliated
+// with a donor (its jobs get the donor's fair share): only a token that
+// lists that account may.
+func checkAccount(v *state.View, tok *state.ACLToken, spec *jobspec.Spec) error {
+	if isManagement(tok) {
+		return nil
+	}
+	if len(tok.Accounts) == 0 {
+		if spec.Account != nil && v.DonorOfAccount(*spec.Account) != "" {
+			return denied("account %q is affiliated with a donor organisation (its jobs get the donor's fair share): only a token that lists it may use it (hpcbridge acl token create --user %s --account %s)",
+				*spec.Account, tok.User, *spec.Account)
+		}
 		return nil
 	}
 	if spec.Account == nil {
