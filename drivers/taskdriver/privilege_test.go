@@ -51,10 +51,31 @@ __attribute__((constructor)) static void probe(void) {
 // own processes, as the job's user, see it. stepd's own environment holds
 // nothing the submitter sent.
 func TestSubmittedEnvironmentNeverReachesRoot(t *testing.T) {
-	td := newTestDriver(t, Config{})
+	t.Run("submitter", func(t *testing.T) { submittedEnvironmentNeverReachesRoot(t, Config{}) })
+	// In a sandbox the exec trampoline runs as root (it builds the
+	// sandbox): the job's environment reaches it on a descriptor, never
+	// as its environment.
+	t.Run("sandbox", func(t *testing.T) { submittedEnvironmentNeverReachesRoot(t, sandboxConfig(t, true, "")) })
+}
+
+func submittedEnvironmentNeverReachesRoot(t *testing.T, conf Config) {
+	td := newTestDriver(t, conf)
 	dir := sharedDir(t)
+	if conf.Sandbox {
+		// Not below /tmp, where the end of a pool job removes its uid's
+		// files (the probe's records among them).
+		var err error
+		if dir, err = os.MkdirTemp("/opt", "hpcbridge-preload-test-"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		if err := os.Chmod(dir, 0o777); err != nil {
+			t.Fatal(err)
+		}
+	}
 	lib := preloadLib(t, dir)
 	ev := newEvents(t)
+	td.d.testBinds = []string{dir, filepath.Dir(ev.path)}
 	env := ev.env(coordinatorEnv("90"))
 	env["LD_PRELOAD"] = lib
 	env["LD_LIBRARY_PATH"] = dir
@@ -85,7 +106,11 @@ func TestSubmittedEnvironmentNeverReachesRoot(t *testing.T) {
 	if res := j.wait(ch); !res.Successful() {
 		t.Fatalf("result: %s\n%s", describe(res), j.describe())
 	}
-	if got := j.file("slurm-90.out"); got != "sentinel=from-the-submitter\n" {
+	outFile := filepath.Join(j.dir, "slurm-90.out")
+	if conf.Sandbox {
+		outFile = filepath.Join(j.taskDir(), "slurm-90.out")
+	}
+	if got := j.file(outFile); got != "sentinel=from-the-submitter\n" {
 		t.Errorf("the job lost its environment: output %q", got)
 	}
 	roots, _ := filepath.Glob(filepath.Join(dir, "root-*"))
@@ -98,7 +123,7 @@ func TestSubmittedEnvironmentNeverReachesRoot(t *testing.T) {
 	}
 	// SLURM_UMASK still applies to the output file (stepd reads it from
 	// its configuration now, not from its environment).
-	fi, err := os.Stat(filepath.Join(j.dir, "slurm-90.out"))
+	fi, err := os.Stat(outFile)
 	if err != nil {
 		t.Fatal(err)
 	}

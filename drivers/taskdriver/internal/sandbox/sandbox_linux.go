@@ -40,6 +40,10 @@ func Enter(s *Spec, cwd string) error {
 	if err := s.Check(); err != nil {
 		return err
 	}
+	// The sandbox's own directories get their modes as written; the job
+	// gets back the umask it was started with (its SLURM_UMASK: 0077
+	// would make the mount points' parents root's 0700, out of its reach).
+	defer unix.Umask(unix.Umask(0))
 	step := func(what string, err error) error {
 		if err != nil {
 			return fmt.Errorf("sandbox: %s: %w", what, err)
