@@ -338,17 +338,25 @@ func TestDonorAgentJoins(t *testing.T) {
 		if _, err := adminB.ReclaimNode(ctx, donorNode, "30s"); err != nil {
 			t.Fatalf("uni-b's admin reclaiming %s: %v", donorNode, err)
 		}
-		// The reclaim takes the node out (ineligible); made eligible
-		// again by its owner, it is back and the reclaim ends.
+		// The reclaim takes the node out (ineligible); cancelled by
+		// uni-b's admin (not uni-a's), it ends and the node is back.
 		eventually(t, donorNode+" ineligible", time.Minute, func() error {
 			if n := nomadNode(t, srv.API(), donorNode); n.SchedulingEligibility != nomadapi.NodeSchedulingIneligible {
 				return fmt.Errorf("%s", n.SchedulingEligibility)
 			}
 			return nil
 		})
-		if _, err := srv.API().Nodes().ToggleEligibility(nodeID, true, nil); err != nil {
-			t.Fatal(err)
+		_, err = adminA.CancelReclaim(ctx, donorNode)
+		wantStatus(t, "uni-a's admin cancelling the reclaim of "+donorNode, err, http.StatusForbidden)
+		if _, err := adminB.CancelReclaim(ctx, donorNode); err != nil {
+			t.Fatalf("uni-b's admin cancelling the reclaim of %s: %v", donorNode, err)
 		}
+		eventually(t, donorNode+" eligible again", time.Minute, func() error {
+			if n := nomadNode(t, srv.API(), donorNode); n.SchedulingEligibility != nomadapi.NodeSchedulingEligible {
+				return fmt.Errorf("%s", n.SchedulingEligibility)
+			}
+			return nil
+		})
 		key, err := receipt.LoadOrCreateKey(filepath.Join(agentDir, "node.key"))
 		if err != nil {
 			t.Fatal(err)
