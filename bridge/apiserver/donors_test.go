@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -673,5 +674,81 @@ func TestNodeLeave(t *testing.T) {
 	v := e.srv.Store.View()
 	if !st.Left.IsZero() || !v.IsRejoined("id-b1") || !state.IsLeaveReclaim(v.Reclaim("id-b1")) {
 		t.Fatalf("after rejoin %+v, reclaims %v", st, v.Reclaims())
+	}
+}
+
+// TestDonorRoutesThroughFollower: every donor route works through a
+// follower, which forwards to the leader: the join (no ACL token) and the
+// node-signed leave (the signature covers the path and body the leader
+// sees).
+func TestDonorRoutesThroughFollower(t *testing.T) {
+	ctx := t.Context()
+	c := bridgetest.NewCluster()
+	nomad := &donorNomad{nodes: map[string]string{}}
+	start := func(id string) (string, *bridgetest.Raft, *apiserver.Server) {
+		n := c.Add(id, id+":4748")
+		hs := httptest.NewUnstartedServer(nil)
+		url := "http://" + hs.Listener.Addr().String()
+		srv, err := apiserver.New(apiserver.Config{Raft: n, Store: n.Store(), NodeID: id, APIAddr: url, Servers: n.Servers,
+			Nodes: nomad, Reclaim: nomad, Join: nomadJoin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs.Config.Handler = srv.Handler()
+		hs.Start()
+		t.Cleanup(hs.Close)
+		return url, n, srv
+	}
+	_, leaderRaft, leader := start("s1")
+	followerURL, _, _ := start("s2")
+	if err := leader.EstablishLeadership(ctx); err != nil {
+		t.Fatal(err)
+	}
+	anon := client(t, followerURL, "")
+	tok, err := anon.ACLBootstrap(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgmt := client(t, followerURL, tok.SecretID)
+	key, _ := wallet.GenerateKey()
+	ch, err := mgmt.DonorChallenge(ctx, "uni-b", wallet.Address(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mgmt.DonorRegister(ctx, &api.DonorRegisterRequest{Name: "uni-b", Wallet: ch.Wallet, Issued: ch.Issued,
+		Signature: wallet.EncodeSignature(wallet.Sign(ch.Message, key))}); err != nil {
+		t.Fatal(err)
+	}
+	jt, err := mgmt.JoinTokenCreate(ctx, "uni-b", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := anon.NodeJoin(ctx, joinReq(jt.Secret, "b1", nodeKey("b1"), time.Now()))
+	if err != nil || resp.Donor != "uni-b" || len(resp.NomadServers) != 2 {
+		t.Fatalf("join through the follower: %+v %v", resp, err)
+	}
+	if _, err := anon.NodeJoin(ctx, joinReq(jt.Secret, "b1", nodeKey("b1"), time.Now())); errCode(err) != api.CodeJoinTokenUsed {
+		t.Fatalf("reuse through the follower: %v", err)
+	}
+	nomad.add("b1", "id-b1")
+	// Its Nomad client comes up; the leader's KeyWatcher registers its key.
+	cmd, err := state.Encode(state.CmdNodeKey, state.NodeKeyCmd{Op: state.NodeKeyRegister, Time: time.Now(), NodeID: "id-b1", Node: "b1",
+		Key: receipt.EncodeKey(nodeKey("b1").Public().(ed25519.PublicKey))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, _, err := leaderRaft.Apply(ctx, cmd); err != nil || res.Err != nil {
+		t.Fatalf("register b1's key: %v %v", err, res.Err)
+	}
+	signer := &api.NodeSigner{NodeName: "b1", Key: nodeKey("b1")}
+	rc, err := anon.NodeLeave(ctx, signer, "1m")
+	if err != nil {
+		t.Fatalf("leave through the follower: %v", err)
+	}
+	if rc.Node != "b1" || rc.NodeID != "id-b1" || leaderRaft.Store().View().Reclaim("id-b1") == nil {
+		t.Fatalf("leave %+v", rc)
+	}
+	if st, err := anon.NodeLeaveStatus(ctx, signer); err != nil || st.Left.IsZero() {
+		t.Fatalf("leave status through the follower: %+v %v", st, err)
 	}
 }
