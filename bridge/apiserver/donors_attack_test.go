@@ -1,15 +1,19 @@
 package apiserver_test
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
+	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
 )
 
 // Reviewer R1's attacks on the donor registry, as a hostile donor, node
@@ -184,5 +188,61 @@ func TestDonorAccountNeedsItsToken(t *testing.T) {
 	}
 	if _, err := e.mgmt.Submit(e.ctx, &api.SubmitRequest{Script: script("physics"), Cwd: "/"}); err != nil {
 		t.Fatalf("management: %v", err)
+	}
+}
+
+// TestDonorSquatsAFutureName: a hostile donor joins under a name a home
+// node does not have yet (gpu-7 after gpu-6), and its Nomad client
+// presents its key under it; then the federation's own gpu-7 comes up
+// with its key. Two Nomad nodes are called gpu-7: the home node's jobs
+// (users, accounts, names) must not be listed in the donor's summary, nor
+// the home node shown as the donor's (sinfo): an ambiguous name is
+// nobody's.
+func TestDonorSquatsAFutureName(t *testing.T) {
+	e := newDonorEnv(t)
+	e.register("uni-a")
+	e.join("uni-a", "gpu-7")
+	e.clock.add(time.Minute)
+	e.srv.RegisterNodeKey(t, "id-home-gpu-7", "gpu-7", nodeKey("home-gpu-7").Public().(ed25519.PublicKey))
+	// A home user's job runs on the home gpu-7.
+	script := "#!/bin/sh\ntrue\n"
+	spec, diags := jobspec.Parse(jobspec.Input{File: "job.sh", Script: []byte(script)})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	apply := func(ct state.CommandType, p any) *state.Result {
+		cmd, err := state.Encode(ct, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, _, err := e.srv.Raft.Apply(e.ctx, cmd)
+		if err != nil || res.Err != nil {
+			t.Fatalf("%s: %v %v", ct, err, res.Err)
+		}
+		return res
+	}
+	now := e.clock.Now()
+	id := apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: now, User: "secret-lab", DefaultPartition: "batch",
+		Submission: &state.Submission{Script: []byte(script), Spec: spec}, Job: fromspec.MustRecord(spec, "batch")}).Value.(state.JobSubmitResult).JobID
+	apply(state.CmdJobStart, state.JobStartCmd{Time: now, JobID: id, Task: state.NoTask, NodeList: "gpu-7"})
+
+	sum, err := e.adminToken("uni-a").DonorSummary(e.ctx, "uni-a", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range sum.Jobs.Recent {
+		if r.User == "secret-lab" {
+			t.Errorf("uni-a's summary lists the home node's job: %+v", r)
+		}
+	}
+	if sum.Jobs.Runs != 0 {
+		t.Errorf("uni-a's summary counts %d runs on gpu-7", sum.Jobs.Runs)
+	}
+	if d := e.srv.Store.View().DonorOfNode("gpu-7"); d != "" {
+		t.Errorf("DonorOfNode(gpu-7) = %q with the home gpu-7 up", d)
+	}
+	// By its Nomad node id, the donor's own node is still the donor's.
+	if d := e.srv.Store.View().DonorOfNode("id-gpu-7"); d != "uni-a" {
+		t.Errorf("DonorOfNode(id-gpu-7) = %q, want uni-a", d)
 	}
 }

@@ -224,10 +224,20 @@ func donorJobs(v *state.View, out *api.DonorSummary, joined []*state.DonorNode, 
 	if len(joined) == 0 {
 		return
 	}
+	// A name a node whose current key no join registered also has (a
+	// home node that came up under the name after the donor's node joined
+	// as it) is nobody's: its runs could be either's, and listing them
+	// would show the donor the home node's jobs. (A retired node's revoked
+	// key does not count: the runs are taken from the join on.)
+	shared := func(name string) bool {
+		return slices.ContainsFunc(v.NodeKeysNamed(name), func(k *state.NodeKey) bool { return k.Current() && v.DonorOfKey(k.Key) == "" })
+	}
 	byName := map[string][]*state.DonorNode{}
 	for _, dn := range joined {
-		byName[dn.NodeName] = append(byName[dn.NodeName], dn)
-		if k := v.NodeKey(dn.Key); k != nil && k.Node != dn.NodeName {
+		if !shared(dn.NodeName) {
+			byName[dn.NodeName] = append(byName[dn.NodeName], dn)
+		}
+		if k := v.NodeKey(dn.Key); k != nil && k.Node != dn.NodeName && !shared(k.Node) {
 			byName[k.Node] = append(byName[k.Node], dn)
 		}
 	}

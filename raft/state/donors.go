@@ -786,21 +786,29 @@ func (v *View) DonorOfNode(node string) string {
 		// itself after the id does not make that node a donor's.
 		return ""
 	}
-	bound := false
-	for _, k := range rows[NodeKey](v.txn, tableNodeKeys, "name", node) {
+	bound, donor := false, ""
+	for _, k := range v.NodeKeysNamed(node) {
 		d := v.DonorOfKey(k.Key)
-		if k.Current() && d != "" {
-			return d
-		}
-		// A Nomad node of that name presents, or presented (a key
-		// revoked, a node gone), a key no join registered: it is not a
-		// donor's, whatever its name, nor are the receipts it signed.
-		if k.Current() || d == "" {
+		switch {
+		case d == "":
+			// A Nomad node of that name presents, or presented (a key
+			// revoked, a node gone), a key no join registered: it is
+			// not a donor's, whatever its name, nor are the receipts it
+			// signed, even when a donor's node is called so too (it
+			// joined under the name before the other came up): a name
+			// two nodes share is nobody's (by id, each is what it is).
 			bound = true
+		case k.Current() && donor != "" && donor != d:
+			bound = true
+		case k.Current():
+			donor = d
 		}
 	}
 	if bound {
 		return ""
+	}
+	if donor != "" {
+		return donor
 	}
 	for _, n := range rows[DonorNode](v.txn, tableDonorNodes, "name", node) {
 		if n.Left.IsZero() {
@@ -808,6 +816,12 @@ func (v *View) DonorOfNode(node string) string {
 		}
 	}
 	return ""
+}
+
+// NodeKeysNamed lists the keys registered for Nomad nodes called name
+// (current, superseded and revoked).
+func (v *View) NodeKeysNamed(name string) []*NodeKey {
+	return rows[NodeKey](v.txn, tableNodeKeys, "name", name)
 }
 
 // DonorOfNodeID is the donor of the Nomad node id by its current
