@@ -225,8 +225,10 @@ func jobUsage(v *state.View, c Config, j *state.Job, t time.Time) float64 {
 }
 
 // donations is each donor's credited GPU-seconds at t, decayed over each
-// receipt's credited interval; a receipt's donor is its node key's, else
-// the donor its node joined under.
+// receipt's credited interval; a receipt's donor is the donor whose join
+// registered the key that signed it (every receipt is signed with its
+// node's registered key), never the donor of a node by its name: a donor
+// could join a node under a name another node had, and take its credit.
 func donations(v *state.View, c Config, t time.Time) map[string]float64 {
 	out := map[string]float64{}
 	v.EachReceipt(func(r *state.ReceiptRecord) bool {
@@ -234,9 +236,6 @@ func donations(v *state.View, c Config, t time.Time) map[string]float64 {
 			return true
 		}
 		d := v.DonorOfKey(r.Key)
-		if d == "" {
-			d = v.DonorOfNode(r.Node)
-		}
 		if d == "" {
 			return true
 		}
