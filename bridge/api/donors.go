@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -180,11 +181,16 @@ func SignJoin(req *NodeJoinRequest, key ed25519.PrivateKey, now time.Time) {
 	req.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(key, JoinMessage(hex.EncodeToString(h[:]), req.NodeName, req.Key, req.Time)))
 }
 
+// HeaderNodeNonce carries a node-signed request's nonce (32 hex digits,
+// fresh for every request): the leader takes a nonce once, so a captured
+// leave or rejoin cannot be replayed.
+const HeaderNodeNonce = "X-Hpcbridge-Nonce"
+
 // NodeSigner signs a node's own requests (POST /v1/node/{name}/leave)
 // with the node's key, as RunSigner does a run token's: headers
-// HeaderRunNode (the node name it joined as), HeaderRunTime and
-// HeaderRunSig over NodeRequestMessage. The coordinator verifies them
-// with the key the node's join recorded.
+// HeaderRunNode (the node name it joined as), HeaderRunTime,
+// HeaderNodeNonce and HeaderRunSig over NodeRequestMessage. The
+// coordinator verifies them with the key the node's join recorded.
 type NodeSigner struct {
 	NodeName string
 	Key      ed25519.PrivateKey
@@ -194,9 +200,9 @@ type NodeSigner struct {
 
 // NodeRequestMessage is what a node-signed request's signature covers:
 // the method, the request URI (path and query as sent), the time (Unix
-// seconds), the node name and the body's hex SHA-256.
-func NodeRequestMessage(method, uri, unix, nodeName, bodyHash string) []byte {
-	return []byte("hpcbridge-node-request-v1\n" + method + "\n" + uri + "\n" + unix + "\n" + nodeName + "\n" + bodyHash)
+// seconds), the node name, the nonce and the body's hex SHA-256.
+func NodeRequestMessage(method, uri, unix, nodeName, nonce, bodyHash string) []byte {
+	return []byte("hpcbridge-node-request-v2\n" + method + "\n" + uri + "\n" + unix + "\n" + nodeName + "\n" + nonce + "\n" + bodyHash)
 }
 
 // sign adds the signature headers to req, whose body is body.
@@ -206,10 +212,14 @@ func (s *NodeSigner) sign(req *http.Request, body []byte) {
 		now = s.Now
 	}
 	ts := strconv.FormatInt(now().Unix(), 10)
+	var n [16]byte
+	_, _ = rand.Read(n[:]) // never fails (crypto/rand crashes the program instead)
+	nonce := hex.EncodeToString(n[:])
 	h := sha256.Sum256(body)
-	msg := NodeRequestMessage(req.Method, req.URL.RequestURI(), ts, s.NodeName, hex.EncodeToString(h[:]))
+	msg := NodeRequestMessage(req.Method, req.URL.RequestURI(), ts, s.NodeName, nonce, hex.EncodeToString(h[:]))
 	req.Header.Set(HeaderRunNode, s.NodeName)
 	req.Header.Set(HeaderRunTime, ts)
+	req.Header.Set(HeaderNodeNonce, nonce)
 	req.Header.Set(HeaderRunSig, base64.StdEncoding.EncodeToString(ed25519.Sign(s.Key, msg)))
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
@@ -411,6 +412,44 @@ func (s *Server) handleNodeJoin(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// maxNonce bounds a node-signed request's nonce.
+const maxNonce = 64
+
+// maxNodeNonces bounds the nonces the leader keeps (each for twice
+// api.NodeRequestSkew).
+const maxNodeNonces = 1 << 16
+
+// nonceCache remembers the nonces of node-signed changes taken in the
+// last 2*api.NodeRequestSkew.
+type nonceCache struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+// take records nonce at now, or refuses one seen before.
+func (c *nonceCache) take(nonce string, now time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.seen[nonce]; ok {
+		return denied("this node-signed request was already taken (a replay): sign a new one")
+	}
+	if c.seen == nil {
+		c.seen = map[string]time.Time{}
+	}
+	if len(c.seen) >= maxNodeNonces {
+		for k, at := range c.seen {
+			if now.Sub(at) > 2*api.NodeRequestSkew {
+				delete(c.seen, k)
+			}
+		}
+		if len(c.seen) >= maxNodeNonces {
+			return api.Errorf(api.CodeNotLeader, "too many node-signed requests in the last %v; retry", 2*api.NodeRequestSkew)
+		}
+	}
+	c.seen[nonce] = now
+	return nil
+}
+
 // nodeRequest is a request a node signed with its key (api.NodeSigner).
 type nodeRequest struct {
 	name string
@@ -427,8 +466,13 @@ func (s *Server) checkNodeRequest(w http.ResponseWriter, r *http.Request) (*node
 		return nil, badRequest("%v", err)
 	}
 	hn, ts, sig := r.Header.Get(api.HeaderRunNode), r.Header.Get(api.HeaderRunTime), r.Header.Get(api.HeaderRunSig)
-	if hn == "" || ts == "" || sig == "" {
-		return nil, api.Errorf(api.CodeUnauthenticated, "node %s: the request is not signed with the node's key (%s, %s, %s)", name, api.HeaderRunNode, api.HeaderRunTime, api.HeaderRunSig)
+	nonce := r.Header.Get(api.HeaderNodeNonce)
+	if hn == "" || ts == "" || sig == "" || nonce == "" {
+		return nil, api.Errorf(api.CodeUnauthenticated, "node %s: the request is not signed with the node's key (%s, %s, %s, %s)", name,
+			api.HeaderRunNode, api.HeaderRunTime, api.HeaderNodeNonce, api.HeaderRunSig)
+	}
+	if len(nonce) > maxNonce {
+		return nil, badRequest("%s is over %d bytes", api.HeaderNodeNonce, maxNonce)
 	}
 	if hn != name {
 		return nil, denied("node %s: the request is signed as node %.64q", name, hn)
@@ -454,7 +498,7 @@ func (s *Server) checkNodeRequest(w http.ResponseWriter, r *http.Request) (*node
 		return nil, badRequest("read the request body: %v", err)
 	}
 	h := sha256.Sum256(body)
-	msg := api.NodeRequestMessage(r.Method, r.URL.RequestURI(), ts, name, hex.EncodeToString(h[:]))
+	msg := api.NodeRequestMessage(r.Method, r.URL.RequestURI(), ts, name, nonce, hex.EncodeToString(h[:]))
 	v := s.cfg.Store.View()
 	var match *state.DonorNode
 	for _, n := range v.DonorNodesNamed(name) {
@@ -471,6 +515,14 @@ func (s *Server) checkNodeRequest(w http.ResponseWriter, r *http.Request) (*node
 	}
 	if k := v.NodeKey(match.Key); k != nil && !k.Revoked.IsZero() {
 		return nil, denied("node %s: its key was revoked at %s", name, k.Revoked.Format(time.RFC3339))
+	}
+	// A change is taken once: a captured leave or rejoin replayed within
+	// the skew is refused (the routes run on the leader, which keeps the
+	// nonces it took; a new leader's cache starts empty).
+	if r.Method != http.MethodGet {
+		if err := s.nodeNonces.take(name+"\x00"+nonce, s.now()); err != nil {
+			return nil, err
+		}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	return &nodeRequest{name: name, node: match, body: body}, nil

@@ -1,8 +1,12 @@
 package apiserver_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -674,6 +678,39 @@ func TestNodeLeave(t *testing.T) {
 	v := e.srv.Store.View()
 	if !st.Left.IsZero() || !v.IsRejoined("id-b1") || !state.IsLeaveReclaim(v.Reclaim("id-b1")) {
 		t.Fatalf("after rejoin %+v, reclaims %v", st, v.Reclaims())
+	}
+
+	// A captured signed leave, sent again within the skew, is refused:
+	// its nonce was taken.
+	send := func(ts, nonce string, body []byte) int {
+		t.Helper()
+		h := sha256.Sum256(body)
+		msg := api.NodeRequestMessage("POST", "/v1/node/b1/leave", ts, "b1", nonce, hex.EncodeToString(h[:]))
+		req, _ := http.NewRequest("POST", e.srv.URL+"/v1/node/b1/leave", bytes.NewReader(body))
+		req.Header.Set(api.HeaderRunNode, "b1")
+		req.Header.Set(api.HeaderRunTime, ts)
+		req.Header.Set(api.HeaderNodeNonce, nonce)
+		req.Header.Set(api.HeaderRunSig, base64.StdEncoding.EncodeToString(ed25519.Sign(nodeKey("b1"), msg)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	ts := fmt.Sprint(e.clock.Now().Unix())
+	body := []byte(`{"deadline":"1m"}`)
+	if code := send(ts, "0123456789abcdef0123456789abcdef", body); code != http.StatusOK {
+		t.Fatalf("a signed leave: %d", code)
+	}
+	if code := send(ts, "0123456789abcdef0123456789abcdef", body); code != http.StatusForbidden {
+		t.Fatalf("the same leave again: %d, want 403", code)
+	}
+	if code := send(ts, "fedcba9876543210fedcba9876543210", []byte(`{"cancel":true}`)); code != http.StatusOK {
+		t.Fatalf("a signed rejoin: %d", code)
+	}
+	if code := send(ts, "fedcba9876543210fedcba9876543210", []byte(`{"cancel":true}`)); code != http.StatusForbidden {
+		t.Fatalf("the same rejoin again: %d, want 403", code)
 	}
 }
 

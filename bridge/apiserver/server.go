@@ -121,6 +121,7 @@ type Server struct {
 	forwardRT  http.RoundTripper
 	chunks     chunkCache    // files.go
 	runAllocs  runAllocCache // runsign.go
+	nodeNonces nonceCache    // donors.go
 }
 
 // New checks cfg and returns a Server.
