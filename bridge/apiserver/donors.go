@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -415,39 +416,71 @@ func (s *Server) handleNodeJoin(w http.ResponseWriter, r *http.Request) error {
 // maxNonce bounds a node-signed request's nonce.
 const maxNonce = 64
 
-// maxNodeNonces bounds the nonces the leader keeps (each for twice
-// api.NodeRequestSkew).
-const maxNodeNonces = 1 << 16
+// maxNoncesPerNode bounds the node-signed changes one node may make in
+// 2*api.NodeRequestSkew (an agent leaves and rejoins a few times at most);
+// maxNonceNodes bounds the nodes the leader keeps nonces of (each name
+// is one a join recorded, whose key signed the request).
+const (
+	maxNoncesPerNode = 64
+	maxNonceNodes    = 1 << 14
+)
 
 // nonceCache remembers the nonces of node-signed changes taken in the
-// last 2*api.NodeRequestSkew.
+// last 2*api.NodeRequestSkew (older requests are refused as stale), by
+// node: one node signing fresh requests without end exhausts its own
+// bound, not the other nodes'.
 type nonceCache struct {
 	mu   sync.Mutex
-	seen map[string]time.Time
+	seen map[string]map[string]time.Time // node name -> nonce -> when taken
 }
 
-// take records nonce at now, or refuses one seen before.
-func (c *nonceCache) take(nonce string, now time.Time) error {
+// take records node's nonce at now, or refuses one seen before, or one
+// over the node's bound.
+func (c *nonceCache) take(node, nonce string, now time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.seen[nonce]; ok {
+	if c.seen == nil {
+		c.seen = map[string]map[string]time.Time{}
+	}
+	stale := func(at time.Time) bool { return now.Sub(at) > 2*api.NodeRequestSkew }
+	mine := c.seen[node]
+	if _, ok := mine[nonce]; ok {
 		return denied("this node-signed request was already taken (a replay): sign a new one")
 	}
-	if c.seen == nil {
-		c.seen = map[string]time.Time{}
-	}
-	if len(c.seen) >= maxNodeNonces {
-		for k, at := range c.seen {
-			if now.Sub(at) > 2*api.NodeRequestSkew {
-				delete(c.seen, k)
+	if mine == nil {
+		if len(c.seen) >= maxNonceNodes {
+			for n, m := range c.seen {
+				maps.DeleteFunc(m, func(_ string, at time.Time) bool { return stale(at) })
+				if len(m) == 0 {
+					delete(c.seen, n)
+				}
+			}
+			if len(c.seen) >= maxNonceNodes {
+				return api.Errorf(api.CodeNotLeader, "too many nodes made node-signed changes in the last %v; retry", 2*api.NodeRequestSkew)
 			}
 		}
-		if len(c.seen) >= maxNodeNonces {
-			return api.Errorf(api.CodeNotLeader, "too many node-signed requests in the last %v; retry", 2*api.NodeRequestSkew)
+		mine = map[string]time.Time{}
+		c.seen[node] = mine
+	}
+	if len(mine) >= maxNoncesPerNode {
+		maps.DeleteFunc(mine, func(_ string, at time.Time) bool { return stale(at) })
+		if len(mine) >= maxNoncesPerNode {
+			return denied("node %s made %d signed changes in the last %v, the most it may: retry later", node, len(mine), 2*api.NodeRequestSkew)
 		}
 	}
-	c.seen[nonce] = now
+	mine[nonce] = now
 	return nil
+}
+
+// size is how many nonces the cache holds.
+func (c *nonceCache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, m := range c.seen {
+		n += len(m)
+	}
+	return n
 }
 
 // nodeRequest is a request a node signed with its key (api.NodeSigner).
@@ -520,7 +553,7 @@ func (s *Server) checkNodeRequest(w http.ResponseWriter, r *http.Request) (*node
 	// the skew is refused (the routes run on the leader, which keeps the
 	// nonces it took; a new leader's cache starts empty).
 	if r.Method != http.MethodGet {
-		if err := s.nodeNonces.take(name+"\x00"+nonce, s.now()); err != nil {
+		if err := s.nodeNonces.take(name, nonce, s.now()); err != nil {
 			return nil, err
 		}
 	}
