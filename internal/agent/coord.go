@@ -44,22 +44,35 @@ func withHint(err error) error {
 }
 
 // leaveNode asks the coordinator to reclaim node name (signed with its
-// key) and returns the deadline its jobs have.
+// key) and returns the deadline its jobs have. The coordinator's deadline
+// is bounded: never later than the one asked for (deadline; "" asks for
+// the coordinator's default, bounded by MaxLeaveDeadline), so that a
+// coordinator (or anyone between) answering a far deadline cannot keep
+// the agent, which ignores further signals while it leaves, waiting for
+// ever.
 func leaveNode(ctx context.Context, c *api.Client, name string, key ed25519.PrivateKey, deadline string, clock func() time.Time) (time.Time, error) {
+	now := time.Now
+	if clock != nil {
+		now = clock
+	}
+	asked := MaxLeaveDeadline
+	if deadline != "" {
+		asked, _ = time.ParseDuration(deadline) // checked by Options.check
+	}
+	start := now()
 	rc, err := c.NodeLeave(ctx, &api.NodeSigner{NodeName: name, Key: key, Now: clock}, deadline)
 	if err != nil {
 		return time.Time{}, err
 	}
-	if rc.Deadline.IsZero() {
-		now := time.Now
-		if clock != nil {
-			now = clock
-		}
-		d, _ := time.ParseDuration(deadline) // checked by Options.check
+	latest := start.Add(asked)
+	switch {
+	case rc.Deadline.IsZero():
 		if deadline == "" {
-			d = api.DefaultReclaimDeadline
+			return start.Add(api.DefaultReclaimDeadline), nil
 		}
-		return now().Add(d), nil
+		return latest, nil
+	case rc.Deadline.After(latest):
+		return latest, nil
 	}
 	return rc.Deadline, nil
 }
