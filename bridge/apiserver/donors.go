@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -11,6 +12,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -483,6 +485,10 @@ func (c *nonceCache) size() int {
 	return n
 }
 
+// maxNodeRequestKeys bounds the join records whose keys a node-signed
+// request is checked against.
+const maxNodeRequestKeys = 8
+
 // nodeRequest is a request a node signed with its key (api.NodeSigner).
 type nodeRequest struct {
 	name string
@@ -534,7 +540,22 @@ func (s *Server) checkNodeRequest(w http.ResponseWriter, r *http.Request) (*node
 	msg := api.NodeRequestMessage(r.Method, r.URL.RequestURI(), ts, name, nonce, hex.EncodeToString(h[:]))
 	v := s.cfg.Store.View()
 	var match *state.DonorNode
-	for _, n := range v.DonorNodesNamed(name) {
+	// Only the newest few joins of the name are tried (a joined one
+	// first): every join under one name with a new key leaves the one
+	// before, and trying them all would let anyone make the leader check
+	// thousands of signatures per request (a donor that joined one name
+	// over and over).
+	cands := v.DonorNodesNamed(name)
+	slices.SortFunc(cands, func(a, b *state.DonorNode) int {
+		if a.Left.IsZero() != b.Left.IsZero() {
+			if a.Left.IsZero() {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(b.CreateIdx, a.CreateIdx)
+	})
+	for _, n := range cands[:min(len(cands), maxNodeRequestKeys)] {
 		pub, err := receipt.DecodeKey(n.Key)
 		if err != nil || !ed25519.Verify(pub, msg, raw) {
 			continue

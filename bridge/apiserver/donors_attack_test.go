@@ -246,3 +246,37 @@ func TestDonorSquatsAFutureName(t *testing.T) {
 		t.Errorf("DonorOfNode(id-gpu-7) = %q, want uni-a", d)
 	}
 }
+
+// TestNodeRequestVerifiesFewKeys: a node-signed request (no ACL token) is
+// checked against the keys joins recorded under its node name. A hostile
+// donor that joins one name again and again with new keys (each join
+// leaves the one before) piles up records: if every one were tried, each
+// unauthenticated request with a bogus signature would cost the leader
+// thousands of signature checks. Only the newest few of a name are tried:
+// the current key works, a key nine joins old does not.
+func TestNodeRequestVerifiesFewKeys(t *testing.T) {
+	e := newDonorEnv(t)
+	e.register("uni-a")
+	anon, _ := api.NewClient(&api.Config{Address: e.srv.URL})
+	keys := make([]ed25519.PrivateKey, 10)
+	for i := range keys {
+		keys[i] = nodeKey(fmt.Sprintf("x-%d", i))
+		jt, err := e.mgmt.JoinTokenCreate(e.ctx, "uni-a", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := anon.NodeJoin(e.ctx, joinReq(jt.Secret, "x", keys[i], e.clock.Now())); err != nil {
+			t.Fatalf("join %d: %v", i, err)
+		}
+		e.clock.add(time.Second)
+	}
+	if n := len(e.srv.Store.View().DonorNodesNamed("x")); n != 10 {
+		t.Fatalf("%d records of x", n)
+	}
+	if _, err := anon.NodeLeaveStatus(e.ctx, &api.NodeSigner{NodeName: "x", Key: keys[9], Now: e.clock.Now}); err != nil {
+		t.Fatalf("the current key: %v", err)
+	}
+	if _, err := anon.NodeLeaveStatus(e.ctx, &api.NodeSigner{NodeName: "x", Key: keys[0], Now: e.clock.Now}); errCode(err) != api.CodePermissionDenied {
+		t.Fatalf("a key nine joins old: %v, want permission_denied", err)
+	}
+}
