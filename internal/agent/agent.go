@@ -384,6 +384,11 @@ func (o *Options) nomadConfig(st *State, keyPath string) (nomadagent.Config, err
 		Region: st.Region, Datacenter: st.Datacenter, Meta: meta,
 		PluginDir: o.PluginDir, Plugins: plugins, Drivers: []string{nomadexec.DriverName},
 		MemoryMiB: o.MemoryMiB,
+		// hpcbridge's sandboxed driver alone: Nomad's built-in ones (exec
+		// runs a task as any local account but root, outside the sandbox)
+		// would take tasks from anyone who reaches a Nomad API of the
+		// federation, which a job does (no network isolation).
+		ClientOptions: map[string]string{"driver.allowlist": nomadexec.DriverName},
 	}
 	// Jobs see the node's name as the host name (`uname -n`), as
 	// SLURMD_NODENAME on a cluster: when it is not the machine's, Nomad

@@ -5,11 +5,18 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
+	nomadapi "github.com/hashicorp/nomad/api"
+
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
+	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
+	"github.com/hpcbridge/hpcbridge/internal/nomadagent/nomadtest"
 	"github.com/hpcbridge/hpcbridge/internal/receipt"
+	"github.com/hpcbridge/hpcbridge/internal/roottest"
 )
 
 // hostileCoordinator answers every request with handler: a coordinator
@@ -52,6 +59,44 @@ func TestLeaveDeadlineBounded(t *testing.T) {
 		}
 		if !got.Equal(want) {
 			t.Errorf("leave asking for deadline %q, told %v: waits until %v, want %v", asked, far, got, want)
+		}
+	}
+}
+
+// TestDonorNodeOffersOnlyTheSandboxedDriver: a donor's node runs jobs
+// only through hpcbridge's driver in sandbox mode. Nomad's built-in
+// drivers (exec, java, qemu, docker where installed; raw_exec when
+// enabled) must not be offered: anyone who reaches a Nomad API of the
+// federation (a job does: the network is not isolated, and Nomad's ACLs
+// are off) could place an exec task on the donor's machine as one of its
+// local accounts (exec runs as any user but root), outside the sandbox.
+// A real Nomad client started from the agent's configuration fingerprints
+// no driver but hpcbridge's.
+func TestDonorNodeOffersOnlyTheSandboxedDriver(t *testing.T) {
+	roottest.Require(t, "the Nomad client of a donor's node runs as root")
+	server := nomadtest.StartServer(t, nomadagent.Config{})
+	o := Options{DataDir: t.TempDir(), PluginDir: t.TempDir(), SandboxUIDs: DefaultSandboxUIDs, Version: "test"}
+	st := &State{Donor: "uni-b", NodeName: "donor-n1", NomadServers: []string{server.RPCAddr()},
+		Region: nomadagent.DefaultRegion, Datacenter: nomadagent.DefaultDatacenter}
+	cfg, err := o.nomadConfig(st, filepath.Join(o.DataDir, KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The driver plugin itself is not needed to see which drivers Nomad
+	// would offer besides it.
+	cfg.Plugins, cfg.Drivers, cfg.Hostname = nil, nil, ""
+	a := nomadtest.StartJoin(t, st.NomadServers, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// The node is ready once its fingerprint is in; the built-in drivers
+	// fingerprint at start.
+	n, _, err := a.API().Nodes().Info(a.NodeID(), (&nomadapi.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, d := range n.Drivers {
+		if name != nomadexec.DriverName && d.Detected {
+			t.Errorf("the donor's Nomad client offers the %s driver (healthy %v): only %s's sandbox may run jobs there", name, d.Healthy, nomadexec.DriverName)
 		}
 	}
 }
