@@ -280,3 +280,47 @@ func TestNodeRequestVerifiesFewKeys(t *testing.T) {
 		t.Fatalf("a key nine joins old: %v, want permission_denied", err)
 	}
 }
+
+// TestDonorAdminCancelsOnlyItsReclaims: a donor's admin gives back its
+// donor's node from a reclaim its donor began, not from one the
+// federation's operator began (a node pulled for a reason: a bad GPU,
+// forged receipts), which would put jobs back on it; and the refusal for
+// a node that does not exist is the refusal for another donor's node.
+func TestDonorAdminCancelsOnlyItsReclaims(t *testing.T) {
+	e := newDonorEnv(t)
+	e.register("uni-a")
+	e.register("uni-b")
+	e.join("uni-a", "a1")
+	e.join("uni-b", "b1")
+	adminA := e.adminToken("uni-a")
+	if _, err := e.mgmt.ReclaimNode(e.ctx, "a1", "1m"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adminA.CancelReclaim(e.ctx, "a1"); errCode(err) != api.CodePermissionDenied {
+		t.Fatalf("uni-a's admin cancels the operator's reclaim of a1: %v, want permission_denied", err)
+	}
+	if len(e.srv.Store.View().Reclaims()) != 1 {
+		t.Fatal("the operator's reclaim was ended")
+	}
+	if _, err := e.mgmt.CancelReclaim(e.ctx, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adminA.ReclaimNode(e.ctx, "a1", "1m"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adminA.CancelReclaim(e.ctx, "a1"); err != nil {
+		t.Fatalf("uni-a's admin cancels its own reclaim: %v", err)
+	}
+	var msgs []string
+	for _, n := range []string{"b1", "nowhere"} {
+		var ae *api.Error
+		_, err := adminA.CancelReclaim(e.ctx, n)
+		if !errors.As(err, &ae) || ae.Code != api.CodePermissionDenied {
+			t.Fatalf("uni-a's admin cancels %s: %v, want permission_denied", n, err)
+		}
+		msgs = append(msgs, strings.ReplaceAll(ae.Message, n, "NODE"))
+	}
+	if msgs[0] != msgs[1] {
+		t.Fatalf("the refusals differ: %q and %q", msgs[0], msgs[1])
+	}
+}

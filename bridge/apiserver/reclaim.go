@@ -98,14 +98,16 @@ func (s *Server) handleReclaimCancel(w http.ResponseWriter, r *http.Request, tok
 		return api.Errorf(api.CodeNotFound, "node %s not found (this coordinator has no execution backend)", name)
 	}
 	id, err := s.cfg.Reclaim.NodeID(r.Context(), name)
-	if err != nil {
-		return api.Errorf(api.CodeNotFound, "node %s: %v", name, err)
-	}
 	v := s.cfg.Store.View()
 	if !isManagement(tok) {
-		if d := v.DonorOfNodeID(id); tok.Type != state.TokenDonorAdmin || d == "" || d != tok.Donor {
+		// As for a reclaim: a node that does not exist is refused like
+		// another donor's.
+		if d := v.DonorOfNodeID(id); err != nil || tok.Type != state.TokenDonorAdmin || d == "" || d != tok.Donor {
 			return denied("node %s is not one of donor %s's nodes: a donor's admin may give back only the nodes that joined under its donor", name, tok.Donor)
 		}
+	}
+	if err != nil {
+		return api.Errorf(api.CodeNotFound, "node %s: %v", name, err)
 	}
 	rc := v.Reclaim(id)
 	switch {
@@ -115,6 +117,10 @@ func (s *Server) handleReclaimCancel(w http.ResponseWriter, r *http.Request, tok
 		return api.Errorf(api.CodeConflict, "node %s left its donor: it is given back when it rejoins (its agent started again)", name)
 	case rc.Source != state.ReclaimCommand:
 		return api.Errorf(api.CodeConflict, "node %s's reclaim comes from %s: end it there (nomad node drain -disable, or its donation window)", name, rc.Source)
+	case !isManagement(tok) && rc.By != actor(tok).User:
+		// The operator's reclaim (a node pulled for a reason) is the
+		// operator's to end: a donor's admin ends its donor's own.
+		return denied("node %s's reclaim was begun by %s: a donor's admin may end only the reclaims its donor began", name, rc.By)
 	}
 	res, _, err := s.apply(r.Context(), state.CmdNodeReclaim, state.NodeReclaimCmd{Time: s.now().UTC(), Op: state.ReclaimEnd, Node: rc.Node, NodeID: id, Begins: rc.Begins})
 	if err != nil {
