@@ -325,6 +325,8 @@ func donorTables() map[string]*memdb.TableSchema {
 	return map[string]*memdb.TableSchema{
 		tableDonors: {Name: tableDonors, Indexes: map[string]*memdb.IndexSchema{
 			"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Name"}},
+			// "account": donors by affiliated account (one each: applyDonor).
+			"account": {Name: "account", AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Accounts"}},
 		}},
 		tableDonorNodes: {Name: tableDonorNodes, Indexes: map[string]*memdb.IndexSchema{
 			"id":    {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Key"}},
@@ -417,6 +419,9 @@ func applyDonor(a *applier, _ uint8, c *DonorCmd) *Result {
 		if n, _ := a.txn.Get(tableDonors, "id"); countIt(n) >= MaxDonors {
 			return &Result{Err: fmt.Errorf("register donor %s: %d donors registered, the most there may be", c.Name, MaxDonors)}
 		}
+		if err := a.accountsFree(c.Name, c.Accounts); err != nil {
+			return &Result{Err: err}
+		}
 		a.putDonor(&Donor{Name: c.Name, Wallet: c.Wallet, WalletProof: c.WalletProof, WalletIssued: c.WalletIssued.UTC(),
 			Accounts: uniqSorted(c.Accounts), CreateTime: c.Time.UTC()})
 		return &Result{Value: c.Name}
@@ -438,6 +443,9 @@ func applyDonor(a *applier, _ uint8, c *DonorCmd) *Result {
 	case DonorAccounts:
 		if !c.By.Management {
 			return &Result{Err: fmt.Errorf("donor %s accounts: %w (management token only)", c.Name, ErrPermission)}
+		}
+		if err := a.accountsFree(c.Name, c.Accounts); err != nil {
+			return &Result{Err: err}
 		}
 		cp.Accounts = uniqSorted(c.Accounts)
 	case DonorDelete:
@@ -481,6 +489,17 @@ func applyDonor(a *applier, _ uint8, c *DonorCmd) *Result {
 	}
 	a.putDonor(&cp)
 	return &Result{Value: c.Name}
+}
+
+// accountsFree refuses an account affiliated with another donor than
+// name: an account has one donor (whose fair share its jobs get).
+func (a *applier) accountsFree(name string, accts []string) error {
+	for _, acct := range accts {
+		if raw, _ := a.txn.First(tableDonors, "account", acct); raw != nil && raw.(*Donor).Name != name {
+			return fmt.Errorf("account %s is affiliated with donor %s already (an account has one donor): %w", acct, raw.(*Donor).Name, ErrState)
+		}
+	}
+	return nil
 }
 
 func countIt(it memdb.ResultIterator) int {
@@ -685,6 +704,24 @@ func (a *applier) leaveDonor(c *JoinTokenCmd) *Result {
 // the node eligible again, once the node rejoined (IsRejoined).
 func LeaveReclaimBy(donor string) string { return "leave:" + donor }
 
+// DonorAdminBy is the Reclaim.By (the actor's user) of what a donor's
+// admin token does for donor.
+func DonorAdminBy(donor string) string { return "donor-admin:" + donor }
+
+// ReclaimByRank orders who began a command reclaim: a node's leave (0),
+// a donor's admin (1), the operator (2, any other By: user names cannot
+// hold a ':'). A command reclaim under way passes to a new one's By only
+// of the same rank or higher.
+func ReclaimByRank(by string) int {
+	switch {
+	case strings.HasPrefix(by, "leave:"):
+		return 0
+	case strings.HasPrefix(by, "donor-admin:"):
+		return 1
+	}
+	return 2
+}
+
 // IsLeaveReclaim reports whether rc was begun by a donor node's leave.
 func IsLeaveReclaim(rc *Reclaim) bool {
 	return rc != nil && rc.Source == ReclaimCommand && strings.HasPrefix(rc.By, "leave:")
@@ -717,17 +754,16 @@ func (v *View) Donor(name string) *Donor {
 }
 
 // DonorOfAccount is the donor account acct is affiliated with ("" for
-// none; the first by name if several list it).
+// none; an account has at most one).
 func (v *View) DonorOfAccount(acct string) string {
 	if acct == "" {
 		return ""
 	}
-	for _, d := range v.Donors() {
-		if slices.Contains(d.Accounts, acct) {
-			return d.Name
-		}
+	raw, err := v.txn.First(tableDonors, "account", acct)
+	if err != nil || raw == nil {
+		return ""
 	}
-	return ""
+	return raw.(*Donor).Name
 }
 
 // DonorNodes lists the node records of donor (joined and left), by name

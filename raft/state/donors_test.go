@@ -95,6 +95,34 @@ func TestDonorRegistry(t *testing.T) {
 	if res := f.apply(CmdDonor, DonorCmd{Op: DonorAccounts, Time: t0, Name: "uni-q", By: mgmt}); !errors.Is(res.Err, ErrNotFound) {
 		t.Fatalf("unknown donor: %v", res.Err)
 	}
+	// An account has one donor: uni-b may not take uni-a's, at register
+	// or later; once uni-a lets it go, uni-b may.
+	if res := f.apply(CmdDonor, DonorCmd{Op: DonorAccounts, Time: t0, Name: "uni-a", Accounts: []string{"physics"}, By: mgmt}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if res := f.apply(CmdDonor, DonorCmd{Op: DonorRegister, Time: t0, Name: "uni-b", Wallet: testWallet, WalletProof: testProof,
+		WalletIssued: t0, Accounts: []string{"bio", "physics"}, By: mgmt}); !errors.Is(res.Err, ErrState) || f.s.View().Donor("uni-b") != nil {
+		t.Fatalf("uni-b registers with uni-a's account: %v", res.Err)
+	}
+	f.register("uni-b", "bio")
+	if res := f.apply(CmdDonor, DonorCmd{Op: DonorAccounts, Time: t0, Name: "uni-b", Accounts: []string{"bio", "physics"}, By: mgmt}); !errors.Is(res.Err, ErrState) {
+		t.Fatalf("uni-b takes uni-a's account: %v", res.Err)
+	}
+	if res := f.apply(CmdDonor, DonorCmd{Op: DonorAccounts, Time: t0, Name: "uni-a", Accounts: []string{"physics", "chem"}, By: mgmt}); res.Err != nil {
+		t.Fatalf("uni-a keeps its own account: %v", res.Err)
+	}
+	f.apply(CmdDonor, DonorCmd{Op: DonorAccounts, Time: t0, Name: "uni-a", By: mgmt})
+	if res := f.apply(CmdDonor, DonorCmd{Op: DonorAccounts, Time: t0, Name: "uni-b", Accounts: []string{"bio", "physics"}, By: mgmt}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	v = f.s.View()
+	if v.DonorOfAccount("physics") != "uni-b" || v.DonorOfAccount("bio") != "uni-b" || v.DonorOfAccount("chem") != "" {
+		t.Fatalf("accounts: physics %q bio %q chem %q", v.DonorOfAccount("physics"), v.DonorOfAccount("bio"), v.DonorOfAccount("chem"))
+	}
+	// The index survives a snapshot.
+	if r := restoreOf(t, f.s); r.View().DonorOfAccount("physics") != "uni-b" {
+		t.Fatal("DonorOfAccount after restore")
+	}
 }
 
 // Encode refuses commands over their bounds: names, accounts, wallets,
