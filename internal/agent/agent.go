@@ -185,10 +185,26 @@ func Run(ctx context.Context, o Options) error {
 	}
 	// Jobs run as unprivileged users in Nomad's alloc dirs below the data
 	// dir: it must be searchable (not readable) by them.
-	if err := os.MkdirAll(o.DataDir, 0o711); err != nil {
+	err := os.MkdirAll(o.DataDir, 0o711)
+	if err != nil {
 		return err
 	}
 	if err := checkOwnDir(o.DataDir); err != nil {
+		return err
+	}
+	if err := checkTrusted("data dir", o.DataDir); err != nil {
+		return err
+	}
+	// Nomad runs as root, and runs every file of its plugin dir.
+	if err := checkPluginDir(o.PluginDir); err != nil {
+		return err
+	}
+	if o.NomadBinary == "" {
+		if o.NomadBinary, err = nomadagent.Binary(); err != nil {
+			return err
+		}
+	}
+	if err := checkTrusted("nomad", o.NomadBinary); err != nil {
 		return err
 	}
 	if err := os.Chmod(o.DataDir, 0o711); err != nil {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,6 +99,88 @@ func TestDonorNodeOffersOnlyTheSandboxedDriver(t *testing.T) {
 	for name, d := range n.Drivers {
 		if name != nomadexec.DriverName && d.Detected {
 			t.Errorf("the donor's Nomad client offers the %s driver (healthy %v): only %s's sandbox may run jobs there", name, d.Healthy, nomadexec.DriverName)
+		}
+	}
+}
+
+// TestUntrustedPathsRefused: the agent (root) starts Nomad, which runs as
+// root every file of its plugin dir, and trusts the key, the state and
+// the Nomad configuration of its data dir. A local user who may change
+// any of them, or a directory above them (rename it and put another in
+// its place), would act as root: such paths are refused before anything
+// runs. The plugin dir's default, plugins/ beside the hpcbridge binary,
+// is wherever the binary was unpacked.
+func TestUntrustedPathsRefused(t *testing.T) {
+	roottest.Require(t, "the checks compare owners with root's")
+	base := t.TempDir() // below /tmp: sticky, writable by all, allowed above
+	mkdir := func(path string, mode os.FileMode, uid int) string {
+		t.Helper()
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(path, uid, uid); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	file := func(path string, mode os.FileMode, uid int) string {
+		t.Helper()
+		if err := os.WriteFile(path, []byte("#!/bin/sh\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(path, uid, uid); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	plugins := func(parent string) string {
+		d := mkdir(filepath.Join(parent, "plugins"), 0o755, 0)
+		file(filepath.Join(d, DriverPlugin), 0o755, 0)
+		return d
+	}
+	nomad := file(filepath.Join(mkdir(filepath.Join(base, "bin"), 0o755, 0), "nomad"), 0o755, 0)
+	goodPlugins := plugins(mkdir(filepath.Join(base, "good"), 0o755, 0))
+	run := func(dataDir, pluginDir, nomadBin string) error {
+		return Run(context.Background(), Options{Join: "hbj_test", API: &api.Config{Address: "http://127.0.0.1:1"}, DataDir: dataDir,
+			PluginDir: pluginDir, NomadBinary: nomadBin})
+	}
+	// All trusted: the agent goes on to join (and finds no coordinator).
+	if err := run(filepath.Join(base, "data-good"), goodPlugins, nomad); err == nil || !strings.Contains(err.Error(), "is the coordinator's address right") {
+		t.Fatalf("trusted paths: %v, want the join to fail for want of a coordinator", err)
+	}
+
+	openDir := mkdir(filepath.Join(base, "open"), 0o777, 0) // no sticky bit
+	otherDir := mkdir(filepath.Join(base, "other"), 0o755, 65534)
+	strayPlugins := plugins(mkdir(filepath.Join(base, "stray"), 0o755, 0))
+	file(filepath.Join(strayPlugins, "helper"), 0o755, 65534)
+	loosePlugins := plugins(mkdir(filepath.Join(base, "loose"), 0o755, 0))
+	if err := os.Chmod(filepath.Join(loosePlugins, DriverPlugin), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	looseNomad := file(filepath.Join(base, "bin", "nomad-loose"), 0o757, 0)
+	for what, c := range map[string]struct {
+		data, plugins, nomad, want string
+	}{
+		"plugin dir below a directory writable by all": {filepath.Join(base, "d1"), plugins(openDir), nomad, openDir + " is writable by others"},
+		"plugin dir below another user's directory":     {filepath.Join(base, "d2"), plugins(otherDir), nomad, otherDir + " belongs to uid 65534"},
+		"another user's file in the plugin dir":         {filepath.Join(base, "d3"), strayPlugins, nomad, "helper belongs to uid 65534"},
+		"a plugin writable by all":                      {filepath.Join(base, "d4"), loosePlugins, nomad, DriverPlugin + " is writable by others"},
+		"data dir below another user's directory":       {filepath.Join(otherDir, "agent"), goodPlugins, nomad, otherDir + " belongs to uid 65534"},
+		"data dir below a directory writable by all":    {filepath.Join(openDir, "agent"), goodPlugins, nomad, openDir + " is writable by others"},
+		"a nomad binary writable by others":             {filepath.Join(base, "d5"), goodPlugins, looseNomad, "nomad-loose is writable by others"},
+	} {
+		err := run(c.data, c.plugins, c.nomad)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want a refusal that says %q", what, err, c.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "coordinator") {
+			t.Errorf("%s: the agent went on to join", what)
 		}
 	}
 }
