@@ -168,12 +168,12 @@ func TestUntrustedPathsRefused(t *testing.T) {
 		data, plugins, nomad, want string
 	}{
 		"plugin dir below a directory writable by all": {filepath.Join(base, "d1"), plugins(openDir), nomad, openDir + " is writable by others"},
-		"plugin dir below another user's directory":     {filepath.Join(base, "d2"), plugins(otherDir), nomad, otherDir + " belongs to uid 65534"},
-		"another user's file in the plugin dir":         {filepath.Join(base, "d3"), strayPlugins, nomad, "helper belongs to uid 65534"},
-		"a plugin writable by all":                      {filepath.Join(base, "d4"), loosePlugins, nomad, DriverPlugin + " is writable by others"},
-		"data dir below another user's directory":       {filepath.Join(otherDir, "agent"), goodPlugins, nomad, otherDir + " belongs to uid 65534"},
-		"data dir below a directory writable by all":    {filepath.Join(openDir, "agent"), goodPlugins, nomad, openDir + " is writable by others"},
-		"a nomad binary writable by others":             {filepath.Join(base, "d5"), goodPlugins, looseNomad, "nomad-loose is writable by others"},
+		"plugin dir below another user's directory":    {filepath.Join(base, "d2"), plugins(otherDir), nomad, otherDir + " belongs to uid 65534"},
+		"another user's file in the plugin dir":        {filepath.Join(base, "d3"), strayPlugins, nomad, "helper belongs to uid 65534"},
+		"a plugin writable by all":                     {filepath.Join(base, "d4"), loosePlugins, nomad, DriverPlugin + " is writable by others"},
+		"data dir below another user's directory":      {filepath.Join(otherDir, "agent"), goodPlugins, nomad, otherDir + " belongs to uid 65534"},
+		"data dir below a directory writable by all":   {filepath.Join(openDir, "agent"), goodPlugins, nomad, openDir + " is writable by others"},
+		"a nomad binary writable by others":            {filepath.Join(base, "d5"), goodPlugins, looseNomad, "nomad-loose is writable by others"},
 	} {
 		err := run(c.data, c.plugins, c.nomad)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
