@@ -89,9 +89,9 @@ func aclCommand(s streams) *cli.Command {
 								return writeAdminJSON(s, toks)
 							}
 							w := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-							fmt.Fprintln(w, "Accessor ID\tName\tType\tUser\tAccounts")
+							fmt.Fprintln(w, "Accessor ID\tName\tType\tUser\tAccounts\tDonor")
 							for _, t := range toks {
-								fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\n", t.AccessorID, t.Name, t.Type, t.User, t.Accounts)
+								fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\t%s\n", t.AccessorID, termSafe(t.Name), t.Type, t.User, t.Accounts, t.Donor)
 							}
 							return w.Flush()
 						},
