@@ -319,7 +319,7 @@ func (o *Options) joined(ctx context.Context, client *api.Client, key ed25519.Pr
 	if err != nil {
 		return nil, fmt.Errorf("joining %s as node %s: %w", o.API.Address, name, err)
 	}
-	if err := checkJoinResponse(resp); err != nil {
+	if err := checkJoinResponse(resp, name); err != nil {
 		return nil, fmt.Errorf("joining %s as node %s: %w", o.API.Address, name, err)
 	}
 	st = &State{Coordinator: o.API.Address, Donor: resp.Donor, NodeName: resp.NodeName, Key: pub,

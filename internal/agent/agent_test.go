@@ -183,7 +183,7 @@ func TestDataDirMustBeOwn(t *testing.T) {
 
 func TestJoinResponseChecked(t *testing.T) {
 	good := api.NodeJoinResponse{Donor: "uni-b", NodeName: "n1", NomadServers: []string{"10.0.0.1:4647"}, Meta: map[string]string{"k": "v"}}
-	if err := checkJoinResponse(&good); err != nil {
+	if err := checkJoinResponse(&good, "n1"); err != nil {
 		t.Fatal(err)
 	}
 	many := make([]string, maxNomadServers+1)
@@ -199,7 +199,7 @@ func TestJoinResponseChecked(t *testing.T) {
 	} {
 		r := good
 		mod(&r)
-		if err := checkJoinResponse(&r); err == nil {
+		if err := checkJoinResponse(&r, "n1"); err == nil {
 			t.Errorf("%s: accepted", what)
 		}
 	}

@@ -6,8 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 )
@@ -85,10 +89,36 @@ const (
 	maxJoinString   = 256
 )
 
+// Shapes of what a join's answer may hold: it is written into Nomad's
+// configuration (HCL, where "${" or "%{" opens a template that swallows the
+// closing quote and the lines after it, and Nomad refuses to start).
+var (
+	donorNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	nomadNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	metaKeyRE   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	hostRE      = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?$`)
+)
+
+// plainValue reports whether s is a value the agent writes into Nomad's
+// configuration as is: bounded, valid UTF-8, printable, no template.
+func plainValue(s string) bool {
+	if len(s) > maxJoinString || !utf8.ValidString(s) || strings.Contains(s, "${") || strings.Contains(s, "%{") {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
 // checkJoinResponse refuses an answer the agent would not write into
 // Nomad's configuration: no servers, too many, one that is not host:port,
-// or oversized names and meta.
-func checkJoinResponse(r *api.NodeJoinResponse) error {
+// a node name other than the one asked for (the coordinator records the
+// name the node gives; its key is bound to the Nomad node of that name),
+// names that are not names, or meta that is not plain.
+func checkJoinResponse(r *api.NodeJoinResponse, asked string) error {
 	if len(r.NomadServers) == 0 {
 		return errors.New("the coordinator names no Nomad servers to join")
 	}
@@ -96,17 +126,26 @@ func checkJoinResponse(r *api.NodeJoinResponse) error {
 		return fmt.Errorf("the coordinator's answer names %d Nomad servers and %d meta entries, more than %d and %d", len(r.NomadServers), len(r.Meta), maxNomadServers, maxJoinMeta)
 	}
 	for _, s := range r.NomadServers {
-		if _, _, err := net.SplitHostPort(s); err != nil || len(s) > maxJoinString {
+		host, port, err := net.SplitHostPort(s)
+		n, perr := strconv.Atoi(port)
+		if err != nil || len(s) > maxJoinString || perr != nil || n < 1 || n > 65535 || (net.ParseIP(host) == nil && !hostRE.MatchString(host)) {
 			return fmt.Errorf("the coordinator names Nomad server %.80q: want host:port", s)
 		}
 	}
-	long := func(s string) bool { return len(s) > maxJoinString || strings.ContainsAny(s, "\x00\n") }
-	if long(r.Donor) || long(r.NodeName) || long(r.Datacenter) || long(r.Region) {
-		return fmt.Errorf("the coordinator's answer has an oversized or multi-line name (donor %.40q, node %.40q)", r.Donor, r.NodeName)
+	if r.NodeName != "" && r.NodeName != asked {
+		return fmt.Errorf("the coordinator's answer names the node %.70q, not %s as asked", r.NodeName, asked)
+	}
+	if !donorNameRE.MatchString(r.Donor) {
+		return fmt.Errorf("the coordinator's answer names the donor %.70q: not a donor name", r.Donor)
+	}
+	for what, v := range map[string]string{"datacenter": r.Datacenter, "region": r.Region} {
+		if v != "" && !nomadNameRE.MatchString(v) {
+			return fmt.Errorf("the coordinator's answer names the %s %.70q: want letters, digits, '.', '_' and '-'", what, v)
+		}
 	}
 	for k, v := range r.Meta {
-		if long(k) || long(v) {
-			return fmt.Errorf("the coordinator's answer has an oversized or multi-line meta entry %.40q", k)
+		if !metaKeyRE.MatchString(k) || !plainValue(v) {
+			return fmt.Errorf("the coordinator's answer has a meta entry %.70q = %.70q: want a key of letters, digits, '.', '_' and '-', and a printable value without ${ or %%{", k, v)
 		}
 	}
 	return nil

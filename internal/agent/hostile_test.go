@@ -2,7 +2,10 @@ package agent
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
+	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -181,6 +184,62 @@ func TestUntrustedPathsRefused(t *testing.T) {
 		}
 		if err != nil && strings.Contains(err.Error(), "coordinator") {
 			t.Errorf("%s: the agent went on to join", what)
+		}
+	}
+}
+
+// TestHostileJoinAnswerRefused: what the join answers goes into Nomad's
+// configuration (agent.hcl) and the data dir's state. A coordinator (or
+// anyone between, over plain HTTP) answering a template opener ("${"
+// swallows the closing quote and the lines after it: Nomad refuses the
+// file, and every later start fails), a name that is not a name, another
+// node name than the one asked for, or a server that is not host:port is
+// refused, and nothing is recorded.
+func TestHostileJoinAnswerRefused(t *testing.T) {
+	good := api.NodeJoinResponse{Donor: "uni-b", NodeName: "n1", NomadServers: []string{"10.0.0.1:4647", "nomad.example.org:4647", "[::1]:4647"},
+		Datacenter: "dc1", Region: "global", Meta: map[string]string{api.MetaDonor: "uni-b", "rack.row": "r 1/2"}}
+	var answer api.NodeJoinResponse
+	c := hostileCoordinator(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(answer)
+	})
+	join := func(r api.NodeJoinResponse) (*State, string, error) {
+		answer = r
+		dir := t.TempDir()
+		key, err := receipt.LoadOrCreateKey(filepath.Join(dir, KeyFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := Options{Join: "hbj_test", API: &api.Config{Address: "http://coord.test"}, DataDir: dir, Name: "n1", Out: io.Discard}
+		st, err := o.joined(context.Background(), c, key, receipt.EncodeKey(key.Public().(ed25519.PublicKey)))
+		return st, dir, err
+	}
+	if st, _, err := join(good); err != nil || st.NodeName != "n1" || st.Region != "global" {
+		t.Fatalf("a good answer: %+v, %v", st, err)
+	}
+	for what, mod := range map[string]func(*api.NodeJoinResponse){
+		"a template in a meta value":  func(r *api.NodeJoinResponse) { r.Meta = map[string]string{"k": "${"} },
+		"a %{ template in meta":       func(r *api.NodeJoinResponse) { r.Meta = map[string]string{"k": "%{ if x }"} },
+		"a control character in meta": func(r *api.NodeJoinResponse) { r.Meta = map[string]string{"k": "a\rb"} },
+		"a meta key with a quote":     func(r *api.NodeJoinResponse) { r.Meta = map[string]string{`k" = "x`: "v"} },
+		"a template in the region":    func(r *api.NodeJoinResponse) { r.Region = "${x" },
+		"a quote in the datacenter":   func(r *api.NodeJoinResponse) { r.Datacenter = `dc1" bind_addr = "0.0.0.0` },
+		"a brace in the donor name":   func(r *api.NodeJoinResponse) { r.Donor = "uni-b}" },
+		"another node name":           func(r *api.NodeJoinResponse) { r.NodeName = "home-gpu-1" },
+		"a node name with a path":     func(r *api.NodeJoinResponse) { r.NodeName = "../n1" },
+		"a bracketed template server": func(r *api.NodeJoinResponse) { r.NomadServers = []string{`[${"]:4647`} },
+		"a server without a port":     func(r *api.NodeJoinResponse) { r.NomadServers = []string{"10.0.0.1:"} },
+		"a server with a bad port":    func(r *api.NodeJoinResponse) { r.NomadServers = []string{"10.0.0.1:99999"} },
+	} {
+		r := good
+		r.Meta = maps.Clone(good.Meta)
+		mod(&r)
+		st, dir, err := join(r)
+		if err == nil {
+			t.Errorf("%s: accepted: %+v", what, st)
+		}
+		if _, serr := os.Stat(filepath.Join(dir, StateFile)); serr == nil {
+			t.Errorf("%s: recorded in %s", what, StateFile)
 		}
 	}
 }
