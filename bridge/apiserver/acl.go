@@ -144,7 +144,7 @@ func actor(tok *state.ACLToken) state.Actor {
 	if tok.Type == state.TokenDonorAdmin {
 		a.Donor = tok.Donor
 		if a.User == "" {
-			a.User = "donor-admin:" + tok.Donor
+			a.User = state.DonorAdminBy(tok.Donor)
 		}
 	}
 	return a

@@ -324,3 +324,36 @@ func TestDonorAdminCancelsOnlyItsReclaims(t *testing.T) {
 		t.Fatalf("the refusals differ: %q and %q", msgs[0], msgs[1])
 	}
 }
+
+// TestOperatorReclaimStays: the operator's reclaim of a donor's node is
+// not taken over by the donor: its admin reclaiming the node too, then
+// cancelling "its" reclaim, or the node leaving (a leave's reclaim is
+// ended by the leader's reclaimer when the node rejoins), left the
+// reclaim the donor's to end.
+func TestOperatorReclaimStays(t *testing.T) {
+	e := newDonorEnv(t)
+	e.register("uni-a")
+	e.join("uni-a", "a1")
+	adminA := e.adminToken("uni-a")
+	if _, err := e.mgmt.ReclaimNode(e.ctx, "a1", "10m"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adminA.ReclaimNode(e.ctx, "a1", "1m"); err != nil {
+		t.Fatalf("uni-a's admin reclaims its node again: %v", err)
+	}
+	if _, err := adminA.CancelReclaim(e.ctx, "a1"); errCode(err) != api.CodePermissionDenied {
+		t.Fatalf("uni-a's admin cancels after reclaiming over the operator: %v, want permission_denied", err)
+	}
+	anon, _ := api.NewClient(&api.Config{Address: e.srv.URL})
+	if _, err := anon.NodeLeave(e.ctx, &api.NodeSigner{NodeName: "a1", Key: nodeKey("a1"), Now: e.clock.Now}, "1m"); err != nil {
+		t.Fatal(err)
+	}
+	rc := e.srv.Store.View().Reclaim("id-a1")
+	if rc == nil || state.IsLeaveReclaim(rc) || strings.HasPrefix(rc.By, "donor-admin:") {
+		t.Fatalf("after the donor's reclaim and leave, the reclaim is %+v: no longer the operator's", rc)
+	}
+	// The earliest deadline still wins.
+	if !rc.Deadline.Equal(e.clock.Now().Add(time.Minute)) {
+		t.Fatalf("deadline %v", rc.Deadline)
+	}
+}

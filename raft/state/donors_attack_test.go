@@ -143,3 +143,40 @@ func TestJoinNotAsAFederationNode(t *testing.T) {
 		t.Fatalf("uni-a's gpu-1 joins again with a new key: %v", res.Err)
 	}
 }
+
+// TestReclaimNotTakenOverByADonor: a command reclaim under way passes to
+// a newer one's By only of the same rank or higher (the operator over a
+// donor's admin over a node's leave), and a donor's reclaim never takes
+// an operator's drain over: else the donor would own, and end, what the
+// operator began.
+func TestReclaimNotTakenOverByADonor(t *testing.T) {
+	f := newDonorFixture(t)
+	begin := func(source, by string, at time.Time) Reclaim {
+		t.Helper()
+		res := f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: at, Op: ReclaimBegin, Node: "a1", NodeID: "id-a1",
+			Deadline: at.Add(time.Hour), Source: source, By: by})
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		return res.Value.(Reclaim)
+	}
+	begin(ReclaimDrain, "nomad", t0)
+	if rc := begin(ReclaimCommand, DonorAdminBy("uni-a"), t0.Add(time.Minute)); rc.Source != ReclaimDrain {
+		t.Fatalf("a donor's admin took the operator's drain over: %+v", rc)
+	}
+	if rc := begin(ReclaimCommand, "root", t0.Add(2*time.Minute)); rc.Source != ReclaimCommand || rc.By != "root" {
+		t.Fatalf("the operator's reclaim over a drain: %+v", rc)
+	}
+	var last Reclaim
+	for _, by := range []string{DonorAdminBy("uni-a"), LeaveReclaimBy("uni-a")} {
+		if last = begin(ReclaimCommand, by, t0.Add(3*time.Minute)); last.By != "root" {
+			t.Fatalf("%s took the operator's reclaim over: %+v", by, last)
+		}
+	}
+	// Between the donor's own: the admin's over the leave's.
+	f.apply(CmdNodeReclaim, NodeReclaimCmd{Time: t0.Add(4 * time.Minute), Op: ReclaimEnd, Node: "a1", NodeID: "id-a1", Begins: last.Begins})
+	begin(ReclaimCommand, LeaveReclaimBy("uni-a"), t0.Add(5*time.Minute))
+	if rc := begin(ReclaimCommand, DonorAdminBy("uni-a"), t0.Add(6*time.Minute)); rc.By != DonorAdminBy("uni-a") {
+		t.Fatalf("the admin's reclaim over the leave's: %+v", rc)
+	}
+}

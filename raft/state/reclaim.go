@@ -219,7 +219,15 @@ func applyNodeReclaim(a *applier, _ uint8, c *NodeReclaimCmd) *Result {
 			if c.Deadline.Before(r.Deadline) {
 				r.Deadline = c.Deadline
 			}
-			if c.Source == ReclaimCommand || c.Source == ReclaimDrain && r.Source == ReclaimWindow {
+			// A command reclaim takes over a window's; the operator's
+			// (ReclaimByRank 2) a drain's too; between command reclaims,
+			// the operator's over a donor's admin's over a node's leave:
+			// a donor cannot take the operator's reclaim or drain over,
+			// and end it.
+			rank := ReclaimByRank(c.By)
+			if c.Source == ReclaimCommand && (r.Source == ReclaimWindow || r.Source == ReclaimDrain && rank == 2 ||
+				r.Source == ReclaimCommand && rank >= ReclaimByRank(r.By)) ||
+				c.Source == ReclaimDrain && r.Source == ReclaimWindow {
 				r.Source, r.By = c.Source, c.By
 			}
 		}
