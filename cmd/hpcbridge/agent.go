@@ -48,6 +48,8 @@ func agentCommand(s streams) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "join", EnvVars: []string{envJoinToken}, Usage: "the join token (hbj_...; better in $" + envJoinToken + ": a command line is visible to every user)"},
 			&cli.StringFlag{Name: "coordinator", Usage: "the coordinator's API address, e.g. https://coord.example.org:4747", DefaultText: "$" + api.EnvAddress},
+			&cli.StringFlag{Name: "ca-file", Usage: "PEM file of the CAs that sign the coordinator's certificate (an https:// coordinator with a private CA)", DefaultText: "$" + api.EnvCACert + ", else the system's"},
+			&cli.BoolFlag{Name: "insecure-http", Usage: "allow a plain-HTTP coordinator on another machine (the join token and the coordinator's answers travel unprotected)"},
 			&cli.StringFlag{Name: "data-dir", Value: defaultAgentDataDir, Usage: "where the node's key, its join and its Nomad client's state live"},
 			&cli.StringFlag{Name: "name", Usage: "the node's name (first join only)", DefaultText: "the host name"},
 			&cli.IntFlag{Name: "cpus", Usage: "offer only this many CPUs (the first this process may run on); 0: all", DefaultText: "all"},
@@ -102,10 +104,13 @@ func agentOptions(c *cli.Context, s streams) (agent.Options, error) {
 		return agent.Options{}, fmt.Errorf("--coordinator is required: the coordinator's API address, e.g. https://coord.example.org:4747")
 	}
 	cfg.Address = addr
+	if f := c.String("ca-file"); f != "" {
+		cfg.CACert = f
+	}
 	o := agent.Options{
 		Join: strings.TrimSpace(c.String("join")), API: cfg, DataDir: c.String("data-dir"), Name: c.String("name"),
 		CPUs: c.Int("cpus"), SandboxUIDs: c.String("sandbox-uids"), NomadBinary: os.Getenv(nomadagent.EnvBinary),
-		Version: version, Out: s.out,
+		Version: version, Out: s.out, InsecureHTTP: c.Bool("insecure-http"),
 	}
 	if m := c.String("memory"); m != "" {
 		mib, err := parseSizeMiB(m)

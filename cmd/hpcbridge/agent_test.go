@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -35,5 +37,21 @@ func TestAgentUsage(t *testing.T) {
 		if code != exitUsage || !strings.Contains(errb.String(), c.want) {
 			t.Errorf("hpcbridge %v: exit %d, %q; want %d and %q", c.args, code, errb.String(), exitUsage, c.want)
 		}
+	}
+}
+
+// TestAgentPlainHTTPRefused: a plain-HTTP coordinator on another machine
+// is a usage error (the join token would cross the network in the clear)
+// that names the ways out.
+func TestAgentPlainHTTPRefused(t *testing.T) {
+	plugins := t.TempDir()
+	if err := os.WriteFile(filepath.Join(plugins, driverBinaryName), nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	args := []string{"hpcbridge", "agent", "--coordinator", "http://coord.example.org:4747", "--plugin-dir", plugins, "--data-dir", t.TempDir(), "--gpu-backend", "none"}
+	code := run(args, strings.NewReader(""), &out, &errb, []string{"HOME=" + t.TempDir(), "HPCBRIDGE_JOIN_TOKEN=hbj_x"})
+	if code != exitUsage || !strings.Contains(errb.String(), "plain HTTP") || !strings.Contains(errb.String(), "--ca-file") || !strings.Contains(errb.String(), "--insecure-http") {
+		t.Errorf("plain HTTP: exit %d, %q", code, errb.String())
 	}
 }

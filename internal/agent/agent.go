@@ -75,6 +75,10 @@ type Options struct {
 	// Token is not used: the join secret and the node key are the
 	// credentials.
 	API *api.Config
+	// InsecureHTTP allows a plain-HTTP coordinator on another machine
+	// (--insecure-http): without it only https, or http to a loopback
+	// address, is accepted.
+	InsecureHTTP bool
 	// DataDir holds the state, the node key and Nomad's directory.
 	DataDir string
 	// Name is the node's name; empty: the state's, else the host name.
@@ -135,6 +139,9 @@ func (o *Options) check() error {
 	if o.API == nil || o.API.Address == "" {
 		return usage("--coordinator is required: the coordinator's API address, e.g. https://coord.example.org:4747")
 	}
+	if err := o.checkTransport(); err != nil {
+		return usage("%v", err)
+	}
 	if o.Join != "" && (len(o.Join) > 256 || !strings.HasPrefix(o.Join, "hbj_")) {
 		return usage("--join: not a join token (they start with hbj_; hpcbridge node join-token --donor NAME makes one)")
 	}
@@ -180,6 +187,9 @@ func Run(ctx context.Context, o Options) error {
 	if err := o.check(); err != nil {
 		return err
 	}
+	if o.InsecureHTTP && !o.usesTLS() {
+		fmt.Fprintf(o.Out, "==> WARNING: --insecure-http: the join token and the coordinator's answers (which Nomad servers this machine obeys) travel unprotected to %s\n", o.API.Address)
+	}
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("%w: run hpcbridge agent as root: its jobs run sandboxed (a uid of their own, private mounts, cgroup limits), which only root sets up", ErrUsage)
 	}
@@ -221,7 +231,11 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("node key %s: %w", keyPath, err)
 	}
 	pub := receipt.EncodeKey(key.Public().(ed25519.PublicKey))
-	client, err := api.NewClient(o.apiConfig())
+	cfg, err := o.apiConfig()
+	if err != nil {
+		return fmt.Errorf("%w: --coordinator: %v", ErrUsage, err)
+	}
+	client, err := api.NewClient(cfg)
 	if err != nil {
 		return fmt.Errorf("%w: --coordinator: %v", ErrUsage, err)
 	}
@@ -229,14 +243,14 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := o.nomadConfig(st, keyPath)
+	ncfg, err := o.nomadConfig(st, keyPath)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(o.Out, "==> starting the Nomad client %s (config %s, log %s), joining %s\n",
-		st.NodeName, filepath.Join(cfg.Dir, nomadagent.ConfigFile), filepath.Join(cfg.Dir, nomadagent.LogFile), strings.Join(st.NomadServers, ", "))
+		st.NodeName, filepath.Join(ncfg.Dir, nomadagent.ConfigFile), filepath.Join(ncfg.Dir, nomadagent.LogFile), strings.Join(st.NomadServers, ", "))
 	startCtx, cancel := context.WithTimeout(ctx, StartTimeout)
-	a, err := nomadagent.StartJoin(startCtx, st.NomadServers, cfg)
+	a, err := nomadagent.StartJoin(startCtx, st.NomadServers, ncfg)
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -253,13 +267,6 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("the Nomad client exited; the node is still joined (run the agent again, or stop it cleanly to leave)\n--- last lines of %s ---\n%s", a.LogPath(), tail)
 	}
 	return o.leave(client, st, key, a)
-}
-
-// apiConfig is the coordinator client's configuration, without a token.
-func (o *Options) apiConfig() *api.Config {
-	c := *o.API
-	c.Token = ""
-	return &c
 }
 
 // joined returns the data dir's join, redeeming the join token first when

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"io"
 	"maps"
 	"net/http"
@@ -11,10 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
-
-	nomadapi "github.com/hashicorp/nomad/api"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
@@ -91,11 +92,9 @@ func TestDonorNodeOffersOnlyTheSandboxedDriver(t *testing.T) {
 	// would offer besides it.
 	cfg.Plugins, cfg.Drivers, cfg.Hostname = nil, nil, ""
 	a := nomadtest.StartJoin(t, st.NomadServers, cfg)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	// The node is ready once its fingerprint is in; the built-in drivers
 	// fingerprint at start.
-	n, _, err := a.API().Nodes().Info(a.NodeID(), (&nomadapi.QueryOptions{}).WithContext(ctx))
+	n, _, err := a.API().Nodes().Info(a.NodeID(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,5 +240,132 @@ func TestHostileJoinAnswerRefused(t *testing.T) {
 		if _, serr := os.Stat(filepath.Join(dir, StateFile)); serr == nil {
 			t.Errorf("%s: recorded in %s", what, StateFile)
 		}
+	}
+}
+
+// TestCoordinatorTransport: the join secret and the join's answer (which
+// Nomad servers this machine's root-run Nomad client obeys) must not
+// cross a network in the clear: plain HTTP is refused unless the
+// coordinator is on this machine or --insecure-http says so.
+func TestCoordinatorTransport(t *testing.T) {
+	plugins := t.TempDir()
+	if err := os.WriteFile(filepath.Join(plugins, DriverPlugin), nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		cfg      api.Config
+		insecure bool
+		ok       bool
+	}{
+		{api.Config{Address: "http://coord.example.org:4747"}, false, false},
+		{api.Config{Address: "coord.example.org:4747"}, false, false},
+		{api.Config{Address: "http://10.0.0.7:4747"}, false, false},
+		{api.Config{Address: "http://coord.example.org:4747", CACert: "/ca.pem"}, false, false},
+		{api.Config{Address: "http://coord.example.org:4747"}, true, true},
+		{api.Config{Address: "https://coord.example.org:4747"}, false, true},
+		{api.Config{Address: "coord.example.org:4747", CACert: "/ca.pem"}, false, true},
+		{api.Config{Address: "http://127.0.0.1:4747"}, false, true},
+		{api.Config{Address: "http://[::1]:4747"}, false, true},
+		{api.Config{Address: "http://localhost:4747"}, false, true},
+	} {
+		cfg := c.cfg
+		o := Options{API: &cfg, InsecureHTTP: c.insecure, DataDir: t.TempDir(), PluginDir: plugins}
+		err := o.check()
+		if c.ok && err != nil {
+			t.Errorf("%+v (insecure %v): %v", c.cfg, c.insecure, err)
+		}
+		if !c.ok && (!errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "plain HTTP")) {
+			t.Errorf("%+v (insecure %v): %v, want a refusal of plain HTTP", c.cfg, c.insecure, err)
+		}
+	}
+}
+
+// TestCoordinatorTLS: an https coordinator with a private CA (--ca-file)
+// is joined; without the CA its certificate is refused.
+func TestCoordinatorTLS(t *testing.T) {
+	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(api.NodeJoinResponse{Donor: "uni-b", NodeName: "n1", NomadServers: []string{"10.0.0.1:4647"}})
+	}))
+	defer ts.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	join := func(cfg api.Config) error {
+		dir := t.TempDir()
+		key, err := receipt.LoadOrCreateKey(filepath.Join(dir, KeyFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := Options{Join: "hbj_test", API: &cfg, DataDir: dir, Name: "n1", Out: io.Discard}
+		acfg, err := o.apiConfig()
+		if err != nil {
+			return err
+		}
+		c, err := api.NewClient(acfg)
+		if err != nil {
+			return err
+		}
+		_, err = o.joined(context.Background(), c, key, receipt.EncodeKey(key.Public().(ed25519.PublicKey)))
+		return err
+	}
+	if err := join(api.Config{Address: ts.URL, CACert: ca}); err != nil {
+		t.Errorf("https with its CA: %v", err)
+	}
+	if err := join(api.Config{Address: strings.TrimPrefix(ts.URL, "https://"), CACert: ca}); err != nil {
+		t.Errorf("host:port with a CA (https implied): %v", err)
+	}
+	if err := join(api.Config{Address: ts.URL}); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("https without its CA: %v, want the certificate refused", err)
+	}
+}
+
+// TestCoordinatorAnswerBounded: a coordinator (or anyone between) that
+// answers with an endless body does not fill root's memory: the agent
+// stops reading after maxAnswerBytes.
+func TestCoordinatorAnswerBounded(t *testing.T) {
+	const huge = 64 << 20
+	var sent atomic.Int64
+	done := make(chan struct{})
+	c := hostileCoordinator(t, func(w http.ResponseWriter, r *http.Request) {
+		defer close(done)
+		w.Header().Set("Content-Type", "application/json")
+		chunk := []byte(strings.Repeat("a", 64<<10))
+		if _, err := io.WriteString(w, `{"donor":"uni-b","node_name":"n1","nomad_servers":["10.0.0.1:4647"],"meta":{"k":"`); err != nil {
+			return
+		}
+		for sent.Load() < huge {
+			n, err := w.Write(chunk)
+			sent.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+		_, _ = io.WriteString(w, `"}}`)
+	})
+	dir := t.TempDir()
+	key, err := receipt.LoadOrCreateKey(filepath.Join(dir, KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Join: "hbj_test", API: &api.Config{Address: "http://coord.test"}, DataDir: dir, Name: "n1", Out: io.Discard}
+	// The hostile server's address, through the agent's own client.
+	o.API.Address = c.Address()
+	acfg, err := o.apiConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac, err := api.NewClient(acfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = o.joined(context.Background(), ac, key, receipt.EncodeKey(key.Public().(ed25519.PublicKey)))
+	if err == nil {
+		t.Fatal("a 64 MiB answer was taken")
+	}
+	<-done
+	if n := sent.Load(); n >= huge {
+		t.Errorf("the agent read the whole %d-byte answer (%v)", n, err)
 	}
 }

@@ -61,7 +61,11 @@ func (f *joinFixture) joinedIn(t *testing.T, dir, secret string) (*State, string
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := api.NewClient(o.apiConfig())
+	cfg, err := o.apiConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
