@@ -70,6 +70,13 @@ func agentCommand(s streams) *cli.Command {
 			if err != nil {
 				return &exitError{code: exitUsage, err: fmt.Errorf("agent: %w", err)}
 			}
+			// urfave reads $HPCBRIDGE_JOIN_TOKEN from the process
+			// environment; another value came from the command line,
+			// which every local user reads (ps, /proc/PID/cmdline) while
+			// the agent runs and which the shell's history keeps.
+			if j := c.String("join"); j != "" && os.Getenv(envJoinToken) != j {
+				fmt.Fprintf(s.err, "agent: warning: --join on the command line is visible to every user of this machine (ps) and kept in shell history; give it in $%s instead\n", envJoinToken)
+			}
 			// Nomad, its plugins and their helpers inherit this process's
 			// environment: no secret of the caller's goes along.
 			for _, v := range []string{envJoinToken, api.EnvToken} {

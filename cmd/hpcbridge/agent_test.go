@@ -55,3 +55,20 @@ func TestAgentPlainHTTPRefused(t *testing.T) {
 		t.Errorf("plain HTTP: exit %d, %q", code, errb.String())
 	}
 }
+
+// TestAgentJoinOnCommandLineWarned: a join token given as --join is
+// visible to every local user (ps): the agent says so and names the
+// environment variable.
+func TestAgentJoinOnCommandLineWarned(t *testing.T) {
+	plugins := t.TempDir()
+	if err := os.WriteFile(filepath.Join(plugins, driverBinaryName), nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	// Refused later (plain HTTP to another machine): the warning comes first.
+	args := []string{"hpcbridge", "agent", "--join", "hbj_x", "--coordinator", "http://coord.example.org:4747", "--plugin-dir", plugins, "--data-dir", t.TempDir(), "--gpu-backend", "none"}
+	run(args, strings.NewReader(""), &out, &errb, []string{"HOME=" + t.TempDir()})
+	if !strings.Contains(errb.String(), "--join on the command line is visible to every user") || !strings.Contains(errb.String(), envJoinToken) {
+		t.Errorf("--join on the command line: %q", errb.String())
+	}
+}
