@@ -225,6 +225,14 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer lock.Close()
+	// The Nomad client of an agent that was killed (SIGKILL, the OOM
+	// killer) outlives it. Another on the same directory would wait for
+	// its state database until StartTimeout, then be killed with its
+	// strays: the first client and the node's running jobs.
+	if pids := nomadagent.Running(filepath.Join(o.DataDir, NomadDir), o.NomadBinary); len(pids) > 0 {
+		return fmt.Errorf("the Nomad client of an earlier agent still runs with %s (pid %v): that agent was killed without stopping it; stop it (kill -INT %d, its jobs keep running and are taken back) and start the agent again",
+			filepath.Join(o.DataDir, NomadDir), pids, pids[0])
+	}
 	keyPath := filepath.Join(o.DataDir, KeyFile)
 	key, err := receipt.LoadOrCreateKey(keyPath)
 	if err != nil {

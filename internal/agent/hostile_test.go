@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -367,5 +368,35 @@ func TestCoordinatorAnswerBounded(t *testing.T) {
 	<-done
 	if n := sent.Load(); n >= huge {
 		t.Errorf("the agent read the whole %d-byte answer (%v)", n, err)
+	}
+}
+
+// TestOrphanNomadRefused: an agent killed without leaving (SIGKILL, the
+// OOM killer) leaves its Nomad client running; the lock it held is gone.
+// Started again, the agent must not start a second client on the same
+// directory (it would wait for the first's state database, fail after
+// StartTimeout and kill both, with the node's jobs): it says which
+// process to stop.
+func TestOrphanNomadRefused(t *testing.T) {
+	roottest.Require(t, "the agent runs as root")
+	server := nomadtest.StartServer(t, nomadagent.Config{})
+	dataDir := filepath.Join(t.TempDir(), "agent")
+	orphan := nomadtest.StartJoin(t, []string{server.RPCAddr()}, nomadagent.Config{Name: "orphan", Dir: filepath.Join(dataDir, NomadDir)})
+	plugins := t.TempDir()
+	if err := os.WriteFile(filepath.Join(plugins, DriverPlugin), nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := Run(context.Background(), Options{Join: "hbj_test", API: &api.Config{Address: "http://127.0.0.1:1"}, DataDir: dataDir,
+		PluginDir: plugins, NomadBinary: orphan.Config().Binary, Out: io.Discard})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("still runs with %s (pid [%d])", filepath.Join(dataDir, NomadDir), orphan.PID())) {
+		t.Errorf("an earlier agent's Nomad client runs: %v", err)
+	}
+	if err := orphan.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	err = Run(context.Background(), Options{Join: "hbj_test", API: &api.Config{Address: "http://127.0.0.1:1"}, DataDir: dataDir,
+		PluginDir: plugins, NomadBinary: orphan.Config().Binary, Out: io.Discard})
+	if err == nil || !strings.Contains(err.Error(), "is the coordinator's address right") {
+		t.Errorf("once it stopped: %v, want the agent to go on to join", err)
 	}
 }

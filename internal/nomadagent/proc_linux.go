@@ -270,3 +270,22 @@ func unescapeMount(s string) string {
 	}
 	return b.String()
 }
+
+// Running lists the Nomad agents that run with dir as their directory
+// (Config.Dir): processes of binary whose working directory is dir, as
+// nomadagent starts them. A client whose starter was killed outlives it:
+// a second one on the same directory would wait for the first's state
+// database, and its failure would kill both and their tasks.
+func Running(dir, binary string) []int {
+	if r, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = r
+	}
+	bin, err := filepath.Abs(binary)
+	if err != nil {
+		return nil
+	}
+	if r, err := filepath.EvalSymlinks(bin); err == nil {
+		bin = r
+	}
+	return strays(dir, []string{bin})
+}

@@ -40,3 +40,6 @@ func strays(string, []string) []int { return nil }
 func unmountUnder(string) error { return nil }
 
 func removeCgroups(string) {}
+
+// Running lists the Nomad agents that run with dir (Linux only).
+func Running(dir, binary string) []int { return nil }
