@@ -64,11 +64,7 @@ func submittedEnvironmentNeverReachesRoot(t *testing.T, conf Config) {
 	if conf.Sandbox {
 		// Not below /tmp, where the end of a pool job removes its uid's
 		// files (the probe's records among them).
-		var err error
-		if dir, err = os.MkdirTemp("/opt", "hpcbridge-preload-test-"); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.RemoveAll(dir) })
+		dir = systemTempDir(t)
 		if err := os.Chmod(dir, 0o777); err != nil {
 			t.Fatal(err)
 		}

@@ -56,6 +56,17 @@ probe("proc-1", "/proc/1/status", os.stat)
 probe("own-dir", os.environ["HOME"], os.listdir)
 probe("srun", "srun", lambda p: os.system(p + " true") == 0 or (_ for _ in ()).throw(OSError(errno.EIO, "srun")))
 probe("host-tmp", os.environ["HOST_TMP"], read)
+try:
+    print("ctl-entries", len(os.listdir(os.environ["CTL_DIR"])))
+except OSError as e:
+    print("ctl-entries", errno.errorcode[e.errno])
+home_opts = "none"
+with open("/proc/self/mounts") as f:
+    for line in f:
+        fields = line.split()
+        if fields[1] == os.environ["HOME"]:
+            home_opts = fields[3]
+print("home-nosuid", "nosuid" in home_opts.split(","))
 print("uid", os.getuid(), os.geteuid(), os.getgid(), os.getegid(), len(os.getgroups()))
 limits = {}
 with open("/proc/self/cgroup") as f:
@@ -133,14 +144,7 @@ func TestSandboxIsolation(t *testing.T) {
 	requireRoot(t)
 	// The node key below /opt, a system directory the job sees
 	// read-only: the sandbox must mask it.
-	keyDir, err := os.MkdirTemp("/opt", "hpcbridge-sandbox-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(keyDir) })
-	if err := os.Chmod(keyDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	keyDir := systemTempDir(t)
 	nodeKey := filepath.Join(keyDir, "keys", "node.key")
 	donorDir := sharedDir(t)
 	if err := os.Chmod(donorDir, 0o755); err != nil {
@@ -174,6 +178,8 @@ func TestSandboxIsolation(t *testing.T) {
 			}
 			env["HOST_TMP"] = hostTmp.Name()
 			j := td.newJob(t, TaskConfig{Script: sandboxProbe}, env)
+			// Its own control directory (root's, 0700), masked in the sandbox.
+			j.cfg.Env["CTL_DIR"] = td.layoutOf(j).CtlDir()
 			// What Nomad hands over for the real backend's reservation of
 			// the GPU of index 1, minor 1.
 			j.cfg.DeviceEnv = map[string]string{envGPUIndexes: "1", envGPUUUIDs: "GPU-1", envNvidiaVis: "GPU-1", envGPUBackend: "nvml"}
@@ -204,6 +210,8 @@ func TestSandboxIsolation(t *testing.T) {
 					t.Errorf("sandbox breached: %s", b)
 				}
 				for k, want := range map[string]string{
+					"ctl-entries":           "0", // masked: an empty directory
+					"home-nosuid":           "True",
 					"pids.max":              "4096",
 					"cpu.cfs_quota_us":      "400000",
 					"memory.limit_in_bytes": strconv.Itoa(256 << 20),
@@ -279,6 +287,25 @@ func TestSandboxConfig(t *testing.T) {
 	if _, err := (Config{Sandbox: true, SandboxUIDs: "0-100"}).normalize(); err == nil {
 		t.Error("sandbox_uids 0-100 accepted")
 	}
+}
+
+// systemTempDir is a fresh directory (0755) below one the sandbox shows
+// read-only: /opt, else /etc.
+func systemTempDir(t *testing.T) string {
+	t.Helper()
+	parent := "/opt"
+	if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
+		parent = "/etc"
+	}
+	dir, err := os.MkdirTemp(parent, "hpcbridge-sandbox-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // helperSpy is a sandboxed job that watches for processes of its own uid

@@ -113,14 +113,6 @@ func Enter(s *Spec, cwd string) error {
 			return step("bind "+p, err)
 		}
 	}
-	// A private /tmp, before the job's directories: they may lie below
-	// /tmp on the host (a Nomad data_dir there), and are placed in it.
-	if err := os.MkdirAll("/tmp", 0o755); err != nil {
-		return step("make /tmp", err)
-	}
-	if err := bindDir(host(s.Tmp), "/tmp", unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, false); err != nil {
-		return step("bind /tmp", err)
-	}
 	// What must not show through them.
 	for _, p := range append(append([]string(nil), Secrets...), s.Hide...) {
 		m, err := mask(p, host("/dev/null"))
@@ -130,6 +122,15 @@ func Enter(s *Spec, cwd string) error {
 		if m != "" {
 			tmpfss = append(tmpfss, m)
 		}
+	}
+	// A private /tmp (after the masks: nothing of the job's is masked by
+	// path), before the job's directories: they may lie below /tmp on the
+	// host (a Nomad data_dir there, as a pilot job's), and are placed in it.
+	if err := os.MkdirAll("/tmp", 0o755); err != nil {
+		return step("make /tmp", err)
+	}
+	if err := bindDir(host(s.Tmp), "/tmp", unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, false); err != nil {
+		return step("bind /tmp", err)
 	}
 	// The job's own directories.
 	for _, b := range s.Binds {
@@ -163,7 +164,13 @@ func Enter(s *Spec, cwd string) error {
 		if err != nil {
 			return step("bind "+b.Path, err)
 		}
-		if err := setAttr(b.Path, attr, b.Rec); err != nil {
+		// Found again the same way: the mount just made.
+		if target, done, err = placeDir(b.Path); err != nil {
+			return step("bind "+b.Path, err)
+		}
+		err = setAttr(target, attr, b.Rec)
+		done()
+		if err != nil {
 			return step("bind "+b.Path, err)
 		}
 	}
@@ -171,10 +178,24 @@ func Enter(s *Spec, cwd string) error {
 		if _, err := os.Lstat(p); err != nil {
 			continue
 		}
-		if err := unix.Mount("tmpfs", p, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=0755,size=4k,nr_inodes=8"); err != nil {
+		target, done, err := placeDir(p)
+		if err != nil {
 			return step("mask "+p, err)
 		}
-		tmpfss = append(tmpfss, p)
+		err = unix.Mount("tmpfs", target, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=0755,size=4k,nr_inodes=8")
+		done()
+		if err != nil {
+			return step("mask "+p, err)
+		}
+		// Read-only now, found again the same way (the tmpfs just made).
+		if target, done, err = placeDir(p); err != nil {
+			return step("mask "+p, err)
+		}
+		err = unix.Mount("", target, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
+		done()
+		if err != nil {
+			return step("mask "+p, err)
+		}
 	}
 	if err := makeDev(s, host); err != nil {
 		return err
