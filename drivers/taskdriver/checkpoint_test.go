@@ -449,16 +449,16 @@ hpcbridge checkpoint || exit 5
 // private task directory.
 func TestCheckpointOnPoolNode(t *testing.T) {
 	t.Run("pool", func(t *testing.T) {
-		checkpointOnPoolNode(t, Config{RunAs: RunAsPool, PoolUIDs: "62990-62991", PoolDir: filepath.Join(t.TempDir(), "pool")})
+		checkpointOnPoolNode(t, Config{RunAs: RunAsPool, PoolUIDs: "62990-62991", PoolDir: filepath.Join(t.TempDir(), "pool")}, "6299")
 	})
 	// A donor node's sandbox: the job reaches the checkpoint socket (bound
 	// into its mount namespace) and its restored directory.
 	t.Run("sandbox", func(t *testing.T) {
-		checkpointOnPoolNode(t, Config{RunAs: RunAsPool, Sandbox: true, SandboxUIDs: "62990-62991", PoolDir: filepath.Join(t.TempDir(), "pool")})
+		checkpointOnPoolNode(t, sandboxConfig(t, true, "", "61230-61231"), "6123")
 	})
 }
 
-func checkpointOnPoolNode(t *testing.T, conf Config) {
+func checkpointOnPoolNode(t *testing.T, conf Config, uidPrefix string) {
 	td := newTestDriver(t, conf)
 	nodeID, node := uuid.Generate(), "node7"
 	co := newCoordinator(t, td, nodeID, node)
@@ -490,7 +490,7 @@ exit 85
 	out := j2.file(filepath.Join(j2.taskDir(), "out.txt"))
 	lines := strings.Fields(out)
 	uid := lines[len(lines)-1]
-	mustContain(t, "restored run's output", out, "epoch 5 by 6299", " "+uid+" "+uid+" ")
+	mustContain(t, "restored run's output", out, "epoch 5 by "+uidPrefix, " "+uid+" "+uid+" ")
 }
 
 // A requeued run whose checkpoint cannot be restored does not start (it

@@ -130,17 +130,17 @@ echo "rc4=$?"
 // its srun steps run tasks on both nodes, each as its own node's pool uid.
 func TestMultiNodeSteps(t *testing.T) {
 	t.Run("pool", func(t *testing.T) {
-		multiNodeSteps(t, Config{RunAs: RunAsPool, PoolUIDs: "62970-62973", PoolDir: filepath.Join(t.TempDir(), "pool")})
+		multiNodeSteps(t, Config{RunAs: RunAsPool, PoolUIDs: "62970-62973", PoolDir: filepath.Join(t.TempDir(), "pool")}, 62970, 62973)
 	})
 	// Donor nodes' sandboxes: every step task, each node's stepd starts
 	// it through the trampoline, runs in one (the test's fifos and shared
 	// directory bound in, as a test-only setting).
 	t.Run("sandbox", func(t *testing.T) {
-		multiNodeSteps(t, Config{RunAs: RunAsPool, Sandbox: true, SandboxUIDs: "62970-62973", PoolDir: filepath.Join(t.TempDir(), "pool")})
+		multiNodeSteps(t, sandboxConfig(t, true, "", "61232-61235"), 61232, 61235)
 	})
 }
 
-func multiNodeSteps(t *testing.T, conf Config) {
+func multiNodeSteps(t *testing.T, conf Config, first, last int) {
 	td := newTestDriver(t, conf)
 	ev := newEvents(t)
 	shared := sharedDir(t)
@@ -184,7 +184,7 @@ func multiNodeSteps(t *testing.T, conf Config) {
 	}
 	uid1, _ := strconv.Atoi(m[1])
 	uid2, _ := strconv.Atoi(m2[1])
-	if uid1 == uid2 || uid1 < 62970 || uid1 > 62973 || uid2 < 62970 || uid2 > 62973 {
+	if uid1 == uid2 || uid1 < first || uid1 > last || uid2 < first || uid2 > last {
 		t.Fatalf("n1 runs as uid %d, n2 as uid %d: want two distinct pool uids", uid1, uid2)
 	}
 	mustNotContain(t, "output", out, "Node failure", "chdir", "fast step failed")

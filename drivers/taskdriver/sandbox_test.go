@@ -12,14 +12,16 @@ import (
 )
 
 // sandboxConfig is a donor node's driver configuration (sandbox = true,
-// as the hpcbridge agent writes it) with four dynamic uids and the leases
-// and node key in directories of the test's own; on = false is the same
-// node without the sandbox (the control: run_as = pool alone).
-func sandboxConfig(t *testing.T, on bool, nodeKey string) Config {
+// as the hpcbridge agent writes it) with the dynamic uids uids and the
+// leases and node key in directories of the test's own; on = false is the
+// same node without the sandbox (the control: run_as = pool alone). Give
+// every test its own range: the clean-up of a finished job, which may
+// still run when the next test starts, kills every process of its uid.
+func sandboxConfig(t *testing.T, on bool, nodeKey, uids string) Config {
 	return Config{
 		RunAs:       RunAsPool,
-		PoolUIDs:    "61190-61193",
-		SandboxUIDs: "61190-61193",
+		PoolUIDs:    uids,
+		SandboxUIDs: uids,
 		PoolDir:     filepath.Join(t.TempDir(), "pool"),
 		Sandbox:     on,
 		NodeKeyFile: nodeKey,
@@ -160,7 +162,8 @@ func TestSandboxIsolation(t *testing.T) {
 		name := map[bool]string{true: "sandbox", false: "control-without-sandbox"}[on]
 		t.Run(name, func(t *testing.T) {
 			id := strconv.Itoa(70 + i)
-			td := newTestDriver(t, sandboxConfig(t, on, nodeKey))
+			uids := map[bool]string{true: "61190-61193", false: "61194-61197"}[on]
+			td := newTestDriver(t, sandboxConfig(t, on, nodeKey, uids))
 			td.d.devDir = gpuDir
 			other := td.newJob(t, TaskConfig{Script: "#!/bin/sh\ntrue\n"}, coordinatorEnv("69"))
 			env := coordinatorEnv(id)
@@ -198,8 +201,9 @@ func TestSandboxIsolation(t *testing.T) {
 				t.Fatalf("no ids in the output:\n%s", out)
 			}
 			n, _ := strconv.Atoi(uid[0])
-			if n < 61190 || n > 61193 || uid[1] != uid[0] || uid[2] != uid[0] || uid[3] != uid[0] || uid[4] != "0" {
-				t.Errorf("ids %q: want one dynamic uid of 61190-61193 as uid and gid, no groups", got["uid"])
+			first, last, _ := parseUIDRange(uids)
+			if n < first || n > last || uid[1] != uid[0] || uid[2] != uid[0] || uid[3] != uid[0] || uid[4] != "0" {
+				t.Errorf("ids %q: want one dynamic uid of %s as uid and gid, no groups", got["uid"], uids)
 			}
 			if got["own-dir"] != "OK" || got["srun"] != "OK" {
 				t.Errorf("own directory %s, srun %s: want both OK", got["own-dir"], got["srun"])
@@ -250,7 +254,7 @@ func TestSandboxMemoryLimit(t *testing.T) {
 		name := map[bool]string{true: "sandbox", false: "control-without-sandbox"}[on]
 		t.Run(name, func(t *testing.T) {
 			id := strconv.Itoa(80 + i)
-			td := newTestDriver(t, sandboxConfig(t, on, ""))
+			td := newTestDriver(t, sandboxConfig(t, on, "", map[bool]string{true: "61200-61203", false: "61204-61207"}[on]))
 			j := td.newJob(t, TaskConfig{
 				Script: "#!/bin/bash\npython3 -c 'a = bytearray(b\"x\") * (600 << 20)'\necho \"python rc=$?\"\n",
 			}, coordinatorEnv(id))
@@ -361,7 +365,7 @@ func TestSandboxedFileHelper(t *testing.T) {
 	if err := os.WriteFile(donorFile, []byte("the donor's own work\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	td := newTestDriver(t, sandboxConfig(t, true, ""))
+	td := newTestDriver(t, sandboxConfig(t, true, "", "61210-61213"))
 	nodeID, node := uuid.Generate(), "node7"
 	co := newCoordinator(t, td, nodeID, node)
 	j := td.newJob(t, TaskConfig{Script: helperSpy, Output: "out.txt", Coordinator: co.srv.URL, RunToken: co.token,
@@ -398,7 +402,7 @@ func TestSandboxStdioNoLinkOut(t *testing.T) {
 	if err := os.WriteFile(donorFile, []byte("the donor's own work\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	td := newTestDriver(t, sandboxConfig(t, true, ""))
+	td := newTestDriver(t, sandboxConfig(t, true, "", "61214-61217"))
 	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\necho \"stdin: $(cat)\"\n", Input: "in.txt"}, coordinatorEnv("90"))
 	if err := os.Symlink(donorFile, filepath.Join(j.taskDir(), "in.txt")); err != nil {
 		t.Fatal(err)
