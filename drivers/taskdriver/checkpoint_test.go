@@ -454,7 +454,7 @@ func TestCheckpointOnPoolNode(t *testing.T) {
 	// A donor node's sandbox: the job reaches the checkpoint socket (bound
 	// into its mount namespace) and its restored directory.
 	t.Run("sandbox", func(t *testing.T) {
-		checkpointOnPoolNode(t, sandboxConfig(t, true, "", "61230-61231"), "6123")
+		checkpointOnPoolNode(t, sandboxConfig(t, true, "", "60230-60231"), "6023")
 	})
 }
 

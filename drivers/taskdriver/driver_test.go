@@ -423,7 +423,7 @@ func TestRecoverTaskAfterPluginRestart(t *testing.T) {
 	t.Run("submitter", func(t *testing.T) { recoverTaskAfterPluginRestart(t, Config{}) })
 	// A sandboxed job goes on in its sandbox; the new plugin re-owns its
 	// uid (the same lease directory) and ends it as before.
-	t.Run("sandbox", func(t *testing.T) { recoverTaskAfterPluginRestart(t, sandboxConfig(t, true, "", "61220-61223")) })
+	t.Run("sandbox", func(t *testing.T) { recoverTaskAfterPluginRestart(t, sandboxConfig(t, true, "", "60220-60223")) })
 }
 
 func recoverTaskAfterPluginRestart(t *testing.T, conf Config) {

@@ -136,7 +136,7 @@ func TestMultiNodeSteps(t *testing.T) {
 	// it through the trampoline, runs in one (the test's fifos and shared
 	// directory bound in, as a test-only setting).
 	t.Run("sandbox", func(t *testing.T) {
-		multiNodeSteps(t, sandboxConfig(t, true, "", "61232-61235"), 61232, 61235)
+		multiNodeSteps(t, sandboxConfig(t, true, "", "60232-60235"), 60232, 60235)
 	})
 }
 

@@ -55,7 +55,7 @@ func TestSubmittedEnvironmentNeverReachesRoot(t *testing.T) {
 	// In a sandbox the exec trampoline runs as root (it builds the
 	// sandbox): the job's environment reaches it on a descriptor, never
 	// as its environment.
-	t.Run("sandbox", func(t *testing.T) { submittedEnvironmentNeverReachesRoot(t, sandboxConfig(t, true, "", "61224-61227")) })
+	t.Run("sandbox", func(t *testing.T) { submittedEnvironmentNeverReachesRoot(t, sandboxConfig(t, true, "", "60224-60227")) })
 }
 
 func submittedEnvironmentNeverReachesRoot(t *testing.T, conf Config) {

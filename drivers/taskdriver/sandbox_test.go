@@ -162,7 +162,7 @@ func TestSandboxIsolation(t *testing.T) {
 		name := map[bool]string{true: "sandbox", false: "control-without-sandbox"}[on]
 		t.Run(name, func(t *testing.T) {
 			id := strconv.Itoa(70 + i)
-			uids := map[bool]string{true: "61190-61193", false: "61194-61197"}[on]
+			uids := map[bool]string{true: "60190-60193", false: "60194-60197"}[on]
 			td := newTestDriver(t, sandboxConfig(t, on, nodeKey, uids))
 			td.d.devDir = gpuDir
 			other := td.newJob(t, TaskConfig{Script: "#!/bin/sh\ntrue\n"}, coordinatorEnv("69"))
@@ -254,7 +254,7 @@ func TestSandboxMemoryLimit(t *testing.T) {
 		name := map[bool]string{true: "sandbox", false: "control-without-sandbox"}[on]
 		t.Run(name, func(t *testing.T) {
 			id := strconv.Itoa(80 + i)
-			td := newTestDriver(t, sandboxConfig(t, on, "", map[bool]string{true: "61200-61203", false: "61204-61207"}[on]))
+			td := newTestDriver(t, sandboxConfig(t, on, "", map[bool]string{true: "60200-60203", false: "60204-60207"}[on]))
 			j := td.newJob(t, TaskConfig{
 				Script: "#!/bin/bash\npython3 -c 'a = bytearray(b\"x\") * (600 << 20)'\necho \"python rc=$?\"\n",
 			}, coordinatorEnv(id))
@@ -365,7 +365,7 @@ func TestSandboxedFileHelper(t *testing.T) {
 	if err := os.WriteFile(donorFile, []byte("the donor's own work\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	td := newTestDriver(t, sandboxConfig(t, true, "", "61210-61213"))
+	td := newTestDriver(t, sandboxConfig(t, true, "", "60210-60213"))
 	nodeID, node := uuid.Generate(), "node7"
 	co := newCoordinator(t, td, nodeID, node)
 	j := td.newJob(t, TaskConfig{Script: helperSpy, Output: "out.txt", Coordinator: co.srv.URL, RunToken: co.token,
@@ -402,7 +402,7 @@ func TestSandboxStdioNoLinkOut(t *testing.T) {
 	if err := os.WriteFile(donorFile, []byte("the donor's own work\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	td := newTestDriver(t, sandboxConfig(t, true, "", "61214-61217"))
+	td := newTestDriver(t, sandboxConfig(t, true, "", "60214-60217"))
 	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\necho \"stdin: $(cat)\"\n", Input: "in.txt"}, coordinatorEnv("90"))
 	if err := os.Symlink(donorFile, filepath.Join(j.taskDir(), "in.txt")); err != nil {
 		t.Fatal(err)

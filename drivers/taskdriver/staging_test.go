@@ -34,7 +34,7 @@ func TestStagedJobRunsInRestoredCopy(t *testing.T) {
 		stagedRun(t, Config{RunAs: RunAsPool, PoolUIDs: "62978-62979", PoolDir: filepath.Join(t.TempDir(), "pool")})
 	})
 	t.Run("sandbox", func(t *testing.T) {
-		stagedRun(t, sandboxConfig(t, true, "", "61236-61237"))
+		stagedRun(t, sandboxConfig(t, true, "", "60236-60237"))
 	})
 }
 
