@@ -357,3 +357,27 @@ func TestOperatorReclaimStays(t *testing.T) {
 		t.Fatalf("deadline %v", rc.Deadline)
 	}
 }
+
+// TestJoinNodeNameIsAHostName: a joining node's name is a host name
+// (ASCII letters, digits, '.', '_', '-'): a name with ',' or brackets is
+// a Slurm host list ("evil,gpu-1": a job there reads as running on gpu-1
+// too, and counts in gpu-1's donor's summary), and a name in look-alike
+// letters (Cyrillic "а") shows in sinfo as the node it mimics.
+func TestJoinNodeNameIsAHostName(t *testing.T) {
+	e := newDonorEnv(t)
+	e.register("uni-a")
+	anon, _ := api.NewClient(&api.Config{Address: e.srv.URL})
+	for i, name := range []string{"evil,gpu-1", "gpu[1-2]", "gpu-\u0430", "-gpu", "a/b", "a:b", "ａ1"} {
+		jt, err := e.mgmt.JoinTokenCreate(e.ctx, "uni-a", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := anon.NodeJoin(e.ctx, joinReq(jt.Secret, name, nodeKey(fmt.Sprint("n", i)), e.clock.Now())); errCode(err) != api.CodeInvalidRequest {
+			t.Errorf("join as %q: %v, want invalid_request", name, err)
+		}
+	}
+	jt, _ := e.mgmt.JoinTokenCreate(e.ctx, "uni-a", "")
+	if _, err := anon.NodeJoin(e.ctx, joinReq(jt.Secret, "gpu-7.cluster_b.example", nodeKey("ok"), e.clock.Now())); err != nil {
+		t.Fatalf("a host name: %v", err)
+	}
+}

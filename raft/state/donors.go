@@ -213,13 +213,19 @@ func CheckDonorAccounts(accts []string) error {
 	return nil
 }
 
-// CheckNodeName refuses a node name a join may not record.
+// CheckNodeName refuses a node name a join may not record: it is a host
+// name, ASCII letters and digits, '.', '_' and '-', starting with a letter
+// or digit. A ',' or brackets would make it a Slurm host list (a job there
+// would read as running on other nodes too), and look-alike letters
+// (Cyrillic "а") would show it as the node it mimics.
 func CheckNodeName(name string) error {
-	if name == "" || len(name) > MaxNodeNameLen || !printable(name) {
-		return fmt.Errorf("node name %.40q: want 1 to %d printable characters without spaces", name, MaxNodeNameLen)
+	if len(name) > MaxNodeNameLen || !nodeNameRE().MatchString(name) {
+		return fmt.Errorf("node name %.40q: want a host name, 1 to %d of ASCII letters, digits, '.', '_' and '-', starting with a letter or digit", name, MaxNodeNameLen)
 	}
 	return nil
 }
+
+var nodeNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`) })
 
 func (c DonorCmd) validate() error {
 	if err := CheckDonorName(c.Name); err != nil {
