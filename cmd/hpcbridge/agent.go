@@ -132,6 +132,10 @@ func agentOptions(c *cli.Context, s streams) (agent.Options, error) {
 		return o, err
 	}
 	o.PluginDir = plugins
+	// Before the GPU plugin runs (as root) to probe NVML.
+	if err := agent.CheckPluginDir(plugins); err != nil {
+		return o, err
+	}
 	gpu, meta, err := agentGPUs(c, plugins)
 	if err != nil {
 		return o, err

@@ -72,3 +72,32 @@ func TestAgentJoinOnCommandLineWarned(t *testing.T) {
 		t.Errorf("--join on the command line: %q", errb.String())
 	}
 }
+
+// TestAgentUntrustedPluginNotProbed: the agent's command runs the GPU
+// plugin (as root) to see whether NVML initialises; a plugin dir that
+// anyone may write to is refused before anything in it runs.
+func TestAgentUntrustedPluginNotProbed(t *testing.T) {
+	open := filepath.Join(t.TempDir(), "open")
+	if err := os.Mkdir(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(t.TempDir(), "ran")
+	if err := os.WriteFile(filepath.Join(open, driverBinaryName), nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(open, gpuPluginName), []byte("#!/bin/sh\ntouch "+marker+"\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	args := []string{"hpcbridge", "agent", "--coordinator", "http://127.0.0.1:1", "--plugin-dir", open, "--data-dir", t.TempDir()}
+	code := run(args, strings.NewReader(""), &out, &errb, []string{"HOME=" + t.TempDir()})
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("the GPU plugin of a plugin dir writable by all ran")
+	}
+	if code == exitOK || !strings.Contains(errb.String(), open+" is writable by others") {
+		t.Errorf("a plugin dir writable by all: exit %d, %q", code, errb.String())
+	}
+}

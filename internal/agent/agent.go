@@ -206,7 +206,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	// Nomad runs as root, and runs every file of its plugin dir.
-	if err := checkPluginDir(o.PluginDir); err != nil {
+	if err := CheckPluginDir(o.PluginDir); err != nil {
 		return err
 	}
 	if o.NomadBinary == "" {

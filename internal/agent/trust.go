@@ -59,9 +59,10 @@ func trustedEntry(p string, above bool) error {
 	return nil
 }
 
-// checkPluginDir checks the plugin dir and every file in it, which Nomad
-// runs as root to fingerprint them.
-func checkPluginDir(dir string) error {
+// CheckPluginDir checks the plugin dir and every file in it, which Nomad
+// runs as root to fingerprint them (and the agent's command runs the GPU
+// plugin to probe NVML): see checkTrusted.
+func CheckPluginDir(dir string) error {
 	if err := checkTrusted("plugin dir", dir); err != nil {
 		return err
 	}
