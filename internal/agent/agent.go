@@ -193,6 +193,18 @@ func Run(ctx context.Context, o Options) error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("%w: run hpcbridge agent as root: its jobs run sandboxed (a uid of their own, private mounts, cgroup limits), which only root sets up", ErrUsage)
 	}
+	// The directories made for the data dir go below a trusted one only
+	// (MkdirAll would follow a link planted in another user's directory).
+	existing := o.DataDir
+	for {
+		if _, err := os.Lstat(existing); err == nil || existing == filepath.Dir(existing) {
+			break
+		}
+		existing = filepath.Dir(existing)
+	}
+	if err := checkTrusted("data dir", existing); err != nil {
+		return err
+	}
 	// Jobs run as unprivileged users in Nomad's alloc dirs below the data
 	// dir: it must be searchable (not readable) by them.
 	err := os.MkdirAll(o.DataDir, 0o711)

@@ -186,6 +186,15 @@ func TestUntrustedPathsRefused(t *testing.T) {
 			t.Errorf("%s: the agent went on to join", what)
 		}
 	}
+	// Nothing is made below another user's directory (MkdirAll would
+	// follow a link that user planted there).
+	deep := filepath.Join(otherDir, "a", "b", "agent")
+	if err := run(deep, goodPlugins, nomad); err == nil || !strings.Contains(err.Error(), otherDir+" belongs to uid 65534") {
+		t.Errorf("data dir deep below another user's directory: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(otherDir, "a")); err == nil {
+		t.Errorf("root made directories below another user's directory %s", otherDir)
+	}
 }
 
 // TestHostileJoinAnswerRefused: what the join answers goes into Nomad's
