@@ -42,9 +42,25 @@ func TestDonorAdminNodeOracle(t *testing.T) {
 	if msgs[0] != msgs[1] {
 		t.Fatalf("the refusals differ: %q and %q", msgs[0], msgs[1])
 	}
-	// Management still learns that a node does not exist.
+	// Management still learns that a node does not exist, and so does
+	// the donor's admin of its own node (it knows its nodes' names):
+	// a2 joined, its Nomad client is not up.
 	if _, err := e.mgmt.ReclaimNode(e.ctx, "nowhere", "1m"); errCode(err) != api.CodeNotFound {
 		t.Fatalf("management reclaims a missing node: %v", err)
+	}
+	jt, err := e.mgmt.JoinTokenCreate(e.ctx, "uni-a", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon, _ := api.NewClient(&api.Config{Address: e.srv.URL})
+	if _, err := anon.NodeJoin(e.ctx, joinReq(jt.Secret, "a2", nodeKey("a2"), e.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adminA.ReclaimNode(e.ctx, "a2", "1m"); errCode(err) != api.CodeNotFound {
+		t.Fatalf("uni-a's admin reclaims its a2, not in Nomad: %v, want not_found", err)
+	}
+	if _, err := adminA.CancelReclaim(e.ctx, "a2"); errCode(err) != api.CodeNotFound {
+		t.Fatalf("uni-a's admin gives back its a2, not in Nomad: %v, want not_found", err)
 	}
 }
 

@@ -60,7 +60,11 @@ func (s *Server) handleReclaim(w http.ResponseWriter, r *http.Request, tok *stat
 		// node presents and the join that registered it (never the node's
 		// meta or name). A node that does not exist is refused alike, so
 		// that the answers do not map the federation's nodes.
-		if d := s.cfg.Store.View().DonorOfNodeID(id); err != nil || tok.Type != state.TokenDonorAdmin || d == "" || d != tok.Donor {
+		v := s.cfg.Store.View()
+		if err != nil && joinedAs(v, tok, name) {
+			return api.Errorf(api.CodeNotFound, "node %s: %v", name, err)
+		}
+		if d := v.DonorOfNodeID(id); err != nil || tok.Type != state.TokenDonorAdmin || d == "" || d != tok.Donor {
 			return denied("node %s is not one of donor %s's nodes: a donor's admin may reclaim only the nodes that joined under its donor", name, tok.Donor)
 		}
 	}
@@ -102,6 +106,9 @@ func (s *Server) handleReclaimCancel(w http.ResponseWriter, r *http.Request, tok
 	if !isManagement(tok) {
 		// As for a reclaim: a node that does not exist is refused like
 		// another donor's.
+		if err != nil && joinedAs(v, tok, name) {
+			return api.Errorf(api.CodeNotFound, "node %s: %v", name, err)
+		}
 		if d := v.DonorOfNodeID(id); err != nil || tok.Type != state.TokenDonorAdmin || d == "" || d != tok.Donor {
 			return denied("node %s is not one of donor %s's nodes: a donor's admin may give back only the nodes that joined under its donor", name, tok.Donor)
 		}
@@ -142,6 +149,22 @@ func (s *Server) handleReclaimCancel(w http.ResponseWriter, r *http.Request, tok
 	s.log.Info("reclaim cancelled", "node", name, "node_id", id, "by", actor(tok).User)
 	writeJSON(w, http.StatusOK, api.Reclaim{Node: rc.Node, NodeID: rc.NodeID, Since: rc.Since, Deadline: rc.Deadline, Source: rc.Source, By: rc.By, Hits: len(rc.Hits)})
 	return nil
+}
+
+// joinedAs reports whether a node of tok's donor joined as name: the
+// donor's admin knows its nodes' names, and is told why one cannot be
+// found (its Nomad client is not up, or the name is ambiguous); of any
+// other name it learns nothing.
+func joinedAs(v *state.View, tok *state.ACLToken, name string) bool {
+	if tok.Type != state.TokenDonorAdmin || tok.Donor == "" {
+		return false
+	}
+	for _, n := range v.DonorNodesNamed(name) {
+		if n.Donor == tok.Donor {
+			return true
+		}
+	}
+	return false
 }
 
 // withReclaims shows the reclaims on the nodes they concern (sinfo -R,
