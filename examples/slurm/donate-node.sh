@@ -130,14 +130,22 @@ say "coordinator $coordinator; directory $dir; leave deadline $deadline; time li
 agent=
 leaving=
 leave() {
-	[[ -n $leaving || -z $agent ]] && return
+	[[ -n $leaving ]] && return
 	leaving=$1
 	say "leaving: caught $1${end:+ with $((end - $(date +%s)))s left}: the node's jobs have $deadline to checkpoint and move"
-	kill -TERM "$agent" 2>/dev/null
+	[[ -n $agent ]] && kill -TERM "$agent" 2>/dev/null
 }
-trap 'leave USR1' USR1
-trap 'leave TERM' TERM
-trap 'leave INT' INT
+# Any signal Slurm may be asked to send (--signal=B:SIG@T, scancel --signal) means leave: an
+# untrapped one would end this shell and orphan the agent, which Slurm's process tracking
+# (proctrack/linuxproc) then no longer finds.
+for sig in USR1 USR2 TERM INT HUP QUIT ALRM; do
+	trap "leave $sig" "$sig"
+done
+
+if [[ -n $leaving ]]; then
+	say "pilot done: caught $leaving before the agent started"
+	exit 0
+fi
 
 # The token reaches the agent in its environment, never on its command line (which every
 # user of the node can read).
@@ -146,6 +154,8 @@ HPCBRIDGE_JOIN_TOKEN=$token "$hpcbridge" agent --coordinator "$coordinator" \
 	${gpus:+--gpus "$gpus"} --leave-deadline "$deadline" ${HPCBRIDGE_AGENT_FLAGS:-} &
 agent=$!
 unset token HPCBRIDGE_JOIN_TOKEN
+# A signal that came while the agent was being started: it leaves at once.
+[[ -n $leaving ]] && kill -TERM "$agent" 2>/dev/null
 
 # wait returns early when a trapped signal arrives: wait again until the agent has ended.
 while :; do

@@ -91,7 +91,7 @@ func TestPilotJobOnRealSlurm(t *testing.T) {
 
 	in := buildInstall(t, nomadBin)
 	fed := startFederation(t, in, nomadBin)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 
 	// The federation's own node takes nothing until the count job runs on
@@ -148,7 +148,7 @@ func TestPilotJobOnRealSlurm(t *testing.T) {
 	t.Logf("pilot: Slurm job %s", pilot.id)
 
 	// The oracle is shared: the pilot may queue behind other packages' jobs.
-	pilot.waitStarted(t, 6*time.Minute)
+	pilot.waitStarted(t, 10*time.Minute)
 	m := pilot.outputMatch(t, "what it lends", `lending (\d+) CPUs, (\d+) MiB, GPUs \[([^]]*)\] as node (\S+)`, time.Minute)
 	if m[1] != "2" || m[2] != "2048" || m[3] != "0" {
 		t.Errorf("the pilot lends %s CPUs, %s MiB, GPUs [%s]; want the allocation's 2 CPUs, 2048 MiB, GPU 0", m[1], m[2], m[3])
@@ -256,7 +256,7 @@ func TestPilotJobOnRealSlurm(t *testing.T) {
 	t.Logf("count job %s's output:\n%s", count, out)
 
 	// The second pilot, with the used token.
-	again.waitStarted(t, 6*time.Minute)
+	again.waitStarted(t, 10*time.Minute)
 	f = again.waitEnded(t, 2*time.Minute)
 	b, _ = os.ReadFile(again.output)
 	if f["JobState"] != "FAILED" || f["ExitCode"] != "1:0" || !strings.Contains(string(b), "join_token_used") ||

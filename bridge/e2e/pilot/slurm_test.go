@@ -194,11 +194,21 @@ func (j *slurmJob) outputMatch(t *testing.T, what, pattern string, within time.D
 	t.Helper()
 	var m []string
 	poll(t, fmt.Sprintf("Slurm job %s's output: %s", j.id, what), within, func() error {
+		// Seen ended before the read: the file read is the whole output.
+		ended := false
+		select {
+		case <-j.ended:
+			ended = true
+		default:
+		}
 		b, err := os.ReadFile(j.output)
 		if err != nil {
 			return fmt.Errorf("%v (states %v)", err, j.history())
 		}
 		if m = regexp.MustCompile(pattern).FindStringSubmatch(string(b)); m == nil {
+			if ended {
+				t.Fatalf("Slurm job %s ended (states %v) and its output has no %s (%q):\n%s", j.id, j.history(), what, pattern, b)
+			}
 			return fmt.Errorf("no %q in (states %v):\n%s", pattern, j.history(), b)
 		}
 		return nil
