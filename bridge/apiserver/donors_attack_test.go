@@ -5,12 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
+	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/internal/receipt"
+	"github.com/hpcbridge/hpcbridge/internal/wallet"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
@@ -395,5 +400,98 @@ func TestJoinNodeNameIsAHostName(t *testing.T) {
 	jt, _ := e.mgmt.JoinTokenCreate(e.ctx, "uni-a", "")
 	if _, err := anon.NodeJoin(e.ctx, joinReq(jt.Secret, "gpu-7.cluster_b.example", nodeKey("ok"), e.clock.Now())); err != nil {
 		t.Fatalf("a host name: %v", err)
+	}
+}
+
+// TestDonorAdminThroughFollower: a donor-admin token sent to a follower
+// is held to the same bounds as on the leader, on the routes the follower
+// forwards (reclaim, join tokens, wallet, submit) and on those it answers
+// itself (donor, summary, jobs), consistent reads included.
+func TestDonorAdminThroughFollower(t *testing.T) {
+	ctx := t.Context()
+	c := bridgetest.NewCluster()
+	nomad := &donorNomad{nodes: map[string]string{}}
+	start := func(id string) (string, *bridgetest.Raft, *apiserver.Server) {
+		n := c.Add(id, id+":4748")
+		hs := httptest.NewUnstartedServer(nil)
+		url := "http://" + hs.Listener.Addr().String()
+		srv, err := apiserver.New(apiserver.Config{Raft: n, Store: n.Store(), NodeID: id, APIAddr: url, Servers: n.Servers,
+			Nodes: nomad, Reclaim: nomad, Join: nomadJoin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs.Config.Handler = srv.Handler()
+		hs.Start()
+		t.Cleanup(hs.Close)
+		return url, n, srv
+	}
+	_, leaderRaft, leader := start("s1")
+	followerURL, _, _ := start("s2")
+	if err := leader.EstablishLeadership(ctx); err != nil {
+		t.Fatal(err)
+	}
+	anon := client(t, followerURL, "")
+	tok, err := anon.ACLBootstrap(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgmt := client(t, followerURL, tok.SecretID)
+	for _, d := range []string{"uni-a", "uni-b"} {
+		key, _ := wallet.GenerateKey()
+		ch, err := mgmt.DonorChallenge(ctx, d, wallet.Address(key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mgmt.DonorRegister(ctx, &api.DonorRegisterRequest{Name: d, Wallet: ch.Wallet, Issued: ch.Issued,
+			Signature: wallet.EncodeSignature(wallet.Sign(ch.Message, key))}); err != nil {
+			t.Fatal(err)
+		}
+		node := d[len(d)-1:] + "1"
+		jt, err := mgmt.JoinTokenCreate(ctx, d, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := anon.NodeJoin(ctx, joinReq(jt.Secret, node, nodeKey(node), time.Now())); err != nil {
+			t.Fatal(err)
+		}
+		nomad.add(node, "id-"+node)
+		cmd, _ := state.Encode(state.CmdNodeKey, state.NodeKeyCmd{Op: state.NodeKeyRegister, Time: time.Now(), NodeID: "id-" + node, Node: node,
+			Key: receipt.EncodeKey(nodeKey(node).Public().(ed25519.PublicKey))})
+		if res, _, err := leaderRaft.Apply(ctx, cmd); err != nil || res.Err != nil {
+			t.Fatalf("register %s's key: %v %v", node, err, res.Err)
+		}
+	}
+	at, err := mgmt.ACLCreateToken(ctx, &api.ACLTokenRequest{Type: state.TokenDonorAdmin, Donor: "uni-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminA := client(t, followerURL, at.SecretID)
+	denied := func(what string, err error) {
+		t.Helper()
+		if errCode(err) != api.CodePermissionDenied {
+			t.Errorf("uni-a's admin through the follower, %s: %v, want permission_denied", what, err)
+		}
+	}
+	_, err = adminA.ReclaimNode(ctx, "b1", "1m")
+	denied("reclaim b1", err)
+	_, err = adminA.JoinTokenCreate(ctx, "uni-b", "")
+	denied("uni-b's join token", err)
+	_, err = adminA.DonorWallet(ctx, "uni-b", &api.DonorWalletRequest{Wallet: "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23", Signature: "0x00", Issued: time.Now()})
+	denied("uni-b's wallet", err)
+	_, err = adminA.Donor(ctx, "uni-b")
+	denied("uni-b", err)
+	_, err = adminA.DonorSummary(ctx, "uni-b", 0)
+	denied("uni-b's summary", err)
+	_, _, err = adminA.Jobs(ctx, &api.JobsQuery{})
+	denied("jobs", err)
+	_, _, err = adminA.Jobs(ctx, &api.JobsQuery{QueryOptions: api.QueryOptions{Consistent: true}})
+	denied("jobs, consistent", err)
+	_, err = adminA.Submit(ctx, &api.SubmitRequest{Script: []byte("#!/bin/sh\ntrue\n"), Cwd: "/"})
+	denied("submit", err)
+	if _, err := adminA.ReclaimNode(ctx, "a1", "1m"); err != nil {
+		t.Fatalf("uni-a's admin reclaims a1 through the follower: %v", err)
+	}
+	if v := leaderRaft.Store().View(); v.Reclaim("id-b1") != nil || v.Reclaim("id-a1") == nil {
+		t.Fatalf("reclaims %+v", v.Reclaims())
 	}
 }
