@@ -39,9 +39,13 @@
 # running at the deadline are stopped (the coordinator's KillWait, their last checkpoint's
 # upload), for which the agent waits up to 90 s more, then Nomad stops and this directory
 # goes. Past the time limit Slurm kills what is left and the job ends TIMEOUT. Slurm sends
-# the signal up to about 30 s earlier than asked, never later. To end a pilot early and cleanly: `scancel --batch --signal=USR1 JOBID` (a plain
-# scancel also works: SIGTERM starts the same leave, but Slurm kills what is left 30 s
-# (KillWait) later, so the node's jobs may lose their last checkpoint).
+# the signal up to about 30 s earlier than asked, never later. To end a pilot early and
+# cleanly: `scancel --batch --signal=USR1 JOBID` (a plain scancel also works: SIGTERM starts
+# the same leave, but Slurm kills what is left KillWait, often 30 s, later, so the node's
+# jobs may lose their last checkpoint).
+#
+# Submit it as root: the agent's Nomad client and the sandbox its jobs run in (a uid of
+# their own, mount namespaces, cgroups) need it.
 #
 # Output: hpcbridge-donor-<jobid>.out: what the allocation gave (CPUs, memory, GPUs), the
 # agent's own output (what it joined as, the jobs it ran), "leaving: ..." with the signal and
