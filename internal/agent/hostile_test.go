@@ -409,3 +409,40 @@ func TestOrphanNomadRefused(t *testing.T) {
 		t.Errorf("once it stopped: %v, want the agent to go on to join", err)
 	}
 }
+
+// TestCoordinatorRedirectNotFollowed: a coordinator (or a proxy in front
+// of it) that redirects the join elsewhere, plain HTTP included, must not
+// get the join secret sent there: a 307 keeps the body.
+func TestCoordinatorRedirectNotFollowed(t *testing.T) {
+	var got atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(api.NodeJoinResponse{Donor: "uni-b", NodeName: "n1", NomadServers: []string{"10.0.0.1:4647"}})
+	}))
+	defer elsewhere.Close()
+	coord := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer coord.Close()
+	dir := t.TempDir()
+	key, err := receipt.LoadOrCreateKey(filepath.Join(dir, KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Join: "hbj_test", API: &api.Config{Address: coord.URL}, DataDir: dir, Name: "n1", Out: io.Discard}
+	acfg, err := o.apiConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.NewClient(acfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.joined(context.Background(), c, key, receipt.EncodeKey(key.Public().(ed25519.PublicKey))); err == nil {
+		t.Error("a redirected join succeeded")
+	}
+	if n := got.Load(); n != 0 {
+		t.Errorf("the join was sent where the coordinator redirected it (%d requests)", n)
+	}
+}

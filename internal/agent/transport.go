@@ -74,7 +74,11 @@ func (o *Options) apiConfig() (*api.Config, error) {
 	if tr.TLSClientConfig == nil && o.usesTLS() {
 		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
-	c.HTTPClient = &http.Client{Transport: boundedAnswers{tr}}
+	c.HTTPClient = &http.Client{Transport: boundedAnswers{tr},
+		// A redirect would carry the join secret (a 307 keeps the body)
+		// or a node-signed request to another address, over plain HTTP
+		// too: the coordinator's address is the one given, or none.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &c, nil
 }
 
