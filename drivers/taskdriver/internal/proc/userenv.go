@@ -29,9 +29,13 @@ const EnvPathPrefix = "HPCBRIDGE_LOGIN_PATH_PREFIX"
 // defaultPath is a PATH for a job that has none at all.
 const defaultPath = "/usr/local/bin:/usr/bin:/bin"
 
-// userEnvTimeout is how long the login shell may take (Slurm's default for
-// --get-user-env).
-const userEnvTimeout = 8 * time.Second
+// userEnvTimeout is how long a batch job's login shell may take: slurmd
+// gives it 120 s (its _get_user_env: "Permit up to 120 second delay"),
+// whatever --get-user-env's own timeout, whose 8 s default applies where
+// sbatch itself reads the environment. A slow profile (one that waits on a
+// lock, or a network home) must not cost the job its environment sooner
+// than it would under Slurm.
+const userEnvTimeout = 120 * time.Second
 
 // userEnvMarker separates what the login shell's profile printed from the
 // environment dump.
@@ -43,7 +47,7 @@ const userEnvMarker = "__HPCBRIDGE_USER_ENV__"
 // MAIL, the PATH of the user's profile and whatever else it sets, unless
 // the submitter sent them. The caller must already run as the job's user
 // (never root for another user's job): the login shell runs the user's
-// own profile. When the shell fails or takes longer than 8 s, the job runs
+// own profile. When the shell fails or takes longer than 120 s, the job runs
 // with env alone and a line on errw says so.
 func WithUserEnv(env []string, errw io.Writer, node string) []string {
 	return withUserEnv(env, errw, node, loginEnv)
@@ -89,11 +93,21 @@ func withUserEnv(env []string, errw io.Writer, node string, login func() ([]stri
 // loginEnv runs this user's login shell with the environment su - gives
 // it and returns the environment it ends with.
 func loginEnv() ([]string, error) {
-	u, err := user.Current()
+	a, err := currentAccount()
 	if err != nil {
 		return nil, err
 	}
-	return runLoginShell(loginAccount{uid: u.Uid, name: u.Username, home: u.HomeDir, shell: loginShell(u.Uid)}, userEnvTimeout)
+	return runLoginShell(a, userEnvTimeout)
+}
+
+// currentAccount is the account the trampoline runs as (a variable so that
+// tests log in to an account of their own instead of the host's profile).
+var currentAccount = func() (loginAccount, error) {
+	u, err := user.Current()
+	if err != nil {
+		return loginAccount{}, err
+	}
+	return loginAccount{uid: u.Uid, name: u.Username, home: u.HomeDir, shell: loginShell(u.Uid)}, nil
 }
 
 // loginAccount is who the login shell runs for.
