@@ -38,6 +38,7 @@ func TestRuntimeMatchesSlurm(t *testing.T) {
 	roottest.Require(t, "the hpcbridge task driver (and the oracle's slurmd) run jobs only as root")
 	slurmoracle.Require(t)
 	slurmoracle.RequireCommand(t, "sbatch")
+	slurmoracle.LockNode(t) // its scenarios' jobs queue behind any other test's on the oracle
 	slurmoracle.ResumeRealModeDrain(t)
 	nomadBin := nomadtest.Require(t)
 	var login *loginUser
