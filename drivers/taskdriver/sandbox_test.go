@@ -418,3 +418,53 @@ func TestSandboxStdioNoLinkOut(t *testing.T) {
 		t.Errorf("result %s, want exit 1 with slurmstepd's stdin message", describe(res))
 	}
 }
+
+// TestSandboxPidsLimit: a sandboxed job cannot have more tasks than
+// sandbox_pids_max (here 64, stepd's own threads included): its 100th
+// fork fails with EAGAIN long before; without the sandbox all 100 run.
+func TestSandboxPidsLimit(t *testing.T) {
+	requireRoot(t)
+	for i, on := range []bool{true, false} {
+		name := map[bool]string{true: "sandbox", false: "control-without-sandbox"}[on]
+		t.Run(name, func(t *testing.T) {
+			id := strconv.Itoa(95 + i)
+			conf := sandboxConfig(t, on, "", map[bool]string{true: "60240-60243", false: "60244-60247"}[on])
+			conf.SandboxPidsMax = 64
+			td := newTestDriver(t, conf)
+			j := td.newJob(t, TaskConfig{Script: `#!/usr/bin/env python3
+import errno, os, signal, time
+pids = []
+for i in range(100):
+    try:
+        pid = os.fork()
+    except OSError as e:
+        print("fork failed", errno.errorcode[e.errno])
+        break
+    if pid == 0:
+        time.sleep(60)
+        os._exit(0)
+    pids.append(pid)
+print("forked", len(pids))
+for p in pids:
+    os.kill(p, signal.SIGKILL)
+    os.waitpid(p, 0)
+`}, coordinatorEnv(id))
+			res := j.run()
+			out := j.file(filepath.Join(j.taskDir(), "slurm-"+id+".out"))
+			t.Logf("%s job: %s\n%s", name, describe(res), out)
+			if !res.Successful() {
+				t.Fatalf("result %s", describe(res))
+			}
+			if on {
+				mustContain(t, "output", out, "fork failed EAGAIN")
+				if strings.Contains(out, "forked 100") {
+					t.Error("the job forked 100 processes under pids.max 64")
+				}
+				return
+			}
+			if !strings.Contains(out, "forked 100") {
+				t.Errorf("without the sandbox the job could not fork 100 processes: the test does not show the limit\n%s", out)
+			}
+		})
+	}
+}
