@@ -83,6 +83,7 @@ func TestPilotJobOnRealSlurm(t *testing.T) {
 	roottest.Require(t, "the pilot's agent runs jobs in its sandbox (uids of its own), and the oracle runs the pilot as its submitter")
 	nomadBin := nomadtest.Require(t)
 	slurmoracle.Require(t)
+	slurmoracle.LockNode(t) // it holds part of the oracle's node for minutes: the runtime comparison's jobs would queue behind it
 	root, err := slurmoracle.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
