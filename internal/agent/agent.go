@@ -202,7 +202,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		existing = filepath.Dir(existing)
 	}
-	if err := checkTrusted("data dir", existing); err != nil {
+	if err := checkTrustedAbove("data dir", existing); err != nil {
 		return err
 	}
 	// Jobs run as unprivileged users in Nomad's alloc dirs below the data

@@ -154,8 +154,13 @@ func TestUntrustedPathsRefused(t *testing.T) {
 			PluginDir: pluginDir, NomadBinary: nomadBin})
 	}
 	// All trusted: the agent goes on to join (and finds no coordinator).
-	if err := run(filepath.Join(base, "data-good"), goodPlugins, nomad); err == nil || !strings.Contains(err.Error(), "is the coordinator's address right") {
-		t.Fatalf("trusted paths: %v, want the join to fail for want of a coordinator", err)
+	// A new data dir may be made in a sticky directory writable by all
+	// (/tmp): others cannot rename or replace what root made there.
+	sticky := mkdir(filepath.Join(base, "sticky"), 0o777|os.ModeSticky, 0)
+	for _, d := range []string{filepath.Join(base, "data-good"), filepath.Join(sticky, "agent")} {
+		if err := run(d, goodPlugins, nomad); err == nil || !strings.Contains(err.Error(), "is the coordinator's address right") {
+			t.Fatalf("trusted paths (data dir %s): %v, want the join to fail for want of a coordinator", d, err)
+		}
 	}
 
 	openDir := mkdir(filepath.Join(base, "open"), 0o777, 0) // no sticky bit

@@ -17,7 +17,13 @@ import (
 // else. A directory above with the sticky bit (/tmp) may be writable by
 // others: they cannot rename or remove entries they do not own, and the
 // entry below it is checked in turn. what names the path in the error.
-func checkTrusted(what, path string) error {
+func checkTrusted(what, path string) error { return trusted(what, path, false) }
+
+// checkTrustedAbove is checkTrusted for a directory that the path to
+// check will be made in: it may be sticky (a data dir made in /tmp).
+func checkTrustedAbove(what, path string) error { return trusted(what, path, true) }
+
+func trusted(what, path string, above bool) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", what, path, err)
@@ -30,7 +36,7 @@ func checkTrusted(what, path string) error {
 	for _, p := range [...]string{abs, real} {
 		for q := p; !seen[q]; q = filepath.Dir(q) {
 			seen[q] = true
-			if err := trustedEntry(q, q != p); err != nil {
+			if err := trustedEntry(q, above || q != p); err != nil {
 				return fmt.Errorf("%s %s: %w: root runs or trusts what is there, so anyone who may change it may act as root; use a path that only root can change", what, path, err)
 			}
 			if q == filepath.Dir(q) {
