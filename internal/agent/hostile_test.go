@@ -80,6 +80,11 @@ func TestLeaveDeadlineBounded(t *testing.T) {
 // A real Nomad client started from the agent's configuration fingerprints
 // no driver but hpcbridge's.
 func TestDonorNodeOffersOnlyTheSandboxedDriver(t *testing.T) {
+	// What the configuration says, checked without Nomad or root too.
+	cfg0, err := (&Options{DataDir: "/srv/agent", PluginDir: "/srv/plugins"}).nomadConfig(&State{Donor: "uni-b", NodeName: "n1"}, "/srv/agent/node.key")
+	if err != nil || cfg0.ClientOptions["driver.allowlist"] != nomadexec.DriverName {
+		t.Fatalf("client options %v, %v: want driver.allowlist = %s", cfg0.ClientOptions, err, nomadexec.DriverName)
+	}
 	roottest.Require(t, "the Nomad client of a donor's node runs as root")
 	server := nomadtest.StartServer(t, nomadagent.Config{})
 	o := Options{DataDir: t.TempDir(), PluginDir: t.TempDir(), SandboxUIDs: DefaultSandboxUIDs, Version: "test"}
