@@ -115,7 +115,9 @@ fi
 
 # --- the per-job directory ------------------------------------------------------------
 # 0711: the jobs' users (the sandbox's own uids) pass through it to their task directories.
-mkdir -p "$dir" && chmod 0711 "$dir" || die "cannot create $dir"
+# Made here, never taken over: a directory that exists already (its name is guessable) may be
+# someone else's.
+mkdir -m 0711 -- "$dir" || die "cannot create $dir (it must not exist yet)"
 cleanup() {
 	# The agent is gone; what its jobs left (sandboxes, Nomad's state) goes with it. Nomad
 	# mounts a tmpfs in each task directory (secrets/): unmount those first, deepest first.
