@@ -429,6 +429,11 @@ func TestDevNodesRunJobsAtOnce(t *testing.T) {
 		if n.Meta["hpcbridge.gpu_backend"] != "none" {
 			t.Errorf("node %s: meta %v", name, n.Meta)
 		}
+		// Nomad's own drivers (exec, java, mock_driver) would run what any
+		// Nomad API caller sends, outside hpcbridge's accounting.
+		if others := slices.DeleteFunc(slices.Sorted(maps.Keys(n.Drivers)), func(d string) bool { return d == "hpcbridge" }); len(others) > 0 {
+			t.Errorf("node %s offers drivers %v besides hpcbridge", name, others)
+		}
 	}
 
 	// Each job writes its node and uid to its pipe, then waits for its

@@ -102,6 +102,10 @@ func startDevNomad(ctx context.Context, dir, pluginDir string, nodes []devNodeCo
 		return nomadagent.Config{
 			Dir: agentDir, Name: n.name, PluginDir: pluginDir, Plugins: n.plugins, Meta: n.meta,
 			Drivers: []string{nomadexec.DriverName},
+			// Only hpcbridge's driver: Nomad's own (exec, java, its mock
+			// driver) would run whatever a Nomad API caller sends, outside
+			// the job's accounting and, on a donor node, its sandbox.
+			ClientOptions: map[string]string{"driver.allowlist": nomadexec.DriverName},
 		}
 	}
 	if len(nodes) == 1 {
