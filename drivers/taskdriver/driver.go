@@ -268,6 +268,16 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		if sc.Limits.MemoryBytes <= 0 {
 			return nil, nil, errors.New("sandbox: the task has no memory size, and a sandboxed job runs under a memory limit")
 		}
+		if cgroupslib.GetMode() == cgroupslib.CG1 {
+			if sc.Limits.PidsCgroup, err = makePidsCgroupV1(cfg, sc.Limits.Pids); err != nil {
+				return nil, nil, fmt.Errorf("sandbox: cgroup limits: %w", err)
+			}
+			defer func() {
+				if !started {
+					removeDeviceCgroup(sc.Limits.PidsCgroup)
+				}
+			}()
+		}
 	}
 	staged, err := d.stageIn(cfg, &tc, sc, acct, logger) // staging.go
 	if err != nil {
@@ -332,6 +342,9 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 
 	h := newTaskHandle(cfg, exec, client, ps.Pid, start, logger)
 	h.devCgroup = devCgroup
+	if sc.Limits != nil {
+		h.pidsCgroup = sc.Limits.PidsCgroup
+	}
 	h.ckpt = ck
 	h.staging = staged
 	handle := drivers.NewTaskHandle(taskHandleVersion)
@@ -343,6 +356,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		StartedAt:      start,
 		Owner:          &Owner{UID: acct.uid, GID: acct.gid},
 		DeviceCgroup:   devCgroup,
+		PidsCgroup:     h.pidsCgroup,
 		Checkpoint:     ck.saved(),
 		Staging:        staged,
 	}
@@ -536,6 +550,7 @@ func (d *Driver) RecoverTask(handle *drivers.TaskHandle) error {
 	}
 	h := newTaskHandle(state.TaskConfig, exec, client, state.Pid, state.StartedAt, logger)
 	h.devCgroup = state.DeviceCgroup
+	h.pidsCgroup = state.PidsCgroup
 	h.ckpt = d.recoverCheckpoints(state.Checkpoint, state.TaskConfig, logger)
 	h.staging = state.Staging
 	if h.staging != nil {

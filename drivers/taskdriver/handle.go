@@ -38,6 +38,9 @@ type taskHandle struct {
 	// once the job has ended (or, if a process of the job outlived it,
 	// when the task is destroyed).
 	devCgroup string
+	// pidsCgroup is a sandboxed job's cgroup v1 pids cgroup ("" none),
+	// removed as devCgroup is.
+	pidsCgroup string
 	// ckpt is the task's checkpoint service (nil: none), stopping set by
 	// StopTask and SignalTask (a reclaim or a time limit signals first):
 	// the job's end then commits a changed checkpoint (checkpoint.go).
@@ -125,6 +128,9 @@ func (h *taskHandle) kill() {
 func (h *taskHandle) removeDeviceCgroup() {
 	if !removeDeviceCgroup(h.devCgroup) {
 		h.logger.Debug("devices cgroup still in use; removed when the task is destroyed", "cgroup", h.devCgroup)
+	}
+	if !removeDeviceCgroup(h.pidsCgroup) {
+		h.logger.Debug("pids cgroup still in use; removed when the task is destroyed", "cgroup", h.pidsCgroup)
 	}
 }
 

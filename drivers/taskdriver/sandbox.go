@@ -1,9 +1,16 @@
 package taskdriver
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 
+	"github.com/hashicorp/nomad/client/lib/cgroupslib"
 	"github.com/hashicorp/nomad/client/lib/cpustats"
 	"github.com/hashicorp/nomad/plugins/drivers"
 	"golang.org/x/sys/unix"
@@ -114,6 +121,39 @@ func sandboxHidden(conf Config, cfg *drivers.TaskConfig) []string {
 		out = append(out, p)
 	}
 	return out
+}
+
+// makePidsCgroupV1 makes the task's pids cgroup on cgroup v1, where
+// Nomad makes none: <mount>/<the driver's own pids cgroup>/hpcbridge/
+// <alloc>.<task>.<run> (named as the devices cgroup), pids.max set. stepd
+// joins it before the job starts; the driver removes it when the task is
+// over (removeDeviceCgroup works for any cgroup directory).
+func makePidsCgroupV1(cfg *drivers.TaskConfig, max int64) (string, error) {
+	mount := filepath.Join(cgroupslib.GetDefaultRoot(), "pids")
+	if _, err := os.Stat(filepath.Join(mount, "cgroup.procs")); err != nil {
+		return "", fmt.Errorf("no pids controller at %s: %w", mount, err)
+	}
+	own, err := ownCgroupV1("pids")
+	if err != nil {
+		return "", err
+	}
+	run := sha256.Sum256([]byte(cfg.ID))
+	name := cgroupslib.ScopeCG1(cfg.AllocID, cfg.Name) + "." + hex.EncodeToString(run[:4])
+	if cfg.AllocID == "" || filepath.Base(name) != name || strings.HasPrefix(name, ".") {
+		return "", fmt.Errorf("no pids cgroup name for alloc %q task %q", cfg.AllocID, cfg.Name)
+	}
+	dir := filepath.Join(mount, own, deviceCgroupDir, name)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", fmt.Errorf("make pids cgroup: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return "", fmt.Errorf("make pids cgroup: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pids.max"), []byte(strconv.FormatInt(max, 10)), 0); err != nil {
+		removeDeviceCgroup(dir)
+		return "", fmt.Errorf("pids cgroup %s: %w", dir, err)
+	}
+	return dir, nil
 }
 
 // sandboxLimits are the job's cgroup limits: its memory as the hard limit

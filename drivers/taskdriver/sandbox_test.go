@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/nomad/client/lib/cgroupslib"
 	"github.com/hashicorp/nomad/helper/uuid"
 	"github.com/hashicorp/nomad/plugins/drivers"
 )
@@ -212,6 +213,14 @@ func TestSandboxIsolation(t *testing.T) {
 			if on {
 				for _, b := range breaches {
 					t.Errorf("sandbox breached: %s", b)
+				}
+				// The task's v1 pids cgroup is gone once it ended.
+				if cgroupslib.GetMode() == cgroupslib.CG1 {
+					own, _ := ownCgroupV1("pids")
+					left, _ := filepath.Glob(filepath.Join(cgroupslib.GetDefaultRoot(), "pids", own, deviceCgroupDir, cgroupslib.ScopeCG1(j.cfg.AllocID, j.cfg.Name)+".*"))
+					if len(left) > 0 {
+						t.Errorf("pids cgroup left behind: %v", left)
+					}
 				}
 				for k, want := range map[string]string{
 					"ctl-entries":           "0", // masked: an empty directory

@@ -25,6 +25,9 @@ type TaskState struct {
 	// DeviceCgroup is the task's cgroup v1 devices cgroup ("" none), removed
 	// when the task is over.
 	DeviceCgroup string
+	// PidsCgroup is a sandboxed task's cgroup v1 pids cgroup ("" none),
+	// removed when the task is over.
+	PidsCgroup string `json:",omitempty"`
 	// Checkpoint is the task's checkpoint setup (nil: none); RecoverTask
 	// serves its socket again.
 	Checkpoint *CheckpointSetup

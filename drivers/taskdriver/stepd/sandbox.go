@@ -134,27 +134,23 @@ func openNoLinks(dirfd int, rel string, flags int, perm uint32) (int, error) {
 	return fd, nil
 }
 
-// limitsCleanup undoes what applyLimits made (the v1 pids cgroup).
-type limitsCleanup func()
-
 // applyLimits enforces a sandboxed job's limits on the cgroups stepd runs
-// in (the task's, made by Nomad's executor; on cgroup v1 a pids cgroup of
-// its own, which stepd joins), before anything of the job exists: its
-// processes are born there. Every limit must take, or the job does not
-// start.
-func applyLimits(l *jobdir.Limits, jobID string) (limitsCleanup, error) {
-	none := func() {}
+// in (the task's, made by Nomad's executor; on cgroup v1 the driver's pids
+// cgroup for the task, which stepd joins), before anything of the job
+// exists: its processes are born there. Every limit must take, or the job
+// does not start.
+func applyLimits(l *jobdir.Limits) error {
 	if l == nil {
-		return none, nil
+		return nil
 	}
 	cg, err := readOwnCgroups()
 	if err != nil {
-		return none, err
+		return err
 	}
 	if cg.unified != "" && len(cg.v1) == 0 {
-		return none, cg.applyV2(l)
+		return cg.applyV2(l)
 	}
-	return cg.applyV1(l, jobID)
+	return cg.applyV1(l)
 }
 
 // ownCgroups is stepd's place in the cgroup hierarchies.
@@ -214,70 +210,49 @@ func writeLimit(dir, file, value string) error {
 
 const cfsPeriod = 100000 // µs
 
-func (cg ownCgroups) applyV1(l *jobdir.Limits, jobID string) (limitsCleanup, error) {
-	none := func() {}
+func (cg ownCgroups) applyV1(l *jobdir.Limits) error {
 	mem, err := cg.dirV1("memory")
 	if err != nil {
-		return none, err
+		return err
 	}
 	if cg.v1["memory"][1] == "/" {
-		return none, errors.New("cgroup limits: stepd is in the root memory cgroup, not the task's")
+		return errors.New("cgroup limits: stepd is in the root memory cgroup, not the task's")
 	}
 	bytes := strconv.FormatInt(l.MemoryBytes, 10)
 	if err := writeLimit(mem, "memory.limit_in_bytes", bytes); err != nil {
-		return none, err
+		return err
 	}
 	// No swap on top of the job's memory: memory+swap capped at the same
 	// figure where the kernel accounts swap, else swappiness 0.
 	if _, err := os.Stat(filepath.Join(mem, "memory.memsw.limit_in_bytes")); err == nil {
 		if err := writeLimit(mem, "memory.memsw.limit_in_bytes", bytes); err != nil {
-			return none, err
+			return err
 		}
 	} else if err := writeLimit(mem, "memory.swappiness", "0"); err != nil {
-		return none, err
+		return err
 	}
 	if l.CPUs > 0 {
 		cpu, err := cg.dirV1("cpu")
 		if err != nil {
-			return none, err
+			return err
 		}
 		if err := writeLimit(cpu, "cpu.cfs_period_us", strconv.Itoa(cfsPeriod)); err != nil {
-			return none, err
+			return err
 		}
 		if err := writeLimit(cpu, "cpu.cfs_quota_us", strconv.Itoa(l.CPUs*cfsPeriod)); err != nil {
-			return none, err
+			return err
 		}
 	}
 	if l.Pids <= 0 {
-		return none, nil
+		return nil
 	}
-	// Nomad makes no pids cgroup on v1: one of stepd's own, below the one
-	// it is in, which it joins (the job's processes are born there).
-	parent, err := cg.dirV1("pids")
-	if err != nil {
-		return none, err
+	// Nomad makes no pids cgroup on v1: the driver made one for the task
+	// (pids.max set), which stepd joins: the job's processes are born
+	// there and, unprivileged, cannot leave it.
+	if l.PidsCgroup == "" {
+		return errors.New("cgroup limits: no pids cgroup for the job (cgroup v1)")
 	}
-	name := "hpcbridge-job-" + strconv.Itoa(os.Getpid())
-	if jobID != "" && filepath.Base(jobID) == jobID && !strings.HasPrefix(jobID, ".") {
-		name = "hpcbridge-job-" + jobID + "-" + strconv.Itoa(os.Getpid())
-	}
-	dir := filepath.Join(parent, name)
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		return none, fmt.Errorf("cgroup limits: pids cgroup: %w", err)
-	}
-	cleanup := func() {
-		_ = os.WriteFile(filepath.Join(parent, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0)
-		_ = os.Remove(dir) // busy while a process that left the job lives
-	}
-	if err := writeLimit(dir, "pids.max", strconv.FormatInt(l.Pids, 10)); err != nil {
-		cleanup()
-		return none, err
-	}
-	if err := writeLimit(dir, "cgroup.procs", strconv.Itoa(os.Getpid())); err != nil {
-		cleanup()
-		return none, err
-	}
-	return cleanup, nil
+	return writeLimit(l.PidsCgroup, "cgroup.procs", strconv.Itoa(os.Getpid()))
 }
 
 func (cg ownCgroups) applyV2(l *jobdir.Limits) error {

@@ -141,14 +141,12 @@ func (s *shim) execute(sigs <-chan os.Signal) jobdir.Result {
 	}
 	s.jobScore = protectSelf()
 	// A sandboxed job's limits hold before its first process exists.
-	cleanupLimits, err := applyLimits(c.Limits, c.JobID)
-	if err != nil {
+	if err := applyLimits(c.Limits); err != nil {
 		s.msgs = s.nomadErr
 		msg := fmt.Sprintf("%v, so the job is not started", err)
 		s.errorf("%s", msg)
 		return jobdir.Result{ExitCode: 1, Error: msg}
 	}
-	defer cleanupLimits()
 	if c.Multi != nil {
 		res, batch := s.multiStart(sigs)
 		if !batch {

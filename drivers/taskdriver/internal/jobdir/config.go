@@ -92,6 +92,10 @@ type Limits struct {
 	CPUs int `json:"cpus"`
 	// Pids bounds the job's tasks (processes and threads).
 	Pids int64 `json:"pids"`
+	// PidsCgroup, on cgroup v1 (where Nomad makes no pids cgroup), is the
+	// pids cgroup the driver made for the task with pids.max set: stepd
+	// joins it; the driver removes it when the task is over.
+	PidsCgroup string `json:"pids_cgroup,omitempty"`
 }
 
 // StepdEnv is the whole environment of the processes the driver runs as
