@@ -226,7 +226,7 @@ func (p *uidPool) finish(uid int, taskID string, keep []string) error {
 		return nil
 	}
 	if !scrub(uid, keep...) {
-		return fmt.Errorf("pool uid %d: processes survive SIGKILL for %s; the uid stays leased", uid, killWait)
+		return fmt.Errorf("pool uid %d: processes survive SIGKILL for %s, or its keyrings could not be emptied; the uid stays leased", uid, killWait)
 	}
 	return os.Remove(p.leasePath(uid))
 }
@@ -234,7 +234,8 @@ func (p *uidPool) finish(uid int, taskID string, keep []string) error {
 // scrub kills uid's processes, removes its System V IPC objects and what
 // it owns anywhere below the scratch directories (also inside other users' directories there: the
 // next job with this uid must not find it) and gives what it owns below
-// each of keep to root. It reports whether no process of uid is left.
+// each of keep to root, and empties its keyrings. It reports whether no
+// process of uid is left and its keyrings are empty.
 func scrub(uid int, keep ...string) bool {
 	if !killAll(uid) {
 		return false
@@ -250,6 +251,10 @@ func scrub(uid int, keep ...string) bool {
 		})
 	}
 	proc.RemoveIPC(uid)
+	// Its keyrings (user, user-session, persistent) outlive it too.
+	if err := proc.ClearKeys("/proc/self/exe", uid, uid); err != nil {
+		return false
+	}
 	for _, dir := range scratchDirs {
 		sweep(dir, uid, func(dirfd int, name string, isDir bool) {
 			if isDir {

@@ -48,6 +48,12 @@ func ExecArgs(mode, script, oomScoreAdj string, argv []string) []string {
 // when the exec failed, with slurmstepd's exit status for that case (the
 // errno) after printing slurmstepd's message to stderr.
 func ExecMain(args []string) int {
+	if len(args) > 0 && args[0] == KeysArg {
+		return clearKeysMain(args[1:])
+	}
+	// The session keyring is a per-thread credential: the one given below
+	// must be the one that executes.
+	lockThread()
 	if len(args) < 4 {
 		fmt.Fprintf(os.Stderr, "%s: internal error: want MODE SCRIPT OOM_SCORE_ADJ ARGV..., got %q\n", ExecName, args)
 		return 1
@@ -67,6 +73,9 @@ func ExecMain(args []string) int {
 	if mode == ExecBatch {
 		env = WithUserEnv(env, os.Stderr, node) // as the job's user
 	}
+	if err := newSessionKeyring(); err != nil {
+		return ExecFailure(os.Stderr, node, mode, script, argv[0], err)
+	}
 	err := execve(mode, argv, env)
 	return ExecFailure(os.Stderr, node, mode, script, argv[0], err)
 }
@@ -84,6 +93,7 @@ func SandboxArgs(cwd, mode, script, oomScoreAdj string, argv []string) []string 
 // for good and runs it as the plain trampoline would. The job's
 // environment is only ever given to the job's program.
 func sandboxMain(args []string) int {
+	lockThread() // see ExecMain
 	p, err := sandbox.ReadPayload()
 	node := ""
 	if p != nil {
@@ -106,6 +116,12 @@ func sandboxMain(args []string) int {
 	}
 	if err := sandbox.Drop(p.Spec.UID, p.Spec.GID); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: error: %v: the job is not started\n", StepdName(node), err)
+		return 1
+	}
+	// Not stepd's session keyring (root's keys), nor the uid's user-session
+	// keyring (what a previous job of the uid left): a new, empty one.
+	if err := newSessionKeyring(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: error: sandbox: %v: the job is not started\n", StepdName(node), err)
 		return 1
 	}
 	env := append(p.Env, "SLURM_TASK_PID="+strconv.Itoa(os.Getpid()))

@@ -1,0 +1,116 @@
+//go:build linux
+
+package proc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/hpcbridge/hpcbridge/drivers/taskdriver/internal/sandbox"
+)
+
+// The kernel's key retention service keeps state per uid that outlives
+// every process of the uid: the user keyring (@u), the user-session
+// keyring (@us, also what a process without a session keyring of its own
+// finds as @s) and the persistent keyring. A job that leaves a key there
+// hands it to the next job leased the same uid (a stranger's), and a job
+// started with its parent's session keyring possesses root's keys there.
+
+// KeysArg is the trampoline's first argument for clearing a uid's
+// keyrings: `hpcbridge-exec --clear-keys UID GID`, started as root with an
+// empty environment; it drops to the uid and empties them.
+const KeysArg = "--clear-keys"
+
+// newSessionKeyring gives the calling thread (locked: the one that then
+// executes the job) a new, empty, anonymous session keyring of the job's
+// uid: the job never possesses the keys of the session it was started
+// from (root's, for stepd), nor finds its uid's user-session keyring as
+// @s. An error means the job must not run (its @s would be shared);
+// ENOSYS and EPERM (a kernel without keys, a seccomp filter that refuses
+// keyctl, as Docker's) leave the job no keyring to reach either.
+func newSessionKeyring() error {
+	_, _, e := unix.Syscall(unix.SYS_KEYCTL, unix.KEYCTL_JOIN_SESSION_KEYRING, 0, 0)
+	if e != 0 && !noKeys(e) {
+		return fmt.Errorf("new session keyring: %w", e)
+	}
+	return nil
+}
+
+// lockThread keeps the trampoline's goroutine on its thread: the session
+// keyring is a per-thread credential, and execve keeps the calling
+// thread's.
+func lockThread() { runtime.LockOSThread() }
+
+// ClearKeys empties uid's persistent keyrings (after every process of the
+// uid ended, before the uid is leased again), through the plugin binary
+// (exe) as the trampoline, which drops to the uid first: only a process of
+// the uid can reach them.
+func ClearKeys(exe string, uid, gid int) error {
+	if uid <= 0 || gid <= 0 {
+		return fmt.Errorf("clear keyrings: refusing uid %d gid %d", uid, gid)
+	}
+	cmd := exec.Command(exe, KeysArg, strconv.Itoa(uid), strconv.Itoa(gid))
+	cmd.Args[0] = ExecName
+	cmd.Env = []string{}
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("clear keyrings of uid %d: %v: %s", uid, err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// clearKeysMain is `hpcbridge-exec --clear-keys UID GID`.
+func clearKeysMain(args []string) int {
+	if len(args) != 2 {
+		fmt.Fprintf(os.Stderr, "%s %s: want UID GID, got %q\n", ExecName, KeysArg, args)
+		return 1
+	}
+	uid, err1 := strconv.Atoi(args[0])
+	gid, err2 := strconv.Atoi(args[1])
+	if err := errors.Join(err1, err2); err != nil {
+		fmt.Fprintf(os.Stderr, "%s %s: %v\n", ExecName, KeysArg, err)
+		return 1
+	}
+	// Never root's keyrings: the ids first (every thread), and a process
+	// keyring of the uid's own to link the persistent keyring into.
+	if err := sandbox.Drop(uid, gid); err != nil {
+		fmt.Fprintf(os.Stderr, "%s %s: %v\n", ExecName, KeysArg, err)
+		return 1
+	}
+	lockThread()
+	var errs []error
+	for _, ring := range []int{unix.KEY_SPEC_USER_KEYRING, unix.KEY_SPEC_USER_SESSION_KEYRING} {
+		if _, err := unix.KeyctlInt(unix.KEYCTL_CLEAR, ring, 0, 0, 0); err != nil && !noKeys(err) {
+			errs = append(errs, fmt.Errorf("clear keyring %d: %w", ring, err))
+		}
+	}
+	// The persistent keyring (CONFIG_PERSISTENT_KEYRINGS), where present.
+	id, err := unix.KeyctlInt(unix.KEYCTL_GET_PERSISTENT, -1, unix.KEY_SPEC_PROCESS_KEYRING, 0, 0)
+	switch {
+	case err == nil:
+		if _, err := unix.KeyctlInt(unix.KEYCTL_CLEAR, id, 0, 0, 0); err != nil {
+			errs = append(errs, fmt.Errorf("clear the persistent keyring: %w", err))
+		}
+	case err != unix.EOPNOTSUPP && !noKeys(err):
+		errs = append(errs, fmt.Errorf("persistent keyring: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		fmt.Fprintf(os.Stderr, "%s %s: uid %d: %v\n", ExecName, KeysArg, uid, err)
+		return 1
+	}
+	return 0
+}
+
+// noKeys reports a kernel without the key service, or one a seccomp
+// filter keeps from the process (and from the job alike).
+func noKeys(err error) bool { return errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM) }

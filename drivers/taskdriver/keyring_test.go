@@ -1,0 +1,172 @@
+package taskdriver
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// keyringProbe adds (with "plant") or looks for (with "look") a key of
+// its own in each keyring a process of the job's uid reaches: its session
+// keyring (@s), the uid's user keyring (@u) and user-session keyring
+// (@us), and the uid's persistent keyring where the kernel has one. It
+// also prints whether its @s is the uid's @us and who owns it.
+const keyringProbe = `#!/usr/bin/env python3
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+ADD_KEY, KEYCTL = {"x86_64": (248, 250), "aarch64": (217, 219)}[os.uname().machine]
+def keyctl(*a):
+    r = libc.syscall(KEYCTL, *[ctypes.c_long(x) if isinstance(x, int) else x for x in a])
+    return r if r >= 0 else -ctypes.get_errno()
+rings = {"s": -3, "u": -4, "us": -5}
+p = keyctl(22, -1, -3)  # KEYCTL_GET_PERSISTENT, linked into @s
+if p > 0:
+    rings["persistent"] = p
+for name in sorted(rings):
+    ring, desc = rings[name], b"hpcbridge-left-" + name.encode()
+    if sys.argv[1] == "plant":
+        r = libc.syscall(ADD_KEY, b"user", desc, b"job A's secret", ctypes.c_long(14), ctypes.c_long(ring))
+        print("planted", name, r > 0)
+    else:
+        r = keyctl(10, ring, b"user", desc, 0)  # KEYCTL_SEARCH
+        print("found", name, r > 0)
+ids = [keyctl(0, r, 0) for r in (-3, -5)]  # KEYCTL_GET_KEYRING_ID
+print("session-is-user-session", ids[0] == ids[1])
+buf = ctypes.create_string_buffer(256)
+n = keyctl(6, -3, buf, 256)  # KEYCTL_DESCRIBE: type;uid;gid;perm;description
+print("session-owner", buf.value.decode().split(";")[1] if n > 0 else "none")
+`
+
+// TestSandboxKeyringsScrubbed: the kernel's keyrings of a uid outlive
+// every process of it. Job A, on a donor node whose pool has one uid,
+// leaves a key in each keyring it reaches; job B, a stranger's, leased
+// the same uid next, finds none of them, and its session keyring is a
+// new one of its own (not its uid's user-session keyring, where job A's
+// key was, and not the session keyring of stepd, root's, where the host's
+// keys are). Before the fix job B read job A's keys (the control: run
+// with the fix taken out).
+func TestSandboxKeyringsScrubbed(t *testing.T) {
+	requireRoot(t)
+	// One uid, so that job B gets job A's. (R3's range: 60300-60309.)
+	td := newTestDriver(t, sandboxConfig(t, true, "", "60300-60300"))
+	var uids []string
+	for i, arg := range []string{"plant", "look"} {
+		id := strconv.Itoa(300 + i)
+		j := td.newJob(t, TaskConfig{Script: keyringProbe, Args: []string{arg}}, coordinatorEnv(id))
+		res := j.run()
+		out := j.file(filepath.Join(j.taskDir(), "slurm-"+id+".out"))
+		t.Logf("job %s (%s): %s\n%s", id, arg, describe(res), out)
+		if !res.Successful() {
+			t.Fatalf("job %s: %s", id, describe(res))
+		}
+		got := parseProbe(out)
+		if got["session-is-user-session"] != "False" {
+			t.Errorf("job %s: its session keyring is its uid's user-session keyring (shared with every job of the uid)", id)
+		}
+		uids = append(uids, got["session-owner"])
+		if arg == "plant" {
+			for _, r := range []string{"s", "u", "us"} {
+				if !strings.Contains(out, "planted "+r+" True") {
+					t.Fatalf("job A could not add a key to @%s: the test shows nothing", r)
+				}
+			}
+			continue
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "found ") && strings.HasSuffix(line, " True") {
+				t.Errorf("job B (the next job of the uid) found job A's key: %s", line)
+			}
+		}
+	}
+	if uids[0] != "60300" || uids[1] != "60300" {
+		t.Errorf("session keyrings owned by %q: want the job's uid 60300 both times", uids)
+	}
+}
+
+// rootSessionChild names the environment variable that makes
+// TestSandboxRootSessionKeyring's child run the job.
+const rootSessionChild = "HPCBRIDGE_TEST_ROOT_SESSION_KEY"
+
+// TestSandboxRootSessionKeyring: a Nomad client started as a system
+// service, or from a login, has a session keyring of root's (systemd gives
+// each service one; Kerberos and fscrypt keep keys there), which stepd and
+// the trampoline inherit. A sandboxed job must not possess it: job B of
+// the first test found nothing of root's because this test binary has no
+// session keyring, so this one runs the job from a copy of the test binary
+// started in a session keyring holding a key of root's. (Before the fix
+// the job read the key: the control, run with the fix taken out.)
+func TestSandboxRootSessionKeyring(t *testing.T) {
+	requireRoot(t)
+	if id := os.Getenv(rootSessionChild); id != "" {
+		td := newTestDriver(t, sandboxConfig(t, true, "", "60301-60301"))
+		j := td.newJob(t, TaskConfig{Script: `#!/usr/bin/env python3
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+KEYCTL = {"x86_64": 250, "aarch64": 219}[os.uname().machine]
+r = libc.syscall(KEYCTL, ctypes.c_long(10), ctypes.c_long(-3), b"user", b"hpcbridge-root-secret", ctypes.c_long(0))
+if r > 0:
+    buf = ctypes.create_string_buffer(64)
+    n = libc.syscall(KEYCTL, ctypes.c_long(11), ctypes.c_long(r), buf, ctypes.c_long(64))
+    print("root-key", buf.raw[:max(n, 0)].decode())
+else:
+    print("root-key", os.strerror(ctypes.get_errno()))
+`}, coordinatorEnv("310"))
+		res := j.run()
+		out := j.file(filepath.Join(j.taskDir(), "slurm-310.out"))
+		t.Logf("job: %s\n%s", describe(res), out)
+		if !res.Successful() {
+			t.Fatalf("job: %s", describe(res))
+		}
+		if strings.Contains(out, "root's secret") {
+			t.Errorf("the sandboxed job read a key of root's session keyring:\n%s", out)
+		}
+		return
+	}
+	// The thread that starts the child joins a new session keyring and
+	// ends with this goroutine (never unlocked): nothing else of the
+	// test binary has it.
+	type started struct {
+		out []byte
+		err error
+	}
+	done := make(chan started, 1)
+	go func() {
+		runtime.LockOSThread()
+		ring, err := unix.KeyctlJoinSessionKeyring("hpcbridge-test-root-session")
+		if err != nil {
+			done <- started{err: fmt.Errorf("join a session keyring: %w", err)}
+			return
+		}
+		key, err := unix.AddKey("user", "hpcbridge-root-secret", []byte("root's secret"), ring)
+		if err != nil {
+			done <- started{err: fmt.Errorf("add a key: %w", err)}
+			return
+		}
+		defer unix.KeyctlInt(unix.KEYCTL_REVOKE, key, 0, 0, 0)
+		cmd := exec.Command(os.Args[0], "-test.run=^TestSandboxRootSessionKeyring$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), rootSessionChild+"="+strconv.Itoa(key))
+		out, err := cmd.CombinedOutput()
+		done <- started{out: out, err: err}
+	}()
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("%v\n%s", r.err, lastLines(string(r.out), 40))
+	}
+	t.Logf("child:\n%s", lastLines(string(r.out), 12))
+}
+
+// lastLines is the end of a long output.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
