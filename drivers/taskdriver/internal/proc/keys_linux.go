@@ -64,7 +64,7 @@ func ClearKeys(exe string, uid, gid int) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("clear keyrings of uid %d: %v: %s", uid, err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("clear keyrings of uid %d: %w: %s", uid, err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
