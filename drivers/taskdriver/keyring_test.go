@@ -170,3 +170,47 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestSandboxInheritedDescriptors: a descriptor that whatever started the
+// Nomad client left open without close-on-exec (here this test binary
+// holds one, on a root-only file of the donor's) passes to every process
+// Go starts (the executor, stepd, the trampoline). The sandboxed job
+// gets its standard files only: it cannot read the file through it.
+// (Before the fix the job read it: the control, run with the fix taken
+// out.)
+func TestSandboxInheritedDescriptors(t *testing.T) {
+	requireRoot(t)
+	secret := filepath.Join(sharedDir(t), "donor-secret")
+	if err := os.WriteFile(secret, []byte("the donor's secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.Open(secret, unix.O_RDONLY, 0) // no O_CLOEXEC: inherited
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	td := newTestDriver(t, sandboxConfig(t, true, "", "60304-60305"))
+	j := td.newJob(t, TaskConfig{Script: `#!/usr/bin/env python3
+import os, stat
+for name in sorted(os.listdir("/proc/self/fd"), key=int):
+    fd = int(name)
+    if fd < 3:
+        continue
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            print("fd", fd, os.pread(fd, 100, 0).decode(errors="replace").strip())
+        else:
+            print("fd", fd, "not a file")
+    except OSError as e:
+        print("fd", fd, e.strerror)
+`}, coordinatorEnv("330"))
+	res := j.run()
+	out := j.file(filepath.Join(j.taskDir(), "slurm-330.out"))
+	t.Logf("the test holds descriptor %d; job: %s\n%s", fd, describe(res), out)
+	if !res.Successful() {
+		t.Fatalf("job: %s", describe(res))
+	}
+	if strings.Contains(out, "the donor's secret") {
+		t.Errorf("the sandboxed job read a root-only file through a descriptor it inherited:\n%s", out)
+	}
+}

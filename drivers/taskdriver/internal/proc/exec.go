@@ -76,6 +76,9 @@ func ExecMain(args []string) int {
 	if err := newSessionKeyring(); err != nil {
 		return ExecFailure(os.Stderr, node, mode, script, argv[0], err)
 	}
+	if err := closeInherited(); err != nil {
+		return ExecFailure(os.Stderr, node, mode, script, argv[0], err)
+	}
 	err := execve(mode, argv, env)
 	return ExecFailure(os.Stderr, node, mode, script, argv[0], err)
 }
@@ -121,6 +124,11 @@ func sandboxMain(args []string) int {
 	// Not stepd's session keyring (root's keys), nor the uid's user-session
 	// keyring (what a previous job of the uid left): a new, empty one.
 	if err := newSessionKeyring(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: error: sandbox: %v: the job is not started\n", StepdName(node), err)
+		return 1
+	}
+	// Only its standard files: nothing its ancestors held open.
+	if err := closeInherited(); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: error: sandbox: %v: the job is not started\n", StepdName(node), err)
 		return 1
 	}
