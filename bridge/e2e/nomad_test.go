@@ -349,10 +349,25 @@ func TestNomadRunsJobs(t *testing.T) {
 		if got := st.sacctState(id); !strings.HasPrefix(got, "CANCELLED") {
 			t.Errorf("sacct %q, want CANCELLED", got)
 		}
-		// The Nomad job is stopped, not left running.
-		nj, _, err := st.agent.API().Jobs().Info("slurm-"+id, nil)
-		if err != nil || nj.Stop == nil || !*nj.Stop {
-			t.Errorf("Nomad job after scancel: %+v, %v", nj, err)
+		// The Nomad job is stopped, not left running: the cancel is
+		// committed first and the job's stop follows it, so wait for the
+		// stop (blocking queries, at most a minute).
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var index uint64
+		for {
+			q := (&nomadapi.QueryOptions{WaitIndex: index, WaitTime: 10 * time.Second}).WithContext(ctx)
+			nj, meta, err := st.agent.API().Jobs().Info("slurm-"+id, q)
+			if err != nil {
+				t.Fatalf("Nomad job after scancel: %v", err)
+			}
+			if nj.Stop != nil && *nj.Stop {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("Nomad job after scancel, a minute later: not stopped (Stop %v)", nj.Stop != nil && *nj.Stop)
+			}
+			index = meta.LastIndex
 		}
 	})
 	t.Run("output follow", func(t *testing.T) {
