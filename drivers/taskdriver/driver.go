@@ -239,6 +239,9 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	if err := tc.validate(); err != nil {
 		return nil, nil, fmt.Errorf("hpcbridge task config: %w", err)
 	}
+	if conf.Sandbox {
+		cfg = withoutHostEnv(cfg, os.Environ()) // sandbox.go
+	}
 	gpus, err := reservedGPUs(cfg)
 	if err != nil {
 		return nil, nil, err

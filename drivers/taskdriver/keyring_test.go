@@ -214,3 +214,33 @@ for name in sorted(os.listdir("/proc/self/fd"), key=int):
 		t.Errorf("the sandboxed job read a root-only file through a descriptor it inherited:\n%s", out)
 	}
 }
+
+// TestSandboxNoHostEnvironment: Nomad gives a task of a driver without
+// file-system isolation its client's own environment (less its
+// env.denylist: the agent's HPCBRIDGE_TOKEN, SSH_AUTH_SOCK, KRB5CCNAME, a
+// pilot's Slurm job all pass), and the plugin has the same environment. A
+// job from the coordinator has its environment in the task config; a
+// hand-written Nomad job (which a job can submit through the Nomad
+// client's HTTP API on 127.0.0.1 where ACLs are off) has none, and used
+// to get the task's environment as it is. In a sandbox it gets none of
+// the host's. (The control: run with the fix taken out.)
+func TestSandboxNoHostEnvironment(t *testing.T) {
+	requireRoot(t)
+	t.Setenv("HPCBRIDGE_TOKEN", "the-agent's-token")
+	td := newTestDriver(t, sandboxConfig(t, true, "", "60306-60307"))
+	env := coordinatorEnv("340")
+	env["OWN_VAR"] = "the job's own"
+	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\necho \"token=$HPCBRIDGE_TOKEN own=$OWN_VAR\"\n"}, env)
+	res := j.run()
+	out, _ := os.ReadFile(filepath.Join(j.taskDir(), "slurm-340.out"))
+	t.Logf("job: %s\n%s", describe(res), out)
+	if !res.Successful() {
+		t.Fatalf("job: %s", describe(res))
+	}
+	if strings.Contains(string(out), "the-agent's-token") {
+		t.Errorf("the sandboxed job got the Nomad client's environment:\n%s", out)
+	}
+	if !strings.Contains(string(out), "own=the job's own") {
+		t.Errorf("the job's own variable is gone:\n%s", out)
+	}
+}

@@ -172,3 +172,31 @@ func sandboxLimits(conf Config, cfg *drivers.TaskConfig, compute cpustats.Comput
 	l.CPUs = allocatedCPUs(cfg.Resources, compute, task)
 	return l
 }
+
+// withoutHostEnv is cfg without the Nomad client's own environment in its
+// env. Nomad adds its agent's environment (less env.denylist) to the task
+// env of a driver without file-system isolation, and the plugin, started
+// by the client, has the same one (host). A job from the coordinator has
+// its environment in the task config and takes only NOMAD_* from the task
+// env; a hand-written Nomad job (which a job can submit through the Nomad
+// client's HTTP API where ACLs are off) takes the task env as it is: the
+// agent's tokens, SSH_AUTH_SOCK, KRB5CCNAME, a pilot's Slurm job. In a
+// sandbox every variable that has the plugin's own value is dropped (a
+// job's own setting that happens to equal the host's too).
+func withoutHostEnv(cfg *drivers.TaskConfig, host []string) *drivers.TaskConfig {
+	own := make(map[string]string, len(host))
+	for _, kv := range host {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			own[k] = v
+		}
+	}
+	c := *cfg
+	c.Env = make(map[string]string, len(cfg.Env))
+	for k, v := range cfg.Env {
+		if hv, ok := own[k]; ok && hv == v {
+			continue
+		}
+		c.Env[k] = v
+	}
+	return &c
+}
