@@ -226,7 +226,7 @@ func (p *uidPool) finish(uid int, taskID string, keep []string) error {
 		return nil
 	}
 	if !scrub(uid, keep...) {
-		return fmt.Errorf("pool uid %d: processes survive SIGKILL for %s, or its keyrings could not be emptied; the uid stays leased", uid, killWait)
+		return fmt.Errorf("pool uid %d: processes survive SIGKILL for %s, or its message queues or keyrings could not be removed; the uid stays leased", uid, killWait)
 	}
 	return os.Remove(p.leasePath(uid))
 }
@@ -234,8 +234,9 @@ func (p *uidPool) finish(uid int, taskID string, keep []string) error {
 // scrub kills uid's processes, removes its System V IPC objects and what
 // it owns anywhere below the scratch directories (also inside other users' directories there: the
 // next job with this uid must not find it) and gives what it owns below
-// each of keep to root, and empties its keyrings. It reports whether no
-// process of uid is left and its keyrings are empty.
+// each of keep to root, removes its POSIX message queues and empties its
+// keyrings. It reports whether no process of uid is left and the queues
+// and keyrings are gone.
 func scrub(uid int, keep ...string) bool {
 	if !killAll(uid) {
 		return false
@@ -251,8 +252,9 @@ func scrub(uid int, keep ...string) bool {
 		})
 	}
 	proc.RemoveIPC(uid)
-	// Its keyrings (user, user-session, persistent) outlive it too.
-	if err := proc.ClearKeys("/proc/self/exe", uid, uid); err != nil {
+	// Its POSIX message queues and keyrings (user, user-session,
+	// persistent) outlive it too.
+	if err := proc.Scrub("/proc/self/exe", uid, uid); err != nil {
 		return false
 	}
 	for _, dir := range scratchDirs {

@@ -48,8 +48,8 @@ func ExecArgs(mode, script, oomScoreAdj string, argv []string) []string {
 // when the exec failed, with slurmstepd's exit status for that case (the
 // errno) after printing slurmstepd's message to stderr.
 func ExecMain(args []string) int {
-	if len(args) > 0 && args[0] == KeysArg {
-		return clearKeysMain(args[1:])
+	if len(args) > 0 && args[0] == ScrubArg {
+		return scrubMain(args[1:])
 	}
 	// The session keyring is a per-thread credential: the one given below
 	// must be the one that executes.

@@ -24,10 +24,13 @@ import (
 // hands it to the next job leased the same uid (a stranger's), and a job
 // started with its parent's session keyring possesses root's keys there.
 
-// KeysArg is the trampoline's first argument for clearing a uid's
-// keyrings: `hpcbridge-exec --clear-keys UID GID`, started as root with an
-// empty environment; it drops to the uid and empties them.
-const KeysArg = "--clear-keys"
+// ScrubArg is the trampoline's first argument for removing what a uid
+// left in the kernel beyond files and System V IPC: `hpcbridge-exec
+// --scrub UID GID`, started as root with an empty environment, removes the
+// uid's POSIX message queues (through an mqueue file system of its own: the
+// host may mount none at /dev/mqueue, where the pool's sweep looks), then
+// drops to the uid and empties its keyrings.
+const ScrubArg = "--scrub"
 
 // newSessionKeyring gives the calling thread (locked: the one that then
 // executes the job) a new, empty, anonymous session keyring of the job's
@@ -49,45 +52,50 @@ func newSessionKeyring() error {
 // thread's.
 func lockThread() { runtime.LockOSThread() }
 
-// ClearKeys empties uid's persistent keyrings (after every process of the
-// uid ended, before the uid is leased again), through the plugin binary
-// (exe) as the trampoline, which drops to the uid first: only a process of
-// the uid can reach them.
-func ClearKeys(exe string, uid, gid int) error {
+// Scrub removes uid's POSIX message queues and empties its keyrings (after
+// every process of the uid ended, before the uid is leased again), through
+// the plugin binary (exe) as the trampoline: the keyrings only a process of
+// the uid reaches.
+func Scrub(exe string, uid, gid int) error {
 	if uid <= 0 || gid <= 0 {
-		return fmt.Errorf("clear keyrings: refusing uid %d gid %d", uid, gid)
+		return fmt.Errorf("scrub: refusing uid %d gid %d", uid, gid)
 	}
-	cmd := exec.Command(exe, KeysArg, strconv.Itoa(uid), strconv.Itoa(gid))
+	cmd := exec.Command(exe, ScrubArg, strconv.Itoa(uid), strconv.Itoa(gid))
 	cmd.Args[0] = ExecName
 	cmd.Env = []string{}
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("clear keyrings of uid %d: %w: %s", uid, err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("scrub uid %d: %w: %s", uid, err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
 
-// clearKeysMain is `hpcbridge-exec --clear-keys UID GID`.
-func clearKeysMain(args []string) int {
+// scrubMain is `hpcbridge-exec --scrub UID GID`.
+func scrubMain(args []string) int {
 	if len(args) != 2 {
-		fmt.Fprintf(os.Stderr, "%s %s: want UID GID, got %q\n", ExecName, KeysArg, args)
+		fmt.Fprintf(os.Stderr, "%s %s: want UID GID, got %q\n", ExecName, ScrubArg, args)
 		return 1
 	}
 	uid, err1 := strconv.Atoi(args[0])
 	gid, err2 := strconv.Atoi(args[1])
 	if err := errors.Join(err1, err2); err != nil {
-		fmt.Fprintf(os.Stderr, "%s %s: %v\n", ExecName, KeysArg, err)
+		fmt.Fprintf(os.Stderr, "%s %s: %v\n", ExecName, ScrubArg, err)
+		return 1
+	}
+	// The mount namespace made for the queues is this thread's.
+	lockThread()
+	if err := removeMqueues(uid); err != nil {
+		fmt.Fprintf(os.Stderr, "%s %s: uid %d: POSIX message queues: %v\n", ExecName, ScrubArg, uid, err)
 		return 1
 	}
 	// Never root's keyrings: the ids first (every thread), and a process
 	// keyring of the uid's own to link the persistent keyring into.
 	if err := sandbox.Drop(uid, gid); err != nil {
-		fmt.Fprintf(os.Stderr, "%s %s: %v\n", ExecName, KeysArg, err)
+		fmt.Fprintf(os.Stderr, "%s %s: %v\n", ExecName, ScrubArg, err)
 		return 1
 	}
-	lockThread()
 	var errs []error
 	for _, ring := range []int{unix.KEY_SPEC_USER_KEYRING, unix.KEY_SPEC_USER_SESSION_KEYRING} {
 		if _, err := unix.KeyctlInt(unix.KEYCTL_CLEAR, ring, 0, 0, 0); err != nil && !noKeys(err) {
@@ -105,7 +113,7 @@ func clearKeysMain(args []string) int {
 		errs = append(errs, fmt.Errorf("persistent keyring: %w", err))
 	}
 	if err := errors.Join(errs...); err != nil {
-		fmt.Fprintf(os.Stderr, "%s %s: uid %d: %v\n", ExecName, KeysArg, uid, err)
+		fmt.Fprintf(os.Stderr, "%s %s: uid %d: %v\n", ExecName, ScrubArg, uid, err)
 		return 1
 	}
 	return 0
@@ -114,3 +122,37 @@ func clearKeysMain(args []string) int {
 // noKeys reports a kernel without the key service, or one a seccomp
 // filter keeps from the process (and from the job alike).
 func noKeys(err error) bool { return errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM) }
+
+// removeMqueues unlinks the POSIX message queues that uid owns, in an
+// mqueue file system of the host's IPC namespace mounted in a mount
+// namespace of the calling (locked) thread's own, on /tmp there.
+func removeMqueues(uid int) error {
+	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+		return fmt.Errorf("mount namespace: %w", err)
+	}
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make the mount namespace private: %w", err)
+	}
+	const dir = "/tmp"
+	if err := unix.Mount("mqueue", dir, "mqueue", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		if errors.Is(err, unix.ENODEV) {
+			return nil // a kernel without POSIX message queues
+		}
+		return fmt.Errorf("mount mqueue: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		var st unix.Stat_t
+		if err := unix.Lstat(dir+"/"+e.Name(), &st); err != nil || int(st.Uid) != uid {
+			continue
+		}
+		if err := unix.Unlink(dir + "/" + e.Name()); err != nil && !errors.Is(err, unix.ENOENT) {
+			errs = append(errs, fmt.Errorf("remove queue /%s: %w", e.Name(), err))
+		}
+	}
+	return errors.Join(errs...)
+}

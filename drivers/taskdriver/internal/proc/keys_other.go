@@ -4,17 +4,17 @@ package proc
 
 import "fmt"
 
-// KeysArg: see the Linux version.
-const KeysArg = "--clear-keys"
+// ScrubArg: see the Linux version.
+const ScrubArg = "--scrub"
 
 func newSessionKeyring() error { return nil }
 
 func lockThread() {}
 
-// ClearKeys: Linux only.
-func ClearKeys(exe string, uid, gid int) error { return nil }
+// Scrub: Linux only.
+func Scrub(exe string, uid, gid int) error { return nil }
 
-func clearKeysMain(args []string) int {
-	fmt.Println("clear-keys: Linux only")
+func scrubMain(args []string) int {
+	fmt.Println("scrub: Linux only")
 	return 1
 }
