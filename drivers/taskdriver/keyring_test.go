@@ -287,3 +287,40 @@ func TestSandboxMqueueScrubbed(t *testing.T) {
 		}
 	}
 }
+
+// TestSandboxMasksLinkedSecretDir: a secret directory of the host's that
+// is a link into a directory the sandbox shows (/etc/vault.d ->
+// /opt/.../vault, as configuration management lays out) is masked where
+// the link ends: the job cannot read a world-readable file in it (a
+// token in an agent's configuration). The link is made only where the
+// host has no /etc/vault.d. (Before the fix the link was skipped and the
+// job read the file: the control, run with the fix taken out.)
+func TestSandboxMasksLinkedSecretDir(t *testing.T) {
+	requireRoot(t)
+	const link = "/etc/vault.d"
+	if _, err := os.Lstat(link); err == nil {
+		t.Skipf("%s exists on this host", link)
+	}
+	target := filepath.Join(systemTempDir(t), "vault")
+	if err := os.Mkdir(target, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(target, "agent.hcl"), []byte("token = \"the donor's vault token\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(link) })
+	td := newTestDriver(t, sandboxConfig(t, true, "", "60309-60309"))
+	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\ncat " + link + "/agent.hcl " + target + "/agent.hcl\necho done\n"}, coordinatorEnv("360"))
+	res := j.run()
+	out := j.file(filepath.Join(j.taskDir(), "slurm-360.out"))
+	t.Logf("job: %s\n%s", describe(res), out)
+	if !strings.Contains(out, "done") {
+		t.Fatalf("job: %s", describe(res))
+	}
+	if strings.Contains(out, "vault token") {
+		t.Errorf("the sandboxed job read a file of a masked directory through its link:\n%s", out)
+	}
+}

@@ -370,14 +370,13 @@ func mask(p, devNull string) (string, error) {
 	if !filepath.IsAbs(p) {
 		return "", nil
 	}
-	fi, err := os.Lstat(p)
+	// A link (/etc/nomad.d -> /opt/nomad/etc) is followed, here in the
+	// sandbox's view: what it ends at is hidden when the sandbox shows it
+	// (mount follows the link to it); a link out of the sandbox ends
+	// nowhere here.
+	fi, err := os.Stat(p)
 	if err != nil {
 		return "", nil // not there: nothing to hide
-	}
-	if fi.Mode()&os.ModeSymlink != 0 {
-		// A link in a read-only system directory: what it points at is
-		// hidden on its own (listed too) or not in the sandbox.
-		return "", nil
 	}
 	if fi.IsDir() {
 		return p, unix.Mount("tmpfs", p, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=0755,size=64k,nr_inodes=256")
