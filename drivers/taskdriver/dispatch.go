@@ -1,6 +1,7 @@
 package taskdriver
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -37,6 +38,10 @@ func Dispatch(args []string) (code int, handled bool) {
 	case checkpoint.JobName:
 		return checkpoint.JobMain(args), true
 	case checkpoint.HelperName:
+		if err := proc.DropHelper(); err != nil { // a sandbox's: started as root
+			fmt.Fprintf(os.Stderr, "%s: %v\n", checkpoint.HelperName, err)
+			return 1, true
+		}
 		return checkpoint.HelperMain(os.Stdin, os.Stdout), true
 	}
 	if len(args) > 1 && args[1] == stepd.Arg {

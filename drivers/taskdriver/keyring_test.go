@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/nomad/helper/uuid"
 	"golang.org/x/sys/unix"
 )
 
@@ -322,5 +323,80 @@ func TestSandboxMasksLinkedSecretDir(t *testing.T) {
 	}
 	if strings.Contains(out, "vault token") {
 		t.Errorf("the sandboxed job read a file of a masked directory through its link:\n%s", out)
+	}
+}
+
+// helperTracer is a sandboxed job that commits checkpoints while it
+// watches for processes of its own uid outside its session (the file
+// helper) and tries to open each one's memory (what ptrace's attach
+// takes): a
+// traced helper is code of the job's running outside the job's cgroups
+// (the helper is the driver's child), so its memory, CPU and tasks would
+// escape the job's limits.
+const helperTracer = `#!/bin/sh
+mkdir -p "$HPCBRIDGE_CHECKPOINT_DIR" && cd "$HPCBRIDGE_CHECKPOINT_DIR" || exit 3
+i=0; while [ $i -lt 200 ]; do echo $i > f$i; i=$((i+1)); done
+python3 - "$HOME/tracer" <<'PY' &
+import os, sys, time
+out = sys.argv[1]
+me = os.getsid(0)
+mine = open("/proc/self/cgroup").read()
+seen, attached, outside = set(), 0, 0
+end = time.time() + 60
+while time.time() < end and not os.path.exists(out + ".stop"):
+    for p in os.listdir("/proc"):
+        if not p.isdigit() or p in seen:
+            continue
+        try:
+            if os.getsid(int(p)) == me:
+                continue
+        except OSError:
+            continue
+        seen.add(p)
+        try:
+            # Opening its memory takes what PTRACE_ATTACH takes.
+            os.close(os.open("/proc/%s/mem" % p, os.O_RDONLY))
+        except OSError:
+            continue
+        attached += 1
+        try:
+            if open("/proc/%s/cgroup" % p).read() != mine:
+                outside += 1
+        except OSError:
+            pass
+with open(out, "w") as f:
+    f.write("others %d attached %d outside %d\n" % (len(seen), attached, outside))
+PY
+tracer=$!
+n=0; while [ $n -lt 5 ]; do hpcbridge checkpoint >/dev/null || exit 4; n=$((n+1)); done
+touch "$HOME/tracer.stop"; wait $tracer
+cat "$HOME/tracer"
+`
+
+// TestSandboxFileHelperNotTraceable: the checkpoint file helper of a
+// sandboxed job runs as the job's uid, outside the job's cgroups; the job
+// must not be able to trace it (and so run code outside its limits). The
+// helper starts as root in the sandbox and drops to the job's uid itself,
+// which leaves it not dumpable: the job can neither attach to it nor see
+// it. (Before the fix the job attached to it: the control, run with the
+// fix taken out.)
+func TestSandboxFileHelperNotTraceable(t *testing.T) {
+	requireRoot(t)
+	td := newTestDriver(t, sandboxConfig(t, true, "", "60310-60310"))
+	nodeID, node := uuid.Generate(), "node7"
+	co := newCoordinator(t, td, nodeID, node)
+	j := td.newJob(t, TaskConfig{Script: helperTracer, Output: "out.txt", Coordinator: co.srv.URL, RunToken: co.token,
+		JobID: int(co.id), Run: 0, CheckpointDir: "ckpt"}, map[string]string{"SLURM_JOB_ID": strconv.FormatUint(co.id, 10)})
+	j.cfg.NodeID, j.cfg.NodeName = nodeID, node
+	co.obs.cfg = j.cfg
+	co.obs.cpus = allocatedCPUs(j.cfg.Resources, td.d.compute, nil)
+	res := j.run()
+	out := j.file(filepath.Join(j.taskDir(), "out.txt"))
+	t.Logf("job: %s\n%s", describe(res), out)
+	if res.ExitCode != 0 {
+		t.Fatalf("result %s", describe(res))
+	}
+	if !strings.Contains(out, "attached 0 ") {
+		t.Errorf("the job attached to a process of its uid outside its session (the file helper):\n%s", out)
 	}
 }

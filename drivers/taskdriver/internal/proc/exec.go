@@ -113,13 +113,31 @@ func sandboxMain(args []string) int {
 	if oom != "" {
 		_ = os.WriteFile("/proc/self/oom_score_adj", []byte(oom), 0)
 	}
+	// The file helper (the driver's own program, in root's directory) is
+	// opened here, in the host's view: in the sandbox the parts of its
+	// path above the job's directories may be the job's (a data_dir below
+	// /tmp), and it is started as root there.
+	helper := -1
+	if mode == ExecFile {
+		if helper, err = unix.Open(script, unix.O_RDONLY|unix.O_CLOEXEC, 0); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: error: open %s: %v: the job is not started\n", StepdName(node), script, err)
+			return 1
+		}
+	}
 	if err := sandbox.Enter(&p.Spec, cwd); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: error: %v: the job is not started\n", StepdName(node), err)
 		return 1
 	}
-	if err := sandbox.Drop(p.Spec.UID, p.Spec.GID); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: error: %v: the job is not started\n", StepdName(node), err)
-		return 1
+	// The file helper drops to the job's ids itself, after its exec
+	// (DropHelper): a process whose ids change is not dumpable, so the
+	// job can neither trace it nor see it in its /proc. Started as the
+	// job's uid, the job could trace it from its first instruction and run
+	// code outside its cgroups (the helper is the driver's child).
+	if mode != ExecFile {
+		if err := sandbox.Drop(p.Spec.UID, p.Spec.GID); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: error: %v: the job is not started\n", StepdName(node), err)
+			return 1
+		}
 	}
 	// Not stepd's session keyring (root's keys), nor the uid's user-session
 	// keyring (what a previous job of the uid left): a new, empty one.
@@ -137,7 +155,8 @@ func sandboxMain(args []string) int {
 	case ExecTask:
 		env = chdirTask(env, os.Stderr, node)
 	case ExecFile:
-		err := syscall.Exec(script, argv, env)
+		env = append(env, EnvHelperIDs+"="+strconv.Itoa(p.Spec.UID)+":"+strconv.Itoa(p.Spec.GID))
+		err := syscall.Exec("/proc/self/fd/"+strconv.Itoa(helper), argv, env)
 		return ExecFailure(os.Stderr, node, mode, script, script, err)
 	case ExecBatch:
 		// There is no account to log in to: say so as slurmd does when

@@ -156,3 +156,34 @@ func removeMqueues(uid int) error {
 	}
 	return errors.Join(errs...)
 }
+
+// EnvHelperIDs names the variable (UID:GID) with which the sandbox
+// trampoline starts the file helper as root; DropHelper takes the ids.
+const EnvHelperIDs = "HPCBRIDGE_HELPER_IDS"
+
+// DropHelper is the file helper's first act: started as root by the
+// sandbox trampoline (EnvHelperIDs set), it drops to the job's ids for
+// good, which leaves it not dumpable (the kernel's rule for a process
+// whose ids change; made explicit for a host with fs.suid_dumpable = 1).
+// Without the variable it changes nothing (a helper started as the job's
+// uid, outside a sandbox).
+func DropHelper() error {
+	v, ok := os.LookupEnv(EnvHelperIDs)
+	if !ok {
+		return nil
+	}
+	_ = os.Unsetenv(EnvHelperIDs)
+	u, g, _ := strings.Cut(v, ":")
+	uid, err1 := strconv.Atoi(u)
+	gid, err2 := strconv.Atoi(g)
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("%s=%q: %w", EnvHelperIDs, v, err)
+	}
+	if err := sandbox.Drop(uid, gid); err != nil {
+		return err
+	}
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("not dumpable: %w", err)
+	}
+	return nil
+}
