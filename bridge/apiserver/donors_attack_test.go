@@ -5,17 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
-	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
-	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
-	"github.com/hpcbridge/hpcbridge/internal/receipt"
-	"github.com/hpcbridge/hpcbridge/internal/wallet"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 	"github.com/hpcbridge/hpcbridge/raft/state/fromspec"
@@ -409,43 +404,10 @@ func TestJoinNodeNameIsAHostName(t *testing.T) {
 // itself (donor, summary, jobs), consistent reads included.
 func TestDonorAdminThroughFollower(t *testing.T) {
 	ctx := t.Context()
-	c := bridgetest.NewCluster()
-	nomad := &donorNomad{nodes: map[string]string{}}
-	start := func(id string) (string, *bridgetest.Raft, *apiserver.Server) {
-		n := c.Add(id, id+":4748")
-		hs := httptest.NewUnstartedServer(nil)
-		url := "http://" + hs.Listener.Addr().String()
-		srv, err := apiserver.New(apiserver.Config{Raft: n, Store: n.Store(), NodeID: id, APIAddr: url, Servers: n.Servers,
-			Nodes: nomad, Reclaim: nomad, Join: nomadJoin})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hs.Config.Handler = srv.Handler()
-		hs.Start()
-		t.Cleanup(hs.Close)
-		return url, n, srv
-	}
-	_, leaderRaft, leader := start("s1")
-	followerURL, _, _ := start("s2")
-	if err := leader.EstablishLeadership(ctx); err != nil {
-		t.Fatal(err)
-	}
-	anon := client(t, followerURL, "")
-	tok, err := anon.ACLBootstrap(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mgmt := client(t, followerURL, tok.SecretID)
+	f := newFollowerPair(ctx, t)
+	anon, mgmt := f.anon, f.mgmt
 	for _, d := range []string{"uni-a", "uni-b"} {
-		key, _ := wallet.GenerateKey()
-		ch, err := mgmt.DonorChallenge(ctx, d, wallet.Address(key))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := mgmt.DonorRegister(ctx, &api.DonorRegisterRequest{Name: d, Wallet: ch.Wallet, Issued: ch.Issued,
-			Signature: wallet.EncodeSignature(wallet.Sign(ch.Message, key))}); err != nil {
-			t.Fatal(err)
-		}
+		registerDonor(ctx, t, mgmt, d)
 		node := d[len(d)-1:] + "1"
 		jt, err := mgmt.JoinTokenCreate(ctx, d, "")
 		if err != nil {
@@ -454,18 +416,13 @@ func TestDonorAdminThroughFollower(t *testing.T) {
 		if _, err := anon.NodeJoin(ctx, joinReq(jt.Secret, node, nodeKey(node), time.Now())); err != nil {
 			t.Fatal(err)
 		}
-		nomad.add(node, "id-"+node)
-		cmd, _ := state.Encode(state.CmdNodeKey, state.NodeKeyCmd{Op: state.NodeKeyRegister, Time: time.Now(), NodeID: "id-" + node, Node: node,
-			Key: receipt.EncodeKey(nodeKey(node).Public().(ed25519.PublicKey))})
-		if res, _, err := leaderRaft.Apply(ctx, cmd); err != nil || res.Err != nil {
-			t.Fatalf("register %s's key: %v %v", node, err, res.Err)
-		}
+		f.nodeUp(ctx, t, node)
 	}
 	at, err := mgmt.ACLCreateToken(ctx, &api.ACLTokenRequest{Type: state.TokenDonorAdmin, Donor: "uni-a"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	adminA := client(t, followerURL, at.SecretID)
+	adminA := client(t, f.followerURL, at.SecretID)
 	denied := func(what string, err error) {
 		t.Helper()
 		if errCode(err) != api.CodePermissionDenied {
@@ -491,7 +448,7 @@ func TestDonorAdminThroughFollower(t *testing.T) {
 	if _, err := adminA.ReclaimNode(ctx, "a1", "1m"); err != nil {
 		t.Fatalf("uni-a's admin reclaims a1 through the follower: %v", err)
 	}
-	if v := leaderRaft.Store().View(); v.Reclaim("id-b1") != nil || v.Reclaim("id-a1") == nil {
+	if v := f.leader.Store().View(); v.Reclaim("id-b1") != nil || v.Reclaim("id-a1") == nil {
 		t.Fatalf("reclaims %+v", v.Reclaims())
 	}
 }

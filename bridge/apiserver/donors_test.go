@@ -120,18 +120,80 @@ func errCode(err error) string {
 // register registers donor with a fresh wallet key; it returns the key.
 func (e *donorEnv) register(donor string, accounts ...string) {
 	e.t.Helper()
+	registerDonor(e.ctx, e.t, e.mgmt, donor, accounts...)
+}
+
+// registerDonor registers donor through c, a management client, with a
+// fresh wallet key.
+func registerDonor(ctx context.Context, t *testing.T, c *api.Client, donor string, accounts ...string) {
+	t.Helper()
 	key, err := wallet.GenerateKey()
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	addr := wallet.Address(key)
-	ch, err := e.mgmt.DonorChallenge(e.ctx, donor, addr)
+	ch, err := c.DonorChallenge(ctx, donor, addr)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
-	if _, err := e.mgmt.DonorRegister(e.ctx, &api.DonorRegisterRequest{Name: donor, Wallet: addr, Issued: ch.Issued, Accounts: accounts,
+	if _, err := c.DonorRegister(ctx, &api.DonorRegisterRequest{Name: donor, Wallet: addr, Issued: ch.Issued, Accounts: accounts,
 		Signature: wallet.EncodeSignature(wallet.Sign(ch.Message, key))}); err != nil {
-		e.t.Fatalf("register %s: %v", donor, err)
+		t.Fatalf("register %s: %v", donor, err)
+	}
+}
+
+// followerPair is a two-server cluster, s1 leading, whose donor routes
+// share one Nomad fake; its clients talk to the follower, s2.
+type followerPair struct {
+	nomad       *donorNomad
+	leader      *bridgetest.Raft
+	followerURL string
+	anon, mgmt  *api.Client // on the follower: no token, and the bootstrap token
+}
+
+func newFollowerPair(ctx context.Context, t *testing.T) *followerPair {
+	t.Helper()
+	c := bridgetest.NewCluster()
+	nomad := &donorNomad{nodes: map[string]string{}}
+	start := func(id string) (string, *bridgetest.Raft, *apiserver.Server) {
+		n := c.Add(id, id+":4748")
+		hs := httptest.NewUnstartedServer(nil)
+		url := "http://" + hs.Listener.Addr().String()
+		srv, err := apiserver.New(apiserver.Config{Raft: n, Store: n.Store(), NodeID: id, APIAddr: url, Servers: n.Servers,
+			Nodes: nomad, Reclaim: nomad, Join: nomadJoin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs.Config.Handler = srv.Handler()
+		hs.Start()
+		t.Cleanup(hs.Close)
+		return url, n, srv
+	}
+	_, leaderRaft, leader := start("s1")
+	followerURL, _, _ := start("s2")
+	if err := leader.EstablishLeadership(ctx); err != nil {
+		t.Fatal(err)
+	}
+	anon := client(t, followerURL, "")
+	tok, err := anon.ACLBootstrap(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &followerPair{nomad: nomad, leader: leaderRaft, followerURL: followerURL, anon: anon, mgmt: client(t, followerURL, tok.SecretID)}
+}
+
+// nodeUp has joined node's Nomad client come up as Nomad node "id-"+node;
+// the leader's KeyWatcher registers its key.
+func (f *followerPair) nodeUp(ctx context.Context, t *testing.T, node string) {
+	t.Helper()
+	f.nomad.add(node, "id-"+node)
+	cmd, err := state.Encode(state.CmdNodeKey, state.NodeKeyCmd{Op: state.NodeKeyRegister, Time: time.Now(), NodeID: "id-" + node, Node: node,
+		Key: receipt.EncodeKey(nodeKey(node).Public().(ed25519.PublicKey))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, _, err := f.leader.Apply(ctx, cmd); err != nil || res.Err != nil {
+		t.Fatalf("register %s's key: %v %v", node, err, res.Err)
 	}
 }
 
@@ -411,12 +473,7 @@ func TestNodeJoin(t *testing.T) {
 	// A coordinator that knows no Nomad servers joins nobody.
 	bare := bridgetest.Start(t, bridgetest.Options{})
 	bc := bare.Client(t, bare.ManagementToken)
-	key, _ := wallet.GenerateKey()
-	ch, _ := bc.DonorChallenge(e.ctx, "uni-a", wallet.Address(key))
-	if _, err := bc.DonorRegister(e.ctx, &api.DonorRegisterRequest{Name: "uni-a", Wallet: ch.Wallet, Issued: ch.Issued,
-		Signature: wallet.EncodeSignature(wallet.Sign(ch.Message, key))}); err != nil {
-		t.Fatal(err)
-	}
+	registerDonor(e.ctx, t, bc, "uni-a")
 	jt3, _ := bc.JoinTokenCreate(e.ctx, "uni-a", "")
 	banon, _ := api.NewClient(&api.Config{Address: bare.URL})
 	if _, err := banon.NodeJoin(e.ctx, joinReq(jt3.Secret, "z", nodeKey("z"), time.Now())); errCode(err) != api.CodeInternal ||
@@ -720,42 +777,9 @@ func TestNodeLeave(t *testing.T) {
 // sees).
 func TestDonorRoutesThroughFollower(t *testing.T) {
 	ctx := t.Context()
-	c := bridgetest.NewCluster()
-	nomad := &donorNomad{nodes: map[string]string{}}
-	start := func(id string) (string, *bridgetest.Raft, *apiserver.Server) {
-		n := c.Add(id, id+":4748")
-		hs := httptest.NewUnstartedServer(nil)
-		url := "http://" + hs.Listener.Addr().String()
-		srv, err := apiserver.New(apiserver.Config{Raft: n, Store: n.Store(), NodeID: id, APIAddr: url, Servers: n.Servers,
-			Nodes: nomad, Reclaim: nomad, Join: nomadJoin})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hs.Config.Handler = srv.Handler()
-		hs.Start()
-		t.Cleanup(hs.Close)
-		return url, n, srv
-	}
-	_, leaderRaft, leader := start("s1")
-	followerURL, _, _ := start("s2")
-	if err := leader.EstablishLeadership(ctx); err != nil {
-		t.Fatal(err)
-	}
-	anon := client(t, followerURL, "")
-	tok, err := anon.ACLBootstrap(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mgmt := client(t, followerURL, tok.SecretID)
-	key, _ := wallet.GenerateKey()
-	ch, err := mgmt.DonorChallenge(ctx, "uni-b", wallet.Address(key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mgmt.DonorRegister(ctx, &api.DonorRegisterRequest{Name: "uni-b", Wallet: ch.Wallet, Issued: ch.Issued,
-		Signature: wallet.EncodeSignature(wallet.Sign(ch.Message, key))}); err != nil {
-		t.Fatal(err)
-	}
+	f := newFollowerPair(ctx, t)
+	anon, mgmt := f.anon, f.mgmt
+	registerDonor(ctx, t, mgmt, "uni-b")
 	jt, err := mgmt.JoinTokenCreate(ctx, "uni-b", "")
 	if err != nil {
 		t.Fatal(err)
@@ -767,22 +791,13 @@ func TestDonorRoutesThroughFollower(t *testing.T) {
 	if _, err := anon.NodeJoin(ctx, joinReq(jt.Secret, "b1", nodeKey("b1"), time.Now())); errCode(err) != api.CodeJoinTokenUsed {
 		t.Fatalf("reuse through the follower: %v", err)
 	}
-	nomad.add("b1", "id-b1")
-	// Its Nomad client comes up; the leader's KeyWatcher registers its key.
-	cmd, err := state.Encode(state.CmdNodeKey, state.NodeKeyCmd{Op: state.NodeKeyRegister, Time: time.Now(), NodeID: "id-b1", Node: "b1",
-		Key: receipt.EncodeKey(nodeKey("b1").Public().(ed25519.PublicKey))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res, _, err := leaderRaft.Apply(ctx, cmd); err != nil || res.Err != nil {
-		t.Fatalf("register b1's key: %v %v", err, res.Err)
-	}
+	f.nodeUp(ctx, t, "b1")
 	signer := &api.NodeSigner{NodeName: "b1", Key: nodeKey("b1")}
 	rc, err := anon.NodeLeave(ctx, signer, "1m")
 	if err != nil {
 		t.Fatalf("leave through the follower: %v", err)
 	}
-	if rc.Node != "b1" || rc.NodeID != "id-b1" || leaderRaft.Store().View().Reclaim("id-b1") == nil {
+	if rc.Node != "b1" || rc.NodeID != "id-b1" || f.leader.Store().View().Reclaim("id-b1") == nil {
 		t.Fatalf("leave %+v", rc)
 	}
 	if st, err := anon.NodeLeaveStatus(ctx, signer); err != nil || st.Left.IsZero() {
