@@ -22,37 +22,7 @@ import (
 // takes a management token, finds the node in Nomad by name, bounds the
 // deadline, and commits the reclaim with the server's clock.
 func TestReclaimRoute(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a Nomad agent: skipped with -short")
-	}
-	roottest.Require(t, "the task driver's fingerprint needs root")
-	nomadtest.Require(t)
-	plugins := filepath.Join(t.TempDir(), "plugins")
-	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
-		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
-	}
-	agent := nomadtest.StartDev(t, nomadagent.Config{PluginDir: plugins, Drivers: []string{nomadexec.DriverName},
-		Plugins: []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}}}})
-	nc := agent.API()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var node *nomad.NodeListStub
-	for node == nil {
-		stubs, _, err := nc.Nodes().List((&nomad.QueryOptions{}).WithContext(ctx))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range stubs {
-			if d := s.Drivers[nomadexec.DriverName]; d != nil && d.Detected {
-				node = s
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("a node with the hpcbridge driver: %v", ctx.Err())
-		case <-time.After(100 * time.Millisecond): // Nomad has no watch for a driver's detection
-		}
-	}
+	ctx, nc, node := startDriverNode(t)
 	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 	nodes := &nomadexec.Nodes{Client: nc, Partitions: []string{"batch"}}
 	srv := bridgetest.Start(t, bridgetest.Options{Now: func() time.Time { return now }, Nodes: nodes, Reclaim: nodes})
@@ -106,4 +76,44 @@ func TestReclaimRoute(t *testing.T) {
 	if want := "reclaimed by its owner: jobs requeued by 2026-12-06T09:01:30Z"; n.Reason != want || !n.HasFlag(api.FlagDrain) || !n.ReasonTime.Equal(now) {
 		t.Fatalf("node %s: flags %v reason %q at %v, want DRAIN %q at %v", n.Name, n.Flags, n.Reason, n.ReasonTime, want, now)
 	}
+}
+
+// startDriverNode starts a Nomad dev agent with the hpcbridge driver
+// (built from cmd/hpcbridge-driver, running jobs as their submitter) and
+// waits for its node to detect the driver: a context that ends with the
+// test (within a minute), the agent's client and the node.
+func startDriverNode(t *testing.T) (context.Context, *nomad.Client, *nomad.NodeListStub) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a Nomad agent: skipped with -short")
+	}
+	roottest.Require(t, "the task driver's fingerprint needs root")
+	nomadtest.Require(t)
+	plugins := filepath.Join(t.TempDir(), "plugins")
+	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
+		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
+	}
+	agent := nomadtest.StartDev(t, nomadagent.Config{PluginDir: plugins, Drivers: []string{nomadexec.DriverName},
+		Plugins: []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}}}})
+	nc := agent.API()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	var node *nomad.NodeListStub
+	for node == nil {
+		stubs, _, err := nc.Nodes().List((&nomad.QueryOptions{}).WithContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range stubs {
+			if d := s.Drivers[nomadexec.DriverName]; d != nil && d.Detected {
+				node = s
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("a node with the hpcbridge driver: %v", ctx.Err())
+		case <-time.After(100 * time.Millisecond): // Nomad has no watch for a driver's detection
+		}
+	}
+	return ctx, nc, node
 }

@@ -1,21 +1,14 @@
 package nomadexec_test
 
 import (
-	"context"
 	"errors"
-	"os/exec"
-	"path/filepath"
 	"testing"
-	"time"
 
 	nomad "github.com/hashicorp/nomad/api"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 	"github.com/hpcbridge/hpcbridge/bridge/nomadexec"
-	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
-	"github.com/hpcbridge/hpcbridge/internal/nomadagent/nomadtest"
-	"github.com/hpcbridge/hpcbridge/internal/roottest"
 )
 
 // TestCancelReclaimRoute: DELETE /v1/node/{name}/reclaim (hpcbridge node
@@ -23,37 +16,7 @@ import (
 // makes the node eligible again in a real Nomad (the leader's reclaimer
 // had made it ineligible; nothing else would give it back).
 func TestCancelReclaimRoute(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a Nomad agent: skipped with -short")
-	}
-	roottest.Require(t, "the task driver's fingerprint needs root")
-	nomadtest.Require(t)
-	plugins := filepath.Join(t.TempDir(), "plugins")
-	if b, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "hpcbridge-driver"), "../../cmd/hpcbridge-driver").CombinedOutput(); err != nil {
-		t.Fatalf("go build hpcbridge-driver: %v\n%s", err, b)
-	}
-	agent := nomadtest.StartDev(t, nomadagent.Config{PluginDir: plugins, Drivers: []string{nomadexec.DriverName},
-		Plugins: []nomadagent.Plugin{{Name: "hpcbridge-driver", Config: map[string]any{"run_as": "submitter", "allow_root": true}}}})
-	nc := agent.API()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var node *nomad.NodeListStub
-	for node == nil {
-		stubs, _, err := nc.Nodes().List((&nomad.QueryOptions{}).WithContext(ctx))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range stubs {
-			if d := s.Drivers[nomadexec.DriverName]; d != nil && d.Detected {
-				node = s
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("a node with the hpcbridge driver: %v", ctx.Err())
-		case <-time.After(100 * time.Millisecond): // Nomad has no watch for a driver's detection
-		}
-	}
+	ctx, nc, node := startDriverNode(t)
 	nodes := &nomadexec.Nodes{Client: nc, Partitions: []string{"batch"}}
 	srv := bridgetest.Start(t, bridgetest.Options{Nodes: nodes, Reclaim: nodes})
 	admin := srv.Client(t, srv.ManagementToken)
