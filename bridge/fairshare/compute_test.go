@@ -16,21 +16,7 @@ import (
 // T, a job without an account under (null), users under their account;
 // an account whose jobs only wait is a row with no usage.
 func TestComputeUsage(t *testing.T) {
-	s := state.New()
-	var idx uint64
-	apply := func(t testing.TB, typ state.CommandType, p any) *state.Result {
-		t.Helper()
-		b, err := state.Encode(typ, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		idx++
-		res := s.Apply(idx, b)
-		if res.Err != nil {
-			t.Fatalf("command %d: %v", typ, res.Err)
-		}
-		return res
-	}
+	s, apply := fairsharetest.Store()
 	at := t0.Add(time.Hour)
 	two := fairsharetest.Submit(t, apply, t0, "debug", "alice", "a", "--cpus-per-task=2")
 	fairsharetest.Run(t, apply, two, "n1", t0, t0.Add(100*time.Second)) // 2 CPUs × 100 s
@@ -89,20 +75,7 @@ func keys(t *fairshare.Table) []string {
 // BenchmarkCompute is one share table over 20000 finished jobs of 200
 // accounts (once per calculation period on each server).
 func BenchmarkCompute(b *testing.B) {
-	s := state.New()
-	var idx uint64
-	apply := func(t testing.TB, typ state.CommandType, p any) *state.Result {
-		buf, err := state.Encode(typ, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		idx++
-		res := s.Apply(idx, buf)
-		if res.Err != nil {
-			t.Fatal(res.Err)
-		}
-		return res
-	}
+	s, apply := fairsharetest.Store()
 	for i := range 20000 {
 		id := fairsharetest.Submit(b, apply, t0, "debug", "u", "acct"+strconv.Itoa(i%200))
 		fairsharetest.Run(b, apply, id, "n1", t0, t0.Add(time.Minute))

@@ -22,21 +22,7 @@ import (
 // home node's GPU-seconds must not become the donor's donation (fair
 // share took the receipt's node name when its key was no donor's).
 func TestDonationNotByNodeName(t *testing.T) {
-	s := state.New()
-	var idx uint64
-	apply := func(t testing.TB, typ state.CommandType, p any) *state.Result {
-		t.Helper()
-		b, err := state.Encode(typ, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		idx++
-		res := s.Apply(idx, b)
-		if res.Err != nil {
-			t.Fatalf("command %d: %v", typ, res.Err)
-		}
-		return res
-	}
+	s, apply := fairsharetest.Store()
 	// The home node and its credited work: 1 GPU for an hour.
 	_, homeKey, _ := ed25519.GenerateKey(nil)
 	homePub := receipt.EncodeKey(homeKey.Public().(ed25519.PublicKey))

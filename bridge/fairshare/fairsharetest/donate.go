@@ -25,6 +25,26 @@ import (
 // Apply commits a command and fails the test when it is refused.
 type Apply func(t testing.TB, typ state.CommandType, payload any) *state.Result
 
+// Store is a fresh state and an Apply that commits to it, each command
+// at the next raft index, as the coordinator's FSM applies them.
+func Store() (*state.Store, Apply) {
+	s := state.New()
+	var idx uint64
+	return s, func(t testing.TB, typ state.CommandType, p any) *state.Result {
+		t.Helper()
+		b, err := state.Encode(typ, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx++
+		res := s.Apply(idx, b)
+		if res.Err != nil {
+			t.Fatalf("command %d: %v", typ, res.Err)
+		}
+		return res
+	}
+}
+
 // Donation says who donates what.
 type Donation struct {
 	// Donor is the organisation; Accounts the accounts affiliated with it.
