@@ -369,11 +369,7 @@ const (
 )
 
 func (a *applier) donor(name string) *Donor {
-	raw, err := a.txn.First(tableDonors, "id", name)
-	if err != nil || raw == nil {
-		return nil
-	}
-	return raw.(*Donor)
+	return first[Donor](a.txn, tableDonors, "id", name)
 }
 
 func (a *applier) putDonor(d *Donor) {
@@ -394,6 +390,15 @@ func (a *applier) putDonorNode(n *DonorNode) {
 	if err := a.txn.Insert(tableDonorNodes, n); err != nil {
 		panic(fmt.Sprintf("state: insert donor node %s: %v", n.NodeName, err))
 	}
+}
+
+// first is the first row of table whose index matches args, or nil.
+func first[T any](txn *memdb.Txn, table, index string, args ...any) *T {
+	raw, err := txn.First(table, index, args...)
+	if err != nil || raw == nil {
+		return nil
+	}
+	return raw.(*T)
 }
 
 func rows[T any](txn *memdb.Txn, table, index string, args ...any) []*T {
@@ -752,11 +757,7 @@ func (v *View) Donors() []*Donor {
 
 // Donor returns the donor called name, or nil.
 func (v *View) Donor(name string) *Donor {
-	raw, err := v.txn.First(tableDonors, "id", name)
-	if err != nil || raw == nil {
-		return nil
-	}
-	return raw.(*Donor)
+	return first[Donor](v.txn, tableDonors, "id", name)
 }
 
 // DonorOfAccount is the donor account acct is affiliated with ("" for
@@ -765,11 +766,10 @@ func (v *View) DonorOfAccount(acct string) string {
 	if acct == "" {
 		return ""
 	}
-	raw, err := v.txn.First(tableDonors, "account", acct)
-	if err != nil || raw == nil {
-		return ""
+	if d := first[Donor](v.txn, tableDonors, "account", acct); d != nil {
+		return d.Name
 	}
-	return raw.(*Donor).Name
+	return ""
 }
 
 // DonorNodes lists the node records of donor (joined and left), by name
@@ -793,11 +793,7 @@ func (v *View) DonorNodesNamed(name string) []*DonorNode {
 
 // DonorNode returns the join record of key, or nil.
 func (v *View) DonorNode(key string) *DonorNode {
-	raw, err := v.txn.First(tableDonorNodes, "id", key)
-	if err != nil || raw == nil {
-		return nil
-	}
-	return raw.(*DonorNode)
+	return first[DonorNode](v.txn, tableDonorNodes, "id", key)
 }
 
 // DonorOfKey is the donor whose join registered key ("" for none): the
@@ -892,9 +888,5 @@ func (v *View) JoinTokens(donor string) []*JoinToken {
 // JoinTokenBySecretHash returns the join token whose secret hashes to h,
 // or nil.
 func (v *View) JoinTokenBySecretHash(h string) *JoinToken {
-	raw, err := v.txn.First(tableJoinTokens, "secret", h)
-	if err != nil || raw == nil {
-		return nil
-	}
-	return raw.(*JoinToken)
+	return first[JoinToken](v.txn, tableJoinTokens, "secret", h)
 }
