@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -88,19 +89,9 @@ func (s *Server) handlePriorities(w http.ResponseWriter, r *http.Request, _ *sta
 	if r.URL.Query().Get("running") == "true" && !out.Truncated {
 		v.EachJobInState(state.StateRunning, add)
 	}
-	slices.SortFunc(out.Jobs, func(a, b fairshare.Factors) int { return cmpUint64(a.JobID, b.JobID) })
+	slices.SortFunc(out.Jobs, func(a, b fairshare.Factors) int { return cmp.Compare(a.JobID, b.JobID) })
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-func cmpUint64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // jobNamed reports whether names (123, 123_4) holds j: its id, its

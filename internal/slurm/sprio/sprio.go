@@ -8,6 +8,7 @@
 package sprio
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -283,17 +284,17 @@ func sortJobs(jobs []fairshare.Factors, spec string) {
 			var c int
 			switch k {
 			case "i":
-				c = cmpInt(int64(a.JobID), int64(b.JobID))
+				c = cmp.Compare(a.JobID, b.JobID)
 			case "u":
 				c = strings.Compare(a.User, b.User)
 			case "r":
 				c = strings.Compare(a.Partition, b.Partition)
 			case "Y", "y":
-				c = cmpInt(a.Priority, b.Priority)
+				c = cmp.Compare(a.Priority, b.Priority)
 			case "F", "f":
-				c = cmpInt(a.WFairShare, b.WFairShare)
+				c = cmp.Compare(a.WFairShare, b.WFairShare)
 			case "A", "a":
-				c = cmpInt(a.WAge, b.WAge)
+				c = cmp.Compare(a.WAge, b.WAge)
 			}
 			if desc {
 				c = -c
@@ -302,16 +303,6 @@ func sortJobs(jobs []fairshare.Factors, spec string) {
 				return c
 			}
 		}
-		return cmpInt(int64(a.JobID), int64(b.JobID))
+		return cmp.Compare(a.JobID, b.JobID)
 	})
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
