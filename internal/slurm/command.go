@@ -22,6 +22,24 @@ func Open(s Streams, d Deps, prog, what string) (Client, bool) {
 	return client, true
 }
 
+// OpenFor connects as Open does and returns the client as T, the part of
+// the coordinator's API the command reads. A client without it is
+// reported as "prog: error: this coordinator client cannot " and then
+// cannot (what T does: "read shares"), and OpenFor returns false.
+func OpenFor[T any](s Streams, d Deps, prog, what, cannot string) (T, bool) {
+	var none T
+	client, ok := Open(s, d, prog, what)
+	if !ok {
+		return none, false
+	}
+	t, ok := client.(T)
+	if !ok {
+		fmt.Fprintf(s.Err, "%s: error: this coordinator client cannot %s\n", prog, cannot)
+		return none, false
+	}
+	return t, true
+}
+
 // Locale is what a command prints with: the clock reading its report
 // is made at, the time zone (nil: UTC), the environment (SLURM_TIME_FORMAT)
 // and the user database (nil: names resolve to nothing). The options of

@@ -118,13 +118,8 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 		fmt.Fprint(s.Out, sprioUsage)
 		return slurm.ExitRejected
 	}
-	client, ok := slurm.Open(s, d, "sprio", "slurm_load_job_prio error")
+	l, ok := slurm.OpenFor[Lister](s, d, "sprio", "slurm_load_job_prio error", "read priorities")
 	if !ok {
-		return slurm.ExitRejected
-	}
-	l, ok := client.(Lister)
-	if !ok {
-		fmt.Fprintln(s.Err, "sprio: error: this coordinator client cannot read priorities")
 		return slurm.ExitRejected
 	}
 	o.Client = l

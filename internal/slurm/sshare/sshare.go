@@ -107,13 +107,8 @@ func Main(args []string, s slurm.Streams, d slurm.Deps) int {
 	if me, err := d.CurrentUser(); err == nil {
 		o.Me = me
 	}
-	client, ok := slurm.Open(s, d, "sshare", "slurm_associations_get_shares")
+	l, ok := slurm.OpenFor[Lister](s, d, "sshare", "slurm_associations_get_shares", "read shares")
 	if !ok {
-		return slurm.ExitRejected
-	}
-	l, ok := client.(Lister)
-	if !ok {
-		fmt.Fprintln(s.Err, "sshare: error: this coordinator client cannot read shares")
 		return slurm.ExitRejected
 	}
 	o.Client = l
