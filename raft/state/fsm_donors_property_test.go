@@ -78,7 +78,6 @@ func runDonorProperty(t *testing.T, seed int64) map[string]int {
 		}
 	}
 	for step := 1; step <= 300; step++ {
-		idx := uint64(step)
 		var ct state.CommandType
 		var payload any
 		if d.r.Intn(2) == 0 {
@@ -87,23 +86,11 @@ func runDonorProperty(t *testing.T, seed int64) map[string]int {
 		} else {
 			ct, payload = g.next(replicas[0].View())
 		}
-		entry, err := encodeEntry(ct, payload)
-		if err != nil {
-			t.Fatalf("step %d: encode %s: %v", step, ct, err)
-		}
 		before := replicas[0].View()
-		results := make([]*state.Result, len(replicas))
-		for i, s := range replicas {
-			results[i] = s.Apply(idx, entry)
-		}
-		for i := 1; i < len(results); i++ {
-			if a, b := describe(results[0]), describe(results[i]); a != b {
-				t.Fatalf("step %d (%s): replica %d result %s, replica 0 %s", step, entry, i, b, a)
-			}
-		}
-		g.learn(results[0])
-		outcome(payload, results[0])
-		if err := inv.check(before, replicas[0].View(), ct, results[0], idx); err != nil {
+		entry, res := applyReplicas(t, step, replicas, ct, payload)
+		g.learn(res)
+		outcome(payload, res)
+		if err := inv.check(before, replicas[0].View(), ct, res, uint64(step)); err != nil {
 			t.Fatalf("seed %d step %d (%s): %v", seed, step, entry, err)
 		}
 		if err := checkDonors(replicas[0].View()); err != nil {

@@ -48,24 +48,11 @@ func runProperty(t *testing.T, seed int64) {
 	}
 	inv := newInvariants()
 	for step := 1; step <= propSteps; step++ {
-		idx := uint64(step)
 		ct, payload := g.next(replicas[0].View())
-		entry, err := encodeEntry(ct, payload)
-		if err != nil {
-			t.Fatalf("step %d: encode %d: %v", step, ct, err)
-		}
 		before := replicas[0].View()
-		results := make([]*state.Result, len(replicas))
-		for i, s := range replicas {
-			results[i] = s.Apply(idx, entry)
-		}
-		for i := 1; i < len(results); i++ {
-			if a, b := describe(results[0]), describe(results[i]); a != b {
-				t.Fatalf("step %d (%s): replica %d result %s, replica 0 %s", step, entry, i, b, a)
-			}
-		}
-		g.learn(results[0])
-		if err := inv.check(before, replicas[0].View(), ct, results[0], idx); err != nil {
+		entry, res := applyReplicas(t, step, replicas, ct, payload)
+		g.learn(res)
+		if err := inv.check(before, replicas[0].View(), ct, res, uint64(step)); err != nil {
 			t.Fatalf("seed %d step %d (%s): %v", seed, step, entry, err)
 		}
 		if step%propCompare == 0 || step == propSteps {
@@ -91,6 +78,27 @@ func encodeEntry(ct state.CommandType, payload any) ([]byte, error) {
 		return append([]byte{byte(ct), o.version}, body...), err
 	}
 	return state.Encode(ct, payload)
+}
+
+// applyReplicas encodes the command and applies it to every replica as
+// the entry at index step; the replicas must agree on its result, which
+// it returns with the entry.
+func applyReplicas(t *testing.T, step int, replicas []*state.Store, ct state.CommandType, payload any) ([]byte, *state.Result) {
+	t.Helper()
+	entry, err := encodeEntry(ct, payload)
+	if err != nil {
+		t.Fatalf("step %d: encode %s: %v", step, ct, err)
+	}
+	results := make([]*state.Result, len(replicas))
+	for i, s := range replicas {
+		results[i] = s.Apply(uint64(step), entry)
+	}
+	for i := 1; i < len(results); i++ {
+		if a, b := describe(results[0]), describe(results[i]); a != b {
+			t.Fatalf("step %d (%s): replica %d result %s, replica 0 %s", step, entry, i, b, a)
+		}
+	}
+	return entry, results[0]
 }
 
 // describe is a result in a comparable form: the order of Changed is not
