@@ -24,15 +24,7 @@ func TestCheckpointDigestIsTheOwners(t *testing.T) {
 	ctx := context.Background()
 	apply := func(ct state.CommandType, p any) *state.Result {
 		t.Helper()
-		cmd, err := state.Encode(ct, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, _, err := srv.Raft.Apply(ctx, cmd)
-		if err != nil || res.Err != nil {
-			t.Fatalf("%s: %v %v", ct, err, res.Err)
-		}
-		return res
+		return srv.Apply(t, ct, p)
 	}
 	now := time.Now()
 	spec, _ := jobspec.Parse(jobspec.Input{File: "job.sh", Script: []byte("#!/bin/sh\ntrue\n")})

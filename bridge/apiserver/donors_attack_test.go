@@ -227,15 +227,8 @@ func TestDonorSquatsAFutureName(t *testing.T) {
 		t.Fatal(diags)
 	}
 	apply := func(ct state.CommandType, p any) *state.Result {
-		cmd, err := state.Encode(ct, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, _, err := e.srv.Raft.Apply(e.ctx, cmd)
-		if err != nil || res.Err != nil {
-			t.Fatalf("%s: %v %v", ct, err, res.Err)
-		}
-		return res
+		t.Helper()
+		return e.srv.Apply(t, ct, p)
 	}
 	now := e.clock.Now()
 	id := apply(state.CmdJobSubmit, state.JobSubmitCmd{Time: now, User: "secret-lab", DefaultPartition: "batch",

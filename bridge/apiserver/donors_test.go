@@ -628,15 +628,8 @@ func TestDonorAdminBounds(t *testing.T) {
 func (e *donorEnv) runWithReceipt(user, node string, seq int) uint64 {
 	e.t.Helper()
 	apply := func(ct state.CommandType, p any) *state.Result {
-		cmd, err := state.Encode(ct, p)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		res, _, err := e.srv.Raft.Apply(e.ctx, cmd)
-		if err != nil || res.Err != nil {
-			e.t.Fatalf("%s: %v %v", ct, err, res.Err)
-		}
-		return res
+		e.t.Helper()
+		return e.srv.Apply(e.t, ct, p)
 	}
 	script := "#!/bin/sh\ntrue\n"
 	spec, diags := jobspec.Parse(jobspec.Input{File: "job.sh", Script: []byte(script)})

@@ -40,15 +40,7 @@ func newDonorWorld(t *testing.T, now time.Time) *donorWorld {
 
 func (w *donorWorld) apply(ct state.CommandType, p any) *state.Result {
 	w.t.Helper()
-	cmd, err := state.Encode(ct, p)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	res, _, err := w.srv.Raft.Apply(w.ctx, cmd)
-	if err != nil || res.Err != nil {
-		w.t.Fatalf("%s: %v %v", ct, err, res.Err)
-	}
-	return res
+	return w.srv.Apply(w.t, ct, p)
 }
 
 // register registers donor name with a wallet it proved it holds.

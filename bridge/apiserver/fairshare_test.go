@@ -22,18 +22,7 @@ func TestFairShareRoutes(t *testing.T) {
 	now := t0.Add(3 * time.Hour)
 	srv := bridgetest.Start(t, bridgetest.Options{Now: func() time.Time { return now }, Priority: fairshare.NewPriorities(fairshare.DefaultConfig())})
 	ctx := context.Background()
-	apply := func(t testing.TB, ct state.CommandType, p any) *state.Result {
-		t.Helper()
-		cmd, err := state.Encode(ct, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, _, err := srv.Raft.Apply(ctx, cmd)
-		if err != nil || res.Err != nil {
-			t.Fatalf("command %d: %v %v", ct, err, res.Err)
-		}
-		return res
-	}
+	apply := srv.Apply
 	end := fairsharetest.Donate(t, apply, t0, fairsharetest.Donation{Donor: "uni-a", Accounts: []string{"phys-a"},
 		Node: "uni-a-gpu1", User: "carol", Account: "bio-c", GPUs: 1, Hours: 2, Partition: "batch"})
 	a := fairsharetest.Submit(t, apply, end, "batch", "alice", "phys-a")

@@ -142,6 +142,25 @@ func (s *Server) Client(t testing.TB, token string) *api.Client {
 	return c
 }
 
+// Apply commits a command through the server's raft, as the leader's
+// components commit theirs, and fails the test when it is not committed
+// or the state refuses it. It is a fairsharetest.Apply.
+func (s *Server) Apply(t testing.TB, ct state.CommandType, payload any) *state.Result {
+	t.Helper()
+	cmd, err := state.Encode(ct, payload)
+	if err != nil {
+		t.Fatalf("bridgetest: encode %s: %v", ct, err)
+	}
+	res, _, err := s.Raft.Apply(context.Background(), cmd)
+	if err != nil {
+		t.Fatalf("bridgetest: commit %s: %v", ct, err)
+	}
+	if res.Err != nil {
+		t.Fatalf("bridgetest: %s refused: %v", ct, res.Err)
+	}
+	return res
+}
+
 // UserToken creates a client token for user (charging accounts) and
 // returns its secret.
 func (s *Server) UserToken(t testing.TB, user string, accounts ...string) string {

@@ -58,18 +58,9 @@ func TestDonorCommands(t *testing.T) {
 		{Name: "own1", State: api.NodeIdle, CPUs: 8, Partitions: []string{"batch"}},
 	}}
 	srv := bridgetest.Start(t, bridgetest.Options{Now: func() time.Time { clock.Lock(); defer clock.Unlock(); return now }, Nodes: nodes})
-	ctx := context.Background()
 	apply := func(ct state.CommandType, p any) *state.Result {
 		t.Helper()
-		cmd, err := state.Encode(ct, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, _, err := srv.Raft.Apply(ctx, cmd)
-		if err != nil || res.Err != nil {
-			t.Fatalf("%s: %v %v", ct, err, res.Err)
-		}
-		return res
+		return srv.Apply(t, ct, p)
 	}
 	env := func(token string) []string {
 		return []string{"HOME=" + t.TempDir(), api.EnvAddress + "=" + srv.URL, api.EnvToken + "=" + token}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 	"github.com/hpcbridge/hpcbridge/bridge/fairshare"
 	"github.com/hpcbridge/hpcbridge/bridge/fairshare/fairsharetest"
-	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
 // sprio, sshare, squeue %Q and scontrol's Priority= against a real API
@@ -27,18 +25,7 @@ func TestFairShareCommands(t *testing.T) {
 	cfg := fairshare.DefaultConfig()
 	prio := fairshare.NewPriorities(cfg)
 	srv := bridgetest.Start(t, bridgetest.Options{Now: func() time.Time { return now }, Priority: prio})
-	apply := func(t testing.TB, ct state.CommandType, p any) *state.Result {
-		t.Helper()
-		cmd, err := state.Encode(ct, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, _, err := srv.Raft.Apply(context.Background(), cmd)
-		if err != nil || res.Err != nil {
-			t.Fatalf("command %d: %v %v", ct, err, res.Err)
-		}
-		return res
-	}
+	apply := srv.Apply
 	end := fairsharetest.Donate(t, apply, t0, fairsharetest.Donation{Donor: "uni-a", Accounts: []string{"phys-a"},
 		Node: "uni-a-gpu1", User: "carol", Account: "bio-c", GPUs: 2, Hours: 1, Partition: "batch"})
 	ran := func(user, acct string) {

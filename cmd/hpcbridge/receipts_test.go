@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"strings"
 	"testing"
@@ -21,18 +20,9 @@ import (
 // job; bob sees none of it.
 func TestReceiptsCommands(t *testing.T) {
 	srv := bridgetest.Start(t, bridgetest.Options{})
-	ctx := context.Background()
 	apply := func(ct state.CommandType, p any) *state.Result {
 		t.Helper()
-		cmd, err := state.Encode(ct, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, _, err := srv.Raft.Apply(ctx, cmd)
-		if err != nil || res.Err != nil {
-			t.Fatalf("%s: %v %v", ct, err, res.Err)
-		}
-		return res
+		return srv.Apply(t, ct, p)
 	}
 	t0 := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
 	spec, _ := jobspec.Parse(jobspec.Input{File: "job.sh", Script: []byte("#!/bin/sh\ntrue\n")})
