@@ -618,14 +618,9 @@ func (s *Server) handleNodeLeave(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &req, true); err != nil {
 		return err
 	}
-	d := s.cfg.ReclaimDeadline
-	if d <= 0 {
-		d = api.DefaultReclaimDeadline
-	}
-	if req.Deadline != "" {
-		if d, err = time.ParseDuration(req.Deadline); err != nil || d < 0 || d > api.MaxReclaimDeadline {
-			return badRequest("deadline %q: want a duration from 0s to %v, e.g. \"5m\"", req.Deadline, api.MaxReclaimDeadline)
-		}
+	d, err := s.reclaimDeadline(req.Deadline)
+	if err != nil {
+		return err
 	}
 	now := s.now().UTC()
 	op := state.JoinLeave

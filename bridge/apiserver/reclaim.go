@@ -26,6 +26,23 @@ type NodeEligibility interface {
 // maxNodeName bounds a node name in a request.
 const maxNodeName = 256
 
+// reclaimDeadline is a reclaim's or leave's deadline: text (a Go
+// duration, 0s to api.MaxReclaimDeadline), or when it is empty the
+// configured default.
+func (s *Server) reclaimDeadline(text string) (time.Duration, error) {
+	if text == "" {
+		if s.cfg.ReclaimDeadline > 0 {
+			return s.cfg.ReclaimDeadline, nil
+		}
+		return api.DefaultReclaimDeadline, nil
+	}
+	d, err := time.ParseDuration(text)
+	if err != nil || d < 0 || d > api.MaxReclaimDeadline {
+		return 0, badRequest("deadline %q: want a duration from 0s to %v, e.g. \"5m\"", text, api.MaxReclaimDeadline)
+	}
+	return d, nil
+}
+
 // handleReclaim is POST /v1/node/{name}/reclaim (hpcbridge node reclaim;
 // management, or the admin of the node's donor: the donor whose join
 // registered the key the Nomad node presents): it commits the node's reclaim, which the leader carries
@@ -41,15 +58,9 @@ func (s *Server) handleReclaim(w http.ResponseWriter, r *http.Request, tok *stat
 	if err := decodeBody(r, &req, true); err != nil {
 		return err
 	}
-	d := s.cfg.ReclaimDeadline
-	if d <= 0 {
-		d = api.DefaultReclaimDeadline
-	}
-	if req.Deadline != "" {
-		var err error
-		if d, err = time.ParseDuration(req.Deadline); err != nil || d < 0 || d > api.MaxReclaimDeadline {
-			return badRequest("deadline %q: want a duration from 0s to %v, e.g. \"5m\"", req.Deadline, api.MaxReclaimDeadline)
-		}
+	d, err := s.reclaimDeadline(req.Deadline)
+	if err != nil {
+		return err
 	}
 	if s.cfg.Reclaim == nil {
 		return api.Errorf(api.CodeNotFound, "node %s not found (this coordinator has no execution backend)", name)
