@@ -120,11 +120,11 @@ func agentOptions(c *cli.Context, s streams) (agent.Options, error) {
 		Version: version, Out: s.out, InsecureHTTP: c.Bool("insecure-http"),
 	}
 	if m := c.String("memory"); m != "" {
-		mib, err := parseSizeMiB(m)
+		mib, err := slurm.ParseMiB(m)
 		if err != nil || mib <= 0 {
 			return o, fmt.Errorf("--memory %q: want a size such as 4096 (MiB), 64G or 512M", m)
 		}
-		o.MemoryMiB = mib
+		o.MemoryMiB = int(mib)
 	}
 	o.LeaveDeadline = c.String("leave-deadline")
 	plugins, err := pluginDirOf(c.String("plugin-dir"))
@@ -203,29 +203,4 @@ func agentGPUs(c *cli.Context, pluginDir string) (*nomadagent.Plugin, map[string
 		p.Config["devices"] = only
 	}
 	return &p, meta, nil
-}
-
-// parseSizeMiB reads a Slurm size: a number and an optional unit K, M, G
-// or T (default M), in MiB (K rounds up).
-func parseSizeMiB(s string) (int, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, errors.New("empty size")
-	}
-	mult, div := int64(1), int64(1)
-	switch strings.ToUpper(s[len(s)-1:]) {
-	case "K":
-		div, s = 1024, s[:len(s)-1]
-	case "M":
-		s = s[:len(s)-1]
-	case "G":
-		mult, s = 1024, s[:len(s)-1]
-	case "T":
-		mult, s = 1024*1024, s[:len(s)-1]
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 || n > (1<<40)/mult {
-		return 0, fmt.Errorf("size %q out of range", s)
-	}
-	return int((n*mult + div - 1) / div), nil
 }

@@ -53,7 +53,7 @@ func WriteJSONOut(s Streams, v any) int {
 // TmpDisk is --tmp in MiB as squeue prints it.
 func TmpDisk(v JobView) string {
 	if t := v.other("tmp"); t != "" {
-		if n, err := parseMiB(t); err == nil {
+		if n, err := ParseMiB(t); err == nil {
 			return MemString(n)
 		}
 	}
@@ -140,12 +140,17 @@ func CmpOr(a, b string) string {
 // error_exit); a submission that fails exits 1.
 const ExitSbatchOptions = 255
 
-// parseMiB reads a Slurm size (default unit MiB).
-func parseMiB(s string) (int64, error) {
-	mult := int64(1)
+// ParseMiB reads a Slurm size: a number and an optional unit K, M, G or
+// T (default M), in MiB (K rounds up); at most 1 TiB of MiB.
+func ParseMiB(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, errors.New("empty size")
+	}
+	mult, div := int64(1), int64(1)
 	switch strings.ToUpper(s[len(s)-1:]) {
 	case "K":
-		mult, s = -1024, s[:len(s)-1]
+		div, s = 1024, s[:len(s)-1]
 	case "M":
 		s = s[:len(s)-1]
 	case "G":
@@ -154,13 +159,10 @@ func parseMiB(s string) (int64, error) {
 		mult, s = 1024*1024, s[:len(s)-1]
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, err
+	if err != nil || n < 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("size %q out of range", s)
 	}
-	if mult < 0 {
-		return (n + 1023) / 1024, nil
-	}
-	return n * mult, nil
+	return (n*mult + div - 1) / div, nil
 }
 
 // Names reports whether the -j argument a (without its step) names j: its
