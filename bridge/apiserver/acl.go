@@ -18,22 +18,16 @@ type authed func(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) er
 
 // auth resolves the request's token (401 unauthenticated without a valid
 // one). A run token is refused (403): it acts only on the routes that say
-// they take one (runAuth), never as its job's user.
+// they take one (runAuth), never as its job's user; so is a donor-admin
+// token (it acts only on donorAuth's routes).
 func (s *Server) auth(h authed) handler {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		tok, err := s.authenticate(r)
-		if err != nil {
-			return err
-		}
-		if tok.Type == state.TokenRun {
-			return denied("a run token (job %d's node) may only move that job's files and checkpoints, not use %s %s", tok.JobID, r.Method, r.URL.Path)
-		}
+	return s.donorAuth(func(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
 		if tok.Type == state.TokenDonorAdmin {
 			return denied("a donor-admin token (donor %s) may only manage its donor's nodes, join tokens and wallet and read its donor's view and receipts, not use %s %s",
 				tok.Donor, r.Method, r.URL.Path)
 		}
 		return h(w, r, tok)
-	}
+	})
 }
 
 // donorAuth is auth for the routes that also take a donor-admin token
