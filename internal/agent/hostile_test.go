@@ -121,11 +121,8 @@ func TestDonorNodeOffersOnlyTheSandboxedDriver(t *testing.T) {
 func TestUntrustedPathsRefused(t *testing.T) {
 	roottest.Require(t, "the checks compare owners with root's")
 	base := t.TempDir() // below /tmp: sticky, writable by all, allowed above
-	mkdir := func(path string, mode os.FileMode, uid int) string {
+	own := func(path string, mode os.FileMode, uid int) string {
 		t.Helper()
-		if err := os.MkdirAll(path, 0o755); err != nil {
-			t.Fatal(err)
-		}
 		if err := os.Chmod(path, mode); err != nil {
 			t.Fatal(err)
 		}
@@ -134,18 +131,19 @@ func TestUntrustedPathsRefused(t *testing.T) {
 		}
 		return path
 	}
+	mkdir := func(path string, mode os.FileMode, uid int) string {
+		t.Helper()
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return own(path, mode, uid)
+	}
 	file := func(path string, mode os.FileMode, uid int) string {
 		t.Helper()
 		if err := os.WriteFile(path, []byte("#!/bin/sh\n"), mode); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Chmod(path, mode); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chown(path, uid, uid); err != nil {
-			t.Fatal(err)
-		}
-		return path
+		return own(path, mode, uid)
 	}
 	plugins := func(parent string) string {
 		d := mkdir(filepath.Join(parent, "plugins"), 0o755, 0)
