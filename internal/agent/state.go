@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -63,7 +64,7 @@ func loadState(dir string) (*State, error) {
 	}
 	defer f.Close()
 	var st State
-	dec := json.NewDecoder(&limitedReader{f: f, n: maxStateBytes})
+	dec := json.NewDecoder(&boundedReader{r: f, n: maxStateBytes, tooLong: fmt.Errorf("longer than %d bytes", maxStateBytes)})
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&st); err != nil {
 		return nil, fmt.Errorf("%s: %w (remove it, with the node key, to join as a new node)", path, err)
@@ -88,22 +89,24 @@ func (st *State) save(dir string) error {
 	return os.Rename(tmp, path)
 }
 
-// limitedReader reads at most n bytes and fails after that, so that an
-// oversized state file is an error rather than a truncated decode.
-type limitedReader struct {
-	f *os.File
-	n int64
+// boundedReader reads at most n bytes of r and then fails with tooLong,
+// so that oversized input is an error rather than a truncated decode (as
+// io.LimitReader's quiet end would give).
+type boundedReader struct {
+	r       io.Reader
+	n       int64
+	tooLong error
 }
 
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		return 0, fmt.Errorf("longer than %d bytes", maxStateBytes)
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		return 0, b.tooLong
 	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
+	if int64(len(p)) > b.n {
+		p = p[:b.n]
 	}
-	n, err := l.f.Read(p)
-	l.n -= int64(n)
+	n, err := b.r.Read(p)
+	b.n -= int64(n)
 	return n, err
 }
 

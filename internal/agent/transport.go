@@ -91,25 +91,15 @@ func (b boundedAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp.Body = &boundedBody{rc: resp.Body, left: maxAnswerBytes}
+	resp.Body = boundedBody{&boundedReader{r: resp.Body, n: maxAnswerBytes, tooLong: errAnswerTooLong}, resp.Body}
 	return resp, nil
 }
 
+// boundedBody is a reply body read through a boundedReader.
 type boundedBody struct {
-	rc   io.ReadCloser
-	left int64
+	*boundedReader
+	io.Closer
 }
 
-func (b *boundedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, fmt.Errorf("the coordinator's answer is longer than %d bytes", maxAnswerBytes)
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.rc.Read(p)
-	b.left -= int64(n)
-	return n, err
-}
-
-func (b *boundedBody) Close() error { return b.rc.Close() }
+// errAnswerTooLong ends the reading of an answer over maxAnswerBytes.
+var errAnswerTooLong = fmt.Errorf("the coordinator's answer is longer than %d bytes", maxAnswerBytes)
