@@ -215,23 +215,7 @@ func TestWindowOpenLeavesADrainedNodeAlone(t *testing.T) {
 	nc := agent.API()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var node *api.NodeListStub
-	for node == nil {
-		stubs, _, err := nc.Nodes().List((&api.QueryOptions{}).WithContext(ctx))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range stubs {
-			if d := s.Drivers[DriverName]; d != nil && d.Detected && d.Healthy && s.Status == api.NodeStatusReady {
-				node = s
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("a node with the hpcbridge driver: %v", ctx.Err())
-		case <-time.After(200 * time.Millisecond): // Nomad has no watch for a driver's health
-		}
-	}
+	node := waitDriverNode(t, ctx, nc)
 	store := state.New()
 	raft := &directRaft{store: store}
 	e := New(Config{Client: nc, Store: store, Raft: raft,
