@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -223,12 +222,8 @@ func TestHostileJoinAnswerRefused(t *testing.T) {
 	join := func(r api.NodeJoinResponse) (*State, string, error) {
 		answer = r
 		dir := t.TempDir()
-		key, err := receipt.LoadOrCreateKey(filepath.Join(dir, KeyFile))
-		if err != nil {
-			t.Fatal(err)
-		}
 		o := Options{Join: "hbj_test", API: &api.Config{Address: "http://coord.test"}, DataDir: dir, Name: "n1", Out: io.Discard}
-		st, err := o.joined(context.Background(), c, key, receipt.EncodeKey(key.Public().(ed25519.PublicKey)))
+		st, err := joinAs(t, &o, c)
 		return st, dir, err
 	}
 	if st, _, err := join(good); err != nil || st.NodeName != "n1" || st.Region != "global" {
@@ -311,21 +306,8 @@ func TestCoordinatorTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	join := func(cfg api.Config) error {
-		dir := t.TempDir()
-		key, err := receipt.LoadOrCreateKey(filepath.Join(dir, KeyFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		o := Options{Join: "hbj_test", API: &cfg, DataDir: dir, Name: "n1", Out: io.Discard}
-		acfg, err := o.apiConfig()
-		if err != nil {
-			return err
-		}
-		c, err := api.NewClient(acfg)
-		if err != nil {
-			return err
-		}
-		_, err = o.joined(context.Background(), c, key, receipt.EncodeKey(key.Public().(ed25519.PublicKey)))
+		o := Options{Join: "hbj_test", API: &cfg, DataDir: t.TempDir(), Name: "n1", Out: io.Discard}
+		_, err := joinAs(t, &o, nil)
 		return err
 	}
 	if err := join(api.Config{Address: ts.URL, CACert: ca}); err != nil {
@@ -362,23 +344,9 @@ func TestCoordinatorAnswerBounded(t *testing.T) {
 		}
 		_, _ = io.WriteString(w, `"}}`)
 	})
-	dir := t.TempDir()
-	key, err := receipt.LoadOrCreateKey(filepath.Join(dir, KeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := Options{Join: "hbj_test", API: &api.Config{Address: "http://coord.test"}, DataDir: dir, Name: "n1", Out: io.Discard}
 	// The hostile server's address, through the agent's own client.
-	o.API.Address = c.Address()
-	acfg, err := o.apiConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ac, err := api.NewClient(acfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = o.joined(context.Background(), ac, key, receipt.EncodeKey(key.Public().(ed25519.PublicKey)))
+	o := Options{Join: "hbj_test", API: &api.Config{Address: c.Address()}, DataDir: t.TempDir(), Name: "n1", Out: io.Discard}
+	_, err := joinAs(t, &o, nil)
 	if err == nil {
 		t.Fatal("a 64 MiB answer was taken")
 	}
@@ -433,21 +401,8 @@ func TestCoordinatorRedirectNotFollowed(t *testing.T) {
 		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
 	defer coord.Close()
-	dir := t.TempDir()
-	key, err := receipt.LoadOrCreateKey(filepath.Join(dir, KeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := Options{Join: "hbj_test", API: &api.Config{Address: coord.URL}, DataDir: dir, Name: "n1", Out: io.Discard}
-	acfg, err := o.apiConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := api.NewClient(acfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := o.joined(context.Background(), c, key, receipt.EncodeKey(key.Public().(ed25519.PublicKey))); err == nil {
+	o := Options{Join: "hbj_test", API: &api.Config{Address: coord.URL}, DataDir: t.TempDir(), Name: "n1", Out: io.Discard}
+	if _, err := joinAs(t, &o, nil); err == nil {
 		t.Error("a redirected join succeeded")
 	}
 	if n := got.Load(); n != 0 {

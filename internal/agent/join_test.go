@@ -51,25 +51,34 @@ func (f *joinFixture) token(t *testing.T) string {
 	return jt.Secret
 }
 
+// joinAs runs o.joined as Run does before it starts Nomad: with the node
+// key in o.DataDir (made there on first use) and, when c is nil, a client
+// made from o.API.
+func joinAs(t *testing.T, o *Options, c *api.Client) (*State, error) {
+	t.Helper()
+	key, err := receipt.LoadOrCreateKey(filepath.Join(o.DataDir, KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c == nil {
+		cfg, err := o.apiConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err = api.NewClient(cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return o.joined(context.Background(), c, key, receipt.EncodeKey(key.Public().(ed25519.PublicKey)))
+}
+
 // joinedIn runs Options.joined for a node in dir, as Run does before it
 // starts Nomad.
 func (f *joinFixture) joinedIn(t *testing.T, dir, secret string) (*State, string, error) {
 	t.Helper()
 	var out bytes.Buffer
 	o := Options{Join: secret, API: &api.Config{Address: f.srv.URL}, DataDir: dir, Name: "n1", Out: &out}
-	key, err := receipt.LoadOrCreateKey(filepath.Join(dir, KeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := o.apiConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := api.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := o.joined(context.Background(), c, key, receipt.EncodeKey(key.Public().(ed25519.PublicKey)))
+	st, err := joinAs(t, &o, nil)
 	return st, out.String(), err
 }
 
