@@ -1,6 +1,7 @@
 package stepd
 
 import (
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -13,33 +14,42 @@ import (
 // calling node's copy moves to the same place in this node's. A shared
 // job's tasks keep srun's values.
 func TestStagedRemoteTask(t *testing.T) {
-	node := []string{"SLURM_SUBMIT_DIR=/b/alloc/task/work", envSubmitDirOrigin + "=/home/u/run", "X=node"}
-	caller := []string{"SLURM_SUBMIT_DIR=/a/alloc/task/work", envSubmitDirOrigin + "=/home/u/run", "X=caller"}
+	// Two nodes' task directories and the submitter's directory, under
+	// a directory of the test's (the paths are only compared as strings).
+	root := t.TempDir()
+	taskA, taskB := filepath.Join(root, "a", "alloc", "task"), filepath.Join(root, "b", "alloc", "task")
+	workA, workB := filepath.Join(taskA, "work"), filepath.Join(taskB, "work")
+	run := filepath.Join(root, "home", "u", "run")
+	scratch := filepath.Join(root, "scratch")
+
+	node := []string{"SLURM_SUBMIT_DIR=" + workB, envSubmitDirOrigin + "=" + run, "X=node"}
+	caller := []string{"SLURM_SUBMIT_DIR=" + workA, envSubmitDirOrigin + "=" + run, "X=caller"}
 	for _, c := range []struct{ dir, want string }{
-		{"/a/alloc/task/work", "/b/alloc/task/work"},
-		{"/a/alloc/task/work/sub/x", "/b/alloc/task/work/sub/x"},
-		{"/a/alloc/task/workshop", "/a/alloc/task/workshop"},
-		{"/scratch", "/scratch"},
+		{workA, workB},
+		{filepath.Join(workA, "sub", "x"), filepath.Join(workB, "sub", "x")},
+		{filepath.Join(taskA, "workshop"), filepath.Join(taskA, "workshop")},
+		{scratch, scratch},
 		{"", ""},
 	} {
 		if got := stagedCwd(node, caller, c.dir); got != c.want {
 			t.Errorf("staged: srun in %q: the task goes to %q, want %q", c.dir, got, c.want)
 		}
 	}
-	shared := []string{"SLURM_SUBMIT_DIR=/home/u/run"}
-	if got := stagedCwd(shared, []string{"SLURM_SUBMIT_DIR=/home/u/run"}, "/home/u/run/sub"); got != "/home/u/run/sub" {
+	shared := []string{"SLURM_SUBMIT_DIR=" + run}
+	if got := stagedCwd(shared, []string{"SLURM_SUBMIT_DIR=" + run}, filepath.Join(run, "sub")); got != filepath.Join(run, "sub") {
 		t.Errorf("shared: the task goes to %q", got)
 	}
 
-	s := &stepServer{cfg: &jobdir.StepdConfig{TaskDir: "/b/alloc/task", Exec: "/b/alloc/task/bin/srun"}, env: node}
+	s := &stepServer{cfg: &jobdir.StepdConfig{TaskDir: taskB, Exec: filepath.Join(taskB, "bin", "srun")}, env: node}
 	env := s.taskEnv(caller, "")
-	if !slices.Contains(env, "SLURM_SUBMIT_DIR=/b/alloc/task/work") || slices.Contains(env, "SLURM_SUBMIT_DIR=/a/alloc/task/work") ||
-		!slices.Contains(env, "X=caller") || !slices.Contains(env, envSubmitDirOrigin+"=/home/u/run") {
+	if !slices.Contains(env, "SLURM_SUBMIT_DIR="+workB) || slices.Contains(env, "SLURM_SUBMIT_DIR="+workA) ||
+		!slices.Contains(env, "X=caller") || !slices.Contains(env, envSubmitDirOrigin+"="+run) {
 		t.Errorf("staged task's environment %q: want this node's SLURM_SUBMIT_DIR, srun's other values", env)
 	}
+	other := filepath.Join(root, "home", "u", "other")
 	s.env = shared
-	env = s.taskEnv([]string{"SLURM_SUBMIT_DIR=/home/u/other"}, "")
-	if !slices.Equal(env, []string{"SLURM_SUBMIT_DIR=/home/u/other"}) {
+	env = s.taskEnv([]string{"SLURM_SUBMIT_DIR=" + other}, "")
+	if !slices.Equal(env, []string{"SLURM_SUBMIT_DIR=" + other}) {
 		t.Errorf("shared task's environment %q: want srun's", env)
 	}
 }
