@@ -115,14 +115,15 @@ func TestOptionsChecked(t *testing.T) {
 // donor's meta (over the join's), the sandboxed driver with the node key,
 // the join's region and datacenter.
 func TestNomadConfig(t *testing.T) {
-	o := Options{DataDir: "/srv/agent", PluginDir: "/srv/plugins", SandboxUIDs: DefaultSandboxUIDs, Version: "v9", MemoryMiB: 2048}
+	o := Options{DataDir: t.TempDir(), PluginDir: t.TempDir(), SandboxUIDs: DefaultSandboxUIDs, Version: "v9", MemoryMiB: 2048}
 	st := &State{Donor: "uni-b", NodeName: "n1", Region: "eu", Datacenter: "dc7",
 		Meta: map[string]string{MetaDonor: "someone-else", "rack": "r1"}}
-	cfg, err := o.nomadConfig(st, "/srv/agent/node.key")
+	keyPath := filepath.Join(o.DataDir, KeyFile)
+	cfg, err := o.nomadConfig(st, keyPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Dir != "/srv/agent/nomad" || cfg.Name != "n1" || cfg.Region != "eu" || cfg.Datacenter != "dc7" || cfg.MemoryMiB != 2048 || cfg.ReservableCores != "" {
+	if cfg.Dir != filepath.Join(o.DataDir, NomadDir) || cfg.PluginDir != o.PluginDir || cfg.Name != "n1" || cfg.Region != "eu" || cfg.Datacenter != "dc7" || cfg.MemoryMiB != 2048 || cfg.ReservableCores != "" {
 		t.Errorf("config %+v", cfg)
 	}
 	if h, _ := os.Hostname(); h != "n1" && os.Geteuid() == 0 && cfg.Hostname != "n1" {
@@ -135,7 +136,7 @@ func TestNomadConfig(t *testing.T) {
 		t.Fatalf("plugins %+v", cfg.Plugins)
 	}
 	drv := cfg.Plugins[0].Config
-	if drv["sandbox"] != true || drv["sandbox_uids"] != DefaultSandboxUIDs || drv["node_key_file"] != "/srv/agent/node.key" || drv["run_as"] != nil {
+	if drv["sandbox"] != true || drv["sandbox_uids"] != DefaultSandboxUIDs || drv["node_key_file"] != keyPath || drv["run_as"] != nil {
 		t.Errorf("driver config %v", drv)
 	}
 }

@@ -80,7 +80,8 @@ func TestLeaveDeadlineBounded(t *testing.T) {
 // no driver but hpcbridge's.
 func TestDonorNodeOffersOnlyTheSandboxedDriver(t *testing.T) {
 	// What the configuration says, checked without Nomad or root too.
-	cfg0, err := (&Options{DataDir: "/srv/agent", PluginDir: "/srv/plugins"}).nomadConfig(&State{Donor: "uni-b", NodeName: "n1"}, "/srv/agent/node.key")
+	dir0 := t.TempDir()
+	cfg0, err := (&Options{DataDir: dir0, PluginDir: t.TempDir()}).nomadConfig(&State{Donor: "uni-b", NodeName: "n1"}, filepath.Join(dir0, KeyFile))
 	if err != nil || cfg0.ClientOptions["driver.allowlist"] != nomadexec.DriverName {
 		t.Fatalf("client options %v, %v: want driver.allowlist = %s", cfg0.ClientOptions, err, nomadexec.DriverName)
 	}
