@@ -185,13 +185,19 @@ func TestDynamicPorts(t *testing.T) {
 }
 
 func TestLimitsChecked(t *testing.T) {
+	dir := t.TempDir()
+	// The control: the same config with valid limits is accepted, so the
+	// refusals below are the limits'.
+	if _, err := (Config{Dir: dir, Binary: "/bin/nomad", ReservableCores: "0-3,8", MemoryMiB: 4096}).withDefaults(roleClient, ports{}); err != nil {
+		t.Fatalf("valid limits refused: %v", err)
+	}
 	for _, c := range []Config{
 		{ReservableCores: "0-"},
 		{ReservableCores: "a"},
 		{ReservableCores: "0-3\nserver { enabled = true }"},
 		{MemoryMiB: -1},
 	} {
-		c.Dir, c.Binary = "/srv/a", "/bin/nomad"
+		c.Dir, c.Binary = dir, "/bin/nomad"
 		if _, err := c.withDefaults(roleClient, ports{}); err == nil {
 			t.Errorf("cores %q, memory %d accepted", c.ReservableCores, c.MemoryMiB)
 		}
