@@ -506,8 +506,8 @@ func applyDonor(a *applier, _ uint8, c *DonorCmd) *Result {
 // name: an account has one donor (whose fair share its jobs get).
 func (a *applier) accountsFree(name string, accts []string) error {
 	for _, acct := range accts {
-		if raw, _ := a.txn.First(tableDonors, "account", acct); raw != nil && raw.(*Donor).Name != name {
-			return fmt.Errorf("account %s is affiliated with donor %s already (an account has one donor): %w", acct, raw.(*Donor).Name, ErrState)
+		if d := first[Donor](a.txn, tableDonors, "account", acct); d != nil && d.Name != name {
+			return fmt.Errorf("account %s is affiliated with donor %s already (an account has one donor): %w", acct, d.Name, ErrState)
 		}
 	}
 	return nil
@@ -614,18 +614,17 @@ func JoinTokenUsable(t *JoinToken, now time.Time) error {
 }
 
 func (a *applier) redeemJoinToken(c *JoinTokenCmd) *Result {
-	raw, _ := a.txn.First(tableJoinTokens, "secret", c.SecretHash)
-	if raw == nil {
+	t := first[JoinToken](a.txn, tableJoinTokens, "secret", c.SecretHash)
+	if t == nil {
 		return &Result{Err: ErrJoinTokenInvalid}
 	}
-	t := raw.(*JoinToken)
 	if err := JoinTokenUsable(t, c.Time); err != nil {
 		return &Result{Err: err}
 	}
 	if a.donor(t.Donor) == nil {
 		return &Result{Err: fmt.Errorf("%w: donor %s is gone", ErrJoinTokenInvalid, t.Donor)}
 	}
-	if raw, _ := a.txn.First(tableNodeKeys, "id", c.Key); raw != nil && !raw.(*NodeKey).Revoked.IsZero() {
+	if k := first[NodeKey](a.txn, tableNodeKeys, "id", c.Key); k != nil && !k.Revoked.IsZero() {
 		return &Result{Err: fmt.Errorf("node %s: %w", c.NodeName, ErrKeyRevoked)}
 	}
 	// Nor the name of a node the federation knows by another key that is
@@ -650,8 +649,8 @@ func (a *applier) redeemJoinToken(c *JoinTokenCmd) *Result {
 			same = append(same, n)
 		}
 	}
-	old, _ := a.txn.First(tableDonorNodes, "id", c.Key)
-	if old != nil && old.(*DonorNode).Donor != t.Donor {
+	old := first[DonorNode](a.txn, tableDonorNodes, "id", c.Key)
+	if old != nil && old.Donor != t.Donor {
 		return &Result{Err: fmt.Errorf("node key of %s: %w: a node's key joins one donor only", c.NodeName, ErrNodeTaken)}
 	}
 	if old == nil && len(rows[DonorNode](a.txn, tableDonorNodes, "donor", t.Donor)) >= MaxDonorNodes {
@@ -666,7 +665,7 @@ func (a *applier) redeemJoinToken(c *JoinTokenCmd) *Result {
 	}
 	n := &DonorNode{Key: c.Key, Donor: t.Donor, NodeName: c.NodeName, Joined: c.Time.UTC(), Token: t.Accessor}
 	if old != nil {
-		n.CreateIdx = old.(*DonorNode).CreateIdx
+		n.CreateIdx = old.CreateIdx
 	}
 	a.putDonorNode(n)
 	cp := *t
@@ -679,18 +678,18 @@ func (a *applier) redeemJoinToken(c *JoinTokenCmd) *Result {
 
 // donorOfKey is View.DonorOfKey within an Apply.
 func (a *applier) donorOfKey(key string) string {
-	if raw, _ := a.txn.First(tableDonorNodes, "id", key); raw != nil {
-		return raw.(*DonorNode).Donor
+	if n := first[DonorNode](a.txn, tableDonorNodes, "id", key); n != nil {
+		return n.Donor
 	}
 	return ""
 }
 
 func (a *applier) leaveDonor(c *JoinTokenCmd) *Result {
-	raw, _ := a.txn.First(tableDonorNodes, "id", c.Key)
-	if raw == nil || raw.(*DonorNode).NodeName != c.NodeName {
+	rec := first[DonorNode](a.txn, tableDonorNodes, "id", c.Key)
+	if rec == nil || rec.NodeName != c.NodeName {
 		return &Result{Err: fmt.Errorf("node %s did not join with this key: %w", c.NodeName, ErrNotFound)}
 	}
-	n := *raw.(*DonorNode)
+	n := *rec
 	switch {
 	case c.Op == JoinLeave && n.Left.IsZero():
 		n.Left = c.Time.UTC()
@@ -848,7 +847,7 @@ func (v *View) DonorOfNode(node string) string {
 	if donor != "" {
 		return donor
 	}
-	for _, n := range rows[DonorNode](v.txn, tableDonorNodes, "name", node) {
+	for _, n := range v.DonorNodesNamed(node) {
 		if n.Left.IsZero() {
 			return n.Donor
 		}
