@@ -493,7 +493,6 @@ const maxNodeRequestKeys = 8
 type nodeRequest struct {
 	name string
 	node *state.DonorNode
-	body []byte
 }
 
 // checkNodeRequest verifies that r is signed by the key node {name}
@@ -579,7 +578,7 @@ func (s *Server) checkNodeRequest(w http.ResponseWriter, r *http.Request) (*node
 		}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return &nodeRequest{name: name, node: match, body: body}, nil
+	return &nodeRequest{name: name, node: match}, nil
 }
 
 // nomadNodeOf finds the Nomad node id of a joined node: the Nomad node of
@@ -661,7 +660,7 @@ func (s *Server) handleNodeLeave(w http.ResponseWriter, r *http.Request) error {
 	}
 	rc, _ := res.Value.(state.Reclaim)
 	s.log.Info("node leaving", "node", dn.NodeName, "donor", dn.Donor, "deadline", rc.Deadline)
-	writeJSON(w, http.StatusOK, api.Reclaim{Node: rc.Node, NodeID: rc.NodeID, Since: rc.Since, Deadline: rc.Deadline, Source: rc.Source, By: rc.By, Hits: len(rc.Hits)})
+	writeJSON(w, http.StatusOK, wireReclaim(&rc))
 	return nil
 }
 
@@ -681,7 +680,8 @@ func (s *Server) writeLeaveStatus(w http.ResponseWriter, r *http.Request, dn *st
 	v := s.cfg.Store.View()
 	out := api.NodeLeaveStatus{Node: dn.NodeName, Donor: dn.Donor, Left: dn.Left}
 	if rc := v.Reclaim(id); id != "" && rc != nil {
-		out.Reclaim = &api.Reclaim{Node: rc.Node, NodeID: rc.NodeID, Since: rc.Since, Deadline: rc.Deadline, Source: rc.Source, By: rc.By, Hits: len(rc.Hits)}
+		wr := wireReclaim(rc)
+		out.Reclaim = &wr
 	}
 	if s.cfg.Nodes != nil && id != "" {
 		nodes, err := s.nodes(r.Context())

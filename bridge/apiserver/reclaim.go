@@ -92,7 +92,7 @@ func (s *Server) handleReclaim(w http.ResponseWriter, r *http.Request, tok *stat
 		return api.Errorf(codeOf(res.Err), "reclaim %s: %v", name, res.Err)
 	}
 	rc, _ := res.Value.(state.Reclaim)
-	writeJSON(w, http.StatusOK, api.Reclaim{Node: rc.Node, NodeID: rc.NodeID, Since: rc.Since, Deadline: rc.Deadline, Source: rc.Source, By: rc.By, Hits: len(rc.Hits)})
+	writeJSON(w, http.StatusOK, wireReclaim(&rc))
 	return nil
 }
 
@@ -158,8 +158,13 @@ func (s *Server) handleReclaimCancel(w http.ResponseWriter, r *http.Request, tok
 		}
 	}
 	s.log.Info("reclaim cancelled", "node", name, "node_id", id, "by", actor(tok).User)
-	writeJSON(w, http.StatusOK, api.Reclaim{Node: rc.Node, NodeID: rc.NodeID, Since: rc.Since, Deadline: rc.Deadline, Source: rc.Source, By: rc.By, Hits: len(rc.Hits)})
+	writeJSON(w, http.StatusOK, wireReclaim(rc))
 	return nil
+}
+
+// wireReclaim is rc as the API shows it.
+func wireReclaim(rc *state.Reclaim) api.Reclaim {
+	return api.Reclaim{Node: rc.Node, NodeID: rc.NodeID, Since: rc.Since, Deadline: rc.Deadline, Source: rc.Source, By: rc.By, Hits: len(rc.Hits)}
 }
 
 // joinedAs reports whether a node of tok's donor joined as name: the
