@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/nomad/helper/uuid"
 	"golang.org/x/sys/unix"
 )
 
@@ -383,19 +382,7 @@ cat "$HOME/tracer"
 func TestSandboxFileHelperNotTraceable(t *testing.T) {
 	requireRoot(t)
 	td := newTestDriver(t, sandboxConfig(t, true, "", "60310-60310"))
-	nodeID, node := uuid.Generate(), "node7"
-	co := newCoordinator(t, td, nodeID, node)
-	j := td.newJob(t, TaskConfig{Script: helperTracer, Output: "out.txt", Coordinator: co.srv.URL, RunToken: co.token,
-		JobID: int(co.id), Run: 0, CheckpointDir: "ckpt"}, map[string]string{"SLURM_JOB_ID": strconv.FormatUint(co.id, 10)})
-	j.cfg.NodeID, j.cfg.NodeName = nodeID, node
-	co.obs.cfg = j.cfg
-	co.obs.cpus = allocatedCPUs(j.cfg.Resources, td.d.compute, nil)
-	res := j.run()
-	out := j.file(filepath.Join(j.taskDir(), "out.txt"))
-	t.Logf("job: %s\n%s", describe(res), out)
-	if res.ExitCode != 0 {
-		t.Fatalf("result %s", describe(res))
-	}
+	out := runFileHelperJob(t, td, helperTracer, nil)
 	if !strings.Contains(out, "attached 0 ") {
 		t.Errorf("the job attached to a process of its uid outside its session (the file helper):\n%s", out)
 	}

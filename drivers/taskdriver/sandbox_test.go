@@ -149,14 +149,7 @@ func TestSandboxIsolation(t *testing.T) {
 	// read-only: the sandbox must mask it.
 	keyDir := systemTempDir(t)
 	nodeKey := filepath.Join(keyDir, "keys", "node.key")
-	donorDir := sharedDir(t)
-	if err := os.Chmod(donorDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	donorFile := filepath.Join(donorDir, "thesis.tex")
-	if err := os.WriteFile(donorFile, []byte("the donor's own work\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	donorFile := newDonorFile(t)
 	gpuDir, _ := nvidiaNodes(t)
 
 	for i, on := range []bool{true, false} {
@@ -366,28 +359,9 @@ cat "$HOME/spy"
 // the fix, the helper's /proc/PID/root gave the job the host's files.)
 func TestSandboxedFileHelper(t *testing.T) {
 	requireRoot(t)
-	donorDir := sharedDir(t)
-	if err := os.Chmod(donorDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	donorFile := filepath.Join(donorDir, "thesis.tex")
-	if err := os.WriteFile(donorFile, []byte("the donor's own work\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	donorFile := newDonorFile(t)
 	td := newTestDriver(t, sandboxConfig(t, true, "", "60210-60213"))
-	nodeID, node := uuid.Generate(), "node7"
-	co := newCoordinator(t, td, nodeID, node)
-	j := td.newJob(t, TaskConfig{Script: helperSpy, Output: "out.txt", Coordinator: co.srv.URL, RunToken: co.token,
-		JobID: int(co.id), Run: 0, CheckpointDir: "ckpt"}, map[string]string{"SLURM_JOB_ID": strconv.FormatUint(co.id, 10), "DONOR_FILE": donorFile})
-	j.cfg.NodeID, j.cfg.NodeName = nodeID, node
-	co.obs.cfg = j.cfg
-	co.obs.cpus = allocatedCPUs(j.cfg.Resources, td.d.compute, nil)
-	res := j.run()
-	out := j.file(filepath.Join(j.taskDir(), "out.txt"))
-	t.Logf("job: %s\n%s", describe(res), out)
-	if res.ExitCode != 0 {
-		t.Fatalf("result %s", describe(res))
-	}
+	out := runFileHelperJob(t, td, helperSpy, map[string]string{"DONOR_FILE": donorFile})
 	if !strings.Contains(out, "leaked no") {
 		t.Errorf("the job read the donor's file through the file helper:\n%s", out)
 	}
@@ -403,14 +377,7 @@ func TestSandboxedFileHelper(t *testing.T) {
 // donor's file through its stdin.
 func TestSandboxStdioNoLinkOut(t *testing.T) {
 	requireRoot(t)
-	donorDir := sharedDir(t)
-	if err := os.Chmod(donorDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	donorFile := filepath.Join(donorDir, "thesis.tex")
-	if err := os.WriteFile(donorFile, []byte("the donor's own work\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	donorFile := newDonorFile(t)
 	td := newTestDriver(t, sandboxConfig(t, true, "", "60214-60217"))
 	j := td.newJob(t, TaskConfig{Script: "#!/bin/sh\necho \"stdin: $(cat)\"\n", Input: "in.txt"}, coordinatorEnv("90"))
 	if err := os.Symlink(donorFile, filepath.Join(j.taskDir(), "in.txt")); err != nil {
@@ -476,4 +443,44 @@ for p in pids:
 			}
 		})
 	}
+}
+
+// newDonorFile writes another user's file, readable by all, in a shared
+// directory a sandboxed job must not see.
+func newDonorFile(t *testing.T) string {
+	t.Helper()
+	donorDir := sharedDir(t)
+	if err := os.Chmod(donorDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	donorFile := filepath.Join(donorDir, "thesis.tex")
+	if err := os.WriteFile(donorFile, []byte("the donor's own work\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return donorFile
+}
+
+// runFileHelperJob runs script as a job of a coordinator of its own, with
+// checkpoints (so the file helper) under ckpt and the extra env, and
+// returns its output; the job must exit 0.
+func runFileHelperJob(t *testing.T, td *testDriver, script string, env map[string]string) string {
+	t.Helper()
+	nodeID, node := uuid.Generate(), "node7"
+	co := newCoordinator(t, td, nodeID, node)
+	jobEnv := map[string]string{"SLURM_JOB_ID": strconv.FormatUint(co.id, 10)}
+	for k, v := range env {
+		jobEnv[k] = v
+	}
+	j := td.newJob(t, TaskConfig{Script: script, Output: "out.txt", Coordinator: co.srv.URL, RunToken: co.token,
+		JobID: int(co.id), Run: 0, CheckpointDir: "ckpt"}, jobEnv)
+	j.cfg.NodeID, j.cfg.NodeName = nodeID, node
+	co.obs.cfg = j.cfg
+	co.obs.cpus = allocatedCPUs(j.cfg.Resources, td.d.compute, nil)
+	res := j.run()
+	out := j.file(filepath.Join(j.taskDir(), "out.txt"))
+	t.Logf("job: %s\n%s", describe(res), out)
+	if res.ExitCode != 0 {
+		t.Fatalf("result %s", describe(res))
+	}
+	return out
 }
