@@ -712,11 +712,17 @@ func (a *applier) leaveDonor(c *JoinTokenCmd) *Result {
 // LeaveReclaimBy is the Reclaim.By of the reclaim a donor's node's leave
 // began (Source ReclaimCommand): the leader's reclaimer ends it, and makes
 // the node eligible again, once the node rejoined (IsRejoined).
-func LeaveReclaimBy(donor string) string { return "leave:" + donor }
+func LeaveReclaimBy(donor string) string { return leaveByPrefix + donor }
 
 // DonorAdminBy is the Reclaim.By (the actor's user) of what a donor's
 // admin token does for donor.
-func DonorAdminBy(donor string) string { return "donor-admin:" + donor }
+func DonorAdminBy(donor string) string { return donorAdminByPrefix + donor }
+
+// The prefixes of LeaveReclaimBy and DonorAdminBy.
+const (
+	leaveByPrefix      = "leave:"
+	donorAdminByPrefix = "donor-admin:"
+)
 
 // ReclaimByRank orders who began a command reclaim: a node's leave (0),
 // a donor's admin (1), the operator (2, any other By: user names cannot
@@ -724,9 +730,9 @@ func DonorAdminBy(donor string) string { return "donor-admin:" + donor }
 // of the same rank or higher.
 func ReclaimByRank(by string) int {
 	switch {
-	case strings.HasPrefix(by, "leave:"):
+	case strings.HasPrefix(by, leaveByPrefix):
 		return 0
-	case strings.HasPrefix(by, "donor-admin:"):
+	case strings.HasPrefix(by, donorAdminByPrefix):
 		return 1
 	}
 	return 2
@@ -734,7 +740,7 @@ func ReclaimByRank(by string) int {
 
 // IsLeaveReclaim reports whether rc was begun by a donor node's leave.
 func IsLeaveReclaim(rc *Reclaim) bool {
-	return rc != nil && rc.Source == ReclaimCommand && strings.HasPrefix(rc.By, "leave:")
+	return rc != nil && rc.Source == ReclaimCommand && strings.HasPrefix(rc.By, leaveByPrefix)
 }
 
 // IsRejoined reports whether the Nomad node nodeID presents (as its
