@@ -59,13 +59,7 @@ func TestSandboxKeyringsScrubbed(t *testing.T) {
 	var uids []string
 	for i, arg := range []string{"plant", "look"} {
 		id := strconv.Itoa(300 + i)
-		j := td.newJob(t, TaskConfig{Script: keyringProbe, Args: []string{arg}}, coordinatorEnv(id))
-		res := j.run()
-		out := j.file(filepath.Join(j.taskDir(), "slurm-"+id+".out"))
-		t.Logf("job %s (%s): %s\n%s", id, arg, describe(res), out)
-		if !res.Successful() {
-			t.Fatalf("job %s: %s", id, describe(res))
-		}
+		out := runSandboxedJob(t, td, TaskConfig{Script: keyringProbe, Args: []string{arg}}, id)
 		got := parseProbe(out)
 		if got["session-is-user-session"] != "False" {
 			t.Errorf("job %s: its session keyring is its uid's user-session keyring (shared with every job of the uid)", id)
@@ -106,7 +100,7 @@ func TestSandboxRootSessionKeyring(t *testing.T) {
 	requireRoot(t)
 	if id := os.Getenv(rootSessionChild); id != "" {
 		td := newTestDriver(t, sandboxConfig(t, true, "", "60301-60301"))
-		j := td.newJob(t, TaskConfig{Script: `#!/usr/bin/env python3
+		out := runSandboxedJob(t, td, TaskConfig{Script: `#!/usr/bin/env python3
 import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
 KEYCTL = {"x86_64": 250, "aarch64": 219}[os.uname().machine]
@@ -117,13 +111,7 @@ if r > 0:
     print("root-key", buf.raw[:max(n, 0)].decode())
 else:
     print("root-key", os.strerror(ctypes.get_errno()))
-`}, coordinatorEnv("310"))
-		res := j.run()
-		out := j.file(filepath.Join(j.taskDir(), "slurm-310.out"))
-		t.Logf("job: %s\n%s", describe(res), out)
-		if !res.Successful() {
-			t.Fatalf("job: %s", describe(res))
-		}
+`}, "310")
 		if strings.Contains(out, "root's secret") {
 			t.Errorf("the sandboxed job read a key of root's session keyring:\n%s", out)
 		}
@@ -272,13 +260,7 @@ func TestSandboxMqueueScrubbed(t *testing.T) {
 	td := newTestDriver(t, sandboxConfig(t, true, "", "60308-60308"))
 	for i, arg := range []string{"plant", "look"} {
 		id := strconv.Itoa(350 + i)
-		j := td.newJob(t, TaskConfig{Script: mqueueProbe, Args: []string{arg}}, coordinatorEnv(id))
-		res := j.run()
-		out := j.file(filepath.Join(j.taskDir(), "slurm-"+id+".out"))
-		t.Logf("job %s (%s): %s\n%s", id, arg, describe(res), out)
-		if !res.Successful() {
-			t.Fatalf("job %s: %s", id, describe(res))
-		}
+		out := runSandboxedJob(t, td, TaskConfig{Script: mqueueProbe, Args: []string{arg}}, id)
 		if arg == "plant" && !strings.Contains(out, "planted True") {
 			t.Fatalf("job A could not make a message queue: the test shows nothing")
 		}
@@ -386,4 +368,18 @@ func TestSandboxFileHelperNotTraceable(t *testing.T) {
 	if !strings.Contains(out, "attached 0 ") {
 		t.Errorf("the job attached to a process of its uid outside its session (the file helper):\n%s", out)
 	}
+}
+
+// runSandboxedJob runs tc as job id (its output slurm-ID.out) and returns
+// its output; the job must succeed.
+func runSandboxedJob(t *testing.T, td *testDriver, tc TaskConfig, id string) string {
+	t.Helper()
+	j := td.newJob(t, tc, coordinatorEnv(id))
+	res := j.run()
+	out := j.file(filepath.Join(j.taskDir(), "slurm-"+id+".out"))
+	t.Logf("job %s (%q): %s\n%s", id, tc.Args, describe(res), out)
+	if !res.Successful() {
+		t.Fatalf("job %s: %s", id, describe(res))
+	}
+	return out
 }
