@@ -325,8 +325,9 @@ func (s *StagingSetup) helper(ctx context.Context, j *checkpoint.Job, remote cas
 // put; 0: no bound) and returns its result. ctx ending kills it.
 //
 // With sb (a sandboxed node) the helper runs in the job's sandbox, as the
-// job's uid: started as root through the exec trampoline, which builds it
-// and drops root first. Started as the job's uid in the host's view, the
+// job's uid: started as root through the exec trampoline, which builds the
+// sandbox; the helper then drops to the job's ids itself (proc.DropHelper),
+// which leaves it not dumpable. Started as the job's uid in the host's view, the
 // job (same uid, its /proc shows its uid's processes) could reach the
 // host's files through the helper's /proc/PID/root, or trace it.
 func runFileHelper(ctx context.Context, path string, uid, gid int, groups []int, sb *sandbox.Spec, j *checkpoint.Job, remote cas.Remote, limit int64) (*checkpoint.Result, error) {
