@@ -15,7 +15,7 @@ FUZZTIME    ?= 20s
 export HPCBRIDGE_SLURM_ORACLE := $(ORACLE_DIR)
 export HPCBRIDGE_CORPUS := $(CORPUS_DIR)
 
-.PHONY: help build driver demo test test-go oracle mpi nomad s3 golangci-lint lint generate bench fuzz clean
+.PHONY: help build driver demo test test-go oracle mpi nomad s3 geth golangci-lint lint generate bench fuzz clean
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,9 +52,9 @@ mpi: ## install Debian's Open MPI and MPICH when missing (needs root then)
 
 # The REQUIRE switches turn a skip into a failure: no oracle, no nomad binary, not root (the
 # driver's job tests and the e2e tests that run jobs as other users), no MPI, no bin/weed (the
-# S3 store's tests).
-test: oracle mpi nomad s3 ## run every test with -race, real Slurm as the judge of parsing, a real Nomad agent, as root
-	HPCBRIDGE_REQUIRE_ORACLE=1 HPCBRIDGE_REQUIRE_NOMAD=1 HPCBRIDGE_REQUIRE_ROOT=1 HPCBRIDGE_REQUIRE_MPI=1 HPCBRIDGE_REQUIRE_S3=1 $(MAKE) test-go
+# S3 store's tests), no contracts/node_modules (the contract build and its staleness test).
+test: oracle mpi nomad s3 npm-deps ## run every test with -race, real Slurm as the judge of parsing, a real Nomad agent, as root
+	HPCBRIDGE_REQUIRE_ORACLE=1 HPCBRIDGE_REQUIRE_NOMAD=1 HPCBRIDGE_REQUIRE_ROOT=1 HPCBRIDGE_REQUIRE_MPI=1 HPCBRIDGE_REQUIRE_S3=1 HPCBRIDGE_REQUIRE_NPM=1 $(MAKE) test-go
 
 # bridge/e2e runs real dev clusters one after another (about 12 minutes on 2 cores): past go
 # test's default 10-minute limit per package.
@@ -87,6 +87,30 @@ s3: ## build bin/weed (SeaweedFS, the S3 server the tests use) from tools/seawee
 	mkdir -p $(BIN) && rm -f $(WEED_STAMP) && \
 	(cd tools/seaweedfs && $(GO) build -o $(BIN)/weed.tmp github.com/seaweedfs/seaweedfs/weed) && \
 	mv -f $(BIN)/weed.tmp $(BIN)/weed && echo "$$key" > $(WEED_STAMP)
+
+# go-ethereum's geth v1.17.8 built from its Go module (tools/geth pins it): the JSON-RPC chain
+# internal/gethtest starts (`geth --dev`, Osaka rules) for the rewards publisher's tests. About
+# 6 min on 2 cores from empty Go caches; skipped while the stamp (tools/geth/go.{mod,sum} + go
+# version) matches. With GETH_BIN set, tests use that binary and nothing is built.
+GETH_STAMP := $(BIN)/.geth.stamp
+geth: ## build bin/geth (go-ethereum v1.17.8) from tools/geth; no-op when up to date
+	@if [ -n "$$GETH_BIN" ]; then echo "GETH_BIN=$$GETH_BIN: not building bin/geth"; exit 0; fi; \
+	key=$$({ cat tools/geth/go.mod tools/geth/go.sum; $(GO) version; } | sha256sum | cut -d' ' -f1); \
+	if [ -x $(BIN)/geth ] && [ "$$(cat $(GETH_STAMP) 2>/dev/null)" = "$$key" ]; then echo "bin/geth is up to date"; exit 0; fi; \
+	echo "building bin/geth (go-ethereum v1.17.8; minutes the first time)"; \
+	mkdir -p $(BIN) && rm -f $(GETH_STAMP) && \
+	(cd tools/geth && $(GO) build -o $(BIN)/geth.tmp github.com/ethereum/go-ethereum/cmd/geth) && \
+	mv -f $(BIN)/geth.tmp $(BIN)/geth && echo "$$key" > $(GETH_STAMP)
+
+# The contracts' npm packages (solc, OpenZeppelin, Safe; contracts/package-lock.json pins them)
+# installed with `npm ci` into contracts/node_modules; skipped while the stamp (package-lock.json
+# + node version) matches. Needs node and npm, and the npm registry the first time.
+NPM_STAMP := contracts/node_modules/.hpcbridge.stamp
+npm-deps: ## install contracts/node_modules (npm ci) from contracts/package-lock.json; no-op when up to date
+	@key=$$({ cat contracts/package-lock.json; node --version; } | sha256sum | cut -d' ' -f1); \
+	if [ "$$(cat $(NPM_STAMP) 2>/dev/null)" = "$$key" ]; then echo "contracts/node_modules is up to date"; exit 0; fi; \
+	echo "installing contracts/node_modules (npm ci)"; \
+	(cd contracts && npm ci --no-audit --no-fund) && echo "$$key" > $(NPM_STAMP)
 
 # golangci-lint as tools/golangci-lint pins it (a module of its own), built once into bin/ and
 # rebuilt only when the stamp (tools/golangci-lint/go.{mod,sum} + go version) changes; about
