@@ -53,8 +53,8 @@ mpi: ## install Debian's Open MPI and MPICH when missing (needs root then)
 # The REQUIRE switches turn a skip into a failure: no oracle, no nomad binary, not root (the
 # driver's job tests and the e2e tests that run jobs as other users), no MPI, no bin/weed (the
 # S3 store's tests), no contracts/node_modules (the contract build and its staleness test).
-test: oracle mpi nomad s3 npm-deps ## run every test with -race, real Slurm as the judge of parsing, a real Nomad agent, as root
-	HPCBRIDGE_REQUIRE_ORACLE=1 HPCBRIDGE_REQUIRE_NOMAD=1 HPCBRIDGE_REQUIRE_ROOT=1 HPCBRIDGE_REQUIRE_MPI=1 HPCBRIDGE_REQUIRE_S3=1 HPCBRIDGE_REQUIRE_NPM=1 $(MAKE) test-go
+test: oracle mpi nomad s3 npm-deps geth ## run every test with -race, real Slurm as the judge of parsing, a real Nomad agent, as root
+	HPCBRIDGE_REQUIRE_ORACLE=1 HPCBRIDGE_REQUIRE_NOMAD=1 HPCBRIDGE_REQUIRE_ROOT=1 HPCBRIDGE_REQUIRE_MPI=1 HPCBRIDGE_REQUIRE_S3=1 HPCBRIDGE_REQUIRE_NPM=1 HPCBRIDGE_REQUIRE_GETH=1 $(MAKE) test-go
 
 # bridge/e2e runs real dev clusters one after another (about 12 minutes on 2 cores): past go
 # test's default 10-minute limit per package.
@@ -133,7 +133,7 @@ generate: ## run go generate
 	$(GO) generate ./...
 
 # The nomad section runs a Nomad dev agent ($$NOMAD_BIN, else bin/nomad) with bin/plugins' driver.
-bench: build oracle nomad driver ## run the benchmarks and print their numbers (hpcbridge next to real Slurm and to Nomad alone)
+bench: build oracle nomad driver geth ## run the benchmarks and print their numbers (hpcbridge next to real Slurm and to Nomad alone)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -cpu 1 ./jobspec/
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./raft/
 	$(GO) run ./bench -bin $(BIN)/hpcbridge -oracle $(ORACLE_DIR) -plugin-dir $(BIN)/plugins
