@@ -15,7 +15,7 @@ FUZZTIME    ?= 20s
 export HPCBRIDGE_SLURM_ORACLE := $(ORACLE_DIR)
 export HPCBRIDGE_CORPUS := $(CORPUS_DIR)
 
-.PHONY: help build driver demo test test-go oracle mpi nomad s3 geth golangci-lint lint generate bench fuzz clean
+.PHONY: help build driver demo test test-go oracle mpi nomad s3 geth npm-deps golangci-lint lint generate bench fuzz clean
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
