@@ -45,7 +45,7 @@ const (
 // StatusOf returns the HTTP status of an error code (500 for unknown codes).
 func StatusOf(code string) int {
 	switch code {
-	case CodeNotFound:
+	case CodeNotFound, CodeNotInEpoch, CodeNoEmbeddedChain:
 		return http.StatusNotFound
 	case CodePermissionDenied, CodeJoinTokenInvalid, CodeJoinTokenUsed, CodeJoinTokenExpired:
 		return http.StatusForbidden
@@ -55,7 +55,7 @@ func StatusOf(code string) int {
 		return http.StatusBadRequest
 	case CodeNotLeader, CodeOutcomeUnknown:
 		return http.StatusServiceUnavailable
-	case CodeConflict:
+	case CodeConflict, CodeNothingToClose, CodeRewardsOff:
 		return http.StatusConflict
 	case CodeTooLarge:
 		return http.StatusRequestEntityTooLarge
