@@ -32,8 +32,9 @@ import (
 //     digest, time and size (what a requeued run restores), the run's last
 //     receipt (the next must be its Seq+1 and start no earlier than its
 //     end), the credited totals;
-//   - the node's credit (the credit table, by Nomad node id): what
-//     rewards are tallied from.
+//   - the node's credit (the credit table, by Nomad node id);
+//   - from Checkpoint 2 on, the receipt's reward, accrued to the wallet
+//     of the donor whose join registered the receipt's key (ledger.go).
 //
 // The same receipt sent again (a retry after a leader change lost the
 // reply) is answered with the recorded credit and changes nothing: a
@@ -74,6 +75,9 @@ type Checkpoints struct {
 	// Dropped counts receipts dropped from the table past
 	// MaxReceiptsPerJob (their credit is in the totals).
 	Dropped int `json:"dropped,omitempty"`
+	// Reward is the sum of the job's receipts' rewards (token base units,
+	// decimal; ledger.go); empty when none earned any.
+	Reward string `json:"reward,omitempty"`
 }
 
 // Credit is what the leader credited for a receipt.
@@ -92,6 +96,10 @@ type Credit struct {
 	// what was cut and why.
 	Clamped bool   `json:"clamped,omitempty"`
 	Note    string `json:"note,omitempty"`
+	// GPUModel is the model of the GPUs credited (the Nomad device
+	// group's name of the allocation's GPUs): what the reward rate is
+	// picked by (RewardRates.GPURate); empty for CPU work or unknown.
+	GPUModel string `json:"gpu_model,omitempty"`
 }
 
 // check reports a credit over its bounds.
@@ -106,7 +114,7 @@ func (c *Credit) check() error {
 	case len(c.Note) > MaxCreditNote:
 		return fmt.Errorf("credit note over %d bytes", MaxCreditNote)
 	}
-	return nil
+	return CheckGPUModel(c.GPUModel)
 }
 
 // ReceiptRecord is one committed checkpoint's receipt.
@@ -137,6 +145,12 @@ type ReceiptRecord struct {
 	ClaimCPUs  int       `json:"claim_cpus"`
 	// Credit is what was credited.
 	Credit Credit `json:"credit"`
+	// Reward is what the receipt earned (token base units, decimal:
+	// ledger.go) and Wallet the wallet it was credited to; both empty
+	// when it earned nothing (its key joined no donor, the donor has no
+	// wallet, or the entry is a Checkpoint 1).
+	Reward string `json:"reward,omitempty"`
+	Wallet string `json:"wallet,omitempty"`
 	// Time is the leader's commit time; Index the log entry.
 	Time  time.Time `json:"time"`
 	Index uint64    `json:"index"`
@@ -296,8 +310,9 @@ func (a *applier) receipt(job uint64, run, seq int) *ReceiptRecord {
 	return raw.(*ReceiptRecord)
 }
 
-// applyCheckpoint records a checkpoint receipt (version 1).
-func applyCheckpoint(a *applier, _ uint8, c *CheckpointCmd) *Result {
+// applyCheckpoint records a checkpoint receipt (version 1; version 2
+// accrues its reward, ledger.go).
+func applyCheckpoint(a *applier, version uint8, c *CheckpointCmd) *Result {
 	if err := c.validate(); err != nil {
 		return &Result{Err: fmt.Errorf("%w: %v", ErrReceipt, err)}
 	}
@@ -341,6 +356,9 @@ func applyCheckpoint(a *applier, _ uint8, c *CheckpointCmd) *Result {
 		ClaimStart: c.ClaimStart, ClaimEnd: c.ClaimEnd, ClaimGPUs: c.ClaimGPUs, ClaimCPUs: c.ClaimCPUs,
 		Credit: c.Credit, Time: c.Time, Index: a.index,
 	}
+	if version >= 2 {
+		rec.Reward, rec.Wallet = a.accrue(c)
+	}
 	if err := a.txn.Insert(tableReceipts, rec); err != nil {
 		panic(fmt.Sprintf("state: insert receipt %d/%d/%d: %v", c.JobID, c.Run, c.Seq, err))
 	}
@@ -350,6 +368,9 @@ func applyCheckpoint(a *applier, _ uint8, c *CheckpointCmd) *Result {
 	sum.Run, sum.Seq, sum.End, sum.CreditedEnd = c.Run, c.Seq, c.ClaimEnd, c.Credit.End
 	sum.GPUSeconds += c.Credit.GPUSeconds
 	sum.CPUSeconds += c.Credit.CPUSeconds
+	if rec.Reward != "" {
+		sum.Reward = addDecimal(sum.Reward, rec.Reward)
+	}
 	if sum.Count-sum.Dropped > MaxReceiptsPerJob {
 		it, err := a.txn.Get(tableReceipts, "id_prefix", c.JobID)
 		if err != nil {

@@ -34,6 +34,7 @@ const (
 	CmdACLBootstrap   CommandType = 20
 	CmdACLTokenCreate CommandType = 21
 	CmdACLTokenDelete CommandType = 22
+	CmdLedger         CommandType = 23 // ledger.go
 	CmdSetMeta        CommandType = 30
 )
 

@@ -75,6 +75,11 @@ func register[P any](name string, version uint8, apply func(a *applier, version 
 //     by the JobFinish of its Nomad end or the start of a later run.
 //   - Donor 1, JoinToken 1: donor organisations, their join tokens and
 //     the nodes that joined with them (donors.go).
+//   - Checkpoint 2: the receipt's credit accrues rewards to its donor's
+//     wallet (ledger.go), weighted by Credit.GPUModel; version 1 entries
+//     accrue nothing (a log replayed and a snapshot restored before the
+//     upgrade agree). Ledger 1: reward rates, epochs and their
+//     publishing (ledger.go).
 //
 // A run's GPU-seconds are fixed by whichever command ends it (finish,
 // cancel, requeue): a job has GPU accounting only from a JobPlaced 2 or
@@ -97,7 +102,7 @@ var commands = map[CommandType]*command{
 	CmdJobPlaced:      register("JobPlaced", 3, applyPlaced),
 	CmdJobSteps:       register("JobSteps", 1, applySteps),
 	CmdJobGiveBack:    register("JobGiveBack", 1, applyGiveBack),
-	CmdCheckpoint:     register("Checkpoint", 1, applyCheckpoint),
+	CmdCheckpoint:     register("Checkpoint", 2, applyCheckpoint),
 	CmdNodeKey:        register("NodeKey", 1, applyNodeKey),
 	CmdNodeReclaim:    register("NodeReclaim", 1, applyNodeReclaim),
 	CmdDonor:          register("Donor", 1, applyDonor),
@@ -108,6 +113,7 @@ var commands = map[CommandType]*command{
 	CmdACLTokenCreate: register("ACLTokenCreate", 1, applyACLTokenCreate),
 	CmdACLTokenDelete: register("ACLTokenDelete", 1, applyACLTokenDelete),
 	CmdSetMeta:        register("SetMeta", 1, applySetMeta),
+	CmdLedger:         register("Ledger", 1, applyLedger),
 }
 
 // String is the command's name, or its number when this build does not
@@ -198,7 +204,7 @@ func (c *command) validate(payload any) error {
 		if err := p.validate(); err != nil {
 			return fmt.Errorf("state: %s: %w", c.name, err)
 		}
-	case interface{ validate() error }: // CheckpointCmd, NodeKeyCmd, DonorCmd, JoinTokenCmd
+	case interface{ validate() error }: // CheckpointCmd, NodeKeyCmd, DonorCmd, JoinTokenCmd, LedgerCmd
 		if err := p.validate(); err != nil {
 			return fmt.Errorf("state: %s: %w", c.name, err)
 		}

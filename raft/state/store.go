@@ -78,6 +78,7 @@ func schema() *memdb.DBSchema {
 	}}
 	maps.Copy(s.Tables, checkpointTables())
 	maps.Copy(s.Tables, donorTables())
+	maps.Copy(s.Tables, ledgerTables())
 	return s
 }
 
@@ -152,7 +153,7 @@ func (sn *Snapshot) Persist(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := json.NewEncoder(bw)
 	for _, table := range []string{tableMeta, tableTokens, tableJobs, tableNodeKeys, tableReceipts, tableCredit,
-		tableDonors, tableDonorNodes, tableJoinTokens} {
+		tableDonors, tableDonorNodes, tableJoinTokens, tableRewardRates, tableWalletCredit, tableEpochs, tableEpochLeaves} {
 		it, err := sn.txn.Get(table, "id")
 		if err != nil {
 			return fmt.Errorf("state: snapshot %s: %w", table, err)
@@ -198,6 +199,8 @@ func (s *Store) Restore(r io.Reader) error {
 			row = checkpointRow(rec.Table)
 		case tableDonors, tableDonorNodes, tableJoinTokens:
 			row = donorRow(rec.Table)
+		case tableRewardRates, tableWalletCredit, tableEpochs, tableEpochLeaves:
+			row = ledgerRow(rec.Table)
 		default:
 			txn.Abort()
 			return fmt.Errorf("state: restore: unknown table %q", rec.Table)
