@@ -39,7 +39,7 @@ driver: ## build bin/plugins/hpcbridge-driver (the Nomad task driver, also stepd
 	  -ldflags "-X github.com/hpcbridge/hpcbridge/drivers/gpuplugin.Version=0.1.0+$(VERSION)" \
 	  -o $(BIN)/plugins/hpcbridge-gpu ./cmd/hpcbridge-gpu
 
-demo: build nomad driver mpi ## run the embedded default (hpcbridge dev), submit the examples, show squeue and sacct
+demo: build nomad driver mpi geth ## run the embedded default (hpcbridge dev), submit the examples, show squeue and sacct, claim a donor's reward tokens
 	scripts/demo.sh
 
 oracle: ## start the real-Slurm oracle (installs Debian's slurm packages on first use; needs root)

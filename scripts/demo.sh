@@ -8,7 +8,10 @@
 # torchrun-style rendezvous, with their steps in sacct. Last, on two staged nodes (--staged: they
 # do not read the submit directory), a job whose files travel with it and come back with
 # hpcbridge fetch, and gpu-train-checkpoint.sh reclaimed mid-run, resuming on the other node from
-# its last checkpoint (docs/files.md, docs/checkpoints.md).
+# its last checkpoint (docs/files.md, docs/checkpoints.md). It ends with rewards on the embedded
+# chain (docs/rewards.md): a donor registers its wallet, its machine joins with `hpcbridge agent`
+# and runs a checkpointing job, an epoch closes and is published, and the donor claims its
+# tokens with its keystore (made with `geth account import`), its balance shown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -25,7 +28,8 @@ chmod -R a+rX "$work"
 # The CLI's token file for this demo (hpcbridge dev leaves the management token there).
 export HPCBRIDGE_TOKEN_FILE=$state/token
 dev=
-trap 'if [ -n "$dev" ]; then kill -INT $dev 2>/dev/null; wait $dev 2>/dev/null; fi; rm -rf "$state"' EXIT
+agent=
+trap 'if [ -n "$agent" ]; then kill -TERM $agent 2>/dev/null; wait $agent 2>/dev/null; fi; if [ -n "$dev" ]; then kill -INT $dev 2>/dev/null; wait $dev 2>/dev/null; fi; rm -rf "$state"' EXIT
 # start_dev LOG ARGS...: start hpcbridge dev in the background (its pid in $dev), wait for its
 # banner and show it.
 start_dev() {
@@ -180,3 +184,58 @@ cat "train-ckpt-$train.out"
 echo
 echo "== hpcbridge receipts --job $train: the checkpointed work each node signed =="
 hpcbridge receipts --job "$train"
+
+# Rewards (docs/rewards.md): the same dev runs the embedded chain (go-ethereum's simulated chain
+# inside the coordinator, with the RewardDistributor contract deployed on its first start). A
+# donor registers with its wallet (a key it generates; `geth account import` makes the keystore
+# its claim signs with), its machine joins with `hpcbridge agent` and a join token, and runs a
+# checkpointing job on one (fake) H100: each checkpoint's receipt credits the donor's wallet at
+# the H100's rate. `hpcbridge rewards close` closes epoch 1 (a Merkle root over every wallet's
+# cumulative credit), the coordinator publishes the root on chain once (the dev faucet gives the
+# wallet gas), and the donor claims exactly its credit.
+echo
+echo "== rewards: a donor's machine earns tokens, claimed on the embedded chain =="
+donor=$state/donor
+mkdir -p "$donor" && chmod 711 "$state" "$donor"
+(umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$donor/wallet.key" && : >"$donor/password")
+hpcbridge rewards rates set --gpu h100=1 --gpu a100=0.6 --cpu 0.01
+hpcbridge donor register demo-uni --wallet-key "$donor/wallet.key"
+wallet=0x$(geth account import --keystore "$donor/keystore" --password "$donor/password" "$donor/wallet.key" 2>&1 | sed -n 's/^Address: {\(.*\)}$/\1/p')
+keystore=$(ls "$donor"/keystore/UTC--*)
+echo "wallet $wallet, keystore $keystore"
+HPCBRIDGE_JOIN_TOKEN=$(hpcbridge node join-token --donor demo-uni 2>/dev/null) hpcbridge agent --plugin-dir "$bin/plugins" \
+	--gpu-backend fake --fake-gpus 1 --fake-gpu-model h100 --data-dir "$donor/agent" --name demo-uni-1 >"$donor/agent.log" 2>&1 &
+agent=$!
+for _ in $(seq 600); do
+	grep -q "Ctrl-C or SIGTERM leaves" "$donor/agent.log" && break
+	kill -0 $agent 2>/dev/null || { cat "$donor/agent.log"; exit 1; }
+	sleep 0.2
+done
+grep -q "Ctrl-C or SIGTERM leaves" "$donor/agent.log" || { cat "$donor/agent.log"; echo "hpcbridge agent did not start"; exit 1; }
+grep "joined donor" "$donor/agent.log"
+echo "sbatch --wait -w demo-uni-1 gpu-train-checkpoint.sh 5"
+job=$(sbatch --wait --parsable -w demo-uni-1 gpu-train-checkpoint.sh 5)
+echo "job $job ended"
+echo
+echo "== sacct: the job's credited GPU-seconds and reward (tokens) =="
+sacct -X -j "$job" --format=JobID,JobName%12,NodeList%12,State,CreditGPUSeconds,Reward%24
+echo
+echo "== hpcbridge rewards close; the coordinator publishes epoch 1 =="
+hpcbridge rewards close
+for _ in $(seq 150); do
+	hpcbridge rewards status --json | grep -q '"state": *"published"' && break
+	sleep 0.2
+done
+hpcbridge rewards status
+echo
+echo "== hpcbridge rewards proof $wallet =="
+hpcbridge rewards proof "$wallet"
+echo
+echo "== hpcbridge rewards verify 1: the root rebuilt from the export, next to the chain's =="
+hpcbridge rewards verify 1
+echo
+echo "== hpcbridge rewards claim --keystore (the donor signs its claim) =="
+hpcbridge rewards claim --keystore "$keystore" --password-file "$donor/password"
+kill -TERM $agent 2>/dev/null
+wait $agent 2>/dev/null || true
+agent=
