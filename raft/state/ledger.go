@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
@@ -412,13 +413,72 @@ func ledgerTables() map[string]*memdb.TableSchema {
 		}},
 		tableEpochLeaves: {Name: tableEpochLeaves, Indexes: map[string]*memdb.IndexSchema{
 			// "id": by wallet, then epoch (a wallet's latest row up to an epoch).
-			"id": {Name: "id", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
-				&memdb.StringFieldIndex{Field: "Wallet"}, &memdb.UintFieldIndex{Field: "Epoch"}}}},
+			"id": {Name: "id", Unique: true, Indexer: leafIndex{}},
 			// "epoch": by epoch, then wallet (an epoch's rows).
-			"epoch": {Name: "epoch", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
-				&memdb.UintFieldIndex{Field: "Epoch"}, &memdb.StringFieldIndex{Field: "Wallet"}}}},
+			"epoch": {Name: "epoch", Unique: true, Indexer: leafIndex{byEpoch: true}},
 		}},
 	}
+}
+
+// leafIndex indexes leaf rows by (wallet, epoch), or with byEpoch by
+// (epoch, wallet): the wallet's 20 bytes and the epoch big-endian, so that
+// rows sort by number. The "_prefix" forms take the first alone.
+type leafIndex struct{ byEpoch bool }
+
+func (x leafIndex) key(wallet string, epoch uint64) []byte {
+	a := common.HexToAddress(wallet)
+	b := make([]byte, 0, common.AddressLength+8)
+	if x.byEpoch {
+		return append(binary.BigEndian.AppendUint64(b, epoch), a[:]...)
+	}
+	return binary.BigEndian.AppendUint64(append(b, a[:]...), epoch)
+}
+
+// FromObject implements memdb.SingleIndexer.
+func (x leafIndex) FromObject(raw any) (bool, []byte, error) {
+	l, ok := raw.(*EpochLeaf)
+	if !ok {
+		return false, nil, fmt.Errorf("leaf index: %T is not a leaf", raw)
+	}
+	return true, x.key(l.Wallet, l.Epoch), nil
+}
+
+// FromArgs implements memdb.Indexer: (wallet string, epoch uint64), or
+// with byEpoch (epoch uint64, wallet string).
+func (x leafIndex) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("leaf index: want a wallet and an epoch, got %d values", len(args))
+	}
+	if x.byEpoch {
+		args[0], args[1] = args[1], args[0]
+	}
+	w, ok1 := args[0].(string)
+	e, ok2 := args[1].(uint64)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("leaf index: want a wallet (string) and an epoch (uint64), got %T and %T", args[0], args[1])
+	}
+	return x.key(w, e), nil
+}
+
+// PrefixFromArgs implements memdb.PrefixIndexer: (wallet string), or with
+// byEpoch (epoch uint64).
+func (x leafIndex) PrefixFromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("leaf index prefix: want one value, got %d", len(args))
+	}
+	if x.byEpoch {
+		e, ok := args[0].(uint64)
+		if !ok {
+			return nil, fmt.Errorf("leaf index prefix: want an epoch (uint64), got %T", args[0])
+		}
+		return binary.BigEndian.AppendUint64(nil, e), nil
+	}
+	w, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("leaf index prefix: want a wallet (string), got %T", args[0])
+	}
+	a := common.HexToAddress(w)
+	return a[:], nil
 }
 
 // ledgerRow is a new row of one of those tables, for Restore (nil: not
@@ -618,8 +678,9 @@ func ledgerResult(e *Epoch) LedgerResult {
 var maxAmount = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 128), big.NewInt(1))
 
 // epochLeaves are the leaves a close of the epoch after last would fix,
-// and the wallets among them whose amount changed since their latest row.
-func epochLeaves(txn *memdb.Txn, last *Epoch) (leaves []merkle.Leaf, changed []int, err error) {
+// and the wallets among them whose amount changed since their latest row
+// (the leaf's index and the wallet).
+func epochLeaves(txn *memdb.Txn, last *Epoch) (leaves []merkle.Leaf, changed []changedLeaf, err error) {
 	var lastN, lastIdx uint64
 	if last != nil {
 		lastN, lastIdx = last.Number, last.Index
@@ -642,14 +703,22 @@ func epochLeaves(txn *memdb.Txn, last *Epoch) (leaves []merkle.Leaf, changed []i
 		}
 		// A wallet credited no later than the last close has its amount
 		// in that epoch's export already.
-		if w.ModifyIdx > lastIdx || last == nil {
+		switch {
+		case last == nil:
+			changed = append(changed, changedLeaf{len(leaves), w.Wallet})
+		case w.ModifyIdx > lastIdx:
 			if l := leafAsOf(txn, w.Wallet, lastN); l == nil || l.Amount != cum.String() {
-				changed = append(changed, len(leaves))
+				changed = append(changed, changedLeaf{len(leaves), w.Wallet})
 			}
 		}
 		leaves = append(leaves, merkle.Leaf{Account: common.HexToAddress(w.Wallet), Amount: cum})
 	}
 	return leaves, changed, nil
+}
+
+type changedLeaf struct {
+	i      int
+	wallet string
 }
 
 func (a *applier) closeEpoch(c *LedgerCmd) *Result {
@@ -684,8 +753,8 @@ func (a *applier) closeEpoch(c *LedgerCmd) *Result {
 	if err := a.txn.Insert(tableEpochs, e); err != nil {
 		panic(fmt.Sprintf("state: epoch %d: %v", next, err))
 	}
-	for _, i := range changed {
-		l := &EpochLeaf{Epoch: next, Wallet: leaves[i].Account.Hex(), Amount: leaves[i].Amount.String()}
+	for _, c := range changed {
+		l := &EpochLeaf{Epoch: next, Wallet: c.wallet, Amount: leaves[c.i].Amount.String()}
 		if err := a.txn.Insert(tableEpochLeaves, l); err != nil {
 			panic(fmt.Sprintf("state: epoch %d leaf %s: %v", next, l.Wallet, err))
 		}
