@@ -40,12 +40,6 @@ const (
 	// MaxRewardsBodyBytes bounds the body of PUT /v1/rewards/rates and
 	// POST /v1/rewards/resume.
 	MaxRewardsBodyBytes = 64 << 10
-	// MaxRateModels bounds the GPU models of the rates table; a model
-	// name is at most MaxRateModelLen bytes of printable ASCII.
-	MaxRateModels   = 64
-	MaxRateModelLen = 64
-	// MaxRate bounds a rate: 10^12 tokens (10^30 base units) per hour.
-	MaxRate = "1000000000000000000000000000000"
 	// MaxRewardEpochs is how many of the newest epochs GET /v1/rewards
 	// lists (RewardsStatus.EpochCount counts them all).
 	MaxRewardEpochs = 100

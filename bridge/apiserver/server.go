@@ -77,6 +77,10 @@ type Config struct {
 	// Priority is the scheduler's priority (fairshare.go: sprio, sshare);
 	// nil: priority/basic.
 	Priority *fairshare.Priorities
+	// Rewards is the chain rewards are published on and the leader's
+	// epoch closer (rewards.go); nil: rewards off (the ledger still
+	// accrues; closes, resumes and the chain's RPC are refused).
+	Rewards RewardsBackend
 	// TLS, when set, makes Serve speak HTTPS with it (set ClientCAs and
 	// ClientAuth for mutual TLS; see ServerTLS).
 	TLS *tls.Config
@@ -122,6 +126,7 @@ type Server struct {
 	chunks     chunkCache    // files.go
 	runAllocs  runAllocCache // runsign.go
 	nodeNonces nonceCache    // donors.go
+	trees      treeCache     // rewards.go
 }
 
 // New checks cfg and returns a Server.
@@ -278,6 +283,14 @@ func (s *Server) routes() {
 		{"POST /v1/nodes/join", leader, s.handleNodeJoin},              // the join secret is the credential
 		{"POST /v1/node/{name}/leave", leader, s.handleNodeLeave},      // signed by the node's key
 		{"GET /v1/node/{name}/leave", leader, s.handleNodeLeaveStatus}, // signed by the node's key
+		// Rewards (rewards.go): the ledger's epochs, proofs and rates.
+		{"GET /v1/rewards", read, s.donorAuth(s.handleRewards)},
+		{"POST /v1/rewards/close", leader, s.management(s.handleRewardsClose)},
+		{"POST /v1/rewards/resume", leader, s.management(s.handleRewardsResume)},
+		{"PUT /v1/rewards/rates", leader, s.management(s.handleRewardRates)},
+		{"GET /v1/rewards/epochs/{n}/export", read, s.donorAuth(s.handleRewardsExport)},
+		{"GET /v1/rewards/proof/{wallet}", read, s.donorAuth(s.handleRewardProof)},
+		{"POST /v1/rewards/rpc", local, s.donorAuth(s.handleRewardsRPC)}, // the embedded chain's
 		{"GET /v1/status/leader", local, s.handleStatusLeader},
 		{"GET /v1/status/peers", local, s.handleStatusPeers},
 		{"GET /v1/operator/raft/peers", local, s.management(s.handleRaftPeers)},

@@ -39,6 +39,9 @@ type Options struct {
 	Logger   *slog.Logger
 	// Priority as in apiserver.Config (sprio, sshare); nil: priority/basic.
 	Priority *fairshare.Priorities
+	// Rewards as in apiserver.Config (the chain, the epoch closer); nil:
+	// rewards off.
+	Rewards apiserver.RewardsBackend
 }
 
 // Server is a single-server API on a local port.
@@ -98,6 +101,7 @@ func New(o Options) (*Server, error) {
 		Observer:         nodes,
 		Logger:           o.Logger,
 		Priority:         o.Priority,
+		Rewards:          o.Rewards,
 	})
 	if err != nil {
 		hs.Close()

@@ -115,6 +115,7 @@ func newApp(s streams) *cli.App {
 			receiptsCommand(s),
 			nodeCommand(s),
 			donorCommand(s),
+			rewardsCommand(s),
 			devCommand(s),
 			agentCommand(s),
 		},

@@ -1,0 +1,370 @@
+package apiserver
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/internal/merkle"
+	"github.com/hpcbridge/hpcbridge/internal/wallet"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// Rewards (docs/rewards.md): the ledger's rates and epochs are in the
+// replicated state (raft/state/ledger*.go); the chain they are published
+// on is the RewardsBackend's (bridge/rewards), which the coordinator sets
+// when it runs with a chain.
+
+// RewardsBackend is the coordinator's side of the rewards that is not in
+// the replicated state: the chain, and the leader's epoch closer
+// (bridge/rewards implements it). A resume (POST /v1/rewards/resume) is
+// committed here; the leader's publisher takes the epoch up again when it
+// sees it closed.
+type RewardsBackend interface {
+	// Chain describes the chain the epochs are published on.
+	Chain() api.RewardsChain
+	// Close closes the next epoch now (POST /v1/rewards/close, on the
+	// leader) and returns it as committed. When no wallet's credit
+	// changed since the last epoch the error wraps ErrNothingToClose (or
+	// state.ErrNothingToClose).
+	Close(ctx context.Context) (*state.Epoch, error)
+	// RPC is the embedded chain's allow-listed JSON-RPC handler (POST
+	// /v1/rewards/rpc); nil when the chain is not embedded.
+	RPC() http.Handler
+}
+
+// ErrNothingToClose is RewardsBackend.Close's error when no wallet's
+// credit changed since the last epoch (code nothing_to_close).
+var ErrNothingToClose = errors.New("nothing to close: no wallet's credit changed since the last epoch")
+
+// rewardsOff is the error of the routes that need a chain when the
+// coordinator runs without one.
+func rewardsOff(what string) *api.Error {
+	return api.Errorf(api.CodeRewardsOff, "%s: rewards are off on this coordinator (it runs without a chain: see hpcbridge server --chain)", what)
+}
+
+func wireEpoch(e *state.Epoch) api.RewardEpoch {
+	return api.RewardEpoch{Number: e.Number, Closed: e.Closed, Root: e.Root, Wallets: e.Wallets, Total: e.Total, State: e.State,
+		TxHash: e.TxHash, Block: e.Block, Published: e.Published, Halt: e.Halt}
+}
+
+func wireRates(r state.RewardRates) api.RewardRates {
+	out := api.RewardRates{GPU: map[string]string{}, DefaultGPU: r.DefaultGPU, CPU: r.CPU, Set: r.Set, By: r.By}
+	for k, v := range r.GPU {
+		out.GPU[k] = v
+	}
+	return out
+}
+
+func (s *Server) wireChain() *api.RewardsChain {
+	if s.cfg.Rewards == nil {
+		return nil
+	}
+	c := s.cfg.Rewards.Chain()
+	return &c
+}
+
+// handleRewards is GET /v1/rewards (any token): the chain, the rates,
+// the newest epochs and the credit accrued.
+func (s *Server) handleRewards(w http.ResponseWriter, _ *http.Request, _ *state.ACLToken) error {
+	v := s.cfg.Store.View()
+	out := api.RewardsStatus{Chain: s.wireChain(), Rates: wireRates(v.RewardRates()), Epochs: []api.RewardEpoch{}}
+	eps := v.Epochs()
+	out.EpochCount = len(eps)
+	for i := len(eps) - 1; i >= 0 && len(out.Epochs) < api.MaxRewardEpochs; i-- {
+		out.Epochs = append(out.Epochs, wireEpoch(eps[i]))
+	}
+	total := new(big.Int)
+	for _, wc := range v.WalletCredits() {
+		c := v.WalletCumulative(wc.Wallet)
+		if c == nil || c.Sign() <= 0 {
+			continue
+		}
+		out.Accrued.Wallets++
+		total.Add(total, c)
+	}
+	unclosed := new(big.Int).Set(total)
+	if last := v.LastEpoch(); last != nil {
+		if t, ok := new(big.Int).SetString(last.Total, 10); ok {
+			unclosed.Sub(unclosed, t)
+		}
+	}
+	out.Accrued.Total, out.Accrued.Unclosed = total.String(), unclosed.String()
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// handleRewardsClose is POST /v1/rewards/close (management, leader):
+// the next epoch, closed now.
+func (s *Server) handleRewardsClose(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+	if s.cfg.Rewards == nil {
+		return rewardsOff("close an epoch")
+	}
+	ep, err := s.cfg.Rewards.Close(r.Context())
+	if err != nil {
+		return rewardsError("close an epoch", err)
+	}
+	s.log.Info("reward epoch closed", "epoch", ep.Number, "root", ep.Root, "wallets", ep.Wallets, "total", ep.Total, "by", tok.User)
+	writeJSON(w, http.StatusOK, wireEpoch(ep))
+	return nil
+}
+
+// rewardsError maps a RewardsBackend's error to an API error.
+func rewardsError(what string, err error) *api.Error {
+	var ae *api.Error
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.Is(err, ErrNothingToClose), errors.Is(err, state.ErrNothingToClose):
+		return api.Errorf(api.CodeNothingToClose, "%s: %v", what, err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return api.Errorf(api.CodeOutcomeUnknown, "%s: %v (it may or may not have been committed: check hpcbridge rewards status)", what, err)
+	}
+	e := asAPIError(err, api.CodeInternal)
+	e.Message = what + ": " + e.Message
+	return e
+}
+
+// handleRewardsResume is POST /v1/rewards/resume (management, leader):
+// publishing takes up the halted epoch again.
+func (s *Server) handleRewardsResume(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+	if s.cfg.Rewards == nil {
+		return rewardsOff("resume publishing")
+	}
+	var req api.RewardsResumeRequest
+	r.Body = http.MaxBytesReader(w, r.Body, api.MaxRewardsBodyBytes)
+	if err := decodeBody(r, &req, true); err != nil {
+		return err
+	}
+	v := s.cfg.Store.View()
+	n := req.Epoch
+	if n == 0 {
+		for _, e := range v.Epochs() {
+			if e.State == state.EpochHalted {
+				n = e.Number
+			}
+		}
+		if n == 0 {
+			return api.Errorf(api.CodeConflict, "resume publishing: no epoch is halted")
+		}
+	}
+	ep := v.Epoch(n)
+	if ep == nil {
+		return api.Errorf(api.CodeNotFound, "resume publishing: there is no epoch %d", n)
+	}
+	if ep.State != state.EpochHalted {
+		return api.Errorf(api.CodeConflict, "resume publishing: epoch %d is %s, not halted", n, ep.State)
+	}
+	res, idx, err := s.apply(r.Context(), state.CmdLedger, state.LedgerCmd{Op: state.LedgerResume, Time: s.now().UTC(), By: actor(tok), Epoch: n})
+	if err != nil {
+		return err
+	}
+	if res.Err != nil {
+		return resultError(res.Err)
+	}
+	setIndex(w, idx)
+	s.log.Warn("reward publishing resumed", "epoch", n, "halt", ep.Halt, "by", tok.User)
+	if ep = s.cfg.Store.View().Epoch(n); ep == nil {
+		return fmt.Errorf("epoch %d is gone after its resume", n)
+	}
+	writeJSON(w, http.StatusOK, wireEpoch(ep))
+	return nil
+}
+
+// requestRates is the table a rates request sets, its rates made
+// canonical (leading zeros dropped), checked as the ledger checks it.
+func requestRates(req *api.RewardRatesRequest) (*state.RewardRates, error) {
+	canon := func(what, v string) (string, error) {
+		if v == "" || len(v) > 2*state.MaxRateDigits || strings.TrimLeft(v, "0123456789") != "" {
+			return "", badRequest("rates: %s %.40q: want a decimal integer of token base units per hour (1 token = 10^%d), at most %d digits",
+				what, v, api.TokenDecimals, state.MaxRateDigits)
+		}
+		n, _ := new(big.Int).SetString(v, 10)
+		return n.String(), nil
+	}
+	var err error
+	out := &state.RewardRates{GPU: make(map[string]string, len(req.GPU))}
+	if len(req.GPU) > state.MaxRateModels {
+		return nil, badRequest("rates: %d GPU models; at most %d", len(req.GPU), state.MaxRateModels)
+	}
+	for m, v := range req.GPU {
+		if out.GPU[m], err = canon("GPU model "+strconv.QuoteToASCII(m), v); err != nil {
+			return nil, err
+		}
+	}
+	if out.DefaultGPU, err = canon("default_gpu", req.DefaultGPU); err != nil {
+		return nil, err
+	}
+	if out.CPU, err = canon("cpu", req.CPU); err != nil {
+		return nil, err
+	}
+	if err := out.Check(); err != nil {
+		return nil, badRequest("%v", err)
+	}
+	return out, nil
+}
+
+// handleRewardRates is PUT /v1/rewards/rates (management, leader): the
+// rates table, replaced.
+func (s *Server) handleRewardRates(w http.ResponseWriter, r *http.Request, tok *state.ACLToken) error {
+	var req api.RewardRatesRequest
+	r.Body = http.MaxBytesReader(w, r.Body, api.MaxRewardsBodyBytes)
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	rates, err := requestRates(&req)
+	if err != nil {
+		return err
+	}
+	res, idx, err := s.apply(r.Context(), state.CmdLedger, state.LedgerCmd{Op: state.LedgerRates, Time: s.now().UTC(), By: actor(tok), Rates: rates})
+	if err != nil {
+		return err
+	}
+	if res.Err != nil {
+		return resultError(res.Err)
+	}
+	s.log.Info("reward rates set", "gpu", len(rates.GPU), "default_gpu", rates.DefaultGPU, "cpu", rates.CPU, "by", tok.User)
+	setIndex(w, idx)
+	writeJSON(w, http.StatusOK, wireRates(s.cfg.Store.View().RewardRates()))
+	return nil
+}
+
+// epochNumber reads the {n} of an epoch route.
+func epochNumber(r *http.Request) (uint64, error) {
+	n, err := strconv.ParseUint(r.PathValue("n"), 10, 64)
+	if err != nil || n == 0 {
+		return 0, badRequest("epoch %.30q: want an epoch number (1, 2, ...)", r.PathValue("n"))
+	}
+	return n, nil
+}
+
+// epochTree is the tree of epoch ep, built from its leaves (the one built
+// last is kept: proofs and exports ask for the same epoch over and over,
+// and 100,000 wallets take a while to hash). Its root must be the
+// epoch's.
+func (s *Server) epochTree(v *state.View, ep *state.Epoch) (*merkle.Tree, error) {
+	s.trees.mu.Lock()
+	defer s.trees.mu.Unlock()
+	if s.trees.tree != nil && s.trees.epoch == ep.Number && s.trees.root == ep.Root {
+		return s.trees.tree, nil
+	}
+	leaves, err := v.EpochLeaves(ep.Number)
+	if err != nil {
+		return nil, fmt.Errorf("epoch %d's leaves: %w", ep.Number, err)
+	}
+	t, err := merkle.Build(leaves)
+	if err != nil {
+		return nil, fmt.Errorf("epoch %d's tree: %w", ep.Number, err)
+	}
+	root := t.Root()
+	if got := "0x" + hex.EncodeToString(root[:]); !strings.EqualFold(got, ep.Root) {
+		return nil, fmt.Errorf("epoch %d's leaves make root %s, but the epoch's root is %s", ep.Number, got, ep.Root)
+	}
+	s.trees.epoch, s.trees.root, s.trees.tree = ep.Number, ep.Root, t
+	return t, nil
+}
+
+// treeCache is the epoch tree built last (epochTree).
+type treeCache struct {
+	mu    sync.Mutex
+	epoch uint64
+	root  string
+	tree  *merkle.Tree
+}
+
+// handleRewardsExport is GET /v1/rewards/epochs/{n}/export (any token):
+// epoch n's tree as OpenZeppelin's StandardMerkleTree dump.
+func (s *Server) handleRewardsExport(w http.ResponseWriter, r *http.Request, _ *state.ACLToken) error {
+	n, err := epochNumber(r)
+	if err != nil {
+		return err
+	}
+	v := s.cfg.Store.View()
+	ep := v.Epoch(n)
+	if ep == nil {
+		return api.Errorf(api.CodeNotFound, "there is no epoch %d (hpcbridge rewards status lists them)", n)
+	}
+	t, err := s.epochTree(v, ep)
+	if err != nil {
+		return err
+	}
+	b, err := t.Dump()
+	if err != nil {
+		return fmt.Errorf("epoch %d's export: %w", n, err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+	return nil
+}
+
+// latestPublished is the newest published epoch (nil: none yet): the
+// contract holds its root.
+func latestPublished(v *state.View) *state.Epoch {
+	eps := v.Epochs()
+	for i := len(eps) - 1; i >= 0; i-- {
+		if eps[i].State == state.EpochPublished {
+			return eps[i]
+		}
+	}
+	return nil
+}
+
+// handleRewardProof is GET /v1/rewards/proof/{wallet} (any token): the
+// wallet's leaf and proof in the latest published epoch.
+func (s *Server) handleRewardProof(w http.ResponseWriter, r *http.Request, _ *state.ACLToken) error {
+	addr, err := wallet.ParseAddress(r.PathValue("wallet"))
+	if err != nil {
+		return badRequest("%v", err)
+	}
+	v := s.cfg.Store.View()
+	ep := latestPublished(v)
+	if ep == nil {
+		return api.Errorf(api.CodeNotInEpoch, "wallet %s: no epoch is published yet", addr)
+	}
+	t, err := s.epochTree(v, ep)
+	if err != nil {
+		return err
+	}
+	leaf, proof, err := t.Proof(common.HexToAddress(addr))
+	if errors.Is(err, merkle.ErrNotInTree) {
+		return api.Errorf(api.CodeNotInEpoch, "wallet %s has no credit in epoch %d, the latest published", addr, ep.Number)
+	}
+	if err != nil {
+		return fmt.Errorf("wallet %s's proof in epoch %d: %w", addr, ep.Number, err)
+	}
+	out := api.RewardProof{Wallet: addr, Epoch: ep.Number, CumulativeAmount: leaf.Amount.String(), Proof: make([]string, len(proof)),
+		Root: ep.Root, LeafEncoding: append([]string(nil), merkle.LeafEncoding...)}
+	for i, p := range proof {
+		out.Proof[i] = "0x" + hex.EncodeToString(p[:])
+	}
+	if c := s.wireChain(); c != nil {
+		out.Contract, out.ChainID = c.Contract, c.ChainID
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// handleRewardsRPC is POST /v1/rewards/rpc (any token): the embedded
+// chain's allow-listed JSON-RPC, for the CLI's claims and a wallet's
+// reads; the handler bounds bodies and batches itself.
+func (s *Server) handleRewardsRPC(w http.ResponseWriter, r *http.Request, _ *state.ACLToken) error {
+	var h http.Handler
+	if s.cfg.Rewards != nil {
+		h = s.cfg.Rewards.RPC()
+	}
+	if h == nil {
+		return api.Errorf(api.CodeNoEmbeddedChain, "this coordinator has no embedded chain (GET /v1/rewards names the chain's own RPC URL)")
+	}
+	h.ServeHTTP(w, r)
+	return nil
+}

@@ -1,0 +1,378 @@
+package apiserver_test
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
+	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/internal/merkle"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// ledgerCloser is the RewardsBackend of these tests: its Close commits the
+// ledger's close of the next epoch through the server's Raft, as the
+// leader's closer (bridge/rewards) does; its chain is described, not run
+// (publishing is the publisher's, committed here as it would).
+type ledgerCloser struct {
+	raft  apiserver.Raft
+	store *state.Store
+	chain api.RewardsChain
+	rpc   http.Handler
+}
+
+func (b *ledgerCloser) Chain() api.RewardsChain { return b.chain }
+func (b *ledgerCloser) RPC() http.Handler       { return b.rpc }
+
+func (b *ledgerCloser) Close(ctx context.Context) (*state.Epoch, error) {
+	n := uint64(1)
+	if last := b.store.View().LastEpoch(); last != nil {
+		n = last.Number + 1
+	}
+	cmd, err := state.Encode(state.CmdLedger, state.LedgerCmd{Op: state.LedgerClose, Time: t0, Epoch: n})
+	if err != nil {
+		return nil, err
+	}
+	res, _, err := b.raft.Apply(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	return b.store.View().Epoch(n), nil
+}
+
+var testChain = api.RewardsChain{Kind: "rpc", ChainID: "31337", Contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3", RPCURL: "http://127.0.0.1:8545"}
+
+// rewardsFixture is a server with a ledgerCloser, its management client,
+// a user's, and a donor-admin's.
+type rewardsFixture struct {
+	srv               *bridgetest.Server
+	mgmt, alice, uniA *api.Client
+	aliceTok          string
+	ctx               context.Context
+}
+
+func newRewardsFixture(t *testing.T, backend bool) *rewardsFixture {
+	t.Helper()
+	o := bridgetest.Options{Now: func() time.Time { return t0 }}
+	var lc *ledgerCloser
+	if backend {
+		lc = &ledgerCloser{chain: testChain}
+		o.Rewards = lc
+	}
+	srv := bridgetest.Start(t, o)
+	if lc != nil {
+		lc.raft, lc.store = srv.Raft, srv.Store
+	}
+	f := &rewardsFixture{srv: srv, ctx: t.Context(), mgmt: srv.Client(t, srv.ManagementToken)}
+	f.aliceTok = srv.UserToken(t, "alice")
+	f.alice = srv.Client(t, f.aliceTok)
+	return f
+}
+
+// donorAdmin makes donor's admin token (the donor must be registered).
+func (f *rewardsFixture) donorAdmin(t *testing.T, donor string) *api.Client {
+	t.Helper()
+	tok, err := f.mgmt.ACLCreateToken(f.ctx, &api.ACLTokenRequest{Type: state.TokenDonorAdmin, Donor: donor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.srv.Client(t, tok.SecretID)
+}
+
+const (
+	walletA = "0xabcdefabcdefabcdefabcdefabcdefabcdef0001"
+	walletB = "0x2222222222222222222222222222222222222222"
+)
+
+// units is n tokens in base units.
+func units(t *testing.T, tokens string) string {
+	t.Helper()
+	n, err := api.ParseTokens(tokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n.String()
+}
+
+// The rewards routes against a real state: the status any token reads,
+// the close only management may ask for (nothing to close refused with
+// its code), the export anyone rebuilds the root from, proofs of the
+// latest published epoch only, rates set exactly and bounded, resume of a
+// halted epoch.
+func TestRewardsRoutes(t *testing.T) {
+	f := newRewardsFixture(t, true)
+	ctx := f.ctx
+	// uni-a: 2 GPUs for an hour (2 tokens at the default rate) and 4
+	// CPUs (0.04); uni-b: 1 GPU for half an hour.
+	f.srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: walletA, Node: "a1", GPUModel: "NVIDIA A100-SXM4-40GB", GPUs: 2, CPUs: 4, Seconds: 3600})
+	f.srv.Donate(t, bridgetest.Donation{Donor: "uni-b", Wallet: walletB, Node: "b1", GPUModel: "NVIDIA H100 80GB HBM3", GPUs: 1, Seconds: 1800})
+	uniA := f.donorAdmin(t, "uni-a")
+
+	st, err := f.alice.Rewards(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Chain == nil || *st.Chain != testChain || st.Rates.DefaultGPU != state.DefaultGPURate || st.Rates.CPU != state.DefaultCPURate ||
+		len(st.Epochs) != 0 || st.Accrued.Wallets != 2 || st.Accrued.Total != units(t, "2.54") || st.Accrued.Unclosed != st.Accrued.Total {
+		t.Fatalf("status: %+v", st)
+	}
+	if _, err := uniA.Rewards(ctx); err != nil {
+		t.Fatalf("a donor-admin reads the status: %v", err)
+	}
+
+	// Close: management only.
+	for _, c := range []*api.Client{f.alice, uniA} {
+		_, err := c.RewardsClose(ctx)
+		wantCode(t, err, api.CodePermissionDenied)
+	}
+	runTok := f.srv.RunToken(t, f.srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: walletA, Node: "a1", GPUs: 0, CPUs: 1, Seconds: 0}))
+	code, e, _ := raw(t, http.MethodPost, f.srv.URL+"/v1/rewards/close", runTok, nil)
+	if code != http.StatusForbidden || e.Code != api.CodePermissionDenied {
+		t.Fatalf("a run token closes: %d %+v", code, e)
+	}
+	ep, err := f.mgmt.RewardsClose(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ep.Number != 1 || ep.Wallets != 2 || ep.Total != units(t, "2.54") || ep.State != state.EpochClosed || len(ep.Root) != 66 {
+		t.Fatalf("closed: %+v", ep)
+	}
+	_, err = f.mgmt.RewardsClose(ctx)
+	if e := wantCode(t, err, api.CodeNothingToClose); e.Status != http.StatusConflict {
+		t.Fatalf("nothing to close: status %d", e.Status)
+	}
+
+	// The export rebuilds to the epoch's root.
+	dump, err := f.alice.RewardsExport(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := merkle.Load(dump)
+	if err != nil {
+		t.Fatalf("the export does not load: %v\n%s", err, dump)
+	}
+	if root := tree.Root(); "0x"+hex.EncodeToString(root[:]) != ep.Root || tree.Len() != 2 {
+		t.Fatalf("export root %x, %d leaves; epoch %+v", root, tree.Len(), ep)
+	}
+	_, err = f.alice.RewardsExport(ctx, 2)
+	wantCode(t, err, api.CodeNotFound)
+	for _, n := range []string{"0", "x", "-1", "18446744073709551616"} {
+		code, e, _ := raw(t, http.MethodGet, f.srv.URL+"/v1/rewards/epochs/"+n+"/export", f.aliceTok, nil)
+		if code != http.StatusBadRequest || e.Code != api.CodeInvalidRequest {
+			t.Errorf("export %s: %d %+v", n, code, e)
+		}
+	}
+
+	// Proofs: only once the epoch is published (the contract holds its
+	// root then).
+	_, err = f.alice.RewardProof(ctx, walletA)
+	wantCode(t, err, api.CodeNotInEpoch)
+	f.srv.Apply(t, state.CmdLedger, state.LedgerCmd{Op: state.LedgerPublished, Time: t0, Epoch: 1, Root: ep.Root,
+		TxHash: "0x" + strings.Repeat("ab", 32), Block: 7})
+	p, err := uniA.RewardProof(ctx, "0x"+strings.ToUpper(walletA[2:])) // any one case of the hex
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := merkle.Leaf{Account: common.HexToAddress(walletA), Amount: f.srv.Store.View().WalletCumulative(walletA)}
+	if p.Wallet != leaf.Account.Hex() || p.Epoch != 1 || p.CumulativeAmount != units(t, "2.04") || leaf.Amount.String() != p.CumulativeAmount ||
+		p.Root != ep.Root || p.Contract != testChain.Contract || p.ChainID != testChain.ChainID || strings.Join(p.LeafEncoding, ",") != "address,uint256" {
+		t.Fatalf("proof: %+v", p)
+	}
+	var proof [][32]byte
+	for _, h := range p.Proof {
+		b, err := hex.DecodeString(strings.TrimPrefix(h, "0x"))
+		if err != nil || len(b) != 32 {
+			t.Fatalf("proof element %q", h)
+		}
+		proof = append(proof, [32]byte(b))
+	}
+	if !merkle.Verify(tree.Root(), leaf, proof) {
+		t.Fatalf("the proof does not verify: %+v", p)
+	}
+	_, err = f.alice.RewardProof(ctx, "0x3333333333333333333333333333333333333333")
+	wantCode(t, err, api.CodeNotInEpoch)
+	for _, w := range []string{"0x1234", "1111111111111111111111111111111111111111", "0x111111111111111111111111111111111111111G",
+		"0x5fBDB2315678afecb367f032d93F642f64180aa3" /* bad checksum */, strings.Repeat("0", 5000)} {
+		code, e, _ := raw(t, http.MethodGet, f.srv.URL+"/v1/rewards/proof/"+w, f.aliceTok, nil)
+		if code != http.StatusBadRequest || e.Code != api.CodeInvalidRequest {
+			t.Errorf("proof of %.20q: %d %+v", w, code, e)
+		}
+	}
+
+	// Rates: management only, exact, bounded.
+	good := &api.RewardRatesRequest{GPU: map[string]string{"NVIDIA H100": units(t, "1"), "NVIDIA A100": units(t, "0.6")},
+		DefaultGPU: units(t, "0.5"), CPU: "0010000000000000000"}
+	_, err = f.alice.RewardRatesSet(ctx, good)
+	wantCode(t, err, api.CodePermissionDenied)
+	_, err = uniA.RewardRatesSet(ctx, good)
+	wantCode(t, err, api.CodePermissionDenied)
+	many := map[string]string{}
+	for i := range state.MaxRateModels + 1 {
+		many[fmt.Sprint("GPU ", i)] = "1"
+	}
+	for name, req := range map[string]*api.RewardRatesRequest{
+		"negative":        {DefaultGPU: "-1", CPU: "1"},
+		"fraction":        {DefaultGPU: "0.5", CPU: "1"},
+		"float exponent":  {DefaultGPU: "1e18", CPU: "1"},
+		"hex":             {DefaultGPU: "0x10", CPU: "1"},
+		"missing cpu":     {DefaultGPU: "1"},
+		"too many digits": {DefaultGPU: strings.Repeat("9", state.MaxRateDigits+1), CPU: "1"},
+		"case twins":      {GPU: map[string]string{"H100": "1", "h100": "2"}, DefaultGPU: "1", CPU: "1"},
+		"empty model":     {GPU: map[string]string{"": "1"}, DefaultGPU: "1", CPU: "1"},
+		"control char":    {GPU: map[string]string{"H\x00100": "1"}, DefaultGPU: "1", CPU: "1"},
+		"long model":      {GPU: map[string]string{strings.Repeat("m", state.MaxGPUModelLen+1): "1"}, DefaultGPU: "1", CPU: "1"},
+		"too many":        {GPU: many, DefaultGPU: "1", CPU: "1"},
+	} {
+		_, err := f.mgmt.RewardRatesSet(ctx, req)
+		if !api.IsCode(err, api.CodeInvalidRequest) {
+			t.Errorf("rates %s: %v", name, err)
+		}
+	}
+	code, e, _ = raw(t, http.MethodPut, f.srv.URL+"/v1/rewards/rates", f.srv.ManagementToken, strings.NewReader(`{"cpu":"1","default_gpu":"1","nonsense":1}`))
+	if code != http.StatusBadRequest || e.Code != api.CodeInvalidRequest {
+		t.Errorf("unknown field: %d %+v", code, e)
+	}
+	code, e, _ = raw(t, http.MethodPut, f.srv.URL+"/v1/rewards/rates", f.srv.ManagementToken,
+		strings.NewReader(`{"cpu":"1","default_gpu":"1","gpu":{"`+strings.Repeat("x", api.MaxRewardsBodyBytes)+`":"1"}}`))
+	if code != http.StatusRequestEntityTooLarge || e.Code != api.CodeTooLarge {
+		t.Errorf("body over the bound: %d %+v", code, e)
+	}
+	r, err := f.mgmt.RewardRatesSet(ctx, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.CPU != units(t, "0.01") || r.GPU["NVIDIA A100"] != units(t, "0.6") || r.DefaultGPU != units(t, "0.5") || r.By != "root" || !r.Set.Equal(t0) {
+		t.Fatalf("rates: %+v", r)
+	}
+	// New work is credited at the new rates: an A100-SXM4 hour is 0.6.
+	f.srv.Donate(t, bridgetest.Donation{Donor: "uni-b", Wallet: walletB, Node: "b1", GPUModel: "NVIDIA A100-SXM4-80GB", GPUs: 1, Seconds: 3600})
+	if got := f.srv.Store.View().WalletCumulative(walletB).String(); got != units(t, "1.1") {
+		t.Fatalf("uni-b's cumulative: %s, want 1.1 tokens", got)
+	}
+	st, err = f.alice.Rewards(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Accrued.Total != units(t, "3.14") || st.Accrued.Unclosed != units(t, "0.6") || len(st.Epochs) != 1 || st.Epochs[0].State != state.EpochPublished ||
+		st.Epochs[0].TxHash == "" || st.Epochs[0].Block != 7 || st.Rates.GPU["NVIDIA H100"] != units(t, "1") {
+		t.Fatalf("status after epoch 1: %+v", st)
+	}
+
+	// Resume: only a halted epoch, management only.
+	_, err = f.mgmt.RewardsResume(ctx, 0)
+	wantCode(t, err, api.CodeConflict)
+	ep2, err := f.mgmt.RewardsClose(ctx)
+	if err != nil || ep2.Number != 2 {
+		t.Fatalf("close 2: %+v %v", ep2, err)
+	}
+	_, err = f.mgmt.RewardsResume(ctx, 2)
+	wantCode(t, err, api.CodeConflict)
+	_, err = f.mgmt.RewardsResume(ctx, 9)
+	wantCode(t, err, api.CodeNotFound)
+	f.srv.Apply(t, state.CmdLedger, state.LedgerCmd{Op: state.LedgerHalt, Time: t0, Epoch: 2, Reason: "the chain holds another root for epoch 2"})
+	st, _ = f.alice.Rewards(ctx)
+	if st.Epochs[0].State != state.EpochHalted || !strings.Contains(st.Epochs[0].Halt, "another root") {
+		t.Fatalf("halted: %+v", st.Epochs[0])
+	}
+	_, err = f.alice.RewardsResume(ctx, 0)
+	wantCode(t, err, api.CodePermissionDenied)
+	got, err := f.mgmt.RewardsResume(ctx, 0)
+	if err != nil || got.Number != 2 || got.State != state.EpochClosed || got.Halt != "" {
+		t.Fatalf("resume: %+v %v", got, err)
+	}
+	// The proof is still epoch 1's until 2 is published.
+	if p, err := f.alice.RewardProof(ctx, walletB); err != nil || p.Epoch != 1 || p.CumulativeAmount != units(t, "0.5") {
+		t.Fatalf("proof during epoch 2: %+v %v", p, err)
+	}
+
+	// No embedded chain: its RPC is refused.
+	code, e, _ = raw(t, http.MethodPost, f.srv.URL+"/v1/rewards/rpc", f.aliceTok, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}`))
+	if code != http.StatusNotFound || e.Code != api.CodeNoEmbeddedChain {
+		t.Fatalf("rpc without an embedded chain: %d %+v", code, e)
+	}
+	code, e, _ = raw(t, http.MethodPost, f.srv.URL+"/v1/rewards/rpc", "", strings.NewReader(`{}`))
+	if code != http.StatusUnauthorized || e.Code != api.CodeUnauthenticated {
+		t.Fatalf("rpc without a token: %d %+v", code, e)
+	}
+}
+
+// Without a chain the ledger still shows; what needs the chain says
+// rewards are off.
+func TestRewardsOff(t *testing.T) {
+	f := newRewardsFixture(t, false)
+	f.srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: walletA, Node: "a1", GPUs: 1, Seconds: 3600})
+	st, err := f.alice.Rewards(f.ctx)
+	if err != nil || st.Chain != nil || st.Accrued.Total != units(t, "1") || st.Epochs == nil {
+		t.Fatalf("status: %+v %v", st, err)
+	}
+	_, err = f.mgmt.RewardsClose(f.ctx)
+	wantCode(t, err, api.CodeRewardsOff)
+	_, err = f.mgmt.RewardsResume(f.ctx, 1)
+	wantCode(t, err, api.CodeRewardsOff)
+	code, e, _ := raw(t, http.MethodPost, f.srv.URL+"/v1/rewards/rpc", f.aliceTok, strings.NewReader(`{}`))
+	if code != http.StatusNotFound || e.Code != api.CodeNoEmbeddedChain {
+		t.Fatalf("rpc: %d %+v", code, e)
+	}
+	if _, err := f.mgmt.RewardRatesSet(f.ctx, &api.RewardRatesRequest{DefaultGPU: "1", CPU: "1"}); err != nil {
+		t.Fatalf("rates are the ledger's, set without a chain: %v", err)
+	}
+}
+
+// A close sent to a follower is the leader's: forwarded, committed there,
+// seen on the follower.
+func TestRewardsCloseForwarded(t *testing.T) {
+	ctx := t.Context()
+	c := bridgetest.NewCluster()
+	var nodes []*node
+	for _, id := range []string{"s1", "s2"} {
+		n := c.Add(id, id+":4748")
+		lc := &ledgerCloser{raft: n, store: n.Store(), chain: testChain}
+		nodes = append(nodes, startRewardsNode(t, n, lc))
+	}
+	if err := nodes[0].srv.EstablishLeadership(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := client(t, nodes[1].url, "").ACLBootstrap(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	follower := client(t, nodes[1].url, tok.SecretID)
+	_, err = follower.RewardsClose(ctx)
+	wantCode(t, err, api.CodeNothingToClose) // the leader's answer, through the follower
+	bridgetest.Donate(t, nodes[0].raft, bridgetest.Donation{Donor: "uni-a", Wallet: walletA, Node: "a1", GPUs: 1, Seconds: 3600})
+	ep, err := follower.RewardsClose(ctx)
+	if err != nil || ep.Number != 1 || ep.Total != units(t, "1") {
+		t.Fatalf("close through the follower: %+v %v", ep, err)
+	}
+	if e := nodes[1].raft.Store().View().Epoch(1); e == nil || e.Root != ep.Root {
+		t.Fatalf("the follower's epoch 1: %+v", e)
+	}
+}
+
+// startRewardsNode is startNode with a RewardsBackend.
+func startRewardsNode(t *testing.T, n *bridgetest.Raft, b apiserver.RewardsBackend) *node {
+	t.Helper()
+	hs := httptest.NewUnstartedServer(nil)
+	url := "http://" + hs.Listener.Addr().String()
+	srv, err := apiserver.New(apiserver.Config{Raft: n, Store: n.Store(), NodeID: n.ID(), APIAddr: url, Servers: n.Servers,
+		Now: func() time.Time { return t0 }, Rewards: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.Config.Handler = srv.Handler()
+	hs.Start()
+	t.Cleanup(hs.Close)
+	return &node{raft: n, srv: srv, url: url}
+}
