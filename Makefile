@@ -129,7 +129,10 @@ lint: golangci-lint ## go vet, gofmt check and golangci-lint (errorlint, depguar
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(BIN)/golangci-lint run ./...
 
-generate: ## run go generate
+# contracts/generate.sh: the contracts' artifacts (solc from contracts/node_modules) and their
+# abigen v2 bindings (contracts/generate_test.go fails when the committed ones are stale).
+generate: npm-deps ## rebuild contracts/artifacts and contracts/bindings, then run go generate
+	contracts/generate.sh
 	$(GO) generate ./...
 
 # The nomad section runs a Nomad dev agent ($$NOMAD_BIN, else bin/nomad) with bin/plugins' driver.
