@@ -111,8 +111,12 @@ func TestLoadRefuses(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, say string
 	}{
-		{"empty", ``, "unexpected end"},
-		{"not an object", `[]`, `want "{"`},
+		{"empty", ``, "got the end of the input"},
+		{"not an object", `[]`, `want '{', got '['`},
+		{"escape", strings.Replace(good, `"format"`, `"for\u006dat"`, 1), `escape`},
+		{"unterminated", good[:len(good)-30], `unterminated string`},
+		{"truncated", good[:len(good)-2], `values: want ']', got the end of the input`},
+		{"trailing comma", strings.Replace(good, `}]}`, `},]}`, 1), `want '{', got ']'`},
 		{"trailing data", good + `{}`, "data after"},
 		{"unknown key", strings.Replace(good, `"format"`, `"extra":1,"format"`, 1), `unknown key`},
 		{"case-folded key", strings.Replace(good, `"format"`, `"Format"`, 1), `unknown key`},

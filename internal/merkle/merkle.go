@@ -177,10 +177,10 @@ func Build(leaves []Leaf) (*Tree, error) {
 		t.leaves[i] = Leaf{Account: l.Account, Amount: new(big.Int).Set(l.Amount)}
 		sorted[i] = hashed{hash: h.leaf(l), pos: i}
 	}
-	// Distinct accounts make distinct leaves, so (barring a keccak
-	// collision) the order is total and stability does not matter; OZ's
-	// sort is stable too, and so is this one.
-	slices.SortStableFunc(sorted, func(a, b hashed) int { return bytes.Compare(a.hash[:], b.hash[:]) })
+	// Distinct accounts make distinct leaf hashes (barring a keccak
+	// collision), so the order is total: an unstable sort gives what OZ's
+	// stable one does, and is deterministic.
+	slices.SortFunc(sorted, func(a, b hashed) int { return bytes.Compare(a.hash[:], b.hash[:]) })
 	last := len(t.nodes) - 1
 	for k, s := range sorted {
 		t.nodes[last-k] = s.hash

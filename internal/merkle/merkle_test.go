@@ -264,3 +264,35 @@ func BenchmarkProof100k(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkDump100k(b *testing.B) {
+	tr, err := Build(randLeaves(100000, 100000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		d, err := tr.Dump()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(len(d)))
+	}
+}
+
+func BenchmarkLoad100k(b *testing.B) {
+	tr, err := Build(randLeaves(100000, 100000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, _ := tr.Dump()
+	b.SetBytes(int64(len(d)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Load(d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
