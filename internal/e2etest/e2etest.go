@@ -6,6 +6,7 @@ package e2etest
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -80,27 +81,43 @@ func (l *Log) String() string {
 	return l.b.String()
 }
 
+// ErrNoGo is BuildInto's error when there is no go tool to build with.
+var ErrNoGo = errors.New("the go tool is not on PATH: cannot build the binaries an end-to-end test runs")
+
 // Build builds each of the repository's main packages (such as
 // "./cmd/hpcbridge") into dir under the last element of its path, and
 // returns dir. It skips the test when there is no go tool.
 func Build(t testing.TB, dir string, pkgs ...string) string {
 	t.Helper()
+	err := BuildInto(dir, pkgs...)
+	if errors.Is(err, ErrNoGo) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// BuildInto is Build for a caller without a test (a TestMain, a build
+// shared by a package's tests).
+func BuildInto(dir string, pkgs ...string) error {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("the go tool is not on PATH: cannot build the binaries an end-to-end test runs")
+		return ErrNoGo
 	}
 	root, err := slurmoracle.RepoRoot()
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for _, p := range pkgs {
 		cmd := exec.Command(gobin, "build", "-o", filepath.Join(dir, filepath.Base(p)), p)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", p, err, out)
+			return fmt.Errorf("go build %s: %w\n%s", p, err, out)
 		}
 	}
-	return dir
+	return nil
 }
 
 // Proc is a process a test started: its output (stdout and stderr

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,23 +34,55 @@ type tools struct {
 	nomadBin string
 }
 
+// built is the one build of the package's tools (buildTools), shared by
+// its tests; TestMain removes it.
+var built struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
 // buildTools builds hpcbridge, its Slurm links and the two plugins into a
-// searchable directory (jobs' uids run hpcbridge checkpoint from it).
+// searchable directory (jobs' uids run hpcbridge checkpoint from it), once
+// for all the package's tests.
 func buildTools(t *testing.T, nomadBin string) tools {
 	t.Helper()
-	dir := e2etest.SearchableDir(t, "hpcbridge-rewards-bin-", 0o755)
-	e2etest.Build(t, dir, "./cmd/hpcbridge")
-	plugins := filepath.Join(dir, "plugins")
-	e2etest.Build(t, plugins, "./cmd/hpcbridge-driver", "./cmd/hpcbridge-gpu")
-	for _, name := range []string{"sbatch", "squeue", "scancel", "sacct", "scontrol"} {
-		if err := os.Symlink(filepath.Join(dir, "hpcbridge"), filepath.Join(dir, name)); err != nil {
-			t.Fatal(err)
+	built.once.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "hpcbridge-rewards-bin-")
+		if built.err != nil {
+			return
 		}
+		if built.err = os.Chmod(built.dir, 0o755); built.err != nil {
+			return
+		}
+		built.err = e2etest.BuildInto(built.dir, "./cmd/hpcbridge")
+		if built.err == nil {
+			built.err = e2etest.BuildInto(filepath.Join(built.dir, "plugins"), "./cmd/hpcbridge-driver", "./cmd/hpcbridge-gpu")
+		}
+		for _, name := range []string{"sbatch", "squeue", "scancel", "sacct", "scontrol"} {
+			if built.err == nil {
+				built.err = os.Symlink(filepath.Join(built.dir, "hpcbridge"), filepath.Join(built.dir, name))
+			}
+		}
+		if built.err == nil {
+			built.err = os.Chmod(filepath.Join(built.dir, "plugins"), 0o755)
+		}
+	})
+	if errors.Is(built.err, e2etest.ErrNoGo) {
+		t.Skip(built.err)
 	}
-	if err := os.Chmod(plugins, 0o755); err != nil {
-		t.Fatal(err)
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return tools{dir: dir, plugins: plugins, nomadBin: nomadBin}
+	return tools{dir: built.dir, plugins: filepath.Join(built.dir, "plugins"), nomadBin: nomadBin}
 }
 
 func (tl tools) hpcbridge() string { return filepath.Join(tl.dir, "hpcbridge") }

@@ -1,11 +1,16 @@
 package rewards
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
+
+	"github.com/hpcbridge/hpcbridge/contracts"
 )
 
 // gethProc is `geth --dev` for the test (internal/gethtest).
@@ -23,8 +28,14 @@ func (g *gethProc) Start()                    {}
 
 // deploy deploys the RewardDistributor with key as its admin.
 func deploy(t *testing.T, ec *ethclient.Client, key *ecdsa.PrivateKey, publisher common.Address) common.Address {
-	t.Skip("contracts.Deploy has not landed yet")
-	return common.Address{}
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	addr, _, err := contracts.Deploy(ctx, ec, key, crypto.PubkeyToAddress(key.PublicKey), publisher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
 
 func chainWriteKeystore(file string, key *ecdsa.PrivateKey, password string) error { return nil }

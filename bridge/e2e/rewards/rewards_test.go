@@ -123,7 +123,7 @@ func TestRewardsOnGeth(t *testing.T) {
 	c.must("hpcbridge", "rewards", "close")
 	// The publisher tries, fails, and says so (its retries back off)
 	// while the epoch waits.
-	c.waitLog("a failed publish attempt of epoch 1 while the chain is down", time.Minute, "publish epoch 1")
+	c.waitLog("a failed publish attempt of epoch 1 while the chain is down", time.Minute, "publish epoch 1 failed")
 	for i := range c.coords {
 		if e := c.epoch(i, 1); e.State == "published" {
 			t.Fatalf("coordinator %d: epoch 1 published while the chain was down: %+v", i, e)
