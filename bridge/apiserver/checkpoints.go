@@ -116,6 +116,7 @@ func (s *Server) handleCheckpoint(w http.ResponseWriter, r *http.Request, tok *s
 		Credit: state.Credit{
 			Start: res.Start.UTC(), End: res.End.UTC(), GPUs: res.GPUs, CPUs: res.CPUs,
 			GPUSeconds: res.GPUSeconds, CPUSeconds: res.CPUSeconds, Clamped: res.Clamped, Note: res.Note,
+			GPUModel: res.GPUModel,
 		},
 	}
 	out, idx, err := s.apply(r.Context(), state.CmdCheckpoint, cmd)

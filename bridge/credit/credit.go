@@ -67,6 +67,12 @@ type Observed struct {
 	// GPUs are the GPU UUIDs allocated to the task; CPUs its CPUs.
 	GPUs []string
 	CPUs int
+	// GPUModel is the model of the task's GPUs: the name of the Nomad
+	// device group they were allocated from (empty when unknown). The
+	// reward rate is picked by it (raft/state RewardRates.GPURate). A
+	// donor's client fingerprints its devices, so a donor names its
+	// GPUs' model itself: rates trust it as they trust the donor.
+	GPUModel string
 	// StopGrace is how long the run's stop may take on the node (its
 	// Nomad kill timeout, and the stop's way there): the work a stopped
 	// run does after the run's end (Input.Ended), saving its checkpoint,
@@ -117,6 +123,8 @@ type Result struct {
 	// GPUSeconds and CPUSeconds are the counts times the interval's whole
 	// seconds.
 	GPUSeconds, CPUSeconds int64
+	// GPUModel is Observed.GPUModel when GPUs are credited, else empty.
+	GPUModel string
 	// Clamped says something the receipt claimed was cut; Note says what
 	// and why ("; " between reasons).
 	Clamped bool
@@ -220,6 +228,9 @@ func clamp(r *receipt.Receipt, in Input) *Result {
 		secs = int64(res.End.Sub(res.Start) / time.Second)
 	}
 	res.GPUSeconds, res.CPUSeconds = int64(res.GPUs)*secs, int64(res.CPUs)*secs
+	if res.GPUs > 0 {
+		res.GPUModel = obs.GPUModel
+	}
 	if len(notes) > 0 {
 		res.Clamped = true
 		res.Note = clip("clamped: "+strings.Join(notes, "; "), MaxNote)

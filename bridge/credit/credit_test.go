@@ -66,6 +66,21 @@ func (f *fixture) verify(t *testing.T) (*credit.Result, error) {
 	return credit.Verify(f.in)
 }
 
+// The GPUs' model observed goes with GPU credit, and only with it.
+func TestGPUModelCredited(t *testing.T) {
+	f := honest(t)
+	f.in.Observed.GPUModel = "NVIDIA H100 80GB HBM3"
+	res, err := f.verify(t)
+	if err != nil || res.GPUModel != "NVIDIA H100 80GB HBM3" || res.GPUs != 2 {
+		t.Fatalf("GPU receipt: %+v %v", res, err)
+	}
+	f = honest(t)
+	f.in.Observed.GPUModel, f.in.Observed.GPUs = "NVIDIA H100 80GB HBM3", nil
+	if res, err := f.verify(t); err != nil || res.GPUModel != "" || res.GPUs != 0 || res.CPUSeconds == 0 {
+		t.Fatalf("CPU-only credit: %+v %v", res, err)
+	}
+}
+
 func TestHonestReceiptIsCreditedInFull(t *testing.T) {
 	res, err := honest(t).verify(t)
 	if err != nil {

@@ -74,6 +74,24 @@ const (
 	stopSlack    = 10 * time.Second
 )
 
+// gpuModel is the model of a task's GPUs from the device groups' names
+// and how many GPUs each gave it: the one that gave the most (the first
+// by name of those that gave as many), or "" when that name is not one
+// the ledger keeps (over state.MaxGPUModelLen bytes, not printable): the
+// default rate then.
+func gpuModel(models map[string]int) string {
+	best, n := "", 0
+	for m, k := range models {
+		if k > n || k == n && m < best {
+			best, n = m, k
+		}
+	}
+	if state.CheckGPUModel(best) != nil {
+		return ""
+	}
+	return best
+}
+
 // observed is an allocation as credit sees it.
 func observed(a *api.Allocation, mhzPerCPU int) *credit.Observed {
 	o := &credit.Observed{NodeID: a.NodeID, Node: a.NodeName, AllocID: a.ID}
@@ -118,13 +136,16 @@ func observed(a *api.Allocation, mhzPerCPU int) *credit.Observed {
 	o.StopGrace = min(o.StopGrace, maxStopGrace) + stopSlack
 	if res := a.AllocatedResources; res != nil && res.Tasks[TaskName] != nil {
 		tr := res.Tasks[TaskName]
+		models := map[string]int{}
 		for _, d := range tr.Devices {
 			if d != nil && d.Vendor+"/"+d.Type == GPUDevice {
 				o.GPUs = append(o.GPUs, d.DeviceIDs...)
+				models[d.Name] += len(d.DeviceIDs)
 			}
 		}
 		slices.Sort(o.GPUs)
 		o.GPUs = slices.Compact(o.GPUs)
+		o.GPUModel = gpuModel(models)
 		mhz := int64(mhzPerCPU)
 		if mhz <= 0 {
 			mhz = DefaultMHzPerCPU

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,8 +21,9 @@ import (
 func TestObserved(t *testing.T) {
 	start := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
 	gpus := &api.AllocatedTaskResources{Cpu: api.AllocatedCpuResources{CpuShares: 250},
-		Devices: []*api.AllocatedDeviceResource{{Vendor: "nvidia", Type: "gpu", DeviceIDs: []string{"GPU-b", "GPU-a"}},
-			{Vendor: "nvidia", Type: "gpu", DeviceIDs: []string{"GPU-a"}}, {Vendor: "x", Type: "fpga", DeviceIDs: []string{"F-1"}}}}
+		Devices: []*api.AllocatedDeviceResource{{Vendor: "nvidia", Type: "gpu", Name: "NVIDIA H100 80GB HBM3", DeviceIDs: []string{"GPU-b", "GPU-a"}},
+			{Vendor: "nvidia", Type: "gpu", Name: "Tesla T4", DeviceIDs: []string{"GPU-a"}},
+			{Vendor: "x", Type: "fpga", Name: "a long FPGA", DeviceIDs: []string{"F-1", "F-2", "F-3"}}}}
 	for _, tc := range []struct {
 		name   string
 		status string
@@ -59,6 +61,7 @@ func TestObserved(t *testing.T) {
 		}
 		want := tc.want
 		want.NodeID, want.Node, want.AllocID, want.GPUs, want.CPUs = "n-1", "n1", "a1", []string{"GPU-a", "GPU-b"}, 3
+		want.GPUModel = "NVIDIA H100 80GB HBM3" // the group that gave the most GPUs
 		want.StopGrace = DefaultKillTimeout + stopSlack
 		got := observed(a, 100)
 		if !got.Start.Equal(want.Start) || !got.Finish.Equal(want.Finish) {
@@ -67,6 +70,27 @@ func TestObserved(t *testing.T) {
 		got.Start, got.Finish, want.Start, want.Finish = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 		if !reflect.DeepEqual(*got, want) {
 			t.Errorf("%s: %+v, want %+v", tc.name, *got, want)
+		}
+	}
+}
+
+// The GPUs' model is the device group's name that gave the task the most
+// GPUs (the first by name of a tie); a name the ledger cannot keep is no
+// model (the default rate).
+func TestGPUModel(t *testing.T) {
+	for _, tc := range []struct {
+		models map[string]int
+		want   string
+	}{
+		{nil, ""},
+		{map[string]int{"NVIDIA A100-SXM4-40GB": 2}, "NVIDIA A100-SXM4-40GB"},
+		{map[string]int{"B": 1, "A": 1, "C": 0}, "A"},
+		{map[string]int{"B": 2, "A": 1}, "B"},
+		{map[string]int{strings.Repeat("x", state.MaxGPUModelLen+1): 2}, ""},
+		{map[string]int{"H100\n": 2}, ""},
+	} {
+		if got := gpuModel(tc.models); got != tc.want {
+			t.Errorf("gpuModel(%v) = %q, want %q", tc.models, got, tc.want)
 		}
 	}
 }

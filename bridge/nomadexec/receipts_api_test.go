@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"log/slog"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,11 +148,13 @@ func TestCheckpointReceiptsOnNomad(t *testing.T) {
 	alloc := runningAlloc(ctx, t, agent.API(), nid)
 	started := alloc.TaskStates[nomadexec.TaskName].StartedAt
 	var gpus []string
+	model := ""
 	for _, d := range alloc.AllocatedResources.Tasks[nomadexec.TaskName].Devices {
 		gpus = append(gpus, d.DeviceIDs...)
+		model = d.Name
 	}
-	if len(gpus) != 2 {
-		t.Fatalf("allocated GPUs %v", gpus)
+	if len(gpus) != 2 || model == "" {
+		t.Fatalf("allocated GPUs %v of model %q", gpus, model)
 	}
 
 	// The node's key, registered as the leader's watcher does.
@@ -161,6 +164,16 @@ func TestCheckpointReceiptsOnNomad(t *testing.T) {
 	nodeKey, forger := seed(1), seed(2)
 	apply(state.CmdNodeKey, state.NodeKeyCmd{Op: state.NodeKeyRegister, Time: time.Now(), NodeID: alloc.NodeID, Node: alloc.NodeName,
 		Key: receipt.EncodeKey(nodeKey.Public().(ed25519.PublicKey))})
+	// The node joined donor uni-a (whose wallet its receipts' rewards
+	// accrue to) with that key.
+	const wallet = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"
+	mgmt := state.Actor{User: "root", Management: true}
+	apply(state.CmdDonor, state.DonorCmd{Op: state.DonorRegister, Time: time.Now(), Name: "uni-a", Wallet: wallet,
+		WalletProof: "0x" + strings.Repeat("ab", 65), WalletIssued: time.Now(), By: mgmt})
+	joinTok, joinSecret := state.NewJoinToken("uni-a", time.Now(), 0)
+	apply(state.CmdJoinToken, state.JoinTokenCmd{Op: state.JoinIssue, Time: time.Now(), Token: &joinTok, By: mgmt})
+	apply(state.CmdJoinToken, state.JoinTokenCmd{Op: state.JoinRedeem, Time: time.Now(), SecretHash: state.HashSecret(joinSecret),
+		NodeName: alloc.NodeName, Key: receipt.EncodeKey(nodeKey.Public().(ed25519.PublicKey))})
 
 	// A checkpoint in alice's namespace.
 	dir := t.TempDir()
@@ -211,6 +224,18 @@ func TestCheckpointReceiptsOnNomad(t *testing.T) {
 	secs := int64(end.Sub(started) / time.Second)
 	if rep.Seq != 1 || rep.Clamped || rep.GPUSeconds != 2*secs || rep.CPUSeconds != 2*secs {
 		t.Fatalf("honest receipt credited %+v, want %d GPU-s", rep, 2*secs)
+	}
+	// The GPUs' model the Nomad servers allocated them as is committed
+	// with the credit, and the receipt earned the default rates' reward
+	// for the donor's wallet: 2 GPUs at 1 token and 2 CPUs at 0.01 token
+	// an hour.
+	rec := srv.Store.View().Receipt(id, 0, 1)
+	wantReward := new(big.Int).Quo(new(big.Int).Mul(big.NewInt(2*secs), big.NewInt(1_010_000_000_000_000_000)), big.NewInt(3600))
+	if rec == nil || rec.Credit.GPUModel != model || rec.Wallet != wallet || rec.Reward != wantReward.String() {
+		t.Fatalf("committed receipt %+v, want GPU model %q and %s to %s", rec, model, wantReward, wallet)
+	}
+	if got := srv.Store.View().WalletCumulative(wallet); got.Cmp(wantReward) != 0 {
+		t.Fatalf("wallet's cumulative amount %s, want %s", got, wantReward)
 	}
 	seq = 1
 	// Its retry (the reply was lost): the same answer, counted once.
