@@ -13,29 +13,11 @@ import (
 	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
 	"github.com/ethereum/go-ethereum/node"
-	"github.com/ethereum/go-ethereum/params"
 
 	"github.com/hpcbridge/hpcbridge/contracts"
+	"github.com/hpcbridge/hpcbridge/internal/chain"
 	"github.com/hpcbridge/hpcbridge/internal/merkle"
 )
-
-// osakaConfig is go-ethereum's dev chain configuration with Osaka from genesis and every
-// later fork off (the simulated backend's default enables a later fork, whose gas schedule
-// is not what the goals are measured under).
-func osakaConfig() *params.ChainConfig {
-	c := *params.AllDevChainProtocolChanges
-	at0 := func() *uint64 { return new(uint64) }
-	c.ShanghaiTime, c.CancunTime, c.PragueTime, c.OsakaTime = at0(), at0(), at0(), at0()
-	c.BPO1Time, c.BPO2Time, c.BPO3Time, c.BPO4Time, c.BPO5Time = nil, nil, nil, nil, nil
-	c.AmsterdamTime, c.BogotaTime, c.UBTTime = nil, nil, nil
-	c.EnableUBTAtGenesis = false
-	if c.BlobScheduleConfig != nil {
-		bsc := *c.BlobScheduleConfig
-		bsc.BPO1, bsc.BPO2, bsc.BPO3, bsc.BPO4, bsc.BPO5 = nil, nil, nil, nil, nil
-		c.BlobScheduleConfig = &bsc
-	}
-	return &c
-}
 
 // autoCommit is the simulated backend's client that mines every transaction it is sent,
 // so the helpers' waits for receipts return at once.
@@ -97,7 +79,9 @@ func newChain(t testing.TB, keys ...*ecdsa.PrivateKey) (*simulated.Backend, auto
 		alloc[addr(k)] = types.Account{Balance: new(big.Int).Mul(big.NewInt(100), ether)}
 	}
 	b := simulated.NewBackend(alloc, func(_ *node.Config, ec *ethconfig.Config) {
-		ec.Genesis.Config = osakaConfig()
+		// Osaka rules: the gas goals are measured under them (the simulated backend
+		// defaults to a later fork).
+		ec.Genesis.Config = chain.OsakaConfig()
 	})
 	t.Cleanup(func() {
 		if err := b.Close(); err != nil {
