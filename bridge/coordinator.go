@@ -20,6 +20,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/fairshare"
+	"github.com/hpcbridge/hpcbridge/bridge/rewards"
 	hbraft "github.com/hpcbridge/hpcbridge/raft"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -68,6 +69,11 @@ type Config struct {
 	// LeaderTasks run in each leader term beside the built-in ones (the
 	// API address, the executor, the scheduler).
 	LeaderTasks []LeaderTask
+	// Rewards publishes the ledger's epochs on a chain: the leader's
+	// epoch closer and publisher, and the API's rewards routes
+	// (bridge/rewards, docs/rewards.md). Nil: rewards off (the ledger
+	// still accrues credit).
+	Rewards *rewards.Config
 }
 
 // Coordinator is one coordinator server: the service `hpcbridge server`
@@ -178,6 +184,14 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	if r, ok := b.nodes.(apiserver.NodeResolver); ok {
 		acfg.Reclaim, acfg.ReclaimDeadline = r, o.Nomad.ReclaimDeadline
 	}
+	var rw *rewards.Service
+	if o.Rewards != nil {
+		if rw, err = rewards.Open(ctx, *o.Rewards, rewards.Deps{Store: store, Raft: node, Logger: logger}); err != nil {
+			return fmt.Errorf("rewards: %w", err)
+		}
+		defer rw.Shutdown() // after every task returned, before the Raft node shuts down
+		acfg.Rewards = rw
+	}
 	srv, err := apiserver.New(acfg)
 	if err != nil {
 		return err
@@ -193,6 +207,9 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		tasks = append(tasks, b.keys)
 	}
 	tasks = append(tasks, schedulerTask{store: store, raft: node, exec: b.exec, prio: prio, logger: logger})
+	if rw != nil {
+		tasks = append(tasks, rewardsTask{rw.Closer()}, rewardsTask{rw.Publisher()})
+	}
 	tasks = append(tasks, o.LeaderTasks...)
 
 	// The tasks every server runs; each returns when gctx ends.

@@ -1,0 +1,281 @@
+package rewards
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/contracts"
+	"github.com/hpcbridge/hpcbridge/internal/chain"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// env is a test's chain and Raft: a simulated chain (internal/chain) the
+// test owns, served over HTTP by its JSON-RPC handler (so services open it
+// as the rpc kind, and the test can stop and restart the endpoint), the
+// RewardDistributor deployed on it with the publisher key as admin, and a
+// bridgetest Raft cluster.
+type env struct {
+	t        *testing.T
+	ctx      context.Context
+	chain    *chain.Chain
+	rpc      *rpcServer
+	key      *ecdsa.PrivateKey
+	from     common.Address
+	keyFile  string
+	pwFile   string
+	contract common.Address
+	base     uint64 // the publisher key's nonce after the deploy
+	cluster  *bridgetest.Cluster
+	logs     *syncBuffer
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, ctx: ctx, key: key, from: crypto.PubkeyToAddress(key.PublicKey), cluster: bridgetest.NewCluster(), logs: &syncBuffer{}}
+	dir := t.TempDir()
+	e.keyFile, e.pwFile = filepath.Join(dir, "publisher.json"), filepath.Join(dir, "password")
+	if err := os.WriteFile(e.pwFile, []byte("test password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := chain.WriteKeystore(e.keyFile, key, "test password"); err != nil {
+		t.Fatal(err)
+	}
+	e.chain, err = chain.Open(ctx, chain.Config{Kind: chain.KindSimulated}, types.GenesisAlloc{e.from: {Balance: DefaultFund}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.chain.Close() })
+	e.contract, _, err = contracts.Deploy(ctx, e.chain, key, e.from, e.from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.base = e.nonce()
+	e.rpc = &rpcServer{h: e.chain.ServeRPC()}
+	e.rpc.start(t)
+	t.Cleanup(e.rpc.stop)
+	return e
+}
+
+// config is a service configuration on the env's chain (rpc kind).
+func (e *env) config() Config {
+	return Config{Chain: chain.Config{Kind: chain.KindRPC, URL: e.rpc.url}, Contract: e.contract.Hex(), KeystoreFile: e.keyFile, PasswordFile: e.pwFile}
+}
+
+// server adds a Raft server to the cluster (the first one leads).
+func (e *env) server(id string) *bridgetest.Raft { return e.cluster.Add(id, id+":4748") }
+
+// open opens a service on r with cfg; it is shut down when the test ends.
+func (e *env) open(r *bridgetest.Raft, cfg Config) *Service {
+	e.t.Helper()
+	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := Open(e.ctx, cfg, Deps{Store: r.Store(), Raft: r, Logger: logger})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { s.Shutdown() })
+	return s
+}
+
+// fastPublisher is s's publisher with short pauses.
+func fastPublisher(s *Service) *Publisher {
+	p := s.Publisher()
+	p.Min, p.Max, p.Poll = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
+	return p
+}
+
+// donate credits wallet with an hour of one CPU on node (bridgetest.Donate):
+// 10^16 base units at the default rates.
+func (e *env) donate(r *bridgetest.Raft, donor string, wallet common.Address, node string) {
+	e.t.Helper()
+	bridgetest.Donate(e.t, r, bridgetest.Donation{Donor: donor, Wallet: wallet.Hex(), Node: node, CPUs: 1, Seconds: 3600})
+}
+
+// term runs task's RunTerm in a goroutine until the returned stop is
+// called (or the test ends); stop waits for it to return.
+func term(t *testing.T, task interface{ RunTerm(context.Context) error }) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- task.RunTerm(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("RunTerm: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// waitFor polls cond until it holds, failing the test after 30 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		<-tick.C
+	}
+}
+
+// epochState is epoch n's state in r's store ("" when not closed).
+func epochState(r *bridgetest.Raft, n uint64) string {
+	if e := r.Store().View().Epoch(n); e != nil {
+		return e.State
+	}
+	return ""
+}
+
+// onChain is the contract's current epoch and root.
+func (e *env) onChain() (uint64, common.Hash) {
+	e.t.Helper()
+	n, err := contracts.CurrentEpoch(e.ctx, e.chain, e.contract)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	r, err := contracts.MerkleRoot(e.ctx, e.chain, e.contract)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n, r
+}
+
+// nonce is the publisher key's mined transaction count.
+func (e *env) nonce() uint64 {
+	e.t.Helper()
+	n, err := e.chain.NonceAt(e.ctx, e.from, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// signed is a transaction from the publisher key to the contract with
+// data, nonce and a fixed gas limit (0: estimated).
+func (e *env) signed(nonce uint64, to common.Address, data []byte, value *big.Int, gas uint64) *types.Transaction {
+	e.t.Helper()
+	id, err := e.chain.ChainID(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	head, err := e.chain.HeaderByNumber(e.ctx, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if gas == 0 {
+		gas = 200_000
+	}
+	tip := big.NewInt(1_000_000_000)
+	tx, err := types.SignNewTx(e.key, types.LatestSignerForChainID(id), &types.DynamicFeeTx{ChainID: id, Nonce: nonce,
+		GasTipCap: tip, GasFeeCap: new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2))), Gas: gas, To: &to, Data: data, Value: value})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tx
+}
+
+// rpcServer serves a chain's JSON-RPC handler on a loopback port that
+// stays the same across stop and start, and counts the raw transactions
+// sent through it.
+type rpcServer struct {
+	h     http.Handler
+	url   string
+	addr  string
+	hs    *httptest.Server
+	sends atomic.Int64
+}
+
+func (r *rpcServer) start(t *testing.T) {
+	t.Helper()
+	addr := r.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.addr = ln.Addr().String()
+	r.url = "http://" + r.addr
+	r.hs = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
+	r.hs.Listener.Close()
+	r.hs.Listener = ln
+	r.hs.Start()
+}
+
+func (r *rpcServer) serve(w http.ResponseWriter, req *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(req.Body, 1<<20))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	r.sends.Add(int64(strings.Count(string(body), `"eth_sendRawTransaction"`)))
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	r.h.ServeHTTP(w, req)
+}
+
+// stop closes the endpoint and waits for its requests to end.
+func (r *rpcServer) stop() {
+	if r.hs != nil {
+		r.hs.Close()
+		r.hs = nil
+	}
+}
+
+// syncBuffer is a log sink tests read while services write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// wallet is a fresh address.
+func wallet(t *testing.T) common.Address {
+	k, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return crypto.PubkeyToAddress(k.PublicKey)
+}
+
+var _ = state.EpochPublished

@@ -1,0 +1,66 @@
+package rewards
+
+import (
+	"context"
+	"math/big"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/params"
+)
+
+// The dev faucet's amounts: a wallet below FaucetBelow gets FaucetAmount.
+var (
+	FaucetAmount = big.NewInt(params.Ether)
+	FaucetBelow  = big.NewInt(params.Ether / 10)
+)
+
+// faucet sends FaucetAmount for gas, from the publisher key, to every
+// wallet of epoch n whose balance is below FaucetBelow (Config.Faucet: the
+// simulated chain only). Failures are logged: a wallet without gas can be
+// funded by hand.
+func (p *Publisher) faucet(ctx context.Context, n uint64) {
+	s := p.s
+	leaves, err := s.deps.Store.View().EpochLeaves(n)
+	if err != nil {
+		s.log.Warn("rewards: faucet: epoch's wallets", "epoch", n, "err", err)
+		return
+	}
+	for _, l := range leaves {
+		if err := p.fund(ctx, l.Account); err != nil {
+			s.log.Warn("rewards: faucet: not funded", "wallet", l.Account.Hex(), "err", err)
+		}
+	}
+}
+
+// fund sends FaucetAmount to a when its balance is below FaucetBelow.
+func (p *Publisher) fund(ctx context.Context, a common.Address) error {
+	s := p.s
+	bal, err := s.backend.BalanceAt(ctx, a, nil)
+	if err != nil || bal.Cmp(FaucetBelow) >= 0 {
+		return err
+	}
+	nonce, err := s.backend.PendingNonceAt(ctx, s.from)
+	if err != nil {
+		return err
+	}
+	tip, err := s.backend.SuggestGasTipCap(ctx)
+	if err != nil {
+		return err
+	}
+	head, err := s.backend.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return err
+	}
+	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
+	tx, err := types.SignNewTx(s.key, types.LatestSignerForChainID(s.chainID()), &types.DynamicFeeTx{
+		ChainID: s.chainID(), Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: params.TxGas, To: &a, Value: FaucetAmount})
+	if err != nil {
+		return err
+	}
+	if err := s.backend.SendTransaction(ctx, tx); err != nil {
+		return err
+	}
+	s.log.Info("rewards: faucet: funded a wallet for gas (dev chain only)", "wallet", a.Hex(), "eth", "1", "tx", tx.Hash().Hex())
+	return nil
+}

@@ -1,0 +1,391 @@
+package rewards
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/hpcbridge/hpcbridge/contracts"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// Publisher is the leader task that publishes closed epochs' roots, in
+// order, each exactly once (see the package comment).
+type Publisher struct {
+	s *Service
+	// Backoff bounds the pause after a failure (chain or Raft): it starts
+	// at Min and doubles up to Max. Poll is how often a sent transaction's
+	// receipt is looked for. Zero: 1s, 1m, 500ms.
+	Min, Max, Poll time.Duration
+	// Rebroadcast is how long a sent transaction waits unmined before it
+	// is sent again (0: 30s).
+	Rebroadcast time.Duration
+}
+
+// Publisher returns the publisher task.
+func (s *Service) Publisher() *Publisher { return &Publisher{s: s} }
+
+// Name names the task.
+func (*Publisher) Name() string { return "rewards-publisher" }
+
+// stepResult is what one step leaves the loop to do.
+type stepResult int
+
+const (
+	idle    stepResult = iota // nothing to publish: wait for the ledger to change
+	again                     // progress made: step again now
+	waiting                   // a transaction is on its way: poll for it
+)
+
+// RunTerm publishes until ctx ends. Chain and Raft failures are logged and
+// retried with capped exponential backoff, never returned (they would end
+// the term's other tasks).
+func (p *Publisher) RunTerm(ctx context.Context) error {
+	minB, maxB, poll := or(p.Min, time.Second), or(p.Max, time.Minute), or(p.Poll, 500*time.Millisecond)
+	t := &termState{sent: map[common.Hash]time.Time{}}
+	delay := time.Duration(0)
+	for ctx.Err() == nil {
+		changed := p.s.deps.Store.WatchJobs() // closed on every applied entry
+		r, err := p.step(ctx, t)
+		var wait <-chan time.Time
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			delay = min(max(2*delay, minB), maxB)
+			p.s.log.Warn(fmt.Sprintf("rewards: publish epoch %d failed; retrying", t.epoch), "err", err, "in", delay)
+			wait, changed = time.After(delay), nil
+		case r == again:
+			delay = 0
+			continue
+		case r == waiting:
+			delay = 0
+			wait = time.After(poll)
+		default: // idle
+			delay = 0
+		}
+		select {
+		case <-ctx.Done():
+		case <-changed:
+		case <-wait:
+		}
+	}
+	return nil
+}
+
+func or(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// termState is what one term remembers between steps.
+type termState struct {
+	sent   map[common.Hash]time.Time // transactions this term broadcast, when
+	halted uint64                    // the halted epoch last logged
+	epoch  uint64                    // the epoch the last step worked on
+}
+
+// next is the first epoch not yet published, or nil.
+func next(st *state.Store) *state.Epoch {
+	for _, e := range st.View().Epochs() {
+		if e.State != state.EpochPublished {
+			return e
+		}
+	}
+	return nil
+}
+
+// step does the next thing the first unpublished epoch needs.
+func (p *Publisher) step(ctx context.Context, t *termState) (stepResult, error) {
+	s := p.s
+	e := next(s.deps.Store)
+	if e == nil {
+		return idle, nil
+	}
+	t.epoch = e.Number
+	if e.State == state.EpochHalted {
+		if t.halted != e.Number {
+			t.halted = e.Number
+			s.log.Error("rewards: publishing is halted; an admin must resume it (hpcbridge rewards resume) after checking", "epoch", e.Number, "reason", e.Halt)
+		}
+		return idle, nil
+	}
+	t.halted = 0
+	if s.chainID() == nil {
+		if err := s.check(ctx); err != nil {
+			return 0, err
+		}
+	}
+	root := common.HexToHash(e.Root)
+	onChain, chainRoot, err := p.readChain(ctx)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case onChain == e.Number && chainRoot == root:
+		if in := e.Intent; in != nil && p.s.hold == e.Number {
+			if _, mine := t.sent[common.HexToHash(in.TxHash)]; mine {
+				p.holdTerm(ctx, e, common.HexToHash(in.TxHash))
+				return idle, nil
+			}
+		}
+		return again, p.recordFromChain(ctx, e, chainRoot)
+	case onChain == e.Number:
+		return again, p.halt(ctx, e, fmt.Sprintf("root mismatch: the contract %s holds root %s for epoch %d, the ledger computed %s",
+			s.contract.Hex(), chainRoot.Hex(), e.Number, root.Hex()))
+	case onChain > e.Number:
+		return again, p.halt(ctx, e, fmt.Sprintf("the contract %s is at epoch %d, past the ledger's next epoch %d: another publisher, or the wrong contract",
+			s.contract.Hex(), onChain, e.Number))
+	case onChain+1 < e.Number:
+		return again, p.halt(ctx, e, fmt.Sprintf("the contract %s is at epoch %d, but the ledger recorded epoch %d published: the wrong contract, or a chain that lost its state",
+			s.contract.Hex(), onChain, e.Number-1))
+	}
+	// The chain holds the previous epoch: this one is still to land.
+	if in := e.Intent; in != nil && p.sameTarget(in) {
+		return p.resumeIntent(ctx, t, e, in)
+	} else if in != nil {
+		s.log.Warn("rewards: the recorded publish intent was for another chain, contract or key; signing a new one",
+			"epoch", e.Number, "intent_chain", in.ChainID, "intent_contract", in.Contract, "intent_from", in.From)
+	}
+	return p.sendNew(ctx, t, e)
+}
+
+// readChain reads the contract's current epoch and root, both at one block.
+func (p *Publisher) readChain(ctx context.Context) (uint64, common.Hash, error) {
+	s := p.s
+	head, err := s.backend.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return 0, common.Hash{}, fmt.Errorf("chain: latest block: %w", err)
+	}
+	var n uint64
+	if err := p.callAt(ctx, "currentEpoch", head.Number, &n); err != nil {
+		return 0, common.Hash{}, err
+	}
+	var r [32]byte
+	if err := p.callAt(ctx, "merkleRoot", head.Number, &r); err != nil {
+		return 0, common.Hash{}, err
+	}
+	return n, r, nil
+}
+
+// callAt calls the contract's view method (no arguments) at block and
+// stores its one result in out.
+func (p *Publisher) callAt(ctx context.Context, method string, block *big.Int, out any) error {
+	a := contracts.ABI()
+	data, err := a.Pack(method)
+	if err != nil {
+		return err
+	}
+	res, err := p.s.backend.CallContract(ctx, ethereum.CallMsg{To: &p.s.contract, Data: data}, block)
+	if err != nil {
+		return fmt.Errorf("chain: %s() at block %s: %w", method, block, err)
+	}
+	if err := a.UnpackIntoInterface(out, method, res); err != nil {
+		return fmt.Errorf("chain: %s() of %s at block %s: %w", method, p.s.contract.Hex(), block, err)
+	}
+	return nil
+}
+
+// sameTarget reports whether an intent was made for this chain, contract
+// and key.
+func (p *Publisher) sameTarget(in *state.PublishIntent) bool {
+	s := p.s
+	return in.ChainID == s.chainID().String() && strings.EqualFold(in.Contract, s.contract.Hex()) && strings.EqualFold(in.From, s.from.Hex())
+}
+
+// resumeIntent follows the transaction a recorded intent holds: its
+// receipt (landed: record it, or halt when it reverted), else, while its
+// nonce is unused, broadcast it again; a nonce something else used means
+// it can never land: a new intent.
+func (p *Publisher) resumeIntent(ctx context.Context, t *termState, e *state.Epoch, in *state.PublishIntent) (stepResult, error) {
+	s := p.s
+	hash := common.HexToHash(in.TxHash)
+	// The nonce first, then the receipt: a nonce used with no receipt
+	// after it is a nonce another transaction took.
+	nonce, err := s.backend.NonceAt(ctx, s.from, nil)
+	if err != nil {
+		return 0, fmt.Errorf("chain: the publisher's nonce: %w", err)
+	}
+	rc, err := s.backend.TransactionReceipt(ctx, hash)
+	switch {
+	case err == nil:
+		return p.landed(ctx, e, hash, rc)
+	case !errors.Is(err, ethereum.NotFound):
+		return 0, fmt.Errorf("chain: receipt of %s: %w", hash.Hex(), err)
+	case nonce > in.Nonce:
+		s.log.Warn("rewards: the publish transaction's nonce was used by another transaction; signing a new one",
+			"epoch", e.Number, "tx", hash.Hex(), "nonce", in.Nonce)
+		return p.sendNew(ctx, t, e)
+	}
+	if at, ok := t.sent[hash]; ok && s.deps.Now().Sub(at) < or(p.Rebroadcast, 30*time.Second) {
+		return waiting, nil
+	}
+	raw, err := hexutil.Decode(in.RawTx)
+	if err != nil {
+		return 0, p.halt(ctx, e, fmt.Sprintf("the recorded publish transaction %s does not decode: %v", hash.Hex(), err))
+	}
+	tx := new(types.Transaction)
+	if err := tx.UnmarshalBinary(raw); err != nil || tx.Hash() != hash {
+		return 0, p.halt(ctx, e, fmt.Sprintf("the recorded publish transaction %s does not decode to itself: %v", hash.Hex(), err))
+	}
+	s.log.Info("rewards: broadcasting the recorded publish transaction", "epoch", e.Number, "tx", hash.Hex(), "nonce", in.Nonce)
+	if err := p.broadcast(ctx, t, tx); err != nil {
+		return 0, err
+	}
+	return waiting, nil
+}
+
+// broadcast sends tx; a node that already has it, or has mined it, is not
+// an error (the receipt says what happened).
+func (p *Publisher) broadcast(ctx context.Context, t *termState, tx *types.Transaction) error {
+	err := p.s.backend.SendTransaction(ctx, tx)
+	if err != nil {
+		msg := strings.ToLower(err.Error())
+		if !strings.Contains(msg, "already known") && !strings.Contains(msg, "nonce too low") && !strings.Contains(msg, "already imported") {
+			return fmt.Errorf("chain: send %s: %w", tx.Hash().Hex(), err)
+		}
+	}
+	t.sent[tx.Hash()] = p.s.deps.Now()
+	return nil
+}
+
+// sendNew signs a new publish transaction, commits its intent to Raft and
+// only then sends it.
+func (p *Publisher) sendNew(ctx context.Context, t *termState, e *state.Epoch) (stepResult, error) {
+	s := p.s
+	root := common.HexToHash(e.Root)
+	data := contracts.PackPublish(e.Number, root)
+	gas, err := s.backend.EstimateGas(ctx, ethereum.CallMsg{From: s.from, To: &s.contract, Data: data})
+	if err != nil {
+		if name, ok := contracts.DecodeRevert(err); ok {
+			return again, p.halt(ctx, e, fmt.Sprintf("the contract %s refuses to publish epoch %d: %s", s.contract.Hex(), e.Number, name))
+		}
+		return 0, fmt.Errorf("chain: estimate the publish's gas: %w", err)
+	}
+	nonce, err := s.backend.PendingNonceAt(ctx, s.from)
+	if err != nil {
+		return 0, fmt.Errorf("chain: the publisher's nonce: %w", err)
+	}
+	tip, err := s.backend.SuggestGasTipCap(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("chain: gas tip: %w", err)
+	}
+	head, err := s.backend.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("chain: latest block: %w", err)
+	}
+	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
+	tx, err := types.SignNewTx(s.key, types.LatestSignerForChainID(s.chainID()), &types.DynamicFeeTx{
+		ChainID: s.chainID(), Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas + gas/4, To: &s.contract, Data: data})
+	if err != nil {
+		return 0, fmt.Errorf("sign the publish: %w", err)
+	}
+	raw, err := tx.MarshalBinary()
+	if err != nil {
+		return 0, err
+	}
+	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: s.contract.Hex(), From: s.from.Hex(), Nonce: nonce,
+		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
+	if _, err := s.apply(ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: e.Number, Intent: in}); err != nil {
+		return 0, err
+	}
+	s.log.Info("rewards: publishing", "epoch", e.Number, "root", root.Hex(), "tx", tx.Hash().Hex(), "nonce", nonce)
+	if err := p.broadcast(ctx, t, tx); err != nil {
+		return 0, err // the next step sends the recorded one again
+	}
+	return waiting, nil
+}
+
+// landed handles the receipt of the epoch's transaction.
+func (p *Publisher) landed(ctx context.Context, e *state.Epoch, hash common.Hash, rc *types.Receipt) (stepResult, error) {
+	if rc.Status != types.ReceiptStatusSuccessful {
+		return again, p.halt(ctx, e, fmt.Sprintf("the publish transaction %s reverted in block %s: %s", hash.Hex(), rc.BlockNumber, p.revertReason(ctx, e, rc)))
+	}
+	// The receipt can come before the state a read sees (a load
+	// balancer's other node): the chain read, next step, records it.
+	return waiting, nil
+}
+
+// holdTerm is the HoldEnv test hook: the transaction this term sent
+// landed; it blocks until the term ends.
+func (p *Publisher) holdTerm(ctx context.Context, e *state.Epoch, hash common.Hash) {
+	p.s.log.Warn("rewards: "+HoldEnv+" is set: holding the landed publish unrecorded until this term ends (a test hook)", "epoch", e.Number, "tx", hash.Hex())
+	<-ctx.Done()
+}
+
+// revertReason is the contract's custom error for a reverted publish, from
+// calling it again at the block before.
+func (p *Publisher) revertReason(ctx context.Context, e *state.Epoch, rc *types.Receipt) string {
+	s := p.s
+	at := new(big.Int).Sub(rc.BlockNumber, big.NewInt(1))
+	_, err := s.backend.CallContract(ctx, ethereum.CallMsg{From: s.from, To: &s.contract, Data: contracts.PackPublish(e.Number, common.HexToHash(e.Root))}, at)
+	if err == nil {
+		return "reason unknown (the call succeeds at the block before)"
+	}
+	if name, ok := contracts.DecodeRevert(err); ok {
+		return name
+	}
+	return err.Error()
+}
+
+// recordFromChain records the epoch published: the chain holds it, with
+// the ledger's root. The transaction is the intent's when its receipt is
+// there, else the one that emitted the contract's EpochPublished event.
+func (p *Publisher) recordFromChain(ctx context.Context, e *state.Epoch, root common.Hash) error {
+	s := p.s
+	var hash common.Hash
+	var block uint64
+	if in := e.Intent; in != nil && p.sameTarget(in) {
+		if rc, err := s.backend.TransactionReceipt(ctx, common.HexToHash(in.TxHash)); err == nil && rc.Status == types.ReceiptStatusSuccessful {
+			hash, block = rc.TxHash, rc.BlockNumber.Uint64()
+		}
+	}
+	if hash == (common.Hash{}) {
+		logs, err := s.backend.FilterLogs(ctx, ethereum.FilterQuery{Addresses: []common.Address{s.contract},
+			Topics: [][]common.Hash{{contracts.ABI().Events["EpochPublished"].ID}, {common.BigToHash(new(big.Int).SetUint64(e.Number))}}})
+		if err != nil {
+			return fmt.Errorf("chain: epoch %d's EpochPublished event: %w", e.Number, err)
+		}
+		if len(logs) > 0 {
+			hash, block = logs[0].TxHash, logs[0].BlockNumber
+		}
+	}
+	if e.Intent == nil {
+		s.log.Warn("rewards: the chain already holds this epoch with the ledger's root, published by a transaction the ledger has no intent for; recording it",
+			"epoch", e.Number, "tx", hash.Hex())
+	}
+	if _, err := s.apply(ctx, state.LedgerCmd{Op: state.LedgerPublished, Time: s.deps.Now().UTC(), Epoch: e.Number, TxHash: txHash(hash), Block: block, Root: root.Hex()}); err != nil {
+		return err
+	}
+	s.log.Info("rewards: epoch published", "epoch", e.Number, "root", e.Root, "tx", hash.Hex(), "block", block)
+	if s.cfg.Faucet {
+		p.faucet(ctx, e.Number)
+	}
+	return nil
+}
+
+// txHash is h in hex, "" for none.
+func txHash(h common.Hash) string {
+	if h == (common.Hash{}) {
+		return ""
+	}
+	return h.Hex()
+}
+
+// halt records that publishing stops at epoch e, and says so loudly.
+func (p *Publisher) halt(ctx context.Context, e *state.Epoch, reason string) error {
+	s := p.s
+	s.log.Error("rewards: PUBLISHING HALTED: "+reason, "epoch", e.Number, "contract", s.contract.Hex())
+	_, err := s.apply(ctx, state.LedgerCmd{Op: state.LedgerHalt, Time: s.deps.Now().UTC(), Epoch: e.Number, Reason: reason})
+	return err
+}

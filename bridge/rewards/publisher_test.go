@@ -1,0 +1,283 @@
+package rewards
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
+	"github.com/hpcbridge/hpcbridge/contracts"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// TestPublishOncePerEpoch: each closed epoch is published with one
+// transaction, its root on the chain; a close with nothing changed is
+// refused.
+func TestPublishOncePerEpoch(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	if _, err := s.Close(e.ctx); !errors.Is(err, apiserver.ErrNothingToClose) {
+		t.Fatalf("close with no credit: %v, want ErrNothingToClose", err)
+	}
+	stop := term(t, fastPublisher(s))
+	defer stop()
+
+	a, b := wallet(t), wallet(t)
+	e.donate(r, "uni-a", a, "a1")
+	e1, err := s.Close(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
+	if n, root := e.onChain(); n != 1 || root.Hex() != common.HexToHash(e1.Root).Hex() {
+		t.Fatalf("chain at epoch %d root %s, want 1 %s", n, root.Hex(), e1.Root)
+	}
+	if _, err := s.Close(e.ctx); !errors.Is(err, apiserver.ErrNothingToClose) {
+		t.Fatalf("close with nothing changed: %v, want ErrNothingToClose", err)
+	}
+
+	e.donate(r, "uni-b", b, "b1")
+	e.donate(r, "uni-a", a, "a1")
+	e2, err := s.Close(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "epoch 2 published", func() bool { return epochState(r, 2) == state.EpochPublished })
+	if n, root := e.onChain(); n != 2 || root != common.HexToHash(e2.Root) {
+		t.Fatalf("chain at epoch %d root %s, want 2 %s", n, root.Hex(), e2.Root)
+	}
+	if got := e.rpc.sends.Load(); got != 2 {
+		t.Errorf("%d transactions sent for two epochs, want 2", got)
+	}
+	if got := e.nonce(); got != e.base+2 {
+		t.Errorf("publisher nonce %d, want %d", got, e.base+2)
+	}
+	ep := r.Store().View().Epoch(2)
+	if ep.TxHash == "" || ep.Block == 0 || ep.Intent == nil || ep.Intent.TxHash != ep.TxHash {
+		t.Errorf("epoch 2 recorded %+v: want its transaction, block and intent", ep)
+	}
+}
+
+// TestFailoverLandedUnrecorded: a leader sends epoch 1's publish and loses
+// its term after the transaction landed, before it recorded it (the crash
+// window, held open by the test hook); the next leader finds the epoch on
+// the chain and records it without sending anything.
+func TestFailoverLandedUnrecorded(t *testing.T) {
+	e := newEnv(t)
+	r1, r2 := e.server("s1"), e.server("s2")
+	s1 := e.open(r1, e.config())
+	s1.hold = 1
+	s2 := e.open(r2, e.config())
+
+	e.donate(r1, "uni-a", wallet(t), "a1")
+	if _, err := s1.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop1 := term(t, fastPublisher(s1))
+	waitFor(t, "epoch 1 on the chain", func() bool { n, _ := e.onChain(); return n == 1 })
+	waitFor(t, "the hold's log line", func() bool { return strings.Contains(e.logs.String(), "holding the landed publish") })
+	stop1() // the leader is gone before it recorded the epoch
+	if st := epochState(r2, 1); st != state.EpochSending {
+		t.Fatalf("epoch 1 is %q after the first term, want sending (intent recorded, not published)", st)
+	}
+	sent := e.rpc.sends.Load()
+	if sent != 1 {
+		t.Fatalf("%d transactions sent by the first term, want 1", sent)
+	}
+
+	e.cluster.SetLeader("s2")
+	stop2 := term(t, fastPublisher(s2))
+	waitFor(t, "epoch 1 recorded by the new leader", func() bool { return epochState(r2, 1) == state.EpochPublished })
+	stop2()
+	if got := e.rpc.sends.Load(); got != sent {
+		t.Errorf("the new leader sent %d transactions, want none", got-sent)
+	}
+	if got := e.nonce(); got != e.base+1 {
+		t.Errorf("publisher nonce %d, want %d", got, e.base+1)
+	}
+	ep := r2.Store().View().Epoch(1)
+	if ep.TxHash != ep.Intent.TxHash || ep.Attempts != 1 {
+		t.Errorf("epoch 1 recorded tx %s after %d intents, want the first leader's %s after 1", ep.TxHash, ep.Attempts, ep.Intent.TxHash)
+	}
+}
+
+// TestIntentRebroadcast: a leader recorded its intent and lost its term
+// before the transaction reached the chain; the next leader sends the
+// recorded transaction itself, not a new one. An intent whose nonce
+// another transaction used can never land: a new intent replaces it.
+func TestIntentRebroadcast(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	e.donate(r, "uni-a", wallet(t), "a1")
+	ep, err := s.Close(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := e.signed(e.base, e.contract, contracts.PackPublish(1, common.HexToHash(ep.Root)), nil, 0)
+	raw, _ := tx.MarshalBinary()
+	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base,
+		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
+	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 1, Intent: in}); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
+	stop()
+	if got := r.Store().View().Epoch(1); got.TxHash != tx.Hash().Hex() || got.Attempts != 1 {
+		t.Errorf("epoch 1 published by %s after %d intents, want the recorded %s after 1", got.TxHash, got.Attempts, tx.Hash().Hex())
+	}
+	if got := e.rpc.sends.Load(); got != 1 {
+		t.Errorf("%d transactions sent, want 1 (the recorded one)", got)
+	}
+
+	// Epoch 2's intent holds the next nonce; another transaction takes it.
+	e.donate(r, "uni-a", wallet(t), "a2")
+	ep2, err := s.Close(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := e.signed(e.base+1, e.contract, contracts.PackPublish(2, common.HexToHash(ep2.Root)), nil, 0)
+	raw, _ = stale.MarshalBinary()
+	in = &state.PublishIntent{ChainID: s.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base + 1,
+		TxHash: stale.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
+	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 2, Intent: in}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base+1, wallet(t), nil, nil, 21_000)); err != nil {
+		t.Fatal(err)
+	}
+	stop = term(t, fastPublisher(s))
+	waitFor(t, "epoch 2 published", func() bool { return epochState(r, 2) == state.EpochPublished })
+	stop()
+	got := r.Store().View().Epoch(2)
+	if got.TxHash == stale.Hash().Hex() || got.Attempts != 2 || got.Intent.Nonce != e.base+2 {
+		t.Errorf("epoch 2 published by %s after %d intents (nonce %d), want a new transaction (nonce %d) after 2", got.TxHash, got.Attempts, got.Intent.Nonce, e.base+2)
+	}
+	if !strings.Contains(e.logs.String(), "nonce was used by another transaction") {
+		t.Errorf("no log line about the used nonce:\n%s", e.logs.String())
+	}
+}
+
+// TestRootMismatchHalts: the chain holds the epoch with another root:
+// publishing halts, says so, and sends nothing; a resume reads the chain
+// again (and halts again while it disagrees).
+func TestRootMismatchHalts(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	e.donate(r, "uni-a", wallet(t), "a1")
+	ep, err := s.Close(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := common.HexToHash("0x1234")
+	if _, err := contracts.Publish(e.ctx, e.chain, e.key, e.contract, 1, other); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	defer stop()
+	waitFor(t, "epoch 1 halted", func() bool { return epochState(r, 1) == state.EpochHalted })
+	got := r.Store().View().Epoch(1)
+	for _, want := range []string{"root mismatch", other.Hex(), common.HexToHash(ep.Root).Hex()} {
+		if !strings.Contains(got.Halt, want) {
+			t.Errorf("halt reason %q does not say %q", got.Halt, want)
+		}
+	}
+	if !strings.Contains(e.logs.String(), "level=ERROR") || !strings.Contains(e.logs.String(), "PUBLISHING HALTED") {
+		t.Errorf("no ERROR log line for the halt:\n%s", e.logs.String())
+	}
+	if n := e.rpc.sends.Load(); n != 0 {
+		t.Errorf("%d transactions sent, want none", n)
+	}
+	if err := s.Resume(e.ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "epoch 1 halted again", func() bool { return epochState(r, 1) == state.EpochHalted })
+	if n := e.rpc.sends.Load(); n != 0 {
+		t.Errorf("%d transactions sent after the resume, want none", n)
+	}
+}
+
+// TestRevertedPublishHalts: a publish the contract refuses halts
+// publishing: refused at estimation (paused), and mined and reverted (a
+// recorded transaction sent while paused).
+func TestRevertedPublishHalts(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	pause, err := contracts.ABI().Pack("pause")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base, e.contract, pause, nil, 0)); err != nil {
+		t.Fatal(err)
+	}
+	e.donate(r, "uni-a", wallet(t), "a1")
+	ep, err := s.Close(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	waitFor(t, "epoch 1 halted", func() bool { return epochState(r, 1) == state.EpochHalted })
+	stop()
+	if got := r.Store().View().Epoch(1).Halt; !strings.Contains(got, "refuses") {
+		t.Errorf("halt reason %q: want the contract's refusal", got)
+	}
+
+	// A recorded transaction with its own gas limit reverts on the chain.
+	if err := s.Resume(e.ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	tx := e.signed(e.base+1, e.contract, contracts.PackPublish(1, common.HexToHash(ep.Root)), nil, 100_000)
+	raw, _ := tx.MarshalBinary()
+	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base + 1,
+		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
+	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 1, Intent: in}); err != nil {
+		t.Fatal(err)
+	}
+	stop = term(t, fastPublisher(s))
+	defer stop()
+	waitFor(t, "epoch 1 halted", func() bool { return epochState(r, 1) == state.EpochHalted })
+	if got := r.Store().View().Epoch(1).Halt; !strings.Contains(got, "reverted") || !strings.Contains(got, tx.Hash().Hex()) {
+		t.Errorf("halt reason %q: want the reverted transaction", got)
+	}
+	if n, _ := e.onChain(); n != 0 {
+		t.Errorf("chain at epoch %d, want 0", n)
+	}
+}
+
+// TestChainOutage: with the chain's endpoint down (from before the
+// service starts), publishing retries with backoff and says so; it
+// publishes once the endpoint is back.
+func TestChainOutage(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	e.rpc.stop()
+	s := e.open(r, e.config())
+	if c := s.Chain(); c.ChainID != "" || c.Contract != e.contract.Hex() || c.Embedded {
+		t.Errorf("chain while unreachable: %+v", c)
+	}
+	e.donate(r, "uni-a", wallet(t), "a1")
+	if _, err := s.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	defer stop()
+	waitFor(t, "two failed attempts logged", func() bool { return strings.Count(e.logs.String(), "publish epoch 1 failed; retrying") >= 2 })
+	if st := epochState(r, 1); st != state.EpochClosed {
+		t.Fatalf("epoch 1 is %q during the outage, want closed", st)
+	}
+	e.rpc.start(t)
+	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
+	if n, _ := e.onChain(); n != 1 {
+		t.Errorf("chain at epoch %d, want 1", n)
+	}
+	if n := e.rpc.sends.Load(); n != 1 {
+		t.Errorf("%d transactions sent, want 1", n)
+	}
+}
