@@ -225,6 +225,10 @@ func (c *Client) RewardsRPCURL() string {
 	return u.String()
 }
 
+// HTTPClient is the client's HTTP client (its TLS settings), for
+// requests made to the coordinator outside the client (RewardsRPCURL).
+func (c *Client) HTTPClient() *http.Client { return c.http }
+
 // Token is the client's ACL token secret ("" for none), for requests made
 // to the coordinator outside the client (RewardsRPCURL).
 func (c *Client) Token() string { return c.token }

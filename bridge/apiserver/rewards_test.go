@@ -19,39 +19,6 @@ import (
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
-// ledgerCloser is the RewardsBackend of these tests: its Close commits the
-// ledger's close of the next epoch through the server's Raft, as the
-// leader's closer (bridge/rewards) does; its chain is described, not run
-// (publishing is the publisher's, committed here as it would).
-type ledgerCloser struct {
-	raft  apiserver.Raft
-	store *state.Store
-	chain api.RewardsChain
-	rpc   http.Handler
-}
-
-func (b *ledgerCloser) Chain() api.RewardsChain { return b.chain }
-func (b *ledgerCloser) RPC() http.Handler       { return b.rpc }
-
-func (b *ledgerCloser) Close(ctx context.Context) (*state.Epoch, error) {
-	n := uint64(1)
-	if last := b.store.View().LastEpoch(); last != nil {
-		n = last.Number + 1
-	}
-	cmd, err := state.Encode(state.CmdLedger, state.LedgerCmd{Op: state.LedgerClose, Time: t0, Epoch: n})
-	if err != nil {
-		return nil, err
-	}
-	res, _, err := b.raft.Apply(ctx, cmd)
-	if err != nil {
-		return nil, err
-	}
-	if res.Err != nil {
-		return nil, res.Err
-	}
-	return b.store.View().Epoch(n), nil
-}
-
 var testChain = api.RewardsChain{Kind: "rpc", ChainID: "31337", Contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3", RPCURL: "http://127.0.0.1:8545"}
 
 // rewardsFixture is a server with a ledgerCloser, its management client,
@@ -66,15 +33,10 @@ type rewardsFixture struct {
 func newRewardsFixture(t *testing.T, backend bool) *rewardsFixture {
 	t.Helper()
 	o := bridgetest.Options{Now: func() time.Time { return t0 }}
-	var lc *ledgerCloser
 	if backend {
-		lc = &ledgerCloser{chain: testChain}
-		o.Rewards = lc
+		o.Rewards = &bridgetest.Rewards{ChainInfo: testChain}
 	}
 	srv := bridgetest.Start(t, o)
-	if lc != nil {
-		lc.raft, lc.store = srv.Raft, srv.Store
-	}
 	f := &rewardsFixture{srv: srv, ctx: t.Context(), mgmt: srv.Client(t, srv.ManagementToken)}
 	f.aliceTok = srv.UserToken(t, "alice")
 	f.alice = srv.Client(t, f.aliceTok)
@@ -338,8 +300,7 @@ func TestRewardsCloseForwarded(t *testing.T) {
 	var nodes []*node
 	for _, id := range []string{"s1", "s2"} {
 		n := c.Add(id, id+":4748")
-		lc := &ledgerCloser{raft: n, store: n.Store(), chain: testChain}
-		nodes = append(nodes, startRewardsNode(t, n, lc))
+		nodes = append(nodes, startRewardsNode(t, n, bridgetest.NewRewards(n, testChain, nil)))
 	}
 	if err := nodes[0].srv.EstablishLeadership(ctx); err != nil {
 		t.Fatal(err)

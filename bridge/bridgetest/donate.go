@@ -5,9 +5,11 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
+	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/internal/receipt"
 	"github.com/hpcbridge/hpcbridge/jobspec"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -114,4 +116,53 @@ func Donate(t testing.TB, r *Raft, d Donation) uint64 {
 		Credit: state.Credit{Start: start, End: at, GPUs: d.GPUs, CPUs: d.CPUs, GPUSeconds: int64(d.GPUs) * d.Seconds, CPUSeconds: int64(d.CPUs) * d.Seconds,
 			GPUModel: d.GPUModel}})
 	return job
+}
+
+// Rewards is an apiserver.RewardsBackend over a test server's Raft: Close
+// commits the ledger's close of the next epoch at Now, as bridge/rewards'
+// closer does; the chain is what ChainInfo says and Handler serves (nil:
+// none embedded). Nothing publishes: a test commits the publisher's ledger
+// ops itself. Give it as Options.Rewards (New attaches the server's Raft)
+// or make it with a node (NewRewards).
+type Rewards struct {
+	ChainInfo api.RewardsChain
+	Handler   http.Handler
+	// Now is the close's time (time.Now when nil).
+	Now  func() time.Time
+	raft *Raft
+}
+
+// NewRewards is a Rewards that closes through node r.
+func NewRewards(r *Raft, info api.RewardsChain, h http.Handler) *Rewards {
+	return &Rewards{ChainInfo: info, Handler: h, raft: r}
+}
+
+// Chain is RewardsBackend.Chain.
+func (b *Rewards) Chain() api.RewardsChain { return b.ChainInfo }
+
+// RPC is RewardsBackend.RPC.
+func (b *Rewards) RPC() http.Handler { return b.Handler }
+
+// Close is RewardsBackend.Close: the ledger's close of the next epoch.
+func (b *Rewards) Close(ctx context.Context) (*state.Epoch, error) {
+	n := uint64(1)
+	if last := b.raft.Store().View().LastEpoch(); last != nil {
+		n = last.Number + 1
+	}
+	now := time.Now
+	if b.Now != nil {
+		now = b.Now
+	}
+	cmd, err := state.Encode(state.CmdLedger, state.LedgerCmd{Op: state.LedgerClose, Time: now().UTC(), Epoch: n})
+	if err != nil {
+		return nil, err
+	}
+	res, _, err := b.raft.Apply(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	return b.raft.Store().View().Epoch(n), nil
 }

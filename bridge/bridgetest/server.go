@@ -82,6 +82,12 @@ func New(o Options) (*Server, error) {
 	hs := httptest.NewUnstartedServer(nil)
 	url := "http://" + hs.Listener.Addr().String()
 	sig := &Signaller{}
+	if r, ok := o.Rewards.(*Rewards); ok && r != nil && r.raft == nil {
+		r.raft = node
+		if r.Now == nil {
+			r.Now = o.Now
+		}
+	}
 	nodes := newRunNodes(o.Now, o.Observer)
 	b, err := apiserver.New(apiserver.Config{
 		Raft:             node,

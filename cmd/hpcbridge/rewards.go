@@ -33,8 +33,8 @@ func rewardsCommand(s streams) *cli.Command {
 			rewardsCloseCommand(s),
 			rewardsExportCommand(s),
 			rewardsProofCommand(s),
-			// CLAIMVERIFY rewardsClaimCommand(s),
-			// CLAIMVERIFY rewardsVerifyCommand(s),
+			rewardsClaimCommand(s),
+			rewardsVerifyCommand(s),
 			rewardsRatesCommand(s),
 			rewardsResumeCommand(s),
 		},
@@ -233,6 +233,9 @@ func rewardsExportCommand(s streams) *cli.Command {
 				return apiFailure(fmt.Sprintf("rewards export %d", n), err)
 			}
 			out := c.String("output")
+			if out == "" {
+				out = c.String("o") // set by positional, which sets the alias's own value
+			}
 			if out == "" || out == "-" {
 				_, err := s.out.Write(b)
 				return err
