@@ -49,15 +49,6 @@ type env struct {
 
 func addr(k *ecdsa.PrivateKey) common.Address { return crypto.PubkeyToAddress(k.PublicKey) }
 
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := crypto.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 // fixedKey is a deterministic key (so gas figures, which depend on addresses and proofs, do
 // not change from run to run).
 func fixedKey(t testing.TB, seed string) *ecdsa.PrivateKey {
