@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -16,10 +17,14 @@ import (
 //     run restores);
 //   - CreditGPUSeconds, CreditCPUSeconds: the work its receipts were
 //     credited, after the clamp to what the Nomad servers observed (work
-//     after the last checkpoint of a run that never finished is not in it).
+//     after the last checkpoint of a run that never finished is not in it);
+//   - Reward: the tokens that credit earned its donors' wallets, at the
+//     reward rates in force when each receipt was credited (docs/rewards.md),
+//     with 18 decimals, trailing zeros trimmed (0 for work on nodes of no
+//     donor with a wallet).
 var checkpointFields = []sacctFieldDef{
 	{"Checkpoints", 11}, {"LastCheckpoint", 19}, {"CheckpointSize", 14},
-	{"CreditGPUSeconds", 16}, {"CreditCPUSeconds", 16},
+	{"CreditGPUSeconds", 16}, {"CreditCPUSeconds", 16}, {"Reward", 12},
 }
 
 // isCheckpointField reports whether field is one of checkpointFields.
@@ -52,6 +57,8 @@ func checkpointValue(j *state.Job, field string, stamp func(time.Time) string) s
 		return strconv.FormatInt(cp.GPUSeconds, 10)
 	case "CreditCPUSeconds":
 		return strconv.FormatInt(cp.CPUSeconds, 10)
+	case "Reward":
+		return api.FormatTokenString(cp.Reward)
 	}
 	return ""
 }
