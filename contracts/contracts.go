@@ -118,8 +118,9 @@ func Publish(ctx context.Context, backend Backend, key *ecdsa.PrivateKey, contra
 }
 
 // Claim sends claim(account, cumulativeAmount, proof) from key (anyone may send it; the
-// tokens go to account) and waits for the receipt. Refusals (EnforcedPause, NoRoot,
-// InvalidProof, NothingToClaim, SupplyOverflow) come back as errors DecodeRevert names.
+// tokens go to account) and waits for the receipt. Refusals (EnforcedPause,
+// ERC20InvalidReceiver, NoRoot, InvalidProof, NothingToClaim, SupplyOverflow) come back as
+// errors DecodeRevert names.
 func Claim(ctx context.Context, backend Backend, key *ecdsa.PrivateKey, contract, account common.Address, cumulativeAmount *big.Int, proof [][32]byte) (*types.Receipt, error) {
 	if cumulativeAmount == nil || cumulativeAmount.Sign() < 0 || cumulativeAmount.BitLen() > 256 {
 		return nil, fmt.Errorf("contracts: claim for %s: cumulative amount %v is not a uint256", account, cumulativeAmount)

@@ -229,7 +229,14 @@ func TestClaim(t *testing.T) {
 	_, err := contracts.Claim(e.ctx, e.client, alice, e.contract, A, leafA.Amount, proofA)
 	wantRevert(t, err, "NoRoot")
 
-	e.publish(1, t1.Root())
+	// A leaf for the zero address cannot be claimed: tokens are never minted to it.
+	tz := build(t, common.Address{}, "5", A, "1")
+	e.publish(1, tz.Root())
+	leafZ, proofZ, _ := tz.Proof(common.Address{})
+	_, err = contracts.Claim(e.ctx, e.client, alice, e.contract, common.Address{}, leafZ.Amount, proofZ)
+	wantRevert(t, err, "ERC20InvalidReceiver")
+
+	e.publish(10, t1.Root())
 
 	// Wrong proof (bob's for alice), inflated amount, a proof for another account: refused.
 	_, proofB, _ := t1.Proof(B)
@@ -271,7 +278,7 @@ func TestClaim(t *testing.T) {
 
 	// Epoch 2: alice tops up 1000 -> 1600, bob 250 -> 250 (unchanged), carol 7 -> 9.
 	t2 := build(t, A, "1600", B, "250", C, "9")
-	e.publish(2, t2.Root())
+	e.publish(11, t2.Root())
 	// The stale epoch-1 proof no longer verifies against the current root.
 	_, err = contracts.Claim(e.ctx, e.client, alice, e.contract, A, leafA.Amount, proofA)
 	wantRevert(t, err, "InvalidProof")
@@ -289,7 +296,7 @@ func TestClaim(t *testing.T) {
 
 	// Carol never claimed in epochs 1-2; after epoch 3 she claims everything at once.
 	t3 := build(t, A, "1600", B, "300", C, "20")
-	e.publish(3, t3.Root())
+	e.publish(12, t3.Root())
 	e.claim(relayer, t3, C)
 	if !eq(e.balance(C), bi("20")) || !eq(e.claimed(C), bi("20")) {
 		t.Errorf("carol: balance %s claimed %s", e.balance(C), e.claimed(C))

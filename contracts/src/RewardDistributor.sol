@@ -116,7 +116,8 @@ contract RewardDistributor is ERC20, Ownable2Step {
     }
 
     /// @notice Pays `account` the difference between `cumulativeAmount` (its leaf in the current
-    /// root) and what it has claimed so far. Anyone may send it; the tokens go to `account`.
+    /// root) and what it has claimed so far. Anyone may send it; the tokens go to `account`
+    /// (never the zero address: ERC20InvalidReceiver, as OpenZeppelin's mint refuses it).
     function claim(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external {
         // The two slots a claim rewrites are read and written whole (one SLOAD and one SSTORE
         // each; Solidity's struct copies cost ~1,200 gas more a claim). Layouts, as Solidity
@@ -129,6 +130,7 @@ contract RewardDistributor is ERC20, Ownable2Step {
             supplyWord := sload(sp.slot)
         }
         if ((supplyWord >> 128) & 0xff != 0) revert EnforcedPause();
+        if (account == address(0)) revert ERC20InvalidReceiver(address(0));
         bytes32 root = _root;
         if (root == bytes32(0)) revert NoRoot();
         if (!_verify(proof, root, account, cumulativeAmount)) revert InvalidProof();
