@@ -342,8 +342,8 @@ func (c LedgerCmd) validate() error {
 	}
 	switch c.Op {
 	case LedgerRates:
-		if c.Rates == nil {
-			return errors.New("ledger rates without the table")
+		if c.Rates == nil || c.Time.IsZero() {
+			return errors.New("ledger rates without the table or its time")
 		}
 		return c.Rates.Check()
 	case LedgerClose:
@@ -370,8 +370,10 @@ func (c LedgerCmd) validate() error {
 		}
 		return epoch()
 	case LedgerHalt:
-		if c.Reason == "" || len(c.Reason) > MaxHaltReason || !utf8.ValidString(c.Reason) {
-			return fmt.Errorf("ledger halt: want a reason of 1 to %d bytes of UTF-8", MaxHaltReason)
+		// Any text of its size: it may quote a chain's answer, and a halt
+		// must not be refused for it (Apply keeps it printable).
+		if c.Reason == "" || len(c.Reason) > MaxHaltReason {
+			return fmt.Errorf("ledger halt: want a reason of 1 to %d bytes", MaxHaltReason)
 		}
 		return epoch()
 	case LedgerResume:
@@ -653,7 +655,7 @@ func applyLedger(a *applier, _ uint8, c *LedgerCmd) *Result {
 		if cp.State != EpochClosed && cp.State != EpochSending {
 			return &Result{Err: fmt.Errorf("epoch %d is %s: only a closed or sending epoch halts: %w", c.Epoch, cp.State, ErrState)}
 		}
-		cp.State, cp.Halt = EpochHalted, c.Reason
+		cp.State, cp.Halt = EpochHalted, printableText(c.Reason)
 	case LedgerResume:
 		if !c.By.Management {
 			return &Result{Err: fmt.Errorf("resume epoch %d: %w (management token only)", c.Epoch, ErrPermission)}
@@ -667,6 +669,17 @@ func applyLedger(a *applier, _ uint8, c *LedgerCmd) *Result {
 		panic(fmt.Sprintf("state: epoch %d: %v", cp.Number, err))
 	}
 	return &Result{Value: ledgerResult(&cp)}
+}
+
+// printableText is s with invalid UTF-8 and characters that are not
+// printable (control characters, terminal escapes) as '?'.
+func printableText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || !unicode.IsPrint(r) && r != ' ' {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 func ledgerResult(e *Epoch) LedgerResult {

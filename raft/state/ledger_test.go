@@ -308,6 +308,7 @@ func TestLedgerCommandBounds(t *testing.T) {
 	for name, c := range map[string]LedgerCmd{
 		"unknown op":           {Op: "mint", Time: t0, Epoch: 1},
 		"rates without table":  {Op: LedgerRates, Time: t0},
+		"rates without time":   {Op: LedgerRates, Rates: &RewardRates{DefaultGPU: "1", CPU: "1"}, By: mgmt},
 		"close without time":   {Op: LedgerClose, Epoch: 1},
 		"close without epoch":  {Op: LedgerClose, Time: t0},
 		"intent without it":    {Op: LedgerIntent, Time: t0, Epoch: 1},
@@ -560,7 +561,11 @@ func TestLedgerPublishStates(t *testing.T) {
 	refused(LedgerCmd{Op: LedgerResume, Epoch: e3, By: mgmt}, ErrState)
 	must(LedgerCmd{Op: LedgerIntent, Epoch: e3, Intent: intent(6)}, EpochSending)
 	must(LedgerCmd{Op: LedgerPublished, Epoch: e3, TxHash: intent(6).TxHash}, EpochPublished)
-	must(LedgerCmd{Op: LedgerHalt, Epoch: e4, Reason: "publish reverted"}, EpochHalted)
+	// A reason quoting a chain's answer is kept printable.
+	must(LedgerCmd{Op: LedgerHalt, Epoch: e4, Reason: "publish reverted: \x1b[31m\xff\n"}, EpochHalted)
+	if e := f.s.View().Epoch(e4); e.Halt != "publish reverted: ?[31m??" {
+		t.Fatalf("halt reason %q", e.Halt)
+	}
 	refused(LedgerCmd{Op: LedgerHalt, Epoch: 9, Reason: "x"}, ErrNotFound)
 	refused(LedgerCmd{Op: LedgerPublished, Epoch: 9}, ErrNotFound)
 }
