@@ -258,6 +258,9 @@ func (s *Server) epochTree(v *state.View, ep *state.Epoch) (*merkle.Tree, error)
 		return s.trees.tree, nil
 	}
 	leaves, err := v.EpochLeaves(ep.Number)
+	if errors.Is(err, state.ErrEpochPruned) {
+		return nil, api.Errorf(api.CodeNotFound, "%v", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("epoch %d's leaves: %w", ep.Number, err)
 	}
