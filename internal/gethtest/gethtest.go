@@ -314,7 +314,10 @@ func (g *Geth) waitReady(ctx context.Context, exited <-chan struct{}) error {
 			g.mu.Lock()
 			err := g.err
 			g.mu.Unlock()
-			return fmt.Errorf("exited before it answered: %v", err)
+			if err == nil {
+				return errors.New("exited with status 0 before it answered")
+			}
+			return fmt.Errorf("exited before it answered: %w", err)
 		case <-ctx.Done():
 			return fmt.Errorf("not ready: %w (last: %v)", ctx.Err(), last)
 		case <-tick.C:
