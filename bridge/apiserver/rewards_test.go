@@ -24,10 +24,10 @@ var testChain = api.RewardsChain{Kind: "rpc", ChainID: "31337", Contract: "0x5Fb
 // rewardsFixture is a server with a ledgerCloser, its management client,
 // a user's, and a donor-admin's.
 type rewardsFixture struct {
-	srv               *bridgetest.Server
-	mgmt, alice, uniA *api.Client
-	aliceTok          string
-	ctx               context.Context
+	srv         *bridgetest.Server
+	mgmt, alice *api.Client
+	aliceTok    string
+	ctx         context.Context
 }
 
 func newRewardsFixture(t *testing.T, backend bool) *rewardsFixture {
