@@ -47,6 +47,10 @@ type devOptions struct {
 	// is --blob-store ("": dir:DATA_DIR/coordinator/blobs).
 	staged    bool
 	blobStore string
+	// rewards turns on the embedded reward chain (--rewards, the
+	// default); rewardEpoch is --reward-epoch (devrewards.go).
+	rewards     bool
+	rewardEpoch time.Duration
 }
 
 func devCommand(s streams) *cli.Command {
@@ -78,12 +82,14 @@ func devCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "gpu-backend", Usage: "where the nodes' GPUs come from: nvml (this machine's, --nodes 1), fake (go-nvml's mock) or none", DefaultText: "nvml when NVML initialises, else fake"},
 			&cli.IntFlag{Name: "gpus", Usage: "fake GPUs per node", DefaultText: strconv.Itoa(defaultFakeGPUs)},
 			&cli.StringFlag{Name: "gpu-model", Usage: "fake GPU model per node, NAME[,NAME...] cycling over the nodes: a100, h100 (or another the plugin knows: a100-80gb, a30, h200, b200) or an NVML name", DefaultText: defaultFakeModel},
+			&cli.BoolFlag{Name: "rewards", Value: true, Usage: "publish reward epochs on an embedded simulated chain kept in the data dir (--rewards=false: off; credit still accrues)"},
+			&cli.DurationFlag{Name: "reward-epoch", Value: defaultDevRewardEpoch, Usage: "how often an epoch closes when some wallet's credit changed (0: only hpcbridge rewards close)"},
 		},
 		Action: func(c *cli.Context) error {
 			o := devOptions{dataDir: c.String("data-dir"), bind: c.String("bind"), raftBind: c.String("raft-bind"),
 				pluginDir: c.String("plugin-dir"), runAs: c.String("run-as"), poolUIDs: c.String("pool-uids"), poolDir: c.String("pool-dir"), partition: c.String("partition"), logLevel: c.String("log-level"),
 				nodes: c.Int("nodes"), gpu: gpuFlags{backend: c.String("gpu-backend"), gpus: c.Int("gpus"), models: c.String("gpu-model")},
-				staged: c.Bool("staged"), blobStore: c.String("blob-store")}
+				staged: c.Bool("staged"), blobStore: c.String("blob-store"), rewards: c.Bool("rewards"), rewardEpoch: c.Duration("reward-epoch")}
 			if c.IsSet("gpus") && o.gpu.gpus == 0 {
 				return &exitError{code: exitUsage, err: errors.New("dev: --gpus 0: want 1 or more (--gpu-backend none for no GPUs)")}
 			}
@@ -202,6 +208,11 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 	if o.staged {
 		cfg.Nomad.PartitionMap = []string{o.partition + "=files:staged"}
 	}
+	if o.rewards {
+		if cfg.Rewards, err = devRewards(o.dataDir, o.rewardEpoch); err != nil {
+			return err
+		}
+	}
 	sctx, stopServer := context.WithCancel(ctx)
 	errc := make(chan error, 1)
 	done := make(chan struct{})
@@ -236,6 +247,7 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		fmt.Fprintf(&b, "                   (it ignores the real one), hpcbridge fetch JOBID brings outputs back (sbatch --wait fetches)\n")
 	}
 	gpus.banner(&b, nomad.nodes, nodeGPUs)
+	devRewardsBanner(ctx, &b, o)
 	fmt.Fprintf(&b, "Try: sbatch examples/slurm/hello.sh && squeue. Ctrl-C stops.\n")
 	_, _ = s.out.Write(b.Bytes())
 	select {

@@ -37,7 +37,7 @@ func serverCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "tls-ca", Usage: "PEM CA that signs every server's (and client's) certificate"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
 			&cli.StringFlag{Name: "blob-store", Usage: "the store of staged files and checkpoints: dir:PATH or s3://ACCESS:SECRET@HOST:PORT/BUCKET[/PREFIX][?tls=false]", DefaultText: "dir:DATA_DIR/blobs"},
-		}, append(nomadFlags(), priorityFlags()...)...),
+		}, append(append(nomadFlags(), priorityFlags()...), rewardsFlags()...)...),
 		Action: func(c *cli.Context) error {
 			cfg := bridge.Config{
 				DataDir: c.String("data-dir"), Bind: c.String("bind"), Advertise: c.String("advertise"),
@@ -52,6 +52,9 @@ func serverCommand(s streams) *cli.Command {
 				return &exitError{code: exitUsage, err: fmt.Errorf("server: %w", err)}
 			}
 			cfg.Priority = prio
+			if cfg.Rewards, err = rewardsConfigOf(c, c.String("data-dir")); err != nil {
+				return &exitError{code: exitUsage, err: fmt.Errorf("server: %w", err)}
+			}
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := bridge.New(cfg).Run(ctx); err != nil {

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hpcbridge/hpcbridge/bridge/rewards"
+	"github.com/hpcbridge/hpcbridge/internal/chain"
+)
+
+// defaultRewardEpoch is how often hpcbridge server closes an epoch.
+const defaultRewardEpoch = 24 * time.Hour
+
+// rewardsFlags are hpcbridge server's reward chain flags (docs/rewards.md).
+// The publisher key comes from a keystore file only, never a flag.
+func rewardsFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "chain", Usage: "the chain reward epochs are published on: simulated (an embedded chain kept in --chain-data, for one server) or a JSON-RPC URL; empty: rewards off (credit still accrues)"},
+		&cli.StringFlag{Name: "chain-data", Usage: "the simulated chain's directory", DefaultText: "DATA_DIR/chain"},
+		&cli.StringFlag{Name: "reward-contract", Usage: "the RewardDistributor contract's 0x address (required with a URL; with simulated, empty: deploy one on first start, its address kept in the chain's directory)"},
+		&cli.StringFlag{Name: "publisher-keystore", Usage: "the publisher key's go-ethereum keystore file (the contract's publisher)"},
+		&cli.StringFlag{Name: "publisher-password-file", Usage: "the file holding the keystore's password (its first line; an empty file is an empty password); neither file may be open to group or others"},
+		&cli.DurationFlag{Name: "reward-epoch", Value: defaultRewardEpoch, Usage: "how often the leader closes an epoch when some wallet's credit changed (0: only hpcbridge rewards close)"},
+	}
+}
+
+// rewardsConfigOf reads the reward flags: nil without --chain.
+func rewardsConfigOf(c *cli.Context, dataDir string) (*rewards.Config, error) {
+	ch := c.String("chain")
+	if ch == "" {
+		for _, f := range []string{"chain-data", "reward-contract", "publisher-keystore", "publisher-password-file"} {
+			if c.IsSet(f) {
+				return nil, fmt.Errorf("--%s needs --chain", f)
+			}
+		}
+		return nil, nil
+	}
+	cfg := &rewards.Config{Contract: c.String("reward-contract"), KeystoreFile: c.String("publisher-keystore"),
+		PasswordFile: c.String("publisher-password-file"), Epoch: c.Duration("reward-epoch")}
+	if cfg.KeystoreFile == "" || cfg.PasswordFile == "" {
+		return nil, errors.New("--chain: give the publisher key's keystore file and its password file (--publisher-keystore, --publisher-password-file; keys are never taken from flags)")
+	}
+	if cfg.Epoch < 0 {
+		return nil, fmt.Errorf("--reward-epoch %s: want 0 or more", cfg.Epoch)
+	}
+	if ch == chain.KindSimulated {
+		dir := c.String("chain-data")
+		if dir == "" {
+			dir = filepath.Join(dataDir, "chain")
+		}
+		cfg.Chain = chain.Config{Kind: chain.KindSimulated, DataDir: dir}
+		if cfg.Contract == "" {
+			cfg.ContractFile = filepath.Join(dir, "reward-contract")
+		}
+		return cfg, nil
+	}
+	if c.IsSet("chain-data") {
+		return nil, errors.New("--chain-data is for --chain simulated only")
+	}
+	if cfg.Contract == "" {
+		return nil, fmt.Errorf("--chain %s: give the contract's address (--reward-contract)", ch)
+	}
+	cfg.Chain = chain.Config{Kind: chain.KindRPC, URL: ch}
+	return cfg, nil
+}
