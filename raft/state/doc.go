@@ -1,5 +1,7 @@
 // Package state is the coordinator's replicated state: the job queue and its
-// history, ACL tokens and counters, kept in an indexed in-memory store
+// history, ACL tokens and counters, checkpoint receipts and their credit,
+// donors, and the reward ledger (ledger.go: rates, wallets' credit, epochs
+// and their publishing, with its bounds), kept in an indexed in-memory store
 // (hashicorp/go-memdb) and changed only by applying commands from the Raft
 // log.
 //
