@@ -337,3 +337,34 @@ func startRewardsNode(t *testing.T, n *bridgetest.Raft, b apiserver.RewardsBacke
 	t.Cleanup(hs.Close)
 	return &node{raft: n, srv: srv, url: url}
 }
+
+// Past state.EpochsExported closes: the status lists the newest
+// api.MaxRewardEpochs epochs (newest first) of them all, and an epoch
+// whose leaves were pruned answers not_found, not a server error.
+func TestRewardsManyEpochs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("closes more than a thousand epochs")
+	}
+	f := newRewardsFixture(t, true)
+	n := state.EpochsExported + 2
+	for i := range n {
+		f.srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: walletA, Node: "a1", CPUs: 1, Seconds: int64(3600 + i)})
+		if _, err := f.mgmt.RewardsClose(f.ctx); err != nil {
+			t.Fatalf("close %d: %v", i+1, err)
+		}
+	}
+	st, err := f.alice.Rewards(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.EpochCount != n || len(st.Epochs) != api.MaxRewardEpochs || st.Epochs[0].Number != uint64(n) || st.Epochs[api.MaxRewardEpochs-1].Number != uint64(n-api.MaxRewardEpochs+1) {
+		t.Fatalf("status: %d epochs listed of %d, first %d", len(st.Epochs), st.EpochCount, st.Epochs[0].Number)
+	}
+	_, err = f.alice.RewardsExport(f.ctx, 1)
+	if e := wantCode(t, err, api.CodeNotFound); !strings.Contains(e.Message, "pruned") {
+		t.Fatalf("export of a pruned epoch: %v", e)
+	}
+	if _, err := f.alice.RewardsExport(f.ctx, uint64(n)); err != nil {
+		t.Fatalf("export of the newest: %v", err)
+	}
+}
