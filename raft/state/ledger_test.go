@@ -687,3 +687,27 @@ func mustEncode(b testing.TB, c LedgerCmd) []byte {
 	}
 	return entry
 }
+
+// Past MaxWallets wallets a receipt that would credit another earns
+// nothing (the receipt is kept); wallets credited already go on earning.
+func TestLedgerWalletBound(t *testing.T) {
+	f := newLedgerFixture(t)
+	f.checkpoint(testKey(1), "") // walletA: 1 of MaxWallets
+	txn := f.s.memdb().Txn(true)
+	if err := txn.Insert(tableMeta, &metaRow{Key: MetaLedgerWallets, Value: fmt.Sprint(MaxWallets)}); err != nil {
+		t.Fatal(err)
+	}
+	txn.Commit()
+	if rec := f.checkpoint(testKey(1), ""); rec.Wallet != walletA || rec.Reward == "" {
+		t.Fatalf("a credited wallet stopped earning at the bound: %q to %q", rec.Reward, rec.Wallet)
+	}
+	f.donor("uni-b", walletB)
+	f.join("uni-b", "n1b", testKey(3), 2)
+	registerKey(f.requeueFixture, "node-1", "n1", testKey(3), f.end)
+	if rec := f.checkpoint(testKey(3), ""); rec.Wallet != "" || rec.Reward != "" {
+		t.Fatalf("a new wallet past the bound earned %q to %q", rec.Reward, rec.Wallet)
+	}
+	if len(f.s.View().WalletCredits()) != 1 {
+		t.Fatalf("wallets %+v", f.s.View().WalletCredits())
+	}
+}
