@@ -247,41 +247,68 @@ func epochNumber(r *http.Request) (uint64, error) {
 	return n, nil
 }
 
-// epochTree is the tree of epoch ep, built from its leaves (the one built
-// last is kept: proofs and exports ask for the same epoch over and over,
-// and 100,000 wallets take a while to hash). Its root must be the
-// epoch's.
-func (s *Server) epochTree(v *state.View, ep *state.Epoch) (*merkle.Tree, error) {
-	s.trees.mu.Lock()
-	defer s.trees.mu.Unlock()
-	if s.trees.tree != nil && s.trees.epoch == ep.Number && s.trees.root == ep.Root {
-		return s.trees.tree, nil
+// epochTree is epoch ep's tree, built from its leaves, and its dump when
+// dump is set. Its root must be the epoch's. The trees built last are
+// kept (treeCache): proofs and exports ask for the same epochs over and
+// over, and 100,000 wallets take a while to hash and write out.
+func (s *Server) epochTree(v *state.View, ep *state.Epoch, dump bool) (*epochTree, error) {
+	c := &s.trees
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var et *epochTree
+	for i, e := range c.trees {
+		if e.epoch == ep.Number && e.root == ep.Root {
+			et = e
+			copy(c.trees[1:i+1], c.trees[:i]) // the most recent first
+			c.trees[0] = et
+		}
 	}
-	leaves, err := v.EpochLeaves(ep.Number)
-	if errors.Is(err, state.ErrEpochPruned) {
-		return nil, api.Errorf(api.CodeNotFound, "%v", err)
+	if et == nil {
+		leaves, err := v.EpochLeaves(ep.Number)
+		if errors.Is(err, state.ErrEpochPruned) {
+			return nil, api.Errorf(api.CodeNotFound, "%v", err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("epoch %d's leaves: %w", ep.Number, err)
+		}
+		t, err := merkle.Build(leaves)
+		if err != nil {
+			return nil, fmt.Errorf("epoch %d's tree: %w", ep.Number, err)
+		}
+		root := t.Root()
+		if got := "0x" + hex.EncodeToString(root[:]); !strings.EqualFold(got, ep.Root) {
+			return nil, fmt.Errorf("epoch %d's leaves make root %s, but the epoch's root is %s", ep.Number, got, ep.Root)
+		}
+		et = &epochTree{epoch: ep.Number, root: ep.Root, tree: t}
+		c.trees = append([]*epochTree{et}, c.trees[:min(len(c.trees), maxCachedTrees-1)]...)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("epoch %d's leaves: %w", ep.Number, err)
+	if dump && et.dump == nil {
+		b, err := et.tree.Dump()
+		if err != nil {
+			return nil, fmt.Errorf("epoch %d's export: %w", ep.Number, err)
+		}
+		et.dump = b
 	}
-	t, err := merkle.Build(leaves)
-	if err != nil {
-		return nil, fmt.Errorf("epoch %d's tree: %w", ep.Number, err)
-	}
-	root := t.Root()
-	if got := "0x" + hex.EncodeToString(root[:]); !strings.EqualFold(got, ep.Root) {
-		return nil, fmt.Errorf("epoch %d's leaves make root %s, but the epoch's root is %s", ep.Number, got, ep.Root)
-	}
-	s.trees.epoch, s.trees.root, s.trees.tree = ep.Number, ep.Root, t
-	return t, nil
+	return et, nil
 }
 
-// treeCache is the epoch tree built last (epochTree).
+// maxCachedTrees is how many epoch trees treeCache keeps: the latest
+// published epoch's (proofs) and one more (an export).
+const maxCachedTrees = 2
+
+// treeCache holds the epoch trees built last, the most recent first
+// (epochTree).
 type treeCache struct {
 	mu    sync.Mutex
+	trees []*epochTree
+}
+
+// epochTree is an epoch's tree and, once asked for, its dump.
+type epochTree struct {
 	epoch uint64
 	root  string
 	tree  *merkle.Tree
+	dump  []byte
 }
 
 // handleRewardsExport is GET /v1/rewards/epochs/{n}/export (any token):
@@ -296,17 +323,13 @@ func (s *Server) handleRewardsExport(w http.ResponseWriter, r *http.Request, _ *
 	if ep == nil {
 		return api.Errorf(api.CodeNotFound, "there is no epoch %d (hpcbridge rewards status lists them)", n)
 	}
-	t, err := s.epochTree(v, ep)
+	et, err := s.epochTree(v, ep, true)
 	if err != nil {
 		return err
 	}
-	b, err := t.Dump()
-	if err != nil {
-		return fmt.Errorf("epoch %d's export: %w", n, err)
-	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	_, _ = w.Write(b)
+	w.Header().Set("Content-Length", strconv.Itoa(len(et.dump)))
+	_, _ = w.Write(et.dump)
 	return nil
 }
 
@@ -334,11 +357,11 @@ func (s *Server) handleRewardProof(w http.ResponseWriter, r *http.Request, _ *st
 	if ep == nil {
 		return api.Errorf(api.CodeNotInEpoch, "wallet %s: no epoch is published yet", addr)
 	}
-	t, err := s.epochTree(v, ep)
+	et, err := s.epochTree(v, ep, false)
 	if err != nil {
 		return err
 	}
-	leaf, proof, err := t.Proof(common.HexToAddress(addr))
+	leaf, proof, err := et.tree.Proof(common.HexToAddress(addr))
 	if errors.Is(err, merkle.ErrNotInTree) {
 		return api.Errorf(api.CodeNotInEpoch, "wallet %s has no credit in epoch %d, the latest published", addr, ep.Number)
 	}

@@ -239,6 +239,24 @@ func TestRewardsRoutes(t *testing.T) {
 	if err != nil || ep2.Number != 2 {
 		t.Fatalf("close 2: %+v %v", ep2, err)
 	}
+	// Exports of epochs 2 and 1 in turn, proofs (epoch 1) between (the
+	// server keeps two trees): each always its own.
+	for _, n := range []uint64{2, 1, 2, 1} {
+		b, err := f.alice.RewardsExport(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := merkle.Load(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if root := tr.Root(); "0x"+hex.EncodeToString(root[:]) != f.srv.Store.View().Epoch(n).Root {
+			t.Fatalf("export %d has another epoch's root", n)
+		}
+		if p, err := f.alice.RewardProof(ctx, walletB); err != nil || p.Epoch != 1 {
+			t.Fatalf("proof between exports: %+v %v", p, err)
+		}
+	}
 	_, err = f.mgmt.RewardsResume(ctx, 2)
 	wantCode(t, err, api.CodeConflict)
 	_, err = f.mgmt.RewardsResume(ctx, 9)
