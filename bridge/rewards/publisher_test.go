@@ -2,6 +2,8 @@ package rewards
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +12,8 @@ import (
 
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/contracts"
+	"github.com/hpcbridge/hpcbridge/internal/chain"
+	"github.com/hpcbridge/hpcbridge/internal/merkle"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -279,5 +283,88 @@ func TestChainOutage(t *testing.T) {
 	}
 	if n := e.rpc.sends.Load(); n != 1 {
 		t.Errorf("%d transactions sent, want 1", n)
+	}
+}
+
+// TestSimulatedRestartKeepsState is hpcbridge dev's chain: the first start
+// deploys the contract and keeps its address, the faucet funds the wallets
+// of a published epoch, a wallet claims; after a restart on the same data
+// dir the contract, its epoch, the wallet's tokens and its gas are there.
+func TestSimulatedRestartKeepsState(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	dir := t.TempDir()
+	cfg := Config{Chain: chain.Config{Kind: chain.KindSimulated, DataDir: filepath.Join(dir, "chain")}, ContractFile: filepath.Join(dir, "contract"),
+		KeystoreFile: e.keyFile, PasswordFile: e.pwFile, Faucet: true}
+	s := e.open(r, cfg)
+	kept, err := os.ReadFile(cfg.ContractFile)
+	if err != nil || strings.TrimSpace(string(kept)) != s.Contract().Hex() {
+		t.Fatalf("contract file %q (%v), want %s", kept, err, s.Contract().Hex())
+	}
+	if c := s.Chain(); !c.Embedded || c.Kind != chain.KindSimulated || c.ChainID == "" || s.RPC() == nil {
+		t.Fatalf("chain %+v (rpc handler %v): want the embedded one", c, s.RPC() != nil)
+	}
+	a := wallet(t)
+	e.donate(r, "uni-a", a, "a1")
+	ep, err := s.Close(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
+	b := s.Backend()
+	waitFor(t, "the faucet's ether", func() bool { bal, err := b.BalanceAt(e.ctx, a, nil); return err == nil && bal.Cmp(FaucetAmount) == 0 })
+	stop()
+	leaves, err := r.Store().View().EpochLeaves(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := merkle.Build(leaves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, proof, err := tree.Proof(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := contracts.Claim(e.ctx, b, s.key, s.Contract(), a, leaf.Amount, proof); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+
+	s2 := e.open(r, cfg)
+	if s2.Contract() != s.Contract() {
+		t.Fatalf("restarted on contract %s, want %s", s2.Contract().Hex(), s.Contract().Hex())
+	}
+	b2 := s2.Backend()
+	if n, err := contracts.CurrentEpoch(e.ctx, b2, s2.Contract()); err != nil || n != 1 {
+		t.Errorf("after the restart the chain is at epoch %d (%v), want 1", n, err)
+	}
+	if root, err := contracts.MerkleRoot(e.ctx, b2, s2.Contract()); err != nil || root != common.HexToHash(ep.Root) {
+		t.Errorf("after the restart the root is %x (%v), want %s", root, err, ep.Root)
+	}
+	if bal, err := contracts.BalanceOf(e.ctx, b2, s2.Contract(), a); err != nil || bal.Cmp(leaf.Amount) != 0 {
+		t.Errorf("after the restart the wallet holds %v tokens (%v), want %v", bal, err, leaf.Amount)
+	}
+	if bal, err := b2.BalanceAt(e.ctx, a, nil); err != nil || bal.Cmp(FaucetAmount) != 0 {
+		t.Errorf("after the restart the wallet holds %v wei (%v), want %v", bal, err, FaucetAmount)
+	}
+}
+
+// TestHoldEnv: the test hook takes an epoch number, nothing else.
+func TestHoldEnv(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	t.Setenv(HoldEnv, "2")
+	if s := e.open(r, e.config()); s.hold != 2 {
+		t.Errorf("hold %d, want 2", s.hold)
+	}
+	for _, bad := range []string{"yes", "0", "-1"} {
+		t.Setenv(HoldEnv, bad)
+		if _, err := Open(e.ctx, e.config(), Deps{Store: r.Store(), Raft: r}); !errors.Is(err, ErrConfig) {
+			t.Errorf("%s=%s: %v, want ErrConfig", HoldEnv, bad, err)
+		}
 	}
 }
