@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,47 +51,56 @@ func testKey(t *testing.T) *ecdsa.PrivateKey {
 // on the simulated chain (SendTransaction waits for the block).
 func sendTx(t *testing.T, b Backend, key *ecdsa.PrivateKey, to *common.Address, value *big.Int, data []byte) *types.Receipt {
 	t.Helper()
+	r, err := trySend(b, key, to, value, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// trySend is sendTx for goroutines other than the test's: it returns errors.
+func trySend(b Backend, key *ecdsa.PrivateKey, to *common.Address, value *big.Int, data []byte) (*types.Receipt, error) {
 	ctx := context.Background()
 	from := KeyAddress(key)
 	chainID, err := b.ChainID(ctx)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	nonce, err := b.PendingNonceAt(ctx, from)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	tip, err := b.SuggestGasTipCap(ctx)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	head, err := b.HeaderByNumber(ctx, nil)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
 	gas, err := b.EstimateGas(ctx, ethereum.CallMsg{From: from, To: to, Value: value, Data: data})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	tx, err := types.SignNewTx(key, types.LatestSignerForChainID(chainID), &types.DynamicFeeTx{
 		ChainID: chainID, Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas,
 		To: to, Value: value, Data: data,
 	})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := b.SendTransaction(ctx, tx); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	rcpt, err := b.TransactionReceipt(ctx, tx.Hash())
 	if err != nil {
-		t.Fatalf("receipt of %s right after SendTransaction: %v (SendTransaction should wait for the block)", tx.Hash(), err)
+		return nil, fmt.Errorf("receipt of %s right after SendTransaction: %w (SendTransaction should wait for the block)", tx.Hash(), err)
 	}
 	if rcpt.Status != types.ReceiptStatusSuccessful {
-		t.Fatalf("transaction %s failed", tx.Hash())
+		return nil, fmt.Errorf("transaction %s failed", tx.Hash())
 	}
-	return rcpt
+	return rcpt, nil
 }
 
 func openSim(t *testing.T, dir string, fund ...types.GenesisAlloc) *Chain {
@@ -384,5 +394,72 @@ func TestServeRPCRefuses(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET: %d", resp.StatusCode)
+	}
+}
+
+// TestUnminableTxDoesNotSpin: a transaction the pool takes but no block can
+// include (fee cap 1 wei, below any base fee) must not make the chain seal
+// empty blocks without end (go-ethereum's period-0 loop commits until the
+// pool has no executable transaction: a CPU and disk spin that anyone
+// reaching ServeRPC could start). The chain makes a bounded number of blocks
+// for it and mines the next good transactions one block each.
+func TestUnminableTxDoesNotSpin(t *testing.T) {
+	key, good := testKey(t), testKey(t)
+	c := openSim(t, "", FundAlloc(oneEther, KeyAddress(key), KeyAddress(good)))
+	ctx := context.Background()
+	id, _ := c.ChainID(ctx)
+	payee := common.HexToAddress("0x00000000000000000000000000000000000000cc")
+	stuck, err := types.SignNewTx(key, types.LatestSignerForChainID(id), &types.DynamicFeeTx{
+		ChainID: id, Nonce: 0, GasTipCap: big.NewInt(1), GasFeeCap: big.NewInt(1), Gas: 21000, To: &payee, Value: big.NewInt(1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, time.Second)
+	err = c.SendTransaction(sctx, stuck)
+	cancel()
+	if err != nil {
+		t.Skipf("the pool refuses the unminable transaction outright: %v", err)
+	}
+	first := sendTx(t, c, good, &payee, big.NewInt(1), nil).BlockNumber.Uint64()
+	if first > maxIdleBlocks+2 {
+		t.Fatalf("%d blocks before the first good transaction: the chain spins on the unminable one", first)
+	}
+	for i := range 3 {
+		n := sendTx(t, c, good, &payee, big.NewInt(1), nil).BlockNumber.Uint64()
+		if n > first+uint64(i+1)*(maxIdleBlocks+1) {
+			t.Fatalf("good transaction %d in block %d, %d blocks after the first: the chain spins on the unminable one", i+2, n, n-first)
+		}
+	}
+	if _, pending, err := c.TransactionByHash(ctx, stuck.Hash()); err != nil || !pending {
+		t.Fatalf("the unminable transaction: pending %v, %v", pending, err)
+	}
+}
+
+// TestConcurrentSends: transactions sent at once from many keys are each
+// mined before their SendTransaction returns (no lost wake-up).
+func TestConcurrentSends(t *testing.T) {
+	keys := make([]*ecdsa.PrivateKey, 8)
+	addrs := make([]common.Address, len(keys))
+	for i := range keys {
+		keys[i] = testKey(t)
+		addrs[i] = KeyAddress(keys[i])
+	}
+	c := openSim(t, "", FundAlloc(oneEther, addrs...))
+	payee := common.HexToAddress("0x00000000000000000000000000000000000000dd")
+	var wg sync.WaitGroup
+	for _, k := range keys {
+		wg.Go(func() {
+			for range 4 {
+				if _, err := trySend(c, k, &payee, big.NewInt(1), nil); err != nil {
+					t.Error(err) // not mined when SendTransaction returned
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if bal, err := c.BalanceAt(context.Background(), payee, nil); err != nil || bal.Int64() != int64(len(keys)*4) {
+		t.Fatalf("payee balance %v (%v), want %d", bal, err, len(keys)*4)
 	}
 }

@@ -12,10 +12,13 @@
 //   - runs Osaka rules: OsakaConfig is go-ethereum's dev chain configuration
 //     with every fork after Osaka switched off (the dev configuration enables a
 //     future fork's gas schedule by default, which is not what mainnet charges);
-//   - mines each transaction it receives into a block of its own (go-ethereum's
-//     simulated beacon in "period 0" mode, as `geth --dev --dev.period 0`);
-//     Backend.SendTransaction returns once the transaction is in a block, so
-//     bind.WaitMined finds the receipt on its first try;
+//   - mines each transaction it receives (go-ethereum's simulated beacon,
+//     asked for a block whenever the pool has a new transaction, like
+//     `geth --dev --dev.period 0`, but with at most one empty block per
+//     wake-up: a transaction no block can take stays pending instead of
+//     making the chain seal empty blocks without end);
+//     Backend.SendTransaction returns once the transaction is in a block (and
+//     the database synced), so bind.WaitMined finds the receipt at once;
 //   - keeps its state in Config.DataDir when one is given: blocks, state
 //     (hash scheme, archive: each block's state is written as the block is,
 //     so a killed process loses nothing it reported mined) and the genesis it

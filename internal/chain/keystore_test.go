@@ -65,7 +65,11 @@ func TestKeystoreRoundTrip(t *testing.T) {
 	if got, err := LoadKeystore(dev, empty); err != nil || !got.Equal(key) {
 		t.Fatalf("empty password: %v", err)
 	}
-	// The standard-strength writer is read the same way.
+	// The standard-strength writer is read the same way (256 MiB of scrypt
+	// twice: seconds, tens of them under -race).
+	if testing.Short() {
+		return
+	}
 	std := filepath.Join(dir, "std.json")
 	if err := WriteKeystoreStandard(std, key, ""); err != nil {
 		t.Fatal(err)

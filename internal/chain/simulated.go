@@ -24,6 +24,7 @@ import (
 	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/eth/filters"
 	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/event"
 	"github.com/ethereum/go-ethereum/node"
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/rpc"
@@ -44,6 +45,12 @@ const (
 	// indexWait bounds how long Open waits for the transaction index of a
 	// reopened chain (so receipts do not answer "indexing in progress").
 	indexWait = 10 * time.Second
+	// maxIdleBlocks is how many blocks without a transaction the miner seals
+	// per wake-up (a new transaction in the pool): one, then it waits for
+	// the next transaction.
+	maxIdleBlocks = 1
+	// maxWakeBlocks bounds the blocks sealed per wake-up.
+	maxWakeBlocks = 256
 )
 
 // simChain is the in-process simulated chain: a go-ethereum node (no
@@ -55,6 +62,8 @@ type simChain struct {
 	beacon     *catalyst.SimulatedBeacon
 	client     *ethclient.Client
 	rpcHandler *rpcHandler
+	quit       chan struct{} // closed by close: stops the miner
+	minerDone  chan struct{} // closed when the miner has returned
 }
 
 // simulated.Backend (go-ethereum's ethclient/simulated) is not used as is: on
@@ -99,6 +108,10 @@ func openSimulated(ctx context.Context, dataDir string, fund types.GenesisAlloc)
 	ethConf.Genesis = genesis
 	ethConf.SyncMode = ethconfig.FullSync
 	ethConf.TxPool.NoLocals = true
+	// The miner's minimum tip is the pool's (1 wei), as in `geth --dev`:
+	// a transaction the pool takes is one a block can take (go-ethereum's
+	// default miner tip, 0.001 gwei, would leave cheaper ones pending).
+	ethConf.Miner.GasPrice = big.NewInt(1)
 	ethConf.TxPool.Journal = ""
 	ethConf.LogNoHistory = true // eth_getLogs searches blocks (the chain is small)
 	// Hash scheme, archive mode: each block's state is committed to the
@@ -119,26 +132,32 @@ func openSimulated(ctx context.Context, dataDir string, fund types.GenesisAlloc)
 	filterAPI := filters.NewFilterAPI(filters.NewFilterSystem(backend.APIBackend, filters.Config{}))
 	stack.RegisterAPIs([]rpc.API{{Namespace: "eth", Service: filterAPI}})
 
-	// Period 0: no timer; RegisterSimulatedBeaconAPIs starts the loop that
-	// seals a block whenever the pool has a new executable transaction (what
-	// `geth --dev --dev.period 0` runs). The "dev" and "testing" namespaces it
-	// registers are reachable in-process only (ServeRPC allow-lists).
+	// Period 0: the beacon seals a block only when asked (Commit); the
+	// chain's own miner loop asks when the pool has a new transaction.
+	// go-ethereum's loop for this (RegisterSimulatedBeaconAPIs, which
+	// `geth --dev --dev.period 0` runs) is not used: it seals blocks until
+	// the pool has no executable transaction, so one that no block can
+	// include (a fee cap below the base fee) makes it seal empty blocks
+	// without end.
 	beacon, err := catalyst.NewSimulatedBeacon(0, common.Address{}, backend)
 	if err != nil {
 		return nil, fmt.Errorf("chain: simulated chain in %q: beacon: %w", dataDir, err)
 	}
-	catalyst.RegisterSimulatedBeaconAPIs(stack, beacon)
 	stack.RegisterLifecycle(beacon)
 
 	if err := stack.Start(); err != nil {
 		return nil, fmt.Errorf("chain: simulated chain in %q: start: %w", dataDir, err)
 	}
-	s = &simChain{stack: stack, eth: backend, beacon: beacon, client: ethclient.NewClient(stack.Attach())}
+	s = &simChain{stack: stack, eth: backend, beacon: beacon, client: ethclient.NewClient(stack.Attach()),
+		quit: make(chan struct{}), minerDone: make(chan struct{})}
 	s.rpcHandler, err = newRPCHandler(s, backend, filterAPI)
 	if err != nil {
 		s.client.Close()
 		return nil, err
 	}
+	newTxs := make(chan core.NewTxsEvent, 16)
+	sub := backend.TxPool().SubscribeTransactions(newTxs, true)
+	go s.mine(newTxs, sub)
 	s.waitIndexed(ctx)
 	return s, nil
 }
@@ -261,9 +280,76 @@ func (s *simChain) waitIncluded(ctx context.Context, hash common.Hash) error {
 	}
 }
 
+// mine is the chain's miner: on each new transaction in the pool it seals
+// blocks while the pool has executable transactions and each block takes
+// some, with at most maxIdleBlocks empty ones (one that no block can take
+// stays pending) and maxWakeBlocks in all per wake-up. The pool's events are
+// received by a goroutine of their own that never blocks (the pool's feed
+// waits for its receivers, and sealing waits for the pool: receiving them
+// here, between seals, could deadlock). Both return when the chain closes.
+func (s *simChain) mine(newTxs <-chan core.NewTxsEvent, sub event.Subscription) {
+	defer close(s.minerDone)
+	wake := make(chan struct{}, 1)
+	relayDone := make(chan struct{})
+	go func() {
+		defer close(relayDone)
+		defer sub.Unsubscribe()
+		for {
+			select {
+			case <-s.quit:
+				return
+			case <-sub.Err():
+				return
+			case <-newTxs:
+				select {
+				case wake <- struct{}{}:
+				default: // a wake-up is already due
+				}
+			}
+		}
+	}()
+	defer func() { <-relayDone }()
+
+	bc, pool := s.eth.BlockChain(), s.eth.TxPool()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-wake:
+		}
+		idle := 0
+		for range maxWakeBlocks {
+			before := bc.CurrentBlock().Number.Uint64()
+			hash := s.beacon.Commit() // logs its own errors
+			block := bc.GetBlockByHash(hash)
+			if block == nil || block.NumberU64() <= before {
+				break // nothing sealed (an error, or closing)
+			}
+			if block.Transactions().Len() == 0 {
+				if idle++; idle >= maxIdleBlocks {
+					break
+				}
+			}
+			if err := pool.Sync(); err != nil {
+				break
+			}
+			if executable, _ := pool.Stats(); executable == 0 {
+				break
+			}
+			select {
+			case <-s.quit:
+				return
+			default:
+			}
+		}
+	}
+}
+
 func (s *simChain) backend() Backend { return &simClient{Client: s.client, sim: s} }
 
 func (s *simChain) close() error {
+	close(s.quit)
+	<-s.minerDone
 	s.client.Close()
 	return s.stack.Close()
 }
