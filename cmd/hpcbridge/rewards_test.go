@@ -206,10 +206,16 @@ func TestRewardsClaimAndVerify(t *testing.T) {
 	}
 	runCLI(t, env, exitRejected, "NothingToClaim(2000000000000000000, 2000000000000000000)", "rewards", "claim", "--keystore", keystore, "--password-file", password)
 	runCLI(t, env, 0, "OK: the export of epoch 1 rebuilds the root the chain holds", "rewards", "verify", "1")
+	// Anyone may send a wallet's claim: the donor's key pays the gas of
+	// uni-b's, the tokens go to uni-b's wallet.
+	otherWallet := chain.KeyAddress(other).Hex()
+	runCLI(t, env, 0, "Balance of "+otherWallet+": 0.5 HPCB", "rewards", "claim", "--keystore", keystore, "--password-file", password, "--wallet", otherWallet)
+	runCLI(t, env, exitUsage, "--wallet", "rewards", "claim", "--keystore", keystore, "--password-file", password, "--wallet", "0xnope")
 
 	// Epoch 2 tops up: the claim pays the difference.
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: wallet.Hex(), Node: "a1", GPUs: 1, Seconds: 1800})
 	runCLI(t, admin, 0, "Closed epoch 2: 2 wallets, 3 HPCB in all", "rewards", "close")
+	runCLI(t, env, exitRejected, "NothingToClaim", "rewards", "claim", "--keystore", keystore, "--password-file", password) // epoch 2 is not published yet
 	publish(2)
 	out = runCLI(t, env, 0, `"amount": "500000000000000000"`, "rewards", "claim", "--keystore", keystore, "--password-file", password, "--json")
 	var res claimResult
