@@ -15,7 +15,9 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/bridge/rewards"
 	"github.com/hpcbridge/hpcbridge/contracts"
 	"github.com/hpcbridge/hpcbridge/internal/chain"
 	"github.com/hpcbridge/hpcbridge/internal/merkle"
@@ -261,4 +263,101 @@ func TestRewardsClaimAndVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	runCLI(t, alone, exitRejected, "does not make a valid tree", "rewards", "verify", "2", "--export", forgedFile, "--contract", contract.Hex(), "--rpc", rpcSrv.URL)
+}
+
+// lateRewards is a RewardsBackend given to the test server before the
+// service it forwards to can be opened (the service needs the server's
+// Raft).
+type lateRewards struct{ apiserver.RewardsBackend }
+
+// waitState waits until cond holds on the server's state (every applied
+// entry wakes it) or fails the test after a minute.
+func waitState(t *testing.T, srv *bridgetest.Server, what string, cond func(*state.View) bool) {
+	t.Helper()
+	deadline := time.After(time.Minute)
+	for {
+		changed := srv.Store.WatchJobs()
+		if cond(srv.Store.View()) {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// The dev story with the coordinator's real rewards service
+// (bridge/rewards) on an embedded simulated chain: it deploys the
+// contract; a close from the CLI is published by the leader's publisher;
+// the dev faucet gives the donor's wallet (no ether in genesis) the gas
+// its claim needs; verify finds the root on chain.
+func TestRewardsClaimWithPublisher(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	late := &lateRewards{}
+	srv := bridgetest.Start(t, bridgetest.Options{Now: time.Now, Rewards: late})
+	publisherKey, _ := crypto.GenerateKey()
+	keystore, password := filepath.Join(dir, "publisher.json"), filepath.Join(dir, "publisher.password")
+	if err := chain.WriteKeystore(keystore, publisherKey, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(password, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := rewards.Open(ctx, rewards.Config{Chain: chain.Config{Kind: chain.KindSimulated, DataDir: filepath.Join(dir, "chain")},
+		ContractFile: filepath.Join(dir, "contract"), KeystoreFile: keystore, PasswordFile: password, Faucet: true},
+		rewards.Deps{Store: srv.Store, Raft: srv.Raft})
+	if err != nil {
+		t.Fatal(err)
+	}
+	late.RewardsBackend = svc
+	termCtx, endTerm := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- svc.Publisher().RunTerm(termCtx) }()
+	t.Cleanup(func() {
+		endTerm()
+		if err := <-done; err != nil {
+			t.Errorf("publisher: %v", err)
+		}
+		_ = svc.Shutdown()
+	})
+
+	donor, _ := crypto.GenerateKey()
+	wallet := chain.KeyAddress(donor).Hex()
+	dk, dp := filepath.Join(dir, "donor.json"), filepath.Join(dir, "donor.password")
+	if err := chain.WriteKeystore(dk, donor, "pw"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dp, []byte("pw"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"HOME=" + t.TempDir(), api.EnvAddress + "=" + srv.URL, api.EnvToken + "=" + srv.ManagementToken}
+	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: wallet, Node: "a1", GPUModel: "NVIDIA H100 80GB HBM3", GPUs: 4, Seconds: 900, Time: time.Now()})
+	runCLI(t, env, 0, "Closed epoch 1: 1 wallets, 1 HPCB in all", "rewards", "close")
+	waitState(t, srv, "epoch 1 published", func(v *state.View) bool { e := v.Epoch(1); return e != nil && e.State == state.EpochPublished })
+	out := runCLI(t, env, 0, "published", "rewards", "status")
+	if !strings.Contains(out, "simulated (embedded in the coordinator), chain id 1337, contract "+svc.Contract().Hex()) {
+		t.Fatalf("status:\n%s", out)
+	}
+	// The faucet funds the wallet after the publish; the claim needs it.
+	waitBalance := time.After(time.Minute)
+	for {
+		bal, err := svc.Backend().BalanceAt(ctx, chain.KeyAddress(donor), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bal.Sign() > 0 {
+			break
+		}
+		select {
+		case <-waitBalance:
+			t.Fatal("the dev faucet never funded the donor's wallet")
+		case <-time.After(50 * time.Millisecond): // the faucet's transfer is on the chain, not in Raft: poll it
+		}
+	}
+	runCLI(t, env, 0, "Balance of "+wallet+": 1 HPCB", "rewards", "claim", "--keystore", dk, "--password-file", dp)
+	runCLI(t, env, 0, "OK: the export of epoch 1 rebuilds the root the chain holds", "rewards", "verify", "1")
 }
