@@ -16,7 +16,10 @@
 //
 // Stop and Start (the method) stop geth and start it again on the same data
 // directory and port: a chain outage with the state kept (geth shuts down
-// cleanly on SIGTERM and writes its state).
+// cleanly on SIGTERM and writes its state). Start returns once geth answers
+// eth_chainId and, on a chain with blocks, has indexed its transactions
+// (receipts of a just-restarted geth otherwise answer "transaction indexing
+// is in progress"; on a new chain the first receipts may still, briefly).
 //
 // Tests skip when there is no geth binary, unless HPCBRIDGE_REQUIRE_GETH=1
 // (`make test` sets it): then they fail.
@@ -62,6 +65,10 @@ const ChainID = 1337
 
 // readyWait bounds how long Start waits for geth to answer eth_chainId.
 const readyWait = 60 * time.Second
+
+// indexWait bounds how long Start waits for a restarted geth's transaction
+// index.
+const indexWait = 10 * time.Second
 
 // stopWait bounds how long Stop waits for geth to exit after SIGTERM before
 // it kills it.
@@ -304,6 +311,7 @@ func (g *Geth) waitReady(ctx context.Context, exited <-chan struct{}) error {
 		cancel()
 		switch {
 		case err == nil && id.Int64() == ChainID:
+			g.waitIndexed(ctx, c)
 			return nil
 		case err == nil:
 			return fmt.Errorf("chain id %s, want %d", id, ChainID)
@@ -320,6 +328,32 @@ func (g *Geth) waitReady(ctx context.Context, exited <-chan struct{}) error {
 			return fmt.Errorf("exited before it answered: %w", err)
 		case <-ctx.Done():
 			return fmt.Errorf("not ready: %w (last: %v)", ctx.Err(), last)
+		case <-tick.C:
+		}
+	}
+}
+
+// waitIndexed waits (polling eth_syncing every 20 ms, at most indexWait)
+// until a restarted geth has indexed its transactions, so that receipts do
+// not answer "transaction indexing is in progress". A chain with only its
+// genesis is skipped: geth reports one block left to index until its first
+// block. Running out of time is not an error (callers retry receipts, as on
+// any node).
+func (g *Geth) waitIndexed(ctx context.Context, c *ethclient.Client) {
+	if n, err := c.BlockNumber(ctx); err != nil || n == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, indexWait)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if p, err := c.SyncProgress(ctx); err == nil && p == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
 		case <-tick.C:
 		}
 	}

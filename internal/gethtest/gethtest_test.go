@@ -162,6 +162,10 @@ func TestGethRestartKeepsChain(t *testing.T) {
 	if n, err := c.BlockNumber(ctx); err != nil || n != block {
 		t.Fatalf("block number after restart %d (%v), want %d", n, err, block)
 	}
+	// Start waited for the transaction index: an old receipt is there at once.
+	if r, err := c.TransactionReceipt(ctx, created.TxHash); err != nil || r.ContractAddress != created.ContractAddress {
+		t.Fatalf("receipt right after restart: %v", err)
+	}
 	if code, err := c.CodeAt(ctx, created.ContractAddress, nil); err != nil || !bytes.Equal(code, answer42Runtime) {
 		t.Fatalf("code after restart %x (%v)", code, err)
 	}
