@@ -198,7 +198,7 @@ echo "== rewards: a donor's machine earns tokens, claimed on the embedded chain 
 donor=$state/donor
 mkdir -p "$donor" && chmod 711 "$state" "$donor"
 (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$donor/wallet.key" && : >"$donor/password")
-hpcbridge rewards rates set --gpu h100=1 --gpu a100=0.6 --cpu 0.01
+hpcbridge rewards rates set --gpu "NVIDIA H100=1" --gpu "NVIDIA A100=0.6" --cpu 0.01
 hpcbridge donor register demo-uni --wallet-key "$donor/wallet.key"
 wallet=0x$(geth account import --keystore "$donor/keystore" --password "$donor/password" "$donor/wallet.key" 2>&1 | sed -n 's/^Address: {\(.*\)}$/\1/p')
 keystore=$(ls "$donor"/keystore/UTC--*)

@@ -29,8 +29,13 @@ import (
 // checkpoint, hence one receipt, each).
 const trainEpochs = "3"
 
-// The rates the admin sets: per GPU-hour by model, and per CPU-hour.
-var rates = map[string]string{"h100": "1", "a100": "0.6"}
+// The rates the admin sets, in tokens per GPU-hour by model (a prefix of
+// the NVML name the node's GPUs report), and per CPU-hour; by the fake
+// GPU model (hpcbridge agent --fake-gpu-model) of the donors' machines.
+var rates = map[string]struct{ prefix, tokens string }{
+	"h100": {"NVIDIA H100", "1"},
+	"a100": {"NVIDIA A100", "0.6"},
+}
 
 const cpuRate = "0.01"
 
@@ -83,8 +88,8 @@ func TestRewardsOnGeth(t *testing.T) {
 		"--chain", g.URL(), "--reward-contract", contract.Hex(),
 		"--publisher-keystore", pubKeystore, "--publisher-password-file", pubPassword)
 	set := []string{"rewards", "rates", "set", "--cpu", cpuRate}
-	for m, r := range rates {
-		set = append(set, "--gpu", m+"="+r)
+	for _, r := range rates {
+		set = append(set, "--gpu", r.prefix+"="+r.tokens)
 	}
 	c.must("hpcbridge", set...)
 
@@ -119,17 +124,18 @@ func TestRewardsOnGeth(t *testing.T) {
 	}
 	c.waitAccrued(want)
 
-	g.Stop()
+	g.stop()
 	c.must("hpcbridge", "rewards", "close")
 	// The publisher tries, fails, and says so (its retries back off)
 	// while the epoch waits.
 	c.waitLog("a failed publish attempt of epoch 1 while the chain is down", time.Minute, "publish epoch 1 failed")
-	for i := range c.coords {
-		if e := c.epoch(i, 1); e.State == "published" {
-			t.Fatalf("coordinator %d: epoch 1 published while the chain was down: %+v", i, e)
+	c.waitEpoch(1, "closed or sending while the chain is down", func(e *api.RewardEpoch) error {
+		if e.State != "closed" && e.State != "sending" {
+			return fmt.Errorf("state %s", e.State)
 		}
-	}
-	g.Start()
+		return nil
+	})
+	g.start()
 	c.waitPublished(1, 2*time.Minute)
 	c.checkRoots(ec, contract, 1)
 	c.must("hpcbridge", "rewards", "verify", "1", "--rpc", g.URL())
@@ -210,7 +216,7 @@ func (c *cluster) expectCredit(donors []*donor) map[common.Address]*big.Int {
 		if err != nil {
 			c.t.Fatalf("receipts of %s: %v", d.node, err)
 		}
-		gpu, err := api.ParseTokens(rates[d.model])
+		gpu, err := api.ParseTokens(rates[d.model].tokens)
 		if err != nil {
 			c.t.Fatal(err)
 		}
@@ -220,6 +226,9 @@ func (c *cluster) expectCredit(donors []*donor) map[common.Address]*big.Int {
 		}
 		sum := new(big.Int)
 		for _, r := range rs.Receipts {
+			if r.Credit.GPUSeconds > 0 && !strings.HasPrefix(r.Credit.GPUModel, rates[d.model].prefix) {
+				c.t.Errorf("receipt %d.%d.%d of %s credits GPU model %q, want a %s", r.JobID, r.Run, r.Seq, d.node, r.Credit.GPUModel, rates[d.model].prefix)
+			}
 			sum.Add(sum, new(big.Int).Mul(big.NewInt(r.Credit.GPUSeconds), gpu))
 			sum.Add(sum, new(big.Int).Mul(big.NewInt(r.Credit.CPUSeconds), cpu))
 		}
@@ -306,7 +315,24 @@ func (c *cluster) checkRoots(ec *ethclient.Client, contract common.Address, n ui
 // waitPublished waits until every live coordinator has epoch n published.
 func (c *cluster) waitPublished(n uint64, within time.Duration) {
 	c.t.Helper()
-	e2etest.Eventually(c.t, fmt.Sprintf("epoch %d published on every live coordinator", n), within, func() error {
+	c.waitEpochWithin(n, "published", within, func(e *api.RewardEpoch) error {
+		if e.State != "published" {
+			return fmt.Errorf("%s %s", e.State, e.Halt)
+		}
+		return nil
+	})
+}
+
+// waitEpoch waits up to a minute until every live coordinator has epoch n
+// and cond holds of it there.
+func (c *cluster) waitEpoch(n uint64, what string, cond func(*api.RewardEpoch) error) {
+	c.t.Helper()
+	c.waitEpochWithin(n, what, time.Minute, cond)
+}
+
+func (c *cluster) waitEpochWithin(n uint64, what string, within time.Duration, cond func(*api.RewardEpoch) error) {
+	c.t.Helper()
+	e2etest.Eventually(c.t, fmt.Sprintf("epoch %d %s on every live coordinator", n, what), within, func() error {
 		for i, s := range c.coords {
 			if !s.alive() {
 				continue
@@ -315,8 +341,8 @@ func (c *cluster) waitPublished(n uint64, within time.Duration) {
 			if err != nil {
 				return err
 			}
-			if e.State != "published" {
-				return fmt.Errorf("coordinator %d: epoch %d %s %s", i, n, e.State, e.Halt)
+			if err := cond(e); err != nil {
+				return fmt.Errorf("coordinator %d: epoch %d: %w", i, n, err)
 			}
 		}
 		return nil
@@ -424,8 +450,8 @@ func TestRewardsDev(t *testing.T) {
 	}
 	contract := common.HexToAddress(st.Chain.Contract)
 	set := []string{"rewards", "rates", "set", "--cpu", cpuRate}
-	for m, r := range rates {
-		set = append(set, "--gpu", m+"="+r)
+	for _, r := range rates {
+		set = append(set, "--gpu", r.prefix+"="+r.tokens)
 	}
 	c.must("hpcbridge", set...)
 
