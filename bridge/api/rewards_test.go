@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"math/big"
 	"testing"
 )
@@ -74,4 +75,18 @@ func FuzzParseTokens(f *testing.F) {
 			t.Fatalf("round trip of %q: %v, %v", s, back, err)
 		}
 	})
+}
+
+// Token amounts are parsed and written exactly: 0.6 token is 6×10^17
+// base units, never a float's 0.59999....
+func ExampleParseTokens() {
+	units, err := ParseTokens("0.6")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(units)
+	fmt.Println(FormatTokens(units.Mul(units, big.NewInt(3))))
+	// Output:
+	// 600000000000000000
+	// 1.8
 }
