@@ -354,9 +354,10 @@ func (p *Publisher) recordFromChain(ctx context.Context, e *state.Epoch, root co
 		logs, err := s.backend.FilterLogs(ctx, ethereum.FilterQuery{Addresses: []common.Address{s.contract},
 			Topics: [][]common.Hash{{contracts.ABI().Events["EpochPublished"].ID}, {common.BigToHash(new(big.Int).SetUint64(e.Number))}}})
 		if err != nil {
-			return fmt.Errorf("chain: epoch %d's EpochPublished event: %w", e.Number, err)
-		}
-		if len(logs) > 0 {
+			// The transaction is for the record only; a node that refuses
+			// a log query from block 0 must not keep the epoch unrecorded.
+			s.log.Warn("rewards: the EpochPublished event not found; recording the epoch without its transaction", "epoch", e.Number, "err", err)
+		} else if len(logs) > 0 {
 			hash, block = logs[0].TxHash, logs[0].BlockNumber
 		}
 	}
