@@ -180,6 +180,7 @@ func TestRewardsOnGeth(t *testing.T) {
 		t.Errorf("the publisher's nonce went from %d to %d (%v) over epoch 2: want one transaction", nonce0, n, err)
 	}
 	c.checkRoots(ec, contract, 2)
+	c.must("hpcbridge", "rewards", "verify", "2", "--rpc", g.URL())
 	c.wantProof(donors[0], 2, want2[donors[0].wallet])
 	c.claim(donors[0], "")
 	c.wantBalance(ec, contract, donors[0], want2[donors[0].wallet])
