@@ -13,12 +13,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ethereum/go-ethereum/crypto"
 	"go.uber.org/goleak"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/rewards"
 	"github.com/hpcbridge/hpcbridge/internal/chain"
+	"github.com/hpcbridge/hpcbridge/internal/wallet"
 )
 
 // lockedBuffer is the coordinator's banner, read while it runs.
@@ -52,7 +52,7 @@ func TestRunWithRewards(t *testing.T) {
 		// (internal/chain; reported to its owner).
 		goleak.IgnoreTopFunction("github.com/syndtr/goleveldb/leveldb.(*DB).mpoolDrain"))
 	dir := t.TempDir()
-	key, err := crypto.GenerateKey()
+	key, err := wallet.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
