@@ -463,3 +463,35 @@ func TestConcurrentSends(t *testing.T) {
 		t.Fatalf("payee balance %v (%v), want %d", bal, err, len(keys)*4)
 	}
 }
+
+// BenchmarkSimulatedSend: one value transfer sent and mined (its own block)
+// per op, in memory and in a data dir (a database sync per block).
+func BenchmarkSimulatedSend(b *testing.B) {
+	for _, tc := range []struct {
+		name    string
+		datadir bool
+	}{{"memory", false}, {"datadir", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			dir := ""
+			if tc.datadir {
+				dir = b.TempDir()
+			}
+			key, err := crypto.GenerateKey()
+			if err != nil {
+				b.Fatal(err)
+			}
+			c, err := Open(context.Background(), Config{Kind: KindSimulated, DataDir: dir}, FundAlloc(oneEther, KeyAddress(key)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			payee := common.HexToAddress("0x00000000000000000000000000000000000000ee")
+			b.ResetTimer()
+			for range b.N {
+				if _, err := trySend(c, key, &payee, big.NewInt(1), nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
