@@ -27,6 +27,7 @@ import (
 	"github.com/ethereum/go-ethereum/event"
 	"github.com/ethereum/go-ethereum/node"
 	"github.com/ethereum/go-ethereum/p2p"
+	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
@@ -120,6 +121,10 @@ func openSimulated(ctx context.Context, dataDir string, fund types.GenesisAlloc)
 	ethConf.StateScheme = rawdb.HashScheme
 	ethConf.NoPruning = true
 	ethConf.SnapshotCache = 0
+	// eth_call and eth_estimateGas (ServeRPC serves them to any token
+	// holder) run at most what one Osaka transaction may use (EIP-7825),
+	// not go-ethereum's default 50M, and at most RPCEVMTimeout (5 s).
+	ethConf.RPCGasCap = params.MaxTxGas
 	// Small caches: a dev chain holds a few thousand blocks at most.
 	ethConf.DatabaseCache = 32
 	ethConf.TrieCleanCache = 16
