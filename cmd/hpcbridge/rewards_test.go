@@ -361,3 +361,41 @@ func TestRewardsClaimWithPublisher(t *testing.T) {
 	runCLI(t, env, 0, "Balance of "+wallet+": 1 HPCB", "rewards", "claim", "--keystore", dk, "--password-file", dp)
 	runCLI(t, env, 0, "OK: the export of epoch 1 rebuilds the root the chain holds", "rewards", "verify", "1")
 }
+
+// A claim whose key has no ether for gas says so, and what to do.
+func TestRewardsClaimWithoutGas(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	publisher, _ := crypto.GenerateKey()
+	poor, _ := crypto.GenerateKey()
+	ch, err := chain.Open(ctx, chain.Config{Kind: chain.KindSimulated}, chain.FundAlloc(new(big.Int).Exp(big.NewInt(10), big.NewInt(19), nil), chain.KeyAddress(publisher)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ch.Close() })
+	contract, _, err := contracts.Deploy(ctx, ch, publisher, chain.KeyAddress(publisher), chain.KeyAddress(publisher))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := ch.ChainID(ctx)
+	srv := bridgetest.Start(t, bridgetest.Options{Now: func() time.Time { return rewardsNow }, Rewards: &bridgetest.Rewards{
+		ChainInfo: api.RewardsChain{Kind: chain.KindSimulated, ChainID: id.String(), Contract: contract.Hex(), Embedded: true}, Handler: ch.ServeRPC()}})
+	env := []string{"HOME=" + t.TempDir(), api.EnvAddress + "=" + srv.URL, api.EnvToken + "=" + srv.ManagementToken}
+	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: chain.KeyAddress(poor).Hex(), Node: "a1", GPUs: 1, Seconds: 3600})
+	runCLI(t, env, 0, "Closed epoch 1", "rewards", "close")
+	e := srv.Store.View().Epoch(1)
+	if _, err := contracts.Publish(ctx, ch, publisher, contract, 1, common.HexToHash(e.Root)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Apply(t, state.CmdLedger, state.LedgerCmd{Op: state.LedgerPublished, Time: rewardsNow, Epoch: 1, Root: e.Root})
+	dir := t.TempDir()
+	ks, pw := filepath.Join(dir, "key.json"), filepath.Join(dir, "pw")
+	if err := chain.WriteKeystore(ks, poor, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pw, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runCLI(t, env, exitRejected, "the key pays the claim's gas", "rewards", "claim", "--keystore", ks, "--password-file", pw)
+	runCLI(t, env, exitRejected, "the key pays the claim's gas", "rewards", "claim", "--keystore", ks) // no password file: the empty password
+}

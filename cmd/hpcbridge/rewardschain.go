@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
 	"github.com/urfave/cli/v2"
@@ -92,6 +93,9 @@ func contractAddress(what, s string) (common.Address, error) {
 func revertMessage(err error) string {
 	name, args, ok := contracts.DecodeRevertArgs(err)
 	if !ok {
+		if errors.Is(err, core.ErrInsufficientFunds) || strings.Contains(err.Error(), "insufficient funds") {
+			return err.Error() + " (the key pays the claim's gas: send it some ether; on hpcbridge dev's chain the faucet funds each wallet of a published epoch)"
+		}
 		return err.Error()
 	}
 	parts := make([]string, len(args))
