@@ -68,7 +68,7 @@ func (p *Publisher) RunTerm(ctx context.Context) error {
 			continue
 		case r == waiting:
 			delay = 0
-			wait = time.After(poll)
+			wait, changed = time.After(poll), nil // not a chain read per Raft entry
 		default: // idle
 			delay = 0
 		}
