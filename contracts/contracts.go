@@ -221,7 +221,9 @@ func call[T any](ctx context.Context, backend bind.ContractCaller, contract comm
 }
 
 // PublishedRoot returns the root the contract's EpochPublished event recorded for epoch
-// (found false when no such event exists). It scans every block, fine for a dev chain or
+// (found false when no such event exists); the latest one when the epoch was published
+// more than once (the owner may publish an epoch again, e.g. the last good one after a
+// stolen publisher key published a bad root). It scans every block, fine for a dev chain or
 // a node that indexes logs; give a narrower range through backend when needed.
 func PublishedRoot(ctx context.Context, backend bind.ContractFilterer, contract common.Address, epoch uint64) (root [32]byte, found bool, err error) {
 	ev := distributor.GetABI().Events["EpochPublished"]
@@ -243,10 +245,10 @@ func PublishedRoot(ctx context.Context, backend bind.ContractFilterer, contract 
 			return root, false, fmt.Errorf("contracts: EpochPublished log in tx %s: %w", logs[i].TxHash, err)
 		}
 		if e.Epoch == epoch {
-			return e.Root, true, nil
+			root, found = e.Root, true // logs come in chain order: keep the last
 		}
 	}
-	return root, false, nil
+	return root, found, nil
 }
 
 // DecodeRevert returns the name of the custom error (e.g. "EpochNotNewer", "InvalidProof",

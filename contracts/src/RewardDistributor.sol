@@ -103,12 +103,21 @@ contract RewardDistributor is ERC20, Ownable2Step {
     // ---------------------------------------------------------------- publishing and claiming
 
     /// @notice Makes `root` (the cumulative tree of epoch `epoch`) the root claims are proved
-    /// against. Only the publisher, not while paused, only a strictly newer epoch, never zero.
+    /// against. The publisher: not while paused, only a strictly newer epoch, never a zero root.
+    /// The owner, when it is not the publisher, may publish too, paused or not, any epoch but 0
+    /// (older ones included): the way back from a stolen publisher key, which can publish a root
+    /// paying itself and the last epoch (2^64-1) so that no later one could ever follow. The
+    /// owner pauses, publishes the last good epoch and root again, rotates the publisher
+    /// (setPublisher) and unpauses. Cumulative claims make an older root pay nobody twice.
     function publish(uint64 epoch, bytes32 root) external {
         Hot memory h = _hot;
-        if (msg.sender != h.publisher) revert NotPublisher(msg.sender);
-        if (h.paused) revert EnforcedPause();
-        if (epoch <= h.epoch) revert EpochNotNewer(epoch, h.epoch);
+        if (msg.sender == h.publisher) {
+            if (h.paused) revert EnforcedPause();
+            if (epoch <= h.epoch) revert EpochNotNewer(epoch, h.epoch);
+        } else {
+            if (msg.sender != owner()) revert NotPublisher(msg.sender);
+            if (epoch == 0) revert EpochNotNewer(epoch, h.epoch);
+        }
         if (root == bytes32(0)) revert ZeroRoot();
         _hot.epoch = epoch;
         _root = root;
@@ -234,6 +243,14 @@ contract RewardDistributor is ERC20, Ownable2Step {
         address previous = _hot.publisher;
         _hot.publisher = publisher_;
         emit PublisherChanged(previous, publisher_);
+    }
+
+    /// @notice Refused (OwnableInvalidOwner(0)): giving up ownership is one step and final, and
+    /// an owner-less distributor could never be paused, its publisher never replaced, a bad
+    /// root never put right. Ownership moves only in two steps (transferOwnership, then
+    /// acceptOwnership by the new owner).
+    function renounceOwnership() public override onlyOwner {
+        revert OwnableInvalidOwner(address(0));
     }
 
     /// @notice Stops publishing and claiming (owner only). Transfers stay open.
