@@ -134,8 +134,10 @@ func (c *Chain) ServeRPC() http.Handler {
 	return c.sim.rpcHandler
 }
 
-// Close releases the chain: the RPC client and, for the simulated chain, the
-// node and its database (flushed). Calling it again does nothing.
+// Close releases the chain: the RPC client and, for the simulated chain, its
+// miner, the node and its database (flushed). Call it once its users are
+// done (a SendTransaction still waiting returns); calling it again does
+// nothing.
 func (c *Chain) Close() error {
 	if c.closed {
 		return nil
