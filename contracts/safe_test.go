@@ -174,6 +174,26 @@ func TestSafeAdmin(t *testing.T) {
 	}
 	_, err = contracts.Publish(e.ctx, e.client, pub2, e.contract, 3, [32]byte{3})
 	wantRevert(t, err, "EnforcedPause")
+
+	// Paused, the Safe (the owner, not the publisher) puts an earlier epoch's root back, as
+	// after a stolen publisher key: one signature is refused, two publish (review R1).
+	wantSafeError(t, safe.exec(relayer, e.contract, rd.PackPublish(1, [32]byte{1}), o2), "GS020")
+	if err := safe.exec(relayer, e.contract, rd.PackPublish(1, [32]byte{1}), o1, o3); err != nil {
+		t.Fatalf("2-of-3 publish of epoch 1 again: %v", err)
+	}
+	if ep, _ := contracts.CurrentEpoch(e.ctx, e.client, e.contract); ep != 1 {
+		t.Errorf("epoch %d after the Safe's restore, want 1", ep)
+	}
+	if root, _ := contracts.MerkleRoot(e.ctx, e.client, e.contract); root != ([32]byte{1}) {
+		t.Errorf("root %x after the Safe's restore", root)
+	}
+	// Nor can the Safe give up ownership (one step, final).
+	if err := safe.exec(relayer, e.contract, rd.PackRenounceOwnership(), o1, o2); err == nil {
+		t.Error("the Safe renounced ownership")
+	}
+	if got := view(e, rd.PackOwner(), rd.UnpackOwner); got != safe.addr {
+		t.Errorf("owner %s, want the Safe", got)
+	}
 }
 
 // wantSafeError fails unless err is Safe's require(..., code) revert.
