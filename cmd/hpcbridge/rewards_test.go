@@ -13,6 +13,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
@@ -20,6 +21,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/rewards"
 	"github.com/hpcbridge/hpcbridge/contracts"
 	"github.com/hpcbridge/hpcbridge/internal/chain"
+	"github.com/hpcbridge/hpcbridge/internal/gethtest"
 	"github.com/hpcbridge/hpcbridge/internal/merkle"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -398,4 +400,51 @@ func TestRewardsClaimWithoutGas(t *testing.T) {
 	}
 	runCLI(t, env, exitRejected, "the key pays the claim's gas", "rewards", "claim", "--keystore", ks, "--password-file", pw)
 	runCLI(t, env, exitRejected, "the key pays the claim's gas", "rewards", "claim", "--keystore", ks) // no password file: the empty password
+}
+
+// The same claim and verify on a real JSON-RPC chain (geth --dev): the
+// coordinator names the chain's URL, which the CLI uses by default; the
+// key is geth's own dev key, its keystore with an empty password (no
+// --password-file).
+func TestRewardsClaimOnGeth(t *testing.T) {
+	g := gethtest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ec, err := ethclient.DialContext(ctx, g.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ec.Close()
+	contract, _, err := contracts.Deploy(ctx, ec, g.Key(), g.Address(), g.Address())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := ec.ChainID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := bridgetest.Start(t, bridgetest.Options{Now: func() time.Time { return rewardsNow }, Rewards: &bridgetest.Rewards{
+		ChainInfo: api.RewardsChain{Kind: chain.KindRPC, ChainID: id.String(), Contract: contract.Hex(), RPCURL: g.URL()}}})
+	env := []string{"HOME=" + t.TempDir(), api.EnvAddress + "=" + srv.URL, api.EnvToken + "=" + srv.ManagementToken}
+	wallet := g.Address().Hex()
+	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: wallet, Node: "a1", GPUs: 3, Seconds: 1200})
+	runCLI(t, env, 0, "Closed epoch 1: 1 wallets, 1 HPCB in all", "rewards", "close")
+	e := srv.Store.View().Epoch(1)
+	if _, err := contracts.Publish(ctx, ec, g.Key(), contract, 1, common.HexToHash(e.Root)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Apply(t, state.CmdLedger, state.LedgerCmd{Op: state.LedgerPublished, Time: rewardsNow, Epoch: 1, Root: e.Root})
+	runCLI(t, env, 0, "Balance of "+wallet+": 1 HPCB", "rewards", "claim", "--keystore", g.KeystoreFile())
+	runCLI(t, env, exitRejected, "NothingToClaim", "rewards", "claim", "--keystore", g.KeystoreFile())
+	runCLI(t, env, 0, "OK: the export of epoch 1 rebuilds the root the chain holds", "rewards", "verify", "1")
+	// An RPC URL of another chain than the proof's is refused before
+	// anything is sent.
+	cc, err := dialChain(ctx, nil, nil, g.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	if err := cc.checkChainID(ctx, "1"); err == nil || !strings.Contains(err.Error(), "is chain "+id.String()+", but the rewards are on chain 1") {
+		t.Fatalf("another chain: %v", err)
+	}
 }
