@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"math/big"
@@ -211,7 +212,17 @@ type rpcServer struct {
 	url   string
 	addr  string
 	hs    *httptest.Server
-	sends atomic.Int64
+	sends atomic.Int64 // eth_sendRawTransaction calls
+
+	mu  sync.Mutex
+	raw map[string]bool // the distinct transactions sent
+}
+
+// distinct is how many different signed transactions were sent.
+func (r *rpcServer) distinct() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.raw)
 }
 
 func (r *rpcServer) start(t *testing.T) {
@@ -239,6 +250,18 @@ func (r *rpcServer) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.sends.Add(int64(strings.Count(string(body), `"eth_sendRawTransaction"`)))
+	var call struct {
+		Method string   `json:"method"`
+		Params []string `json:"params"`
+	}
+	if json.Unmarshal(body, &call) == nil && call.Method == "eth_sendRawTransaction" && len(call.Params) == 1 {
+		r.mu.Lock()
+		if r.raw == nil {
+			r.raw = map[string]bool{}
+		}
+		r.raw[call.Params[0]] = true
+		r.mu.Unlock()
+	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	r.h.ServeHTTP(w, req)
 }

@@ -368,3 +368,39 @@ func TestHoldEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestRacingTerms: two servers' publishers run at once (a deposed leader
+// that has not noticed yet): only the one whose intent Raft commits sends
+// a transaction of its own (the other may only re-send that recorded
+// one), so each epoch has one transaction, whichever server leads.
+func TestRacingTerms(t *testing.T) {
+	e := newEnv(t)
+	r1, r2 := e.server("s1"), e.server("s2")
+	s1, s2 := e.open(r1, e.config()), e.open(r2, e.config())
+	stop1 := term(t, fastPublisher(s1))
+	defer stop1()
+	stop2 := term(t, fastPublisher(s2))
+	defer stop2()
+	e.donate(r1, "uni-a", wallet(t), "a1")
+	if _, err := s1.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "epoch 1 published", func() bool { return epochState(r1, 1) == state.EpochPublished })
+	e.cluster.SetLeader("s2")
+	e.donate(r2, "uni-b", wallet(t), "b1")
+	if _, err := s2.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "epoch 2 published", func() bool { return epochState(r2, 2) == state.EpochPublished })
+	if n := e.rpc.distinct(); n != 2 {
+		t.Errorf("%d different transactions sent for 2 epochs by 2 racing publishers, want 2", n)
+	}
+	if got := e.nonce(); got != e.base+2 {
+		t.Errorf("publisher nonce %d, want %d", got, e.base+2)
+	}
+	for n := uint64(1); n <= 2; n++ {
+		if ep := r1.Store().View().Epoch(n); ep.Attempts != 1 {
+			t.Errorf("epoch %d: %d intents, want 1", n, ep.Attempts)
+		}
+	}
+}
