@@ -29,7 +29,8 @@ chmod -R a+rX "$work"
 export HPCBRIDGE_TOKEN_FILE=$state/token
 dev=
 agent=
-trap 'if [ -n "$agent" ]; then kill -TERM $agent 2>/dev/null; wait $agent 2>/dev/null; fi; if [ -n "$dev" ]; then kill -INT $dev 2>/dev/null; wait $dev 2>/dev/null; fi; rm -rf "$state"' EXIT
+# (A failed wait must not end the trap early under set -e: the agent's, when it failed.)
+trap 'if [ -n "$agent" ]; then kill -TERM $agent 2>/dev/null; wait $agent 2>/dev/null || true; fi; if [ -n "$dev" ]; then kill -INT $dev 2>/dev/null; wait $dev 2>/dev/null; fi; rm -rf "$state"' EXIT
 # start_dev LOG ARGS...: start hpcbridge dev in the background (its pid in $dev), wait for its
 # banner and show it.
 start_dev() {
@@ -203,11 +204,12 @@ hpcbridge donor register demo-uni --wallet-key "$donor/wallet.key"
 wallet=0x$(geth account import --keystore "$donor/keystore" --password "$donor/password" "$donor/wallet.key" 2>&1 | sed -n 's/^Address: {\(.*\)}$/\1/p')
 keystore=$(ls "$donor"/keystore/UTC--*)
 echo "wallet $wallet, keystore $keystore"
-HPCBRIDGE_JOIN_TOKEN=$(hpcbridge node join-token --donor demo-uni 2>/dev/null) hpcbridge agent --plugin-dir "$bin/plugins" \
+HPCBRIDGE_JOIN_TOKEN=$(hpcbridge node join-token --donor demo-uni 2>/dev/null) hpcbridge agent \
+	--coordinator "${HPCBRIDGE_ADDR:-http://127.0.0.1:4747}" --plugin-dir "$bin/plugins" \
 	--gpu-backend fake --fake-gpus 1 --fake-gpu-model h100 --data-dir "$donor/agent" --name demo-uni-1 >"$donor/agent.log" 2>&1 &
 agent=$!
 for _ in $(seq 600); do
-	grep -q "Ctrl-C or SIGTERM leaves" "$donor/agent.log" && break
+	grep -qs "Ctrl-C or SIGTERM leaves" "$donor/agent.log" && break
 	kill -0 $agent 2>/dev/null || { cat "$donor/agent.log"; exit 1; }
 	sleep 0.2
 done
