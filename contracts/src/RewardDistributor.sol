@@ -156,6 +156,9 @@ contract RewardDistributor is ERC20, Ownable2Step {
         }
         // The supply never exceeds 2^128-1 and is at least every claimed total and every
         // balance, so checking the new supply also bounds the new balance and cumulativeAmount.
+        // That holds because nothing burns: a burn path would let an account's claimed total
+        // exceed the supply, and then a cumulativeAmount past 2^128-1 would wrap in the packed
+        // slot (its claimed half cut low: a second payout). Add an explicit bound with one.
         uint256 total = uint128(supplyWord);
         if (amount > type(uint128).max - total) revert SupplyOverflow(total, amount);
         unchecked {
@@ -272,7 +275,8 @@ contract RewardDistributor is ERC20, Ownable2Step {
     // ---------------------------------------------------------------- ERC-20 storage
 
     /// @dev ERC20's one balance hook over the packed accounts: transfers, and mints or burns
-    /// should a future path use them (claims write their slot directly, in one store).
+    /// should a future path use them (claims write their slot directly, in one store). No path
+    /// burns today; claim's overflow bound relies on it (see there) — a burn needs that bound.
     function _update(address from, address to, uint256 value) internal override {
         if (from == address(0)) {
             uint256 supply = _supply.total;
