@@ -43,8 +43,9 @@ type RewardsBackend interface {
 }
 
 // ErrNothingToClose is RewardsBackend.Close's error when no wallet's
-// credit changed since the last epoch (code nothing_to_close).
-var ErrNothingToClose = errors.New("nothing to close: no wallet's credit changed since the last epoch")
+// credit changed since the last epoch, or none has credit (code
+// nothing_to_close); wrap it with which.
+var ErrNothingToClose = errors.New("nothing to close")
 
 // rewardsOff is the error of the routes that need a chain when the
 // coordinator runs without one.
