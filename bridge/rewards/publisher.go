@@ -36,6 +36,10 @@ func (s *Service) Publisher() *Publisher { return &Publisher{s: s} }
 // Name names the task.
 func (*Publisher) Name() string { return "rewards-publisher" }
 
+// stuckAfter is how long a publish transaction may wait unmined before
+// each re-broadcast warns.
+const stuckAfter = 5 * time.Minute
+
 // stepResult is what one step leaves the loop to do.
 type stepResult int
 
@@ -238,7 +242,12 @@ func (p *Publisher) resumeIntent(ctx context.Context, t *termState, e *state.Epo
 	if err := tx.UnmarshalBinary(raw); err != nil || tx.Hash() != hash {
 		return 0, p.halt(ctx, e, fmt.Sprintf("the recorded publish transaction %s does not decode to itself: %v", hash.Hex(), err))
 	}
-	s.log.Info("rewards: broadcasting the recorded publish transaction", "epoch", e.Number, "tx", hash.Hex(), "nonce", in.Nonce)
+	if age := s.deps.Now().Sub(in.Time); age > stuckAfter {
+		s.log.Warn("rewards: the publish transaction is still not mined; sending it again (fees too low for this chain? it is never replaced by another with its nonce)",
+			"epoch", e.Number, "tx", hash.Hex(), "nonce", in.Nonce, "waiting", age.Round(time.Second))
+	} else {
+		s.log.Info("rewards: broadcasting the recorded publish transaction", "epoch", e.Number, "tx", hash.Hex(), "nonce", in.Nonce)
+	}
 	if err := p.broadcast(ctx, t, tx); err != nil {
 		return 0, err
 	}
