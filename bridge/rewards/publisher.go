@@ -395,6 +395,11 @@ func txHash(h common.Hash) string {
 // halt records that publishing stops at epoch e, and says so loudly.
 func (p *Publisher) halt(ctx context.Context, e *state.Epoch, reason string) error {
 	s := p.s
+	// The reason may quote the chain node's words: bounded as the ledger
+	// bounds it, on a rune boundary.
+	if len(reason) > state.MaxHaltReason {
+		reason = strings.ToValidUTF8(reason[:state.MaxHaltReason-3], "") + "..."
+	}
 	s.log.Error("rewards: PUBLISHING HALTED: "+reason, "epoch", e.Number, "contract", s.contract.Hex())
 	_, err := s.apply(ctx, state.LedgerCmd{Op: state.LedgerHalt, Time: s.deps.Now().UTC(), Epoch: e.Number, Reason: reason})
 	return err

@@ -404,3 +404,23 @@ func TestRacingTerms(t *testing.T) {
 		}
 	}
 }
+
+// TestHaltReasonBounded: a halt whose reason quotes a long answer of the
+// chain's node is still recorded (the ledger refuses reasons past
+// state.MaxHaltReason bytes).
+func TestHaltReasonBounded(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	e.donate(r, "uni-a", wallet(t), "a1")
+	ep, err := s.Close(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Publisher().halt(e.ctx, ep, "the node said: "+strings.Repeat("é", 2*state.MaxHaltReason)); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Store().View().Epoch(1); got.State != state.EpochHalted || len(got.Halt) > state.MaxHaltReason || !strings.HasPrefix(got.Halt, "the node said: é") {
+		t.Errorf("epoch 1 %s, reason of %d bytes %.40q", got.State, len(got.Halt), got.Halt)
+	}
+}
