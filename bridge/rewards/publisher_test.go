@@ -424,3 +424,18 @@ func TestHaltReasonBounded(t *testing.T) {
 		t.Errorf("epoch 1 %s, reason of %d bytes %.40q", got.State, len(got.Halt), got.Halt)
 	}
 }
+
+// TestPublicURL: GET /v1/rewards shows the rpc chain's URL to any token
+// holder: without its user info, query or fragment (where providers put
+// credentials).
+func TestPublicURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://user:secret@rpc.example.org/v1?key=secret#x": "https://rpc.example.org/v1",
+		"http://127.0.0.1:8545":                               "http://127.0.0.1:8545",
+		"::not a url":                                         "",
+	} {
+		if got := publicURL(in); got != want {
+			t.Errorf("publicURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
