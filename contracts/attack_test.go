@@ -345,3 +345,81 @@ func TestPauseCopyInSync(t *testing.T) {
 		t.Errorf("balances alice %s bob %s, claimed alice %s bob %s", e.balance(A), e.balance(B), e.claimed(A), e.claimed(B))
 	}
 }
+
+// TestProofWalkEdges: the assembly proof walk against OpenZeppelin's commutativeKeccak256
+// semantics (a < b ? keccak(a, b) : keccak(b, a)) on proofs made to hit its edges: a sibling
+// equal to the running hash, siblings one above or below it, all zeros, all ones, 0 to 40
+// levels. Each root is folded in Go the OZ way; the contract must accept exactly that claim
+// and refuse the same proof against the root with the last pair hashed unsorted.
+func TestProofWalkEdges(t *testing.T) {
+	e := newEnv(t)
+	fold := func(h [32]byte, s [32]byte) [32]byte {
+		a, b := new(big.Int).SetBytes(h[:]), new(big.Int).SetBytes(s[:])
+		if a.Cmp(b) < 0 {
+			return crypto.Keccak256Hash(h[:], s[:])
+		}
+		return crypto.Keccak256Hash(s[:], h[:])
+	}
+	var ep uint64
+	publish := func(root [32]byte) {
+		ep++
+		e.publish(ep, root)
+	}
+	one := big.NewInt(1)
+	max := new(big.Int).Sub(new(big.Int).Lsh(one, 256), one)
+	for i := 0; i < 24; i++ {
+		var account common.Address
+		account[0], account[19] = 0xed, byte(i+1)
+		amount := big.NewInt(int64(1000 + i))
+		h := merkle.LeafHash(merkle.Leaf{Account: account, Amount: amount})
+		var proof [][32]byte
+		levels := []int{0, 1, 2, 3, 5, 8, 17, 40}[i%8]
+		for k := 0; k < levels; k++ {
+			hv := new(big.Int).SetBytes(h[:])
+			var s [32]byte
+			switch (i + k) % 6 {
+			case 0:
+				s = h // equal pair
+			case 1:
+				s = word(new(big.Int).Add(hv, one).And(new(big.Int).Add(hv, one), max))
+			case 2:
+				s = word(new(big.Int).Sub(hv, one).And(new(big.Int).Sub(hv, one), max))
+			case 3:
+				s = [32]byte{}
+			case 4:
+				s = word(max)
+			default:
+				s = crypto.Keccak256Hash([]byte{byte(i), byte(k)})
+			}
+			proof = append(proof, s)
+			h = fold(h, s)
+		}
+		publish(h)
+		// The same walk with the last pair hashed unsorted, where the order matters.
+		if levels > 0 {
+			last := proof[len(proof)-1]
+			prev := merkle.LeafHash(merkle.Leaf{Account: account, Amount: amount})
+			for _, s := range proof[:len(proof)-1] {
+				prev = fold(prev, s)
+			}
+			if prev != last {
+				var flipped [32]byte
+				if new(big.Int).SetBytes(prev[:]).Cmp(new(big.Int).SetBytes(last[:])) < 0 {
+					flipped = crypto.Keccak256Hash(last[:], prev[:])
+				} else {
+					flipped = crypto.Keccak256Hash(prev[:], last[:])
+				}
+				publish(flipped)
+				_, err := contracts.Claim(e.ctx, e.client, e.pub, e.contract, account, amount, proof)
+				wantRevert(t, err, "InvalidProof")
+				publish(h)
+			}
+		}
+		if _, err := contracts.Claim(e.ctx, e.client, e.pub, e.contract, account, amount, proof); err != nil {
+			t.Fatalf("case %d (%d levels): %v", i, levels, err)
+		}
+		if !eq(e.balance(account), amount) {
+			t.Errorf("case %d: balance %s", i, e.balance(account))
+		}
+	}
+}
