@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/internal/chain"
 	"github.com/hpcbridge/hpcbridge/internal/merkle"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -384,5 +386,56 @@ func TestRewardsManyEpochs(t *testing.T) {
 	}
 	if _, err := f.alice.RewardsExport(f.ctx, uint64(n)); err != nil {
 		t.Fatalf("export of the newest: %v", err)
+	}
+}
+
+// POST /v1/rewards/rpc mounts the embedded chain's JSON-RPC as it is:
+// only with a token (not a run token), the chain's method allow-list and
+// body bound hold through the API.
+func TestRewardsRPCRoute(t *testing.T) {
+	ch, err := chain.Open(t.Context(), chain.Config{Kind: chain.KindSimulated})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ch.Close() })
+	srv := bridgetest.Start(t, bridgetest.Options{Now: func() time.Time { return t0 },
+		Rewards: &bridgetest.Rewards{ChainInfo: api.RewardsChain{Kind: chain.KindSimulated, ChainID: "1337", Embedded: true}, Handler: ch.ServeRPC()}})
+	user := srv.UserToken(t, "alice")
+	post := func(token, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/rewards/rpc", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set(api.HeaderToken, token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := post(user, `{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}`); code != http.StatusOK || !strings.Contains(body, `"result":"0x539"`) {
+		t.Fatalf("eth_chainId: %d %s", code, body)
+	}
+	for _, m := range []string{"eth_accounts", "personal_unlockAccount", "debug_traceTransaction", "admin_nodeInfo", "eth_sign"} {
+		if code, body := post(user, `{"jsonrpc":"2.0","id":1,"method":"`+m+`","params":[]}`); code != http.StatusOK || !strings.Contains(body, "is not served here") {
+			t.Errorf("%s: %d %s", m, code, body)
+		}
+	}
+	if code, _ := post(user, `{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":["`+strings.Repeat("x", chain.MaxRPCBody)+`"]}`); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body over %d bytes: %d", chain.MaxRPCBody, code)
+	}
+	if code, body := post("", `{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}`); code != http.StatusUnauthorized {
+		t.Errorf("without a token: %d %s", code, body)
+	}
+	job := srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: walletA, Node: "a1", CPUs: 1, Seconds: 60})
+	if code, body := post(srv.RunToken(t, job), `{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}`); code != http.StatusForbidden {
+		t.Errorf("a run token: %d %s", code, body)
+	}
+	code, e, _ := raw(t, http.MethodGet, srv.URL+"/v1/rewards/rpc", user, nil)
+	if code != http.StatusMethodNotAllowed || e.Code != api.CodeInvalidRequest {
+		t.Errorf("GET: %d %+v", code, e)
 	}
 }
