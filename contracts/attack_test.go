@@ -197,6 +197,18 @@ func TestInnerNodeAsLeaf(t *testing.T) {
 		err := call(rawClaim(clean, hi, wordU(0x60), tail...))
 		wantRevert(t, err, "InvalidProof")
 	}
+	// A node whose children do read as abi.encode(account, amount) (real children are hashes:
+	// that takes 12 zero high bytes, 2^-96 by chance): a single-hashed leaf would be that node
+	// and the claim would pay; the double hash refuses it.
+	forged := common.HexToAddress("0x00000000000000000000000000000000000000aa")
+	var lo, hi [32]byte
+	copy(lo[12:], forged[:])
+	hi[31] = 1
+	e.publish(2, crypto.Keccak256Hash(lo[:], hi[:]))
+	_, err := contracts.Claim(e.ctx, e.client, e.pub, e.contract, forged, big.NewInt(1), nil)
+	wantRevert(t, err, "InvalidProof")
+	e.publish(3, tr.Root())
+
 	// Control: the same hand-built encoding of a real leaf claims.
 	a := addr(fixedKey(t, "carol"))
 	leaf, proof, _ := tr.Proof(a)
