@@ -439,3 +439,19 @@ func TestPublicURL(t *testing.T) {
 		}
 	}
 }
+
+// TestKeptContractGone: a kept contract address on a chain that does not
+// hold it (its data removed) is refused, saying what to do.
+func TestKeptContractGone(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	dir := t.TempDir()
+	cfg := Config{Chain: chain.Config{Kind: chain.KindSimulated, DataDir: filepath.Join(dir, "chain")}, ContractFile: filepath.Join(dir, "contract"),
+		KeystoreFile: e.keyFile, PasswordFile: e.pwFile}
+	if err := os.WriteFile(cfg.ContractFile, []byte(e.contract.Hex()+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(e.ctx, cfg, Deps{Store: r.Store(), Raft: r}); err == nil || !strings.Contains(err.Error(), "remove "+cfg.ContractFile) {
+		t.Errorf("open with a kept contract the chain lacks: %v", err)
+	}
+}

@@ -222,6 +222,10 @@ func (s *Service) check(ctx context.Context) error {
 		return fmt.Errorf("chain: the contract's code: %w", err)
 	}
 	if len(code) == 0 {
+		if s.cfg.Contract == "" {
+			return fmt.Errorf("no contract at %s (kept in %s) on chain %s: the chain's data is not the one it was deployed on; remove %s to deploy a new one",
+				s.contract.Hex(), s.cfg.ContractFile, id, s.cfg.ContractFile)
+		}
 		return fmt.Errorf("no contract at %s on chain %s", s.contract.Hex(), id)
 	}
 	pub, err := contracts.Publisher(ctx, s.backend, s.contract)
