@@ -215,7 +215,11 @@ for _ in $(seq 600); do
 done
 grep -q "Ctrl-C or SIGTERM leaves" "$donor/agent.log" || { cat "$donor/agent.log"; echo "hpcbridge agent did not start"; exit 1; }
 grep "joined donor" "$donor/agent.log"
-echo "sbatch --wait -w demo-uni-1 gpu-train-checkpoint.sh 5"
+# A fresh submit directory: the one above holds the finished training's checkpoint.
+mkdir -p "$donor/work"
+cp "$repo/examples/slurm/gpu-train-checkpoint.sh" "$donor/work/"
+cd "$donor/work"
+echo "sbatch --wait -w demo-uni-1 gpu-train-checkpoint.sh 5      (from $donor/work)"
 job=$(sbatch --wait --parsable -w demo-uni-1 gpu-train-checkpoint.sh 5)
 echo "job $job ended"
 echo
