@@ -46,12 +46,19 @@ func (s *Server) Donate(t testing.TB, d Donation) uint64 {
 	return Donate(t, s.Raft, d)
 }
 
+// Committer is a Raft node Donate commits through: this package's Raft,
+// or a real one (raft.Node) with its store.
+type Committer interface {
+	Apply(ctx context.Context, cmd []byte) (*state.Result, uint64, error)
+	Store() *state.Store
+}
+
 // Donate commits through node r, as the leader's components and the API
 // would, what crediting d takes: the donor and its node when new, a job
 // that ran on the node, and one checkpoint whose receipt (signed with the
 // node's key) is credited d's work. The ledger accrues it to the donor's
 // wallet. It returns the job's id.
-func Donate(t testing.TB, r *Raft, d Donation) uint64 {
+func Donate(t testing.TB, r Committer, d Donation) uint64 {
 	t.Helper()
 	apply := func(ct state.CommandType, payload any) *state.Result {
 		t.Helper()

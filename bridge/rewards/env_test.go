@@ -26,6 +26,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 	"github.com/hpcbridge/hpcbridge/contracts"
 	"github.com/hpcbridge/hpcbridge/internal/chain"
+	hbraft "github.com/hpcbridge/hpcbridge/raft"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -92,8 +93,14 @@ func (e *env) server(id string) *bridgetest.Raft { return e.cluster.Add(id, id+"
 // open opens a service on r with cfg; it is shut down when the test ends.
 func (e *env) open(r *bridgetest.Raft, cfg Config) *Service {
 	e.t.Helper()
+	return e.openOn(r.Store(), r, cfg)
+}
+
+// openOn is open on any Raft node and its store.
+func (e *env) openOn(st *state.Store, r Applier, cfg Config) *Service {
+	e.t.Helper()
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s, err := Open(e.ctx, cfg, Deps{Store: r.Store(), Raft: r, Logger: logger})
+	s, err := Open(e.ctx, cfg, Deps{Store: st, Raft: r, Logger: logger})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -149,12 +156,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // epochState is epoch n's state in r's store ("" when not closed).
-func epochState(r *bridgetest.Raft, n uint64) string {
-	if e := r.Store().View().Epoch(n); e != nil {
-		return e.State
-	}
-	return ""
-}
+func epochState(r *bridgetest.Raft, n uint64) string { return storeState(r.Store(), n) }
 
 // onChain is the contract's current epoch and root.
 func (e *env) onChain() (uint64, common.Hash) {
@@ -301,4 +303,11 @@ func wallet(t *testing.T) common.Address {
 	return crypto.PubkeyToAddress(k.PublicKey)
 }
 
-var _ = state.EpochPublished
+// realNode is a real Raft server of a raft.TestCluster with its store,
+// for bridgetest.Donate.
+type realNode struct {
+	*hbraft.Node
+	store *state.Store
+}
+
+func (n realNode) Store() *state.Store { return n.store }
