@@ -73,6 +73,7 @@ func TestServerRewardFlags(t *testing.T) {
 		{[]string{"--chain", "http://127.0.0.1:8545", "--chain-data", dir, "--publisher-keystore", ks, "--publisher-password-file", ks,
 			"--reward-contract", "0x00000000000000000000000000000000000000aa"}, "--chain-data is for --chain simulated only"},
 		{[]string{"--chain", "simulated", "--publisher-keystore", ks, "--publisher-password-file", ks, "--reward-epoch", "-1h"}, "--reward-epoch"},
+		{[]string{"--chain", "simulated", "--publisher-keystore", ks, "--publisher-password-file", ks, "--join", "http://127.0.0.1:1"}, "several servers"},
 	} {
 		var out, errb bytes.Buffer
 		args := append([]string{"hpcbridge", "server", "--data-dir", filepath.Join(dir, "data")}, c.args...)

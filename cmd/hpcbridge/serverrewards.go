@@ -48,6 +48,9 @@ func rewardsConfigOf(c *cli.Context, dataDir string) (*rewards.Config, error) {
 		return nil, fmt.Errorf("--reward-epoch %s: want 0 or more", cfg.Epoch)
 	}
 	if ch == chain.KindSimulated {
+		if c.String("join") != "" {
+			return nil, errors.New("--chain simulated is this server's own chain: a cluster of several servers needs one chain they all reach (--chain URL)")
+		}
 		dir := c.String("chain-data")
 		if dir == "" {
 			dir = filepath.Join(dataDir, "chain")
