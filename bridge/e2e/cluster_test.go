@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/internal/e2etest"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -34,12 +34,7 @@ func buildBinary(t *testing.T) string {
 
 func freePort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return e2etest.FreePort(t)
 }
 
 // server is one hpcbridge server process.
@@ -133,22 +128,11 @@ func client(t *testing.T, addr, token string) *api.Client {
 	return c
 }
 
-// eventually polls cond until it holds or the deadline passes.
+// eventually polls cond until it holds or the deadline passes
+// (e2etest.Eventually).
 func eventually(t *testing.T, what string, within time.Duration, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	var err error
-	for {
-		if err = cond(); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %v", what, within, err)
-		}
-		<-tick.C
-	}
+	e2etest.Eventually(t, what, within, cond)
 }
 
 // waitVoters waits until s's Raft configuration has n servers.

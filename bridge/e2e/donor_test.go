@@ -82,7 +82,7 @@ func startAgent(t *testing.T, cmd *exec.Cmd) *agentProc {
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		seen := false
 		for sc.Scan() {
-			p.log.add(sc.Text() + "\n")
+			p.log.Add(sc.Text() + "\n")
 			if !seen && strings.HasPrefix(sc.Text(), agentBanner) {
 				seen = true
 				close(p.running)

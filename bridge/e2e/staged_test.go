@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,6 +25,7 @@ import (
 	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/internal/cas"
 	"github.com/hpcbridge/hpcbridge/internal/cas/s3test"
+	"github.com/hpcbridge/hpcbridge/internal/e2etest"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent/nomadtest"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -53,22 +53,7 @@ type donorDev struct {
 }
 
 // lockedLog is a process's output as it comes, safe to read while written.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) add(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.WriteString(s)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedLog = e2etest.Log
 
 // startDonorDev starts `hpcbridge dev --nodes 2 --staged` with flags added,
 // on free ports, and waits for its banner (dev prints it once both nodes
@@ -105,7 +90,7 @@ func startDonorDev(t *testing.T, flags ...string) *donorDev {
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		ran := false
 		for sc.Scan() {
-			d.log.add(sc.Text() + "\n")
+			d.log.Add(sc.Text() + "\n")
 			// The banner comes in one write; its last line is "Try: ...".
 			if !ran && strings.HasPrefix(sc.Text(), "Try: ") {
 				ran = true
@@ -166,13 +151,7 @@ func (d *donorDev) on(t *testing.T) *donorDev {
 }
 
 // tail is the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func tail(s string, n int) string { return e2etest.Tail(s, n) }
 
 // TestStagedDev is issue 13's "what it must show" on `hpcbridge dev
 // --nodes 2 --staged` with the coordinator's own blob store.

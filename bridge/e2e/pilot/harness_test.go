@@ -6,14 +6,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +19,7 @@ import (
 	nomadapi "github.com/hashicorp/nomad/api"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/internal/e2etest"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent"
 	"github.com/hpcbridge/hpcbridge/internal/slurmoracle"
 	"github.com/hpcbridge/hpcbridge/raft/state"
@@ -85,57 +84,17 @@ func buildInstall(t *testing.T, nomadBin string) install {
 	return in
 }
 
-// searchableDir is a new directory with mode perm, removed when the test
-// ends. (t.TempDir's are 0700: a job's uid could not reach into them.)
-func searchableDir(t *testing.T, prefix string, perm os.FileMode) string {
-	t.Helper()
-	d, err := os.MkdirTemp("", prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(d, perm); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
-}
+// The package's process helpers are internal/e2etest's, which the e2e
+// packages share: searchableDir (t.TempDir's are 0700: a job's uid could
+// not reach into them), freePort, lockedLog (a process's output as it
+// comes), tail.
+var (
+	searchableDir = e2etest.SearchableDir
+	freePort      = e2etest.FreePort
+	tail          = e2etest.Tail
+)
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// lockedLog is a process's output as it comes, safe to read while written.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) add(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.WriteString(s)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// tail is the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+type lockedLog = e2etest.Log
 
 // federation is `hpcbridge dev --staged` run by the test: a coordinator,
 // a Nomad agent and its one client node (the "other node"), on free
@@ -177,7 +136,7 @@ func startFederation(t *testing.T, in install, nomadBin string) *federation {
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		ran := false
 		for sc.Scan() {
-			f.log.add(sc.Text() + "\n")
+			f.log.Add(sc.Text() + "\n")
 			// The banner comes in one write; its last line is "Try: ...".
 			if !ran && strings.HasPrefix(sc.Text(), "Try: ") {
 				ran = true
@@ -333,23 +292,9 @@ func (f *federation) nomadNode(name string, within time.Duration) string {
 	return id
 }
 
-// poll checks cond every 250 ms until it holds, failing the test when it
-// does not within the bound.
+// poll checks cond until it holds, failing the test when it does not
+// within the bound (e2etest.Eventually).
 func poll(t *testing.T, what string, within time.Duration, cond func() error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), within)
-	defer cancel()
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not within %v: %v", what, within, err)
-		case <-tick.C:
-		}
-	}
+	e2etest.Eventually(t, what, within, cond)
 }

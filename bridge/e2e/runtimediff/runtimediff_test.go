@@ -3,7 +3,6 @@ package runtimediff
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hpcbridge/hpcbridge/bridge/api"
+	"github.com/hpcbridge/hpcbridge/internal/e2etest"
 	"github.com/hpcbridge/hpcbridge/internal/nomadagent/nomadtest"
 	"github.com/hpcbridge/hpcbridge/internal/roottest"
 	"github.com/hpcbridge/hpcbridge/internal/slurmoracle"
@@ -284,20 +284,8 @@ func buildTools(t *testing.T) (binDir, pluginDir string) {
 // slurmCommands are the links to hpcbridge that the scenarios run.
 var slurmCommands = []string{"sbatch", "scancel", "scontrol", "squeue", "sacct"}
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+// freePort and tail are internal/e2etest's, which the e2e packages share.
+var (
+	freePort = e2etest.FreePort
+	tail     = e2etest.Tail
+)
