@@ -67,8 +67,13 @@ import (
 // none skipped; published is taken from closed too (the publisher found
 // the chain holding the epoch already, with no intent recorded).
 //
-// Bounds. At most MaxWallets wallet rows (a receipt that would credit a
-// new wallet past it earns nothing; a close over more leaves is refused);
+// Bounds. At most MaxWallets wallet rows, and MaxWalletsPerDonor of them
+// last credited by one donor (a donor's admin token changes its wallet at
+// will: one donor must not use up the rows of all), a receipt that would
+// credit a new wallet past either earns nothing; a close over more leaves
+// is refused. The wallets' cumulative amounts together stay at most
+// 2^128-1, what the contract can mint: a receipt past it earns nothing
+// (one wallet past it would make every close fail);
 // the leaf rows of the last EpochsExported epochs are kept (older rows a
 // newer one supersedes are dropped at each close, so older epochs' exports
 // are refused with ErrEpochPruned); epoch records are all kept (a few
@@ -109,6 +114,10 @@ const (
 	MaxGPUModelLen = 128
 	// MaxWallets bounds the wallets the ledger credits, and an epoch's leaves.
 	MaxWallets = 1_000_000
+	// MaxWalletsPerDonor bounds the wallets a donor's receipts credit (a
+	// donor's admin token may change its wallet at will): MaxDonors of
+	// them use up MaxWallets.
+	MaxWalletsPerDonor = MaxWallets / MaxDonors
 	// EpochsExported is how many of the newest epochs keep their export.
 	EpochsExported = 1024
 	// MaxHaltReason bounds a halt's reason; MaxRawTx the signed
@@ -148,23 +157,50 @@ func DefaultRewardRates() RewardRates {
 
 // GPURate is the rate of GPU model (base units per GPU-hour): the key
 // equal to model (case-insensitive), else the longest key that is a prefix
-// of it, else DefaultGPU.
+// of it, else DefaultGPU. Ties (keys equal but for case, which Check
+// refuses) go to the smallest key, never to the map's order: every
+// replica credits the same.
 func (r RewardRates) GPURate(model string) string {
-	if model != "" {
-		best, bestLen := "", -1
-		for k, v := range r.GPU {
-			switch {
-			case strings.EqualFold(k, model):
-				return v
-			case len(k) > bestLen && len(k) <= len(model) && strings.EqualFold(k, model[:len(k)]):
-				best, bestLen = v, len(k)
-			}
+	if model == "" {
+		return r.DefaultGPU
+	}
+	bestKey, bestLen, exact := "", -1, false
+	better := func(k string, n int, x bool) bool {
+		switch {
+		case x != exact:
+			return x
+		case n != bestLen:
+			return n > bestLen
 		}
-		if bestLen >= 0 {
-			return best
+		return k < bestKey
+	}
+	for k := range r.GPU {
+		x := strings.EqualFold(k, model)
+		if !x && (len(k) > len(model) || !strings.EqualFold(k, model[:len(k)])) {
+			continue
+		}
+		if bestLen < 0 || better(k, len(k), x) {
+			bestKey, bestLen, exact = k, len(k), x
 		}
 	}
-	return r.DefaultGPU
+	if bestLen < 0 {
+		return r.DefaultGPU
+	}
+	return r.GPU[bestKey]
+}
+
+// foldKey is s with each rune replaced by the smallest of its Unicode
+// simple case folding orbit: two strings are strings.EqualFold exactly
+// when their foldKeys are equal (strings.ToLower is not that: it keeps
+// "µ" and "μ", "s" and "ſ" apart, which EqualFold matches).
+func foldKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		return m
+	}, s)
 }
 
 var rateRE = sync.OnceValue(func() *regexp.Regexp {
@@ -184,10 +220,10 @@ func (r RewardRates) Check() error {
 		if err := CheckGPUModel(k); err != nil || k == "" {
 			return fmt.Errorf("rates: GPU model %.40q: want 1 to %d printable bytes", k, MaxGPUModelLen)
 		}
-		if o, ok := lower[strings.ToLower(k)]; ok {
+		if o, ok := lower[foldKey(k)]; ok {
 			return fmt.Errorf("rates: GPU models %.40q and %.40q differ only in case", min(k, o), max(k, o))
 		}
-		lower[strings.ToLower(k)] = k
+		lower[foldKey(k)] = k
 		if !rateRE().MatchString(v) {
 			return fmt.Errorf("rates: GPU model %.40q: rate %.40q is not a decimal integer of at most %d digits", k, v, MaxRateDigits)
 		}
@@ -390,8 +426,13 @@ const (
 	tableEpochLeaves  = "epoch_leaves"
 )
 
-// MetaLedgerWallets counts the wallet rows (MaxWallets).
-const MetaLedgerWallets = "ledger_wallets"
+// MetaLedgerWallets counts the wallet rows (MaxWallets); MetaLedgerTotal
+// is the sum of the wallets' cumulative amounts (decimal base units; at
+// most 2^128-1, what the contract can mint).
+const (
+	MetaLedgerWallets = "ledger_wallets"
+	MetaLedgerTotal   = "ledger_total"
+)
 
 // rewardRatesRow is the one row of the rates table.
 type rewardRatesRow struct {
@@ -409,6 +450,8 @@ func ledgerTables() map[string]*memdb.TableSchema {
 		}},
 		tableWalletCredit: {Name: tableWalletCredit, Indexes: map[string]*memdb.IndexSchema{
 			"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Wallet"}},
+			// "donor": by the donor that credited it last (MaxWalletsPerDonor).
+			"donor": {Name: "donor", AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "Donor"}},
 		}},
 		tableEpochs: {Name: tableEpochs, Indexes: map[string]*memdb.IndexSchema{
 			"id": {Name: "id", Unique: true, Indexer: &memdb.UintFieldIndex{Field: "Number"}},
@@ -548,7 +591,10 @@ func decimal(s string) *big.Int {
 // accrue credits a receipt's weighted work to the wallet of the donor
 // whose join registered the receipt's key, and returns its reward (base
 // units, decimal) and the wallet; "", "" when it earns nothing (no donor,
-// no wallet, or a new wallet past MaxWallets).
+// no wallet, a new wallet past MaxWallets or past the donor's
+// MaxWalletsPerDonor, or credit that would take the wallets' cumulative
+// amounts together past 2^128-1, what the contract can ever mint: such a
+// wallet could never be put in an epoch, and every close would fail).
 func (a *applier) accrue(c *CheckpointCmd) (reward, wallet string) {
 	n := first[DonorNode](a.txn, tableDonorNodes, "id", c.Key)
 	if n == nil {
@@ -569,17 +615,33 @@ func (a *applier) accrue(c *CheckpointCmd) (reward, wallet string) {
 		return reward, wallet
 	}
 	wc := &WalletCredit{Wallet: wallet, Accrued: "0"}
-	if old := first[WalletCredit](a.txn, tableWalletCredit, "id", wallet); old != nil {
+	old := first[WalletCredit](a.txn, tableWalletCredit, "id", wallet)
+	count := 0
+	if old != nil {
 		cp := *old
 		wc = &cp
 	} else {
-		count, _ := strconv.Atoi(a.meta(MetaLedgerWallets))
+		count, _ = strconv.Atoi(a.meta(MetaLedgerWallets))
 		if count >= MaxWallets {
 			return "", ""
 		}
+		if it, err := a.txn.Get(tableWalletCredit, "donor", d.Name); err != nil {
+			panic(err)
+		} else if countIt(it) >= MaxWalletsPerDonor {
+			return "", ""
+		}
+	}
+	before := wc.Cumulative()
+	wc.Accrued = w.Add(w, decimal(wc.Accrued)).String()
+	total := decimal(a.meta(MetaLedgerTotal))
+	total.Add(total, wc.Cumulative()).Sub(total, before)
+	if total.Cmp(maxAmount) > 0 {
+		return "", ""
+	}
+	if old == nil {
 		a.setMeta(MetaLedgerWallets, strconv.Itoa(count+1))
 	}
-	wc.Accrued = w.Add(w, decimal(wc.Accrued)).String()
+	a.setMeta(MetaLedgerTotal, total.String())
 	wc.Donor, wc.ModifyIdx = d.Name, a.index
 	if err := a.txn.Insert(tableWalletCredit, wc); err != nil {
 		panic(fmt.Sprintf("state: credit wallet %s: %v", wallet, err))
