@@ -166,10 +166,11 @@ func TestRewardsOnGeth(t *testing.T) {
 		}
 		return nil
 	})
-	lead, err := c.leader(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var lead int
+	e2etest.Eventually(t, "the leader", 30*time.Second, func() (err error) {
+		lead, err = c.leader(ctx)
+		return err
+	})
 	if e := c.epoch(lead, 2); e.State == "published" {
 		t.Fatalf("the leader (coordinator %d) recorded epoch 2 published although its publisher holds: %+v", lead, e)
 	}
