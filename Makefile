@@ -139,11 +139,11 @@ generate: npm-deps ## rebuild contracts/artifacts and contracts/bindings, then r
 bench: build oracle nomad driver geth ## run the benchmarks and print their numbers (hpcbridge next to real Slurm and to Nomad alone)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -cpu 1 ./jobspec/
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./raft/
-	$(GO) run ./bench -bin $(BIN)/hpcbridge -oracle $(ORACLE_DIR) -plugin-dir $(BIN)/plugins
 	@echo "== rewards: gas under Osaka rules (contracts TestGas), epoch close over 100,000 wallets (ledger Apply; its Merkle tree alone) =="
 	$(GO) test -run '^TestGas$$' -v -count=1 ./contracts/
 	$(GO) test -run '^$$' -bench '^BenchmarkLedgerClose$$' -benchtime 3x -benchmem ./raft/state/
 	$(GO) test -run '^$$' -bench '^Benchmark(Build|Proof)100k$$' -benchtime 3x -benchmem ./internal/merkle/
+	$(GO) run ./bench -bin $(BIN)/hpcbridge -oracle $(ORACLE_DIR) -plugin-dir $(BIN)/plugins
 
 fuzz: ## run each fuzz target for FUZZTIME
 	@for p in ./jobspec/ ./internal/cas/ ./internal/getopt/ ./internal/slurm/ ./internal/slurm/squeue/ ./internal/slurm/sacct/ ./bridge/apiserver/ ./bridge/api/ ./bridge/api/brief/ ./raft/state/; do \

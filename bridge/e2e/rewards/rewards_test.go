@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
@@ -182,6 +183,13 @@ func TestRewardsOnGeth(t *testing.T) {
 	}
 	c.checkRoots(ec, contract, 2)
 	c.must("hpcbridge", "rewards", "verify", "2", "--rpc", g.URL())
+	// geth runs Osaka rules: a steady-state publish costs what `make bench`
+	// measures on the simulated chain, within the goal.
+	if rc, err := ec.TransactionReceipt(ctx, common.HexToHash(c.epoch(c.live(), 2).TxHash)); err != nil || rc.GasUsed > 35000 {
+		t.Errorf("epoch 2's publish transaction on geth: %v, want at most 35,000 gas (Osaka rules)", gasOf(rc, err))
+	} else {
+		t.Logf("epoch 2's publish transaction on geth: %d gas", rc.GasUsed)
+	}
 	c.wantProof(donors[0], 2, want2[donors[0].wallet])
 	c.claim(donors[0], "")
 	c.wantBalance(ec, contract, donors[0], want2[donors[0].wallet])
@@ -483,4 +491,12 @@ func TestRewardsDev(t *testing.T) {
 	c.claim(d, "")
 	c.wantBalance(ec, contract, d, want[d.wallet])
 	c.claim(d, "NothingToClaim")
+}
+
+// gasOf says a receipt's gas, or why there is none.
+func gasOf(rc *types.Receipt, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("%d gas", rc.GasUsed)
 }
