@@ -429,6 +429,7 @@ func (c *cluster) epoch(i int, n uint64) *api.RewardEpoch {
 // rewards close` publishes epoch 1, and the donor claims through the
 // coordinator's JSON-RPC (the dev faucet paid its gas): its balance is
 // exactly its credit, and `rewards verify 1` agrees with the chain.
+// Restarted on its data dir, dev has the same contract, epoch and tokens.
 func TestRewardsDev(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process test: skipped with -short")
@@ -439,12 +440,15 @@ func TestRewardsDev(t *testing.T) {
 	ctx := context.Background()
 
 	dataDir := filepath.Join(e2etest.SearchableDir(t, "hpcbridge-rewards-dev-", 0o711), "dev")
-	bind := e2etest.FreePort(t)
-	cmd := exec.Command(tl.hpcbridge(), "dev", "--staged", "--gpu-backend", "none", "--log-level", "info",
-		"--data-dir", dataDir, "--bind", bind, "--raft-bind", e2etest.FreePort(t), "--plugin-dir", tl.plugins)
-	cmd.Env = e2etest.Env("HOME="+t.TempDir(), nomadagent.EnvBinary+"="+nomadBin)
-	// The banner comes in one write; its last line is "Try: ...".
-	dev := e2etest.Start(t, "hpcbridge dev", cmd, "Try: ", 5*time.Minute)
+	bind, raftBind, home := e2etest.FreePort(t), e2etest.FreePort(t), t.TempDir()
+	startDev := func() *e2etest.Proc {
+		cmd := exec.Command(tl.hpcbridge(), "dev", "--staged", "--gpu-backend", "none", "--log-level", "info",
+			"--data-dir", dataDir, "--bind", bind, "--raft-bind", raftBind, "--plugin-dir", tl.plugins)
+		cmd.Env = e2etest.Env("HOME="+home, nomadagent.EnvBinary+"="+nomadBin)
+		// The banner comes in one write; its last line is "Try: ...".
+		return e2etest.Start(t, "hpcbridge dev", cmd, "Try: ", 5*time.Minute)
+	}
+	dev := startDev()
 	tok, err := os.ReadFile(filepath.Join(dataDir, "management-token"))
 	if err != nil {
 		t.Fatal(err)
@@ -491,6 +495,35 @@ func TestRewardsDev(t *testing.T) {
 	c.claim(d, "")
 	c.wantBalance(ec, contract, d, want[d.wallet])
 	c.claim(d, "NothingToClaim")
+
+	// Restarted on its data dir, dev keeps its chain: the same contract,
+	// epoch 1 published with its root, the donor's tokens.
+	root := c.epoch(0, 1).Root
+	if err := d.agent.Stop(syscall.SIGINT, 2*time.Minute); err != nil {
+		t.Errorf("the donor's agent after SIGINT: %v", err)
+	}
+	if err := dev.Stop(syscall.SIGINT, 2*time.Minute); err != nil {
+		t.Fatalf("hpcbridge dev after SIGINT: %v", err)
+	}
+	c.coords[0].proc = startDev()
+	st, err = c.api(0).Rewards(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Chain == nil || st.Chain.Contract != contract.Hex() {
+		t.Errorf("the restarted dev's chain: %+v, want contract %s", st.Chain, contract.Hex())
+	}
+	if e := c.epoch(0, 1); e.State != "published" || e.Root != root {
+		t.Errorf("the restarted dev's epoch 1: %+v, want published with root %s", e, root)
+	}
+	rc2, err := rpc.DialOptions(ctx, c.api(0).RewardsRPCURL(), rpc.WithHeader(api.HeaderToken, c.token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec2 := ethclient.NewClient(rc2)
+	defer ec2.Close()
+	c.checkRoots(ec2, contract, 1)
+	c.wantBalance(ec2, contract, d, want[d.wallet])
 }
 
 // gasOf says a receipt's gas, or why there is none.
