@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
 	"github.com/urfave/cli/v2"
@@ -149,6 +151,8 @@ func rewardsClaimCommand(s streams) *cli.Command {
 			&cli.StringFlag{Name: "password-file", Usage: "`FILE` whose first line is the keystore's password (mode 0600)"},
 			&cli.StringFlag{Name: "wallet", Usage: "claim for this `0x...` wallet (default: the key's)"},
 			&cli.StringFlag{Name: "rpc", Usage: "the chain's JSON-RPC `URL` (default: the coordinator's chain, or its embedded one)"},
+			&cli.StringFlag{Name: "contract", Usage: "claim only from this RewardDistributor `0x...` (default: the one the coordinator names)"},
+			&cli.StringFlag{Name: "max-fee", Value: defaultMaxClaimFee, Usage: "the most `ETHER` the claim's transaction may cost in gas (gas limit x fee cap)"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		},
 		Action: func(c *cli.Context) error {
@@ -173,11 +177,20 @@ func rewardsClaimCommand(s streams) *cli.Command {
 				}
 				account = common.HexToAddress(a)
 			}
+			g := claimGuard{account: account}
+			if g.maxFee, err = api.ParseTokens(c.String("max-fee")); err != nil {
+				return usage("--max-fee: %v (ether, up to 18 decimals)", err)
+			}
+			if ct := c.String("contract"); ct != "" {
+				if g.contract, err = contractAddress("--contract", ct); err != nil {
+					return usage("%v", err)
+				}
+			}
 			client, err := adminClient(s)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			res, err := claim(c.Context, client, key, account, c.String("rpc"))
+			res, err := claim(c.Context, client, key, g, c.String("rpc"))
 			if err != nil {
 				return err
 			}
@@ -206,9 +219,53 @@ type claimResult struct {
 	ChainID          string `json:"chain_id"`
 }
 
-// claim sends account's claim with the coordinator's proof, signed with
-// key, and waits for its receipt.
-func claim(ctx context.Context, client *api.Client, key *ecdsa.PrivateKey, account common.Address, rpcURL string) (*claimResult, error) {
+// defaultMaxClaimFee is rewards claim's --max-fee: a claim uses under
+// 70,000 gas, 0.01 ether is over 140 gwei a gas.
+const defaultMaxClaimFee = "0.01"
+
+// claimGuard is what rewards claim signs no transaction beyond: a claim
+// for account, to contract (zero: the one the coordinator names), costing
+// at most maxFee wei. The coordinator (and the chain RPC it names) is not
+// trusted with the key: it could name another contract, another wallet's
+// proof, or a fee that drains the key (a transaction it relays to a chain
+// where the key holds ether).
+type claimGuard struct {
+	account  common.Address
+	contract common.Address
+	maxFee   *big.Int
+}
+
+// guardedBackend sends only the one transaction claim means to: to the
+// contract, no value, the claim's calldata, on the checked chain, at most
+// maxFee in gas. Anything else is refused before it leaves this process.
+type guardedBackend struct {
+	*ethclient.Client
+	chainID  *big.Int
+	contract common.Address
+	calldata []byte
+	maxFee   *big.Int
+}
+
+func (b *guardedBackend) SendTransaction(ctx context.Context, tx *types.Transaction) error {
+	fee := new(big.Int).Mul(new(big.Int).SetUint64(tx.Gas()), tx.GasFeeCap())
+	switch {
+	case tx.To() == nil || *tx.To() != b.contract || tx.Value().Sign() != 0 || !bytes.Equal(tx.Data(), b.calldata):
+		return errors.New("refusing to send a transaction that is not the claim (internal error)")
+	case tx.ChainId().Cmp(b.chainID) != 0:
+		return fmt.Errorf("refusing to send a transaction for chain %s, not %s", tx.ChainId(), b.chainID)
+	case fee.Cmp(b.maxFee) > 0:
+		return fmt.Errorf("refusing to send the claim: it may cost %s ether in gas (%d gas at up to %s wei), more than --max-fee %s: the chain's RPC asks for that much; raise --max-fee if you trust it",
+			api.FormatTokens(fee), tx.Gas(), tx.GasFeeCap(), api.FormatTokens(b.maxFee))
+	}
+	return b.Client.SendTransaction(ctx, tx)
+}
+
+// claim sends g.account's claim with the coordinator's proof, signed with
+// key, and waits for its receipt. The proof is checked here first: for
+// this wallet, under the root it names, from the expected contract, which
+// holds that root on the chain.
+func claim(ctx context.Context, client *api.Client, key *ecdsa.PrivateKey, g claimGuard, rpcURL string) (*claimResult, error) {
+	account := g.account
 	what := "rewards claim for " + account.Hex()
 	fail := func(err error) error { return &exitError{code: exitRejected, err: fmt.Errorf("%s: %w", what, err)} }
 	p, err := client.RewardProof(ctx, account.Hex())
@@ -231,6 +288,31 @@ func claim(ctx context.Context, client *api.Client, key *ecdsa.PrivateKey, accou
 	if err != nil {
 		return nil, fail(err)
 	}
+	root, err := proofHashes([]string{p.Root})
+	if err != nil {
+		return nil, fail(fmt.Errorf("the proof's root: %w", err))
+	}
+	if !strings.EqualFold(p.Wallet, account.Hex()) {
+		return nil, fail(fmt.Errorf("the coordinator answered a proof for wallet %.50q", p.Wallet))
+	}
+	if !merkle.Verify(root[0], merkle.Leaf{Account: account, Amount: amount}, proof) {
+		return nil, fail(fmt.Errorf("the coordinator's proof of %s does not verify under its root %s", amount, p.Root))
+	}
+	want := g.contract
+	if want == (common.Address{}) && st.Chain != nil {
+		if want, err = contractAddress("the coordinator's", st.Chain.Contract); err != nil {
+			return nil, fail(err)
+		}
+	}
+	if want == (common.Address{}) {
+		return nil, fail(errors.New("the coordinator names no contract; give --contract 0x..."))
+	}
+	if contract != want {
+		return nil, fail(fmt.Errorf("the proof is for contract %s, not %s", contract.Hex(), want.Hex()))
+	}
+	if st.Chain != nil && st.Chain.ChainID != "" && p.ChainID != st.Chain.ChainID {
+		return nil, fail(fmt.Errorf("the proof is for chain %.80q, the coordinator's chain is %s", p.ChainID, st.Chain.ChainID))
+	}
 	cc, err := dialChain(ctx, client, st.Chain, rpcURL)
 	if err != nil {
 		return nil, fail(err)
@@ -239,7 +321,18 @@ func claim(ctx context.Context, client *api.Client, key *ecdsa.PrivateKey, accou
 	if err := cc.checkChainID(ctx, p.ChainID); err != nil {
 		return nil, fail(err)
 	}
-	rc, err := contracts.Claim(ctx, cc, key, contract, account, amount, proof)
+	chainID, err := cc.ChainID(ctx)
+	if err != nil {
+		return nil, fail(fmt.Errorf("chain RPC %s: reading its chain id: %w", cc.url, err))
+	}
+	if onChain, err := contracts.MerkleRoot(ctx, cc, contract); err != nil {
+		return nil, fail(err)
+	} else if onChain != root[0] {
+		return nil, fail(fmt.Errorf("contract %s holds root %s, the proof is for %s (a newer epoch was published since? ask again)", contract.Hex(), rootHex(onChain), p.Root))
+	}
+	gb := &guardedBackend{Client: cc.Client, chainID: chainID, contract: contract,
+		calldata: contracts.PackClaim(account, amount, proof), maxFee: g.maxFee}
+	rc, err := contracts.Claim(ctx, gb, key, contract, account, amount, proof)
 	if err != nil {
 		return nil, fail(errors.New(revertMessage(err)))
 	}
