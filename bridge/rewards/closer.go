@@ -15,6 +15,11 @@ import (
 // apiserver.ErrNothingToClose when no wallet's cumulative credit changed
 // since the last epoch (or none has credit).
 func (s *Service) Close(ctx context.Context) (*state.Epoch, error) {
+	// The epoch's number and "anything changed" are read from the store:
+	// a new leader's must have applied everything committed first.
+	if err := s.deps.Raft.Barrier(ctx); err != nil {
+		return nil, fmt.Errorf("ledger close: catch up with the Raft log: %w", err)
+	}
 	v := s.deps.Store.View()
 	last := v.LastEpoch()
 	if !v.RewardsPending() {
@@ -73,6 +78,11 @@ func (c Closer) RunTerm(ctx context.Context) error {
 		return nil // manual closes only
 	}
 	start := s.deps.Now()
+	// The last epoch's close time decides when the next is due: read it
+	// after catching up (Close catches up again before it closes).
+	if err := s.deps.Raft.Barrier(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("rewards: the closer could not catch up with the Raft log; the first close may come early", "err", err)
+	}
 	var tried time.Time // the last tick's time (zero: none yet this term)
 	for {
 		due := start.Add(every)

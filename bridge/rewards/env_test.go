@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -218,6 +219,17 @@ type rpcServer struct {
 
 	mu  sync.Mutex
 	raw map[string]bool // the distinct transactions sent
+	// lie, when set, is a fault injector (a hostile or buggy node): for
+	// a call it returns ok, its JSON result is answered instead of the
+	// chain's.
+	lie func(method string, params []json.RawMessage) (result string, ok bool)
+}
+
+// setLie sets the fault injector (nil: none).
+func (r *rpcServer) setLie(f func(method string, params []json.RawMessage) (string, bool)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lie = f
 }
 
 // distinct is how many different signed transactions were sent.
@@ -253,16 +265,27 @@ func (r *rpcServer) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	r.sends.Add(int64(strings.Count(string(body), `"eth_sendRawTransaction"`)))
 	var call struct {
-		Method string   `json:"method"`
-		Params []string `json:"params"`
+		ID     json.RawMessage   `json:"id"`
+		Method string            `json:"method"`
+		Params []json.RawMessage `json:"params"`
 	}
-	if json.Unmarshal(body, &call) == nil && call.Method == "eth_sendRawTransaction" && len(call.Params) == 1 {
+	if json.Unmarshal(body, &call) == nil {
 		r.mu.Lock()
-		if r.raw == nil {
-			r.raw = map[string]bool{}
+		lie := r.lie
+		if call.Method == "eth_sendRawTransaction" && len(call.Params) == 1 {
+			if r.raw == nil {
+				r.raw = map[string]bool{}
+			}
+			r.raw[string(call.Params[0])] = true
 		}
-		r.raw[call.Params[0]] = true
 		r.mu.Unlock()
+		if lie != nil {
+			if res, ok := lie(call.Method, call.Params); ok {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":%s}`, call.ID, res)
+				return
+			}
+		}
 	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	r.h.ServeHTTP(w, req)

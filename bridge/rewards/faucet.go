@@ -40,19 +40,14 @@ func (p *Publisher) fund(ctx context.Context, a common.Address) error {
 	if err != nil || bal.Cmp(FaucetBelow) >= 0 {
 		return err
 	}
-	nonce, err := s.backend.PendingNonceAt(ctx, s.from)
+	nonce, err := s.nonce(ctx)
 	if err != nil {
 		return err
 	}
-	tip, err := s.backend.SuggestGasTipCap(ctx)
+	tip, feeCap, err := s.fees(ctx)
 	if err != nil {
 		return err
 	}
-	head, err := s.backend.HeaderByNumber(ctx, nil)
-	if err != nil {
-		return err
-	}
-	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
 	tx, err := types.SignNewTx(s.key, types.LatestSignerForChainID(s.chainID()), &types.DynamicFeeTx{
 		ChainID: s.chainID(), Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: params.TxGas, To: &a, Value: FaucetAmount})
 	if err != nil {

@@ -56,9 +56,23 @@ func (p *Publisher) RunTerm(ctx context.Context) error {
 	minB, maxB, poll := or(p.Min, time.Second), or(p.Max, time.Minute), or(p.Poll, 500*time.Millisecond)
 	t := &termState{sent: map[common.Hash]time.Time{}}
 	delay := time.Duration(0)
+	caughtUp := false
 	for ctx.Err() == nil {
 		changed := p.s.deps.Store.WatchJobs() // closed on every applied entry
-		r, err := p.step(ctx, t)
+		var r stepResult
+		var err error
+		if !caughtUp {
+			// A new leader's store may lag its predecessor's last
+			// entries (an intent): reading it before would sign a
+			// second transaction for an epoch whose intent is committed.
+			if err = p.s.deps.Raft.Barrier(ctx); err != nil {
+				err = fmt.Errorf("catch up with the Raft log: %w", err)
+			} else {
+				caughtUp, r = true, again
+			}
+		} else {
+			r, err = p.step(ctx, t)
+		}
 		var wait <-chan time.Time
 		switch {
 		case ctx.Err() != nil:
@@ -281,19 +295,17 @@ func (p *Publisher) sendNew(ctx context.Context, t *termState, e *state.Epoch) (
 		}
 		return 0, fmt.Errorf("chain: estimate the publish's gas: %w", err)
 	}
-	nonce, err := s.backend.PendingNonceAt(ctx, s.from)
-	if err != nil {
-		return 0, fmt.Errorf("chain: the publisher's nonce: %w", err)
+	if gas > maxPublishGas {
+		return 0, fmt.Errorf("chain: the publish's gas estimate %d is over %d (a publish needs about 51,000): the node's answer is not believed", gas, maxPublishGas)
 	}
-	tip, err := s.backend.SuggestGasTipCap(ctx)
+	nonce, err := s.nonce(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("chain: gas tip: %w", err)
+		return 0, err
 	}
-	head, err := s.backend.HeaderByNumber(ctx, nil)
+	tip, feeCap, err := s.fees(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("chain: latest block: %w", err)
+		return 0, err
 	}
-	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
 	tx, err := types.SignNewTx(s.key, types.LatestSignerForChainID(s.chainID()), &types.DynamicFeeTx{
 		ChainID: s.chainID(), Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas + gas/4, To: &s.contract, Data: data})
 	if err != nil {
@@ -313,6 +325,63 @@ func (p *Publisher) sendNew(ctx context.Context, t *termState, e *state.Epoch) (
 		return 0, err // the next step sends the recorded one again
 	}
 	return waiting, nil
+}
+
+// maxPublishGas bounds a publish's gas estimate: the contract's publish
+// needs about 51,000 (its first) and 34,000 after; more is a node's
+// wrong answer.
+const maxPublishGas = 200_000
+
+// nonce is the nonce of the publisher key's next transaction: the
+// node's pending nonce, never below its mined one (a lagging node's
+// pending nonce below it would sign a transaction that can never land).
+func (s *Service) nonce(ctx context.Context) (uint64, error) {
+	pending, err := s.backend.PendingNonceAt(ctx, s.from)
+	if err != nil {
+		return 0, fmt.Errorf("chain: the publisher's pending nonce: %w", err)
+	}
+	mined, err := s.backend.NonceAt(ctx, s.from, nil)
+	if err != nil {
+		return 0, fmt.Errorf("chain: the publisher's nonce: %w", err)
+	}
+	return max(pending, mined), nil
+}
+
+// fees are the priority fee and the fee cap of a new transaction: the
+// node's suggested tip and twice the latest base fee, bounded by
+// Config.MaxFeePerGas whatever the node answers (a hostile or broken node
+// would otherwise spend the publisher's ETH on fees). A base fee over the
+// bound is an error: the caller waits and tries again.
+func (s *Service) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
+	limit := s.cfg.MaxFeePerGas
+	if limit == nil {
+		limit = DefaultMaxFeePerGas
+	}
+	tip, err = s.backend.SuggestGasTipCap(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("chain: gas tip: %w", err)
+	}
+	head, err := s.backend.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("chain: latest block: %w", err)
+	}
+	if head.BaseFee == nil {
+		return nil, nil, errors.New("chain: the latest block has no base fee: a chain without EIP-1559 is not supported")
+	}
+	if head.BaseFee.Cmp(limit) >= 0 {
+		return nil, nil, fmt.Errorf("chain: the base fee %s wei is at or over the publisher's fee bound %s wei: waiting for it to fall (or raise the bound)", head.BaseFee, limit)
+	}
+	if tip.Sign() < 0 {
+		tip = new(big.Int)
+	}
+	feeCap = new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
+	if feeCap.Cmp(limit) > 0 {
+		feeCap = new(big.Int).Set(limit)
+	}
+	if room := new(big.Int).Sub(feeCap, head.BaseFee); tip.Cmp(room) > 0 {
+		tip = room // the tip never takes what the base fee needs
+	}
+	return tip, feeCap, nil
 }
 
 // landed handles the receipt of the epoch's transaction.

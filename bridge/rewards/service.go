@@ -62,12 +62,21 @@ type Config struct {
 	// Fund is the balance the publisher key gets in a new simulated
 	// chain's genesis (nil: 1,000,000 ETH).
 	Fund *big.Int
+	// MaxFeePerGas bounds the fee per gas (base fee plus priority fee,
+	// in wei) of every transaction the publisher key signs, whatever the
+	// chain's node suggests (nil: DefaultMaxFeePerGas). A base fee above
+	// it makes the publisher wait (and warn) rather than pay it.
+	MaxFeePerGas *big.Int
 }
 
 // Applier commits a command built with state.Encode (the leader's Raft
-// node).
+// node). Barrier returns once the local store has applied every entry
+// committed before the call: a new leader's store may not have applied
+// its predecessor's last entries yet, and the leader tasks read the
+// ledger only after it.
 type Applier interface {
 	Apply(ctx context.Context, cmd []byte) (*state.Result, uint64, error)
+	Barrier(ctx context.Context) error
 }
 
 // Deps are the coordinator's parts the service uses.
@@ -106,6 +115,10 @@ type Service struct {
 	hold     uint64                  // HoldEnv's epoch (0: none)
 }
 
+// DefaultMaxFeePerGas bounds a transaction's fee per gas (base fee and
+// priority fee together) when Config.MaxFeePerGas is nil: 500 gwei.
+var DefaultMaxFeePerGas = new(big.Int).Mul(big.NewInt(500), big.NewInt(1e9))
+
 // ErrConfig marks a configuration the service refuses.
 var ErrConfig = errors.New("rewards configuration")
 
@@ -127,6 +140,11 @@ func Open(ctx context.Context, cfg Config, deps Deps) (*Service, error) {
 	}
 	if cfg.Epoch < 0 {
 		return nil, fmt.Errorf("%w: --reward-epoch %s: want 0 (manual closes only) or more", ErrConfig, cfg.Epoch)
+	}
+	if cfg.MaxFeePerGas == nil {
+		cfg.MaxFeePerGas = DefaultMaxFeePerGas
+	} else if cfg.MaxFeePerGas.Sign() <= 0 {
+		return nil, fmt.Errorf("%w: the publisher's fee bound %s wei: want more than 0", ErrConfig, cfg.MaxFeePerGas)
 	}
 	if cfg.Faucet && cfg.Chain.Kind != chain.KindSimulated {
 		return nil, fmt.Errorf("%w: the dev faucet runs only on the simulated chain", ErrConfig)

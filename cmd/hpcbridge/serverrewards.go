@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"path/filepath"
 	"time"
 
@@ -25,6 +26,7 @@ func rewardsFlags() []cli.Flag {
 		&cli.StringFlag{Name: "publisher-keystore", Usage: "the publisher key's go-ethereum keystore file (the contract's publisher)"},
 		&cli.StringFlag{Name: "publisher-password-file", Usage: "the file holding the keystore's password (its first line; an empty file is an empty password); neither file may be open to group or others"},
 		&cli.DurationFlag{Name: "reward-epoch", Value: defaultRewardEpoch, Usage: "how often the leader closes an epoch when some wallet's credit changed (0: only hpcbridge rewards close)"},
+		&cli.Uint64Flag{Name: "publisher-max-fee-gwei", Value: 500, Usage: "the most the publisher key pays per gas (base fee plus tip, gwei), whatever the chain's node suggests; a base fee above it makes publishing wait"},
 	}
 }
 
@@ -32,7 +34,7 @@ func rewardsFlags() []cli.Flag {
 func rewardsConfigOf(c *cli.Context, dataDir string) (*rewards.Config, error) {
 	ch := c.String("chain")
 	if ch == "" {
-		for _, f := range []string{"chain-data", "reward-contract", "publisher-keystore", "publisher-password-file"} {
+		for _, f := range []string{"chain-data", "reward-contract", "publisher-keystore", "publisher-password-file", "publisher-max-fee-gwei"} {
 			if c.IsSet(f) {
 				return nil, fmt.Errorf("--%s needs --chain", f)
 			}
@@ -47,6 +49,11 @@ func rewardsConfigOf(c *cli.Context, dataDir string) (*rewards.Config, error) {
 	if cfg.Epoch < 0 {
 		return nil, fmt.Errorf("--reward-epoch %s: want 0 or more", cfg.Epoch)
 	}
+	gwei := c.Uint64("publisher-max-fee-gwei")
+	if gwei == 0 || gwei > 1_000_000 {
+		return nil, fmt.Errorf("--publisher-max-fee-gwei %d: want 1 to 1000000", gwei)
+	}
+	cfg.MaxFeePerGas = new(big.Int).Mul(new(big.Int).SetUint64(gwei), big.NewInt(1e9))
 	if ch == chain.KindSimulated {
 		if c.String("join") != "" {
 			return nil, errors.New("--chain simulated is this server's own chain: a cluster of several servers needs one chain they all reach (--chain URL)")

@@ -1,0 +1,183 @@
+package rewards
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
+	"github.com/hpcbridge/hpcbridge/contracts"
+	"github.com/hpcbridge/hpcbridge/raft/state"
+)
+
+// TestHostileTipBounded: a chain node that suggests a priority fee of
+// 10,000 gwei (a hostile or broken endpoint; a publish then costs about
+// 0.5 ETH, just under geth's own 1 ETH per-transaction cap) cannot make
+// the publisher pay it: the publish's fee cap is bounded by
+// Config.MaxFeePerGas, so the publish costs at most its gas times that
+// bound.
+func TestHostileTipBounded(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	huge := new(big.Int).Mul(big.NewInt(10_000), big.NewInt(1e9)) // wei
+	e.rpc.setLie(func(method string, _ []json.RawMessage) (string, bool) {
+		if method == "eth_maxPriorityFeePerGas" {
+			return fmt.Sprintf("%q", hexutil.EncodeBig(huge)), true
+		}
+		return "", false
+	})
+	before, err := e.chain.BalanceAt(e.ctx, e.from, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.donate(r, "uni-a", wallet(t), "a1")
+	if _, err := s.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
+	stop()
+	after, err := e.chain.BalanceAt(e.ctx, e.from, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := r.Store().View().Epoch(1)
+	tx, _, err := e.chain.TransactionByHash(e.ctx, common.HexToHash(ep.TxHash))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tx.GasFeeCap().Cmp(DefaultMaxFeePerGas) > 0 || tx.GasTipCap().Cmp(tx.GasFeeCap()) > 0 {
+		t.Errorf("publish fee cap %s tip %s wei, want at most %s", tx.GasFeeCap(), tx.GasTipCap(), DefaultMaxFeePerGas)
+	}
+	spent := new(big.Int).Sub(before, after)
+	bound := new(big.Int).Mul(new(big.Int).SetUint64(tx.Gas()), DefaultMaxFeePerGas)
+	if spent.Cmp(bound) > 0 {
+		t.Errorf("the publish cost %s wei, over gas limit × the fee bound = %s", spent, bound)
+	}
+}
+
+// TestLaggingPendingNonce: a node that answers a pending nonce below the
+// mined one (a load balancer's lagging node) does not make the publisher
+// sign intent after intent with a used nonce (a Raft entry each poll,
+// forever): it never signs below the mined nonce.
+func TestLaggingPendingNonce(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	e.rpc.setLie(func(method string, params []json.RawMessage) (string, bool) {
+		if method == "eth_getTransactionCount" && len(params) == 2 && string(params[1]) == `"pending"` {
+			return `"0x0"`, true
+		}
+		return "", false
+	})
+	e.donate(r, "uni-a", wallet(t), "a1")
+	if _, err := s.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	waitFor(t, "epoch 1 published, or 5 intents", func() bool {
+		ep := r.Store().View().Epoch(1)
+		return ep.State == state.EpochPublished || ep.Attempts >= 5
+	})
+	stop()
+	if ep := r.Store().View().Epoch(1); ep.State != state.EpochPublished || ep.Attempts != 1 {
+		t.Errorf("epoch 1 is %s after %d intents, want published after 1", ep.State, ep.Attempts)
+	}
+}
+
+// laggingRaft is a new leader whose store has not applied every entry the
+// cluster committed (hashicorp Raft applies a previous term's entries on a
+// new leader some time after it gains leadership): Barrier and Apply
+// apply the missing ones first, as the real node's do.
+type laggingRaft struct {
+	*bridgetest.Raft
+	store *state.Store
+	log   *[][]byte // every command the cluster committed, in order
+	idx   uint64    // how many of them store applied
+}
+
+func (l *laggingRaft) catchUp() {
+	for ; l.idx < uint64(len(*l.log)); l.idx++ {
+		l.store.Apply(l.idx+1, (*l.log)[l.idx])
+	}
+}
+
+func (l *laggingRaft) Barrier(ctx context.Context) error {
+	if err := l.Raft.Barrier(ctx); err != nil {
+		return err
+	}
+	l.catchUp()
+	return nil
+}
+
+func (l *laggingRaft) Apply(ctx context.Context, cmd []byte) (*state.Result, uint64, error) {
+	l.catchUp()
+	if _, _, err := l.Raft.Apply(ctx, cmd); err != nil {
+		return nil, 0, err
+	}
+	*l.log = append(*l.log, cmd)
+	l.idx++
+	return l.store.Apply(l.idx, cmd), l.idx, nil
+}
+
+// recording commits through r and keeps every command (bridgetest.Donate).
+type recording struct {
+	*bridgetest.Raft
+	log *[][]byte
+}
+
+func (c recording) Apply(ctx context.Context, cmd []byte) (*state.Result, uint64, error) {
+	res, idx, err := c.Raft.Apply(ctx, cmd)
+	if err == nil {
+		*c.log = append(*c.log, cmd)
+	}
+	return res, idx, err
+}
+
+// TestNewLeaderCatchesUpFirst: the old leader committed epoch 1's intent
+// (its transaction signed, not yet sent) and died; the new leader's store
+// has not applied that entry when its term starts. It must catch up
+// (Barrier) before it reads the ledger: it sends the recorded transaction,
+// and never signs a second one for the epoch.
+func TestNewLeaderCatchesUpFirst(t *testing.T) {
+	e := newEnv(t)
+	r1, r2 := e.server("s1"), e.server("s2")
+	var log [][]byte
+	c1 := recording{r1, &log}
+	s1 := e.openOn(r1.Store(), c1, e.config())
+	lag := &laggingRaft{Raft: r2, store: state.New(), log: &log}
+	s2 := e.openOn(lag.store, lag, e.config())
+
+	bridgetest.Donate(t, c1, bridgetest.Donation{Donor: "uni-a", Wallet: wallet(t).Hex(), Node: "a1", CPUs: 1, Seconds: 3600})
+	ep, err := s1.Close(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lag.catchUp() // s2 saw the close...
+	tx := e.signed(e.base, e.contract, packPublishFor(ep), nil, 0)
+	raw, _ := tx.MarshalBinary()
+	in := &state.PublishIntent{ChainID: s1.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base,
+		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s1.deps.Now().UTC()}
+	if _, err := s1.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 1, Intent: in}); err != nil {
+		t.Fatal(err)
+	}
+	// ...not the intent: s1 dies before sending; s2 leads.
+	e.cluster.SetLeader("s2")
+	stop := term(t, fastPublisher(s2))
+	waitFor(t, "epoch 1 published", func() bool { return storeState(lag.store, 1) == state.EpochPublished })
+	stop()
+	got := lag.store.View().Epoch(1)
+	if got.TxHash != tx.Hash().Hex() || got.Attempts != 1 {
+		t.Errorf("epoch 1 published by %s after %d intents, want the committed intent's %s after 1", got.TxHash, got.Attempts, tx.Hash().Hex())
+	}
+}
+
+func packPublishFor(ep *state.Epoch) []byte {
+	return contracts.PackPublish(ep.Number, common.HexToHash(ep.Root))
+}
