@@ -2,12 +2,15 @@ package chain
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -25,7 +28,31 @@ const (
 	MaxRPCBatch = 16
 	// maxRPCResponse bounds a batch's response.
 	maxRPCResponse = 8 << 20
+	// MaxRPCConcurrent is how many requests ServeRPC runs at once; others
+	// wait (at most rpcTimeout) for their turn. eth_call and eth_estimateGas
+	// run contract code: without it, concurrent requests could take every
+	// core of the coordinator's machine.
+	MaxRPCConcurrent = 2
+	// MaxRPCLogQuery bounds the addresses, and the topics per position, of
+	// an eth_getLogs (go-ethereum's default; 0 would be no bound).
+	MaxRPCLogQuery = 1000
+	// RPCSendRate and RPCSendBurst bound the transactions ServeRPC takes
+	// (eth_sendRawTransaction, all callers together): RPCSendBurst at
+	// once, then RPCSendRate a second. Each is mined in a block of its own
+	// and kept on disk: gas at the dev chain's fees costs next to nothing,
+	// so fees alone do not bound what a caller with a funded key writes.
+	RPCSendRate  = 2
+	RPCSendBurst = 32
 )
+
+// rpcTimeout bounds one ServeRPC request: its wait for a turn and its run
+// (eth_estimateGas runs the call many times and has no timeout of its own;
+// eth_call has RPCEVMTimeout within it). A variable for tests.
+var rpcTimeout = 10 * time.Second
+
+// rpcBusy is the JSON-RPC error code of a request refused for load
+// (go-ethereum's "limit exceeded").
+const rpcBusy = -32005
 
 // AllowedMethods are the JSON-RPC methods ServeRPC answers: what a wallet, a
 // block explorer or `hpcbridge rewards claim/verify` need to read the chain
@@ -54,6 +81,38 @@ type rpcHandler struct {
 	sim     *simChain
 	server  *rpc.Server
 	allowed map[string]bool
+	turns   chan struct{} // MaxRPCConcurrent slots
+	sends   *tokenBucket  // eth_sendRawTransaction
+}
+
+// tokenBucket is a rate limit: burst tokens, refilled at rate a second.
+type tokenBucket struct {
+	mu     sync.Mutex
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+	now    func() time.Time
+}
+
+func newTokenBucket(rate, burst float64) *tokenBucket {
+	return &tokenBucket{rate: rate, burst: burst, tokens: burst, now: time.Now}
+}
+
+// take takes n tokens, or none and reports false when there are fewer.
+func (b *tokenBucket) take(n float64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	if !b.last.IsZero() {
+		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	}
+	b.last = now
+	if b.tokens < n {
+		return false
+	}
+	b.tokens -= n
+	return true
 }
 
 func newRPCHandler(sim *simChain, backend *eth.Ethereum, filterAPI *filters.FilterAPI) (*rpcHandler, error) {
@@ -75,7 +134,8 @@ func newRPCHandler(sim *simChain, backend *eth.Ethereum, filterAPI *filters.Filt
 	for _, m := range AllowedMethods {
 		allowed[m] = true
 	}
-	return &rpcHandler{sim: sim, server: server, allowed: allowed}, nil
+	return &rpcHandler{sim: sim, server: server, allowed: allowed, turns: make(chan struct{}, MaxRPCConcurrent),
+		sends: newTokenBucket(RPCSendRate, RPCSendBurst)}, nil
 }
 
 // rpcCall is the part of a JSON-RPC request the handler checks.
@@ -108,6 +168,26 @@ func (h *rpcHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeRPCError(w, http.StatusOK, code, msg)
 		return
 	}
+	sends := 0
+	for _, c := range calls {
+		if c.Method == "eth_sendRawTransaction" {
+			sends++
+		}
+	}
+	if sends > 0 && !h.sends.take(float64(sends)) {
+		writeRPCError(w, http.StatusTooManyRequests, rpcBusy, fmt.Sprintf("too many transactions: this chain takes %d at once, then %d a second", RPCSendBurst, RPCSendRate))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), rpcTimeout)
+	defer cancel()
+	select {
+	case h.turns <- struct{}{}:
+		defer func() { <-h.turns }()
+	case <-ctx.Done():
+		writeRPCError(w, http.StatusServiceUnavailable, rpcBusy, fmt.Sprintf("busy: %d requests running, none ended in %s", MaxRPCConcurrent, rpcTimeout))
+		return
+	}
+	r = r.WithContext(ctx)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	h.server.ServeHTTP(w, r)

@@ -134,7 +134,7 @@ func openSimulated(ctx context.Context, dataDir string, fund types.GenesisAlloc)
 	if err != nil {
 		return nil, fmt.Errorf("chain: simulated chain in %q: %w", dataDir, err)
 	}
-	filterAPI := filters.NewFilterAPI(filters.NewFilterSystem(backend.APIBackend, filters.Config{}))
+	filterAPI := filters.NewFilterAPI(filters.NewFilterSystem(backend.APIBackend, filters.Config{LogQueryLimit: MaxRPCLogQuery}))
 	stack.RegisterAPIs([]rpc.API{{Namespace: "eth", Service: filterAPI}})
 
 	// Period 0: the beacon seals a block only when asked (Commit); the

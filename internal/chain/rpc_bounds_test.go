@@ -1,0 +1,95 @@
+package chain
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
+)
+
+// What any token holder can make ServeRPC do is bounded: an eth_getLogs
+// names at most MaxRPCLogQuery addresses; transactions are taken
+// RPCSendBurst at once then RPCSendRate a second (each is a block on
+// disk, and gas costs next to nothing on the dev chain); a request runs at
+// most rpcTimeout, waiting included (eth_estimateGas has no bound of its
+// own), and at most MaxRPCConcurrent run at once.
+func TestServeRPCBounds(t *testing.T) {
+	key := testKey(t)
+	c := openSim(t, "", FundAlloc(oneEther, KeyAddress(key)))
+	srv := httptest.NewServer(c.ServeRPC())
+	defer srv.Close()
+	ctx := context.Background()
+
+	// eth_getLogs over too many addresses.
+	addrs := make([]string, MaxRPCLogQuery+1)
+	for i := range addrs {
+		addrs[i] = fmt.Sprintf("%q", common.BigToAddress(big.NewInt(int64(i+1))).Hex())
+	}
+	q := `{"jsonrpc":"2.0","id":1,"method":"eth_getLogs","params":[{"fromBlock":"0x0","address":[` + strings.Join(addrs, ",") + `]}]}`
+	if _, body := rpcPost(t, srv.URL, q); !strings.Contains(body, "exceed max addresses") {
+		t.Errorf("eth_getLogs of %d addresses: %s", len(addrs), body)
+	}
+
+	// eth_sendRawTransaction: a burst, then refused.
+	id, _ := c.ChainID(ctx)
+	head, err := c.HeaderByNumber(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payee := common.HexToAddress("0x00000000000000000000000000000000000000cc")
+	send := func(nonce uint64) (int, string) {
+		tx, err := types.SignNewTx(key, types.LatestSignerForChainID(id), &types.DynamicFeeTx{ChainID: id, Nonce: nonce,
+			GasTipCap: big.NewInt(1), GasFeeCap: new(big.Int).Mul(head.BaseFee, big.NewInt(4)), Gas: 21000, To: &payee, Value: big.NewInt(1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := tx.MarshalBinary()
+		return rpcPost(t, srv.URL, `{"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":["`+hexutil.Encode(raw)+`"]}`)
+	}
+	c.sim.rpcHandler.sends.now = func() time.Time { return time.Unix(int64(head.Time), 0) }
+	for n := range uint64(RPCSendBurst) {
+		if code, body := send(n); code != http.StatusOK || !strings.Contains(body, `"result"`) {
+			t.Fatalf("transaction %d of the burst: %d %s", n, code, body)
+		}
+	}
+	if code, body := send(RPCSendBurst); code != http.StatusTooManyRequests || !strings.Contains(body, "too many transactions") {
+		t.Fatalf("transaction %d at once: %d %s", RPCSendBurst+1, code, body)
+	}
+	c.sim.rpcHandler.sends.now = func() time.Time { return time.Unix(int64(head.Time), 0).Add(time.Second) }
+	if code, body := send(RPCSendBurst); code != http.StatusOK || !strings.Contains(body, `"result"`) {
+		t.Fatalf("a transaction a second later: %d %s", code, body)
+	}
+
+	// eth_estimateGas of a call that runs long (BLAKE2F, 1 gas a round,
+	// 15 million rounds, run once per step of the estimate's search: about
+	// 0.6 s here, 16 of them in a batch): cut at rpcTimeout.
+	defer func(d time.Duration) { rpcTimeout = d }(rpcTimeout)
+	rpcTimeout = 50 * time.Millisecond
+	input := make([]byte, 213)
+	copy(input, []byte{0x00, 0xe4, 0xe1, 0xc0}) // 15,000,000 rounds
+	start := time.Now()
+	_, body := rpcPost(t, srv.URL, `{"jsonrpc":"2.0","id":1,"method":"eth_estimateGas","params":[{"to":"0x0000000000000000000000000000000000000009","data":"`+hexutil.Encode(input)+`"}]}`)
+	if strings.Contains(body, `"result"`) {
+		t.Fatalf("eth_estimateGas of 15M BLAKE2F rounds answered after %s (no bound): %s", time.Since(start), body)
+	}
+
+	// Every turn taken: a request waits rpcTimeout, then is refused.
+	for range MaxRPCConcurrent {
+		c.sim.rpcHandler.turns <- struct{}{}
+	}
+	code, body := rpcPost(t, srv.URL, `{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}`)
+	for range MaxRPCConcurrent {
+		<-c.sim.rpcHandler.turns
+	}
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "busy") {
+		t.Fatalf("a request while %d run: %d %s", MaxRPCConcurrent, code, body)
+	}
+}
