@@ -1,9 +1,12 @@
 package chain
 
 import (
+	"bytes"
 	"crypto/ecdsa"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +46,11 @@ func LoadKeystore(file, passwordFile string) (*ecdsa.PrivateKey, error) {
 		return nil, err
 	}
 	line, _, _ := strings.Cut(string(password), "\n")
+	if !json.Valid(data) {
+		// encoding/json's error would quote the offending character: of a
+		// password file or a raw key given as the keystore.
+		return nil, fmt.Errorf("chain: %s is not a keystore (go-ethereum's JSON key file; its content is not shown)", file)
+	}
 	key, err := keystore.DecryptKey(data, strings.TrimRight(line, "\r"))
 	if err != nil {
 		return nil, fmt.Errorf("chain: keystore %s: %w", file, err)
@@ -94,21 +102,38 @@ func writeKeystore(file string, key *ecdsa.PrivateKey, password string, scryptN,
 }
 
 // readKeyFile reads a keystore or password file: a regular file (symbolic
-// links followed), closed to group and others, at most limit bytes.
+// links followed), closed to group and others, at most limit bytes. The
+// mode checked is that of the file read (the path is checked before it is
+// opened, so that a FIFO is refused rather than waited on, and the file
+// opened must be the one checked).
 func readKeyFile(file string, limit int64) ([]byte, error) {
-	fi, err := os.Stat(file)
+	checked, err := os.Stat(file)
 	if err != nil {
 		return nil, fmt.Errorf("chain: %w", err)
 	}
-	if !fi.Mode().IsRegular() {
+	if !checked.Mode().IsRegular() {
 		return nil, fmt.Errorf("chain: %s is not a regular file", file)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("chain: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("chain: %w", err)
+	}
+	if !os.SameFile(checked, fi) {
+		return nil, fmt.Errorf("chain: %s was replaced while it was read", file)
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
 		return nil, fmt.Errorf("%w: %s has mode %#o (chmod 600 it)", ErrKeyFileMode, file, perm)
 	}
-	data, err := readBounded(file, limit)
-	if err != nil {
-		return nil, fmt.Errorf("chain: %w", err)
+	var buf bytes.Buffer
+	if n, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
+		return nil, fmt.Errorf("chain: read %s: %w", file, err)
+	} else if n > limit {
+		return nil, fmt.Errorf("chain: %s: larger than %d bytes", file, limit)
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }

@@ -128,3 +128,32 @@ func TestKeystoreFileModes(t *testing.T) {
 		t.Errorf("oversize keystore: %v", err)
 	}
 }
+
+// A file that is not keystore JSON — the password file given as the
+// keystore, or a raw hex private key — is refused without quoting it:
+// encoding/json's syntax errors name the offending character.
+func TestLoadKeystoreErrorQuotesNothing(t *testing.T) {
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "password")
+	if err := os.WriteFile(pw, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rawKey := filepath.Join(dir, "key.hex")
+	if err := os.WriteFile(rawKey, []byte("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{pw, rawKey} {
+		_, err := LoadKeystore(f, pw)
+		if err == nil {
+			t.Fatalf("%s loaded as a keystore", f)
+		}
+		for _, leak := range []string{"'s'", "'c'", "s3", "4c08"} {
+			if strings.Contains(err.Error(), leak) {
+				t.Errorf("LoadKeystore(%s): the error quotes the file (%s): %v", filepath.Base(f), leak, err)
+			}
+		}
+		if !strings.Contains(err.Error(), "not a keystore") {
+			t.Errorf("LoadKeystore(%s): %v", filepath.Base(f), err)
+		}
+	}
+}
