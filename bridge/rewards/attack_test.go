@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -180,4 +181,51 @@ func TestNewLeaderCatchesUpFirst(t *testing.T) {
 
 func packPublishFor(ep *state.Epoch) []byte {
 	return contracts.PackPublish(ep.Number, common.HexToHash(ep.Root))
+}
+
+// TestConfirmations: with Config.Confirmations, an epoch whose publish
+// landed is recorded published only once that many blocks follow its
+// block (a reorg of fewer blocks cannot undo a recorded epoch).
+func TestConfirmations(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	cfg := e.config()
+	cfg.Confirmations = 2
+	s := e.open(r, cfg)
+	e.donate(r, "uni-a", wallet(t), "a1")
+	if _, err := s.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	defer stop()
+	waitFor(t, "the publish on the chain", func() bool { n, _ := e.onChain(); return n == 1 })
+	defer func() {
+		if t.Failed() {
+			t.Log(e.logs.String())
+		}
+	}()
+	waitFor(t, "the publisher waiting for confirmations", func() bool {
+		return strings.Contains(e.logs.String(), "waiting for its confirmations")
+	})
+	if st := epochState(r, 1); st != state.EpochSending {
+		t.Fatalf("epoch 1 is %s with its block at the head, want sending (unconfirmed)", st)
+	}
+	// One block more: still one short.
+	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base+1, wallet(t), nil, nil, 21_000)); err != nil {
+		t.Fatal(err)
+	}
+	head, err := e.chain.BlockNumber(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the publisher to look at the new head", func() bool {
+		return strings.Contains(e.logs.String(), fmt.Sprintf("head=%d ", head))
+	})
+	if st := epochState(r, 1); st != state.EpochSending {
+		t.Fatalf("epoch 1 is %s one block deep, want sending (2 confirmations asked)", st)
+	}
+	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base+2, wallet(t), nil, nil, 21_000)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "epoch 1 published two blocks deep", func() bool { return epochState(r, 1) == state.EpochPublished })
 }

@@ -145,7 +145,7 @@ func (p *Publisher) step(ctx context.Context, t *termState) (stepResult, error) 
 		}
 	}
 	root := common.HexToHash(e.Root)
-	onChain, chainRoot, err := p.readChain(ctx)
+	onChain, chainRoot, head, err := p.readChain(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -156,6 +156,9 @@ func (p *Publisher) step(ctx context.Context, t *termState) (stepResult, error) 
 				p.holdTerm(ctx, e, common.HexToHash(in.TxHash))
 				return idle, nil
 			}
+		}
+		if ok, err := p.confirmed(ctx, e, root, head); err != nil || !ok {
+			return waiting, err
 		}
 		return again, p.recordFromChain(ctx, e, chainRoot)
 	case onChain == e.Number:
@@ -178,23 +181,55 @@ func (p *Publisher) step(ctx context.Context, t *termState) (stepResult, error) 
 	return p.sendNew(ctx, t, e)
 }
 
-// readChain reads the contract's current epoch and root, both at one block.
-func (p *Publisher) readChain(ctx context.Context) (uint64, common.Hash, error) {
+// readChain reads the contract's current epoch and root, both at one block:
+// at (nil: the latest), whose number it returns.
+func (p *Publisher) readChain(ctx context.Context, at *big.Int) (uint64, common.Hash, *big.Int, error) {
 	s := p.s
-	head, err := s.backend.HeaderByNumber(ctx, nil)
-	if err != nil {
-		return 0, common.Hash{}, fmt.Errorf("chain: latest block: %w", err)
+	if at == nil {
+		head, err := s.backend.HeaderByNumber(ctx, nil)
+		if err != nil {
+			return 0, common.Hash{}, nil, fmt.Errorf("chain: latest block: %w", err)
+		}
+		at = head.Number
 	}
 	var n uint64
-	if err := p.callAt(ctx, "currentEpoch", head.Number, &n); err != nil {
-		return 0, common.Hash{}, err
+	if err := p.callAt(ctx, "currentEpoch", at, &n); err != nil {
+		return 0, common.Hash{}, nil, err
 	}
 	var r [32]byte
-	if err := p.callAt(ctx, "merkleRoot", head.Number, &r); err != nil {
-		return 0, common.Hash{}, err
+	if err := p.callAt(ctx, "merkleRoot", at, &r); err != nil {
+		return 0, common.Hash{}, nil, err
 	}
-	return n, r, nil
+	return n, r, at, nil
 }
+
+// confirmed reports whether epoch e with root, which the chain's block
+// head holds, is held Config.Confirmations blocks deep too (always, with
+// none asked): only then is it recorded published, so a reorg of fewer
+// blocks cannot undo a recorded epoch. (Until then the transaction, if
+// a reorg drops it, is broadcast again from its intent.)
+func (p *Publisher) confirmed(ctx context.Context, e *state.Epoch, root common.Hash, head *big.Int) (bool, error) {
+	c := p.s.cfg.Confirmations
+	if c == 0 {
+		return true, nil
+	}
+	deep := new(big.Int).Sub(head, new(big.Int).SetUint64(c))
+	if deep.Sign() >= 0 {
+		n, r, _, err := p.readChain(ctx, deep)
+		if err != nil && !errors.Is(err, errNoCode) { // none: deployed since
+			return false, err
+		}
+		if n == e.Number && r == root {
+			return true, nil
+		}
+	}
+	p.s.log.Debug("rewards: the publish landed; waiting for its confirmations", "epoch", e.Number, "head", head, "confirmations", c)
+	return false, nil
+}
+
+// errNoCode is a contract call's empty answer: no contract at that
+// block.
+var errNoCode = errors.New("no contract code at the address (an empty answer)")
 
 // callAt calls the contract's view method (no arguments) at block and
 // stores its one result in out.
@@ -207,6 +242,9 @@ func (p *Publisher) callAt(ctx context.Context, method string, block *big.Int, o
 	res, err := p.s.backend.CallContract(ctx, ethereum.CallMsg{To: &p.s.contract, Data: data}, block)
 	if err != nil {
 		return fmt.Errorf("chain: %s() at block %s: %w", method, block, err)
+	}
+	if len(res) == 0 {
+		return fmt.Errorf("chain: %s() at block %s: %w", method, block, errNoCode)
 	}
 	if err := a.UnpackIntoInterface(out, method, res); err != nil {
 		return fmt.Errorf("chain: %s() of %s at block %s: %w", method, p.s.contract.Hex(), block, err)

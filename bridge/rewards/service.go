@@ -67,6 +67,14 @@ type Config struct {
 	// chain's node suggests (nil: DefaultMaxFeePerGas). A base fee above
 	// it makes the publisher wait (and warn) rather than pay it.
 	MaxFeePerGas *big.Int
+	// Confirmations is how many blocks must follow the block that holds
+	// an epoch's publish before the epoch is recorded published (0: the
+	// block itself is enough: the simulated chain and geth --dev, which
+	// never reorganise). A real chain can drop recent blocks (a reorg): an
+	// epoch recorded published from a block that is gone leaves the
+	// contract behind the ledger, and publishing halts. Use a depth no
+	// reorg reaches, e.g. 64 on Ethereum mainnet (finality).
+	Confirmations uint64
 }
 
 // Applier commits a command built with state.Encode (the leader's Raft
