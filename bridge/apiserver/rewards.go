@@ -86,8 +86,8 @@ func (s *Server) handleRewards(w http.ResponseWriter, _ *http.Request, _ *state.
 	}
 	total := new(big.Int)
 	for _, wc := range v.WalletCredits() {
-		c := v.WalletCumulative(wc.Wallet)
-		if c == nil || c.Sign() <= 0 {
+		c := wc.Cumulative() // the row at hand: no second lookup per wallet (up to state.MaxWallets)
+		if c.Sign() <= 0 {
 			continue
 		}
 		out.Accrued.Wallets++
