@@ -229,3 +229,37 @@ func TestConfirmations(t *testing.T) {
 	}
 	waitFor(t, "epoch 1 published two blocks deep", func() bool { return epochState(r, 1) == state.EpochPublished })
 }
+
+// TestIntentOfAnotherRootNotSent: a recorded intent whose transaction
+// publishes a root the ledger did not compute (signed by the publisher
+// key: an intent of another epoch, a bug) is never sent: publishing
+// halts and the chain keeps its state.
+func TestIntentOfAnotherRootNotSent(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	e.donate(r, "uni-a", wallet(t), "a1")
+	if _, err := s.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	bad := common.HexToHash("0x0bad")
+	tx := e.signed(e.base, e.contract, contracts.PackPublish(1, bad), nil, 0)
+	raw, _ := tx.MarshalBinary()
+	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base,
+		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
+	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 1, Intent: in}); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	waitFor(t, "epoch 1 halted", func() bool { return epochState(r, 1) == state.EpochHalted })
+	stop()
+	if n, root := e.onChain(); n != 0 || root == bad {
+		t.Errorf("the chain is at epoch %d with root %s: the recorded transaction of another root was sent", n, root.Hex())
+	}
+	if got := e.rpc.sends.Load(); got != 0 {
+		t.Errorf("%d transactions sent, want none", got)
+	}
+	if ep := r.Store().View().Epoch(1); !strings.Contains(ep.Halt, "not epoch 1's publish of the ledger's root") {
+		t.Errorf("halt reason %q", ep.Halt)
+	}
+}

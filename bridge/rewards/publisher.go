@@ -1,6 +1,7 @@
 package rewards
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -294,6 +295,9 @@ func (p *Publisher) resumeIntent(ctx context.Context, t *termState, e *state.Epo
 	if err := tx.UnmarshalBinary(raw); err != nil || tx.Hash() != hash {
 		return 0, p.halt(ctx, e, fmt.Sprintf("the recorded publish transaction %s does not decode to itself: %v", hash.Hex(), err))
 	}
+	if why := p.notThePublish(tx, e, in); why != "" {
+		return 0, p.halt(ctx, e, fmt.Sprintf("the recorded publish transaction %s is not epoch %d's publish of the ledger's root: %s; not sent", hash.Hex(), e.Number, why))
+	}
 	if age := s.deps.Now().Sub(in.Time); age > stuckAfter {
 		s.log.Warn("rewards: the publish transaction is still not mined; sending it again (fees too low for this chain? it is never replaced by another with its nonce)",
 			"epoch", e.Number, "tx", hash.Hex(), "nonce", in.Nonce, "waiting", age.Round(time.Second))
@@ -304,6 +308,29 @@ func (p *Publisher) resumeIntent(ctx context.Context, t *termState, e *state.Epo
 		return 0, err
 	}
 	return waiting, nil
+}
+
+// notThePublish says why tx, a recorded intent's transaction, is not the
+// publish of epoch e's ledger root to the contract from the publisher key
+// with the intent's nonce ("" when it is): only that is ever sent, so the
+// chain never gets a root the ledger did not compute.
+func (p *Publisher) notThePublish(tx *types.Transaction, e *state.Epoch, in *state.PublishIntent) string {
+	s := p.s
+	switch from, err := types.Sender(types.LatestSignerForChainID(s.chainID()), tx); {
+	case tx.ChainId().Cmp(s.chainID()) != 0:
+		return fmt.Sprintf("chain id %s, not %s", tx.ChainId(), s.chainID())
+	case err != nil || from != s.from:
+		return fmt.Sprintf("not signed by the publisher key %s", s.from.Hex())
+	case tx.To() == nil || *tx.To() != s.contract:
+		return fmt.Sprintf("not sent to the contract %s", s.contract.Hex())
+	case tx.Nonce() != in.Nonce:
+		return fmt.Sprintf("nonce %d, the intent says %d", tx.Nonce(), in.Nonce)
+	case tx.Value().Sign() != 0:
+		return "it sends ETH"
+	case !bytes.Equal(tx.Data(), contracts.PackPublish(e.Number, common.HexToHash(e.Root))):
+		return fmt.Sprintf("its call is not publish(%d, %s)", e.Number, e.Root)
+	}
+	return ""
 }
 
 // broadcast sends tx; a node that already has it, or has mined it, is not
