@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -261,5 +262,68 @@ func TestIntentOfAnotherRootNotSent(t *testing.T) {
 	}
 	if ep := r.Store().View().Epoch(1); !strings.Contains(ep.Halt, "not epoch 1's publish of the ledger's root") {
 		t.Errorf("halt reason %q", ep.Halt)
+	}
+}
+
+// TestLaggingNodeNoHalt: a node behind the chain (one of a load
+// balancer's) answers the publisher's reads from an old block: the
+// contract looks behind the ledger's published epoch, and the gas
+// estimate refuses the epoch as not newer. Neither halts publishing (an
+// admin's resume would be needed): the publisher reads again, and
+// publishes once the node answers from the chain's head.
+func TestLaggingNodeNoHalt(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	e.donate(r, "uni-a", wallet(t), "a1")
+	if _, err := s.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
+	stop()
+
+	// The block before epoch 1's publish, as the lagging node's latest.
+	old, err := e.chain.BlockByNumber(e.ctx, new(big.Int).SetUint64(r.Store().View().Epoch(1).Block-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldJSON, err := json.Marshal(old.Header())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heads, estimates atomic.Int64 // lies told
+	notNewer := contracts.ABI().Errors["EpochNotNewer"]
+	args, err := notNewer.Inputs.Pack(uint64(2), uint64(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	revert := hexutil.Encode(append(notNewer.ID[:4:4], args...))
+	e.rpc.setLie(func(method string, params []json.RawMessage) (string, bool) {
+		switch {
+		case method == "eth_getBlockByNumber" && len(params) > 0 && string(params[0]) == `"latest"` && heads.Load() < 3:
+			heads.Add(1)
+			return string(oldJSON), true
+		case method == "eth_estimateGas" && estimates.Load() < 3:
+			estimates.Add(1)
+			return fmt.Sprintf(`error:{"code":3,"message":"execution reverted","data":%q}`, revert), true
+		}
+		return "", false
+	})
+	e.donate(r, "uni-a", wallet(t), "a2")
+	if _, err := s.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop = term(t, fastPublisher(s))
+	waitFor(t, "epoch 2 published or halted", func() bool {
+		st := epochState(r, 2)
+		return st == state.EpochPublished || st == state.EpochHalted
+	})
+	stop()
+	if ep := r.Store().View().Epoch(2); ep.State != state.EpochPublished {
+		t.Errorf("epoch 2 is %s (%s), want published once the node caught up", ep.State, ep.Halt)
+	}
+	if h, g := heads.Load(), estimates.Load(); h != 3 || g != 3 {
+		t.Errorf("the lagging node told %d old heads and %d refused estimates, want 3 each", h, g)
 	}
 }

@@ -221,7 +221,7 @@ type rpcServer struct {
 	raw map[string]bool // the distinct transactions sent
 	// lie, when set, is a fault injector (a hostile or buggy node): for
 	// a call it returns ok, its JSON result is answered instead of the
-	// chain's.
+	// chain's ("error:" and a JSON error object: that error).
 	lie func(method string, params []json.RawMessage) (result string, ok bool)
 }
 
@@ -282,6 +282,10 @@ func (r *rpcServer) serve(w http.ResponseWriter, req *http.Request) {
 		if lie != nil {
 			if res, ok := lie(call.Method, call.Params); ok {
 				w.Header().Set("Content-Type", "application/json")
+				if e, isErr := strings.CutPrefix(res, "error:"); isErr {
+					fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":%s}`, call.ID, e)
+					return
+				}
 				fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":%s}`, call.ID, res)
 				return
 			}

@@ -169,6 +169,12 @@ func (p *Publisher) step(ctx context.Context, t *termState) (stepResult, error) 
 		return again, p.halt(ctx, e, fmt.Sprintf("the contract %s is at epoch %d, past the ledger's next epoch %d: another publisher, or the wrong contract",
 			s.contract.Hex(), onChain, e.Number))
 	case onChain+1 < e.Number:
+		if prev := s.deps.Store.View().Epoch(e.Number - 1); prev != nil && head.Uint64() < prev.Block {
+			// A node that has not seen the block the previous epoch's
+			// publish is in (a load balancer's lagging node) is not a
+			// chain that lost its state.
+			return 0, fmt.Errorf("chain: the node's latest block %s is before block %d, which holds epoch %d's publish: a node behind the chain; reading again", head, prev.Block, prev.Number)
+		}
 		return again, p.halt(ctx, e, fmt.Sprintf("the contract %s is at epoch %d, but the ledger recorded epoch %d published: the wrong contract, or a chain that lost its state",
 			s.contract.Hex(), onChain, e.Number-1))
 	}
@@ -355,7 +361,12 @@ func (p *Publisher) sendNew(ctx context.Context, t *termState, e *state.Epoch) (
 	data := contracts.PackPublish(e.Number, root)
 	gas, err := s.backend.EstimateGas(ctx, ethereum.CallMsg{From: s.from, To: &s.contract, Data: data})
 	if err != nil {
-		if name, ok := contracts.DecodeRevert(err); ok {
+		if name, ok := contracts.DecodeRevert(err); ok && name == "EpochNotNewer" {
+			// The chain moved past the read this step began with (or a
+			// node behind a load balancer lags): the next step's read
+			// decides, as it does for a chain that holds the epoch.
+			return 0, fmt.Errorf("chain: the contract refuses epoch %d as not newer than its own, since this step read it at %d: reading it again", e.Number, e.Number-1)
+		} else if ok {
 			return again, p.halt(ctx, e, fmt.Sprintf("the contract %s refuses to publish epoch %d: %s", s.contract.Hex(), e.Number, name))
 		}
 		return 0, fmt.Errorf("chain: estimate the publish's gas: %w", err)
