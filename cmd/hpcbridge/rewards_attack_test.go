@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -197,6 +198,45 @@ func TestRewardsClaimHostileCoordinator(t *testing.T) {
 	}
 	runCLI(t, env, exitRejected, "does not verify under its root", claimArgs...)
 	nothingSent("an inflated amount")
+
+	// A chain RPC that is a local IPC socket (go-ethereum's client dials a
+	// bare path as one): not dialled.
+	sock := filepath.Join(t.TempDir(), "geth.ipc")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contacted := make(chan struct{}, 1)
+	acceptDone := make(chan struct{})
+	go func() {
+		defer close(acceptDone)
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			select {
+			case contacted <- struct{}{}:
+			default:
+			}
+			conn.Close()
+		}
+	}()
+	hostile.rewrite = func(path string, v map[string]any) {
+		if path == "/v1/rewards" {
+			c := v["chain"].(map[string]any)
+			delete(c, "embedded")
+			c["rpc_url"] = sock
+		}
+	}
+	runCLI(t, env, exitRejected, "not an http(s) or ws(s) URL", claimArgs...)
+	ln.Close()
+	<-acceptDone
+	select {
+	case <-contacted:
+		t.Fatal("the claim dialled the local IPC socket the coordinator named")
+	default:
+	}
 
 	// The honest coordinator's claim still goes through the guard.
 	hostile.rewrite = nil

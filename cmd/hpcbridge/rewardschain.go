@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -53,6 +55,11 @@ func dialChain(ctx context.Context, client *api.Client, ch *api.RewardsChain, rp
 			opts = append(opts, rpc.WithHeader(api.HeaderToken, tok))
 		}
 	case ch.RPCURL != "":
+		// Only a network URL: go-ethereum's client takes a bare path for a
+		// local IPC socket, which the coordinator has no business naming.
+		if u, err := url.Parse(ch.RPCURL); err != nil || !slices.Contains([]string{"http", "https", "ws", "wss"}, u.Scheme) || u.Host == "" {
+			return nil, fmt.Errorf("the coordinator names chain RPC %.100q, not an http(s) or ws(s) URL; give --rpc URL", ch.RPCURL)
+		}
 		rpcURL = ch.RPCURL
 	default:
 		return nil, errors.New("the coordinator names no RPC URL for its chain; give --rpc URL")
