@@ -127,8 +127,9 @@ func (c *Chain) Simulated() bool { return c.sim != nil }
 // batches of at most MaxRPCBatch calls; eth_sendRawTransaction answers once
 // the transaction is in a block (bounded), like Backend.SendTransaction. Load
 // is bounded for any caller: MaxRPCConcurrent requests at once, each at most
-// 10 s (waiting included), RPCSendBurst transactions at once then
-// RPCSendRate a second, eth_getLogs over at most MaxRPCLogQuery addresses.
+// 10 s (waiting included), transactions RPCSendBurst units of RPCSendUnit
+// bytes at once then RPCSendRate a second, eth_getLogs over at most
+// MaxRPCLogQuery addresses.
 // Not bounded: eth_getLogs's block range (rewards verify searches from
 // block 0: the cost grows with the chain, a block per transaction) and the
 // disk the chain's blocks take (RPCSendRate a second at most). It is nil for

@@ -37,12 +37,14 @@ const (
 	// an eth_getLogs (go-ethereum's default; 0 would be no bound).
 	MaxRPCLogQuery = 1000
 	// RPCSendRate and RPCSendBurst bound the transactions ServeRPC takes
-	// (eth_sendRawTransaction, all callers together): RPCSendBurst at
-	// once, then RPCSendRate a second. Each is mined in a block of its own
-	// and kept on disk: gas at the dev chain's fees costs next to nothing,
-	// so fees alone do not bound what a caller with a funded key writes.
+	// (eth_sendRawTransaction, all callers together), counted in units of
+	// RPCSendUnit bytes (a claim is one): RPCSendBurst units at once, then
+	// RPCSendRate a second. Each is mined in a block of its own and kept
+	// on disk: gas at the dev chain's fees costs next to nothing, so fees
+	// alone do not bound what a caller with a funded key writes.
 	RPCSendRate  = 2
 	RPCSendBurst = 32
+	RPCSendUnit  = 4 << 10
 )
 
 // rpcTimeout bounds one ServeRPC request: its wait for a turn and its run
@@ -168,14 +170,19 @@ func (h *rpcHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeRPCError(w, http.StatusOK, code, msg)
 		return
 	}
-	sends := 0
+	units := 0
 	for _, c := range calls {
 		if c.Method == "eth_sendRawTransaction" {
-			sends++
+			size := 0 // the transaction's bytes: its hex's length, halved (a bound)
+			if len(c.Params) > 0 {
+				size = len(c.Params[0]) / 2
+			}
+			units += max(1, (size+RPCSendUnit-1)/RPCSendUnit)
 		}
 	}
-	if sends > 0 && !h.sends.take(float64(sends)) {
-		writeRPCError(w, http.StatusTooManyRequests, rpcBusy, fmt.Sprintf("too many transactions: this chain takes %d at once, then %d a second", RPCSendBurst, RPCSendRate))
+	if units > 0 && !h.sends.take(float64(units)) {
+		writeRPCError(w, http.StatusTooManyRequests, rpcBusy, fmt.Sprintf("too many transactions: this chain takes %d of %d bytes at once, then %d a second",
+			RPCSendBurst, RPCSendUnit, RPCSendRate))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), rpcTimeout)

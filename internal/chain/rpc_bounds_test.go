@@ -17,8 +17,9 @@ import (
 
 // What any token holder can make ServeRPC do is bounded: an eth_getLogs
 // names at most MaxRPCLogQuery addresses; transactions are taken
-// RPCSendBurst at once then RPCSendRate a second (each is a block on
-// disk, and gas costs next to nothing on the dev chain); a request runs at
+// RPCSendBurst units of RPCSendUnit bytes at once then RPCSendRate a
+// second (each is a block on disk, and gas costs next to nothing on the
+// dev chain); a request runs at
 // most rpcTimeout, waiting included (eth_estimateGas has no bound of its
 // own), and at most MaxRPCConcurrent run at once.
 func TestServeRPCBounds(t *testing.T) {
@@ -66,6 +67,21 @@ func TestServeRPCBounds(t *testing.T) {
 	c.sim.rpcHandler.sends.now = func() time.Time { return time.Unix(int64(head.Time), 0).Add(time.Second) }
 	if code, body := send(RPCSendBurst); code != http.StatusOK || !strings.Contains(body, `"result"`) {
 		t.Fatalf("a transaction a second later: %d %s", code, body)
+	}
+	// Big transactions count by their size: 60 KiB of calldata is 15
+	// units, the two a full burst allows, then none.
+	c.sim.rpcHandler.sends.now = func() time.Time { return time.Unix(int64(head.Time), 0).Add(time.Hour) }
+	for i := range 3 {
+		tx, err := types.SignNewTx(key, types.LatestSignerForChainID(id), &types.DynamicFeeTx{ChainID: id, Nonce: uint64(RPCSendBurst + 1 + i),
+			GasTipCap: big.NewInt(1), GasFeeCap: new(big.Int).Mul(head.BaseFee, big.NewInt(4)), Gas: 3_000_000, To: &payee, Data: make([]byte, 60<<10)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := tx.MarshalBinary()
+		code, body := rpcPost(t, srv.URL, `{"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":["`+hexutil.Encode(raw)+`"]}`)
+		if ok := code == http.StatusOK && strings.Contains(body, `"result"`); ok != (i < 2) {
+			t.Fatalf("60 KiB transaction %d: %d %.300s", i+1, code, body)
+		}
 	}
 
 	// eth_estimateGas of a call that runs long (BLAKE2F, 1 gas a round,
