@@ -8,9 +8,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 	"github.com/hpcbridge/hpcbridge/contracts"
@@ -325,5 +327,52 @@ func TestLaggingNodeNoHalt(t *testing.T) {
 	}
 	if h, g := heads.Load(), estimates.Load(); h != 3 || g != 3 {
 		t.Errorf("the lagging node told %d old heads and %d refused estimates, want 3 each", h, g)
+	}
+}
+
+// TestStuckPublishReplaced: the recorded publish sits in the node's pool
+// unminable (its fee cap is under the base fee: fees rose after it was
+// signed); after Publisher.Replace it is replaced by one with the same
+// nonce and call and higher fees, whose intent is committed first, and
+// the epoch is published with one transaction landing.
+func TestStuckPublishReplaced(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	e.donate(r, "uni-a", wallet(t), "a1")
+	ep, err := s.Close(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := e.chain.ChainID(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stuck, err := types.SignNewTx(e.key, types.LatestSignerForChainID(id), &types.DynamicFeeTx{ChainID: id, Nonce: e.base,
+		GasTipCap: big.NewInt(1), GasFeeCap: big.NewInt(1), Gas: 100_000, To: &e.contract, Data: packPublishFor(ep)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := stuck.MarshalBinary()
+	in := &state.PublishIntent{ChainID: id.String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base,
+		TxHash: stuck.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: time.Now().UTC()}
+	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 1, Intent: in}); err != nil {
+		t.Fatal(err)
+	}
+	p := fastPublisher(s)
+	p.Rebroadcast, p.Replace = 50*time.Millisecond, 300*time.Millisecond
+	stop := term(t, p)
+	defer stop()
+	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
+	stop()
+	got := r.Store().View().Epoch(1)
+	if got.TxHash == stuck.Hash().Hex() || got.Attempts != 2 || got.Intent.Nonce != e.base || got.Intent.TxHash != got.TxHash {
+		t.Errorf("epoch 1 published by %s after %d intents (nonce %d), want the replacement (nonce %d) after 2", got.TxHash, got.Attempts, got.Intent.Nonce, e.base)
+	}
+	if n := e.nonce(); n != e.base+1 {
+		t.Errorf("publisher nonce %d, want %d: one transaction landed", n, e.base+1)
+	}
+	if !strings.Contains(e.logs.String(), "replacing it with higher fees") {
+		t.Errorf("no log line about the replacement")
 	}
 }

@@ -29,6 +29,9 @@ type Publisher struct {
 	// Rebroadcast is how long a sent transaction waits unmined before it
 	// is sent again (0: 30s).
 	Rebroadcast time.Duration
+	// Replace is how long after its intent an unmined publish is replaced
+	// by one with the same nonce and call and fees bumped (0: 5m).
+	Replace time.Duration
 }
 
 // Publisher returns the publisher task.
@@ -304,8 +307,11 @@ func (p *Publisher) resumeIntent(ctx context.Context, t *termState, e *state.Epo
 	if why := p.notThePublish(tx, e, in); why != "" {
 		return 0, p.halt(ctx, e, fmt.Sprintf("the recorded publish transaction %s is not epoch %d's publish of the ledger's root: %s; not sent", hash.Hex(), e.Number, why))
 	}
-	if age := s.deps.Now().Sub(in.Time); age > stuckAfter {
-		s.log.Warn("rewards: the publish transaction is still not mined; sending it again (fees too low for this chain? it is never replaced by another with its nonce)",
+	if age := s.deps.Now().Sub(in.Time); age > or(p.Replace, stuckAfter) {
+		if r, ok, err := p.replace(ctx, t, e, tx); ok {
+			return r, err
+		}
+		s.log.Warn("rewards: the publish transaction is still not mined; sending it again (its fees cannot be raised within the publisher's fee bound)",
 			"epoch", e.Number, "tx", hash.Hex(), "nonce", in.Nonce, "waiting", age.Round(time.Second))
 	} else {
 		s.log.Info("rewards: broadcasting the recorded publish transaction", "epoch", e.Number, "tx", hash.Hex(), "nonce", in.Nonce)
@@ -337,6 +343,62 @@ func (p *Publisher) notThePublish(tx *types.Transaction, e *state.Epoch, in *sta
 		return fmt.Sprintf("its call is not publish(%d, %s)", e.Number, e.Root)
 	}
 	return ""
+}
+
+// replace signs a replacement of old, the epoch's unmined publish: the
+// same nonce, gas and call, its tip and fee cap raised by at least the
+// 10% a node's pool asks of a replacement (and to the node's suggestion
+// when higher), within the fee bound; its intent is committed before it
+// is sent. Only one of the two can land, and either publishes the
+// ledger's root. ok is false when the fees cannot be raised (the bound,
+// or the chain does not answer): the caller sends old again.
+func (p *Publisher) replace(ctx context.Context, t *termState, e *state.Epoch, old *types.Transaction) (stepResult, bool, error) {
+	s := p.s
+	tip, feeCap, err := s.fees(ctx)
+	if err != nil {
+		s.log.Warn("rewards: the stuck publish cannot be replaced now", "epoch", e.Number, "err", err)
+		return 0, false, nil
+	}
+	bump := func(was, now *big.Int) *big.Int {
+		b := new(big.Int).Add(was, new(big.Int).Div(was, big.NewInt(10)))
+		b.Add(b, big.NewInt(1))
+		return bigMax(b, now)
+	}
+	tip, feeCap = bump(old.GasTipCap(), tip), bump(old.GasFeeCap(), feeCap)
+	limit := s.cfg.MaxFeePerGas
+	if limit == nil {
+		limit = DefaultMaxFeePerGas
+	}
+	if feeCap.Cmp(limit) > 0 || tip.Cmp(feeCap) > 0 {
+		return 0, false, nil
+	}
+	tx, err := types.SignNewTx(s.key, types.LatestSignerForChainID(s.chainID()), &types.DynamicFeeTx{
+		ChainID: s.chainID(), Nonce: old.Nonce(), GasTipCap: tip, GasFeeCap: feeCap, Gas: old.Gas(), To: old.To(), Data: old.Data()})
+	if err != nil {
+		return 0, true, fmt.Errorf("sign the publish's replacement: %w", err)
+	}
+	raw, err := tx.MarshalBinary()
+	if err != nil {
+		return 0, true, err
+	}
+	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: s.contract.Hex(), From: s.from.Hex(), Nonce: tx.Nonce(),
+		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
+	if _, err := s.apply(ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: e.Number, Intent: in}); err != nil {
+		return 0, true, err
+	}
+	s.log.Warn("rewards: the publish transaction is still not mined; replacing it with higher fees (same nonce and call)",
+		"epoch", e.Number, "old_tx", old.Hash().Hex(), "tx", tx.Hash().Hex(), "nonce", tx.Nonce(), "fee_cap", feeCap, "tip", tip)
+	if err := p.broadcast(ctx, t, tx); err != nil {
+		return 0, true, err // the next step sends the recorded one again
+	}
+	return waiting, true, nil
+}
+
+func bigMax(a, b *big.Int) *big.Int {
+	if a.Cmp(b) >= 0 {
+		return a
+	}
+	return b
 }
 
 // broadcast sends tx; a node that already has it, or has mined it, is not
