@@ -22,5 +22,25 @@
 //     exponential backoff. So a new leader never sends a second transaction
 //     for an epoch whose first one landed, whether or not it was recorded.
 //
+// Each term starts with a Raft Barrier: a new leader reads the ledger only
+// after it applied everything its predecessor committed (an intent it did
+// not see would make it sign a second transaction for the epoch). A
+// recorded intent's transaction is sent only when it is that epoch's
+// publish of the ledger's root, to the contract, from the publisher key.
+//
+// The chain's node is trusted for reads (run your own, or one you trust):
+// a node that lies about the contract's epoch and root can make an epoch
+// look published. What a wrong or lagging node can no longer do: make the
+// publisher pay more than Config.MaxFeePerGas per gas (default 500 gwei,
+// whatever tip it suggests), sign below the mined nonce, or halt
+// publishing by answering from a block before the previous epoch's
+// publish (read again instead). A publish unmined after Publisher.Replace
+// (5 minutes) is replaced by the same call at the same nonce with fees
+// raised by 10% (within the bound), its intent committed first.
+// Config.Confirmations (hpcbridge server --reward-confirmations) is how
+// deep the publish must be before the epoch is recorded published: 0 for
+// chains that never reorganise (the simulated chain, geth --dev); a depth
+// no reorg reaches on a real chain (e.g. 64 on Ethereum mainnet).
+//
 // Keys come from keystore files only and are never logged.
 package rewards
