@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,9 +14,11 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 	"github.com/hpcbridge/hpcbridge/contracts"
+	"github.com/hpcbridge/hpcbridge/internal/chain"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
@@ -374,5 +377,61 @@ func TestStuckPublishReplaced(t *testing.T) {
 	}
 	if !strings.Contains(e.logs.String(), "replacing it with higher fees") {
 		t.Errorf("no log line about the replacement")
+	}
+}
+
+// TestFaucetFundsOnce: the dev faucet funds a wallet once: a donor that
+// sends the ether away is not refilled at the next epoch (a refill per
+// wallet per epoch drained the publisher key, whose ether pays the
+// publishes).
+func TestFaucetFundsOnce(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	dir := t.TempDir()
+	cfg := Config{Chain: chain.Config{Kind: chain.KindSimulated, DataDir: filepath.Join(dir, "chain")}, ContractFile: filepath.Join(dir, "contract"),
+		KeystoreFile: e.keyFile, PasswordFile: e.pwFile, Faucet: true}
+	s := e.open(r, cfg)
+	b := s.Backend()
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := crypto.PubkeyToAddress(key.PublicKey)
+	e.donate(r, "uni-a", a, "a1")
+	if _, err := s.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	defer stop()
+	waitFor(t, "the faucet's ether", func() bool { bal, err := b.BalanceAt(e.ctx, a, nil); return err == nil && bal.Cmp(FaucetAmount) == 0 })
+
+	// The donor sends it all but 0.01 ETH away.
+	id, err := b.ChainID(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := b.HeaderByNumber(e.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeCap := new(big.Int).Mul(head.BaseFee, big.NewInt(2))
+	away := new(big.Int).Sub(FaucetAmount, big.NewInt(1e16))
+	away.Sub(away, new(big.Int).Mul(feeCap, big.NewInt(21_000)))
+	sink := wallet(t)
+	tx, err := types.SignNewTx(key, types.LatestSignerForChainID(id), &types.DynamicFeeTx{ChainID: id, Nonce: 0,
+		GasTipCap: big.NewInt(1), GasFeeCap: feeCap, Gas: 21_000, To: &sink, Value: away})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SendTransaction(e.ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	e.donate(r, "uni-a", a, "a1")
+	if _, err := s.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "epoch 2's faucet round", func() bool { return strings.Contains(e.logs.String(), "msg=\"rewards: faucet: done\" epoch=2") })
+	if bal, err := b.BalanceAt(e.ctx, a, nil); err != nil || bal.Cmp(FaucetBelow) >= 0 {
+		t.Errorf("the wallet holds %v wei (%v) after sending its ether away: refilled", bal, err)
 	}
 }
