@@ -435,3 +435,53 @@ func TestFaucetFundsOnce(t *testing.T) {
 		t.Errorf("the wallet holds %v wei (%v) after sending its ether away: refilled", bal, err)
 	}
 }
+
+// TestHaltReasonKeepsTheRPCKeyOut: the chain's URL carries an API key in
+// its query (as hosted nodes' do); the connection drops while the
+// publisher asks why a publish reverted. The halt reason, which every
+// token holder reads (GET /v1/rewards), must not quote the URL's key
+// (Go's HTTP client errors quote the URL with its query).
+func TestHaltReasonKeepsTheRPCKeyOut(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	cfg := e.config()
+	cfg.Chain.URL = e.rpc.url + "/?apikey=SECRET"
+	s := e.open(r, cfg)
+	pause, err := contracts.ABI().Pack("pause")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base, e.contract, pause, nil, 0)); err != nil {
+		t.Fatal(err)
+	}
+	e.donate(r, "uni-a", wallet(t), "a1")
+	ep, err := s.Close(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A recorded publish with its own gas limit: it reverts (paused).
+	tx := e.signed(e.base+1, e.contract, packPublishFor(ep), nil, 100_000)
+	raw, _ := tx.MarshalBinary()
+	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base + 1,
+		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
+	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 1, Intent: in}); err != nil {
+		t.Fatal(err)
+	}
+	publish := hexutil.Encode(packPublishFor(ep))
+	e.rpc.setLie(func(method string, params []json.RawMessage) (string, bool) {
+		if method == "eth_call" && len(params) > 0 && strings.Contains(string(params[0]), publish[2:]) {
+			return "hangup", true
+		}
+		return "", false
+	})
+	stop := term(t, fastPublisher(s))
+	defer stop()
+	waitFor(t, "epoch 1 halted", func() bool { return epochState(r, 1) == state.EpochHalted })
+	got := r.Store().View().Epoch(1).Halt
+	if strings.Contains(got, "SECRET") {
+		t.Errorf("halt reason %q quotes the RPC URL's key", got)
+	}
+	if !strings.Contains(got, "reverted") {
+		t.Errorf("halt reason %q: want the reverted transaction", got)
+	}
+}

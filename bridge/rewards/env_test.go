@@ -221,7 +221,8 @@ type rpcServer struct {
 	raw map[string]bool // the distinct transactions sent
 	// lie, when set, is a fault injector (a hostile or buggy node): for
 	// a call it returns ok, its JSON result is answered instead of the
-	// chain's ("error:" and a JSON error object: that error).
+	// chain's ("error:" and a JSON error object: that error; "hangup":
+	// the connection is closed unanswered).
 	lie func(method string, params []json.RawMessage) (result string, ok bool)
 }
 
@@ -281,6 +282,14 @@ func (r *rpcServer) serve(w http.ResponseWriter, req *http.Request) {
 		r.mu.Unlock()
 		if lie != nil {
 			if res, ok := lie(call.Method, call.Params); ok {
+				if res == "hangup" { // the connection drops unanswered
+					if hj, ok := w.(http.Hijacker); ok {
+						if c, _, err := hj.Hijack(); err == nil {
+							c.Close()
+						}
+					}
+					return
+				}
 				w.Header().Set("Content-Type", "application/json")
 				if e, isErr := strings.CutPrefix(res, "error:"); isErr {
 					fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":%s}`, call.ID, e)

@@ -602,6 +602,9 @@ func txHash(h common.Hash) string {
 // halt records that publishing stops at epoch e, and says so loudly.
 func (p *Publisher) halt(ctx context.Context, e *state.Epoch, reason string) error {
 	s := p.s
+	// Every token holder reads the reason: never the chain URL's
+	// credentials (an error of Go's HTTP client quotes the URL).
+	reason = s.scrub(reason)
 	// The reason may quote the chain node's words: bounded as the ledger
 	// bounds it, on a rune boundary.
 	if len(reason) > state.MaxHaltReason {

@@ -344,6 +344,29 @@ func (s *Service) RPC() http.Handler {
 	return s.chain.ServeRPC()
 }
 
+// scrub is text without the chain URL's user info and query (its secrets,
+// as hosted nodes' API keys): text that token holders read may quote the
+// URL (an error of Go's HTTP client does).
+func (s *Service) scrub(text string) string {
+	raw := s.cfg.Chain.URL
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil {
+		return text
+	}
+	pub := publicURL(raw)
+	for _, form := range []string{raw, u.String(), u.Redacted()} {
+		if form != "" {
+			text = strings.ReplaceAll(text, form, pub)
+		}
+	}
+	for _, secret := range []string{u.RawQuery, u.User.String()} {
+		if len(secret) >= 4 { // not a stray short match
+			text = strings.ReplaceAll(text, secret, "(hidden)")
+		}
+	}
+	return text
+}
+
 // publicURL is u without user info, query or fragment: the URL every
 // token holder may read.
 func publicURL(u string) string {
