@@ -423,9 +423,15 @@ func TestFaucetFundsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.SendTransaction(e.ctx, tx); err != nil {
-		t.Fatal(err)
-	}
+	// The pool may not have seen the faucet's block yet (it resets after
+	// the chain's head moves): until it has, it finds no funds.
+	waitFor(t, "the pool to take the donor's transfer", func() bool {
+		err := b.SendTransaction(e.ctx, tx)
+		if err != nil && !strings.Contains(err.Error(), "insufficient funds") {
+			t.Fatal(err)
+		}
+		return err == nil
+	})
 	e.donate(r, "uni-a", a, "a1")
 	if _, err := s.Close(e.ctx); err != nil {
 		t.Fatal(err)
