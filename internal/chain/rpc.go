@@ -189,15 +189,25 @@ func (h *rpcHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	select {
 	case h.turns <- struct{}{}:
-		defer func() { <-h.turns }()
 	case <-ctx.Done():
 		writeRPCError(w, http.StatusServiceUnavailable, rpcBusy, fmt.Sprintf("busy: %d requests running, none ended in %s", MaxRPCConcurrent, rpcTimeout))
 		return
 	}
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			<-h.turns
+		}
+	}
+	defer release()
 	r = r.WithContext(ctx)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	h.server.ServeHTTP(w, r)
+	// Waiting for a block takes no turn: a transaction no block takes
+	// (a fee cap under the base fee) would hold one for the whole wait.
+	release()
 	for _, c := range calls {
 		if c.Method != "eth_sendRawTransaction" || len(c.Params) == 0 {
 			continue

@@ -108,4 +108,54 @@ func TestServeRPCBounds(t *testing.T) {
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "busy") {
 		t.Fatalf("a request while %d run: %d %s", MaxRPCConcurrent, code, body)
 	}
+
+	// A transaction no block takes (fee cap 1 wei, under the base fee)
+	// waits for its block without holding a turn: two of them do not stop
+	// a third request.
+	rpcTimeout = 3 * time.Second
+	c.sim.rpcHandler.sends.now = func() time.Time { return time.Unix(int64(head.Time), 0).Add(2 * time.Hour) }
+	stuckKey := testKey(t)
+	if r := sendTx(t, c, key, ptr(KeyAddress(stuckKey)), new(big.Int).Div(oneEther, big.NewInt(10)), nil); r.Status != types.ReceiptStatusSuccessful {
+		t.Fatal("funding the stuck key failed")
+	}
+	var hashes []common.Hash
+	done := make(chan struct{}, MaxRPCConcurrent)
+	for n := range uint64(MaxRPCConcurrent) {
+		tx, err := types.SignNewTx(stuckKey, types.LatestSignerForChainID(id), &types.DynamicFeeTx{ChainID: id, Nonce: n,
+			GasTipCap: big.NewInt(1), GasFeeCap: big.NewInt(1), Gas: 21000, To: &payee, Value: big.NewInt(1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := tx.MarshalBinary()
+		hashes = append(hashes, tx.Hash())
+		go func() {
+			defer func() { done <- struct{}{} }()
+			resp, err := http.Post(srv.URL, "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":["`+hexutil.Encode(raw)+`"]}`))
+			if err == nil {
+				resp.Body.Close()
+			}
+		}()
+	}
+	defer func() {
+		for range MaxRPCConcurrent {
+			<-done
+		}
+	}()
+	pool := c.sim.eth.TxPool()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.After(10 * time.Second); !pool.Has(hashes[0]) || !pool.Has(hashes[1]); {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Skip("the pool does not take the unminable transactions")
+		}
+	}
+	start = time.Now()
+	code, body = rpcPost(t, srv.URL, `{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}`)
+	if code != http.StatusOK || !strings.Contains(body, `"result"`) || time.Since(start) > rpcTimeout/2 {
+		t.Fatalf("a request while %d transactions wait for a block: %d %s after %s", MaxRPCConcurrent, code, body, time.Since(start))
+	}
 }
+
+func ptr[T any](v T) *T { return &v }
