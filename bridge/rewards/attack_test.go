@@ -491,3 +491,51 @@ func TestHaltReasonKeepsTheRPCKeyOut(t *testing.T) {
 		t.Errorf("halt reason %q: want the reverted transaction", got)
 	}
 }
+
+// TestChainIDPinned: after epoch 1 was published on the chain, a node
+// that answers another chain's id (the wrong node, or a hostile one that
+// would replay the publisher key's transactions where it has ether) gets
+// nothing signed for that chain: a new service (a restart) refuses it,
+// and publishes once the node answers the chain's id again.
+func TestChainIDPinned(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	e.donate(r, "uni-a", wallet(t), "a1")
+	if _, err := s.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
+	stop()
+	if err := s.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+
+	var lie atomic.Bool
+	lie.Store(true)
+	e.rpc.setLie(func(method string, _ []json.RawMessage) (string, bool) {
+		if method == "eth_chainId" && lie.Load() {
+			return `"0x1"`, true
+		}
+		return "", false
+	})
+	s2 := e.open(r, e.config())
+	e.donate(r, "uni-a", wallet(t), "a2")
+	if _, err := s2.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop = term(t, fastPublisher(s2))
+	defer stop()
+	waitFor(t, "the refusal, or an intent", func() bool {
+		return strings.Contains(e.logs.String(), "the node answers chain id 1, but epoch 1 was published") || r.Store().View().Epoch(2).Intent != nil
+	})
+	if ep := r.Store().View().Epoch(2); ep.Intent != nil {
+		t.Fatalf("epoch 2 has an intent for chain %s: signed for the node's chain id", ep.Intent.ChainID)
+	}
+	lie.Store(false)
+	waitFor(t, "epoch 2 published", func() bool { return epochState(r, 2) == state.EpochPublished })
+	if ep := r.Store().View().Epoch(2); ep.Intent.ChainID != "1337" || ep.Attempts != 1 {
+		t.Errorf("epoch 2 published with an intent for chain %s after %d intents, want 1337 after 1", ep.Intent.ChainID, ep.Attempts)
+	}
+}

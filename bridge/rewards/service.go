@@ -243,6 +243,13 @@ func (s *Service) check(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("chain: chain id: %w", err)
 	}
+	if pinned, n := s.pinnedChainID(); pinned != "" && pinned != id.String() {
+		// A node that answers another chain's id would have the publisher
+		// key sign transactions valid there (a replay on a chain where the
+		// key has ether, or the contract's address another contract).
+		return fmt.Errorf("chain: the node answers chain id %s, but epoch %d was published to the contract %s on chain %s: the wrong node, or a hostile one; nothing is signed for it",
+			id, n, s.contract.Hex(), pinned)
+	}
 	code, err := s.backend.CodeAt(ctx, s.contract, nil)
 	if err != nil {
 		return fmt.Errorf("chain: the contract's code: %w", err)
@@ -267,6 +274,18 @@ func (s *Service) check(ctx context.Context) error {
 	s.id.Store(id)
 	s.log.Info("rewards", "chain", s.cfg.Chain.Kind, "chain_id", id.String(), "contract", s.contract.Hex(), "publisher", s.from.Hex(), "epoch", s.cfg.Epoch)
 	return nil
+}
+
+// pinnedChainID is the chain id of the newest epoch published to this
+// contract with an intent, and its number ("" when none).
+func (s *Service) pinnedChainID() (string, uint64) {
+	eps := s.deps.Store.View().Epochs()
+	for i := len(eps) - 1; i >= 0; i-- {
+		if e := eps[i]; e.State == state.EpochPublished && e.Intent != nil && strings.EqualFold(e.Intent.Contract, s.contract.Hex()) {
+			return e.Intent.ChainID, e.Number
+		}
+	}
+	return "", 0
 }
 
 // chainID is the chain's id, nil until the chain was checked.
