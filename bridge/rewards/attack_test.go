@@ -539,3 +539,49 @@ func TestChainIDPinned(t *testing.T) {
 		t.Errorf("epoch 2 published with an intent for chain %s after %d intents, want 1337 after 1", ep.Intent.ChainID, ep.Attempts)
 	}
 }
+
+// TestChainIDPinnedAfterReplay: the service opened before its store
+// replayed the log (no published epoch seen: nothing pinned yet) and took
+// the node's wrong chain id; once the log is there, the publisher refuses
+// to sign for it.
+func TestChainIDPinnedAfterReplay(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	var log [][]byte
+	c := recording{r, &log}
+	s := e.openOn(r.Store(), c, e.config())
+	bridgetest.Donate(t, c, bridgetest.Donation{Donor: "uni-a", Wallet: wallet(t).Hex(), Node: "a1", CPUs: 1, Seconds: 3600})
+	if _, err := s.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
+	stop()
+
+	e.rpc.setLie(func(method string, _ []json.RawMessage) (string, bool) {
+		if method == "eth_chainId" {
+			return `"0x1"`, true
+		}
+		return "", false
+	})
+	r2 := e.server("s2") // a restarted server: its store is empty at Open
+	lag := &laggingRaft{Raft: r2, store: state.New(), log: &log}
+	s2 := e.openOn(lag.store, lag, e.config())
+	if id := s2.ChainID(); id == nil || id.Int64() != 1 {
+		t.Fatalf("chain id %v at open, want the node's 1 (nothing pinned yet)", id)
+	}
+	lag.catchUp() // the log replayed
+	e.cluster.SetLeader("s2")
+	bridgetest.Donate(t, lag, bridgetest.Donation{Donor: "uni-b", Wallet: wallet(t).Hex(), Node: "b1", CPUs: 1, Seconds: 3600})
+	if _, err := s2.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop = term(t, fastPublisher(s2))
+	defer stop()
+	waitFor(t, "the refusal, or an intent", func() bool {
+		return strings.Contains(e.logs.String(), "the node answers chain id 1, but epoch 1 was published") || lag.store.View().Epoch(2).Intent != nil
+	})
+	if ep := lag.store.View().Epoch(2); ep.Intent != nil {
+		t.Fatalf("epoch 2 has an intent for chain %s: signed for the node's chain id", ep.Intent.ChainID)
+	}
+}

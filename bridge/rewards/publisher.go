@@ -148,6 +148,10 @@ func (p *Publisher) step(ctx context.Context, t *termState) (stepResult, error) 
 			return 0, err
 		}
 	}
+	if err := s.checkPin(s.chainID()); err != nil {
+		s.id.Store(nil) // asked again next step
+		return 0, err
+	}
 	root := common.HexToHash(e.Root)
 	onChain, chainRoot, head, err := p.readChain(ctx, nil)
 	if err != nil {

@@ -243,12 +243,8 @@ func (s *Service) check(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("chain: chain id: %w", err)
 	}
-	if pinned, n := s.pinnedChainID(); pinned != "" && pinned != id.String() {
-		// A node that answers another chain's id would have the publisher
-		// key sign transactions valid there (a replay on a chain where the
-		// key has ether, or the contract's address another contract).
-		return fmt.Errorf("chain: the node answers chain id %s, but epoch %d was published to the contract %s on chain %s: the wrong node, or a hostile one; nothing is signed for it",
-			id, n, s.contract.Hex(), pinned)
+	if err := s.checkPin(id); err != nil {
+		return err
 	}
 	code, err := s.backend.CodeAt(ctx, s.contract, nil)
 	if err != nil {
@@ -273,6 +269,19 @@ func (s *Service) check(ctx context.Context) error {
 	}
 	s.id.Store(id)
 	s.log.Info("rewards", "chain", s.cfg.Chain.Kind, "chain_id", id.String(), "contract", s.contract.Hex(), "publisher", s.from.Hex(), "epoch", s.cfg.Epoch)
+	return nil
+}
+
+// checkPin refuses a chain id other than the one the contract's published
+// epochs were sent on: a node that answers another chain's id would have
+// the publisher key sign transactions valid there (a replay on a chain
+// where the key has ether). The publisher checks it before each step too
+// (the store may not have replayed the log when the service opened).
+func (s *Service) checkPin(id *big.Int) error {
+	if pinned, n := s.pinnedChainID(); pinned != "" && pinned != id.String() {
+		return fmt.Errorf("chain: the node answers chain id %s, but epoch %d was published to the contract %s on chain %s: the wrong node, or a hostile one; nothing is signed for it",
+			id, n, s.contract.Hex(), pinned)
+	}
 	return nil
 }
 
