@@ -37,6 +37,11 @@
 // publish (read again instead). A publish unmined after Publisher.Replace
 // (5 minutes) is replaced by the same call at the same nonce with fees
 // raised by 10% (within the bound), its intent committed first.
+// The chain id is pinned to the one the contract's published epochs were
+// sent on: a node answering another is refused (nothing is signed for a
+// chain where the transaction could be replayed). A halt's reason never
+// quotes the chain URL's user info or query. The dev faucet funds each
+// wallet once.
 // Config.Confirmations (hpcbridge server --reward-confirmations) is how
 // deep the publish must be before the epoch is recorded published: 0 for
 // chains that never reorganise (the simulated chain, geth --dev); a depth
