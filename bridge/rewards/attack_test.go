@@ -585,3 +585,43 @@ func TestChainIDPinnedAfterReplay(t *testing.T) {
 		t.Fatalf("epoch 2 has an intent for chain %s: signed for the node's chain id", ep.Intent.ChainID)
 	}
 }
+
+// TestRunawayNonceBounded: a node whose nonces run ahead of its receipts
+// (every recorded intent's nonce looks taken by another transaction: a
+// broken or hostile node) gets at most one new intent per epoch per
+// Publisher.Rebroadcast, not a Raft entry per poll.
+func TestRunawayNonceBounded(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	var calls atomic.Int64
+	e.rpc.setLie(func(method string, params []json.RawMessage) (string, bool) {
+		switch method {
+		case "eth_getTransactionCount":
+			return fmt.Sprintf(`"0x%x"`, 1000+calls.Add(1)), true
+		case "eth_sendRawTransaction": // taken, never mined
+			var raw string
+			if len(params) != 1 || json.Unmarshal(params[0], &raw) != nil {
+				return "", false
+			}
+			tx := new(types.Transaction)
+			if tx.UnmarshalBinary(hexutil.MustDecode(raw)) != nil {
+				return "", false
+			}
+			return fmt.Sprintf("%q", tx.Hash().Hex()), true
+		}
+		return "", false
+	})
+	e.donate(r, "uni-a", wallet(t), "a1")
+	if _, err := s.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s)) // polls every 20 ms; Rebroadcast 30 s
+	waitFor(t, "100 nonce answers, or 5 intents", func() bool {
+		return calls.Load() >= 100 || r.Store().View().Epoch(1).Attempts >= 5
+	})
+	stop()
+	if n := r.Store().View().Epoch(1).Attempts; n > 1 {
+		t.Errorf("%d intents for epoch 1 within one Rebroadcast, want 1", n)
+	}
+}

@@ -58,7 +58,7 @@ const (
 // the term's other tasks).
 func (p *Publisher) RunTerm(ctx context.Context) error {
 	minB, maxB, poll := or(p.Min, time.Second), or(p.Max, time.Minute), or(p.Poll, 500*time.Millisecond)
-	t := &termState{sent: map[common.Hash]time.Time{}}
+	t := &termState{sent: map[common.Hash]time.Time{}, signed: map[uint64]time.Time{}}
 	delay := time.Duration(0)
 	caughtUp := false
 	for ctx.Err() == nil {
@@ -113,6 +113,7 @@ func or(d, def time.Duration) time.Duration {
 // termState is what one term remembers between steps.
 type termState struct {
 	sent   map[common.Hash]time.Time // transactions this term broadcast, when
+	signed map[uint64]time.Time      // epochs this term signed a new intent for, when
 	halted uint64                    // the halted epoch last logged
 	epoch  uint64                    // the epoch the last step worked on
 }
@@ -423,6 +424,12 @@ func (p *Publisher) broadcast(ctx context.Context, t *termState, tx *types.Trans
 // only then sends it.
 func (p *Publisher) sendNew(ctx context.Context, t *termState, e *state.Epoch) (stepResult, error) {
 	s := p.s
+	// At most one new intent per epoch per Rebroadcast: a node whose
+	// nonces run ahead of its receipts (a broken or hostile one) must not
+	// get a Raft entry per poll.
+	if at, ok := t.signed[e.Number]; ok && s.deps.Now().Sub(at) < or(p.Rebroadcast, 30*time.Second) {
+		return waiting, nil
+	}
 	root := common.HexToHash(e.Root)
 	data := contracts.PackPublish(e.Number, root)
 	gas, err := s.backend.EstimateGas(ctx, ethereum.CallMsg{From: s.from, To: &s.contract, Data: data})
@@ -462,6 +469,7 @@ func (p *Publisher) sendNew(ctx context.Context, t *termState, e *state.Epoch) (
 	if _, err := s.apply(ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: e.Number, Intent: in}); err != nil {
 		return 0, err
 	}
+	t.signed[e.Number] = s.deps.Now()
 	s.log.Info("rewards: publishing", "epoch", e.Number, "root", root.Hex(), "tx", tx.Hash().Hex(), "nonce", nonce)
 	if err := p.broadcast(ctx, t, tx); err != nil {
 		return 0, err // the next step sends the recorded one again
