@@ -625,3 +625,31 @@ func TestRunawayNonceBounded(t *testing.T) {
 		t.Errorf("%d intents for epoch 1 within one Rebroadcast, want 1", n)
 	}
 }
+
+// TestLowGasEstimate: a node that estimates a publish at 21,000 gas (a
+// broken or hostile one) does not make it run out of gas, revert and
+// halt publishing: a publish's gas limit is at least minPublishGas.
+func TestLowGasEstimate(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	e.rpc.setLie(func(method string, _ []json.RawMessage) (string, bool) {
+		if method == "eth_estimateGas" {
+			return `"0x5208"`, true
+		}
+		return "", false
+	})
+	e.donate(r, "uni-a", wallet(t), "a1")
+	if _, err := s.Close(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	waitFor(t, "epoch 1 published or halted", func() bool {
+		st := epochState(r, 1)
+		return st == state.EpochPublished || st == state.EpochHalted
+	})
+	stop()
+	if ep := r.Store().View().Epoch(1); ep.State != state.EpochPublished {
+		t.Errorf("epoch 1 is %s (%s), want published", ep.State, ep.Halt)
+	}
+}

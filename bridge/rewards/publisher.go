@@ -456,7 +456,7 @@ func (p *Publisher) sendNew(ctx context.Context, t *termState, e *state.Epoch) (
 		return 0, err
 	}
 	tx, err := types.SignNewTx(s.key, types.LatestSignerForChainID(s.chainID()), &types.DynamicFeeTx{
-		ChainID: s.chainID(), Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas + gas/4, To: &s.contract, Data: data})
+		ChainID: s.chainID(), Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: max(gas+gas/4, minPublishGas), To: &s.contract, Data: data})
 	if err != nil {
 		return 0, fmt.Errorf("sign the publish: %w", err)
 	}
@@ -481,6 +481,11 @@ func (p *Publisher) sendNew(ctx context.Context, t *termState, e *state.Epoch) (
 // needs about 51,000 (its first) and 34,000 after; more is a node's
 // wrong answer.
 const maxPublishGas = 200_000
+
+// minPublishGas is the least gas limit a publish gets, whatever the
+// estimate (a node's low answer would make it run out of gas, revert and
+// halt publishing): unused gas is not paid.
+const minPublishGas = 100_000
 
 // nonce is the nonce of the publisher key's next transaction: the
 // node's pending nonce, never below its mined one (a lagging node's
