@@ -3,6 +3,7 @@ package rewards
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/bridge/bridgetest"
 	"github.com/hpcbridge/hpcbridge/contracts"
 	"github.com/hpcbridge/hpcbridge/internal/chain"
@@ -651,5 +653,36 @@ func TestLowGasEstimate(t *testing.T) {
 	stop()
 	if ep := r.Store().View().Epoch(1); ep.State != state.EpochPublished {
 		t.Errorf("epoch 1 is %s (%s), want published", ep.State, ep.Halt)
+	}
+}
+
+// TestConcurrentCloses: the closer and a manual close racing close one
+// epoch: the loser is refused (the ledger takes only last+1, and nothing
+// changed after the winner), never a second epoch of the same credit.
+func TestConcurrentCloses(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	s := e.open(r, e.config())
+	e.donate(r, "uni-a", wallet(t), "a1")
+	errs := make(chan error, 8)
+	start := make(chan struct{})
+	for range 8 {
+		go func() {
+			<-start
+			_, err := s.Close(e.ctx)
+			errs <- err
+		}()
+	}
+	close(start)
+	ok := 0
+	for range 8 {
+		if err := <-errs; err == nil {
+			ok++
+		} else if !errors.Is(err, apiserver.ErrNothingToClose) && !errors.Is(err, state.ErrState) {
+			t.Errorf("a losing close: %v, want nothing to close or the ledger's refusal", err)
+		}
+	}
+	if eps := r.Store().View().Epochs(); ok != 1 || len(eps) != 1 {
+		t.Errorf("%d closes succeeded, %d epochs: want 1 and 1", ok, len(eps))
 	}
 }
