@@ -686,3 +686,45 @@ func TestConcurrentCloses(t *testing.T) {
 		t.Errorf("%d closes succeeded, %d epochs: want 1 and 1", ok, len(eps))
 	}
 }
+
+// TestRevertConfirmedBeforeHalt: with Config.Confirmations, a reverted
+// publish halts publishing only once its block is that deep (a reorg can
+// still remove a shallower one, and the transaction land again).
+func TestRevertConfirmedBeforeHalt(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	cfg := e.config()
+	cfg.Confirmations = 1
+	s := e.open(r, cfg)
+	pause, err := contracts.ABI().Pack("pause")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base, e.contract, pause, nil, 0)); err != nil {
+		t.Fatal(err)
+	}
+	e.donate(r, "uni-a", wallet(t), "a1")
+	ep, err := s.Close(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := e.signed(e.base+1, e.contract, packPublishFor(ep), nil, 100_000)
+	raw, _ := tx.MarshalBinary()
+	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base + 1,
+		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
+	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 1, Intent: in}); err != nil {
+		t.Fatal(err)
+	}
+	stop := term(t, fastPublisher(s))
+	defer stop()
+	waitFor(t, "the revert seen, or a halt", func() bool {
+		return strings.Contains(e.logs.String(), "waiting for its confirmations before halting") || epochState(r, 1) == state.EpochHalted
+	})
+	if st := epochState(r, 1); st != state.EpochSending {
+		t.Fatalf("epoch 1 is %s with its reverted publish at the head, want sending", st)
+	}
+	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base+2, wallet(t), nil, nil, 21_000)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "epoch 1 halted one block deep", func() bool { return epochState(r, 1) == state.EpochHalted })
+}

@@ -542,6 +542,18 @@ func (s *Service) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
 // landed handles the receipt of the epoch's transaction.
 func (p *Publisher) landed(ctx context.Context, e *state.Epoch, hash common.Hash, rc *types.Receipt) (stepResult, error) {
 	if rc.Status != types.ReceiptStatusSuccessful {
+		// A revert in a block a reorg can still remove is not yet a
+		// reason to halt (the transaction may land again, and succeed).
+		if c := p.s.cfg.Confirmations; c > 0 {
+			head, err := p.s.backend.HeaderByNumber(ctx, nil)
+			if err != nil {
+				return 0, fmt.Errorf("chain: latest block: %w", err)
+			}
+			if rc.BlockNumber == nil || new(big.Int).Sub(head.Number, rc.BlockNumber).Cmp(new(big.Int).SetUint64(c)) < 0 {
+				p.s.log.Debug("rewards: the publish reverted; waiting for its confirmations before halting", "epoch", e.Number, "tx", hash.Hex(), "block", rc.BlockNumber, "head", head.Number)
+				return waiting, nil
+			}
+		}
 		return again, p.halt(ctx, e, fmt.Sprintf("the publish transaction %s reverted in block %s: %s", hash.Hex(), rc.BlockNumber, p.revertReason(ctx, e, rc)))
 	}
 	// The receipt can come before the state a read sees (a load
