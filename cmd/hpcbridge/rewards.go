@@ -53,6 +53,20 @@ func rewardsArgs(c *cli.Context, what, usage string, n int) ([]string, error) {
 	return args, nil
 }
 
+// rewardsClient returns the n positional arguments of a rewards command
+// and the admin client.
+func rewardsClient(c *cli.Context, s streams, what, usage string, n int) ([]string, *api.Client, error) {
+	args, err := rewardsArgs(c, what, usage, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := adminClient(s)
+	if err != nil {
+		return nil, nil, &exitError{code: exitUsage, err: err}
+	}
+	return args, client, nil
+}
+
 // epochArg parses an EPOCH argument.
 func epochArg(what, arg string) (uint64, error) {
 	n, err := strconv.ParseUint(arg, 10, 64)
@@ -71,12 +85,9 @@ func rewardsStatusCommand(s streams) *cli.Command {
 		Usage: "show the chain, the rates, the epochs (roots, transactions) and the credit accrued",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
-			if _, err := rewardsArgs(c, "rewards status", "no arguments", 0); err != nil {
-				return err
-			}
-			client, err := adminClient(s)
+			_, client, err := rewardsClient(c, s, "rewards status", "no arguments", 0)
 			if err != nil {
-				return &exitError{code: exitUsage, err: err}
+				return err
 			}
 			st, err := client.Rewards(c.Context)
 			if err != nil {
@@ -154,12 +165,9 @@ func rewardsCloseCommand(s streams) *cli.Command {
 		Usage: "close the next epoch now (management token): the wallets' cumulative credit into a root the coordinator publishes",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
-			if _, err := rewardsArgs(c, "rewards close", "no arguments", 0); err != nil {
-				return err
-			}
-			client, err := adminClient(s)
+			_, client, err := rewardsClient(c, s, "rewards close", "no arguments", 0)
 			if err != nil {
-				return &exitError{code: exitUsage, err: err}
+				return err
 			}
 			e, err := client.RewardsClose(c.Context)
 			if err != nil {
@@ -277,13 +285,9 @@ func rewardsProofCommand(s streams) *cli.Command {
 		Usage:     "print a wallet's proof in the latest published epoch (JSON: what claim(account, cumulativeAmount, proof) takes)",
 		ArgsUsage: "WALLET",
 		Action: func(c *cli.Context) error {
-			args, err := rewardsArgs(c, "rewards proof", "one WALLET (0x...)", 1)
+			args, client, err := rewardsClient(c, s, "rewards proof", "one WALLET (0x...)", 1)
 			if err != nil {
 				return err
-			}
-			client, err := adminClient(s)
-			if err != nil {
-				return &exitError{code: exitUsage, err: err}
 			}
 			p, err := client.RewardProof(c.Context, args[0])
 			if err != nil {
@@ -303,12 +307,9 @@ func rewardsRatesCommand(s streams) *cli.Command {
 			rewardsRatesSetCommand(s),
 		},
 		Action: func(c *cli.Context) error {
-			if _, err := rewardsArgs(c, "rewards rates", "no arguments (or: set ...)", 0); err != nil {
-				return err
-			}
-			client, err := adminClient(s)
+			_, client, err := rewardsClient(c, s, "rewards rates", "no arguments (or: set ...)", 0)
 			if err != nil {
-				return &exitError{code: exitUsage, err: err}
+				return err
 			}
 			st, err := client.Rewards(c.Context)
 			if err != nil {
@@ -413,12 +414,9 @@ func rewardsRatesSetCommand(s streams) *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		},
 		Action: func(c *cli.Context) error {
-			if _, err := rewardsArgs(c, "rewards rates set", "no arguments", 0); err != nil {
-				return err
-			}
-			client, err := adminClient(s)
+			_, client, err := rewardsClient(c, s, "rewards rates set", "no arguments", 0)
 			if err != nil {
-				return &exitError{code: exitUsage, err: err}
+				return err
 			}
 			st, err := client.Rewards(c.Context)
 			if err != nil {
