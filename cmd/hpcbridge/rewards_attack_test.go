@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -28,7 +26,6 @@ import (
 	"github.com/hpcbridge/hpcbridge/contracts"
 	"github.com/hpcbridge/hpcbridge/internal/chain"
 	"github.com/hpcbridge/hpcbridge/internal/merkle"
-	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
 // hostileCoordinator is a coordinator in front of a real one that lies:
@@ -100,48 +97,22 @@ func (h *hostileCoordinator) handler(t *testing.T, real string) http.Handler {
 func TestRewardsClaimHostileCoordinator(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	publisher, _ := crypto.GenerateKey()
 	donor, _ := crypto.GenerateKey()
-	eth := new(big.Int).Exp(big.NewInt(10), big.NewInt(19), nil)
-	ch, err := chain.Open(ctx, chain.Config{Kind: chain.KindSimulated}, chain.FundAlloc(eth, chain.KeyAddress(publisher), chain.KeyAddress(donor)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ch.Close() })
-	contract, _, err := contracts.Deploy(ctx, ch, publisher, chain.KeyAddress(publisher), chain.KeyAddress(publisher))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := ch.ChainID(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info := api.RewardsChain{Kind: chain.KindSimulated, ChainID: id.String(), Contract: contract.Hex(), Embedded: true}
-	srv := bridgetest.Start(t, bridgetest.Options{Now: func() time.Time { return rewardsNow }, Rewards: &bridgetest.Rewards{ChainInfo: info, Handler: ch.ServeRPC()}})
+	sim := startSimRewards(ctx, t, donor)
+	ch, publisher, contract, srv := sim.ch, sim.publisher, sim.contract, sim.srv
 	admin := []string{"HOME=" + t.TempDir(), api.EnvAddress + "=" + srv.URL, api.EnvToken + "=" + srv.ManagementToken}
 	hostile := &hostileCoordinator{}
 	hsrv := httptest.NewServer(hostile.handler(t, srv.URL))
 	t.Cleanup(hsrv.Close)
 	env := []string{"HOME=" + t.TempDir(), api.EnvAddress + "=" + hsrv.URL, api.EnvToken + "=" + srv.UserToken(t, "donor")}
 
-	dir := t.TempDir()
-	keystore, password := filepath.Join(dir, "key.json"), filepath.Join(dir, "password")
-	if err := chain.WriteKeystore(keystore, donor, "s3cret"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(password, []byte("s3cret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	keystore, password := writeKeystore(t, t.TempDir(), "key", donor, "s3cret", "s3cret\n")
 	wallet := chain.KeyAddress(donor)
 	other, _ := crypto.GenerateKey()
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: wallet.Hex(), Node: "a1", GPUs: 2, Seconds: 3600})
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-b", Wallet: chain.KeyAddress(other).Hex(), Node: "b1", GPUs: 1, Seconds: 1800})
 	runCLI(t, admin, 0, "Closed epoch 1", "rewards", "close")
-	e := srv.Store.View().Epoch(1)
-	if _, err := contracts.Publish(ctx, ch, publisher, contract, 1, common.HexToHash(e.Root)); err != nil {
-		t.Fatal(err)
-	}
-	srv.Apply(t, state.CmdLedger, state.LedgerCmd{Op: state.LedgerPublished, Time: rewardsNow, Epoch: 1, Root: e.Root})
+	publishEpoch(ctx, t, srv, ch, publisher, contract, 1)
 	claimArgs := []string{"rewards", "claim", "--keystore", keystore, "--password-file", password}
 	nothingSent := func(what string) {
 		t.Helper()

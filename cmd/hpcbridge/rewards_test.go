@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
 	"math/big"
 	"net/http/httptest"
@@ -147,49 +148,18 @@ func TestRewardsCommands(t *testing.T) {
 func TestRewardsClaimAndVerify(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	publisher, _ := crypto.GenerateKey()
 	donor, _ := crypto.GenerateKey()
-	eth := new(big.Int).Exp(big.NewInt(10), big.NewInt(19), nil)
-	ch, err := chain.Open(ctx, chain.Config{Kind: chain.KindSimulated}, chain.FundAlloc(eth, chain.KeyAddress(publisher), chain.KeyAddress(donor)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ch.Close() })
-	contract, _, err := contracts.Deploy(ctx, ch, publisher, chain.KeyAddress(publisher), chain.KeyAddress(publisher))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := ch.ChainID(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info := api.RewardsChain{Kind: chain.KindSimulated, ChainID: id.String(), Contract: contract.Hex(), Embedded: true}
-	srv := bridgetest.Start(t, bridgetest.Options{Now: func() time.Time { return rewardsNow }, Rewards: &bridgetest.Rewards{ChainInfo: info, Handler: ch.ServeRPC()}})
+	sim := startSimRewards(ctx, t, donor)
+	ch, contract, srv := sim.ch, sim.contract, sim.srv
 	env := []string{"HOME=" + t.TempDir(), api.EnvAddress + "=" + srv.URL, api.EnvToken + "=" + srv.UserToken(t, "donor")}
 	admin := []string{"HOME=" + t.TempDir(), api.EnvAddress + "=" + srv.URL, api.EnvToken + "=" + srv.ManagementToken}
 
 	// The donor's keystore and password files.
 	dir := t.TempDir()
-	keystore, password := filepath.Join(dir, "key.json"), filepath.Join(dir, "password")
-	if err := chain.WriteKeystore(keystore, donor, "s3cret"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(password, []byte("s3cret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	keystore, password := writeKeystore(t, dir, "key", donor, "s3cret", "s3cret\n")
 	wallet := chain.KeyAddress(donor)
 	other, _ := crypto.GenerateKey()
-
-	// publish publishes epoch n's root from key, as the coordinator's
-	// publisher does, and records it.
-	publish := func(n uint64) {
-		t.Helper()
-		e := srv.Store.View().Epoch(n)
-		if _, err := contracts.Publish(ctx, ch, publisher, contract, n, common.HexToHash(e.Root)); err != nil {
-			t.Fatal(err)
-		}
-		srv.Apply(t, state.CmdLedger, state.LedgerCmd{Op: state.LedgerPublished, Time: rewardsNow, Epoch: n, Root: e.Root})
-	}
+	publish := func(n uint64) { t.Helper(); publishEpoch(ctx, t, srv, ch, sim.publisher, contract, n) }
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: wallet.Hex(), Node: "a1", GPUs: 2, Seconds: 3600})
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-b", Wallet: chain.KeyAddress(other).Hex(), Node: "b1", GPUs: 1, Seconds: 1800})
 	runCLI(t, admin, 0, "Closed epoch 1: 2 wallets, 2.5 HPCB in all", "rewards", "close")
@@ -267,6 +237,68 @@ func TestRewardsClaimAndVerify(t *testing.T) {
 	runCLI(t, alone, exitRejected, "does not make a valid tree", "rewards", "verify", "2", "--export", forgedFile, "--contract", contract.Hex(), "--rpc", rpcSrv.URL)
 }
 
+// simRewards is a coordinator whose rewards are on an embedded simulated
+// chain, the contract deployed there by publisher.
+type simRewards struct {
+	ch        *chain.Chain
+	publisher *ecdsa.PrivateKey
+	contract  common.Address
+	srv       *bridgetest.Server
+}
+
+// startSimRewards opens a simulated chain on which a new publisher key
+// and funded hold 10 ether each, deploys the contract from publisher and
+// starts a coordinator whose rewards are on that chain (embedded).
+func startSimRewards(ctx context.Context, t *testing.T, funded ...*ecdsa.PrivateKey) *simRewards {
+	t.Helper()
+	publisher, _ := crypto.GenerateKey()
+	addrs := []common.Address{chain.KeyAddress(publisher)}
+	for _, k := range funded {
+		addrs = append(addrs, chain.KeyAddress(k))
+	}
+	ch, err := chain.Open(ctx, chain.Config{Kind: chain.KindSimulated}, chain.FundAlloc(new(big.Int).Exp(big.NewInt(10), big.NewInt(19), nil), addrs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ch.Close() })
+	contract, _, err := contracts.Deploy(ctx, ch, publisher, chain.KeyAddress(publisher), chain.KeyAddress(publisher))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := ch.ChainID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := api.RewardsChain{Kind: chain.KindSimulated, ChainID: id.String(), Contract: contract.Hex(), Embedded: true}
+	srv := bridgetest.Start(t, bridgetest.Options{Now: func() time.Time { return rewardsNow }, Rewards: &bridgetest.Rewards{ChainInfo: info, Handler: ch.ServeRPC()}})
+	return &simRewards{ch: ch, publisher: publisher, contract: contract, srv: srv}
+}
+
+// publishEpoch publishes epoch n's root from key, as the coordinator's
+// publisher does, and records it.
+func publishEpoch(ctx context.Context, t *testing.T, srv *bridgetest.Server, backend contracts.Backend, key *ecdsa.PrivateKey, contract common.Address, n uint64) {
+	t.Helper()
+	e := srv.Store.View().Epoch(n)
+	if _, err := contracts.Publish(ctx, backend, key, contract, n, common.HexToHash(e.Root)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Apply(t, state.CmdLedger, state.LedgerCmd{Op: state.LedgerPublished, Time: rewardsNow, Epoch: n, Root: e.Root})
+}
+
+// writeKeystore writes key's keystore, encrypted with password, to
+// dir/name.json and passwordFile to dir/name.password (mode 0600).
+func writeKeystore(t *testing.T, dir, name string, key *ecdsa.PrivateKey, password, passwordFile string) (keystore, pwFile string) {
+	t.Helper()
+	keystore, pwFile = filepath.Join(dir, name+".json"), filepath.Join(dir, name+".password")
+	if err := chain.WriteKeystore(keystore, key, password); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pwFile, []byte(passwordFile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return keystore, pwFile
+}
+
 // lateRewards is a RewardsBackend given to the test server before the
 // service it forwards to can be opened (the service needs the server's
 // Raft).
@@ -302,13 +334,7 @@ func TestRewardsClaimWithPublisher(t *testing.T) {
 	late := &lateRewards{}
 	srv := bridgetest.Start(t, bridgetest.Options{Now: time.Now, Rewards: late})
 	publisherKey, _ := crypto.GenerateKey()
-	keystore, password := filepath.Join(dir, "publisher.json"), filepath.Join(dir, "publisher.password")
-	if err := chain.WriteKeystore(keystore, publisherKey, ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(password, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	keystore, password := writeKeystore(t, dir, "publisher", publisherKey, "", "")
 	svc, err := rewards.Open(ctx, rewards.Config{Chain: chain.Config{Kind: chain.KindSimulated, DataDir: filepath.Join(dir, "chain")},
 		ContractFile: filepath.Join(dir, "contract"), KeystoreFile: keystore, PasswordFile: password, Faucet: true},
 		rewards.Deps{Store: srv.Store, Raft: srv.Raft})
@@ -329,13 +355,7 @@ func TestRewardsClaimWithPublisher(t *testing.T) {
 
 	donor, _ := crypto.GenerateKey()
 	wallet := chain.KeyAddress(donor).Hex()
-	dk, dp := filepath.Join(dir, "donor.json"), filepath.Join(dir, "donor.password")
-	if err := chain.WriteKeystore(dk, donor, "pw"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dp, []byte("pw"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dk, dp := writeKeystore(t, dir, "donor", donor, "pw", "pw")
 	env := []string{"HOME=" + t.TempDir(), api.EnvAddress + "=" + srv.URL, api.EnvToken + "=" + srv.ManagementToken}
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: wallet, Node: "a1", GPUModel: "NVIDIA H100 80GB HBM3", GPUs: 4, Seconds: 900, Time: time.Now()})
 	runCLI(t, env, 0, "Closed epoch 1: 1 wallets, 1 HPCB in all", "rewards", "close")
@@ -368,36 +388,14 @@ func TestRewardsClaimWithPublisher(t *testing.T) {
 func TestRewardsClaimWithoutGas(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	publisher, _ := crypto.GenerateKey()
 	poor, _ := crypto.GenerateKey()
-	ch, err := chain.Open(ctx, chain.Config{Kind: chain.KindSimulated}, chain.FundAlloc(new(big.Int).Exp(big.NewInt(10), big.NewInt(19), nil), chain.KeyAddress(publisher)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ch.Close() })
-	contract, _, err := contracts.Deploy(ctx, ch, publisher, chain.KeyAddress(publisher), chain.KeyAddress(publisher))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, _ := ch.ChainID(ctx)
-	srv := bridgetest.Start(t, bridgetest.Options{Now: func() time.Time { return rewardsNow }, Rewards: &bridgetest.Rewards{
-		ChainInfo: api.RewardsChain{Kind: chain.KindSimulated, ChainID: id.String(), Contract: contract.Hex(), Embedded: true}, Handler: ch.ServeRPC()}})
+	sim := startSimRewards(ctx, t) // poor holds no ether
+	srv := sim.srv
 	env := []string{"HOME=" + t.TempDir(), api.EnvAddress + "=" + srv.URL, api.EnvToken + "=" + srv.ManagementToken}
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: chain.KeyAddress(poor).Hex(), Node: "a1", GPUs: 1, Seconds: 3600})
 	runCLI(t, env, 0, "Closed epoch 1", "rewards", "close")
-	e := srv.Store.View().Epoch(1)
-	if _, err := contracts.Publish(ctx, ch, publisher, contract, 1, common.HexToHash(e.Root)); err != nil {
-		t.Fatal(err)
-	}
-	srv.Apply(t, state.CmdLedger, state.LedgerCmd{Op: state.LedgerPublished, Time: rewardsNow, Epoch: 1, Root: e.Root})
-	dir := t.TempDir()
-	ks, pw := filepath.Join(dir, "key.json"), filepath.Join(dir, "pw")
-	if err := chain.WriteKeystore(ks, poor, ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(pw, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	publishEpoch(ctx, t, srv, sim.ch, sim.publisher, sim.contract, 1)
+	ks, pw := writeKeystore(t, t.TempDir(), "key", poor, "", "")
 	runCLI(t, env, exitRejected, "the key pays the claim's gas", "rewards", "claim", "--keystore", ks, "--password-file", pw)
 	runCLI(t, env, exitRejected, "the key pays the claim's gas", "rewards", "claim", "--keystore", ks) // no password file: the empty password
 }
@@ -429,11 +427,7 @@ func TestRewardsClaimOnGeth(t *testing.T) {
 	wallet := g.Address().Hex()
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: wallet, Node: "a1", GPUs: 3, Seconds: 1200})
 	runCLI(t, env, 0, "Closed epoch 1: 1 wallets, 1 HPCB in all", "rewards", "close")
-	e := srv.Store.View().Epoch(1)
-	if _, err := contracts.Publish(ctx, ec, g.Key(), contract, 1, common.HexToHash(e.Root)); err != nil {
-		t.Fatal(err)
-	}
-	srv.Apply(t, state.CmdLedger, state.LedgerCmd{Op: state.LedgerPublished, Time: rewardsNow, Epoch: 1, Root: e.Root})
+	publishEpoch(ctx, t, srv, ec, g.Key(), contract, 1)
 	runCLI(t, env, 0, "Balance of "+wallet+": 1 HPCB", "rewards", "claim", "--keystore", g.KeystoreFile())
 	runCLI(t, env, exitRejected, "NothingToClaim", "rewards", "claim", "--keystore", g.KeystoreFile())
 	runCLI(t, env, 0, "OK: the export of epoch 1 rebuilds the root the chain holds", "rewards", "verify", "1")
