@@ -170,12 +170,7 @@ func TestNewLeaderCatchesUpFirst(t *testing.T) {
 	}
 	lag.catchUp() // s2 saw the close...
 	tx := e.signed(e.base, e.contract, packPublishFor(ep), nil, 0)
-	raw, _ := tx.MarshalBinary()
-	in := &state.PublishIntent{ChainID: s1.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base,
-		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s1.deps.Now().UTC()}
-	if _, err := s1.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 1, Intent: in}); err != nil {
-		t.Fatal(err)
-	}
+	e.recordIntent(s1, 1, tx)
 	// ...not the intent: s1 dies before sending; s2 leads.
 	e.cluster.SetLeader("s2")
 	stop := term(t, fastPublisher(s2))
@@ -252,12 +247,7 @@ func TestIntentOfAnotherRootNotSent(t *testing.T) {
 	}
 	bad := common.HexToHash("0x0bad")
 	tx := e.signed(e.base, e.contract, contracts.PackPublish(1, bad), nil, 0)
-	raw, _ := tx.MarshalBinary()
-	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base,
-		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
-	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 1, Intent: in}); err != nil {
-		t.Fatal(err)
-	}
+	e.recordIntent(s, 1, tx)
 	stop := term(t, fastPublisher(s))
 	waitFor(t, "epoch 1 halted", func() bool { return epochState(r, 1) == state.EpochHalted })
 	stop()
@@ -455,13 +445,7 @@ func TestHaltReasonKeepsTheRPCKeyOut(t *testing.T) {
 	cfg := e.config()
 	cfg.Chain.URL = e.rpc.url + "/?apikey=SECRET"
 	s := e.open(r, cfg)
-	pause, err := contracts.ABI().Pack("pause")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base, e.contract, pause, nil, 0)); err != nil {
-		t.Fatal(err)
-	}
+	e.pause()
 	e.donate(r, "uni-a", wallet(t), "a1")
 	ep, err := s.Close(e.ctx)
 	if err != nil {
@@ -469,12 +453,7 @@ func TestHaltReasonKeepsTheRPCKeyOut(t *testing.T) {
 	}
 	// A recorded publish with its own gas limit: it reverts (paused).
 	tx := e.signed(e.base+1, e.contract, packPublishFor(ep), nil, 100_000)
-	raw, _ := tx.MarshalBinary()
-	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base + 1,
-		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
-	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 1, Intent: in}); err != nil {
-		t.Fatal(err)
-	}
+	e.recordIntent(s, 1, tx)
 	publish := hexutil.Encode(packPublishFor(ep))
 	e.rpc.setLie(func(method string, params []json.RawMessage) (string, bool) {
 		if method == "eth_call" && len(params) > 0 && strings.Contains(string(params[0]), publish[2:]) {
@@ -696,25 +675,14 @@ func TestRevertConfirmedBeforeHalt(t *testing.T) {
 	cfg := e.config()
 	cfg.Confirmations = 1
 	s := e.open(r, cfg)
-	pause, err := contracts.ABI().Pack("pause")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base, e.contract, pause, nil, 0)); err != nil {
-		t.Fatal(err)
-	}
+	e.pause()
 	e.donate(r, "uni-a", wallet(t), "a1")
 	ep, err := s.Close(e.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tx := e.signed(e.base+1, e.contract, packPublishFor(ep), nil, 100_000)
-	raw, _ := tx.MarshalBinary()
-	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base + 1,
-		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
-	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 1, Intent: in}); err != nil {
-		t.Fatal(err)
-	}
+	e.recordIntent(s, 1, tx)
 	stop := term(t, fastPublisher(s))
 	defer stop()
 	waitFor(t, "the revert seen, or a halt", func() bool {

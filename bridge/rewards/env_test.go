@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -181,6 +182,34 @@ func (e *env) nonce() uint64 {
 		e.t.Fatal(err)
 	}
 	return n
+}
+
+// recordIntent records tx, signed with the publisher key, as epoch n's
+// publish intent in s's ledger, as a leader does before it sends one.
+func (e *env) recordIntent(s *Service, n uint64, tx *types.Transaction) {
+	e.t.Helper()
+	raw, err := tx.MarshalBinary()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: tx.Nonce(),
+		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
+	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: n, Intent: in}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// pause pauses the contract with the publisher key's first nonce
+// (e.base): every publish after it is refused.
+func (e *env) pause() {
+	e.t.Helper()
+	pause, err := contracts.ABI().Pack("pause")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base, e.contract, pause, nil, 0)); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // signed is a transaction from the publisher key to the contract with

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/hpcbridge/hpcbridge/bridge/apiserver"
 	"github.com/hpcbridge/hpcbridge/contracts"
@@ -123,12 +122,7 @@ func TestIntentRebroadcast(t *testing.T) {
 		t.Fatal(err)
 	}
 	tx := e.signed(e.base, e.contract, contracts.PackPublish(1, common.HexToHash(ep.Root)), nil, 0)
-	raw, _ := tx.MarshalBinary()
-	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base,
-		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
-	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 1, Intent: in}); err != nil {
-		t.Fatal(err)
-	}
+	e.recordIntent(s, 1, tx)
 	stop := term(t, fastPublisher(s))
 	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
 	stop()
@@ -146,12 +140,7 @@ func TestIntentRebroadcast(t *testing.T) {
 		t.Fatal(err)
 	}
 	stale := e.signed(e.base+1, e.contract, contracts.PackPublish(2, common.HexToHash(ep2.Root)), nil, 0)
-	raw, _ = stale.MarshalBinary()
-	in = &state.PublishIntent{ChainID: s.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base + 1,
-		TxHash: stale.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
-	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 2, Intent: in}); err != nil {
-		t.Fatal(err)
-	}
+	e.recordIntent(s, 2, stale)
 	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base+1, wallet(t), nil, nil, 21_000)); err != nil {
 		t.Fatal(err)
 	}
@@ -214,13 +203,7 @@ func TestRevertedPublishHalts(t *testing.T) {
 	e := newEnv(t)
 	r := e.server("s1")
 	s := e.open(r, e.config())
-	pause, err := contracts.ABI().Pack("pause")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base, e.contract, pause, nil, 0)); err != nil {
-		t.Fatal(err)
-	}
+	e.pause()
 	e.donate(r, "uni-a", wallet(t), "a1")
 	ep, err := s.Close(e.ctx)
 	if err != nil {
@@ -238,12 +221,7 @@ func TestRevertedPublishHalts(t *testing.T) {
 		t.Fatal(err)
 	}
 	tx := e.signed(e.base+1, e.contract, contracts.PackPublish(1, common.HexToHash(ep.Root)), nil, 100_000)
-	raw, _ := tx.MarshalBinary()
-	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: e.contract.Hex(), From: e.from.Hex(), Nonce: e.base + 1,
-		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
-	if _, err := s.apply(e.ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: 1, Intent: in}); err != nil {
-		t.Fatal(err)
-	}
+	e.recordIntent(s, 1, tx)
 	stop = term(t, fastPublisher(s))
 	defer stop()
 	waitFor(t, "epoch 1 halted", func() bool { return epochState(r, 1) == state.EpochHalted })
