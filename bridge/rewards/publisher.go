@@ -377,18 +377,9 @@ func (p *Publisher) replace(ctx context.Context, t *termState, e *state.Epoch, o
 	if feeCap.Cmp(limit) > 0 || tip.Cmp(feeCap) > 0 {
 		return 0, false, nil
 	}
-	tx, err := types.SignNewTx(s.key, types.LatestSignerForChainID(s.chainID()), &types.DynamicFeeTx{
+	tx, err := s.signIntent(ctx, e, "the publish's replacement", &types.DynamicFeeTx{
 		ChainID: s.chainID(), Nonce: old.Nonce(), GasTipCap: tip, GasFeeCap: feeCap, Gas: old.Gas(), To: old.To(), Data: old.Data()})
 	if err != nil {
-		return 0, true, fmt.Errorf("sign the publish's replacement: %w", err)
-	}
-	raw, err := tx.MarshalBinary()
-	if err != nil {
-		return 0, true, err
-	}
-	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: s.contract.Hex(), From: s.from.Hex(), Nonce: tx.Nonce(),
-		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
-	if _, err := s.apply(ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: e.Number, Intent: in}); err != nil {
 		return 0, true, err
 	}
 	s.log.Warn("rewards: the publish transaction is still not mined; replacing it with higher fees (same nonce and call)",
@@ -455,18 +446,9 @@ func (p *Publisher) sendNew(ctx context.Context, t *termState, e *state.Epoch) (
 	if err != nil {
 		return 0, err
 	}
-	tx, err := types.SignNewTx(s.key, types.LatestSignerForChainID(s.chainID()), &types.DynamicFeeTx{
+	tx, err := s.signIntent(ctx, e, "the publish", &types.DynamicFeeTx{
 		ChainID: s.chainID(), Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: max(gas+gas/4, minPublishGas), To: &s.contract, Data: data})
 	if err != nil {
-		return 0, fmt.Errorf("sign the publish: %w", err)
-	}
-	raw, err := tx.MarshalBinary()
-	if err != nil {
-		return 0, err
-	}
-	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: s.contract.Hex(), From: s.from.Hex(), Nonce: nonce,
-		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
-	if _, err := s.apply(ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: e.Number, Intent: in}); err != nil {
 		return 0, err
 	}
 	t.signed[e.Number] = s.deps.Now()
@@ -475,6 +457,26 @@ func (p *Publisher) sendNew(ctx context.Context, t *termState, e *state.Epoch) (
 		return 0, err // the next step sends the recorded one again
 	}
 	return waiting, nil
+}
+
+// signIntent signs txdata with the publisher key and records the
+// transaction as epoch e's publish intent, before anything sends it (what
+// names it in an error).
+func (s *Service) signIntent(ctx context.Context, e *state.Epoch, what string, txdata *types.DynamicFeeTx) (*types.Transaction, error) {
+	tx, err := types.SignNewTx(s.key, types.LatestSignerForChainID(s.chainID()), txdata)
+	if err != nil {
+		return nil, fmt.Errorf("sign %s: %w", what, err)
+	}
+	raw, err := tx.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	in := &state.PublishIntent{ChainID: s.chainID().String(), Contract: s.contract.Hex(), From: s.from.Hex(), Nonce: tx.Nonce(),
+		TxHash: tx.Hash().Hex(), RawTx: hexutil.Encode(raw), Time: s.deps.Now().UTC()}
+	if _, err := s.apply(ctx, state.LedgerCmd{Op: state.LedgerIntent, Time: in.Time, Epoch: e.Number, Intent: in}); err != nil {
+		return nil, err
+	}
+	return tx, nil
 }
 
 // maxPublishGas bounds a publish's gas estimate: the contract's publish
