@@ -370,11 +370,7 @@ func (p *Publisher) replace(ctx context.Context, t *termState, e *state.Epoch, o
 		return bigMax(b, now)
 	}
 	tip, feeCap = bump(old.GasTipCap(), tip), bump(old.GasFeeCap(), feeCap)
-	limit := s.cfg.MaxFeePerGas
-	if limit == nil {
-		limit = DefaultMaxFeePerGas
-	}
-	if feeCap.Cmp(limit) > 0 || tip.Cmp(feeCap) > 0 {
+	if feeCap.Cmp(s.cfg.MaxFeePerGas) > 0 || tip.Cmp(feeCap) > 0 { // Open set the bound
 		return 0, false, nil
 	}
 	tx, err := s.signIntent(ctx, e, "the publish's replacement", &types.DynamicFeeTx{
@@ -510,10 +506,7 @@ func (s *Service) nonce(ctx context.Context) (uint64, error) {
 // would otherwise spend the publisher's ETH on fees). A base fee over the
 // bound is an error: the caller waits and tries again.
 func (s *Service) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
-	limit := s.cfg.MaxFeePerGas
-	if limit == nil {
-		limit = DefaultMaxFeePerGas
-	}
+	limit := s.cfg.MaxFeePerGas // Open set it
 	tip, err = s.backend.SuggestGasTipCap(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("chain: gas tip: %w", err)
