@@ -46,9 +46,7 @@ func TestHostileTipBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.donate(r, "uni-a", wallet(t), "a1")
-	if _, err := s.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s)
 	stop := term(t, fastPublisher(s))
 	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
 	stop()
@@ -86,9 +84,7 @@ func TestLaggingPendingNonce(t *testing.T) {
 		return "", false
 	})
 	e.donate(r, "uni-a", wallet(t), "a1")
-	if _, err := s.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s)
 	stop := term(t, fastPublisher(s))
 	waitFor(t, "epoch 1 published, or 5 intents", func() bool {
 		ep := r.Store().View().Epoch(1)
@@ -164,10 +160,7 @@ func TestNewLeaderCatchesUpFirst(t *testing.T) {
 	s2 := e.openOn(lag.store, lag, e.config())
 
 	bridgetest.Donate(t, c1, bridgetest.Donation{Donor: "uni-a", Wallet: wallet(t).Hex(), Node: "a1", CPUs: 1, Seconds: 3600})
-	ep, err := s1.Close(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := e.closeEpoch(s1)
 	lag.catchUp() // s2 saw the close...
 	tx := e.signed(e.base, e.contract, packPublishFor(ep), nil, 0)
 	e.recordIntent(s1, 1, tx)
@@ -196,9 +189,7 @@ func TestConfirmations(t *testing.T) {
 	cfg.Confirmations = 2
 	s := e.open(r, cfg)
 	e.donate(r, "uni-a", wallet(t), "a1")
-	if _, err := s.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s)
 	stop := term(t, fastPublisher(s))
 	defer stop()
 	waitFor(t, "the publish on the chain", func() bool { n, _ := e.onChain(); return n == 1 })
@@ -242,9 +233,7 @@ func TestIntentOfAnotherRootNotSent(t *testing.T) {
 	r := e.server("s1")
 	s := e.open(r, e.config())
 	e.donate(r, "uni-a", wallet(t), "a1")
-	if _, err := s.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s)
 	bad := common.HexToHash("0x0bad")
 	tx := e.signed(e.base, e.contract, contracts.PackPublish(1, bad), nil, 0)
 	e.recordIntent(s, 1, tx)
@@ -273,9 +262,7 @@ func TestLaggingNodeNoHalt(t *testing.T) {
 	r := e.server("s1")
 	s := e.open(r, e.config())
 	e.donate(r, "uni-a", wallet(t), "a1")
-	if _, err := s.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s)
 	stop := term(t, fastPublisher(s))
 	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
 	stop()
@@ -308,9 +295,7 @@ func TestLaggingNodeNoHalt(t *testing.T) {
 		return "", false
 	})
 	e.donate(r, "uni-a", wallet(t), "a2")
-	if _, err := s.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s)
 	stop = term(t, fastPublisher(s))
 	waitFor(t, "epoch 2 published or halted", func() bool {
 		st := epochState(r, 2)
@@ -335,10 +320,7 @@ func TestStuckPublishReplaced(t *testing.T) {
 	r := e.server("s1")
 	s := e.open(r, e.config())
 	e.donate(r, "uni-a", wallet(t), "a1")
-	ep, err := s.Close(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := e.closeEpoch(s)
 	id, err := e.chain.ChainID(e.ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -390,9 +372,7 @@ func TestFaucetFundsOnce(t *testing.T) {
 	}
 	a := crypto.PubkeyToAddress(key.PublicKey)
 	e.donate(r, "uni-a", a, "a1")
-	if _, err := s.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s)
 	stop := term(t, fastPublisher(s))
 	defer stop()
 	waitFor(t, "the faucet's ether", func() bool { bal, err := b.BalanceAt(e.ctx, a, nil); return err == nil && bal.Cmp(FaucetAmount) == 0 })
@@ -425,9 +405,7 @@ func TestFaucetFundsOnce(t *testing.T) {
 		return err == nil
 	})
 	e.donate(r, "uni-a", a, "a1")
-	if _, err := s.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s)
 	waitFor(t, "epoch 2's faucet round", func() bool { return strings.Contains(e.logs.String(), "msg=\"rewards: faucet: done\" epoch=2") })
 	if bal, err := b.BalanceAt(e.ctx, a, nil); err != nil || bal.Cmp(FaucetBelow) >= 0 {
 		t.Errorf("the wallet holds %v wei (%v) after sending its ether away: refilled", bal, err)
@@ -447,10 +425,7 @@ func TestHaltReasonKeepsTheRPCKeyOut(t *testing.T) {
 	s := e.open(r, cfg)
 	e.pause()
 	e.donate(r, "uni-a", wallet(t), "a1")
-	ep, err := s.Close(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := e.closeEpoch(s)
 	// A recorded publish with its own gas limit: it reverts (paused).
 	tx := e.signed(e.base+1, e.contract, packPublishFor(ep), nil, 100_000)
 	e.recordIntent(s, 1, tx)
@@ -483,9 +458,7 @@ func TestChainIDPinned(t *testing.T) {
 	r := e.server("s1")
 	s := e.open(r, e.config())
 	e.donate(r, "uni-a", wallet(t), "a1")
-	if _, err := s.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s)
 	stop := term(t, fastPublisher(s))
 	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
 	stop()
@@ -503,9 +476,7 @@ func TestChainIDPinned(t *testing.T) {
 	})
 	s2 := e.open(r, e.config())
 	e.donate(r, "uni-a", wallet(t), "a2")
-	if _, err := s2.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s2)
 	stop = term(t, fastPublisher(s2))
 	defer stop()
 	waitFor(t, "the refusal, or an intent", func() bool {
@@ -532,9 +503,7 @@ func TestChainIDPinnedAfterReplay(t *testing.T) {
 	c := recording{r, &log}
 	s := e.openOn(r.Store(), c, e.config())
 	bridgetest.Donate(t, c, bridgetest.Donation{Donor: "uni-a", Wallet: wallet(t).Hex(), Node: "a1", CPUs: 1, Seconds: 3600})
-	if _, err := s.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s)
 	stop := term(t, fastPublisher(s))
 	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
 	stop()
@@ -554,9 +523,7 @@ func TestChainIDPinnedAfterReplay(t *testing.T) {
 	lag.catchUp() // the log replayed
 	e.cluster.SetLeader("s2")
 	bridgetest.Donate(t, lag, bridgetest.Donation{Donor: "uni-b", Wallet: wallet(t).Hex(), Node: "b1", CPUs: 1, Seconds: 3600})
-	if _, err := s2.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s2)
 	stop = term(t, fastPublisher(s2))
 	defer stop()
 	waitFor(t, "the refusal, or an intent", func() bool {
@@ -594,9 +561,7 @@ func TestRunawayNonceBounded(t *testing.T) {
 		return "", false
 	})
 	e.donate(r, "uni-a", wallet(t), "a1")
-	if _, err := s.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s)
 	stop := term(t, fastPublisher(s)) // polls every 20 ms; Rebroadcast 30 s
 	waitFor(t, "100 nonce answers, or 5 intents", func() bool {
 		return calls.Load() >= 100 || r.Store().View().Epoch(1).Attempts >= 5
@@ -621,9 +586,7 @@ func TestLowGasEstimate(t *testing.T) {
 		return "", false
 	})
 	e.donate(r, "uni-a", wallet(t), "a1")
-	if _, err := s.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s)
 	stop := term(t, fastPublisher(s))
 	waitFor(t, "epoch 1 published or halted", func() bool {
 		st := epochState(r, 1)
@@ -677,10 +640,7 @@ func TestRevertConfirmedBeforeHalt(t *testing.T) {
 	s := e.open(r, cfg)
 	e.pause()
 	e.donate(r, "uni-a", wallet(t), "a1")
-	ep, err := s.Close(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := e.closeEpoch(s)
 	tx := e.signed(e.base+1, e.contract, packPublishFor(ep), nil, 100_000)
 	e.recordIntent(s, 1, tx)
 	stop := term(t, fastPublisher(s))

@@ -184,6 +184,17 @@ func (e *env) nonce() uint64 {
 	return n
 }
 
+// closeEpoch closes the next epoch through s (the test fails on an
+// error).
+func (e *env) closeEpoch(s *Service) *state.Epoch {
+	e.t.Helper()
+	ep, err := s.Close(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ep
+}
+
 // recordIntent records tx, signed with the publisher key, as epoch n's
 // publish intent in s's ledger, as a leader does before it sends one.
 func (e *env) recordIntent(s *Service, n uint64, tx *types.Transaction) {

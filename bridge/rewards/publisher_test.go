@@ -31,10 +31,7 @@ func TestPublishOncePerEpoch(t *testing.T) {
 
 	a, b := wallet(t), wallet(t)
 	e.donate(r, "uni-a", a, "a1")
-	e1, err := s.Close(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e1 := e.closeEpoch(s)
 	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
 	if n, root := e.onChain(); n != 1 || root.Hex() != common.HexToHash(e1.Root).Hex() {
 		t.Fatalf("chain at epoch %d root %s, want 1 %s", n, root.Hex(), e1.Root)
@@ -45,10 +42,7 @@ func TestPublishOncePerEpoch(t *testing.T) {
 
 	e.donate(r, "uni-b", b, "b1")
 	e.donate(r, "uni-a", a, "a1")
-	e2, err := s.Close(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2 := e.closeEpoch(s)
 	waitFor(t, "epoch 2 published", func() bool { return epochState(r, 2) == state.EpochPublished })
 	if n, root := e.onChain(); n != 2 || root != common.HexToHash(e2.Root) {
 		t.Fatalf("chain at epoch %d root %s, want 2 %s", n, root.Hex(), e2.Root)
@@ -77,9 +71,7 @@ func TestFailoverLandedUnrecorded(t *testing.T) {
 	s2 := e.open(r2, e.config())
 
 	e.donate(r1, "uni-a", wallet(t), "a1")
-	if _, err := s1.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s1)
 	stop1 := term(t, fastPublisher(s1))
 	waitFor(t, "epoch 1 on the chain", func() bool { n, _ := e.onChain(); return n == 1 })
 	waitFor(t, "the hold's log line", func() bool { return strings.Contains(e.logs.String(), "holding the landed publish") })
@@ -117,10 +109,7 @@ func TestIntentRebroadcast(t *testing.T) {
 	r := e.server("s1")
 	s := e.open(r, e.config())
 	e.donate(r, "uni-a", wallet(t), "a1")
-	ep, err := s.Close(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := e.closeEpoch(s)
 	tx := e.signed(e.base, e.contract, contracts.PackPublish(1, common.HexToHash(ep.Root)), nil, 0)
 	e.recordIntent(s, 1, tx)
 	stop := term(t, fastPublisher(s))
@@ -135,10 +124,7 @@ func TestIntentRebroadcast(t *testing.T) {
 
 	// Epoch 2's intent holds the next nonce; another transaction takes it.
 	e.donate(r, "uni-a", wallet(t), "a2")
-	ep2, err := s.Close(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep2 := e.closeEpoch(s)
 	stale := e.signed(e.base+1, e.contract, contracts.PackPublish(2, common.HexToHash(ep2.Root)), nil, 0)
 	e.recordIntent(s, 2, stale)
 	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base+1, wallet(t), nil, nil, 21_000)); err != nil {
@@ -164,10 +150,7 @@ func TestRootMismatchHalts(t *testing.T) {
 	r := e.server("s1")
 	s := e.open(r, e.config())
 	e.donate(r, "uni-a", wallet(t), "a1")
-	ep, err := s.Close(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := e.closeEpoch(s)
 	other := common.HexToHash("0x1234")
 	if _, err := contracts.Publish(e.ctx, e.chain, e.key, e.contract, 1, other); err != nil {
 		t.Fatal(err)
@@ -205,10 +188,7 @@ func TestRevertedPublishHalts(t *testing.T) {
 	s := e.open(r, e.config())
 	e.pause()
 	e.donate(r, "uni-a", wallet(t), "a1")
-	ep, err := s.Close(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := e.closeEpoch(s)
 	stop := term(t, fastPublisher(s))
 	waitFor(t, "epoch 1 halted", func() bool { return epochState(r, 1) == state.EpochHalted })
 	stop()
@@ -245,9 +225,7 @@ func TestChainOutage(t *testing.T) {
 		t.Errorf("chain while unreachable: %+v", c)
 	}
 	e.donate(r, "uni-a", wallet(t), "a1")
-	if _, err := s.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s)
 	stop := term(t, fastPublisher(s))
 	defer stop()
 	waitFor(t, "two failed attempts logged", func() bool { return strings.Count(e.logs.String(), "publish epoch 1 failed; retrying") >= 2 })
@@ -284,10 +262,7 @@ func TestSimulatedRestartKeepsState(t *testing.T) {
 	}
 	a := wallet(t)
 	e.donate(r, "uni-a", a, "a1")
-	ep, err := s.Close(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := e.closeEpoch(s)
 	stop := term(t, fastPublisher(s))
 	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
 	b := s.Backend()
@@ -360,15 +335,11 @@ func TestRacingTerms(t *testing.T) {
 	stop2 := term(t, fastPublisher(s2))
 	defer stop2()
 	e.donate(r1, "uni-a", wallet(t), "a1")
-	if _, err := s1.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s1)
 	waitFor(t, "epoch 1 published", func() bool { return epochState(r1, 1) == state.EpochPublished })
 	e.cluster.SetLeader("s2")
 	e.donate(r2, "uni-b", wallet(t), "b1")
-	if _, err := s2.Close(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.closeEpoch(s2)
 	waitFor(t, "epoch 2 published", func() bool { return epochState(r2, 2) == state.EpochPublished })
 	if n := e.rpc.distinct(); n != 2 {
 		t.Errorf("%d different transactions sent for 2 epochs by 2 racing publishers, want 2", n)
@@ -391,10 +362,7 @@ func TestHaltReasonBounded(t *testing.T) {
 	r := e.server("s1")
 	s := e.open(r, e.config())
 	e.donate(r, "uni-a", wallet(t), "a1")
-	ep, err := s.Close(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := e.closeEpoch(s)
 	if err := s.Publisher().halt(e.ctx, ep, "the node said: "+strings.Repeat("é", 2*state.MaxHaltReason)); err != nil {
 		t.Fatal(err)
 	}
