@@ -29,8 +29,8 @@ chmod -R a+rX "$work"
 export HPCBRIDGE_TOKEN_FILE=$state/token
 dev=
 agent=
-# (A failed wait must not end the trap early under set -e: the agent's, when it failed.)
-trap 'if [ -n "$agent" ]; then kill -TERM $agent 2>/dev/null; wait $agent 2>/dev/null || true; fi; if [ -n "$dev" ]; then kill -INT $dev 2>/dev/null; wait $dev 2>/dev/null; fi; rm -rf "$state"' EXIT
+# (A failed wait must not end the trap early under set -e: the agent's or dev's, when it failed.)
+trap 'if [ -n "$agent" ]; then kill -TERM $agent 2>/dev/null; wait $agent 2>/dev/null || true; fi; if [ -n "$dev" ]; then kill -INT $dev 2>/dev/null; wait $dev 2>/dev/null || true; fi; rm -rf "$state"' EXIT
 # start_dev LOG ARGS...: start hpcbridge dev in the background (its pid in $dev), wait for its
 # banner and show it.
 start_dev() {
