@@ -112,7 +112,7 @@ func printRewardsStatus(s streams, st *api.RewardsStatus) {
 		fmt.Fprintf(s.out, "Chain:    %s %s, chain id %s, contract %s\n", ch.Kind, ch.RPCURL, ch.ChainID, ch.Contract)
 	}
 	fmt.Fprintf(s.out, "Rates:    %s\n", ratesLine(st.Rates))
-	fmt.Fprintf(s.out, "Accrued:  %s to %d wallets; %s not in a closed epoch yet\n", tokens(st.Accrued.Total), st.Accrued.Wallets, tokens(st.Accrued.Unclosed))
+	fmt.Fprintf(s.out, "Accrued:  %s to %s; %s not in a closed epoch yet\n", tokens(st.Accrued.Total), walletCount(st.Accrued.Wallets), tokens(st.Accrued.Unclosed))
 	if len(st.Epochs) == 0 {
 		fmt.Fprintln(s.out, "Epochs:   none closed yet")
 		return
@@ -156,7 +156,7 @@ func ratesLine(r api.RewardRates) string {
 }
 
 func printEpoch(s streams, what string, e *api.RewardEpoch) {
-	fmt.Fprintf(s.out, "%s epoch %d: %d wallets, %s in all, root %s (%s)\n", what, e.Number, e.Wallets, tokens(e.Total), e.Root, e.State)
+	fmt.Fprintf(s.out, "%s epoch %d: %s, %s in all, root %s (%s)\n", what, e.Number, walletCount(e.Wallets), tokens(e.Total), e.Root, e.State)
 }
 
 func rewardsCloseCommand(s streams) *cli.Command {
@@ -450,4 +450,12 @@ func bigOf(what, v string) (*big.Int, error) {
 		return nil, fmt.Errorf("%s %.80q is not a non-negative decimal integer", what, v)
 	}
 	return n, nil
+}
+
+// walletCount is "1 wallet" or "N wallets".
+func walletCount(n int) string {
+	if n == 1 {
+		return "1 wallet"
+	}
+	return fmt.Sprintf("%d wallets", n)
 }

@@ -81,10 +81,10 @@ func TestRewardsCommands(t *testing.T) {
 
 	walletA := "0xAb5801a7D398351b8bE11C439e05C5B3259aeC9B"
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: walletA, Node: "a1", GPUModel: "NVIDIA A100-SXM4-40GB", GPUs: 2, Seconds: 3600})
-	runCLI(t, user, 0, "Accrued:  1.4 HPCB to 1 wallets; 1.4 HPCB not in a closed epoch yet", "rewards", "status")
+	runCLI(t, user, 0, "Accrued:  1.4 HPCB to 1 wallet; 1.4 HPCB not in a closed epoch yet", "rewards", "status")
 	runCLI(t, user, 0, "Epochs:   none closed yet", "rewards", "status")
 	runCLI(t, user, exitRejected, "(permission_denied)", "rewards", "close")
-	out = runCLI(t, admin, 0, "Closed epoch 1: 1 wallets, 1.4 HPCB in all, root 0x", "rewards", "close")
+	out = runCLI(t, admin, 0, "Closed epoch 1: 1 wallet, 1.4 HPCB in all, root 0x", "rewards", "close")
 	runCLI(t, admin, exitRejected, "(nothing_to_close)", "rewards", "close")
 	ep := srv.Store.View().Epoch(1)
 	if !strings.Contains(out, ep.Root) {
@@ -133,7 +133,7 @@ func TestRewardsCommands(t *testing.T) {
 	runCLI(t, user, 0, "Epoch 2 HALTED: the chain holds root 0x01 for epoch 2", "rewards", "status")
 	runCLI(t, user, exitRejected, "(permission_denied)", "rewards", "resume")
 	runCLI(t, admin, exitRejected, "(conflict)", "rewards", "resume", "1")
-	runCLI(t, admin, 0, "Resumed epoch 2: 1 wallets, 1.46 HPCB in all", "rewards", "resume")
+	runCLI(t, admin, 0, "Resumed epoch 2: 1 wallet, 1.46 HPCB in all", "rewards", "resume")
 }
 
 // A donor claims with its keystore against the coordinator's embedded
@@ -358,7 +358,7 @@ func TestRewardsClaimWithPublisher(t *testing.T) {
 	dk, dp := writeKeystore(t, dir, "donor", donor, "pw", "pw")
 	env := []string{"HOME=" + t.TempDir(), api.EnvAddress + "=" + srv.URL, api.EnvToken + "=" + srv.ManagementToken}
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: wallet, Node: "a1", GPUModel: "NVIDIA H100 80GB HBM3", GPUs: 4, Seconds: 900, Time: time.Now()})
-	runCLI(t, env, 0, "Closed epoch 1: 1 wallets, 1 HPCB in all", "rewards", "close")
+	runCLI(t, env, 0, "Closed epoch 1: 1 wallet, 1 HPCB in all", "rewards", "close")
 	waitState(t, srv, "epoch 1 published", func(v *state.View) bool { e := v.Epoch(1); return e != nil && e.State == state.EpochPublished })
 	out := runCLI(t, env, 0, "published", "rewards", "status")
 	if !strings.Contains(out, "simulated (embedded in the coordinator), chain id 1337, contract "+svc.Contract().Hex()) {
@@ -426,7 +426,7 @@ func TestRewardsClaimOnGeth(t *testing.T) {
 	env := []string{"HOME=" + t.TempDir(), api.EnvAddress + "=" + srv.URL, api.EnvToken + "=" + srv.ManagementToken}
 	wallet := g.Address().Hex()
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: wallet, Node: "a1", GPUs: 3, Seconds: 1200})
-	runCLI(t, env, 0, "Closed epoch 1: 1 wallets, 1 HPCB in all", "rewards", "close")
+	runCLI(t, env, 0, "Closed epoch 1: 1 wallet, 1 HPCB in all", "rewards", "close")
 	publishEpoch(ctx, t, srv, ec, g.Key(), contract, 1)
 	runCLI(t, env, 0, "Balance of "+wallet+": 1 HPCB", "rewards", "claim", "--keystore", g.KeystoreFile())
 	runCLI(t, env, exitRejected, "NothingToClaim", "rewards", "claim", "--keystore", g.KeystoreFile())

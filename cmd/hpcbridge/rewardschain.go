@@ -440,7 +440,7 @@ func verify(ctx context.Context, s streams, n uint64, exportFile, contractFlag, 
 		total.Add(total, l.Amount)
 	}
 	rebuilt := tree.Root()
-	fmt.Fprintf(s.out, "Epoch %d: %d wallets, %s in all\nRebuilt root:   %s\n", n, tree.Len(), tokens(total.String()), rootHex(rebuilt))
+	fmt.Fprintf(s.out, "Epoch %d: %s, %s in all\nRebuilt root:   %s\n", n, walletCount(tree.Len()), tokens(total.String()), rootHex(rebuilt))
 
 	var ch *api.RewardsChain
 	if st != nil {
