@@ -217,7 +217,8 @@ grep -q "Ctrl-C or SIGTERM leaves" "$donor/agent.log" || { cat "$donor/agent.log
 grep "joined donor" "$donor/agent.log"
 # A fresh submit directory: the one above holds the finished training's checkpoint.
 mkdir -p "$donor/work"
-cp "$repo/examples/slurm/gpu-train-checkpoint.sh" "$donor/work/"
+cd "$repo"
+cp examples/slurm/gpu-train-checkpoint.sh "$donor/work/"
 cd "$donor/work"
 echo "sbatch --wait -w demo-uni-1 gpu-train-checkpoint.sh 5      (from $donor/work)"
 job=$(sbatch --wait --parsable -w demo-uni-1 gpu-train-checkpoint.sh 5)
