@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,28 +22,10 @@ import (
 // and survive a restore, one replaced by a restore goes on identically,
 // and the donor invariants hold after every step.
 func TestFSMDonorProperties(t *testing.T) {
-	var mu sync.Mutex
-	all := map[string]int{}
-	t.Run("seeds", func(t *testing.T) {
-		for seed := int64(1); seed <= 8; seed++ {
-			t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-				t.Parallel()
-				seen := runDonorProperty(t, seed)
-				mu.Lock()
-				defer mu.Unlock()
-				for k, n := range seen {
-					all[k] += n
-				}
-			})
-		}
-	})
+	all := propOutcomes(t, runDonorProperty)
 	// The generator reaches every outcome over the seeds.
-	for _, k := range []string{"register ok", "wallet ok", "accounts ok", "delete ok", "issue ok", "redeem ok", "redeem used",
-		"redeem expired", "redeem taken", "leave ok", "rejoin ok"} {
-		if all[k] == 0 {
-			t.Errorf("no %q in %v", k, all)
-		}
-	}
+	assertOutcomesReached(t, all, "register ok", "wallet ok", "accounts ok", "delete ok", "issue ok", "redeem ok", "redeem used",
+		"redeem expired", "redeem taken", "leave ok", "rejoin ok")
 }
 
 func runDonorProperty(t *testing.T, seed int64) map[string]int {

@@ -9,7 +9,6 @@ import (
 	"math/big"
 	"math/rand"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,29 +27,11 @@ import (
 // rebuilds its root, epochs are numbered without a gap and move only
 // along their states, a wallet's cumulative amount never goes down.
 func TestFSMLedgerProperties(t *testing.T) {
-	var mu sync.Mutex
-	all := map[string]int{}
-	t.Run("seeds", func(t *testing.T) {
-		for seed := int64(1); seed <= 8; seed++ {
-			t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-				t.Parallel()
-				seen := runLedgerProperty(t, seed)
-				mu.Lock()
-				defer mu.Unlock()
-				for k, n := range seen {
-					all[k] += n
-				}
-			})
-		}
-	})
+	all := propOutcomes(t, runLedgerProperty)
 	t.Logf("outcomes: %v", all)
 	// The generator reaches every outcome over the seeds.
-	for _, k := range []string{"checkpoint rewarded", "checkpoint unrewarded", "rates ok", "close ok", "close of wallets", "close nothing",
-		"intent ok", "published ok", "halt ok", "resume ok", "intent refused", "resume refused"} {
-		if all[k] == 0 {
-			t.Errorf("no %q in %v", k, all)
-		}
-	}
+	assertOutcomesReached(t, all, "checkpoint rewarded", "checkpoint unrewarded", "rates ok", "close ok", "close of wallets", "close nothing",
+		"intent ok", "published ok", "halt ok", "resume ok", "intent refused", "resume refused")
 }
 
 func runLedgerProperty(t *testing.T, seed int64) map[string]int {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +38,39 @@ func TestFSMProperties(t *testing.T) {
 			t.Parallel()
 			runProperty(t, seed)
 		})
+	}
+}
+
+// propOutcomes runs run for seeds 1 to 8, each in a parallel sub-test of
+// a "seeds" group, and returns the outcomes they saw summed over the seeds.
+func propOutcomes(t *testing.T, run func(t *testing.T, seed int64) map[string]int) map[string]int {
+	t.Helper()
+	var mu sync.Mutex
+	all := map[string]int{}
+	t.Run("seeds", func(t *testing.T) {
+		for seed := int64(1); seed <= 8; seed++ {
+			t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+				t.Parallel()
+				seen := run(t, seed)
+				mu.Lock()
+				defer mu.Unlock()
+				for k, n := range seen {
+					all[k] += n
+				}
+			})
+		}
+	})
+	return all
+}
+
+// assertOutcomesReached: the generator reached every outcome in want
+// over the seeds.
+func assertOutcomesReached(t *testing.T, all map[string]int, want ...string) {
+	t.Helper()
+	for _, k := range want {
+		if all[k] == 0 {
+			t.Errorf("no %q in %v", k, all)
+		}
 	}
 }
 
