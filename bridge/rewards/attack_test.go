@@ -31,9 +31,7 @@ import (
 // Config.MaxFeePerGas, so the publish costs at most its gas times that
 // bound.
 func TestHostileTipBounded(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
+	e, r, s := newService(t)
 	huge := new(big.Int).Mul(big.NewInt(10_000), big.NewInt(1e9)) // wei
 	e.rpc.setLie(func(method string, _ []json.RawMessage) (string, bool) {
 		if method == "eth_maxPriorityFeePerGas" {
@@ -45,11 +43,7 @@ func TestHostileTipBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.donate(r, "uni-a", wallet(t), "a1")
-	e.closeEpoch(s)
-	stop := term(t, fastPublisher(s))
-	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
-	stop()
+	e.publishFirst(r, s)
 	after, err := e.chain.BalanceAt(e.ctx, e.from, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -74,9 +68,7 @@ func TestHostileTipBounded(t *testing.T) {
 // sign intent after intent with a used nonce (a Raft entry each poll,
 // forever): it never signs below the mined nonce.
 func TestLaggingPendingNonce(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
+	e, r, s := newService(t)
 	e.rpc.setLie(func(method string, params []json.RawMessage) (string, bool) {
 		if method == "eth_getTransactionCount" && len(params) == 2 && string(params[1]) == `"pending"` {
 			return `"0x0"`, true
@@ -229,9 +221,7 @@ func TestConfirmations(t *testing.T) {
 // key: an intent of another epoch, a bug) is never sent: publishing
 // halts and the chain keeps its state.
 func TestIntentOfAnotherRootNotSent(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
+	e, r, s := newService(t)
 	e.donate(r, "uni-a", wallet(t), "a1")
 	e.closeEpoch(s)
 	bad := common.HexToHash("0x0bad")
@@ -258,14 +248,8 @@ func TestIntentOfAnotherRootNotSent(t *testing.T) {
 // admin's resume would be needed): the publisher reads again, and
 // publishes once the node answers from the chain's head.
 func TestLaggingNodeNoHalt(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
-	e.donate(r, "uni-a", wallet(t), "a1")
-	e.closeEpoch(s)
-	stop := term(t, fastPublisher(s))
-	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
-	stop()
+	e, r, s := newService(t)
+	e.publishFirst(r, s)
 
 	// The block before epoch 1's publish, as the lagging node's latest.
 	old, err := e.chain.BlockByNumber(e.ctx, new(big.Int).SetUint64(r.Store().View().Epoch(1).Block-1))
@@ -296,7 +280,7 @@ func TestLaggingNodeNoHalt(t *testing.T) {
 	})
 	e.donate(r, "uni-a", wallet(t), "a2")
 	e.closeEpoch(s)
-	stop = term(t, fastPublisher(s))
+	stop := term(t, fastPublisher(s))
 	waitFor(t, "epoch 2 published or halted", func() bool {
 		st := epochState(r, 2)
 		return st == state.EpochPublished || st == state.EpochHalted
@@ -316,9 +300,7 @@ func TestLaggingNodeNoHalt(t *testing.T) {
 // nonce and call and higher fees, whose intent is committed first, and
 // the epoch is published with one transaction landing.
 func TestStuckPublishReplaced(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
+	e, r, s := newService(t)
 	e.donate(r, "uni-a", wallet(t), "a1")
 	ep := e.closeEpoch(s)
 	id, err := e.chain.ChainID(e.ctx)
@@ -454,14 +436,8 @@ func TestHaltReasonKeepsTheRPCKeyOut(t *testing.T) {
 // nothing signed for that chain: a new service (a restart) refuses it,
 // and publishes once the node answers the chain's id again.
 func TestChainIDPinned(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
-	e.donate(r, "uni-a", wallet(t), "a1")
-	e.closeEpoch(s)
-	stop := term(t, fastPublisher(s))
-	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
-	stop()
+	e, r, s := newService(t)
+	e.publishFirst(r, s)
 	if err := s.Shutdown(); err != nil {
 		t.Fatal(err)
 	}
@@ -477,7 +453,7 @@ func TestChainIDPinned(t *testing.T) {
 	s2 := e.open(r, e.config())
 	e.donate(r, "uni-a", wallet(t), "a2")
 	e.closeEpoch(s2)
-	stop = term(t, fastPublisher(s2))
+	stop := term(t, fastPublisher(s2))
 	defer stop()
 	waitFor(t, "the refusal, or an intent", func() bool {
 		return strings.Contains(e.logs.String(), "the node answers chain id 1, but epoch 1 was published") || r.Store().View().Epoch(2).Intent != nil
@@ -539,9 +515,7 @@ func TestChainIDPinnedAfterReplay(t *testing.T) {
 // broken or hostile node) gets at most one new intent per epoch per
 // Publisher.Rebroadcast, not a Raft entry per poll.
 func TestRunawayNonceBounded(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
+	e, r, s := newService(t)
 	var calls atomic.Int64
 	e.rpc.setLie(func(method string, params []json.RawMessage) (string, bool) {
 		switch method {
@@ -576,9 +550,7 @@ func TestRunawayNonceBounded(t *testing.T) {
 // broken or hostile one) does not make it run out of gas, revert and
 // halt publishing: a publish's gas limit is at least minPublishGas.
 func TestLowGasEstimate(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
+	e, r, s := newService(t)
 	e.rpc.setLie(func(method string, _ []json.RawMessage) (string, bool) {
 		if method == "eth_estimateGas" {
 			return `"0x5208"`, true
@@ -602,9 +574,7 @@ func TestLowGasEstimate(t *testing.T) {
 // epoch: the loser is refused (the ledger takes only last+1, and nothing
 // changed after the winner), never a second epoch of the same credit.
 func TestConcurrentCloses(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
+	e, r, s := newService(t)
 	e.donate(r, "uni-a", wallet(t), "a1")
 	errs := make(chan error, 8)
 	start := make(chan struct{})

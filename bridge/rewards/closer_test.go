@@ -34,9 +34,7 @@ func TestCloserSchedule(t *testing.T) {
 
 // TestCloserManualOnly: with no interval the closer does nothing.
 func TestCloserManualOnly(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
+	e, _, s := newService(t)
 	if err := s.Closer().RunTerm(e.ctx); err != nil {
 		t.Fatal(err)
 	}

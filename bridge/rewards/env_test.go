@@ -84,6 +84,15 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
+// newService is newEnv with one Raft server, s1, and a service opened on
+// it with the env's configuration.
+func newService(t *testing.T) (*env, *bridgetest.Raft, *Service) {
+	t.Helper()
+	e := newEnv(t)
+	r := e.server("s1")
+	return e, r, e.open(r, e.config())
+}
+
 // config is a service configuration on the env's chain (rpc kind).
 func (e *env) config() Config {
 	return Config{Chain: chain.Config{Kind: chain.KindRPC, URL: e.rpc.url}, Contract: e.contract.Hex(), KeystoreFile: e.keyFile, PasswordFile: e.pwFile}
@@ -122,6 +131,17 @@ func fastPublisher(s *Service) *Publisher {
 func (e *env) donate(r *bridgetest.Raft, donor string, wallet common.Address, node string) {
 	e.t.Helper()
 	bridgetest.Donate(e.t, r, bridgetest.Donation{Donor: donor, Wallet: wallet.Hex(), Node: node, CPUs: 1, Seconds: 3600})
+}
+
+// publishFirst credits a wallet on r, closes epoch 1 and runs s's
+// publisher until epoch 1 is published.
+func (e *env) publishFirst(r *bridgetest.Raft, s *Service) {
+	e.t.Helper()
+	e.donate(r, "uni-a", wallet(e.t), "a1")
+	e.closeEpoch(s)
+	stop := term(e.t, fastPublisher(s))
+	waitFor(e.t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
+	stop()
 }
 
 // term runs task's RunTerm in a goroutine until the returned stop is

@@ -20,9 +20,7 @@ import (
 // transaction, its root on the chain; a close with nothing changed is
 // refused.
 func TestPublishOncePerEpoch(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
+	e, r, s := newService(t)
 	if _, err := s.Close(e.ctx); !errors.Is(err, apiserver.ErrNothingToClose) {
 		t.Fatalf("close with no credit: %v, want ErrNothingToClose", err)
 	}
@@ -105,9 +103,7 @@ func TestFailoverLandedUnrecorded(t *testing.T) {
 // recorded transaction itself, not a new one. An intent whose nonce
 // another transaction used can never land: a new intent replaces it.
 func TestIntentRebroadcast(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
+	e, r, s := newService(t)
 	e.donate(r, "uni-a", wallet(t), "a1")
 	ep := e.closeEpoch(s)
 	tx := e.signed(e.base, e.contract, contracts.PackPublish(1, common.HexToHash(ep.Root)), nil, 0)
@@ -146,9 +142,7 @@ func TestIntentRebroadcast(t *testing.T) {
 // publishing halts, says so, and sends nothing; a resume reads the chain
 // again (and halts again while it disagrees).
 func TestRootMismatchHalts(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
+	e, r, s := newService(t)
 	e.donate(r, "uni-a", wallet(t), "a1")
 	ep := e.closeEpoch(s)
 	other := common.HexToHash("0x1234")
@@ -183,9 +177,7 @@ func TestRootMismatchHalts(t *testing.T) {
 // publishing: refused at estimation (paused), and mined and reverted (a
 // recorded transaction sent while paused).
 func TestRevertedPublishHalts(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
+	e, r, s := newService(t)
 	e.pause()
 	e.donate(r, "uni-a", wallet(t), "a1")
 	ep := e.closeEpoch(s)
@@ -358,9 +350,7 @@ func TestRacingTerms(t *testing.T) {
 // chain's node is still recorded (the ledger refuses reasons past
 // state.MaxHaltReason bytes).
 func TestHaltReasonBounded(t *testing.T) {
-	e := newEnv(t)
-	r := e.server("s1")
-	s := e.open(r, e.config())
+	e, r, s := newService(t)
 	e.donate(r, "uni-a", wallet(t), "a1")
 	ep := e.closeEpoch(s)
 	if err := s.Publisher().halt(e.ctx, ep, "the node said: "+strings.Repeat("é", 2*state.MaxHaltReason)); err != nil {
