@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,9 +9,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hpcbridge/hpcbridge/bridge/api"
 	"github.com/hpcbridge/hpcbridge/internal/slurmoracle"
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
@@ -149,9 +152,8 @@ func runExamples(st *stack) {
 	py := st.sbatch(example("python-job.py"))
 	long := st.sbatch(example("long-requeue.sh"), "5")
 	memTime := st.sbatch(example("mem-and-time.sh"))
-	caller := *st
-	caller.env = append(slices.Clip(st.env), "MY_SETTING=42")
-	exportNone := caller.sbatch(example("export-none.sh"))
+	st.copyExamples("export-none.sh") // where the user may read it
+	exportNone, exportUser := st.sbatchAsLocalUser("export-none.sh")
 	cmd := exec.Command(example("pipeline/run-pipeline"), "100")
 	cmd.Dir, cmd.Env = st.work, st.env
 	b, err := cmd.CombinedOutput()
@@ -195,7 +197,11 @@ func runExamples(st *stack) {
 	expect("py-stats-"+py+".out", fmt.Sprintf("job %s on %s\nworkers: 2\n", py, host), "samples: 400000\n", localPi(t, example("python-job.py")))
 	expect("long-requeue-"+long+".out", "run 1 (restart count 0) starting at step 0", "step 5/5\nfinished: counted to 5 in 1 run(s)\n")
 	expect("mem-and-time-"+memTime+".out", "SLURM_MEM_PER_NODE=2048 (MiB)\nSLURM_CPUS_PER_TASK=2\n", "time limit / end: 1-00:00:00 / ", "busy workers done: 2\n")
-	expect("export-none-"+exportNone+".out", "MY_SETTING: unset\n", "SLURM_JOB_ID")
+	if got := strings.TrimSpace(st.must("sacct", "-n", "-X", "-P", "-j", exportNone, "--format=User")); got != exportUser {
+		t.Errorf("job %s ran as %q, want the local user %s", exportNone, got, exportUser)
+	}
+	// HOME comes from the user's login shell (the caller sent none).
+	expect("export-none-"+exportNone+".out", "MY_SETTING: unset\nHOME: set\n", "SLURM_JOB_ID")
 	expect("report-"+report+".out", "dependency afterok:"+compute+")", "count:  100\nsum:    5050\n", "mean:   50.50\n")
 	expect("prepare-"+prepare+".out", "prepared 100 numbers in "+filepath.Join(st.work, "pipeline-data"))
 	expect("compute-"+compute+".out", "computed: count=100 sum=5050 sumsq=338350\n")
@@ -233,6 +239,36 @@ func (st *stack) in(name string) *stack {
 		st.t.Fatal(err)
 	}
 	return &sub
+}
+
+// sbatchAsLocalUser submits a script as a local user made for the test,
+// with MY_SETTING=42 in the caller's environment, from st.work (which
+// every user may write), and returns the job's id and the user's name. A job that runs its
+// user's login shell (--export=NONE) is submitted this way: root's
+// profile is the host's, and on the CI machine its pyenv init serialises
+// every root login on one lock, which under load took the job past its
+// time limit before its script started.
+func (st *stack) sbatchAsLocalUser(script string) (id, user string) {
+	t := st.t
+	t.Helper()
+	name, home, uid, gid := localUser(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tok, err := st.api.ACLCreateToken(ctx, &api.ACLTokenRequest{Name: name, User: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(st.binDir, "sbatch"), "--parsable", script)
+	cmd.Dir = st.work
+	cmd.Env = []string{"HOME=" + home, "USER=" + name, "LOGNAME=" + name, "PATH=" + st.binDir + ":/usr/bin:/bin",
+		api.EnvAddress + "=" + st.srv.url(), api.EnvToken + "=" + tok.SecretID, "MY_SETTING=42"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("sbatch %s as %s: %v\n%s", script, name, err, out)
+	}
+	id, _, _ = strings.Cut(strings.TrimSpace(string(out)), ";")
+	return id, name
 }
 
 // examplesDir is examples/slurm of this repository, as an absolute path

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -21,8 +22,14 @@ import (
 	"github.com/hpcbridge/hpcbridge/raft/state"
 )
 
+// localUsers counts the accounts localUser made, so that two tests of
+// one process never ask useradd for the same name.
+var localUsers atomic.Int32
+
 // localUser creates a local account with a 0700 home directory for the
-// test (useradd; removed with userdel at the end).
+// test (useradd; removed with userdel at the end). Its login shell is
+// /bin/sh and its profile Debian's /etc/skel: a job that runs its login
+// shell (--export=NONE) reads that, not root's profile, the host's.
 func localUser(t *testing.T) (name, home string, uid, gid int) {
 	t.Helper()
 	roottest.Require(t, "creating a local user for the test needs root")
@@ -37,7 +44,7 @@ func localUser(t *testing.T) (name, home string, uid, gid int) {
 	if err := os.Chmod(base, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	name = fmt.Sprintf("hbt%d", os.Getpid()%1000000)
+	name = fmt.Sprintf("hbt%d-%d", os.Getpid()%1000000, localUsers.Add(1))
 	home = filepath.Join(base, name)
 	if out, err := exec.Command("useradd", "-m", "-d", home, "-s", "/bin/sh", "-U", name).CombinedOutput(); err != nil {
 		t.Fatalf("useradd %s: %v\n%s", name, err, out)
