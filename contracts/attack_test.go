@@ -79,7 +79,7 @@ func TestCompromisedPublisherRecovery(t *testing.T) {
 		t.Errorf("alice %s, want 250", e.balance(A))
 	}
 	// Epoch 1's root is the good one.
-	root, found, err := contracts.PublishedRoot(e.ctx, e.client, e.contract, 1)
+	root, found, err := contracts.PublishedRoot(e.ctx, e.client, e.contract, 1, 0)
 	if err != nil || !found || root != good.Root() {
 		t.Errorf("PublishedRoot(1) = %x %v %v", root, found, err)
 	}
@@ -88,7 +88,7 @@ func TestCompromisedPublisherRecovery(t *testing.T) {
 	if _, err := contracts.Publish(e.ctx, e.client, e.admin, e.contract, 2, [32]byte{0x22}); err != nil {
 		t.Errorf("the owner republishes epoch 2: %v", err)
 	}
-	if root, found, err := contracts.PublishedRoot(e.ctx, e.client, e.contract, 2); err != nil || !found || root != ([32]byte{0x22}) {
+	if root, found, err := contracts.PublishedRoot(e.ctx, e.client, e.contract, 2, 0); err != nil || !found || root != ([32]byte{0x22}) {
 		t.Errorf("PublishedRoot(2) = %x %v %v, want the owner's 22..", root, found, err)
 	}
 }

@@ -221,14 +221,19 @@ func call[T any](ctx context.Context, backend bind.ContractCaller, contract comm
 }
 
 // PublishedRoot returns the root the contract's EpochPublished event recorded for epoch
-// (found false when no such event exists); the latest one when the epoch was published
-// more than once (the owner may publish an epoch again, e.g. the last good one after a
-// stolen publisher key published a bad root). It scans every block, fine for a dev chain or
-// a node that indexes logs; give a narrower range through backend when needed.
-func PublishedRoot(ctx context.Context, backend bind.ContractFilterer, contract common.Address, epoch uint64) (root [32]byte, found bool, err error) {
+// (found false when no such event exists) in the blocks from fromBlock to the head; the
+// latest one when the epoch was published more than once (the owner may publish an epoch
+// again, e.g. the last good one after a stolen publisher key published a bad root).
+//
+// fromBlock 0 scans the whole chain: fine for a dev chain, but a public node refuses (or
+// times out on) a log query over millions of blocks. A later fromBlock (the block the
+// coordinator recorded the publish in) is sound whoever suggests it: a publish before it
+// is superseded by any at or after it, and a fromBlock past the epoch's last publish finds
+// nothing, which reads as not published, never as a wrong root.
+func PublishedRoot(ctx context.Context, backend bind.ContractFilterer, contract common.Address, epoch, fromBlock uint64) (root [32]byte, found bool, err error) {
 	ev := distributor.GetABI().Events["EpochPublished"]
 	q := ethereum.FilterQuery{
-		FromBlock: big.NewInt(0),
+		FromBlock: new(big.Int).SetUint64(fromBlock),
 		Addresses: []common.Address{contract},
 		Topics:    [][]common.Hash{{ev.ID}, {common.BigToHash(new(big.Int).SetUint64(epoch))}},
 	}

@@ -174,20 +174,33 @@ func TestPublish(t *testing.T) {
 	// (The owner may publish any epoch: TestCompromisedPublisherRecovery.)
 
 	// Epochs may skip (the coordinator numbers them; strictly newer is the rule).
-	e.publish(5, [32]byte{5})
+	r5 := e.publish(5, [32]byte{5})
 	check(5, [32]byte{5})
 	_, err = contracts.Publish(e.ctx, e.client, e.pub, e.contract, 4, [32]byte{4})
 	wantRevert(t, err, "EpochNotNewer")
 
 	// History is in the events.
 	for ep, want := range map[uint64][32]byte{1: root1, 5: {5}} {
-		root, found, err := contracts.PublishedRoot(e.ctx, e.client, e.contract, ep)
+		root, found, err := contracts.PublishedRoot(e.ctx, e.client, e.contract, ep, 0)
 		if err != nil || !found || root != want {
 			t.Errorf("PublishedRoot(%d) = %x %v %v, want %x", ep, root, found, err, want)
 		}
 	}
-	if _, found, err := contracts.PublishedRoot(e.ctx, e.client, e.contract, 4); err != nil || found {
+	if _, found, err := contracts.PublishedRoot(e.ctx, e.client, e.contract, 4, 0); err != nil || found {
 		t.Errorf("PublishedRoot(4): found %v err %v", found, err)
+	}
+	// From a later block: found from the publish's own block on, not after it (which reads
+	// as not published, never as another root); epoch 1's earlier publish is not found from
+	// epoch 5's block.
+	b5 := r5.BlockNumber.Uint64()
+	e.backend.Commit() // a block after it
+	if root, found, err := contracts.PublishedRoot(e.ctx, e.client, e.contract, 5, b5); err != nil || !found || root != ([32]byte{5}) {
+		t.Errorf("PublishedRoot(5) from its block %d = %x %v %v", b5, root, found, err)
+	}
+	for ep, from := range map[uint64]uint64{5: b5 + 1, 1: b5} {
+		if _, found, err := contracts.PublishedRoot(e.ctx, e.client, e.contract, ep, from); err != nil || found {
+			t.Errorf("PublishedRoot(%d) from block %d: found %v err %v, want nothing", ep, from, found, err)
+		}
 	}
 }
 

@@ -46,7 +46,7 @@ func lifecycle(t *testing.T, ctx context.Context, b contracts.Backend, key *ecds
 	}
 	_, err = contracts.Publish(ctx, b, key, contract, 2, [32]byte{9})
 	wantRevert(t, err, "EpochNotNewer")
-	if root, found, err := contracts.PublishedRoot(ctx, b, contract, 1); err != nil || !found || root == [32]byte{} {
+	if root, found, err := contracts.PublishedRoot(ctx, b, contract, 1, 0); err != nil || !found || root == [32]byte{} {
 		t.Errorf("PublishedRoot(1) %x %v %v", root, found, err)
 	}
 	return gas

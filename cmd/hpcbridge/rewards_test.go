@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"net/http/httptest"
 	"os"
@@ -159,7 +160,7 @@ func TestRewardsClaimAndVerify(t *testing.T) {
 	keystore, password := writeKeystore(t, dir, "key", donor, "s3cret", "s3cret\n")
 	wallet := chain.KeyAddress(donor)
 	other, _ := crypto.GenerateKey()
-	publish := func(n uint64) { t.Helper(); publishEpoch(ctx, t, srv, ch, sim.publisher, contract, n) }
+	publish := func(n uint64) uint64 { t.Helper(); return publishEpoch(ctx, t, srv, ch, sim.publisher, contract, n) }
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: wallet.Hex(), Node: "a1", GPUs: 2, Seconds: 3600})
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-b", Wallet: chain.KeyAddress(other).Hex(), Node: "b1", GPUs: 1, Seconds: 1800})
 	runCLI(t, admin, 0, "Closed epoch 1: 2 wallets, 2.5 HPCB in all", "rewards", "close")
@@ -190,7 +191,7 @@ func TestRewardsClaimAndVerify(t *testing.T) {
 	srv.Donate(t, bridgetest.Donation{Donor: "uni-a", Wallet: wallet.Hex(), Node: "a1", GPUs: 1, Seconds: 1800})
 	runCLI(t, admin, 0, "Closed epoch 2: 2 wallets, 3 HPCB in all", "rewards", "close")
 	runCLI(t, env, exitRejected, "NothingToClaim", "rewards", "claim", "--keystore", keystore, "--password-file", password) // epoch 2 is not published yet
-	publish(2)
+	block2 := publish(2)
 	out = runCLI(t, env, 0, `"amount": "500000000000000000"`, "rewards", "claim", "--keystore", keystore, "--password-file", password, "--json")
 	var res claimResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Balance != "2500000000000000000" || res.CumulativeAmount != "2500000000000000000" ||
@@ -202,6 +203,15 @@ func TestRewardsClaimAndVerify(t *testing.T) {
 		t.Fatalf("verify 2:\n%s", out)
 	}
 	runCLI(t, env, 0, "OK: the export of epoch 1", "rewards", "verify", "1")
+	// The events are read from the block the coordinator recorded the
+	// publish in, or from --from-block: past an epoch's publish it is not
+	// found (never another root), past the head refused.
+	if !strings.Contains(out, fmt.Sprintf("events from block %d)", block2)) {
+		t.Errorf("verify 2 did not read from epoch 2's block %d:\n%s", block2, out)
+	}
+	runCLI(t, env, exitRejected, fmt.Sprintf("epoch 1 is not published on chain from block %d", block2), "rewards", "verify", "1", "--from-block", fmt.Sprint(block2))
+	runCLI(t, env, 0, "events from block 0)", "rewards", "verify", "2", "--from-block", "0")
+	runCLI(t, env, exitRejected, "block 1000000 is past the chain's head", "rewards", "verify", "2", "--from-block", "1000000")
 
 	// Without the coordinator: the chain served on its own, the export
 	// from a file. A tampered export (another amount: a valid tree of
@@ -212,6 +222,7 @@ func TestRewardsClaimAndVerify(t *testing.T) {
 	runCLI(t, env, 0, "Wrote epoch 2", "rewards", "export", "2", "-o", exp)
 	alone := []string{"HOME=" + t.TempDir()}
 	runCLI(t, alone, 0, "OK: the export of epoch 2", "rewards", "verify", "2", "--export", exp, "--contract", contract.Hex(), "--rpc", rpcSrv.URL)
+	runCLI(t, alone, 0, "OK: the export of epoch 2", "rewards", "verify", "2", "--export", exp, "--contract", contract.Hex(), "--rpc", rpcSrv.URL, "--from-block", fmt.Sprint(block2))
 	b, _ := os.ReadFile(exp)
 	tree, err := merkle.Load(b)
 	if err != nil {
@@ -276,13 +287,16 @@ func startSimRewards(ctx context.Context, t *testing.T, funded ...*ecdsa.Private
 
 // publishEpoch publishes epoch n's root from key, as the coordinator's
 // publisher does, and records it.
-func publishEpoch(ctx context.Context, t *testing.T, srv *bridgetest.Server, backend contracts.Backend, key *ecdsa.PrivateKey, contract common.Address, n uint64) {
+func publishEpoch(ctx context.Context, t *testing.T, srv *bridgetest.Server, backend contracts.Backend, key *ecdsa.PrivateKey, contract common.Address, n uint64) (block uint64) {
 	t.Helper()
 	e := srv.Store.View().Epoch(n)
-	if _, err := contracts.Publish(ctx, backend, key, contract, n, common.HexToHash(e.Root)); err != nil {
+	rc, err := contracts.Publish(ctx, backend, key, contract, n, common.HexToHash(e.Root))
+	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Apply(t, state.CmdLedger, state.LedgerCmd{Op: state.LedgerPublished, Time: rewardsNow, Epoch: n, Root: e.Root})
+	block = rc.BlockNumber.Uint64()
+	srv.Apply(t, state.CmdLedger, state.LedgerCmd{Op: state.LedgerPublished, Time: rewardsNow, Epoch: n, Root: e.Root, TxHash: rc.TxHash.Hex(), Block: block})
+	return block
 }
 
 // writeKeystore writes key's keystore, encrypted with password, to

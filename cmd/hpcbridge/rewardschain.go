@@ -385,8 +385,12 @@ func rewardsVerifyCommand(s streams) *cli.Command {
 		Description: "The tree is rebuilt here from the export's leaves (OpenZeppelin StandardMerkleTree, the contract's\n" +
 			"leaf encoding) and its root compared with the contract's EpochPublished event for the epoch, and with its\n" +
 			"current root when the epoch is the latest published. With --export, --contract and --rpc nothing is asked\n" +
-			"of the coordinator. The exit status is 1 when they disagree or the epoch is not on chain.",
+			"of the coordinator. The exit status is 1 when they disagree or the epoch is not on chain.\n\n" +
+			"The events are read from --from-block on, by default from the block the coordinator recorded the epoch's\n" +
+			"publish in (else from block 0): a public node refuses a log query over the whole chain. A block the\n" +
+			"coordinator names cannot make a wrong root pass: one past the epoch's publish finds nothing.",
 		Flags: []cli.Flag{
+			&cli.Uint64Flag{Name: "from-block", Usage: "read EpochPublished events from block `N` on (default: the block the coordinator recorded the publish in, else 0)"},
 			&cli.StringFlag{Name: "export", Usage: "read the export from `FILE` (rewards export) instead of the coordinator"},
 			&cli.StringFlag{Name: "contract", Usage: "the RewardDistributor's `0x...` address (default: the coordinator's)"},
 			&cli.StringFlag{Name: "rpc", Usage: "the chain's JSON-RPC `URL` (default: the coordinator's chain, or its embedded one)"},
@@ -400,13 +404,19 @@ func rewardsVerifyCommand(s streams) *cli.Command {
 			if err != nil {
 				return err
 			}
-			return verify(c.Context, s, n, c.String("export"), c.String("contract"), c.String("rpc"))
+			var from *uint64
+			if c.IsSet("from-block") {
+				b := c.Uint64("from-block")
+				from = &b
+			}
+			return verify(c.Context, s, n, c.String("export"), c.String("contract"), c.String("rpc"), from)
 		},
 	}
 }
 
-// verify is rewards verify n.
-func verify(ctx context.Context, s streams, n uint64, exportFile, contractFlag, rpcURL string) error {
+// verify is rewards verify n; fromBlock nil reads the events from the
+// block the coordinator recorded the epoch's publish in (else 0).
+func verify(ctx context.Context, s streams, n uint64, exportFile, contractFlag, rpcURL string, fromBlock *uint64) error {
 	what := fmt.Sprintf("rewards verify %d", n)
 	fail := func(format string, args ...any) error {
 		return &exitError{code: exitRejected, err: fmt.Errorf("%s: "+format, append([]any{what}, args...)...)}
@@ -466,15 +476,40 @@ func verify(ctx context.Context, s streams, n uint64, exportFile, contractFlag, 
 			return fail("%v", err)
 		}
 	}
-	onChain, found, err := contracts.PublishedRoot(ctx, cc, contract, n)
+	from := uint64(0)
+	if fromBlock != nil {
+		from = *fromBlock
+	} else if st != nil {
+		for _, e := range st.Epochs {
+			if e.Number == n {
+				from = e.Block
+			}
+		}
+	}
+	if from > 0 {
+		head, err := cc.BlockNumber(ctx)
+		if err != nil {
+			return fail("reading the chain's head: %v", err)
+		}
+		if from > head {
+			return fail("block %d is past the chain's head (block %d)", from, head)
+		}
+	}
+	onChain, found, err := contracts.PublishedRoot(ctx, cc, contract, n, from)
 	if err != nil {
+		if from == 0 {
+			return fail("%v (a node that refuses a log query over the whole chain needs --from-block N)", err)
+		}
 		return fail("%v", err)
 	}
 	if !found {
-		fmt.Fprintf(s.out, "On chain:       no EpochPublished event for epoch %d on %s\n", n, contract.Hex())
+		fmt.Fprintf(s.out, "On chain:       no EpochPublished event for epoch %d on %s from block %d\n", n, contract.Hex(), from)
+		if from > 0 {
+			return fail("epoch %d is not published on chain from block %d (--from-block 0 reads every block)", n, from)
+		}
 		return fail("epoch %d is not published on chain (yet)", n)
 	}
-	fmt.Fprintf(s.out, "On chain:       %s (EpochPublished, contract %s)\n", rootHex(onChain), contract.Hex())
+	fmt.Fprintf(s.out, "On chain:       %s (EpochPublished, contract %s, events from block %d)\n", rootHex(onChain), contract.Hex(), from)
 	ok := onChain == rebuilt
 	cur, err := contracts.CurrentEpoch(ctx, cc, contract)
 	if err != nil {
