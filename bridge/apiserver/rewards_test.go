@@ -233,6 +233,12 @@ func TestRewardsRoutes(t *testing.T) {
 		st.Epochs[0].TxHash == "" || st.Epochs[0].Block != 7 || st.Rates.GPU["NVIDIA H100"] != units(t, "1") {
 		t.Fatalf("status after epoch 1: %+v", st)
 	}
+	// The accrued sum is made once per change of the ledger (accruedCache):
+	// a new wallet is counted at once.
+	f.srv.Donate(t, bridgetest.Donation{Donor: "uni-c", Wallet: "0x3333333333333333333333333333333333333333", Node: "c1", GPUs: 1, Seconds: 36})
+	if st, err = f.alice.Rewards(ctx); err != nil || st.Accrued.Wallets != 3 || st.Accrued.Total != units(t, "3.145") {
+		t.Fatalf("status after a third wallet: %+v %v", st, err)
+	}
 
 	// Resume: only a halted epoch, management only.
 	_, err = f.mgmt.RewardsResume(ctx, 0)

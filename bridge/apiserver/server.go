@@ -127,6 +127,7 @@ type Server struct {
 	runAllocs  runAllocCache // runsign.go
 	nodeNonces nonceCache    // donors.go
 	trees      treeCache     // rewards.go
+	accrued    accruedCache  // rewards.go
 }
 
 // New checks cfg and returns a Server.
