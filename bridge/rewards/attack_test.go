@@ -149,7 +149,9 @@ func TestNewLeaderCatchesUpFirst(t *testing.T) {
 	c1 := recording{r1, &log}
 	s1 := e.openOn(r1.Store(), c1, e.config())
 	lag := &laggingRaft{Raft: r2, store: state.New(), log: &log}
-	s2 := e.openOn(lag.store, lag, e.config())
+	cfg := e.config()
+	cfg.ConfirmationsGiven = true // chain id 1 needs a chosen depth (TestConfirmationsNeededOffDevChains)
+	s2 := e.openOn(lag.store, lag, cfg)
 
 	bridgetest.Donate(t, c1, bridgetest.Donation{Donor: "uni-a", Wallet: wallet(t).Hex(), Node: "a1", CPUs: 1, Seconds: 3600})
 	ep := e.closeEpoch(s1)
@@ -492,7 +494,9 @@ func TestChainIDPinnedAfterReplay(t *testing.T) {
 	})
 	r2 := e.server("s2") // a restarted server: its store is empty at Open
 	lag := &laggingRaft{Raft: r2, store: state.New(), log: &log}
-	s2 := e.openOn(lag.store, lag, e.config())
+	cfg := e.config()
+	cfg.ConfirmationsGiven = true // chain id 1 needs a chosen depth (TestConfirmationsNeededOffDevChains)
+	s2 := e.openOn(lag.store, lag, cfg)
 	if id := s2.ChainID(); id == nil || id.Int64() != 1 {
 		t.Fatalf("chain id %v at open, want the node's 1 (nothing pinned yet)", id)
 	}
@@ -625,4 +629,45 @@ func TestRevertConfirmedBeforeHalt(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "epoch 1 halted one block deep", func() bool { return epochState(r, 1) == state.EpochHalted })
+}
+
+// TestConfirmationsNeededOffDevChains: --reward-confirmations defaults to
+// 0, right for the dev chains, which never reorganise; carried unnoticed
+// to a real chain, a reorganisation could undo an epoch recorded published
+// and halt publishing. A JSON-RPC chain whose id is not a dev chain's is
+// refused at start unless a depth was chosen (0 included, on purpose);
+// the dev chain id passes.
+func TestConfirmationsNeededOffDevChains(t *testing.T) {
+	e := newEnv(t)
+	r := e.server("s1")
+	mainnet := func(method string, _ []json.RawMessage) (string, bool) {
+		if method == "eth_chainId" {
+			return `"0x1"`, true
+		}
+		return "", false
+	}
+	e.rpc.setLie(mainnet)
+	open := func(cfg Config) error {
+		s, err := Open(e.ctx, cfg, Deps{Store: r.Store(), Raft: r})
+		if err == nil {
+			s.Shutdown()
+		}
+		return err
+	}
+	err := open(e.config())
+	if err == nil || !errors.Is(err, errNoDepth) || !strings.Contains(err.Error(), "chain id 1 is not a dev chain") || !strings.Contains(err.Error(), "--reward-confirmations") {
+		t.Fatalf("chain id 1 without a depth: %v, want refused, naming --reward-confirmations", err)
+	}
+	for name, cfg := range map[string]func(*Config){
+		"a depth":          func(c *Config) { c.Confirmations = 64 },
+		"0 chosen":         func(c *Config) { c.ConfirmationsGiven = true },
+		"the dev chain id": func(c *Config) { e.rpc.setLie(nil) },
+	} {
+		c := e.config()
+		cfg(&c)
+		if err := open(c); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		e.rpc.setLie(mainnet)
+	}
 }

@@ -75,7 +75,22 @@ type Config struct {
 	// contract behind the ledger, and publishing halts. Use a depth no
 	// reorg reaches, e.g. 64 on Ethereum mainnet (finality).
 	Confirmations uint64
+	// ConfirmationsGiven says the operator chose Confirmations (hpcbridge
+	// server --reward-confirmations). When not, a JSON-RPC chain whose id
+	// is not a dev chain's (devChainIDs) is refused with Confirmations 0:
+	// a default that suits geth --dev must not be carried to a real chain
+	// unnoticed.
+	ConfirmationsGiven bool
 }
+
+// devChainIDs are the chain ids of the dev chains, which never
+// reorganise: geth --dev and the simulated chain (1337), Anvil and
+// Hardhat (31337).
+var devChainIDs = []uint64{1337, 31337}
+
+// errNoDepth marks the refusal of a chain that may reorganise when no
+// confirmation depth was chosen.
+var errNoDepth = errors.New("no confirmation depth chosen")
 
 // Applier commits a command built with state.Encode (the leader's Raft
 // node). Barrier returns once the local store has applied every entry
@@ -200,7 +215,7 @@ func Open(ctx context.Context, cfg Config, deps Deps) (*Service, error) {
 	err = s.check(cctx)
 	cancel()
 	if err != nil {
-		if cfg.Chain.Kind == chain.KindSimulated {
+		if cfg.Chain.Kind == chain.KindSimulated || errors.Is(err, errNoDepth) {
 			c.Close()
 			return nil, err
 		}
@@ -246,6 +261,9 @@ func (s *Service) check(ctx context.Context) error {
 	if err := s.checkPin(id); err != nil {
 		return err
 	}
+	if err := s.checkDepth(id); err != nil {
+		return err
+	}
 	code, err := s.backend.CodeAt(ctx, s.contract, nil)
 	if err != nil {
 		return fmt.Errorf("chain: the contract's code: %w", err)
@@ -283,6 +301,21 @@ func (s *Service) checkPin(id *big.Int) error {
 			id, n, s.contract.Hex(), pinned)
 	}
 	return nil
+}
+
+// checkDepth refuses a JSON-RPC chain that is not a dev chain when no
+// confirmation depth was chosen: an epoch recorded published from its own
+// block can be undone by a reorganisation, and publishing then halts.
+func (s *Service) checkDepth(id *big.Int) error {
+	if s.cfg.Chain.Kind != chain.KindRPC || s.cfg.Confirmations > 0 || s.cfg.ConfirmationsGiven {
+		return nil
+	}
+	for _, dev := range devChainIDs {
+		if id.IsUint64() && id.Uint64() == dev {
+			return nil
+		}
+	}
+	return fmt.Errorf("chain: %w: chain id %s is not a dev chain, and a publish recorded from its own block can be undone by a reorganisation (publishing then halts); give --reward-confirmations N, a depth no reorganisation reaches (64 on Ethereum mainnet), or --reward-confirmations 0 for a chain that never reorganises", errNoDepth, id)
 }
 
 // pinnedChainID is the chain id of the newest epoch published to this

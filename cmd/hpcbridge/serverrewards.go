@@ -26,7 +26,7 @@ func rewardsFlags() []cli.Flag {
 		&cli.StringFlag{Name: "publisher-keystore", Usage: "the publisher key's go-ethereum keystore file (the contract's publisher)"},
 		&cli.StringFlag{Name: "publisher-password-file", Usage: "the file holding the keystore's password (its first line; an empty file is an empty password); neither file may be open to group or others"},
 		&cli.DurationFlag{Name: "reward-epoch", Value: defaultRewardEpoch, Usage: "how often the leader closes an epoch when some wallet's credit changed (0: only hpcbridge rewards close)"},
-		&cli.Uint64Flag{Name: "reward-confirmations", Usage: "blocks that must follow an epoch's publish before it is recorded published: 0 for chains that never reorganise (geth --dev); on a real chain a depth no reorg reaches (e.g. 64 on Ethereum mainnet)"},
+		&cli.Uint64Flag{Name: "reward-confirmations", Usage: "blocks that must follow an epoch's publish before it is recorded published: 0 for chains that never reorganise (geth --dev); on a real chain a depth no reorg reaches (e.g. 64 on Ethereum mainnet); required with a URL whose chain id is not a dev chain's (1337, 31337)"},
 		&cli.Uint64Flag{Name: "publisher-max-fee-gwei", Value: 500, Usage: "the most the publisher key pays per gas (base fee plus tip, gwei), whatever the chain's node suggests; a base fee above it makes publishing wait"},
 	}
 }
@@ -54,6 +54,7 @@ func rewardsConfigOf(c *cli.Context, dataDir string) (*rewards.Config, error) {
 	if gwei == 0 || gwei > 1_000_000 {
 		return nil, fmt.Errorf("--publisher-max-fee-gwei %d: want 1 to 1000000", gwei)
 	}
+	cfg.ConfirmationsGiven = c.IsSet("reward-confirmations")
 	if cfg.Confirmations = c.Uint64("reward-confirmations"); cfg.Confirmations > 10_000 {
 		return nil, fmt.Errorf("--reward-confirmations %d: want at most 10000", cfg.Confirmations)
 	}
