@@ -52,6 +52,12 @@ type taskHandle struct {
 
 	// done is closed when the job has ended and exitResult is final.
 	done chan struct{}
+	// waited is closed once the executor's Wait has returned (run; runs
+	// says run started): a destroy waits for it, at most waitReplyGrace,
+	// before it kills the executor, whose Wait reply (the job's exit)
+	// would otherwise be lost to an EOF.
+	waited chan struct{}
+	runs   atomic.Bool
 
 	mu          sync.RWMutex
 	state       drivers.TaskState
@@ -70,6 +76,7 @@ func newTaskHandle(cfg *drivers.TaskConfig, exec executor.Executor, client *plug
 		taskConfig:   cfg,
 		startedAt:    started,
 		done:         make(chan struct{}),
+		waited:       make(chan struct{}),
 		state:        drivers.TaskStateRunning,
 	}
 }
@@ -120,8 +127,19 @@ func (h *taskHandle) kill() {
 	if err := h.exec.Shutdown(sig, grace); err != nil {
 		h.logger.Error("destroying executor failed", "error", err)
 	}
+	if h.runs.Load() {
+		select {
+		case <-h.waited:
+		case <-time.After(waitReplyGrace):
+			h.logger.Warn("the executor did not report the job's end; killing it", "waited", waitReplyGrace)
+		}
+	}
 	h.pluginClient.Kill()
 }
+
+// waitReplyGrace is how long a destroy waits, once the executor shut the
+// job down, for the executor's reply to Wait before it kills the executor.
+const waitReplyGrace = 2 * time.Second
 
 // removeDeviceCgroup removes the job's devices cgroup when nothing of the
 // job is left in it.
@@ -152,10 +170,12 @@ func (h *taskHandle) reportGPUUse() {
 // run waits for stepd to end and records how the job ended: the exit code
 // or signal from the executor, out-of-memory kills from stepd's result.
 func (h *taskHandle) run() {
+	h.runs.Store(true)
 	defer close(h.done)
 	defer h.watchSteps()() // srun's step records, as task events (stepevents.go)
 	defer h.watchRole()()  // a multi-node job's role, as a task event (multinode.go)
 	ps, err := h.exec.Wait(context.Background())
+	close(h.waited)
 	h.ckpt.atEnd(ps, err, h.stopping.Load())
 	h.stageOut() // staging.go
 	h.reportGPUUse()
