@@ -21,7 +21,7 @@ export PATH="$bin:$PATH"
 state=$(mktemp -d "${TMPDIR:-/tmp}/hpcbridge-demo.XXXXXX")
 # The submit directory: jobs run as their submitter (hpcbridge dev's run-as policy) and write
 # their outputs here, as they would on a shared filesystem.
-work=$state/work
+work=$state/jobs
 mkdir -p "$work" && chmod 1777 "$state" "$work"
 cp -r examples/slurm/. "$work/"
 chmod -R a+rX "$work"
@@ -216,11 +216,11 @@ done
 grep -q "Ctrl-C or SIGTERM leaves" "$donor/agent.log" || { cat "$donor/agent.log"; echo "hpcbridge agent did not start"; exit 1; }
 grep "joined donor" "$donor/agent.log"
 # A fresh submit directory: the one above holds the finished training's checkpoint.
-mkdir -p "$donor/work"
+mkdir -p "$donor/submit"
 cd "$repo"
-cp examples/slurm/gpu-train-checkpoint.sh "$donor/work/"
-cd "$donor/work"
-echo "sbatch --wait -w demo-uni-1 gpu-train-checkpoint.sh 5      (from $donor/work)"
+cp examples/slurm/gpu-train-checkpoint.sh "$donor/submit/"
+cd "$donor/submit"
+echo "sbatch --wait -w demo-uni-1 gpu-train-checkpoint.sh 5      (from $donor/submit)"
 job=$(sbatch --wait --parsable -w demo-uni-1 gpu-train-checkpoint.sh 5)
 echo "job $job ended"
 echo
