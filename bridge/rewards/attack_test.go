@@ -199,9 +199,7 @@ func TestConfirmations(t *testing.T) {
 		t.Fatalf("epoch 1 is %s with its block at the head, want sending (unconfirmed)", st)
 	}
 	// One block more: still one short.
-	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base+1, wallet(t), nil, nil, 21_000)); err != nil {
-		t.Fatal(err)
-	}
+	e.mineBlock(e.base + 1)
 	head, err := e.chain.BlockNumber(e.ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -212,9 +210,7 @@ func TestConfirmations(t *testing.T) {
 	if st := epochState(r, 1); st != state.EpochSending {
 		t.Fatalf("epoch 1 is %s one block deep, want sending (2 confirmations asked)", st)
 	}
-	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base+2, wallet(t), nil, nil, 21_000)); err != nil {
-		t.Fatal(err)
-	}
+	e.mineBlock(e.base + 2)
 	waitFor(t, "epoch 1 published two blocks deep", func() bool { return epochState(r, 1) == state.EpochPublished })
 }
 
@@ -444,14 +440,7 @@ func TestChainIDPinned(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var lie atomic.Bool
-	lie.Store(true)
-	e.rpc.setLie(func(method string, _ []json.RawMessage) (string, bool) {
-		if method == "eth_chainId" && lie.Load() {
-			return `"0x1"`, true
-		}
-		return "", false
-	})
+	e.rpc.setLie(answerChainID("0x1"))
 	s2 := e.open(r, e.config())
 	e.donate(r, "uni-a", wallet(t), "a2")
 	e.closeEpoch(s2)
@@ -463,7 +452,7 @@ func TestChainIDPinned(t *testing.T) {
 	if ep := r.Store().View().Epoch(2); ep.Intent != nil {
 		t.Fatalf("epoch 2 has an intent for chain %s: signed for the node's chain id", ep.Intent.ChainID)
 	}
-	lie.Store(false)
+	e.rpc.setLie(nil)
 	waitFor(t, "epoch 2 published", func() bool { return epochState(r, 2) == state.EpochPublished })
 	if ep := r.Store().View().Epoch(2); ep.Intent.ChainID != "1337" || ep.Attempts != 1 {
 		t.Errorf("epoch 2 published with an intent for chain %s after %d intents, want 1337 after 1", ep.Intent.ChainID, ep.Attempts)
@@ -486,12 +475,7 @@ func TestChainIDPinnedAfterReplay(t *testing.T) {
 	waitFor(t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
 	stop()
 
-	e.rpc.setLie(func(method string, _ []json.RawMessage) (string, bool) {
-		if method == "eth_chainId" {
-			return `"0x1"`, true
-		}
-		return "", false
-	})
+	e.rpc.setLie(answerChainID("0x1"))
 	r2 := e.server("s2") // a restarted server: its store is empty at Open
 	lag := &laggingRaft{Raft: r2, store: state.New(), log: &log}
 	cfg := e.config()
@@ -625,9 +609,7 @@ func TestRevertConfirmedBeforeHalt(t *testing.T) {
 	if st := epochState(r, 1); st != state.EpochSending {
 		t.Fatalf("epoch 1 is %s with its reverted publish at the head, want sending", st)
 	}
-	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base+2, wallet(t), nil, nil, 21_000)); err != nil {
-		t.Fatal(err)
-	}
+	e.mineBlock(e.base + 2)
 	waitFor(t, "epoch 1 halted one block deep", func() bool { return epochState(r, 1) == state.EpochHalted })
 }
 
@@ -640,12 +622,7 @@ func TestRevertConfirmedBeforeHalt(t *testing.T) {
 func TestConfirmationsNeededOffDevChains(t *testing.T) {
 	e := newEnv(t)
 	r := e.server("s1")
-	mainnet := func(method string, _ []json.RawMessage) (string, bool) {
-		if method == "eth_chainId" {
-			return `"0x1"`, true
-		}
-		return "", false
-	}
+	mainnet := answerChainID("0x1")
 	e.rpc.setLie(mainnet)
 	open := func(cfg Config) error {
 		s, err := Open(e.ctx, cfg, Deps{Store: r.Store(), Raft: r})

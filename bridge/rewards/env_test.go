@@ -293,6 +293,26 @@ func (r *rpcServer) setLie(f func(method string, params []json.RawMessage) (stri
 	r.lie = f
 }
 
+// answerChainID is a lie (rpcServer.setLie): the node answers
+// eth_chainId with id (0x hex), another chain's.
+func answerChainID(id string) func(string, []json.RawMessage) (string, bool) {
+	return func(method string, _ []json.RawMessage) (string, bool) {
+		if method == "eth_chainId" {
+			return `"` + id + `"`, true
+		}
+		return "", false
+	}
+}
+
+// mineBlock mines one block on the env's chain: a plain transfer from the
+// publisher key at nonce.
+func (e *env) mineBlock(nonce uint64) {
+	e.t.Helper()
+	if err := e.chain.SendTransaction(e.ctx, e.signed(nonce, wallet(e.t), nil, nil, 21_000)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // distinct is how many different signed transactions were sent.
 func (r *rpcServer) distinct() int {
 	r.mu.Lock()

@@ -123,9 +123,7 @@ func TestIntentRebroadcast(t *testing.T) {
 	ep2 := e.closeEpoch(s)
 	stale := e.signed(e.base+1, e.contract, contracts.PackPublish(2, common.HexToHash(ep2.Root)), nil, 0)
 	e.recordIntent(s, 2, stale)
-	if err := e.chain.SendTransaction(e.ctx, e.signed(e.base+1, wallet(t), nil, nil, 21_000)); err != nil {
-		t.Fatal(err)
-	}
+	e.mineBlock(e.base + 1)
 	stop = term(t, fastPublisher(s))
 	waitFor(t, "epoch 2 published", func() bool { return epochState(r, 2) == state.EpochPublished })
 	stop()
