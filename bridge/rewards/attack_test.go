@@ -276,15 +276,7 @@ func TestLaggingNodeNoHalt(t *testing.T) {
 		}
 		return "", false
 	})
-	e.donate(r, "uni-a", wallet(t), "a2")
-	e.closeEpoch(s)
-	stop := term(t, fastPublisher(s))
-	waitFor(t, "epoch 2 published or halted", func() bool {
-		st := epochState(r, 2)
-		return st == state.EpochPublished || st == state.EpochHalted
-	})
-	stop()
-	if ep := r.Store().View().Epoch(2); ep.State != state.EpochPublished {
+	if ep := e.settle(r, s, "a2"); ep.State != state.EpochPublished {
 		t.Errorf("epoch 2 is %s (%s), want published once the node caught up", ep.State, ep.Halt)
 	}
 	if h, g := heads.Load(), estimates.Load(); h != 3 || g != 3 {
@@ -545,15 +537,7 @@ func TestLowGasEstimate(t *testing.T) {
 		}
 		return "", false
 	})
-	e.donate(r, "uni-a", wallet(t), "a1")
-	e.closeEpoch(s)
-	stop := term(t, fastPublisher(s))
-	waitFor(t, "epoch 1 published or halted", func() bool {
-		st := epochState(r, 1)
-		return st == state.EpochPublished || st == state.EpochHalted
-	})
-	stop()
-	if ep := r.Store().View().Epoch(1); ep.State != state.EpochPublished {
+	if ep := e.settle(r, s, "a1"); ep.State != state.EpochPublished {
 		t.Errorf("epoch 1 is %s (%s), want published", ep.State, ep.Halt)
 	}
 }

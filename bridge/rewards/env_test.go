@@ -137,11 +137,25 @@ func (e *env) donate(r *bridgetest.Raft, donor string, wallet common.Address, no
 // publisher until epoch 1 is published.
 func (e *env) publishFirst(r *bridgetest.Raft, s *Service) {
 	e.t.Helper()
-	e.donate(r, "uni-a", wallet(e.t), "a1")
-	e.closeEpoch(s)
+	if ep := e.settle(r, s, "a1"); ep.State != state.EpochPublished {
+		e.t.Fatalf("epoch 1 is %s (%s), want published", ep.State, ep.Halt)
+	}
+}
+
+// settle credits uni-a's wallet for work on node, closes the next epoch
+// and runs s's publisher until that epoch is published or halted; it
+// returns the epoch.
+func (e *env) settle(r *bridgetest.Raft, s *Service, node string) *state.Epoch {
+	e.t.Helper()
+	e.donate(r, "uni-a", wallet(e.t), node)
+	n := e.closeEpoch(s).Number
 	stop := term(e.t, fastPublisher(s))
-	waitFor(e.t, "epoch 1 published", func() bool { return epochState(r, 1) == state.EpochPublished })
+	waitFor(e.t, fmt.Sprintf("epoch %d published or halted", n), func() bool {
+		st := epochState(r, n)
+		return st == state.EpochPublished || st == state.EpochHalted
+	})
 	stop()
+	return r.Store().View().Epoch(n)
 }
 
 // term runs task's RunTerm in a goroutine until the returned stop is
